@@ -1,0 +1,162 @@
+/* tensorgrad/autograd.h - the tape, backward, grad mode, custom ops, gradcheck.
+ *
+ * Every differentiable op is a tg_op: a name, a backward function and a
+ * description of how the test suite gradchecks it. When an op runs with an
+ * input that requires grad (and grad mode is on) it records a tg_node on
+ * its output: the op, retained references to the inputs and whatever the
+ * backward needs (tg_save). tg_backward walks those nodes in reverse
+ * topological order. Backward functions are written with tensorgrad's own
+ * ops, so with TG_CREATE_GRAPH the backward is itself recorded and can be
+ * differentiated again.
+ *
+ * User code defines new ops the same way (see examples/custom_op.c).
+ */
+#ifndef TENSORGRAD_AUTOGRAD_H
+#define TENSORGRAD_AUTOGRAD_H
+
+#include "tensorgrad/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TG_NODE_MAX_INPUTS 4
+#define TG_NODE_MAX_SAVED 4
+#define TG_CHECK_MAX_CASES 3
+
+/* grad_inputs[i] starts NULL; the backward sets it (a new reference or a
+ * scope-owned tensor) for each input i with tg_needs_input_grad(node, i). */
+typedef void (*tg_backward_fn)(tg_node *node, tg_tensor *grad_output,
+                               tg_tensor **grad_inputs);
+
+/* How the test suite gradchecks an op: `apply` calls it with fixed extra
+ * arguments on float64 inputs of the given shapes, drawn uniformly from
+ * [low, high] (|x| >= min_abs, to keep away from kinks such as abs at 0). */
+typedef struct tg_op_check {
+  tg_tensor *(*apply)(tg_tensor *const *inputs);
+  int n_inputs;
+  int n_cases;
+  tg_shape shapes[TG_CHECK_MAX_CASES][TG_NODE_MAX_INPUTS];
+  double low, high, min_abs;
+  bool second_order; /* gradgradcheck too */
+} tg_op_check;
+
+typedef struct tg_op {
+  const char *name;
+  tg_backward_fn backward;
+  tg_op_check check;
+} tg_op;
+
+struct tg_node {
+  int refcount;
+  const tg_op *op;
+  int n_inputs;
+  tg_tensor *inputs[TG_NODE_MAX_INPUTS]; /* retained; NULL once freed */
+  uint64_t input_versions[TG_NODE_MAX_INPUTS];
+  int n_saved;
+  tg_tensor *saved[TG_NODE_MAX_SAVED];
+  uint64_t saved_versions[TG_NODE_MAX_SAVED];
+  /* The output is saved without a reference (it owns this node); backward
+   * gets it back through tg_saved_output. */
+  tg_storage *output_storage;
+  tg_tensor output_meta;
+  bool output_saved;
+  /* Extra arguments of the op (dims, scalars), free for the op to use. */
+  int64_t iarg[TG_MAX_DIMS + 2];
+  double darg[4];
+  tg_shape shape_arg;
+  bool freed; /* saved tensors released after a backward */
+  /* engine bookkeeping */
+  uint64_t visit_mark;
+  int pending;
+  tg_tensor *grad_accum;
+  int64_t seq; /* creation order, for printing */
+};
+
+/* ---- grad mode ------------------------------------------------------------- */
+
+bool tg_is_grad_enabled(void);
+/* Returns the previous mode, so callers can restore it. */
+bool tg_set_grad_enabled(bool enabled);
+void tg_no_grad_begin(void); /* nestable */
+void tg_no_grad_end(void);
+
+/* ---- leaves and gradients ----------------------------------------------------- */
+
+/* Only leaves (no grad_fn) of a floating dtype can have requires_grad set. */
+tg_tensor *tg_requires_grad_(tg_tensor *t, bool requires_grad);
+bool tg_requires_grad(const tg_tensor *t);
+void tg_retain_grad(tg_tensor *t);
+tg_tensor *tg_grad(const tg_tensor *t); /* borrowed; NULL if none */
+void tg_zero_grad(tg_tensor *t, bool set_to_none);
+bool tg_is_leaf(const tg_tensor *t);
+
+enum { TG_RETAIN_GRAPH = 1, TG_CREATE_GRAPH = 2 };
+
+/* grad may be NULL only for a one-element output. */
+void tg_backward(tg_tensor *t, tg_tensor *grad, int flags);
+
+/* torch.autograd.grad: gradients of `output` w.r.t. `inputs`, returned as
+ * new (scope-owned) tensors in `grads_out` instead of accumulated into
+ * .grad; an input the output does not depend on gets zeros. */
+void tg_autograd_grad(tg_tensor *output, tg_tensor *grad_output, int n_inputs,
+                      tg_tensor *const *inputs, tg_tensor **grads_out,
+                      int flags);
+
+/* ---- writing ops (built-in and custom) ---------------------------------------- */
+
+/* Record `op` on `output` if grad mode is on and any input requires grad;
+ * returns the node (to tg_save into) or NULL when nothing was recorded. */
+tg_node *tg_record(const tg_op *op, tg_tensor *output, int n_inputs,
+                   tg_tensor *const *inputs);
+void tg_save(tg_node *node, tg_tensor *t);
+void tg_save_output(tg_node *node, tg_tensor *output);
+tg_tensor *tg_saved(tg_node *node, int i);     /* borrowed or scope-owned */
+tg_tensor *tg_saved_output(tg_node *node);     /* scope-owned */
+tg_tensor *tg_node_input(tg_node *node, int i); /* borrowed */
+bool tg_needs_input_grad(const tg_node *node, int i);
+
+/* torch.autograd.Function in C: run `forward` with grad mode off, then
+ * record `op` (whose backward the user wrote) on its result. */
+typedef tg_tensor *(*tg_forward_fn)(tg_node *node_or_null,
+                                    tg_tensor *const *inputs, void *ctx);
+tg_tensor *tg_function_apply(const tg_op *op, tg_forward_fn forward, int n_inputs,
+                             tg_tensor *const *inputs, void *ctx);
+
+/* ---- gradcheck ------------------------------------------------------------------ */
+
+typedef tg_tensor *(*tg_fn)(tg_tensor *const *inputs, void *ctx);
+
+typedef struct tg_gradcheck_opts {
+  double eps;  /* default 1e-6 */
+  double atol; /* default 1e-5 */
+  double rtol; /* default 1e-3 */
+} tg_gradcheck_opts;
+
+/* Compares the analytical Jacobian of f (every output element, every input
+ * that requires grad) with central differences. Inputs must be float64.
+ * On failure writes a report naming the input and the worst element into
+ * report (may be NULL) and returns false. opts may be NULL. */
+bool tg_gradcheck(tg_fn f, void *ctx, int n_inputs, tg_tensor *const *inputs,
+                  const tg_gradcheck_opts *opts, char *report, size_t report_size);
+/* Checks second derivatives: gradcheck of (inputs, v) -> vJ of f. */
+bool tg_gradgradcheck(tg_fn f, void *ctx, int n_inputs, tg_tensor *const *inputs,
+                      const tg_gradcheck_opts *opts, char *report,
+                      size_t report_size);
+
+/* ---- the op table (every built-in differentiable op) ----------------------------- */
+
+extern const tg_op *const tg_op_table[];
+extern const int tg_op_table_size;
+
+/* ---- teaching aids ---------------------------------------------------------------- */
+
+void tg_print_graph(const tg_tensor *t);                 /* grad_fn chain to stdout */
+void tg_fprint_graph(void *file, const tg_tensor *t);
+/* Graphviz DOT of the tape; returns 0, or -1 with tg_last_error set. */
+int tg_graph_dot(const tg_tensor *t, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,276 @@
+/* tensorgrad/tensor.h - the tensor type, ownership, creation, views and ops.
+ *
+ * A tg_tensor is a strided view (shape, strides, offset, dtype) over a
+ * reference-counted storage. Every function that returns a tensor returns a
+ * NEW reference: inside a scope (tg_scope_begin/end) the scope owns it and
+ * releases it at tg_scope_end unless it is kept; outside any scope the caller
+ * owns it and calls tg_release.
+ *
+ * Ops record themselves on the autograd tape when an input requires grad
+ * (see autograd.h). Misuse (shape mismatch, wrong dtype, bad index) goes
+ * through tg_error, which prints and aborts unless a handler is installed.
+ */
+#ifndef TENSORGRAD_TENSOR_H
+#define TENSORGRAD_TENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TG_MAX_DIMS 8
+
+typedef enum { TG_BOOL = 0, TG_INT64 = 1, TG_FLOAT32 = 2, TG_FLOAT64 = 3 } tg_dtype;
+
+/* A shape, or a list of dims. TG_SHAPE(16, 2) builds one in place;
+ * TG_SCALAR_SHAPE is the 0-d shape; TG_ALL_DIMS (an empty list) means
+ * "every dim" to the reductions. */
+typedef struct tg_shape {
+  int ndim;
+  int64_t d[TG_MAX_DIMS];
+} tg_shape;
+
+#define TG_SHAPE(...)                                                          \
+  ((tg_shape){(int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)),      \
+              {__VA_ARGS__}})
+#define TG_DIMS(...) TG_SHAPE(__VA_ARGS__)
+#define TG_SCALAR_SHAPE ((tg_shape){0, {0}})
+#define TG_ALL_DIMS ((tg_shape){0, {0}})
+
+typedef struct tg_storage tg_storage;
+typedef struct tg_node tg_node;
+
+typedef struct tg_tensor {
+  int refcount;
+  tg_dtype dtype;
+  int ndim;
+  int64_t shape[TG_MAX_DIMS];
+  int64_t strides[TG_MAX_DIMS]; /* in elements, may be 0 (expand) */
+  int64_t offset;               /* in elements, into storage */
+  tg_storage *storage;
+  bool requires_grad;
+  bool retains_grad;
+  struct tg_tensor *grad; /* owned; NULL until a backward reaches it */
+  tg_node *grad_fn;       /* owned; NULL for leaves */
+} tg_tensor;
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* Called with the formatted message. The default prints to stderr and
+ * aborts. A handler may longjmp out (tests do); if it returns, tensorgrad
+ * aborts anyway, because the failing op has no result to give. */
+typedef void (*tg_error_handler)(const char *message, void *user);
+void tg_set_error_handler(tg_error_handler handler, void *user);
+void tg_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* Functions that read the outside world (files) do not call tg_error: they
+ * return a status and leave the message here. */
+const char *tg_last_error(void);
+void tg_set_last_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- ownership --------------------------------------------------------- */
+
+tg_tensor *tg_retain(tg_tensor *t);
+void tg_release(tg_tensor *t); /* NULL is fine */
+
+void tg_scope_begin(void);
+void tg_scope_end(void);
+/* Keep t alive past the current scope: it moves to the enclosing scope, or
+ * to the caller when there is none. Returns t. */
+tg_tensor *tg_keep(tg_tensor *t);
+/* tg_keep(t), then tg_scope_end(): the idiom for returning a result. */
+tg_tensor *tg_scope_return(tg_tensor *t);
+int tg_scope_depth(void);
+/* Close scopes until depth is `depth` (error recovery after a longjmp). */
+void tg_scope_unwind(int depth);
+
+/* ---- basic facts --------------------------------------------------------- */
+
+const char *tg_dtype_name(tg_dtype dtype);
+size_t tg_dtype_size(tg_dtype dtype);
+bool tg_is_floating(tg_dtype dtype);
+int64_t tg_numel(const tg_tensor *t);
+int64_t tg_size(const tg_tensor *t, int dim); /* negative dims count from the end */
+tg_shape tg_shape_of(const tg_tensor *t);
+bool tg_is_contiguous(const tg_tensor *t);
+/* "(16x2)" style text for messages; buf of at least TG_SHAPE_STR_MAX bytes. */
+#define TG_SHAPE_STR_MAX 200
+const char *tg_shape_str(tg_shape shape, char *buf);
+
+/* ---- creation ------------------------------------------------------------ */
+
+tg_tensor *tg_empty(tg_shape shape, tg_dtype dtype);
+tg_tensor *tg_zeros(tg_shape shape, tg_dtype dtype);
+tg_tensor *tg_ones(tg_shape shape, tg_dtype dtype);
+tg_tensor *tg_full(tg_shape shape, double value, tg_dtype dtype);
+tg_tensor *tg_scalar(double value, tg_dtype dtype);
+/* Copies numel elements of `dtype` from data (float, double, int64_t, bool). */
+tg_tensor *tg_from_data(const void *data, tg_shape shape, tg_dtype dtype);
+tg_tensor *tg_arange(double start, double end, double step, tg_dtype dtype);
+tg_tensor *tg_linspace(double start, double end, int64_t steps, tg_dtype dtype);
+tg_tensor *tg_eye(int64_t n, tg_dtype dtype);
+tg_tensor *tg_empty_like(const tg_tensor *t);
+tg_tensor *tg_zeros_like(const tg_tensor *t);
+tg_tensor *tg_ones_like(const tg_tensor *t);
+tg_tensor *tg_full_like(const tg_tensor *t, double value);
+
+/* ---- random (one generator, tg_manual_seed; PyTorch's CPU mt19937) ------- */
+
+void tg_manual_seed(uint64_t seed);
+uint64_t tg_initial_seed(void);
+uint32_t tg_random_u32(void);
+uint64_t tg_random_u64(void);
+tg_tensor *tg_rand(tg_shape shape, tg_dtype dtype);  /* U[0, 1) */
+tg_tensor *tg_randn(tg_shape shape, tg_dtype dtype); /* N(0, 1) */
+tg_tensor *tg_randint(int64_t low, int64_t high, tg_shape shape); /* int64 */
+tg_tensor *tg_randperm(int64_t n);                                 /* int64 */
+tg_tensor *tg_rand_like(const tg_tensor *t);
+tg_tensor *tg_randn_like(const tg_tensor *t);
+
+/* ---- copies and conversion ------------------------------------------------- */
+
+tg_tensor *tg_clone(tg_tensor *t);                /* differentiable */
+tg_tensor *tg_contiguous(tg_tensor *t);           /* t itself (new ref) if contiguous */
+tg_tensor *tg_to(tg_tensor *t, tg_dtype dtype);   /* differentiable between floats */
+tg_tensor *tg_detach(tg_tensor *t);               /* shares storage, no grad_fn */
+
+/* ---- in-place (never recorded; bump the storage version) ------------------ */
+
+void tg_fill_(tg_tensor *t, double value);
+void tg_zero_(tg_tensor *t);
+void tg_copy_(tg_tensor *dst, const tg_tensor *src); /* src broadcasts to dst */
+void tg_uniform_(tg_tensor *t, double low, double high);
+void tg_normal_(tg_tensor *t, double mean, double std);
+void tg_add_(tg_tensor *t, const tg_tensor *other, double alpha); /* t += alpha*other */
+void tg_mul_scalar_(tg_tensor *t, double value);
+
+/* ---- element access -------------------------------------------------------- */
+
+double tg_item(const tg_tensor *t); /* one element, any dtype */
+double tg_get(const tg_tensor *t, const int64_t *index);
+void tg_set(tg_tensor *t, const int64_t *index, double value);
+/* element i of the tensor in row-major (logical) order */
+double tg_get_flat(const tg_tensor *t, int64_t i);
+/* Pointer to the first element; errors unless t is contiguous and of the
+ * named dtype. */
+float *tg_data_f32(tg_tensor *t);
+double *tg_data_f64(tg_tensor *t);
+int64_t *tg_data_i64(tg_tensor *t);
+bool *tg_data_bool(tg_tensor *t);
+/* Copy all elements, in logical order, converted to double. */
+void tg_copy_to_f64(const tg_tensor *t, double *out);
+
+/* ---- printing ------------------------------------------------------------ */
+
+void tg_print(const tg_tensor *t); /* like print(tensor) in PyTorch */
+void tg_fprint(void *file, const tg_tensor *t);
+
+/* ---- views (no copy; differentiable) --------------------------------------- */
+
+tg_tensor *tg_view(tg_tensor *t, tg_shape shape); /* one dim may be -1 */
+tg_tensor *tg_reshape(tg_tensor *t, tg_shape shape);
+tg_tensor *tg_transpose(tg_tensor *t, int dim0, int dim1);
+tg_tensor *tg_t(tg_tensor *t); /* 2-D transpose */
+tg_tensor *tg_permute(tg_tensor *t, tg_shape dims);
+tg_tensor *tg_expand(tg_tensor *t, tg_shape shape); /* -1 keeps a size */
+tg_tensor *tg_squeeze(tg_tensor *t, int dim);
+tg_tensor *tg_squeeze_all(tg_tensor *t);
+tg_tensor *tg_unsqueeze(tg_tensor *t, int dim);
+tg_tensor *tg_flatten(tg_tensor *t, int start_dim, int end_dim);
+tg_tensor *tg_narrow(tg_tensor *t, int dim, int64_t start, int64_t length);
+tg_tensor *tg_slice(tg_tensor *t, int dim, int64_t start, int64_t end, int64_t step);
+tg_tensor *tg_select(tg_tensor *t, int dim, int64_t index);
+
+/* ---- indexing and joining (differentiable in the float inputs) ------------- */
+
+tg_tensor *tg_index_select(tg_tensor *t, int dim, tg_tensor *index);
+tg_tensor *tg_gather(tg_tensor *t, int dim, tg_tensor *index);
+tg_tensor *tg_scatter_add(tg_tensor *t, int dim, tg_tensor *index, tg_tensor *src);
+tg_tensor *tg_masked_fill(tg_tensor *t, tg_tensor *mask, double value);
+tg_tensor *tg_cat(tg_tensor *const *tensors, int n, int dim);
+tg_tensor *tg_stack(tg_tensor *const *tensors, int n, int dim);
+tg_tensor *tg_where(tg_tensor *condition, tg_tensor *a, tg_tensor *b);
+
+/* ---- elementwise, with NumPy broadcasting ---------------------------------- */
+
+tg_tensor *tg_add(tg_tensor *a, tg_tensor *b);
+tg_tensor *tg_sub(tg_tensor *a, tg_tensor *b);
+tg_tensor *tg_mul(tg_tensor *a, tg_tensor *b);
+tg_tensor *tg_div(tg_tensor *a, tg_tensor *b);
+tg_tensor *tg_pow(tg_tensor *a, tg_tensor *b);
+tg_tensor *tg_maximum(tg_tensor *a, tg_tensor *b);
+tg_tensor *tg_minimum(tg_tensor *a, tg_tensor *b);
+
+tg_tensor *tg_add_scalar(tg_tensor *a, double s);
+tg_tensor *tg_sub_scalar(tg_tensor *a, double s);  /* a - s */
+tg_tensor *tg_rsub_scalar(tg_tensor *a, double s); /* s - a */
+tg_tensor *tg_mul_scalar(tg_tensor *a, double s);
+tg_tensor *tg_div_scalar(tg_tensor *a, double s);
+tg_tensor *tg_pow_scalar(tg_tensor *a, double exponent);
+
+tg_tensor *tg_neg(tg_tensor *a);
+tg_tensor *tg_exp(tg_tensor *a);
+tg_tensor *tg_log(tg_tensor *a);
+tg_tensor *tg_log1p(tg_tensor *a);
+tg_tensor *tg_sqrt(tg_tensor *a);
+tg_tensor *tg_abs(tg_tensor *a);
+tg_tensor *tg_sigmoid(tg_tensor *a);
+tg_tensor *tg_tanh(tg_tensor *a);
+tg_tensor *tg_relu(tg_tensor *a);
+tg_tensor *tg_leaky_relu(tg_tensor *a, double negative_slope);
+/* Bounds may be -INFINITY / INFINITY for "none". */
+tg_tensor *tg_clamp(tg_tensor *a, double min, double max);
+
+/* comparisons give bool tensors and are never recorded */
+tg_tensor *tg_eq(tg_tensor *a, tg_tensor *b);
+tg_tensor *tg_ne(tg_tensor *a, tg_tensor *b);
+tg_tensor *tg_lt(tg_tensor *a, tg_tensor *b);
+tg_tensor *tg_le(tg_tensor *a, tg_tensor *b);
+tg_tensor *tg_gt(tg_tensor *a, tg_tensor *b);
+tg_tensor *tg_ge(tg_tensor *a, tg_tensor *b);
+tg_tensor *tg_eq_scalar(tg_tensor *a, double s);
+tg_tensor *tg_ne_scalar(tg_tensor *a, double s);
+tg_tensor *tg_lt_scalar(tg_tensor *a, double s);
+tg_tensor *tg_le_scalar(tg_tensor *a, double s);
+tg_tensor *tg_gt_scalar(tg_tensor *a, double s);
+tg_tensor *tg_ge_scalar(tg_tensor *a, double s);
+
+/* ---- reductions (dims: TG_DIMS(...) or TG_ALL_DIMS) ------------------------ */
+
+tg_tensor *tg_sum(tg_tensor *t, tg_shape dims, bool keepdim);
+tg_tensor *tg_mean(tg_tensor *t, tg_shape dims, bool keepdim);
+/* correction 1 is the unbiased estimator, 0 the population one */
+tg_tensor *tg_var(tg_tensor *t, tg_shape dims, int correction, bool keepdim);
+tg_tensor *tg_std(tg_tensor *t, tg_shape dims, int correction, bool keepdim);
+tg_tensor *tg_logsumexp(tg_tensor *t, tg_shape dims, bool keepdim);
+/* values along one dim; *indices (may be NULL) receives an int64 tensor */
+tg_tensor *tg_max(tg_tensor *t, int dim, bool keepdim, tg_tensor **indices);
+tg_tensor *tg_min(tg_tensor *t, int dim, bool keepdim, tg_tensor **indices);
+tg_tensor *tg_max_all(tg_tensor *t);
+tg_tensor *tg_min_all(tg_tensor *t);
+tg_tensor *tg_argmax(tg_tensor *t, int dim, bool keepdim);
+tg_tensor *tg_argmin(tg_tensor *t, int dim, bool keepdim);
+tg_tensor *tg_softmax(tg_tensor *t, int dim);
+tg_tensor *tg_log_softmax(tg_tensor *t, int dim);
+/* Reduce a broadcast gradient back to `shape` (sums the expanded dims). */
+tg_tensor *tg_sum_to_size(tg_tensor *t, tg_shape shape);
+
+/* ---- linear algebra ---------------------------------------------------------- */
+
+/* torch.matmul: 1-D, 2-D and batched with broadcast batch dims. */
+tg_tensor *tg_matmul(tg_tensor *a, tg_tensor *b);
+/* F.linear: x @ w^T + b (b may be NULL); one GEMM with the bias folded in. */
+tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b);
+
+/* ---- threads ------------------------------------------------------------------ */
+
+void tg_set_num_threads(int n);
+int tg_get_num_threads(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

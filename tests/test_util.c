@@ -1,0 +1,164 @@
+#include "test_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+jmp_buf tg_test_jmp;
+char tg_test_message[1024];
+static int saved_scope_depth;
+static bool saved_grad_mode;
+
+static void longjmp_handler(const char *message, void *user) {
+  (void)user;
+  snprintf(tg_test_message, sizeof tg_test_message, "%s", message);
+  longjmp(tg_test_jmp, 1);
+}
+
+void tg_test_catch_begin(void) {
+  tg_test_message[0] = '\0';
+  saved_scope_depth = tg_scope_depth();
+  saved_grad_mode = tg_is_grad_enabled();
+  tg_set_error_handler(longjmp_handler, NULL);
+}
+
+void tg_test_catch_end(void) {
+  tg_set_error_handler(NULL, NULL);
+  tg_scope_unwind(saved_scope_depth);
+  tg_set_grad_enabled(saved_grad_mode);
+}
+
+static bool close_enough(double a, double b, double rtol, double atol) {
+  if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
+  if (isinf(a) || isinf(b)) return a == b;
+  return fabs(a - b) <= atol + rtol * fabs(b);
+}
+
+void tg_assert_close_data(const tg_tensor *t, const double *expected, int64_t n,
+                          double rtol, double atol, const char *what) {
+  ck_assert_msg(tg_numel(t) == n, "%s: %lld elements, expected %lld", what,
+                (long long)tg_numel(t), (long long)n);
+  for (int64_t i = 0; i < n; i++) {
+    double v = tg_get_flat(t, i);
+    ck_assert_msg(close_enough(v, expected[i], rtol, atol),
+                  "%s: element %lld is %.17g, expected %.17g", what, (long long)i,
+                  v, expected[i]);
+  }
+}
+
+void tg_assert_close(const tg_tensor *a, const tg_tensor *b, double rtol,
+                     double atol, const char *what) {
+  int64_t n = tg_numel(b);
+  double *values = malloc(sizeof(double) * (size_t)(n ? n : 1));
+  tg_copy_to_f64(b, values);
+  tg_assert_close_data(a, values, n, rtol, atol, what);
+  free(values);
+}
+
+void tg_assert_shape(const tg_tensor *t, tg_shape shape) {
+  char got[TG_SHAPE_STR_MAX], want[TG_SHAPE_STR_MAX];
+  bool same = t->ndim == shape.ndim;
+  for (int i = 0; same && i < shape.ndim; i++) same = t->shape[i] == shape.d[i];
+  ck_assert_msg(same, "shape %s, expected %s", tg_shape_str(tg_shape_of(t), got),
+                tg_shape_str(shape, want));
+}
+
+/* ---- golden files ---- */
+
+typedef struct golden_entry {
+  char *name;
+  tg_shape shape;
+  int64_t numel;
+  double *values;
+} golden_entry;
+
+struct tg_golden {
+  golden_entry *entries;
+  int count, capacity;
+};
+
+static bool read_entry(FILE *f, golden_entry *e) {
+  char name[256];
+  if (fscanf(f, "%255s", name) != 1) return false;
+  ck_assert_msg(fscanf(f, "%d", &e->shape.ndim) == 1 && e->shape.ndim >= 0 &&
+                    e->shape.ndim <= TG_MAX_DIMS,
+                "golden entry %s: bad ndim", name);
+  e->numel = 1;
+  for (int i = 0; i < e->shape.ndim; i++) {
+    long long d;
+    ck_assert_msg(fscanf(f, "%lld", &d) == 1, "golden entry %s: bad shape", name);
+    e->shape.d[i] = d;
+    e->numel *= d;
+  }
+  e->values = malloc(sizeof(double) * (size_t)(e->numel ? e->numel : 1));
+  for (int64_t i = 0; i < e->numel; i++) {
+    char word[64];
+    ck_assert_msg(fscanf(f, "%63s", word) == 1, "golden entry %s: short", name);
+    e->values[i] = strtod(word, NULL); /* accepts nan, inf, -inf */
+  }
+  e->name = strdup(name);
+  return true;
+}
+
+tg_golden *tg_golden_load(const char *path) {
+  FILE *f = fopen(path, "r");
+  ck_assert_msg(f != NULL, "cannot open golden file %s", path);
+  tg_golden *g = calloc(1, sizeof *g);
+  golden_entry e;
+  while (read_entry(f, &e)) {
+    if (g->count == g->capacity) {
+      g->capacity = g->capacity ? 2 * g->capacity : 64;
+      g->entries = realloc(g->entries, sizeof(golden_entry) * (size_t)g->capacity);
+    }
+    g->entries[g->count++] = e;
+  }
+  fclose(f);
+  return g;
+}
+
+void tg_golden_free(tg_golden *g) {
+  if (!g) return;
+  for (int i = 0; i < g->count; i++) {
+    free(g->entries[i].name);
+    free(g->entries[i].values);
+  }
+  free(g->entries);
+  free(g);
+}
+
+static const golden_entry *find_entry(const tg_golden *g, const char *name) {
+  for (int i = 0; i < g->count; i++)
+    if (strcmp(g->entries[i].name, name) == 0) return &g->entries[i];
+  return NULL;
+}
+
+bool tg_golden_has(const tg_golden *g, const char *name) {
+  return find_entry(g, name) != NULL;
+}
+
+const double *tg_golden_get(const tg_golden *g, const char *name, int64_t *numel,
+                            tg_shape *shape) {
+  const golden_entry *e = find_entry(g, name);
+  ck_assert_msg(e != NULL, "golden entry %s missing", name);
+  if (numel) *numel = e->numel;
+  if (shape) *shape = e->shape;
+  return e->values;
+}
+
+tg_tensor *tg_golden_tensor(const tg_golden *g, const char *name, tg_dtype dtype) {
+  int64_t n;
+  tg_shape shape;
+  const double *v = tg_golden_get(g, name, &n, &shape);
+  tg_scope_begin();
+  tg_tensor *t = tg_to(tg_from_data(v, shape, TG_FLOAT64), dtype);
+  return tg_scope_return(t);
+}
+
+int tg_test_run(Suite *suite) {
+  SRunner *runner = srunner_create(suite);
+  srunner_run_all(runner, CK_NORMAL);
+  int failed = srunner_ntests_failed(runner);
+  srunner_free(runner);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,61 @@
+/* Shared helpers for the Check suites: catching tensorgrad errors, comparing
+ * tensors, and reading the golden files written by tests/golden/*.py. */
+#ifndef TG_TEST_UTIL_H
+#define TG_TEST_UTIL_H
+
+#include <check.h>
+#include <setjmp.h>
+#include <stdbool.h>
+
+#include "tensorgrad.h"
+
+/* ---- errors: TG_EXPECT_ERROR(expr, "substring") -------------------------- */
+
+extern jmp_buf tg_test_jmp;
+extern char tg_test_message[1024];
+void tg_test_catch_begin(void); /* installs the longjmp handler */
+void tg_test_catch_end(void);   /* restores scopes and grad mode */
+
+/* Runs expr, which must raise a tensorgrad error whose message contains
+ * `substring`. Scopes opened inside the failing op are unwound. */
+#define TG_EXPECT_ERROR(expr, substring)                                       \
+  do {                                                                         \
+    tg_test_catch_begin();                                                     \
+    if (setjmp(tg_test_jmp) == 0) {                                            \
+      (void)(expr);                                                            \
+      tg_test_catch_end();                                                     \
+      ck_abort_msg("expected an error containing \"%s\"", substring);          \
+    }                                                                          \
+    tg_test_catch_end();                                                       \
+    ck_assert_msg(strstr(tg_test_message, substring) != NULL,                  \
+                  "error \"%s\" does not contain \"%s\"", tg_test_message,     \
+                  substring);                                                  \
+  } while (0)
+
+/* ---- comparing -------------------------------------------------------------- */
+
+/* Every element of t close to expected[i] (|a-b| <= atol + rtol*|b|). */
+void tg_assert_close_data(const tg_tensor *t, const double *expected, int64_t n,
+                          double rtol, double atol, const char *what);
+void tg_assert_close(const tg_tensor *a, const tg_tensor *b, double rtol,
+                     double atol, const char *what);
+void tg_assert_shape(const tg_tensor *t, tg_shape shape);
+
+/* ---- golden files ---------------------------------------------------------------
+ * Text, one entry a line:  name ndim d0 .. dn-1 v0 v1 ...   (values %.17g) */
+typedef struct tg_golden tg_golden;
+tg_golden *tg_golden_load(const char *path);
+void tg_golden_free(tg_golden *g);
+/* Values of entry `name` (aborts the test if missing); shape optional. */
+const double *tg_golden_get(const tg_golden *g, const char *name, int64_t *numel,
+                            tg_shape *shape);
+bool tg_golden_has(const tg_golden *g, const char *name);
+/* A tensor (float64 or the given dtype) holding the entry. */
+tg_tensor *tg_golden_tensor(const tg_golden *g, const char *name, tg_dtype dtype);
+
+/* ---- running ----------------------------------------------------------------------- */
+
+/* Runs the suite, prints Check's summary, returns the process exit code. */
+int tg_test_run(Suite *suite);
+
+#endif

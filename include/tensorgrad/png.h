@@ -1,0 +1,41 @@
+/* tensorgrad/png.h - PNG encode, atomic write and safe read through libpng.
+ *
+ * Pixels are 8-bit, row-major, tightly packed, with `channels` bytes per
+ * pixel: 1 (gray), 3 (RGB) or 4 (RGBA). Every function returns 0 on success
+ * or -1 with the reason in tg_last_error(), e.g.
+ *   "tg_png_write: out/loss.png: cannot create temporary file: No such file..."
+ * Nothing here aborts or crashes on bad input, including a corrupt or
+ * truncated PNG file.
+ */
+#ifndef TENSORGRAD_PNG_H
+#define TENSORGRAD_PNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Encodes the image as a PNG in memory; *out is malloc'd (caller frees) and
+ * holds *out_len bytes. TensorBoard image summaries embed these bytes. */
+int tg_png_encode(const uint8_t *pixels, int width, int height, int channels,
+                  uint8_t **out, size_t *out_len);
+
+/* Writes the image to `path` atomically: the bytes go to a temporary file in
+ * the same directory, are fsync'd, then renamed over `path`, so a crash never
+ * leaves a half-written file behind. */
+int tg_png_write(const char *path, const uint8_t *pixels, int width, int height,
+                 int channels);
+
+/* Reads any PNG (palette, 16-bit, interlaced, gray+alpha are converted) into
+ * 8-bit pixels with 1 (gray), 3 (RGB) or 4 (RGBA) channels; gray+alpha
+ * becomes RGBA. *pixels is malloc'd (caller frees). */
+int tg_png_read(const char *path, uint8_t **pixels, int *width, int *height,
+                int *channels);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

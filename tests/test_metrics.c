@@ -608,6 +608,119 @@ START_TEST(test_free_functions_accept_null_and_zeroed) {
 }
 END_TEST
 
+/* ---- tensor wrappers ---- */
+
+static tg_tensor *tensor_1d(const void *data, int64_t n, tg_dtype dtype) {
+  return tg_from_data(data, TG_SHAPE(n), dtype);
+}
+
+START_TEST(test_tensor_wrappers_match_arrays) {
+  int64_t n, m;
+  const double *y = values("rand_y_true", &n);
+  const double *score = values("rand_y_score", &m);
+  const double *pred = values("rand_y_pred", &m);
+  /* labels as float64 (integral values), a (n, 1) column and a bool tensor */
+  tg_tensor *t_true = tensor_1d(y, n, TG_FLOAT64);
+  tg_tensor *t_column = tg_from_data(y, TG_SHAPE(n, 1), TG_FLOAT64);
+  tg_tensor *t_score = tensor_1d(score, n, TG_FLOAT64);
+  bool *pred_bool = malloc(sizeof(bool) * (size_t)n);
+  ck_assert_ptr_nonnull(pred_bool);
+  for (int64_t i = 0; i < n; i++) pred_bool[i] = pred[i] != 0;
+  tg_tensor *t_pred = tensor_1d(pred_bool, n, TG_BOOL);
+
+  double v;
+  ck_assert_int_eq(tg_accuracy_score_tensor(t_column, t_pred, &v), 0);
+  expect_close(&v, values("rand_accuracy", &m), 1, 0, "tensor accuracy");
+  ck_assert_int_eq(tg_roc_auc_score_tensor(t_true, t_score, &v), 0);
+  expect_close(&v, values("rand_auc", &m), 1, 1e-12, "tensor roc auc");
+  ck_assert_int_eq(tg_average_precision_score_tensor(t_true, t_score, 1, &v), 0);
+  expect_close(&v, values("rand_ap", &m), 1, 1e-12, "tensor average precision");
+
+  tg_confusion cm;
+  ck_assert_int_eq(tg_confusion_matrix_tensor(t_true, t_pred, TG_NORMALIZE_NONE, &cm), 0);
+  expect_i64(cm.counts, values("rand_cm", &m), 4, "tensor confusion");
+  tg_confusion_free(&cm);
+  tg_scores sc;
+  ck_assert_int_eq(tg_classification_scores_tensor(t_true, t_pred, NULL, &sc), 0);
+  const double *want = values("rand_all_zdwarn_binary", &m);
+  ck_assert(sc.precision == want[0] && sc.recall == want[1] && sc.f1 == want[2]);
+  char *text, *golden_report = golden_text("rand");
+  ck_assert_int_eq(tg_classification_report_tensor(t_true, t_pred, NULL, &text), 0);
+  ck_assert_str_eq(text, golden_report);
+  free(text);
+  free(golden_report);
+
+  tg_roc roc;
+  ck_assert_int_eq(tg_roc_curve_tensor(t_true, t_score, 1, true, &roc), 0);
+  want = values("rand_roc1", &m);
+  ck_assert_int_eq(3 * roc.n, m);
+  expect_close(roc.thresholds, want + 2 * roc.n, roc.n, 0, "tensor roc thresholds");
+  tg_roc_free(&roc);
+  tg_pr pr;
+  ck_assert_int_eq(tg_precision_recall_curve_tensor(t_true, t_score, 1, &pr), 0);
+  expect_close(pr.precision, values("rand_pr_points", &m), pr.n_points, 0,
+               "tensor pr precision");
+  tg_pr_free(&pr);
+
+  tg_shape shape;
+  const double *proba = tg_golden_get(golden, "multi_proba", &m, &shape);
+  const double *multi_y = values("multi_y_true", &n);
+  tg_tensor *t_proba = tg_from_data(proba, shape, TG_FLOAT64);
+  tg_tensor *t_multi = tensor_1d(multi_y, n, TG_FLOAT64);
+  ck_assert_int_eq(tg_roc_auc_score_ovr_tensor(t_multi, t_proba, TG_AVERAGE_MACRO, &v),
+                   0);
+  expect_close(&v, values("multi_auc_macro", &m), 1, 1e-12, "tensor ovr auc");
+
+  tg_release(t_true);
+  tg_release(t_column);
+  tg_release(t_score);
+  tg_release(t_pred);
+  tg_release(t_proba);
+  tg_release(t_multi);
+  free(pred_bool);
+}
+END_TEST
+
+START_TEST(test_errors_tensor_wrappers) {
+  const double half[] = {0, 0.5, 1, 1}, big[] = {0, 1e19, 1, 0};
+  const int64_t three[] = {0, 1, 1};
+  tg_tensor *t_y = tensor_1d(y01, 4, TG_INT64), *t_three = tensor_1d(three, 3, TG_INT64);
+  tg_tensor *t_half = tensor_1d(half, 4, TG_FLOAT64),
+            *t_big = tensor_1d(big, 4, TG_FLOAT64);
+  tg_tensor *t_s4 = tensor_1d(s4, 4, TG_FLOAT64);
+  double v;
+  tg_roc roc;
+  expect_error(tg_accuracy_score_tensor(t_y, t_three, &v),
+               "tg_accuracy_score_tensor: y_true has 4 elements but y_pred has 3");
+  expect_error(tg_accuracy_score_tensor(t_y, t_half, &v),
+               "tg_accuracy_score_tensor: y_pred[1] = 0.5 is not an integer label");
+  expect_error(tg_accuracy_score_tensor(t_big, t_y, &v),
+               "tg_accuracy_score_tensor: y_true[1] = 1e+19 is not an integer label");
+  expect_error(tg_accuracy_score_tensor(NULL, t_y, &v),
+               "tg_accuracy_score_tensor: y_true is NULL");
+  expect_error(tg_roc_curve_tensor(t_y, NULL, 1, true, &roc),
+               "tg_roc_curve_tensor: y_score is NULL");
+  expect_error(tg_roc_auc_score_tensor(t_three, t_s4, &v),
+               "tg_roc_auc_score_tensor: y_true has 3 elements but y_score has 4");
+  expect_error(
+      tg_roc_auc_score_ovr_tensor(t_y, t_s4, TG_AVERAGE_MACRO, &v),
+      "tg_roc_auc_score_ovr_tensor: proba must be 2-D (n, n_classes), got 1 dims");
+  const double proba[] = {0.2, 0.3, 0.5, 0.1, 0.1, 0.8, 0.6, 0.3, 0.1};
+  tg_tensor *t_proba = tg_from_data(proba, TG_SHAPE(3, 3), TG_FLOAT64);
+  expect_error(tg_roc_auc_score_ovr_tensor(t_y, t_proba, TG_AVERAGE_MACRO, &v),
+               "tg_roc_auc_score_ovr_tensor: y_true has 4 elements but proba has 3 rows");
+  expect_error(
+      tg_average_precision_score_tensor(t_y, t_three, 1, &v),
+      "tg_average_precision_score_tensor: y_true has 4 elements but y_score has 3");
+  tg_release(t_y);
+  tg_release(t_three);
+  tg_release(t_half);
+  tg_release(t_big);
+  tg_release(t_s4);
+  tg_release(t_proba);
+}
+END_TEST
+
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *metrics_suite(void) {
@@ -622,6 +735,7 @@ static Suite *metrics_suite(void) {
   tcase_add_test(golden_tc, test_multiclass_ovr_auc);
   tcase_add_loop_test(golden_tc, test_report, 0, COUNT(report_cases));
   tcase_add_test(golden_tc, test_report_null_options_is_default);
+  tcase_add_test(golden_tc, test_tensor_wrappers_match_arrays);
   suite_add_tcase(s, golden_tc);
 
   TCase *plain = tcase_create("plain");
@@ -630,6 +744,7 @@ static Suite *metrics_suite(void) {
   tcase_add_test(plain, test_errors_report);
   tcase_add_test(plain, test_errors_curves_and_areas);
   tcase_add_test(plain, test_free_functions_accept_null_and_zeroed);
+  tcase_add_test(plain, test_errors_tensor_wrappers);
   suite_add_tcase(s, plain);
   return s;
 }

@@ -25,6 +25,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tensorgrad/tensor.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -195,6 +197,31 @@ int tg_roc_auc_score_ovr(const int64_t *y_true, const double *proba, int64_t n,
 /* Step-wise average precision, sum (R_k - R_{k-1}) P_k. */
 int tg_average_precision_score(const int64_t *y_true, const double *y_score, int64_t n,
                                int64_t pos_label, double *ap);
+
+/* ---- tensor wrappers ------------------------------------------------------------
+ * The same metrics on tensors of any dtype and shape, read in logical order
+ * (so an (n, 1) column works like n labels). Labels must hold integral values
+ * (a bool tensor such as yhat >= 0.5 is fine); y_true and y_pred/y_score
+ * must have the same number of elements; proba must be 2-D (n, n_classes). */
+
+int tg_accuracy_score_tensor(const tg_tensor *y_true, const tg_tensor *y_pred,
+                             double *accuracy);
+int tg_confusion_matrix_tensor(const tg_tensor *y_true, const tg_tensor *y_pred,
+                               tg_normalize normalize, tg_confusion *out);
+int tg_classification_scores_tensor(const tg_tensor *y_true, const tg_tensor *y_pred,
+                                    const tg_average_options *options, tg_scores *out);
+int tg_classification_report_tensor(const tg_tensor *y_true, const tg_tensor *y_pred,
+                                    const tg_report_options *options, char **text);
+int tg_roc_curve_tensor(const tg_tensor *y_true, const tg_tensor *y_score,
+                        int64_t pos_label, bool drop_intermediate, tg_roc *out);
+int tg_precision_recall_curve_tensor(const tg_tensor *y_true, const tg_tensor *y_score,
+                                     int64_t pos_label, tg_pr *out);
+int tg_roc_auc_score_tensor(const tg_tensor *y_true, const tg_tensor *y_score,
+                            double *auc);
+int tg_roc_auc_score_ovr_tensor(const tg_tensor *y_true, const tg_tensor *proba,
+                                tg_average average, double *auc);
+int tg_average_precision_score_tensor(const tg_tensor *y_true, const tg_tensor *y_score,
+                                      int64_t pos_label, double *ap);
 
 #ifdef __cplusplus
 }

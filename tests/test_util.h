@@ -1,5 +1,5 @@
 /* Shared helpers for the Check suites: catching tensorgrad errors, comparing
- * tensors, and reading the golden files written by tests/golden/*.py. */
+ * tensors, and reading the golden files that the tests/golden scripts write. */
 #ifndef TG_TEST_UTIL_H
 #define TG_TEST_UTIL_H
 

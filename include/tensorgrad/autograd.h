@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define TG_NODE_MAX_INPUTS 4
+#define TG_CHECK_MAX_INPUTS 4
 #define TG_NODE_MAX_SAVED 4
 #define TG_CHECK_MAX_CASES 3
 
@@ -36,9 +36,10 @@ typedef struct tg_op_check {
   tg_tensor *(*apply)(tg_tensor *const *inputs);
   int n_inputs;
   int n_cases;
-  tg_shape shapes[TG_CHECK_MAX_CASES][TG_NODE_MAX_INPUTS];
+  tg_shape shapes[TG_CHECK_MAX_CASES][TG_CHECK_MAX_INPUTS];
   double low, high, min_abs;
   bool second_order; /* gradgradcheck too */
+  double eps;        /* finite-difference step; 0 means the default 1e-6 */
 } tg_op_check;
 
 typedef struct tg_op {
@@ -51,8 +52,8 @@ struct tg_node {
   int refcount;
   const tg_op *op;
   int n_inputs;
-  tg_tensor *inputs[TG_NODE_MAX_INPUTS]; /* retained; NULL once freed */
-  uint64_t input_versions[TG_NODE_MAX_INPUTS];
+  tg_tensor **inputs;        /* retained; NULL once the graph is freed */
+  uint64_t *input_versions;  /* storage versions when recorded */
   int n_saved;
   tg_tensor *saved[TG_NODE_MAX_SAVED];
   uint64_t saved_versions[TG_NODE_MAX_SAVED];
@@ -116,10 +117,12 @@ tg_tensor *tg_saved_output(tg_node *node);     /* scope-owned */
 tg_tensor *tg_node_input(tg_node *node, int i); /* borrowed */
 bool tg_needs_input_grad(const tg_node *node, int i);
 
-/* torch.autograd.Function in C: run `forward` with grad mode off, then
- * record `op` (whose backward the user wrote) on its result. */
-typedef tg_tensor *(*tg_forward_fn)(tg_node *node_or_null,
-                                    tg_tensor *const *inputs, void *ctx);
+/* torch.autograd.Function in C: `forward` runs with the tape off and may
+ * put up to TG_NODE_MAX_SAVED tensors in to_save (its backward reads them
+ * with tg_saved, in order); then `op`, whose backward the user wrote, is
+ * recorded on the result. */
+typedef tg_tensor *(*tg_forward_fn)(tg_tensor *const *inputs, tg_tensor **to_save,
+                                    void *ctx);
 tg_tensor *tg_function_apply(const tg_op *op, tg_forward_fn forward, int n_inputs,
                              tg_tensor *const *inputs, void *ctx);
 

@@ -1,0 +1,247 @@
+/* The backward engine.
+ *
+ * 1. Collect the nodes reachable from the output's grad_fn in post-order
+ *    (iteratively: a 10^6-op chain must not overflow the C stack).
+ * 2. Walk them in reverse, so a node runs only after every consumer of its
+ *    output has added its contribution to node->grad_accum.
+ * 3. Each node's backward returns one gradient per input; it is delivered
+ *    to the input's own grad_fn (a non-leaf) or accumulated into .grad (a
+ *    leaf), like PyTorch's AccumulateGrad.
+ * 4. Without TG_RETAIN_GRAPH a node's inputs and saved tensors are released
+ *    as soon as it has run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tensor/internal.h"
+
+typedef struct node_list {
+  tg_node **items;
+  size_t len, cap;
+} node_list;
+
+static void list_push(node_list *l, tg_node *node) {
+  if (l->len == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 64;
+    tg_node **grown = realloc(l->items, cap * sizeof *grown);
+    if (!grown) tg_error("tg_backward: out of memory sorting the graph");
+    l->items = grown;
+    l->cap = cap;
+  }
+  l->items[l->len++] = node;
+}
+
+static void check_not_freed(const tg_node *node) {
+  if (node->freed)
+    tg_error("tg_backward: trying to backward through the graph a second time "
+             "(the saved tensors of '%s' were freed by the first backward); pass "
+             "TG_RETAIN_GRAPH to the first tg_backward if you need to backward twice",
+             node->op->name);
+}
+
+/* Post-order DFS without recursion. Every node in the returned list is
+ * retained, so freeing graphs mid-walk cannot free a node still queued. */
+static node_list topological_order(tg_node *root) {
+  static uint64_t mark;
+  mark++;
+  node_list order = {0}, stack = {0};
+  size_t *next_input = NULL, next_cap = 0;
+  check_not_freed(root);
+  root->visit_mark = mark;
+  list_push(&stack, root);
+  while (stack.len > 0) {
+    if (next_cap < stack.cap) {
+      size_t *grown = realloc(next_input, stack.cap * sizeof *grown);
+      if (!grown) tg_error("tg_backward: out of memory sorting the graph");
+      memset(grown + next_cap, 0, (stack.cap - next_cap) * sizeof *grown);
+      next_input = grown;
+      next_cap = stack.cap;
+    }
+    size_t top = stack.len - 1;
+    tg_node *node = stack.items[top];
+    tg_node *child = NULL;
+    while (next_input[top] < (size_t)node->n_inputs && !child) {
+      tg_tensor *in = node->inputs[next_input[top]++];
+      if (in && in->grad_fn && in->grad_fn->visit_mark != mark) child = in->grad_fn;
+    }
+    if (child) {
+      check_not_freed(child);
+      child->visit_mark = mark;
+      list_push(&stack, child);
+      next_input[stack.len - 1] = 0;
+    } else {
+      tg_node_retain(node);
+      list_push(&order, node);
+      next_input[top] = 0;
+      stack.len--;
+    }
+  }
+  free(stack.items);
+  free(next_input);
+  return order;
+}
+
+/* slot += g. A node's running sum may alias gradients handed to other
+ * inputs, so it is only ever replaced, never written in place. */
+static void accumulate_sum(tg_tensor **slot, tg_tensor *g) {
+  if (!*slot) {
+    *slot = tg_retain(g);
+    return;
+  }
+  tg_tensor *sum = tg_retain(tg_add(*slot, g));
+  tg_release(*slot);
+  *slot = sum;
+}
+
+/* leaf.grad += g, as PyTorch's AccumulateGrad: the first gradient is
+ * copied (so later in-place accumulation touches nothing else); under
+ * create_graph the sum stays on the tape instead. */
+static void accumulate_grad(tg_tensor *t, tg_tensor *g, bool create_graph) {
+  if (create_graph) {
+    accumulate_sum(&t->grad, g);
+  } else if (!t->grad) {
+    t->grad = tg_retain(tg_clone(tg_detach(g)));
+  } else {
+    tg_add_(t->grad, g, 1.0);
+  }
+}
+
+typedef struct capture {
+  int n;
+  tg_tensor *const *inputs;
+  tg_tensor **grads; /* NULL when accumulating into .grad */
+} capture;
+
+static int captured_index(const capture *cap, const tg_tensor *t) {
+  for (int j = 0; j < cap->n; j++)
+    if (cap->inputs[j] == t) return j;
+  return -1;
+}
+
+static void deliver(tg_tensor *input, tg_tensor *g, const capture *cap,
+                    bool create_graph) {
+  if (cap->grads) {
+    int j = captured_index(cap, input);
+    if (j >= 0) accumulate_sum(&cap->grads[j], g);
+    if (input->grad_fn) accumulate_sum(&input->grad_fn->grad_accum, g);
+    return;
+  }
+  if (input->grad_fn) {
+    accumulate_sum(&input->grad_fn->grad_accum, g);
+    if (input->retains_grad) accumulate_grad(input, g, create_graph);
+  } else {
+    accumulate_grad(input, g, create_graph);
+  }
+}
+
+static void check_versions(const tg_node *node) {
+  for (int i = 0; i < node->n_inputs; i++) {
+    const tg_tensor *in = node->inputs[i];
+    if (in && in->storage->version != node->input_versions[i])
+      tg_error("tg_backward: input %d of '%s' was modified by an in-place operation "
+               "after it was recorded (version %llu, expected %llu)",
+               i, node->op->name, (unsigned long long)in->storage->version,
+               (unsigned long long)node->input_versions[i]);
+  }
+  for (int i = 0; i < node->n_saved; i++) {
+    const tg_tensor *s = node->saved[i];
+    if (s->storage->version != node->saved_versions[i])
+      tg_error("tg_backward: a tensor saved by '%s' was modified by an in-place "
+               "operation after it was recorded (version %llu, expected %llu)",
+               node->op->name, (unsigned long long)s->storage->version,
+               (unsigned long long)node->saved_versions[i]);
+  }
+}
+
+static void check_grad_shape(const tg_node *node, int i, const tg_tensor *g) {
+  const tg_tensor *in = node->inputs[i];
+  if (!tg_shape_equal(tg_shape_of(g), tg_shape_of(in))) {
+    char sg[TG_SHAPE_STR_MAX], si[TG_SHAPE_STR_MAX];
+    tg_error("tg_backward: the backward of '%s' returned a gradient of shape %s for "
+             "input %d of shape %s",
+             node->op->name, tg_shape_str(tg_shape_of(g), sg), i,
+             tg_shape_str(tg_shape_of(in), si));
+  }
+}
+
+static void run_node(tg_node *node, const capture *cap, bool create_graph) {
+  tg_tensor *grads_stack[8];
+  tg_tensor **grads = node->n_inputs <= 8 ? grads_stack
+                                          : calloc((size_t)node->n_inputs, sizeof *grads);
+  if (!grads) tg_error("tg_backward: out of memory");
+  memset(grads, 0, sizeof(tg_tensor *) * (size_t)node->n_inputs);
+  check_versions(node);
+  tg_scope_begin();
+  node->op->backward(node, node->grad_accum, grads);
+  for (int i = 0; i < node->n_inputs; i++) {
+    if (!grads[i] || !tg_needs_input_grad(node, i)) continue;
+    check_grad_shape(node, i, grads[i]);
+    /* as PyTorch: a gradient has its input's dtype (mixed float32/float64) */
+    tg_tensor *g = tg_to(grads[i], node->inputs[i]->dtype);
+    deliver(node->inputs[i], g, cap, create_graph);
+  }
+  tg_scope_end();
+  if (grads != grads_stack) free(grads);
+}
+
+static tg_tensor *initial_grad(tg_tensor *t, tg_tensor *grad) {
+  char st[TG_SHAPE_STR_MAX], sg[TG_SHAPE_STR_MAX];
+  if (!t->requires_grad)
+    tg_error("tg_backward: the tensor does not require grad and has no grad_fn");
+  if (!grad) {
+    if (tg_numel(t) != 1)
+      tg_error("tg_backward: grad can be implicitly created only for scalar outputs, "
+               "got shape %s; pass a gradient of that shape",
+               tg_shape_str(tg_shape_of(t), st));
+    return tg_ones_like(t);
+  }
+  if (!tg_shape_equal(tg_shape_of(grad), tg_shape_of(t)))
+    tg_error("tg_backward: gradient of shape %s does not match the output's shape %s",
+             tg_shape_str(tg_shape_of(grad), sg), tg_shape_str(tg_shape_of(t), st));
+  return grad;
+}
+
+static void run_backward(tg_tensor *t, tg_tensor *grad, int flags, const capture *cap) {
+  bool create_graph = flags & TG_CREATE_GRAPH;
+  bool retain_graph = create_graph || (flags & TG_RETAIN_GRAPH);
+  bool previous_mode = tg_set_grad_enabled(create_graph);
+  tg_scope_begin();
+  grad = initial_grad(t, grad);
+  if (!t->grad_fn) {
+    deliver(t, grad, cap, create_graph);
+  } else {
+    if (t->retains_grad && !cap->grads) accumulate_grad(t, grad, create_graph);
+    node_list order = topological_order(t->grad_fn);
+    accumulate_sum(&t->grad_fn->grad_accum, grad);
+    for (size_t k = order.len; k-- > 0;) {
+      tg_node *node = order.items[k];
+      if (node->grad_accum) run_node(node, cap, create_graph);
+      tg_release(node->grad_accum);
+      node->grad_accum = NULL;
+      if (!retain_graph) tg_free_graph(node);
+    }
+    for (size_t k = 0; k < order.len; k++) tg_node_release(order.items[k]);
+    free(order.items);
+  }
+  tg_scope_end();
+  tg_set_grad_enabled(previous_mode);
+}
+
+void tg_backward(tg_tensor *t, tg_tensor *grad, int flags) {
+  capture none = {0, NULL, NULL};
+  run_backward(t, grad, flags, &none);
+}
+
+void tg_autograd_grad(tg_tensor *output, tg_tensor *grad_output, int n_inputs,
+                      tg_tensor *const *inputs, tg_tensor **grads_out, int flags) {
+  for (int j = 0; j < n_inputs; j++) {
+    if (!inputs[j]->requires_grad)
+      tg_error("tg_autograd_grad: input %d does not require grad", j);
+    grads_out[j] = NULL;
+  }
+  capture cap = {n_inputs, inputs, grads_out};
+  run_backward(output, grad_output, flags, &cap);
+  /* each slot holds one reference: hand it to the caller's scope */
+  for (int j = 0; j < n_inputs; j++)
+    grads_out[j] = grads_out[j] ? tg_scope_adopt(grads_out[j]) : tg_zeros_like(inputs[j]);
+}

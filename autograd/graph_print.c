@@ -1,0 +1,88 @@
+/* Teaching aids: the grad_fn chain as text, and the whole tape as Graphviz
+ * DOT, so a learner can see what backward will walk. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tensor/internal.h"
+
+static void print_node(FILE *f, const tg_node *node, int depth, int max_depth) {
+  fprintf(f, "%*s%s (#%lld)\n", 2 * depth, "", node->op->name, (long long)node->seq);
+  if (depth >= max_depth) {
+    fprintf(f, "%*s...\n", 2 * depth + 2, "");
+    return;
+  }
+  for (int i = 0; i < node->n_inputs; i++) {
+    const tg_tensor *in = node->inputs[i];
+    char s[TG_SHAPE_STR_MAX];
+    if (!in) continue;
+    if (in->grad_fn)
+      print_node(f, in->grad_fn, depth + 1, max_depth);
+    else if (in->requires_grad)
+      fprintf(f, "%*sleaf %s %s (accumulates into .grad)\n", 2 * depth + 2, "",
+              tg_shape_str(tg_shape_of(in), s), tg_dtype_name(in->dtype));
+  }
+}
+
+/* A tree walk: a node shared by two paths prints twice, as in torchviz's
+ * text form; the depth limit keeps long chains readable. */
+void tg_fprint_graph(void *file, const tg_tensor *t) {
+  FILE *f = file;
+  if (!t->grad_fn) {
+    fprintf(f, t->requires_grad ? "leaf (requires grad)\n" : "no graph (does not require grad)\n");
+    return;
+  }
+  print_node(f, t->grad_fn, 0, 32);
+}
+
+void tg_print_graph(const tg_tensor *t) { tg_fprint_graph(stdout, t); }
+
+/* DOT: one box per node, one ellipse per leaf, edges from inputs to users.
+ * Walked iteratively with a stack so long chains are fine. */
+int tg_graph_dot(const tg_tensor *t, const char *path) {
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    tg_set_last_error("tg_graph_dot: cannot open %s for writing", path);
+    return -1;
+  }
+  static uint64_t mark = 1ull << 62; /* distinct from the engine's marks */
+  mark++;
+  fprintf(f, "digraph tape {\n  rankdir=BT;\n  node [fontname=\"Helvetica\"];\n");
+  size_t cap = 64, len = 0;
+  tg_node **stack = malloc(cap * sizeof *stack);
+  if (t->grad_fn && stack) {
+    t->grad_fn->visit_mark = mark;
+    stack[len++] = t->grad_fn;
+  }
+  while (len > 0 && stack) {
+    tg_node *node = stack[--len];
+    fprintf(f, "  n%lld [shape=box, label=\"%s\"];\n", (long long)node->seq, node->op->name);
+    for (int i = 0; i < node->n_inputs; i++) {
+      tg_tensor *in = node->inputs[i];
+      if (!in || !in->requires_grad) continue;
+      if (!in->grad_fn) {
+        char s[TG_SHAPE_STR_MAX];
+        fprintf(f, "  leaf%p [shape=ellipse, label=\"leaf %s\"];\n  leaf%p -> n%lld;\n",
+                (void *)in, tg_shape_str(tg_shape_of(in), s), (void *)in, (long long)node->seq);
+        continue;
+      }
+      fprintf(f, "  n%lld -> n%lld;\n", (long long)in->grad_fn->seq, (long long)node->seq);
+      if (in->grad_fn->visit_mark == mark) continue;
+      in->grad_fn->visit_mark = mark;
+      if (len == cap) {
+        tg_node **grown = realloc(stack, 2 * cap * sizeof *grown);
+        if (!grown) break;
+        stack = grown;
+        cap *= 2;
+      }
+      stack[len++] = in->grad_fn;
+    }
+  }
+  fprintf(f, "}\n");
+  bool ok = stack != NULL && len == 0;
+  free(stack);
+  if (fclose(f) != 0 || !ok) {
+    tg_set_last_error("tg_graph_dot: failed writing %s", path);
+    return -1;
+  }
+  return 0;
+}

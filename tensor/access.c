@@ -1,0 +1,160 @@
+/* Reading and writing elements, and the in-place operations that optimizers
+ * and initialisers use. In-place writes are never recorded on the tape, and
+ * each bumps the storage version so a backward that needs the old values
+ * can refuse to run. */
+#include <string.h>
+
+#include "tensor/internal.h"
+
+static int64_t flat_offset(const tg_tensor *t, int64_t i) {
+  int64_t off = t->offset;
+  for (int d = t->ndim - 1; d >= 0; d--) {
+    int64_t size = t->shape[d];
+    off += (i % size) * t->strides[d];
+    i /= size;
+  }
+  return off;
+}
+
+static const char *elem_at(const tg_tensor *t, int64_t storage_offset) {
+  return (const char *)t->storage->data + storage_offset * (int64_t)tg_dtype_size(t->dtype);
+}
+
+double tg_get_flat(const tg_tensor *t, int64_t i) {
+  int64_t n = tg_numel(t);
+  if (i < 0 || i >= n)
+    tg_error("tg_get_flat: index %lld is out of bounds for a tensor of %lld elements",
+             (long long)i, (long long)n);
+  return tg_load(elem_at(t, flat_offset(t, i)), t->dtype);
+}
+
+double tg_item(const tg_tensor *t) {
+  if (tg_numel(t) != 1) {
+    char s[TG_SHAPE_STR_MAX];
+    tg_error("tg_item: a tensor with %lld elements (shape %s) cannot be converted to "
+             "a scalar",
+             (long long)tg_numel(t), tg_shape_str(tg_shape_of(t), s));
+  }
+  return tg_load(tg_ptr(t), t->dtype);
+}
+
+static int64_t index_offset(const char *op, const tg_tensor *t, const int64_t *index) {
+  int64_t off = t->offset;
+  for (int d = 0; d < t->ndim; d++) {
+    if (index[d] < -t->shape[d] || index[d] >= t->shape[d])
+      tg_error("%s: index %lld is out of bounds for dimension %d with size %lld", op,
+               (long long)index[d], d, (long long)t->shape[d]);
+    int64_t i = index[d] < 0 ? index[d] + t->shape[d] : index[d];
+    off += i * t->strides[d];
+  }
+  return off;
+}
+
+double tg_get(const tg_tensor *t, const int64_t *index) {
+  return tg_load(elem_at(t, index_offset("tg_get", t, index)), t->dtype);
+}
+
+void tg_set(tg_tensor *t, const int64_t *index, double value) {
+  tg_store((char *)elem_at(t, index_offset("tg_set", t, index)), t->dtype, value);
+  tg_bump_version(t);
+}
+
+static void *typed_data(tg_tensor *t, tg_dtype dtype, const char *op) {
+  if (t->dtype != dtype)
+    tg_error("%s: the tensor is %s, not %s", op, tg_dtype_name(t->dtype),
+             tg_dtype_name(dtype));
+  if (!tg_is_contiguous(t))
+    tg_error("%s: the tensor is not contiguous (call tg_contiguous first)", op);
+  return tg_ptr(t);
+}
+
+float *tg_data_f32(tg_tensor *t) { return typed_data(t, TG_FLOAT32, "tg_data_f32"); }
+double *tg_data_f64(tg_tensor *t) { return typed_data(t, TG_FLOAT64, "tg_data_f64"); }
+int64_t *tg_data_i64(tg_tensor *t) { return typed_data(t, TG_INT64, "tg_data_i64"); }
+bool *tg_data_bool(tg_tensor *t) { return typed_data(t, TG_BOOL, "tg_data_bool"); }
+
+void tg_copy_to_f64(const tg_tensor *t, double *out) {
+  int64_t n = tg_numel(t);
+  if (tg_is_contiguous(t) && t->dtype == TG_FLOAT64) {
+    memcpy(out, tg_ptr(t), sizeof(double) * (size_t)n);
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) out[i] = tg_load(elem_at(t, flat_offset(t, i)), t->dtype);
+}
+
+/* ---- copying between any two layouts ---- */
+
+static void copy_same_dtype(char **p, const int64_t *s, int64_t n, void *ctx) {
+  size_t elem = *(const size_t *)ctx;
+  if (s[0] == (int64_t)elem && s[1] == (int64_t)elem) {
+    memcpy(p[0], p[1], elem * (size_t)n);
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) memcpy(p[0] + i * s[0], p[1] + i * s[1], elem);
+}
+
+typedef struct convert_ctx {
+  tg_dtype to, from;
+} convert_ctx;
+
+static void copy_convert(char **p, const int64_t *s, int64_t n, void *ctx) {
+  const convert_ctx *c = ctx;
+  for (int64_t i = 0; i < n; i++)
+    tg_store(p[0] + i * s[0], c->to, tg_load(p[1] + i * s[1], c->from));
+}
+
+void tg_copy_into(tg_tensor *dst, const tg_tensor *src) {
+  tg_shape shape = tg_shape_of(dst);
+  tg_broadcast_shapes("tg_copy_", tg_shape_of(src), shape); /* checks */
+  if (src->ndim > dst->ndim) {
+    char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
+    tg_error("tg_copy_: source of shape %s cannot be copied into shape %s",
+             tg_shape_str(tg_shape_of(src), a), tg_shape_str(shape, b));
+  }
+  tg_tensor *ops[2] = {dst, (tg_tensor *)src};
+  tg_iter it;
+  tg_iter_init(&it, shape, 2, ops);
+  if (dst->dtype == src->dtype) {
+    size_t elem = tg_dtype_size(dst->dtype);
+    tg_iter_run(&it, copy_same_dtype, &elem);
+  } else {
+    convert_ctx c = {dst->dtype, src->dtype};
+    tg_iter_run(&it, copy_convert, &c);
+  }
+}
+
+/* ---- in-place ---- */
+
+void tg_copy_(tg_tensor *dst, const tg_tensor *src) {
+  for (int i = 0; i < src->ndim && i < dst->ndim; i++) {
+    int64_t ds = dst->shape[dst->ndim - 1 - i], ss = src->shape[src->ndim - 1 - i];
+    if (ss != ds && ss != 1) {
+      char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
+      tg_error("tg_copy_: source of shape %s cannot be copied into shape %s",
+               tg_shape_str(tg_shape_of(src), a), tg_shape_str(tg_shape_of(dst), b));
+    }
+  }
+  tg_copy_into(dst, src);
+  tg_bump_version(dst);
+}
+
+static void fill_loop(char **p, const int64_t *s, int64_t n, void *ctx) {
+  const tg_tensor *value = ctx; /* a one-element tensor of the right dtype */
+  size_t elem = tg_dtype_size(value->dtype);
+  for (int64_t i = 0; i < n; i++) memcpy(p[0] + i * s[0], value->storage->data, elem);
+}
+
+void tg_fill_(tg_tensor *t, double value) {
+  tg_tensor cell = {0};
+  char bytes[sizeof(double)];
+  tg_storage storage = {1, bytes, sizeof bytes, 0};
+  cell.dtype = t->dtype;
+  cell.storage = &storage;
+  tg_store(bytes, t->dtype, value);
+  tg_iter it;
+  tg_iter_init(&it, tg_shape_of(t), 1, &t);
+  tg_iter_run(&it, fill_loop, &cell);
+  tg_bump_version(t);
+}
+
+void tg_zero_(tg_tensor *t) { tg_fill_(t, 0.0); }

@@ -1,0 +1,89 @@
+/* Private to the library: storage, tensor construction, broadcasting and the
+ * strided loop that every elementwise kernel and reduction runs on. */
+#ifndef TG_TENSOR_INTERNAL_H
+#define TG_TENSOR_INTERNAL_H
+
+#include "tensorgrad/autograd.h"
+#include "tensorgrad/tensor.h"
+
+struct tg_storage {
+  int refcount;
+  void *data;
+  size_t nbytes;
+  /* Bumped by every in-place write, so backward can tell that a tensor it
+   * saved was modified after it was recorded. */
+  uint64_t version;
+};
+
+/* ---- storage (storage.c) ---- */
+tg_storage *tg_storage_new(size_t nbytes);
+void tg_storage_retain(tg_storage *s);
+void tg_storage_release(tg_storage *s);
+
+/* ---- tensors (tensor.c) ---- */
+/* A new contiguous tensor with fresh, uninitialised storage, owned by the
+ * current scope (or the caller when there is none). */
+tg_tensor *tg_alloc(tg_shape shape, tg_dtype dtype);
+/* A new tensor viewing src's storage with the given geometry. */
+tg_tensor *tg_alias(const tg_tensor *src, tg_shape shape, const int64_t *strides,
+                    int64_t offset);
+void tg_contiguous_strides(tg_shape shape, int64_t *strides);
+/* Registers t (a fresh reference) with the current scope; returns t. */
+tg_tensor *tg_scope_adopt(tg_tensor *t);
+
+static inline char *tg_ptr(const tg_tensor *t) {
+  return (char *)t->storage->data + t->offset * (int64_t)tg_dtype_size(t->dtype);
+}
+
+/* Normalises a possibly negative dim for an op's error message. */
+int tg_wrap_dim(const char *op, int dim, int ndim);
+tg_shape tg_shape_make(int ndim, const int64_t *d);
+bool tg_shape_equal(tg_shape a, tg_shape b);
+int64_t tg_shape_numel(tg_shape s);
+/* Broadcast shape of a and b, or an error naming op and both shapes. */
+tg_shape tg_broadcast_shapes(const char *op, tg_shape a, tg_shape b);
+/* The dtype two operands compute in (PyTorch's promotion). */
+tg_dtype tg_promote(tg_dtype a, tg_dtype b);
+
+/* Reads / writes one element at a byte address as double. */
+double tg_load(const char *p, tg_dtype dtype);
+void tg_store(char *p, tg_dtype dtype, double v);
+
+/* ---- strided iteration (iter.c) ----
+ * Up to TG_ITER_MAX operands viewed at one common shape (broadcast operands
+ * have stride 0). The loop body gets the innermost run: base pointers,
+ * byte strides, and a length. */
+#define TG_ITER_MAX 4
+typedef void (*tg_loop_fn)(char **ptrs, const int64_t *strides, int64_t n,
+                           void *ctx);
+typedef struct tg_iter {
+  int ndim;
+  int n_ops;
+  int64_t shape[TG_MAX_DIMS];
+  char *base[TG_ITER_MAX];
+  int64_t strides[TG_ITER_MAX][TG_MAX_DIMS]; /* bytes */
+} tg_iter;
+/* operand 0 is usually the output. Every operand must broadcast to shape. */
+void tg_iter_init(tg_iter *it, tg_shape shape, int n_ops, tg_tensor *const *ops);
+void tg_iter_run(const tg_iter *it, tg_loop_fn body, void *ctx);
+
+/* Writes to t: bump its storage version (in-place ops and optimizers). */
+static inline void tg_bump_version(tg_tensor *t) { t->storage->version++; }
+
+/* ---- releasing without recursion (tensor.c) ---- */
+void tg_node_release(tg_node *node);
+void tg_node_retain(tg_node *node);
+/* Releases a node's inputs and saved tensors after backward (node.c). */
+void tg_free_graph(tg_node *node);
+
+/* Copies src (any strides, broadcastable, any dtype) into dst. */
+void tg_copy_into(tg_tensor *dst, const tg_tensor *src);
+
+/* cblas GEMM on 2-D views: out = alpha * a @ b + beta * out (out contiguous). */
+void tg_gemm(const tg_tensor *a, const tg_tensor *b, tg_tensor *out, double alpha,
+             double beta);
+
+/* Checks for ops that only work on floating tensors. */
+void tg_check_floating(const char *op, const tg_tensor *t);
+
+#endif

@@ -1,0 +1,75 @@
+/* The strided loop under every elementwise kernel and reduction: a few
+ * operands viewed at one shape, broadcast operands with stride 0. Adjacent
+ * dims that are laid out back to back in every operand are merged first, so
+ * contiguous work becomes one long innermost run the compiler vectorises. */
+#include <string.h>
+
+#include "tensor/internal.h"
+
+static void broadcast_strides(const tg_tensor *t, tg_shape shape, int64_t *out) {
+  int64_t elem = (int64_t)tg_dtype_size(t->dtype);
+  int lead = shape.ndim - t->ndim;
+  for (int i = 0; i < shape.ndim; i++) {
+    int j = i - lead;
+    out[i] = (j < 0 || t->shape[j] == 1) ? 0 : t->strides[j] * elem;
+  }
+}
+
+/* Drops size-1 dims and merges dim i into i+1 when every operand steps
+ * through them as one run. */
+static void coalesce(tg_iter *it) {
+  int out = 0;
+  for (int i = 0; i < it->ndim; i++) {
+    if (it->shape[i] == 1) continue;
+    bool merge = out > 0;
+    for (int k = 0; merge && k < it->n_ops; k++)
+      merge = it->strides[k][out - 1] == it->strides[k][i] * it->shape[i];
+    if (merge) {
+      it->shape[out - 1] *= it->shape[i];
+      for (int k = 0; k < it->n_ops; k++) it->strides[k][out - 1] = it->strides[k][i];
+      continue;
+    }
+    it->shape[out] = it->shape[i];
+    for (int k = 0; k < it->n_ops; k++) it->strides[k][out] = it->strides[k][i];
+    out++;
+  }
+  it->ndim = out;
+}
+
+void tg_iter_init(tg_iter *it, tg_shape shape, int n_ops, tg_tensor *const *ops) {
+  memset(it, 0, sizeof *it);
+  it->ndim = shape.ndim;
+  it->n_ops = n_ops;
+  memcpy(it->shape, shape.d, sizeof(int64_t) * (size_t)shape.ndim);
+  for (int k = 0; k < n_ops; k++) {
+    it->base[k] = tg_ptr(ops[k]);
+    broadcast_strides(ops[k], shape, it->strides[k]);
+  }
+  coalesce(it);
+}
+
+void tg_iter_run(const tg_iter *it, tg_loop_fn body, void *ctx) {
+  for (int i = 0; i < it->ndim; i++)
+    if (it->shape[i] == 0) return;
+  char *ptrs[TG_ITER_MAX];
+  int64_t inner_strides[TG_ITER_MAX];
+  if (it->ndim == 0) {
+    memcpy(ptrs, it->base, sizeof ptrs);
+    memset(inner_strides, 0, sizeof inner_strides);
+    body(ptrs, inner_strides, 1, ctx);
+    return;
+  }
+  int inner = it->ndim - 1;
+  for (int k = 0; k < it->n_ops; k++) inner_strides[k] = it->strides[k][inner];
+  int64_t counter[TG_MAX_DIMS] = {0};
+  for (;;) {
+    for (int k = 0; k < it->n_ops; k++) {
+      ptrs[k] = it->base[k];
+      for (int d = 0; d < inner; d++) ptrs[k] += counter[d] * it->strides[k][d];
+    }
+    body(ptrs, inner_strides, it->shape[inner], ctx);
+    int d = inner - 1;
+    while (d >= 0 && ++counter[d] == it->shape[d]) counter[d--] = 0;
+    if (d < 0) return;
+  }
+}

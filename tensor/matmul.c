@@ -1,0 +1,226 @@
+/* Matrix products through cblas ?gemm: matmul with PyTorch's rules (1-D,
+ * 2-D, batched with broadcast batch dims) and linear (x @ w^T + b as one
+ * GEMM with the bias folded in as beta = 1). Transposed views go to BLAS
+ * as CblasTrans with their own leading dimension; nothing is copied unless
+ * a view has no BLAS layout at all (an expanded one, say). */
+#include <cblas.h>
+#include <limits.h>
+#include <string.h>
+
+#include "tensor/internal.h"
+
+/* A 2-D operand as BLAS sees it: base pointer, transpose flag, ld. */
+typedef struct blas_operand {
+  const char *data;
+  CBLAS_TRANSPOSE trans;
+  int ld;
+} blas_operand;
+
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+/* The row-major layout of the last two dims of t, if BLAS can read it. */
+static bool blas_layout(const tg_tensor *t, CBLAS_TRANSPOSE *trans, int64_t *ld) {
+  int64_t rows = t->shape[t->ndim - 2], cols = t->shape[t->ndim - 1];
+  int64_t rs = t->strides[t->ndim - 2], cs = t->strides[t->ndim - 1];
+  /* a dim of size 1 has no meaningful stride: pick the one that fits */
+  if ((cols == 1 || cs == 1) && (rows == 1 || rs >= max64(1, cols))) {
+    *trans = CblasNoTrans;
+    *ld = rows == 1 ? max64(1, cols) : rs;
+    return *ld <= INT_MAX;
+  }
+  if ((rows == 1 || rs == 1) && (cols == 1 || cs >= max64(1, rows))) {
+    *trans = CblasTrans;
+    *ld = cols == 1 ? max64(1, rows) : cs;
+    return *ld <= INT_MAX;
+  }
+  return false;
+}
+
+static void gemm_raw(tg_dtype dtype, blas_operand a, blas_operand b, int m, int n, int k,
+                     double alpha, double beta, char *c, int ldc) {
+  if (dtype == TG_FLOAT32)
+    cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, (float)alpha, (const float *)a.data,
+                a.ld, (const float *)b.data, b.ld, (float)beta, (float *)c, ldc);
+  else
+    cblas_dgemm(CblasRowMajor, a.trans, b.trans, m, n, k, alpha, (const double *)a.data, a.ld,
+                (const double *)b.data, b.ld, beta, (double *)c, ldc);
+}
+
+static void check_blas_size(const char *op, int64_t v) {
+  if (v > INT_MAX) tg_error("%s: dimension %lld is too large for BLAS", op, (long long)v);
+}
+
+/* A view BLAS can read: t itself, or a contiguous copy (scope-owned). */
+static tg_tensor *blas_ready(tg_tensor *t, blas_operand *op) {
+  CBLAS_TRANSPOSE trans;
+  int64_t ld;
+  if (!blas_layout(t, &trans, &ld)) {
+    t = tg_contiguous(tg_detach(t));
+    blas_layout(t, &trans, &ld);
+  }
+  *op = (blas_operand){tg_ptr(t), trans, (int)ld};
+  return t;
+}
+
+void tg_gemm(const tg_tensor *a, const tg_tensor *b, tg_tensor *out, double alpha,
+             double beta) {
+  int64_t m = a->shape[0], k = a->shape[1], n = b->shape[1];
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    tg_mul_scalar_(out, beta);
+    return;
+  }
+  check_blas_size("tg_gemm", m);
+  check_blas_size("tg_gemm", n);
+  check_blas_size("tg_gemm", k);
+  tg_scope_begin();
+  blas_operand pa, pb;
+  blas_ready((tg_tensor *)a, &pa);
+  blas_ready((tg_tensor *)b, &pb);
+  gemm_raw(out->dtype, pa, pb, (int)m, (int)n, (int)k, alpha, beta, tg_ptr(out), (int)n);
+  tg_scope_end();
+}
+
+/* ---- mm: the recorded op behind matmul for operands of 2 or more dims ---- */
+
+static void mm_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *a = tg_node_input(node, 0), *b = tg_node_input(node, 1);
+  if (tg_needs_input_grad(node, 0))
+    grads[0] = tg_sum_to_size(tg_matmul(g, tg_transpose(b, -1, -2)), tg_shape_of(a));
+  if (tg_needs_input_grad(node, 1))
+    grads[1] = tg_sum_to_size(tg_matmul(tg_transpose(a, -1, -2), g), tg_shape_of(b));
+}
+
+static tg_tensor *mm_apply(tg_tensor *const *x) { return tg_matmul(x[0], x[1]); }
+
+const tg_op tg_op_mm = {"mm", mm_backward,
+                        {mm_apply, 2, 3,
+                         {{TG_SHAPE(3, 4), TG_SHAPE(4, 2)},
+                          {TG_SHAPE(2, 3, 4), TG_SHAPE(4, 2)},
+                          {TG_SHAPE(2, 1, 2, 3), TG_SHAPE(3, 3, 2)}},
+                         -2, 2, 0, true}};
+
+static void mismatch(const char *op, const tg_tensor *a, const tg_tensor *b) {
+  char sa[TG_SHAPE_STR_MAX], sb[TG_SHAPE_STR_MAX];
+  tg_error("%s: shapes %s and %s cannot be multiplied", op, tg_shape_str(tg_shape_of(a), sa),
+           tg_shape_str(tg_shape_of(b), sb));
+}
+
+static void check_operands(const char *op, const tg_tensor *a, const tg_tensor *b) {
+  if (!tg_is_floating(a->dtype) || a->dtype != b->dtype)
+    tg_error("%s: expected floating point operands of one dtype, got %s and %s", op,
+             tg_dtype_name(a->dtype), tg_dtype_name(b->dtype));
+}
+
+/* Byte offset of batch element `i` (row-major over `batch`) in t. */
+static int64_t batch_offset(const tg_tensor *t, tg_shape batch, int64_t i) {
+  int lead = batch.ndim - (t->ndim - 2);
+  int64_t off = 0;
+  for (int d = batch.ndim - 1; d >= 0; d--) {
+    int64_t idx = i % batch.d[d];
+    i /= batch.d[d];
+    int j = d - lead;
+    if (j >= 0 && t->shape[j] != 1) off += idx * t->strides[j];
+  }
+  return off * (int64_t)tg_dtype_size(t->dtype);
+}
+
+static tg_tensor *mm(tg_tensor *a, tg_tensor *b) {
+  int64_t m = a->shape[a->ndim - 2], k = a->shape[a->ndim - 1], n = b->shape[b->ndim - 1];
+  if (b->shape[b->ndim - 2] != k) mismatch("tg_matmul", a, b);
+  tg_shape batch_a = tg_shape_make(a->ndim - 2, a->shape), batch_b = tg_shape_make(b->ndim - 2, b->shape);
+  tg_shape batch = tg_broadcast_shapes("tg_matmul", batch_a, batch_b);
+  tg_shape shape = batch;
+  shape.d[shape.ndim++] = m;
+  shape.d[shape.ndim++] = n;
+  check_blas_size("tg_matmul", max64(max64(m, n), k));
+  tg_tensor *out = tg_zeros(shape, a->dtype);
+  tg_scope_begin();
+  blas_operand pa, pb;
+  tg_tensor *ra = blas_ready(a, &pa), *rb = blas_ready(b, &pb);
+  int64_t count = tg_shape_numel(batch), out_step = m * n * (int64_t)tg_dtype_size(a->dtype);
+  for (int64_t i = 0; i < count && m && n && k; i++) {
+    blas_operand ai = pa, bi = pb;
+    ai.data += batch_offset(ra, batch, i);
+    bi.data += batch_offset(rb, batch, i);
+    gemm_raw(a->dtype, ai, bi, (int)m, (int)n, (int)k, 1, 0, tg_ptr(out) + i * out_step, (int)n);
+  }
+  tg_scope_end();
+  tg_tensor *inputs[2] = {a, b};
+  tg_record(&tg_op_mm, out, 2, inputs);
+  return out;
+}
+
+tg_tensor *tg_matmul(tg_tensor *a, tg_tensor *b) {
+  check_operands("tg_matmul", a, b);
+  if (a->ndim == 0 || b->ndim == 0)
+    tg_error("tg_matmul: both arguments need at least 1 dimension, got %dD and %dD", a->ndim,
+             b->ndim);
+  if (a->ndim >= 2 && b->ndim >= 2) return mm(a, b);
+  /* PyTorch's rule: a 1-D operand gains a dim of 1 that is removed again */
+  if (a->ndim == 1 && b->ndim == 1 && a->shape[0] != b->shape[0]) mismatch("tg_matmul", a, b);
+  if (a->ndim == 1 && b->ndim >= 2 && a->shape[0] != b->shape[b->ndim - 2]) mismatch("tg_matmul", a, b);
+  if (b->ndim == 1 && a->ndim >= 2 && b->shape[0] != a->shape[a->ndim - 1]) mismatch("tg_matmul", a, b);
+  tg_scope_begin();
+  tg_tensor *a2 = a->ndim == 1 ? tg_unsqueeze(a, 0) : a;
+  tg_tensor *b2 = b->ndim == 1 ? tg_unsqueeze(b, 1) : b;
+  tg_tensor *out = mm(a2, b2);
+  if (b->ndim == 1) out = tg_squeeze(out, -1);
+  if (a->ndim == 1) out = tg_squeeze(out, a->ndim == 1 && b->ndim == 1 ? 0 : -2);
+  return tg_scope_return(out);
+}
+
+/* ---- linear ---- */
+
+static void linear_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = tg_node_input(node, 0), *w = tg_node_input(node, 1);
+  tg_tensor *g2 = tg_reshape(g, TG_SHAPE(-1, w->shape[0]));
+  if (tg_needs_input_grad(node, 0)) grads[0] = tg_matmul(g, w);
+  if (tg_needs_input_grad(node, 1))
+    grads[1] = tg_matmul(tg_t(g2), tg_reshape(x, TG_SHAPE(-1, w->shape[1])));
+  if (tg_needs_input_grad(node, 2)) grads[2] = tg_sum(g2, TG_DIMS(0), false);
+}
+
+static tg_tensor *linear_apply(tg_tensor *const *x) { return tg_linear(x[0], x[1], x[2]); }
+
+const tg_op tg_op_linear = {"linear", linear_backward,
+                            {linear_apply, 3, 2,
+                             {{TG_SHAPE(5, 3), TG_SHAPE(4, 3), TG_SHAPE(4)},
+                              {TG_SHAPE(2, 2, 3), TG_SHAPE(2, 3), TG_SHAPE(2)}},
+                             -2, 2, 0, true}};
+
+static void check_linear(const tg_tensor *x, const tg_tensor *w, const tg_tensor *b) {
+  char sx[TG_SHAPE_STR_MAX], sw[TG_SHAPE_STR_MAX];
+  check_operands("tg_linear", x, w);
+  if (w->ndim != 2 || x->ndim < 1 || x->shape[x->ndim - 1] != w->shape[1])
+    tg_error("tg_linear: input of shape %s and weight of shape %s cannot be multiplied "
+             "(the input's last dim must equal the weight's in_features)",
+             tg_shape_str(tg_shape_of(x), sx), tg_shape_str(tg_shape_of(w), sw));
+  if (b && (b->ndim != 1 || b->shape[0] != w->shape[0] || b->dtype != w->dtype))
+    tg_error("tg_linear: bias of shape %s (%s) does not match weight of shape %s (%s)",
+             tg_shape_str(tg_shape_of(b), sx), tg_dtype_name(b->dtype),
+             tg_shape_str(tg_shape_of(w), sw), tg_dtype_name(w->dtype));
+}
+
+tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b) {
+  check_linear(x, w, b);
+  int64_t in = w->shape[1], out_features = w->shape[0];
+  tg_shape shape = tg_shape_of(x);
+  shape.d[shape.ndim - 1] = out_features;
+  tg_tensor *out = tg_alloc(shape, x->dtype);
+  tg_scope_begin();
+  bool mode = tg_set_grad_enabled(false);
+  tg_tensor *x2 = tg_reshape(tg_detach(x), TG_SHAPE(-1, in));
+  tg_tensor *out2 = tg_view(tg_detach(out), TG_SHAPE(-1, out_features));
+  if (b)
+    tg_copy_into(out2, b); /* every row starts as the bias: beta = 1 adds x @ w^T */
+  tg_gemm(x2, tg_t(tg_detach(w)), out2, 1, b ? 1 : 0);
+  tg_set_grad_enabled(mode);
+  tg_scope_end();
+  tg_tensor *inputs[3] = {x, w, b};
+  tg_record(&tg_op_linear, out, 3, inputs);
+  return out;
+}
+
+void tg_set_num_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
+int tg_get_num_threads(void) { return openblas_get_num_threads(); }

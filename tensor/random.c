@@ -1,0 +1,201 @@
+/* The one random generator. It reproduces PyTorch's CPU generator: a
+ * Mersenne Twister (mt19937) seeded with the low 32 bits of the seed, and
+ * the same transformations from raw bits to uniform, normal and integer
+ * values, so that tg_manual_seed(s) followed by the same calls gives the
+ * numbers torch.manual_seed(s) gives (tests/golden/random.py proves it).
+ * Initialisation, dropout and shuffling all draw from it. */
+#include <math.h>
+
+#include "tensor/internal.h"
+
+enum { MT_N = 624, MT_M = 397 };
+
+static struct {
+  uint32_t state[MT_N];
+  int next;
+  uint64_t seed;
+  bool has_normal; /* Box-Muller makes two values; the second is cached */
+  double next_normal;
+} gen;
+
+static bool seeded;
+
+void tg_manual_seed(uint64_t seed) {
+  gen.seed = seed;
+  gen.state[0] = (uint32_t)seed;
+  for (int i = 1; i < MT_N; i++)
+    gen.state[i] = 1812433253u * (gen.state[i - 1] ^ (gen.state[i - 1] >> 30)) + (uint32_t)i;
+  gen.next = MT_N;
+  gen.has_normal = false;
+  seeded = true;
+}
+
+uint64_t tg_initial_seed(void) {
+  if (!seeded) tg_manual_seed(67280421310721ull); /* PyTorch's default seed */
+  return gen.seed;
+}
+
+static void twist(void) {
+  for (int i = 0; i < MT_N; i++) {
+    uint32_t y = (gen.state[i] & 0x80000000u) | (gen.state[(i + 1) % MT_N] & 0x7fffffffu);
+    uint32_t v = gen.state[(i + MT_M) % MT_N] ^ (y >> 1);
+    gen.state[i] = (y & 1u) ? v ^ 0x9908b0dfu : v;
+  }
+  gen.next = 0;
+}
+
+uint32_t tg_random_u32(void) {
+  tg_initial_seed();
+  if (gen.next >= MT_N) twist();
+  uint32_t y = gen.state[gen.next++];
+  y ^= y >> 11;
+  y ^= (y << 7) & 0x9d2c5680u;
+  y ^= (y << 15) & 0xefc60000u;
+  y ^= y >> 18;
+  return y;
+}
+
+uint64_t tg_random_u64(void) {
+  uint64_t hi = tg_random_u32();
+  uint64_t lo = tg_random_u32();
+  return (hi << 32) | lo;
+}
+
+/* Uniform [0,1) with the mantissa width of the dtype: 24 random bits for
+ * float32, 53 for float64. */
+static float uniform_f32(void) {
+  return (float)(tg_random_u32() & ((1u << 24) - 1)) * (1.0f / 16777216.0f);
+}
+
+static double uniform_f64(void) {
+  return (double)(tg_random_u64() & ((1ull << 53) - 1)) * (1.0 / 9007199254740992.0);
+}
+
+/* PyTorch's scalar normal sampler (for short or strided tensors). */
+static double normal_f64(void) {
+  if (gen.has_normal) {
+    gen.has_normal = false;
+    return gen.next_normal;
+  }
+  double u1 = uniform_f64(), u2 = uniform_f64();
+  double r = sqrt(-2.0 * log(1.0 - u2));
+  double theta = 2.0 * M_PI * u1;
+  gen.has_normal = true;
+  gen.next_normal = r * sin(theta);
+  return r * cos(theta);
+}
+
+/* PyTorch's vectorised path for contiguous tensors of 16 or more: fill with
+ * uniforms, then turn each block of 16 into 8 Box-Muller pairs. A ragged
+ * tail redoes the last 16 with fresh uniforms. */
+#define NORMAL_FILL(T, name, uniform)                                          \
+  static void name(T *data, int64_t n, double mean, double std) {              \
+    for (int64_t i = 0; i < n; i++) data[i] = uniform();                       \
+    for (int64_t i = 0; i + 16 <= n; i += 16) normal_fill_16_##T(data + i, mean, std); \
+    if (n % 16 != 0) {                                                         \
+      T *tail = data + n - 16;                                                 \
+      for (int j = 0; j < 16; j++) tail[j] = uniform();                        \
+      normal_fill_16_##T(tail, mean, std);                                     \
+    }                                                                          \
+  }
+
+#define NORMAL_FILL_16(T, LOG, SQRT, COS, SIN)                                 \
+  static void normal_fill_16_##T(T *d, double mean, double std) {              \
+    for (int j = 0; j < 8; j++) {                                              \
+      T u1 = 1 - d[j], u2 = d[j + 8];                                          \
+      T radius = SQRT(-2 * LOG(u1));                                           \
+      T theta = (T)(2.0 * M_PI) * u2;                                          \
+      d[j] = radius * COS(theta) * (T)std + (T)mean;                           \
+      d[j + 8] = radius * SIN(theta) * (T)std + (T)mean;                       \
+    }                                                                          \
+  }
+
+NORMAL_FILL_16(float, logf, sqrtf, cosf, sinf)
+NORMAL_FILL_16(double, log, sqrt, cos, sin)
+NORMAL_FILL(float, normal_fill_f32, uniform_f32)
+NORMAL_FILL(double, normal_fill_f64, uniform_f64)
+
+/* Visits t's elements in logical order with a writer callback. */
+static int64_t logical_offset(const tg_tensor *t, int64_t i) {
+  int64_t off = t->offset;
+  for (int d = t->ndim - 1; d >= 0; d--) {
+    off += (i % t->shape[d]) * t->strides[d];
+    i /= t->shape[d];
+  }
+  return off;
+}
+
+static char *element(tg_tensor *t, int64_t i) {
+  return (char *)t->storage->data + logical_offset(t, i) * (int64_t)tg_dtype_size(t->dtype);
+}
+
+void tg_uniform_(tg_tensor *t, double low, double high) {
+  tg_check_floating("tg_uniform_", t);
+  int64_t n = tg_numel(t);
+  if (t->dtype == TG_FLOAT32) {
+    float from = (float)low, to = (float)high;
+    for (int64_t i = 0; i < n; i++) *(float *)element(t, i) = uniform_f32() * (to - from) + from;
+  } else {
+    for (int64_t i = 0; i < n; i++) *(double *)element(t, i) = uniform_f64() * (high - low) + low;
+  }
+  tg_bump_version(t);
+}
+
+void tg_normal_(tg_tensor *t, double mean, double std) {
+  tg_check_floating("tg_normal_", t);
+  if (std < 0) tg_error("tg_normal_: std must be non-negative, got %g", std);
+  tg_initial_seed();
+  int64_t n = tg_numel(t);
+  if (n >= 16 && tg_is_contiguous(t)) {
+    if (t->dtype == TG_FLOAT32)
+      normal_fill_f32((float *)tg_ptr(t), n, mean, std);
+    else
+      normal_fill_f64((double *)tg_ptr(t), n, mean, std);
+  } else {
+    for (int64_t i = 0; i < n; i++) tg_store(element(t, i), t->dtype, normal_f64() * std + mean);
+  }
+  tg_bump_version(t);
+}
+
+tg_tensor *tg_rand(tg_shape shape, tg_dtype dtype) {
+  tg_tensor *t = tg_alloc(shape, dtype);
+  tg_uniform_(t, 0, 1);
+  return t;
+}
+
+tg_tensor *tg_randn(tg_shape shape, tg_dtype dtype) {
+  tg_tensor *t = tg_alloc(shape, dtype);
+  tg_normal_(t, 0, 1);
+  return t;
+}
+
+tg_tensor *tg_rand_like(const tg_tensor *t) { return tg_rand(tg_shape_of(t), t->dtype); }
+tg_tensor *tg_randn_like(const tg_tensor *t) { return tg_randn(tg_shape_of(t), t->dtype); }
+
+tg_tensor *tg_randint(int64_t low, int64_t high, tg_shape shape) {
+  if (high <= low)
+    tg_error("tg_randint: expected low < high, got low %lld and high %lld",
+             (long long)low, (long long)high);
+  tg_tensor *t = tg_alloc(shape, TG_INT64);
+  int64_t *data = (int64_t *)t->storage->data, n = tg_numel(t);
+  uint64_t range = (uint64_t)high - (uint64_t)low;
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t bits = range >= (1ull << 32) ? tg_random_u64() : tg_random_u32();
+    data[i] = (int64_t)(bits % range) + low;
+  }
+  return t;
+}
+
+tg_tensor *tg_randperm(int64_t n) {
+  if (n < 0) tg_error("tg_randperm: n must be non-negative, got %lld", (long long)n);
+  tg_tensor *t = tg_alloc(TG_SHAPE(n), TG_INT64);
+  int64_t *r = (int64_t *)t->storage->data;
+  for (int64_t i = 0; i < n; i++) r[i] = i;
+  for (int64_t i = 0; i + 1 < n; i++) {
+    int64_t z = (int64_t)(tg_random_u32() % (uint64_t)(n - i));
+    int64_t saved = r[i];
+    r[i] = r[z + i];
+    r[z + i] = saved;
+  }
+  return t;
+}

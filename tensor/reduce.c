@@ -1,0 +1,354 @@
+/* Reductions over any set of dims, with keepdim: sum (and through it mean,
+ * var, std, logsumexp, sum_to_size), max/min with indices along one dim,
+ * max/min of everything, argmax/argmin.
+ *
+ * The kernel views the output at the input's shape with stride 0 along the
+ * reduced dims, so one strided loop accumulates every output element.
+ * float32 sums accumulate in double. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tensor/internal.h"
+
+/* Reduced dims as a bit mask; an empty list means every dim. */
+static unsigned reduce_mask(const char *op, const tg_tensor *t, tg_shape dims) {
+  if (dims.ndim == 0) return t->ndim ? (1u << t->ndim) - 1 : 0;
+  unsigned mask = 0;
+  for (int i = 0; i < dims.ndim; i++) {
+    int d = tg_wrap_dim(op, (int)dims.d[i], t->ndim);
+    if (t->ndim == 0) continue;
+    if (mask & (1u << d)) tg_error("%s: dim %d appears multiple times in the list of dims", op, d);
+    mask |= 1u << d;
+  }
+  return mask;
+}
+
+static tg_shape kept_shape(const tg_tensor *t, unsigned mask) {
+  tg_shape s = tg_shape_of(t);
+  for (int i = 0; i < s.ndim; i++)
+    if (mask & (1u << i)) s.d[i] = 1;
+  return s;
+}
+
+static tg_shape squeezed_shape(const tg_tensor *t, unsigned mask) {
+  tg_shape s = {0, {0}};
+  for (int i = 0; i < t->ndim; i++)
+    if (!(mask & (1u << i))) s.d[s.ndim++] = t->shape[i];
+  return s;
+}
+
+/* ---- the accumulation kernels ---- */
+
+typedef enum { ACC_SUM, ACC_MAX, ACC_MIN } acc_kind;
+
+#define ACC_LOOP(name, T, A, COMBINE)                                          \
+  static void name(char **p, const int64_t *s, int64_t n, void *ctx) {         \
+    (void)ctx;                                                                 \
+    if (s[0] == 0) { /* reducing along the run: keep the sum in a register */  \
+      A acc = *(A *)p[0];                                                      \
+      for (int64_t i = 0; i < n; i++) {                                        \
+        A x = (A) * (const T *)(p[1] + i * s[1]);                              \
+        acc = COMBINE;                                                         \
+      }                                                                        \
+      *(A *)p[0] = acc;                                                        \
+      return;                                                                  \
+    }                                                                          \
+    for (int64_t i = 0; i < n; i++) {                                          \
+      A *slot = (A *)(p[0] + i * s[0]);                                        \
+      A acc = *slot, x = (A) * (const T *)(p[1] + i * s[1]);                   \
+      *slot = COMBINE;                                                         \
+    }                                                                          \
+  }
+
+#define SUM_COMBINE (acc + x)
+#define MAX_COMBINE ((x != x || x > acc) ? x : acc)
+#define MIN_COMBINE ((x != x || x < acc) ? x : acc)
+
+ACC_LOOP(sum_bool, bool, int64_t, SUM_COMBINE)
+ACC_LOOP(sum_i64, int64_t, int64_t, SUM_COMBINE)
+ACC_LOOP(sum_f32, float, double, SUM_COMBINE)
+ACC_LOOP(sum_f64, double, double, SUM_COMBINE)
+ACC_LOOP(max_i64, int64_t, int64_t, MAX_COMBINE)
+ACC_LOOP(max_f32, float, float, MAX_COMBINE)
+ACC_LOOP(max_f64, double, double, MAX_COMBINE)
+ACC_LOOP(min_i64, int64_t, int64_t, MIN_COMBINE)
+ACC_LOOP(min_f32, float, float, MIN_COMBINE)
+ACC_LOOP(min_f64, double, double, MIN_COMBINE)
+
+static const tg_loop_fn acc_loops[3][4] = {
+    {sum_bool, sum_i64, sum_f32, sum_f64},
+    {NULL, max_i64, max_f32, max_f64},
+    {NULL, min_i64, min_f32, min_f64},
+};
+
+/* The accumulator's dtype: sums of floats in double, of ints in int64. */
+static tg_dtype acc_dtype(acc_kind kind, tg_dtype dtype) {
+  if (kind == ACC_SUM) return tg_is_floating(dtype) ? TG_FLOAT64 : TG_INT64;
+  return dtype;
+}
+
+/* Reduces t over mask into a keepdim-shaped tensor of the result dtype. */
+static tg_tensor *accumulate(acc_kind kind, tg_tensor *t, unsigned mask) {
+  tg_dtype result = kind == ACC_SUM && !tg_is_floating(t->dtype) ? TG_INT64 : t->dtype;
+  tg_scope_begin();
+  tg_tensor *acc = tg_alloc(kept_shape(t, mask), acc_dtype(kind, t->dtype));
+  if (kind == ACC_SUM)
+    tg_fill_(acc, 0);
+  else if (tg_is_floating(t->dtype))
+    tg_fill_(acc, kind == ACC_MAX ? -INFINITY : INFINITY);
+  else
+    tg_fill_(acc, kind == ACC_MAX ? -9.2e18 : 9.2e18);
+  tg_tensor *ops[2] = {acc, t};
+  tg_iter it;
+  tg_iter_init(&it, tg_shape_of(t), 2, ops);
+  tg_iter_run(&it, acc_loops[kind][t->dtype], NULL);
+  return tg_scope_return(tg_to(acc, result));
+}
+
+/* ---- sum ---- */
+
+/* The keepdim result viewed without its reduced dims (no copy, no tape). */
+static tg_tensor *squeeze_reduced(tg_tensor *kept, const tg_tensor *t, unsigned mask) {
+  tg_shape s = squeezed_shape(t, mask);
+  int64_t strides[TG_MAX_DIMS];
+  tg_contiguous_strides(s, strides);
+  return tg_alias(kept, s, strides, 0);
+}
+
+static tg_tensor *keepdim_view(tg_tensor *g, const tg_tensor *input, unsigned mask) {
+  return tg_reshape(g, kept_shape(input, mask));
+}
+
+static void sum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = tg_node_input(node, 0);
+  grads[0] = tg_expand(keepdim_view(g, x, (unsigned)node->iarg[0]), tg_shape_of(x));
+}
+
+static tg_tensor *sum_apply(tg_tensor *const *x) { return tg_sum(x[0], TG_DIMS(1), false); }
+
+const tg_op tg_op_sum = {
+    "sum", sum_backward,
+    {sum_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
+
+tg_tensor *tg_sum(tg_tensor *t, tg_shape dims, bool keepdim) {
+  unsigned mask = reduce_mask("tg_sum", t, dims);
+  tg_scope_begin();
+  tg_tensor *out = accumulate(ACC_SUM, t, mask);
+  if (!keepdim) out = squeeze_reduced(out, t, mask);
+  tg_node *node = tg_record(&tg_op_sum, out, 1, &t);
+  if (node) node->iarg[0] = mask;
+  return tg_scope_return(out);
+}
+
+tg_tensor *tg_sum_to_size(tg_tensor *t, tg_shape shape) {
+  if (tg_shape_equal(tg_shape_of(t), shape)) return tg_scope_adopt(tg_retain(t));
+  int lead = t->ndim - shape.ndim;
+  bool ok = lead >= 0;
+  tg_shape dims = {0, {0}};
+  for (int i = 0; ok && i < t->ndim; i++) {
+    int j = i - lead;
+    if (j < 0 || (shape.d[j] == 1 && t->shape[i] != 1))
+      dims.d[dims.ndim++] = i;
+    else
+      ok = shape.d[j] == t->shape[i];
+  }
+  if (!ok) {
+    char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
+    tg_error("tg_sum_to_size: size %s is not expandable to size %s",
+             tg_shape_str(shape, b), tg_shape_str(tg_shape_of(t), a));
+  }
+  tg_scope_begin();
+  tg_tensor *s = dims.ndim ? tg_sum(t, dims, true) : t;
+  return tg_scope_return(tg_reshape(s, shape));
+}
+
+/* ---- composites of sum ---- */
+
+static int64_t reduced_count(const tg_tensor *t, unsigned mask) {
+  int64_t n = 1;
+  for (int i = 0; i < t->ndim; i++)
+    if (mask & (1u << i)) n *= t->shape[i];
+  return n;
+}
+
+tg_tensor *tg_mean(tg_tensor *t, tg_shape dims, bool keepdim) {
+  if (!tg_is_floating(t->dtype))
+    tg_error("tg_mean: could not infer output dtype; input dtype must be floating "
+             "point, got %s",
+             tg_dtype_name(t->dtype));
+  int64_t n = reduced_count(t, reduce_mask("tg_mean", t, dims));
+  tg_scope_begin();
+  return tg_scope_return(tg_div_scalar(tg_sum(t, dims, keepdim), (double)n));
+}
+
+tg_tensor *tg_var(tg_tensor *t, tg_shape dims, int correction, bool keepdim) {
+  tg_check_floating("tg_var", t);
+  int64_t n = reduced_count(t, reduce_mask("tg_var", t, dims));
+  tg_scope_begin();
+  tg_tensor *centered = tg_sub(t, tg_mean(t, dims, true));
+  tg_tensor *ss = tg_sum(tg_mul(centered, centered), dims, keepdim);
+  return tg_scope_return(tg_div_scalar(ss, (double)(n - correction)));
+}
+
+tg_tensor *tg_std(tg_tensor *t, tg_shape dims, int correction, bool keepdim) {
+  tg_scope_begin();
+  return tg_scope_return(tg_sqrt(tg_var(t, dims, correction, keepdim)));
+}
+
+/* log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m the (not
+ * differentiated) maximum, so large inputs do not overflow. */
+tg_tensor *tg_logsumexp(tg_tensor *t, tg_shape dims, bool keepdim) {
+  tg_check_floating("tg_logsumexp", t);
+  unsigned mask = reduce_mask("tg_logsumexp", t, dims);
+  tg_scope_begin();
+  tg_tensor *m = accumulate(ACC_MAX, t, mask);
+  tg_tensor *m_finite = tg_masked_fill(m, tg_eq_scalar(tg_abs(m), INFINITY), 0);
+  tg_tensor *s = tg_sum(tg_exp(tg_sub(t, m_finite)), dims, true);
+  tg_tensor *out = tg_add(tg_log(s), m_finite);
+  if (!keepdim) out = tg_reshape(out, squeezed_shape(t, mask));
+  return tg_scope_return(out);
+}
+
+/* ---- max / min of everything: the gradient is shared by all the elements
+ * equal to the extreme, as PyTorch does ---- */
+
+static void extreme_all_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = tg_node_input(node, 0);
+  tg_tensor *hits = tg_to(tg_eq(x, tg_saved_output(node)), x->dtype);
+  grads[0] = tg_mul(tg_div(hits, tg_sum(hits, TG_ALL_DIMS, false)), g);
+}
+
+static tg_tensor *max_all_apply(tg_tensor *const *x) { return tg_max_all(x[0]); }
+static tg_tensor *min_all_apply(tg_tensor *const *x) { return tg_min_all(x[0]); }
+
+const tg_op tg_op_max_all = {
+    "max_all", extreme_all_backward, {max_all_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
+const tg_op tg_op_min_all = {
+    "min_all", extreme_all_backward, {min_all_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
+
+static tg_tensor *extreme_all(const char *name, acc_kind kind, const tg_op *op, tg_tensor *t) {
+  if (tg_numel(t) == 0)
+    tg_error("%s: the operation does not have an identity, so the input must not be "
+             "empty",
+             name);
+  if (t->dtype == TG_BOOL) tg_error("%s: not implemented for bool tensors", name);
+  unsigned mask = reduce_mask(name, t, TG_ALL_DIMS);
+  tg_scope_begin();
+  tg_tensor *out = squeeze_reduced(accumulate(kind, t, mask), t, mask);
+  tg_node *node = tg_record(op, out, 1, &t);
+  if (node) tg_save_output(node, out);
+  return tg_scope_return(out);
+}
+
+tg_tensor *tg_max_all(tg_tensor *t) { return extreme_all("tg_max_all", ACC_MAX, &tg_op_max_all, t); }
+tg_tensor *tg_min_all(tg_tensor *t) { return extreme_all("tg_min_all", ACC_MIN, &tg_op_min_all, t); }
+
+/* ---- max / min / argmax / argmin along one dim ---- */
+
+/* Visits each line along `dim` of a contiguous tensor: outer x len x inner. */
+typedef struct lines {
+  int64_t outer, len, inner;
+} lines;
+
+static lines lines_of(const tg_tensor *t, int dim) {
+  lines l = {1, t->ndim ? t->shape[dim] : 1, 1};
+  for (int i = 0; i < dim; i++) l.outer *= t->shape[i];
+  for (int i = dim + 1; i < t->ndim; i++) l.inner *= t->shape[i];
+  return l;
+}
+
+/* Index of the first extreme in each line (NaN counts as the extreme). */
+static void find_extremes(tg_tensor *t, int dim, bool want_max, tg_tensor *values,
+                          tg_tensor *indices) {
+  lines l = lines_of(t, dim);
+  int64_t *idx = (int64_t *)tg_ptr(indices);
+  const char *data = tg_ptr(t);
+  int64_t elem = (int64_t)tg_dtype_size(t->dtype);
+  for (int64_t o = 0; o < l.outer; o++)
+    for (int64_t in = 0; in < l.inner; in++) {
+      int64_t base = o * l.len * l.inner + in, best = 0;
+      double best_v = tg_load(data + base * elem, t->dtype);
+      for (int64_t k = 1; k < l.len && best_v == best_v; k++) {
+        double v = tg_load(data + (base + k * l.inner) * elem, t->dtype);
+        if (v != v || (want_max ? v > best_v : v < best_v)) {
+          best_v = v;
+          best = k;
+        }
+      }
+      idx[o * l.inner + in] = best;
+      if (values) tg_store(tg_ptr(values) + (o * l.inner + in) * (int64_t)tg_dtype_size(values->dtype),
+                           values->dtype, best_v);
+    }
+}
+
+static tg_shape line_result_shape(const tg_tensor *t, int dim, bool keepdim) {
+  unsigned mask = t->ndim ? 1u << dim : 0;
+  return keepdim ? kept_shape(t, mask) : squeezed_shape(t, mask);
+}
+
+static int check_line_dim(const char *op, const tg_tensor *t, int dim) {
+  int d = tg_wrap_dim(op, dim, t->ndim);
+  if (t->ndim && t->shape[d] == 0)
+    tg_error("%s: expected a non-empty dimension %d to reduce", op, d);
+  if (t->dtype == TG_BOOL) tg_error("%s: not implemented for bool tensors", op);
+  return t->ndim ? d : 0;
+}
+
+/* Scatters g back to the positions of the chosen elements. */
+static void extreme_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = tg_node_input(node, 0), *idx = tg_saved(node, 0);
+  int dim = (int)node->iarg[0];
+  tg_tensor *g_kept = tg_reshape(g, tg_shape_of(idx));
+  grads[0] = tg_scatter_add(tg_zeros_like(x), dim, idx, g_kept);
+}
+
+static tg_tensor *max_apply(tg_tensor *const *x) { return tg_max(x[0], 1, false, NULL); }
+static tg_tensor *min_apply(tg_tensor *const *x) { return tg_min(x[0], 0, true, NULL); }
+
+const tg_op tg_op_max = {"max", extreme_backward,
+                         {max_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
+const tg_op tg_op_min = {"min", extreme_backward,
+                         {min_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
+
+static tg_tensor *extreme_along(const char *name, const tg_op *op, bool want_max,
+                                tg_tensor *t, int dim, bool keepdim, tg_tensor **indices) {
+  dim = check_line_dim(name, t, dim);
+  tg_scope_begin();
+  tg_tensor *c = tg_contiguous(t);
+  tg_tensor *values = tg_alloc(line_result_shape(t, dim, keepdim), t->dtype);
+  tg_tensor *idx_kept = tg_alloc(line_result_shape(t, dim, true), TG_INT64);
+  find_extremes(c, dim, want_max, values, idx_kept);
+  tg_node *node = tg_record(op, values, 1, &t);
+  if (node) {
+    tg_save(node, idx_kept);
+    node->iarg[0] = dim;
+  }
+  if (indices) *indices = tg_keep(tg_reshape(idx_kept, tg_shape_of(values)));
+  return tg_scope_return(values);
+}
+
+tg_tensor *tg_max(tg_tensor *t, int dim, bool keepdim, tg_tensor **indices) {
+  return extreme_along("tg_max", &tg_op_max, true, t, dim, keepdim, indices);
+}
+
+tg_tensor *tg_min(tg_tensor *t, int dim, bool keepdim, tg_tensor **indices) {
+  return extreme_along("tg_min", &tg_op_min, false, t, dim, keepdim, indices);
+}
+
+static tg_tensor *arg_extreme(const char *name, bool want_max, tg_tensor *t, int dim,
+                              bool keepdim) {
+  dim = check_line_dim(name, t, dim);
+  tg_scope_begin();
+  tg_tensor *idx = tg_alloc(line_result_shape(t, dim, keepdim), TG_INT64);
+  find_extremes(tg_contiguous(t), dim, want_max, NULL, idx);
+  return tg_scope_return(idx);
+}
+
+tg_tensor *tg_argmax(tg_tensor *t, int dim, bool keepdim) {
+  return arg_extreme("tg_argmax", true, t, dim, keepdim);
+}
+
+tg_tensor *tg_argmin(tg_tensor *t, int dim, bool keepdim) {
+  return arg_extreme("tg_argmin", false, t, dim, keepdim);
+}

@@ -1,0 +1,241 @@
+/* The tensor object: construction, reference counting, basic facts.
+ *
+ * Releasing is iterative: dropping the last reference to a loss can free a
+ * chain of a million nodes, and freeing them recursively would overflow the
+ * stack. Objects whose count reaches zero go on a worklist that the
+ * outermost release drains. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tensor/internal.h"
+
+/* ---- facts ---- */
+
+const char *tg_dtype_name(tg_dtype dtype) {
+  static const char *names[] = {"bool", "int64", "float32", "float64"};
+  return (unsigned)dtype < 4 ? names[dtype] : "invalid";
+}
+
+size_t tg_dtype_size(tg_dtype dtype) {
+  static const size_t sizes[] = {sizeof(bool), sizeof(int64_t), sizeof(float),
+                                 sizeof(double)};
+  return sizes[dtype];
+}
+
+bool tg_is_floating(tg_dtype dtype) { return dtype == TG_FLOAT32 || dtype == TG_FLOAT64; }
+
+tg_dtype tg_promote(tg_dtype a, tg_dtype b) { return a > b ? a : b; }
+
+int64_t tg_shape_numel(tg_shape s) {
+  int64_t n = 1;
+  for (int i = 0; i < s.ndim; i++) n *= s.d[i];
+  return n;
+}
+
+int64_t tg_numel(const tg_tensor *t) { return tg_shape_numel(tg_shape_of(t)); }
+
+tg_shape tg_shape_make(int ndim, const int64_t *d) {
+  tg_shape s = {ndim, {0}};
+  memcpy(s.d, d, sizeof(int64_t) * (size_t)ndim);
+  return s;
+}
+
+tg_shape tg_shape_of(const tg_tensor *t) { return tg_shape_make(t->ndim, t->shape); }
+
+bool tg_shape_equal(tg_shape a, tg_shape b) {
+  if (a.ndim != b.ndim) return false;
+  for (int i = 0; i < a.ndim; i++)
+    if (a.d[i] != b.d[i]) return false;
+  return true;
+}
+
+int tg_wrap_dim(const char *op, int dim, int ndim) {
+  int n = ndim > 0 ? ndim : 1; /* a 0-d tensor accepts dim 0 and -1 */
+  if (dim < -n || dim >= n)
+    tg_error("%s: dimension out of range (expected to be in range of [%d, %d], but "
+             "got %d)",
+             op, -n, n - 1, dim);
+  return dim < 0 ? dim + n : dim;
+}
+
+int64_t tg_size(const tg_tensor *t, int dim) {
+  return t->shape[tg_wrap_dim("tg_size", dim, t->ndim)];
+}
+
+void tg_contiguous_strides(tg_shape shape, int64_t *strides) {
+  int64_t stride = 1;
+  for (int i = shape.ndim - 1; i >= 0; i--) {
+    strides[i] = stride;
+    stride *= shape.d[i] > 0 ? shape.d[i] : 1;
+  }
+}
+
+bool tg_is_contiguous(const tg_tensor *t) {
+  int64_t expected = 1;
+  for (int i = t->ndim - 1; i >= 0; i--) {
+    if (t->shape[i] != 1 && t->strides[i] != expected) return false;
+    expected *= t->shape[i];
+  }
+  return true;
+}
+
+const char *tg_shape_str(tg_shape shape, char *buf) {
+  int len = snprintf(buf, TG_SHAPE_STR_MAX, "(");
+  for (int i = 0; i < shape.ndim; i++)
+    len += snprintf(buf + len, (size_t)(TG_SHAPE_STR_MAX - len), "%s%lld",
+                    i ? "x" : "", (long long)shape.d[i]);
+  snprintf(buf + len, (size_t)(TG_SHAPE_STR_MAX - len), ")");
+  return buf;
+}
+
+tg_shape tg_broadcast_shapes(const char *op, tg_shape a, tg_shape b) {
+  tg_shape out = {a.ndim > b.ndim ? a.ndim : b.ndim, {0}};
+  for (int i = 0; i < out.ndim; i++) {
+    int ia = a.ndim - out.ndim + i, ib = b.ndim - out.ndim + i;
+    int64_t da = ia >= 0 ? a.d[ia] : 1, db = ib >= 0 ? b.d[ib] : 1;
+    if (da != db && da != 1 && db != 1) {
+      char sa[TG_SHAPE_STR_MAX], sb[TG_SHAPE_STR_MAX];
+      tg_error("%s: shapes %s and %s cannot be broadcast (dimension %d: %lld vs %lld)",
+               op, tg_shape_str(a, sa), tg_shape_str(b, sb), i, (long long)da,
+               (long long)db);
+    }
+    out.d[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+void tg_check_floating(const char *op, const tg_tensor *t) {
+  if (!tg_is_floating(t->dtype))
+    tg_error("%s: expected a floating point tensor, got %s", op,
+             tg_dtype_name(t->dtype));
+}
+
+double tg_load(const char *p, tg_dtype dtype) {
+  switch (dtype) {
+  case TG_FLOAT32: return *(const float *)p;
+  case TG_FLOAT64: return *(const double *)p;
+  case TG_INT64: return (double)*(const int64_t *)p;
+  case TG_BOOL: return *(const bool *)p;
+  }
+  return 0;
+}
+
+void tg_store(char *p, tg_dtype dtype, double v) {
+  switch (dtype) {
+  case TG_FLOAT32: *(float *)p = (float)v; break;
+  case TG_FLOAT64: *(double *)p = v; break;
+  case TG_INT64: *(int64_t *)p = (int64_t)v; break;
+  case TG_BOOL: *(bool *)p = v != 0; break;
+  }
+}
+
+/* ---- construction ---- */
+
+static tg_tensor *new_header(tg_shape shape, tg_dtype dtype) {
+  if (shape.ndim < 0 || shape.ndim > TG_MAX_DIMS)
+    tg_error("tensors have at most %d dimensions, got %d", TG_MAX_DIMS, shape.ndim);
+  for (int i = 0; i < shape.ndim; i++)
+    if (shape.d[i] < 0) {
+      char s[TG_SHAPE_STR_MAX];
+      tg_error("negative dimension in shape %s", tg_shape_str(shape, s));
+    }
+  tg_tensor *t = calloc(1, sizeof *t);
+  if (!t) tg_error("out of memory allocating a tensor");
+  t->refcount = 1;
+  t->dtype = dtype;
+  t->ndim = shape.ndim;
+  memcpy(t->shape, shape.d, sizeof(int64_t) * (size_t)shape.ndim);
+  return t;
+}
+
+tg_tensor *tg_alloc(tg_shape shape, tg_dtype dtype) {
+  tg_tensor *t = new_header(shape, dtype);
+  tg_contiguous_strides(shape, t->strides);
+  t->storage = tg_storage_new((size_t)tg_shape_numel(shape) * tg_dtype_size(dtype));
+  return tg_scope_adopt(t);
+}
+
+tg_tensor *tg_alias(const tg_tensor *src, tg_shape shape, const int64_t *strides,
+                    int64_t offset) {
+  tg_tensor *t = new_header(shape, src->dtype);
+  memcpy(t->strides, strides, sizeof(int64_t) * (size_t)shape.ndim);
+  t->offset = offset;
+  t->storage = src->storage;
+  tg_storage_retain(t->storage);
+  return tg_scope_adopt(t);
+}
+
+/* ---- reference counting ---- */
+
+typedef struct dead_item {
+  void *object;
+  bool is_node;
+} dead_item;
+
+static dead_item *dead;
+static size_t dead_len, dead_cap;
+static bool draining;
+
+static void push_dead(void *object, bool is_node) {
+  if (dead_len == dead_cap) {
+    size_t cap = dead_cap ? 2 * dead_cap : 256;
+    dead_item *grown = realloc(dead, cap * sizeof *grown);
+    if (!grown) {
+      fprintf(stderr, "tensorgrad: out of memory while freeing\n");
+      abort();
+    }
+    dead = grown;
+    dead_cap = cap;
+  }
+  dead[dead_len++] = (dead_item){object, is_node};
+}
+
+static void destroy_tensor(tg_tensor *t) {
+  tg_storage_release(t->storage);
+  tg_release(t->grad);
+  tg_node_release(t->grad_fn);
+  free(t);
+}
+
+static void destroy_node(tg_node *node) {
+  for (int i = 0; i < node->n_inputs; i++) tg_release(node->inputs[i]);
+  for (int i = 0; i < node->n_saved; i++) tg_release(node->saved[i]);
+  tg_release(node->grad_accum);
+  tg_storage_release(node->output_storage);
+  free(node);
+}
+
+static void drain(void) {
+  if (draining) return;
+  draining = true;
+  while (dead_len > 0) {
+    dead_item item = dead[--dead_len];
+    if (item.is_node)
+      destroy_node(item.object);
+    else
+      destroy_tensor(item.object);
+  }
+  draining = false;
+}
+
+tg_tensor *tg_retain(tg_tensor *t) {
+  if (t) t->refcount++;
+  return t;
+}
+
+void tg_release(tg_tensor *t) {
+  if (!t || --t->refcount > 0) return;
+  push_dead(t, false);
+  drain();
+}
+
+void tg_node_retain(tg_node *node) {
+  if (node) node->refcount++;
+}
+
+void tg_node_release(tg_node *node) {
+  if (!node || --node->refcount > 0) return;
+  push_dead(node, true);
+  drain();
+}

@@ -1,0 +1,234 @@
+/* Unary elementwise ops, each forward next to its backward. The backward
+ * formulas use tensorgrad's own ops, so they can be differentiated again. */
+#include <math.h>
+#include <stdio.h>
+
+#include "tensor/internal.h"
+
+/* Extra arguments a kernel may read (slope, bounds, exponent). */
+typedef struct unary_args {
+  double c0, c1;
+} unary_args;
+
+#define UNARY_LOOP(name, T, EXPR)                                              \
+  static void name(char **p, const int64_t *s, int64_t n, void *ctx) {         \
+    const unary_args *args = ctx;                                              \
+    const T c0 = (T)args->c0, c1 = (T)args->c1;                                \
+    (void)c0;                                                                  \
+    (void)c1;                                                                  \
+    const int64_t w = (int64_t)sizeof(T);                                      \
+    if (s[0] == w && s[1] == w) {                                              \
+      T *restrict o = (T *)p[0];                                               \
+      const T *in = (const T *)p[1];                                           \
+      for (int64_t i = 0; i < n; i++) {                                        \
+        T x = in[i];                                                           \
+        o[i] = (EXPR);                                                         \
+      }                                                                        \
+      return;                                                                  \
+    }                                                                          \
+    for (int64_t i = 0; i < n; i++) {                                          \
+      T x = *(const T *)(p[1] + i * s[1]);                                     \
+      *(T *)(p[0] + i * s[0]) = (EXPR);                                        \
+    }                                                                          \
+  }
+
+typedef struct unary_kernel {
+  const char *name;
+  tg_loop_fn loops[4]; /* by dtype; NULL: compute in float32 */
+} unary_kernel;
+
+/* float and double versions; F is the float spelling of the math call */
+#define FLOAT_KERNEL(op, EXPR_F, EXPR_D)                                       \
+  UNARY_LOOP(op##_f32, float, EXPR_F)                                          \
+  UNARY_LOOP(op##_f64, double, EXPR_D)                                         \
+  static const unary_kernel op##_kernel = {#op, {NULL, NULL, op##_f32, op##_f64}};
+
+#define ANY_KERNEL(op, EXPR)                                                   \
+  UNARY_LOOP(op##_f32, float, EXPR)                                            \
+  UNARY_LOOP(op##_f64, double, EXPR)                                           \
+  UNARY_LOOP(op##_i64, int64_t, EXPR)                                          \
+  static const unary_kernel op##_kernel = {#op, {NULL, op##_i64, op##_f32, op##_f64}};
+
+ANY_KERNEL(neg, -x)
+ANY_KERNEL(abs, x < 0 ? -x : x)
+ANY_KERNEL(relu, x > 0 ? x : 0)
+ANY_KERNEL(clamp, x < c0 ? c0 : (x > c1 ? c1 : x))
+FLOAT_KERNEL(exp, expf(x), exp(x))
+FLOAT_KERNEL(log, logf(x), log(x))
+FLOAT_KERNEL(log1p, log1pf(x), log1p(x))
+FLOAT_KERNEL(sqrt, sqrtf(x), sqrt(x))
+FLOAT_KERNEL(sigmoid, 1.0f / (1.0f + expf(-x)), 1.0 / (1.0 + exp(-x)))
+FLOAT_KERNEL(tanh, tanhf(x), tanh(x))
+FLOAT_KERNEL(leaky_relu, x > 0 ? x : x * c0, x > 0 ? x : x * c0)
+FLOAT_KERNEL(pow_scalar, powf(x, c0), pow(x, c0))
+
+static tg_tensor *unary_forward(const unary_kernel *k, const tg_op *op, tg_tensor *a,
+                                unary_args args) {
+  tg_dtype dt = a->dtype == TG_BOOL ? TG_INT64 : a->dtype;
+  if (!k->loops[dt]) dt = TG_FLOAT32;
+  if (dt != a->dtype) {
+    tg_scope_begin();
+    tg_tensor *out = unary_forward(k, op, tg_to(a, dt), args);
+    return tg_scope_return(out);
+  }
+  tg_tensor *out = tg_alloc(tg_shape_of(a), dt);
+  tg_tensor *ops[2] = {out, a};
+  tg_iter it;
+  tg_iter_init(&it, tg_shape_of(a), 2, ops);
+  tg_iter_run(&it, k->loops[dt], &args);
+  tg_node *node = tg_record(op, out, 1, &a);
+  if (node) {
+    node->darg[0] = args.c0;
+    node->darg[1] = args.c1;
+  }
+  return out;
+}
+
+#define X(node) tg_node_input(node, 0)
+#define MASK(node, t) tg_to(t, X(node)->dtype) /* bool -> 0/1 of x's dtype */
+
+static void neg_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  grads[0] = tg_neg(g);
+}
+
+static void exp_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  grads[0] = tg_mul(g, tg_saved_output(node));
+}
+
+static void log_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  grads[0] = tg_div(g, X(node));
+}
+
+static void log1p_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  grads[0] = tg_div(g, tg_add_scalar(X(node), 1));
+}
+
+static void sqrt_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  grads[0] = tg_div(g, tg_mul_scalar(tg_saved_output(node), 2));
+}
+
+static void abs_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = X(node);
+  tg_tensor *sign = tg_sub(MASK(node, tg_gt_scalar(x, 0)), MASK(node, tg_lt_scalar(x, 0)));
+  grads[0] = tg_mul(g, sign);
+}
+
+/* sigmoid' = y (1 - y) */
+static void sigmoid_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *y = tg_saved_output(node);
+  grads[0] = tg_mul(g, tg_mul(y, tg_rsub_scalar(y, 1)));
+}
+
+/* tanh' = 1 - y^2 */
+static void tanh_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *y = tg_saved_output(node);
+  grads[0] = tg_mul(g, tg_rsub_scalar(tg_mul(y, y), 1));
+}
+
+static void relu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  grads[0] = tg_mul(g, MASK(node, tg_gt_scalar(tg_saved_output(node), 0)));
+}
+
+static void leaky_relu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  double slope = node->darg[0];
+  tg_tensor *positive = MASK(node, tg_gt_scalar(X(node), 0));
+  grads[0] = tg_mul(g, tg_add_scalar(tg_mul_scalar(positive, 1 - slope), slope));
+}
+
+/* the gradient passes where min <= x <= max, as in PyTorch */
+static void clamp_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = X(node);
+  tg_tensor *inside = tg_mul(MASK(node, tg_ge_scalar(x, node->darg[0])),
+                             MASK(node, tg_le_scalar(x, node->darg[1])));
+  grads[0] = tg_mul(g, inside);
+}
+
+static void pow_scalar_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  double p = node->darg[0];
+  if (p == 0) {
+    grads[0] = tg_zeros_like(X(node));
+    return;
+  }
+  grads[0] = tg_mul(g, tg_mul_scalar(tg_pow_scalar(X(node), p - 1), p));
+}
+
+#define APPLY1(fn)                                                             \
+  static tg_tensor *fn##_apply(tg_tensor *const *x) { return tg_##fn(x[0]); }
+APPLY1(neg)
+APPLY1(exp)
+APPLY1(log)
+APPLY1(log1p)
+APPLY1(sqrt)
+APPLY1(abs)
+APPLY1(sigmoid)
+APPLY1(tanh)
+APPLY1(relu)
+static tg_tensor *leaky_relu_apply(tg_tensor *const *x) { return tg_leaky_relu(x[0], 0.1); }
+static tg_tensor *clamp_apply(tg_tensor *const *x) { return tg_clamp(x[0], -1, 1); }
+static tg_tensor *pow_scalar_apply(tg_tensor *const *x) { return tg_pow_scalar(x[0], 2.5); }
+
+#define UNARY_CASES 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 2)}}
+#define UNARY_OP(op, low, high, min_abs, second)                               \
+  const tg_op tg_op_##op = {#op, op##_backward,                                \
+                            {op##_apply, 1, UNARY_CASES, low, high, min_abs, second}};
+
+UNARY_OP(neg, -2, 2, 0, false)
+UNARY_OP(exp, -2, 2, 0, true)
+UNARY_OP(log, 0.5, 2, 0, true)
+UNARY_OP(log1p, -0.5, 2, 0, true)
+UNARY_OP(sqrt, 0.5, 2, 0, true)
+UNARY_OP(abs, -2, 2, 0.1, false)
+UNARY_OP(sigmoid, -3, 3, 0, true)
+UNARY_OP(tanh, -2, 2, 0, true)
+UNARY_OP(relu, -2, 2, 0.1, false)
+UNARY_OP(leaky_relu, -2, 2, 0.1, false)
+UNARY_OP(clamp, -2, 2, 0, false)
+UNARY_OP(pow_scalar, 0.5, 2, 0, true)
+
+static const unary_args no_args = {0, 0};
+
+tg_tensor *tg_neg(tg_tensor *a) { return unary_forward(&neg_kernel, &tg_op_neg, a, no_args); }
+tg_tensor *tg_log(tg_tensor *a) { return unary_forward(&log_kernel, &tg_op_log, a, no_args); }
+tg_tensor *tg_log1p(tg_tensor *a) {
+  return unary_forward(&log1p_kernel, &tg_op_log1p, a, no_args);
+}
+tg_tensor *tg_abs(tg_tensor *a) { return unary_forward(&abs_kernel, &tg_op_abs, a, no_args); }
+
+/* Ops whose backward reads the output save it (without a reference
+ * cycle: see tg_save_output). */
+static tg_tensor *saving_output(tg_tensor *out) {
+  if (out->grad_fn) tg_save_output(out->grad_fn, out);
+  return out;
+}
+
+tg_tensor *tg_exp(tg_tensor *a) {
+  return saving_output(unary_forward(&exp_kernel, &tg_op_exp, a, no_args));
+}
+tg_tensor *tg_sqrt(tg_tensor *a) {
+  return saving_output(unary_forward(&sqrt_kernel, &tg_op_sqrt, a, no_args));
+}
+tg_tensor *tg_sigmoid(tg_tensor *a) {
+  return saving_output(unary_forward(&sigmoid_kernel, &tg_op_sigmoid, a, no_args));
+}
+tg_tensor *tg_tanh(tg_tensor *a) {
+  return saving_output(unary_forward(&tanh_kernel, &tg_op_tanh, a, no_args));
+}
+tg_tensor *tg_relu(tg_tensor *a) {
+  return saving_output(unary_forward(&relu_kernel, &tg_op_relu, a, no_args));
+}
+tg_tensor *tg_leaky_relu(tg_tensor *a, double negative_slope) {
+  return unary_forward(&leaky_relu_kernel, &tg_op_leaky_relu, a,
+                       (unary_args){negative_slope, 0});
+}
+tg_tensor *tg_clamp(tg_tensor *a, double min, double max) {
+  if (min > max)
+    tg_error("tg_clamp: min (%g) must not be greater than max (%g)", min, max);
+  if (!tg_is_floating(a->dtype)) { /* keep the bounds representable in int64 */
+    min = fmax(min, -9.2e18);
+    max = fmin(max, 9.2e18);
+  }
+  return unary_forward(&clamp_kernel, &tg_op_clamp, a, (unary_args){min, max});
+}
+tg_tensor *tg_pow_scalar(tg_tensor *a, double exponent) {
+  return unary_forward(&pow_scalar_kernel, &tg_op_pow_scalar, a, (unary_args){exponent, 0});
+}

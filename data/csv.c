@@ -21,6 +21,7 @@ tg_csv_options tg_csv_defaults(void) {
 /* The whole file into a malloc'd buffer; zlib reads plain files as they are
  * and inflates gzip ones. */
 static int read_all(const char *path, char **text, size_t *len) {
+  enum { CHUNK = 1 << 16 };
   errno = 0;
   gzFile f = gzopen(path, "rb");
   if (!f) {
@@ -28,35 +29,35 @@ static int read_all(const char *path, char **text, size_t *len) {
                       errno ? strerror(errno) : "out of memory");
     return -1;
   }
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    if (cap - n < (1 << 15)) {
-      char *bigger = realloc(buf, cap * 2);
-      if (!bigger) break;
+  size_t cap = 0, n = 0;
+  char *buf = NULL;
+  for (;;) {
+    if (cap - n < CHUNK) {
+      char *bigger = realloc(buf, cap ? 2 * cap : 2 * CHUNK);
+      if (!bigger) {
+        tg_set_last_error("%s: out of memory after %zu bytes", path, n);
+        break;
+      }
       buf = bigger;
-      cap *= 2;
+      cap = cap ? 2 * cap : 2 * CHUNK;
     }
-    int got = gzread(f, buf + n, (unsigned)(cap - n));
+    int got = gzread(f, buf + n, CHUNK);
     if (got < 0) {
       int code;
       tg_set_last_error("%s: read error after %zu bytes: %s", path, n, gzerror(f, &code));
-      free(buf);
-      gzclose(f);
-      return -1;
+      break;
     }
-    if (got == 0) break;
+    if (got == 0) {
+      gzclose(f);
+      *text = buf;
+      *len = n;
+      return 0;
+    }
     n += (size_t)got;
   }
   gzclose(f);
-  if (!buf || cap - n < (1 << 15)) {
-    free(buf);
-    tg_set_last_error("%s: out of memory reading the file", path);
-    return -1;
-  }
-  *text = buf;
-  *len = n;
-  return 0;
+  free(buf);
+  return -1;
 }
 
 /* ---- splitting records ---------------------------------------------------- */

@@ -260,6 +260,11 @@ START_TEST(test_generator_errors) {
   expect_error(tg_make_classification(&b, &co),
                "n_classes(3) * n_clusters_per_class(2) must be <= 2**n_informative(2)");
   co = tg_classification_defaults();
+  co.flip_y = 1.5;
+  expect_error(tg_make_classification(&b, &co),
+               "flip_y must be <= 1 and class_sep, shift, "
+               "scale finite (got flip_y=1.5 class_sep=1");
+  co = tg_classification_defaults();
   co.n_samples = 0;
   expect_error(tg_make_classification(&b, &co), "tg_make_classification: need n_samples");
   ck_assert_ptr_null(b.X); /* failures leave the bunch empty */
@@ -493,6 +498,20 @@ START_TEST(test_data_dir_lookup) {
   fclose(f);
   expect_error(tg_load_iris(&b),
                "iris.csv:1: header must start with n_samples,n_features");
+  f = fopen(path, "w");
+  fclose(f);
+  expect_error(tg_load_iris(&b), "iris.csv:1: missing or overlong header line");
+  f = fopen(path, "w");
+  fputs("1,1,a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\n", f);
+  fclose(f);
+  expect_error(tg_load_iris(&b), "iris.csv:1: too many target names or out of memory");
+  remove(path);
+  snprintf(path, sizeof path, "%s/digits.csv.gz", dir); /* zlib reads plain text too */
+  f = fopen(path, "w");
+  fputs("1,2,3\n", f);
+  fclose(f);
+  expect_error(tg_load_digits(&b, 10),
+               "digits.csv.gz: expected 64 pixel columns, found 2");
   remove(path);
   /* missing there: falls back to the install dir or the source tree */
   ck_assert_int_eq(tg_load_iris(&b), 0);

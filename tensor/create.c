@@ -63,7 +63,8 @@ tg_tensor *tg_linspace(double start, double end, int64_t steps, tg_dtype dtype) 
   /* as PyTorch: the second half counts back from end, so end is exact */
   int64_t half = steps / 2;
   for (int64_t i = 0; i < steps; i++) {
-    double v = i < half ? start + step * (double)i : end - step * (double)(steps - 1 - i);
+    double v = (i < half || steps == 1) ? start + step * (double)i
+                                        : end - step * (double)(steps - 1 - i);
     tg_store((char *)t->storage->data + i * (int64_t)elem, dtype, v);
   }
   return t;

@@ -1,0 +1,316 @@
+/* The tensor module: creation, dtypes and promotion, views sharing storage,
+ * broadcasting, indexing, printing, the RNG, scopes, and the error
+ * messages a user can hit. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+static void assert_values(const tg_tensor *t, const double *expected, int64_t n) {
+  tg_assert_close_data(t, expected, n, 0, 0, "values");
+}
+
+START_TEST(test_creation) {
+  tg_scope_begin();
+  tg_tensor *z = tg_zeros(TG_SHAPE(2, 3), TG_FLOAT32);
+  tg_assert_shape(z, TG_SHAPE(2, 3));
+  ck_assert_int_eq(z->dtype, TG_FLOAT32);
+  assert_values(z, (double[]){0, 0, 0, 0, 0, 0}, 6);
+  assert_values(tg_full(TG_SHAPE(2), 7.5, TG_FLOAT64), (double[]){7.5, 7.5}, 2);
+  assert_values(tg_arange(0, 5, 2, TG_INT64), (double[]){0, 2, 4}, 3);
+  assert_values(tg_arange(1, 0, -0.25, TG_FLOAT64), (double[]){1, 0.75, 0.5, 0.25}, 4);
+  assert_values(tg_linspace(0, 1, 5, TG_FLOAT64), (double[]){0, 0.25, 0.5, 0.75, 1}, 5);
+  assert_values(tg_eye(2, TG_INT64), (double[]){1, 0, 0, 1}, 4);
+  tg_tensor *s = tg_scalar(3, TG_FLOAT32);
+  ck_assert_int_eq(s->ndim, 0);
+  ck_assert(tg_item(s) == 3.0);
+  int64_t data[3] = {4, -5, 6};
+  tg_tensor *d = tg_from_data(data, TG_SHAPE(3), TG_INT64);
+  assert_values(d, (double[]){4, -5, 6}, 3);
+  assert_values(tg_ones_like(d), (double[]){1, 1, 1}, 3);
+  ck_assert_int_eq(tg_zeros_like(d)->dtype, TG_INT64);
+  ck_assert_int_eq(tg_numel(tg_empty(TG_SHAPE(0, 3), TG_FLOAT32)), 0);
+  tg_scope_end();
+}
+END_TEST
+
+START_TEST(test_views_share_storage) {
+  tg_scope_begin();
+  tg_tensor *a = tg_arange(0, 6, 1, TG_FLOAT32);
+  tg_tensor *v = tg_view(a, TG_SHAPE(2, -1));
+  tg_tensor *t = tg_t(v);
+  ck_assert_ptr_eq(v->storage, a->storage);
+  ck_assert_ptr_eq(t->storage, a->storage);
+  ck_assert(!tg_is_contiguous(t));
+  assert_values(t, (double[]){0, 3, 1, 4, 2, 5}, 6);
+  tg_set(t, (int64_t[]){2, 1}, 50); /* writes through to a[5] */
+  ck_assert(tg_get_flat(a, 5) == 50);
+  tg_tensor *e = tg_expand(tg_unsqueeze(tg_arange(0, 3, 1, TG_FLOAT32), 0), TG_SHAPE(4, 3));
+  ck_assert_int_eq(e->strides[0], 0);
+  ck_assert(tg_get(e, (int64_t[]){3, 2}) == 2);
+  tg_tensor *n = tg_narrow(a, 0, 2, 3);
+  assert_values(n, (double[]){2, 3, 4}, 3);
+  assert_values(tg_slice(a, 0, 1, 6, 2), (double[]){1, 3, 50}, 3);
+  assert_values(tg_slice(a, 0, -2, 100, 1), (double[]){4, 50}, 2);
+  assert_values(tg_select(v, 1, -1), (double[]){2, 50}, 2);
+  tg_assert_shape(tg_permute(tg_zeros(TG_SHAPE(2, 3, 4), TG_FLOAT32), TG_DIMS(2, 0, 1)),
+                  TG_SHAPE(4, 2, 3));
+  tg_assert_shape(tg_flatten(tg_zeros(TG_SHAPE(2, 3, 4), TG_FLOAT32), 1, -1), TG_SHAPE(2, 12));
+  tg_assert_shape(tg_squeeze_all(tg_zeros(TG_SHAPE(1, 3, 1), TG_FLOAT32)), TG_SHAPE(3));
+  tg_assert_shape(tg_squeeze(tg_zeros(TG_SHAPE(1, 3), TG_FLOAT32), 1), TG_SHAPE(1, 3));
+  /* a transposed view cannot be viewed flat, but reshape copies */
+  tg_tensor *r = tg_reshape(t, TG_SHAPE(6));
+  ck_assert_ptr_ne(r->storage, a->storage);
+  assert_values(r, (double[]){0, 3, 1, 4, 2, 50}, 6);
+  tg_tensor *c = tg_contiguous(v);
+  ck_assert_ptr_eq(c, v); /* already contiguous: no copy */
+  tg_scope_end();
+}
+END_TEST
+
+START_TEST(test_broadcasting_and_promotion) {
+  tg_scope_begin();
+  tg_tensor *col = tg_reshape(tg_arange(0, 3, 1, TG_FLOAT32), TG_SHAPE(3, 1));
+  tg_tensor *row = tg_arange(0, 4, 1, TG_FLOAT32);
+  tg_tensor *sum = tg_add(col, row);
+  tg_assert_shape(sum, TG_SHAPE(3, 4));
+  ck_assert(tg_get(sum, (int64_t[]){2, 3}) == 5);
+  tg_tensor *i = tg_arange(0, 3, 1, TG_INT64);
+  ck_assert_int_eq(tg_add(i, i)->dtype, TG_INT64);
+  ck_assert_int_eq(tg_add(i, tg_ones(TG_SHAPE(3), TG_FLOAT32))->dtype, TG_FLOAT32);
+  ck_assert_int_eq(tg_mul(tg_ones(TG_SHAPE(1), TG_FLOAT32), tg_ones(TG_SHAPE(1), TG_FLOAT64))->dtype,
+                   TG_FLOAT64);
+  tg_tensor *q = tg_div(i, tg_full(TG_SHAPE(3), 2, TG_INT64)); /* true division */
+  ck_assert_int_eq(q->dtype, TG_FLOAT32);
+  assert_values(q, (double[]){0, 0.5, 1}, 3);
+  ck_assert_int_eq(tg_mul_scalar(i, 2)->dtype, TG_INT64);
+  ck_assert_int_eq(tg_mul_scalar(i, 0.5)->dtype, TG_FLOAT32);
+  tg_tensor *mask = tg_gt_scalar(row, 1.5);
+  ck_assert_int_eq(mask->dtype, TG_BOOL);
+  assert_values(mask, (double[]){0, 0, 1, 1}, 4);
+  assert_values(tg_sum(mask, TG_ALL_DIMS, false), (double[]){2}, 1);
+  ck_assert_int_eq(tg_sum(mask, TG_ALL_DIMS, false)->dtype, TG_INT64);
+  assert_values(tg_exp(tg_zeros(TG_SHAPE(2), TG_INT64)), (double[]){1, 1}, 2);
+  tg_scope_end();
+}
+END_TEST
+
+START_TEST(test_reductions) {
+  tg_scope_begin();
+  double v[6] = {1, 5, 3, 4, 2, 6};
+  tg_tensor *x = tg_from_data(v, TG_SHAPE(2, 3), TG_FLOAT64);
+  assert_values(tg_sum(x, TG_DIMS(0), false), (double[]){5, 7, 9}, 3);
+  assert_values(tg_mean(x, TG_DIMS(-1), true), (double[]){3, 4}, 2);
+  tg_assert_shape(tg_mean(x, TG_DIMS(-1), true), TG_SHAPE(2, 1));
+  tg_tensor *idx;
+  assert_values(tg_max(x, 1, false, &idx), (double[]){5, 6}, 2);
+  assert_values(idx, (double[]){1, 2}, 2);
+  assert_values(tg_argmin(x, 0, false), (double[]){0, 1, 0}, 3);
+  assert_values(tg_max_all(x), (double[]){6}, 1);
+  assert_values(tg_min_all(x), (double[]){1}, 1);
+  assert_values(tg_var(x, TG_ALL_DIMS, 0, false), (double[]){17.5 / 6}, 1);
+  /* softmax rows sum to 1 even for large logits */
+  double big[3] = {1000, 1001, 1002};
+  tg_tensor *p = tg_softmax(tg_from_data(big, TG_SHAPE(1, 3), TG_FLOAT64), -1);
+  ck_assert(fabs(tg_item(tg_sum(p, TG_ALL_DIMS, false)) - 1) < 1e-15);
+  ck_assert(!isnan(tg_get_flat(tg_log_softmax(tg_from_data(big, TG_SHAPE(3), TG_FLOAT64), 0), 0)));
+  ck_assert(fabs(tg_item(tg_logsumexp(tg_from_data(big, TG_SHAPE(3), TG_FLOAT64), TG_ALL_DIMS,
+                                      false)) - 1002.40760596444438) < 1e-9);
+  tg_scope_end();
+}
+END_TEST
+
+START_TEST(test_indexing_and_joining) {
+  tg_scope_begin();
+  tg_tensor *x = tg_reshape(tg_arange(0, 6, 1, TG_FLOAT32), TG_SHAPE(2, 3));
+  int64_t pick[2] = {2, 0};
+  assert_values(tg_index_select(x, 1, tg_from_data(pick, TG_SHAPE(2), TG_INT64)),
+                (double[]){2, 0, 5, 3}, 4);
+  int64_t g[4] = {1, 1, 0, 2};
+  tg_tensor *gi = tg_from_data(g, TG_SHAPE(2, 2), TG_INT64);
+  assert_values(tg_gather(x, 1, gi), (double[]){1, 1, 3, 5}, 4);
+  tg_tensor *s = tg_scatter_add(tg_zeros(TG_SHAPE(2, 3), TG_FLOAT32), 1, gi, tg_ones(TG_SHAPE(2, 2), TG_FLOAT32));
+  assert_values(s, (double[]){0, 2, 0, 1, 0, 1}, 6);
+  assert_values(tg_masked_fill(x, tg_gt_scalar(x, 3), -1), (double[]){0, 1, 2, 3, -1, -1}, 6);
+  tg_tensor *parts[2] = {x, x};
+  tg_assert_shape(tg_cat(parts, 2, 0), TG_SHAPE(4, 3));
+  tg_assert_shape(tg_stack(parts, 2, 2), TG_SHAPE(2, 3, 2));
+  assert_values(tg_where(tg_gt_scalar(x, 2), x, tg_scalar(9, TG_FLOAT32)),
+                (double[]){9, 9, 9, 3, 4, 5}, 6);
+  tg_scope_end();
+}
+END_TEST
+
+START_TEST(test_matmul) {
+  tg_scope_begin();
+  tg_tensor *a = tg_reshape(tg_arange(0, 6, 1, TG_FLOAT32), TG_SHAPE(2, 3));
+  tg_tensor *b = tg_reshape(tg_arange(0, 6, 1, TG_FLOAT32), TG_SHAPE(3, 2));
+  assert_values(tg_matmul(a, b), (double[]){10, 13, 28, 40}, 4);
+  /* a transposed view goes to BLAS as a transpose: same numbers */
+  assert_values(tg_matmul(tg_t(a), tg_t(b)), (double[]){3, 9, 15, 4, 14, 24, 5, 19, 33}, 9);
+  /* an expanded (stride 0) operand is copied first */
+  tg_tensor *e = tg_expand(tg_ones(TG_SHAPE(1, 3), TG_FLOAT32), TG_SHAPE(2, 3));
+  assert_values(tg_matmul(e, b), (double[]){6, 9, 6, 9}, 4);
+  assert_values(tg_linear(a, tg_t(b), tg_ones(TG_SHAPE(2), TG_FLOAT32)), (double[]){11, 14, 29, 41}, 4);
+  tg_assert_shape(tg_matmul(tg_zeros(TG_SHAPE(5, 1, 2, 3), TG_FLOAT32), tg_zeros(TG_SHAPE(4, 3, 7), TG_FLOAT32)),
+                  TG_SHAPE(5, 4, 2, 7));
+  tg_assert_shape(tg_matmul(tg_zeros(TG_SHAPE(0, 3), TG_FLOAT32), b), TG_SHAPE(0, 2));
+  tg_scope_end();
+}
+END_TEST
+
+START_TEST(test_rng_is_seeded) {
+  tg_scope_begin();
+  tg_manual_seed(11);
+  tg_tensor *a = tg_randn(TG_SHAPE(5, 3), TG_FLOAT32);
+  /* torch.manual_seed(11); torch.randn((5, 3))[0] */
+  tg_assert_close_data(tg_select(a, 0, 0), (double[]){0.7376, 1.9459, -0.6995}, 3, 0, 1e-4, "randn");
+  tg_manual_seed(11);
+  tg_assert_close(tg_randn(TG_SHAPE(5, 3), TG_FLOAT32), a, 0, 0, "repeat");
+  tg_manual_seed(0);
+  tg_assert_close_data(tg_randperm(10), (double[]){4, 1, 7, 5, 3, 9, 0, 8, 6, 2}, 10, 0, 0, "randperm");
+  tg_tensor *r = tg_randint(3, 7, TG_SHAPE(1000));
+  ck_assert(tg_item(tg_min_all(r)) == 3 && tg_item(tg_max_all(r)) == 6);
+  tg_scope_end();
+}
+END_TEST
+
+START_TEST(test_printing) {
+  tg_scope_begin();
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  tg_tensor *x = tg_requires_grad_(tg_reshape(tg_arange(0, 4, 1, TG_FLOAT32), TG_SHAPE(2, 2)), false);
+  tg_fprint(f, x);
+  tg_tensor *w = tg_requires_grad_(tg_ones(TG_SHAPE(2), TG_FLOAT64), true);
+  tg_fprint(f, w);
+  tg_fprint(f, tg_mul(w, w));
+  tg_fprint(f, tg_gt_scalar(w, 0));
+  tg_fprint(f, tg_arange(0, 3, 1, TG_INT64));
+  fclose(f);
+  ck_assert_str_eq(buf, "tensor([[0.0000, 1.0000],\n"
+                        "        [2.0000, 3.0000]])\n"
+                        "tensor([1.0000, 1.0000], dtype=float64, requires_grad=True)\n"
+                        "tensor([1.0000, 1.0000], dtype=float64, grad_fn=<MulBackward>)\n"
+                        "tensor([True, True], dtype=bool)\n"
+                        "tensor([0, 1, 2])\n");
+  free(buf);
+  tg_scope_end();
+}
+END_TEST
+
+/* ---- scopes ---- */
+
+START_TEST(test_scopes_release_and_keep) {
+  tg_tensor *kept;
+  tg_scope_begin();
+  tg_tensor *tmp = tg_ones(TG_SHAPE(3), TG_FLOAT32);
+  kept = tg_keep(tg_add(tmp, tmp));
+  ck_assert_int_eq(tg_scope_depth(), 1);
+  tg_scope_end();
+  ck_assert_int_eq(kept->refcount, 1); /* the caller's reference, nothing else */
+  ck_assert(tg_get_flat(kept, 0) == 2);
+  tg_release(kept);
+  /* nested: keep moves a result to the enclosing scope */
+  tg_scope_begin();
+  tg_scope_begin();
+  tg_tensor *inner = tg_keep(tg_zeros(TG_SHAPE(2), TG_FLOAT32));
+  tg_scope_end();
+  ck_assert_int_eq(inner->refcount, 1);
+  tg_scope_end();
+  ck_assert_int_eq(tg_scope_depth(), 0);
+}
+END_TEST
+
+static long rss_kb(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  long pages = 0, resident = 0;
+  if (f) {
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    fclose(f);
+  }
+  return resident * sysconf(_SC_PAGESIZE) / 1024;
+}
+
+/* 100,000 training-like steps, one scope each: memory stays flat. */
+START_TEST(test_training_steps_keep_rss_flat) {
+  tg_manual_seed(3);
+  tg_tensor *w = tg_requires_grad_(tg_randn(TG_SHAPE(4, 8), TG_FLOAT32), true);
+  tg_tensor *x = tg_randn(TG_SHAPE(16, 8), TG_FLOAT32);
+  long before = 0;
+  for (int step = 0; step < 100000; step++) {
+    tg_scope_begin();
+    tg_tensor *loss = tg_mean(tg_relu(tg_linear(x, w, NULL)), TG_ALL_DIMS, false);
+    tg_backward(loss, NULL, 0);
+    tg_no_grad_begin();
+    tg_add_(w, tg_grad(w), -1e-3);
+    tg_no_grad_end();
+    tg_zero_grad(w, true);
+    tg_scope_end();
+    if (step == 1000) before = rss_kb();
+  }
+  long after = rss_kb();
+  ck_assert_msg(after - before < 1024, "RSS grew from %ld kB to %ld kB", before, after);
+  tg_release(w);
+  tg_release(x);
+}
+END_TEST
+
+/* ---- errors a user can hit ---- */
+
+START_TEST(test_error_messages) {
+  tg_scope_begin();
+  tg_tensor *a = tg_zeros(TG_SHAPE(16, 2), TG_FLOAT32), *b = tg_zeros(TG_SHAPE(3, 4), TG_FLOAT32);
+  TG_EXPECT_ERROR(tg_matmul(a, b), "tg_matmul: shapes (16x2) and (3x4) cannot be multiplied");
+  TG_EXPECT_ERROR(tg_add(a, b), "tg_add: shapes (16x2) and (3x4) cannot be broadcast");
+  TG_EXPECT_ERROR(tg_matmul(a, tg_zeros(TG_SHAPE(2, 2), TG_FLOAT64)),
+                  "tg_matmul: expected floating point operands of one dtype, got float32 and float64");
+  TG_EXPECT_ERROR(tg_linear(a, b, NULL), "tg_linear: input of shape (16x2) and weight of shape (3x4)");
+  TG_EXPECT_ERROR(tg_view(a, TG_SHAPE(5, -1)), "tg_view: shape (5x-1) is invalid for input of size 32");
+  TG_EXPECT_ERROR(tg_view(tg_t(a), TG_SHAPE(32)), "use tg_reshape instead");
+  TG_EXPECT_ERROR(tg_select(a, 0, 16), "tg_select: index 16 is out of range for dimension 0 with size 16");
+  TG_EXPECT_ERROR(tg_get(a, (int64_t[]){0, 2}), "tg_get: index 2 is out of bounds for dimension 1 with size 2");
+  int64_t bad[1] = {17};
+  TG_EXPECT_ERROR(tg_index_select(a, 0, tg_from_data(bad, TG_SHAPE(1), TG_INT64)),
+                  "tg_index_select: index 17 is out of bounds for dimension 0 with size 16");
+  TG_EXPECT_ERROR(tg_index_select(a, 0, a), "tg_index_select: expected an int64 index tensor, got float32");
+  TG_EXPECT_ERROR(tg_sum(a, TG_DIMS(2), false),
+                  "tg_sum: dimension out of range (expected to be in range of [-2, 1], but got 2)");
+  TG_EXPECT_ERROR(tg_expand(b, TG_SHAPE(2, 4)), "tg_expand: the expanded size of the tensor (2) must match");
+  TG_EXPECT_ERROR(tg_item(a), "tg_item: a tensor with 32 elements (shape (16x2)) cannot be converted");
+  TG_EXPECT_ERROR(tg_mean(tg_zeros(TG_SHAPE(2), TG_INT64), TG_ALL_DIMS, false),
+                  "tg_mean: could not infer output dtype");
+  TG_EXPECT_ERROR(tg_data_f64(a), "tg_data_f64: the tensor is float32, not float64");
+  TG_EXPECT_ERROR(tg_where(a, a, a), "tg_where: expected a bool condition, got float32");
+  TG_EXPECT_ERROR(tg_cat((tg_tensor *[]){a, b}, 2, 0), "tg_cat: sizes of tensors must match except in dimension 0");
+  TG_EXPECT_ERROR(tg_zeros(TG_SHAPE(2, -3), TG_FLOAT32), "negative dimension in shape (2x-3)");
+  TG_EXPECT_ERROR(tg_arange(0, 1, 0, TG_FLOAT32), "tg_arange: step must be nonzero");
+  TG_EXPECT_ERROR(tg_clamp(a, 1, 0), "tg_clamp: min (1) must not be greater than max (0)");
+  TG_EXPECT_ERROR(tg_randint(5, 5, TG_SHAPE(1)), "tg_randint: expected low < high");
+  TG_EXPECT_ERROR(tg_permute(b, TG_DIMS(0, 0)), "tg_permute: repeated dim 0");
+  TG_EXPECT_ERROR(tg_narrow(b, 1, 2, 3), "tg_narrow: start (2) + length (3) exceeds dimension size (4)");
+  tg_scope_end();
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("tensor");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 600);
+  tcase_add_test(tc, test_creation);
+  tcase_add_test(tc, test_views_share_storage);
+  tcase_add_test(tc, test_broadcasting_and_promotion);
+  tcase_add_test(tc, test_reductions);
+  tcase_add_test(tc, test_indexing_and_joining);
+  tcase_add_test(tc, test_matmul);
+  tcase_add_test(tc, test_rng_is_seeded);
+  tcase_add_test(tc, test_printing);
+  tcase_add_test(tc, test_scopes_release_and_keep);
+  tcase_add_test(tc, test_training_steps_keep_rss_flat);
+  tcase_add_test(tc, test_error_messages);
+  suite_add_tcase(s, tc);
+  return tg_test_run(s);
+}

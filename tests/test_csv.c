@@ -24,6 +24,7 @@ static void remove_dir(void) {
 /* Writes `len` bytes (strlen when len < 0) to <dir>/<name>, sets `path`. */
 static const char *write_file(const char *name, const char *bytes, long len) {
   snprintf(path, sizeof path, "%s/%s", dir, name);
+  unlink(path); /* a fresh file: ext4 flushes files truncated and rewritten */
   FILE *f = fopen(path, "wb");
   ck_assert_ptr_nonnull(f);
   size_t n = len < 0 ? strlen(bytes) : (size_t)len;

@@ -11,6 +11,8 @@ import os
 import numpy as np
 import sklearn
 import torch
+from sklearn.datasets import make_moons
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from torch.utils.data import DataLoader, TensorDataset, random_split
 
@@ -87,6 +89,22 @@ for x, _ in loader:
     break
 emit("drop_last_epoch", epoch_order(loader))
 after("break")
+
+# The lecture's moons pipeline end to end: split, scale on the training rows,
+# float tensors, a shuffled loader; the first batch after manual_seed(0).
+X, y = make_moons(n_samples=10000, noise=0.3, random_state=0)
+X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=.2, random_state=13)
+sc = StandardScaler()
+sc.fit(X_train)
+x_train_tensor = torch.as_tensor(sc.transform(X_train)).float()
+y_train_tensor = torch.as_tensor(y_train.reshape(-1, 1)).float()
+train_loader = DataLoader(dataset=TensorDataset(x_train_tensor, y_train_tensor),
+                          batch_size=16, shuffle=True)
+torch.manual_seed(0)
+X_batch, Y_batch = next(iter(train_loader))
+emit("moons_first_X", X_batch)
+emit("moons_first_Y", Y_batch)
+emit("moons_batches", len(train_loader))
 
 # ---- random_split --------------------------------------------------------------------
 for name, n, lengths, seed in (("counts", 10, [3, 7], 0),

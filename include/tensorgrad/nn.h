@@ -1,0 +1,242 @@
+/* tensorgrad/nn.h - modules, layers, initialisation, losses, summary.
+ *
+ * A module is a struct whose first member is a tg_module, the way a PyTorch
+ * model subclasses nn.Module:
+ *
+ *     typedef struct { tg_module base; tg_module *fc1, *fc2; } Net;
+ *
+ *     static tg_tensor *net_forward(tg_module *m, tg_tensor *x) {
+ *       Net *net = (Net *)m;
+ *       return tg_module_forward(net->fc2, tg_module_forward(net->fc1, x));
+ *     }
+ *     static const tg_module_vtable net_vtable = {"Net", net_forward};
+ *
+ *     Net *net = tg_module_new(&net_vtable, sizeof(Net));
+ *     net->fc1 = tg_module_add(&net->base, "fc1", tg_nn_linear(2, 10, true));
+ *
+ * A module owns its parameters, buffers and children; tg_module_free frees
+ * the whole tree. tg_module_forward runs forward inside its own scope, so
+ * the temporaries of a forward never leak; the result follows the usual
+ * rule (scope-owned inside a scope, the caller's outside).
+ *
+ * Parameters are float32 leaves with requires_grad, created with PyTorch's
+ * default initialisation from the one generator: after tg_manual_seed(s),
+ * building the same layers in the same order as a PyTorch script gives the
+ * same initial weights.
+ */
+#ifndef TENSORGRAD_NN_H
+#define TENSORGRAD_NN_H
+
+#include <stdio.h>
+
+#include "tensorgrad/autograd.h"
+#include "tensorgrad/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- ordered (name, tensor) lists: named_parameters, state_dict ---------- */
+
+typedef struct tg_named_tensor {
+  char *name;
+  tg_tensor *tensor; /* one reference owned by the list */
+} tg_named_tensor;
+
+typedef struct tg_tensor_dict {
+  int n;
+  int capacity;
+  tg_named_tensor *items; /* iterate items[0 .. n-1] */
+} tg_tensor_dict;
+
+tg_tensor_dict *tg_tensor_dict_new(void);
+/* Appends (a copy of) name and a new reference to t. Names must be unique. */
+void tg_tensor_dict_add(tg_tensor_dict *d, const char *name, tg_tensor *t);
+tg_tensor *tg_tensor_dict_get(const tg_tensor_dict *d, const char *name); /* borrowed; NULL if absent */
+void tg_tensor_dict_free(tg_tensor_dict *d); /* NULL is fine */
+
+/* ---- the module base ------------------------------------------------------ */
+
+typedef struct tg_module tg_module;
+
+typedef struct tg_module_vtable {
+  const char *type_name; /* "Linear": printed and shown by tg_summary */
+  /* Runs inside the scope tg_module_forward opens: return a tensor made
+   * there, or x itself; never an extra reference (no tg_retain). */
+  tg_tensor *(*forward)(tg_module *m, tg_tensor *x);
+  /* Frees what the derived struct owns beyond the base (may be NULL). */
+  void (*free)(tg_module *m);
+  /* PyTorch's extra_repr: "in_features=2, out_features=1000, bias=True"
+   * (may be NULL). Writes at most size bytes. */
+  void (*extra_repr)(const tg_module *m, char *buf, size_t size);
+} tg_module_vtable;
+
+typedef struct tg_module_entry tg_module_entry; /* private */
+
+struct tg_module {
+  const tg_module_vtable *vtable;
+  bool training;
+  int n_children, n_params, n_buffers;
+  tg_module_entry *children, *params, *buffers; /* private */
+  int children_cap, params_cap, buffers_cap;
+};
+
+/* Allocates a zeroed derived struct of `size` bytes (size >= sizeof(tg_module))
+ * whose base is ready, in training mode. Returns it as void * so it can be
+ * assigned to the derived type. Free with tg_module_free. */
+void *tg_module_new(const tg_module_vtable *vtable, size_t size);
+void tg_module_free(tg_module *m); /* the whole tree; NULL is fine */
+
+/* Registers child under `name` (owned from now on); returns child. */
+tg_module *tg_module_add(tg_module *m, const char *name, tg_module *child);
+/* Registers a parameter: a float leaf made to require grad. The module takes
+ * a reference of its own (tensors made inside a scope are fine). t may be
+ * NULL for an absent optional parameter (bias=False), as in PyTorch. */
+tg_tensor *tg_module_register_parameter(tg_module *m, const char *name, tg_tensor *t);
+/* Registers a buffer (running statistics): saved in the state_dict, no grad. */
+tg_tensor *tg_module_register_buffer(tg_module *m, const char *name, tg_tensor *t);
+
+/* Applies the module: vtable->forward inside a scope of its own. */
+tg_tensor *tg_module_forward(tg_module *m, tg_tensor *x);
+
+/* Lookups by (dotted) name, e.g. "linearLayer1.weight"; borrowed, NULL if absent. */
+tg_module *tg_module_child(const tg_module *m, const char *name);
+tg_tensor *tg_module_parameter(const tg_module *m, const char *name);
+tg_tensor *tg_module_buffer(const tg_module *m, const char *name);
+
+/* PyTorch's named_parameters() / parameters() order: the module's own
+ * parameters first, then each child's, recursively, with dotted names. The
+ * dict holds the parameters themselves (not copies): hand its tensors to an
+ * optimizer. Free with tg_tensor_dict_free. */
+tg_tensor_dict *tg_module_named_parameters(const tg_module *m);
+tg_tensor_dict *tg_module_named_buffers(const tg_module *m);
+int64_t tg_module_num_parameters(const tg_module *m, bool trainable_only);
+
+void tg_module_train(tg_module *m, bool mode); /* recursive, like .train(mode) */
+void tg_module_eval(tg_module *m);
+void tg_module_zero_grad(tg_module *m, bool set_to_none);
+/* Converts every floating parameter and buffer to dtype in place (the
+ * tensors keep their identity, like model.double()); grads are dropped. */
+void tg_module_to(tg_module *m, tg_dtype dtype);
+void tg_module_requires_grad_(tg_module *m, bool requires_grad);
+
+/* ---- state_dict ------------------------------------------------------------- */
+
+/* Parameters and buffers in PyTorch's state_dict order and names, as
+ * detached tensors sharing the module's storage. */
+tg_tensor_dict *tg_state_dict(const tg_module *m);
+/* Copies every entry into the module (converting dtype). strict: missing
+ * and unexpected keys are errors; a shape mismatch always is. Nothing is
+ * copied unless every entry fits. Returns 0, or -1 with tg_last_error(),
+ * e.g. "tg_load_state_dict: size mismatch for linearLayer1.weight: copying
+ * a param with shape (10x2) from checkpoint, the shape in current model is
+ * (1000x2)". */
+int tg_load_state_dict(tg_module *m, const tg_tensor_dict *state, bool strict);
+
+/* ---- printing (print(model)) ---------------------------------------------- */
+
+/* PyTorch's repr of the module tree; malloc'd, the caller frees. */
+char *tg_module_repr(const tg_module *m);
+void tg_module_print(const tg_module *m);
+void tg_module_fprint(FILE *f, const tg_module *m);
+
+/* torch-summary's table (FORMATS.md section 3) for an input of
+ * `input_shape` (without the batch dim; a batch of 2 is run, as
+ * torch-summary does, drawing the input from tg_rand). */
+char *tg_summary_string(tg_module *m, tg_shape input_shape); /* malloc'd */
+void tg_summary(tg_module *m, tg_shape input_shape);         /* prints it */
+
+/* ---- layers (nn.Xxx) --------------------------------------------------------- */
+
+tg_module *tg_nn_linear(int64_t in_features, int64_t out_features, bool bias);
+tg_module *tg_nn_identity(void);
+tg_module *tg_nn_flatten(int start_dim, int end_dim);
+/* The modules in order, NULL-terminated: tg_nn_sequential(a, b, c, NULL).
+ * Children are named "0", "1", ... */
+tg_module *tg_nn_sequential(tg_module *first, ...);
+tg_module *tg_nn_sequential_append(tg_module *seq, tg_module *m);
+tg_module *tg_nn_dropout(double p);
+tg_module *tg_nn_relu(void);
+tg_module *tg_nn_leaky_relu(double negative_slope);
+tg_module *tg_nn_sigmoid(void);
+tg_module *tg_nn_tanh(void);
+tg_module *tg_nn_softmax(int dim);
+tg_module *tg_nn_log_softmax(int dim);
+/* Square kernels, equal strides and paddings on both sides (zeros). */
+tg_module *tg_nn_conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+                        int64_t stride, int64_t padding, bool bias);
+/* stride 0 means stride = kernel_size (PyTorch's default). */
+tg_module *tg_nn_max_pool2d(int64_t kernel_size, int64_t stride, int64_t padding);
+tg_module *tg_nn_batch_norm1d(int64_t num_features, double eps, double momentum, bool affine);
+tg_module *tg_nn_batch_norm2d(int64_t num_features, double eps, double momentum, bool affine);
+
+/* ---- functional (torch.nn.functional), differentiable ------------------------ */
+
+/* x (N, C, H, W), weight (O, C, kh, kw), bias (O) or NULL. */
+tg_tensor *tg_conv2d(tg_tensor *x, tg_tensor *weight, tg_tensor *bias, int64_t stride,
+                     int64_t padding);
+/* im2col: (N, C, H, W) -> (N, C*k*k, L) patches, and its adjoint col2im. */
+tg_tensor *tg_unfold(tg_tensor *x, int64_t kernel_size, int64_t stride, int64_t padding);
+tg_tensor *tg_fold(tg_tensor *cols, int64_t height, int64_t width, int64_t kernel_size,
+                   int64_t stride, int64_t padding);
+tg_tensor *tg_max_pool2d(tg_tensor *x, int64_t kernel_size, int64_t stride, int64_t padding);
+/* Training: batch statistics, and running_mean/var (may be NULL) updated
+ * with momentum and the unbiased variance. Eval: the running statistics.
+ * weight/bias may be NULL. x is (N, C) or (N, C, ...). */
+tg_tensor *tg_batch_norm(tg_tensor *x, tg_tensor *running_mean, tg_tensor *running_var,
+                         tg_tensor *weight, tg_tensor *bias, bool training, double momentum,
+                         double eps);
+/* Draws the mask like torch's bernoulli_(1 - p) and scales kept values by
+ * 1 / (1 - p); the identity when !training or p == 0. */
+tg_tensor *tg_dropout(tg_tensor *x, double p, bool training);
+
+/* ---- initialisation (torch.nn.init), in place, from the one generator ------- */
+
+typedef enum { TG_FAN_IN = 0, TG_FAN_OUT = 1 } tg_fan_mode;
+
+/* nonlinearity: "linear", "conv2d", "sigmoid", "tanh", "relu", "leaky_relu",
+ * "selu"; param is leaky_relu's slope (NAN for the default 0.01). */
+double tg_calculate_gain(const char *nonlinearity, double param);
+void tg_calculate_fan_in_and_fan_out(const tg_tensor *t, int64_t *fan_in, int64_t *fan_out);
+void tg_init_uniform_(tg_tensor *t, double a, double b);
+void tg_init_normal_(tg_tensor *t, double mean, double std);
+void tg_init_constant_(tg_tensor *t, double value);
+void tg_init_zeros_(tg_tensor *t);
+void tg_init_ones_(tg_tensor *t);
+void tg_init_xavier_uniform_(tg_tensor *t, double gain);
+void tg_init_xavier_normal_(tg_tensor *t, double gain);
+void tg_init_kaiming_uniform_(tg_tensor *t, double a, tg_fan_mode mode, const char *nonlinearity);
+void tg_init_kaiming_normal_(tg_tensor *t, double a, tg_fan_mode mode, const char *nonlinearity);
+
+/* ---- losses ------------------------------------------------------------------- */
+
+typedef enum { TG_MEAN = 0, TG_SUM = 1, TG_NONE = 2 } tg_reduction;
+
+/* Options of the losses that take more than a reduction. A zeroed struct
+ * (or NULL) is PyTorch's defaults: mean, no weights, ignore_index -100,
+ * no label smoothing. */
+typedef struct tg_loss_opts {
+  tg_reduction reduction;
+  tg_tensor *weight;       /* BCE: per element (broadcast); NLL/CE: per class (C) */
+  tg_tensor *pos_weight;   /* BCEWithLogits: per class, broadcast over the last dim */
+  bool has_ignore_index;   /* false: ignore_index is -100 */
+  int64_t ignore_index;
+  double label_smoothing;  /* CE, in [0, 1] */
+} tg_loss_opts;
+
+tg_tensor *tg_mse_loss(tg_tensor *input, tg_tensor *target, tg_reduction reduction);
+tg_tensor *tg_l1_loss(tg_tensor *input, tg_tensor *target, tg_reduction reduction);
+/* input are probabilities; the logs are clamped at -100 like PyTorch. */
+tg_tensor *tg_bce_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts);
+tg_tensor *tg_bce_with_logits_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts);
+/* input: log-probabilities (N, C), (N, C, d1, ...) or (C); target int64
+ * class indices (N), (N, d1, ...) or (). */
+tg_tensor *tg_nll_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts);
+/* input: logits. target: int64 class indices as for tg_nll_loss, or
+ * floating class probabilities of the input's shape. */
+tg_tensor *tg_cross_entropy_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

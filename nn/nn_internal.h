@@ -1,0 +1,37 @@
+/* Private to nn/: the module registry entries, the forward hook tg_summary
+ * uses, and small helpers shared by the layers. */
+#ifndef TG_NN_INTERNAL_H
+#define TG_NN_INTERNAL_H
+
+#include "tensorgrad/nn.h"
+
+struct tg_module_entry {
+  char *name;
+  tg_module *module; /* children */
+  tg_tensor *tensor; /* parameters and buffers (NULL: registered as None) */
+};
+
+/* Called after every tg_module_forward while set (tg_summary records the
+ * layers a forward runs through, as torch-summary's hooks do). */
+extern void (*tg_nn_forward_hook)(tg_module *m, tg_tensor *output, void *ctx);
+extern void *tg_nn_forward_hook_ctx;
+
+/* malloc / strdup that raise a tensorgrad error when memory runs out. */
+void *tg_nn_xmalloc(size_t size);
+char *tg_nn_xstrdup(const char *s);
+
+/* Python's repr of a float: shortest round-trip digits, "1.0", "1e-05". */
+void tg_nn_float_repr(double v, char *buf, size_t size);
+
+/* A fresh float32 parameter of `shape`, uninitialised (the caller inits). */
+tg_tensor *tg_nn_new_param(tg_module *m, const char *name, tg_shape shape);
+
+/* PyTorch's reset_parameters of Linear and Conv: weight kaiming_uniform_
+ * with a = sqrt(5), bias uniform in +-1/sqrt(fan_in) (bias may be NULL). */
+void tg_nn_default_init(tg_tensor *weight, tg_tensor *bias);
+
+/* Reduces an elementwise loss as PyTorch's reduction argument says. */
+tg_tensor *tg_nn_reduce(tg_tensor *loss, tg_reduction reduction);
+const char *tg_nn_reduction_name(tg_reduction reduction);
+
+#endif

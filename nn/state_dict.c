@@ -1,0 +1,119 @@
+/* The ordered (name, tensor) list behind named_parameters and state_dict,
+ * and load_state_dict with PyTorch's strictness rules. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/nn_internal.h"
+
+tg_tensor_dict *tg_tensor_dict_new(void) {
+  tg_tensor_dict *d = tg_nn_xmalloc(sizeof *d);
+  *d = (tg_tensor_dict){0, 0, NULL};
+  return d;
+}
+
+void tg_tensor_dict_add(tg_tensor_dict *d, const char *name, tg_tensor *t) {
+  if (!t) tg_error("tg_tensor_dict_add: tensor \"%s\" is NULL", name);
+  if (tg_tensor_dict_get(d, name)) tg_error("tg_tensor_dict_add: duplicate name \"%s\"", name);
+  if (d->n == d->capacity) {
+    int grown = d->capacity ? 2 * d->capacity : 8;
+    tg_named_tensor *bigger = realloc(d->items, (size_t)grown * sizeof *bigger);
+    if (!bigger) tg_error("tg_tensor_dict_add: out of memory");
+    d->items = bigger;
+    d->capacity = grown;
+  }
+  d->items[d->n++] = (tg_named_tensor){tg_nn_xstrdup(name), tg_retain(t)};
+}
+
+tg_tensor *tg_tensor_dict_get(const tg_tensor_dict *d, const char *name) {
+  for (int i = 0; i < d->n; i++)
+    if (!strcmp(d->items[i].name, name)) return d->items[i].tensor;
+  return NULL;
+}
+
+void tg_tensor_dict_free(tg_tensor_dict *d) {
+  if (!d) return;
+  for (int i = 0; i < d->n; i++) {
+    free(d->items[i].name);
+    tg_release(d->items[i].tensor);
+  }
+  free(d->items);
+  free(d);
+}
+
+/* ---- load_state_dict ---- */
+
+/* The error message, built in parts; overlong messages are cut, never overrun. */
+typedef struct message {
+  char text[2048];
+  size_t len;
+  int n_parts;
+} message;
+
+static void append(message *msg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void append(message *msg, const char *fmt, ...) {
+  if (msg->len >= sizeof msg->text - 1) return;
+  va_list args;
+  va_start(args, fmt);
+  int n = vsnprintf(msg->text + msg->len, sizeof msg->text - msg->len, fmt, args);
+  va_end(args);
+  if (n > 0) msg->len += (size_t)n;
+  if (msg->len > sizeof msg->text - 1) msg->len = sizeof msg->text - 1;
+}
+
+static void start_part(message *msg, const char *title) {
+  append(msg, "%s%s", msg->n_parts++ ? "; " : "tg_load_state_dict: ", title);
+}
+
+/* Lists the names of `from` that `other` lacks, under `title`. */
+static void list_absent(message *msg, const tg_tensor_dict *from, const tg_tensor_dict *other,
+                        const char *title) {
+  int listed = 0;
+  for (int i = 0; i < from->n; i++) {
+    if (tg_tensor_dict_get(other, from->items[i].name)) continue;
+    if (!listed++) start_part(msg, title);
+    append(msg, "%s\"%s\"", listed > 1 ? ", " : "", from->items[i].name);
+  }
+}
+
+static void list_size_mismatches(message *msg, const tg_tensor_dict *model,
+                                 const tg_tensor_dict *state) {
+  for (int i = 0; i < model->n; i++) {
+    const tg_tensor *have = model->items[i].tensor;
+    const tg_tensor *given = tg_tensor_dict_get(state, model->items[i].name);
+    if (!given || (have->ndim == given->ndim &&
+                   !memcmp(have->shape, given->shape, (size_t)have->ndim * sizeof *have->shape)))
+      continue;
+    char sg[TG_SHAPE_STR_MAX], sh[TG_SHAPE_STR_MAX];
+    start_part(msg, "size mismatch for ");
+    append(msg, "%s: copying a param with shape %s from checkpoint, the shape in current model is %s",
+           model->items[i].name, tg_shape_str(tg_shape_of(given), sg),
+           tg_shape_str(tg_shape_of(have), sh));
+  }
+}
+
+int tg_load_state_dict(tg_module *m, const tg_tensor_dict *state, bool strict) {
+  if (!m || !state) {
+    tg_set_last_error("tg_load_state_dict: %s is NULL", m ? "the state dict" : "the module");
+    return -1;
+  }
+  tg_tensor_dict *model = tg_state_dict(m);
+  message msg = {"", 0, 0};
+  if (strict) {
+    list_absent(&msg, model, state, "missing key(s) in state_dict: ");
+    list_absent(&msg, state, model, "unexpected key(s) in state_dict: ");
+  }
+  list_size_mismatches(&msg, model, state);
+  if (msg.n_parts) {
+    tg_tensor_dict_free(model);
+    tg_set_last_error("%s", msg.text);
+    return -1;
+  }
+  for (int i = 0; i < model->n; i++) {
+    const tg_tensor *given = tg_tensor_dict_get(state, model->items[i].name);
+    if (given) tg_copy_(model->items[i].tensor, given); /* detached: not recorded */
+  }
+  tg_tensor_dict_free(model);
+  return 0;
+}

@@ -101,22 +101,48 @@ void canvas_add_segment(canvas *c, double x0, double y0, double x1, double y1,
     }
 }
 
-/* Splits the segment into dashes, carrying the phase (distance into the
- * current dash+gap period) from one segment to the next. */
+/* The part [t0, t1] of the segment p + t (q - p) that lies within `margin`
+ * of the clip rectangle (Liang-Barsky); false if none does. */
+static bool clip_segment(const canvas *c, const double p[2], const double q[2],
+                         double margin, double *t0, double *t1) {
+  const double lo[2] = {c->clip.x0 - margin, c->clip.y0 - margin};
+  const double hi[2] = {c->clip.x1 + margin, c->clip.y1 + margin};
+  *t0 = 0.0;
+  *t1 = 1.0;
+  for (int k = 0; k < 2; k++) {
+    double d = q[k] - p[k];
+    if (d == 0.0) {
+      if (p[k] < lo[k] || p[k] > hi[k]) return false;
+      continue;
+    }
+    double a = (lo[k] - p[k]) / d, b = (hi[k] - p[k]) / d;
+    *t0 = fmax(*t0, fmin(a, b));
+    *t1 = fmin(*t1, fmax(a, b));
+  }
+  return *t0 < *t1;
+}
+
+/* Draws the dashes of the segment, which starts `*phase` pixels into the
+ * dash pattern, and advances the phase. Only the visible part is walked, so
+ * a segment to a far-away point costs no more than one across the canvas. */
 static void add_dashed_segment(canvas *c, double x0, double y0, double x1, double y1,
                                double width, double *phase) {
   double dash = 4.0 * fmax(width, 1.0), period = dash + 2.5 * fmax(width, 1.0);
-  double len = hypot(x1 - x0, y1 - y0), at = 0.0;
-  while (at < len) {
-    double in_period = fmod(*phase + at, period);
-    double step =
-        fmin(in_period < dash ? dash - in_period : period - in_period, len - at);
-    if (in_period < dash) {
-      double t0 = at / len, t1 = (at + step) / len;
-      canvas_add_segment(c, x0 + (x1 - x0) * t0, y0 + (y1 - y0) * t0, x0 + (x1 - x0) * t1,
-                         y0 + (y1 - y0) * t1, width);
+  double len = hypot(x1 - x0, y1 - y0), t0, t1;
+  const double p[2] = {x0, y0}, q[2] = {x1, y1};
+  if (!(len < 1e9)) { /* absurdly far (or non-finite): dashes would not show anyway */
+    canvas_add_segment(c, x0, y0, x1, y1, width);
+    return;
+  }
+  if (len > 0 && clip_segment(c, p, q, width + 2.0, &t0, &t1)) {
+    double from = *phase + t0 * len, to = *phase + t1 * len; /* pattern coordinates */
+    for (double start = floor(from / period) * period; start < to; start += period) {
+      double a = fmax(start, from), b = fmin(start + dash, to);
+      if (a >= b) continue;
+      double ta = (a - *phase) / len, tb = (b - *phase) / len;
+      canvas_add_segment(c, x0 + (x1 - x0) * ta, y0 + (y1 - y0) * ta, x0 + (x1 - x0) * tb,
+                         y0 + (y1 - y0) * tb, width);
     }
-    at += step;
   }
   *phase = fmod(*phase + len, period);
 }

@@ -392,6 +392,7 @@ int tg_axes_confusion_matrix(tg_axes *ax, const double *counts, int k,
     if (!item->names[i]) return abandon_item(ax, item, who);
   }
   if (!item->names) return abandon_item(ax, item, who);
+  ax->equal_aspect = true; /* square cells */
   if ((!ax->xlabel && tg_axes_set_xlabel(ax, "Predicted label") != 0) ||
       (!ax->ylabel && tg_axes_set_ylabel(ax, "True label") != 0))
     return abandon_item(ax, item, who);

@@ -9,8 +9,10 @@ static double nice_step(double range, double target_count) {
   double raw = range / target_count;
   double magnitude = pow(10.0, floor(log10(raw)));
   static const double multiples[] = {1.0, 2.0, 5.0, 10.0};
+  /* 0.75: rather a few more ticks than too few (0.2 steps over [0, 1] at
+   * 5.25 ticks' worth of room, not 0.5). */
   for (int i = 0; i < 3; i++)
-    if (multiples[i] * magnitude >= raw * (1.0 - 1e-9)) return multiples[i] * magnitude;
+    if (multiples[i] * magnitude >= raw * 0.75) return multiples[i] * magnitude;
   return multiples[3] * magnitude;
 }
 

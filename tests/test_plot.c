@@ -1,0 +1,545 @@
+/* PNG I/O and plots: each kind of plot is rendered to a file, read back with
+ * tg_png_read and checked for what a reader would look for (size, title and
+ * axis text where they belong, the series' colours, the legend), and every
+ * error path is checked with its message. */
+#include "test_util.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tensorgrad/plot.h"
+#include "tensorgrad/png.h"
+#include "../io/plot_internal.h"
+
+#ifndef TG_BUILD_DIR
+#define TG_BUILD_DIR "."
+#endif
+#define OUT_DIR TG_BUILD_DIR "/test_plot_out"
+#define INK_MAX 0x60
+#define PI                                                                               \
+  3.14159265358979323846 /* a text/spine pixel is darker than this on every channel */
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+typedef struct {
+  uint8_t *px;
+  int w, h, ch;
+} image;
+
+static const char *out_path(const char *name) {
+  static char path[512];
+  mkdir(OUT_DIR, 0755);
+  snprintf(path, sizeof path, "%s/%s", OUT_DIR, name);
+  return path;
+}
+
+static image save_and_read(tg_figure *fig, const char *name) {
+  const char *path = out_path(name);
+  ck_assert_msg(tg_figure_save(fig, path) == 0, "save %s: %s", name, tg_last_error());
+  tg_figure_free(fig);
+  image im;
+  ck_assert_msg(tg_png_read(path, &im.px, &im.w, &im.h, &im.ch) == 0, "%s",
+                tg_last_error());
+  ck_assert_int_eq(im.ch, 3);
+  return im;
+}
+
+static const uint8_t *pixel(const image *im, int x, int y) {
+  return im->px + ((size_t)y * im->w + x) * im->ch;
+}
+
+/* Pixels of exactly `color` in [x0, x1) x [y0, y1). */
+static long count_color(const image *im, tg_color color, int x0, int y0, int x1, int y1) {
+  long n = 0;
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++) {
+      const uint8_t *p = pixel(im, x, y);
+      n += p[0] == ((color >> 16) & 0xFF) && p[1] == ((color >> 8) & 0xFF) &&
+           p[2] == (color & 0xFF);
+    }
+  return n;
+}
+
+static long count_dark(const image *im, int x0, int y0, int x1, int y1) {
+  long n = 0;
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++) {
+      const uint8_t *p = pixel(im, x, y);
+      n += p[0] < INK_MAX && p[1] < INK_MAX && p[2] < INK_MAX;
+    }
+  return n;
+}
+
+static long count_all(const image *im, tg_color color) {
+  return count_color(im, color, 0, 0, im->w, im->h);
+}
+
+/* A reproducible uniform number in [0, 1). */
+static double uniform(unsigned *state) {
+  *state = *state * 1664525u + 1013904223u;
+  return (*state >> 8) / 16777216.0;
+}
+
+static double normal(unsigned *state) {
+  double u = uniform(state) + 1e-12, v = uniform(state);
+  return sqrt(-2.0 * log(u)) * cos(2.0 * PI * v);
+}
+
+/* ---- PNG ------------------------------------------------------------------------- */
+
+START_TEST(png_round_trip_is_exact) {
+  const int channels[3] = {1, 3, 4};
+  unsigned state = 7;
+  for (int k = 0; k < 3; k++) {
+    int w = 37, h = 23, ch = channels[k];
+    uint8_t *px = malloc((size_t)w * h * ch);
+    for (int i = 0; i < w * h * ch; i++) px[i] = (uint8_t)(uniform(&state) * 256);
+    uint8_t *bytes;
+    size_t len;
+    ck_assert_int_eq(tg_png_encode(px, w, h, ch, &bytes, &len), 0);
+    ck_assert(len > 8 && memcmp(bytes, "\x89PNG\r\n\x1a\n", 8) == 0);
+    free(bytes);
+    const char *path = out_path("roundtrip.png");
+    ck_assert_int_eq(tg_png_write(path, px, w, h, ch), 0);
+    image im;
+    ck_assert_int_eq(tg_png_read(path, &im.px, &im.w, &im.h, &im.ch), 0);
+    ck_assert_int_eq(im.w, w);
+    ck_assert_int_eq(im.h, h);
+    ck_assert_int_eq(im.ch, ch);
+    ck_assert(memcmp(im.px, px, (size_t)w * h * ch) == 0);
+    free(im.px);
+    free(px);
+  }
+}
+END_TEST
+
+/* The write goes through a temporary file; none may be left behind. */
+static int leftover_temp_files(void) {
+  DIR *dir = opendir(OUT_DIR);
+  ck_assert(dir != NULL);
+  int n = 0;
+  for (struct dirent *e; (e = readdir(dir));) n += strstr(e->d_name, ".tmp-") != NULL;
+  closedir(dir);
+  return n;
+}
+
+START_TEST(png_write_replaces_atomically_and_reports_errors) {
+  uint8_t gray[4] = {0, 85, 170, 255};
+  const char *path = out_path("replace.png");
+  ck_assert_int_eq(tg_png_write(path, gray, 2, 2, 1), 0);
+  ck_assert_int_eq(tg_png_write(path, gray, 4, 1, 1), 0);
+  image im;
+  ck_assert_int_eq(tg_png_read(path, &im.px, &im.w, &im.h, &im.ch), 0);
+  ck_assert_int_eq(im.w, 4);
+  free(im.px);
+  ck_assert_int_eq(leftover_temp_files(), 0);
+
+  ck_assert_int_eq(tg_png_write("/nonexistent-dir/x.png", gray, 2, 2, 1), -1);
+  ck_assert_str_eq(tg_last_error(), "tg_png_write: /nonexistent-dir/x.png: cannot create "
+                                    "temporary file: No such file or directory");
+  ck_assert_int_eq(tg_png_write(path, gray, 2, 2, 2), -1);
+  ck_assert(strstr(tg_last_error(), "channels must be 1 (gray), 3 (RGB) or 4 (RGBA)"));
+  ck_assert_int_eq(tg_png_write(path, gray, 0, 2, 1), -1);
+  ck_assert(strstr(tg_last_error(), "width and height must be positive"));
+  uint8_t *bytes;
+  size_t len;
+  ck_assert_int_eq(tg_png_encode(NULL, 2, 2, 1, &bytes, &len), -1);
+  ck_assert_str_eq(tg_last_error(), "tg_png_encode: pixels is NULL");
+}
+END_TEST
+
+static void write_bytes(const char *path, const uint8_t *bytes, size_t n) {
+  FILE *f = fopen(path, "wb");
+  ck_assert(f && fwrite(bytes, 1, n, f) == n);
+  fclose(f);
+}
+
+START_TEST(png_read_rejects_bad_files_with_messages) {
+  uint8_t px[64 * 3];
+  for (int i = 0; i < 64 * 3; i++) px[i] = (uint8_t)(i * 5);
+  uint8_t *bytes;
+  size_t len;
+  ck_assert_int_eq(tg_png_encode(px, 8, 8, 3, &bytes, &len), 0);
+  uint8_t *pixels;
+  int w, h, ch;
+  char expected[600];
+  const char *path = out_path("bad.png");
+
+  write_bytes(path, bytes, len - 30); /* cut inside the IDAT chunk */
+  ck_assert_int_eq(tg_png_read(path, &pixels, &w, &h, &ch), -1);
+  snprintf(expected, sizeof expected, "tg_png_read: %s: file truncated at byte", path);
+  ck_assert_msg(strstr(tg_last_error(), expected), "%s", tg_last_error());
+
+  bytes[len - 20] ^= 0x5A; /* the compressed data's checksum, inside IDAT */
+  write_bytes(path, bytes, len);
+  ck_assert_int_eq(tg_png_read(path, &pixels, &w, &h, &ch), -1);
+  snprintf(expected, sizeof expected, "tg_png_read: %s: IDAT: incorrect data check",
+           path);
+  ck_assert_str_eq(tg_last_error(), expected);
+
+  bytes[len - 20] ^= 0x5A;
+  bytes[33 + 4] ^= 0x01; /* the first chunk after IHDR: its type, so its CRC is wrong */
+  write_bytes(path, bytes, len);
+  ck_assert_int_eq(tg_png_read(path, &pixels, &w, &h, &ch), -1);
+  snprintf(expected, sizeof expected, "tg_png_read: %s: ", path);
+  ck_assert_msg(strstr(tg_last_error(), expected) == tg_last_error(), "%s",
+                tg_last_error());
+
+  write_bytes(path, (const uint8_t *)"GIF89a not a png", 16);
+  ck_assert_int_eq(tg_png_read(path, &pixels, &w, &h, &ch), -1);
+  snprintf(expected, sizeof expected,
+           "tg_png_read: %s: not a PNG file (bad signature at byte 0)", path);
+  ck_assert_str_eq(tg_last_error(), expected);
+
+  ck_assert_int_eq(tg_png_read(OUT_DIR "/missing.png", &pixels, &w, &h, &ch), -1);
+  ck_assert_str_eq(tg_last_error(),
+                   "tg_png_read: " OUT_DIR
+                   "/missing.png: cannot open: No such file or directory");
+  free(bytes);
+}
+END_TEST
+
+/* ---- ticks ------------------------------------------------------------------------ */
+
+START_TEST(ticks_are_round_1_2_5_steps) {
+  ticks t;
+  ticks_nice(&t, -0.05, 1.05, 500, 80); /* about 6 ticks over [0, 1] */
+  ck_assert_int_eq(t.n, 6);
+  ck_assert_str_eq(t.label[0], "0.0");
+  ck_assert_str_eq(t.label[5], "1.0");
+  ck_assert_double_eq_tol(t.value[1], 0.2, 1e-12);
+  ticks_nice(&t, -3.7, 12.2, 300, 80); /* step 5 */
+  ck_assert_int_eq(t.n, 3);
+  ck_assert_str_eq(t.label[0], "0");
+  ck_assert_str_eq(t.label[2], "10");
+  ticks_nice(&t, -0.0031, 0.0032, 400, 50); /* step 0.001, zero printed plainly */
+  ck_assert_int_eq(t.n, 7);
+  ck_assert_str_eq(t.label[0], "-0.003");
+  ck_assert_str_eq(t.label[3], "0.000");
+  ticks_nice(&t, 1, 1, 400, 50);
+  ck_assert_int_eq(t.n, 0);
+}
+END_TEST
+
+/* ---- line plots ------------------------------------------------------------------- */
+
+static tg_figure *loss_curves(int n_series) {
+  tg_figure *fig = tg_figure_new(640, 440, 1, 1);
+  tg_axes *ax = tg_figure_axes(fig, 0);
+  double epoch[60], train[60], val[60];
+  for (int i = 0; i < 60; i++) {
+    epoch[i] = i + 1;
+    train[i] = 0.65 * exp(-i / 9.0) + 0.06 + 0.01 * sin(i * 1.3);
+    val[i] = 0.62 * exp(-i / 12.0) + 0.12 + 0.0004 * i * (i > 35 ? i - 35 : 0) / 10.0;
+  }
+  tg_axes_plot(ax, epoch, train, 60, &(tg_style){.label = "train"});
+  if (n_series > 1) tg_axes_plot(ax, epoch, val, 60, &(tg_style){.label = "validation"});
+  tg_axes_set_title(ax, "Loss vs epoch");
+  tg_axes_set_xlabel(ax, "Epoch");
+  tg_axes_set_ylabel(ax, "Loss (BCE)");
+  tg_axes_set_grid(ax, true);
+  return fig;
+}
+
+START_TEST(line_plot_has_text_series_and_legend) {
+  image im = save_and_read(loss_curves(2), "loss_curves.png");
+  ck_assert_int_eq(im.w, 640);
+  ck_assert_int_eq(im.h, 440);
+  long title = count_dark(&im, 260, 0, 380, 28),
+       x_label = count_dark(&im, 280, 410, 360, 440);
+  long y_label = count_dark(&im, 0, 150, 26, 290);
+  ck_assert_msg(title > 40 && x_label > 15 && y_label > 30,
+                "title %ld, xlabel %ld, ylabel %ld", title, x_label, y_label);
+  ck_assert_int_eq(count_dark(&im, 0, 0, 200, 25),
+                   0); /* nothing but the title up there */
+  ck_assert(count_all(&im, TG_BLUE) > 300);
+  ck_assert(count_all(&im, TG_ORANGE) > 300);
+  ck_assert(count_all(&im, TG_RGB(0xcc, 0xcc, 0xcc)) > 100); /* the legend's frame */
+  free(im.px);
+
+  im = save_and_read(loss_curves(1), "loss_single.png");
+  ck_assert_int_eq(count_all(&im, TG_ORANGE), 0);
+  ck_assert_int_eq(count_all(&im, TG_RGB(0xcc, 0xcc, 0xcc)),
+                   0); /* one series: no legend */
+  free(im.px);
+}
+END_TEST
+
+/* The lecture's ROC and PR curves side by side (plt.subplot(1, 2, i)). */
+START_TEST(roc_and_pr_side_by_side) {
+  enum { N = 400 };
+  double score[N];
+  int label[N];
+  unsigned state = 11;
+  for (int i = 0; i < N; i++) {
+    label[i] = i % 2;
+    score[i] = 1.0 / (1.0 + exp(-(label[i] ? 1.2 : -1.2) - 1.1 * normal(&state)));
+  }
+  double fpr[N + 1], tpr[N + 1], precision[N], recall[N];
+  int n = 0;
+  for (int k = 0; k <= N; k++) { /* sweep the threshold down through the scores */
+    double threshold = 1.0 - (double)k / N;
+    int tp = 0, fp = 0;
+    for (int i = 0; i < N; i++)
+      if (score[i] >= threshold) tp += label[i], fp += !label[i];
+    fpr[k] = fp / (N / 2.0);
+    tpr[k] = tp / (N / 2.0);
+    if (tp + fp > 0) precision[n] = (double)tp / (tp + fp), recall[n++] = tp / (N / 2.0);
+  }
+  tg_figure *fig = tg_figure_new(1000, 420, 1, 2);
+  tg_axes *roc = tg_figure_axes(fig, 0), *pr = tg_figure_axes(fig, 1);
+  tg_axes_plot(roc, fpr, tpr, N + 1, &(tg_style){.color = TG_PURPLE, .label = "MLP"});
+  double diag[2] = {0, 1};
+  tg_axes_plot(
+      roc, diag, diag, 2,
+      &(tg_style){
+          .color = TG_GRAY, .dashed = true, .line_width = 1.2, .label = "chance"});
+  tg_axes_set_title(roc, "ROC curve");
+  tg_axes_set_xlabel(roc, "False positive rate");
+  tg_axes_set_ylabel(roc, "True positive rate");
+  tg_axes_plot(pr, recall, precision, n, &(tg_style){.color = TG_RED});
+  tg_axes_set_title(pr, "Precision-recall curve");
+  tg_axes_set_xlabel(pr, "Recall");
+  tg_axes_set_ylabel(pr, "Precision");
+  image im = save_and_read(fig, "roc_pr.png");
+  ck_assert(count_color(&im, TG_PURPLE, 0, 0, 500, 420) > 300);
+  ck_assert_int_eq(count_color(&im, TG_PURPLE, 500, 0, 1000, 420), 0);
+  ck_assert(count_color(&im, TG_RED, 500, 0, 1000, 420) > 300);
+  ck_assert_int_eq(count_color(&im, TG_RED, 0, 0, 500, 420), 0);
+  ck_assert(count_dark(&im, 180, 0, 320, 30) > 40); /* left title */
+  ck_assert(count_dark(&im, 660, 0, 860, 30) > 40); /* right title */
+  free(im.px);
+}
+END_TEST
+
+/* ---- 2-D classifiers -------------------------------------------------------------- */
+
+/* sklearn's make_moons(noise=0.15) shape, from our own generator. */
+static void make_moons(int n, double *x, double *y, int *cls) {
+  unsigned state = 3;
+  for (int i = 0; i < n; i++) {
+    double t = PI * uniform(&state);
+    cls[i] = i % 2;
+    x[i] = cls[i] ? 1.0 - cos(t) : cos(t);
+    y[i] = cls[i] ? 0.5 - sin(t) : sin(t);
+    x[i] += 0.15 * normal(&state);
+    y[i] += 0.15 * normal(&state);
+  }
+}
+
+START_TEST(decision_boundary_over_moons) {
+  enum { N = 200, G = 120 };
+  double x[N], y[N], probs[G * G];
+  int cls[N];
+  make_moons(N, x, y, cls);
+  tg_extent e = {-1.6, 2.6, -1.1, 1.6};
+  for (int j = 0; j < G; j++)
+    for (int i = 0; i < G; i++) { /* a plausible MLP: a wavy boundary */
+      double gx = e.xmin + (e.xmax - e.xmin) * i / (G - 1);
+      double gy = e.ymin + (e.ymax - e.ymin) * j / (G - 1);
+      probs[j * G + i] =
+          1.0 / (1.0 + exp(-4.0 * (0.6 * sin(2.2 * (gx - 0.5)) - gy + 0.25)));
+    }
+  tg_figure *fig = tg_figure_new(640, 480, 1, 1);
+  tg_axes *ax = tg_figure_axes(fig, 0);
+  tg_axes_fill_probability(ax, probs, G, G, e);
+  tg_axes_scatter(ax, x, y, cls, N, NULL);
+  tg_axes_set_title(ax, "Decision boundary (MLP on moons)");
+  tg_axes_set_xlabel(ax, "x1");
+  tg_axes_set_ylabel(ax, "x2");
+  image im = save_and_read(fig, "decision_boundary.png");
+  ck_assert(count_all(&im, TG_BLUE) > 500);   /* class 0 dots */
+  ck_assert(count_all(&im, TG_ORANGE) > 500); /* class 1 dots */
+  /* The confident corners are tinted with 50% of the class colour. */
+  ck_assert(count_all(&im, color_mix(TG_WHITE, TG_BLUE, 0.5)) > 1000);
+  ck_assert(count_all(&im, color_mix(TG_WHITE, TG_ORANGE, 0.5)) > 1000);
+  free(im.px);
+
+  int classes[G * G];
+  for (int k = 0; k < G * G; k++) classes[k] = probs[k] >= 0.5;
+  fig = tg_figure_new(480, 400, 1, 1);
+  ax = tg_figure_axes(fig, 0);
+  tg_axes_fill_classes(ax, classes, G, G, e);
+  tg_axes_scatter(ax, x, y, cls, N, NULL);
+  im = save_and_read(fig, "decision_classes.png");
+  ck_assert(count_all(&im, color_mix(TG_WHITE, TG_ORANGE, 0.3)) > 10000);
+  free(im.px);
+}
+END_TEST
+
+/* Gradient descent vs momentum on f = x^2/2 + 10 y^2/2 (ill-conditioned). */
+static int descend(double momentum, double lr, double *px, double *py, int steps) {
+  double x = -4.5, y = 1.5, vx = 0, vy = 0;
+  for (int i = 0; i < steps; i++) {
+    px[i] = x;
+    py[i] = y;
+    vx = momentum * vx + x;
+    vy = momentum * vy + 10.0 * y;
+    x -= lr * vx;
+    y -= lr * vy;
+  }
+  return steps;
+}
+
+START_TEST(contours_with_optimizer_paths) {
+  enum { G = 101, S = 40 };
+  double z[G * G];
+  tg_extent e = {-5, 5, -2, 2};
+  for (int j = 0; j < G; j++)
+    for (int i = 0; i < G; i++) {
+      double x = e.xmin + 10.0 * i / (G - 1), y = e.ymin + 4.0 * j / (G - 1);
+      z[j * G + i] = 0.5 * x * x + 5.0 * y * y;
+    }
+  double levels[8] = {0.25, 0.5, 1, 2, 4, 8, 16, 24};
+  double sx[S], sy[S], mx[S], my[S];
+  descend(0.0, 0.18, sx, sy, S);
+  descend(0.6, 0.05, mx, my, S);
+  tg_figure *fig = tg_figure_new(720, 380, 1, 1);
+  tg_axes *ax = tg_figure_axes(fig, 0);
+  tg_axes_contour(ax, z, G, G, e, levels, 8, NULL);
+  tg_axes_plot(ax, sx, sy, S,
+               &(tg_style){.label = "SGD lr=0.18", .color = TG_RED, .marker_size = 2.5});
+  tg_axes_plot(
+      ax, mx, my, S,
+      &(tg_style){.label = "momentum 0.6", .color = TG_BLACK, .marker_size = 2.5});
+  tg_axes_set_equal_aspect(ax, true);
+  tg_axes_set_title(ax, "Optimizer paths on an ill-conditioned loss");
+  tg_axes_set_xlabel(ax, "w1");
+  tg_axes_set_ylabel(ax, "w2");
+  image im = save_and_read(fig, "contour_paths.png");
+  ck_assert(count_all(&im, colormap_at(TG_CMAP_VIRIDIS, 0.0)) > 20); /* innermost level */
+  ck_assert(count_all(&im, colormap_at(TG_CMAP_VIRIDIS, 1.0)) > 50); /* outermost level */
+  ck_assert(count_all(&im, TG_RED) > 100);
+  free(im.px);
+}
+END_TEST
+
+/* ---- confusion matrix and images ------------------------------------------------ */
+
+START_TEST(confusion_matrix_cells_and_names) {
+  const double counts[9] = {50, 3, 0, 5, 41, 4, 1, 2, 44};
+  const char *names[3] = {"setosa", "versicolor", "virginica"};
+  tg_figure *fig = tg_figure_new(520, 460, 1, 1);
+  tg_axes *ax = tg_figure_axes(fig, 0);
+  tg_axes_confusion_matrix(ax, counts, 3, names);
+  tg_axes_set_title(ax, "Confusion matrix (validation)");
+  image im = save_and_read(fig, "confusion_matrix.png");
+  tg_color darkest = colormap_at(TG_CMAP_BLUES, 1.0),
+           lightest = colormap_at(TG_CMAP_BLUES, 0.0);
+  ck_assert(count_all(&im, darkest) > 5000);
+  ck_assert(count_all(&im, lightest) > 5000);
+  /* Find the darkest cell (50, top-left): it must hold white text, and the
+   * lightest (0, top-right) black text. */
+  int x0 = im.w, y0 = im.h, x1 = 0, y1 = 0;
+  for (int y = 0; y < im.h; y++)
+    for (int x = 0; x < im.w; x++)
+      if (count_color(&im, darkest, x, y, x + 1, y + 1)) {
+        if (x < x0) x0 = x;
+        if (y < y0) y0 = y;
+        if (x > x1) x1 = x;
+        if (y > y1) y1 = y;
+      }
+  int cell = x1 - x0 + 1;
+  ck_assert(cell > 60 && cell < 200);
+  ck_assert(count_color(&im, TG_WHITE, x0, y0, x1, y1) > 10);
+  ck_assert(count_dark(&im, x0 + 2 * cell, y0, x1 + 2 * cell, y1) > 10);
+  /* Class names: left of the matrix and under it. */
+  ck_assert(count_dark(&im, 0, y0, x0 - 5, y1) > 40);
+  ck_assert(count_dark(&im, x0, y1 + 2 * cell + 5, x1, y1 + 2 * cell + 25) > 30);
+  free(im.px);
+}
+END_TEST
+
+START_TEST(image_grid_of_digits) {
+  enum { N = 10, S = 8 };
+  double images[N * S * S];
+  char captions[N][32];
+  const char *caption_ptrs[N];
+  for (int k = 0; k < N; k++) {
+    for (int i = 0; i < S * S; i++) { /* a ring of varying thickness */
+      double r = hypot(i % S - 3.5, i / S - 3.5);
+      images[k * S * S + i] = fmax(0.0, 16.0 - 9.0 * fabs(r - 1.5 - 0.15 * k));
+    }
+    snprintf(captions[k], sizeof captions[k], "p=%d t=%d", k, k == 7 ? 1 : k);
+    caption_ptrs[k] = captions[k];
+  }
+  tg_figure *fig = tg_image_grid(images, N, S, S, 5, caption_ptrs, 96);
+  ck_assert_ptr_nonnull(fig);
+  image im = save_and_read(fig, "digits_grid.png");
+  ck_assert_int_eq(im.w, 5 * (96 + 20));
+  ck_assert_int_eq(im.h, 2 * (96 + 20 + FONT_HEIGHT + 14));
+  ck_assert(count_all(&im, TG_BLACK) > 2000);      /* the brightest image pixels */
+  ck_assert(count_dark(&im, 20, 0, 100, 26) > 20); /* first caption */
+  ck_assert_int_eq(count_dark(&im, 0, im.h - 8, im.w, im.h), 0); /* margins stay white */
+  free(im.px);
+}
+END_TEST
+
+/* ---- errors ----------------------------------------------------------------------- */
+
+START_TEST(plot_errors_have_messages) {
+  ck_assert_ptr_null(tg_figure_new(10, 480, 1, 1));
+  ck_assert_str_eq(tg_last_error(),
+                   "tg_figure_new: size 10x480 is outside 16..16384 pixels");
+  ck_assert_ptr_null(tg_figure_new(640, 480, 0, 2));
+  ck_assert_str_eq(tg_last_error(),
+                   "tg_figure_new: 0x2 axes; rows and cols must be in 1..64");
+
+  tg_figure *fig = tg_figure_new(300, 200, 1, 2);
+  ck_assert_ptr_null(tg_figure_axes(fig, 2));
+  ck_assert_str_eq(tg_last_error(), "tg_figure_axes: index 2 out of range for 1x2 axes");
+  double v[2] = {1, 2};
+  ck_assert_int_eq(tg_axes_plot(NULL, v, v, 2, NULL), -1);
+  ck_assert_str_eq(tg_last_error(), "tg_axes_plot: axes is NULL");
+  tg_axes *ax = tg_figure_axes(fig, 0);
+  ck_assert_int_eq(tg_axes_plot(ax, v, NULL, 2, NULL), -1);
+  ck_assert_str_eq(tg_last_error(), "tg_axes_plot: y is NULL");
+  ck_assert_int_eq(tg_axes_set_xlim(ax, 1, 1), -1);
+  ck_assert_str_eq(tg_last_error(),
+                   "tg_axes_set_xlim: limits (1, 1) must be finite with lo < hi");
+  ck_assert_int_eq(tg_axes_contour(ax, v, 1, 2, (tg_extent){0, 1, 0, 1}, NULL, 5, NULL),
+                   -1);
+  ck_assert(strstr(tg_last_error(), "tg_axes_contour: grid 1x2 must be at least 2x2"));
+  ck_assert_int_eq(tg_axes_fill_probability(ax, v, 2, 2, (tg_extent){0, 0, 0, 1}), -1);
+  ck_assert(
+      strstr(tg_last_error(), "extent [0, 0] x [0, 1] must be finite and non-empty"));
+
+  /* The figure remembers its first error, and saving reports it. */
+  ck_assert_int_eq(tg_figure_save(fig, out_path("never.png")), -1);
+  ck_assert_str_eq(tg_last_error(), "tg_figure_axes: index 2 out of range for 1x2 axes");
+  ck_assert_int_eq(access(out_path("never.png"), F_OK), -1);
+  tg_figure_free(fig);
+
+  fig = tg_figure_new(300, 200, 1, 1);
+  ck_assert_int_eq(tg_figure_save(fig, "/nonexistent-dir/plot.png"), -1);
+  ck_assert(
+      strstr(tg_last_error(), "tg_png_write: /nonexistent-dir/plot.png: cannot create"));
+  tg_figure_free(fig);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("plot");
+  TCase *png = tcase_create("png");
+  tcase_add_test(png, png_round_trip_is_exact);
+  tcase_add_test(png, png_write_replaces_atomically_and_reports_errors);
+  tcase_add_test(png, png_read_rejects_bad_files_with_messages);
+  suite_add_tcase(s, png);
+  TCase *plots = tcase_create("plots");
+  tcase_set_timeout(plots, 120);
+  tcase_add_test(plots, ticks_are_round_1_2_5_steps);
+  tcase_add_test(plots, line_plot_has_text_series_and_legend);
+  tcase_add_test(plots, roc_and_pr_side_by_side);
+  tcase_add_test(plots, decision_boundary_over_moons);
+  tcase_add_test(plots, contours_with_optimizer_paths);
+  tcase_add_test(plots, confusion_matrix_cells_and_names);
+  tcase_add_test(plots, image_grid_of_digits);
+  tcase_add_test(plots, plot_errors_have_messages);
+  suite_add_tcase(s, plots);
+  return tg_test_run(s);
+}

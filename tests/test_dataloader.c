@@ -89,8 +89,8 @@ static void moons_free(tg_dataset *d) {
   free(m);
 }
 
-static const tg_dataset_vtable moons_vtable = {"MoonsDataSet", moons_len, moons_get,
-                                               moons_free};
+static const tg_dataset_vtable moons_vtable = {
+    .name = "MoonsDataSet", .len = moons_len, .get_item = moons_get, .free = moons_free};
 
 static tg_dataset *moons_new(tg_tensor *X, tg_tensor *Y) {
   moons_dataset *m = malloc(sizeof *m);

@@ -24,18 +24,21 @@ extern "C" {
 #endif
 
 /* ---- the Dataset interface ---------------------------------------------------
- * A dataset is a struct whose first member is a tg_dataset, plus a vtable:
+ * A dataset is a struct whose first member is a tg_dataset, plus a vtable
+ * (the lecture's MoonsDataSet; tests/test_dataloader.c has it in full):
  *
- *   typedef struct { tg_dataset base; tg_tensor *X, *Y; } moons_dataset;
- *   static int64_t moons_len(tg_dataset *d) { return tg_size(((moons_dataset *)d)->X, 0);
- * } static void moons_get(tg_dataset *d, int64_t i, tg_tensor **x, tg_tensor **y) {
- *     moons_dataset *m = (moons_dataset *)d;
- *     *x = tg_select(m->X, 0, i);   // self.X[index]
- *     *y = tg_select(m->Y, 0, i);   // self.Y[index]
+ *   typedef struct { tg_dataset base; tg_tensor *X, *Y; } moons;
+ *   static int64_t moons_len(tg_dataset *d) {
+ *     return tg_size(((moons *)d)->X, 0);       // len(self.X)
  *   }
- *   static void moons_free(tg_dataset *d) { ...release X, Y; free(d); }
- *   static const tg_dataset_vtable moons_vtable = {"MoonsDataSet", moons_len, moons_get,
- * moons_free};
+ *   static void moons_get(tg_dataset *d, int64_t i, tg_tensor **x, tg_tensor **y) {
+ *     *x = tg_select(((moons *)d)->X, 0, i);    // self.X[index]
+ *     *y = tg_select(((moons *)d)->Y, 0, i);    // self.Y[index]
+ *   }
+ *   static void moons_free(tg_dataset *d) { ... }   // release X and Y, free(d)
+ *   static const tg_dataset_vtable moons_vtable = {
+ *       .name = "MoonsDataSet", .len = moons_len, .get_item = moons_get,
+ *       .free = moons_free};
  *   ... tg_dataset_init(&m->base, &moons_vtable);
  */
 typedef struct tg_dataset tg_dataset;
@@ -50,7 +53,8 @@ typedef struct tg_dataset_vtable {
   /* Releases what the dataset holds and frees the struct itself. */
   void (*free)(tg_dataset *self);
   /* Optional (may be NULL): the batch of samples indices[0..n) as (n, ...)
-   * tensors, equal to stacking get_item's results but faster. */
+   * tensors, equal to stacking get_item's results but faster. It sets *x,
+   * and *y as get_item would. */
   void (*get_batch)(tg_dataset *self, const int64_t *indices, int64_t n, tg_tensor **x,
                     tg_tensor **y);
 } tg_dataset_vtable;
@@ -117,12 +121,15 @@ int64_t tg_dataloader_len(const tg_dataloader *loader);
  * that returns false releases the last batch and everything else, so a loop
  * that runs to the end needs no cleanup. After a `break`, call
  * tg_loader_end(&it) (safe to call any number of times). tg_retain a batch
- * to keep it longer (e.g. `test_batch = next(iter(loader))`).
+ * to keep it longer (e.g. `test_batch = next(iter(loader))`). The loader
+ * must outlive its iterators.
  *
  * Random draws, as PyTorch 1.13 makes them: tg_loader_begin draws one 64-bit
  * number from the global generator (PyTorch's worker base seed; drawn even
  * without shuffle), and a shuffling loader's first tg_loader_next draws
- * another that seeds a private generator for the epoch's permutation. */
+ * another that seeds a private generator for the epoch's permutation. So
+ * Python's `len(iter(loader))` is tg_loader_begin + tg_loader_end, while
+ * tg_dataloader_len, like `len(loader)`, draws nothing. */
 typedef struct tg_loader_iter {
   tg_dataloader *loader;
   int64_t *order;   /* the epoch's sample order; NULL until the first batch */

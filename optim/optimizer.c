@@ -1,0 +1,240 @@
+/* The optimizer base: parameter groups, per-parameter state, step, zero_grad.
+ * Algorithms supply an optim_vtable; everything shared lives here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "optim/internal.h"
+
+double tg_optim_field_get(const optim_field *f, const void *options) {
+  const char *p = (const char *)options + f->offset;
+  if (f->is_bool) return *(const bool *)p ? 1.0 : 0.0;
+  return *(const double *)p;
+}
+
+void tg_optim_field_set(const optim_field *f, void *options, double value) {
+  char *p = (char *)options + f->offset;
+  if (f->is_bool)
+    *(bool *)p = value != 0.0;
+  else
+    *(double *)p = value;
+}
+
+bool tg_optim_check_nonneg(const char *what, double value, char *msg, size_t size) {
+  if (value >= 0.0) return true; /* also rejects NaN */
+  snprintf(msg, size, "invalid %s: %g", what, value);
+  return false;
+}
+
+/* ---- state ---- */
+
+void tg_optim_state_clear(optim_param_state *st) {
+  for (int i = 0; i < TG_OPTIM_MAX_BUFFERS; i++) {
+    tg_release(st->buffers[i]);
+    st->buffers[i] = NULL;
+  }
+  st->step = 0;
+  st->exists = false;
+}
+
+tg_tensor *tg_optim_owned_full_like(const tg_tensor *param, double value) {
+  /* Made inside a scope of our own and retained, so exactly one reference
+   * survives whatever scope the caller has open. */
+  tg_scope_begin();
+  tg_tensor *t = tg_retain(tg_full(tg_shape_of(param), value, param->dtype));
+  tg_scope_end();
+  return t;
+}
+
+tg_tensor *tg_optim_buffer(optim_param_state *st, int i, const tg_tensor *param,
+                           double value, bool *created) {
+  *created = st->buffers[i] == NULL;
+  if (*created) st->buffers[i] = tg_optim_owned_full_like(param, value);
+  return st->buffers[i];
+}
+
+/* ---- the element loop ---- */
+
+static inline double load(const char *base, tg_dtype dtype, int64_t i) {
+  return dtype == TG_FLOAT32 ? (double)((const float *)base)[i]
+                             : ((const double *)base)[i];
+}
+
+static inline void store(char *base, tg_dtype dtype, int64_t i, double v) {
+  if (dtype == TG_FLOAT32)
+    ((float *)base)[i] = (float)v;
+  else
+    ((double *)base)[i] = v;
+}
+
+void tg_optim_foreach(tg_tensor *param, const tg_tensor *grad, tg_tensor *const *bufs,
+                      int n_bufs, optim_elem_fn fn, const void *ctx) {
+  tg_dtype dtype = param->dtype;
+  int64_t n = tg_numel(param);
+  char *p = tg_ptr(param);
+  const char *g = tg_ptr(grad);
+  char *b[TG_OPTIM_MAX_BUFFERS] = {NULL};
+  for (int k = 0; k < n_bufs; k++) b[k] = bufs[k] ? tg_ptr(bufs[k]) : NULL;
+  for (int64_t i = 0; i < n; i++) {
+    double v[TG_OPTIM_MAX_VALUES] = {0};
+    v[0] = load(p, dtype, i);
+    v[1] = load(g, dtype, i);
+    for (int k = 0; k < n_bufs; k++)
+      if (b[k]) v[2 + k] = load(b[k], dtype, i);
+    fn(v, ctx);
+    store(p, dtype, i, v[0]);
+    for (int k = 0; k < n_bufs; k++)
+      if (b[k]) store(b[k], dtype, i, v[2 + k]);
+  }
+  tg_bump_version(param);
+  for (int k = 0; k < n_bufs; k++)
+    if (bufs[k]) tg_bump_version(bufs[k]);
+}
+
+/* ---- groups ---- */
+
+static void check_options(const optim_vtable *vt, const char *fn, const void *options) {
+  char msg[256];
+  if (!vt->check(options, msg, sizeof msg)) tg_error("%s: %s", fn, msg);
+}
+
+static int param_index(const tg_optimizer *opt, const tg_tensor *p) {
+  for (int i = 0; i < opt->n_params; i++)
+    if (opt->params[i] == p) return i;
+  return -1;
+}
+
+static void check_param(const tg_optimizer *opt, const char *fn, tg_tensor *const *params,
+                        int k) {
+  const tg_tensor *p = params[k];
+  if (!p) tg_error("%s: parameter %d is NULL", fn, k);
+  if (!tg_is_leaf(p)) tg_error("%s: can't optimize a non-leaf tensor (parameter %d)", fn, k);
+  if (p->dtype != TG_FLOAT32 && p->dtype != TG_FLOAT64)
+    tg_error("%s: parameter %d is %s; optimizers update float32 or float64", fn, k,
+             tg_dtype_name(p->dtype));
+  if (!tg_is_contiguous(p)) tg_error("%s: parameter %d is not contiguous", fn, k);
+  if (param_index(opt, p) >= 0)
+    tg_error("%s: some parameters appear in more than one parameter group", fn);
+  for (int j = 0; j < k; j++)
+    if (params[j] == p) tg_error("%s: parameter %d appears twice in the group", fn, k);
+}
+
+/* Makes room for one more group and n more parameters; on failure nothing
+ * is lost (realloc keeps the old block) and the error names the cause. */
+static void reserve(tg_optimizer *opt, int n) {
+  size_t params = (size_t)(opt->n_params + n);
+  tg_tensor **p = realloc(opt->params, sizeof *p * params);
+  if (p) opt->params = p;
+  optim_param_state *st = realloc(opt->state, sizeof *st * params);
+  if (st) opt->state = st;
+  optim_group *g = realloc(opt->groups, sizeof *g * (size_t)(opt->n_groups + 1));
+  if (g) opt->groups = g;
+  if (!p || !st || !g) tg_error("out of memory adding an optimizer parameter group");
+}
+
+void tg_optim_add_group(tg_optimizer *opt, const optim_vtable *vt, const char *fn,
+                        tg_tensor *const *params, int n, const void *options) {
+  if (opt->vt != vt)
+    tg_error("%s: the optimizer is %s; use its own options type", fn, opt->vt->name);
+  if (n < 1 || !params) tg_error("%s: optimizer got an empty parameter list", fn);
+  check_options(vt, fn, options);
+  for (int k = 0; k < n; k++) check_param(opt, fn, params, k);
+
+  reserve(opt, n);
+  void *copy = malloc(vt->options_size);
+  if (!copy) tg_error("out of memory adding an optimizer parameter group");
+  memcpy(copy, options, vt->options_size);
+  opt->groups[opt->n_groups++] = (optim_group){.first = opt->n_params, .n = n, .options = copy};
+  for (int k = 0; k < n; k++) {
+    optim_param_state *st = &opt->state[opt->n_params];
+    *st = (optim_param_state){0};
+    opt->params[opt->n_params++] = tg_retain(params[k]);
+    if (vt->init_state) vt->init_state(copy, params[k], st);
+  }
+}
+
+tg_optimizer *tg_optim_create(const optim_vtable *vt, tg_tensor *const *params, int n,
+                              const void *options) {
+  tg_optimizer *opt = calloc(1, sizeof *opt);
+  if (!opt) tg_error("%s: out of memory", vt->constructor);
+  opt->vt = vt;
+  tg_optim_add_group(opt, vt, vt->constructor, params, n, options);
+  return opt;
+}
+
+void tg_optimizer_free(tg_optimizer *opt) {
+  if (!opt) return;
+  for (int i = 0; i < opt->n_params; i++) {
+    tg_optim_state_clear(&opt->state[i]);
+    tg_release(opt->params[i]);
+  }
+  for (int g = 0; g < opt->n_groups; g++) free(opt->groups[g].options);
+  free(opt->groups);
+  free(opt->params);
+  free(opt->state);
+  free(opt);
+}
+
+/* ---- step and zero_grad ---- */
+
+static void step_param(tg_optimizer *opt, const optim_group *group, int i) {
+  tg_tensor *p = opt->params[i];
+  tg_tensor *grad = p->grad;
+  if (!grad) return;
+  if (grad->dtype != p->dtype || !tg_shape_equal(tg_shape_of(grad), tg_shape_of(p))) {
+    char gs[TG_SHAPE_STR_MAX], ps[TG_SHAPE_STR_MAX];
+    tg_error("tg_optimizer_step: parameter %d is %s %s but its grad is %s %s", i,
+             tg_dtype_name(p->dtype), tg_shape_str(tg_shape_of(p), ps),
+             tg_dtype_name(grad->dtype), tg_shape_str(tg_shape_of(grad), gs));
+  }
+  tg_scope_begin();
+  tg_tensor *g = tg_contiguous(grad);
+  opt->vt->update(group->options, p, g, &opt->state[i]);
+  tg_scope_end();
+}
+
+void tg_optimizer_step(tg_optimizer *opt) {
+  tg_no_grad_begin(); /* nothing here belongs on the tape */
+  for (int gi = 0; gi < opt->n_groups; gi++) {
+    const optim_group *group = &opt->groups[gi];
+    for (int i = group->first; i < group->first + group->n; i++) step_param(opt, group, i);
+  }
+  tg_no_grad_end();
+}
+
+static void detach_in_place(tg_tensor *t) {
+  if (t->grad_fn) tg_node_release(t->grad_fn);
+  t->grad_fn = NULL;
+  t->requires_grad = false;
+}
+
+void tg_optimizer_zero_grad(tg_optimizer *opt, bool set_to_none) {
+  for (int i = 0; i < opt->n_params; i++) {
+    tg_tensor *p = opt->params[i];
+    if (p->grad && !set_to_none) detach_in_place(p->grad);
+    tg_zero_grad(p, set_to_none);
+  }
+}
+
+/* ---- accessors ---- */
+
+const char *tg_optimizer_name(const tg_optimizer *opt) { return opt->vt->name; }
+int tg_optimizer_num_groups(const tg_optimizer *opt) { return opt->n_groups; }
+int tg_optimizer_num_params(const tg_optimizer *opt) { return opt->n_params; }
+
+static optim_group *group_at(const tg_optimizer *opt, const char *fn, int group) {
+  if (group < 0 || group >= opt->n_groups)
+    tg_error("%s: group %d out of range (the optimizer has %d)", fn, group, opt->n_groups);
+  return &opt->groups[group];
+}
+
+double tg_optimizer_get_lr(const tg_optimizer *opt, int group) {
+  const optim_group *g = group_at(opt, "tg_optimizer_get_lr", group);
+  return tg_optim_field_get(&opt->vt->fields[0], g->options);
+}
+
+void tg_optimizer_set_lr(tg_optimizer *opt, int group, double lr) {
+  optim_group *g = group_at(opt, "tg_optimizer_set_lr", group);
+  if (!(lr >= 0.0)) tg_error("tg_optimizer_set_lr: invalid learning rate: %g", lr);
+  tg_optim_field_set(&opt->vt->fields[0], g->options, lr);
+}

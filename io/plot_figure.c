@@ -127,8 +127,8 @@ int tg_figure_render(tg_figure *fig, uint8_t **rgb_out, int *width, int *height)
 }
 
 int tg_figure_save(tg_figure *fig, const char *path) {
-  uint8_t *pixels;
-  int width, height;
+  uint8_t *pixels = NULL;
+  int width = 0, height = 0;
   if (tg_figure_render(fig, &pixels, &width, &height) != 0) return -1;
   int rc = tg_png_write(path, pixels, width, height, 3);
   free(pixels);

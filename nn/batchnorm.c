@@ -97,7 +97,7 @@ static tg_tensor *batch_norm_forward(tg_module *m, tg_tensor *x) {
     tg_error("%s: expected %s input, got shape %s", m->vtable->type_name,
              is_2d ? "4D (N, C, H, W)" : "2D (N, C) or 3D (N, C, L)",
              tg_shape_str(tg_shape_of(x), s));
-  if (m->training) tg_add_(b->num_batches_tracked, tg_ones_like(b->num_batches_tracked), 1);
+  if (m->training) tg_fill_(b->num_batches_tracked, tg_item(b->num_batches_tracked) + 1);
   return tg_batch_norm(x, b->running_mean, b->running_var, b->weight, b->bias, m->training,
                        b->momentum, b->eps);
 }

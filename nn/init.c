@@ -40,9 +40,30 @@ static void check_float(const char *op, const tg_tensor *t) {
     tg_error("%s: expected a floating tensor, got %s", op, tg_dtype_name(t->dtype));
 }
 
+/* torch's uniform_ computes from + u * (to - from) with one fused
+ * multiply-add in the tensor's dtype (its kernels are built with FMA), and
+ * u from 24 random bits (float32) or 53 (float64). tg_uniform_ rounds the
+ * product separately, one ulp off at times, so init draws its own. */
+static void uniform_fma(tg_tensor *t, double low, double high) {
+  tg_scope_begin();
+  tg_tensor *values = tg_empty(tg_shape_of(t), t->dtype);
+  int64_t n = tg_numel(t);
+  if (t->dtype == TG_FLOAT32) {
+    float from = (float)low, to = (float)high, *v = tg_data_f32(values);
+    for (int64_t i = 0; i < n; i++)
+      v[i] = fmaf((float)(tg_random_u32() & 0xFFFFFFu) / 16777216.0f, to - from, from);
+  } else {
+    double *v = tg_data_f64(values);
+    for (int64_t i = 0; i < n; i++)
+      v[i] = fma((double)(tg_random_u64() & ((1ull << 53) - 1)) / 9007199254740992.0, high - low, low);
+  }
+  tg_copy_(t, values);
+  tg_scope_end();
+}
+
 void tg_init_uniform_(tg_tensor *t, double a, double b) {
   check_float("tg_init_uniform_", t);
-  tg_uniform_(t, a, b);
+  uniform_fma(t, a, b);
 }
 
 void tg_init_normal_(tg_tensor *t, double mean, double std) {

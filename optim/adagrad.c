@@ -50,7 +50,8 @@ static bool adagrad_check(const void *options, char *msg, size_t size) {
          tg_optim_check_nonneg("epsilon value", o->eps, msg, size);
 }
 
-#define FIELD(name, is_bool) {#name, offsetof(tg_adagrad_options, name), is_bool}
+#define FIELD(name, is_bool)                                                             \
+  { #name, offsetof(tg_adagrad_options, name), is_bool }
 static const optim_vtable adagrad_vtable = {
     .name = "Adagrad",
     .constructor = "tg_adagrad",

@@ -11,8 +11,8 @@ enum { EXP_AVG, EXP_AVG_SQ, MAX_EXP_AVG_SQ };
 
 typedef struct adam_ctx {
   const tg_adam_options *o;
-  bool decoupled;                /* AdamW */
-  double step_size;              /* lr / bias_correction1 */
+  bool decoupled;   /* AdamW */
+  double step_size; /* lr / bias_correction1 */
   double bias_correction2_sqrt;
 } adam_ctx;
 
@@ -43,7 +43,8 @@ static void update(const void *options, tg_tensor *param, tg_tensor *grad,
   bool created;
   tg_tensor *bufs[3] = {tg_optim_buffer(st, EXP_AVG, param, 0, &created),
                         tg_optim_buffer(st, EXP_AVG_SQ, param, 0, &created), NULL};
-  if (o->amsgrad) bufs[MAX_EXP_AVG_SQ] = tg_optim_buffer(st, MAX_EXP_AVG_SQ, param, 0, &created);
+  if (o->amsgrad)
+    bufs[MAX_EXP_AVG_SQ] = tg_optim_buffer(st, MAX_EXP_AVG_SQ, param, 0, &created);
   st->exists = true;
   st->step += 1;
   adam_ctx ctx = {.o = o,
@@ -78,15 +79,18 @@ static bool adam_check(const void *options, char *msg, size_t size) {
          tg_optim_check_nonneg("weight_decay value", o->weight_decay, msg, size);
 }
 
-#define FIELD(name, is_bool) {#name, offsetof(tg_adam_options, name), is_bool}
-#define ADAM_FIELDS                                                            \
-  .n_fields = 7,                                                               \
-  .fields = {FIELD(lr, false),                                                 \
-             {"betas.0", offsetof(tg_adam_options, betas), false},             \
-             {"betas.1", offsetof(tg_adam_options, betas) + sizeof(double), false}, \
-             FIELD(eps, false), FIELD(weight_decay, false), FIELD(amsgrad, true),   \
-             FIELD(maximize, true)},                                           \
-  .n_buffers = 3, .buffer_names = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}, \
+#define FIELD(name, is_bool)                                                             \
+  { #name, offsetof(tg_adam_options, name), is_bool }
+#define ADAM_FIELDS                                                                      \
+  .n_fields = 7,                                                                         \
+  .fields = {FIELD(lr, false),                                                           \
+             {"betas.0", offsetof(tg_adam_options, betas), false},                       \
+             {"betas.1", offsetof(tg_adam_options, betas) + sizeof(double), false},      \
+             FIELD(eps, false),                                                          \
+             FIELD(weight_decay, false),                                                 \
+             FIELD(amsgrad, true),                                                       \
+             FIELD(maximize, true)},                                                     \
+  .n_buffers = 3, .buffer_names = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"},           \
   .has_step = true, .check = adam_check
 
 static const optim_vtable adam_vtable = {

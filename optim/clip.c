@@ -44,7 +44,8 @@ double tg_clip_grad_norm_(tg_tensor *const *params, int n, double max_norm,
                           double norm_type, bool error_if_nonfinite) {
   const char *fn = "tg_clip_grad_norm_";
   check_params(fn, params, n);
-  if (!(norm_type > 0)) tg_error("%s: norm_type must be > 0 or INFINITY, got %g", fn, norm_type);
+  if (!(norm_type > 0))
+    tg_error("%s: norm_type must be > 0 or INFINITY, got %g", fn, norm_type);
   tg_dtype dtype = first_grad_dtype(params, n);
   double total = 0;
   bool any = false;

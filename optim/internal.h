@@ -21,14 +21,14 @@ typedef struct optim_field {
 
 /* A parameter's state: PyTorch's optimizer.state[p]. */
 typedef struct optim_param_state {
-  bool exists;                               /* len(state) != 0 */
-  double step;                               /* for algorithms with has_step */
-  tg_tensor *buffers[TG_OPTIM_MAX_BUFFERS];  /* owned; NULL until needed */
+  bool exists;                              /* len(state) != 0 */
+  double step;                              /* for algorithms with has_step */
+  tg_tensor *buffers[TG_OPTIM_MAX_BUFFERS]; /* owned; NULL until needed */
 } optim_param_state;
 
 typedef struct optim_group {
-  int first, n;   /* parameters first .. first+n-1 of the optimizer */
-  void *options;  /* owned copy of the algorithm's options struct */
+  int first, n;  /* parameters first .. first+n-1 of the optimizer */
+  void *options; /* owned copy of the algorithm's options struct */
   bool has_initial_lr;
   double initial_lr; /* set by the first scheduler, as group['initial_lr'] */
 } optim_group;
@@ -57,8 +57,8 @@ struct tg_optimizer {
   int n_groups;
   optim_group *groups;
   int n_params;
-  tg_tensor **params;        /* retained */
-  optim_param_state *state;  /* one per parameter */
+  tg_tensor **params;       /* retained */
+  optim_param_state *state; /* one per parameter */
 };
 
 tg_optimizer *tg_optim_create(const optim_vtable *vt, tg_tensor *const *params, int n,

@@ -108,7 +108,8 @@ static void check_param(const tg_optimizer *opt, const char *fn, tg_tensor *cons
                         int k) {
   const tg_tensor *p = params[k];
   if (!p) tg_error("%s: parameter %d is NULL", fn, k);
-  if (!tg_is_leaf(p)) tg_error("%s: can't optimize a non-leaf tensor (parameter %d)", fn, k);
+  if (!tg_is_leaf(p))
+    tg_error("%s: can't optimize a non-leaf tensor (parameter %d)", fn, k);
   if (p->dtype != TG_FLOAT32 && p->dtype != TG_FLOAT64)
     tg_error("%s: parameter %d is %s; optimizers update float32 or float64", fn, k,
              tg_dtype_name(p->dtype));
@@ -132,19 +133,25 @@ static void reserve(tg_optimizer *opt, int n) {
   if (!p || !st || !g) tg_error("out of memory adding an optimizer parameter group");
 }
 
-void tg_optim_add_group(tg_optimizer *opt, const optim_vtable *vt, const char *fn,
+/* Every check of a new group, before anything is allocated. */
+static void check_group(const tg_optimizer *opt, const optim_vtable *vt, const char *fn,
                         tg_tensor *const *params, int n, const void *options) {
   if (opt->vt != vt)
     tg_error("%s: the optimizer is %s; use its own options type", fn, opt->vt->name);
   if (n < 1 || !params) tg_error("%s: optimizer got an empty parameter list", fn);
   check_options(vt, fn, options);
   for (int k = 0; k < n; k++) check_param(opt, fn, params, k);
+}
 
+void tg_optim_add_group(tg_optimizer *opt, const optim_vtable *vt, const char *fn,
+                        tg_tensor *const *params, int n, const void *options) {
+  check_group(opt, vt, fn, params, n, options);
   reserve(opt, n);
   void *copy = malloc(vt->options_size);
   if (!copy) tg_error("out of memory adding an optimizer parameter group");
   memcpy(copy, options, vt->options_size);
-  opt->groups[opt->n_groups++] = (optim_group){.first = opt->n_params, .n = n, .options = copy};
+  opt->groups[opt->n_groups++] =
+      (optim_group){.first = opt->n_params, .n = n, .options = copy};
   for (int k = 0; k < n; k++) {
     optim_param_state *st = &opt->state[opt->n_params];
     *st = (optim_param_state){0};
@@ -155,6 +162,9 @@ void tg_optim_add_group(tg_optimizer *opt, const optim_vtable *vt, const char *f
 
 tg_optimizer *tg_optim_create(const optim_vtable *vt, tg_tensor *const *params, int n,
                               const void *options) {
+  const tg_optimizer empty = {.vt = vt};
+  check_group(&empty, vt, vt->constructor, params, n,
+              options); /* so errors leak nothing */
   tg_optimizer *opt = calloc(1, sizeof *opt);
   if (!opt) tg_error("%s: out of memory", vt->constructor);
   opt->vt = vt;
@@ -197,7 +207,8 @@ void tg_optimizer_step(tg_optimizer *opt) {
   tg_no_grad_begin(); /* nothing here belongs on the tape */
   for (int gi = 0; gi < opt->n_groups; gi++) {
     const optim_group *group = &opt->groups[gi];
-    for (int i = group->first; i < group->first + group->n; i++) step_param(opt, group, i);
+    for (int i = group->first; i < group->first + group->n; i++)
+      step_param(opt, group, i);
   }
   tg_no_grad_end();
 }
@@ -218,13 +229,20 @@ void tg_optimizer_zero_grad(tg_optimizer *opt, bool set_to_none) {
 
 /* ---- accessors ---- */
 
-const char *tg_optimizer_name(const tg_optimizer *opt) { return opt->vt->name; }
-int tg_optimizer_num_groups(const tg_optimizer *opt) { return opt->n_groups; }
-int tg_optimizer_num_params(const tg_optimizer *opt) { return opt->n_params; }
+const char *tg_optimizer_name(const tg_optimizer *opt) {
+  return opt->vt->name;
+}
+int tg_optimizer_num_groups(const tg_optimizer *opt) {
+  return opt->n_groups;
+}
+int tg_optimizer_num_params(const tg_optimizer *opt) {
+  return opt->n_params;
+}
 
 static optim_group *group_at(const tg_optimizer *opt, const char *fn, int group) {
   if (group < 0 || group >= opt->n_groups)
-    tg_error("%s: group %d out of range (the optimizer has %d)", fn, group, opt->n_groups);
+    tg_error("%s: group %d out of range (the optimizer has %d)", fn, group,
+             opt->n_groups);
   return &opt->groups[group];
 }
 

@@ -35,7 +35,8 @@ static void rmsprop_update(const void *options, tg_tensor *param, tg_tensor *gra
   const tg_rmsprop_options *o = options;
   bool created;
   tg_tensor *bufs[3] = {tg_optim_buffer(st, SQUARE_AVG, param, 0, &created), NULL, NULL};
-  if (o->momentum > 0) bufs[MOMENTUM_BUFFER] = tg_optim_buffer(st, MOMENTUM_BUFFER, param, 0, &created);
+  if (o->momentum > 0)
+    bufs[MOMENTUM_BUFFER] = tg_optim_buffer(st, MOMENTUM_BUFFER, param, 0, &created);
   if (o->centered) bufs[GRAD_AVG] = tg_optim_buffer(st, GRAD_AVG, param, 0, &created);
   st->exists = true;
   st->step += 1;
@@ -51,7 +52,8 @@ static bool rmsprop_check(const void *options, char *msg, size_t size) {
          tg_optim_check_nonneg("alpha value", o->alpha, msg, size);
 }
 
-#define FIELD(name, is_bool) {#name, offsetof(tg_rmsprop_options, name), is_bool}
+#define FIELD(name, is_bool)                                                             \
+  { #name, offsetof(tg_rmsprop_options, name), is_bool }
 static const optim_vtable rmsprop_vtable = {
     .name = "RMSprop",
     .constructor = "tg_rmsprop",

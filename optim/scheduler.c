@@ -50,8 +50,12 @@ void tg_lr_scheduler_free(tg_lr_scheduler *s) {
   free(s);
 }
 
-const double *tg_lr_scheduler_get_last_lr(const tg_lr_scheduler *s) { return s->last_lr; }
-int64_t tg_lr_scheduler_last_epoch(const tg_lr_scheduler *s) { return s->last_epoch; }
+const double *tg_lr_scheduler_get_last_lr(const tg_lr_scheduler *s) {
+  return s->last_lr;
+}
+int64_t tg_lr_scheduler_last_epoch(const tg_lr_scheduler *s) {
+  return s->last_epoch;
+}
 
 void tg_lr_scheduler_step(tg_lr_scheduler *s) {
   if (!s->next_lr)
@@ -113,7 +117,8 @@ static double cosine_lr_next(const tg_lr_scheduler *s, int g, double lr) {
 /* ---- constructors ---- */
 
 tg_lr_scheduler *tg_step_lr(tg_optimizer *opt, int64_t step_size, double gamma) {
-  if (step_size < 1) tg_error("tg_step_lr: step_size must be >= 1, got %lld", (long long)step_size);
+  if (step_size < 1)
+    tg_error("tg_step_lr: step_size must be >= 1, got %lld", (long long)step_size);
   tg_lr_scheduler *s = start(opt, "StepLR", step_lr_next);
   s->step_size = step_size;
   s->gamma = gamma;
@@ -145,8 +150,10 @@ tg_lr_scheduler *tg_exponential_lr(tg_optimizer *opt, double gamma) {
   return s;
 }
 
-tg_lr_scheduler *tg_cosine_annealing_lr(tg_optimizer *opt, int64_t t_max, double eta_min) {
-  if (t_max < 1) tg_error("tg_cosine_annealing_lr: T_max must be >= 1, got %lld", (long long)t_max);
+tg_lr_scheduler *tg_cosine_annealing_lr(tg_optimizer *opt, int64_t t_max,
+                                        double eta_min) {
+  if (t_max < 1)
+    tg_error("tg_cosine_annealing_lr: T_max must be >= 1, got %lld", (long long)t_max);
   tg_lr_scheduler *s = start(opt, "CosineAnnealingLR", cosine_lr_next);
   s->t_max = t_max;
   s->eta_min = eta_min;

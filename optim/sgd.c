@@ -52,7 +52,8 @@ static bool sgd_check(const void *options, char *msg, size_t size) {
   return true;
 }
 
-#define FIELD(name, is_bool) {#name, offsetof(tg_sgd_options, name), is_bool}
+#define FIELD(name, is_bool)                                                             \
+  { #name, offsetof(tg_sgd_options, name), is_bool }
 static const optim_vtable sgd_vtable = {
     .name = "SGD",
     .constructor = "tg_sgd",

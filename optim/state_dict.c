@@ -23,7 +23,8 @@ tg_tensor *tg_optim_state_dict_get(const tg_optim_state_dict *sd, const char *na
   return NULL;
 }
 
-int tg_optim_state_dict_add(tg_optim_state_dict *sd, const char *name, tg_tensor *tensor) {
+int tg_optim_state_dict_add(tg_optim_state_dict *sd, const char *name,
+                            tg_tensor *tensor) {
   if (tg_optim_state_dict_get(sd, name)) {
     tg_set_last_error("tg_optim_state_dict_add: duplicate entry \"%s\"", name);
     return -1;
@@ -71,7 +72,8 @@ static void add(tg_optim_state_dict *sd, tg_tensor *t, const char *fmt, int inde
 static void save_state(tg_optim_state_dict *sd, const tg_optimizer *opt, int i) {
   const optim_param_state *st = &opt->state[i];
   if (!st->exists) return;
-  if (opt->vt->has_step) add(sd, tg_scalar(st->step, TG_FLOAT64), "state.%d.%s", i, "step");
+  if (opt->vt->has_step)
+    add(sd, tg_scalar(st->step, TG_FLOAT64), "state.%d.%s", i, "step");
   for (int b = 0; b < opt->vt->n_buffers; b++)
     if (st->buffers[b])
       add(sd, tg_clone(st->buffers[b]), "state.%d.%s", i, opt->vt->buffer_names[b]);
@@ -104,12 +106,12 @@ tg_optim_state_dict *tg_optimizer_state_dict(const tg_optimizer *opt) {
 /* ---- loading: parse and check everything into a plan, then apply ---- */
 
 typedef struct load_plan {
-  void **options;            /* one per group */
+  void **options; /* one per group */
   bool *has_initial_lr;
   double *initial_lr;
-  int *param_of_id;          /* saved parameter number -> our parameter, or -1 */
+  int *param_of_id; /* saved parameter number -> our parameter, or -1 */
   int n_ids;
-  optim_param_state *state;  /* one per parameter, tensors borrowed from sd */
+  optim_param_state *state; /* one per parameter, tensors borrowed from sd */
 } load_plan;
 
 static void plan_free(load_plan *plan, int n_groups) {
@@ -176,7 +178,8 @@ static bool map_params(load_plan *plan, const tg_optimizer *opt,
   int n_groups = count_groups(sd);
   if (n_groups != opt->n_groups) {
     tg_set_last_error(LOAD ": loaded state dict has a different number of parameter "
-                      "groups (%d, the optimizer has %d)", n_groups, opt->n_groups);
+                           "groups (%d, the optimizer has %d)",
+                      n_groups, opt->n_groups);
     return false;
   }
   int64_t max_id = -1;
@@ -189,7 +192,8 @@ static bool map_params(load_plan *plan, const tg_optimizer *opt,
       return false;
     }
     if (ids->ndim != 1 || tg_numel(ids) != opt->groups[g].n) {
-      tg_set_last_error(LOAD ": loaded state dict contains a parameter group that "
+      tg_set_last_error(LOAD
+                        ": loaded state dict contains a parameter group that "
                         "doesn't match the size of optimizer's group (group %d has %lld "
                         "parameters, the optimizer's has %d)",
                         g, (long long)tg_numel(ids), opt->groups[g].n);
@@ -317,9 +321,10 @@ static bool build_plan(load_plan *plan, const tg_optimizer *opt,
     const char *key;
     long g = parse_name(e->name, "param_groups", &key);
     long id = parse_name(e->name, "state", &key);
-    bool ok = g >= 0   ? g < opt->n_groups ? load_group_entry(plan, opt, e, (int)g, key, seen)
-                                           : unknown(opt, e->name)
-              : id >= 0 ? load_state_entry(plan, opt, e, id, key)
+    bool ok = g >= 0    ? g < opt->n_groups
+                              ? load_group_entry(plan, opt, e, (int)g, key, seen)
+                              : unknown(opt, e->name)
+                 : id >= 0 ? load_state_entry(plan, opt, e, id, key)
                         : unknown(opt, e->name);
     if (!ok) return false;
   }

@@ -96,9 +96,11 @@ typedef struct tg_adam_options {
   bool amsgrad;
   bool maximize;
 } tg_adam_options;
-#define TG_ADAM_DEFAULTS ((tg_adam_options){.lr = 1e-3, .betas = {0.9, 0.999}, .eps = 1e-8})
-#define TG_ADAMW_DEFAULTS                                                      \
-  ((tg_adam_options){.lr = 1e-3, .betas = {0.9, 0.999}, .eps = 1e-8, .weight_decay = 1e-2})
+#define TG_ADAM_DEFAULTS                                                                 \
+  ((tg_adam_options){.lr = 1e-3, .betas = {0.9, 0.999}, .eps = 1e-8})
+#define TG_ADAMW_DEFAULTS                                                                \
+  ((tg_adam_options){                                                                    \
+      .lr = 1e-3, .betas = {0.9, 0.999}, .eps = 1e-8, .weight_decay = 1e-2})
 
 /* ---- Adagrad ------------------------------------------------------------------
  *     t += 1; g = grad (negated if maximize) + weight_decay * p
@@ -145,7 +147,7 @@ void tg_optimizer_zero_grad(tg_optimizer *opt, bool set_to_none);
 
 const char *tg_optimizer_name(const tg_optimizer *opt); /* "SGD", "Adam", ... */
 int tg_optimizer_num_groups(const tg_optimizer *opt);
-int tg_optimizer_num_params(const tg_optimizer *opt);     /* over all groups */
+int tg_optimizer_num_params(const tg_optimizer *opt); /* over all groups */
 double tg_optimizer_get_lr(const tg_optimizer *opt, int group);
 void tg_optimizer_set_lr(tg_optimizer *opt, int group, double lr);
 
@@ -163,8 +165,8 @@ void tg_optimizer_set_lr(tg_optimizer *opt, int group, double lr);
  *                                    scheduler set it
  * State exists only for parameters that have been stepped (Adagrad: always). */
 typedef struct tg_optim_entry {
-  char *name;         /* owned */
-  tg_tensor *tensor;  /* owned reference */
+  char *name;        /* owned */
+  tg_tensor *tensor; /* owned reference */
 } tg_optim_entry;
 
 typedef struct tg_optim_state_dict {
@@ -207,9 +209,9 @@ tg_lr_scheduler *tg_multi_step_lr(tg_optimizer *opt, const int64_t *milestones, 
                                   double gamma);
 tg_lr_scheduler *tg_exponential_lr(tg_optimizer *opt, double gamma);
 /* SGDR without restarts, in 1.13's recursive form: with e = last_epoch,
- *   lr = lr + (base - eta_min)(1 - cos(pi / T_max)) / 2   if (e - 1 - T_max) % (2 T_max) == 0
- *   lr = (1 + cos(pi e / T_max)) / (1 + cos(pi (e - 1) / T_max)) (lr - eta_min) + eta_min
- * which follows eta_min + (base - eta_min)(1 + cos(pi e / T_max)) / 2 and keeps
+ *   lr = lr + (base - eta_min)(1 - cos(pi / T_max)) / 2   if (e - 1 - T_max) % (2 T_max)
+ * == 0 lr = (1 + cos(pi e / T_max)) / (1 + cos(pi (e - 1) / T_max)) (lr - eta_min) +
+ * eta_min which follows eta_min + (base - eta_min)(1 + cos(pi e / T_max)) / 2 and keeps
  * oscillating past T_max. */
 tg_lr_scheduler *tg_cosine_annealing_lr(tg_optimizer *opt, int64_t t_max, double eta_min);
 
@@ -233,9 +235,12 @@ typedef struct tg_plateau_options {
   int n_min_lrs;
   double eps;
 } tg_plateau_options;
-#define TG_PLATEAU_DEFAULTS                                                    \
-  ((tg_plateau_options){.mode = TG_PLATEAU_MIN, .factor = 0.1, .patience = 10,      \
-                        .threshold = 1e-4, .threshold_mode = TG_THRESHOLD_REL,    \
+#define TG_PLATEAU_DEFAULTS                                                              \
+  ((tg_plateau_options){.mode = TG_PLATEAU_MIN,                                          \
+                        .factor = 0.1,                                                   \
+                        .patience = 10,                                                  \
+                        .threshold = 1e-4,                                               \
+                        .threshold_mode = TG_THRESHOLD_REL,                              \
                         .eps = 1e-8})
 tg_lr_scheduler *tg_reduce_lr_on_plateau(tg_optimizer *opt, tg_plateau_options options);
 

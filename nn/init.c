@@ -66,9 +66,30 @@ void tg_init_uniform_(tg_tensor *t, double a, double b) {
   uniform_fma(t, a, b);
 }
 
+/* torch's normal_ scales a standard normal sample with one fused
+ * multiply-add: in double on its scalar path (fewer than 16 elements), in
+ * the tensor's dtype on its vectorised one. Drawing N(0, 1) with
+ * tg_normal_ (which takes the same paths) and scaling here reproduces it. */
+static void normal_fma(tg_tensor *t, double mean, double std) {
+  if (!(std >= 0)) tg_error("tg_init_normal_: std must be non-negative, got %g", std);
+  int64_t n = tg_numel(t);
+  tg_scope_begin();
+  tg_tensor *values = tg_empty(tg_shape_of(t), n < 16 ? TG_FLOAT64 : t->dtype);
+  tg_normal_(values, 0, 1);
+  if (values->dtype == TG_FLOAT32) {
+    float *v = tg_data_f32(values);
+    for (int64_t i = 0; i < n; i++) v[i] = fmaf(v[i], (float)std, (float)mean);
+  } else {
+    double *v = tg_data_f64(values);
+    for (int64_t i = 0; i < n; i++) v[i] = fma(v[i], std, mean);
+  }
+  tg_copy_(t, values);
+  tg_scope_end();
+}
+
 void tg_init_normal_(tg_tensor *t, double mean, double std) {
   check_float("tg_init_normal_", t);
-  tg_normal_(t, mean, std);
+  normal_fma(t, mean, std);
 }
 
 void tg_init_constant_(tg_tensor *t, double value) { tg_fill_(t, value); }

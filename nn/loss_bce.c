@@ -24,7 +24,8 @@ BCE_LOOP(double, log, log1p)
 static void bce_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *x = tg_node_input(node, 0), *y = tg_node_input(node, 1);
   if (tg_needs_input_grad(node, 0)) {
-    tg_tensor *denom = tg_clamp(tg_mul(tg_rsub_scalar(x, 1), x), 1e-12, INFINITY);
+    /* PyTorch's EPSILON is the float 1e-12f, also for float64 */
+    tg_tensor *denom = tg_clamp(tg_mul(tg_rsub_scalar(x, 1), x), 1e-12f, INFINITY);
     grads[0] = tg_div(tg_mul(g, tg_sub(x, y)), denom);
   }
   if (tg_needs_input_grad(node, 1)) /* -logit(x), unclamped like PyTorch */

@@ -118,7 +118,7 @@ def data(*shape):
 
 def layer_case(name, module, x, dtype=torch.float64, seed=None):
     module = module.to(dtype)
-    x = x.to(dtype).requires_grad_(True)
+    x = x.detach().to(dtype).clone().requires_grad_(True)
     for pname, p in module.named_parameters():
         put(f"layer.{name}.param.{pname}", p)
     if seed is not None:
@@ -179,9 +179,9 @@ def loss_case(kind, x, y, reduction, dtype=torch.float64, weight=None, pos_weigh
               ignore_index=-100, label_smoothing=0.0, target_grad=False):
     i = case[0]
     case[0] += 1
-    x = x.to(dtype).requires_grad_(True)
+    x = x.detach().to(dtype).clone().requires_grad_(True)  # cases share inputs: fresh leaves
     if y.is_floating_point():
-        y = y.to(dtype).requires_grad_(target_grad)
+        y = y.detach().to(dtype).clone().requires_grad_(target_grad)
     w = None if weight is None else weight.to(dtype)
     pw = None if pos_weight is None else pos_weight.to(dtype)
     if kind == "mse":

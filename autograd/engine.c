@@ -39,46 +39,68 @@ static void check_not_freed(const tg_node *node) {
              node->op->name);
 }
 
-/* Post-order DFS without recursion. Every node in the returned list is
- * retained, so freeing graphs mid-walk cannot free a node still queued. */
-static node_list topological_order(tg_node *root) {
+/* What one backward holds while it runs; an error releases it all. */
+typedef struct walk {
+  node_list order; /* retained nodes, post-order */
+  node_list stack;
+  size_t *next_input, next_cap;
+} walk;
+
+static void walk_free(void *arg) {
+  walk *w = arg;
+  for (size_t k = 0; k < w->order.len; k++) {
+    tg_release(w->order.items[k]->grad_accum);
+    w->order.items[k]->grad_accum = NULL;
+    tg_node_release(w->order.items[k]);
+  }
+  free(w->order.items);
+  free(w->stack.items);
+  free(w->next_input);
+  memset(w, 0, sizeof *w);
+}
+
+static void check_versions(const tg_node *node);
+
+/* Post-order DFS without recursion. Every node in the order is retained,
+ * so freeing graphs mid-walk cannot free a node still queued. Freed graphs
+ * and stale saved tensors are found here, before any gradient moves. */
+/* Pushes a node to visit, with its next-input cursor at 0. */
+static void walk_push(walk *w, tg_node *node) {
+  list_push(&w->stack, node);
+  if (w->next_cap < w->stack.cap) {
+    size_t *grown = realloc(w->next_input, w->stack.cap * sizeof *grown);
+    if (!grown) tg_error("tg_backward: out of memory sorting the graph");
+    w->next_input = grown;
+    w->next_cap = w->stack.cap;
+  }
+  w->next_input[w->stack.len - 1] = 0;
+}
+
+static void topological_order(walk *w, tg_node *root) {
   static uint64_t mark;
   mark++;
-  node_list order = {0}, stack = {0};
-  size_t *next_input = NULL, next_cap = 0;
   check_not_freed(root);
   root->visit_mark = mark;
-  list_push(&stack, root);
-  while (stack.len > 0) {
-    if (next_cap < stack.cap) {
-      size_t *grown = realloc(next_input, stack.cap * sizeof *grown);
-      if (!grown) tg_error("tg_backward: out of memory sorting the graph");
-      memset(grown + next_cap, 0, (stack.cap - next_cap) * sizeof *grown);
-      next_input = grown;
-      next_cap = stack.cap;
-    }
-    size_t top = stack.len - 1;
-    tg_node *node = stack.items[top];
+  walk_push(w, root);
+  while (w->stack.len > 0) {
+    size_t top = w->stack.len - 1;
+    tg_node *node = w->stack.items[top];
     tg_node *child = NULL;
-    while (next_input[top] < (size_t)node->n_inputs && !child) {
-      tg_tensor *in = node->inputs[next_input[top]++];
+    while (w->next_input[top] < (size_t)node->n_inputs && !child) {
+      tg_tensor *in = node->inputs[w->next_input[top]++];
       if (in && in->grad_fn && in->grad_fn->visit_mark != mark) child = in->grad_fn;
     }
     if (child) {
       check_not_freed(child);
       child->visit_mark = mark;
-      list_push(&stack, child);
-      next_input[stack.len - 1] = 0;
+      walk_push(w, child);
     } else {
+      check_versions(node);
       tg_node_retain(node);
-      list_push(&order, node);
-      next_input[top] = 0;
-      stack.len--;
+      list_push(&w->order, node);
+      w->stack.len--;
     }
   }
-  free(stack.items);
-  free(next_input);
-  return order;
 }
 
 /* slot += g. A node's running sum may alias gradients handed to other
@@ -170,7 +192,6 @@ static void run_node(tg_node *node, const capture *cap, bool create_graph) {
                                           : calloc((size_t)node->n_inputs, sizeof *grads);
   if (!grads) tg_error("tg_backward: out of memory");
   memset(grads, 0, sizeof(tg_tensor *) * (size_t)node->n_inputs);
-  check_versions(node);
   tg_scope_begin();
   node->op->backward(node, node->grad_accum, grads);
   for (int i = 0; i < node->n_inputs; i++) {
@@ -210,18 +231,20 @@ static void run_backward(tg_tensor *t, tg_tensor *grad, int flags, const capture
   if (!t->grad_fn) {
     deliver(t, grad, cap, create_graph);
   } else {
+    walk w = {0};
+    tg_error_push_cleanup(walk_free, &w);
+    topological_order(&w, t->grad_fn);
     if (t->retains_grad && !cap->grads) accumulate_grad(t, grad, create_graph);
-    node_list order = topological_order(t->grad_fn);
     accumulate_sum(&t->grad_fn->grad_accum, grad);
-    for (size_t k = order.len; k-- > 0;) {
-      tg_node *node = order.items[k];
+    for (size_t k = w.order.len; k-- > 0;) {
+      tg_node *node = w.order.items[k];
       if (node->grad_accum) run_node(node, cap, create_graph);
       tg_release(node->grad_accum);
       node->grad_accum = NULL;
       if (!retain_graph) tg_free_graph(node);
     }
-    for (size_t k = 0; k < order.len; k++) tg_node_release(order.items[k]);
-    free(order.items);
+    tg_error_pop_cleanup();
+    walk_free(&w);
   }
   tg_scope_end();
   tg_set_grad_enabled(previous_mode);

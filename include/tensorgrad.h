@@ -1,9 +1,18 @@
 /* tensorgrad - a PyTorch-style autograd tensor framework in C11.
- * The one header a user includes. */
+ * The one header a user includes: it pulls in every module. */
 #ifndef TENSORGRAD_H
 #define TENSORGRAD_H
 
-#include "tensorgrad/tensor.h"
-#include "tensorgrad/autograd.h"
+#include "tensorgrad/tensor.h"   /* tensors, views, ops, RNG, scopes */
+#include "tensorgrad/autograd.h" /* backward, grad mode, custom ops, gradcheck */
+#include "tensorgrad/nn.h"       /* modules, layers, losses, init, summary */
+#include "tensorgrad/optim.h"    /* optimizers, LR schedulers, clipping */
+#include "tensorgrad/datasets.h" /* sklearn-exact generators, splits, built-in data, CSV */
+#include "tensorgrad/data.h"     /* Dataset, DataLoader, scalers */
+#include "tensorgrad/metrics.h"  /* accuracy, confusion matrix, P/R/F1, ROC/PR, AUC */
+#include "tensorgrad/safetensors.h" /* checkpoints */
+#include "tensorgrad/tensorboard.h" /* SummaryWriter event files */
+#include "tensorgrad/png.h"      /* PNG encode/read/write */
+#include "tensorgrad/plot.h"     /* line/scatter/contour/heatmap/image-grid plots */
 
 #endif

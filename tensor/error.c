@@ -8,7 +8,16 @@
 
 #include "tensor/internal.h"
 
+enum { MAX_CLEANUPS = 16 };
+
 static tg_error_handler error_handler;
+/* Work in flight that an error must undo before a handler longjmps away
+ * (the backward engine's node list, say), newest first. */
+static struct {
+  void (*fn)(void *);
+  void *arg;
+} cleanups[MAX_CLEANUPS];
+static int n_cleanups;
 static void *error_user;
 static char error_message[2048];
 static char last_error[2048];
@@ -23,9 +32,24 @@ void tg_error(const char *fmt, ...) {
   va_start(args, fmt);
   vsnprintf(error_message, sizeof error_message, fmt, args);
   va_end(args);
+  while (n_cleanups > 0) {
+    n_cleanups--;
+    cleanups[n_cleanups].fn(cleanups[n_cleanups].arg);
+  }
   if (error_handler) error_handler(error_message, error_user);
   fprintf(stderr, "tensorgrad: error: %s\n", error_message);
   abort();
+}
+
+void tg_error_push_cleanup(void (*fn)(void *), void *arg) {
+  if (n_cleanups == MAX_CLEANUPS) tg_error("error cleanups nested more than %d deep", MAX_CLEANUPS);
+  cleanups[n_cleanups].fn = fn;
+  cleanups[n_cleanups].arg = arg;
+  n_cleanups++;
+}
+
+void tg_error_pop_cleanup(void) {
+  if (n_cleanups > 0) n_cleanups--;
 }
 
 const char *tg_last_error(void) { return last_error; }

@@ -83,6 +83,11 @@ void tg_copy_into(tg_tensor *dst, const tg_tensor *src);
 void tg_gemm(const tg_tensor *a, const tg_tensor *b, tg_tensor *out, double alpha,
              double beta);
 
+/* Registers work that tg_error must undo before a handler longjmps out;
+ * pop it when the work is done. Nestable. */
+void tg_error_push_cleanup(void (*fn)(void *), void *arg);
+void tg_error_pop_cleanup(void);
+
 /* Checks for ops that only work on floating tensors. */
 void tg_check_floating(const char *op, const tg_tensor *t);
 

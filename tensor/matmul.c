@@ -52,8 +52,8 @@ static void check_blas_size(const char *op, int64_t v) {
 
 /* A view BLAS can read: t itself, or a contiguous copy (scope-owned). */
 static tg_tensor *blas_ready(tg_tensor *t, blas_operand *op) {
-  CBLAS_TRANSPOSE trans;
-  int64_t ld;
+  CBLAS_TRANSPOSE trans = CblasNoTrans;
+  int64_t ld = 1;
   if (!blas_layout(t, &trans, &ld)) {
     t = tg_contiguous(tg_detach(t));
     blas_layout(t, &trans, &ld);

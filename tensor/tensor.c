@@ -132,6 +132,10 @@ void tg_store(char *p, tg_dtype dtype, double v) {
 
 /* ---- construction ---- */
 
+static int64_t live_tensors;
+
+int64_t tg_live_tensor_count(void) { return live_tensors; }
+
 static tg_tensor *new_header(tg_shape shape, tg_dtype dtype) {
   if (shape.ndim < 0 || shape.ndim > TG_MAX_DIMS)
     tg_error("tensors have at most %d dimensions, got %d", TG_MAX_DIMS, shape.ndim);
@@ -142,6 +146,7 @@ static tg_tensor *new_header(tg_shape shape, tg_dtype dtype) {
     }
   tg_tensor *t = calloc(1, sizeof *t);
   if (!t) tg_error("out of memory allocating a tensor");
+  live_tensors++;
   t->refcount = 1;
   t->dtype = dtype;
   t->ndim = shape.ndim;
@@ -196,6 +201,7 @@ static void destroy_tensor(tg_tensor *t) {
   tg_release(t->grad);
   tg_node_release(t->grad_fn);
   free(t);
+  live_tensors--;
 }
 
 static void destroy_node(tg_node *node) {

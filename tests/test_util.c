@@ -155,6 +155,11 @@ tg_tensor *tg_golden_tensor(const tg_golden *g, const char *name, tg_dtype dtype
   return tg_scope_return(t);
 }
 
+int tg_test_iterations(int full) {
+  const char *quick = getenv("TG_TEST_QUICK");
+  return quick && *quick ? (full + 99) / 100 : full;
+}
+
 int tg_test_run(Suite *suite) {
   SRunner *runner = srunner_create(suite);
   srunner_run_all(runner, CK_NORMAL);

@@ -53,6 +53,10 @@ bool tg_golden_has(const tg_golden *g, const char *name);
 /* A tensor (float64 or the given dtype) holding the entry. */
 tg_tensor *tg_golden_tensor(const tg_golden *g, const char *name, tg_dtype dtype);
 
+/* Iterations for a long test: `full`, or full/100 when TG_TEST_QUICK is set
+ * (CI's valgrind stage, where every instruction is emulated). */
+int tg_test_iterations(int full);
+
 /* ---- running ----------------------------------------------------------------------- */
 
 /* Runs the suite, prints Check's summary, returns the process exit code. */

@@ -84,6 +84,8 @@ tg_tensor *tg_keep(tg_tensor *t);
 /* tg_keep(t), then tg_scope_end(): the idiom for returning a result. */
 tg_tensor *tg_scope_return(tg_tensor *t);
 int tg_scope_depth(void);
+/* Tensors alive right now: a quick leak check around a loop. */
+int64_t tg_live_tensor_count(void);
 /* Close scopes until depth is `depth` (error recovery after a longjmp). */
 void tg_scope_unwind(int depth);
 

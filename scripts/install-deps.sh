@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tensorgrad builds and tests with, if any is
+# missing. Idempotent and quiet when everything is already there.
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config libopenblas-dev libpng-dev zlib1g-dev check)
+packages+=("$@")
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "tensorgrad: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -24,9 +24,12 @@ typedef struct placed {
   int depth;
 } placed;
 
-/* What the hook sees; static so a forward that raises an error midway
- * leaves nothing dangling (the next summary starts it afresh). */
+/* What the hook sees. If the summary's forward raises an error and the
+ * handler longjmps out, the hook is still installed: `alive` tells. The
+ * summary's scope holds one reference to it and rec another, so once that
+ * scope has been unwound its count drops to 1 and the hook retires. */
 static struct {
+  tg_tensor *alive;
   placed *modules;
   int n_modules;
   row *rows;
@@ -82,7 +85,19 @@ static void count_params(row *r) {
   tg_tensor_dict_free(params);
 }
 
+static void reset(void) {
+  tg_nn_forward_hook = NULL;
+  tg_release(rec.alive);
+  free(rec.modules);
+  free(rec.rows);
+  memset(&rec, 0, sizeof rec);
+}
+
 static void record(tg_module *m, tg_tensor *output, void *ctx) {
+  if (rec.alive->refcount < 2) { /* left over from a summary that failed */
+    reset();
+    return;
+  }
   int depth = depth_of(m);
   if (depth < 0) return;
   rec.rows = grow(rec.rows, rec.n_rows, &rec.cap_rows, sizeof *rec.rows);
@@ -253,6 +268,7 @@ static void run_batch_of_two(tg_module *m, tg_shape input_shape) {
   tg_dtype dtype = params->n ? params->items[0].tensor->dtype : TG_FLOAT32;
   tg_tensor_dict_free(params);
   tg_scope_begin();
+  rec.alive = tg_retain(tg_zeros(TG_SCALAR_SHAPE, TG_FLOAT32));
   tg_no_grad_begin();
   tg_tensor *one = tg_unsqueeze(tg_rand(input_shape, dtype), 0);
   tg_tensor *pair[2] = {one, one};
@@ -268,9 +284,8 @@ char *tg_summary_string(tg_module *m, tg_shape input_shape) {
     if (input_shape.d[d] <= 0)
       tg_error("tg_summary: input sizes must be positive, got %lld in dim %d",
                (long long)input_shape.d[d], d);
+  reset();
   int cap_modules = 0;
-  rec.n_modules = rec.n_rows = 0;
-  memset(rec.next_index, 0, sizeof rec.next_index);
   place(m, 0, &cap_modules);
   run_batch_of_two(m, input_shape);
   size_t nw = name_width(), width = nw + 2 * COL_WIDTH;
@@ -281,11 +296,7 @@ char *tg_summary_string(tg_module *m, tg_shape input_shape) {
   put_tree(&t, 0, rec.n_rows, 1, nw);
   put_divider(&t, width);
   put_totals(&t, input_shape, width);
-  free(rec.modules);
-  free(rec.rows);
-  rec.modules = NULL;
-  rec.rows = NULL;
-  rec.cap_rows = 0;
+  reset();
   return t.data;
 }
 

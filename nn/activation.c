@@ -11,9 +11,15 @@ typedef struct activation {
   int dim;
 } activation;
 
-static tg_tensor *relu_forward(tg_module *m, tg_tensor *x) { return tg_relu(x); }
-static tg_tensor *sigmoid_forward(tg_module *m, tg_tensor *x) { return tg_sigmoid(x); }
-static tg_tensor *tanh_forward(tg_module *m, tg_tensor *x) { return tg_tanh(x); }
+static tg_tensor *relu_forward(tg_module *m, tg_tensor *x) {
+  return tg_relu(x);
+}
+static tg_tensor *sigmoid_forward(tg_module *m, tg_tensor *x) {
+  return tg_sigmoid(x);
+}
+static tg_tensor *tanh_forward(tg_module *m, tg_tensor *x) {
+  return tg_tanh(x);
+}
 
 static tg_tensor *leaky_relu_forward(tg_module *m, tg_tensor *x) {
   return tg_leaky_relu(x, ((activation *)m)->slope);
@@ -42,9 +48,10 @@ static const tg_module_vtable sigmoid_vtable = {"Sigmoid", sigmoid_forward};
 static const tg_module_vtable tanh_vtable = {"Tanh", tanh_forward};
 static const tg_module_vtable leaky_relu_vtable = {"LeakyReLU", leaky_relu_forward, NULL,
                                                    slope_repr};
-static const tg_module_vtable softmax_vtable = {"Softmax", softmax_forward, NULL, dim_repr};
-static const tg_module_vtable log_softmax_vtable = {"LogSoftmax", log_softmax_forward, NULL,
-                                                    dim_repr};
+static const tg_module_vtable softmax_vtable = {"Softmax", softmax_forward, NULL,
+                                                dim_repr};
+static const tg_module_vtable log_softmax_vtable = {"LogSoftmax", log_softmax_forward,
+                                                    NULL, dim_repr};
 
 static tg_module *make(const tg_module_vtable *vtable, double slope, int dim) {
   activation *a = tg_module_new(vtable, sizeof *a);
@@ -53,11 +60,21 @@ static tg_module *make(const tg_module_vtable *vtable, double slope, int dim) {
   return &a->base;
 }
 
-tg_module *tg_nn_relu(void) { return make(&relu_vtable, 0, 0); }
-tg_module *tg_nn_sigmoid(void) { return make(&sigmoid_vtable, 0, 0); }
-tg_module *tg_nn_tanh(void) { return make(&tanh_vtable, 0, 0); }
+tg_module *tg_nn_relu(void) {
+  return make(&relu_vtable, 0, 0);
+}
+tg_module *tg_nn_sigmoid(void) {
+  return make(&sigmoid_vtable, 0, 0);
+}
+tg_module *tg_nn_tanh(void) {
+  return make(&tanh_vtable, 0, 0);
+}
 tg_module *tg_nn_leaky_relu(double negative_slope) {
   return make(&leaky_relu_vtable, negative_slope, 0);
 }
-tg_module *tg_nn_softmax(int dim) { return make(&softmax_vtable, 0, dim); }
-tg_module *tg_nn_log_softmax(int dim) { return make(&log_softmax_vtable, 0, dim); }
+tg_module *tg_nn_softmax(int dim) {
+  return make(&softmax_vtable, 0, dim);
+}
+tg_module *tg_nn_log_softmax(int dim) {
+  return make(&log_softmax_vtable, 0, dim);
+}

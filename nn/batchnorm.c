@@ -24,9 +24,11 @@ static tg_tensor *per_channel(tg_tensor *v, int ndim) {
 
 /* running = (1 - momentum) * running + momentum * batch, in double like
  * PyTorch's CPU kernel, then stored in the buffer's dtype. */
-static void update_running(tg_tensor *running, tg_tensor *batch, double momentum, double scale) {
+static void update_running(tg_tensor *running, tg_tensor *batch, double momentum,
+                           double scale) {
   for (int64_t c = 0; c < tg_numel(running); c++) {
-    double v = momentum * tg_get_flat(batch, c) * scale + (1 - momentum) * tg_get_flat(running, c);
+    double v = momentum * tg_get_flat(batch, c) * scale +
+               (1 - momentum) * tg_get_flat(running, c);
     tg_set(running, &c, v);
   }
 }
@@ -39,8 +41,8 @@ static void check_param(const char *what, const tg_tensor *t, int64_t channels) 
 }
 
 tg_tensor *tg_batch_norm(tg_tensor *x, tg_tensor *running_mean, tg_tensor *running_var,
-                         tg_tensor *weight, tg_tensor *bias, bool training, double momentum,
-                         double eps) {
+                         tg_tensor *weight, tg_tensor *bias, bool training,
+                         double momentum, double eps) {
   char s[TG_SHAPE_STR_MAX];
   if (x->ndim < 2 || !tg_is_floating(x->dtype))
     tg_error("tg_batch_norm: expected a floating input of shape (N, C, ...), got %s %s",
@@ -54,9 +56,10 @@ tg_tensor *tg_batch_norm(tg_tensor *x, tg_tensor *running_mean, tg_tensor *runni
     tg_error("tg_batch_norm: eval mode needs running_mean and running_var");
   int64_t count = tg_numel(x) / (channels ? channels : 1);
   if (training && count <= 1)
-    tg_error("tg_batch_norm: expected more than 1 value per channel when training, got input "
-             "of shape %s",
-             tg_shape_str(tg_shape_of(x), s));
+    tg_error(
+        "tg_batch_norm: expected more than 1 value per channel when training, got input "
+        "of shape %s",
+        tg_shape_str(tg_shape_of(x), s));
   tg_scope_begin();
   tg_tensor *mean, *var;
   if (training) {
@@ -66,7 +69,8 @@ tg_tensor *tg_batch_norm(tg_tensor *x, tg_tensor *running_mean, tg_tensor *runni
     if (running_mean) {
       tg_no_grad_begin();
       update_running(running_mean, mean, momentum, 1);
-      if (running_var) update_running(running_var, var, momentum, (double)count / (double)(count - 1));
+      if (running_var)
+        update_running(running_var, var, momentum, (double)count / (double)(count - 1));
       tg_no_grad_end();
     }
   } else {
@@ -74,7 +78,8 @@ tg_tensor *tg_batch_norm(tg_tensor *x, tg_tensor *running_mean, tg_tensor *runni
     var = running_var;
   }
   tg_tensor *invstd = tg_div(tg_ones_like(var), tg_sqrt(tg_add_scalar(var, eps)));
-  tg_tensor *y = tg_mul(tg_sub(x, per_channel(mean, x->ndim)), per_channel(invstd, x->ndim));
+  tg_tensor *y =
+      tg_mul(tg_sub(x, per_channel(mean, x->ndim)), per_channel(invstd, x->ndim));
   if (weight) y = tg_mul(y, per_channel(weight, x->ndim));
   if (bias) y = tg_add(y, per_channel(bias, x->ndim));
   return tg_scope_return(y);
@@ -98,8 +103,8 @@ static tg_tensor *batch_norm_forward(tg_module *m, tg_tensor *x) {
              is_2d ? "4D (N, C, H, W)" : "2D (N, C) or 3D (N, C, L)",
              tg_shape_str(tg_shape_of(x), s));
   if (m->training) tg_fill_(b->num_batches_tracked, tg_item(b->num_batches_tracked) + 1);
-  return tg_batch_norm(x, b->running_mean, b->running_var, b->weight, b->bias, m->training,
-                       b->momentum, b->eps);
+  return tg_batch_norm(x, b->running_mean, b->running_var, b->weight, b->bias,
+                       m->training, b->momentum, b->eps);
 }
 
 static void batch_norm_extra_repr(const tg_module *m, char *buf, size_t size) {
@@ -111,10 +116,10 @@ static void batch_norm_extra_repr(const tg_module *m, char *buf, size_t size) {
            (long long)b->num_features, eps, momentum, b->weight ? "True" : "False");
 }
 
-static const tg_module_vtable batch_norm1d_vtable = {"BatchNorm1d", batch_norm_forward, NULL,
-                                                     batch_norm_extra_repr};
-static const tg_module_vtable batch_norm2d_vtable = {"BatchNorm2d", batch_norm_forward, NULL,
-                                                     batch_norm_extra_repr};
+static const tg_module_vtable batch_norm1d_vtable = {"BatchNorm1d", batch_norm_forward,
+                                                     NULL, batch_norm_extra_repr};
+static const tg_module_vtable batch_norm2d_vtable = {"BatchNorm2d", batch_norm_forward,
+                                                     NULL, batch_norm_extra_repr};
 
 static tg_module *make(const tg_module_vtable *vtable, int64_t num_features, double eps,
                        double momentum, bool affine) {
@@ -136,8 +141,8 @@ static tg_module *make(const tg_module_vtable *vtable, int64_t num_features, dou
     tg_module_register_parameter(&b->base, "bias", NULL);
   }
   tg_scope_begin();
-  b->running_mean = tg_module_register_buffer(&b->base, "running_mean",
-                                              tg_zeros(TG_SHAPE(num_features), TG_FLOAT32));
+  b->running_mean = tg_module_register_buffer(
+      &b->base, "running_mean", tg_zeros(TG_SHAPE(num_features), TG_FLOAT32));
   b->running_var = tg_module_register_buffer(&b->base, "running_var",
                                              tg_ones(TG_SHAPE(num_features), TG_FLOAT32));
   b->num_batches_tracked = tg_module_register_buffer(&b->base, "num_batches_tracked",
@@ -146,10 +151,12 @@ static tg_module *make(const tg_module_vtable *vtable, int64_t num_features, dou
   return &b->base;
 }
 
-tg_module *tg_nn_batch_norm1d(int64_t num_features, double eps, double momentum, bool affine) {
+tg_module *tg_nn_batch_norm1d(int64_t num_features, double eps, double momentum,
+                              bool affine) {
   return make(&batch_norm1d_vtable, num_features, eps, momentum, affine);
 }
 
-tg_module *tg_nn_batch_norm2d(int64_t num_features, double eps, double momentum, bool affine) {
+tg_module *tg_nn_batch_norm2d(int64_t num_features, double eps, double momentum,
+                              bool affine) {
   return make(&batch_norm2d_vtable, num_features, eps, momentum, affine);
 }

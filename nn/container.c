@@ -13,7 +13,8 @@ static const tg_module_vtable sequential_vtable = {"Sequential", sequential_forw
 
 tg_module *tg_nn_sequential_append(tg_module *seq, tg_module *m) {
   if (seq->vtable != &sequential_vtable)
-    tg_error("tg_nn_sequential_append: expected a Sequential, got a %s", seq->vtable->type_name);
+    tg_error("tg_nn_sequential_append: expected a Sequential, got a %s",
+             seq->vtable->type_name);
   char name[24];
   snprintf(name, sizeof name, "%d", seq->n_children);
   return tg_module_add(seq, name, m);
@@ -23,16 +24,21 @@ tg_module *tg_nn_sequential(tg_module *first, ...) {
   tg_module *seq = tg_module_new(&sequential_vtable, sizeof(tg_module));
   va_list args;
   va_start(args, first);
-  for (tg_module *m = first; m; m = va_arg(args, tg_module *)) tg_nn_sequential_append(seq, m);
+  for (tg_module *m = first; m; m = va_arg(args, tg_module *))
+    tg_nn_sequential_append(seq, m);
   va_end(args);
   return seq;
 }
 
-static tg_tensor *identity_forward(tg_module *m, tg_tensor *x) { return x; }
+static tg_tensor *identity_forward(tg_module *m, tg_tensor *x) {
+  return x;
+}
 
 static const tg_module_vtable identity_vtable = {"Identity", identity_forward};
 
-tg_module *tg_nn_identity(void) { return tg_module_new(&identity_vtable, sizeof(tg_module)); }
+tg_module *tg_nn_identity(void) {
+  return tg_module_new(&identity_vtable, sizeof(tg_module));
+}
 
 typedef struct flatten {
   tg_module base;

@@ -40,7 +40,8 @@ static const tg_module_vtable dropout_vtable = {"Dropout", dropout_forward, NULL
 
 tg_module *tg_nn_dropout(double p) {
   if (!(p >= 0 && p <= 1))
-    tg_error("tg_nn_dropout: dropout probability has to be between 0 and 1, but got %g", p);
+    tg_error("tg_nn_dropout: dropout probability has to be between 0 and 1, but got %g",
+             p);
   dropout *d = tg_module_new(&dropout_vtable, sizeof *d);
   d->p = p;
   return &d->base;

@@ -7,9 +7,9 @@
 #include "nn/nn_internal.h"
 
 double tg_calculate_gain(const char *nonlinearity, double param) {
-  static const char *const unit_gain[] = {"linear", "conv1d", "conv2d", "conv3d",
-                                          "conv_transpose1d", "conv_transpose2d",
-                                          "conv_transpose3d", "sigmoid"};
+  static const char *const unit_gain[] = {
+      "linear",           "conv1d",           "conv2d",           "conv3d",
+      "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid"};
   for (size_t i = 0; i < sizeof unit_gain / sizeof *unit_gain; i++)
     if (!strcmp(nonlinearity, unit_gain[i])) return 1;
   if (!strcmp(nonlinearity, "tanh")) return 5.0 / 3;
@@ -22,12 +22,14 @@ double tg_calculate_gain(const char *nonlinearity, double param) {
   tg_error("tg_calculate_gain: unsupported nonlinearity \"%s\"", nonlinearity);
 }
 
-void tg_calculate_fan_in_and_fan_out(const tg_tensor *t, int64_t *fan_in, int64_t *fan_out) {
+void tg_calculate_fan_in_and_fan_out(const tg_tensor *t, int64_t *fan_in,
+                                     int64_t *fan_out) {
   if (t->ndim < 2) {
     char s[TG_SHAPE_STR_MAX];
-    tg_error("tg_calculate_fan_in_and_fan_out: fan in and fan out can not be computed for a "
-             "tensor with fewer than 2 dimensions, got shape %s",
-             tg_shape_str(tg_shape_of(t), s));
+    tg_error(
+        "tg_calculate_fan_in_and_fan_out: fan in and fan out can not be computed for a "
+        "tensor with fewer than 2 dimensions, got shape %s",
+        tg_shape_str(tg_shape_of(t), s));
   }
   int64_t receptive = 1;
   for (int d = 2; d < t->ndim; d++) receptive *= t->shape[d];
@@ -55,7 +57,8 @@ static void uniform_fma(tg_tensor *t, double low, double high) {
   } else {
     double *v = tg_data_f64(values);
     for (int64_t i = 0; i < n; i++)
-      v[i] = fma((double)(tg_random_u64() & ((1ull << 53) - 1)) / 9007199254740992.0, high - low, low);
+      v[i] = fma((double)(tg_random_u64() & ((1ull << 53) - 1)) / 9007199254740992.0,
+                 high - low, low);
   }
   tg_copy_(t, values);
   tg_scope_end();
@@ -92,9 +95,15 @@ void tg_init_normal_(tg_tensor *t, double mean, double std) {
   normal_fma(t, mean, std);
 }
 
-void tg_init_constant_(tg_tensor *t, double value) { tg_fill_(t, value); }
-void tg_init_zeros_(tg_tensor *t) { tg_fill_(t, 0); }
-void tg_init_ones_(tg_tensor *t) { tg_fill_(t, 1); }
+void tg_init_constant_(tg_tensor *t, double value) {
+  tg_fill_(t, value);
+}
+void tg_init_zeros_(tg_tensor *t) {
+  tg_fill_(t, 0);
+}
+void tg_init_ones_(tg_tensor *t) {
+  tg_fill_(t, 1);
+}
 
 static double xavier_std(const tg_tensor *t, double gain) {
   int64_t fan_in, fan_out;
@@ -112,21 +121,24 @@ void tg_init_xavier_normal_(tg_tensor *t, double gain) {
 }
 
 /* gain / sqrt(fan); 0 for an empty tensor (PyTorch warns and skips it). */
-static double kaiming_std(const tg_tensor *t, double a, tg_fan_mode mode, const char *nonlinearity) {
+static double kaiming_std(const tg_tensor *t, double a, tg_fan_mode mode,
+                          const char *nonlinearity) {
   int64_t fan_in, fan_out;
   tg_calculate_fan_in_and_fan_out(t, &fan_in, &fan_out);
   double gain = tg_calculate_gain(nonlinearity, a);
   return gain / sqrt((double)(mode == TG_FAN_IN ? fan_in : fan_out));
 }
 
-void tg_init_kaiming_uniform_(tg_tensor *t, double a, tg_fan_mode mode, const char *nonlinearity) {
+void tg_init_kaiming_uniform_(tg_tensor *t, double a, tg_fan_mode mode,
+                              const char *nonlinearity) {
   double std = kaiming_std(t, a, mode, nonlinearity);
   if (tg_numel(t) == 0) return;
   double bound = sqrt(3.0) * std;
   tg_init_uniform_(t, -bound, bound);
 }
 
-void tg_init_kaiming_normal_(tg_tensor *t, double a, tg_fan_mode mode, const char *nonlinearity) {
+void tg_init_kaiming_normal_(tg_tensor *t, double a, tg_fan_mode mode,
+                             const char *nonlinearity) {
   double std = kaiming_std(t, a, mode, nonlinearity);
   if (tg_numel(t) == 0) return;
   tg_init_normal_(t, 0, std);

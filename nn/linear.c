@@ -27,16 +27,19 @@ static tg_tensor *linear_forward(tg_module *m, tg_tensor *x) {
 
 static void linear_extra_repr(const tg_module *m, char *buf, size_t size) {
   const linear *l = (const linear *)m;
-  snprintf(buf, size, "in_features=%lld, out_features=%lld, bias=%s", (long long)l->in_features,
-           (long long)l->out_features, l->bias ? "True" : "False");
+  snprintf(buf, size, "in_features=%lld, out_features=%lld, bias=%s",
+           (long long)l->in_features, (long long)l->out_features,
+           l->bias ? "True" : "False");
 }
 
-static const tg_module_vtable linear_vtable = {"Linear", linear_forward, NULL, linear_extra_repr};
+static const tg_module_vtable linear_vtable = {"Linear", linear_forward, NULL,
+                                               linear_extra_repr};
 
 tg_module *tg_nn_linear(int64_t in_features, int64_t out_features, bool bias) {
   if (in_features < 0 || out_features < 0)
-    tg_error("tg_nn_linear: in_features (%lld) and out_features (%lld) must not be negative",
-             (long long)in_features, (long long)out_features);
+    tg_error(
+        "tg_nn_linear: in_features (%lld) and out_features (%lld) must not be negative",
+        (long long)in_features, (long long)out_features);
   linear *l = tg_module_new(&linear_vtable, sizeof *l);
   l->in_features = in_features;
   l->out_features = out_features;

@@ -6,18 +6,24 @@
 
 const char *tg_nn_reduction_name(tg_reduction reduction) {
   switch (reduction) {
-  case TG_MEAN: return "mean";
-  case TG_SUM: return "sum";
-  case TG_NONE: return "none";
+  case TG_MEAN:
+    return "mean";
+  case TG_SUM:
+    return "sum";
+  case TG_NONE:
+    return "none";
   }
   return "?";
 }
 
 tg_tensor *tg_nn_reduce(tg_tensor *loss, tg_reduction reduction) {
   switch (reduction) {
-  case TG_MEAN: return tg_mean(loss, TG_ALL_DIMS, false);
-  case TG_SUM: return tg_sum(loss, TG_ALL_DIMS, false);
-  case TG_NONE: return loss;
+  case TG_MEAN:
+    return tg_mean(loss, TG_ALL_DIMS, false);
+  case TG_SUM:
+    return tg_sum(loss, TG_ALL_DIMS, false);
+  case TG_NONE:
+    return loss;
   }
   tg_error("tensorgrad nn: unknown reduction %d (expected TG_MEAN, TG_SUM or TG_NONE)",
            (int)reduction);
@@ -25,25 +31,31 @@ tg_tensor *tg_nn_reduce(tg_tensor *loss, tg_reduction reduction) {
 
 void tg_nn_check_reduction(const char *loss, tg_reduction reduction) {
   if (reduction != TG_MEAN && reduction != TG_SUM && reduction != TG_NONE)
-    tg_error("%s: unknown reduction %d (expected TG_MEAN, TG_SUM or TG_NONE)", loss, (int)reduction);
+    tg_error("%s: unknown reduction %d (expected TG_MEAN, TG_SUM or TG_NONE)", loss,
+             (int)reduction);
 }
 
-void tg_nn_check_same_shape(const char *loss, const tg_tensor *input, const tg_tensor *target) {
+void tg_nn_check_same_shape(const char *loss, const tg_tensor *input,
+                            const tg_tensor *target) {
   char si[TG_SHAPE_STR_MAX], st[TG_SHAPE_STR_MAX];
   if (!tg_is_floating(input->dtype) || input->dtype != target->dtype)
-    tg_error("%s: expected floating input and target of one dtype, got %s input and %s target",
-             loss, tg_dtype_name(input->dtype), tg_dtype_name(target->dtype));
+    tg_error(
+        "%s: expected floating input and target of one dtype, got %s input and %s target",
+        loss, tg_dtype_name(input->dtype), tg_dtype_name(target->dtype));
   tg_shape a = tg_shape_of(input), b = tg_shape_of(target);
   bool same = a.ndim == b.ndim;
   for (int d = 0; same && d < a.ndim; d++) same = a.d[d] == b.d[d];
   if (!same)
-    tg_error("%s: input of shape %s and target of shape %s differ; they must have the same shape",
+    tg_error("%s: input of shape %s and target of shape %s differ; they must have the "
+             "same shape",
              loss, tg_shape_str(a, si), tg_shape_str(b, st));
 }
 
 static const tg_loss_opts defaults = {TG_MEAN, NULL, NULL, false, -100, 0};
 
-const tg_loss_opts *tg_nn_loss_opts(const tg_loss_opts *opts) { return opts ? opts : &defaults; }
+const tg_loss_opts *tg_nn_loss_opts(const tg_loss_opts *opts) {
+  return opts ? opts : &defaults;
+}
 
 tg_tensor *tg_mse_loss(tg_tensor *input, tg_tensor *target, tg_reduction reduction) {
   tg_nn_check_same_shape("tg_mse_loss", input, target);

@@ -6,7 +6,8 @@
 
 void tg_nn_check_reduction(const char *loss, tg_reduction reduction);
 /* Same floating dtype and the same shape, or an error naming both. */
-void tg_nn_check_same_shape(const char *loss, const tg_tensor *input, const tg_tensor *target);
+void tg_nn_check_same_shape(const char *loss, const tg_tensor *input,
+                            const tg_tensor *target);
 /* opts, or PyTorch's defaults when NULL. */
 const tg_loss_opts *tg_nn_loss_opts(const tg_loss_opts *opts);
 

@@ -8,15 +8,15 @@
 #include "tensor/internal.h"
 
 /* PyTorch's elementwise loss: (y - 1) max(log1p(-x), -100) - y max(log x, -100). */
-#define BCE_LOOP(T, LOG, LOG1P)                                                       \
-  static bool bce_##T(const T *x, const T *y, T *out, int64_t n) {                   \
-    for (int64_t i = 0; i < n; i++) {                                                  \
-      if (!(x[i] >= 0 && x[i] <= 1)) return false;                                     \
-      T log_x = LOG(x[i]), log_1mx = LOG1P(-x[i]);                                     \
-      out[i] = (y[i] - 1) * (log_1mx > -100 ? log_1mx : -100) -                        \
-               y[i] * (log_x > -100 ? log_x : -100);                                   \
-    }                                                                                  \
-    return true;                                                                       \
+#define BCE_LOOP(T, LOG, LOG1P)                                                          \
+  static bool bce_##T(const T *x, const T *y, T *out, int64_t n) {                       \
+    for (int64_t i = 0; i < n; i++) {                                                    \
+      if (!(x[i] >= 0 && x[i] <= 1)) return false;                                       \
+      T log_x = LOG(x[i]), log_1mx = LOG1P(-x[i]);                                       \
+      out[i] = (y[i] - 1) * (log_1mx > -100 ? log_1mx : -100) -                          \
+               y[i] * (log_x > -100 ? log_x : -100);                                     \
+    }                                                                                    \
+    return true;                                                                         \
   }
 BCE_LOOP(float, logf, log1pf)
 BCE_LOOP(double, log, log1p)
@@ -38,17 +38,25 @@ static tg_tensor *bce_apply(tg_tensor *const *x) {
 }
 
 const tg_op tg_op_binary_cross_entropy = {
-    "binary_cross_entropy", bce_backward,
-    {bce_apply, 2, 2, {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(5), TG_SHAPE(5)}}, 0.05, 0.95,
-     0, true}};
+    "binary_cross_entropy",
+    bce_backward,
+    {bce_apply,
+     2,
+     2,
+     {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(5), TG_SHAPE(5)}},
+     0.05,
+     0.95,
+     0,
+     true}};
 
 static tg_tensor *bce_elementwise(tg_tensor *input, tg_tensor *target) {
   tg_scope_begin();
   tg_tensor *x = tg_contiguous(input), *y = tg_contiguous(target);
   tg_tensor *out = tg_alloc(tg_shape_of(input), input->dtype);
-  bool ok = input->dtype == TG_FLOAT32
-                ? bce_float(tg_data_f32(x), tg_data_f32(y), tg_data_f32(out), tg_numel(out))
-                : bce_double(tg_data_f64(x), tg_data_f64(y), tg_data_f64(out), tg_numel(out));
+  bool ok =
+      input->dtype == TG_FLOAT32
+          ? bce_float(tg_data_f32(x), tg_data_f32(y), tg_data_f32(out), tg_numel(out))
+          : bce_double(tg_data_f64(x), tg_data_f64(y), tg_data_f64(out), tg_numel(out));
   if (!ok)
     tg_error("tg_bce_loss: all elements of input should be between 0 and 1 (they are "
              "probabilities: apply a sigmoid, or use tg_bce_with_logits_loss on logits)");
@@ -63,10 +71,11 @@ static void check_broadcast_weight(const char *loss, const char *what, const tg_
   if (!w) return;
   bool ok = w->dtype == input->dtype && w->ndim <= input->ndim;
   for (int d = 1; ok && d <= w->ndim; d++)
-    ok = w->shape[w->ndim - d] == 1 || w->shape[w->ndim - d] == input->shape[input->ndim - d];
+    ok = w->shape[w->ndim - d] == 1 ||
+         w->shape[w->ndim - d] == input->shape[input->ndim - d];
   if (!ok)
-    tg_error("%s: %s of shape %s (%s) does not broadcast to the input of shape %s (%s)", loss, what,
-             tg_shape_str(tg_shape_of(w), sw), tg_dtype_name(w->dtype),
+    tg_error("%s: %s of shape %s (%s) does not broadcast to the input of shape %s (%s)",
+             loss, what, tg_shape_str(tg_shape_of(w), sw), tg_dtype_name(w->dtype),
              tg_shape_str(tg_shape_of(input), si), tg_dtype_name(input->dtype));
 }
 
@@ -76,7 +85,8 @@ tg_tensor *tg_bce_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *
   tg_nn_check_reduction("tg_bce_loss", opts->reduction);
   check_broadcast_weight("tg_bce_loss", "weight", opts->weight, input);
   if (input->dtype != TG_FLOAT32 && input->dtype != TG_FLOAT64)
-    tg_error("tg_bce_loss: expected float32 or float64 input, got %s", tg_dtype_name(input->dtype));
+    tg_error("tg_bce_loss: expected float32 or float64 input, got %s",
+             tg_dtype_name(input->dtype));
   tg_scope_begin();
   tg_tensor *loss = bce_elementwise(input, target);
   if (opts->weight) loss = tg_mul(loss, opts->weight);
@@ -85,19 +95,22 @@ tg_tensor *tg_bce_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *
 
 /* (1 - y) x + m + log(exp(-m) + exp(-x - m)), m = max(-x, 0); with pos_weight
  * the log term is scaled by 1 + (pos_weight - 1) y. */
-tg_tensor *tg_bce_with_logits_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts) {
+tg_tensor *tg_bce_with_logits_loss(tg_tensor *input, tg_tensor *target,
+                                   const tg_loss_opts *opts) {
   opts = tg_nn_loss_opts(opts);
   tg_nn_check_same_shape("tg_bce_with_logits_loss", input, target);
   tg_nn_check_reduction("tg_bce_with_logits_loss", opts->reduction);
   check_broadcast_weight("tg_bce_with_logits_loss", "weight", opts->weight, input);
-  check_broadcast_weight("tg_bce_with_logits_loss", "pos_weight", opts->pos_weight, input);
+  check_broadcast_weight("tg_bce_with_logits_loss", "pos_weight", opts->pos_weight,
+                         input);
   tg_scope_begin();
   tg_tensor *max_val = tg_clamp(tg_neg(input), 0, INFINITY);
-  tg_tensor *log_term = tg_log(tg_add(tg_exp(tg_neg(max_val)),
-                                      tg_exp(tg_sub(tg_neg(input), max_val))));
+  tg_tensor *log_term =
+      tg_log(tg_add(tg_exp(tg_neg(max_val)), tg_exp(tg_sub(tg_neg(input), max_val))));
   tg_tensor *loss = tg_mul(tg_rsub_scalar(target, 1), input);
   if (opts->pos_weight) {
-    tg_tensor *log_weight = tg_add_scalar(tg_mul(tg_sub_scalar(opts->pos_weight, 1), target), 1);
+    tg_tensor *log_weight =
+        tg_add_scalar(tg_mul(tg_sub_scalar(opts->pos_weight, 1), target), 1);
     loss = tg_add(loss, tg_mul(log_weight, tg_add(log_term, max_val)));
   } else {
     loss = tg_add(tg_add(loss, max_val), log_term);

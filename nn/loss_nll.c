@@ -7,7 +7,9 @@
 
 #include "nn/loss.h"
 
-static int64_t ignore_index(const tg_loss_opts *o) { return o->has_ignore_index ? o->ignore_index : -100; }
+static int64_t ignore_index(const tg_loss_opts *o) {
+  return o->has_ignore_index ? o->ignore_index : -100;
+}
 
 /* target dims are input dims without the class dim 1 */
 static bool target_fits(const tg_tensor *input, const tg_tensor *target) {
@@ -24,33 +26,38 @@ static void expected_target_shape(const tg_tensor *input, char *buf) {
   tg_shape_str(s, buf);
 }
 
-static void check_class_target(const char *loss, const tg_tensor *input, const tg_tensor *target,
-                               bool probabilities_allowed) {
+static void check_class_target(const char *loss, const tg_tensor *input,
+                               const tg_tensor *target, bool probabilities_allowed) {
   char si[TG_SHAPE_STR_MAX], st[TG_SHAPE_STR_MAX], se[TG_SHAPE_STR_MAX];
   if (!tg_is_floating(input->dtype) || input->ndim < 2)
-    tg_error("%s: expected a floating input of shape (N, C) or (N, C, d1, ...), got %s %s", loss,
-             tg_dtype_name(input->dtype), tg_shape_str(tg_shape_of(input), si));
+    tg_error(
+        "%s: expected a floating input of shape (N, C) or (N, C, d1, ...), got %s %s",
+        loss, tg_dtype_name(input->dtype), tg_shape_str(tg_shape_of(input), si));
   if (target->dtype == TG_INT64 && target_fits(input, target)) return;
   expected_target_shape(input, se);
-  tg_error("%s: expected an int64 class-index target of shape %s for input of shape %s%s%s%s, "
-           "got a %s target of shape %s",
-           loss, se, tg_shape_str(tg_shape_of(input), si),
-           probabilities_allowed ? " (or class probabilities of shape " : "",
-           probabilities_allowed ? si : "", probabilities_allowed ? ")" : "",
-           tg_dtype_name(target->dtype), tg_shape_str(tg_shape_of(target), st));
+  tg_error(
+      "%s: expected an int64 class-index target of shape %s for input of shape %s%s%s%s, "
+      "got a %s target of shape %s",
+      loss, se, tg_shape_str(tg_shape_of(input), si),
+      probabilities_allowed ? " (or class probabilities of shape " : "",
+      probabilities_allowed ? si : "", probabilities_allowed ? ")" : "",
+      tg_dtype_name(target->dtype), tg_shape_str(tg_shape_of(target), st));
 }
 
-static void check_class_weight(const char *loss, const tg_tensor *weight, const tg_tensor *input) {
+static void check_class_weight(const char *loss, const tg_tensor *weight,
+                               const tg_tensor *input) {
   char sw[TG_SHAPE_STR_MAX];
   if (weight && (weight->ndim != 1 || weight->shape[0] != input->shape[1] ||
                  weight->dtype != input->dtype))
-    tg_error("%s: weight of shape %s (%s) must be a %s vector of one weight per class (%lld)",
-             loss, tg_shape_str(tg_shape_of(weight), sw), tg_dtype_name(weight->dtype),
-             tg_dtype_name(input->dtype), (long long)input->shape[1]);
+    tg_error(
+        "%s: weight of shape %s (%s) must be a %s vector of one weight per class (%lld)",
+        loss, tg_shape_str(tg_shape_of(weight), sw), tg_dtype_name(weight->dtype),
+        tg_dtype_name(input->dtype), (long long)input->shape[1]);
 }
 
 /* Every target is a class or the ignore index. */
-static void check_bounds(const char *loss, const tg_tensor *target, int64_t classes, int64_t ignore) {
+static void check_bounds(const char *loss, const tg_tensor *target, int64_t classes,
+                         int64_t ignore) {
   for (int64_t i = 0; i < tg_numel(target); i++) {
     int64_t t = (int64_t)tg_get_flat(target, i);
     if (t != ignore && (t < 0 || t >= classes))
@@ -61,24 +68,27 @@ static void check_bounds(const char *loss, const tg_tensor *target, int64_t clas
 
 /* The weight of each target: weight[target] (1 without class weights),
  * 0 where the target is ignored. Shape of target, dtype of input. */
-static tg_tensor *target_weights(const tg_tensor *input, tg_tensor *target, tg_tensor *safe_target,
-                                 const tg_loss_opts *o) {
+static tg_tensor *target_weights(const tg_tensor *input, tg_tensor *target,
+                                 tg_tensor *safe_target, const tg_loss_opts *o) {
   tg_tensor *kept = tg_to(tg_ne_scalar(target, (double)ignore_index(o)), input->dtype);
   if (!o->weight) return kept;
-  tg_tensor *picked = tg_index_select(o->weight, 0, tg_reshape(safe_target, TG_SHAPE(-1)));
+  tg_tensor *picked =
+      tg_index_select(o->weight, 0, tg_reshape(safe_target, TG_SHAPE(-1)));
   return tg_mul(tg_view(picked, tg_shape_of(target)), kept);
 }
 
 /* Unreduced NLL (-w[t] x[t], 0 where ignored) and the per-target weights. */
 static tg_tensor *nll_terms(tg_tensor *logp, tg_tensor *target, const tg_loss_opts *o,
                             tg_tensor **weights) {
-  tg_tensor *safe = tg_masked_fill(target, tg_eq_scalar(target, (double)ignore_index(o)), 0);
+  tg_tensor *safe =
+      tg_masked_fill(target, tg_eq_scalar(target, (double)ignore_index(o)), 0);
   tg_tensor *picked = tg_squeeze(tg_gather(logp, 1, tg_unsqueeze(safe, 1)), 1);
   *weights = target_weights(logp, target, safe, o);
   return tg_neg(tg_mul(picked, *weights));
 }
 
-static tg_tensor *reduce_weighted(tg_tensor *terms, tg_tensor *weights, tg_reduction reduction) {
+static tg_tensor *reduce_weighted(tg_tensor *terms, tg_tensor *weights,
+                                  tg_reduction reduction) {
   if (reduction == TG_MEAN)
     return tg_div(tg_sum(terms, TG_ALL_DIMS, false), tg_sum(weights, TG_ALL_DIMS, false));
   return tg_nn_reduce(terms, reduction);
@@ -119,19 +129,22 @@ static tg_tensor *class_view(tg_tensor *w, int ndim) {
 
 /* Class-index targets: (1 - eps) nll + eps / C * smooth, where smooth is the
  * (weighted) sum of -log p over all classes, reduced like the nll. */
-static tg_tensor *cross_entropy_indices(tg_tensor *logp, tg_tensor *target, const tg_loss_opts *o) {
+static tg_tensor *cross_entropy_indices(tg_tensor *logp, tg_tensor *target,
+                                        const tg_loss_opts *o) {
   tg_tensor *weights;
   tg_tensor *terms = nll_terms(logp, target, o, &weights);
   tg_tensor *nll = reduce_weighted(terms, weights, o->reduction);
   double eps = o->label_smoothing;
   if (eps == 0) return nll;
-  tg_tensor *weighted = o->weight ? tg_mul(logp, class_view(o->weight, logp->ndim)) : logp;
+  tg_tensor *weighted =
+      o->weight ? tg_mul(logp, class_view(o->weight, logp->ndim)) : logp;
   tg_tensor *smooth = tg_neg(tg_sum(weighted, TG_DIMS(1), false));
   tg_tensor *ignored = tg_eq_scalar(target, (double)ignore_index(o));
   smooth = tg_masked_fill(smooth, ignored, 0);
   if (o->reduction == TG_MEAN) {
     /* the denominator is the nll's: the total weight of the kept targets */
-    smooth = tg_div(tg_sum(smooth, TG_ALL_DIMS, false), tg_sum(weights, TG_ALL_DIMS, false));
+    smooth =
+        tg_div(tg_sum(smooth, TG_ALL_DIMS, false), tg_sum(weights, TG_ALL_DIMS, false));
   } else {
     smooth = tg_nn_reduce(smooth, o->reduction);
   }
@@ -141,37 +154,45 @@ static tg_tensor *cross_entropy_indices(tg_tensor *logp, tg_tensor *target, cons
 
 /* Probability targets: -sum_c w_c q_c log p_c, the mean dividing by the
  * number of samples (not by weights). */
-static tg_tensor *cross_entropy_probs(tg_tensor *logp, tg_tensor *target, const tg_loss_opts *o) {
+static tg_tensor *cross_entropy_probs(tg_tensor *logp, tg_tensor *target,
+                                      const tg_loss_opts *o) {
   double eps = o->label_smoothing, classes = (double)logp->shape[1];
   if (eps > 0) target = tg_add_scalar(tg_mul_scalar(target, 1 - eps), eps / classes);
   tg_tensor *terms = tg_mul(logp, target);
   if (o->weight) terms = tg_mul(terms, class_view(o->weight, logp->ndim));
   switch (o->reduction) {
-  case TG_NONE: return tg_neg(tg_sum(terms, TG_DIMS(1), false));
-  case TG_SUM: return tg_neg(tg_sum(terms, TG_ALL_DIMS, false));
-  case TG_MEAN: break;
+  case TG_NONE:
+    return tg_neg(tg_sum(terms, TG_DIMS(1), false));
+  case TG_SUM:
+    return tg_neg(tg_sum(terms, TG_ALL_DIMS, false));
+  case TG_MEAN:
+    break;
   }
   double samples = (double)(tg_numel(logp) / logp->shape[1]);
   return tg_div_scalar(tg_neg(tg_sum(terms, TG_ALL_DIMS, false)), samples);
 }
 
 static bool same_shape(const tg_tensor *a, const tg_tensor *b) {
-  return a->ndim == b->ndim && !memcmp(a->shape, b->shape, (size_t)a->ndim * sizeof *a->shape);
+  return a->ndim == b->ndim &&
+         !memcmp(a->shape, b->shape, (size_t)a->ndim * sizeof *a->shape);
 }
 
-tg_tensor *tg_cross_entropy_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts) {
+tg_tensor *tg_cross_entropy_loss(tg_tensor *input, tg_tensor *target,
+                                 const tg_loss_opts *opts) {
   const char *name = "tg_cross_entropy_loss";
   const tg_loss_opts *o = tg_nn_loss_opts(opts);
   tg_nn_check_reduction(name, o->reduction);
   if (!(o->label_smoothing >= 0 && o->label_smoothing <= 1))
-    tg_error("%s: label_smoothing must be between 0.0 and 1.0, got %g", name, o->label_smoothing);
+    tg_error("%s: label_smoothing must be between 0.0 and 1.0, got %g", name,
+             o->label_smoothing);
   tg_scope_begin();
   bool probabilities = tg_is_floating(target->dtype) && same_shape(input, target);
   bool one_sample = input->ndim == 1 && (target->ndim == 0 || probabilities);
   if (one_sample) add_batch_dim(&input, &target);
   if (probabilities) {
     if (!tg_is_floating(input->dtype) || input->dtype != target->dtype)
-      tg_error("%s: probability targets must have the input's dtype, got %s input and %s target",
+      tg_error("%s: probability targets must have the input's dtype, got %s input and %s "
+               "target",
                name, tg_dtype_name(input->dtype), tg_dtype_name(target->dtype));
     if (o->has_ignore_index && o->ignore_index != -100)
       tg_error("%s: ignore_index is not supported for probability targets", name);

@@ -71,7 +71,8 @@ static void check_name(const char *op, const tg_module *m, const char *name) {
     tg_error("%s: %s already has a member named \"%s\"", op, m->vtable->type_name, name);
 }
 
-static tg_module_entry *append(tg_module_entry **list, int *n, int *cap, const char *name) {
+static tg_module_entry *append(tg_module_entry **list, int *n, int *cap,
+                               const char *name) {
   if (*n == *cap) {
     int grown = *cap ? 2 * *cap : 4;
     tg_module_entry *bigger = realloc(*list, (size_t)grown * sizeof **list);
@@ -94,17 +95,20 @@ tg_module *tg_module_add(tg_module *m, const char *name, tg_module *child) {
 tg_tensor *tg_module_register_parameter(tg_module *m, const char *name, tg_tensor *t) {
   check_name("tg_module_register_parameter", m, name);
   if (t && (!tg_is_floating(t->dtype) || !tg_is_leaf(t)))
-    tg_error("tg_module_register_parameter: parameter \"%s\" must be a floating leaf tensor, "
-             "got a %s %s",
-             name, tg_dtype_name(t->dtype), tg_is_leaf(t) ? "leaf" : "non-leaf");
-  append(&m->params, &m->n_params, &m->params_cap, name)->tensor = t ? tg_retain(t) : NULL;
+    tg_error(
+        "tg_module_register_parameter: parameter \"%s\" must be a floating leaf tensor, "
+        "got a %s %s",
+        name, tg_dtype_name(t->dtype), tg_is_leaf(t) ? "leaf" : "non-leaf");
+  append(&m->params, &m->n_params, &m->params_cap, name)->tensor =
+      t ? tg_retain(t) : NULL;
   if (t) tg_requires_grad_(t, true);
   return t;
 }
 
 tg_tensor *tg_module_register_buffer(tg_module *m, const char *name, tg_tensor *t) {
   check_name("tg_module_register_buffer", m, name);
-  append(&m->buffers, &m->n_buffers, &m->buffers_cap, name)->tensor = t ? tg_retain(t) : NULL;
+  append(&m->buffers, &m->n_buffers, &m->buffers_cap, name)->tensor =
+      t ? tg_retain(t) : NULL;
   return t;
 }
 
@@ -121,14 +125,16 @@ tg_tensor *tg_module_forward(tg_module *m, tg_tensor *x) {
   if (!m) tg_error("tg_module_forward: module is NULL");
   tg_scope_begin();
   tg_tensor *out = m->vtable->forward(m, x);
-  if (!out) tg_error("tg_module_forward: %s's forward returned NULL", m->vtable->type_name);
+  if (!out)
+    tg_error("tg_module_forward: %s's forward returned NULL", m->vtable->type_name);
   if (tg_nn_forward_hook) tg_nn_forward_hook(m, out, tg_nn_forward_hook_ctx);
   return tg_scope_return(out);
 }
 
 /* ---- lookups ---- */
 
-static const tg_module_entry *find(const tg_module_entry *e, int n, const char *name, size_t len) {
+static const tg_module_entry *find(const tg_module_entry *e, int n, const char *name,
+                                   size_t len) {
   for (int i = 0; i < n; i++)
     if (strlen(e[i].name) == len && !strncmp(e[i].name, name, len)) return &e[i];
   return NULL;
@@ -138,7 +144,8 @@ static const tg_module_entry *find(const tg_module_entry *e, int n, const char *
 static const tg_module *walk(const tg_module *m, const char *name, const char **leaf) {
   const char *dot;
   while (m && (dot = strchr(name, '.'))) {
-    const tg_module_entry *e = find(m->children, m->n_children, name, (size_t)(dot - name));
+    const tg_module_entry *e =
+        find(m->children, m->n_children, name, (size_t)(dot - name));
     m = e ? e->module : NULL;
     name = dot + 1;
   }
@@ -149,7 +156,8 @@ static const tg_module *walk(const tg_module *m, const char *name, const char **
 tg_module *tg_module_child(const tg_module *m, const char *name) {
   const char *leaf;
   m = walk(m, name, &leaf);
-  const tg_module_entry *e = m ? find(m->children, m->n_children, leaf, strlen(leaf)) : NULL;
+  const tg_module_entry *e =
+      m ? find(m->children, m->n_children, leaf, strlen(leaf)) : NULL;
   return e ? e->module : NULL;
 }
 
@@ -163,7 +171,8 @@ tg_tensor *tg_module_parameter(const tg_module *m, const char *name) {
 tg_tensor *tg_module_buffer(const tg_module *m, const char *name) {
   const char *leaf;
   m = walk(m, name, &leaf);
-  const tg_module_entry *e = m ? find(m->buffers, m->n_buffers, leaf, strlen(leaf)) : NULL;
+  const tg_module_entry *e =
+      m ? find(m->buffers, m->n_buffers, leaf, strlen(leaf)) : NULL;
   return e ? e->tensor : NULL;
 }
 
@@ -173,8 +182,8 @@ typedef void (*tensor_visit)(const char *name, tg_tensor *t, void *ctx);
 
 /* Visits parameters (and/or buffers) of m then of each child, recursively,
  * with dotted names: PyTorch's named_parameters / state_dict order. */
-static void visit_tensors(const tg_module *m, const char *prefix, bool params, bool buffers,
-                          tensor_visit visit, void *ctx) {
+static void visit_tensors(const tg_module *m, const char *prefix, bool params,
+                          bool buffers, tensor_visit visit, void *ctx) {
   size_t plen = strlen(prefix);
   for (int pass = 0; pass < 2; pass++) {
     if ((pass == 0 && !params) || (pass == 1 && !buffers)) continue;
@@ -248,7 +257,9 @@ void tg_module_train(tg_module *m, bool mode) {
   for (int i = 0; i < m->n_children; i++) tg_module_train(m->children[i].module, mode);
 }
 
-void tg_module_eval(tg_module *m) { tg_module_train(m, false); }
+void tg_module_eval(tg_module *m) {
+  tg_module_train(m, false);
+}
 
 static void zero_grad_visit(const char *name, tg_tensor *t, void *ctx) {
   tg_zero_grad(t, *(bool *)ctx);

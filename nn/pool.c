@@ -12,27 +12,28 @@ typedef struct pool_geometry {
   int64_t planes, h, w, k, stride, pad, out_h, out_w;
 } pool_geometry;
 
-#define POOL_LOOP(T)                                                                  \
-  static void pool_##T(const pool_geometry *g, const T *in, T *out, int64_t *idx) {   \
-    for (int64_t p = 0; p < g->planes; p++)                                           \
-      for (int64_t oy = 0; oy < g->out_h; oy++)                                       \
-        for (int64_t ox = 0; ox < g->out_w; ox++) {                                   \
-          int64_t best = -1;                                                          \
-          T best_v = -INFINITY;                                                       \
-          for (int64_t y = oy * g->stride - g->pad; y < oy * g->stride - g->pad + g->k; y++) \
-            for (int64_t x = ox * g->stride - g->pad; x < ox * g->stride - g->pad + g->k; x++) { \
-              if (y < 0 || y >= g->h || x < 0 || x >= g->w) continue;                 \
-              T v = in[(p * g->h + y) * g->w + x];                                    \
-              if (best < 0 || v > best_v || isnan(v)) { /* NaN wins, as in torch */   \
-                best = y * g->w + x;                                                  \
-                best_v = v;                                                           \
-                if (isnan(v)) goto done_##T;                                          \
-              }                                                                       \
-            }                                                                         \
-        done_##T:                                                                     \
-          out[(p * g->out_h + oy) * g->out_w + ox] = best_v;                          \
-          idx[(p * g->out_h + oy) * g->out_w + ox] = best;                            \
-        }                                                                             \
+#define POOL_LOOP(T)                                                                     \
+  static void pool_##T(const pool_geometry *g, const T *in, T *out, int64_t *idx) {      \
+    for (int64_t p = 0; p < g->planes; p++)                                              \
+      for (int64_t oy = 0; oy < g->out_h; oy++)                                          \
+        for (int64_t ox = 0; ox < g->out_w; ox++) {                                      \
+          int64_t best = -1;                                                             \
+          T best_v = -INFINITY;                                                          \
+          for (int64_t y = oy * g->stride - g->pad; y < oy * g->stride - g->pad + g->k;  \
+               y++)                                                                      \
+            for (int64_t x = ox * g->stride - g->pad;                                    \
+                 x < ox * g->stride - g->pad + g->k; x++) {                              \
+              if (y < 0 || y >= g->h || x < 0 || x >= g->w) continue;                    \
+              T v = in[(p * g->h + y) * g->w + x];                                       \
+              if (best < 0 || v > best_v || isnan(v)) { /* NaN wins, as in torch */      \
+                best = y * g->w + x;                                                     \
+                best_v = v;                                                              \
+                if (isnan(v)) goto done_##T;                                             \
+              }                                                                          \
+            }                                                                            \
+          done_##T : out[(p * g->out_h + oy) * g->out_w + ox] = best_v;                  \
+          idx[(p * g->out_h + oy) * g->out_w + ox] = best;                               \
+        }                                                                                \
   }
 POOL_LOOP(float)
 POOL_LOOP(double)
@@ -42,35 +43,49 @@ static void max_pool2d_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) 
   int64_t n = x->shape[0], c = x->shape[1];
   tg_tensor *flat = tg_zeros(TG_SHAPE(n, c, x->shape[2] * x->shape[3]), x->dtype);
   tg_tensor *g_flat = tg_reshape(g, TG_SHAPE(n, c, -1));
-  tg_tensor *summed = tg_scatter_add(flat, 2, tg_reshape(idx, TG_SHAPE(n, c, -1)), g_flat);
+  tg_tensor *summed =
+      tg_scatter_add(flat, 2, tg_reshape(idx, TG_SHAPE(n, c, -1)), g_flat);
   grads[0] = tg_view(summed, tg_shape_of(x));
 }
 
-static tg_tensor *max_pool2d_apply(tg_tensor *const *x) { return tg_max_pool2d(x[0], 2, 2, 1); }
+static tg_tensor *max_pool2d_apply(tg_tensor *const *x) {
+  return tg_max_pool2d(x[0], 2, 2, 1);
+}
 
-const tg_op tg_op_max_pool2d = {
-    "max_pool2d", max_pool2d_backward,
-    {max_pool2d_apply, 1, 2, {{TG_SHAPE(2, 2, 4, 4)}, {TG_SHAPE(1, 3, 5, 3)}}, -2, 2, 0, true}};
+const tg_op tg_op_max_pool2d = {"max_pool2d",
+                                max_pool2d_backward,
+                                {max_pool2d_apply,
+                                 1,
+                                 2,
+                                 {{TG_SHAPE(2, 2, 4, 4)}, {TG_SHAPE(1, 3, 5, 3)}},
+                                 -2,
+                                 2,
+                                 0,
+                                 true}};
 
-tg_tensor *tg_max_pool2d(tg_tensor *x, int64_t kernel_size, int64_t stride, int64_t padding) {
+tg_tensor *tg_max_pool2d(tg_tensor *x, int64_t kernel_size, int64_t stride,
+                         int64_t padding) {
   char s[TG_SHAPE_STR_MAX];
   if (x->ndim != 4)
     tg_error("tg_max_pool2d: expected a 4-D input (N, C, H, W), got shape %s",
              tg_shape_str(tg_shape_of(x), s));
   if (x->dtype != TG_FLOAT32 && x->dtype != TG_FLOAT64)
-    tg_error("tg_max_pool2d: expected a float32 or float64 tensor, got %s", tg_dtype_name(x->dtype));
+    tg_error("tg_max_pool2d: expected a float32 or float64 tensor, got %s",
+             tg_dtype_name(x->dtype));
   if (stride == 0) stride = kernel_size;
   if (kernel_size < 1 || stride < 1 || padding < 0 || 2 * padding > kernel_size)
     tg_error("tg_max_pool2d: need kernel_size >= 1, stride >= 1 and 0 <= padding <= "
              "kernel_size / 2, got %lld, %lld, %lld",
              (long long)kernel_size, (long long)stride, (long long)padding);
-  pool_geometry g = {x->shape[0] * x->shape[1], x->shape[2], x->shape[3], kernel_size, stride,
-                     padding};
+  pool_geometry g = {
+      x->shape[0] * x->shape[1], x->shape[2], x->shape[3], kernel_size, stride, padding};
   g.out_h = (g.h + 2 * padding - kernel_size) / stride + 1;
   g.out_w = (g.w + 2 * padding - kernel_size) / stride + 1;
   if (g.h + 2 * padding < kernel_size || g.w + 2 * padding < kernel_size)
-    tg_error("tg_max_pool2d: kernel size %lld is larger than the padded input (%lldx%lld)",
-             (long long)kernel_size, (long long)(g.h + 2 * padding), (long long)(g.w + 2 * padding));
+    tg_error(
+        "tg_max_pool2d: kernel size %lld is larger than the padded input (%lldx%lld)",
+        (long long)kernel_size, (long long)(g.h + 2 * padding),
+        (long long)(g.w + 2 * padding));
   tg_scope_begin();
   tg_shape shape = TG_SHAPE(x->shape[0], x->shape[1], g.out_h, g.out_w);
   tg_tensor *out = tg_alloc(shape, x->dtype);
@@ -97,7 +112,8 @@ static tg_tensor *max_pool2d_forward(tg_module *m, tg_tensor *x) {
 
 static void max_pool2d_extra_repr(const tg_module *m, char *buf, size_t size) {
   const max_pool2d *p = (const max_pool2d *)m;
-  snprintf(buf, size, "kernel_size=%lld, stride=%lld, padding=%lld, dilation=1, ceil_mode=False",
+  snprintf(buf, size,
+           "kernel_size=%lld, stride=%lld, padding=%lld, dilation=1, ceil_mode=False",
            (long long)p->kernel_size, (long long)p->stride, (long long)p->padding);
 }
 

@@ -99,4 +99,6 @@ void tg_module_fprint(FILE *f, const tg_module *m) {
   free(text);
 }
 
-void tg_module_print(const tg_module *m) { tg_module_fprint(stdout, m); }
+void tg_module_print(const tg_module *m) {
+  tg_module_fprint(stdout, m);
+}

@@ -15,7 +15,8 @@ tg_tensor_dict *tg_tensor_dict_new(void) {
 
 void tg_tensor_dict_add(tg_tensor_dict *d, const char *name, tg_tensor *t) {
   if (!t) tg_error("tg_tensor_dict_add: tensor \"%s\" is NULL", name);
-  if (tg_tensor_dict_get(d, name)) tg_error("tg_tensor_dict_add: duplicate name \"%s\"", name);
+  if (tg_tensor_dict_get(d, name))
+    tg_error("tg_tensor_dict_add: duplicate name \"%s\"", name);
   if (d->n == d->capacity) {
     int grown = d->capacity ? 2 * d->capacity : 8;
     tg_named_tensor *bigger = realloc(d->items, (size_t)grown * sizeof *bigger);
@@ -51,7 +52,8 @@ typedef struct message {
   int n_parts;
 } message;
 
-static void append(message *msg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void append(message *msg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void append(message *msg, const char *fmt, ...) {
   if (msg->len >= sizeof msg->text - 1) return;
   va_list args;
@@ -67,8 +69,8 @@ static void start_part(message *msg, const char *title) {
 }
 
 /* Lists the names of `from` that `other` lacks, under `title`. */
-static void list_absent(message *msg, const tg_tensor_dict *from, const tg_tensor_dict *other,
-                        const char *title) {
+static void list_absent(message *msg, const tg_tensor_dict *from,
+                        const tg_tensor_dict *other, const char *title) {
   int listed = 0;
   for (int i = 0; i < from->n; i++) {
     if (tg_tensor_dict_get(other, from->items[i].name)) continue;
@@ -82,12 +84,15 @@ static void list_size_mismatches(message *msg, const tg_tensor_dict *model,
   for (int i = 0; i < model->n; i++) {
     const tg_tensor *have = model->items[i].tensor;
     const tg_tensor *given = tg_tensor_dict_get(state, model->items[i].name);
-    if (!given || (have->ndim == given->ndim &&
-                   !memcmp(have->shape, given->shape, (size_t)have->ndim * sizeof *have->shape)))
+    if (!given ||
+        (have->ndim == given->ndim &&
+         !memcmp(have->shape, given->shape, (size_t)have->ndim * sizeof *have->shape)))
       continue;
     char sg[TG_SHAPE_STR_MAX], sh[TG_SHAPE_STR_MAX];
     start_part(msg, "size mismatch for ");
-    append(msg, "%s: copying a param with shape %s from checkpoint, the shape in current model is %s",
+    append(msg,
+           "%s: copying a param with shape %s from checkpoint, the shape in current "
+           "model is %s",
            model->items[i].name, tg_shape_str(tg_shape_of(given), sg),
            tg_shape_str(tg_shape_of(have), sh));
   }
@@ -95,7 +100,8 @@ static void list_size_mismatches(message *msg, const tg_tensor_dict *model,
 
 int tg_load_state_dict(tg_module *m, const tg_tensor_dict *state, bool strict) {
   if (!m || !state) {
-    tg_set_last_error("tg_load_state_dict: %s is NULL", m ? "the state dict" : "the module");
+    tg_set_last_error("tg_load_state_dict: %s is NULL",
+                      m ? "the state dict" : "the module");
     return -1;
   }
   tg_tensor_dict *model = tg_state_dict(m);

@@ -251,14 +251,16 @@ static void put_totals(text *t, tg_shape input, size_t width) {
   snprintf(line, sizeof line,
            "Total params: %s\nTrainable params: %s\nNon-trainable params: %s\n"
            "Total mult-adds (%s): %.2f\n",
-           a, b, c, macs >= 1e9 ? "G" : "M", macs >= 1e9 ? (double)macs / 1e9 : (double)macs / 1e6);
+           a, b, c, macs >= 1e9 ? "G" : "M",
+           macs >= 1e9 ? (double)macs / 1e9 : (double)macs / 1e6);
   put(t, line);
   put_divider(t, width);
   const double mb = 4.0 / (1024.0 * 1024.0); /* float32 bytes, in MB */
   snprintf(line, sizeof line,
            "Input size (MB): %.2f\nForward/backward pass size (MB): %.2f\n"
            "Params size (MB): %.2f\nEstimated Total Size (MB): %.2f\n",
-           inputs * mb, outputs * mb, (double)total * mb, (inputs + outputs + (double)total) * mb);
+           inputs * mb, outputs * mb, (double)total * mb,
+           (inputs + outputs + (double)total) * mb);
   put(t, line);
   put_divider(t, width);
 }

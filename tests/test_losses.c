@@ -10,19 +10,30 @@
 
 static tg_golden *golden;
 
-static void setup(void) { golden = tg_golden_load(TG_TEST_DIR "/golden/nn.txt"); }
-static void teardown(void) { tg_golden_free(golden); }
+static void setup(void) {
+  golden = tg_golden_load(TG_TEST_DIR "/golden/nn.txt");
+}
+static void teardown(void) {
+  tg_golden_free(golden);
+}
 
 enum { MSE, L1, BCE, BCE_LOGITS, NLL, CE };
 
-static tg_tensor *apply_loss(int kind, tg_tensor *x, tg_tensor *y, const tg_loss_opts *o) {
+static tg_tensor *apply_loss(int kind, tg_tensor *x, tg_tensor *y,
+                             const tg_loss_opts *o) {
   switch (kind) {
-  case MSE: return tg_mse_loss(x, y, o->reduction);
-  case L1: return tg_l1_loss(x, y, o->reduction);
-  case BCE: return tg_bce_loss(x, y, o);
-  case BCE_LOGITS: return tg_bce_with_logits_loss(x, y, o);
-  case NLL: return tg_nll_loss(x, y, o);
-  default: return tg_cross_entropy_loss(x, y, o);
+  case MSE:
+    return tg_mse_loss(x, y, o->reduction);
+  case L1:
+    return tg_l1_loss(x, y, o->reduction);
+  case BCE:
+    return tg_bce_loss(x, y, o);
+  case BCE_LOGITS:
+    return tg_bce_with_logits_loss(x, y, o);
+  case NLL:
+    return tg_nll_loss(x, y, o);
+  default:
+    return tg_cross_entropy_loss(x, y, o);
   }
 }
 
@@ -58,7 +69,10 @@ static void check_case(int i) {
   if (spec[7]) tg_requires_grad_(y, true);
   tg_tensor *out = apply_loss(kind, x, y, &o);
   tg_backward(out, case_tensor(i, "gy", dtype), 0);
-  snprintf(key, sizeof key, "loss%d (kind %d, %s) value", i, kind, spec[1] == 0 ? "mean" : spec[1] == 1 ? "sum" : "none");
+  snprintf(key, sizeof key, "loss%d (kind %d, %s) value", i, kind,
+           spec[1] == 0   ? "mean"
+           : spec[1] == 1 ? "sum"
+                          : "none");
   tg_assert_close(out, case_tensor(i, "out", dtype), rtol, atol, key);
   snprintf(key, sizeof key, "loss%d (kind %d) input grad", i, kind);
   tg_assert_close(tg_grad(x), case_tensor(i, "gx", dtype), rtol, atol, key);
@@ -94,10 +108,12 @@ static tg_tensor *run_loss(tg_tensor *const *inputs, void *ctx) {
   return apply_loss(c->kind, inputs[0], c->target ? c->target : inputs[1], &c->opts);
 }
 
-static void gradcheck_loss(int kind, tg_tensor *x, tg_tensor *y, tg_loss_opts opts, bool second_order) {
+static void gradcheck_loss(int kind, tg_tensor *x, tg_tensor *y, tg_loss_opts opts,
+                           bool second_order) {
   bool indices = y->dtype == TG_INT64;
   loss_ctx ctx = {kind, opts, indices ? y : NULL};
-  tg_tensor *inputs[2] = {tg_requires_grad_(x, true), indices ? NULL : tg_requires_grad_(y, true)};
+  tg_tensor *inputs[2] = {tg_requires_grad_(x, true),
+                          indices ? NULL : tg_requires_grad_(y, true)};
   int n = indices ? 1 : 2;
   char report[512] = "";
   for (int r = TG_MEAN; r <= TG_NONE; r++) {
@@ -105,8 +121,9 @@ static void gradcheck_loss(int kind, tg_tensor *x, tg_tensor *y, tg_loss_opts op
     ck_assert_msg(tg_gradcheck(run_loss, &ctx, n, inputs, NULL, report, sizeof report),
                   "loss kind %d reduction %d: %s", kind, r, report);
     if (second_order)
-      ck_assert_msg(tg_gradgradcheck(run_loss, &ctx, n, inputs, NULL, report, sizeof report),
-                    "loss kind %d reduction %d second order: %s", kind, r, report);
+      ck_assert_msg(
+          tg_gradgradcheck(run_loss, &ctx, n, inputs, NULL, report, sizeof report),
+          "loss kind %d reduction %d second order: %s", kind, r, report);
   }
 }
 
@@ -121,14 +138,20 @@ START_TEST(test_gradcheck_every_loss) {
   tg_tensor *t_ignored = tg_from_data(ignored, TG_SHAPE(4), TG_INT64);
   tg_tensor *probs = tg_add_scalar(tg_mul_scalar(tg_rand(s, TG_FLOAT64), 0.9), 0.05);
 
-  gradcheck_loss(MSE, tg_randn(s, TG_FLOAT64), tg_randn(s, TG_FLOAT64), (tg_loss_opts){0}, true);
-  gradcheck_loss(L1, tg_randn(s, TG_FLOAT64), tg_randn(s, TG_FLOAT64), (tg_loss_opts){0}, false);
-  gradcheck_loss(BCE, tg_clone(probs), tg_rand(s, TG_FLOAT64), (tg_loss_opts){0, w3}, true);
-  gradcheck_loss(BCE_LOGITS, tg_randn(s, TG_FLOAT64), tg_rand(s, TG_FLOAT64), (tg_loss_opts){0, w3, w3}, true);
-  gradcheck_loss(BCE_LOGITS, tg_randn(s, TG_FLOAT64), tg_rand(s, TG_FLOAT64), (tg_loss_opts){0}, false);
+  gradcheck_loss(MSE, tg_randn(s, TG_FLOAT64), tg_randn(s, TG_FLOAT64), (tg_loss_opts){0},
+                 true);
+  gradcheck_loss(L1, tg_randn(s, TG_FLOAT64), tg_randn(s, TG_FLOAT64), (tg_loss_opts){0},
+                 false);
+  gradcheck_loss(BCE, tg_clone(probs), tg_rand(s, TG_FLOAT64), (tg_loss_opts){0, w3},
+                 true);
+  gradcheck_loss(BCE_LOGITS, tg_randn(s, TG_FLOAT64), tg_rand(s, TG_FLOAT64),
+                 (tg_loss_opts){0, w3, w3}, true);
+  gradcheck_loss(BCE_LOGITS, tg_randn(s, TG_FLOAT64), tg_rand(s, TG_FLOAT64),
+                 (tg_loss_opts){0}, false);
   gradcheck_loss(NLL, tg_randn(s, TG_FLOAT64), t_ignored, (tg_loss_opts){0, w3}, true);
   gradcheck_loss(CE, tg_randn(s, TG_FLOAT64), t, (tg_loss_opts){0}, true);
-  gradcheck_loss(CE, tg_randn(s, TG_FLOAT64), t_ignored, (tg_loss_opts){0, w3, NULL, false, -100, 0.2}, true);
+  gradcheck_loss(CE, tg_randn(s, TG_FLOAT64), t_ignored,
+                 (tg_loss_opts){0, w3, NULL, false, -100, 0.2}, true);
   gradcheck_loss(CE, tg_randn(s, TG_FLOAT64), tg_softmax(tg_randn(s, TG_FLOAT64), 1),
                  (tg_loss_opts){0, w3, NULL, false, -100, 0.1}, true);
   gradcheck_loss(CE, tg_randn(TG_SHAPE(2, 4, 3), TG_FLOAT64),
@@ -148,8 +171,9 @@ START_TEST(test_bce_clamps_logs_at_minus_100) {
   tg_loss_opts sum = {TG_SUM};
   ck_assert_double_eq(tg_item(tg_bce_loss(x, y, &sum)), 200);
   int64_t all_ignored[2] = {-100, -100};
-  tg_tensor *loss = tg_cross_entropy_loss(tg_zeros(TG_SHAPE(2, 3), TG_FLOAT64),
-                                          tg_from_data(all_ignored, TG_SHAPE(2), TG_INT64), NULL);
+  tg_tensor *loss =
+      tg_cross_entropy_loss(tg_zeros(TG_SHAPE(2, 3), TG_FLOAT64),
+                            tg_from_data(all_ignored, TG_SHAPE(2), TG_INT64), NULL);
   ck_assert(isnan(tg_item(loss))); /* 0 / 0, as in PyTorch */
   tg_scope_end();
 }
@@ -160,59 +184,79 @@ END_TEST
 START_TEST(test_cross_entropy_float_target_of_lecture) {
   tg_scope_begin();
   tg_tensor *logits = tg_randn(TG_SHAPE(10, 3), TG_FLOAT32);
-  tg_tensor *float_target = tg_zeros(TG_SHAPE(10, 1), TG_FLOAT32); /* y.reshape(-1, 1).float() */
-  TG_EXPECT_ERROR(tg_cross_entropy_loss(logits, float_target, NULL),
-                  "tg_cross_entropy_loss: expected an int64 class-index target of shape (10) for "
-                  "input of shape (10x3) (or class probabilities of shape (10x3)), got a float32 "
-                  "target of shape (10x1)");
-  TG_EXPECT_ERROR(tg_cross_entropy_loss(logits, tg_zeros(TG_SHAPE(10, 1), TG_INT64), NULL),
-                  "expected an int64 class-index target of shape (10) for input of shape (10x3) "
-                  "(or class probabilities of shape (10x3)), got a int64 target of shape (10x1)");
-  TG_EXPECT_ERROR(tg_nll_loss(logits, tg_zeros(TG_SHAPE(10), TG_FLOAT32), NULL),
-                  "tg_nll_loss: expected an int64 class-index target of shape (10) for input of "
-                  "shape (10x3), got a float32 target of shape (10)");
+  tg_tensor *float_target =
+      tg_zeros(TG_SHAPE(10, 1), TG_FLOAT32); /* y.reshape(-1, 1).float() */
+  TG_EXPECT_ERROR(
+      tg_cross_entropy_loss(logits, float_target, NULL),
+      "tg_cross_entropy_loss: expected an int64 class-index target of shape (10) for "
+      "input of shape (10x3) (or class probabilities of shape (10x3)), got a float32 "
+      "target of shape (10x1)");
+  TG_EXPECT_ERROR(
+      tg_cross_entropy_loss(logits, tg_zeros(TG_SHAPE(10, 1), TG_INT64), NULL),
+      "expected an int64 class-index target of shape (10) for input of shape (10x3) "
+      "(or class probabilities of shape (10x3)), got a int64 target of shape (10x1)");
+  TG_EXPECT_ERROR(
+      tg_nll_loss(logits, tg_zeros(TG_SHAPE(10), TG_FLOAT32), NULL),
+      "tg_nll_loss: expected an int64 class-index target of shape (10) for input of "
+      "shape (10x3), got a float32 target of shape (10)");
   tg_scope_end();
 }
 END_TEST
 
 START_TEST(test_loss_errors_name_the_loss_and_shapes) {
   tg_scope_begin();
-  tg_tensor *x = tg_rand(TG_SHAPE(16, 1), TG_FLOAT32), *y16 = tg_rand(TG_SHAPE(16), TG_FLOAT32);
+  tg_tensor *x = tg_rand(TG_SHAPE(16, 1), TG_FLOAT32),
+            *y16 = tg_rand(TG_SHAPE(16), TG_FLOAT32);
   TG_EXPECT_ERROR(tg_mse_loss(x, y16, TG_MEAN),
-                  "tg_mse_loss: input of shape (16x1) and target of shape (16) differ; they must have the same shape");
+                  "tg_mse_loss: input of shape (16x1) and target of shape (16) differ; "
+                  "they must have the same shape");
   TG_EXPECT_ERROR(tg_l1_loss(x, tg_rand(TG_SHAPE(16, 1), TG_FLOAT64), TG_SUM),
-                  "tg_l1_loss: expected floating input and target of one dtype, got float32 input and float64 target");
-  TG_EXPECT_ERROR(tg_bce_loss(x, y16, NULL), "tg_bce_loss: input of shape (16x1) and target of shape (16) differ");
+                  "tg_l1_loss: expected floating input and target of one dtype, got "
+                  "float32 input and float64 target");
+  TG_EXPECT_ERROR(tg_bce_loss(x, y16, NULL),
+                  "tg_bce_loss: input of shape (16x1) and target of shape (16) differ");
   TG_EXPECT_ERROR(tg_bce_with_logits_loss(x, tg_zeros(TG_SHAPE(16, 1), TG_INT64), NULL),
-                  "tg_bce_with_logits_loss: expected floating input and target of one dtype, got float32 input and int64 target");
+                  "tg_bce_with_logits_loss: expected floating input and target of one "
+                  "dtype, got float32 input and int64 target");
   TG_EXPECT_ERROR(tg_mse_loss(x, x, (tg_reduction)7), "tg_mse_loss: unknown reduction 7");
-  TG_EXPECT_ERROR(tg_bce_loss(tg_full(TG_SHAPE(2), 1.5, TG_FLOAT32), tg_zeros(TG_SHAPE(2), TG_FLOAT32), NULL),
+  TG_EXPECT_ERROR(tg_bce_loss(tg_full(TG_SHAPE(2), 1.5, TG_FLOAT32),
+                              tg_zeros(TG_SHAPE(2), TG_FLOAT32), NULL),
                   "tg_bce_loss: all elements of input should be between 0 and 1");
   tg_loss_opts bad_weight = {TG_MEAN, tg_ones(TG_SHAPE(3), TG_FLOAT32)};
   TG_EXPECT_ERROR(tg_bce_loss(x, x, &bad_weight),
-                  "tg_bce_loss: weight of shape (3) (float32) does not broadcast to the input of shape (16x1) (float32)");
+                  "tg_bce_loss: weight of shape (3) (float32) does not broadcast to the "
+                  "input of shape (16x1) (float32)");
   tg_loss_opts bad_pos = {TG_MEAN, NULL, tg_ones(TG_SHAPE(2), TG_FLOAT32)};
-  TG_EXPECT_ERROR(tg_bce_with_logits_loss(x, x, &bad_pos), "tg_bce_with_logits_loss: pos_weight of shape (2)");
+  TG_EXPECT_ERROR(tg_bce_with_logits_loss(x, x, &bad_pos),
+                  "tg_bce_with_logits_loss: pos_weight of shape (2)");
 
   tg_tensor *logits = tg_randn(TG_SHAPE(4, 3), TG_FLOAT32);
   int64_t labels[4] = {0, 1, 3, 2};
   tg_tensor *t = tg_from_data(labels, TG_SHAPE(4), TG_INT64);
-  TG_EXPECT_ERROR(tg_cross_entropy_loss(logits, t, NULL), "tg_cross_entropy_loss: target 3 is out of bounds for 3 classes");
+  TG_EXPECT_ERROR(tg_cross_entropy_loss(logits, t, NULL),
+                  "tg_cross_entropy_loss: target 3 is out of bounds for 3 classes");
   tg_loss_opts ignore3 = {TG_MEAN, NULL, NULL, true, 3};
   tg_cross_entropy_loss(logits, t, &ignore3); /* 3 is ignored: fine */
   tg_loss_opts w2 = {TG_MEAN, tg_ones(TG_SHAPE(2), TG_FLOAT32)};
   TG_EXPECT_ERROR(tg_nll_loss(logits, tg_zeros(TG_SHAPE(4), TG_INT64), &w2),
-                  "tg_nll_loss: weight of shape (2) (float32) must be a float32 vector of one weight per class (3)");
+                  "tg_nll_loss: weight of shape (2) (float32) must be a float32 vector "
+                  "of one weight per class (3)");
   tg_loss_opts smooth = {TG_MEAN, NULL, NULL, false, 0, 1.5};
-  TG_EXPECT_ERROR(tg_cross_entropy_loss(logits, t, &smooth),
-                  "tg_cross_entropy_loss: label_smoothing must be between 0.0 and 1.0, got 1.5");
+  TG_EXPECT_ERROR(
+      tg_cross_entropy_loss(logits, t, &smooth),
+      "tg_cross_entropy_loss: label_smoothing must be between 0.0 and 1.0, got 1.5");
   tg_loss_opts ignore_probs = {TG_MEAN, NULL, NULL, true, 0};
-  TG_EXPECT_ERROR(tg_cross_entropy_loss(logits, tg_softmax(logits, 1), &ignore_probs),
-                  "tg_cross_entropy_loss: ignore_index is not supported for probability targets");
-  TG_EXPECT_ERROR(tg_cross_entropy_loss(logits, tg_zeros(TG_SHAPE(4, 3), TG_FLOAT64), NULL),
-                  "tg_cross_entropy_loss: probability targets must have the input's dtype, got float32 input and float64 target");
-  TG_EXPECT_ERROR(tg_cross_entropy_loss(tg_zeros(TG_SHAPE(4), TG_INT64), tg_zeros(TG_SHAPE(4), TG_INT64), NULL),
-                  "tg_cross_entropy_loss: expected a floating input of shape (N, C) or (N, C, d1, ...), got int64 (4)");
+  TG_EXPECT_ERROR(
+      tg_cross_entropy_loss(logits, tg_softmax(logits, 1), &ignore_probs),
+      "tg_cross_entropy_loss: ignore_index is not supported for probability targets");
+  TG_EXPECT_ERROR(
+      tg_cross_entropy_loss(logits, tg_zeros(TG_SHAPE(4, 3), TG_FLOAT64), NULL),
+      "tg_cross_entropy_loss: probability targets must have the input's dtype, got "
+      "float32 input and float64 target");
+  TG_EXPECT_ERROR(tg_cross_entropy_loss(tg_zeros(TG_SHAPE(4), TG_INT64),
+                                        tg_zeros(TG_SHAPE(4), TG_INT64), NULL),
+                  "tg_cross_entropy_loss: expected a floating input of shape (N, C) or "
+                  "(N, C, d1, ...), got int64 (4)");
   tg_scope_end();
 }
 END_TEST

@@ -10,8 +10,12 @@
 
 static tg_golden *golden;
 
-static void setup(void) { golden = tg_golden_load(TG_TEST_DIR "/golden/nn.txt"); }
-static void teardown(void) { tg_golden_free(golden); }
+static void setup(void) {
+  golden = tg_golden_load(TG_TEST_DIR "/golden/nn.txt");
+}
+static void teardown(void) {
+  tg_golden_free(golden);
+}
 
 static tg_tensor *entry(const char *layer, const char *what, tg_dtype dtype) {
   char key[200];
@@ -23,7 +27,8 @@ static tg_tensor *entry(const char *layer, const char *what, tg_dtype dtype) {
  * generator first when seed >= 0), backpropagates gy and compares the
  * output, every gradient and every buffer with PyTorch's. Frees m. */
 static void check_layer(const char *name, tg_module *m, tg_dtype dtype, int64_t seed) {
-  double rtol = dtype == TG_FLOAT64 ? 1e-10 : 1e-5, atol = dtype == TG_FLOAT64 ? 1e-12 : 1e-6;
+  double rtol = dtype == TG_FLOAT64 ? 1e-10 : 1e-5,
+         atol = dtype == TG_FLOAT64 ? 1e-12 : 1e-6;
   tg_module_to(m, dtype);
   tg_scope_begin();
   tg_tensor_dict *params = tg_module_named_parameters(m);
@@ -42,13 +47,15 @@ static void check_layer(const char *name, tg_module *m, tg_dtype dtype, int64_t 
   tg_assert_close(tg_grad(x), entry(name, "gx", dtype), rtol, atol, what);
   for (int i = 0; i < params->n; i++) {
     snprintf(what, sizeof what, "grad.%s", params->items[i].name);
-    tg_assert_close(tg_grad(params->items[i].tensor), entry(name, what, dtype), rtol, atol, what);
+    tg_assert_close(tg_grad(params->items[i].tensor), entry(name, what, dtype), rtol,
+                    atol, what);
   }
   tg_tensor_dict *buffers = tg_module_named_buffers(m);
   for (int i = 0; i < buffers->n; i++) {
     snprintf(what, sizeof what, "buffer.%s", buffers->items[i].name);
     tg_tensor *b = buffers->items[i].tensor;
-    tg_assert_close(b, entry(name, what, b->dtype == TG_INT64 ? TG_INT64 : dtype), rtol, atol, what);
+    tg_assert_close(b, entry(name, what, b->dtype == TG_INT64 ? TG_INT64 : dtype), rtol,
+                    atol, what);
   }
   tg_tensor_dict_free(buffers);
   tg_tensor_dict_free(params);
@@ -84,7 +91,8 @@ START_TEST(test_activations_and_shapes) {
   check_layer("flatten", tg_nn_flatten(1, -1), TG_FLOAT64, -1);
   check_layer("identity", tg_nn_identity(), TG_FLOAT64, -1);
   check_layer("sequential",
-              tg_nn_sequential(tg_nn_linear(3, 4, true), tg_nn_tanh(), tg_nn_linear(4, 2, true), NULL),
+              tg_nn_sequential(tg_nn_linear(3, 4, true), tg_nn_tanh(),
+                               tg_nn_linear(4, 2, true), NULL),
               TG_FLOAT64, -1);
 }
 END_TEST
@@ -112,8 +120,11 @@ START_TEST(test_dropout_eval_and_edges) {
     kept += v != 0;
   }
   ck_assert(kept > 700 && kept < 800);
-  TG_EXPECT_ERROR(tg_dropout(x, 1.5, true), "tg_dropout: dropout probability has to be between 0 and 1, but got 1.5");
-  TG_EXPECT_ERROR(tg_nn_dropout(-0.1), "tg_nn_dropout: dropout probability has to be between 0 and 1");
+  TG_EXPECT_ERROR(
+      tg_dropout(x, 1.5, true),
+      "tg_dropout: dropout probability has to be between 0 and 1, but got 1.5");
+  TG_EXPECT_ERROR(tg_nn_dropout(-0.1),
+                  "tg_nn_dropout: dropout probability has to be between 0 and 1");
   tg_module_free(d);
   tg_scope_end();
 }
@@ -150,11 +161,13 @@ typedef struct layer_ctx {
 
 static tg_tensor *run_layer(tg_tensor *const *inputs, void *ctx) {
   layer_ctx *c = ctx;
-  if (c->seed >= 0) tg_manual_seed((uint64_t)c->seed); /* the same dropout mask every call */
+  if (c->seed >= 0)
+    tg_manual_seed((uint64_t)c->seed);       /* the same dropout mask every call */
   return tg_module_forward(c->m, inputs[0]); /* inputs[1..] are m's own parameters */
 }
 
-static void gradcheck_layer(tg_module *m, tg_shape x_shape, int64_t seed, bool second_order) {
+static void gradcheck_layer(tg_module *m, tg_shape x_shape, int64_t seed,
+                            bool second_order) {
   tg_module_to(m, TG_FLOAT64);
   tg_scope_begin();
   tg_tensor_dict *params = tg_module_named_parameters(m);
@@ -164,11 +177,12 @@ static void gradcheck_layer(tg_module *m, tg_shape x_shape, int64_t seed, bool s
   for (int i = 0; i < params->n && n < 8; i++) inputs[n++] = params->items[i].tensor;
   layer_ctx ctx = {m, seed};
   char report[512] = "";
-  ck_assert_msg(tg_gradcheck(run_layer, &ctx, n, inputs, NULL, report, sizeof report), "%s: %s",
-                m->vtable->type_name, report);
+  ck_assert_msg(tg_gradcheck(run_layer, &ctx, n, inputs, NULL, report, sizeof report),
+                "%s: %s", m->vtable->type_name, report);
   if (second_order)
-    ck_assert_msg(tg_gradgradcheck(run_layer, &ctx, n, inputs, NULL, report, sizeof report),
-                  "%s second order: %s", m->vtable->type_name, report);
+    ck_assert_msg(
+        tg_gradgradcheck(run_layer, &ctx, n, inputs, NULL, report, sizeof report),
+        "%s second order: %s", m->vtable->type_name, report);
   tg_tensor_dict_free(params);
   tg_scope_end();
   tg_module_free(m);
@@ -192,7 +206,8 @@ START_TEST(test_gradcheck_every_layer) {
   gradcheck_layer(tg_nn_softmax(0), TG_SHAPE(3, 4), -1, true);
   gradcheck_layer(tg_nn_log_softmax(1), TG_SHAPE(3, 4), -1, true);
   gradcheck_layer(tg_nn_flatten(0, 1), TG_SHAPE(2, 3, 2), -1, false);
-  gradcheck_layer(tg_nn_sequential(tg_nn_linear(2, 3, true), tg_nn_tanh(), NULL), TG_SHAPE(4, 2), -1, true);
+  gradcheck_layer(tg_nn_sequential(tg_nn_linear(2, 3, true), tg_nn_tanh(), NULL),
+                  TG_SHAPE(4, 2), -1, true);
 }
 END_TEST
 
@@ -217,33 +232,52 @@ START_TEST(test_layer_errors) {
   tg_tensor *x3 = tg_ones(TG_SHAPE(2, 3, 4), TG_FLOAT32);
   tg_tensor *x4 = tg_ones(TG_SHAPE(1, 2, 4, 4), TG_FLOAT32);
   tg_tensor *w = tg_ones(TG_SHAPE(3, 3, 2, 2), TG_FLOAT32);
-  TG_EXPECT_ERROR(tg_conv2d(x3, w, NULL, 1, 0), "tg_conv2d: expected a 4-D input (N, C, H, W), got shape (2x3x4)");
+  TG_EXPECT_ERROR(tg_conv2d(x3, w, NULL, 1, 0),
+                  "tg_conv2d: expected a 4-D input (N, C, H, W), got shape (2x3x4)");
   TG_EXPECT_ERROR(tg_conv2d(x4, w, NULL, 1, 0),
-                  "tg_conv2d: weight of shape (3x3x2x2) (out, in, k, k) does not fit an input of shape (1x2x4x4)");
+                  "tg_conv2d: weight of shape (3x3x2x2) (out, in, k, k) does not fit an "
+                  "input of shape (1x2x4x4)");
   tg_tensor *w2 = tg_ones(TG_SHAPE(3, 2, 5, 5), TG_FLOAT32);
-  TG_EXPECT_ERROR(tg_conv2d(x4, w2, NULL, 1, 0), "tg_conv2d: kernel size 5 is larger than the padded input (4x4)");
+  TG_EXPECT_ERROR(tg_conv2d(x4, w2, NULL, 1, 0),
+                  "tg_conv2d: kernel size 5 is larger than the padded input (4x4)");
   TG_EXPECT_ERROR(tg_conv2d(x4, w2, tg_ones(TG_SHAPE(2), TG_FLOAT32), 1, 1),
                   "tg_conv2d: bias of shape (2) does not match 3 output channels");
   TG_EXPECT_ERROR(tg_conv2d(x4, tg_ones(TG_SHAPE(3, 2, 2, 2), TG_FLOAT32), NULL, 0, 0),
-                  "tg_conv2d: kernel_size (2) and stride (0) must be positive and padding (0) not negative");
-  TG_EXPECT_ERROR(tg_max_pool2d(x3, 2, 2, 0), "tg_max_pool2d: expected a 4-D input (N, C, H, W), got shape (2x3x4)");
+                  "tg_conv2d: kernel_size (2) and stride (0) must be positive and "
+                  "padding (0) not negative");
+  TG_EXPECT_ERROR(tg_max_pool2d(x3, 2, 2, 0),
+                  "tg_max_pool2d: expected a 4-D input (N, C, H, W), got shape (2x3x4)");
   TG_EXPECT_ERROR(tg_max_pool2d(x4, 2, 2, 2),
-                  "tg_max_pool2d: need kernel_size >= 1, stride >= 1 and 0 <= padding <= kernel_size / 2, got 2, 2, 2");
-  TG_EXPECT_ERROR(tg_max_pool2d(x4, 5, 1, 0), "tg_max_pool2d: kernel size 5 is larger than the padded input (4x4)");
-  TG_EXPECT_ERROR(tg_fold(tg_ones(TG_SHAPE(1, 5, 4), TG_FLOAT32), 3, 3, 2, 1, 0),
-                  "tg_fold: expected patches of shape (N, C*4, 4) for a 3x3 image, got (1x5x4)");
-  tg_module *bn1 = tg_nn_batch_norm1d(3, 1e-5, 0.1, true), *bn2 = tg_nn_batch_norm2d(2, 1e-5, 0.1, true);
-  TG_EXPECT_ERROR(tg_module_forward(bn1, x4), "BatchNorm1d: expected 2D (N, C) or 3D (N, C, L) input, got shape (1x2x4x4)");
-  TG_EXPECT_ERROR(tg_module_forward(bn2, x3), "BatchNorm2d: expected 4D (N, C, H, W) input, got shape (2x3x4)");
+                  "tg_max_pool2d: need kernel_size >= 1, stride >= 1 and 0 <= padding <= "
+                  "kernel_size / 2, got 2, 2, 2");
+  TG_EXPECT_ERROR(tg_max_pool2d(x4, 5, 1, 0),
+                  "tg_max_pool2d: kernel size 5 is larger than the padded input (4x4)");
+  TG_EXPECT_ERROR(
+      tg_fold(tg_ones(TG_SHAPE(1, 5, 4), TG_FLOAT32), 3, 3, 2, 1, 0),
+      "tg_fold: expected patches of shape (N, C*4, 4) for a 3x3 image, got (1x5x4)");
+  tg_module *bn1 = tg_nn_batch_norm1d(3, 1e-5, 0.1, true),
+            *bn2 = tg_nn_batch_norm2d(2, 1e-5, 0.1, true);
+  TG_EXPECT_ERROR(
+      tg_module_forward(bn1, x4),
+      "BatchNorm1d: expected 2D (N, C) or 3D (N, C, L) input, got shape (1x2x4x4)");
+  TG_EXPECT_ERROR(tg_module_forward(bn2, x3),
+                  "BatchNorm2d: expected 4D (N, C, H, W) input, got shape (2x3x4)");
   TG_EXPECT_ERROR(tg_module_forward(bn1, tg_ones(TG_SHAPE(1, 3), TG_FLOAT32)),
-                  "tg_batch_norm: expected more than 1 value per channel when training, got input of shape (1x3)");
+                  "tg_batch_norm: expected more than 1 value per channel when training, "
+                  "got input of shape (1x3)");
   TG_EXPECT_ERROR(tg_module_forward(bn1, tg_ones(TG_SHAPE(4, 2), TG_FLOAT32)),
                   "tg_batch_norm: weight of shape (3) does not match 2 channels");
   TG_EXPECT_ERROR(tg_batch_norm(x3, NULL, NULL, NULL, NULL, false, 0.1, 1e-5),
                   "tg_batch_norm: eval mode needs running_mean and running_var");
-  TG_EXPECT_ERROR(tg_nn_batch_norm1d(0, 1e-5, 0.1, true), "tg_nn_batch_norm1d: need num_features >= 1 and eps > 0, got 0 and 1e-05");
-  TG_EXPECT_ERROR(tg_nn_conv2d(0, 1, 3, 1, 0, true), "tg_nn_conv2d: channels (0, 1), kernel_size (3) and stride (1) must be positive");
-  TG_EXPECT_ERROR(tg_nn_linear(-1, 2, true), "tg_nn_linear: in_features (-1) and out_features (2) must not be negative");
+  TG_EXPECT_ERROR(
+      tg_nn_batch_norm1d(0, 1e-5, 0.1, true),
+      "tg_nn_batch_norm1d: need num_features >= 1 and eps > 0, got 0 and 1e-05");
+  TG_EXPECT_ERROR(
+      tg_nn_conv2d(0, 1, 3, 1, 0, true),
+      "tg_nn_conv2d: channels (0, 1), kernel_size (3) and stride (1) must be positive");
+  TG_EXPECT_ERROR(
+      tg_nn_linear(-1, 2, true),
+      "tg_nn_linear: in_features (-1) and out_features (2) must not be negative");
   tg_module_free(bn1);
   tg_module_free(bn2);
   tg_scope_end();
@@ -258,7 +292,9 @@ static void assert_golden_within(tg_tensor *t, const char *key, double rtol) {
   tg_scope_end();
 }
 
-static void assert_golden_exact(tg_tensor *t, const char *key) { assert_golden_within(t, key, 0); }
+static void assert_golden_exact(tg_tensor *t, const char *key) {
+  assert_golden_within(t, key, 0);
+}
 
 /* float32 normals of 16 or more elements come from torch's vectorised
  * Box-Muller (SLEEF's logf/cosf), which tg_normal_ reproduces to an ulp or two */
@@ -295,10 +331,11 @@ START_TEST(test_init_functions_match_torch) {
   tg_init_kaiming_normal_(t, 0, TG_FAN_IN, "leaky_relu");
   assert_golden_exact(t, "init.kaiming_normal_f64");
 
-  double gains[8] = {tg_calculate_gain("linear", NAN), tg_calculate_gain("conv2d", NAN),
-                     tg_calculate_gain("sigmoid", NAN), tg_calculate_gain("tanh", NAN),
-                     tg_calculate_gain("relu", NAN), tg_calculate_gain("selu", NAN),
-                     tg_calculate_gain("leaky_relu", NAN), tg_calculate_gain("leaky_relu", 0.2)};
+  double gains[8] = {
+      tg_calculate_gain("linear", NAN),     tg_calculate_gain("conv2d", NAN),
+      tg_calculate_gain("sigmoid", NAN),    tg_calculate_gain("tanh", NAN),
+      tg_calculate_gain("relu", NAN),       tg_calculate_gain("selu", NAN),
+      tg_calculate_gain("leaky_relu", NAN), tg_calculate_gain("leaky_relu", 0.2)};
   assert_golden_exact(tg_from_data(gains, TG_SHAPE(8), TG_FLOAT64), "init.gains");
 
   t = tg_empty(TG_SHAPE(2, 3), TG_FLOAT32);
@@ -309,13 +346,17 @@ START_TEST(test_init_functions_match_torch) {
   tg_init_zeros_(t);
   ck_assert_double_eq(tg_item(tg_max_all(tg_abs(t))), 0);
   int64_t fan_in, fan_out;
-  tg_calculate_fan_in_and_fan_out(tg_empty(TG_SHAPE(4, 3, 2, 5), TG_FLOAT32), &fan_in, &fan_out);
+  tg_calculate_fan_in_and_fan_out(tg_empty(TG_SHAPE(4, 3, 2, 5), TG_FLOAT32), &fan_in,
+                                  &fan_out);
   ck_assert_int_eq(fan_in, 30);
   ck_assert_int_eq(fan_out, 40);
   TG_EXPECT_ERROR(tg_init_xavier_uniform_(tg_empty(TG_SHAPE(5), TG_FLOAT32), 1),
-                  "tg_calculate_fan_in_and_fan_out: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions, got shape (5)");
-  TG_EXPECT_ERROR(tg_calculate_gain("swish", NAN), "tg_calculate_gain: unsupported nonlinearity \"swish\"");
-  TG_EXPECT_ERROR(tg_init_uniform_(tg_empty(TG_SHAPE(2), TG_INT64), 0, 1), "tg_init_uniform_: expected a floating tensor, got int64");
+                  "tg_calculate_fan_in_and_fan_out: fan in and fan out can not be "
+                  "computed for a tensor with fewer than 2 dimensions, got shape (5)");
+  TG_EXPECT_ERROR(tg_calculate_gain("swish", NAN),
+                  "tg_calculate_gain: unsupported nonlinearity \"swish\"");
+  TG_EXPECT_ERROR(tg_init_uniform_(tg_empty(TG_SHAPE(2), TG_INT64), 0, 1),
+                  "tg_init_uniform_: expected a floating tensor, got int64");
   tg_scope_end();
 }
 END_TEST

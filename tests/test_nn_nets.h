@@ -20,12 +20,15 @@ static inline tg_tensor *simple_net_forward(tg_module *m, tg_tensor *x) {
   return tg_module_forward(net->sigmoidLayer, z);
 }
 
-static const tg_module_vtable simple_net_vtable = {"SimpleClassificationNet", simple_net_forward};
+static const tg_module_vtable simple_net_vtable = {"SimpleClassificationNet",
+                                                   simple_net_forward};
 
 static inline SimpleClassificationNet *simple_net_new(void) {
   SimpleClassificationNet *net = tg_module_new(&simple_net_vtable, sizeof *net);
-  net->linearLayer1 = tg_module_add(&net->base, "linearLayer1", tg_nn_linear(2, 1000, true));
-  net->linearLayer2 = tg_module_add(&net->base, "linearLayer2", tg_nn_linear(1000, 1, true));
+  net->linearLayer1 =
+      tg_module_add(&net->base, "linearLayer1", tg_nn_linear(2, 1000, true));
+  net->linearLayer2 =
+      tg_module_add(&net->base, "linearLayer2", tg_nn_linear(1000, 1, true));
   net->sigmoidLayer = tg_module_add(&net->base, "sigmoidLayer", tg_nn_sigmoid());
   return net;
 }
@@ -50,10 +53,13 @@ static const tg_module_vtable multi_net_vtable = {"SimpleMultiClassificationNet"
 
 static inline SimpleMultiClassificationNet *multi_net_new(void) {
   SimpleMultiClassificationNet *net = tg_module_new(&multi_net_vtable, sizeof *net);
-  net->linearLayer1 = tg_module_add(&net->base, "linearLayer1", tg_nn_linear(4, 50, true));
-  net->linearLayer2 = tg_module_add(&net->base, "linearLayer2", tg_nn_linear(50, 100, true));
+  net->linearLayer1 =
+      tg_module_add(&net->base, "linearLayer1", tg_nn_linear(4, 50, true));
+  net->linearLayer2 =
+      tg_module_add(&net->base, "linearLayer2", tg_nn_linear(50, 100, true));
   net->relu = tg_module_add(&net->base, "relu", tg_nn_relu());
-  net->linearLayer3 = tg_module_add(&net->base, "linearLayer3", tg_nn_linear(100, 3, true));
+  net->linearLayer3 =
+      tg_module_add(&net->base, "linearLayer3", tg_nn_linear(100, 3, true));
   return net;
 }
 

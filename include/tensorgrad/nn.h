@@ -52,8 +52,9 @@ typedef struct tg_tensor_dict {
 tg_tensor_dict *tg_tensor_dict_new(void);
 /* Appends (a copy of) name and a new reference to t. Names must be unique. */
 void tg_tensor_dict_add(tg_tensor_dict *d, const char *name, tg_tensor *t);
-tg_tensor *tg_tensor_dict_get(const tg_tensor_dict *d, const char *name); /* borrowed; NULL if absent */
-void tg_tensor_dict_free(tg_tensor_dict *d); /* NULL is fine */
+tg_tensor *tg_tensor_dict_get(const tg_tensor_dict *d,
+                              const char *name); /* borrowed; NULL if absent */
+void tg_tensor_dict_free(tg_tensor_dict *d);     /* NULL is fine */
 
 /* ---- the module base ------------------------------------------------------ */
 
@@ -167,8 +168,10 @@ tg_module *tg_nn_conv2d(int64_t in_channels, int64_t out_channels, int64_t kerne
                         int64_t stride, int64_t padding, bool bias);
 /* stride 0 means stride = kernel_size (PyTorch's default). */
 tg_module *tg_nn_max_pool2d(int64_t kernel_size, int64_t stride, int64_t padding);
-tg_module *tg_nn_batch_norm1d(int64_t num_features, double eps, double momentum, bool affine);
-tg_module *tg_nn_batch_norm2d(int64_t num_features, double eps, double momentum, bool affine);
+tg_module *tg_nn_batch_norm1d(int64_t num_features, double eps, double momentum,
+                              bool affine);
+tg_module *tg_nn_batch_norm2d(int64_t num_features, double eps, double momentum,
+                              bool affine);
 
 /* ---- functional (torch.nn.functional), differentiable ------------------------ */
 
@@ -179,13 +182,14 @@ tg_tensor *tg_conv2d(tg_tensor *x, tg_tensor *weight, tg_tensor *bias, int64_t s
 tg_tensor *tg_unfold(tg_tensor *x, int64_t kernel_size, int64_t stride, int64_t padding);
 tg_tensor *tg_fold(tg_tensor *cols, int64_t height, int64_t width, int64_t kernel_size,
                    int64_t stride, int64_t padding);
-tg_tensor *tg_max_pool2d(tg_tensor *x, int64_t kernel_size, int64_t stride, int64_t padding);
+tg_tensor *tg_max_pool2d(tg_tensor *x, int64_t kernel_size, int64_t stride,
+                         int64_t padding);
 /* Training: batch statistics, and running_mean/var (may be NULL) updated
  * with momentum and the unbiased variance. Eval: the running statistics.
  * weight/bias may be NULL. x is (N, C) or (N, C, ...). */
 tg_tensor *tg_batch_norm(tg_tensor *x, tg_tensor *running_mean, tg_tensor *running_var,
-                         tg_tensor *weight, tg_tensor *bias, bool training, double momentum,
-                         double eps);
+                         tg_tensor *weight, tg_tensor *bias, bool training,
+                         double momentum, double eps);
 /* Draws the mask like torch's bernoulli_(1 - p) and scales kept values by
  * 1 / (1 - p); the identity when !training or p == 0. */
 tg_tensor *tg_dropout(tg_tensor *x, double p, bool training);
@@ -197,7 +201,8 @@ typedef enum { TG_FAN_IN = 0, TG_FAN_OUT = 1 } tg_fan_mode;
 /* nonlinearity: "linear", "conv2d", "sigmoid", "tanh", "relu", "leaky_relu",
  * "selu"; param is leaky_relu's slope (NAN for the default 0.01). */
 double tg_calculate_gain(const char *nonlinearity, double param);
-void tg_calculate_fan_in_and_fan_out(const tg_tensor *t, int64_t *fan_in, int64_t *fan_out);
+void tg_calculate_fan_in_and_fan_out(const tg_tensor *t, int64_t *fan_in,
+                                     int64_t *fan_out);
 void tg_init_uniform_(tg_tensor *t, double a, double b);
 void tg_init_normal_(tg_tensor *t, double mean, double std);
 void tg_init_constant_(tg_tensor *t, double value);
@@ -205,8 +210,10 @@ void tg_init_zeros_(tg_tensor *t);
 void tg_init_ones_(tg_tensor *t);
 void tg_init_xavier_uniform_(tg_tensor *t, double gain);
 void tg_init_xavier_normal_(tg_tensor *t, double gain);
-void tg_init_kaiming_uniform_(tg_tensor *t, double a, tg_fan_mode mode, const char *nonlinearity);
-void tg_init_kaiming_normal_(tg_tensor *t, double a, tg_fan_mode mode, const char *nonlinearity);
+void tg_init_kaiming_uniform_(tg_tensor *t, double a, tg_fan_mode mode,
+                              const char *nonlinearity);
+void tg_init_kaiming_normal_(tg_tensor *t, double a, tg_fan_mode mode,
+                             const char *nonlinearity);
 
 /* ---- losses ------------------------------------------------------------------- */
 
@@ -217,24 +224,26 @@ typedef enum { TG_MEAN = 0, TG_SUM = 1, TG_NONE = 2 } tg_reduction;
  * no label smoothing. */
 typedef struct tg_loss_opts {
   tg_reduction reduction;
-  tg_tensor *weight;       /* BCE: per element (broadcast); NLL/CE: per class (C) */
-  tg_tensor *pos_weight;   /* BCEWithLogits: per class, broadcast over the last dim */
-  bool has_ignore_index;   /* false: ignore_index is -100 */
+  tg_tensor *weight;     /* BCE: per element (broadcast); NLL/CE: per class (C) */
+  tg_tensor *pos_weight; /* BCEWithLogits: per class, broadcast over the last dim */
+  bool has_ignore_index; /* false: ignore_index is -100 */
   int64_t ignore_index;
-  double label_smoothing;  /* CE, in [0, 1] */
+  double label_smoothing; /* CE, in [0, 1] */
 } tg_loss_opts;
 
 tg_tensor *tg_mse_loss(tg_tensor *input, tg_tensor *target, tg_reduction reduction);
 tg_tensor *tg_l1_loss(tg_tensor *input, tg_tensor *target, tg_reduction reduction);
 /* input are probabilities; the logs are clamped at -100 like PyTorch. */
 tg_tensor *tg_bce_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts);
-tg_tensor *tg_bce_with_logits_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts);
+tg_tensor *tg_bce_with_logits_loss(tg_tensor *input, tg_tensor *target,
+                                   const tg_loss_opts *opts);
 /* input: log-probabilities (N, C), (N, C, d1, ...) or (C); target int64
  * class indices (N), (N, d1, ...) or (). */
 tg_tensor *tg_nll_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts);
 /* input: logits. target: int64 class indices as for tg_nll_loss, or
  * floating class probabilities of the input's shape. */
-tg_tensor *tg_cross_entropy_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts);
+tg_tensor *tg_cross_entropy_loss(tg_tensor *input, tg_tensor *target,
+                                 const tg_loss_opts *opts);
 
 #ifdef __cplusplus
 }

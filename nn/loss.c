@@ -4,18 +4,6 @@
 
 #include "nn/loss.h"
 
-const char *tg_nn_reduction_name(tg_reduction reduction) {
-  switch (reduction) {
-  case TG_MEAN:
-    return "mean";
-  case TG_SUM:
-    return "sum";
-  case TG_NONE:
-    return "none";
-  }
-  return "?";
-}
-
 tg_tensor *tg_nn_reduce(tg_tensor *loss, tg_reduction reduction) {
   switch (reduction) {
   case TG_MEAN:

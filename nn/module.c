@@ -1,6 +1,5 @@
 /* The module base: registration of children, parameters and buffers, the
  * forward wrapper, lookups by dotted name, modes and whole-tree operations. */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 

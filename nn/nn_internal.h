@@ -32,6 +32,5 @@ void tg_nn_default_init(tg_tensor *weight, tg_tensor *bias);
 
 /* Reduces an elementwise loss as PyTorch's reduction argument says. */
 tg_tensor *tg_nn_reduce(tg_tensor *loss, tg_reduction reduction);
-const char *tg_nn_reduction_name(tg_reduction reduction);
 
 #endif

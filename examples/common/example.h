@@ -1,0 +1,36 @@
+/* What every lecture example shares: the command line (--epochs, --seed,
+ * --out, --threads, --resume), the output directory, and the one-line
+ * key=value summary each example ends with. */
+#ifndef TG_EXAMPLE_H
+#define TG_EXAMPLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct example_args {
+  const char *name;
+  int epochs;
+  uint64_t seed;
+  char out[512]; /* default runs/<name> */
+  int threads;
+  bool resume; /* continue from <out>/best.safetensors where the example supports it */
+  double started; /* wall clock at parse time, for seconds= */
+} example_args;
+
+/* Parses argv; prints usage and exits on --help or a bad flag. Creates
+ * args->out (and parents), sets the thread count and seeds the RNG. */
+void example_parse(int argc, char **argv, const char *name, int default_epochs,
+                   example_args *args);
+
+/* "<out>/<file>" into buf; returns buf. */
+const char *example_path(const example_args *args, const char *file, char *buf, size_t size);
+
+/* Seconds since example_parse. */
+double example_seconds(const example_args *args);
+
+/* Exits with a message naming the example when status != 0 (for the
+ * functions that report through tg_last_error). */
+void example_check(int status, const char *what);
+
+#endif

@@ -340,7 +340,7 @@ static bool check_layout(parser *p, uint64_t data_len) {
   if (!p->j.failed && expected != data_len)
     tg_json_fail(&p->j, p->j.n + expected,
                  "%" PRIu64 " trailing bytes after the last tensor", data_len - expected);
-  if (!p->j.failed) {
+  if (!p->j.failed && n) {
     memcpy(f->tensors, tensors, n * sizeof *tensors);
     memcpy(p->where, where, n * sizeof *where);
   }

@@ -60,6 +60,11 @@ static void assert_written_bytes(const tg_st_tensor *t, size_t n, const tg_st_me
   ck_assert_msg(memcmp(bytes + 8, header, header_len) == 0, "header: %.*s",
                 (int)header_len, bytes + 8);
   free(bytes);
+  tg_st_file *f;
+  ck_assert_msg(tg_safetensors_read(path, &f) == 0, "%s", tg_last_error());
+  ck_assert_uint_eq(f->ntensors, n);
+  ck_assert_uint_eq(f->nmeta, nmeta);
+  tg_safetensors_free(f);
   remove_tree(dir);
   free(dir);
 }

@@ -42,57 +42,17 @@ static void check_float(const char *op, const tg_tensor *t) {
     tg_error("%s: expected a floating tensor, got %s", op, tg_dtype_name(t->dtype));
 }
 
-/* torch's uniform_ computes from + u * (to - from) with one fused
- * multiply-add in the tensor's dtype (its kernels are built with FMA), and
- * u from 24 random bits (float32) or 53 (float64). tg_uniform_ rounds the
- * product separately, one ulp off at times, so init draws its own. */
-static void uniform_fma(tg_tensor *t, double low, double high) {
-  tg_scope_begin();
-  tg_tensor *values = tg_empty(tg_shape_of(t), t->dtype);
-  int64_t n = tg_numel(t);
-  if (t->dtype == TG_FLOAT32) {
-    float from = (float)low, to = (float)high, *v = tg_data_f32(values);
-    for (int64_t i = 0; i < n; i++)
-      v[i] = fmaf((float)(tg_random_u32() & 0xFFFFFFu) / 16777216.0f, to - from, from);
-  } else {
-    double *v = tg_data_f64(values);
-    for (int64_t i = 0; i < n; i++)
-      v[i] = fma((double)(tg_random_u64() & ((1ull << 53) - 1)) / 9007199254740992.0,
-                 high - low, low);
-  }
-  tg_copy_(t, values);
-  tg_scope_end();
-}
-
+/* tg_uniform_ and tg_normal_ reproduce torch's uniform_ and normal_ draw
+ * for draw, fused multiply-adds included. */
 void tg_init_uniform_(tg_tensor *t, double a, double b) {
   check_float("tg_init_uniform_", t);
-  uniform_fma(t, a, b);
-}
-
-/* torch's normal_ scales a standard normal sample with one fused
- * multiply-add: in double on its scalar path (fewer than 16 elements), in
- * the tensor's dtype on its vectorised one. Drawing N(0, 1) with
- * tg_normal_ (which takes the same paths) and scaling here reproduces it. */
-static void normal_fma(tg_tensor *t, double mean, double std) {
-  if (!(std >= 0)) tg_error("tg_init_normal_: std must be non-negative, got %g", std);
-  int64_t n = tg_numel(t);
-  tg_scope_begin();
-  tg_tensor *values = tg_empty(tg_shape_of(t), n < 16 ? TG_FLOAT64 : t->dtype);
-  tg_normal_(values, 0, 1);
-  if (values->dtype == TG_FLOAT32) {
-    float *v = tg_data_f32(values);
-    for (int64_t i = 0; i < n; i++) v[i] = fmaf(v[i], (float)std, (float)mean);
-  } else {
-    double *v = tg_data_f64(values);
-    for (int64_t i = 0; i < n; i++) v[i] = fma(v[i], std, mean);
-  }
-  tg_copy_(t, values);
-  tg_scope_end();
+  tg_uniform_(t, a, b);
 }
 
 void tg_init_normal_(tg_tensor *t, double mean, double std) {
   check_float("tg_init_normal_", t);
-  normal_fma(t, mean, std);
+  if (!(std >= 0)) tg_error("tg_init_normal_: std must be non-negative, got %g", std);
+  tg_normal_(t, mean, std);
 }
 
 void tg_init_constant_(tg_tensor *t, double value) {

@@ -71,7 +71,8 @@ static double uniform_f64(void) {
   return (double)(tg_random_u64() & ((1ull << 53) - 1)) * (1.0 / 9007199254740992.0);
 }
 
-/* PyTorch's scalar normal sampler (for short or strided tensors). */
+/* PyTorch's scalar normal sampler (for short or strided tensors); the
+ * caller scales it with one fused multiply-add, as PyTorch's kernel does. */
 static double normal_f64(void) {
   if (gen.has_normal) {
     gen.has_normal = false;
@@ -99,19 +100,19 @@ static double normal_f64(void) {
     }                                                                          \
   }
 
-#define NORMAL_FILL_16(T, LOG, SQRT, COS, SIN)                                 \
+#define NORMAL_FILL_16(T, LOG, SQRT, COS, SIN, FMA)                            \
   static void normal_fill_16_##T(T *d, double mean, double std) {              \
     for (int j = 0; j < 8; j++) {                                              \
       T u1 = 1 - d[j], u2 = d[j + 8];                                          \
       T radius = SQRT(-2 * LOG(u1));                                           \
       T theta = (T)(2.0 * M_PI) * u2;                                          \
-      d[j] = radius * COS(theta) * (T)std + (T)mean;                           \
-      d[j + 8] = radius * SIN(theta) * (T)std + (T)mean;                       \
+      d[j] = FMA(radius * COS(theta), (T)std, (T)mean);                        \
+      d[j + 8] = FMA(radius * SIN(theta), (T)std, (T)mean);                    \
     }                                                                          \
   }
 
-NORMAL_FILL_16(float, logf, sqrtf, cosf, sinf)
-NORMAL_FILL_16(double, log, sqrt, cos, sin)
+NORMAL_FILL_16(float, logf, sqrtf, cosf, sinf, fmaf)
+NORMAL_FILL_16(double, log, sqrt, cos, sin, fma)
 NORMAL_FILL(float, normal_fill_f32, uniform_f32)
 NORMAL_FILL(double, normal_fill_f64, uniform_f64)
 
@@ -129,14 +130,16 @@ static char *element(tg_tensor *t, int64_t i) {
   return (char *)t->storage->data + logical_offset(t, i) * (int64_t)tg_dtype_size(t->dtype);
 }
 
+/* from + u * (to - from) as one fused multiply-add in the tensor's dtype,
+ * which is what PyTorch's kernel (built with FMA) computes. */
 void tg_uniform_(tg_tensor *t, double low, double high) {
   tg_check_floating("tg_uniform_", t);
   int64_t n = tg_numel(t);
   if (t->dtype == TG_FLOAT32) {
     float from = (float)low, to = (float)high;
-    for (int64_t i = 0; i < n; i++) *(float *)element(t, i) = uniform_f32() * (to - from) + from;
+    for (int64_t i = 0; i < n; i++) *(float *)element(t, i) = fmaf(uniform_f32(), to - from, from);
   } else {
-    for (int64_t i = 0; i < n; i++) *(double *)element(t, i) = uniform_f64() * (high - low) + low;
+    for (int64_t i = 0; i < n; i++) *(double *)element(t, i) = fma(uniform_f64(), high - low, low);
   }
   tg_bump_version(t);
 }
@@ -152,7 +155,7 @@ void tg_normal_(tg_tensor *t, double mean, double std) {
     else
       normal_fill_f64((double *)tg_ptr(t), n, mean, std);
   } else {
-    for (int64_t i = 0; i < n; i++) tg_store(element(t, i), t->dtype, normal_f64() * std + mean);
+    for (int64_t i = 0; i < n; i++) tg_store(element(t, i), t->dtype, fma(normal_f64(), std, mean));
   }
   tg_bump_version(t);
 }

@@ -172,6 +172,32 @@ START_TEST(test_rng_is_seeded) {
   tg_assert_close(tg_randn(TG_SHAPE(5, 3), TG_FLOAT32), a, 0, 0, "repeat");
   tg_manual_seed(0);
   tg_assert_close_data(tg_randperm(10), (double[]){4, 1, 7, 5, 3, 9, 0, 8, 6, 2}, 10, 0, 0, "randperm");
+  /* uniform_ and normal_ on other ranges: PyTorch's fused multiply-adds */
+  tg_manual_seed(7);
+  tg_tensor *u = tg_empty(TG_SHAPE(6), TG_FLOAT32);
+  tg_uniform_(u, -0.7071, 0.7071);
+  tg_assert_close_data(u, (double[]){0.049387454986572266, -0.4259525239467621, 0.22515717148780823,
+                                     0.22187422215938568, -0.37792858481407166, -0.10597816109657288},
+                       6, 0, 0, "uniform_ float32");
+  tg_manual_seed(7);
+  tg_tensor *u64 = tg_empty(TG_SHAPE(4), TG_FLOAT64);
+  tg_uniform_(u64, -3, 5);
+  tg_assert_close_data(u64, (double[]){-0.764956560748768, -0.8104502907858748, 3.896743691341004,
+                                       2.253507444705611},
+                       4, 0, 0, "uniform_ float64");
+  tg_manual_seed(7);
+  tg_tensor *n64 = tg_empty(TG_SHAPE(5), TG_FLOAT64);
+  tg_normal_(n64, -1, 3);
+  tg_assert_close_data(n64, (double[]){-1.4403852924549856, 1.3584238961706072, 1.840464827011869,
+                                       -4.343032063783092, 4.0723703773827},
+                       5, 0, 0, "normal_ float64 (scalar path)");
+  tg_manual_seed(7);
+  tg_tensor *n32 = tg_empty(TG_SHAPE(20), TG_FLOAT32);
+  tg_normal_(n32, 2, 0.5);
+  /* the vectorised path: PyTorch's SLEEF logf/cosf may differ by an ulp */
+  tg_assert_close_data(tg_narrow(n32, 0, 0, 6), (double[]){1.5899326801300049, 2.1978156566619873,
+                       2.4494543075561523, 1.305798053741455, 2.099222421646118, 2.39103627204895},
+                       6, 3e-7, 0, "normal_ float32 (vectorised path)");
   tg_tensor *r = tg_randint(3, 7, TG_SHAPE(1000));
   ck_assert(tg_item(tg_min_all(r)) == 3 && tg_item(tg_max_all(r)) == 6);
   tg_scope_end();

@@ -1,47 +1,10 @@
-/* The ordered (name, tensor) list behind named_parameters and state_dict,
- * and load_state_dict with PyTorch's strictness rules. */
+/* load_state_dict with PyTorch's strictness rules. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn/nn_internal.h"
-
-tg_tensor_dict *tg_tensor_dict_new(void) {
-  tg_tensor_dict *d = tg_nn_xmalloc(sizeof *d);
-  *d = (tg_tensor_dict){0, 0, NULL};
-  return d;
-}
-
-void tg_tensor_dict_add(tg_tensor_dict *d, const char *name, tg_tensor *t) {
-  if (!t) tg_error("tg_tensor_dict_add: tensor \"%s\" is NULL", name);
-  if (tg_tensor_dict_get(d, name))
-    tg_error("tg_tensor_dict_add: duplicate name \"%s\"", name);
-  if (d->n == d->capacity) {
-    int grown = d->capacity ? 2 * d->capacity : 8;
-    tg_named_tensor *bigger = realloc(d->items, (size_t)grown * sizeof *bigger);
-    if (!bigger) tg_error("tg_tensor_dict_add: out of memory");
-    d->items = bigger;
-    d->capacity = grown;
-  }
-  d->items[d->n++] = (tg_named_tensor){tg_nn_xstrdup(name), tg_retain(t)};
-}
-
-tg_tensor *tg_tensor_dict_get(const tg_tensor_dict *d, const char *name) {
-  for (int i = 0; i < d->n; i++)
-    if (!strcmp(d->items[i].name, name)) return d->items[i].tensor;
-  return NULL;
-}
-
-void tg_tensor_dict_free(tg_tensor_dict *d) {
-  if (!d) return;
-  for (int i = 0; i < d->n; i++) {
-    free(d->items[i].name);
-    tg_release(d->items[i].tensor);
-  }
-  free(d->items);
-  free(d);
-}
 
 /* ---- load_state_dict ---- */
 

@@ -9,67 +9,14 @@
 
 #define LOAD "tg_optimizer_load_state_dict"
 
-/* ---- the container ---- */
-
-tg_optim_state_dict *tg_optim_state_dict_new(void) {
-  tg_optim_state_dict *sd = calloc(1, sizeof *sd);
-  if (!sd) tg_set_last_error("tg_optim_state_dict_new: out of memory");
-  return sd;
-}
-
-tg_tensor *tg_optim_state_dict_get(const tg_optim_state_dict *sd, const char *name) {
-  for (int i = 0; i < sd->n; i++)
-    if (strcmp(sd->entries[i].name, name) == 0) return sd->entries[i].tensor;
-  return NULL;
-}
-
-int tg_optim_state_dict_add(tg_optim_state_dict *sd, const char *name,
-                            tg_tensor *tensor) {
-  if (tg_optim_state_dict_get(sd, name)) {
-    tg_set_last_error("tg_optim_state_dict_add: duplicate entry \"%s\"", name);
-    return -1;
-  }
-  if (sd->n == sd->capacity) {
-    int capacity = sd->capacity ? 2 * sd->capacity : 16;
-    tg_optim_entry *grown = realloc(sd->entries, sizeof *grown * (size_t)capacity);
-    if (!grown) {
-      tg_set_last_error("tg_optim_state_dict_add: out of memory");
-      return -1;
-    }
-    sd->entries = grown;
-    sd->capacity = capacity;
-  }
-  char *copy = strdup(name);
-  if (!copy) {
-    tg_set_last_error("tg_optim_state_dict_add: out of memory");
-    return -1;
-  }
-  sd->entries[sd->n++] = (tg_optim_entry){copy, tg_retain(tensor)};
-  return 0;
-}
-
-void tg_optim_state_dict_free(tg_optim_state_dict *sd) {
-  if (!sd) return;
-  for (int i = 0; i < sd->n; i++) {
-    free(sd->entries[i].name);
-    tg_release(sd->entries[i].tensor);
-  }
-  free(sd->entries);
-  free(sd);
-}
-
-/* ---- saving ---- */
-
-/* Adds a tensor made inside the caller's scope; allocation failure of the
- * list is fatal here because the optimizer's own state is not at stake. */
-static void add(tg_optim_state_dict *sd, tg_tensor *t, const char *fmt, int index,
+static void add(tg_tensor_dict *sd, tg_tensor *t, const char *fmt, int index,
                 const char *key) {
   char name[160];
   snprintf(name, sizeof name, fmt, index, key);
-  if (tg_optim_state_dict_add(sd, name, t) != 0) tg_error("%s", tg_last_error());
+  tg_tensor_dict_add(sd, name, t);
 }
 
-static void save_state(tg_optim_state_dict *sd, const tg_optimizer *opt, int i) {
+static void save_state(tg_tensor_dict *sd, const tg_optimizer *opt, int i) {
   const optim_param_state *st = &opt->state[i];
   if (!st->exists) return;
   if (opt->vt->has_step)
@@ -79,7 +26,7 @@ static void save_state(tg_optim_state_dict *sd, const tg_optimizer *opt, int i) 
       add(sd, tg_clone(st->buffers[b]), "state.%d.%s", i, opt->vt->buffer_names[b]);
 }
 
-static void save_group(tg_optim_state_dict *sd, const tg_optimizer *opt, int g) {
+static void save_group(tg_tensor_dict *sd, const tg_optimizer *opt, int g) {
   const optim_group *group = &opt->groups[g];
   tg_tensor *ids = tg_arange(group->first, group->first + group->n, 1, TG_INT64);
   add(sd, ids, "param_groups.%d.%s", g, "params");
@@ -93,8 +40,8 @@ static void save_group(tg_optim_state_dict *sd, const tg_optimizer *opt, int g) 
         "initial_lr");
 }
 
-tg_optim_state_dict *tg_optimizer_state_dict(const tg_optimizer *opt) {
-  tg_optim_state_dict *sd = tg_optim_state_dict_new();
+tg_tensor_dict *tg_optimizer_state_dict(const tg_optimizer *opt) {
+  tg_tensor_dict *sd = tg_tensor_dict_new();
   if (!sd) tg_error("%s", tg_last_error());
   tg_scope_begin(); /* the dict holds its own references */
   for (int i = 0; i < opt->n_params; i++) save_state(sd, opt, i);
@@ -152,7 +99,7 @@ static long parse_name(const char *name, const char *prefix, const char **key) {
   return n;
 }
 
-static bool scalar_value(const tg_optim_entry *e, double *value) {
+static bool scalar_value(const tg_named_tensor *e, double *value) {
   if (tg_numel(e->tensor) != 1) {
     tg_set_last_error(LOAD ": entry \"%s\" has %lld elements, expected one", e->name,
                       (long long)tg_numel(e->tensor));
@@ -162,11 +109,11 @@ static bool scalar_value(const tg_optim_entry *e, double *value) {
   return true;
 }
 
-static int count_groups(const tg_optim_state_dict *sd) {
+static int count_groups(const tg_tensor_dict *sd) {
   int n = 0;
   for (int i = 0; i < sd->n; i++) {
     const char *key;
-    long g = parse_name(sd->entries[i].name, "param_groups", &key);
+    long g = parse_name(sd->items[i].name, "param_groups", &key);
     if (g >= 0 && strcmp(key, "params") == 0 && g + 1 > n) n = (int)g + 1;
   }
   return n;
@@ -174,7 +121,7 @@ static int count_groups(const tg_optim_state_dict *sd) {
 
 /* "param_groups.<g>.params" of every group: sizes, and the id -> parameter map. */
 static bool map_params(load_plan *plan, const tg_optimizer *opt,
-                       const tg_optim_state_dict *sd) {
+                       const tg_tensor_dict *sd) {
   int n_groups = count_groups(sd);
   if (n_groups != opt->n_groups) {
     tg_set_last_error(LOAD ": loaded state dict has a different number of parameter "
@@ -186,7 +133,7 @@ static bool map_params(load_plan *plan, const tg_optimizer *opt,
   for (int g = 0; g < opt->n_groups; g++) {
     char name[64];
     snprintf(name, sizeof name, "param_groups.%d.params", g);
-    tg_tensor *ids = tg_optim_state_dict_get(sd, name);
+    tg_tensor *ids = tg_tensor_dict_get(sd, name);
     if (!ids) {
       tg_set_last_error(LOAD ": missing entry \"%s\"", name);
       return false;
@@ -218,7 +165,7 @@ static bool map_params(load_plan *plan, const tg_optimizer *opt,
   for (int g = 0; g < opt->n_groups; g++) {
     char name[64];
     snprintf(name, sizeof name, "param_groups.%d.params", g);
-    tg_tensor *ids = tg_optim_state_dict_get(sd, name);
+    tg_tensor *ids = tg_tensor_dict_get(sd, name);
     for (int k = 0; k < opt->groups[g].n; k++) {
       int id = (int)tg_get_flat(ids, k);
       if (plan->param_of_id[id] >= 0) {
@@ -249,7 +196,7 @@ static bool unknown(const tg_optimizer *opt, const char *name) {
 }
 
 static bool load_group_entry(load_plan *plan, const tg_optimizer *opt,
-                             const tg_optim_entry *e, int g, const char *key,
+                             const tg_named_tensor *e, int g, const char *key,
                              unsigned *seen) {
   if (strcmp(key, "params") == 0) return true;
   double value;
@@ -268,7 +215,7 @@ static bool load_group_entry(load_plan *plan, const tg_optimizer *opt,
 }
 
 static bool load_state_entry(load_plan *plan, const tg_optimizer *opt,
-                             const tg_optim_entry *e, long id, const char *key) {
+                             const tg_named_tensor *e, long id, const char *key) {
   int i = id < plan->n_ids ? plan->param_of_id[id] : -1;
   if (i < 0) {
     tg_set_last_error(LOAD ": entry \"%s\" is for parameter %ld, which no group lists",
@@ -312,12 +259,12 @@ static bool check_groups(load_plan *plan, const tg_optimizer *opt, const unsigne
 }
 
 static bool build_plan(load_plan *plan, const tg_optimizer *opt,
-                       const tg_optim_state_dict *sd) {
+                       const tg_tensor_dict *sd) {
   if (!plan_alloc(plan, opt) || !map_params(plan, opt, sd)) return false;
   unsigned seen[opt->n_groups];
   memset(seen, 0, sizeof seen);
   for (int k = 0; k < sd->n; k++) {
-    const tg_optim_entry *e = &sd->entries[k];
+    const tg_named_tensor *e = &sd->items[k];
     const char *key;
     long g = parse_name(e->name, "param_groups", &key);
     long id = parse_name(e->name, "state", &key);
@@ -352,7 +299,7 @@ static void apply_plan(tg_optimizer *opt, const load_plan *plan) {
   }
 }
 
-int tg_optimizer_load_state_dict(tg_optimizer *opt, const tg_optim_state_dict *sd) {
+int tg_optimizer_load_state_dict(tg_optimizer *opt, const tg_tensor_dict *sd) {
   load_plan plan = {0};
   bool ok = build_plan(&plan, opt, sd);
   if (ok) apply_plan(opt, &plan);

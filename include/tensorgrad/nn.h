@@ -36,26 +36,6 @@
 extern "C" {
 #endif
 
-/* ---- ordered (name, tensor) lists: named_parameters, state_dict ---------- */
-
-typedef struct tg_named_tensor {
-  char *name;
-  tg_tensor *tensor; /* one reference owned by the list */
-} tg_named_tensor;
-
-typedef struct tg_tensor_dict {
-  int n;
-  int capacity;
-  tg_named_tensor *items; /* iterate items[0 .. n-1] */
-} tg_tensor_dict;
-
-tg_tensor_dict *tg_tensor_dict_new(void);
-/* Appends (a copy of) name and a new reference to t. Names must be unique. */
-void tg_tensor_dict_add(tg_tensor_dict *d, const char *name, tg_tensor *t);
-tg_tensor *tg_tensor_dict_get(const tg_tensor_dict *d,
-                              const char *name); /* borrowed; NULL if absent */
-void tg_tensor_dict_free(tg_tensor_dict *d);     /* NULL is fine */
-
 /* ---- the module base ------------------------------------------------------ */
 
 typedef struct tg_module tg_module;

@@ -164,34 +164,16 @@ void tg_optimizer_set_lr(tg_optimizer *opt, int group, double lr);
  *                                    nesterov (0/1), ... and initial_lr once a
  *                                    scheduler set it
  * State exists only for parameters that have been stepped (Adagrad: always). */
-typedef struct tg_optim_entry {
-  char *name;        /* owned */
-  tg_tensor *tensor; /* owned reference */
-} tg_optim_entry;
 
-typedef struct tg_optim_state_dict {
-  int n;
-  int capacity;
-  tg_optim_entry *entries;
-} tg_optim_state_dict;
-
-/* An empty dict (for io/ to fill from a file); NULL with tg_last_error set
- * when out of memory. */
-tg_optim_state_dict *tg_optim_state_dict_new(void);
-/* Appends (a copy of name, a reference to tensor). 0, or -1 with
- * tg_last_error set (out of memory, duplicate name). */
-int tg_optim_state_dict_add(tg_optim_state_dict *sd, const char *name, tg_tensor *tensor);
-tg_tensor *tg_optim_state_dict_get(const tg_optim_state_dict *sd, const char *name);
-void tg_optim_state_dict_free(tg_optim_state_dict *sd); /* NULL is fine */
 
 /* A snapshot: the tensors are copies, later steps do not change them. */
-tg_optim_state_dict *tg_optimizer_state_dict(const tg_optimizer *opt);
+tg_tensor_dict *tg_optimizer_state_dict(const tg_optimizer *opt);
 /* Replaces the options of every group and the state of every parameter with
  * copies of those in sd (floating buffers converted to the parameter's
  * dtype). Checks everything first: on error (different number of groups or
  * parameters, wrong shapes, unknown or missing entries, invalid options)
  * returns -1 with tg_last_error set and leaves opt unchanged. */
-int tg_optimizer_load_state_dict(tg_optimizer *opt, const tg_optim_state_dict *sd);
+int tg_optimizer_load_state_dict(tg_optimizer *opt, const tg_tensor_dict *sd);
 
 /* ---- learning-rate schedulers (torch.optim.lr_scheduler, 1.13) ---------------------
  * A scheduler borrows its optimizer, which must outlive it, and writes the

@@ -267,6 +267,28 @@ tg_tensor *tg_matmul(tg_tensor *a, tg_tensor *b);
 /* F.linear: x @ w^T + b (b may be NULL); one GEMM with the bias folded in. */
 tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b);
 
+/* ---- named tensors (state dicts) ------------------------------------------------ */
+
+/* An ordered list of (name, tensor): iterate items[0 .. n-1]. Each entry
+ * owns a copy of its name and one reference to its tensor. What state_dict,
+ * named_parameters and optimizer state dicts return; what checkpoints save. */
+typedef struct tg_named_tensor {
+  char *name;
+  tg_tensor *tensor;
+} tg_named_tensor;
+
+typedef struct tg_tensor_dict {
+  int n;
+  int capacity;
+  tg_named_tensor *items;
+} tg_tensor_dict;
+
+tg_tensor_dict *tg_tensor_dict_new(void);
+/* Appends a copy of name and a new reference to t; names must be unique. */
+void tg_tensor_dict_add(tg_tensor_dict *d, const char *name, tg_tensor *t);
+tg_tensor *tg_tensor_dict_get(const tg_tensor_dict *d, const char *name); /* borrowed; NULL if absent */
+void tg_tensor_dict_free(tg_tensor_dict *d); /* NULL is fine */
+
 /* ---- threads ------------------------------------------------------------------ */
 
 void tg_set_num_threads(int n);

@@ -1,0 +1,210 @@
+/* Checkpoints: tensors and state dicts round-trip through safetensors, a
+ * training run resumed in a fresh process continues bit for bit, and bad
+ * files give errors that name the file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+static char dir[] = "/tmp/tg_checkpoint_XXXXXX";
+
+static const char *path_in_dir(const char *name, char *buf) {
+  snprintf(buf, 512, "%s/%s", dir, name);
+  return buf;
+}
+
+START_TEST(test_tensors_round_trip) {
+  char path[512];
+  tg_tensor_dict *d = tg_tensor_dict_new();
+  tg_scope_begin();
+  tg_tensor_dict_add(d, "weight", tg_t(tg_reshape(tg_arange(0, 6, 1, TG_FLOAT32), TG_SHAPE(2, 3))));
+  tg_tensor_dict_add(d, "double", tg_full(TG_SHAPE(2, 1, 2), 0.1, TG_FLOAT64));
+  tg_tensor_dict_add(d, "steps", tg_scalar(12, TG_INT64));
+  tg_tensor_dict_add(d, "mask", tg_gt_scalar(tg_arange(0, 4, 1, TG_FLOAT32), 1.5));
+  tg_tensor_dict_add(d, "empty", tg_zeros(TG_SHAPE(0, 3), TG_FLOAT32));
+  tg_scope_end();
+  ck_assert_int_eq(tg_save_tensors(path_in_dir("t.safetensors", path), d), 0);
+  tg_tensor_dict *back = NULL;
+  ck_assert_int_eq(tg_load_tensors(path, &back), 0);
+  ck_assert_int_eq(back->n, d->n);
+  for (int i = 0; i < d->n; i++) {
+    tg_tensor *want = d->items[i].tensor, *got = tg_tensor_dict_get(back, d->items[i].name);
+    ck_assert_msg(got != NULL, "%s missing", d->items[i].name);
+    ck_assert_int_eq(got->dtype, want->dtype);
+    tg_assert_shape(got, tg_shape_of(want));
+    tg_assert_close(got, want, 0, 0, d->items[i].name);
+  }
+  tg_tensor_dict_free(back);
+  tg_tensor_dict_free(d);
+}
+END_TEST
+
+static tg_module *small_net(void) {
+  return tg_nn_sequential(tg_nn_linear(3, 5, true), tg_nn_tanh(), tg_nn_linear(5, 2, true), NULL);
+}
+
+START_TEST(test_state_dict_file) {
+  char path[512];
+  tg_manual_seed(1);
+  tg_module *a = small_net();
+  tg_manual_seed(2);
+  tg_module *b = small_net();
+  ck_assert_int_eq(tg_save_state_dict(path_in_dir("sd.safetensors", path), a), 0);
+  ck_assert_int_eq(tg_load_state_dict_file(path, b, true), 0);
+  tg_scope_begin();
+  tg_assert_close(tg_module_parameter(b, "2.weight"), tg_module_parameter(a, "2.weight"), 0, 0,
+                  "2.weight");
+  tg_scope_end();
+  /* a model of another shape is refused, naming the file and the key */
+  tg_module *other = tg_nn_sequential(tg_nn_linear(3, 4, true), tg_nn_tanh(), tg_nn_linear(4, 2, true), NULL);
+  ck_assert_int_eq(tg_load_state_dict_file(path, other, true), -1);
+  ck_assert_msg(strstr(tg_last_error(), path) && strstr(tg_last_error(), "size mismatch for 0.weight"),
+                "%s", tg_last_error());
+  tg_module_free(a);
+  tg_module_free(b);
+  tg_module_free(other);
+}
+END_TEST
+
+/* ---- resuming ---- */
+
+typedef struct run {
+  tg_module *model;
+  tg_optimizer *opt;
+  tg_tensor *x, *y;
+} run;
+
+static run new_run(void) {
+  run r;
+  tg_manual_seed(7);
+  r.model = small_net();
+  tg_tensor_dict *params = tg_module_named_parameters(r.model);
+  tg_tensor *list[8];
+  for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
+  tg_adam_options opts = TG_ADAM_DEFAULTS;
+  opts.lr = 0.05;
+  r.opt = tg_adam(list, params->n, opts);
+  tg_tensor_dict_free(params);
+  r.x = tg_randn(TG_SHAPE(16, 3), TG_FLOAT32);
+  r.y = tg_randn(TG_SHAPE(16, 2), TG_FLOAT32);
+  return r;
+}
+
+static void train(run *r, int steps) {
+  for (int s = 0; s < steps; s++) {
+    tg_scope_begin();
+    tg_tensor *loss = tg_mse_loss(tg_module_forward(r->model, r->x), r->y, TG_MEAN);
+    tg_backward(loss, NULL, 0);
+    tg_optimizer_step(r->opt);
+    tg_optimizer_zero_grad(r->opt, true);
+    tg_scope_end();
+  }
+}
+
+static void free_run(run *r) {
+  tg_optimizer_free(r->opt);
+  tg_module_free(r->model);
+  tg_release(r->x);
+  tg_release(r->y);
+}
+
+/* 10 steps, save, load in a fresh process, 10 more == 20 straight steps. */
+START_TEST(test_resume_is_bit_identical) {
+  char ckpt[512], resumed[512];
+  path_in_dir("resume.safetensors", ckpt);
+  path_in_dir("resumed_params.safetensors", resumed);
+  run r = new_run();
+  train(&r, 10);
+  tg_scope_begin();
+  tg_tensor_dict *extra = tg_tensor_dict_new();
+  tg_tensor_dict_add(extra, "loss", tg_arange(0, 10, 1, TG_FLOAT64));
+  tg_scope_end();
+  ck_assert_int_eq(tg_checkpoint_save(ckpt, r.model, r.opt, 10, extra), 0);
+  tg_tensor_dict_free(extra);
+  pid_t pid = fork();
+  if (pid == 0) { /* the fresh process: other weights until the checkpoint loads */
+    run fresh = new_run();
+    tg_manual_seed(99);
+    tg_module_free(fresh.model);
+    fresh.model = small_net();
+    tg_tensor_dict *params = tg_module_named_parameters(fresh.model);
+    tg_tensor *list[8];
+    for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
+    tg_optimizer_free(fresh.opt);
+    tg_adam_options opts = TG_ADAM_DEFAULTS;
+    fresh.opt = tg_adam(list, params->n, opts);
+    tg_tensor_dict_free(params);
+    int64_t epoch = -1;
+    tg_tensor_dict *back = NULL;
+    if (tg_checkpoint_load(ckpt, fresh.model, fresh.opt, &epoch, &back) != 0 || epoch != 10 ||
+        !tg_tensor_dict_get(back, "loss"))
+      _exit(3);
+    tg_tensor_dict_free(back);
+    train(&fresh, 10);
+    _exit(tg_save_state_dict(resumed, fresh.model) == 0 ? 0 : 4);
+  }
+  int status;
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed: %d", status);
+  train(&r, 10);
+  tg_tensor_dict *straight = tg_state_dict(r.model), *after = NULL;
+  ck_assert_int_eq(tg_load_tensors(resumed, &after), 0);
+  for (int i = 0; i < straight->n; i++)
+    tg_assert_close(tg_tensor_dict_get(after, straight->items[i].name), straight->items[i].tensor, 0,
+                    0, straight->items[i].name);
+  tg_tensor_dict_free(straight);
+  tg_tensor_dict_free(after);
+  free_run(&r);
+}
+END_TEST
+
+START_TEST(test_errors_name_the_file) {
+  char path[512];
+  tg_module *m = small_net();
+  ck_assert_int_eq(tg_checkpoint_load("/nonexistent/ckpt.safetensors", m, NULL, NULL, NULL), -1);
+  ck_assert_msg(strstr(tg_last_error(), "/nonexistent/ckpt.safetensors"), "%s", tg_last_error());
+  /* a plain state dict is not a checkpoint */
+  ck_assert_int_eq(tg_save_state_dict(path_in_dir("plain.safetensors", path), m), 0);
+  ck_assert_int_eq(tg_checkpoint_load(path, m, NULL, NULL, NULL), -1);
+  ck_assert_msg(strstr(tg_last_error(), "not a tensorgrad checkpoint"), "%s", tg_last_error());
+  /* a checkpoint without optimizer state cannot restore an optimizer */
+  ck_assert_int_eq(tg_checkpoint_save(path_in_dir("model_only.safetensors", path), m, NULL, 3, NULL), 0);
+  tg_tensor_dict *params = tg_module_named_parameters(m);
+  tg_tensor *list[8];
+  for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
+  tg_sgd_options opts = TG_SGD_DEFAULTS;
+  opts.lr = 0.1;
+  tg_optimizer *opt = tg_sgd(list, params->n, opts);
+  ck_assert_int_eq(tg_checkpoint_load(path, m, opt, NULL, NULL), -1);
+  ck_assert_msg(strstr(tg_last_error(), "holds no optimizer state"), "%s", tg_last_error());
+  /* a truncated file */
+  FILE *f = fopen(path_in_dir("short.safetensors", path), "wb");
+  fputs("abc", f);
+  fclose(f);
+  tg_tensor_dict *d = NULL;
+  ck_assert_int_eq(tg_load_tensors(path, &d), -1);
+  ck_assert_msg(strstr(tg_last_error(), "short.safetensors"), "%s", tg_last_error());
+  tg_optimizer_free(opt);
+  tg_tensor_dict_free(params);
+  tg_module_free(m);
+}
+END_TEST
+
+int main(void) {
+  if (!mkdtemp(dir)) return EXIT_FAILURE;
+  Suite *s = suite_create("checkpoint");
+  TCase *tc = tcase_create("safetensors");
+  tcase_add_test(tc, test_tensors_round_trip);
+  tcase_add_test(tc, test_state_dict_file);
+  tcase_add_test(tc, test_resume_is_bit_identical);
+  tcase_add_test(tc, test_errors_name_the_file);
+  suite_add_tcase(s, tc);
+  int rc = tg_test_run(s);
+  char command[600];
+  snprintf(command, sizeof command, "rm -rf %s", dir);
+  if (system(command) != 0) rc = EXIT_FAILURE;
+  return rc;
+}

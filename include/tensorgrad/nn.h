@@ -133,6 +133,10 @@ tg_module *tg_nn_linear(int64_t in_features, int64_t out_features, bool bias);
 tg_module *tg_nn_identity(void);
 tg_module *tg_nn_flatten(int start_dim, int end_dim);
 /* The modules in order, NULL-terminated: tg_nn_sequential(a, b, c, NULL).
+ * Build layers with parameters in statements of their own, in order: C
+ * does not fix the order in which a call's arguments are evaluated, so
+ * tg_nn_sequential(tg_nn_linear(..), tg_nn_linear(..), NULL) may draw the
+ * second layer's initial weights first, unlike PyTorch.
  * Children are named "0", "1", ... */
 tg_module *tg_nn_sequential(tg_module *first, ...);
 tg_module *tg_nn_sequential_append(tg_module *seq, tg_module *m);

@@ -10,7 +10,6 @@
  */
 #include <stdlib.h>
 
-#include "data/generator.h"
 #include "tensorgrad/data.h"
 
 struct tg_dataloader {
@@ -68,9 +67,9 @@ static int64_t *epoch_order(const tg_dataloader *loader) {
   if (!order)
     tg_error("tg_loader_next: out of memory for the order of %lld samples", (long long)n);
   if (loader->shuffle) {
-    tg_data_generator gen;
-    tg_data_generator_seed(&gen, draw_int64_seed());
-    tg_data_generator_randperm(&gen, n, order);
+    tg_generator *gen = tg_generator_new(draw_int64_seed());
+    tg_randperm_into(gen, n, order);
+    tg_generator_free(gen);
   } else {
     for (int64_t i = 0; i < n; i++) order[i] = i;
   }

@@ -6,46 +6,13 @@
 
 #include <math.h>
 
-enum { MT_M = 397 };
-#define MT_MATRIX_A 0x9908b0dfU
-#define MT_UPPER 0x80000000U
-#define MT_LOWER 0x7fffffffU
-
 void tg_np_seed(tg_np_random *rs, uint32_t seed) {
-  /* Knuth's initialisation, exactly as mt19937_seed does for an int seed. */
-  for (int i = 0; i < TG_NP_MT_N; i++) {
-    rs->key[i] = seed;
-    seed = 1812433253U * (seed ^ (seed >> 30)) + (uint32_t)i + 1U;
-  }
-  rs->pos = TG_NP_MT_N;
+  tg_mt19937_seed(&rs->mt, seed); /* what mt19937_seed does for an int seed */
   rs->has_gauss = 0;
   rs->gauss = 0.0;
 }
 
-static uint32_t twist(uint32_t a, uint32_t b, uint32_t far) {
-  uint32_t y = (a & MT_UPPER) | (b & MT_LOWER);
-  return far ^ (y >> 1) ^ ((y & 1U) ? MT_MATRIX_A : 0U);
-}
-
-/* Regenerates the whole state block at once, as NumPy's mt19937_gen does. */
-static void regenerate(tg_np_random *rs) {
-  uint32_t *k = rs->key;
-  int i = 0;
-  for (; i < TG_NP_MT_N - MT_M; i++) k[i] = twist(k[i], k[i + 1], k[i + MT_M]);
-  for (; i < TG_NP_MT_N - 1; i++) k[i] = twist(k[i], k[i + 1], k[i + MT_M - TG_NP_MT_N]);
-  k[TG_NP_MT_N - 1] = twist(k[TG_NP_MT_N - 1], k[0], k[MT_M - 1]);
-  rs->pos = 0;
-}
-
-uint32_t tg_np_next_u32(tg_np_random *rs) {
-  if (rs->pos == TG_NP_MT_N) regenerate(rs);
-  uint32_t y = rs->key[rs->pos++];
-  y ^= y >> 11;
-  y ^= (y << 7) & 0x9d2c5680U;
-  y ^= (y << 15) & 0xefc60000U;
-  y ^= y >> 18;
-  return y;
-}
+uint32_t tg_np_next_u32(tg_np_random *rs) { return tg_mt19937_next(&rs->mt); }
 
 static uint64_t next_u64(tg_np_random *rs) {
   uint64_t hi = tg_np_next_u32(rs);

@@ -7,11 +7,10 @@
 
 #include <stdint.h>
 
-#define TG_NP_MT_N 624
+#include "tensor/mt19937.h"
 
 typedef struct tg_np_random {
-  uint32_t key[TG_NP_MT_N];
-  int pos;
+  tg_mt19937 mt;
   int has_gauss; /* the polar method makes normals in pairs; one is cached */
   double gauss;
 } tg_np_random;

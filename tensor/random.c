@@ -5,61 +5,63 @@
  * numbers torch.manual_seed(s) gives (tests/golden/random.py proves it).
  * Initialisation, dropout and shuffling all draw from it. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "tensor/internal.h"
+#include "tensor/mt19937.h"
 
-enum { MT_N = 624, MT_M = 397 };
-
-static struct {
-  uint32_t state[MT_N];
-  int next;
+/* A generator: PyTorch's CPUGeneratorImpl state. */
+struct tg_generator {
+  tg_mt19937 mt;
   uint64_t seed;
   bool has_normal; /* Box-Muller makes two values; the second is cached */
   double next_normal;
-} gen;
+};
 
+static tg_generator global;
 static bool seeded;
 
+static void seed_generator(tg_generator *g, uint64_t seed) {
+  g->seed = seed;
+  tg_mt19937_seed(&g->mt, (uint32_t)seed);
+  g->has_normal = false;
+}
+
 void tg_manual_seed(uint64_t seed) {
-  gen.seed = seed;
-  gen.state[0] = (uint32_t)seed;
-  for (int i = 1; i < MT_N; i++)
-    gen.state[i] = 1812433253u * (gen.state[i - 1] ^ (gen.state[i - 1] >> 30)) + (uint32_t)i;
-  gen.next = MT_N;
-  gen.has_normal = false;
+  seed_generator(&global, seed);
   seeded = true;
 }
 
-uint64_t tg_initial_seed(void) {
+static tg_generator *default_generator(void) {
   if (!seeded) tg_manual_seed(67280421310721ull); /* PyTorch's default seed */
-  return gen.seed;
+  return &global;
 }
 
-static void twist(void) {
-  for (int i = 0; i < MT_N; i++) {
-    uint32_t y = (gen.state[i] & 0x80000000u) | (gen.state[(i + 1) % MT_N] & 0x7fffffffu);
-    uint32_t v = gen.state[(i + MT_M) % MT_N] ^ (y >> 1);
-    gen.state[i] = (y & 1u) ? v ^ 0x9908b0dfu : v;
-  }
-  gen.next = 0;
+uint64_t tg_initial_seed(void) { return default_generator()->seed; }
+
+tg_generator *tg_generator_new(uint64_t seed) {
+  tg_generator *g = malloc(sizeof *g);
+  if (!g) tg_error("tg_generator_new: out of memory");
+  seed_generator(g, seed);
+  return g;
 }
 
-uint32_t tg_random_u32(void) {
-  tg_initial_seed();
-  if (gen.next >= MT_N) twist();
-  uint32_t y = gen.state[gen.next++];
-  y ^= y >> 11;
-  y ^= (y << 7) & 0x9d2c5680u;
-  y ^= (y << 15) & 0xefc60000u;
-  y ^= y >> 18;
-  return y;
+void tg_generator_free(tg_generator *g) {
+  if (g != &global) free(g);
 }
 
-uint64_t tg_random_u64(void) {
-  uint64_t hi = tg_random_u32();
-  uint64_t lo = tg_random_u32();
+static tg_generator *resolve(tg_generator *g) { return g ? g : default_generator(); }
+
+uint32_t tg_generator_random_u32(tg_generator *g) { return tg_mt19937_next(&resolve(g)->mt); }
+
+uint64_t tg_generator_random_u64(tg_generator *g) {
+  uint64_t hi = tg_generator_random_u32(g);
+  uint64_t lo = tg_generator_random_u32(g);
   return (hi << 32) | lo;
 }
+
+uint32_t tg_random_u32(void) { return tg_generator_random_u32(NULL); }
+uint64_t tg_random_u64(void) { return tg_generator_random_u64(NULL); }
 
 /* Uniform [0,1) with the mantissa width of the dtype: 24 random bits for
  * float32, 53 for float64. */
@@ -74,15 +76,16 @@ static double uniform_f64(void) {
 /* PyTorch's scalar normal sampler (for short or strided tensors); the
  * caller scales it with one fused multiply-add, as PyTorch's kernel does. */
 static double normal_f64(void) {
-  if (gen.has_normal) {
-    gen.has_normal = false;
-    return gen.next_normal;
+  tg_generator *g = default_generator();
+  if (g->has_normal) {
+    g->has_normal = false;
+    return g->next_normal;
   }
   double u1 = uniform_f64(), u2 = uniform_f64();
   double r = sqrt(-2.0 * log(1.0 - u2));
   double theta = 2.0 * M_PI * u1;
-  gen.has_normal = true;
-  gen.next_normal = r * sin(theta);
+  g->has_normal = true;
+  g->next_normal = r * sin(theta);
   return r * cos(theta);
 }
 
@@ -147,7 +150,6 @@ void tg_uniform_(tg_tensor *t, double low, double high) {
 void tg_normal_(tg_tensor *t, double mean, double std) {
   tg_check_floating("tg_normal_", t);
   if (std < 0) tg_error("tg_normal_: std must be non-negative, got %g", std);
-  tg_initial_seed();
   int64_t n = tg_numel(t);
   if (n >= 16 && tg_is_contiguous(t)) {
     if (t->dtype == TG_FLOAT32)
@@ -189,16 +191,21 @@ tg_tensor *tg_randint(int64_t low, int64_t high, tg_shape shape) {
   return t;
 }
 
+/* PyTorch's CPU randperm: a Fisher-Yates pass from the front, one 32-bit
+ * draw per position. */
+void tg_randperm_into(tg_generator *g, int64_t n, int64_t *out) {
+  for (int64_t i = 0; i < n; i++) out[i] = i;
+  for (int64_t i = 0; i + 1 < n; i++) {
+    int64_t z = (int64_t)(tg_generator_random_u32(g) % (uint64_t)(n - i));
+    int64_t saved = out[i];
+    out[i] = out[z + i];
+    out[z + i] = saved;
+  }
+}
+
 tg_tensor *tg_randperm(int64_t n) {
   if (n < 0) tg_error("tg_randperm: n must be non-negative, got %lld", (long long)n);
   tg_tensor *t = tg_alloc(TG_SHAPE(n), TG_INT64);
-  int64_t *r = (int64_t *)t->storage->data;
-  for (int64_t i = 0; i < n; i++) r[i] = i;
-  for (int64_t i = 0; i + 1 < n; i++) {
-    int64_t z = (int64_t)(tg_random_u32() % (uint64_t)(n - i));
-    int64_t saved = r[i];
-    r[i] = r[z + i];
-    r[z + i] = saved;
-  }
+  tg_randperm_into(NULL, n, (int64_t *)t->storage->data);
   return t;
 }

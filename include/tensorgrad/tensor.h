@@ -123,8 +123,17 @@ tg_tensor *tg_full_like(const tg_tensor *t, double value);
 
 void tg_manual_seed(uint64_t seed);
 uint64_t tg_initial_seed(void);
-uint32_t tg_random_u32(void);
+uint32_t tg_random_u32(void); /* raw draws from the global generator */
 uint64_t tg_random_u64(void);
+/* A generator of one's own, like torch.Generator().manual_seed(seed): the
+ * DataLoader's sampler shuffles with one. NULL means the global one. */
+typedef struct tg_generator tg_generator;
+tg_generator *tg_generator_new(uint64_t seed);
+void tg_generator_free(tg_generator *g);
+uint32_t tg_generator_random_u32(tg_generator *g);
+uint64_t tg_generator_random_u64(tg_generator *g);
+/* torch.randperm(n, generator=g) into out[0 .. n-1] */
+void tg_randperm_into(tg_generator *g, int64_t n, int64_t *out);
 tg_tensor *tg_rand(tg_shape shape, tg_dtype dtype);  /* U[0, 1) */
 tg_tensor *tg_randn(tg_shape shape, tg_dtype dtype); /* N(0, 1) */
 tg_tensor *tg_randint(int64_t low, int64_t high, tg_shape shape); /* int64 */

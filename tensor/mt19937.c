@@ -1,0 +1,31 @@
+/* MT19937 (Matsumoto and Nishimura): Knuth's seeding, the twist that
+ * regenerates all 624 words at once, and the tempering of each output. */
+#include "tensor/mt19937.h"
+
+enum { MT_SHIFT = 397 };
+
+void tg_mt19937_seed(tg_mt19937 *mt, uint32_t seed) {
+  mt->state[0] = seed;
+  for (int i = 1; i < TG_MT_WORDS; i++)
+    mt->state[i] = 1812433253u * (mt->state[i - 1] ^ (mt->state[i - 1] >> 30)) + (uint32_t)i;
+  mt->next = TG_MT_WORDS;
+}
+
+static void twist(tg_mt19937 *mt) {
+  for (int i = 0; i < TG_MT_WORDS; i++) {
+    uint32_t y = (mt->state[i] & 0x80000000u) | (mt->state[(i + 1) % TG_MT_WORDS] & 0x7fffffffu);
+    uint32_t v = mt->state[(i + MT_SHIFT) % TG_MT_WORDS] ^ (y >> 1);
+    mt->state[i] = (y & 1u) ? v ^ 0x9908b0dfu : v;
+  }
+  mt->next = 0;
+}
+
+uint32_t tg_mt19937_next(tg_mt19937 *mt) {
+  if (mt->next >= TG_MT_WORDS) twist(mt);
+  uint32_t y = mt->state[mt->next++];
+  y ^= y >> 11;
+  y ^= (y << 7) & 0x9d2c5680u;
+  y ^= (y << 15) & 0xefc60000u;
+  y ^= y >> 18;
+  return y;
+}

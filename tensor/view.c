@@ -234,7 +234,21 @@ typedef struct slice_args {
   int64_t start, step;
 } slice_args;
 
-static tg_tensor *slice_view(tg_tensor *t, slice_args s, int64_t length, const tg_op *op) {
+extern const tg_op tg_op_slice;
+
+/* Records op (slice or its backward) with the slice's arguments. */
+static void record_slice(const tg_op *op, tg_tensor *out, tg_tensor *in, slice_args s,
+                         int64_t length) {
+  tg_node *node = tg_record(op, out, 1, &in);
+  if (node) {
+    node->iarg[0] = s.dim;
+    node->iarg[1] = s.start;
+    node->iarg[2] = s.step;
+    node->iarg[3] = length;
+  }
+}
+
+static tg_tensor *slice_view(tg_tensor *t, slice_args s, int64_t length) {
   tg_shape shape = tg_shape_of(t);
   int64_t strides[TG_MAX_DIMS];
   memcpy(strides, t->strides, sizeof strides);
@@ -242,13 +256,7 @@ static tg_tensor *slice_view(tg_tensor *t, slice_args s, int64_t length, const t
   strides[s.dim] *= s.step;
   int64_t offset = t->offset + (length > 0 ? s.start * t->strides[s.dim] : 0);
   tg_tensor *out = tg_alias(t, shape, strides, offset);
-  tg_node *node = tg_record(op, out, 1, &t);
-  if (node) {
-    node->iarg[0] = s.dim;
-    node->iarg[1] = s.start;
-    node->iarg[2] = s.step;
-    node->iarg[3] = length;
-  }
+  record_slice(&tg_op_slice, out, t, s, length);
   return out;
 }
 
@@ -284,16 +292,10 @@ static tg_tensor *slice_backward_op(tg_tensor *g, tg_shape input_shape, slice_ar
   int64_t length = g->shape[s.dim];
   tg_scope_begin();
   bool mode = tg_set_grad_enabled(false);
-  tg_copy_into(slice_view(out, s, length, &tg_op_slice), g);
+  tg_copy_into(slice_view(out, s, length), g);
   tg_set_grad_enabled(mode);
   tg_scope_end();
-  tg_node *node = tg_record(&tg_op_slice_backward, out, 1, &g);
-  if (node) {
-    node->iarg[0] = s.dim;
-    node->iarg[1] = s.start;
-    node->iarg[2] = s.step;
-    node->iarg[3] = length;
-  }
+  record_slice(&tg_op_slice_backward, out, g, s, length);
   return out;
 }
 
@@ -307,7 +309,7 @@ tg_tensor *tg_slice(tg_tensor *t, int dim, int64_t start, int64_t end, int64_t s
   start = start < 0 ? 0 : (start > size ? size : start);
   end = end < start ? start : (end > size ? size : end);
   int64_t length = (end - start + step - 1) / step;
-  return slice_view(t, (slice_args){d, start, step}, length, &tg_op_slice);
+  return slice_view(t, (slice_args){d, start, step}, length);
 }
 
 tg_tensor *tg_narrow(tg_tensor *t, int dim, int64_t start, int64_t length) {

@@ -46,7 +46,7 @@ static void swish_backward(tg_node *node, tg_tensor *grad_output,
   grad_inputs[0] = swish_grad(grad_output, x, tg_sigmoid(x));
 }
 
-static const tg_op swish_op = {"swish", swish_backward};
+static const tg_op swish_op = {.name = "swish", .backward = swish_backward};
 
 /* runs with the tape off (tg_function_apply turns it off) */
 static tg_tensor *swish_forward(tg_tensor *const *inputs, tg_tensor **to_save,
@@ -66,7 +66,8 @@ static void swish_saved_backward(tg_node *node, tg_tensor *grad_output,
   grad_inputs[0] = swish_grad(grad_output, tg_node_input(node, 0), tg_saved(node, 0));
 }
 
-static const tg_op swish_saved_op = {"swish_saved", swish_saved_backward};
+static const tg_op swish_saved_op = {.name = "swish_saved",
+                                     .backward = swish_saved_backward};
 
 static tg_tensor *swish_saved_forward(tg_tensor *const *inputs, tg_tensor **to_save,
                                       void *ctx) {
@@ -143,7 +144,8 @@ static void run_gradchecks(checks *c) {
 static tg_tensor *swish_layer_forward(tg_module *m, tg_tensor *x) {
   return swish(&x, NULL);
 }
-static const tg_module_vtable swish_layer_vtable = {"SwishLayer", swish_layer_forward};
+static const tg_module_vtable swish_layer_vtable = {.type_name = "SwishLayer",
+                                                    .forward = swish_layer_forward};
 
 typedef struct training {
   double first_loss, loss, accuracy;

@@ -274,8 +274,10 @@ int main(int argc, char **argv) {
   load_data(&d);
 
   /* torch.manual_seed(seed); the same start for both losses */
-  run runs[N_RUNS] = {
-      {"BCE", false}, {"MSE", true}, {"BCE-bad", false}, {"MSE-bad", true}};
+  run runs[N_RUNS] = {{.label = "BCE", .mse = false},
+                      {.label = "MSE", .mse = true},
+                      {.label = "BCE-bad", .mse = false},
+                      {.label = "MSE-bad", .mse = true}};
   for (int i = 0; i < N_RUNS; i++) {
     runs[i].model = logistic_regression();
     runs[i].loss = calloc((size_t)args.epochs + 1, sizeof(double));

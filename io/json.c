@@ -129,7 +129,7 @@ static bool decode_escape(tg_json *j, size_t *at, char *out, size_t *len) {
 
 char *tg_json_string(tg_json *j, size_t *len) {
   if (!tg_json_expect(j, '"', "a string")) return NULL;
-  size_t end;
+  size_t end = 0;
   if (!find_string_end(j, j->at, &end)) return NULL;
   /* Escapes only shrink: the raw length bounds the decoded one. */
   char *out = malloc(end - j->at + 1);

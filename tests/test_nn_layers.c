@@ -18,7 +18,7 @@ static void teardown(void) {
 }
 
 static tg_tensor *entry(const char *layer, const char *what, tg_dtype dtype) {
-  char key[200];
+  char key[512];
   snprintf(key, sizeof key, "layer.%s.%s", layer, what);
   return tg_golden_tensor(golden, key, dtype);
 }

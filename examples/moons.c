@@ -20,8 +20,7 @@
 
 enum { BATCH_SIZE = 16, DEFAULT_EPOCHS = 20 };
 
-/* ---- class MoonsDataSet(Dataset) ----------------------------------------------------
- */
+/* ---- class MoonsDataSet(Dataset) ------------------------------------------------ */
 
 typedef struct MoonsDataSet {
   tg_dataset base;
@@ -60,8 +59,7 @@ static tg_dataset *MoonsDataSet_new(tg_tensor *x_tensor, tg_tensor *y_tensor) {
   return &ds->base;
 }
 
-/* ---- class SimpleClassificationNet(torch.nn.Module) ----------------------------------
- */
+/* ---- class SimpleClassificationNet(torch.nn.Module) ----------------------------- */
 
 typedef struct SimpleClassificationNet {
   tg_module base;
@@ -90,8 +88,7 @@ static SimpleClassificationNet *SimpleClassificationNet_new(void) {
   return net;
 }
 
-/* ---- what one epoch collects: all_Y_epoch, all_Yhat_epoch, all_losses_epoch ----------
- */
+/* ---- what one epoch collects: all_Y_epoch, all_Yhat_epoch, all_losses_epoch ----- */
 
 typedef struct epoch_log {
   int64_t n;       /* samples so far */
@@ -103,12 +100,9 @@ typedef struct epoch_log {
 } epoch_log;
 
 static epoch_log log_new(int64_t capacity) {
-  epoch_log log = {0,
-                   malloc(capacity * sizeof(int64_t)),
-                   malloc(capacity * sizeof(double)),
-                   malloc(capacity * sizeof(int64_t)),
-                   0,
-                   0};
+  epoch_log log = {.y = malloc(capacity * sizeof(int64_t)),
+                   .yhat = malloc(capacity * sizeof(double)),
+                   .pred = malloc(capacity * sizeof(int64_t))};
   if (!log.y || !log.yhat || !log.pred) tg_error("moons: out of memory");
   return log;
 }
@@ -143,12 +137,10 @@ static double log_accuracy(epoch_log *log) {
   return accuracy;
 }
 
-/* ---- training and validation passes
- * ---------------------------------------------------- */
+/* ---- training and validation passes --------------------------------------------- */
 
 static void train_one_epoch(tg_module *model, tg_dataloader *train_loader,
-                            tg_optimizer *opt, epoch_log *log, tg_progress *bar,
-                            int epoch, int epochs) {
+                            tg_optimizer *opt, epoch_log *log, tg_progress *bar) {
   tg_loader_iter it = tg_loader_begin(train_loader);
   tg_tensor *X_train, *Y_train;
   while (tg_loader_next(&it, &X_train, &Y_train)) { /* batch wise training on train set */
@@ -161,8 +153,7 @@ static void train_one_epoch(tg_module *model, tg_dataloader *train_loader,
     tg_optimizer_zero_grad(opt, false);
     log_batch(log, Y_train, y_hat, tg_item(loss)); /* store metrics for all batches */
     tg_scope_end();
-    tg_progress_set_postfix(bar, "epoch %d/%d, loss=%.4f", epoch + 1, epochs,
-                            log_loss(log));
+    tg_progress_set_postfix(bar, "loss=%.4f", log_loss(log)); /* this epoch's so far */
     tg_progress_update(bar, 1);
   }
 }
@@ -181,8 +172,7 @@ static void validate(tg_module *model, tg_dataloader *val_loader, epoch_log *log
   tg_no_grad_end();
 }
 
-/* ---- histories, checkpoints
- * ------------------------------------------------------------- */
+/* ---- histories, checkpoints ----------------------------------------------------- */
 
 /* train_losses, val_losses and the accuracies, one entry per epoch */
 enum { LOSS, VAL_LOSS, ACCURACY, VAL_ACCURACY, N_HISTORIES };
@@ -245,8 +235,7 @@ static void load_best(const char *path, tg_module *model, tg_optimizer *opt, his
   tg_tensor_dict_free(extra);
 }
 
-/* ---- pictures
- * ----------------------------------------------------------------------------- */
+/* ---- pictures ------------------------------------------------------------------- */
 
 static void plot_roc_pr(const char *path, const tg_roc *roc, const tg_pr *pr,
                         double auc) {
@@ -356,11 +345,13 @@ static void print_state_dict(const tg_module *model) {
   tg_tensor_dict_free(stateDict);
 }
 
-int main(int argc, char **argv) {
-  example_args args;
-  example_parse(argc, argv, "moons", DEFAULT_EPOCHS, &args); /* torch.manual_seed(seed) */
-  char path[600];
+/* ---- the notebook's data cells ------------------------------------------------- */
 
+typedef struct moons_data {
+  tg_tensor *x_train_tensor, *y_train_tensor, *x_val_tensor, *y_val_tensor;
+} moons_data;
+
+static moons_data load_moons(void) {
   /* Getting a toy dataset from scikit learn library */
   tg_tensor *X, *y, *X_train, *X_val, *y_train, *y_val;
   example_check(tg_make_moons_tensors(&X, &y, 10000, true, 0.3, 0), "make_moons");
@@ -373,187 +364,234 @@ int main(int argc, char **argv) {
   tg_standard_scaler *sc = tg_standard_scaler_new(true, true);
   tg_standard_scaler_fit(sc, X_train); /* note only from training data */
 
-  /* Builds tensors from numpy arrays (kept past the scope: they live all run) */
+  /* Builds tensors from numpy arrays (kept: they live as long as the run) */
   tg_scope_begin();
-  tg_tensor *x_train_tensor =
-      tg_keep(tg_to(tg_standard_scaler_transform(sc, X_train), TG_FLOAT32));
-  tg_tensor *y_train_tensor =
-      tg_keep(tg_to(tg_view(y_train, TG_SHAPE(-1, 1)), TG_FLOAT32));
-  tg_tensor *x_val_tensor =
-      tg_keep(tg_to(tg_standard_scaler_transform(sc, X_val), TG_FLOAT32));
-  tg_tensor *y_val_tensor = tg_keep(tg_to(tg_view(y_val, TG_SHAPE(-1, 1)), TG_FLOAT32));
+  moons_data d = {
+      tg_keep(tg_to(tg_standard_scaler_transform(sc, X_train), TG_FLOAT32)),
+      tg_keep(tg_to(tg_view(y_train, TG_SHAPE(-1, 1)), TG_FLOAT32)),
+      tg_keep(tg_to(tg_standard_scaler_transform(sc, X_val), TG_FLOAT32)),
+      tg_keep(tg_to(tg_view(y_val, TG_SHAPE(-1, 1)), TG_FLOAT32)),
+  };
   tg_scope_end();
-  /* Builds dataset containing ALL data points */
-  tg_dataset *train_dataset = MoonsDataSet_new(x_train_tensor, y_train_tensor);
-  tg_dataset *val_dataset = MoonsDataSet_new(x_val_tensor, y_val_tensor);
-  /* Builds a loader of each set */
-  tg_dataloader *train_loader = tg_dataloader_new(train_dataset, BATCH_SIZE, true, false);
-  tg_dataloader *val_loader = tg_dataloader_new(val_dataset, BATCH_SIZE, false, false);
-  tg_tensor *test_X, *test_Y; /* test_batch = next(iter(train_loader)) */
+  tg_standard_scaler_free(sc);
+  tg_tensor *raw[] = {X, y, X_train, X_val, y_train, y_val};
+  for (size_t i = 0; i < sizeof raw / sizeof *raw; i++) tg_release(raw[i]);
+  return d;
+}
+
+static void moons_data_free(moons_data *d) {
+  tg_release(d->x_train_tensor);
+  tg_release(d->y_train_tensor);
+  tg_release(d->x_val_tensor);
+  tg_release(d->y_val_tensor);
+}
+
+/* test_batch = next(iter(train_loader));
+ * total_batches_one_epoch = len(iter(train_loader)) */
+static void peek_loader(tg_dataloader *train_loader) {
+  tg_tensor *X_train, *Y_train;
   tg_loader_iter it = tg_loader_begin(train_loader);
-  tg_loader_next(&it, &test_X, &test_Y);
+  tg_loader_next(&it, &X_train, &Y_train);
   printf("test_batch: X_train (%lld, %lld), Y_train (%lld, %lld); ",
-         (long long)tg_size(test_X, 0), (long long)tg_size(test_X, 1),
-         (long long)tg_size(test_Y, 0), (long long)tg_size(test_Y, 1));
+         (long long)tg_size(X_train, 0), (long long)tg_size(X_train, 1),
+         (long long)tg_size(Y_train, 0), (long long)tg_size(Y_train, 1));
   tg_loader_end(&it);
-  it = tg_loader_begin(
-      train_loader); /* total_batches_one_epoch = len(iter(train_loader)) */
+  it = tg_loader_begin(train_loader); /* iter() draws a seed even when unused */
   tg_loader_end(&it);
   int64_t total_batches_one_epoch = tg_dataloader_len(train_loader);
   printf("%lld batches per epoch\n", (long long)total_batches_one_epoch);
+}
 
-  SimpleClassificationNet *net = SimpleClassificationNet_new();
-  tg_module *model = &net->base;
-  print_state_dict(model);
-  tg_module_print(model);
-  tg_summary(model, TG_SHAPE(1, 2));
+/* ---- the batch training loop ------------------------------------------------------ */
 
-  tg_tensor_dict *params = tg_module_named_parameters(model);
-  tg_tensor *param_list[4];
-  for (int i = 0; i < params->n; i++) param_list[i] = params->items[i].tensor;
-  tg_optimizer *optimizer = tg_sgd(param_list, params->n, (tg_sgd_options){.lr = 0.1});
-  tg_summary_writer *tboardWriter =
-      tg_summary_writer_open(example_path(&args, "tb", path, sizeof path));
-  if (!tboardWriter) example_check(-1, "SummaryWriter");
-  char best_path[600];
-  example_path(&args, "best.safetensors", best_path, sizeof best_path);
+typedef struct trainer {
+  tg_module *model;
+  tg_optimizer *optimizer;
+  tg_dataloader *train_loader, *val_loader;
+  tg_summary_writer *tboardWriter;
+  const char *best_path;
+  history h;            /* every epoch so far */
+  double best_accuracy; /* of the saved checkpoint */
+  bool have_best;
+} trainer;
 
-  /* batch wise training loop */
-  int epochs = args.epochs, start_epoch = 0;
-  history h = {{NULL}, 0, 0};
-  history_reserve(&h, epochs > 0 ? epochs : 1);
-  double best_accuracy = 0;
-  bool have_best = false;
-  if (args.resume) {
-    load_best(best_path, model, optimizer, &h);
-    for (int i = 0; i < h.n; i++)
-      if (h.values[VAL_ACCURACY][i] > best_accuracy)
-        best_accuracy = h.values[VAL_ACCURACY][i];
-    start_epoch = h.n;
-    have_best = true;
-    printf("resumed from %s at epoch %d (best val_acc %.4f)\n", best_path, start_epoch,
-           best_accuracy);
-    history_reserve(&h, epochs);
-  }
-  int64_t n_train = tg_dataset_len(train_dataset), n_val = tg_dataset_len(val_dataset);
+/* --resume: the best checkpoint's weights, optimizer state and histories */
+static int resume(trainer *t) {
+  load_best(t->best_path, t->model, t->optimizer, &t->h);
+  for (int i = 0; i < t->h.n; i++)
+    if (t->h.values[VAL_ACCURACY][i] > t->best_accuracy)
+      t->best_accuracy = t->h.values[VAL_ACCURACY][i];
+  t->have_best = true;
+  printf("resumed from %s at epoch %d (best val_acc %.4f)\n", t->best_path, t->h.n,
+         t->best_accuracy);
+  return t->h.n;
+}
+
+static void fit(trainer *t, int start_epoch, int epochs) {
+  history *h = &t->h;
+  history_reserve(h, epochs);
+  /* room for every sample of an epoch */
+  int64_t n_train = tg_dataloader_len(t->train_loader) * BATCH_SIZE;
+  int64_t n_val = tg_dataloader_len(t->val_loader) * BATCH_SIZE;
   tg_progress bar;
-  tg_progress_begin(&bar, (int64_t)(epochs - start_epoch) * total_batches_one_epoch,
-                    &(tg_progress_options){.desc = "train",
-                                           .unit = "batch",
-                                           .mode = epochs > start_epoch
-                                                       ? TG_PROGRESS_AUTO
-                                                       : TG_PROGRESS_OFF});
+  bool training = epochs > start_epoch;
+  tg_progress_begin(
+      &bar, training ? (epochs - start_epoch) * tg_dataloader_len(t->train_loader) : 0,
+      &(tg_progress_options){.desc = "train",
+                             .mode = training ? TG_PROGRESS_AUTO : TG_PROGRESS_OFF});
   for (int epoch = start_epoch; epoch < epochs; epoch++) { /* epochs loop */
     epoch_log train_log = log_new(n_train), val_log = log_new(n_val);
-    train_one_epoch(model, train_loader, optimizer, &train_log, &bar, epoch, epochs);
-    validate(model, val_loader, &val_log);
+    train_one_epoch(t->model, t->train_loader, t->optimizer, &train_log, &bar);
+    validate(t->model, t->val_loader, &val_log);
     /* computing metrics for current epoch */
     double acTrain = log_accuracy(&train_log), acVal = log_accuracy(&val_log);
-    h.values[LOSS][epoch] = log_loss(&train_log); /* mean loss for all batches */
-    h.values[VAL_LOSS][epoch] = log_loss(&val_log);
-    h.values[ACCURACY][epoch] = acTrain;
-    h.values[VAL_ACCURACY][epoch] = acVal;
-    h.n = epoch + 1;
-    tg_summary_writer_add_scalar(tboardWriter, "Loss/train", h.values[LOSS][epoch],
+    h->values[LOSS][epoch] = log_loss(&train_log); /* mean loss for all batches */
+    h->values[VAL_LOSS][epoch] = log_loss(&val_log);
+    h->values[ACCURACY][epoch] = acTrain;
+    h->values[VAL_ACCURACY][epoch] = acVal;
+    h->n = epoch + 1;
+    tg_summary_writer_add_scalar(t->tboardWriter, "Loss/train", h->values[LOSS][epoch],
                                  epoch);
-    tg_summary_writer_add_scalar(tboardWriter, "Loss/val", h.values[VAL_LOSS][epoch],
+    tg_summary_writer_add_scalar(t->tboardWriter, "Loss/val", h->values[VAL_LOSS][epoch],
                                  epoch);
-    tg_summary_writer_add_scalar(tboardWriter, "accuracy/train", acTrain, epoch);
-    tg_summary_writer_add_scalar(tboardWriter, "accuracy/val", acVal, epoch);
-    bool saved = acVal > best_accuracy;
+    tg_summary_writer_add_scalar(t->tboardWriter, "accuracy/train", acTrain, epoch);
+    tg_summary_writer_add_scalar(t->tboardWriter, "accuracy/val", acVal, epoch);
+    bool saved = acVal > t->best_accuracy;
     if (saved) {
-      best_accuracy = acVal;
-      save_best(best_path, model, optimizer, &h);
-      have_best = true;
+      t->best_accuracy = acVal;
+      save_best(t->best_path, t->model, t->optimizer, h);
+      t->have_best = true;
     }
     tg_progress_write(&bar, stdout,
                       "epoch %3d/%d  train_loss=%.6f val_loss=%.6f train_acc=%.4f "
                       "val_acc=%.4f%s\n",
-                      epoch + 1, epochs, h.values[LOSS][epoch], h.values[VAL_LOSS][epoch],
-                      acTrain, acVal, saved ? "  (best, saved)" : "");
+                      epoch + 1, epochs, h->values[LOSS][epoch],
+                      h->values[VAL_LOSS][epoch], acTrain, acVal,
+                      saved ? "  (best, saved)" : "");
     log_free(&train_log);
     log_free(&val_log);
   }
   tg_progress_end(&bar);
+}
 
-  /* loading best model: the metrics below are the best epoch's */
-  history best = {{NULL}, 0, 0};
-  if (have_best) load_best(best_path, model, optimizer, &best);
-  epoch_log val_log = log_new(n_val);
-  validate(model, val_loader, &val_log);
-  double val_accuracy = log_accuracy(&val_log);
+/* ---- More Metrics: the best model on the validation data ------------------------- */
 
-  tg_binary_counts
-      cm50; /* confusion_matrix(all_Y_val_epoch, all_Yhat_val_epoch >= 0.5) */
-  example_check(tg_binary_confusion(val_log.y, val_log.pred, val_log.n, NULL, &cm50),
+/* cm50 = confusion_matrix(all_Y_val_epoch, all_Yhat_val_epoch >= 0.5)
+ * TN, FP, FN, TP = cm50.ravel() ... */
+static void print_confusion(const epoch_log *val) {
+  tg_binary_counts cm50;
+  example_check(tg_binary_confusion(val->y, val->pred, val->n, NULL, &cm50),
                 "confusion_matrix");
-  double TN = (double)cm50.tn, FP = (double)cm50.fp, FN = (double)cm50.fn,
-         TP = (double)cm50.tp;
+  double TN = (double)cm50.tn, FP = (double)cm50.fp, FN = (double)cm50.fn;
+  double TP = (double)cm50.tp;
   double TPR = TP / (TP + FN), FPR = FP / (FP + TN);
   double precision = TP / (TP + FP), recall = TP / (TP + FN);
   double Accuracy = (TP + TN) / (TP + TN + FP + FN);
-  printf("best model: epoch %d of %d\n", best.n, h.n);
   printf("confusion matrix at 0.5: TN=%lld FP=%lld FN=%lld TP=%lld\n", (long long)cm50.tn,
          (long long)cm50.fp, (long long)cm50.fn, (long long)cm50.tp);
   printf("TPR=%.4f FPR=%.4f precision=%.4f recall=%.4f accuracy=%.4f\n", TPR, FPR,
          precision, recall, Accuracy);
+}
 
-  tg_roc
-      roc; /* fpr, tpr, rocthresholds = roc_curve(all_Y_val_epoch, all_Yhat_val_epoch) */
+/* fpr, tpr, rocthresholds = roc_curve(all_Y_val_epoch, all_Yhat_val_epoch)
+ * precision, recall, prThreshold = precision_recall_curve(...)
+ * auc = roc_auc_score(...), then the two plots side by side. Returns auc. */
+static double roc_pr(const epoch_log *val, const char *png_path) {
+  tg_roc roc;
   tg_pr pr;
   double auc;
-  example_check(tg_roc_curve(val_log.y, val_log.yhat, val_log.n, 1, true, &roc),
-                "roc_curve");
-  example_check(tg_precision_recall_curve(val_log.y, val_log.yhat, val_log.n, 1, &pr),
+  example_check(tg_roc_curve(val->y, val->yhat, val->n, 1, true, &roc), "roc_curve");
+  example_check(tg_precision_recall_curve(val->y, val->yhat, val->n, 1, &pr),
                 "precision_recall_curve");
-  example_check(tg_roc_auc_score(val_log.y, val_log.yhat, val_log.n, &auc),
-                "roc_auc_score");
-  plot_roc_pr(example_path(&args, "roc_pr.png", path, sizeof path), &roc, &pr, auc);
-  plot_decision_boundary(example_path(&args, "decision_boundary.png", path, sizeof path),
-                         model, x_val_tensor, val_log.y);
-  if (h.n > 0)
-    plot_curves(example_path(&args, "curves.png", path, sizeof path), &h, best.n);
+  example_check(tg_roc_auc_score(val->y, val->yhat, val->n, &auc), "roc_auc_score");
+  plot_roc_pr(png_path, &roc, &pr, auc);
+  tg_roc_free(&roc);
+  tg_pr_free(&pr);
+  return auc;
+}
 
-  float *labels = malloc((size_t)n_val * sizeof *labels);
-  float *predictions = malloc((size_t)n_val * sizeof *predictions);
+/* tboardWriter.add_pr_curve("pr_curve/val", labels, predictions, step) */
+static void add_pr_curve(tg_summary_writer *w, const epoch_log *val, int step) {
+  float *labels = malloc((size_t)val->n * sizeof *labels);
+  float *predictions = malloc((size_t)val->n * sizeof *predictions);
   if (!labels || !predictions) tg_error("moons: out of memory");
-  for (int64_t i = 0; i < n_val; i++)
-    labels[i] = (float)val_log.y[i], predictions[i] = (float)val_log.yhat[i];
-  example_check(tg_summary_writer_add_pr_curve(tboardWriter, "pr_curve/val", labels,
-                                               predictions, (size_t)n_val, 0, best.n),
+  for (int64_t i = 0; i < val->n; i++)
+    labels[i] = (float)val->y[i], predictions[i] = (float)val->yhat[i];
+  example_check(tg_summary_writer_add_pr_curve(w, "pr_curve/val", labels, predictions,
+                                               (size_t)val->n, 0, step),
                 "add_pr_curve");
-  example_check(tg_summary_writer_close(tboardWriter), "SummaryWriter.close");
+  free(labels);
+  free(predictions);
+}
+
+int main(int argc, char **argv) {
+  example_args args;
+  example_parse(argc, argv, "moons", DEFAULT_EPOCHS, &args); /* torch.manual_seed(seed) */
+  char path[600], best_path[600];
+  example_path(&args, "best.safetensors", best_path, sizeof best_path);
+
+  moons_data data = load_moons();
+  /* Builds dataset containing ALL data points */
+  tg_dataset *train_dataset = MoonsDataSet_new(data.x_train_tensor, data.y_train_tensor);
+  tg_dataset *val_dataset = MoonsDataSet_new(data.x_val_tensor, data.y_val_tensor);
+  /* Builds a loader of each set */
+  tg_dataloader *train_loader = tg_dataloader_new(train_dataset, BATCH_SIZE, true, false);
+  tg_dataloader *val_loader = tg_dataloader_new(val_dataset, BATCH_SIZE, false, false);
+  peek_loader(train_loader);
+
+  SimpleClassificationNet *net = SimpleClassificationNet_new();
+  tg_module *model = &net->base;
+  print_state_dict(model);           /* print(stateDict) */
+  tg_module_print(model);            /* print(model) */
+  tg_summary(model, TG_SHAPE(1, 2)); /* summary(model,(1,2)) */
+
+  /* optimizer = optim.SGD(model.parameters(), lr=lr) */
+  tg_tensor_dict *params = tg_module_named_parameters(model);
+  tg_tensor *parameters[4];
+  for (int i = 0; i < params->n; i++) parameters[i] = params->items[i].tensor;
+  trainer t = {.model = model,
+               .optimizer = tg_sgd(parameters, params->n, (tg_sgd_options){.lr = 0.1}),
+               .train_loader = train_loader,
+               .val_loader = val_loader,
+               .tboardWriter =
+                   tg_summary_writer_open(example_path(&args, "tb", path, sizeof path)),
+               .best_path = best_path};
+  if (!t.tboardWriter) example_check(-1, "SummaryWriter");
+
+  int start_epoch = args.resume ? resume(&t) : 0;
+  fit(&t, start_epoch, args.epochs);
+
+  /* loading best model: the metrics below are the best epoch's */
+  history best = {{NULL}, 0, 0};
+  if (t.have_best) load_best(best_path, model, t.optimizer, &best);
+  epoch_log val_log = log_new(tg_dataset_len(val_dataset));
+  validate(model, val_loader, &val_log);
+  double val_accuracy = log_accuracy(&val_log);
+  printf("best model: epoch %d of %d\n", best.n, t.h.n);
+  print_confusion(&val_log);
+  double auc = roc_pr(&val_log, example_path(&args, "roc_pr.png", path, sizeof path));
+  plot_decision_boundary(example_path(&args, "decision_boundary.png", path, sizeof path),
+                         model, data.x_val_tensor, val_log.y);
+  if (t.h.n > 0)
+    plot_curves(example_path(&args, "curves.png", path, sizeof path), &t.h, best.n);
+  add_pr_curve(t.tboardWriter, &val_log, best.n);
+  example_check(tg_summary_writer_close(t.tboardWriter), "SummaryWriter.close");
 
   printf("moons: val_acc=%.4f val_auc=%.4f train_loss=%.6f val_loss=%.6f best_epoch=%d "
          "epochs=%d seconds=%.1f\n",
          val_accuracy, auc, best.n ? best.values[LOSS][best.n - 1] : NAN,
-         log_loss(&val_log), best.n, h.n, example_seconds(&args));
+         log_loss(&val_log), best.n, t.h.n, example_seconds(&args));
 
-  free(labels);
-  free(predictions);
-  tg_roc_free(&roc);
-  tg_pr_free(&pr);
   log_free(&val_log);
   history_free(&best);
-  history_free(&h);
-  tg_optimizer_free(optimizer);
+  history_free(&t.h);
+  tg_optimizer_free(t.optimizer);
   tg_tensor_dict_free(params);
   tg_module_free(model);
   tg_dataloader_free(train_loader);
   tg_dataloader_free(val_loader);
   tg_dataset_release(train_dataset);
   tg_dataset_release(val_dataset);
-  tg_standard_scaler_free(sc);
-  tg_tensor *tensors[] = {X,
-                          y,
-                          X_train,
-                          X_val,
-                          y_train,
-                          y_val,
-                          x_train_tensor,
-                          y_train_tensor,
-                          x_val_tensor,
-                          y_val_tensor};
-  for (size_t i = 0; i < sizeof tensors / sizeof *tensors; i++) tg_release(tensors[i]);
+  moons_data_free(&data);
   return 0;
 }

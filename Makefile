@@ -1,5 +1,5 @@
 # A thin wrapper over CMake: the two commands the README gives a newcomer.
-#   make demo   installs what is missing, builds, runs the main example
+#   make demo   installs what is missing, builds, runs the lecture's moons notebook
 #   make test   installs what is missing, builds, runs every test suite
 BUILD ?= build
 JOBS ?= $(shell nproc)
@@ -16,7 +16,7 @@ build: deps
 	@cmake --build $(BUILD) -j$(JOBS)
 
 demo: build
-	./$(BUILD)/examples/fit_line
+	./$(BUILD)/examples/moons
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)

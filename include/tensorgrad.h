@@ -15,5 +15,6 @@
 #include "tensorgrad/tensorboard.h" /* SummaryWriter event files */
 #include "tensorgrad/png.h"      /* PNG encode/read/write */
 #include "tensorgrad/plot.h"     /* line/scatter/contour/heatmap/image-grid plots */
+#include "tensorgrad/progress.h" /* tqdm-like progress bars */
 
 #endif

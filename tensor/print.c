@@ -1,9 +1,11 @@
-/* Printing like print(tensor) in PyTorch:
+/* Printing like print(tensor) in PyTorch (torch/_tensor_str.py):
  *   tensor([[ 0.1000, -2.0000],
- *           [ 3.5000,  4.0000]], grad_fn=<MulBackward>)
- * Floats get 4 decimals (scientific when the magnitudes call for it), a
- * tensor of more than 1000 elements is summarised with "..." after the
- * first and before the last 3 entries of each dim. */
+ *           [ 3.5000,  4.0000]], grad_fn=<MulBackward0>)
+ * Floats get 4 decimals, whole-valued floats print as "2.", and scientific
+ * notation takes over when magnitudes span more than 1000x (or pass 1e8,
+ * or, for fractions, fall under 1e-4). Every element is padded to one
+ * width; a row wraps at 80 columns; a tensor of more than 1000 elements is
+ * summarised with "..." around the first and last 3 entries of each dim. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,24 +13,39 @@
 
 #include "tensor/internal.h"
 
-enum { SUMMARY_THRESHOLD = 1000, EDGE_ITEMS = 3 };
+enum { SUMMARY_THRESHOLD = 1000, EDGE_ITEMS = 3, LINE_WIDTH = 80 };
+
+typedef enum { FMT_FIXED, FMT_WHOLE, FMT_SCI } float_format;
 
 typedef struct printer {
   FILE *f;
   const tg_tensor *t;
-  bool sci, summarize;
-  int width;
+  float_format format;
+  bool summarize;
+  int width; /* of the widest element */
   int indent;
 } printer;
 
+static double value_at(const tg_tensor *t, int64_t offset) {
+  return tg_load((const char *)t->storage->data + offset * (int64_t)tg_dtype_size(t->dtype),
+                 t->dtype);
+}
+
 static void format_value(const printer *p, double v, char *buf, size_t size) {
-  switch (p->t->dtype) {
-  case TG_BOOL: snprintf(buf, size, "%s", v != 0 ? "True" : "False"); return;
-  case TG_INT64: snprintf(buf, size, "%lld", (long long)v); return;
-  default:
-    if (isnan(v)) snprintf(buf, size, "nan");
-    else if (isinf(v)) snprintf(buf, size, v > 0 ? "inf" : "-inf");
-    else snprintf(buf, size, p->sci ? "%.4e" : "%.4f", v);
+  if (p->t->dtype == TG_BOOL) {
+    snprintf(buf, size, "%s", v != 0 ? "True" : "False");
+  } else if (p->t->dtype == TG_INT64) {
+    snprintf(buf, size, "%lld", (long long)v);
+  } else if (isnan(v)) {
+    snprintf(buf, size, "nan");
+  } else if (isinf(v)) {
+    snprintf(buf, size, v > 0 ? "inf" : "-inf");
+  } else if (p->format == FMT_SCI) {
+    snprintf(buf, size, "%.4e", v);
+  } else if (p->format == FMT_WHOLE) {
+    snprintf(buf, size, "%.0f.", v);
+  } else {
+    snprintf(buf, size, "%.4f", v);
   }
 }
 
@@ -36,61 +53,98 @@ static bool skipped(const printer *p, int64_t size, int64_t i) {
   return p->summarize && size > 2 * EDGE_ITEMS && i >= EDGE_ITEMS && i < size - EDGE_ITEMS;
 }
 
-/* Visits the elements that will be shown, to size the columns. */
-static void measure(printer *p, int dim, int64_t offset) {
+/* Visits the elements that will be shown. */
+typedef void (*visit_fn)(printer *p, double v);
+
+static void visit_shown(printer *p, int dim, int64_t offset, visit_fn visit) {
   const tg_tensor *t = p->t;
   if (dim == t->ndim) {
-    char buf[64];
-    format_value(p, tg_load((const char *)t->storage->data + offset * (int64_t)tg_dtype_size(t->dtype), t->dtype), buf, sizeof buf);
-    int len = (int)strlen(buf);
-    if (len > p->width) p->width = len;
+    visit(p, value_at(t, offset));
     return;
   }
   for (int64_t i = 0; i < t->shape[dim]; i++)
-    if (!skipped(p, t->shape[dim], i)) measure(p, dim + 1, offset + i * t->strides[dim]);
+    if (!skipped(p, t->shape[dim], i)) visit_shown(p, dim + 1, offset + i * t->strides[dim], visit);
+}
+
+static void measure(printer *p, double v) {
+  char buf[64];
+  format_value(p, v, buf, sizeof buf);
+  int len = (int)strlen(buf);
+  if (len > p->width) p->width = len;
+}
+
+/* PyTorch's choice of format, from the shown nonzero finite magnitudes. */
+typedef struct range {
+  double lo, hi;
+  bool whole;
+} range;
+
+static range shown_range;
+
+static void track(printer *p, double v) {
+  double a = fabs(v);
+  if (!isfinite(v) || a == 0) return;
+  if (a < shown_range.lo) shown_range.lo = a;
+  if (a > shown_range.hi) shown_range.hi = a;
+  if (v != ceil(v)) shown_range.whole = false;
+}
+
+static float_format choose_format(printer *p) {
+  if (!tg_is_floating(p->t->dtype) || tg_numel(p->t) == 0) return FMT_FIXED;
+  shown_range = (range){INFINITY, 0, true};
+  visit_shown(p, 0, p->t->offset, track);
+  range r = shown_range;
+  if (r.hi == 0) return shown_range.whole ? FMT_WHOLE : FMT_FIXED; /* all zero or non-finite */
+  bool spread = r.hi / r.lo > 1000 || r.hi > 1e8;
+  if (r.whole) return spread ? FMT_SCI : FMT_WHOLE;
+  return spread || r.lo < 1e-4 ? FMT_SCI : FMT_FIXED;
+}
+
+/* One innermost row, wrapped so that no line passes LINE_WIDTH. */
+static void print_row(printer *p, int64_t offset, int64_t stride, int64_t size) {
+  int per_line = (LINE_WIDTH - p->indent) / (p->width + 2);
+  if (per_line < 1) per_line = 1;
+  int on_line = 0;
+  for (int64_t i = 0; i < size; i++) {
+    if (skipped(p, size, i)) {
+      if (i == EDGE_ITEMS) fputs("  ...,", p->f), on_line++; /* " ..." as an element */
+      continue;
+    }
+    if (on_line == per_line) {
+      fprintf(p->f, "\n%*s", p->indent + p->t->ndim, "");
+      on_line = 0;
+    } else if (i > 0) {
+      fputc(' ', p->f);
+    }
+    char buf[64];
+    format_value(p, value_at(p->t, offset + i * stride), buf, sizeof buf);
+    fprintf(p->f, "%*s%s", p->width - (int)strlen(buf), "", buf);
+    if (i + 1 < size) fputc(',', p->f);
+    on_line++;
+  }
 }
 
 static void print_dim(printer *p, int dim, int64_t offset) {
   const tg_tensor *t = p->t;
-  if (dim == t->ndim) {
-    char buf[64];
-    format_value(p, tg_load((const char *)t->storage->data + offset * (int64_t)tg_dtype_size(t->dtype), t->dtype), buf, sizeof buf);
-    fprintf(p->f, "%*s", p->width, buf);
-    return;
-  }
   fputc('[', p->f);
   int64_t size = t->shape[dim];
-  for (int64_t i = 0; i < size; i++) {
-    if (skipped(p, size, i)) {
-      if (i == EDGE_ITEMS) fprintf(p->f, dim == t->ndim - 1 ? "..., " : "...,\n%*s", p->indent + dim + 1, "");
-      continue;
-    }
-    print_dim(p, dim + 1, offset + i * t->strides[dim]);
-    if (i + 1 < size) {
-      if (dim == t->ndim - 1)
-        fputs(", ", p->f);
-      else
-        fprintf(p->f, ",%s%*s", t->ndim - dim > 2 ? "\n\n" : "\n", p->indent + dim + 1, "");
+  if (dim == t->ndim - 1) {
+    print_row(p, offset, t->strides[dim], size);
+  } else {
+    const char *gap = t->ndim - dim > 2 ? "\n\n" : "\n";
+    for (int64_t i = 0; i < size; i++) {
+      if (skipped(p, size, i)) {
+        if (i == EDGE_ITEMS) fprintf(p->f, "...,%s%*s", gap, p->indent + dim + 1, "");
+        continue;
+      }
+      print_dim(p, dim + 1, offset + i * t->strides[dim]);
+      if (i + 1 < size) fprintf(p->f, ",%s%*s", gap, p->indent + dim + 1, "");
     }
   }
   fputc(']', p->f);
 }
 
-/* Scientific notation when the shown floats span too many magnitudes. */
-static bool wants_sci(const tg_tensor *t) {
-  if (!tg_is_floating(t->dtype)) return false;
-  double lo = INFINITY, hi = 0;
-  int64_t n = tg_numel(t);
-  for (int64_t i = 0; i < n && i < 100000; i++) {
-    double a = fabs(tg_get_flat(t, i));
-    if (!isfinite(a) || a == 0) continue;
-    if (a < lo) lo = a;
-    if (a > hi) hi = a;
-  }
-  return hi > 0 && (hi >= 1e8 || lo < 1e-4 || hi / lo > 1000);
-}
-
-/* "log_softmax" -> "LogSoftmaxBackward", like PyTorch's grad_fn names */
+/* "log_softmax" -> "LogSoftmaxBackward0", like PyTorch's grad_fn names */
 static void backward_name(const char *op, char *buf, size_t size) {
   size_t len = 0;
   bool upper = true;
@@ -102,25 +156,31 @@ static void backward_name(const char *op, char *buf, size_t size) {
     buf[len++] = upper ? (char)toupper((unsigned char)*c) : *c;
     upper = false;
   }
-  snprintf(buf + len, size - len, "Backward");
+  snprintf(buf + len, size - len, "Backward0");
 }
 
 void tg_fprint(void *file, const tg_tensor *t) {
   FILE *f = file;
-  printer p = {f, t, wants_sci(t), tg_numel(t) > SUMMARY_THRESHOLD, 0, 7};
+  printer p = {f, t, FMT_FIXED, tg_numel(t) > SUMMARY_THRESHOLD, 0, 7 /* "tensor(" */};
+  p.format = choose_format(&p);
   fputs("tensor(", f);
   if (tg_numel(t) == 0 && t->ndim > 0) {
     fputs("[]", f);
   } else {
-    measure(&p, 0, t->offset);
-    print_dim(&p, 0, t->offset);
+    visit_shown(&p, 0, t->offset, measure);
+    if (t->ndim == 0) {
+      char buf[64];
+      format_value(&p, value_at(t, t->offset), buf, sizeof buf);
+      fputs(buf, f);
+    } else {
+      print_dim(&p, 0, t->offset);
+    }
   }
-  if (t->dtype == TG_FLOAT64 || t->dtype == TG_BOOL)
-    fprintf(f, ", dtype=%s", tg_dtype_name(t->dtype));
   if (tg_numel(t) == 0 && t->ndim > 0) {
     char s[TG_SHAPE_STR_MAX];
     fprintf(f, ", size=%s", tg_shape_str(tg_shape_of(t), s));
   }
+  if (t->dtype == TG_FLOAT64) fputs(", dtype=torch.float64", f);
   if (t->grad_fn) {
     char name[96];
     backward_name(t->grad_fn->op->name, name, sizeof name);

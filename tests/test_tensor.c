@@ -217,11 +217,12 @@ START_TEST(test_printing) {
   tg_fprint(f, tg_gt_scalar(w, 0));
   tg_fprint(f, tg_arange(0, 3, 1, TG_INT64));
   fclose(f);
-  ck_assert_str_eq(buf, "tensor([[0.0000, 1.0000],\n"
-                        "        [2.0000, 3.0000]])\n"
-                        "tensor([1.0000, 1.0000], dtype=float64, requires_grad=True)\n"
-                        "tensor([1.0000, 1.0000], dtype=float64, grad_fn=<MulBackward>)\n"
-                        "tensor([True, True], dtype=bool)\n"
+  /* exactly what print() shows for the same tensors in PyTorch 1.13 */
+  ck_assert_str_eq(buf, "tensor([[0., 1.],\n"
+                        "        [2., 3.]])\n"
+                        "tensor([1., 1.], dtype=torch.float64, requires_grad=True)\n"
+                        "tensor([1., 1.], dtype=torch.float64, grad_fn=<MulBackward0>)\n"
+                        "tensor([True, True])\n"
                         "tensor([0, 1, 2])\n");
   free(buf);
   tg_scope_end();

@@ -1,0 +1,108 @@
+/* Workload 4: a GEMM-bound MLP step. 784 -> 1024 -> 1024 -> 10 with ReLU,
+ * batch 256, CrossEntropyLoss, Adam: forward, backward, step, zero_grad.
+ * Its GFLOP/s (the step's GEMM work over its time) is printed beside raw
+ * cblas_sgemm running the same eight products with the same transposes.
+ * Twin: pytorch/gemm_mlp.py. */
+#include <cblas.h>
+#include <stdlib.h>
+
+#include "bench.h"
+#include "train.h"
+
+enum { BATCH = 256, STEPS_PER_CALL = 5 };
+
+/* The step's products as (m, n, k, transA, transB): forward x W^T per
+ * layer, then per layer dW = g^T a and (except the first) da = g W. */
+typedef struct product {
+  int m, n, k;
+  CBLAS_TRANSPOSE ta, tb;
+} product;
+
+static const product products[] = {
+    {BATCH, 1024, 784, CblasNoTrans, CblasTrans},
+    {BATCH, 1024, 1024, CblasNoTrans, CblasTrans},
+    {BATCH, 10, 1024, CblasNoTrans, CblasTrans},
+    {10, 1024, BATCH, CblasTrans, CblasNoTrans},
+    {BATCH, 1024, 10, CblasNoTrans, CblasNoTrans},
+    {1024, 1024, BATCH, CblasTrans, CblasNoTrans},
+    {BATCH, 1024, 1024, CblasNoTrans, CblasNoTrans},
+    {1024, 784, BATCH, CblasTrans, CblasNoTrans},
+};
+enum { N_PRODUCTS = sizeof products / sizeof products[0] };
+
+static double step_flops(void) {
+  double f = 0;
+  for (int i = 0; i < N_PRODUCTS; i++)
+    f += 2.0 * products[i].m * products[i].n * products[i].k;
+  return f;
+}
+
+typedef struct raw {
+  float *a, *b, *c;
+} raw;
+
+static void raw_products(void *arg) {
+  raw *r = arg;
+  for (int s = 0; s < STEPS_PER_CALL; s++)
+    for (int i = 0; i < N_PRODUCTS; i++) {
+      const product *p = &products[i];
+      int lda = p->ta == CblasNoTrans ? p->k : p->m;
+      int ldb = p->tb == CblasNoTrans ? p->n : p->k;
+      cblas_sgemm(CblasRowMajor, p->ta, p->tb, p->m, p->n, p->k, 1.0f, r->a, lda, r->b,
+                  ldb, 0.0f, r->c, p->n);
+    }
+}
+
+typedef struct mlp_step {
+  tg_module *model;
+  tg_optimizer *opt;
+  tg_tensor *x, *y;
+} mlp_step;
+
+static void steps(void *arg) {
+  mlp_step *s = arg;
+  for (int k = 0; k < STEPS_PER_CALL; k++) {
+    tg_scope_begin();
+    tg_tensor *loss =
+        tg_cross_entropy_loss(tg_module_forward(s->model, s->x), s->y, NULL);
+    tg_backward(loss, NULL, 0);
+    tg_optimizer_step(s->opt);
+    tg_optimizer_zero_grad(s->opt, false);
+    if (tg_item(loss) != tg_item(loss)) bench_check(-1, "training (the loss is NaN)");
+    tg_scope_end();
+  }
+}
+
+static float *filled(size_t n) {
+  float *p = malloc(n * sizeof *p);
+  if (!p) bench_check(-1, "malloc");
+  for (size_t i = 0; i < n; i++) p[i] = (float)((i % 17) - 8) / 16.0f;
+  return p;
+}
+
+int main(int argc, char **argv) {
+  bench_args a = bench_parse(argc, argv);
+  tg_manual_seed(0);
+  mlp_step s;
+  s.model = task_mlp((const int64_t[]){784, 1024, 1024, 10}, 4, true, false);
+  int n;
+  tg_tensor **params = task_params(s.model, &n);
+  s.opt = tg_adam(params, n, TG_ADAM_DEFAULTS);
+  free(params);
+  s.x = tg_randn(TG_SHAPE(BATCH, 784), TG_FLOAT32);
+  s.y = tg_randint(0, 10, TG_SHAPE(BATCH));
+  double flops = step_flops();
+  double t = bench_time(steps, &s, a.reps) / STEPS_PER_CALL;
+  bench_report("gemm_mlp_step", a.threads, t, flops / t * 1e-9);
+  raw r = {filled(1024 * 1024), filled(1024 * 1024), filled(1024 * 1024)};
+  double t_raw = bench_time(raw_products, &r, a.reps) / STEPS_PER_CALL;
+  bench_report("sgemm_same_shapes", a.threads, t_raw, flops / t_raw * 1e-9);
+  free(r.a);
+  free(r.b);
+  free(r.c);
+  tg_release(s.x);
+  tg_release(s.y);
+  tg_optimizer_free(s.opt);
+  tg_module_free(s.model);
+  return 0;
+}

@@ -1,0 +1,54 @@
+"""The lecture's training loop for the epoch benchmarks, the twin of
+bench/train.c: scaled float32 data split as the notebooks do, an MLP, a
+loader, and one epoch (train over every batch, then validate under no_grad)."""
+import torch
+import torch.nn as nn
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from torch.utils.data import DataLoader, TensorDataset
+
+
+class Task:
+    def __init__(self, X, y, batch_size, bce, validate):
+        X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=.2, random_state=13)
+        sc = StandardScaler()
+        sc.fit(X_train)  # note only from training data
+        xt = torch.as_tensor(sc.transform(X_train)).float()
+        xv = torch.as_tensor(sc.transform(X_val)).float()
+        if bce:
+            yt = torch.as_tensor(y_train.reshape(-1, 1)).float()
+            yv = torch.as_tensor(y_val.reshape(-1, 1)).float()
+        else:
+            yt, yv = torch.as_tensor(y_train), torch.as_tensor(y_val)
+        self.train = DataLoader(TensorDataset(xt, yt), batch_size=batch_size, shuffle=True)
+        self.val = DataLoader(TensorDataset(xv, yv), batch_size=batch_size) if validate else None
+        self.loss_fn = nn.BCELoss() if bce else nn.CrossEntropyLoss()
+        self.model = None
+        self.optimizer = None
+
+    def epoch(self):
+        total = 0.0
+        for X, Y in self.train:
+            self.model.train()
+            loss = self.loss_fn(self.model(X), Y)
+            loss.backward()
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+            total += loss.item()
+        if self.val is None:
+            return
+        self.model.eval()
+        with torch.no_grad():
+            for X, Y in self.val:
+                total += self.loss_fn(self.model(X), Y).item()
+
+
+def mlp(sizes, relu, sigmoid):
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if relu and i + 2 < len(sizes):
+            layers.append(nn.ReLU())
+    if sigmoid:
+        layers.append(nn.Sigmoid())
+    return nn.Sequential(*layers)

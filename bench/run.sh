@@ -1,0 +1,57 @@
+#!/bin/sh
+# Runs every C benchmark next to its PyTorch twin and prints the table:
+#   ./bench/run.sh BUILD_DIR        (what `make bench` calls)
+# The pairs alternate (C, PyTorch, C, PyTorch, ...) ROUNDS times at each
+# thread count; each process reports the median of REPS timed repetitions
+# after one warm-up, and the table shows the median over rounds.
+# Environment: TG_BENCH_ROUNDS (5), TG_BENCH_REPS (5), TG_BENCH_THREADS
+# ("1 2"), TG_BENCH_ONLY (a space-separated subset of the workloads),
+# TG_BENCH_PYTHON (/usr/bin/python3, which has Debian's python3-torch).
+set -eu
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 BUILD_DIR" >&2
+  exit 2
+fi
+build=$1
+here=$(cd "$(dirname "$0")" && pwd)
+rounds=${TG_BENCH_ROUNDS:-5}
+reps=${TG_BENCH_REPS:-5}
+threads=${TG_BENCH_THREADS:-"1 2"}
+workloads=${TG_BENCH_ONLY:-"moons iris digits gemm_mlp op_overhead backward_chain"}
+python=${TG_BENCH_PYTHON:-/usr/bin/python3}
+
+for w in $workloads; do
+  if [ ! -x "$build/bench/bench_$w" ]; then
+    echo "run.sh: $build/bench/bench_$w is missing: configure with -DTG_BUILD_BENCH=ON" \
+      "(the default) and build first" >&2
+    exit 1
+  fi
+done
+twins=yes
+if ! "$python" -c "import torch, sklearn" 2>/dev/null; then
+  echo "run.sh: $python cannot import torch and sklearn (apt-get install python3-torch" \
+    "python3-sklearn); timing tensorgrad alone" >&2
+  twins=no
+fi
+
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+for t in $threads; do
+  for w in $workloads; do
+    printf 'running %s at %s thread(s): ' "$w" "$t" >&2
+    r=0
+    while [ "$r" -lt "$rounds" ]; do
+      "$build/bench/bench_$w" --threads "$t" --reps "$reps" | sed -n 's/^RESULT /tensorgrad /p' >>"$results"
+      if [ "$twins" = yes ]; then
+        (cd "$here/pytorch" && OMP_NUM_THREADS=$t "$python" "$w.py" --threads "$t" --reps "$reps") |
+          sed -n 's/^RESULT /pytorch /p' >>"$results"
+      fi
+      printf '.' >&2
+      r=$((r + 1))
+    done
+    echo >&2
+  done
+done
+"$python" "$here/table.py" "$results"

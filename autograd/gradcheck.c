@@ -20,6 +20,12 @@ static tg_gradcheck_opts resolve(const tg_gradcheck_opts *opts) {
   return o;
 }
 
+static double *checked_alloc(size_t count) {
+  double *p = malloc(sizeof(double) * (count + 1));
+  if (!p) tg_error("tg_gradcheck: out of memory for %zu values", count);
+  return p;
+}
+
 /* f's output, flattened to float64 values (no tape). */
 static void evaluate(tg_fn f, void *ctx, tg_tensor *const *inputs, double *out, int64_t n_out) {
   tg_scope_begin();
@@ -84,10 +90,9 @@ bool tg_gradcheck(tg_fn f, void *ctx, int n_inputs, tg_tensor *const *inputs,
       req[n_req++] = inputs[i];
     }
   /* analytical[i][j * numel_i + k] = d y[j] / d x_i[k] */
-  double *analytical[16], *rows[16], *plus = malloc(sizeof(double) * (size_t)(n_out + 1)),
-                                     *minus = malloc(sizeof(double) * (size_t)(n_out + 1));
-  for (int i = 0; i < n_req; i++)
-    analytical[i] = malloc(sizeof(double) * (size_t)(n_out * tg_numel(req[i]) + 1));
+  double *analytical[16], *rows[16];
+  double *plus = checked_alloc((size_t)n_out), *minus = checked_alloc((size_t)n_out);
+  for (int i = 0; i < n_req; i++) analytical[i] = checked_alloc((size_t)(n_out * tg_numel(req[i])));
   worst w = {0, -1, 0, 0, 0, 0};
   if (y->requires_grad)
     for (int64_t j = 0; j < n_out; j++) {

@@ -183,12 +183,13 @@ static tg_color faded(tg_color c) {
   return TG_RGB((r + 2 * 255) / 3, (g + 2 * 255) / 3, (b + 2 * 255) / 3);
 }
 
-/* Mean of the last `window` values up to each point (fewer at the start). */
-static void running_mean(const double *x, int64_t n, int64_t window, double *out) {
-  double sum = 0;
+/* out[i] = mean of x[i - half .. i + half], clipped at the ends */
+static void centered_mean(const double *x, int64_t n, int64_t half, double *out) {
   for (int64_t i = 0; i < n; i++) {
-    sum += x[i] - (i >= window ? x[i - window] : 0);
-    out[i] = sum / (double)(i + 1 < window ? i + 1 : window);
+    int64_t lo = i - half < 0 ? 0 : i - half, hi = i + half >= n ? n - 1 : i + half;
+    double sum = 0;
+    for (int64_t j = lo; j <= hi; j++) sum += x[j];
+    out[i] = sum / (double)(hi - lo + 1);
   }
 }
 
@@ -204,13 +205,13 @@ static void plot_losses(double *const *losses, int64_t n, int64_t per_epoch,
     char label[64];
     snprintf(label, sizeof label, "%s lr=%g", OPTIMIZERS[k].name,
              OPTIMIZERS[k].lr_network);
-    running_mean(losses[k], n, per_epoch, smooth);
+    centered_mean(losses[k], n, per_epoch / 2, smooth);
     tg_axes_plot(ax, NULL, smooth, (int)n,
                  &(tg_style){.label = label, .color = tg_color_cycle(k)});
   }
   free(smooth);
-  tg_axes_set_title(
-      ax, "Same network, same batches: loss per iteration (bold: mean over one epoch)");
+  tg_axes_set_title(ax, "Same network, same batches: loss per iteration (bold: mean over "
+                        "one epoch around each point)");
   tg_axes_set_xlabel(ax, "iteration");
   tg_axes_set_ylabel(ax, "cross-entropy loss");
   tg_axes_set_grid(ax, true);

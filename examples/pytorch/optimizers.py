@@ -113,7 +113,8 @@ def main():
         fig, ax = plt.subplots(figsize=(9, 4.8))
         for (name, losses), color in zip(curves.items(), ["C0", "C1", "C2", "C3"]):
             ax.plot(losses, color=color, linewidth=1, alpha=0.3)
-            smooth = [np.mean(losses[max(0, i - per_epoch + 1):i + 1]) for i in range(len(losses))]
+            h = per_epoch // 2  # mean over one epoch around each point
+            smooth = [np.mean(losses[max(0, i - h):i + h + 1]) for i in range(len(losses))]
             ax.plot(smooth, color=color, label=name)
         ax.set_xlabel("iteration"); ax.set_ylabel("cross-entropy loss"); ax.legend()
         fig.savefig(os.path.join(args.out, "optimizers_loss.png"))

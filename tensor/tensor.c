@@ -37,7 +37,7 @@ int64_t tg_numel(const tg_tensor *t) { return tg_shape_numel(tg_shape_of(t)); }
 
 tg_shape tg_shape_make(int ndim, const int64_t *d) {
   tg_shape s = {ndim, {0}};
-  memcpy(s.d, d, sizeof(int64_t) * (size_t)ndim);
+  if (ndim > 0) memcpy(s.d, d, sizeof(int64_t) * (size_t)ndim);
   return s;
 }
 

@@ -245,8 +245,7 @@ static void plot_sgd_vs_adam(const run *runs, int n_runs, int64_t per_epoch,
                  &(tg_style){.label = runs[k].name, .color = tg_color_cycle(k)});
     free(smooth);
   }
-  tg_axes_set_title(ax, "Digits MLP: SGD lr=0.1 vs Adam lr=0.001 (bold: mean over one "
-                        "epoch around each point)");
+  tg_axes_set_title(ax, "Digits MLP, SGD lr=0.1 vs Adam lr=0.001 (bold: one-epoch mean)");
   tg_axes_set_xlabel(ax, "iteration");
   tg_axes_set_ylabel(ax, "cross-entropy loss");
   tg_axes_set_grid(ax, true);

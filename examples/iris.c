@@ -20,6 +20,7 @@
 
 #include "example.h"
 #include "tensorgrad.h"
+#include "tensorgrad/progress.h"
 
 enum { N_CLASSES = 3, BATCH_SIZE = 10, PRINT_EVERY = 10, N_RUNS = 3 };
 static const int64_t CLASS_LABELS[N_CLASSES] = {0, 1, 2};
@@ -143,8 +144,9 @@ static double epoch_accuracy(const epoch_record *r) {
   return acc;
 }
 
-/* numpy's one-line look of a confusion matrix: [[41  0  0] [ 0 41  1] [ 0  1 36]] */
-static void print_confusion(const epoch_record *r) {
+/* numpy's one-line look of a confusion matrix, "[[41  0  0] [ 0 41  1] [ 0  1 36]]",
+ * into buf */
+static void format_confusion(const epoch_record *r, char *buf, size_t size) {
   tg_confusion cm;
   example_check(tg_confusion_matrix(r->y, r->yhat, r->n, CLASS_LABELS, N_CLASSES,
                                     TG_NORMALIZE_NONE, &cm),
@@ -153,14 +155,15 @@ static void print_confusion(const epoch_record *r) {
   for (int i = 0; i < N_CLASSES * N_CLASSES; i++)
     max = cm.counts[i] > max ? cm.counts[i] : max;
   int width = snprintf(NULL, 0, "%lld", (long long)max);
-  printf("[");
-  for (int i = 0; i < N_CLASSES; i++) {
-    printf(i ? " [" : "[");
-    for (int j = 0; j < N_CLASSES; j++)
-      printf(j ? " %*lld" : "%*lld", width, (long long)cm.counts[i * N_CLASSES + j]);
-    printf("]");
+  size_t len = (size_t)snprintf(buf, size, "[");
+  for (int i = 0; i < N_CLASSES && len < size; i++) {
+    len += (size_t)snprintf(buf + len, size - len, i ? " [" : "[");
+    for (int j = 0; j < N_CLASSES && len < size; j++)
+      len += (size_t)snprintf(buf + len, size - len, j ? " %*lld" : "%*lld", width,
+                              (long long)cm.counts[i * N_CLASSES + j]);
+    if (len < size) len += (size_t)snprintf(buf + len, size - len, "]");
   }
-  printf("]");
+  if (len < size) snprintf(buf + len, size - len, "]");
   tg_confusion_free(&cm);
 }
 
@@ -199,7 +202,8 @@ static tg_optimizer *make_optimizer(optimizer_kind kind, double lr, tg_module *m
 }
 
 static void train_one_epoch(tg_module *model, tg_dataloader *train_loader,
-                            tg_optimizer *optimizer, epoch_record *rec) {
+                            tg_optimizer *optimizer, epoch_record *rec,
+                            tg_progress *bar) {
   tg_module_train(model, true);
   tg_loader_iter it = tg_loader_begin(train_loader);
   tg_tensor *X_train, *Y_train;
@@ -212,6 +216,8 @@ static void train_one_epoch(tg_module *model, tg_dataloader *train_loader,
     tg_optimizer_step(optimizer);
     tg_optimizer_zero_grad(optimizer, false);
     epoch_record_add(rec, Y_train, logits, tg_item(loss));
+    tg_progress_set_postfix(bar, "loss=%.4f", tg_item(loss));
+    tg_progress_update(bar, 1);
     tg_scope_end();
   }
 }
@@ -286,9 +292,12 @@ static void train(run_result *r, tg_dataset *train_dataset, tg_dataset *val_data
   r->val_losses = checked_calloc((size_t)args->epochs, sizeof(double));
   r->val = epoch_record_new(n_val);
   printf("--- %s ---\n", r->name);
+  tg_progress bar;
+  tg_progress_begin(&bar, args->epochs * tg_dataloader_len(train_loader),
+                    &(tg_progress_options){.desc = r->name});
   for (int epoch = 0; epoch < args->epochs; epoch++) { /* epochs loop */
     epoch_record tr = epoch_record_new(n_train);
-    train_one_epoch(model, train_loader, optimizer, &tr);
+    train_one_epoch(model, train_loader, optimizer, &tr, &bar);
     r->val.n = 0, r->val.loss_sum = 0, r->val.batches = 0;
     validate(model, val_loader, &r->val);
     r->train_losses[epoch] = epoch_mean_loss(&tr); /* mean loss for all batches */
@@ -297,13 +306,16 @@ static void train(run_result *r, tg_dataset *train_dataset, tg_dataset *val_data
     double acTrain = epoch_accuracy(&tr);
     log_epoch(tboardWriter, epoch, r, acTrain);
     if ((epoch + 1) % PRINT_EVERY == 0 || epoch == 0 || epoch == args->epochs - 1) {
-      printf("epoch=%3d, ", epoch);
-      print_confusion(&tr); /* print(cmTrain) */
-      printf("  loss=%.4f acc=%.3f val_loss=%.4f val_acc=%.3f\n", r->train_losses[epoch],
-             acTrain, r->val_losses[epoch], r->val_acc);
+      char cmTrain[128];
+      format_confusion(&tr, cmTrain, sizeof cmTrain);
+      tg_progress_write(&bar, stdout, /* print(cmTrain) */
+                        "epoch=%3d, %s  loss=%.4f acc=%.3f val_loss=%.4f val_acc=%.3f\n",
+                        epoch, cmTrain, r->train_losses[epoch], acTrain,
+                        r->val_losses[epoch], r->val_acc);
     }
     epoch_record_free(&tr);
   }
+  tg_progress_end(&bar);
   example_check(tg_summary_writer_close(tboardWriter), "SummaryWriter.close");
   tg_optimizer_free(optimizer);
   tg_module_free(model);

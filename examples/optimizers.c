@@ -24,6 +24,7 @@
 
 #include "example.h"
 #include "tensorgrad.h"
+#include "tensorgrad/progress.h"
 
 enum { N_OPTIMIZERS = 4, BATCH_SIZE = 10, PATH_STEPS = 50, GRID = 201 };
 static const double A = 0.2, B = 20.0; /* curvature along w1 (shallow) and w2 (steep) */
@@ -122,6 +123,9 @@ static void train_network(const optimizer_spec *spec, tg_dataset *dataset, int e
   for (int i = 0; i < named->n; i++) params[i] = named->items[i].tensor;
   tg_optimizer *optimizer = spec->make(params, named->n, spec->lr_network);
   int64_t iteration = 0;
+  tg_progress bar;
+  tg_progress_begin(&bar, epochs * tg_dataloader_len(loader),
+                    &(tg_progress_options){.desc = spec->name});
   for (int epoch = 0; epoch < epochs; epoch++) {
     tg_loader_iter it = tg_loader_begin(loader);
     tg_tensor *X, *Y;
@@ -132,9 +136,12 @@ static void train_network(const optimizer_spec *spec, tg_dataset *dataset, int e
       tg_optimizer_step(optimizer);
       tg_optimizer_zero_grad(optimizer, false);
       losses[iteration++] = tg_item(loss);
+      tg_progress_set_postfix(&bar, "loss=%.4f", tg_item(loss));
+      tg_progress_update(&bar, 1);
       tg_scope_end();
     }
   }
+  tg_progress_end(&bar);
   tg_optimizer_free(optimizer);
   free(params);
   tg_tensor_dict_free(named);
@@ -210,8 +217,8 @@ static void plot_losses(double *const *losses, int64_t n, int64_t per_epoch,
                  &(tg_style){.label = label, .color = tg_color_cycle(k)});
   }
   free(smooth);
-  tg_axes_set_title(ax, "Same network, same batches: loss per iteration (bold: mean over "
-                        "one epoch around each point)");
+  tg_axes_set_title(
+      ax, "Same network, same batches: loss per iteration (bold: one-epoch mean)");
   tg_axes_set_xlabel(ax, "iteration");
   tg_axes_set_ylabel(ax, "cross-entropy loss");
   tg_axes_set_grid(ax, true);

@@ -85,8 +85,40 @@ tg_tensor *tg_optim_buffer(optim_param_state *st, int i, const tg_tensor *param,
  * in double and the loop stores the parameter and the buffers back. */
 #define TG_OPTIM_MAX_VALUES (2 + TG_OPTIM_MAX_BUFFERS)
 typedef void (*optim_elem_fn)(double *v, const void *ctx);
-void tg_optim_foreach(tg_tensor *param, const tg_tensor *grad, tg_tensor *const *bufs,
-                      int n_bufs, optim_elem_fn fn, const void *ctx);
+
+/* Inlined into each algorithm with its own fn, so the update compiles to one
+ * typed loop per dtype with no call or dtype switch per element. */
+#define TG_OPTIM_LOOP(T)                                                                 \
+  do {                                                                                   \
+    T *p = (T *)tg_ptr(param);                                                           \
+    const T *g = (const T *)tg_ptr(grad);                                                \
+    T *b[TG_OPTIM_MAX_BUFFERS] = {NULL};                                                 \
+    for (int k = 0; k < n_bufs; k++) b[k] = bufs[k] ? (T *)tg_ptr(bufs[k]) : NULL;       \
+    for (int64_t i = 0; i < n; i++) {                                                    \
+      double v[TG_OPTIM_MAX_VALUES] = {0};                                               \
+      v[0] = p[i];                                                                       \
+      v[1] = g[i];                                                                       \
+      for (int k = 0; k < n_bufs; k++)                                                   \
+        if (b[k]) v[2 + k] = b[k][i];                                                    \
+      fn(v, ctx);                                                                        \
+      p[i] = (T)v[0];                                                                    \
+      for (int k = 0; k < n_bufs; k++)                                                   \
+        if (b[k]) b[k][i] = (T)v[2 + k];                                                 \
+    }                                                                                    \
+  } while (0)
+
+static inline __attribute__((always_inline)) void
+tg_optim_foreach(tg_tensor *param, const tg_tensor *grad, tg_tensor *const *bufs,
+                 int n_bufs, optim_elem_fn fn, const void *ctx) {
+  int64_t n = tg_numel(param);
+  if (param->dtype == TG_FLOAT32)
+    TG_OPTIM_LOOP(float);
+  else
+    TG_OPTIM_LOOP(double);
+  tg_bump_version(param);
+  for (int k = 0; k < n_bufs; k++)
+    if (bufs[k]) tg_bump_version(bufs[k]);
+}
 
 /* "lr", "eps": -> "<what> must be >= 0, got <value>" style checks. */
 bool tg_optim_check_nonneg(const char *what, double value, char *msg, size_t size);

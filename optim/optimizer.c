@@ -53,44 +53,6 @@ tg_tensor *tg_optim_buffer(optim_param_state *st, int i, const tg_tensor *param,
   return st->buffers[i];
 }
 
-/* ---- the element loop ---- */
-
-static inline double load(const char *base, tg_dtype dtype, int64_t i) {
-  return dtype == TG_FLOAT32 ? (double)((const float *)base)[i]
-                             : ((const double *)base)[i];
-}
-
-static inline void store(char *base, tg_dtype dtype, int64_t i, double v) {
-  if (dtype == TG_FLOAT32)
-    ((float *)base)[i] = (float)v;
-  else
-    ((double *)base)[i] = v;
-}
-
-void tg_optim_foreach(tg_tensor *param, const tg_tensor *grad, tg_tensor *const *bufs,
-                      int n_bufs, optim_elem_fn fn, const void *ctx) {
-  tg_dtype dtype = param->dtype;
-  int64_t n = tg_numel(param);
-  char *p = tg_ptr(param);
-  const char *g = tg_ptr(grad);
-  char *b[TG_OPTIM_MAX_BUFFERS] = {NULL};
-  for (int k = 0; k < n_bufs; k++) b[k] = bufs[k] ? tg_ptr(bufs[k]) : NULL;
-  for (int64_t i = 0; i < n; i++) {
-    double v[TG_OPTIM_MAX_VALUES] = {0};
-    v[0] = load(p, dtype, i);
-    v[1] = load(g, dtype, i);
-    for (int k = 0; k < n_bufs; k++)
-      if (b[k]) v[2 + k] = load(b[k], dtype, i);
-    fn(v, ctx);
-    store(p, dtype, i, v[0]);
-    for (int k = 0; k < n_bufs; k++)
-      if (b[k]) store(b[k], dtype, i, v[2 + k]);
-  }
-  tg_bump_version(param);
-  for (int k = 0; k < n_bufs; k++)
-    if (bufs[k]) tg_bump_version(bufs[k]);
-}
-
 /* ---- groups ---- */
 
 static void check_options(const optim_vtable *vt, const char *fn, const void *options) {

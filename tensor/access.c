@@ -2,6 +2,7 @@
  * and initialisers use. In-place writes are never recorded on the tape, and
  * each bumps the storage version so a backward that needs the old values
  * can refuse to run. */
+#include <math.h>
 #include <string.h>
 
 #include "tensor/internal.h"
@@ -17,7 +18,8 @@ static int64_t flat_offset(const tg_tensor *t, int64_t i) {
 }
 
 static const char *elem_at(const tg_tensor *t, int64_t storage_offset) {
-  return (const char *)t->storage->data + storage_offset * (int64_t)tg_dtype_size(t->dtype);
+  return (const char *)t->storage->data +
+         storage_offset * (int64_t)tg_dtype_size(t->dtype);
 }
 
 double tg_get_flat(const tg_tensor *t, int64_t i) {
@@ -68,10 +70,18 @@ static void *typed_data(tg_tensor *t, tg_dtype dtype, const char *op) {
   return tg_ptr(t);
 }
 
-float *tg_data_f32(tg_tensor *t) { return typed_data(t, TG_FLOAT32, "tg_data_f32"); }
-double *tg_data_f64(tg_tensor *t) { return typed_data(t, TG_FLOAT64, "tg_data_f64"); }
-int64_t *tg_data_i64(tg_tensor *t) { return typed_data(t, TG_INT64, "tg_data_i64"); }
-bool *tg_data_bool(tg_tensor *t) { return typed_data(t, TG_BOOL, "tg_data_bool"); }
+float *tg_data_f32(tg_tensor *t) {
+  return typed_data(t, TG_FLOAT32, "tg_data_f32");
+}
+double *tg_data_f64(tg_tensor *t) {
+  return typed_data(t, TG_FLOAT64, "tg_data_f64");
+}
+int64_t *tg_data_i64(tg_tensor *t) {
+  return typed_data(t, TG_INT64, "tg_data_i64");
+}
+bool *tg_data_bool(tg_tensor *t) {
+  return typed_data(t, TG_BOOL, "tg_data_bool");
+}
 
 void tg_copy_to_f64(const tg_tensor *t, double *out) {
   int64_t n = tg_numel(t);
@@ -79,7 +89,8 @@ void tg_copy_to_f64(const tg_tensor *t, double *out) {
     memcpy(out, tg_ptr(t), sizeof(double) * (size_t)n);
     return;
   }
-  for (int64_t i = 0; i < n; i++) out[i] = tg_load(elem_at(t, flat_offset(t, i)), t->dtype);
+  for (int64_t i = 0; i < n; i++)
+    out[i] = tg_load(elem_at(t, flat_offset(t, i)), t->dtype);
 }
 
 /* ---- copying between any two layouts ---- */
@@ -138,9 +149,21 @@ void tg_copy_(tg_tensor *dst, const tg_tensor *src) {
   tg_bump_version(dst);
 }
 
+/* One element's bytes, repeated: typed stores the compiler can vectorise
+ * for contiguous runs, memcpy for the rest. */
+#define FILL_RUN(T)                                                                      \
+  if (elem == sizeof(T) && s[0] == (int64_t)sizeof(T)) {                                 \
+    T v, *restrict out = (T *)p[0];                                                      \
+    memcpy(&v, value->storage->data, sizeof v);                                          \
+    for (int64_t i = 0; i < n; i++) out[i] = v;                                          \
+    return;                                                                              \
+  }
+
 static void fill_loop(char **p, const int64_t *s, int64_t n, void *ctx) {
   const tg_tensor *value = ctx; /* a one-element tensor of the right dtype */
   size_t elem = tg_dtype_size(value->dtype);
+  FILL_RUN(uint64_t)
+  FILL_RUN(uint32_t)
   for (int64_t i = 0; i < n; i++) memcpy(p[0] + i * s[0], value->storage->data, elem);
 }
 
@@ -151,10 +174,18 @@ void tg_fill_(tg_tensor *t, double value) {
   cell.dtype = t->dtype;
   cell.storage = &storage;
   tg_store(bytes, t->dtype, value);
+  if (value == 0 && !signbit(value) &&
+      tg_is_contiguous(t)) { /* zero_grad: all-zero bits */
+    memset(tg_ptr(t), 0, (size_t)tg_numel(t) * tg_dtype_size(t->dtype));
+    tg_bump_version(t);
+    return;
+  }
   tg_iter it;
   tg_iter_init(&it, tg_shape_of(t), 1, &t);
   tg_iter_run(&it, fill_loop, &cell);
   tg_bump_version(t);
 }
 
-void tg_zero_(tg_tensor *t) { tg_fill_(t, 0.0); }
+void tg_zero_(tg_tensor *t) {
+  tg_fill_(t, 0.0);
+}

@@ -16,7 +16,9 @@ typedef struct blas_operand {
   int ld;
 } blas_operand;
 
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t max64(int64_t a, int64_t b) {
+  return a > b ? a : b;
+}
 
 /* The row-major layout of the last two dims of t, if BLAS can read it. */
 static bool blas_layout(const tg_tensor *t, CBLAS_TRANSPOSE *trans, int64_t *ld) {
@@ -39,11 +41,12 @@ static bool blas_layout(const tg_tensor *t, CBLAS_TRANSPOSE *trans, int64_t *ld)
 static void gemm_raw(tg_dtype dtype, blas_operand a, blas_operand b, int m, int n, int k,
                      double alpha, double beta, char *c, int ldc) {
   if (dtype == TG_FLOAT32)
-    cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, (float)alpha, (const float *)a.data,
-                a.ld, (const float *)b.data, b.ld, (float)beta, (float *)c, ldc);
+    cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, (float)alpha,
+                (const float *)a.data, a.ld, (const float *)b.data, b.ld, (float)beta,
+                (float *)c, ldc);
   else
-    cblas_dgemm(CblasRowMajor, a.trans, b.trans, m, n, k, alpha, (const double *)a.data, a.ld,
-                (const double *)b.data, b.ld, beta, (double *)c, ldc);
+    cblas_dgemm(CblasRowMajor, a.trans, b.trans, m, n, k, alpha, (const double *)a.data,
+                a.ld, (const double *)b.data, b.ld, beta, (double *)c, ldc);
 }
 
 static void check_blas_size(const char *op, int64_t v) {
@@ -91,19 +94,27 @@ static void mm_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
     grads[1] = tg_sum_to_size(tg_matmul(tg_transpose(a, -1, -2), g), tg_shape_of(b));
 }
 
-static tg_tensor *mm_apply(tg_tensor *const *x) { return tg_matmul(x[0], x[1]); }
+static tg_tensor *mm_apply(tg_tensor *const *x) {
+  return tg_matmul(x[0], x[1]);
+}
 
-const tg_op tg_op_mm = {"mm", mm_backward,
-                        {mm_apply, 2, 3,
+const tg_op tg_op_mm = {"mm",
+                        mm_backward,
+                        {mm_apply,
+                         2,
+                         3,
                          {{TG_SHAPE(3, 4), TG_SHAPE(4, 2)},
                           {TG_SHAPE(2, 3, 4), TG_SHAPE(4, 2)},
                           {TG_SHAPE(2, 1, 2, 3), TG_SHAPE(3, 3, 2)}},
-                         -2, 2, 0, true}};
+                         -2,
+                         2,
+                         0,
+                         true}};
 
 static void mismatch(const char *op, const tg_tensor *a, const tg_tensor *b) {
   char sa[TG_SHAPE_STR_MAX], sb[TG_SHAPE_STR_MAX];
-  tg_error("%s: shapes %s and %s cannot be multiplied", op, tg_shape_str(tg_shape_of(a), sa),
-           tg_shape_str(tg_shape_of(b), sb));
+  tg_error("%s: shapes %s and %s cannot be multiplied", op,
+           tg_shape_str(tg_shape_of(a), sa), tg_shape_str(tg_shape_of(b), sb));
 }
 
 static void check_operands(const char *op, const tg_tensor *a, const tg_tensor *b) {
@@ -128,22 +139,26 @@ static int64_t batch_offset(const tg_tensor *t, tg_shape batch, int64_t i) {
 static tg_tensor *mm(tg_tensor *a, tg_tensor *b) {
   int64_t m = a->shape[a->ndim - 2], k = a->shape[a->ndim - 1], n = b->shape[b->ndim - 1];
   if (b->shape[b->ndim - 2] != k) mismatch("tg_matmul", a, b);
-  tg_shape batch_a = tg_shape_make(a->ndim - 2, a->shape), batch_b = tg_shape_make(b->ndim - 2, b->shape);
+  tg_shape batch_a = tg_shape_make(a->ndim - 2, a->shape),
+           batch_b = tg_shape_make(b->ndim - 2, b->shape);
   tg_shape batch = tg_broadcast_shapes("tg_matmul", batch_a, batch_b);
   tg_shape shape = batch;
   shape.d[shape.ndim++] = m;
   shape.d[shape.ndim++] = n;
   check_blas_size("tg_matmul", max64(max64(m, n), k));
-  tg_tensor *out = tg_zeros(shape, a->dtype);
+  /* beta = 0 writes every element; only an empty k leaves zeros to fill */
+  tg_tensor *out = k ? tg_alloc(shape, a->dtype) : tg_zeros(shape, a->dtype);
   tg_scope_begin();
   blas_operand pa, pb;
   tg_tensor *ra = blas_ready(a, &pa), *rb = blas_ready(b, &pb);
-  int64_t count = tg_shape_numel(batch), out_step = m * n * (int64_t)tg_dtype_size(a->dtype);
+  int64_t count = tg_shape_numel(batch),
+          out_step = m * n * (int64_t)tg_dtype_size(a->dtype);
   for (int64_t i = 0; i < count && m && n && k; i++) {
     blas_operand ai = pa, bi = pb;
     ai.data += batch_offset(ra, batch, i);
     bi.data += batch_offset(rb, batch, i);
-    gemm_raw(a->dtype, ai, bi, (int)m, (int)n, (int)k, 1, 0, tg_ptr(out) + i * out_step, (int)n);
+    gemm_raw(a->dtype, ai, bi, (int)m, (int)n, (int)k, 1, 0, tg_ptr(out) + i * out_step,
+             (int)n);
   }
   tg_scope_end();
   tg_tensor *inputs[2] = {a, b};
@@ -154,13 +169,16 @@ static tg_tensor *mm(tg_tensor *a, tg_tensor *b) {
 tg_tensor *tg_matmul(tg_tensor *a, tg_tensor *b) {
   check_operands("tg_matmul", a, b);
   if (a->ndim == 0 || b->ndim == 0)
-    tg_error("tg_matmul: both arguments need at least 1 dimension, got %dD and %dD", a->ndim,
-             b->ndim);
+    tg_error("tg_matmul: both arguments need at least 1 dimension, got %dD and %dD",
+             a->ndim, b->ndim);
   if (a->ndim >= 2 && b->ndim >= 2) return mm(a, b);
   /* PyTorch's rule: a 1-D operand gains a dim of 1 that is removed again */
-  if (a->ndim == 1 && b->ndim == 1 && a->shape[0] != b->shape[0]) mismatch("tg_matmul", a, b);
-  if (a->ndim == 1 && b->ndim >= 2 && a->shape[0] != b->shape[b->ndim - 2]) mismatch("tg_matmul", a, b);
-  if (b->ndim == 1 && a->ndim >= 2 && b->shape[0] != a->shape[a->ndim - 1]) mismatch("tg_matmul", a, b);
+  if (a->ndim == 1 && b->ndim == 1 && a->shape[0] != b->shape[0])
+    mismatch("tg_matmul", a, b);
+  if (a->ndim == 1 && b->ndim >= 2 && a->shape[0] != b->shape[b->ndim - 2])
+    mismatch("tg_matmul", a, b);
+  if (b->ndim == 1 && a->ndim >= 2 && b->shape[0] != a->shape[a->ndim - 1])
+    mismatch("tg_matmul", a, b);
   tg_scope_begin();
   tg_tensor *a2 = a->ndim == 1 ? tg_unsqueeze(a, 0) : a;
   tg_tensor *b2 = b->ndim == 1 ? tg_unsqueeze(b, 1) : b;
@@ -181,13 +199,21 @@ static void linear_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   if (tg_needs_input_grad(node, 2)) grads[2] = tg_sum(g2, TG_DIMS(0), false);
 }
 
-static tg_tensor *linear_apply(tg_tensor *const *x) { return tg_linear(x[0], x[1], x[2]); }
+static tg_tensor *linear_apply(tg_tensor *const *x) {
+  return tg_linear(x[0], x[1], x[2]);
+}
 
-const tg_op tg_op_linear = {"linear", linear_backward,
-                            {linear_apply, 3, 2,
+const tg_op tg_op_linear = {"linear",
+                            linear_backward,
+                            {linear_apply,
+                             3,
+                             2,
                              {{TG_SHAPE(5, 3), TG_SHAPE(4, 3), TG_SHAPE(4)},
                               {TG_SHAPE(2, 2, 3), TG_SHAPE(2, 3), TG_SHAPE(2)}},
-                             -2, 2, 0, true}};
+                             -2,
+                             2,
+                             0,
+                             true}};
 
 static void check_linear(const tg_tensor *x, const tg_tensor *w, const tg_tensor *b) {
   char sx[TG_SHAPE_STR_MAX], sw[TG_SHAPE_STR_MAX];
@@ -212,8 +238,7 @@ tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b) {
   bool mode = tg_set_grad_enabled(false);
   tg_tensor *x2 = tg_reshape(tg_detach(x), TG_SHAPE(-1, in));
   tg_tensor *out2 = tg_view(tg_detach(out), TG_SHAPE(-1, out_features));
-  if (b)
-    tg_copy_into(out2, b); /* every row starts as the bias: beta = 1 adds x @ w^T */
+  if (b) tg_copy_into(out2, b); /* every row starts as the bias: beta = 1 adds x @ w^T */
   tg_gemm(x2, tg_t(tg_detach(w)), out2, 1, b ? 1 : 0);
   tg_set_grad_enabled(mode);
   tg_scope_end();
@@ -222,5 +247,9 @@ tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b) {
   return out;
 }
 
-void tg_set_num_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
-int tg_get_num_threads(void) { return openblas_get_num_threads(); }
+void tg_set_num_threads(int n) {
+  openblas_set_num_threads(n < 1 ? 1 : n);
+}
+int tg_get_num_threads(void) {
+  return openblas_get_num_threads();
+}

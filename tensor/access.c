@@ -95,12 +95,21 @@ void tg_copy_to_f64(const tg_tensor *t, double *out) {
 
 /* ---- copying between any two layouts ---- */
 
+/* Fixed-size memcpy compiles to one move: no call per element. */
+#define COPY_STRIDED(T)                                                                  \
+  if (elem == sizeof(T)) {                                                               \
+    for (int64_t i = 0; i < n; i++) memcpy(p[0] + i * s[0], p[1] + i * s[1], sizeof(T)); \
+    return;                                                                              \
+  }
+
 static void copy_same_dtype(char **p, const int64_t *s, int64_t n, void *ctx) {
   size_t elem = *(const size_t *)ctx;
   if (s[0] == (int64_t)elem && s[1] == (int64_t)elem) {
     memcpy(p[0], p[1], elem * (size_t)n);
     return;
   }
+  COPY_STRIDED(uint64_t)
+  COPY_STRIDED(uint32_t)
   for (int64_t i = 0; i < n; i++) memcpy(p[0] + i * s[0], p[1] + i * s[1], elem);
 }
 

@@ -7,6 +7,7 @@
  * float32 sums accumulate in double. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tensor/internal.h"
@@ -18,7 +19,8 @@ static unsigned reduce_mask(const char *op, const tg_tensor *t, tg_shape dims) {
   for (int i = 0; i < dims.ndim; i++) {
     int d = tg_wrap_dim(op, (int)dims.d[i], t->ndim);
     if (t->ndim == 0) continue;
-    if (mask & (1u << d)) tg_error("%s: dim %d appears multiple times in the list of dims", op, d);
+    if (mask & (1u << d))
+      tg_error("%s: dim %d appears multiple times in the list of dims", op, d);
     mask |= 1u << d;
   }
   return mask;
@@ -42,23 +44,23 @@ static tg_shape squeezed_shape(const tg_tensor *t, unsigned mask) {
 
 typedef enum { ACC_SUM, ACC_MAX, ACC_MIN } acc_kind;
 
-#define ACC_LOOP(name, T, A, COMBINE)                                          \
-  static void name(char **p, const int64_t *s, int64_t n, void *ctx) {         \
-    (void)ctx;                                                                 \
-    if (s[0] == 0) { /* reducing along the run: keep the sum in a register */  \
-      A acc = *(A *)p[0];                                                      \
-      for (int64_t i = 0; i < n; i++) {                                        \
-        A x = (A) * (const T *)(p[1] + i * s[1]);                              \
-        acc = COMBINE;                                                         \
-      }                                                                        \
-      *(A *)p[0] = acc;                                                        \
-      return;                                                                  \
-    }                                                                          \
-    for (int64_t i = 0; i < n; i++) {                                          \
-      A *slot = (A *)(p[0] + i * s[0]);                                        \
-      A acc = *slot, x = (A) * (const T *)(p[1] + i * s[1]);                   \
-      *slot = COMBINE;                                                         \
-    }                                                                          \
+#define ACC_LOOP(name, T, A, COMBINE)                                                    \
+  static void name(char **p, const int64_t *s, int64_t n, void *ctx) {                   \
+    (void)ctx;                                                                           \
+    if (s[0] == 0) { /* reducing along the run: keep the sum in a register */            \
+      A acc = *(A *)p[0];                                                                \
+      for (int64_t i = 0; i < n; i++) {                                                  \
+        A x = (A) * (const T *)(p[1] + i * s[1]);                                        \
+        acc = COMBINE;                                                                   \
+      }                                                                                  \
+      *(A *)p[0] = acc;                                                                  \
+      return;                                                                            \
+    }                                                                                    \
+    for (int64_t i = 0; i < n; i++) {                                                    \
+      A *slot = (A *)(p[0] + i * s[0]);                                                  \
+      A acc = *slot, x = (A) * (const T *)(p[1] + i * s[1]);                             \
+      *slot = COMBINE;                                                                   \
+    }                                                                                    \
   }
 
 #define SUM_COMBINE (acc + x)
@@ -88,9 +90,95 @@ static tg_dtype acc_dtype(acc_kind kind, tg_dtype dtype) {
   return dtype;
 }
 
+/* ---- contiguous float sums over leading or trailing dims ----
+ * The common reductions (a loss's mean, a bias gradient's sum over the
+ * batch) without a double tensor and a conversion pass. They add in the
+ * order the strided loop would, in double, so the result is bit for bit
+ * the general path's. */
+
+/* Splits t's non-unit dims into outer x inner where mask reduces exactly
+ * the outer ones (*leading) or exactly the inner ones; false otherwise. */
+static bool split_reduced(const tg_tensor *t, unsigned mask, int64_t *outer,
+                          int64_t *inner, bool *leading) {
+  int first = -1, last = -1, kept_before = 0, kept_after = 0;
+  for (int i = 0; i < t->ndim; i++) {
+    if (t->shape[i] == 1) continue;
+    if (mask & (1u << i)) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  }
+  if (first < 0) return false;
+  for (int i = 0; i < t->ndim; i++) {
+    if (t->shape[i] == 1 || (mask & (1u << i))) continue;
+    if (i < first)
+      kept_before++;
+    else if (i > last)
+      kept_after++;
+    else
+      return false; /* a kept dim between reduced ones */
+  }
+  if (kept_before && kept_after) return false;
+  *leading = kept_before == 0;
+  int split = *leading ? last + 1 : first;
+  *outer = *inner = 1;
+  for (int i = 0; i < t->ndim; i++) *(i < split ? outer : inner) *= t->shape[i];
+  return true;
+}
+
+#define SUM_ROWS(T)                                                                      \
+  static void sum_rows_##T(const T *x, T *out, int64_t rows, int64_t cols) {             \
+    for (int64_t r = 0; r < rows; r++) {                                                 \
+      double acc = 0;                                                                    \
+      for (int64_t c = 0; c < cols; c++) acc += (double)x[r * cols + c];                 \
+      out[r] = (T)acc;                                                                   \
+    }                                                                                    \
+  }                                                                                      \
+  static void sum_cols_##T(const T *x, T *out, double *acc, int64_t rows,                \
+                           int64_t cols) {                                               \
+    for (int64_t c = 0; c < cols; c++) acc[c] = 0;                                       \
+    for (int64_t r = 0; r < rows; r++)                                                   \
+      for (int64_t c = 0; c < cols; c++) acc[c] += (double)x[r * cols + c];              \
+    for (int64_t c = 0; c < cols; c++) out[c] = (T)acc[c];                               \
+  }
+SUM_ROWS(float)
+SUM_ROWS(double)
+
+/* NULL when t's layout is not one of the fast cases. */
+static tg_tensor *sum_contiguous(tg_tensor *t, unsigned mask) {
+  int64_t outer, inner;
+  bool leading;
+  if (!tg_is_floating(t->dtype) || !tg_is_contiguous(t) ||
+      !split_reduced(t, mask, &outer, &inner, &leading))
+    return NULL;
+  tg_tensor *out = tg_alloc(kept_shape(t, mask), t->dtype);
+  bool f32 = t->dtype == TG_FLOAT32;
+  if (!leading) {
+    if (f32)
+      sum_rows_float((const float *)tg_ptr(t), (float *)tg_ptr(out), outer, inner);
+    else
+      sum_rows_double((const double *)tg_ptr(t), (double *)tg_ptr(out), outer, inner);
+    return out;
+  }
+  if (!f32) { /* the output itself is a double accumulator */
+    sum_cols_double((const double *)tg_ptr(t), (double *)tg_ptr(out),
+                    (double *)tg_ptr(out), outer, inner);
+    return out;
+  }
+  double *acc = malloc(sizeof *acc * (size_t)inner);
+  if (!acc) tg_error("tg_sum: out of memory for %lld partial sums", (long long)inner);
+  sum_cols_float((const float *)tg_ptr(t), (float *)tg_ptr(out), acc, outer, inner);
+  free(acc);
+  return out;
+}
+
 /* Reduces t over mask into a keepdim-shaped tensor of the result dtype. */
 static tg_tensor *accumulate(acc_kind kind, tg_tensor *t, unsigned mask) {
   tg_dtype result = kind == ACC_SUM && !tg_is_floating(t->dtype) ? TG_INT64 : t->dtype;
+  if (kind == ACC_SUM) {
+    tg_tensor *fast = sum_contiguous(t, mask);
+    if (fast) return fast;
+  }
   tg_scope_begin();
   tg_tensor *acc = tg_alloc(kept_shape(t, mask), acc_dtype(kind, t->dtype));
   if (kind == ACC_SUM)
@@ -125,10 +213,13 @@ static void sum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_expand(keepdim_view(g, x, (unsigned)node->iarg[0]), tg_shape_of(x));
 }
 
-static tg_tensor *sum_apply(tg_tensor *const *x) { return tg_sum(x[0], TG_DIMS(1), false); }
+static tg_tensor *sum_apply(tg_tensor *const *x) {
+  return tg_sum(x[0], TG_DIMS(1), false);
+}
 
 const tg_op tg_op_sum = {
-    "sum", sum_backward,
+    "sum",
+    sum_backward,
     {sum_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
 
 tg_tensor *tg_sum(tg_tensor *t, tg_shape dims, bool keepdim) {
@@ -219,15 +310,22 @@ static void extreme_all_backward(tg_node *node, tg_tensor *g, tg_tensor **grads)
   grads[0] = tg_mul(tg_div(hits, tg_sum(hits, TG_ALL_DIMS, false)), g);
 }
 
-static tg_tensor *max_all_apply(tg_tensor *const *x) { return tg_max_all(x[0]); }
-static tg_tensor *min_all_apply(tg_tensor *const *x) { return tg_min_all(x[0]); }
+static tg_tensor *max_all_apply(tg_tensor *const *x) {
+  return tg_max_all(x[0]);
+}
+static tg_tensor *min_all_apply(tg_tensor *const *x) {
+  return tg_min_all(x[0]);
+}
 
-const tg_op tg_op_max_all = {
-    "max_all", extreme_all_backward, {max_all_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
-const tg_op tg_op_min_all = {
-    "min_all", extreme_all_backward, {min_all_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
+const tg_op tg_op_max_all = {"max_all",
+                             extreme_all_backward,
+                             {max_all_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
+const tg_op tg_op_min_all = {"min_all",
+                             extreme_all_backward,
+                             {min_all_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
 
-static tg_tensor *extreme_all(const char *name, acc_kind kind, const tg_op *op, tg_tensor *t) {
+static tg_tensor *extreme_all(const char *name, acc_kind kind, const tg_op *op,
+                              tg_tensor *t) {
   if (tg_numel(t) == 0)
     tg_error("%s: the operation does not have an identity, so the input must not be "
              "empty",
@@ -241,8 +339,12 @@ static tg_tensor *extreme_all(const char *name, acc_kind kind, const tg_op *op, 
   return tg_scope_return(out);
 }
 
-tg_tensor *tg_max_all(tg_tensor *t) { return extreme_all("tg_max_all", ACC_MAX, &tg_op_max_all, t); }
-tg_tensor *tg_min_all(tg_tensor *t) { return extreme_all("tg_min_all", ACC_MIN, &tg_op_min_all, t); }
+tg_tensor *tg_max_all(tg_tensor *t) {
+  return extreme_all("tg_max_all", ACC_MAX, &tg_op_max_all, t);
+}
+tg_tensor *tg_min_all(tg_tensor *t) {
+  return extreme_all("tg_min_all", ACC_MIN, &tg_op_min_all, t);
+}
 
 /* ---- max / min / argmax / argmin along one dim ---- */
 
@@ -277,8 +379,10 @@ static void find_extremes(tg_tensor *t, int dim, bool want_max, tg_tensor *value
         }
       }
       idx[o * l.inner + in] = best;
-      if (values) tg_store(tg_ptr(values) + (o * l.inner + in) * (int64_t)tg_dtype_size(values->dtype),
-                           values->dtype, best_v);
+      if (values)
+        tg_store(tg_ptr(values) +
+                     (o * l.inner + in) * (int64_t)tg_dtype_size(values->dtype),
+                 values->dtype, best_v);
     }
 }
 
@@ -303,16 +407,25 @@ static void extreme_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_scatter_add(tg_zeros_like(x), dim, idx, g_kept);
 }
 
-static tg_tensor *max_apply(tg_tensor *const *x) { return tg_max(x[0], 1, false, NULL); }
-static tg_tensor *min_apply(tg_tensor *const *x) { return tg_min(x[0], 0, true, NULL); }
+static tg_tensor *max_apply(tg_tensor *const *x) {
+  return tg_max(x[0], 1, false, NULL);
+}
+static tg_tensor *min_apply(tg_tensor *const *x) {
+  return tg_min(x[0], 0, true, NULL);
+}
 
-const tg_op tg_op_max = {"max", extreme_backward,
-                         {max_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
-const tg_op tg_op_min = {"min", extreme_backward,
-                         {min_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
+const tg_op tg_op_max = {
+    "max",
+    extreme_backward,
+    {max_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
+const tg_op tg_op_min = {
+    "min",
+    extreme_backward,
+    {min_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
 
 static tg_tensor *extreme_along(const char *name, const tg_op *op, bool want_max,
-                                tg_tensor *t, int dim, bool keepdim, tg_tensor **indices) {
+                                tg_tensor *t, int dim, bool keepdim,
+                                tg_tensor **indices) {
   dim = check_line_dim(name, t, dim);
   tg_scope_begin();
   tg_tensor *c = tg_contiguous(t);

@@ -64,6 +64,24 @@ int tg_summary_writer_add_pr_curve(tg_summary_writer *w, const char *tag,
 int tg_summary_writer_add_text(tg_summary_writer *w, const char *tag, const char *text,
                                int64_t step);
 
+/* ---- the same from tensors (any shape, dtype and layout) ---- */
+struct tg_tensor;
+
+/* add_histogram(tag, values): every element of `values`. */
+int tg_summary_writer_add_histogram_tensor(tg_summary_writer *w, const char *tag,
+                                           const struct tg_tensor *values, int64_t step);
+/* add_image(tag, img, dataformats): a (C, H, W) or (H, W, C) tensor, or (H, W)
+ * gray; floating images are in [0, 1] and scaled by 255, integer ones are
+ * 0..255, both clipped and truncated to 8 bits as PyTorch does. */
+int tg_summary_writer_add_image_tensor(tg_summary_writer *w, const char *tag,
+                                       const struct tg_tensor *image, tg_image_layout layout,
+                                       int64_t step);
+/* add_pr_curve(tag, labels, predictions): tensors of equal element count. */
+int tg_summary_writer_add_pr_curve_tensor(tg_summary_writer *w, const char *tag,
+                                          const struct tg_tensor *labels,
+                                          const struct tg_tensor *predictions,
+                                          int num_thresholds, int64_t step);
+
 int tg_summary_writer_flush(tg_summary_writer *w);
 /* Flushes, closes every file and frees w; NULL is fine. */
 int tg_summary_writer_close(tg_summary_writer *w);

@@ -15,31 +15,6 @@
 
 #include "tensorgrad/safetensors.h"
 
-static char *make_temp_dir(void) {
-  char tmpl[] = "/tmp/tg_st_XXXXXX";
-  ck_assert(mkdtemp(tmpl) != NULL);
-  return strdup(tmpl);
-}
-
-static void remove_tree(const char *path) {
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
-  ck_assert_int_eq(system(cmd), 0);
-}
-
-static uint8_t *slurp(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  ck_assert_msg(f != NULL, "cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  long size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc((size_t)size + 1);
-  ck_assert(buf && fread(buf, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-  *n = (size_t)size;
-  return buf;
-}
-
 /* ---- exact bytes --------------------------------------------------------------------
  */
 
@@ -47,12 +22,12 @@ static const float six_floats[] = {0, 1, 2, 3, 4, 5};
 
 static void assert_written_bytes(const tg_st_tensor *t, size_t n, const tg_st_meta *meta,
                                  size_t nmeta, const char *header, size_t header_len) {
-  char *dir = make_temp_dir(), path[600];
+  char *dir = tg_test_temp_dir("tg_st"), path[600];
   snprintf(path, sizeof path, "%s/t.safetensors", dir);
   ck_assert_msg(tg_safetensors_write(path, t, n, meta, nmeta) == 0, "%s",
                 tg_last_error());
   size_t len;
-  uint8_t *bytes = slurp(path, &len);
+  uint8_t *bytes = tg_test_read_file(path, &len);
   size_t data_len = 0;
   for (size_t i = 0; i < n; i++) data_len += t[i].nbytes;
   ck_assert_uint_eq(len, 8 + header_len + data_len);
@@ -65,7 +40,7 @@ static void assert_written_bytes(const tg_st_tensor *t, size_t n, const tg_st_me
   ck_assert_uint_eq(f->ntensors, n);
   ck_assert_uint_eq(f->nmeta, nmeta);
   tg_safetensors_free(f);
-  remove_tree(dir);
+  tg_test_remove_tree(dir);
   free(dir);
 }
 
@@ -102,7 +77,7 @@ START_TEST(test_layout_order) {
       {"i", TG_ST_I16, 1, one, zeros, 2},  {"j", TG_ST_I8, 1, one, zeros, 1},
       {"a2", TG_ST_I64, 1, one, zeros, 8},
   };
-  char *dir = make_temp_dir(), path[600];
+  char *dir = tg_test_temp_dir("tg_st"), path[600];
   snprintf(path, sizeof path, "%s/order.safetensors", dir);
   ck_assert_int_eq(tg_safetensors_write(path, t, 11, NULL, 0), 0);
   tg_st_file *f;
@@ -111,7 +86,7 @@ START_TEST(test_layout_order) {
   ck_assert_uint_eq(f->ntensors, 11);
   for (int i = 0; i < 11; i++) ck_assert_str_eq(f->tensors[i].name, expected[i]);
   tg_safetensors_free(f);
-  remove_tree(dir);
+  tg_test_remove_tree(dir);
   free(dir);
 }
 END_TEST
@@ -133,7 +108,7 @@ START_TEST(test_round_trip) {
       {"h\xc3\xa9\"\\\n", TG_ST_F16, 1, s2, halves, sizeof halves},
   };
   const tg_st_meta meta[] = {{"format", "pt"}, {"note", "quote \" and tab \t"}};
-  char *dir = make_temp_dir(), path[600];
+  char *dir = tg_test_temp_dir("tg_st"), path[600];
   snprintf(path, sizeof path, "%s/model.safetensors", dir);
   ck_assert_int_eq(tg_safetensors_write(path, t, 5, meta, 2), 0);
   tg_st_file *f;
@@ -161,7 +136,7 @@ START_TEST(test_round_trip) {
   while ((e = readdir(d))) files += e->d_name[0] != '.';
   closedir(d);
   ck_assert_int_eq(files, 1);
-  remove_tree(dir);
+  tg_test_remove_tree(dir);
   free(dir);
 }
 END_TEST
@@ -336,7 +311,7 @@ START_TEST(test_file_errors) {
   ck_assert_int_eq(tg_safetensors_read("/nonexistent/x.safetensors", &f), -1);
   ck_assert_str_eq(tg_last_error(),
                    "/nonexistent/x.safetensors: cannot open: No such file or directory");
-  char *dir = make_temp_dir(), path[600];
+  char *dir = tg_test_temp_dir("tg_st"), path[600];
   ck_assert_int_eq(tg_safetensors_read(dir, &f), -1);
   snprintf(path, sizeof path, "%s: not a regular file", dir);
   ck_assert_str_eq(tg_last_error(), path);
@@ -348,13 +323,13 @@ START_TEST(test_file_errors) {
   snprintf(expected, sizeof expected,
            "%s: header length 2 runs past the end of the 9-byte file (at byte 0)", path);
   ck_assert_str_eq(tg_last_error(), expected);
-  remove_tree(dir);
+  tg_test_remove_tree(dir);
   free(dir);
 }
 END_TEST
 
 START_TEST(test_writer_errors) {
-  char *dir = make_temp_dir(), path[600], expected[800];
+  char *dir = tg_test_temp_dir("tg_st"), path[600], expected[800];
   snprintf(path, sizeof path, "%s/w.safetensors", dir);
   const int64_t s2[] = {2}, neg[] = {-1};
   const float x[2] = {1, 2};
@@ -394,7 +369,7 @@ START_TEST(test_writer_errors) {
       "tg_safetensors_write: %s: cannot create temporary file: No such file or directory",
       path);
   ck_assert_str_eq(tg_last_error(), expected);
-  remove_tree(dir);
+  tg_test_remove_tree(dir);
   free(dir);
 }
 END_TEST
@@ -429,7 +404,7 @@ static uint8_t assert_intact(const char *path) {
 }
 
 START_TEST(test_atomic_save_survives_sigkill) {
-  char *dir = make_temp_dir(), path[600];
+  char *dir = tg_test_temp_dir("tg_st"), path[600];
   snprintf(path, sizeof path, "%s/ckpt.safetensors", dir);
   uint8_t *buffer = malloc((size_t)BIG_ELEMENTS * 4);
   ck_assert(buffer != NULL);
@@ -472,7 +447,7 @@ START_TEST(test_atomic_save_survives_sigkill) {
   ck_assert_msg(changes > 0, "no save ever completed: the kills proved nothing");
   /* The killed saves may leave temporaries; never a damaged target. */
   free(buffer);
-  remove_tree(dir);
+  tg_test_remove_tree(dir);
   free(dir);
 }
 END_TEST

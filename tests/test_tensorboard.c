@@ -59,19 +59,6 @@ typedef struct {
   uint8_t *file; /* owns the bytes the events point into */
 } event_log;
 
-static uint8_t *slurp(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  ck_assert_msg(f != NULL, "cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  long size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc((size_t)size + 1);
-  ck_assert(buf && fread(buf, 1, (size_t)size, f) == (size_t)size);
-  fclose(f);
-  *n = (size_t)size;
-  return buf;
-}
-
 /* Splits a TFRecord stream; returns -1 at the first bad CRC or truncation. */
 static int split_records(const uint8_t *p, size_t n, event_log *log) {
   size_t at = 0;
@@ -92,7 +79,7 @@ static int split_records(const uint8_t *p, size_t n, event_log *log) {
 
 static void read_log(const char *path, event_log *log) {
   size_t n;
-  log->file = slurp(path, &n);
+  log->file = tg_test_read_file(path, &n);
   ck_assert_msg(split_records(log->file, n, log) == 0, "%s: bad framing or CRC", path);
 }
 
@@ -198,18 +185,6 @@ static bytes event_value(bytes event, int64_t step) {
 /* ---- helpers ------------------------------------------------------------------------
  */
 
-static char *make_temp_dir(void) {
-  char tmpl[] = "/tmp/tg_tb_XXXXXX";
-  ck_assert(mkdtemp(tmpl) != NULL);
-  return strdup(tmpl);
-}
-
-static void remove_tree(const char *path) {
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
-  ck_assert_int_eq(system(cmd), 0);
-}
-
 /* The single event file in dir, checked against the naming rule. */
 static char *event_file_in(const char *dir) {
   DIR *d = opendir(dir);
@@ -286,7 +261,7 @@ START_TEST(test_worked_record) {
 END_TEST
 
 START_TEST(test_scalar_and_text) {
-  char *root = make_temp_dir();
+  char *root = tg_test_temp_dir("tg_tb");
   char logdir[512];
   snprintf(logdir, sizeof logdir, "%s/nested/run1", root);
   tg_summary_writer *w = tg_summary_writer_open(logdir);
@@ -322,7 +297,7 @@ START_TEST(test_scalar_and_text) {
   assert_string(field(tensor, 8, 2).sub, "héllo *md*");
   free(log.file);
   free(path);
-  remove_tree(root);
+  tg_test_remove_tree(root);
   free(root);
 }
 END_TEST
@@ -336,7 +311,7 @@ static bytes open_single_event(const char *logdir, event_log *log, char **path) 
 }
 
 START_TEST(test_pr_curve) {
-  char *root = make_temp_dir();
+  char *root = tg_test_temp_dir("tg_tb");
   tg_summary_writer *w = tg_summary_writer_open(root);
   ck_assert(w != NULL);
   const float labels[] = {1, 0, 1, 1, 0, 1};
@@ -375,13 +350,13 @@ START_TEST(test_pr_curve) {
   }
   free(log.file);
   free(path);
-  remove_tree(root);
+  tg_test_remove_tree(root);
   free(root);
 }
 END_TEST
 
 START_TEST(test_histogram) {
-  char *root = make_temp_dir();
+  char *root = tg_test_temp_dir("tg_tb");
   tg_summary_writer *w = tg_summary_writer_open(root);
   ck_assert(w != NULL);
   const double values[] = {-1.0, 0.0, 0.5, 2.0, 2.0, 3e-3};
@@ -432,13 +407,13 @@ START_TEST(test_histogram) {
   ck_assert(top >= 2.0 && below < 2.0 && fabs(top / below - 1.1) < 1e-9);
   free(log.file);
   free(path);
-  remove_tree(root);
+  tg_test_remove_tree(root);
   free(root);
 }
 END_TEST
 
 START_TEST(test_image_chw) {
-  char *root = make_temp_dir();
+  char *root = tg_test_temp_dir("tg_tb");
   tg_summary_writer *w = tg_summary_writer_open(root);
   ck_assert(w != NULL);
   enum { C = 3, H = 2, W = 3 };
@@ -473,7 +448,7 @@ START_TEST(test_image_chw) {
   free(pixels);
   free(log.file);
   free(path);
-  remove_tree(root);
+  tg_test_remove_tree(root);
   free(root);
 }
 END_TEST
@@ -489,7 +464,7 @@ static void assert_series(const char *dir, double value) {
 }
 
 START_TEST(test_add_scalars_runs) {
-  char *root = make_temp_dir();
+  char *root = tg_test_temp_dir("tg_tb");
   tg_summary_writer *w = tg_summary_writer_open(root);
   ck_assert(w != NULL);
   const char *names[] = {"train", "val"};
@@ -509,13 +484,13 @@ START_TEST(test_add_scalars_runs) {
   ck_assert_int_eq(log.count, 1);
   free(log.file);
   free(path);
-  remove_tree(root);
+  tg_test_remove_tree(root);
   free(root);
 }
 END_TEST
 
 START_TEST(test_default_logdir) {
-  char *root = make_temp_dir();
+  char *root = tg_test_temp_dir("tg_tb");
   char cwd[1024];
   ck_assert(getcwd(cwd, sizeof cwd) != NULL);
   ck_assert_int_eq(chdir(root), 0);
@@ -536,13 +511,13 @@ START_TEST(test_default_logdir) {
   ck_assert(stat(tg_summary_writer_logdir(w), &st) == 0 && S_ISDIR(st.st_mode));
   ck_assert_int_eq(tg_summary_writer_close(w), 0);
   ck_assert_int_eq(chdir(cwd), 0);
-  remove_tree(root);
+  tg_test_remove_tree(root);
   free(root);
 }
 END_TEST
 
 START_TEST(test_errors) {
-  char *root = make_temp_dir();
+  char *root = tg_test_temp_dir("tg_tb");
   char path[600];
   snprintf(path, sizeof path, "%s/file", root);
   FILE *f = fopen(path, "w");
@@ -585,7 +560,7 @@ START_TEST(test_errors) {
   ck_assert_int_eq(log.count, 1);
   free(log.file);
   free(events);
-  remove_tree(root);
+  tg_test_remove_tree(root);
   free(root);
 }
 END_TEST

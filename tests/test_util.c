@@ -160,6 +160,32 @@ int tg_test_iterations(int full) {
   return quick && *quick ? (full + 99) / 100 : full;
 }
 
+char *tg_test_temp_dir(const char *prefix) {
+  char tmpl[256];
+  snprintf(tmpl, sizeof tmpl, "/tmp/%s_XXXXXX", prefix);
+  ck_assert(mkdtemp(tmpl) != NULL);
+  return strdup(tmpl);
+}
+
+void tg_test_remove_tree(const char *path) {
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+  ck_assert_int_eq(system(cmd), 0);
+}
+
+uint8_t *tg_test_read_file(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  ck_assert_msg(f != NULL, "cannot open %s", path);
+  fseek(f, 0, SEEK_END);
+  long size = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *buf = malloc((size_t)size + 1);
+  ck_assert(buf && fread(buf, 1, (size_t)size, f) == (size_t)size);
+  fclose(f);
+  *n = (size_t)size;
+  return buf;
+}
+
 int tg_test_run(Suite *suite) {
   SRunner *runner = srunner_create(suite);
   srunner_run_all(runner, CK_NORMAL);

@@ -6,6 +6,8 @@
 #include <check.h>
 #include <setjmp.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "tensorgrad.h"
 
@@ -56,6 +58,16 @@ tg_tensor *tg_golden_tensor(const tg_golden *g, const char *name, tg_dtype dtype
 /* Iterations for a long test: `full`, or full/100 when TG_TEST_QUICK is set
  * (CI's valgrind stage, where every instruction is emulated). */
 int tg_test_iterations(int full);
+
+/* ---- files ----------------------------------------------------------------------- */
+
+/* A fresh directory /tmp/<prefix>_XXXXXX (malloc'ed; fails the test if it cannot). */
+char *tg_test_temp_dir(const char *prefix);
+/* rm -rf path; fails the test if that fails. */
+void tg_test_remove_tree(const char *path);
+/* The whole file (malloc'ed, one spare byte at the end); its size in *n.
+ * Fails the test if it cannot be read. */
+uint8_t *tg_test_read_file(const char *path, size_t *n);
 
 /* ---- running ----------------------------------------------------------------------- */
 

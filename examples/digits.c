@@ -21,15 +21,6 @@
 enum { N_CLASSES = 10, SIDE = 8, BATCH_SIZE = 32, PRINT_EVERY = 5 };
 enum { GRID_FIRST = 24, GRID_MISTAKES = 8, GRID_COLS = 8 };
 
-static void *checked_calloc(size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size);
-  if (!p) {
-    fprintf(stderr, "digits: out of memory\n");
-    exit(1);
-  }
-  return p;
-}
-
 /* ---- the models -----------------------------------------------------------------------
  * * One layer per statement: C leaves the evaluation order of function arguments (and of
  * initializer lists) open, and the layers must draw their initial weights in PyTorch's
@@ -94,7 +85,7 @@ typedef struct run {
 
 static tg_optimizer *optimizer_for(const run *r, tg_module *model) {
   tg_tensor_dict *named = tg_module_named_parameters(model);
-  tg_tensor **params = checked_calloc((size_t)named->n, sizeof *params);
+  tg_tensor **params = example_calloc((size_t)named->n, sizeof *params);
   for (int i = 0; i < named->n; i++) params[i] = named->items[i].tensor;
   tg_optimizer *opt = r->make_optimizer(params, named->n);
   free(params);
@@ -155,8 +146,8 @@ static void train(run *r, tg_tensor *y_train, const int64_t *y_test,
       tg_summary_writer_open(example_path(args, r->key, dir, sizeof dir));
   if (!w) example_check(-1, "SummaryWriter");
   int64_t per_epoch = tg_dataloader_len(train_loader);
-  r->losses = checked_calloc((size_t)(per_epoch * args->epochs), sizeof(double));
-  r->y_pred = checked_calloc((size_t)tg_size(r->X_test, 0), sizeof(int64_t));
+  r->losses = example_calloc((size_t)(per_epoch * args->epochs), sizeof(double));
+  r->y_pred = example_calloc((size_t)tg_size(r->X_test, 0), sizeof(int64_t));
   tg_progress bar;
   tg_progress_begin(&bar, per_epoch * args->epochs,
                     &(tg_progress_options){.desc = r->name});
@@ -239,7 +230,7 @@ static void plot_sgd_vs_adam(const run *runs, int n_runs, int64_t per_epoch,
     tg_axes_plot(ax, NULL, runs[k].losses, (int)runs[k].n_losses,
                  &(tg_style){.color = faded(tg_color_cycle(k)), .line_width = 1});
   for (int k = 0; k < n_runs; k++) {
-    double *smooth = checked_calloc((size_t)runs[k].n_losses, sizeof *smooth);
+    double *smooth = example_calloc((size_t)runs[k].n_losses, sizeof *smooth);
     centered_mean(runs[k].losses, runs[k].n_losses, per_epoch / 2, smooth);
     tg_axes_plot(ax, NULL, smooth, (int)runs[k].n_losses,
                  &(tg_style){.label = runs[k].name, .color = tg_color_cycle(k)});
@@ -278,7 +269,7 @@ static void plot_grid(const run *r, tg_tensor *images, const int64_t *y_test, in
   for (int64_t i = 0; i < n && count < GRID_FIRST; i++) picked[count++] = i;
   for (int64_t i = count; i < n && count < GRID_FIRST + GRID_MISTAKES; i++)
     if (r->y_pred[i] != y_test[i]) picked[count++] = i;
-  double *pixels = checked_calloc((size_t)count * SIDE * SIDE, sizeof *pixels);
+  double *pixels = example_calloc((size_t)count * SIDE * SIDE, sizeof *pixels);
   char captions[GRID_FIRST + GRID_MISTAKES][32];
   const char *caption_ptrs[GRID_FIRST + GRID_MISTAKES];
   for (int k = 0; k < count; k++) {
@@ -333,7 +324,7 @@ static void load_data(digits_data *d) {
   d->img_test = tg_keep(tg_reshape(tg_to(tg_div_scalar(X_test, 16), TG_FLOAT32), image));
   tg_keep(d->y_train);
   d->n_test = tg_numel(y_test);
-  d->y_test = checked_calloc((size_t)d->n_test, sizeof *d->y_test);
+  d->y_test = example_calloc((size_t)d->n_test, sizeof *d->y_test);
   for (int64_t i = 0; i < d->n_test; i++) d->y_test[i] = (int64_t)tg_get_flat(y_test, i);
   tg_scope_end();
 }

@@ -25,15 +25,6 @@
 enum { N_CLASSES = 3, BATCH_SIZE = 10, PRINT_EVERY = 10, N_RUNS = 3 };
 static const int64_t CLASS_LABELS[N_CLASSES] = {0, 1, 2};
 
-static void *checked_calloc(size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size);
-  if (!p) {
-    fprintf(stderr, "iris: out of memory\n");
-    exit(1);
-  }
-  return p;
-}
-
 /* ---- class IRISDataset(Dataset) --------------------------------------------------- */
 
 typedef struct IRISDataset {
@@ -62,7 +53,7 @@ static const tg_dataset_vtable IRISDataset_vtable = {
     .name = "IRISDataset", .len = iris_len, .get_item = iris_getitem, .free = iris_free};
 
 static tg_dataset *IRISDataset_new(tg_tensor *x_tensor, tg_tensor *y_tensor) {
-  IRISDataset *d = checked_calloc(1, sizeof *d);
+  IRISDataset *d = example_calloc(1, sizeof *d);
   tg_dataset_init(&d->base, &IRISDataset_vtable);
   d->X = tg_retain(x_tensor);
   d->Y = tg_retain(y_tensor);
@@ -112,8 +103,8 @@ typedef struct epoch_record {
 } epoch_record;
 
 static epoch_record epoch_record_new(int64_t capacity) {
-  return (epoch_record){checked_calloc((size_t)capacity, sizeof(int64_t)),
-                        checked_calloc((size_t)capacity, sizeof(int64_t)), 0, 0, 0};
+  return (epoch_record){example_calloc((size_t)capacity, sizeof(int64_t)),
+                        example_calloc((size_t)capacity, sizeof(int64_t)), 0, 0, 0};
 }
 
 static void epoch_record_free(epoch_record *r) {
@@ -183,7 +174,7 @@ typedef struct run_result {
 
 static tg_optimizer *make_optimizer(optimizer_kind kind, double lr, tg_module *model) {
   tg_tensor_dict *named = tg_module_named_parameters(model);
-  tg_tensor **params = checked_calloc((size_t)named->n, sizeof *params);
+  tg_tensor **params = example_calloc((size_t)named->n, sizeof *params);
   for (int i = 0; i < named->n; i++) params[i] = named->items[i].tensor;
   tg_optimizer *opt;
   if (kind == USE_SGD) {
@@ -288,8 +279,8 @@ static void train(run_result *r, tg_dataset *train_dataset, tg_dataset *val_data
   if (!tboardWriter) example_check(-1, "SummaryWriter");
 
   int64_t n_train = tg_dataset_len(train_dataset), n_val = tg_dataset_len(val_dataset);
-  r->train_losses = checked_calloc((size_t)args->epochs, sizeof(double));
-  r->val_losses = checked_calloc((size_t)args->epochs, sizeof(double));
+  r->train_losses = example_calloc((size_t)args->epochs, sizeof(double));
+  r->val_losses = example_calloc((size_t)args->epochs, sizeof(double));
   r->val = epoch_record_new(n_val);
   printf("--- %s ---\n", r->name);
   tg_progress bar;

@@ -30,15 +30,6 @@ enum { N_OPTIMIZERS = 4, BATCH_SIZE = 10, PATH_STEPS = 50, GRID = 201 };
 static const double A = 0.2, B = 20.0; /* curvature along w1 (shallow) and w2 (steep) */
 static const double START[2] = {-4.5, 1.5};
 
-static void *checked_calloc(size_t n, size_t size) {
-  void *p = calloc(n ? n : 1, size);
-  if (!p) {
-    fprintf(stderr, "optimizers: out of memory\n");
-    exit(1);
-  }
-  return p;
-}
-
 /* ---- the four optimizers ------------------------------------------------------------
  */
 
@@ -119,7 +110,7 @@ static void train_network(const optimizer_spec *spec, tg_dataset *dataset, int e
   tg_nn_sequential_append(model, tg_nn_relu());
   tg_nn_sequential_append(model, tg_nn_linear(100, 3, true));
   tg_tensor_dict *named = tg_module_named_parameters(model);
-  tg_tensor **params = checked_calloc((size_t)named->n, sizeof *params);
+  tg_tensor **params = example_calloc((size_t)named->n, sizeof *params);
   for (int i = 0; i < named->n; i++) params[i] = named->items[i].tensor;
   tg_optimizer *optimizer = spec->make(params, named->n, spec->lr_network);
   int64_t iteration = 0;
@@ -204,7 +195,7 @@ static void plot_losses(double *const *losses, int64_t n, int64_t per_epoch,
                         const example_args *args) {
   tg_figure *fig = tg_figure_new(900, 480, 1, 1);
   tg_axes *ax = tg_figure_axes(fig, 0);
-  double *smooth = checked_calloc((size_t)n, sizeof *smooth);
+  double *smooth = example_calloc((size_t)n, sizeof *smooth);
   for (int k = 0; k < N_OPTIMIZERS; k++)
     tg_axes_plot(ax, NULL, losses[k], (int)n,
                  &(tg_style){.color = faded(tg_color_cycle(k)), .line_width = 1});
@@ -232,7 +223,7 @@ static void plot_losses(double *const *losses, int64_t n, int64_t per_epoch,
 static void plot_paths(double (*px)[PATH_STEPS + 1], double (*py)[PATH_STEPS + 1],
                        const example_args *args) {
   tg_extent extent = {-5, 5, -2, 2};
-  double *z = checked_calloc((size_t)GRID * GRID, sizeof *z);
+  double *z = example_calloc((size_t)GRID * GRID, sizeof *z);
   for (int j = 0; j < GRID; j++)
     for (int i = 0; i < GRID; i++)
       z[j * GRID + i] = bowl(extent.xmin + (extent.xmax - extent.xmin) * i / (GRID - 1),
@@ -297,7 +288,7 @@ int main(int argc, char **argv) {
   char summary[512] = "";
   for (int k = 0; k < N_OPTIMIZERS; k++) {
     const optimizer_spec *spec = &OPTIMIZERS[k];
-    losses[k] = checked_calloc((size_t)n, sizeof(double));
+    losses[k] = example_calloc((size_t)n, sizeof(double));
     train_network(spec, dataset, args.epochs, args.seed, losses[k]);
     walk(spec, path_x[k], path_y[k]);
     double last = 0; /* mean loss of the last epoch: one iteration is too noisy */

@@ -9,6 +9,8 @@
 
 #include "tensorgrad.h"
 
+static const char *program = "example"; /* example_parse's name, for messages */
+
 static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -55,6 +57,7 @@ static long parse_number(const char *name, const char *flag, const char *text, i
 
 void example_parse(int argc, char **argv, const char *name, int default_epochs,
                    example_args *args) {
+  program = name;
   *args = (example_args){name, default_epochs, 0, "", 1, false, now()};
   snprintf(args->out, sizeof args->out, "runs/%s", name);
   for (int i = 1; i < argc; i++) {
@@ -92,4 +95,13 @@ void example_check(int status, const char *what) {
   if (status == 0) return;
   fprintf(stderr, "error: %s: %s\n", what, tg_last_error());
   exit(1);
+}
+
+void *example_calloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size);
+  if (!p) {
+    fprintf(stderr, "%s: out of memory\n", program);
+    exit(1);
+  }
+  return p;
 }

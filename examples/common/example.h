@@ -1,6 +1,6 @@
 /* What every lecture example shares: the command line (--epochs, --seed,
- * --out, --threads, --resume), the output directory, and the one-line
- * key=value summary each example ends with. */
+ * --out, --threads, --resume), the output directory, the one-line
+ * key=value summary each example ends with, and exiting on errors. */
 #ifndef TG_EXAMPLE_H
 #define TG_EXAMPLE_H
 
@@ -32,5 +32,9 @@ double example_seconds(const example_args *args);
 /* Exits with a message naming the example when status != 0 (for the
  * functions that report through tg_last_error). */
 void example_check(int status, const char *what);
+
+/* calloc that never returns NULL: on failure exits with "<name>: out of
+ * memory" (name as given to example_parse). n == 0 still allocates. */
+void *example_calloc(size_t n, size_t size);
 
 #endif

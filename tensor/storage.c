@@ -1,33 +1,89 @@
-/* Reference-counted storage: the bytes that tensors view. */
+/* Reference-counted storage: the bytes that tensors view.
+ *
+ * A caching allocator sits under it. A training step makes and drops the
+ * same temporaries every time (activations, gradients, their scratch), so
+ * a released storage keeps its block on a free list of its size class
+ * (powers of two from 64 bytes) and the next storage of that class takes it
+ * back: no malloc, no page faults on fresh memory, no munmap of large
+ * blocks. What is cached is capped; past the cap blocks go back to libc. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tensor/internal.h"
 
-enum { STORAGE_ALIGN = 64 };
+enum {
+  STORAGE_ALIGN = 64,
+  MIN_CLASS_SHIFT = 6, /* 64 bytes */
+  N_CLASSES = 23,      /* up to 256 MB; larger blocks are exact-size and not cached */
+};
+/* At most this many bytes sit on the free lists. Sanitizer builds cache
+ * nothing, so a use after release is still caught. */
+#ifdef __SANITIZE_ADDRESS__
+static const size_t CACHE_LIMIT = 0;
+#else
+static const size_t CACHE_LIMIT = (size_t)256 << 20;
+#endif
 
-tg_storage *tg_storage_new(size_t nbytes) {
-  tg_storage *s = malloc(sizeof *s);
-  /* aligned_alloc wants a multiple of the alignment, and never 0 bytes */
-  size_t rounded = (nbytes + STORAGE_ALIGN - 1) / STORAGE_ALIGN * STORAGE_ALIGN;
-  void *data = aligned_alloc(STORAGE_ALIGN, rounded ? rounded : STORAGE_ALIGN);
-  if (!s || !data) {
-    free(s);
-    free(data);
-    tg_error("out of memory allocating %zu bytes", nbytes);
-  }
-  s->refcount = 1;
-  s->data = data;
-  s->nbytes = nbytes;
-  s->version = 0;
-  return s;
+/* A cached storage keeps its block; `next` links the free list. */
+typedef struct cached {
+  tg_storage storage;
+  int size_class;
+  struct cached *next;
+} cached;
+
+static cached *free_lists[N_CLASSES];
+static size_t cached_bytes;
+
+static int size_class(size_t nbytes) {
+  int c = 0;
+  while (c < N_CLASSES && ((size_t)1 << (c + MIN_CLASS_SHIFT)) < nbytes) c++;
+  return c;
 }
 
-void tg_storage_retain(tg_storage *s) { s->refcount++; }
+static size_t class_bytes(int c) {
+  return (size_t)1 << (c + MIN_CLASS_SHIFT);
+}
+
+tg_storage *tg_storage_new(size_t nbytes) {
+  int c = size_class(nbytes);
+  cached *s = c < N_CLASSES ? free_lists[c] : NULL;
+  if (s) {
+    free_lists[c] = s->next;
+    cached_bytes -= class_bytes(c);
+  } else {
+    s = malloc(sizeof *s);
+    size_t rounded = c < N_CLASSES
+                         ? class_bytes(c)
+                         : (nbytes + STORAGE_ALIGN - 1) / STORAGE_ALIGN * STORAGE_ALIGN;
+    void *data = aligned_alloc(STORAGE_ALIGN, rounded);
+    if (!s || !data) {
+      free(s);
+      free(data);
+      tg_error("out of memory allocating %zu bytes", nbytes);
+    }
+    s->storage.data = data;
+    s->size_class = c;
+  }
+  s->storage.refcount = 1;
+  s->storage.nbytes = nbytes;
+  s->storage.version = 0;
+  return &s->storage;
+}
+
+void tg_storage_retain(tg_storage *s) {
+  s->refcount++;
+}
 
 void tg_storage_release(tg_storage *s) {
-  if (s && --s->refcount == 0) {
-    free(s->data);
-    free(s);
+  if (!s || --s->refcount > 0) return;
+  cached *block = (cached *)s; /* storage is the first member */
+  int c = block->size_class;
+  if (c < N_CLASSES && cached_bytes + class_bytes(c) <= CACHE_LIMIT) {
+    block->next = free_lists[c];
+    free_lists[c] = block;
+    cached_bytes += class_bytes(c);
+    return;
   }
+  free(s->data);
+  free(block);
 }

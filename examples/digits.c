@@ -206,32 +206,16 @@ static void save(tg_figure *fig, const example_args *args, const char *file) {
   tg_figure_free(fig);
 }
 
-/* c mixed with white: the raw, noisy curve behind the smoothed one */
-static tg_color faded(tg_color c) {
-  uint32_t r = (c >> 16) & 0xff, g = (c >> 8) & 0xff, b = c & 0xff;
-  return TG_RGB((r + 2 * 255) / 3, (g + 2 * 255) / 3, (b + 2 * 255) / 3);
-}
-
-/* out[i] = mean of x[i - half .. i + half], clipped at the ends */
-static void centered_mean(const double *x, int64_t n, int64_t half, double *out) {
-  for (int64_t i = 0; i < n; i++) {
-    int64_t lo = i - half < 0 ? 0 : i - half, hi = i + half >= n ? n - 1 : i + half;
-    double sum = 0;
-    for (int64_t j = lo; j <= hi; j++) sum += x[j];
-    out[i] = sum / (double)(hi - lo + 1);
-  }
-}
-
 static void plot_sgd_vs_adam(const run *runs, int n_runs, int64_t per_epoch,
                              const example_args *args) {
   tg_figure *fig = tg_figure_new(900, 480, 1, 1);
   tg_axes *ax = tg_figure_axes(fig, 0);
   for (int k = 0; k < n_runs; k++)
     tg_axes_plot(ax, NULL, runs[k].losses, (int)runs[k].n_losses,
-                 &(tg_style){.color = faded(tg_color_cycle(k)), .line_width = 1});
+                 &(tg_style){.color = example_faded(tg_color_cycle(k)), .line_width = 1});
   for (int k = 0; k < n_runs; k++) {
     double *smooth = example_calloc((size_t)runs[k].n_losses, sizeof *smooth);
-    centered_mean(runs[k].losses, runs[k].n_losses, per_epoch / 2, smooth);
+    example_centered_mean(runs[k].losses, runs[k].n_losses, per_epoch / 2, smooth);
     tg_axes_plot(ax, NULL, smooth, (int)runs[k].n_losses,
                  &(tg_style){.label = runs[k].name, .color = tg_color_cycle(k)});
     free(smooth);

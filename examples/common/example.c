@@ -105,3 +105,17 @@ void *example_calloc(size_t n, size_t size) {
   }
   return p;
 }
+
+tg_color example_faded(tg_color c) {
+  uint32_t r = (c >> 16) & 0xff, g = (c >> 8) & 0xff, b = c & 0xff;
+  return TG_RGB((r + 2 * 255) / 3, (g + 2 * 255) / 3, (b + 2 * 255) / 3);
+}
+
+void example_centered_mean(const double *x, int64_t n, int64_t half, double *out) {
+  for (int64_t i = 0; i < n; i++) {
+    int64_t lo = i - half < 0 ? 0 : i - half, hi = i + half >= n ? n - 1 : i + half;
+    double sum = 0;
+    for (int64_t j = lo; j <= hi; j++) sum += x[j];
+    out[i] = sum / (double)(hi - lo + 1);
+  }
+}

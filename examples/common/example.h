@@ -1,12 +1,15 @@
 /* What every lecture example shares: the command line (--epochs, --seed,
  * --out, --threads, --resume), the output directory, the one-line
- * key=value summary each example ends with, and exiting on errors. */
+ * key=value summary each example ends with, exiting on errors, and the
+ * smoothing of noisy per-iteration loss curves. */
 #ifndef TG_EXAMPLE_H
 #define TG_EXAMPLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "tensorgrad/plot.h"
 
 typedef struct example_args {
   const char *name;
@@ -36,5 +39,11 @@ void example_check(int status, const char *what);
 /* calloc that never returns NULL: on failure exits with "<name>: out of
  * memory" (name as given to example_parse). n == 0 still allocates. */
 void *example_calloc(size_t n, size_t size);
+
+/* c mixed with white: the raw, noisy curve behind the smoothed one */
+tg_color example_faded(tg_color c);
+
+/* out[i] = mean of x[i - half .. i + half], clipped at the ends */
+void example_centered_mean(const double *x, int64_t n, int64_t half, double *out);
 
 #endif

@@ -38,13 +38,19 @@ static int check_common(const char *who, int64_t n_samples, double noise) {
   return 0;
 }
 
-/* The shared tail of make_moons and make_circles: shuffle, then add noise. */
-static int shuffle_and_noise(tg_bunch *b, tg_np_random *rs, bool shuffle, double noise,
-                             const char *who) {
-  if (shuffle && tg_bunch_shuffle_rows(b, rs, who)) return -1;
+/* The shared tail of make_moons and make_circles: seed, shuffle, then add
+ * noise. On failure frees b. */
+static int shuffle_and_noise(tg_bunch *b, uint32_t random_state, bool shuffle,
+                             double noise, const char *who) {
+  tg_np_random rs;
+  tg_np_seed(&rs, random_state);
+  if (shuffle && tg_bunch_shuffle_rows(b, &rs, who)) {
+    tg_bunch_free(b);
+    return -1;
+  }
   if (noise > 0)
     for (int64_t i = 0; i < b->n_samples * 2; i++)
-      b->X[i] += tg_np_normal(rs, 0.0, noise);
+      b->X[i] += tg_np_normal(&rs, 0.0, noise);
   return 0;
 }
 
@@ -67,13 +73,7 @@ int tg_make_moons(tg_bunch *out, int64_t n_samples, bool shuffle, double noise,
     out->X[2 * (n_out + i) + 1] = 1 - sin(t) - 0.5;
     out->y[n_out + i] = 1;
   }
-  tg_np_random rs;
-  tg_np_seed(&rs, random_state);
-  if (shuffle_and_noise(out, &rs, shuffle, noise, who)) {
-    tg_bunch_free(out);
-    return -1;
-  }
-  return 0;
+  return shuffle_and_noise(out, random_state, shuffle, noise, who);
 }
 
 int tg_make_circles(tg_bunch *out, int64_t n_samples, bool shuffle, double noise,
@@ -99,13 +99,7 @@ int tg_make_circles(tg_bunch *out, int64_t n_samples, bool shuffle, double noise
     out->X[2 * (n_out + i) + 1] = sin(t) * factor;
     out->y[n_out + i] = 1;
   }
-  tg_np_random rs;
-  tg_np_seed(&rs, random_state);
-  if (shuffle_and_noise(out, &rs, shuffle, noise, who)) {
-    tg_bunch_free(out);
-    return -1;
-  }
-  return 0;
+  return shuffle_and_noise(out, random_state, shuffle, noise, who);
 }
 
 tg_blobs_options tg_blobs_defaults(void) {

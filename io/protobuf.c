@@ -107,24 +107,26 @@ void tg_pb_put_message(tg_pb *b, int field, const tg_pb *sub) {
   tg_pb_put_bytes(b, field, sub->data, sub->len);
 }
 
-void tg_pb_put_packed_double(tg_pb *b, int field, const double *v, size_t n) {
-  if (n == 0) return;
-  if (n > SIZE_MAX / 8) {
+/* The key and byte length of a packed field of n values `width` bytes each;
+ * false when there is nothing to write (n == 0, or a length that overflows,
+ * which marks b failed). */
+static bool begin_packed(tg_pb *b, int field, size_t n, size_t width) {
+  if (n == 0) return false;
+  if (n > SIZE_MAX / width) {
     b->failed = true;
-    return;
+    return false;
   }
   append_key(b, field, WIRE_LEN);
-  append_varint(b, n * 8);
+  append_varint(b, n * width);
+  return true;
+}
+
+void tg_pb_put_packed_double(tg_pb *b, int field, const double *v, size_t n) {
+  if (!begin_packed(b, field, n, 8)) return;
   for (size_t i = 0; i < n; i++) append_le(b, double_bits(v[i]), 8);
 }
 
 void tg_pb_put_packed_float(tg_pb *b, int field, const float *v, size_t n) {
-  if (n == 0) return;
-  if (n > SIZE_MAX / 4) {
-    b->failed = true;
-    return;
-  }
-  append_key(b, field, WIRE_LEN);
-  append_varint(b, n * 4);
+  if (!begin_packed(b, field, n, 4)) return;
   for (size_t i = 0; i < n; i++) append_le(b, float_bits(v[i]), 4);
 }

@@ -7,6 +7,43 @@
 
 static int64_t node_counter;
 
+/* Nodes of up to POOLED_INPUTS inputs share one block size and are reused
+ * from a free list: a step records and frees the same few dozen nodes. */
+enum { POOLED_INPUTS = 4, POOL_LIMIT = 4096 };
+static const size_t INPUT_BYTES = sizeof(tg_tensor *) + sizeof(uint64_t);
+
+typedef union pooled_node {
+  tg_node node;
+  union pooled_node *next;
+} pooled_node;
+
+static pooled_node *node_pool;
+static int node_pool_len;
+
+tg_node *tg_node_block_new(int n_inputs) {
+  int room = n_inputs <= POOLED_INPUTS ? POOLED_INPUTS : n_inputs;
+  size_t bytes = sizeof(tg_node) + (size_t)room * INPUT_BYTES;
+  if (n_inputs > POOLED_INPUTS || !node_pool) return calloc(1, bytes);
+  pooled_node *p = node_pool;
+  node_pool = p->next;
+  node_pool_len--;
+  memset(p, 0, bytes);
+  return &p->node;
+}
+
+void tg_node_block_free(tg_node *node) {
+#ifndef __SANITIZE_ADDRESS__
+  if (node->n_inputs <= POOLED_INPUTS && node_pool_len < POOL_LIMIT) {
+    pooled_node *p = (pooled_node *)node;
+    p->next = node_pool;
+    node_pool = p;
+    node_pool_len++;
+    return;
+  }
+#endif
+  free(node);
+}
+
 tg_node *tg_record(const tg_op *op, tg_tensor *output, int n_inputs,
                    tg_tensor *const *inputs) {
   if (!tg_is_grad_enabled()) return NULL;
@@ -14,8 +51,7 @@ tg_node *tg_record(const tg_op *op, tg_tensor *output, int n_inputs,
   for (int i = 0; i < n_inputs; i++) any = any || (inputs[i] && inputs[i]->requires_grad);
   if (!any) return NULL;
   /* the node, its input pointers and their versions in one block */
-  size_t bytes = sizeof(tg_node) + (size_t)n_inputs * (sizeof(tg_tensor *) + sizeof(uint64_t));
-  tg_node *node = calloc(1, bytes);
+  tg_node *node = tg_node_block_new(n_inputs);
   if (!node) tg_error("%s: out of memory recording the op", op->name);
   node->refcount = 1;
   node->op = op;
@@ -96,9 +132,15 @@ bool tg_needs_input_grad(const tg_node *node, int i) {
 
 /* ---- leaves and gradients ---- */
 
-bool tg_is_leaf(const tg_tensor *t) { return t->grad_fn == NULL; }
-bool tg_requires_grad(const tg_tensor *t) { return t->requires_grad; }
-tg_tensor *tg_grad(const tg_tensor *t) { return t->grad; }
+bool tg_is_leaf(const tg_tensor *t) {
+  return t->grad_fn == NULL;
+}
+bool tg_requires_grad(const tg_tensor *t) {
+  return t->requires_grad;
+}
+tg_tensor *tg_grad(const tg_tensor *t) {
+  return t->grad;
+}
 
 tg_tensor *tg_requires_grad_(tg_tensor *t, bool requires_grad) {
   if (t->grad_fn)

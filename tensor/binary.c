@@ -2,39 +2,39 @@
  * maximum, minimum (each forward next to its backward), their scalar
  * forms, and the in-place updates optimizers use. */
 #include <math.h>
-#include <stdio.h>
 
 #include "tensor/internal.h"
 
 /* A loop body per dtype; EXPR combines `a` and `b`. Contiguous runs get
  * their own loop so the compiler can vectorise it. */
-#define BINARY_LOOP(name, T, EXPR)                                             \
-  static void name(char **p, const int64_t *s, int64_t n, void *ctx) {         \
-    (void)ctx;                                                                 \
-    const int64_t w = (int64_t)sizeof(T);                                      \
-    if (s[0] == w && s[1] == w && s[2] == w) {                                 \
-      T *restrict o = (T *)p[0];                                               \
-      const T *x = (const T *)p[1], *y = (const T *)p[2];                      \
-      for (int64_t i = 0; i < n; i++) {                                        \
-        T a = x[i], b = y[i];                                                  \
-        o[i] = (EXPR);                                                         \
-      }                                                                        \
-      return;                                                                  \
-    }                                                                          \
-    for (int64_t i = 0; i < n; i++) {                                          \
-      T a = *(const T *)(p[1] + i * s[1]), b = *(const T *)(p[2] + i * s[2]);  \
-      *(T *)(p[0] + i * s[0]) = (EXPR);                                        \
-    }                                                                          \
+#define BINARY_LOOP(name, T, EXPR)                                                       \
+  static void name(char **p, const int64_t *s, int64_t n, void *ctx) {                   \
+    (void)ctx;                                                                           \
+    const int64_t w = (int64_t)sizeof(T);                                                \
+    if (s[0] == w && s[1] == w && s[2] == w) {                                           \
+      T *restrict o = (T *)p[0];                                                         \
+      const T *x = (const T *)p[1], *y = (const T *)p[2];                                \
+      for (int64_t i = 0; i < n; i++) {                                                  \
+        T a = x[i], b = y[i];                                                            \
+        o[i] = (EXPR);                                                                   \
+      }                                                                                  \
+      return;                                                                            \
+    }                                                                                    \
+    for (int64_t i = 0; i < n; i++) {                                                    \
+      T a = *(const T *)(p[1] + i * s[1]), b = *(const T *)(p[2] + i * s[2]);            \
+      *(T *)(p[0] + i * s[0]) = (EXPR);                                                  \
+    }                                                                                    \
   }
 
-#define BINARY_KERNELS(op, EXPR_F, EXPR_D, EXPR_I)                             \
-  BINARY_LOOP(op##_f32, float, EXPR_F)                                         \
-  BINARY_LOOP(op##_f64, double, EXPR_D)                                        \
-  BINARY_LOOP(op##_i64, int64_t, EXPR_I)                                       \
-  static const binary_kernel op##_kernel = {#op, {NULL, op##_i64, op##_f32, op##_f64}};
+#define BINARY_KERNELS(op, EXPR_F, EXPR_D, EXPR_I)                                       \
+  BINARY_LOOP(op##_f32, float, EXPR_F)                                                   \
+  BINARY_LOOP(op##_f64, double, EXPR_D)                                                  \
+  BINARY_LOOP(op##_i64, int64_t, EXPR_I)                                                 \
+  static const binary_kernel op##_kernel = {"tg_" #op,                                   \
+                                            {NULL, op##_i64, op##_f32, op##_f64}};
 
 typedef struct binary_kernel {
-  const char *name;
+  const char *name;    /* "tg_add": the op named in error messages */
   tg_loop_fn loops[4]; /* by dtype; NULL: promote to float32 */
 } binary_kernel;
 
@@ -43,15 +43,15 @@ typedef struct binary_kernel {
 
 BINARY_KERNELS(add, a + b, a + b, a + b)
 BINARY_KERNELS(sub, a - b, a - b, a - b)
-BINARY_KERNELS(mul, a * b, a * b, a * b)
+BINARY_KERNELS(mul, a *b, a *b, a *b)
 BINARY_KERNELS(maximum, MAX(a, b), MAX(a, b), MAX(a, b))
 BINARY_KERNELS(minimum, MIN(a, b), MIN(a, b), MIN(a, b))
 BINARY_LOOP(div_f32, float, a / b)
 BINARY_LOOP(div_f64, double, a / b)
 BINARY_LOOP(pow_f32, float, powf(a, b))
 BINARY_LOOP(pow_f64, double, pow(a, b))
-static const binary_kernel div_kernel = {"div", {NULL, NULL, div_f32, div_f64}};
-static const binary_kernel pow_kernel = {"pow", {NULL, NULL, pow_f32, pow_f64}};
+static const binary_kernel div_kernel = {"tg_div", {NULL, NULL, div_f32, div_f64}};
+static const binary_kernel pow_kernel = {"tg_pow", {NULL, NULL, pow_f32, pow_f64}};
 
 /* The dtype both operands are converted to before the loop runs. */
 static tg_dtype compute_dtype(const binary_kernel *k, tg_dtype a, tg_dtype b) {
@@ -63,9 +63,7 @@ static tg_dtype compute_dtype(const binary_kernel *k, tg_dtype a, tg_dtype b) {
 
 static tg_tensor *binary_forward(const binary_kernel *k, const tg_op *op, tg_tensor *a,
                                  tg_tensor *b) {
-  char name[64];
-  snprintf(name, sizeof name, "tg_%s", k->name);
-  tg_shape shape = tg_broadcast_shapes(name, tg_shape_of(a), tg_shape_of(b));
+  tg_shape shape = tg_broadcast_shapes(k->name, tg_shape_of(a), tg_shape_of(b));
   tg_dtype dt = compute_dtype(k, a->dtype, b->dtype);
   if (a->dtype != dt || b->dtype != dt) {
     tg_scope_begin();
@@ -74,9 +72,7 @@ static tg_tensor *binary_forward(const binary_kernel *k, const tg_op *op, tg_ten
   }
   tg_tensor *out = tg_alloc(shape, dt);
   tg_tensor *ops[3] = {out, a, b};
-  tg_iter it;
-  tg_iter_init(&it, shape, 3, ops);
-  tg_iter_run(&it, k->loops[dt], NULL);
+  tg_run_elementwise(shape, 3, ops, k->loops[dt], NULL);
   tg_record(op, out, 2, ops + 1);
   return out;
 }
@@ -134,15 +130,18 @@ static void pow_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
  * split evenly on ties, as PyTorch does ---- */
 
 static tg_tensor *select_grad(tg_tensor *g, tg_tensor *wins, tg_tensor *ties) {
-  tg_tensor *share = tg_add(tg_to(wins, g->dtype), tg_mul_scalar(tg_to(ties, g->dtype), 0.5));
+  tg_tensor *share =
+      tg_add(tg_to(wins, g->dtype), tg_mul_scalar(tg_to(ties, g->dtype), 0.5));
   return tg_mul(g, share);
 }
 
 static void extremum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads,
                               tg_tensor *(*beats)(tg_tensor *, tg_tensor *)) {
   tg_tensor *a = A(node), *b = B(node), *ties = tg_eq(a, b);
-  if (tg_needs_input_grad(node, 0)) grads[0] = TO_INPUT(node, 0, select_grad(g, beats(a, b), ties));
-  if (tg_needs_input_grad(node, 1)) grads[1] = TO_INPUT(node, 1, select_grad(g, beats(b, a), ties));
+  if (tg_needs_input_grad(node, 0))
+    grads[0] = TO_INPUT(node, 0, select_grad(g, beats(a, b), ties));
+  if (tg_needs_input_grad(node, 1))
+    grads[1] = TO_INPUT(node, 1, select_grad(g, beats(b, a), ties));
 }
 
 static void maximum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
@@ -155,8 +154,10 @@ static void minimum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 
 /* ---- the ops ---- */
 
-#define APPLY2(fn)                                                             \
-  static tg_tensor *fn##_apply(tg_tensor *const *x) { return tg_##fn(x[0], x[1]); }
+#define APPLY2(fn)                                                                       \
+  static tg_tensor *fn##_apply(tg_tensor *const *x) {                                    \
+    return tg_##fn(x[0], x[1]);                                                          \
+  }
 APPLY2(add)
 APPLY2(sub)
 APPLY2(mul)
@@ -167,26 +168,43 @@ APPLY2(minimum)
 
 /* The shapes every binary op is checked on: equal, broadcast against a
  * row, and both sides broadcast. */
-#define BINARY_CASES                                                           \
-  3, {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)},                                        \
-      {TG_SHAPE(3, 4), TG_SHAPE(4)},                                           \
-      {TG_SHAPE(3, 1), TG_SHAPE(1, 4)}}
+#define BINARY_CASES                                                                     \
+  3, {                                                                                   \
+    {TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(3, 4), TG_SHAPE(4)}, {                   \
+      TG_SHAPE(3, 1), TG_SHAPE(1, 4)                                                     \
+    }                                                                                    \
+  }
 
-const tg_op tg_op_add = {"add", add_backward, {add_apply, 2, BINARY_CASES, -2, 2, 0, false}};
-const tg_op tg_op_sub = {"sub", sub_backward, {sub_apply, 2, BINARY_CASES, -2, 2, 0, false}};
-const tg_op tg_op_mul = {"mul", mul_backward, {mul_apply, 2, BINARY_CASES, -2, 2, 0, true}};
-const tg_op tg_op_div = {"div", div_backward, {div_apply, 2, BINARY_CASES, -2, 2, 0.5, true}};
-const tg_op tg_op_pow = {"pow", pow_backward, {pow_apply, 2, BINARY_CASES, 0.5, 2, 0, true}};
-const tg_op tg_op_maximum = {"maximum", maximum_backward,
-                             {maximum_apply, 2, BINARY_CASES, -2, 2, 0, false}};
-const tg_op tg_op_minimum = {"minimum", minimum_backward,
-                             {minimum_apply, 2, BINARY_CASES, -2, 2, 0, false}};
+const tg_op tg_op_add = {
+    "add", add_backward, {add_apply, 2, BINARY_CASES, -2, 2, 0, false}};
+const tg_op tg_op_sub = {
+    "sub", sub_backward, {sub_apply, 2, BINARY_CASES, -2, 2, 0, false}};
+const tg_op tg_op_mul = {
+    "mul", mul_backward, {mul_apply, 2, BINARY_CASES, -2, 2, 0, true}};
+const tg_op tg_op_div = {
+    "div", div_backward, {div_apply, 2, BINARY_CASES, -2, 2, 0.5, true}};
+const tg_op tg_op_pow = {
+    "pow", pow_backward, {pow_apply, 2, BINARY_CASES, 0.5, 2, 0, true}};
+const tg_op tg_op_maximum = {
+    "maximum", maximum_backward, {maximum_apply, 2, BINARY_CASES, -2, 2, 0, false}};
+const tg_op tg_op_minimum = {
+    "minimum", minimum_backward, {minimum_apply, 2, BINARY_CASES, -2, 2, 0, false}};
 
-tg_tensor *tg_add(tg_tensor *a, tg_tensor *b) { return binary_forward(&add_kernel, &tg_op_add, a, b); }
-tg_tensor *tg_sub(tg_tensor *a, tg_tensor *b) { return binary_forward(&sub_kernel, &tg_op_sub, a, b); }
-tg_tensor *tg_mul(tg_tensor *a, tg_tensor *b) { return binary_forward(&mul_kernel, &tg_op_mul, a, b); }
-tg_tensor *tg_div(tg_tensor *a, tg_tensor *b) { return binary_forward(&div_kernel, &tg_op_div, a, b); }
-tg_tensor *tg_pow(tg_tensor *a, tg_tensor *b) { return binary_forward(&pow_kernel, &tg_op_pow, a, b); }
+tg_tensor *tg_add(tg_tensor *a, tg_tensor *b) {
+  return binary_forward(&add_kernel, &tg_op_add, a, b);
+}
+tg_tensor *tg_sub(tg_tensor *a, tg_tensor *b) {
+  return binary_forward(&sub_kernel, &tg_op_sub, a, b);
+}
+tg_tensor *tg_mul(tg_tensor *a, tg_tensor *b) {
+  return binary_forward(&mul_kernel, &tg_op_mul, a, b);
+}
+tg_tensor *tg_div(tg_tensor *a, tg_tensor *b) {
+  return binary_forward(&div_kernel, &tg_op_div, a, b);
+}
+tg_tensor *tg_pow(tg_tensor *a, tg_tensor *b) {
+  return binary_forward(&pow_kernel, &tg_op_pow, a, b);
+}
 tg_tensor *tg_maximum(tg_tensor *a, tg_tensor *b) {
   return binary_forward(&maximum_kernel, &tg_op_maximum, a, b);
 }
@@ -207,11 +225,21 @@ static tg_tensor *with_scalar(tg_tensor *(*op)(tg_tensor *, tg_tensor *), tg_ten
   return tg_scope_return(scalar_first ? op(c, a) : op(a, c));
 }
 
-tg_tensor *tg_add_scalar(tg_tensor *a, double s) { return with_scalar(tg_add, a, s, false); }
-tg_tensor *tg_sub_scalar(tg_tensor *a, double s) { return with_scalar(tg_sub, a, s, false); }
-tg_tensor *tg_rsub_scalar(tg_tensor *a, double s) { return with_scalar(tg_sub, a, s, true); }
-tg_tensor *tg_mul_scalar(tg_tensor *a, double s) { return with_scalar(tg_mul, a, s, false); }
-tg_tensor *tg_div_scalar(tg_tensor *a, double s) { return with_scalar(tg_div, a, s, false); }
+tg_tensor *tg_add_scalar(tg_tensor *a, double s) {
+  return with_scalar(tg_add, a, s, false);
+}
+tg_tensor *tg_sub_scalar(tg_tensor *a, double s) {
+  return with_scalar(tg_sub, a, s, false);
+}
+tg_tensor *tg_rsub_scalar(tg_tensor *a, double s) {
+  return with_scalar(tg_sub, a, s, true);
+}
+tg_tensor *tg_mul_scalar(tg_tensor *a, double s) {
+  return with_scalar(tg_mul, a, s, false);
+}
+tg_tensor *tg_div_scalar(tg_tensor *a, double s) {
+  return with_scalar(tg_div, a, s, false);
+}
 
 /* ---- in place (optimizers): never recorded ---- */
 

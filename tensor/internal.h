@@ -54,8 +54,7 @@ void tg_store(char *p, tg_dtype dtype, double v);
  * have stride 0). The loop body gets the innermost run: base pointers,
  * byte strides, and a length. */
 #define TG_ITER_MAX 4
-typedef void (*tg_loop_fn)(char **ptrs, const int64_t *strides, int64_t n,
-                           void *ctx);
+typedef void (*tg_loop_fn)(char **ptrs, const int64_t *strides, int64_t n, void *ctx);
 typedef struct tg_iter {
   int ndim;
   int n_ops;
@@ -66,13 +65,24 @@ typedef struct tg_iter {
 /* operand 0 is usually the output. Every operand must broadcast to shape. */
 void tg_iter_init(tg_iter *it, tg_shape shape, int n_ops, tg_tensor *const *ops);
 void tg_iter_run(const tg_iter *it, tg_loop_fn body, void *ctx);
+/* tg_iter_init + tg_iter_run, calling body once over the whole run when
+ * every operand is contiguous at `shape` (the common case, with no
+ * iterator to set up). */
+void tg_run_elementwise(tg_shape shape, int n_ops, tg_tensor *const *ops, tg_loop_fn body,
+                        void *ctx);
 
 /* Writes to t: bump its storage version (in-place ops and optimizers). */
-static inline void tg_bump_version(tg_tensor *t) { t->storage->version++; }
+static inline void tg_bump_version(tg_tensor *t) {
+  t->storage->version++;
+}
 
 /* ---- releasing without recursion (tensor.c) ---- */
 void tg_node_release(tg_node *node);
 void tg_node_retain(tg_node *node);
+/* A zeroed node with room for n_inputs input pointers and versions, and
+ * its release: small nodes come from a free list (node.c). */
+tg_node *tg_node_block_new(int n_inputs);
+void tg_node_block_free(tg_node *node);
 /* Releases a node's inputs and saved tensors after backward (node.c). */
 void tg_free_graph(tg_node *node);
 

@@ -73,3 +73,25 @@ void tg_iter_run(const tg_iter *it, tg_loop_fn body, void *ctx) {
     if (d < 0) return;
   }
 }
+
+void tg_run_elementwise(tg_shape shape, int n_ops, tg_tensor *const *ops, tg_loop_fn body,
+                        void *ctx) {
+  bool flat = true;
+  for (int k = 0; flat && k < n_ops; k++)
+    flat = ops[k]->ndim == shape.ndim && tg_is_contiguous(ops[k]) &&
+           !memcmp(ops[k]->shape, shape.d, sizeof(int64_t) * (size_t)shape.ndim);
+  int64_t n = tg_shape_numel(shape);
+  if (flat && n > 0) {
+    char *ptrs[TG_ITER_MAX];
+    int64_t strides[TG_ITER_MAX];
+    for (int k = 0; k < n_ops; k++) {
+      ptrs[k] = tg_ptr(ops[k]);
+      strides[k] = (int64_t)tg_dtype_size(ops[k]->dtype);
+    }
+    body(ptrs, strides, n, ctx);
+    return;
+  }
+  tg_iter it;
+  tg_iter_init(&it, shape, n_ops, ops);
+  tg_iter_run(&it, body, ctx);
+}

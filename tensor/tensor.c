@@ -23,9 +23,13 @@ size_t tg_dtype_size(tg_dtype dtype) {
   return sizes[dtype];
 }
 
-bool tg_is_floating(tg_dtype dtype) { return dtype == TG_FLOAT32 || dtype == TG_FLOAT64; }
+bool tg_is_floating(tg_dtype dtype) {
+  return dtype == TG_FLOAT32 || dtype == TG_FLOAT64;
+}
 
-tg_dtype tg_promote(tg_dtype a, tg_dtype b) { return a > b ? a : b; }
+tg_dtype tg_promote(tg_dtype a, tg_dtype b) {
+  return a > b ? a : b;
+}
 
 int64_t tg_shape_numel(tg_shape s) {
   int64_t n = 1;
@@ -33,7 +37,9 @@ int64_t tg_shape_numel(tg_shape s) {
   return n;
 }
 
-int64_t tg_numel(const tg_tensor *t) { return tg_shape_numel(tg_shape_of(t)); }
+int64_t tg_numel(const tg_tensor *t) {
+  return tg_shape_numel(tg_shape_of(t));
+}
 
 tg_shape tg_shape_make(int ndim, const int64_t *d) {
   tg_shape s = {ndim, {0}};
@@ -41,7 +47,9 @@ tg_shape tg_shape_make(int ndim, const int64_t *d) {
   return s;
 }
 
-tg_shape tg_shape_of(const tg_tensor *t) { return tg_shape_make(t->ndim, t->shape); }
+tg_shape tg_shape_of(const tg_tensor *t) {
+  return tg_shape_make(t->ndim, t->shape);
+}
 
 bool tg_shape_equal(tg_shape a, tg_shape b) {
   if (a.ndim != b.ndim) return false;
@@ -83,8 +91,8 @@ bool tg_is_contiguous(const tg_tensor *t) {
 const char *tg_shape_str(tg_shape shape, char *buf) {
   int len = snprintf(buf, TG_SHAPE_STR_MAX, "(");
   for (int i = 0; i < shape.ndim; i++)
-    len += snprintf(buf + len, (size_t)(TG_SHAPE_STR_MAX - len), "%s%lld",
-                    i ? "x" : "", (long long)shape.d[i]);
+    len += snprintf(buf + len, (size_t)(TG_SHAPE_STR_MAX - len), "%s%lld", i ? "x" : "",
+                    (long long)shape.d[i]);
   snprintf(buf + len, (size_t)(TG_SHAPE_STR_MAX - len), ")");
   return buf;
 }
@@ -107,26 +115,37 @@ tg_shape tg_broadcast_shapes(const char *op, tg_shape a, tg_shape b) {
 
 void tg_check_floating(const char *op, const tg_tensor *t) {
   if (!tg_is_floating(t->dtype))
-    tg_error("%s: expected a floating point tensor, got %s", op,
-             tg_dtype_name(t->dtype));
+    tg_error("%s: expected a floating point tensor, got %s", op, tg_dtype_name(t->dtype));
 }
 
 double tg_load(const char *p, tg_dtype dtype) {
   switch (dtype) {
-  case TG_FLOAT32: return *(const float *)p;
-  case TG_FLOAT64: return *(const double *)p;
-  case TG_INT64: return (double)*(const int64_t *)p;
-  case TG_BOOL: return *(const bool *)p;
+  case TG_FLOAT32:
+    return *(const float *)p;
+  case TG_FLOAT64:
+    return *(const double *)p;
+  case TG_INT64:
+    return (double)*(const int64_t *)p;
+  case TG_BOOL:
+    return *(const bool *)p;
   }
   return 0;
 }
 
 void tg_store(char *p, tg_dtype dtype, double v) {
   switch (dtype) {
-  case TG_FLOAT32: *(float *)p = (float)v; break;
-  case TG_FLOAT64: *(double *)p = v; break;
-  case TG_INT64: *(int64_t *)p = (int64_t)v; break;
-  case TG_BOOL: *(bool *)p = v != 0; break;
+  case TG_FLOAT32:
+    *(float *)p = (float)v;
+    break;
+  case TG_FLOAT64:
+    *(double *)p = v;
+    break;
+  case TG_INT64:
+    *(int64_t *)p = (int64_t)v;
+    break;
+  case TG_BOOL:
+    *(bool *)p = v != 0;
+    break;
   }
 }
 
@@ -134,7 +153,43 @@ void tg_store(char *p, tg_dtype dtype, double v) {
 
 static int64_t live_tensors;
 
-int64_t tg_live_tensor_count(void) { return live_tensors; }
+/* Tensor headers are reused from a free list: every op makes one and
+ * every scope end drops a few. */
+enum { HEADER_POOL_LIMIT = 4096 };
+
+typedef union pooled_header {
+  tg_tensor tensor;
+  union pooled_header *next;
+} pooled_header;
+
+static pooled_header *header_pool;
+static int header_pool_len;
+
+static tg_tensor *header_new(void) {
+  pooled_header *h = header_pool;
+  if (!h) return calloc(1, sizeof(tg_tensor));
+  header_pool = h->next;
+  header_pool_len--;
+  memset(h, 0, sizeof(tg_tensor));
+  return &h->tensor;
+}
+
+static void header_free(tg_tensor *t) {
+#ifndef __SANITIZE_ADDRESS__
+  if (header_pool_len < HEADER_POOL_LIMIT) {
+    pooled_header *h = (pooled_header *)t;
+    h->next = header_pool;
+    header_pool = h;
+    header_pool_len++;
+    return;
+  }
+#endif
+  free(t);
+}
+
+int64_t tg_live_tensor_count(void) {
+  return live_tensors;
+}
 
 static tg_tensor *new_header(tg_shape shape, tg_dtype dtype) {
   if (shape.ndim < 0 || shape.ndim > TG_MAX_DIMS)
@@ -144,7 +199,7 @@ static tg_tensor *new_header(tg_shape shape, tg_dtype dtype) {
       char s[TG_SHAPE_STR_MAX];
       tg_error("negative dimension in shape %s", tg_shape_str(shape, s));
     }
-  tg_tensor *t = calloc(1, sizeof *t);
+  tg_tensor *t = header_new();
   if (!t) tg_error("out of memory allocating a tensor");
   live_tensors++;
   t->refcount = 1;
@@ -200,7 +255,7 @@ static void destroy_tensor(tg_tensor *t) {
   tg_storage_release(t->storage);
   tg_release(t->grad);
   tg_node_release(t->grad_fn);
-  free(t);
+  header_free(t);
   live_tensors--;
 }
 
@@ -209,7 +264,7 @@ static void destroy_node(tg_node *node) {
   for (int i = 0; i < node->n_saved; i++) tg_release(node->saved[i]);
   tg_release(node->grad_accum);
   tg_storage_release(node->output_storage);
-  free(node);
+  tg_node_block_free(node);
 }
 
 static void drain(void) {

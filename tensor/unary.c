@@ -10,26 +10,26 @@ typedef struct unary_args {
   double c0, c1;
 } unary_args;
 
-#define UNARY_LOOP(name, T, EXPR)                                              \
-  static void name(char **p, const int64_t *s, int64_t n, void *ctx) {         \
-    const unary_args *args = ctx;                                              \
-    const T c0 = (T)args->c0, c1 = (T)args->c1;                                \
-    (void)c0;                                                                  \
-    (void)c1;                                                                  \
-    const int64_t w = (int64_t)sizeof(T);                                      \
-    if (s[0] == w && s[1] == w) {                                              \
-      T *restrict o = (T *)p[0];                                               \
-      const T *in = (const T *)p[1];                                           \
-      for (int64_t i = 0; i < n; i++) {                                        \
-        T x = in[i];                                                           \
-        o[i] = (EXPR);                                                         \
-      }                                                                        \
-      return;                                                                  \
-    }                                                                          \
-    for (int64_t i = 0; i < n; i++) {                                          \
-      T x = *(const T *)(p[1] + i * s[1]);                                     \
-      *(T *)(p[0] + i * s[0]) = (EXPR);                                        \
-    }                                                                          \
+#define UNARY_LOOP(name, T, EXPR)                                                        \
+  static void name(char **p, const int64_t *s, int64_t n, void *ctx) {                   \
+    const unary_args *args = ctx;                                                        \
+    const T c0 = (T)args->c0, c1 = (T)args->c1;                                          \
+    (void)c0;                                                                            \
+    (void)c1;                                                                            \
+    const int64_t w = (int64_t)sizeof(T);                                                \
+    if (s[0] == w && s[1] == w) {                                                        \
+      T *restrict o = (T *)p[0];                                                         \
+      const T *in = (const T *)p[1];                                                     \
+      for (int64_t i = 0; i < n; i++) {                                                  \
+        T x = in[i];                                                                     \
+        o[i] = (EXPR);                                                                   \
+      }                                                                                  \
+      return;                                                                            \
+    }                                                                                    \
+    for (int64_t i = 0; i < n; i++) {                                                    \
+      T x = *(const T *)(p[1] + i * s[1]);                                               \
+      *(T *)(p[0] + i * s[0]) = (EXPR);                                                  \
+    }                                                                                    \
   }
 
 typedef struct unary_kernel {
@@ -38,15 +38,15 @@ typedef struct unary_kernel {
 } unary_kernel;
 
 /* float and double versions; F is the float spelling of the math call */
-#define FLOAT_KERNEL(op, EXPR_F, EXPR_D)                                       \
-  UNARY_LOOP(op##_f32, float, EXPR_F)                                          \
-  UNARY_LOOP(op##_f64, double, EXPR_D)                                         \
+#define FLOAT_KERNEL(op, EXPR_F, EXPR_D)                                                 \
+  UNARY_LOOP(op##_f32, float, EXPR_F)                                                    \
+  UNARY_LOOP(op##_f64, double, EXPR_D)                                                   \
   static const unary_kernel op##_kernel = {#op, {NULL, NULL, op##_f32, op##_f64}};
 
-#define ANY_KERNEL(op, EXPR)                                                   \
-  UNARY_LOOP(op##_f32, float, EXPR)                                            \
-  UNARY_LOOP(op##_f64, double, EXPR)                                           \
-  UNARY_LOOP(op##_i64, int64_t, EXPR)                                          \
+#define ANY_KERNEL(op, EXPR)                                                             \
+  UNARY_LOOP(op##_f32, float, EXPR)                                                      \
+  UNARY_LOOP(op##_f64, double, EXPR)                                                     \
+  UNARY_LOOP(op##_i64, int64_t, EXPR)                                                    \
   static const unary_kernel op##_kernel = {#op, {NULL, op##_i64, op##_f32, op##_f64}};
 
 ANY_KERNEL(neg, -x)
@@ -73,9 +73,7 @@ static tg_tensor *unary_forward(const unary_kernel *k, const tg_op *op, tg_tenso
   }
   tg_tensor *out = tg_alloc(tg_shape_of(a), dt);
   tg_tensor *ops[2] = {out, a};
-  tg_iter it;
-  tg_iter_init(&it, tg_shape_of(a), 2, ops);
-  tg_iter_run(&it, k->loops[dt], &args);
+  tg_run_elementwise(tg_shape_of(a), 2, ops, k->loops[dt], &args);
   tg_node *node = tg_record(op, out, 1, &a);
   if (node) {
     node->darg[0] = args.c0;
@@ -109,7 +107,8 @@ static void sqrt_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 
 static void abs_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *x = X(node);
-  tg_tensor *sign = tg_sub(MASK(node, tg_gt_scalar(x, 0)), MASK(node, tg_lt_scalar(x, 0)));
+  tg_tensor *sign =
+      tg_sub(MASK(node, tg_gt_scalar(x, 0)), MASK(node, tg_lt_scalar(x, 0)));
   grads[0] = tg_mul(g, sign);
 }
 
@@ -152,8 +151,10 @@ static void pow_scalar_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) 
   grads[0] = tg_mul(g, tg_mul_scalar(tg_pow_scalar(X(node), p - 1), p));
 }
 
-#define APPLY1(fn)                                                             \
-  static tg_tensor *fn##_apply(tg_tensor *const *x) { return tg_##fn(x[0]); }
+#define APPLY1(fn)                                                                       \
+  static tg_tensor *fn##_apply(tg_tensor *const *x) {                                    \
+    return tg_##fn(x[0]);                                                                \
+  }
 APPLY1(neg)
 APPLY1(exp)
 APPLY1(log)
@@ -163,14 +164,25 @@ APPLY1(abs)
 APPLY1(sigmoid)
 APPLY1(tanh)
 APPLY1(relu)
-static tg_tensor *leaky_relu_apply(tg_tensor *const *x) { return tg_leaky_relu(x[0], 0.1); }
-static tg_tensor *clamp_apply(tg_tensor *const *x) { return tg_clamp(x[0], -1, 1); }
-static tg_tensor *pow_scalar_apply(tg_tensor *const *x) { return tg_pow_scalar(x[0], 2.5); }
+static tg_tensor *leaky_relu_apply(tg_tensor *const *x) {
+  return tg_leaky_relu(x[0], 0.1);
+}
+static tg_tensor *clamp_apply(tg_tensor *const *x) {
+  return tg_clamp(x[0], -1, 1);
+}
+static tg_tensor *pow_scalar_apply(tg_tensor *const *x) {
+  return tg_pow_scalar(x[0], 2.5);
+}
 
-#define UNARY_CASES 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 2)}}
-#define UNARY_OP(op, low, high, min_abs, second)                               \
-  const tg_op tg_op_##op = {#op, op##_backward,                                \
-                            {op##_apply, 1, UNARY_CASES, low, high, min_abs, second}};
+#define UNARY_CASES                                                                      \
+  2, {                                                                                   \
+    {TG_SHAPE(3, 4)}, {                                                                  \
+      TG_SHAPE(2, 3, 2)                                                                  \
+    }                                                                                    \
+  }
+#define UNARY_OP(op, low, high, min_abs, second)                                         \
+  const tg_op tg_op_##op = {                                                             \
+      #op, op##_backward, {op##_apply, 1, UNARY_CASES, low, high, min_abs, second}};
 
 UNARY_OP(neg, -2, 2, 0, false)
 UNARY_OP(exp, -2, 2, 0, true)
@@ -187,12 +199,18 @@ UNARY_OP(pow_scalar, 0.5, 2, 0, true)
 
 static const unary_args no_args = {0, 0};
 
-tg_tensor *tg_neg(tg_tensor *a) { return unary_forward(&neg_kernel, &tg_op_neg, a, no_args); }
-tg_tensor *tg_log(tg_tensor *a) { return unary_forward(&log_kernel, &tg_op_log, a, no_args); }
+tg_tensor *tg_neg(tg_tensor *a) {
+  return unary_forward(&neg_kernel, &tg_op_neg, a, no_args);
+}
+tg_tensor *tg_log(tg_tensor *a) {
+  return unary_forward(&log_kernel, &tg_op_log, a, no_args);
+}
 tg_tensor *tg_log1p(tg_tensor *a) {
   return unary_forward(&log1p_kernel, &tg_op_log1p, a, no_args);
 }
-tg_tensor *tg_abs(tg_tensor *a) { return unary_forward(&abs_kernel, &tg_op_abs, a, no_args); }
+tg_tensor *tg_abs(tg_tensor *a) {
+  return unary_forward(&abs_kernel, &tg_op_abs, a, no_args);
+}
 
 /* Ops whose backward reads the output save it (without a reference
  * cycle: see tg_save_output). */
@@ -230,5 +248,6 @@ tg_tensor *tg_clamp(tg_tensor *a, double min, double max) {
   return unary_forward(&clamp_kernel, &tg_op_clamp, a, (unary_args){min, max});
 }
 tg_tensor *tg_pow_scalar(tg_tensor *a, double exponent) {
-  return unary_forward(&pow_scalar_kernel, &tg_op_pow_scalar, a, (unary_args){exponent, 0});
+  return unary_forward(&pow_scalar_kernel, &tg_op_pow_scalar, a,
+                       (unary_args){exponent, 0});
 }

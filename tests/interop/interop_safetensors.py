@@ -100,14 +100,25 @@ def save(path, tensors, meta):
         f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
+class Checks:
+    """Prints "ok   what" or "FAIL what" for every check, then the tally."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def __call__(self, ok, what):
+        print(("ok   " if ok else "FAIL ") + what)
+        self.passed, self.failed = self.passed + ok, self.failed + (not ok)
+
+    def report(self):
+        """Prints "N passed, N failed"; returns the exit code."""
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 1 if self.failed else 0
+
+
 def main():
     program = sys.argv[1]
-    passed = failed = 0
-
-    def check(ok, what):
-        nonlocal passed, failed
-        print(("ok   " if ok else "FAIL ") + what)
-        passed, failed = passed + ok, failed + (not ok)
+    check = Checks()
 
     with tempfile.TemporaryDirectory() as tmp:
         from_c = os.path.join(tmp, "from_c.safetensors")
@@ -128,8 +139,7 @@ def main():
         check(run.returncode == 0, "C loads the file torch wrote " + run.stderr.strip())
         check(open(from_c, "rb").read() == open(from_py, "rb").read(),
               "both files are byte-identical")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.report()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import tempfile
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from interop_safetensors import load, save  # noqa: E402
+from interop_safetensors import Checks, load, save  # noqa: E402
 
 INPUT = torch.tensor([[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5], [0.0, 0.0]])
 
@@ -35,12 +35,7 @@ def c_outputs(program, mode, path):
 
 def main():
     program = sys.argv[1]
-    passed = failed = 0
-
-    def check(ok, what):
-        nonlocal passed, failed
-        print(("ok   " if ok else "FAIL ") + what)
-        passed, failed = passed + ok, failed + (not ok)
+    check = Checks()
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "from_c.safetensors")
@@ -69,8 +64,7 @@ def main():
         with torch.no_grad():
             check(torch.allclose(trained(INPUT).reshape(-1), c_out, rtol=1e-6, atol=1e-7),
                   "C model loaded from torch's file computes torch's outputs")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.report()
 
 
 if __name__ == "__main__":

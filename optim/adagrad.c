@@ -12,7 +12,7 @@ typedef struct adagrad_ctx {
   double clr; /* the decayed lr of this step */
 } adagrad_ctx;
 
-static void adagrad_elem(double *v, const void *ctx_) {
+static inline TG_OPTIM_ELEM void adagrad_elem(double *v, const void *ctx_) {
   const adagrad_ctx *ctx = ctx_;
   const tg_adagrad_options *o = ctx->o;
   double p = v[0], g = o->maximize ? -v[1] : v[1];

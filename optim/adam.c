@@ -16,7 +16,7 @@ typedef struct adam_ctx {
   double bias_correction2_sqrt;
 } adam_ctx;
 
-static void adam_elem(double *v, const void *ctx_) {
+static inline TG_OPTIM_ELEM void adam_elem(double *v, const void *ctx_) {
   const adam_ctx *ctx = ctx_;
   const tg_adam_options *o = ctx->o;
   double p = v[0], g = o->maximize ? -v[1] : v[1];

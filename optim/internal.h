@@ -85,6 +85,8 @@ tg_tensor *tg_optim_buffer(optim_param_state *st, int i, const tg_tensor *param,
  * in double and the loop stores the parameter and the buffers back. */
 #define TG_OPTIM_MAX_VALUES (2 + TG_OPTIM_MAX_BUFFERS)
 typedef void (*optim_elem_fn)(double *v, const void *ctx);
+/* Update rules are marked so: inlined into the loop, they vectorise. */
+#define TG_OPTIM_ELEM __attribute__((always_inline))
 
 /* Inlined into each algorithm with its own fn, so the update compiles to one
  * typed loop per dtype with no call or dtype switch per element. */

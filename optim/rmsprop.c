@@ -6,7 +6,7 @@
 
 enum { SQUARE_AVG, MOMENTUM_BUFFER, GRAD_AVG };
 
-static void rmsprop_elem(double *v, const void *ctx) {
+static inline TG_OPTIM_ELEM void rmsprop_elem(double *v, const void *ctx) {
   const tg_rmsprop_options *o = ctx;
   double p = v[0], g = o->maximize ? -v[1] : v[1];
   if (o->weight_decay != 0) g += o->weight_decay * p;

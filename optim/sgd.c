@@ -12,7 +12,7 @@ typedef struct sgd_ctx {
   bool first; /* the buffer was just made: PyTorch clones d_p into it */
 } sgd_ctx;
 
-static void sgd_elem(double *v, const void *ctx_) {
+static inline TG_OPTIM_ELEM void sgd_elem(double *v, const void *ctx_) {
   const sgd_ctx *ctx = ctx_;
   const tg_sgd_options *o = ctx->o;
   double p = v[0], d = o->maximize ? -v[1] : v[1];

@@ -6,8 +6,6 @@ Run with Debian's interpreter (it has both):  /usr/bin/python3 data.py
 Writes data.txt beside this file: one entry a line,
     <name> <ndim> <d0> ... <dn-1> <v0> <v1> ...   (values with %.17g)
 """
-import os
-
 import numpy as np
 import sklearn
 import torch
@@ -16,20 +14,13 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from torch.utils.data import DataLoader, TensorDataset, random_split
 
+from golden_text import GoldenText
+
 assert torch.__version__.startswith("1.13"), torch.__version__
 assert sklearn.__version__.startswith("1.2"), sklearn.__version__
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data.txt")
-lines = []
-
-
-def emit(name, values):
-    a = np.asarray(values, dtype=np.float64)
-    if a.ndim == 0:
-        a = a.reshape(1)
-    dims = " ".join(str(d) for d in a.shape)
-    vals = " ".join("%.17g" % v for v in a.ravel())
-    lines.append("%s %d %s %s" % (name, a.ndim, dims, vals))
+golden = GoldenText(__file__, "data.txt")
+emit = golden.emit
 
 
 def epoch_order(loader):
@@ -155,6 +146,4 @@ quiz = np.array([[-2.0], [0.7], [3.0]])
 emit("quiz3_standard", StandardScaler().fit_transform(quiz))
 emit("quiz3_minmax", MinMaxScaler().fit_transform(quiz))
 
-with open(OUT, "w") as f:
-    f.write("\n".join(lines) + "\n")
-print("wrote %d entries to %s" % (len(lines), OUT))
+golden.write()

@@ -4,8 +4,6 @@ Run with Debian's interpreter (it has both):  /usr/bin/python3 datasets.py
 Writes datasets.txt beside this file: one entry a line,
     <name> <ndim> <d0> ... <dn-1> <v0> <v1> ...   (values with %.17g)
 """
-import os
-
 import numpy as np
 import sklearn
 from sklearn.datasets import (load_breast_cancer, load_digits, load_iris,
@@ -13,19 +11,12 @@ from sklearn.datasets import (load_breast_cancer, load_digits, load_iris,
                               make_moons)
 from sklearn.model_selection import train_test_split
 
+from golden_text import GoldenText
+
 assert sklearn.__version__.startswith("1.2"), sklearn.__version__
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "datasets.txt")
-lines = []
-
-
-def emit(name, values):
-    a = np.asarray(values, dtype=np.float64)
-    if a.ndim == 0:
-        a = a.reshape(1)
-    dims = " ".join(str(d) for d in a.shape)
-    vals = " ".join("%.17g" % v for v in a.ravel())
-    lines.append("%s %d %s %s" % (name, a.ndim, dims, vals))
+golden = GoldenText(__file__, "datasets.txt")
+emit = golden.emit
 
 
 def emit_xy(name, X, y):
@@ -140,6 +131,4 @@ emit("digits5_shape", d5.data.shape)
 emit("digits5_y", d5.target)
 emit("digits5_colsum", d5.data.sum(axis=0))
 
-with open(OUT, "w") as f:
-    f.write("\n".join(lines) + "\n")
-print("wrote %d entries to %s" % (len(lines), OUT))
+golden.write()

@@ -3,6 +3,9 @@
  * = lr / (1 - beta1^t), denominator sqrt(v) / sqrt(1 - beta2^t) + eps). The
  * two differ only in how weight decay enters. */
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 
 #include "optim/internal.h"
@@ -37,6 +40,39 @@ static inline TG_OPTIM_ELEM void adam_elem(double *v, const void *ctx_) {
   v[0] = p + -ctx->step_size * (*m / denom);
 }
 
+/* sqrt without the errno branch (and the call behind it) that C's sqrt
+ * keeps in a loop; the same correctly rounded result. */
+static inline double sqrt_exact(double x) {
+#ifdef __SSE2__
+  return _mm_cvtsd_f64(_mm_sqrt_sd(_mm_setzero_pd(), _mm_set_sd(x)));
+#else
+  return sqrt(x);
+#endif
+}
+
+/* The default options (no weight decay, amsgrad or maximize): adam_elem's
+ * arithmetic, in the same order, as one tight loop. */
+#define ADAM_PLAIN(T)                                                                    \
+  static void adam_plain_##T(T *restrict p, const T *restrict g, T *restrict m,          \
+                             T *restrict s, int64_t n, const adam_ctx *ctx) {            \
+    const double b1 = ctx->o->betas[0], b2 = ctx->o->betas[1], eps = ctx->o->eps;        \
+    const double step = ctx->step_size, bc2 = ctx->bias_correction2_sqrt;                \
+    for (int64_t i = 0; i < n; i++) {                                                    \
+      double gi = g[i];                                                                  \
+      double mi = b1 * (double)m[i] + (1 - b1) * gi;                                     \
+      double si = b2 * (double)s[i] + (1 - b2) * gi * gi;                                \
+      m[i] = (T)mi;                                                                      \
+      s[i] = (T)si;                                                                      \
+      p[i] = (T)((double)p[i] + -step * (mi / (sqrt_exact(si) / bc2 + eps)));            \
+    }                                                                                    \
+  }
+ADAM_PLAIN(float)
+ADAM_PLAIN(double)
+
+static bool plain_options(const tg_adam_options *o, bool decoupled) {
+  return !decoupled && o->weight_decay == 0 && !o->amsgrad && !o->maximize;
+}
+
 static void update(const void *options, tg_tensor *param, tg_tensor *grad,
                    optim_param_state *st, bool decoupled) {
   const tg_adam_options *o = options;
@@ -51,7 +87,20 @@ static void update(const void *options, tg_tensor *param, tg_tensor *grad,
                   .decoupled = decoupled,
                   .step_size = o->lr / (1 - pow(o->betas[0], st->step)),
                   .bias_correction2_sqrt = sqrt(1 - pow(o->betas[1], st->step))};
-  tg_optim_foreach(param, grad, bufs, 3, adam_elem, &ctx);
+  if (!plain_options(o, decoupled)) {
+    tg_optim_foreach(param, grad, bufs, 3, adam_elem, &ctx);
+    return;
+  }
+  int64_t n = tg_numel(param);
+  if (param->dtype == TG_FLOAT32)
+    adam_plain_float(tg_data_f32(param), (const float *)tg_ptr(grad),
+                     tg_data_f32(bufs[0]), tg_data_f32(bufs[1]), n, &ctx);
+  else
+    adam_plain_double(tg_data_f64(param), (const double *)tg_ptr(grad),
+                      tg_data_f64(bufs[0]), tg_data_f64(bufs[1]), n, &ctx);
+  tg_bump_version(param);
+  tg_bump_version(bufs[0]);
+  tg_bump_version(bufs[1]);
 }
 
 static void adam_update(const void *options, tg_tensor *param, tg_tensor *grad,

@@ -20,6 +20,14 @@ extern void *tg_nn_forward_hook_ctx;
 void *tg_nn_xmalloc(size_t size);
 char *tg_nn_xstrdup(const char *s);
 
+/* A growing NUL-terminated string: print(model) and the summary table
+ * are built in one. */
+typedef struct tg_nn_text {
+  char *data;
+  size_t len, cap;
+} tg_nn_text;
+void tg_nn_text_put(tg_nn_text *t, const char *s);
+
 /* Python's repr of a float: shortest round-trip digits, "1.0", "1e-05". */
 void tg_nn_float_repr(double v, char *buf, size_t size);
 

@@ -32,63 +32,58 @@ void tg_nn_float_repr(double v, char *buf, size_t size) {
   }
 }
 
-typedef struct strbuf {
-  char *data;
-  size_t len, cap;
-} strbuf;
-
-static void put(strbuf *s, const char *text) {
-  size_t n = strlen(text);
-  if (s->len + n + 1 > s->cap) {
-    size_t cap = s->cap ? s->cap : 256;
-    while (s->len + n + 1 > cap) cap *= 2;
-    char *bigger = realloc(s->data, cap);
-    if (!bigger) tg_error("tg_module_repr: out of memory");
-    s->data = bigger;
-    s->cap = cap;
+void tg_nn_text_put(tg_nn_text *t, const char *s) {
+  size_t n = strlen(s);
+  if (t->len + n + 1 > t->cap) {
+    size_t cap = t->cap ? t->cap : 256;
+    while (t->len + n + 1 > cap) cap *= 2;
+    char *bigger = realloc(t->data, cap);
+    if (!bigger) tg_error("tensorgrad nn: out of memory building text");
+    t->data = bigger;
+    t->cap = cap;
   }
-  memcpy(s->data + s->len, text, n + 1);
-  s->len += n;
+  memcpy(t->data + t->len, s, n + 1);
+  t->len += n;
 }
 
 /* Puts text with every line after the first indented by two spaces
  * (PyTorch's _addindent). */
-static void put_indented(strbuf *s, const char *text) {
+static void put_indented(tg_nn_text *s, const char *text) {
   for (const char *p = text; *p; p++) {
     char c[2] = {*p, 0};
-    put(s, c);
-    if (*p == '\n') put(s, "  ");
+    tg_nn_text_put(s, c);
+    if (*p == '\n') tg_nn_text_put(s, "  ");
   }
 }
 
-static void repr_into(strbuf *s, const tg_module *m) {
+static void repr_into(tg_nn_text *s, const tg_module *m) {
   char extra[512] = "";
   if (m->vtable->extra_repr) m->vtable->extra_repr(m, extra, sizeof extra);
-  put(s, m->vtable->type_name);
-  put(s, "(");
+  tg_nn_text_put(s, m->vtable->type_name);
+  tg_nn_text_put(s, "(");
   if (m->n_children == 0) {
-    put(s, extra); /* one line, no newline: "Linear(in_features=2, ...)" */
-    put(s, ")");
+    tg_nn_text_put(s, extra); /* one line, no newline: "Linear(in_features=2, ...)" */
+    tg_nn_text_put(s, ")");
     return;
   }
   if (*extra) {
-    put(s, "\n  ");
+    tg_nn_text_put(s, "\n  ");
     put_indented(s, extra);
   }
   for (int i = 0; i < m->n_children; i++) {
-    strbuf child = {NULL, 0, 0};
+    tg_nn_text child = {NULL, 0, 0};
     repr_into(&child, m->children[i].module);
-    put(s, "\n  (");
-    put(s, m->children[i].name);
-    put(s, "): ");
+    tg_nn_text_put(s, "\n  (");
+    tg_nn_text_put(s, m->children[i].name);
+    tg_nn_text_put(s, "): ");
     put_indented(s, child.data);
     free(child.data);
   }
-  put(s, "\n)");
+  tg_nn_text_put(s, "\n)");
 }
 
 char *tg_module_repr(const tg_module *m) {
-  strbuf s = {NULL, 0, 0};
+  tg_nn_text s = {NULL, 0, 0};
   repr_into(&s, m);
   return s.data;
 }

@@ -113,25 +113,6 @@ static void record(tg_module *m, tg_tensor *output, void *ctx) {
 
 /* ---- text ---- */
 
-typedef struct text {
-  char *data;
-  size_t len, cap;
-} text;
-
-static void put(text *t, const char *s) {
-  size_t n = strlen(s);
-  if (t->len + n + 1 > t->cap) {
-    size_t cap = t->cap ? t->cap : 1024;
-    while (t->len + n + 1 > cap) cap *= 2;
-    char *bigger = realloc(t->data, cap);
-    if (!bigger) tg_error("tg_summary: out of memory");
-    t->data = bigger;
-    t->cap = cap;
-  }
-  memcpy(t->data + t->len, s, n + 1);
-  t->len += n;
-}
-
 /* Characters, not bytes: the tree glyphs are 3-byte UTF-8 but one column. */
 static size_t columns(const char *s) {
   size_t n = 0;
@@ -139,10 +120,10 @@ static size_t columns(const char *s) {
   return n;
 }
 
-static void put_padded(text *t, const char *s, size_t width) {
-  put(t, s);
-  for (size_t n = columns(s); n < width; n++) put(t, " ");
-  put(t, " ");
+static void put_padded(tg_nn_text *t, const char *s, size_t width) {
+  tg_nn_text_put(t, s);
+  for (size_t n = columns(s); n < width; n++) tg_nn_text_put(t, " ");
+  tg_nn_text_put(t, " ");
 }
 
 /* Python's format(n, ","): 4,001 */
@@ -158,13 +139,13 @@ static void with_commas(int64_t v, char *buf) {
   buf[j] = 0;
 }
 
-static void end_line(text *t) {
+static void end_line(tg_nn_text *t) {
   while (t->len && t->data[t->len - 1] == ' ') t->data[--t->len] = 0;
-  put(t, "\n");
+  tg_nn_text_put(t, "\n");
 }
 
-static void format_row(text *t, const char *name, const char *output, const char *params,
-                       size_t name_width) {
+static void format_row(tg_nn_text *t, const char *name, const char *output,
+                       const char *params, size_t name_width) {
   put_padded(t, name, name_width);
   put_padded(t, output, COL_WIDTH);
   put_padded(t, params, COL_WIDTH);
@@ -178,7 +159,8 @@ static void shape_list(tg_shape s, char *buf, size_t size) {
   if (n < size) snprintf(buf + n, size - n, "]");
 }
 
-static void put_row(text *t, const row *r, bool reached_max_depth, size_t name_width) {
+static void put_row(tg_nn_text *t, const row *r, bool reached_max_depth,
+                    size_t name_width) {
   char name[160] = "", output[TG_SHAPE_STR_MAX], params[40] = "--";
   if (r->depth == 1) strcat(name, "├─");
   for (int d = 1; d < r->depth && r->depth > 1; d++) strcat(name, "│    ");
@@ -198,7 +180,7 @@ static void put_row(text *t, const row *r, bool reached_max_depth, size_t name_w
 
 /* Each row of `depth` in [left, right), followed by its children: the rows
  * of depth + 1 recorded since the previous row of `depth`. */
-static void put_tree(text *t, int left, int right, int depth, size_t name_width) {
+static void put_tree(tg_nn_text *t, int left, int right, int depth, size_t name_width) {
   if (depth > MAX_DEPTH) return;
   int new_left = left - 1;
   for (int i = left; i < right; i++) {
@@ -221,12 +203,12 @@ static size_t name_width(void) {
   return longest >= NAME_WIDTH ? (longest + 4) / 5 * 5 : NAME_WIDTH;
 }
 
-static void put_divider(text *t, size_t width) {
-  for (size_t i = 0; i < width; i++) put(t, "=");
-  put(t, "\n");
+static void put_divider(tg_nn_text *t, size_t width) {
+  for (size_t i = 0; i < width; i++) tg_nn_text_put(t, "=");
+  tg_nn_text_put(t, "\n");
 }
 
-static void put_totals(text *t, tg_shape input, size_t width) {
+static void put_totals(tg_nn_text *t, tg_shape input, size_t width) {
   int64_t total = 0, trainable = 0, macs = 0;
   double outputs = 0, inputs = 1;
   for (int i = 0; i < rec.n_rows; i++) {
@@ -253,7 +235,7 @@ static void put_totals(text *t, tg_shape input, size_t width) {
            "Total mult-adds (%s): %.2f\n",
            a, b, c, macs >= 1e9 ? "G" : "M",
            macs >= 1e9 ? (double)macs / 1e9 : (double)macs / 1e6);
-  put(t, line);
+  tg_nn_text_put(t, line);
   put_divider(t, width);
   const double mb = 4.0 / (1024.0 * 1024.0); /* float32 bytes, in MB */
   snprintf(line, sizeof line,
@@ -261,7 +243,7 @@ static void put_totals(text *t, tg_shape input, size_t width) {
            "Params size (MB): %.2f\nEstimated Total Size (MB): %.2f\n",
            inputs * mb, outputs * mb, (double)total * mb,
            (inputs + outputs + (double)total) * mb);
-  put(t, line);
+  tg_nn_text_put(t, line);
   put_divider(t, width);
 }
 
@@ -291,7 +273,7 @@ char *tg_summary_string(tg_module *m, tg_shape input_shape) {
   place(m, 0, &cap_modules);
   run_batch_of_two(m, input_shape);
   size_t nw = name_width(), width = nw + 2 * COL_WIDTH;
-  text t = {NULL, 0, 0};
+  tg_nn_text t = {NULL, 0, 0};
   put_divider(&t, width);
   format_row(&t, "Layer (type:depth-idx)", "Output Shape", "Param #", nw);
   put_divider(&t, width);

@@ -18,7 +18,8 @@ int main(void) {
   tg_tensor *x = tg_rand(TG_SHAPE(100, 1), TG_FLOAT32);
   tg_tensor *noise = tg_randn(TG_SHAPE(100, 1), TG_FLOAT32);
   tg_scope_begin();
-  tg_tensor *y = tg_keep(tg_add(tg_add_scalar(tg_mul_scalar(x, 3), 2), tg_mul_scalar(noise, 0.1)));
+  tg_tensor *y =
+      tg_keep(tg_add(tg_add_scalar(tg_mul_scalar(x, 3), 2), tg_mul_scalar(noise, 0.1)));
   tg_scope_end();
   tg_tensor *w = tg_requires_grad_(tg_randn(TG_SHAPE(1), TG_FLOAT32), true);
   tg_tensor *b = tg_requires_grad_(tg_zeros(TG_SHAPE(1), TG_FLOAT32), true);
@@ -39,8 +40,8 @@ int main(void) {
     loss_value = tg_item(loss);
     tg_scope_end();
   }
-  printf("learned w = %.3f, b = %.3f (true 3, 2), final mse = %.5f\n", tg_item(w), tg_item(b),
-         loss_value);
+  printf("learned w = %.3f, b = %.3f (true 3, 2), final mse = %.5f\n", tg_item(w),
+         tg_item(b), loss_value);
   tg_release(x);
   tg_release(noise);
   tg_release(y);

@@ -11,10 +11,10 @@
 #include "tensorgrad/data.h"     /* Dataset, DataLoader, scalers */
 #include "tensorgrad/metrics.h"  /* accuracy, confusion matrix, P/R/F1, ROC/PR, AUC */
 #include "tensorgrad/safetensors.h" /* the safetensors format */
-#include "tensorgrad/checkpoint.h" /* state dicts and checkpoints */
+#include "tensorgrad/checkpoint.h"  /* state dicts and checkpoints */
 #include "tensorgrad/tensorboard.h" /* SummaryWriter event files */
-#include "tensorgrad/png.h"      /* PNG encode/read/write */
-#include "tensorgrad/plot.h"     /* line/scatter/contour/heatmap/image-grid plots */
-#include "tensorgrad/progress.h" /* tqdm-like progress bars */
+#include "tensorgrad/png.h"         /* PNG encode/read/write */
+#include "tensorgrad/plot.h"        /* line/scatter/contour/heatmap/image-grid plots */
+#include "tensorgrad/progress.h"    /* tqdm-like progress bars */
 
 #endif

@@ -17,10 +17,14 @@
 
 static tg_st_dtype st_dtype(tg_dtype dtype) {
   switch (dtype) {
-  case TG_FLOAT32: return TG_ST_F32;
-  case TG_FLOAT64: return TG_ST_F64;
-  case TG_INT64: return TG_ST_I64;
-  case TG_BOOL: return TG_ST_BOOL;
+  case TG_FLOAT32:
+    return TG_ST_F32;
+  case TG_FLOAT64:
+    return TG_ST_F64;
+  case TG_INT64:
+    return TG_ST_I64;
+  case TG_BOOL:
+    return TG_ST_BOOL;
   }
   return TG_ST_F32;
 }
@@ -39,8 +43,10 @@ static int write_dict(const char *path, const tg_tensor_dict *d, const tg_st_met
   tg_scope_begin();
   for (int i = 0; i < d->n; i++) {
     tg_tensor *t = tg_contiguous(tg_detach(d->items[i].tensor));
-    entries[i] = (tg_st_tensor){d->items[i].name, st_dtype(t->dtype), t->ndim, t->shape,
-                                tg_ptr(t), (size_t)tg_numel(t) * tg_dtype_size(t->dtype)};
+    entries[i] =
+        (tg_st_tensor){d->items[i].name, st_dtype(t->dtype),
+                       t->ndim,          t->shape,
+                       tg_ptr(t),        (size_t)tg_numel(t) * tg_dtype_size(t->dtype)};
   }
   int status = tg_safetensors_write(path, entries, (size_t)d->n, meta, nmeta);
   tg_scope_end();
@@ -61,7 +67,8 @@ int tg_save_state_dict(const char *path, const tg_module *model) {
 }
 
 /* Appends every entry of `from` to `to` under prefix + name. */
-static void add_prefixed(tg_tensor_dict *to, const char *prefix, const tg_tensor_dict *from) {
+static void add_prefixed(tg_tensor_dict *to, const char *prefix,
+                         const tg_tensor_dict *from) {
   for (int i = 0; from && i < from->n; i++) {
     size_t len = strlen(prefix) + strlen(from->items[i].name) + 1;
     char *name = malloc(len);
@@ -92,11 +99,14 @@ int tg_checkpoint_save(const char *path, const tg_module *model, const tg_optimi
 
 /* ---- reading ---- */
 
-static uint16_t load_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint16_t load_u16(const uint8_t *p) {
+  return (uint16_t)(p[0] | p[1] << 8);
+}
 
 /* IEEE half to float: sign, 5-bit exponent, 10-bit mantissa. */
 static float half_to_float(uint16_t h) {
-  uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
+  uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1f, mant = h & 0x3ff,
+           bits;
   if (exp == 0 && mant == 0) {
     bits = sign;
   } else if (exp == 0) { /* subnormal: normalise */
@@ -120,7 +130,8 @@ static float half_to_float(uint16_t h) {
 static double element(const tg_st_tensor *st, int64_t i) {
   const uint8_t *p = (const uint8_t *)st->data + (size_t)i * tg_st_dtype_size(st->dtype);
   switch (st->dtype) {
-  case TG_ST_F16: return half_to_float(load_u16(p));
+  case TG_ST_F16:
+    return half_to_float(load_u16(p));
   case TG_ST_BF16: {
     uint32_t bits = (uint32_t)load_u16(p) << 16;
     float f;
@@ -137,9 +148,12 @@ static double element(const tg_st_tensor *st, int64_t i) {
     memcpy(&v, p, sizeof v);
     return v;
   }
-  case TG_ST_I8: return (int8_t)p[0];
-  case TG_ST_U8: return p[0];
-  default: return 0; /* the four native dtypes are copied directly */
+  case TG_ST_I8:
+    return (int8_t)p[0];
+  case TG_ST_U8:
+    return p[0];
+  default:
+    return 0; /* the four native dtypes are copied directly */
   }
 }
 
@@ -148,9 +162,12 @@ static double element(const tg_st_tensor *st, int64_t i) {
 static tg_tensor *tensor_from_file(const tg_st_tensor *st) {
   tg_shape shape = tg_shape_make(st->ndim, st->shape);
   switch (st->dtype) {
-  case TG_ST_F32: return tg_from_data(st->data, shape, TG_FLOAT32);
-  case TG_ST_F64: return tg_from_data(st->data, shape, TG_FLOAT64);
-  case TG_ST_I64: return tg_from_data(st->data, shape, TG_INT64);
+  case TG_ST_F32:
+    return tg_from_data(st->data, shape, TG_FLOAT32);
+  case TG_ST_F64:
+    return tg_from_data(st->data, shape, TG_FLOAT64);
+  case TG_ST_I64:
+    return tg_from_data(st->data, shape, TG_INT64);
   case TG_ST_BOOL: {
     tg_tensor *t = tg_zeros(shape, TG_BOOL);
     const uint8_t *bytes = st->data;
@@ -160,7 +177,9 @@ static tg_tensor *tensor_from_file(const tg_st_tensor *st) {
   default: {
     bool wide_float = st->dtype == TG_ST_F16 || st->dtype == TG_ST_BF16;
     tg_tensor *t = tg_empty(shape, wide_float ? TG_FLOAT32 : TG_INT64);
-    for (int64_t i = 0; i < tg_numel(t); i++) tg_store(tg_ptr(t) + i * (int64_t)tg_dtype_size(t->dtype), t->dtype, element(st, i));
+    for (int64_t i = 0; i < tg_numel(t); i++)
+      tg_store(tg_ptr(t) + i * (int64_t)tg_dtype_size(t->dtype), t->dtype,
+               element(st, i));
     return t;
   }
   }
@@ -171,7 +190,8 @@ static int read_file(const char *path, tg_st_file **file, tg_tensor_dict **out) 
   tg_tensor_dict *d = tg_tensor_dict_new();
   tg_scope_begin(); /* the dict holds the only references */
   for (size_t i = 0; i < (*file)->ntensors; i++)
-    tg_tensor_dict_add(d, (*file)->tensors[i].name, tensor_from_file(&(*file)->tensors[i]));
+    tg_tensor_dict_add(d, (*file)->tensors[i].name,
+                       tensor_from_file(&(*file)->tensors[i]));
   tg_scope_end();
   *out = d;
   return 0;
@@ -212,8 +232,8 @@ static int parse_epoch(const char *path, const tg_st_file *file, int64_t *epoch)
   char *end = NULL;
   long long v = text ? strtoll(text, &end, 10) : 0;
   if (!text || *text == '\0' || *end != '\0') {
-    tg_set_last_error("%s: not a tensorgrad checkpoint (no integer \"epoch\" in its metadata)",
-                      path);
+    tg_set_last_error(
+        "%s: not a tensorgrad checkpoint (no integer \"epoch\" in its metadata)", path);
     return -1;
   }
   *epoch = v;

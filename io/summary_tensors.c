@@ -48,7 +48,8 @@ int tg_summary_writer_add_image_tensor(tg_summary_writer *w, const char *tag,
     height = (int)image->shape[layout == TG_IMAGE_CHW ? 1 : 0];
     width = (int)image->shape[layout == TG_IMAGE_CHW ? 2 : 1];
   } else {
-    tg_set_last_error("%s: %s: expected an image of 2 or 3 dims, got %d", op, tag, image->ndim);
+    tg_set_last_error("%s: %s: expected an image of 2 or 3 dims, got %d", op, tag,
+                      image->ndim);
     return -1;
   }
   double *v = values_of(op, image);
@@ -60,7 +61,8 @@ int tg_summary_writer_add_image_tensor(tg_summary_writer *w, const char *tag,
   }
   bool floating = tg_is_floating(image->dtype);
   for (int64_t i = 0; i < tg_numel(image); i++) pixels[i] = to_byte(v[i], floating);
-  int status = tg_summary_writer_add_image(w, tag, pixels, channels, height, width, layout, step);
+  int status =
+      tg_summary_writer_add_image(w, tag, pixels, channels, height, width, layout, step);
   free(pixels);
   free(v);
   return status;
@@ -68,8 +70,8 @@ int tg_summary_writer_add_image_tensor(tg_summary_writer *w, const char *tag,
 
 int tg_summary_writer_add_pr_curve_tensor(tg_summary_writer *w, const char *tag,
                                           const tg_tensor *labels,
-                                          const tg_tensor *predictions, int num_thresholds,
-                                          int64_t step) {
+                                          const tg_tensor *predictions,
+                                          int num_thresholds, int64_t step) {
   const char *op = "tg_summary_writer_add_pr_curve_tensor";
   int64_t n = tg_numel(labels);
   if (tg_numel(predictions) != n) {
@@ -86,7 +88,8 @@ int tg_summary_writer_add_pr_curve_tensor(tg_summary_writer *w, const char *tag,
       lf[i] = (float)l[i];
       pf[i] = (float)p[i];
     }
-    status = tg_summary_writer_add_pr_curve(w, tag, lf, pf, (size_t)n, num_thresholds, step);
+    status =
+        tg_summary_writer_add_pr_curve(w, tag, lf, pf, (size_t)n, num_thresholds, step);
   } else if (p) {
     tg_set_last_error("%s: out of memory", op);
   }

@@ -15,8 +15,8 @@ void example_run_start(example_run *run, const char *name, const char *args) {
   snprintf(run->out_dir, sizeof run->out_dir, "/tmp/tg_example_%s_XXXXXX", name);
   ck_assert_ptr_nonnull(mkdtemp(run->out_dir));
   char command[1024];
-  snprintf(command, sizeof command, "%s/examples/%s %s --out %s 2>/dev/null", TG_BUILD_DIR, name,
-           args, run->out_dir);
+  snprintf(command, sizeof command, "%s/examples/%s %s --out %s 2>/dev/null",
+           TG_BUILD_DIR, name, args, run->out_dir);
   FILE *p = popen(command, "r");
   ck_assert_msg(p != NULL, "cannot run %s", command);
   size_t cap = 4096, len = 0;
@@ -30,8 +30,8 @@ void example_run_start(example_run *run, const char *name, const char *args) {
   run->output[len] = '\0';
   int status = pclose(p);
   run->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  ck_assert_msg(run->exit_code == 0, "%s exited with %d; output:\n%s", command, run->exit_code,
-                run->output);
+  ck_assert_msg(run->exit_code == 0, "%s exited with %d; output:\n%s", command,
+                run->exit_code, run->output);
   /* the last non-empty line */
   char *end = run->output + len;
   while (end > run->output && end[-1] == '\n') end--;
@@ -98,7 +98,8 @@ void example_expect_safetensors(const example_run *run, const char *relpath) {
 }
 
 static uint32_t le32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
 }
 
 /* Walks the TFRecord framing of one file; returns its record count. */

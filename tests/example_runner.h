@@ -9,9 +9,9 @@
 #include <stddef.h>
 
 typedef struct example_run {
-  char out_dir[256];   /* a fresh temporary directory, removed by example_run_free */
-  char *output;        /* everything the program printed on stdout */
-  char summary[1024];  /* its last line */
+  char out_dir[256];  /* a fresh temporary directory, removed by example_run_free */
+  char *output;       /* everything the program printed on stdout */
+  char summary[1024]; /* its last line */
   int exit_code;
 } example_run;
 

@@ -100,7 +100,8 @@ START_TEST(test_higher_order_gradients) {
   tg_assert_close_data(g, (double[]){3, 12, 3}, 3, 1e-12, 0, "first derivative");
   ck_assert(tg_requires_grad(g));
   tg_backward(tg_sum(g, TG_ALL_DIMS, false), NULL, 0);
-  tg_assert_close_data(tg_grad(x), (double[]){6, 12, -6}, 3, 1e-12, 0, "second derivative");
+  tg_assert_close_data(tg_grad(x), (double[]){6, 12, -6}, 3, 1e-12, 0,
+                       "second derivative");
   /* a Hessian-vector product through sigmoid, whose backward reuses its output */
   tg_tensor *z = leaf(TG_SHAPE(2), (double[]){0.3, -0.7});
   tg_tensor *s = tg_sum(tg_sigmoid(z), TG_ALL_DIMS, false), *gz;
@@ -158,7 +159,8 @@ START_TEST(test_custom_op) {
   tg_tensor *y = swish(&x, NULL);
   ck_assert_str_eq(y->grad_fn->op->name, "swish");
   char report[512] = "";
-  ck_assert_msg(tg_gradcheck(swish, NULL, 1, &x, NULL, report, sizeof report), "%s", report);
+  ck_assert_msg(tg_gradcheck(swish, NULL, 1, &x, NULL, report, sizeof report), "%s",
+                report);
   tg_scope_end();
 }
 END_TEST
@@ -185,10 +187,12 @@ START_TEST(test_graph_printing) {
   ck_assert(fread(text, 1, sizeof text - 1, dot) > 0);
   fclose(dot);
   remove(path);
-  ck_assert_msg(strstr(text, "digraph tape") && strstr(text, "label=\"exp\"") && strstr(text, "->"),
+  ck_assert_msg(strstr(text, "digraph tape") && strstr(text, "label=\"exp\"") &&
+                    strstr(text, "->"),
                 "%s", text);
   ck_assert_int_eq(tg_graph_dot(y, "/nonexistent-dir/x.dot"), -1);
-  ck_assert_str_eq(tg_last_error(), "tg_graph_dot: cannot open /nonexistent-dir/x.dot for writing");
+  ck_assert_str_eq(tg_last_error(),
+                   "tg_graph_dot: cannot open /nonexistent-dir/x.dot for writing");
   tg_scope_end();
 }
 END_TEST
@@ -197,19 +201,22 @@ START_TEST(test_error_messages) {
   tg_scope_begin();
   tg_tensor *x = leaf(TG_SHAPE(3), (double[]){1, 2, 3});
   tg_tensor *y = tg_mul(x, x);
-  TG_EXPECT_ERROR(tg_backward(y, NULL, 0),
-                  "tg_backward: grad can be implicitly created only for scalar outputs, got shape (3)");
-  TG_EXPECT_ERROR(tg_backward(y, tg_ones(TG_SHAPE(2), TG_FLOAT64), 0),
-                  "tg_backward: gradient of shape (2) does not match the output's shape (3)");
+  TG_EXPECT_ERROR(tg_backward(y, NULL, 0), "tg_backward: grad can be implicitly created "
+                                           "only for scalar outputs, got shape (3)");
+  TG_EXPECT_ERROR(
+      tg_backward(y, tg_ones(TG_SHAPE(2), TG_FLOAT64), 0),
+      "tg_backward: gradient of shape (2) does not match the output's shape (3)");
   tg_tensor *loss = tg_sum(y, TG_ALL_DIMS, false);
   tg_backward(loss, NULL, 0);
   TG_EXPECT_ERROR(tg_backward(loss, NULL, 0),
                   "tg_backward: trying to backward through the graph a second time");
-  TG_EXPECT_ERROR(tg_requires_grad_(y, false),
-                  "tg_requires_grad_: you can only change requires_grad of leaf tensors; this one "
-                  "is the output of 'mul'");
-  TG_EXPECT_ERROR(tg_requires_grad_(tg_zeros(TG_SHAPE(2), TG_INT64), true),
-                  "only tensors of floating point dtype can require gradients, got int64");
+  TG_EXPECT_ERROR(
+      tg_requires_grad_(y, false),
+      "tg_requires_grad_: you can only change requires_grad of leaf tensors; this one "
+      "is the output of 'mul'");
+  TG_EXPECT_ERROR(
+      tg_requires_grad_(tg_zeros(TG_SHAPE(2), TG_INT64), true),
+      "only tensors of floating point dtype can require gradients, got int64");
   TG_EXPECT_ERROR(tg_backward(tg_ones(TG_SHAPE(1), TG_FLOAT32), NULL, 0),
                   "tg_backward: the tensor does not require grad and has no grad_fn");
   /* an in-place write to a tensor the graph still needs */
@@ -218,11 +225,13 @@ START_TEST(test_error_messages) {
   tg_no_grad_begin();
   tg_add_(w, tg_ones(TG_SHAPE(2), TG_FLOAT64), 1.0);
   tg_no_grad_end();
-  TG_EXPECT_ERROR(tg_backward(z, NULL, 0),
-                  "tg_backward: input 0 of 'mul' was modified by an in-place operation after it "
-                  "was recorded (version 1, expected 0)");
-  TG_EXPECT_ERROR(tg_retain_grad(tg_ones(TG_SHAPE(1), TG_FLOAT32)),
-                  "tg_retain_grad: can't retain the gradient of a tensor that does not require grad");
+  TG_EXPECT_ERROR(
+      tg_backward(z, NULL, 0),
+      "tg_backward: input 0 of 'mul' was modified by an in-place operation after it "
+      "was recorded (version 1, expected 0)");
+  TG_EXPECT_ERROR(
+      tg_retain_grad(tg_ones(TG_SHAPE(1), TG_FLOAT32)),
+      "tg_retain_grad: can't retain the gradient of a tensor that does not require grad");
   TG_EXPECT_ERROR(tg_no_grad_end(), "tg_no_grad_end: no tg_no_grad_begin is open");
   tg_scope_end();
 }

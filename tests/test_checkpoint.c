@@ -20,7 +20,8 @@ START_TEST(test_tensors_round_trip) {
   char path[512];
   tg_tensor_dict *d = tg_tensor_dict_new();
   tg_scope_begin();
-  tg_tensor_dict_add(d, "weight", tg_t(tg_reshape(tg_arange(0, 6, 1, TG_FLOAT32), TG_SHAPE(2, 3))));
+  tg_tensor_dict_add(d, "weight",
+                     tg_t(tg_reshape(tg_arange(0, 6, 1, TG_FLOAT32), TG_SHAPE(2, 3))));
   tg_tensor_dict_add(d, "double", tg_full(TG_SHAPE(2, 1, 2), 0.1, TG_FLOAT64));
   tg_tensor_dict_add(d, "steps", tg_scalar(12, TG_INT64));
   tg_tensor_dict_add(d, "mask", tg_gt_scalar(tg_arange(0, 4, 1, TG_FLOAT32), 1.5));
@@ -31,7 +32,8 @@ START_TEST(test_tensors_round_trip) {
   ck_assert_int_eq(tg_load_tensors(path, &back), 0);
   ck_assert_int_eq(back->n, d->n);
   for (int i = 0; i < d->n; i++) {
-    tg_tensor *want = d->items[i].tensor, *got = tg_tensor_dict_get(back, d->items[i].name);
+    tg_tensor *want = d->items[i].tensor,
+              *got = tg_tensor_dict_get(back, d->items[i].name);
     ck_assert_msg(got != NULL, "%s missing", d->items[i].name);
     ck_assert_int_eq(got->dtype, want->dtype);
     tg_assert_shape(got, tg_shape_of(want));
@@ -43,7 +45,8 @@ START_TEST(test_tensors_round_trip) {
 END_TEST
 
 static tg_module *small_net(void) {
-  return tg_nn_sequential(tg_nn_linear(3, 5, true), tg_nn_tanh(), tg_nn_linear(5, 2, true), NULL);
+  return tg_nn_sequential(tg_nn_linear(3, 5, true), tg_nn_tanh(),
+                          tg_nn_linear(5, 2, true), NULL);
 }
 
 START_TEST(test_state_dict_file) {
@@ -55,13 +58,15 @@ START_TEST(test_state_dict_file) {
   ck_assert_int_eq(tg_save_state_dict(path_in_dir("sd.safetensors", path), a), 0);
   ck_assert_int_eq(tg_load_state_dict_file(path, b, true), 0);
   tg_scope_begin();
-  tg_assert_close(tg_module_parameter(b, "2.weight"), tg_module_parameter(a, "2.weight"), 0, 0,
-                  "2.weight");
+  tg_assert_close(tg_module_parameter(b, "2.weight"), tg_module_parameter(a, "2.weight"),
+                  0, 0, "2.weight");
   tg_scope_end();
   /* a model of another shape is refused, naming the file and the key */
-  tg_module *other = tg_nn_sequential(tg_nn_linear(3, 4, true), tg_nn_tanh(), tg_nn_linear(4, 2, true), NULL);
+  tg_module *other = tg_nn_sequential(tg_nn_linear(3, 4, true), tg_nn_tanh(),
+                                      tg_nn_linear(4, 2, true), NULL);
   ck_assert_int_eq(tg_load_state_dict_file(path, other, true), -1);
-  ck_assert_msg(strstr(tg_last_error(), path) && strstr(tg_last_error(), "size mismatch for 0.weight"),
+  ck_assert_msg(strstr(tg_last_error(), path) &&
+                    strstr(tg_last_error(), "size mismatch for 0.weight"),
                 "%s", tg_last_error());
   tg_module_free(a);
   tg_module_free(b);
@@ -139,8 +144,8 @@ START_TEST(test_resume_is_bit_identical) {
     tg_tensor_dict_free(params);
     int64_t epoch = -1;
     tg_tensor_dict *back = NULL;
-    if (tg_checkpoint_load(ckpt, fresh.model, fresh.opt, &epoch, &back) != 0 || epoch != 10 ||
-        !tg_tensor_dict_get(back, "loss"))
+    if (tg_checkpoint_load(ckpt, fresh.model, fresh.opt, &epoch, &back) != 0 ||
+        epoch != 10 || !tg_tensor_dict_get(back, "loss"))
       _exit(3);
     tg_tensor_dict_free(back);
     train(&fresh, 10);
@@ -148,13 +153,14 @@ START_TEST(test_resume_is_bit_identical) {
   }
   int status;
   ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed: %d", status);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed: %d",
+                status);
   train(&r, 10);
   tg_tensor_dict *straight = tg_state_dict(r.model), *after = NULL;
   ck_assert_int_eq(tg_load_tensors(resumed, &after), 0);
   for (int i = 0; i < straight->n; i++)
-    tg_assert_close(tg_tensor_dict_get(after, straight->items[i].name), straight->items[i].tensor, 0,
-                    0, straight->items[i].name);
+    tg_assert_close(tg_tensor_dict_get(after, straight->items[i].name),
+                    straight->items[i].tensor, 0, 0, straight->items[i].name);
   tg_tensor_dict_free(straight);
   tg_tensor_dict_free(after);
   free_run(&r);
@@ -164,14 +170,19 @@ END_TEST
 START_TEST(test_errors_name_the_file) {
   char path[512];
   tg_module *m = small_net();
-  ck_assert_int_eq(tg_checkpoint_load("/nonexistent/ckpt.safetensors", m, NULL, NULL, NULL), -1);
-  ck_assert_msg(strstr(tg_last_error(), "/nonexistent/ckpt.safetensors"), "%s", tg_last_error());
+  ck_assert_int_eq(
+      tg_checkpoint_load("/nonexistent/ckpt.safetensors", m, NULL, NULL, NULL), -1);
+  ck_assert_msg(strstr(tg_last_error(), "/nonexistent/ckpt.safetensors"), "%s",
+                tg_last_error());
   /* a plain state dict is not a checkpoint */
   ck_assert_int_eq(tg_save_state_dict(path_in_dir("plain.safetensors", path), m), 0);
   ck_assert_int_eq(tg_checkpoint_load(path, m, NULL, NULL, NULL), -1);
-  ck_assert_msg(strstr(tg_last_error(), "not a tensorgrad checkpoint"), "%s", tg_last_error());
+  ck_assert_msg(strstr(tg_last_error(), "not a tensorgrad checkpoint"), "%s",
+                tg_last_error());
   /* a checkpoint without optimizer state cannot restore an optimizer */
-  ck_assert_int_eq(tg_checkpoint_save(path_in_dir("model_only.safetensors", path), m, NULL, 3, NULL), 0);
+  ck_assert_int_eq(
+      tg_checkpoint_save(path_in_dir("model_only.safetensors", path), m, NULL, 3, NULL),
+      0);
   tg_tensor_dict *params = tg_module_named_parameters(m);
   tg_tensor *list[8];
   for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
@@ -179,7 +190,8 @@ START_TEST(test_errors_name_the_file) {
   opts.lr = 0.1;
   tg_optimizer *opt = tg_sgd(list, params->n, opts);
   ck_assert_int_eq(tg_checkpoint_load(path, m, opt, NULL, NULL), -1);
-  ck_assert_msg(strstr(tg_last_error(), "holds no optimizer state"), "%s", tg_last_error());
+  ck_assert_msg(strstr(tg_last_error(), "holds no optimizer state"), "%s",
+                tg_last_error());
   /* a truncated file */
   FILE *f = fopen(path_in_dir("short.safetensors", path), "wb");
   fputs("abc", f);

@@ -47,12 +47,16 @@ static void check_op(const tg_op *op, bool non_contiguous) {
   for (int k = 0; k < c->n_cases; k++) {
     tg_scope_begin();
     tg_tensor *inputs[TG_CHECK_MAX_INPUTS];
-    for (int i = 0; i < c->n_inputs; i++) inputs[i] = make_input(c->shapes[k][i], c, non_contiguous);
+    for (int i = 0; i < c->n_inputs; i++)
+      inputs[i] = make_input(c->shapes[k][i], c, non_contiguous);
     char report[512] = "";
-    bool ok = tg_gradcheck(apply_op, (void *)op, c->n_inputs, inputs, &opts, report, sizeof report);
-    ck_assert_msg(ok, "op %s case %d%s: %s", op->name, k, non_contiguous ? " (strided)" : "", report);
+    bool ok = tg_gradcheck(apply_op, (void *)op, c->n_inputs, inputs, &opts, report,
+                           sizeof report);
+    ck_assert_msg(ok, "op %s case %d%s: %s", op->name, k,
+                  non_contiguous ? " (strided)" : "", report);
     if (c->second_order) {
-      ok = tg_gradgradcheck(apply_op, (void *)op, c->n_inputs, inputs, &opts, report, sizeof report);
+      ok = tg_gradgradcheck(apply_op, (void *)op, c->n_inputs, inputs, &opts, report,
+                            sizeof report);
       ck_assert_msg(ok, "op %s case %d: second order: %s", op->name, k, report);
     }
     tg_scope_end();
@@ -83,7 +87,8 @@ static void wrong_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 
 static const tg_op wrong_op = {"wrong_double", wrong_backward};
 
-static tg_tensor *wrong_forward(tg_tensor *const *inputs, tg_tensor **to_save, void *ctx) {
+static tg_tensor *wrong_forward(tg_tensor *const *inputs, tg_tensor **to_save,
+                                void *ctx) {
   return tg_mul_scalar(inputs[0], 2.0);
 }
 

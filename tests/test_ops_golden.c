@@ -12,8 +12,10 @@ static tg_tensor *idx(tg_shape shape, const int64_t *values) {
   return tg_from_data(values, shape, TG_INT64);
 }
 
-#define CASE(name, body)                                                       \
-  static tg_tensor *case_##name(tg_tensor **x) { return body; }
+#define CASE(name, body)                                                                 \
+  static tg_tensor *case_##name(tg_tensor **x) {                                         \
+    return body;                                                                         \
+  }
 
 CASE(add, tg_add(x[0], x[1]))
 CASE(sub, tg_sub(x[0], x[1]))
@@ -77,33 +79,40 @@ CASE(stack, tg_stack(x, 2, 1))
 CASE(chain, tg_mean(tg_exp(tg_sum(tg_tanh(tg_matmul(x[0], x[1])), TG_DIMS(1), false)),
                     TG_ALL_DIMS, false))
 
-#define ENTRY(name) {#name, case_##name}
+#define ENTRY(name)                                                                      \
+  { #name, case_##name }
 static const struct {
   const char *name;
   case_fn fn;
 } cases[] = {
-    ENTRY(add),        ENTRY(sub),          ENTRY(mul),          ENTRY(div),
-    ENTRY(pow),        ENTRY(maximum),      ENTRY(minimum),      ENTRY(add_scalar),
-    ENTRY(rsub_scalar), ENTRY(mul_scalar),  ENTRY(div_scalar),   ENTRY(pow_scalar),
-    ENTRY(neg),        ENTRY(exp),          ENTRY(log),          ENTRY(log1p),
-    ENTRY(sqrt),       ENTRY(abs),          ENTRY(sigmoid),      ENTRY(tanh),
-    ENTRY(relu),       ENTRY(leaky_relu),   ENTRY(clamp),        ENTRY(sum_all),
-    ENTRY(sum_dim),    ENTRY(sum_keepdim),  ENTRY(mean),         ENTRY(var),
-    ENTRY(var_pop),    ENTRY(std),          ENTRY(logsumexp),    ENTRY(max_dim),
-    ENTRY(min_dim),    ENTRY(max_all),      ENTRY(softmax),      ENTRY(softmax_dim0),
-    ENTRY(log_softmax), ENTRY(matmul_2d),   ENTRY(matmul_vec),   ENTRY(matmul_mv),
-    ENTRY(matmul_dot), ENTRY(matmul_batched), ENTRY(matmul_t),   ENTRY(linear),
-    ENTRY(transpose),  ENTRY(permute),      ENTRY(reshape),      ENTRY(expand),
-    ENTRY(narrow),     ENTRY(slice_step),   ENTRY(select),       ENTRY(index_select),
-    ENTRY(gather),     ENTRY(scatter_add),  ENTRY(masked_fill),  ENTRY(where),
-    ENTRY(cat),        ENTRY(stack),        ENTRY(chain),
+    ENTRY(add),          ENTRY(sub),         ENTRY(mul),
+    ENTRY(div),          ENTRY(pow),         ENTRY(maximum),
+    ENTRY(minimum),      ENTRY(add_scalar),  ENTRY(rsub_scalar),
+    ENTRY(mul_scalar),   ENTRY(div_scalar),  ENTRY(pow_scalar),
+    ENTRY(neg),          ENTRY(exp),         ENTRY(log),
+    ENTRY(log1p),        ENTRY(sqrt),        ENTRY(abs),
+    ENTRY(sigmoid),      ENTRY(tanh),        ENTRY(relu),
+    ENTRY(leaky_relu),   ENTRY(clamp),       ENTRY(sum_all),
+    ENTRY(sum_dim),      ENTRY(sum_keepdim), ENTRY(mean),
+    ENTRY(var),          ENTRY(var_pop),     ENTRY(std),
+    ENTRY(logsumexp),    ENTRY(max_dim),     ENTRY(min_dim),
+    ENTRY(max_all),      ENTRY(softmax),     ENTRY(softmax_dim0),
+    ENTRY(log_softmax),  ENTRY(matmul_2d),   ENTRY(matmul_vec),
+    ENTRY(matmul_mv),    ENTRY(matmul_dot),  ENTRY(matmul_batched),
+    ENTRY(matmul_t),     ENTRY(linear),      ENTRY(transpose),
+    ENTRY(permute),      ENTRY(reshape),     ENTRY(expand),
+    ENTRY(narrow),       ENTRY(slice_step),  ENTRY(select),
+    ENTRY(index_select), ENTRY(gather),      ENTRY(scatter_add),
+    ENTRY(masked_fill),  ENTRY(where),       ENTRY(cat),
+    ENTRY(stack),        ENTRY(chain),
 };
 
 static tg_golden *golden;
 
 static void run_case(int c, tg_dtype dtype) {
   const char *name = cases[c].name, *tag = dtype == TG_FLOAT32 ? "f32" : "f64";
-  double rtol = dtype == TG_FLOAT32 ? 1e-5 : 1e-10, atol = dtype == TG_FLOAT32 ? 1e-6 : 1e-12;
+  double rtol = dtype == TG_FLOAT32 ? 1e-5 : 1e-10,
+         atol = dtype == TG_FLOAT32 ? 1e-6 : 1e-12;
   char key[128];
   tg_scope_begin();
   tg_tensor *x[4];
@@ -121,21 +130,24 @@ static void run_case(int c, tg_dtype dtype) {
   for (int i = 0; i < n; i++) {
     snprintf(key, sizeof key, "%s.%s.g%d", name, tag, i);
     ck_assert_msg(tg_grad(x[i]) != NULL, "%s: no gradient", key);
-    tg_assert_close(tg_grad(x[i]), tg_golden_tensor(golden, key, TG_FLOAT64), rtol, atol, key);
+    tg_assert_close(tg_grad(x[i]), tg_golden_tensor(golden, key, TG_FLOAT64), rtol, atol,
+                    key);
   }
   tg_scope_end();
 }
 
 START_TEST(test_float64) {
   golden = tg_golden_load("golden/ops.txt");
-  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) run_case((int)c, TG_FLOAT64);
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+    run_case((int)c, TG_FLOAT64);
   tg_golden_free(golden);
 }
 END_TEST
 
 START_TEST(test_float32) {
   golden = tg_golden_load("golden/ops.txt");
-  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) run_case((int)c, TG_FLOAT32);
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+    run_case((int)c, TG_FLOAT32);
   tg_golden_free(golden);
 }
 END_TEST

@@ -48,7 +48,8 @@ START_TEST(test_views_share_storage) {
   assert_values(t, (double[]){0, 3, 1, 4, 2, 5}, 6);
   tg_set(t, (int64_t[]){2, 1}, 50); /* writes through to a[5] */
   ck_assert(tg_get_flat(a, 5) == 50);
-  tg_tensor *e = tg_expand(tg_unsqueeze(tg_arange(0, 3, 1, TG_FLOAT32), 0), TG_SHAPE(4, 3));
+  tg_tensor *e =
+      tg_expand(tg_unsqueeze(tg_arange(0, 3, 1, TG_FLOAT32), 0), TG_SHAPE(4, 3));
   ck_assert_int_eq(e->strides[0], 0);
   ck_assert(tg_get(e, (int64_t[]){3, 2}) == 2);
   tg_tensor *n = tg_narrow(a, 0, 2, 3);
@@ -58,7 +59,8 @@ START_TEST(test_views_share_storage) {
   assert_values(tg_select(v, 1, -1), (double[]){2, 50}, 2);
   tg_assert_shape(tg_permute(tg_zeros(TG_SHAPE(2, 3, 4), TG_FLOAT32), TG_DIMS(2, 0, 1)),
                   TG_SHAPE(4, 2, 3));
-  tg_assert_shape(tg_flatten(tg_zeros(TG_SHAPE(2, 3, 4), TG_FLOAT32), 1, -1), TG_SHAPE(2, 12));
+  tg_assert_shape(tg_flatten(tg_zeros(TG_SHAPE(2, 3, 4), TG_FLOAT32), 1, -1),
+                  TG_SHAPE(2, 12));
   tg_assert_shape(tg_squeeze_all(tg_zeros(TG_SHAPE(1, 3, 1), TG_FLOAT32)), TG_SHAPE(3));
   tg_assert_shape(tg_squeeze(tg_zeros(TG_SHAPE(1, 3), TG_FLOAT32), 1), TG_SHAPE(1, 3));
   /* a transposed view cannot be viewed flat, but reshape copies */
@@ -81,8 +83,9 @@ START_TEST(test_broadcasting_and_promotion) {
   tg_tensor *i = tg_arange(0, 3, 1, TG_INT64);
   ck_assert_int_eq(tg_add(i, i)->dtype, TG_INT64);
   ck_assert_int_eq(tg_add(i, tg_ones(TG_SHAPE(3), TG_FLOAT32))->dtype, TG_FLOAT32);
-  ck_assert_int_eq(tg_mul(tg_ones(TG_SHAPE(1), TG_FLOAT32), tg_ones(TG_SHAPE(1), TG_FLOAT64))->dtype,
-                   TG_FLOAT64);
+  ck_assert_int_eq(
+      tg_mul(tg_ones(TG_SHAPE(1), TG_FLOAT32), tg_ones(TG_SHAPE(1), TG_FLOAT64))->dtype,
+      TG_FLOAT64);
   tg_tensor *q = tg_div(i, tg_full(TG_SHAPE(3), 2, TG_INT64)); /* true division */
   ck_assert_int_eq(q->dtype, TG_FLOAT32);
   assert_values(q, (double[]){0, 0.5, 1}, 3);
@@ -116,9 +119,11 @@ START_TEST(test_reductions) {
   double big[3] = {1000, 1001, 1002};
   tg_tensor *p = tg_softmax(tg_from_data(big, TG_SHAPE(1, 3), TG_FLOAT64), -1);
   ck_assert(fabs(tg_item(tg_sum(p, TG_ALL_DIMS, false)) - 1) < 1e-15);
-  ck_assert(!isnan(tg_get_flat(tg_log_softmax(tg_from_data(big, TG_SHAPE(3), TG_FLOAT64), 0), 0)));
-  ck_assert(fabs(tg_item(tg_logsumexp(tg_from_data(big, TG_SHAPE(3), TG_FLOAT64), TG_ALL_DIMS,
-                                      false)) - 1002.40760596444438) < 1e-9);
+  ck_assert(!isnan(
+      tg_get_flat(tg_log_softmax(tg_from_data(big, TG_SHAPE(3), TG_FLOAT64), 0), 0)));
+  ck_assert(fabs(tg_item(tg_logsumexp(tg_from_data(big, TG_SHAPE(3), TG_FLOAT64),
+                                      TG_ALL_DIMS, false)) -
+                 1002.40760596444438) < 1e-9);
   tg_scope_end();
 }
 END_TEST
@@ -132,9 +137,11 @@ START_TEST(test_indexing_and_joining) {
   int64_t g[4] = {1, 1, 0, 2};
   tg_tensor *gi = tg_from_data(g, TG_SHAPE(2, 2), TG_INT64);
   assert_values(tg_gather(x, 1, gi), (double[]){1, 1, 3, 5}, 4);
-  tg_tensor *s = tg_scatter_add(tg_zeros(TG_SHAPE(2, 3), TG_FLOAT32), 1, gi, tg_ones(TG_SHAPE(2, 2), TG_FLOAT32));
+  tg_tensor *s = tg_scatter_add(tg_zeros(TG_SHAPE(2, 3), TG_FLOAT32), 1, gi,
+                                tg_ones(TG_SHAPE(2, 2), TG_FLOAT32));
   assert_values(s, (double[]){0, 2, 0, 1, 0, 1}, 6);
-  assert_values(tg_masked_fill(x, tg_gt_scalar(x, 3), -1), (double[]){0, 1, 2, 3, -1, -1}, 6);
+  assert_values(tg_masked_fill(x, tg_gt_scalar(x, 3), -1), (double[]){0, 1, 2, 3, -1, -1},
+                6);
   tg_tensor *parts[2] = {x, x};
   tg_assert_shape(tg_cat(parts, 2, 0), TG_SHAPE(4, 3));
   tg_assert_shape(tg_stack(parts, 2, 2), TG_SHAPE(2, 3, 2));
@@ -150,12 +157,15 @@ START_TEST(test_matmul) {
   tg_tensor *b = tg_reshape(tg_arange(0, 6, 1, TG_FLOAT32), TG_SHAPE(3, 2));
   assert_values(tg_matmul(a, b), (double[]){10, 13, 28, 40}, 4);
   /* a transposed view goes to BLAS as a transpose: same numbers */
-  assert_values(tg_matmul(tg_t(a), tg_t(b)), (double[]){3, 9, 15, 4, 14, 24, 5, 19, 33}, 9);
+  assert_values(tg_matmul(tg_t(a), tg_t(b)), (double[]){3, 9, 15, 4, 14, 24, 5, 19, 33},
+                9);
   /* an expanded (stride 0) operand is copied first */
   tg_tensor *e = tg_expand(tg_ones(TG_SHAPE(1, 3), TG_FLOAT32), TG_SHAPE(2, 3));
   assert_values(tg_matmul(e, b), (double[]){6, 9, 6, 9}, 4);
-  assert_values(tg_linear(a, tg_t(b), tg_ones(TG_SHAPE(2), TG_FLOAT32)), (double[]){11, 14, 29, 41}, 4);
-  tg_assert_shape(tg_matmul(tg_zeros(TG_SHAPE(5, 1, 2, 3), TG_FLOAT32), tg_zeros(TG_SHAPE(4, 3, 7), TG_FLOAT32)),
+  assert_values(tg_linear(a, tg_t(b), tg_ones(TG_SHAPE(2), TG_FLOAT32)),
+                (double[]){11, 14, 29, 41}, 4);
+  tg_assert_shape(tg_matmul(tg_zeros(TG_SHAPE(5, 1, 2, 3), TG_FLOAT32),
+                            tg_zeros(TG_SHAPE(4, 3, 7), TG_FLOAT32)),
                   TG_SHAPE(5, 4, 2, 7));
   tg_assert_shape(tg_matmul(tg_zeros(TG_SHAPE(0, 3), TG_FLOAT32), b), TG_SHAPE(0, 2));
   tg_scope_end();
@@ -167,36 +177,44 @@ START_TEST(test_rng_is_seeded) {
   tg_manual_seed(11);
   tg_tensor *a = tg_randn(TG_SHAPE(5, 3), TG_FLOAT32);
   /* torch.manual_seed(11); torch.randn((5, 3))[0] */
-  tg_assert_close_data(tg_select(a, 0, 0), (double[]){0.7376, 1.9459, -0.6995}, 3, 0, 1e-4, "randn");
+  tg_assert_close_data(tg_select(a, 0, 0), (double[]){0.7376, 1.9459, -0.6995}, 3, 0,
+                       1e-4, "randn");
   tg_manual_seed(11);
   tg_assert_close(tg_randn(TG_SHAPE(5, 3), TG_FLOAT32), a, 0, 0, "repeat");
   tg_manual_seed(0);
-  tg_assert_close_data(tg_randperm(10), (double[]){4, 1, 7, 5, 3, 9, 0, 8, 6, 2}, 10, 0, 0, "randperm");
+  tg_assert_close_data(tg_randperm(10), (double[]){4, 1, 7, 5, 3, 9, 0, 8, 6, 2}, 10, 0,
+                       0, "randperm");
   /* uniform_ and normal_ on other ranges: PyTorch's fused multiply-adds */
   tg_manual_seed(7);
   tg_tensor *u = tg_empty(TG_SHAPE(6), TG_FLOAT32);
   tg_uniform_(u, -0.7071, 0.7071);
-  tg_assert_close_data(u, (double[]){0.049387454986572266, -0.4259525239467621, 0.22515717148780823,
-                                     0.22187422215938568, -0.37792858481407166, -0.10597816109657288},
+  tg_assert_close_data(u,
+                       (double[]){0.049387454986572266, -0.4259525239467621,
+                                  0.22515717148780823, 0.22187422215938568,
+                                  -0.37792858481407166, -0.10597816109657288},
                        6, 0, 0, "uniform_ float32");
   tg_manual_seed(7);
   tg_tensor *u64 = tg_empty(TG_SHAPE(4), TG_FLOAT64);
   tg_uniform_(u64, -3, 5);
-  tg_assert_close_data(u64, (double[]){-0.764956560748768, -0.8104502907858748, 3.896743691341004,
-                                       2.253507444705611},
+  tg_assert_close_data(u64,
+                       (double[]){-0.764956560748768, -0.8104502907858748,
+                                  3.896743691341004, 2.253507444705611},
                        4, 0, 0, "uniform_ float64");
   tg_manual_seed(7);
   tg_tensor *n64 = tg_empty(TG_SHAPE(5), TG_FLOAT64);
   tg_normal_(n64, -1, 3);
-  tg_assert_close_data(n64, (double[]){-1.4403852924549856, 1.3584238961706072, 1.840464827011869,
-                                       -4.343032063783092, 4.0723703773827},
+  tg_assert_close_data(n64,
+                       (double[]){-1.4403852924549856, 1.3584238961706072,
+                                  1.840464827011869, -4.343032063783092, 4.0723703773827},
                        5, 0, 0, "normal_ float64 (scalar path)");
   tg_manual_seed(7);
   tg_tensor *n32 = tg_empty(TG_SHAPE(20), TG_FLOAT32);
   tg_normal_(n32, 2, 0.5);
   /* the vectorised path: PyTorch's SLEEF logf/cosf may differ by an ulp */
-  tg_assert_close_data(tg_narrow(n32, 0, 0, 6), (double[]){1.5899326801300049, 2.1978156566619873,
-                       2.4494543075561523, 1.305798053741455, 2.099222421646118, 2.39103627204895},
+  tg_assert_close_data(tg_narrow(n32, 0, 0, 6),
+                       (double[]){1.5899326801300049, 2.1978156566619873,
+                                  2.4494543075561523, 1.305798053741455,
+                                  2.099222421646118, 2.39103627204895},
                        6, 3e-7, 0, "normal_ float32 (vectorised path)");
   tg_tensor *r = tg_randint(3, 7, TG_SHAPE(1000));
   ck_assert(tg_item(tg_min_all(r)) == 3 && tg_item(tg_max_all(r)) == 6);
@@ -209,7 +227,8 @@ START_TEST(test_printing) {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  tg_tensor *x = tg_requires_grad_(tg_reshape(tg_arange(0, 4, 1, TG_FLOAT32), TG_SHAPE(2, 2)), false);
+  tg_tensor *x = tg_requires_grad_(
+      tg_reshape(tg_arange(0, 4, 1, TG_FLOAT32), TG_SHAPE(2, 2)), false);
   tg_fprint(f, x);
   tg_tensor *w = tg_requires_grad_(tg_ones(TG_SHAPE(2), TG_FLOAT64), true);
   tg_fprint(f, w);
@@ -300,35 +319,52 @@ END_TEST
 
 START_TEST(test_error_messages) {
   tg_scope_begin();
-  tg_tensor *a = tg_zeros(TG_SHAPE(16, 2), TG_FLOAT32), *b = tg_zeros(TG_SHAPE(3, 4), TG_FLOAT32);
-  TG_EXPECT_ERROR(tg_matmul(a, b), "tg_matmul: shapes (16x2) and (3x4) cannot be multiplied");
+  tg_tensor *a = tg_zeros(TG_SHAPE(16, 2), TG_FLOAT32),
+            *b = tg_zeros(TG_SHAPE(3, 4), TG_FLOAT32);
+  TG_EXPECT_ERROR(tg_matmul(a, b),
+                  "tg_matmul: shapes (16x2) and (3x4) cannot be multiplied");
   TG_EXPECT_ERROR(tg_add(a, b), "tg_add: shapes (16x2) and (3x4) cannot be broadcast");
   TG_EXPECT_ERROR(tg_matmul(a, tg_zeros(TG_SHAPE(2, 2), TG_FLOAT64)),
-                  "tg_matmul: expected floating point operands of one dtype, got float32 and float64");
-  TG_EXPECT_ERROR(tg_linear(a, b, NULL), "tg_linear: input of shape (16x2) and weight of shape (3x4)");
-  TG_EXPECT_ERROR(tg_view(a, TG_SHAPE(5, -1)), "tg_view: shape (5x-1) is invalid for input of size 32");
+                  "tg_matmul: expected floating point operands of one dtype, got float32 "
+                  "and float64");
+  TG_EXPECT_ERROR(tg_linear(a, b, NULL),
+                  "tg_linear: input of shape (16x2) and weight of shape (3x4)");
+  TG_EXPECT_ERROR(tg_view(a, TG_SHAPE(5, -1)),
+                  "tg_view: shape (5x-1) is invalid for input of size 32");
   TG_EXPECT_ERROR(tg_view(tg_t(a), TG_SHAPE(32)), "use tg_reshape instead");
-  TG_EXPECT_ERROR(tg_select(a, 0, 16), "tg_select: index 16 is out of range for dimension 0 with size 16");
-  TG_EXPECT_ERROR(tg_get(a, (int64_t[]){0, 2}), "tg_get: index 2 is out of bounds for dimension 1 with size 2");
+  TG_EXPECT_ERROR(tg_select(a, 0, 16),
+                  "tg_select: index 16 is out of range for dimension 0 with size 16");
+  TG_EXPECT_ERROR(tg_get(a, (int64_t[]){0, 2}),
+                  "tg_get: index 2 is out of bounds for dimension 1 with size 2");
   int64_t bad[1] = {17};
-  TG_EXPECT_ERROR(tg_index_select(a, 0, tg_from_data(bad, TG_SHAPE(1), TG_INT64)),
-                  "tg_index_select: index 17 is out of bounds for dimension 0 with size 16");
-  TG_EXPECT_ERROR(tg_index_select(a, 0, a), "tg_index_select: expected an int64 index tensor, got float32");
-  TG_EXPECT_ERROR(tg_sum(a, TG_DIMS(2), false),
-                  "tg_sum: dimension out of range (expected to be in range of [-2, 1], but got 2)");
-  TG_EXPECT_ERROR(tg_expand(b, TG_SHAPE(2, 4)), "tg_expand: the expanded size of the tensor (2) must match");
-  TG_EXPECT_ERROR(tg_item(a), "tg_item: a tensor with 32 elements (shape (16x2)) cannot be converted");
+  TG_EXPECT_ERROR(
+      tg_index_select(a, 0, tg_from_data(bad, TG_SHAPE(1), TG_INT64)),
+      "tg_index_select: index 17 is out of bounds for dimension 0 with size 16");
+  TG_EXPECT_ERROR(tg_index_select(a, 0, a),
+                  "tg_index_select: expected an int64 index tensor, got float32");
+  TG_EXPECT_ERROR(
+      tg_sum(a, TG_DIMS(2), false),
+      "tg_sum: dimension out of range (expected to be in range of [-2, 1], but got 2)");
+  TG_EXPECT_ERROR(tg_expand(b, TG_SHAPE(2, 4)),
+                  "tg_expand: the expanded size of the tensor (2) must match");
+  TG_EXPECT_ERROR(
+      tg_item(a),
+      "tg_item: a tensor with 32 elements (shape (16x2)) cannot be converted");
   TG_EXPECT_ERROR(tg_mean(tg_zeros(TG_SHAPE(2), TG_INT64), TG_ALL_DIMS, false),
                   "tg_mean: could not infer output dtype");
   TG_EXPECT_ERROR(tg_data_f64(a), "tg_data_f64: the tensor is float32, not float64");
   TG_EXPECT_ERROR(tg_where(a, a, a), "tg_where: expected a bool condition, got float32");
-  TG_EXPECT_ERROR(tg_cat((tg_tensor *[]){a, b}, 2, 0), "tg_cat: sizes of tensors must match except in dimension 0");
-  TG_EXPECT_ERROR(tg_zeros(TG_SHAPE(2, -3), TG_FLOAT32), "negative dimension in shape (2x-3)");
+  TG_EXPECT_ERROR(tg_cat((tg_tensor *[]){a, b}, 2, 0),
+                  "tg_cat: sizes of tensors must match except in dimension 0");
+  TG_EXPECT_ERROR(tg_zeros(TG_SHAPE(2, -3), TG_FLOAT32),
+                  "negative dimension in shape (2x-3)");
   TG_EXPECT_ERROR(tg_arange(0, 1, 0, TG_FLOAT32), "tg_arange: step must be nonzero");
-  TG_EXPECT_ERROR(tg_clamp(a, 1, 0), "tg_clamp: min (1) must not be greater than max (0)");
+  TG_EXPECT_ERROR(tg_clamp(a, 1, 0),
+                  "tg_clamp: min (1) must not be greater than max (0)");
   TG_EXPECT_ERROR(tg_randint(5, 5, TG_SHAPE(1)), "tg_randint: expected low < high");
   TG_EXPECT_ERROR(tg_permute(b, TG_DIMS(0, 0)), "tg_permute: repeated dim 0");
-  TG_EXPECT_ERROR(tg_narrow(b, 1, 2, 3), "tg_narrow: start (2) + length (3) exceeds dimension size (4)");
+  TG_EXPECT_ERROR(tg_narrow(b, 1, 2, 3),
+                  "tg_narrow: start (2) + length (3) exceeds dimension size (4)");
   tg_scope_end();
 }
 END_TEST

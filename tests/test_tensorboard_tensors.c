@@ -53,10 +53,12 @@ START_TEST(test_image_tensor_is_scaled_like_pytorch) {
   tg_summary_writer *w = tg_summary_writer_open(dir);
   ck_assert_ptr_nonnull(w);
   /* 3 x 2 x 2, CHW floats: 0.5 -> 127 (truncated), 1.2 -> 255, -1 -> 0 */
-  float chw[12] = {0.5f, 1.2f, -1.0f, 0.0f, 0.25f, 0.75f, 1.0f, 0.1f, 0.2f, 0.3f, 0.4f, 0.9f};
+  float chw[12] = {0.5f, 1.2f, -1.0f, 0.0f, 0.25f, 0.75f,
+                   1.0f, 0.1f, 0.2f,  0.3f, 0.4f,  0.9f};
   tg_scope_begin();
   tg_tensor *image = tg_from_data(chw, TG_SHAPE(3, 2, 2), TG_FLOAT32);
-  ck_assert_int_eq(tg_summary_writer_add_image_tensor(w, "img", image, TG_IMAGE_CHW, 0), 0);
+  ck_assert_int_eq(tg_summary_writer_add_image_tensor(w, "img", image, TG_IMAGE_CHW, 0),
+                   0);
   tg_scope_end();
   ck_assert_int_eq(tg_summary_writer_close(w), 0);
   size_t len;
@@ -83,20 +85,26 @@ START_TEST(test_bad_tensors_are_reported) {
   tg_summary_writer *w = tg_summary_writer_open(sub);
   ck_assert_ptr_nonnull(w);
   tg_scope_begin();
-  ck_assert_int_eq(tg_summary_writer_add_image_tensor(w, "img", tg_zeros(TG_SHAPE(1, 1, 2, 2), TG_FLOAT32),
-                                                      TG_IMAGE_CHW, 0),
-                   -1);
-  ck_assert_str_eq(tg_last_error(),
-                   "tg_summary_writer_add_image_tensor: img: expected an image of 2 or 3 dims, got 4");
-  ck_assert_int_eq(tg_summary_writer_add_pr_curve_tensor(w, "pr", tg_ones(TG_SHAPE(3), TG_FLOAT32),
-                                                         tg_ones(TG_SHAPE(2), TG_FLOAT32), 0, 0),
-                   -1);
-  ck_assert_str_eq(tg_last_error(),
-                   "tg_summary_writer_add_pr_curve_tensor: pr: 3 labels but 2 predictions");
-  ck_assert_int_eq(tg_summary_writer_add_pr_curve_tensor(w, "pr", tg_ones(TG_SHAPE(4), TG_INT64),
-                                                         tg_rand(TG_SHAPE(2, 2), TG_FLOAT64), 5, 0),
-                   0);
-  ck_assert_int_eq(tg_summary_writer_add_histogram_tensor(w, "h", tg_randn(TG_SHAPE(10, 3), TG_FLOAT32), 0),
+  ck_assert_int_eq(
+      tg_summary_writer_add_image_tensor(
+          w, "img", tg_zeros(TG_SHAPE(1, 1, 2, 2), TG_FLOAT32), TG_IMAGE_CHW, 0),
+      -1);
+  ck_assert_str_eq(
+      tg_last_error(),
+      "tg_summary_writer_add_image_tensor: img: expected an image of 2 or 3 dims, got 4");
+  ck_assert_int_eq(
+      tg_summary_writer_add_pr_curve_tensor(w, "pr", tg_ones(TG_SHAPE(3), TG_FLOAT32),
+                                            tg_ones(TG_SHAPE(2), TG_FLOAT32), 0, 0),
+      -1);
+  ck_assert_str_eq(
+      tg_last_error(),
+      "tg_summary_writer_add_pr_curve_tensor: pr: 3 labels but 2 predictions");
+  ck_assert_int_eq(
+      tg_summary_writer_add_pr_curve_tensor(w, "pr", tg_ones(TG_SHAPE(4), TG_INT64),
+                                            tg_rand(TG_SHAPE(2, 2), TG_FLOAT64), 5, 0),
+      0);
+  ck_assert_int_eq(tg_summary_writer_add_histogram_tensor(
+                       w, "h", tg_randn(TG_SHAPE(10, 3), TG_FLOAT32), 0),
                    0);
   tg_scope_end();
   ck_assert_int_eq(tg_summary_writer_close(w), 0);

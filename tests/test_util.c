@@ -42,13 +42,13 @@ void tg_assert_close_data(const tg_tensor *t, const double *expected, int64_t n,
   for (int64_t i = 0; i < n; i++) {
     double v = tg_get_flat(t, i);
     ck_assert_msg(close_enough(v, expected[i], rtol, atol),
-                  "%s: element %lld is %.17g, expected %.17g", what, (long long)i,
-                  v, expected[i]);
+                  "%s: element %lld is %.17g, expected %.17g", what, (long long)i, v,
+                  expected[i]);
   }
 }
 
-void tg_assert_close(const tg_tensor *a, const tg_tensor *b, double rtol,
-                     double atol, const char *what) {
+void tg_assert_close(const tg_tensor *a, const tg_tensor *b, double rtol, double atol,
+                     const char *what) {
   int64_t n = tg_numel(b);
   double *values = malloc(sizeof(double) * (size_t)(n ? n : 1));
   tg_copy_to_f64(b, values);

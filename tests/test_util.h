@@ -20,18 +20,17 @@ void tg_test_catch_end(void);   /* restores scopes and grad mode */
 
 /* Runs expr, which must raise a tensorgrad error whose message contains
  * `substring`. Scopes opened inside the failing op are unwound. */
-#define TG_EXPECT_ERROR(expr, substring)                                       \
-  do {                                                                         \
-    tg_test_catch_begin();                                                     \
-    if (setjmp(tg_test_jmp) == 0) {                                            \
-      (void)(expr);                                                            \
-      tg_test_catch_end();                                                     \
-      ck_abort_msg("expected an error containing \"%s\"", substring);          \
-    }                                                                          \
-    tg_test_catch_end();                                                       \
-    ck_assert_msg(strstr(tg_test_message, substring) != NULL,                  \
-                  "error \"%s\" does not contain \"%s\"", tg_test_message,     \
-                  substring);                                                  \
+#define TG_EXPECT_ERROR(expr, substring)                                                 \
+  do {                                                                                   \
+    tg_test_catch_begin();                                                               \
+    if (setjmp(tg_test_jmp) == 0) {                                                      \
+      (void)(expr);                                                                      \
+      tg_test_catch_end();                                                               \
+      ck_abort_msg("expected an error containing \"%s\"", substring);                    \
+    }                                                                                    \
+    tg_test_catch_end();                                                                 \
+    ck_assert_msg(strstr(tg_test_message, substring) != NULL,                            \
+                  "error \"%s\" does not contain \"%s\"", tg_test_message, substring);   \
   } while (0)
 
 /* ---- comparing -------------------------------------------------------------- */
@@ -39,8 +38,8 @@ void tg_test_catch_end(void);   /* restores scopes and grad mode */
 /* Every element of t close to expected[i] (|a-b| <= atol + rtol*|b|). */
 void tg_assert_close_data(const tg_tensor *t, const double *expected, int64_t n,
                           double rtol, double atol, const char *what);
-void tg_assert_close(const tg_tensor *a, const tg_tensor *b, double rtol,
-                     double atol, const char *what);
+void tg_assert_close(const tg_tensor *a, const tg_tensor *b, double rtol, double atol,
+                     const char *what);
 void tg_assert_shape(const tg_tensor *t, tg_shape shape);
 
 /* ---- golden files ---------------------------------------------------------------

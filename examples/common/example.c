@@ -18,14 +18,16 @@ static double now(void) {
 }
 
 static void usage(const char *name, int default_epochs, int code) {
-  fprintf(code ? stderr : stdout,
-          "usage: %s [--epochs N] [--seed S] [--out DIR] [--threads T] [--resume]\n"
-          "  --epochs N   training epochs (default %d)\n"
-          "  --seed S     seed for tg_manual_seed and the data (default 0)\n"
-          "  --out DIR    where plots, TensorBoard logs and checkpoints go (default runs/%s)\n"
-          "  --threads T  BLAS threads (default 1)\n"
-          "  --resume     continue from DIR/best.safetensors when the example checkpoints\n",
-          name, default_epochs, name);
+  fprintf(
+      code ? stderr : stdout,
+      "usage: %s [--epochs N] [--seed S] [--out DIR] [--threads T] [--resume]\n"
+      "  --epochs N   training epochs (default %d)\n"
+      "  --seed S     seed for tg_manual_seed and the data (default 0)\n"
+      "  --out DIR    where plots, TensorBoard logs and checkpoints go (default "
+      "runs/%s)\n"
+      "  --threads T  BLAS threads (default 1)\n"
+      "  --resume     continue from DIR/best.safetensors when the example checkpoints\n",
+      name, default_epochs, name);
   exit(code);
 }
 
@@ -45,11 +47,13 @@ static void make_dirs(const char *path) {
   }
 }
 
-static long parse_number(const char *name, const char *flag, const char *text, int default_epochs) {
+static long parse_number(const char *name, const char *flag, const char *text,
+                         int default_epochs) {
   char *end;
   long v = strtol(text, &end, 10);
   if (*text == '\0' || *end != '\0' || v < 0) {
-    fprintf(stderr, "%s: %s expects a non-negative integer, got '%s'\n", name, flag, text);
+    fprintf(stderr, "%s: %s expects a non-negative integer, got '%s'\n", name, flag,
+            text);
     usage(name, default_epochs, 2);
   }
   return v;
@@ -63,7 +67,8 @@ void example_parse(int argc, char **argv, const char *name, int default_epochs,
   for (int i = 1; i < argc; i++) {
     const char *flag = argv[i];
     bool has_value = i + 1 < argc;
-    if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) usage(name, default_epochs, 0);
+    if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0)
+      usage(name, default_epochs, 0);
     if (strcmp(flag, "--resume") == 0) {
       args->resume = true;
     } else if (strcmp(flag, "--epochs") == 0 && has_value) {
@@ -84,12 +89,15 @@ void example_parse(int argc, char **argv, const char *name, int default_epochs,
   tg_manual_seed(args->seed);
 }
 
-const char *example_path(const example_args *args, const char *file, char *buf, size_t size) {
+const char *example_path(const example_args *args, const char *file, char *buf,
+                         size_t size) {
   snprintf(buf, size, "%s/%s", args->out, file);
   return buf;
 }
 
-double example_seconds(const example_args *args) { return now() - args->started; }
+double example_seconds(const example_args *args) {
+  return now() - args->started;
+}
 
 void example_check(int status, const char *what) {
   if (status == 0) return;

@@ -16,7 +16,9 @@
 #define MAX_BYTES 256
 
 /* value(i) = (i * 7 % 11) - 5 + 0.25 * (i % 4): exact in every float dtype. */
-static double value(int i) { return (double)(i * 7 % 11) - 5 + 0.25 * (i % 4); }
+static double value(int i) {
+  return (double)(i * 7 % 11) - 5 + 0.25 * (i % 4);
+}
 
 typedef struct {
   const char *name;
@@ -26,12 +28,18 @@ typedef struct {
 } spec;
 
 static const spec specs[] = {
-    {"linear.weight", TG_ST_F32, 2, {3, 4}}, {"linear.bias", TG_ST_F32, 1, {3}},
-    {"double", TG_ST_F64, 3, {2, 1, 3}},     {"half", TG_ST_F16, 1, {5}},
-    {"brain", TG_ST_BF16, 1, {5}},           {"steps", TG_ST_I64, 0, {0}},
-    {"labels", TG_ST_I64, 1, {6}},           {"i32", TG_ST_I32, 1, {4}},
-    {"i16", TG_ST_I16, 1, {4}},              {"i8", TG_ST_I8, 1, {4}},
-    {"u8", TG_ST_U8, 1, {4}},                {"mask", TG_ST_BOOL, 1, {5}},
+    {"linear.weight", TG_ST_F32, 2, {3, 4}},
+    {"linear.bias", TG_ST_F32, 1, {3}},
+    {"double", TG_ST_F64, 3, {2, 1, 3}},
+    {"half", TG_ST_F16, 1, {5}},
+    {"brain", TG_ST_BF16, 1, {5}},
+    {"steps", TG_ST_I64, 0, {0}},
+    {"labels", TG_ST_I64, 1, {6}},
+    {"i32", TG_ST_I32, 1, {4}},
+    {"i16", TG_ST_I16, 1, {4}},
+    {"i8", TG_ST_I8, 1, {4}},
+    {"u8", TG_ST_U8, 1, {4}},
+    {"mask", TG_ST_BOOL, 1, {5}},
     {"empty", TG_ST_F32, 2, {0, 3}},
 };
 #define NSPECS (sizeof specs / sizeof specs[0])
@@ -65,7 +73,9 @@ static size_t encode(const spec *s, int i, uint8_t *out) {
   uint64_t u = 0;
   size_t size = tg_st_dtype_size(s->dtype);
   switch (s->dtype) {
-  case TG_ST_F64: memcpy(&u, &v, 8); break;
+  case TG_ST_F64:
+    memcpy(&u, &v, 8);
+    break;
   case TG_ST_F32: {
     float f = (float)v;
     uint32_t b;
@@ -73,11 +83,21 @@ static size_t encode(const spec *s, int i, uint8_t *out) {
     u = b;
     break;
   }
-  case TG_ST_F16: u = to_half(v); break;
-  case TG_ST_BF16: u = to_bf16(v); break;
-  case TG_ST_U8: u = (uint64_t)(int64_t)(v + 5) & 0xFF; break; /* non-negative */
-  case TG_ST_BOOL: u = v > 0; break;
-  default: u = (uint64_t)(int64_t)floor(v); break; /* signed ints: floor */
+  case TG_ST_F16:
+    u = to_half(v);
+    break;
+  case TG_ST_BF16:
+    u = to_bf16(v);
+    break;
+  case TG_ST_U8:
+    u = (uint64_t)(int64_t)(v + 5) & 0xFF;
+    break; /* non-negative */
+  case TG_ST_BOOL:
+    u = v > 0;
+    break;
+  default:
+    u = (uint64_t)(int64_t)floor(v);
+    break; /* signed ints: floor */
   }
   for (size_t k = 0; k < size; k++) out[k] = (uint8_t)(u >> (8 * k));
   return size;
@@ -93,8 +113,10 @@ static int write_reference(const char *path) {
   tg_st_tensor t[NSPECS];
   for (size_t k = 0; k < NSPECS; k++) {
     fill(&specs[k], bufs[k]);
-    t[k] = (tg_st_tensor){specs[k].name, specs[k].dtype, specs[k].ndim, specs[k].shape,
-                          bufs[k], (size_t)numel(&specs[k]) * tg_st_dtype_size(specs[k].dtype)};
+    t[k] = (tg_st_tensor){
+        specs[k].name, specs[k].dtype,
+        specs[k].ndim, specs[k].shape,
+        bufs[k],       (size_t)numel(&specs[k]) * tg_st_dtype_size(specs[k].dtype)};
   }
   const tg_st_meta meta = {"format", "pt"};
   return tg_safetensors_write(path, t, NSPECS, &meta, 1);
@@ -129,7 +151,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s write|check PATH\n", argv[0]);
     return 2;
   }
-  int status = strcmp(argv[1], "write") == 0 ? write_reference(argv[2]) : check_reference(argv[2]);
+  int status =
+      strcmp(argv[1], "write") == 0 ? write_reference(argv[2]) : check_reference(argv[2]);
   if (status != 0) {
     fprintf(stderr, "%s\n", tg_last_error());
     return 1;

@@ -19,8 +19,9 @@ int main(int argc, char **argv) {
   tg_module *first = tg_nn_linear(2, 3, true);
   tg_module *second = tg_nn_linear(3, 1, true);
   tg_module *model = tg_nn_sequential(first, tg_nn_relu(), second, NULL);
-  int status = strcmp(argv[1], "save") == 0 ? tg_save_state_dict(argv[2], model)
-                                             : tg_load_state_dict_file(argv[2], model, true);
+  int status = strcmp(argv[1], "save") == 0
+                   ? tg_save_state_dict(argv[2], model)
+                   : tg_load_state_dict_file(argv[2], model, true);
   if (status != 0) {
     fprintf(stderr, "%s\n", tg_last_error());
     tg_module_free(model);
@@ -28,7 +29,8 @@ int main(int argc, char **argv) {
   }
   float input[8] = {0.5f, -1.0f, 2.0f, 0.25f, -0.75f, 1.5f, 0.0f, 0.0f};
   tg_scope_begin();
-  tg_tensor *y = tg_module_forward(model, tg_from_data(input, TG_SHAPE(4, 2), TG_FLOAT32));
+  tg_tensor *y =
+      tg_module_forward(model, tg_from_data(input, TG_SHAPE(4, 2), TG_FLOAT32));
   for (int64_t i = 0; i < tg_numel(y); i++) printf("%.9g\n", tg_get_flat(y, i));
   tg_scope_end();
   tg_module_free(model);

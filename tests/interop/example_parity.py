@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+"""Each lecture example and its PyTorch twin print the same summary line.
+
+Usage: /usr/bin/python3 example_parity.py BUILD_DIR
+
+Runs build/examples/<name> and examples/pytorch/<name>.py with the same
+arguments and compares every key=value of their summary lines (all but the
+timing), numbers within 1e-6 + 1e-5 * |value|. This is the proof that a
+tensorgrad script gives the numbers PyTorch and scikit-learn give: same data,
+same initial weights, same batch order, same updates.
+Prints "N passed, N failed" and exits non-zero on any failure.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+from interop_safetensors import Checks  # noqa: E402
+
+RUNS = [  # (example, arguments): short runs, every one deterministic
+    ("quiz3", []),
+    ("softmax_cross_entropy", []),
+    ("logistic_regression", ["--epochs", "20"]),
+    ("moons", ["--epochs", "2"]),
+    ("iris", ["--epochs", "3"]),
+    ("optimizers", ["--epochs", "2"]),
+    ("digits", ["--epochs", "2"]),
+    ("custom_op", ["--epochs", "20"]),
+]
+IGNORED = {"seconds"}
+
+
+def summary(command):
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    last = out.strip().splitlines()[-1]
+    name, _, pairs = last.partition(": ")
+    values = {}
+    for pair in pairs.split():
+        key, _, value = pair.partition("=")
+        if key not in IGNORED:
+            values[key] = float(value)
+    return name, values
+
+
+def main():
+    build = sys.argv[1]
+    check = Checks()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, args in RUNS:
+            c_name, c_values = summary([os.path.join(build, "examples", name), *args,
+                                        "--out", os.path.join(tmp, "c_" + name)])
+            py_name, py_values = summary(["/usr/bin/python3",
+                                          os.path.join(ROOT, "examples", "pytorch", name + ".py"),
+                                          *args, "--out", os.path.join(tmp, "py_" + name)])
+            check(c_name == py_name == name and c_values.keys() == py_values.keys(),
+                         f"{name}: both summaries have the same keys")
+            for key, c in c_values.items():
+                p = py_values.get(key, float("nan"))
+                check(abs(c - p) <= 1e-6 + 1e-5 * abs(p),
+                             f"{name}: {key} = {c} (tensorgrad) vs {p} (PyTorch)")
+    return check.report()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -85,6 +85,35 @@ static tg_tensor *unary_forward(const unary_kernel *k, const tg_op *op, tg_tenso
 #define X(node) tg_node_input(node, 0)
 #define MASK(node, t) tg_to(t, X(node)->dtype) /* bool -> 0/1 of x's dtype */
 
+/* ---- fused backwards ----
+ * Without create_graph a backward's result is never differentiated, so
+ * the common activations compute it in one pass instead of three ops (and
+ * three temporaries). The arithmetic is the composite's, in its order, so
+ * the result is the same; with create_graph the composite runs, recorded. */
+#define GRAD_LOOP(name, T, EXPR)                                                         \
+  static void name(char **p, const int64_t *s, int64_t n, void *ctx) {                   \
+    (void)ctx;                                                                           \
+    for (int64_t i = 0; i < n; i++) {                                                    \
+      T g = *(const T *)(p[1] + i * s[1]), y = *(const T *)(p[2] + i * s[2]);            \
+      *(T *)(p[0] + i * s[0]) = (EXPR);                                                  \
+    }                                                                                    \
+  }
+GRAD_LOOP(relu_grad_f32, float, g *(float)(y > 0))
+GRAD_LOOP(relu_grad_f64, double, g *(double)(y > 0))
+GRAD_LOOP(sigmoid_grad_f32, float, g *(y *(1.0f - y)))
+GRAD_LOOP(sigmoid_grad_f64, double, g *(y *(1.0 - y)))
+
+/* g (op) y elementwise in one pass, or NULL when the composite must run. */
+static tg_tensor *fused_grad(tg_tensor *g, tg_tensor *y, tg_loop_fn f32, tg_loop_fn f64) {
+  if (tg_is_grad_enabled() || g->dtype != y->dtype || !tg_is_floating(g->dtype) ||
+      !tg_shape_equal(tg_shape_of(g), tg_shape_of(y)))
+    return NULL;
+  tg_tensor *out = tg_alloc(tg_shape_of(g), g->dtype);
+  tg_tensor *ops[3] = {out, g, y};
+  tg_run_elementwise(tg_shape_of(g), 3, ops, g->dtype == TG_FLOAT32 ? f32 : f64, NULL);
+  return out;
+}
+
 static void neg_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_neg(g);
 }
@@ -115,7 +144,8 @@ static void abs_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 /* sigmoid' = y (1 - y) */
 static void sigmoid_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *y = tg_saved_output(node);
-  grads[0] = tg_mul(g, tg_mul(y, tg_rsub_scalar(y, 1)));
+  grads[0] = fused_grad(g, y, sigmoid_grad_f32, sigmoid_grad_f64);
+  if (!grads[0]) grads[0] = tg_mul(g, tg_mul(y, tg_rsub_scalar(y, 1)));
 }
 
 /* tanh' = 1 - y^2 */
@@ -125,7 +155,9 @@ static void tanh_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 }
 
 static void relu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  grads[0] = tg_mul(g, MASK(node, tg_gt_scalar(tg_saved_output(node), 0)));
+  tg_tensor *y = tg_saved_output(node);
+  grads[0] = fused_grad(g, y, relu_grad_f32, relu_grad_f64);
+  if (!grads[0]) grads[0] = tg_mul(g, MASK(node, tg_gt_scalar(y, 0)));
 }
 
 static void leaky_relu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {

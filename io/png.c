@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L /* mkstemp, fsync, fchmod */
 #endif
 
+#include "io/atomic_file.h"
 #include "tensorgrad/png.h"
 #include "tensorgrad/tensor.h"
 
@@ -131,64 +132,15 @@ int tg_png_encode(const uint8_t *pixels, int width, int height, int channels,
 
 /* ---- atomic write -------------------------------------------------------- */
 
-static int write_all(int fd, const uint8_t *bytes, size_t n) {
-  while (n > 0) {
-    ssize_t written = write(fd, bytes, n);
-    if (written < 0 && errno == EINTR) continue;
-    if (written < 0) return -1;
-    bytes += written;
-    n -= (size_t)written;
-  }
-  return 0;
-}
-
-/* Makes the rename itself durable. Best effort: the new file is already in
- * place, so failing here would report an error for a write that happened. */
-static void sync_parent_directory(const char *path) {
-  const char *slash = strrchr(path, '/');
-  char dir[4096] = ".";
-  if (slash)
-    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path + (slash == path)), path);
-  int fd = open(dir, O_RDONLY);
-  if (fd < 0) return;
-  (void)fsync(fd);
-  close(fd);
-}
-
+/* A crash mid-save leaves the previous picture (io/atomic_file.c). */
 static int write_atomically(const char *path, const uint8_t *bytes, size_t n) {
-  size_t tmp_size = strlen(path) + sizeof ".tmp-XXXXXX";
-  char *tmp = malloc(tmp_size);
-  if (!tmp) {
-    tg_set_last_error("tg_png_write: %s: out of memory", path);
+  tg_atomic_file f;
+  if (tg_atomic_open(&f, path, "tg_png_write") != 0) return -1;
+  if (tg_atomic_write(&f, bytes, n) != 0) {
+    tg_atomic_abort(&f);
     return -1;
   }
-  snprintf(tmp, tmp_size, "%s.tmp-XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    tg_set_last_error("tg_png_write: %s: cannot create temporary file: %s", path,
-                      strerror(errno));
-    free(tmp);
-    return -1;
-  }
-  const char *failed = NULL;
-  if (fchmod(fd, 0644) != 0)
-    failed = "cannot set permissions";
-  else if (write_all(fd, bytes, n) != 0)
-    failed = "write failed";
-  else if (fsync(fd) != 0)
-    failed = "fsync failed";
-  int saved_errno = errno;
-  if (close(fd) != 0 && !failed) failed = "close failed", saved_errno = errno;
-  if (!failed && rename(tmp, path) != 0) failed = "rename failed", saved_errno = errno;
-  if (failed) {
-    tg_set_last_error("tg_png_write: %s: %s: %s", path, failed, strerror(saved_errno));
-    unlink(tmp);
-    free(tmp);
-    return -1;
-  }
-  free(tmp);
-  sync_parent_directory(path);
-  return 0;
+  return tg_atomic_commit(&f);
 }
 
 int tg_png_write(const char *path, const uint8_t *pixels, int width, int height,

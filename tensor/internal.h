@@ -17,6 +17,8 @@ struct tg_storage {
 
 /* ---- storage (storage.c) ---- */
 tg_storage *tg_storage_new(size_t nbytes);
+/* Whether released blocks, headers and nodes are kept for reuse. */
+bool tg_caching_enabled(void);
 void tg_storage_retain(tg_storage *s);
 void tg_storage_release(tg_storage *s);
 

@@ -16,13 +16,24 @@ enum {
   MIN_CLASS_SHIFT = 6, /* 64 bytes */
   N_CLASSES = 23,      /* up to 256 MB; larger blocks are exact-size and not cached */
 };
-/* At most this many bytes sit on the free lists. Sanitizer builds cache
- * nothing, so a use after release is still caught. */
-#ifdef __SANITIZE_ADDRESS__
-static const size_t CACHE_LIMIT = 0;
-#else
+/* At most this many bytes sit on the free lists. */
 static const size_t CACHE_LIMIT = (size_t)256 << 20;
+
+/* Free lists (storage blocks here, tensor headers, tape nodes) would hide a
+ * use after release from memory checkers: ASan builds cache nothing, and
+ * TENSORGRAD_NO_CACHE=1 turns caching off at run time (CI's valgrind run). */
+bool tg_caching_enabled(void) {
+#ifdef __SANITIZE_ADDRESS__
+  return false;
+#else
+  static int enabled = -1;
+  if (enabled < 0) {
+    const char *off = getenv("TENSORGRAD_NO_CACHE");
+    enabled = !(off && *off && strcmp(off, "0") != 0);
+  }
+  return enabled;
 #endif
+}
 
 /* A cached storage keeps its block; `next` links the free list. */
 typedef struct cached {
@@ -78,7 +89,7 @@ void tg_storage_release(tg_storage *s) {
   if (!s || --s->refcount > 0) return;
   cached *block = (cached *)s; /* storage is the first member */
   int c = block->size_class;
-  if (c < N_CLASSES && cached_bytes + class_bytes(c) <= CACHE_LIMIT) {
+  if (c < N_CLASSES && cached_bytes + class_bytes(c) <= CACHE_LIMIT && tg_caching_enabled()) {
     block->next = free_lists[c];
     free_lists[c] = block;
     cached_bytes += class_bytes(c);

@@ -175,15 +175,13 @@ static tg_tensor *header_new(void) {
 }
 
 static void header_free(tg_tensor *t) {
-#ifndef __SANITIZE_ADDRESS__
-  if (header_pool_len < HEADER_POOL_LIMIT) {
+  if (header_pool_len < HEADER_POOL_LIMIT && tg_caching_enabled()) {
     pooled_header *h = (pooled_header *)t;
     h->next = header_pool;
     header_pool = h;
     header_pool_len++;
     return;
   }
-#endif
   free(t);
 }
 

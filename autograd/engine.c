@@ -188,8 +188,8 @@ static void check_grad_shape(const tg_node *node, int i, const tg_tensor *g) {
 
 static void run_node(tg_node *node, const capture *cap, bool create_graph) {
   tg_tensor *grads_stack[8];
-  tg_tensor **grads = node->n_inputs <= 8 ? grads_stack
-                                          : calloc((size_t)node->n_inputs, sizeof *grads);
+  tg_tensor **grads =
+      node->n_inputs <= 8 ? grads_stack : calloc((size_t)node->n_inputs, sizeof *grads);
   if (!grads) tg_error("tg_backward: out of memory");
   memset(grads, 0, sizeof(tg_tensor *) * (size_t)node->n_inputs);
   tg_scope_begin();

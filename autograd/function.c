@@ -14,6 +14,7 @@ tg_tensor *tg_function_apply(const tg_op *op, tg_forward_fn forward, int n_input
   /* a fresh header: the forward may have returned one of its inputs */
   out = tg_detach(out);
   tg_node *node = tg_record(op, out, n_inputs, inputs);
-  for (int i = 0; node && i < TG_NODE_MAX_SAVED && to_save[i]; i++) tg_save(node, to_save[i]);
+  for (int i = 0; node && i < TG_NODE_MAX_SAVED && to_save[i]; i++)
+    tg_save(node, to_save[i]);
   return tg_scope_return(out);
 }

@@ -7,7 +7,9 @@ static bool grad_enabled = true;
 static bool saved_modes[MAX_NO_GRAD_NESTING];
 static int no_grad_depth;
 
-bool tg_is_grad_enabled(void) { return grad_enabled; }
+bool tg_is_grad_enabled(void) {
+  return grad_enabled;
+}
 
 bool tg_set_grad_enabled(bool enabled) {
   bool previous = grad_enabled;

@@ -27,7 +27,8 @@ static double *checked_alloc(size_t count) {
 }
 
 /* f's output, flattened to float64 values (no tape). */
-static void evaluate(tg_fn f, void *ctx, tg_tensor *const *inputs, double *out, int64_t n_out) {
+static void evaluate(tg_fn f, void *ctx, tg_tensor *const *inputs, double *out,
+                     int64_t n_out) {
   tg_scope_begin();
   bool mode = tg_set_grad_enabled(false);
   tg_tensor *y = f(inputs, ctx);
@@ -48,7 +49,8 @@ static void consider(worst *w, const tg_gradcheck_opts *o, int input, int64_t in
                      int64_t out_index, double analytical, double numerical) {
   double excess = fabs(analytical - numerical) - (o->atol + o->rtol * fabs(numerical));
   if (isnan(analytical) != isnan(numerical)) excess = INFINITY;
-  if (excess > w->excess) *w = (worst){excess, input, in_index, out_index, analytical, numerical};
+  if (excess > w->excess)
+    *w = (worst){excess, input, in_index, out_index, analytical, numerical};
 }
 
 /* Row j of the analytical Jacobian: gradients for a one-hot output grad. */
@@ -68,9 +70,10 @@ static void analytical_row(tg_tensor *y, int64_t j, int n_req, tg_tensor **req,
 static void check_inputs(int n, tg_tensor *const *inputs) {
   for (int i = 0; i < n; i++)
     if (inputs[i]->requires_grad && inputs[i]->dtype != TG_FLOAT64)
-      tg_error("tg_gradcheck: input %d is %s; gradcheck needs float64 inputs that require "
-               "grad",
-               i, tg_dtype_name(inputs[i]->dtype));
+      tg_error(
+          "tg_gradcheck: input %d is %s; gradcheck needs float64 inputs that require "
+          "grad",
+          i, tg_dtype_name(inputs[i]->dtype));
 }
 
 bool tg_gradcheck(tg_fn f, void *ctx, int n_inputs, tg_tensor *const *inputs,
@@ -92,7 +95,8 @@ bool tg_gradcheck(tg_fn f, void *ctx, int n_inputs, tg_tensor *const *inputs,
   /* analytical[i][j * numel_i + k] = d y[j] / d x_i[k] */
   double *analytical[16], *rows[16];
   double *plus = checked_alloc((size_t)n_out), *minus = checked_alloc((size_t)n_out);
-  for (int i = 0; i < n_req; i++) analytical[i] = checked_alloc((size_t)(n_out * tg_numel(req[i])));
+  for (int i = 0; i < n_req; i++)
+    analytical[i] = checked_alloc((size_t)(n_out * tg_numel(req[i])));
   worst w = {0, -1, 0, 0, 0, 0};
   if (y->requires_grad)
     for (int64_t j = 0; j < n_out; j++) {
@@ -129,7 +133,8 @@ bool tg_gradcheck(tg_fn f, void *ctx, int n_inputs, tg_tensor *const *inputs,
     snprintf(report, report_size,
              "gradcheck failed for input %d: d output[%lld] / d input[%lld] is %.10g "
              "analytically but %.10g numerically",
-             w.input, (long long)w.out_index, (long long)w.in_index, w.analytical, w.numerical);
+             w.input, (long long)w.out_index, (long long)w.in_index, w.analytical,
+             w.numerical);
   return !(w.excess > 0);
 }
 

@@ -28,13 +28,16 @@ static void print_node(FILE *f, const tg_node *node, int depth, int max_depth) {
 void tg_fprint_graph(void *file, const tg_tensor *t) {
   FILE *f = file;
   if (!t->grad_fn) {
-    fprintf(f, t->requires_grad ? "leaf (requires grad)\n" : "no graph (does not require grad)\n");
+    fprintf(f, t->requires_grad ? "leaf (requires grad)\n"
+                                : "no graph (does not require grad)\n");
     return;
   }
   print_node(f, t->grad_fn, 0, 32);
 }
 
-void tg_print_graph(const tg_tensor *t) { tg_fprint_graph(stdout, t); }
+void tg_print_graph(const tg_tensor *t) {
+  tg_fprint_graph(stdout, t);
+}
 
 /* DOT: one box per node, one ellipse per leaf, edges from inputs to users.
  * Walked iteratively with a stack so long chains are fine. */
@@ -55,17 +58,20 @@ int tg_graph_dot(const tg_tensor *t, const char *path) {
   }
   while (len > 0 && stack) {
     tg_node *node = stack[--len];
-    fprintf(f, "  n%lld [shape=box, label=\"%s\"];\n", (long long)node->seq, node->op->name);
+    fprintf(f, "  n%lld [shape=box, label=\"%s\"];\n", (long long)node->seq,
+            node->op->name);
     for (int i = 0; i < node->n_inputs; i++) {
       tg_tensor *in = node->inputs[i];
       if (!in || !in->requires_grad) continue;
       if (!in->grad_fn) {
         char s[TG_SHAPE_STR_MAX];
         fprintf(f, "  leaf%p [shape=ellipse, label=\"leaf %s\"];\n  leaf%p -> n%lld;\n",
-                (void *)in, tg_shape_str(tg_shape_of(in), s), (void *)in, (long long)node->seq);
+                (void *)in, tg_shape_str(tg_shape_of(in), s), (void *)in,
+                (long long)node->seq);
         continue;
       }
-      fprintf(f, "  n%lld -> n%lld;\n", (long long)in->grad_fn->seq, (long long)node->seq);
+      fprintf(f, "  n%lld -> n%lld;\n", (long long)in->grad_fn->seq,
+              (long long)node->seq);
       if (in->grad_fn->visit_mark == mark) continue;
       in->grad_fn->visit_mark = mark;
       if (len == cap) {

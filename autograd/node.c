@@ -32,7 +32,8 @@ tg_node *tg_node_block_new(int n_inputs) {
 }
 
 void tg_node_block_free(tg_node *node) {
-  if (node->n_inputs <= POOLED_INPUTS && node_pool_len < POOL_LIMIT && tg_caching_enabled()) {
+  if (node->n_inputs <= POOLED_INPUTS && node_pool_len < POOL_LIMIT &&
+      tg_caching_enabled()) {
     pooled_node *p = (pooled_node *)node;
     p->next = node_pool;
     node_pool = p;

@@ -12,7 +12,9 @@ void tg_np_seed(tg_np_random *rs, uint32_t seed) {
   rs->gauss = 0.0;
 }
 
-uint32_t tg_np_next_u32(tg_np_random *rs) { return tg_mt19937_next(&rs->mt); }
+uint32_t tg_np_next_u32(tg_np_random *rs) {
+  return tg_mt19937_next(&rs->mt);
+}
 
 static uint64_t next_u64(tg_np_random *rs) {
   uint64_t hi = tg_np_next_u32(rs);

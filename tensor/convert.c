@@ -7,11 +7,12 @@ static void clone_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = g;
 }
 
-static tg_tensor *clone_apply(tg_tensor *const *x) { return tg_clone(x[0]); }
+static tg_tensor *clone_apply(tg_tensor *const *x) {
+  return tg_clone(x[0]);
+}
 
 const tg_op tg_op_clone = {
-    "clone", clone_backward,
-    {clone_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -1, 1, 0, false}};
+    "clone", clone_backward, {clone_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -1, 1, 0, false}};
 
 tg_tensor *tg_clone(tg_tensor *t) {
   tg_tensor *out = tg_alloc(tg_shape_of(t), t->dtype);
@@ -36,8 +37,8 @@ static tg_tensor *to_apply(tg_tensor *const *x) {
 
 /* The round trip through float32 is linear, so a large step keeps float32
  * rounding out of the finite differences. */
-const tg_op tg_op_to = {"to", to_backward,
-                        {to_apply, 1, 1, {{TG_SHAPE(2, 3)}}, -1, 1, 0, false, 1e-2}};
+const tg_op tg_op_to = {
+    "to", to_backward, {to_apply, 1, 1, {{TG_SHAPE(2, 3)}}, -1, 1, 0, false, 1e-2}};
 
 tg_tensor *tg_to(tg_tensor *t, tg_dtype dtype) {
   if (t->dtype == dtype) return tg_scope_adopt(tg_retain(t));

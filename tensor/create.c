@@ -4,7 +4,9 @@
 
 #include "tensor/internal.h"
 
-tg_tensor *tg_empty(tg_shape shape, tg_dtype dtype) { return tg_alloc(shape, dtype); }
+tg_tensor *tg_empty(tg_shape shape, tg_dtype dtype) {
+  return tg_alloc(shape, dtype);
+}
 
 tg_tensor *tg_full(tg_shape shape, double value, tg_dtype dtype) {
   tg_tensor *t = tg_alloc(shape, dtype);
@@ -18,7 +20,9 @@ tg_tensor *tg_zeros(tg_shape shape, tg_dtype dtype) {
   return t;
 }
 
-tg_tensor *tg_ones(tg_shape shape, tg_dtype dtype) { return tg_full(shape, 1.0, dtype); }
+tg_tensor *tg_ones(tg_shape shape, tg_dtype dtype) {
+  return tg_full(shape, 1.0, dtype);
+}
 
 tg_tensor *tg_scalar(double value, tg_dtype dtype) {
   return tg_full(TG_SCALAR_SHAPE, value, dtype);
@@ -30,9 +34,15 @@ tg_tensor *tg_from_data(const void *data, tg_shape shape, tg_dtype dtype) {
   return t;
 }
 
-tg_tensor *tg_empty_like(const tg_tensor *t) { return tg_alloc(tg_shape_of(t), t->dtype); }
-tg_tensor *tg_zeros_like(const tg_tensor *t) { return tg_zeros(tg_shape_of(t), t->dtype); }
-tg_tensor *tg_ones_like(const tg_tensor *t) { return tg_ones(tg_shape_of(t), t->dtype); }
+tg_tensor *tg_empty_like(const tg_tensor *t) {
+  return tg_alloc(tg_shape_of(t), t->dtype);
+}
+tg_tensor *tg_zeros_like(const tg_tensor *t) {
+  return tg_zeros(tg_shape_of(t), t->dtype);
+}
+tg_tensor *tg_ones_like(const tg_tensor *t) {
+  return tg_ones(tg_shape_of(t), t->dtype);
+}
 tg_tensor *tg_full_like(const tg_tensor *t, double value) {
   return tg_full(tg_shape_of(t), value, t->dtype);
 }
@@ -50,13 +60,15 @@ tg_tensor *tg_arange(double start, double end, double step, tg_dtype dtype) {
   tg_tensor *t = tg_alloc(TG_SHAPE(n), dtype);
   size_t elem = tg_dtype_size(dtype);
   for (int64_t i = 0; i < n; i++)
-    tg_store((char *)t->storage->data + i * (int64_t)elem, dtype, start + (double)i * step);
+    tg_store((char *)t->storage->data + i * (int64_t)elem, dtype,
+             start + (double)i * step);
   return t;
 }
 
 tg_tensor *tg_linspace(double start, double end, int64_t steps, tg_dtype dtype) {
-  if (steps < 0) tg_error("tg_linspace: number of steps must be non-negative, got %lld",
-                          (long long)steps);
+  if (steps < 0)
+    tg_error("tg_linspace: number of steps must be non-negative, got %lld",
+             (long long)steps);
   tg_tensor *t = tg_alloc(TG_SHAPE(steps), dtype);
   double step = steps > 1 ? (end - start) / (double)(steps - 1) : 0;
   size_t elem = tg_dtype_size(dtype);

@@ -13,7 +13,8 @@ tg_tensor_dict *tg_tensor_dict_new(void) {
 
 void tg_tensor_dict_add(tg_tensor_dict *d, const char *name, tg_tensor *t) {
   if (!t) tg_error("tg_tensor_dict_add: tensor \"%s\" is NULL", name);
-  if (tg_tensor_dict_get(d, name)) tg_error("tg_tensor_dict_add: duplicate name \"%s\"", name);
+  if (tg_tensor_dict_get(d, name))
+    tg_error("tg_tensor_dict_add: duplicate name \"%s\"", name);
   if (d->n == d->capacity) {
     int grown = d->capacity ? 2 * d->capacity : 8;
     tg_named_tensor *bigger = realloc(d->items, (size_t)grown * sizeof *bigger);

@@ -42,7 +42,8 @@ void tg_error(const char *fmt, ...) {
 }
 
 void tg_error_push_cleanup(void (*fn)(void *), void *arg) {
-  if (n_cleanups == MAX_CLEANUPS) tg_error("error cleanups nested more than %d deep", MAX_CLEANUPS);
+  if (n_cleanups == MAX_CLEANUPS)
+    tg_error("error cleanups nested more than %d deep", MAX_CLEANUPS);
   cleanups[n_cleanups].fn = fn;
   cleanups[n_cleanups].arg = arg;
   n_cleanups++;
@@ -52,7 +53,9 @@ void tg_error_pop_cleanup(void) {
   if (n_cleanups > 0) n_cleanups--;
 }
 
-const char *tg_last_error(void) { return last_error; }
+const char *tg_last_error(void) {
+  return last_error;
+}
 
 void tg_set_last_error(const char *fmt, ...) {
   va_list args;

@@ -9,7 +9,8 @@
 
 static void check_index_tensor(const char *op, const tg_tensor *index) {
   if (index->dtype != TG_INT64)
-    tg_error("%s: expected an int64 index tensor, got %s", op, tg_dtype_name(index->dtype));
+    tg_error("%s: expected an int64 index tensor, got %s", op,
+             tg_dtype_name(index->dtype));
 }
 
 static int64_t checked_index(const char *op, int64_t i, int dim, int64_t size) {
@@ -45,11 +46,13 @@ static void index_select_backward(tg_node *node, tg_tensor *g, tg_tensor **grads
 static tg_tensor *index_select_apply(tg_tensor *const *x) {
   int64_t idx[4] = {2, 0, 2, 1};
   tg_scope_begin();
-  return tg_scope_return(tg_index_select(x[0], 0, tg_from_data(idx, TG_SHAPE(4), TG_INT64)));
+  return tg_scope_return(
+      tg_index_select(x[0], 0, tg_from_data(idx, TG_SHAPE(4), TG_INT64)));
 }
 
 const tg_op tg_op_index_select = {
-    "index_select", index_select_backward,
+    "index_select",
+    index_select_backward,
     {index_select_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
 
 tg_tensor *tg_index_select(tg_tensor *t, int dim, tg_tensor *index) {
@@ -71,7 +74,8 @@ tg_tensor *tg_index_select(tg_tensor *t, int dim, tg_tensor *index) {
   for (int64_t k = 0; k < n; k++) {
     int64_t i = checked_index("tg_index_select", ix[k], d, size);
     for (int64_t o = 0; o < outer; o++)
-      memcpy(tg_ptr(out) + (size_t)(o * n + k) * row, tg_ptr(src) + (size_t)(o * size + i) * row, row);
+      memcpy(tg_ptr(out) + (size_t)(o * n + k) * row,
+             tg_ptr(src) + (size_t)(o * size + i) * row, row);
   }
   tg_node *node = tg_record(&tg_op_index_select, out, 1, &t);
   if (node) {
@@ -101,7 +105,8 @@ static void walk_index(const char *op, const tg_tensor *index, tg_shape target, 
       target_pos += c * strides[i];
     }
     visit(pos, target_pos, ctx);
-    for (int i = index->ndim - 1; i >= 0 && ++counter[i] == index->shape[i]; i--) counter[i] = 0;
+    for (int i = index->ndim - 1; i >= 0 && ++counter[i] == index->shape[i]; i--)
+      counter[i] = 0;
   }
 }
 
@@ -114,7 +119,8 @@ static void check_gather_shapes(const char *op, const tg_tensor *t, int dim,
     char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
     tg_error("%s: index %s must have the same number of dims as the input %s and be no "
              "larger outside dim %d",
-             op, tg_shape_str(tg_shape_of(index), a), tg_shape_str(tg_shape_of(t), b), dim);
+             op, tg_shape_str(tg_shape_of(index), a), tg_shape_str(tg_shape_of(t), b),
+             dim);
   }
 }
 
@@ -127,14 +133,16 @@ typedef struct copy_ctx {
 
 static void gather_visit(int64_t index_pos, int64_t target_pos, void *ctx) {
   copy_ctx *c = ctx;
-  memcpy(c->dst + (size_t)index_pos * c->elem, c->src + (size_t)target_pos * c->elem, c->elem);
+  memcpy(c->dst + (size_t)index_pos * c->elem, c->src + (size_t)target_pos * c->elem,
+         c->elem);
 }
 
 static void scatter_add_visit(int64_t index_pos, int64_t target_pos, void *ctx) {
   copy_ctx *c = ctx;
   char *slot = c->dst + (size_t)target_pos * c->elem;
   tg_store(slot, c->dtype,
-           tg_load(slot, c->dtype) + tg_load(c->src + (size_t)index_pos * c->elem, c->dtype));
+           tg_load(slot, c->dtype) +
+               tg_load(c->src + (size_t)index_pos * c->elem, c->dtype));
 }
 
 static void gather_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
@@ -148,8 +156,8 @@ static tg_tensor *gather_apply(tg_tensor *const *x) {
   return tg_scope_return(tg_gather(x[0], 1, tg_from_data(idx, TG_SHAPE(3, 2), TG_INT64)));
 }
 
-const tg_op tg_op_gather = {"gather", gather_backward,
-                            {gather_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
+const tg_op tg_op_gather = {
+    "gather", gather_backward, {gather_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
 
 tg_tensor *tg_gather(tg_tensor *t, int dim, tg_tensor *index) {
   int d = tg_wrap_dim("tg_gather", dim, t->ndim);
@@ -169,7 +177,8 @@ tg_tensor *tg_gather(tg_tensor *t, int dim, tg_tensor *index) {
 
 static void scatter_add_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   if (tg_needs_input_grad(node, 0)) grads[0] = g;
-  if (tg_needs_input_grad(node, 1)) grads[1] = tg_gather(g, (int)node->iarg[0], tg_saved(node, 0));
+  if (tg_needs_input_grad(node, 1))
+    grads[1] = tg_gather(g, (int)node->iarg[0], tg_saved(node, 0));
 }
 
 static tg_tensor *scatter_add_apply(tg_tensor *const *x) {
@@ -180,7 +189,8 @@ static tg_tensor *scatter_add_apply(tg_tensor *const *x) {
 }
 
 const tg_op tg_op_scatter_add = {
-    "scatter_add", scatter_add_backward,
+    "scatter_add",
+    scatter_add_backward,
     {scatter_add_apply, 2, 1, {{TG_SHAPE(3, 4), TG_SHAPE(3, 2)}}, -2, 2, 0, false}};
 
 tg_tensor *tg_scatter_add(tg_tensor *t, int dim, tg_tensor *index, tg_tensor *src) {
@@ -222,9 +232,11 @@ static void where_loop(char **p, const int64_t *s, int64_t n, void *ctx) {
 static void where_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *cond = tg_saved(node, 0), *zero = tg_scalar(0, g->dtype);
   if (tg_needs_input_grad(node, 0))
-    grads[0] = tg_sum_to_size(tg_where(cond, g, zero), tg_shape_of(tg_node_input(node, 0)));
+    grads[0] =
+        tg_sum_to_size(tg_where(cond, g, zero), tg_shape_of(tg_node_input(node, 0)));
   if (tg_needs_input_grad(node, 1))
-    grads[1] = tg_sum_to_size(tg_where(cond, zero, g), tg_shape_of(tg_node_input(node, 1)));
+    grads[1] =
+        tg_sum_to_size(tg_where(cond, zero, g), tg_shape_of(tg_node_input(node, 1)));
 }
 
 static tg_tensor *where_apply(tg_tensor *const *x) {
@@ -233,13 +245,21 @@ static tg_tensor *where_apply(tg_tensor *const *x) {
 }
 
 const tg_op tg_op_where = {
-    "where", where_backward,
-    {where_apply, 2, 2, {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(3, 4), TG_SHAPE(4)}},
-     -2, 2, 0.1, false}};
+    "where",
+    where_backward,
+    {where_apply,
+     2,
+     2,
+     {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(3, 4), TG_SHAPE(4)}},
+     -2,
+     2,
+     0.1,
+     false}};
 
 tg_tensor *tg_where(tg_tensor *condition, tg_tensor *a, tg_tensor *b) {
   if (condition->dtype != TG_BOOL)
-    tg_error("tg_where: expected a bool condition, got %s", tg_dtype_name(condition->dtype));
+    tg_error("tg_where: expected a bool condition, got %s",
+             tg_dtype_name(condition->dtype));
   tg_shape shape = tg_broadcast_shapes("tg_where", tg_shape_of(a), tg_shape_of(b));
   shape = tg_broadcast_shapes("tg_where", tg_shape_of(condition), shape);
   tg_dtype dt = tg_promote(a->dtype, b->dtype);
@@ -259,10 +279,12 @@ tg_tensor *tg_masked_fill(tg_tensor *t, tg_tensor *mask, double value) {
   if (mask->dtype != TG_BOOL)
     tg_error("tg_masked_fill: expected a bool mask, got %s", tg_dtype_name(mask->dtype));
   tg_shape shape = tg_shape_of(t);
-  if (!tg_shape_equal(tg_broadcast_shapes("tg_masked_fill", tg_shape_of(mask), shape), shape)) {
+  if (!tg_shape_equal(tg_broadcast_shapes("tg_masked_fill", tg_shape_of(mask), shape),
+                      shape)) {
     char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
-    tg_error("tg_masked_fill: mask of shape %s does not broadcast to the input's shape %s",
-             tg_shape_str(tg_shape_of(mask), a), tg_shape_str(shape, b));
+    tg_error(
+        "tg_masked_fill: mask of shape %s does not broadcast to the input's shape %s",
+        tg_shape_str(tg_shape_of(mask), a), tg_shape_str(shape, b));
   }
   tg_scope_begin();
   return tg_scope_return(tg_where(mask, tg_scalar(value, t->dtype), t));
@@ -280,16 +302,21 @@ static void cat_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   }
 }
 
-static tg_tensor *cat_apply(tg_tensor *const *x) { return tg_cat(x, 2, 1); }
+static tg_tensor *cat_apply(tg_tensor *const *x) {
+  return tg_cat(x, 2, 1);
+}
 
-const tg_op tg_op_cat = {"cat", cat_backward,
-                         {cat_apply, 2, 1, {{TG_SHAPE(3, 2), TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
+const tg_op tg_op_cat = {
+    "cat",
+    cat_backward,
+    {cat_apply, 2, 1, {{TG_SHAPE(3, 2), TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
 
 static tg_shape cat_shape(tg_tensor *const *tensors, int n, int dim) {
   tg_shape shape = tg_shape_of(tensors[0]);
   for (int i = 1; i < n; i++) {
     bool ok = tensors[i]->ndim == shape.ndim;
-    for (int k = 0; ok && k < shape.ndim; k++) ok = k == dim || tensors[i]->shape[k] == shape.d[k];
+    for (int k = 0; ok && k < shape.ndim; k++)
+      ok = k == dim || tensors[i]->shape[k] == shape.d[k];
     if (!ok) {
       char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
       tg_error("tg_cat: sizes of tensors must match except in dimension %d: tensor 0 has "
@@ -304,7 +331,8 @@ static tg_shape cat_shape(tg_tensor *const *tensors, int n, int dim) {
 
 tg_tensor *tg_cat(tg_tensor *const *tensors, int n, int dim) {
   if (n <= 0) tg_error("tg_cat: expected a non-empty list of tensors");
-  if (tensors[0]->ndim == 0) tg_error("tg_cat: zero-dimensional tensor 0 cannot be concatenated");
+  if (tensors[0]->ndim == 0)
+    tg_error("tg_cat: zero-dimensional tensor 0 cannot be concatenated");
   int d = tg_wrap_dim("tg_cat", dim, tensors[0]->ndim);
   tg_shape shape = cat_shape(tensors, n, d);
   tg_dtype dt = tensors[0]->dtype;
@@ -328,9 +356,11 @@ tg_tensor *tg_stack(tg_tensor *const *tensors, int n, int dim) {
   for (int i = 1; i < n; i++)
     if (!tg_shape_equal(tg_shape_of(tensors[i]), tg_shape_of(tensors[0]))) {
       char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
-      tg_error("tg_stack: stack expects each tensor to be equal size, but got %s at entry "
-               "0 and %s at entry %d",
-               tg_shape_str(tg_shape_of(tensors[0]), a), tg_shape_str(tg_shape_of(tensors[i]), b), i);
+      tg_error(
+          "tg_stack: stack expects each tensor to be equal size, but got %s at entry "
+          "0 and %s at entry %d",
+          tg_shape_str(tg_shape_of(tensors[0]), a),
+          tg_shape_str(tg_shape_of(tensors[i]), b), i);
     }
   int d = tg_wrap_dim("tg_stack", dim, tensors[0]->ndim + 1);
   tg_scope_begin();

@@ -7,13 +7,15 @@ enum { MT_SHIFT = 397 };
 void tg_mt19937_seed(tg_mt19937 *mt, uint32_t seed) {
   mt->state[0] = seed;
   for (int i = 1; i < TG_MT_WORDS; i++)
-    mt->state[i] = 1812433253u * (mt->state[i - 1] ^ (mt->state[i - 1] >> 30)) + (uint32_t)i;
+    mt->state[i] =
+        1812433253u * (mt->state[i - 1] ^ (mt->state[i - 1] >> 30)) + (uint32_t)i;
   mt->next = TG_MT_WORDS;
 }
 
 static void twist(tg_mt19937 *mt) {
   for (int i = 0; i < TG_MT_WORDS; i++) {
-    uint32_t y = (mt->state[i] & 0x80000000u) | (mt->state[(i + 1) % TG_MT_WORDS] & 0x7fffffffu);
+    uint32_t y =
+        (mt->state[i] & 0x80000000u) | (mt->state[(i + 1) % TG_MT_WORDS] & 0x7fffffffu);
     uint32_t v = mt->state[(i + MT_SHIFT) % TG_MT_WORDS] ^ (y >> 1);
     mt->state[i] = (y & 1u) ? v ^ 0x9908b0dfu : v;
   }

@@ -27,7 +27,8 @@ typedef struct printer {
 } printer;
 
 static double value_at(const tg_tensor *t, int64_t offset) {
-  return tg_load((const char *)t->storage->data + offset * (int64_t)tg_dtype_size(t->dtype),
+  return tg_load((const char *)t->storage->data +
+                     offset * (int64_t)tg_dtype_size(t->dtype),
                  t->dtype);
 }
 
@@ -50,7 +51,8 @@ static void format_value(const printer *p, double v, char *buf, size_t size) {
 }
 
 static bool skipped(const printer *p, int64_t size, int64_t i) {
-  return p->summarize && size > 2 * EDGE_ITEMS && i >= EDGE_ITEMS && i < size - EDGE_ITEMS;
+  return p->summarize && size > 2 * EDGE_ITEMS && i >= EDGE_ITEMS &&
+         i < size - EDGE_ITEMS;
 }
 
 /* Visits the elements that will be shown. */
@@ -63,7 +65,8 @@ static void visit_shown(printer *p, int dim, int64_t offset, visit_fn visit) {
     return;
   }
   for (int64_t i = 0; i < t->shape[dim]; i++)
-    if (!skipped(p, t->shape[dim], i)) visit_shown(p, dim + 1, offset + i * t->strides[dim], visit);
+    if (!skipped(p, t->shape[dim], i))
+      visit_shown(p, dim + 1, offset + i * t->strides[dim], visit);
 }
 
 static void measure(printer *p, double v) {
@@ -94,7 +97,8 @@ static float_format choose_format(printer *p) {
   shown_range = (range){INFINITY, 0, true};
   visit_shown(p, 0, p->t->offset, track);
   range r = shown_range;
-  if (r.hi == 0) return shown_range.whole ? FMT_WHOLE : FMT_FIXED; /* all zero or non-finite */
+  if (r.hi == 0)
+    return shown_range.whole ? FMT_WHOLE : FMT_FIXED; /* all zero or non-finite */
   bool spread = r.hi / r.lo > 1000 || r.hi > 1e8;
   if (r.whole) return spread ? FMT_SCI : FMT_WHOLE;
   return spread || r.lo < 1e-4 ? FMT_SCI : FMT_FIXED;
@@ -191,4 +195,6 @@ void tg_fprint(void *file, const tg_tensor *t) {
   fputs(")\n", f);
 }
 
-void tg_print(const tg_tensor *t) { tg_fprint(stdout, t); }
+void tg_print(const tg_tensor *t) {
+  tg_fprint(stdout, t);
+}

@@ -37,7 +37,9 @@ static tg_generator *default_generator(void) {
   return &global;
 }
 
-uint64_t tg_initial_seed(void) { return default_generator()->seed; }
+uint64_t tg_initial_seed(void) {
+  return default_generator()->seed;
+}
 
 tg_generator *tg_generator_new(uint64_t seed) {
   tg_generator *g = malloc(sizeof *g);
@@ -50,9 +52,13 @@ void tg_generator_free(tg_generator *g) {
   if (g != &global) free(g);
 }
 
-static tg_generator *resolve(tg_generator *g) { return g ? g : default_generator(); }
+static tg_generator *resolve(tg_generator *g) {
+  return g ? g : default_generator();
+}
 
-uint32_t tg_generator_random_u32(tg_generator *g) { return tg_mt19937_next(&resolve(g)->mt); }
+uint32_t tg_generator_random_u32(tg_generator *g) {
+  return tg_mt19937_next(&resolve(g)->mt);
+}
 
 uint64_t tg_generator_random_u64(tg_generator *g) {
   uint64_t hi = tg_generator_random_u32(g);
@@ -60,8 +66,12 @@ uint64_t tg_generator_random_u64(tg_generator *g) {
   return (hi << 32) | lo;
 }
 
-uint32_t tg_random_u32(void) { return tg_generator_random_u32(NULL); }
-uint64_t tg_random_u64(void) { return tg_generator_random_u64(NULL); }
+uint32_t tg_random_u32(void) {
+  return tg_generator_random_u32(NULL);
+}
+uint64_t tg_random_u64(void) {
+  return tg_generator_random_u64(NULL);
+}
 
 /* Uniform [0,1) with the mantissa width of the dtype: 24 random bits for
  * float32, 53 for float64. */
@@ -92,26 +102,26 @@ static double normal_f64(void) {
 /* PyTorch's vectorised path for contiguous tensors of 16 or more: fill with
  * uniforms, then turn each block of 16 into 8 Box-Muller pairs. A ragged
  * tail redoes the last 16 with fresh uniforms. */
-#define NORMAL_FILL(T, name, uniform)                                          \
-  static void name(T *data, int64_t n, double mean, double std) {              \
-    for (int64_t i = 0; i < n; i++) data[i] = uniform();                       \
-    for (int64_t i = 0; i + 16 <= n; i += 16) normal_fill_16_##T(data + i, mean, std); \
-    if (n % 16 != 0) {                                                         \
-      T *tail = data + n - 16;                                                 \
-      for (int j = 0; j < 16; j++) tail[j] = uniform();                        \
-      normal_fill_16_##T(tail, mean, std);                                     \
-    }                                                                          \
+#define NORMAL_FILL(T, name, uniform)                                                    \
+  static void name(T *data, int64_t n, double mean, double std) {                        \
+    for (int64_t i = 0; i < n; i++) data[i] = uniform();                                 \
+    for (int64_t i = 0; i + 16 <= n; i += 16) normal_fill_16_##T(data + i, mean, std);   \
+    if (n % 16 != 0) {                                                                   \
+      T *tail = data + n - 16;                                                           \
+      for (int j = 0; j < 16; j++) tail[j] = uniform();                                  \
+      normal_fill_16_##T(tail, mean, std);                                               \
+    }                                                                                    \
   }
 
-#define NORMAL_FILL_16(T, LOG, SQRT, COS, SIN, FMA)                            \
-  static void normal_fill_16_##T(T *d, double mean, double std) {              \
-    for (int j = 0; j < 8; j++) {                                              \
-      T u1 = 1 - d[j], u2 = d[j + 8];                                          \
-      T radius = SQRT(-2 * LOG(u1));                                           \
-      T theta = (T)(2.0 * M_PI) * u2;                                          \
-      d[j] = FMA(radius * COS(theta), (T)std, (T)mean);                        \
-      d[j + 8] = FMA(radius * SIN(theta), (T)std, (T)mean);                    \
-    }                                                                          \
+#define NORMAL_FILL_16(T, LOG, SQRT, COS, SIN, FMA)                                      \
+  static void normal_fill_16_##T(T *d, double mean, double std) {                        \
+    for (int j = 0; j < 8; j++) {                                                        \
+      T u1 = 1 - d[j], u2 = d[j + 8];                                                    \
+      T radius = SQRT(-2 * LOG(u1));                                                     \
+      T theta = (T)(2.0 * M_PI) * u2;                                                    \
+      d[j] = FMA(radius * COS(theta), (T)std, (T)mean);                                  \
+      d[j + 8] = FMA(radius * SIN(theta), (T)std, (T)mean);                              \
+    }                                                                                    \
   }
 
 NORMAL_FILL_16(float, logf, sqrtf, cosf, sinf, fmaf)
@@ -130,7 +140,8 @@ static int64_t logical_offset(const tg_tensor *t, int64_t i) {
 }
 
 static char *element(tg_tensor *t, int64_t i) {
-  return (char *)t->storage->data + logical_offset(t, i) * (int64_t)tg_dtype_size(t->dtype);
+  return (char *)t->storage->data +
+         logical_offset(t, i) * (int64_t)tg_dtype_size(t->dtype);
 }
 
 /* from + u * (to - from) as one fused multiply-add in the tensor's dtype,
@@ -140,9 +151,11 @@ void tg_uniform_(tg_tensor *t, double low, double high) {
   int64_t n = tg_numel(t);
   if (t->dtype == TG_FLOAT32) {
     float from = (float)low, to = (float)high;
-    for (int64_t i = 0; i < n; i++) *(float *)element(t, i) = fmaf(uniform_f32(), to - from, from);
+    for (int64_t i = 0; i < n; i++)
+      *(float *)element(t, i) = fmaf(uniform_f32(), to - from, from);
   } else {
-    for (int64_t i = 0; i < n; i++) *(double *)element(t, i) = fma(uniform_f64(), high - low, low);
+    for (int64_t i = 0; i < n; i++)
+      *(double *)element(t, i) = fma(uniform_f64(), high - low, low);
   }
   tg_bump_version(t);
 }
@@ -157,7 +170,8 @@ void tg_normal_(tg_tensor *t, double mean, double std) {
     else
       normal_fill_f64((double *)tg_ptr(t), n, mean, std);
   } else {
-    for (int64_t i = 0; i < n; i++) tg_store(element(t, i), t->dtype, fma(normal_f64(), std, mean));
+    for (int64_t i = 0; i < n; i++)
+      tg_store(element(t, i), t->dtype, fma(normal_f64(), std, mean));
   }
   tg_bump_version(t);
 }
@@ -174,8 +188,12 @@ tg_tensor *tg_randn(tg_shape shape, tg_dtype dtype) {
   return t;
 }
 
-tg_tensor *tg_rand_like(const tg_tensor *t) { return tg_rand(tg_shape_of(t), t->dtype); }
-tg_tensor *tg_randn_like(const tg_tensor *t) { return tg_randn(tg_shape_of(t), t->dtype); }
+tg_tensor *tg_rand_like(const tg_tensor *t) {
+  return tg_rand(tg_shape_of(t), t->dtype);
+}
+tg_tensor *tg_randn_like(const tg_tensor *t) {
+  return tg_randn(tg_shape_of(t), t->dtype);
+}
 
 tg_tensor *tg_randint(int64_t low, int64_t high, tg_shape shape) {
   if (high <= low)

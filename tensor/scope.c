@@ -45,7 +45,9 @@ void tg_scope_end(void) {
   while (p->len > 0) tg_release(p->items[--p->len]);
 }
 
-int tg_scope_depth(void) { return depth; }
+int tg_scope_depth(void) {
+  return depth;
+}
 
 void tg_scope_unwind(int target) {
   while (depth > target) tg_scope_end();

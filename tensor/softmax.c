@@ -47,18 +47,24 @@ static void log_softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads)
   grads[0] = tg_sub(g, tg_mul(tg_exp(y), tg_sum(g, TG_DIMS(dim), true)));
 }
 
-static tg_tensor *softmax_apply(tg_tensor *const *x) { return tg_softmax(x[0], 1); }
-static tg_tensor *log_softmax_apply(tg_tensor *const *x) { return tg_log_softmax(x[0], -1); }
+static tg_tensor *softmax_apply(tg_tensor *const *x) {
+  return tg_softmax(x[0], 1);
+}
+static tg_tensor *log_softmax_apply(tg_tensor *const *x) {
+  return tg_log_softmax(x[0], -1);
+}
 
 const tg_op tg_op_softmax = {
-    "softmax", softmax_backward,
+    "softmax",
+    softmax_backward,
     {softmax_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 2)}}, -2, 2, 0, true}};
 const tg_op tg_op_log_softmax = {
-    "log_softmax", log_softmax_backward,
+    "log_softmax",
+    log_softmax_backward,
     {log_softmax_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 2)}}, -2, 2, 0, true}};
 
-static tg_tensor *softmax_forward(const char *name, const tg_op *op, tg_tensor *t, int dim,
-                                  bool log_space) {
+static tg_tensor *softmax_forward(const char *name, const tg_op *op, tg_tensor *t,
+                                  int dim, bool log_space) {
   tg_check_floating(name, t);
   int d = tg_wrap_dim(name, dim, t->ndim);
   tg_scope_begin();

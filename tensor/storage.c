@@ -89,7 +89,8 @@ void tg_storage_release(tg_storage *s) {
   if (!s || --s->refcount > 0) return;
   cached *block = (cached *)s; /* storage is the first member */
   int c = block->size_class;
-  if (c < N_CLASSES && cached_bytes + class_bytes(c) <= CACHE_LIMIT && tg_caching_enabled()) {
+  if (c < N_CLASSES && cached_bytes + class_bytes(c) <= CACHE_LIMIT &&
+      tg_caching_enabled()) {
     block->next = free_lists[c];
     free_lists[c] = block;
     cached_bytes += class_bytes(c);

@@ -21,10 +21,12 @@ static void view_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_reshape(g, tg_shape_of(tg_node_input(node, 0)));
 }
 
-static tg_tensor *view_apply(tg_tensor *const *x) { return tg_reshape(x[0], TG_SHAPE(4, -1)); }
+static tg_tensor *view_apply(tg_tensor *const *x) {
+  return tg_reshape(x[0], TG_SHAPE(4, -1));
+}
 
-const tg_op tg_op_view = {"view", view_backward,
-                          {view_apply, 1, 1, {{TG_SHAPE(2, 3, 2)}}, -2, 2, 0, false}};
+const tg_op tg_op_view = {
+    "view", view_backward, {view_apply, 1, 1, {{TG_SHAPE(2, 3, 2)}}, -2, 2, 0, false}};
 
 /* Resolves one -1 and checks the element count. */
 static tg_shape infer_shape(const char *op, const tg_tensor *t, tg_shape shape) {
@@ -91,7 +93,8 @@ tg_tensor *tg_view(tg_tensor *t, tg_shape shape) {
 tg_tensor *tg_reshape(tg_tensor *t, tg_shape shape) {
   shape = infer_shape("tg_reshape", t, shape);
   int64_t strides[TG_MAX_DIMS];
-  if (view_strides(t, shape, strides)) return make_view(t, shape, strides, t->offset, &tg_op_view);
+  if (view_strides(t, shape, strides))
+    return make_view(t, shape, strides, t->offset, &tg_op_view);
   tg_scope_begin();
   return tg_scope_return(tg_view(tg_clone(t), shape));
 }
@@ -100,7 +103,8 @@ tg_tensor *tg_flatten(tg_tensor *t, int start_dim, int end_dim) {
   if (t->ndim == 0) return tg_reshape(t, TG_SHAPE(1));
   int start = tg_wrap_dim("tg_flatten", start_dim, t->ndim);
   int end = tg_wrap_dim("tg_flatten", end_dim, t->ndim);
-  if (start > end) tg_error("tg_flatten: start_dim (%d) cannot come after end_dim (%d)", start, end);
+  if (start > end)
+    tg_error("tg_flatten: start_dim (%d) cannot come after end_dim (%d)", start, end);
   tg_shape s = {0, {0}};
   for (int i = 0; i < t->ndim; i++) {
     if (i > start && i <= end)
@@ -130,7 +134,8 @@ tg_tensor *tg_squeeze_all(tg_tensor *t) {
 
 tg_tensor *tg_unsqueeze(tg_tensor *t, int dim) {
   int d = tg_wrap_dim("tg_unsqueeze", dim, t->ndim + 1);
-  if (t->ndim == TG_MAX_DIMS) tg_error("tg_unsqueeze: tensors have at most %d dimensions", TG_MAX_DIMS);
+  if (t->ndim == TG_MAX_DIMS)
+    tg_error("tg_unsqueeze: tensors have at most %d dimensions", TG_MAX_DIMS);
   tg_shape s = tg_shape_of(t);
   memmove(s.d + d + 1, s.d + d, sizeof(int64_t) * (size_t)(s.ndim - d));
   s.d[d] = 1;
@@ -150,8 +155,10 @@ static tg_tensor *permute_apply(tg_tensor *const *x) {
   return tg_permute(x[0], TG_DIMS(2, 0, 1));
 }
 
-const tg_op tg_op_permute = {"permute", permute_backward,
-                             {permute_apply, 1, 1, {{TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
+const tg_op tg_op_permute = {
+    "permute",
+    permute_backward,
+    {permute_apply, 1, 1, {{TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
 
 tg_tensor *tg_permute(tg_tensor *t, tg_shape dims) {
   if (dims.ndim != t->ndim) {
@@ -172,7 +179,8 @@ tg_tensor *tg_permute(tg_tensor *t, tg_shape dims) {
   tg_tensor *out = tg_alias(t, shape, strides, t->offset);
   tg_node *node = tg_record(&tg_op_permute, out, 1, &t);
   if (node)
-    for (int i = 0; i < t->ndim; i++) node->iarg[i] = tg_wrap_dim("tg_permute", (int)dims.d[i], t->ndim);
+    for (int i = 0; i < t->ndim; i++)
+      node->iarg[i] = tg_wrap_dim("tg_permute", (int)dims.d[i], t->ndim);
   return out;
 }
 
@@ -180,14 +188,16 @@ tg_tensor *tg_transpose(tg_tensor *t, int dim0, int dim1) {
   tg_shape perm = {t->ndim, {0}};
   for (int i = 0; i < t->ndim; i++) perm.d[i] = i;
   if (t->ndim == 0) return tg_permute(t, perm);
-  int a = tg_wrap_dim("tg_transpose", dim0, t->ndim), b = tg_wrap_dim("tg_transpose", dim1, t->ndim);
+  int a = tg_wrap_dim("tg_transpose", dim0, t->ndim),
+      b = tg_wrap_dim("tg_transpose", dim1, t->ndim);
   perm.d[a] = b;
   perm.d[b] = a;
   return tg_permute(t, perm);
 }
 
 tg_tensor *tg_t(tg_tensor *t) {
-  if (t->ndim > 2) tg_error("tg_t: expects a tensor with <= 2 dimensions, but it has %d", t->ndim);
+  if (t->ndim > 2)
+    tg_error("tg_t: expects a tensor with <= 2 dimensions, but it has %d", t->ndim);
   return t->ndim < 2 ? tg_transpose(t, 0, 0) : tg_transpose(t, 0, 1);
 }
 
@@ -197,10 +207,12 @@ static void expand_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_sum_to_size(g, tg_shape_of(tg_node_input(node, 0)));
 }
 
-static tg_tensor *expand_apply(tg_tensor *const *x) { return tg_expand(x[0], TG_SHAPE(2, 3, 4)); }
+static tg_tensor *expand_apply(tg_tensor *const *x) {
+  return tg_expand(x[0], TG_SHAPE(2, 3, 4));
+}
 
-const tg_op tg_op_expand = {"expand", expand_backward,
-                            {expand_apply, 1, 1, {{TG_SHAPE(3, 1)}}, -2, 2, 0, false}};
+const tg_op tg_op_expand = {
+    "expand", expand_backward, {expand_apply, 1, 1, {{TG_SHAPE(3, 1)}}, -2, 2, 0, false}};
 
 tg_tensor *tg_expand(tg_tensor *t, tg_shape shape) {
   char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
@@ -218,10 +230,11 @@ tg_tensor *tg_expand(tg_tensor *t, tg_shape shape) {
       shape.d[i] = size;
     }
     if (size != shape.d[i] && size != 1)
-      tg_error("tg_expand: the expanded size of the tensor (%lld) must match the existing "
-               "size (%lld) at non-singleton dimension %d; target sizes %s, tensor sizes %s",
-               (long long)shape.d[i], (long long)size, i, tg_shape_str(shape, a),
-               tg_shape_str(tg_shape_of(t), b));
+      tg_error(
+          "tg_expand: the expanded size of the tensor (%lld) must match the existing "
+          "size (%lld) at non-singleton dimension %d; target sizes %s, tensor sizes %s",
+          (long long)shape.d[i], (long long)size, i, tg_shape_str(shape, a),
+          tg_shape_str(tg_shape_of(t), b));
     strides[i] = (j < 0 || size != shape.d[i]) ? 0 : t->strides[j];
   }
   return make_view(t, shape, strides, t->offset, &tg_op_expand);
@@ -267,10 +280,12 @@ static void slice_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = slice_backward_op(g, tg_shape_of(tg_node_input(node, 0)), s);
 }
 
-static tg_tensor *slice_apply(tg_tensor *const *x) { return tg_slice(x[0], 1, 1, 4, 2); }
+static tg_tensor *slice_apply(tg_tensor *const *x) {
+  return tg_slice(x[0], 1, 1, 4, 2);
+}
 
-const tg_op tg_op_slice = {"slice", slice_backward,
-                           {slice_apply, 1, 1, {{TG_SHAPE(3, 5)}}, -2, 2, 0, false}};
+const tg_op tg_op_slice = {
+    "slice", slice_backward, {slice_apply, 1, 1, {{TG_SHAPE(3, 5)}}, -2, 2, 0, false}};
 
 /* The gradient of slice: zeros with g written into the sliced positions.
  * Its own gradient is the same slice of the incoming gradient. */
@@ -284,7 +299,8 @@ static tg_tensor *slice_scatter_apply(tg_tensor *const *x) {
 }
 
 const tg_op tg_op_slice_backward = {
-    "slice_backward", slice_scatter_backward,
+    "slice_backward",
+    slice_scatter_backward,
     {slice_scatter_apply, 1, 1, {{TG_SHAPE(3, 2)}}, -2, 2, 0, false}};
 
 static tg_tensor *slice_backward_op(tg_tensor *g, tg_shape input_shape, slice_args s) {

@@ -399,8 +399,7 @@ START_TEST(test_state_dict_names) {
   for (size_t i = 0; i < sizeof names / sizeof *names; i++)
     ck_assert_msg(has_entry(sd, names[i]), "missing %s", names[i]);
   tg_assert_shape(tg_tensor_dict_get(sd, "state.0.exp_avg"), TG_SHAPE(5, 3));
-  ck_assert_double_eq(tg_item(tg_tensor_dict_get(sd, "param_groups.0.betas.1")),
-                      0.999);
+  ck_assert_double_eq(tg_item(tg_tensor_dict_get(sd, "param_groups.0.betas.1")), 0.999);
   ck_assert_double_eq(tg_item(tg_tensor_dict_get(sd, "param_groups.0.amsgrad")), 1);
   /* a snapshot: more steps leave it alone */
   double m = tg_get_flat(tg_tensor_dict_get(sd, "state.0.exp_avg"), 0);

@@ -17,7 +17,7 @@ typedef struct example_args {
   uint64_t seed;
   char out[512]; /* default runs/<name> */
   int threads;
-  bool resume; /* continue from <out>/best.safetensors where the example supports it */
+  bool resume;    /* continue from <out>/best.safetensors where the example supports it */
   double started; /* wall clock at parse time, for seconds= */
 } example_args;
 
@@ -27,7 +27,8 @@ void example_parse(int argc, char **argv, const char *name, int default_epochs,
                    example_args *args);
 
 /* "<out>/<file>" into buf; returns buf. */
-const char *example_path(const example_args *args, const char *file, char *buf, size_t size);
+const char *example_path(const example_args *args, const char *file, char *buf,
+                         size_t size);
 
 /* Seconds since example_parse. */
 double example_seconds(const example_args *args);

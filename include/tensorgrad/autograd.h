@@ -52,8 +52,8 @@ struct tg_node {
   int refcount;
   const tg_op *op;
   int n_inputs;
-  tg_tensor **inputs;        /* retained; NULL once the graph is freed */
-  uint64_t *input_versions;  /* storage versions when recorded */
+  tg_tensor **inputs;       /* retained; NULL once the graph is freed */
+  uint64_t *input_versions; /* storage versions when recorded */
   int n_saved;
   tg_tensor *saved[TG_NODE_MAX_SAVED];
   uint64_t saved_versions[TG_NODE_MAX_SAVED];
@@ -101,8 +101,7 @@ void tg_backward(tg_tensor *t, tg_tensor *grad, int flags);
  * new (scope-owned) tensors in `grads_out` instead of accumulated into
  * .grad; an input the output does not depend on gets zeros. */
 void tg_autograd_grad(tg_tensor *output, tg_tensor *grad_output, int n_inputs,
-                      tg_tensor *const *inputs, tg_tensor **grads_out,
-                      int flags);
+                      tg_tensor *const *inputs, tg_tensor **grads_out, int flags);
 
 /* ---- writing ops (built-in and custom) ---------------------------------------- */
 
@@ -112,8 +111,8 @@ tg_node *tg_record(const tg_op *op, tg_tensor *output, int n_inputs,
                    tg_tensor *const *inputs);
 void tg_save(tg_node *node, tg_tensor *t);
 void tg_save_output(tg_node *node, tg_tensor *output);
-tg_tensor *tg_saved(tg_node *node, int i);     /* borrowed or scope-owned */
-tg_tensor *tg_saved_output(tg_node *node);     /* scope-owned */
+tg_tensor *tg_saved(tg_node *node, int i);      /* borrowed or scope-owned */
+tg_tensor *tg_saved_output(tg_node *node);      /* scope-owned */
 tg_tensor *tg_node_input(tg_node *node, int i); /* borrowed */
 bool tg_needs_input_grad(const tg_node *node, int i);
 
@@ -144,8 +143,7 @@ bool tg_gradcheck(tg_fn f, void *ctx, int n_inputs, tg_tensor *const *inputs,
                   const tg_gradcheck_opts *opts, char *report, size_t report_size);
 /* Checks second derivatives: gradcheck of (inputs, v) -> vJ of f. */
 bool tg_gradgradcheck(tg_fn f, void *ctx, int n_inputs, tg_tensor *const *inputs,
-                      const tg_gradcheck_opts *opts, char *report,
-                      size_t report_size);
+                      const tg_gradcheck_opts *opts, char *report, size_t report_size);
 
 /* ---- the op table (every built-in differentiable op) ----------------------------- */
 
@@ -154,7 +152,7 @@ extern const int tg_op_table_size;
 
 /* ---- teaching aids ---------------------------------------------------------------- */
 
-void tg_print_graph(const tg_tensor *t);                 /* grad_fn chain to stdout */
+void tg_print_graph(const tg_tensor *t); /* grad_fn chain to stdout */
 void tg_fprint_graph(void *file, const tg_tensor *t);
 /* Graphviz DOT of the tape; returns 0, or -1 with tg_last_error set. */
 int tg_graph_dot(const tg_tensor *t, const char *path);

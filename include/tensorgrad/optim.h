@@ -165,7 +165,6 @@ void tg_optimizer_set_lr(tg_optimizer *opt, int group, double lr);
  *                                    scheduler set it
  * State exists only for parameters that have been stepped (Adagrad: always). */
 
-
 /* A snapshot: the tensors are copies, later steps do not change them. */
 tg_tensor_dict *tg_optimizer_state_dict(const tg_optimizer *opt);
 /* Replaces the options of every group and the state of every parameter with

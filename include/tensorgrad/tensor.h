@@ -33,9 +33,8 @@ typedef struct tg_shape {
   int64_t d[TG_MAX_DIMS];
 } tg_shape;
 
-#define TG_SHAPE(...)                                                          \
-  ((tg_shape){(int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)),      \
-              {__VA_ARGS__}})
+#define TG_SHAPE(...)                                                                    \
+  ((tg_shape){(int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), {__VA_ARGS__}})
 #define TG_DIMS(...) TG_SHAPE(__VA_ARGS__)
 #define TG_SCALAR_SHAPE ((tg_shape){0, {0}})
 #define TG_ALL_DIMS ((tg_shape){0, {0}})
@@ -134,19 +133,19 @@ uint32_t tg_generator_random_u32(tg_generator *g);
 uint64_t tg_generator_random_u64(tg_generator *g);
 /* torch.randperm(n, generator=g) into out[0 .. n-1] */
 void tg_randperm_into(tg_generator *g, int64_t n, int64_t *out);
-tg_tensor *tg_rand(tg_shape shape, tg_dtype dtype);  /* U[0, 1) */
-tg_tensor *tg_randn(tg_shape shape, tg_dtype dtype); /* N(0, 1) */
+tg_tensor *tg_rand(tg_shape shape, tg_dtype dtype);               /* U[0, 1) */
+tg_tensor *tg_randn(tg_shape shape, tg_dtype dtype);              /* N(0, 1) */
 tg_tensor *tg_randint(int64_t low, int64_t high, tg_shape shape); /* int64 */
-tg_tensor *tg_randperm(int64_t n);                                 /* int64 */
+tg_tensor *tg_randperm(int64_t n);                                /* int64 */
 tg_tensor *tg_rand_like(const tg_tensor *t);
 tg_tensor *tg_randn_like(const tg_tensor *t);
 
 /* ---- copies and conversion ------------------------------------------------- */
 
-tg_tensor *tg_clone(tg_tensor *t);                /* differentiable */
-tg_tensor *tg_contiguous(tg_tensor *t);           /* t itself (new ref) if contiguous */
-tg_tensor *tg_to(tg_tensor *t, tg_dtype dtype);   /* differentiable between floats */
-tg_tensor *tg_detach(tg_tensor *t);               /* shares storage, no grad_fn */
+tg_tensor *tg_clone(tg_tensor *t);              /* differentiable */
+tg_tensor *tg_contiguous(tg_tensor *t);         /* t itself (new ref) if contiguous */
+tg_tensor *tg_to(tg_tensor *t, tg_dtype dtype); /* differentiable between floats */
+tg_tensor *tg_detach(tg_tensor *t);             /* shares storage, no grad_fn */
 
 /* ---- in-place (never recorded; bump the storage version) ------------------ */
 
@@ -295,8 +294,9 @@ typedef struct tg_tensor_dict {
 tg_tensor_dict *tg_tensor_dict_new(void);
 /* Appends a copy of name and a new reference to t; names must be unique. */
 void tg_tensor_dict_add(tg_tensor_dict *d, const char *name, tg_tensor *t);
-tg_tensor *tg_tensor_dict_get(const tg_tensor_dict *d, const char *name); /* borrowed; NULL if absent */
-void tg_tensor_dict_free(tg_tensor_dict *d); /* NULL is fine */
+tg_tensor *tg_tensor_dict_get(const tg_tensor_dict *d,
+                              const char *name); /* borrowed; NULL if absent */
+void tg_tensor_dict_free(tg_tensor_dict *d);     /* NULL is fine */
 
 /* ---- threads ------------------------------------------------------------------ */
 

@@ -74,8 +74,8 @@ int tg_summary_writer_add_histogram_tensor(tg_summary_writer *w, const char *tag
  * gray; floating images are in [0, 1] and scaled by 255, integer ones are
  * 0..255, both clipped and truncated to 8 bits as PyTorch does. */
 int tg_summary_writer_add_image_tensor(tg_summary_writer *w, const char *tag,
-                                       const struct tg_tensor *image, tg_image_layout layout,
-                                       int64_t step);
+                                       const struct tg_tensor *image,
+                                       tg_image_layout layout, int64_t step);
 /* add_pr_curve(tag, labels, predictions): tensors of equal element count. */
 int tg_summary_writer_add_pr_curve_tensor(tg_summary_writer *w, const char *tag,
                                           const struct tg_tensor *labels,

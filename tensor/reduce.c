@@ -330,7 +330,7 @@ static tg_tensor *extreme_all(const char *name, acc_kind kind, const tg_op *op,
     tg_error("%s: the operation does not have an identity, so the input must not be "
              "empty",
              name);
-  if (t->dtype == TG_BOOL) tg_error("%s: not implemented for bool tensors", name);
+  if (t->dtype == TG_BOOL) tg_error("%s: expected a numeric tensor, got bool", name);
   unsigned mask = reduce_mask(name, t, TG_ALL_DIMS);
   tg_scope_begin();
   tg_tensor *out = squeeze_reduced(accumulate(kind, t, mask), t, mask);
@@ -395,7 +395,7 @@ static int check_line_dim(const char *op, const tg_tensor *t, int dim) {
   int d = tg_wrap_dim(op, dim, t->ndim);
   if (t->ndim && t->shape[d] == 0)
     tg_error("%s: expected a non-empty dimension %d to reduce", op, d);
-  if (t->dtype == TG_BOOL) tg_error("%s: not implemented for bool tensors", op);
+  if (t->dtype == TG_BOOL) tg_error("%s: expected a numeric tensor, got bool", op);
   return t->ndim ? d : 0;
 }
 

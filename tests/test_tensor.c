@@ -363,6 +363,9 @@ START_TEST(test_error_messages) {
                   "tg_clamp: min (1) must not be greater than max (0)");
   TG_EXPECT_ERROR(tg_randint(5, 5, TG_SHAPE(1)), "tg_randint: expected low < high");
   TG_EXPECT_ERROR(tg_permute(b, TG_DIMS(0, 0)), "tg_permute: repeated dim 0");
+  TG_EXPECT_ERROR(tg_max_all(tg_gt_scalar(a, 0)), "tg_max_all: expected a numeric tensor, got bool");
+  TG_EXPECT_ERROR(tg_argmax(tg_gt_scalar(a, 0), 0, false),
+                  "tg_argmax: expected a numeric tensor, got bool");
   TG_EXPECT_ERROR(tg_narrow(b, 1, 2, 3),
                   "tg_narrow: start (2) + length (3) exceeds dimension size (4)");
   tg_scope_end();

@@ -271,6 +271,13 @@ START_TEST(test_scopes_release_and_keep) {
 }
 END_TEST
 
+START_TEST(test_scope_misuse) {
+  ck_assert_int_eq(tg_scope_depth(), 0);
+  TG_EXPECT_ERROR(tg_scope_end(), "tg_scope_end: no scope is open");
+  ck_assert_ptr_null(tg_keep(NULL));
+}
+END_TEST
+
 static long rss_kb(void) {
   FILE *f = fopen("/proc/self/statm", "r");
   long pages = 0, resident = 0;
@@ -363,7 +370,8 @@ START_TEST(test_error_messages) {
                   "tg_clamp: min (1) must not be greater than max (0)");
   TG_EXPECT_ERROR(tg_randint(5, 5, TG_SHAPE(1)), "tg_randint: expected low < high");
   TG_EXPECT_ERROR(tg_permute(b, TG_DIMS(0, 0)), "tg_permute: repeated dim 0");
-  TG_EXPECT_ERROR(tg_max_all(tg_gt_scalar(a, 0)), "tg_max_all: expected a numeric tensor, got bool");
+  TG_EXPECT_ERROR(tg_max_all(tg_gt_scalar(a, 0)),
+                  "tg_max_all: expected a numeric tensor, got bool");
   TG_EXPECT_ERROR(tg_argmax(tg_gt_scalar(a, 0), 0, false),
                   "tg_argmax: expected a numeric tensor, got bool");
   TG_EXPECT_ERROR(tg_narrow(b, 1, 2, 3),
@@ -385,6 +393,7 @@ int main(void) {
   tcase_add_test(tc, test_rng_is_seeded);
   tcase_add_test(tc, test_printing);
   tcase_add_test(tc, test_scopes_release_and_keep);
+  tcase_add_test(tc, test_scope_misuse);
   tcase_add_test(tc, test_training_steps_keep_rss_flat);
   tcase_add_test(tc, test_error_messages);
   suite_add_tcase(s, tc);

@@ -9,6 +9,7 @@
 
 #include "io/crc32c.h"
 #include "tensorgrad.h"
+#include "test_util.h"
 
 void example_run_start(example_run *run, const char *name, const char *args) {
   memset(run, 0, sizeof *run);
@@ -44,25 +45,8 @@ void example_run_start(example_run *run, const char *name, const char *args) {
                 "summary line \"%s\" does not start with \"%s\"", run->summary, prefix);
 }
 
-static void remove_tree(const char *path) {
-  DIR *d = opendir(path);
-  if (!d) {
-    remove(path);
-    return;
-  }
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    char child[1024];
-    snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-    remove_tree(child);
-  }
-  closedir(d);
-  remove(path);
-}
-
 void example_run_free(example_run *run) {
-  if (run->out_dir[0]) remove_tree(run->out_dir);
+  if (run->out_dir[0]) tg_test_remove_tree(run->out_dir);
   free(run->output);
   memset(run, 0, sizeof *run);
 }

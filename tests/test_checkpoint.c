@@ -9,7 +9,16 @@
 
 #include "test_util.h"
 
-static char dir[] = "/tmp/tg_checkpoint_XXXXXX";
+static char *dir; /* a fresh directory per test */
+
+static void make_dir(void) {
+  dir = tg_test_temp_dir("tg_checkpoint");
+}
+
+static void remove_dir(void) {
+  tg_test_remove_tree(dir);
+  free(dir);
+}
 
 static const char *path_in_dir(const char *name, char *buf) {
   snprintf(buf, 512, "%s/%s", dir, name);
@@ -206,17 +215,13 @@ START_TEST(test_errors_name_the_file) {
 END_TEST
 
 int main(void) {
-  if (!mkdtemp(dir)) return EXIT_FAILURE;
   Suite *s = suite_create("checkpoint");
   TCase *tc = tcase_create("safetensors");
+  tcase_add_checked_fixture(tc, make_dir, remove_dir);
   tcase_add_test(tc, test_tensors_round_trip);
   tcase_add_test(tc, test_state_dict_file);
   tcase_add_test(tc, test_resume_is_bit_identical);
   tcase_add_test(tc, test_errors_name_the_file);
   suite_add_tcase(s, tc);
-  int rc = tg_test_run(s);
-  char command[600];
-  snprintf(command, sizeof command, "rm -rf %s", dir);
-  if (system(command) != 0) rc = EXIT_FAILURE;
-  return rc;
+  return tg_test_run(s);
 }

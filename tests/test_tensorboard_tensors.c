@@ -8,7 +8,16 @@
 
 #include "test_util.h"
 
-static char dir[] = "/tmp/tg_tb_tensors_XXXXXX";
+static char *dir; /* a fresh directory per test */
+
+static void make_dir(void) {
+  dir = tg_test_temp_dir("tg_tb_tensors");
+}
+
+static void remove_dir(void) {
+  tg_test_remove_tree(dir);
+  free(dir);
+}
 
 /* The bytes of the (only) event file in dir. */
 static uint8_t *read_events(size_t *len) {
@@ -20,12 +29,8 @@ static uint8_t *read_events(size_t *len) {
     if (strncmp(e->d_name, "events.out.tfevents.", 20) == 0)
       snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
   closedir(d);
-  FILE *f = fopen(path, "rb");
-  ck_assert_msg(f != NULL, "no event file in %s", dir);
-  uint8_t *buf = malloc(1 << 20);
-  *len = fread(buf, 1, 1 << 20, f);
-  fclose(f);
-  return buf;
+  ck_assert_msg(path[0] != '\0', "no event file in %s", dir);
+  return tg_test_read_file(path, len);
 }
 
 /* The PNG inside the event bytes, decoded through a temporary file. */
@@ -112,15 +117,11 @@ START_TEST(test_bad_tensors_are_reported) {
 END_TEST
 
 int main(void) {
-  if (!mkdtemp(dir)) return EXIT_FAILURE;
   Suite *s = suite_create("tensorboard_tensors");
   TCase *tc = tcase_create("tensors");
+  tcase_add_checked_fixture(tc, make_dir, remove_dir);
   tcase_add_test(tc, test_image_tensor_is_scaled_like_pytorch);
   tcase_add_test(tc, test_bad_tensors_are_reported);
   suite_add_tcase(s, tc);
-  int rc = tg_test_run(s);
-  char command[700];
-  snprintf(command, sizeof command, "rm -rf %s", dir);
-  if (system(command) != 0) rc = EXIT_FAILURE;
-  return rc;
+  return tg_test_run(s);
 }

@@ -132,14 +132,12 @@ void tg_copy_into(tg_tensor *dst, const tg_tensor *src) {
              tg_shape_str(tg_shape_of(src), a), tg_shape_str(shape, b));
   }
   tg_tensor *ops[2] = {dst, (tg_tensor *)src};
-  tg_iter it;
-  tg_iter_init(&it, shape, 2, ops);
   if (dst->dtype == src->dtype) {
     size_t elem = tg_dtype_size(dst->dtype);
-    tg_iter_run(&it, copy_same_dtype, &elem);
+    tg_run_elementwise(shape, 2, ops, copy_same_dtype, &elem);
   } else {
     convert_ctx c = {dst->dtype, src->dtype};
-    tg_iter_run(&it, copy_convert, &c);
+    tg_run_elementwise(shape, 2, ops, copy_convert, &c);
   }
 }
 
@@ -189,9 +187,7 @@ void tg_fill_(tg_tensor *t, double value) {
     tg_bump_version(t);
     return;
   }
-  tg_iter it;
-  tg_iter_init(&it, tg_shape_of(t), 1, &t);
-  tg_iter_run(&it, fill_loop, &cell);
+  tg_run_elementwise(tg_shape_of(t), 1, &t, fill_loop, &cell);
   tg_bump_version(t);
 }
 

@@ -269,10 +269,8 @@ void tg_add_(tg_tensor *t, const tg_tensor *other, double alpha) {
   }
   tg_scope_begin();
   tg_tensor *ops[2] = {t, tg_to((tg_tensor *)other, t->dtype)};
-  tg_iter it;
-  tg_iter_init(&it, shape, 2, ops);
   axpy_ctx ctx = {alpha};
-  tg_iter_run(&it, t->dtype == TG_FLOAT32 ? axpy_f32 : axpy_f64, &ctx);
+  tg_run_elementwise(shape, 2, ops, t->dtype == TG_FLOAT32 ? axpy_f32 : axpy_f64, &ctx);
   tg_scope_end();
   tg_bump_version(t);
 }
@@ -295,8 +293,6 @@ static void scale_loop(char **p, const int64_t *s, int64_t n, void *ctx) {
 void tg_mul_scalar_(tg_tensor *t, double value) {
   tg_check_floating("tg_mul_scalar_", t);
   scale_ctx ctx = {value, t->dtype};
-  tg_iter it;
-  tg_iter_init(&it, tg_shape_of(t), 1, &t);
-  tg_iter_run(&it, scale_loop, &ctx);
+  tg_run_elementwise(tg_shape_of(t), 1, &t, scale_loop, &ctx);
   tg_bump_version(t);
 }

@@ -33,9 +33,7 @@ static tg_tensor *compare(const char *name, const tg_loop_fn *loops, tg_tensor *
   tg_dtype dt = tg_promote(a->dtype, b->dtype);
   tg_scope_begin();
   tg_tensor *ops[3] = {tg_alloc(shape, TG_BOOL), tg_to(a, dt), tg_to(b, dt)};
-  tg_iter it;
-  tg_iter_init(&it, shape, 3, ops);
-  tg_iter_run(&it, loops[dt], NULL);
+  tg_run_elementwise(shape, 3, ops, loops[dt], NULL);
   return tg_scope_return(ops[0]);
 }
 

@@ -266,10 +266,8 @@ tg_tensor *tg_where(tg_tensor *condition, tg_tensor *a, tg_tensor *b) {
   tg_scope_begin();
   tg_tensor *ca = tg_to(a, dt), *cb = tg_to(b, dt);
   tg_tensor *ops[4] = {tg_alloc(shape, dt), condition, ca, cb};
-  tg_iter it;
-  tg_iter_init(&it, shape, 4, ops);
   size_t elem = tg_dtype_size(dt);
-  tg_iter_run(&it, where_loop, &elem);
+  tg_run_elementwise(shape, 4, ops, where_loop, &elem);
   tg_node *node = tg_record(&tg_op_where, ops[0], 2, ops + 2);
   if (node) tg_save(node, condition);
   return tg_scope_return(ops[0]);

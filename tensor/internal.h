@@ -57,19 +57,10 @@ void tg_store(char *p, tg_dtype dtype, double v);
  * byte strides, and a length. */
 #define TG_ITER_MAX 4
 typedef void (*tg_loop_fn)(char **ptrs, const int64_t *strides, int64_t n, void *ctx);
-typedef struct tg_iter {
-  int ndim;
-  int n_ops;
-  int64_t shape[TG_MAX_DIMS];
-  char *base[TG_ITER_MAX];
-  int64_t strides[TG_ITER_MAX][TG_MAX_DIMS]; /* bytes */
-} tg_iter;
-/* operand 0 is usually the output. Every operand must broadcast to shape. */
-void tg_iter_init(tg_iter *it, tg_shape shape, int n_ops, tg_tensor *const *ops);
-void tg_iter_run(const tg_iter *it, tg_loop_fn body, void *ctx);
-/* tg_iter_init + tg_iter_run, calling body once over the whole run when
- * every operand is contiguous at `shape` (the common case, with no
- * iterator to set up). */
+/* Runs body over every element: operand 0 is usually the output, and every
+ * operand must broadcast to shape. When all operands are contiguous at
+ * `shape` (the common case) body gets the whole run at once; otherwise an
+ * iterator walks the outer dims. */
 void tg_run_elementwise(tg_shape shape, int n_ops, tg_tensor *const *ops, tg_loop_fn body,
                         void *ctx);
 

@@ -6,6 +6,14 @@
 
 #include "tensor/internal.h"
 
+typedef struct iter {
+  int ndim;
+  int n_ops;
+  int64_t shape[TG_MAX_DIMS];
+  char *base[TG_ITER_MAX];
+  int64_t strides[TG_ITER_MAX][TG_MAX_DIMS]; /* bytes */
+} iter;
+
 static void broadcast_strides(const tg_tensor *t, tg_shape shape, int64_t *out) {
   int64_t elem = (int64_t)tg_dtype_size(t->dtype);
   int lead = shape.ndim - t->ndim;
@@ -17,7 +25,7 @@ static void broadcast_strides(const tg_tensor *t, tg_shape shape, int64_t *out) 
 
 /* Drops size-1 dims and merges dim i into i+1 when every operand steps
  * through them as one run. */
-static void coalesce(tg_iter *it) {
+static void coalesce(iter *it) {
   int out = 0;
   for (int i = 0; i < it->ndim; i++) {
     if (it->shape[i] == 1) continue;
@@ -36,7 +44,7 @@ static void coalesce(tg_iter *it) {
   it->ndim = out;
 }
 
-void tg_iter_init(tg_iter *it, tg_shape shape, int n_ops, tg_tensor *const *ops) {
+static void iter_init(iter *it, tg_shape shape, int n_ops, tg_tensor *const *ops) {
   memset(it, 0, sizeof *it);
   it->ndim = shape.ndim;
   it->n_ops = n_ops;
@@ -48,7 +56,7 @@ void tg_iter_init(tg_iter *it, tg_shape shape, int n_ops, tg_tensor *const *ops)
   coalesce(it);
 }
 
-void tg_iter_run(const tg_iter *it, tg_loop_fn body, void *ctx) {
+static void iter_run(const iter *it, tg_loop_fn body, void *ctx) {
   for (int i = 0; i < it->ndim; i++)
     if (it->shape[i] == 0) return;
   char *ptrs[TG_ITER_MAX];
@@ -91,7 +99,7 @@ void tg_run_elementwise(tg_shape shape, int n_ops, tg_tensor *const *ops, tg_loo
     body(ptrs, strides, n, ctx);
     return;
   }
-  tg_iter it;
-  tg_iter_init(&it, shape, n_ops, ops);
-  tg_iter_run(&it, body, ctx);
+  iter it;
+  iter_init(&it, shape, n_ops, ops);
+  iter_run(&it, body, ctx);
 }

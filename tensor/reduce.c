@@ -188,9 +188,7 @@ static tg_tensor *accumulate(acc_kind kind, tg_tensor *t, unsigned mask) {
   else
     tg_fill_(acc, kind == ACC_MAX ? -9.2e18 : 9.2e18);
   tg_tensor *ops[2] = {acc, t};
-  tg_iter it;
-  tg_iter_init(&it, tg_shape_of(t), 2, ops);
-  tg_iter_run(&it, acc_loops[kind][t->dtype], NULL);
+  tg_run_elementwise(tg_shape_of(t), 2, ops, acc_loops[kind][t->dtype], NULL);
   return tg_scope_return(tg_to(acc, result));
 }
 

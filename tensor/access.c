@@ -7,19 +7,14 @@
 
 #include "tensor/internal.h"
 
-static int64_t flat_offset(const tg_tensor *t, int64_t i) {
+char *tg_flat_ptr(const tg_tensor *t, int64_t i) {
   int64_t off = t->offset;
   for (int d = t->ndim - 1; d >= 0; d--) {
     int64_t size = t->shape[d];
     off += (i % size) * t->strides[d];
     i /= size;
   }
-  return off;
-}
-
-static const char *elem_at(const tg_tensor *t, int64_t storage_offset) {
-  return (const char *)t->storage->data +
-         storage_offset * (int64_t)tg_dtype_size(t->dtype);
+  return tg_storage_ptr(t, off);
 }
 
 double tg_get_flat(const tg_tensor *t, int64_t i) {
@@ -27,7 +22,7 @@ double tg_get_flat(const tg_tensor *t, int64_t i) {
   if (i < 0 || i >= n)
     tg_error("tg_get_flat: index %lld is out of bounds for a tensor of %lld elements",
              (long long)i, (long long)n);
-  return tg_load(elem_at(t, flat_offset(t, i)), t->dtype);
+  return tg_load(tg_flat_ptr(t, i), t->dtype);
 }
 
 double tg_item(const tg_tensor *t) {
@@ -53,11 +48,11 @@ static int64_t index_offset(const char *op, const tg_tensor *t, const int64_t *i
 }
 
 double tg_get(const tg_tensor *t, const int64_t *index) {
-  return tg_load(elem_at(t, index_offset("tg_get", t, index)), t->dtype);
+  return tg_load(tg_storage_ptr(t, index_offset("tg_get", t, index)), t->dtype);
 }
 
 void tg_set(tg_tensor *t, const int64_t *index, double value) {
-  tg_store((char *)elem_at(t, index_offset("tg_set", t, index)), t->dtype, value);
+  tg_store(tg_storage_ptr(t, index_offset("tg_set", t, index)), t->dtype, value);
   tg_bump_version(t);
 }
 
@@ -89,8 +84,7 @@ void tg_copy_to_f64(const tg_tensor *t, double *out) {
     memcpy(out, tg_ptr(t), sizeof(double) * (size_t)n);
     return;
   }
-  for (int64_t i = 0; i < n; i++)
-    out[i] = tg_load(elem_at(t, flat_offset(t, i)), t->dtype);
+  for (int64_t i = 0; i < n; i++) out[i] = tg_load(tg_flat_ptr(t, i), t->dtype);
 }
 
 /* ---- copying between any two layouts ---- */

@@ -58,10 +58,8 @@ tg_tensor *tg_arange(double start, double end, double step, tg_dtype dtype) {
              start, end, step);
   int64_t n = (int64_t)ceil((end - start) / step);
   tg_tensor *t = tg_alloc(TG_SHAPE(n), dtype);
-  size_t elem = tg_dtype_size(dtype);
   for (int64_t i = 0; i < n; i++)
-    tg_store((char *)t->storage->data + i * (int64_t)elem, dtype,
-             start + (double)i * step);
+    tg_store(tg_storage_ptr(t, i), dtype, start + (double)i * step);
   return t;
 }
 
@@ -71,21 +69,18 @@ tg_tensor *tg_linspace(double start, double end, int64_t steps, tg_dtype dtype) 
              (long long)steps);
   tg_tensor *t = tg_alloc(TG_SHAPE(steps), dtype);
   double step = steps > 1 ? (end - start) / (double)(steps - 1) : 0;
-  size_t elem = tg_dtype_size(dtype);
   /* as PyTorch: the second half counts back from end, so end is exact */
   int64_t half = steps / 2;
   for (int64_t i = 0; i < steps; i++) {
     double v = (i < half || steps == 1) ? start + step * (double)i
                                         : end - step * (double)(steps - 1 - i);
-    tg_store((char *)t->storage->data + i * (int64_t)elem, dtype, v);
+    tg_store(tg_storage_ptr(t, i), dtype, v);
   }
   return t;
 }
 
 tg_tensor *tg_eye(int64_t n, tg_dtype dtype) {
   tg_tensor *t = tg_zeros(TG_SHAPE(n, n), dtype);
-  size_t elem = tg_dtype_size(dtype);
-  for (int64_t i = 0; i < n; i++)
-    tg_store((char *)t->storage->data + (i * n + i) * (int64_t)elem, dtype, 1.0);
+  for (int64_t i = 0; i < n; i++) tg_store(tg_storage_ptr(t, i * n + i), dtype, 1.0);
   return t;
 }

@@ -47,6 +47,13 @@ tg_shape tg_broadcast_shapes(const char *op, tg_shape a, tg_shape b);
 /* The dtype two operands compute in (PyTorch's promotion). */
 tg_dtype tg_promote(tg_dtype a, tg_dtype b);
 
+/* The address of the element at a storage offset (in elements). */
+static inline char *tg_storage_ptr(const tg_tensor *t, int64_t storage_offset) {
+  return (char *)t->storage->data + storage_offset * (int64_t)tg_dtype_size(t->dtype);
+}
+/* The address of element i of t in logical (row-major) order. */
+char *tg_flat_ptr(const tg_tensor *t, int64_t i);
+
 /* Reads / writes one element at a byte address as double. */
 double tg_load(const char *p, tg_dtype dtype);
 void tg_store(char *p, tg_dtype dtype, double v);

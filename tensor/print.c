@@ -27,9 +27,7 @@ typedef struct printer {
 } printer;
 
 static double value_at(const tg_tensor *t, int64_t offset) {
-  return tg_load((const char *)t->storage->data +
-                     offset * (int64_t)tg_dtype_size(t->dtype),
-                 t->dtype);
+  return tg_load(tg_storage_ptr(t, offset), t->dtype);
 }
 
 static void format_value(const printer *p, double v, char *buf, size_t size) {

@@ -129,21 +129,6 @@ NORMAL_FILL_16(double, log, sqrt, cos, sin, fma)
 NORMAL_FILL(float, normal_fill_f32, uniform_f32)
 NORMAL_FILL(double, normal_fill_f64, uniform_f64)
 
-/* Visits t's elements in logical order with a writer callback. */
-static int64_t logical_offset(const tg_tensor *t, int64_t i) {
-  int64_t off = t->offset;
-  for (int d = t->ndim - 1; d >= 0; d--) {
-    off += (i % t->shape[d]) * t->strides[d];
-    i /= t->shape[d];
-  }
-  return off;
-}
-
-static char *element(tg_tensor *t, int64_t i) {
-  return (char *)t->storage->data +
-         logical_offset(t, i) * (int64_t)tg_dtype_size(t->dtype);
-}
-
 /* from + u * (to - from) as one fused multiply-add in the tensor's dtype,
  * which is what PyTorch's kernel (built with FMA) computes. */
 void tg_uniform_(tg_tensor *t, double low, double high) {
@@ -152,10 +137,10 @@ void tg_uniform_(tg_tensor *t, double low, double high) {
   if (t->dtype == TG_FLOAT32) {
     float from = (float)low, to = (float)high;
     for (int64_t i = 0; i < n; i++)
-      *(float *)element(t, i) = fmaf(uniform_f32(), to - from, from);
+      *(float *)tg_flat_ptr(t, i) = fmaf(uniform_f32(), to - from, from);
   } else {
     for (int64_t i = 0; i < n; i++)
-      *(double *)element(t, i) = fma(uniform_f64(), high - low, low);
+      *(double *)tg_flat_ptr(t, i) = fma(uniform_f64(), high - low, low);
   }
   tg_bump_version(t);
 }
@@ -171,7 +156,7 @@ void tg_normal_(tg_tensor *t, double mean, double std) {
       normal_fill_f64((double *)tg_ptr(t), n, mean, std);
   } else {
     for (int64_t i = 0; i < n; i++)
-      tg_store(element(t, i), t->dtype, fma(normal_f64(), std, mean));
+      tg_store(tg_flat_ptr(t, i), t->dtype, fma(normal_f64(), std, mean));
   }
   tg_bump_version(t);
 }

@@ -204,15 +204,21 @@ int tg_load_tensors(const char *path, tg_tensor_dict **out) {
   return status;
 }
 
-int tg_load_state_dict_file(const char *path, tg_module *model, bool strict) {
-  tg_tensor_dict *state;
-  if (tg_load_tensors(path, &state) != 0) return -1;
-  int status = tg_load_state_dict(model, state, strict);
+/* Prefixes a failed step's message with the file (and section, if any). */
+static int in_file(const char *path, const char *section, int status) {
   if (status != 0) {
     char reason[1536];
     snprintf(reason, sizeof reason, "%s", tg_last_error());
-    tg_set_last_error("%s: %s", path, reason);
+    tg_set_last_error("%s: %s%s%s", path, section ? section : "", section ? ": " : "",
+                      reason);
   }
+  return status;
+}
+
+int tg_load_state_dict_file(const char *path, tg_module *model, bool strict) {
+  tg_tensor_dict *state;
+  if (tg_load_tensors(path, &state) != 0) return -1;
+  int status = in_file(path, NULL, tg_load_state_dict(model, state, strict));
   tg_tensor_dict_free(state);
   return status;
 }
@@ -240,16 +246,6 @@ static int parse_epoch(const char *path, const tg_st_file *file, int64_t *epoch)
   return 0;
 }
 
-/* Restores one section, prefixing a failure with the file and section. */
-static int restore(const char *path, const char *what, int status) {
-  if (status != 0) {
-    char reason[1536];
-    snprintf(reason, sizeof reason, "%s", tg_last_error());
-    tg_set_last_error("%s: %s: %s", path, what, reason);
-  }
-  return status;
-}
-
 int tg_checkpoint_load(const char *path, tg_module *model, tg_optimizer *opt,
                        int64_t *epoch, tg_tensor_dict **extra) {
   tg_st_file *file = NULL;
@@ -262,13 +258,13 @@ int tg_checkpoint_load(const char *path, tg_module *model, tg_optimizer *opt,
   }
   tg_tensor_dict *model_state = section(all, MODEL_PREFIX);
   tg_tensor_dict *opt_state = section(all, OPTIMIZER_PREFIX);
-  int status = restore(path, "model", tg_load_state_dict(model, model_state, true));
+  int status = in_file(path, "model", tg_load_state_dict(model, model_state, true));
   if (status == 0 && opt && opt_state->n == 0) {
     tg_set_last_error("%s: the checkpoint holds no optimizer state", path);
     status = -1;
   }
   if (status == 0 && opt)
-    status = restore(path, "optimizer", tg_optimizer_load_state_dict(opt, opt_state));
+    status = in_file(path, "optimizer", tg_optimizer_load_state_dict(opt, opt_state));
   if (status == 0 && epoch) *epoch = saved_epoch;
   if (status == 0 && extra) *extra = section(all, EXTRA_PREFIX);
   tg_tensor_dict_free(model_state);

@@ -6,6 +6,18 @@
 #include "tensorgrad/autograd.h"
 #include "tensorgrad/tensor.h"
 
+/* A hot loop compiled twice, for AVX2 and for the x86-64 baseline, picked
+ * when the library loads. ISO C mode never contracts a * b + c into an FMA,
+ * so both clones round identically: results do not depend on the CPU. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define TG_SIMD __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef TG_SIMD
+#define TG_SIMD
+#endif
+
 struct tg_storage {
   int refcount;
   void *data;

@@ -34,6 +34,14 @@ bool tg_caching_enabled(void);
 void tg_storage_retain(tg_storage *s);
 void tg_storage_release(tg_storage *s);
 
+/* ---- small float32 products (gemm_small.c) ---- */
+/* C = alpha op(A) op(B) + beta C, op(A) m x k and op(B) k x n given by
+ * element strides between rows and columns, C row-major with ldc. Returns
+ * false, touching nothing, when the product is big enough for BLAS. */
+bool tg_sgemm_small(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                    int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs, int64_t b_cs,
+                    float beta, float *c, int64_t ldc);
+
 /* ---- tensors (tensor.c) ---- */
 /* A new contiguous tensor with fresh, uninitialised storage, owned by the
  * current scope (or the caller when there is none). */

@@ -38,8 +38,25 @@ static bool blas_layout(const tg_tensor *t, CBLAS_TRANSPOSE *trans, int64_t *ld)
   return false;
 }
 
+/* op(x)[r][c] sits at r * rs + c * cs elements from x.data */
+static void operand_strides(blas_operand x, int64_t *rs, int64_t *cs) {
+  *rs = x.trans == CblasNoTrans ? x.ld : 1;
+  *cs = x.trans == CblasNoTrans ? 1 : x.ld;
+}
+
+/* Small float products in plain loops (gemm_small.c), the rest in BLAS. */
+static bool gemm_small(blas_operand a, blas_operand b, int m, int n, int k, double alpha,
+                       double beta, char *c, int ldc) {
+  int64_t a_rs, a_cs, b_rs, b_cs;
+  operand_strides(a, &a_rs, &a_cs);
+  operand_strides(b, &b_rs, &b_cs);
+  return tg_sgemm_small(m, n, k, (float)alpha, (const float *)a.data, a_rs, a_cs,
+                        (const float *)b.data, b_rs, b_cs, (float)beta, (float *)c, ldc);
+}
+
 static void gemm_raw(tg_dtype dtype, blas_operand a, blas_operand b, int m, int n, int k,
                      double alpha, double beta, char *c, int ldc) {
+  if (dtype == TG_FLOAT32 && gemm_small(a, b, m, n, k, alpha, beta, c, ldc)) return;
   if (dtype == TG_FLOAT32)
     cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, (float)alpha,
                 (const float *)a.data, a.ld, (const float *)b.data, b.ld, (float)beta,

@@ -172,6 +172,63 @@ START_TEST(test_matmul) {
 }
 END_TEST
 
+/* float32 products small enough for the plain-C loops (every loop order,
+ * partial tiles, transposed and column-sliced operands) against float64
+ * BLAS on the same numbers. */
+static void check_small_product(tg_tensor *a, tg_tensor *b) {
+  tg_tensor *exact = tg_matmul(tg_to(a, TG_FLOAT64), tg_to(b, TG_FLOAT64));
+  tg_assert_close(tg_to(tg_matmul(a, b), TG_FLOAT64), exact, 1e-5, 1e-5, "small matmul");
+}
+
+START_TEST(test_small_matmul_loop_orders) {
+  tg_scope_begin();
+  tg_manual_seed(3);
+  const int64_t sizes[] = {1, 2, 3, 5, 16, 17, 40};
+  for (int i = 0; i < 7; i++)
+    for (int j = 0; j < 7; j++)
+      for (int p = 0; p < 7; p++) {
+        int64_t m = sizes[i], n = sizes[j], k = sizes[p];
+        tg_tensor *a = tg_randn(TG_SHAPE(m, k), TG_FLOAT32);
+        tg_tensor *b = tg_randn(TG_SHAPE(k, n), TG_FLOAT32);
+        check_small_product(a, b);
+        check_small_product(tg_t(tg_contiguous(tg_t(a))), tg_t(tg_contiguous(tg_t(b))));
+        /* a view whose rows are further apart than its width */
+        tg_tensor *wide = tg_randn(TG_SHAPE(k, n + 3), TG_FLOAT32);
+        check_small_product(a, tg_narrow(wide, 1, 1, n));
+      }
+  /* the thin layers of the lecture's moons net, forward and backward */
+  tg_tensor *x = tg_randn(TG_SHAPE(16, 2), TG_FLOAT32);
+  tg_tensor *w1 = tg_randn(TG_SHAPE(1000, 2), TG_FLOAT32);
+  tg_tensor *h = tg_randn(TG_SHAPE(16, 1000), TG_FLOAT32);
+  tg_tensor *w2 = tg_randn(TG_SHAPE(1, 1000), TG_FLOAT32);
+  check_small_product(x, tg_t(w1));
+  check_small_product(h, tg_t(w2));
+  check_small_product(tg_t(h), x);
+  tg_scope_end();
+}
+END_TEST
+
+/* beta = 0 must never read the output: a recycled block full of NaN gives
+ * clean products (matmul does not zero its output first). */
+START_TEST(test_small_matmul_ignores_stale_output) {
+  tg_scope_begin();
+  tg_tensor *a = tg_ones(TG_SHAPE(4, 3), TG_FLOAT32),
+            *b = tg_ones(TG_SHAPE(3, 20), TG_FLOAT32);
+  for (int round = 0; round < 3; round++) {
+    tg_scope_begin();
+    tg_full(TG_SHAPE(4, 20), NAN, TG_FLOAT32); /* released at scope end, then reused */
+    tg_scope_end();
+    tg_tensor *c = tg_matmul(a, b);
+    for (int64_t i = 0; i < 80; i++) ck_assert_double_eq(tg_get_flat(c, i), 3);
+  }
+  /* linear adds the bias (beta = 1) to every row */
+  tg_tensor *bias = tg_arange(0, 20, 1, TG_FLOAT32);
+  tg_tensor *y = tg_linear(a, tg_t(b), bias);
+  for (int64_t i = 0; i < 80; i++) ck_assert_double_eq(tg_get_flat(y, i), 3 + i % 20);
+  tg_scope_end();
+}
+END_TEST
+
 START_TEST(test_rng_is_seeded) {
   tg_scope_begin();
   tg_manual_seed(11);
@@ -390,6 +447,8 @@ int main(void) {
   tcase_add_test(tc, test_reductions);
   tcase_add_test(tc, test_indexing_and_joining);
   tcase_add_test(tc, test_matmul);
+  tcase_add_test(tc, test_small_matmul_loop_orders);
+  tcase_add_test(tc, test_small_matmul_ignores_stale_output);
   tcase_add_test(tc, test_rng_is_seeded);
   tcase_add_test(tc, test_printing);
   tcase_add_test(tc, test_scopes_release_and_keep);

@@ -11,4 +11,8 @@ void tg_nn_check_same_shape(const char *loss, const tg_tensor *input,
 /* opts, or PyTorch's defaults when NULL. */
 const tg_loss_opts *tg_nn_loss_opts(const tg_loss_opts *opts);
 
+/* The error for a class-index target outside [0, classes) (loss_nll.c). */
+_Noreturn void tg_nn_target_out_of_bounds(const char *loss, int64_t target,
+                                          int64_t classes);
+
 #endif

@@ -55,15 +55,18 @@ static void check_class_weight(const char *loss, const tg_tensor *weight,
         tg_dtype_name(input->dtype), (long long)input->shape[1]);
 }
 
+void tg_nn_target_out_of_bounds(const char *loss, int64_t target, int64_t classes) {
+  tg_error("%s: target %lld is out of bounds for %lld classes", loss, (long long)target,
+           (long long)classes);
+}
+
 /* Every target is a class or the ignore index. */
-static void check_bounds(const char *loss, const tg_tensor *target, int64_t classes,
+static void check_bounds(const char *loss, tg_tensor *target, int64_t classes,
                          int64_t ignore) {
-  for (int64_t i = 0; i < tg_numel(target); i++) {
-    int64_t t = (int64_t)tg_get_flat(target, i);
-    if (t != ignore && (t < 0 || t >= classes))
-      tg_error("%s: target %lld is out of bounds for %lld classes", loss, (long long)t,
-               (long long)classes);
-  }
+  const int64_t *t = tg_data_i64(tg_contiguous(target));
+  for (int64_t i = 0; i < tg_numel(target); i++)
+    if (t[i] != ignore && (t[i] < 0 || t[i] >= classes))
+      tg_nn_target_out_of_bounds(loss, t[i], classes);
 }
 
 /* The weight of each target: weight[target] (1 without class weights),

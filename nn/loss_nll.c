@@ -1,7 +1,9 @@
 /* NLLLoss and CrossEntropyLoss with PyTorch 1.13's semantics: class
  * weights with the weighted mean (divided by the total weight of the
  * targets), ignore_index, label smoothing and probability targets. Built
- * from gather and log_softmax, so every derivative comes from theirs. */
+ * from gather and log_softmax, so every derivative comes from theirs; the
+ * common CrossEntropyLoss (class indices over (N, C), no weights, no
+ * smoothing) runs as the fused op of cross_entropy.c instead. */
 #include <stdio.h>
 #include <string.h>
 
@@ -180,6 +182,34 @@ static bool same_shape(const tg_tensor *a, const tg_tensor *b) {
          !memcmp(a->shape, b->shape, (size_t)a->ndim * sizeof *a->shape);
 }
 
+/* The common case runs as one fused op: class indices over (N, C), no class
+ * weights, no smoothing. */
+static bool fused_case(const tg_tensor *input, const tg_loss_opts *o) {
+  return input->ndim == 2 && !o->weight && o->label_smoothing == 0;
+}
+
+static tg_tensor *cross_entropy_of_indices(const char *name, tg_tensor *input,
+                                           tg_tensor *target, const tg_loss_opts *o) {
+  check_class_target(name, input, target, true);
+  check_class_weight(name, o->weight, input);
+  if (fused_case(input, o))
+    return tg_nn_cross_entropy(input, target, o->reduction, ignore_index(o));
+  check_bounds(name, target, input->shape[1], ignore_index(o));
+  return cross_entropy_indices(tg_log_softmax(input, 1), target, o);
+}
+
+static tg_tensor *cross_entropy_of_probs(const char *name, tg_tensor *input,
+                                         tg_tensor *target, const tg_loss_opts *o) {
+  if (!tg_is_floating(input->dtype) || input->dtype != target->dtype)
+    tg_error("%s: probability targets must have the input's dtype, got %s input and %s "
+             "target",
+             name, tg_dtype_name(input->dtype), tg_dtype_name(target->dtype));
+  if (o->has_ignore_index && o->ignore_index != -100)
+    tg_error("%s: ignore_index is not supported for probability targets", name);
+  check_class_weight(name, o->weight, input);
+  return cross_entropy_probs(tg_log_softmax(input, 1), target, o);
+}
+
 tg_tensor *tg_cross_entropy_loss(tg_tensor *input, tg_tensor *target,
                                  const tg_loss_opts *opts) {
   const char *name = "tg_cross_entropy_loss";
@@ -192,20 +222,7 @@ tg_tensor *tg_cross_entropy_loss(tg_tensor *input, tg_tensor *target,
   bool probabilities = tg_is_floating(target->dtype) && same_shape(input, target);
   bool one_sample = input->ndim == 1 && (target->ndim == 0 || probabilities);
   if (one_sample) add_batch_dim(&input, &target);
-  if (probabilities) {
-    if (!tg_is_floating(input->dtype) || input->dtype != target->dtype)
-      tg_error("%s: probability targets must have the input's dtype, got %s input and %s "
-               "target",
-               name, tg_dtype_name(input->dtype), tg_dtype_name(target->dtype));
-    if (o->has_ignore_index && o->ignore_index != -100)
-      tg_error("%s: ignore_index is not supported for probability targets", name);
-  } else {
-    check_class_target(name, input, target, true);
-    check_bounds(name, target, input->shape[1], ignore_index(o));
-  }
-  check_class_weight(name, o->weight, input);
-  tg_tensor *logp = tg_log_softmax(input, 1);
-  tg_tensor *loss = probabilities ? cross_entropy_probs(logp, target, o)
-                                  : cross_entropy_indices(logp, target, o);
+  tg_tensor *loss = probabilities ? cross_entropy_of_probs(name, input, target, o)
+                                  : cross_entropy_of_indices(name, input, target, o);
   return tg_scope_return(drop_batch_dim(loss, one_sample, o->reduction));
 }

@@ -1,7 +1,8 @@
 /* Every loss, reduction and option against PyTorch 1.13 (values and the
  * gradients of input and float targets; float64 at 1e-10, float32 at
  * 1e-5), gradchecks in float64, and the errors that name the loss and the
- * shapes, among them the lecture's float (N, 1) target to CrossEntropyLoss. */
+ * shapes, among them the lecture's float (N, 1) target to CrossEntropyLoss;
+ * the fused CrossEntropyLoss against the composite nll(log_softmax). */
 #include <math.h>
 #include <string.h>
 
@@ -179,6 +180,115 @@ START_TEST(test_bce_clamps_logs_at_minus_100) {
 }
 END_TEST
 
+/* ---- the fused CrossEntropyLoss (one op for (N, C) class indices) ---- */
+
+/* PyTorch's definition, through the composite ops: nll(log_softmax(x)). */
+static tg_tensor *reference_cross_entropy(tg_tensor *x, tg_tensor *t,
+                                          const tg_loss_opts *o) {
+  return tg_nll_loss(tg_log_softmax(x, 1), t, o);
+}
+
+/* Value and input gradient of `loss` at x (a fresh leaf copy each time). */
+static tg_tensor *loss_and_grad(tg_tensor *(*loss)(tg_tensor *, tg_tensor *,
+                                                   const tg_loss_opts *),
+                                tg_tensor *x, tg_tensor *t, const tg_loss_opts *o,
+                                tg_tensor *gy, tg_tensor **grad) {
+  tg_tensor *leaf = tg_requires_grad_(tg_detach(x), true);
+  tg_zero_grad(leaf, true);
+  tg_tensor *out = loss(leaf, t, o);
+  tg_backward(out, gy, 0);
+  *grad = tg_clone(tg_grad(leaf));
+  return out;
+}
+
+/* Targets in [0, C) with about one row in four ignored. */
+static tg_tensor *random_targets(int64_t n, int64_t c, int64_t ignore) {
+  tg_tensor *t = tg_empty(TG_SHAPE(n), TG_INT64);
+  for (int64_t i = 0; i < n; i++)
+    tg_data_i64(t)[i] = tg_random_u32() % 4 == 0 ? ignore : tg_random_u32() % c;
+  return t;
+}
+
+static void check_fused_matches_composite(tg_tensor *x, tg_tensor *t, tg_loss_opts o,
+                                          double rtol) {
+  char what[96];
+  tg_tensor *gy = o.reduction == TG_NONE ? tg_randn(TG_SHAPE(x->shape[0]), x->dtype)
+                                         : tg_full(TG_SCALAR_SHAPE, 0.7, x->dtype);
+  tg_tensor *g_fused, *g_ref;
+  tg_tensor *fused = loss_and_grad(tg_cross_entropy_loss, x, t, &o, gy, &g_fused);
+  tg_tensor *ref = loss_and_grad(reference_cross_entropy, x, t, &o, gy, &g_ref);
+  snprintf(what, sizeof what, "fused %s reduction %d value", tg_dtype_name(x->dtype),
+           (int)o.reduction);
+  ck_assert_str_eq(fused->grad_fn->op->name, "cross_entropy");
+  tg_assert_close(fused, ref, rtol, rtol * 1e-2, what);
+  snprintf(what, sizeof what, "fused %s reduction %d grad", tg_dtype_name(x->dtype),
+           (int)o.reduction);
+  tg_assert_close(g_fused, g_ref, rtol, rtol * 1e-2, what);
+}
+
+START_TEST(test_fused_cross_entropy_matches_composite) {
+  tg_manual_seed(5);
+  for (int k = 0; k < 2; k++) {
+    tg_dtype dtype = k ? TG_FLOAT32 : TG_FLOAT64;
+    double rtol = k ? 1e-5 : 1e-12;
+    for (int r = TG_MEAN; r <= TG_NONE; r++) {
+      tg_scope_begin();
+      tg_tensor *x = tg_mul_scalar(tg_randn(TG_SHAPE(37, 10), dtype), 3);
+      tg_loss_opts o = {(tg_reduction)r};
+      check_fused_matches_composite(x, random_targets(37, 10, -100), o, rtol);
+      tg_loss_opts ignore2 = {(tg_reduction)r, NULL, NULL, true, 2};
+      check_fused_matches_composite(x, random_targets(37, 10, 2), ignore2, rtol);
+      /* strided logits: the transpose of a (C, N) buffer */
+      tg_tensor *xt = tg_t(tg_randn(TG_SHAPE(4, 6), dtype));
+      check_fused_matches_composite(xt, random_targets(6, 4, -100), o, rtol);
+      tg_scope_end();
+    }
+  }
+}
+END_TEST
+
+/* The backward under create_graph (ops, so it can be differentiated again)
+ * gives the fused one-pass backward's gradient. */
+START_TEST(test_fused_cross_entropy_create_graph_gradient) {
+  tg_manual_seed(6);
+  tg_scope_begin();
+  tg_tensor *x = tg_requires_grad_(tg_randn(TG_SHAPE(9, 5), TG_FLOAT64), true);
+  tg_tensor *t = random_targets(9, 5, -100);
+  for (int r = TG_MEAN; r <= TG_NONE; r++) {
+    tg_loss_opts o = {(tg_reduction)r};
+    tg_tensor *gy = r == TG_NONE ? tg_randn(TG_SHAPE(9), TG_FLOAT64) : NULL;
+    tg_tensor *plain, *graph;
+    tg_autograd_grad(tg_cross_entropy_loss(x, t, &o), gy, 1, &x, &plain, 0);
+    tg_autograd_grad(tg_cross_entropy_loss(x, t, &o), gy, 1, &x, &graph, TG_CREATE_GRAPH);
+    ck_assert(graph->grad_fn != NULL);
+    tg_assert_close(graph, plain, 1e-12, 1e-15, "create_graph gradient");
+  }
+  tg_scope_end();
+}
+END_TEST
+
+/* All rows ignored: the mean is 0 / 0 = nan as in PyTorch, the sum 0, and
+ * the gradient 0 (not nan), with and without create_graph. */
+START_TEST(test_fused_cross_entropy_all_ignored) {
+  tg_scope_begin();
+  tg_tensor *x = tg_requires_grad_(tg_randn(TG_SHAPE(3, 4), TG_FLOAT32), true);
+  tg_tensor *t = tg_full(TG_SHAPE(3), 1, TG_INT64);
+  tg_loss_opts mean = {TG_MEAN, NULL, NULL, true, 1}, sum = {TG_SUM, NULL, NULL, true, 1},
+               none = {TG_NONE, NULL, NULL, true, 1};
+  tg_tensor *loss = tg_cross_entropy_loss(x, t, &mean);
+  ck_assert(isnan(tg_item(loss)));
+  ck_assert_double_eq(tg_item(tg_cross_entropy_loss(x, t, &sum)), 0);
+  tg_assert_close(tg_cross_entropy_loss(x, t, &none), tg_zeros(TG_SHAPE(3), TG_FLOAT32),
+                  0, 0, "none");
+  for (int flags = 0; flags <= TG_CREATE_GRAPH; flags += TG_CREATE_GRAPH) {
+    tg_tensor *g;
+    tg_autograd_grad(tg_cross_entropy_loss(x, t, &mean), NULL, 1, &x, &g, flags);
+    tg_assert_close(g, tg_zeros(TG_SHAPE(3, 4), TG_FLOAT32), 0, 0, "all-ignored grad");
+  }
+  tg_scope_end();
+}
+END_TEST
+
 /* ---- errors ---- */
 
 START_TEST(test_cross_entropy_float_target_of_lecture) {
@@ -235,6 +345,15 @@ START_TEST(test_loss_errors_name_the_loss_and_shapes) {
   tg_tensor *t = tg_from_data(labels, TG_SHAPE(4), TG_INT64);
   TG_EXPECT_ERROR(tg_cross_entropy_loss(logits, t, NULL),
                   "tg_cross_entropy_loss: target 3 is out of bounds for 3 classes");
+  tg_loss_opts weighted = {TG_SUM, tg_ones(TG_SHAPE(3), TG_FLOAT32)}; /* not fused */
+  TG_EXPECT_ERROR(tg_cross_entropy_loss(logits, t, &weighted),
+                  "tg_cross_entropy_loss: target 3 is out of bounds for 3 classes");
+  tg_tensor *negative = tg_from_data((int64_t[]){0, -1, 1, 2}, TG_SHAPE(4), TG_INT64);
+  tg_loss_opts none = {TG_NONE};
+  TG_EXPECT_ERROR(tg_cross_entropy_loss(logits, negative, &none),
+                  "tg_cross_entropy_loss: target -1 is out of bounds for 3 classes");
+  TG_EXPECT_ERROR(tg_nll_loss(logits, negative, NULL),
+                  "tg_nll_loss: target -1 is out of bounds for 3 classes");
   tg_loss_opts ignore3 = {TG_MEAN, NULL, NULL, true, 3};
   tg_cross_entropy_loss(logits, t, &ignore3); /* 3 is ignored: fine */
   tg_loss_opts w2 = {TG_MEAN, tg_ones(TG_SHAPE(2), TG_FLOAT32)};
@@ -269,6 +388,9 @@ int main(void) {
   tcase_add_test(tc, test_every_loss_matches_torch);
   tcase_add_test(tc, test_gradcheck_every_loss);
   tcase_add_test(tc, test_bce_clamps_logs_at_minus_100);
+  tcase_add_test(tc, test_fused_cross_entropy_matches_composite);
+  tcase_add_test(tc, test_fused_cross_entropy_create_graph_gradient);
+  tcase_add_test(tc, test_fused_cross_entropy_all_ignored);
   tcase_add_test(tc, test_cross_entropy_float_target_of_lecture);
   tcase_add_test(tc, test_loss_errors_name_the_loss_and_shapes);
   suite_add_tcase(s, tc);

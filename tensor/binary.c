@@ -259,6 +259,12 @@ static void axpy_f64(char **p, const int64_t *s, int64_t n, void *ctx) {
     *(double *)(p[0] + i * s[0]) += alpha * *(const double *)(p[1] + i * s[1]);
 }
 
+/* The common case (a gradient added into .grad): one vectorised loop. */
+static TG_SIMD void axpy_contiguous_f32(float *restrict y, const float *restrict x,
+                                        float alpha, int64_t n) {
+  for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
+}
+
 void tg_add_(tg_tensor *t, const tg_tensor *other, double alpha) {
   tg_check_floating("tg_add_", t);
   tg_shape shape = tg_shape_of(t);
@@ -266,6 +272,14 @@ void tg_add_(tg_tensor *t, const tg_tensor *other, double alpha) {
     char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
     tg_error("tg_add_: shape %s cannot be added in place to shape %s",
              tg_shape_str(tg_shape_of(other), a), tg_shape_str(shape, b));
+  }
+  if (t->dtype == TG_FLOAT32 && other->dtype == TG_FLOAT32 && tg_is_contiguous(t) &&
+      tg_is_contiguous(other) && tg_numel(other) == tg_numel(t) &&
+      t->storage != other->storage) {
+    axpy_contiguous_f32(tg_data_f32(t), (const float *)tg_ptr(other), (float)alpha,
+                        tg_numel(t));
+    tg_bump_version(t);
+    return;
   }
   tg_scope_begin();
   tg_tensor *ops[2] = {t, tg_to((tg_tensor *)other, t->dtype)};

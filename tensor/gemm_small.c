@@ -24,7 +24,7 @@ enum {
   TILE_W = 16, /* columns of C per register tile: two 8-float vectors */
   LANES = 8,   /* partial sums of a dot product */
   /* up to this many multiply-adds the loops here beat OpenBLAS's setup */
-  SMALL_MACS = 1 << 17,
+  SMALL_MACS = 1 << 19,
 };
 
 /* GCC's vector extension: one AVX register in the AVX2 clone, two SSE
@@ -53,9 +53,17 @@ static inline float scale_into(float acc, float alpha, float beta, const float *
   return beta == 0 ? alpha * acc : alpha * acc + beta * *c;
 }
 
-/* acc = rows 0..r-1 of a (at a[i * a_rs + p * a_cs]) times the 16
- * unit-stride columns of b (row p at b + p * b_rs), p = 0, 1, ... in order.
- * Inlined with a constant r, so each row count gets its own loop. */
+/* Scratch floats for packed copies, from the storage cache. */
+static float *scratch(int64_t n, tg_storage **s) {
+  *s = tg_storage_new((size_t)n * sizeof(float));
+  return (*s)->data;
+}
+
+/* ---- register tiles: TILE_R rows x TILE_W columns of C ---- */
+
+/* acc = rows 0..r-1 of a times the TILE_W unit-stride columns of b, adding
+ * the products for p = 0, 1, ..., k - 1 in order. Inlined with a constant
+ * r, so each row count gets its own loop. */
 static inline __attribute__((always_inline)) void
 tile_products(int r, int64_t k, const float *a, int64_t a_rs, int64_t a_cs,
               const float *b, int64_t b_rs, v8 acc[TILE_R][2]) {
@@ -70,79 +78,109 @@ tile_products(int r, int64_t k, const float *a, int64_t a_rs, int64_t a_cs,
   }
 }
 
-/* One tile of C: r <= TILE_R rows by TILE_W columns of a x b, scaled into
- * c (element (i, q) at c[i * c_rs + q * c_cs]). */
-static TG_SIMD void tile(int r, int64_t k, matrix a, matrix b, float alpha, float beta,
-                         float *c, int64_t c_rs, int64_t c_cs) {
-  v8 acc[TILE_R][2];
-  switch (r) {
-  case 4:
-    tile_products(4, k, a.data, a.rs, a.cs, b.data, b.rs, acc);
-    break;
-  case 3:
-    tile_products(3, k, a.data, a.rs, a.cs, b.data, b.rs, acc);
-    break;
-  case 2:
-    tile_products(2, k, a.data, a.rs, a.cs, b.data, b.rs, acc);
-    break;
-  default:
-    tile_products(1, k, a.data, a.rs, a.cs, b.data, b.rs, acc);
-    break;
-  }
+/* A tile scaled into whole rows of C (c_rs apart) as vectors. */
+static inline __attribute__((always_inline)) void
+store_rows(int r, v8 acc[TILE_R][2], float alpha, float beta, float *c, int64_t c_rs) {
   for (int i = 0; i < r; i++)
     for (int h = 0; h < 2; h++) {
-      float *ci = c + i * c_rs + h * LANES * c_cs;
-      v8 v = alpha * acc[i][h];
-      if (c_cs == 1) {
-        STORE8(ci, beta == 0 ? v : v + beta * LOAD8(ci));
-      } else {
-        for (int q = 0; q < LANES; q++)
-          ci[q * c_cs] = beta == 0 ? v[q] : v[q] + beta * ci[q * c_cs];
-      }
+      float *ci = c + i * c_rs + h * LANES;
+      v8 v = alpha == 1 ? acc[i][h] : alpha * acc[i][h]; /* 1 x is exact */
+      STORE8(ci, beta == 0 ? v : v + beta * LOAD8(ci));
     }
 }
 
-/* Columns left over after the last full tile, one element at a time in the
- * same order (p = 0, 1, ...), so they round like the tiles. */
-static void leftover(int64_t m, int64_t n, int64_t k, matrix a, matrix b, float alpha,
-                     float beta, float *c, int64_t c_rs, int64_t c_cs) {
-  for (int64_t i = 0; i < m; i++)
-    for (int64_t q = 0; q < n; q++) {
-      float acc = 0;
-      for (int64_t p = 0; p < k; p++)
-        acc += a.data[i * a.rs + p * a.cs] * b.data[p * b.rs + q];
-      float *cq = c + i * c_rs + q * c_cs;
-      *cq = scale_into(acc, alpha, beta, cq);
+/* The first w columns of a tile scaled into C anywhere (element (i, q) at
+ * c[i * c_rs + q * c_cs]), through a buffer. */
+static inline __attribute__((always_inline)) void
+store_any(int r, int w, v8 acc[TILE_R][2], float alpha, float beta, float *c,
+          int64_t c_rs, int64_t c_cs) {
+  float buf[TILE_R][TILE_W];
+  for (int i = 0; i < r; i++)
+    for (int h = 0; h < 2; h++) STORE8(&buf[i][h * LANES], acc[i][h]);
+  for (int i = 0; i < r; i++)
+    for (int q = 0; q < w; q++) {
+      float *ciq = c + i * c_rs + q * c_cs;
+      *ciq = scale_into(buf[i][q], alpha, beta, ciq);
     }
 }
 
-/* C = alpha a b + beta C by register tiles; b's columns are unit-stride. */
+/* Tiles over columns [j0, n) with a constant row count r: whole rows of C
+ * as vectors (rows), anything else through a buffer. */
+static inline __attribute__((always_inline)) void
+tiles(int r, int64_t j0, int64_t n, int64_t k, matrix a, matrix b, float alpha,
+      float beta, float *c, int64_t c_rs, int64_t c_cs, bool rows) {
+  v8 acc[TILE_R][2];
+  for (int64_t j = j0; j < n; j += TILE_W) {
+    tile_products(r, k, a.data, a.rs, a.cs, b.data + j, b.rs, acc);
+    int w = n - j < TILE_W ? (int)(n - j) : TILE_W;
+    if (rows)
+      store_rows(r, acc, alpha, beta, c + j, c_rs);
+    else
+      store_any(r, w, acc, alpha, beta, c + j * c_cs, c_rs, c_cs);
+  }
+}
+
+#define WITH_CONSTANT_R(r, call)                                                         \
+  switch (r) {                                                                           \
+  case 4:                                                                                \
+    call(4);                                                                             \
+    break;                                                                               \
+  case 3:                                                                                \
+    call(3);                                                                             \
+    break;                                                                               \
+  case 2:                                                                                \
+    call(2);                                                                             \
+    break;                                                                               \
+  default:                                                                               \
+    call(1);                                                                             \
+    break;                                                                               \
+  }
+
+/* Rows 0..r-1 (r <= TILE_R) of C = alpha a b + beta C over n columns; b's
+ * columns are unit-stride and readable up to a multiple of TILE_W. */
+static TG_SIMD void row_panel(int r, int64_t n, int64_t k, matrix a, matrix b,
+                              float alpha, float beta, float *c, int64_t c_rs,
+                              int64_t c_cs) {
+  int64_t whole = c_cs == 1 ? n / TILE_W * TILE_W : 0;
+#define AS_ROWS(R) tiles(R, 0, whole, k, a, b, alpha, beta, c, c_rs, 1, true)
+#define AS_ANY(R) tiles(R, whole, n, k, a, b, alpha, beta, c, c_rs, c_cs, false)
+  WITH_CONSTANT_R(r, AS_ROWS)
+  WITH_CONSTANT_R(r, AS_ANY)
+#undef AS_ROWS
+#undef AS_ANY
+}
+
+/* Columns [j0, j0 + w) of b, copied with unit-stride columns and zeros up
+ * to a multiple of TILE_W (so every tile reads whole vectors). */
+static matrix pack_padded(matrix b, int64_t k, int64_t j0, int64_t w, float *buf) {
+  int64_t width = (w + TILE_W - 1) / TILE_W * TILE_W;
+  for (int64_t p = 0; p < k; p++)
+    for (int64_t q = 0; q < width; q++)
+      buf[p * width + q] = q < w ? b.data[p * b.rs + (j0 + q) * b.cs] : 0;
+  return (matrix){buf, width, 1};
+}
+
+/* C = alpha a b + beta C by register tiles. Whole tiles read b in place
+ * when its columns are unit-stride; the rest come from a padded copy. */
 static void by_tiles(int64_t m, int64_t n, int64_t k, float alpha, matrix a, matrix b,
                      float beta, float *c, int64_t c_rs, int64_t c_cs) {
-  int64_t full = n / TILE_W * TILE_W;
+  int64_t direct = b.cs == 1 ? n / TILE_W * TILE_W : 0;
+  tg_storage *s = NULL;
+  matrix rest = direct < n ? pack_padded(b, k, direct, n - direct,
+                                         scratch(k * (n - direct + TILE_W), &s))
+                           : b;
   for (int64_t i = 0; i < m; i += TILE_R) {
     matrix ai = {a.data + i * a.rs, a.rs, a.cs};
     int r = m - i < TILE_R ? (int)(m - i) : TILE_R;
-    for (int64_t j = 0; j < full; j += TILE_W)
-      tile(r, k, ai, (matrix){b.data + j, b.rs, 1}, alpha, beta, c + i * c_rs + j * c_cs,
-           c_rs, c_cs);
+    float *ci = c + i * c_rs;
+    if (direct) row_panel(r, direct, k, ai, b, alpha, beta, ci, c_rs, c_cs);
+    if (direct < n)
+      row_panel(r, n - direct, k, ai, rest, alpha, beta, ci + direct * c_cs, c_rs, c_cs);
   }
-  if (full < n)
-    leftover(m, n - full, k, a, (matrix){b.data + full, b.rs, 1}, alpha, beta,
-             c + full * c_cs, c_rs, c_cs);
+  if (s) tg_storage_release(s);
 }
 
-/* rows: C row by row; op(B) has unit column stride. */
-static void by_rows(int64_t m, int64_t n, int64_t k, float alpha, matrix a, matrix b,
-                    float beta, float *c, int64_t ldc) {
-  by_tiles(m, n, k, alpha, a, b, beta, c, ldc, 1);
-}
-
-/* cols: C^T = op(B)^T op(A)^T row by row; op(A) has unit row stride. */
-static void by_cols(int64_t m, int64_t n, int64_t k, float alpha, matrix a, matrix b,
-                    float beta, float *c, int64_t ldc) {
-  by_tiles(n, m, k, alpha, transposed(b), transposed(a), beta, c, 1, ldc);
-}
+/* ---- dot products: for a long k and a thin C ---- */
 
 /* 8 partial sums, added up lane by lane. */
 static TG_SIMD float dot(const float *restrict x, const float *restrict y, int64_t k) {
@@ -155,36 +193,49 @@ static TG_SIMD float dot(const float *restrict x, const float *restrict y, int64
   return sum;
 }
 
-/* dots: op(A)'s rows and op(B)'s columns are unit-stride. */
+/* x (rows x cols) copied so that its rows are unit-stride. */
+static matrix pack_rows(matrix x, int64_t rows, int64_t cols, float *buf) {
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t q = 0; q < cols; q++) buf[r * cols + q] = x.data[r * x.rs + q * x.cs];
+  return (matrix){buf, cols, 1};
+}
+
 static void by_dots(int64_t m, int64_t n, int64_t k, float alpha, matrix a, matrix b,
                     float beta, float *c, int64_t ldc) {
+  tg_storage *sa = NULL, *sb = NULL;
+  if (a.cs != 1) a = pack_rows(a, m, k, scratch(m * k, &sa));
+  if (b.rs != 1) b = transposed(pack_rows(transposed(b), n, k, scratch(k * n, &sb)));
   for (int64_t i = 0; i < m; i++)
     for (int64_t j = 0; j < n; j++) {
       float *cij = c + i * ldc + j;
       *cij = scale_into(dot(a.data + i * a.rs, b.data + j * b.cs, k), alpha, beta, cij);
     }
+  if (sa) tg_storage_release(sa);
+  if (sb) tg_storage_release(sb);
 }
 
-/* x's rows x cols elements copied so that the given dim has unit stride. */
-static matrix pack(matrix x, int64_t rows, int64_t cols, bool unit_cols, float *buf) {
-  for (int64_t r = 0; r < rows; r++)
-    for (int64_t q = 0; q < cols; q++)
-      buf[unit_cols ? r * cols + q : q * rows + r] = x.data[r * x.rs + q * x.cs];
-  return unit_cols ? (matrix){buf, cols, 1} : (matrix){buf, 1, rows};
-}
+/* ---- choosing the loop order ---- */
 
 typedef enum { ROWS, COLS, DOTS } loop_order;
 
-static int64_t vectors(int64_t len) {
-  return (len + LANES - 1) / LANES;
+static int64_t round_up(int64_t len, int64_t to) {
+  return (len + to - 1) / to * to;
 }
 
-/* Estimated cost of each order, in vector operations plus elements packed. */
+/* Rough cost of tiles over an m x n C: per row and step of k, one broadcast
+ * and two multiply-adds per TILE_W columns; the padded copy; the stores
+ * (vectors along unit-stride rows of C, single floats down its columns). */
+static int64_t tiles_cost(int64_t m, int64_t n, int64_t k, matrix b, bool c_rows) {
+  int64_t packed = b.cs == 1 ? n % TILE_W : n;
+  return round_up(n, TILE_W) / TILE_W * k * (2 + 3 * m) + k * round_up(packed, TILE_W) +
+         2 * m * (c_rows ? round_up(n, LANES) / LANES : n);
+}
+
 static loop_order cheapest(int64_t m, int64_t n, int64_t k, matrix a, matrix b) {
-  int64_t rows = (b.cs == 1 ? 0 : k * n) + m * k * vectors(n);
-  int64_t cols = (a.rs == 1 ? 0 : m * k) + n * k * vectors(m) + m * n;
-  int64_t dots =
-      (a.cs == 1 ? 0 : m * k) + (b.rs == 1 ? 0 : k * n) + m * n * (vectors(k) + LANES);
+  int64_t rows = tiles_cost(m, n, k, b, true);
+  int64_t cols = tiles_cost(n, m, k, transposed(a), false);
+  int64_t dots = (a.cs == 1 ? 0 : m * k) + (b.rs == 1 ? 0 : k * n) +
+                 m * n * (2 * round_up(k, LANES) / LANES + 2 * LANES);
   if (rows <= cols && rows <= dots) return ROWS;
   return cols <= dots ? COLS : DOTS;
 }
@@ -194,23 +245,16 @@ bool tg_sgemm_small(int64_t m, int64_t n, int64_t k, float alpha, const float *a
                     int64_t b_cs, float beta, float *c, int64_t ldc) {
   if (m * n * k > SMALL_MACS) return false;
   matrix A = {a, a_rs, a_cs}, B = {b, b_rs, b_cs};
-  loop_order order = cheapest(m, n, k, A, B);
-  bool pack_a = order == COLS ? a_rs != 1 : order == DOTS && a_cs != 1;
-  bool pack_b = order == ROWS ? b_cs != 1 : order == DOTS && b_rs != 1;
-  tg_storage *scratch = NULL;
-  if (pack_a || pack_b) {
-    scratch = tg_storage_new((size_t)((pack_a ? m * k : 0) + (pack_b ? k * n : 0)) *
-                             sizeof(float));
-    float *buf = scratch->data;
-    if (pack_a) A = pack(A, m, k, order == DOTS, buf);
-    if (pack_b) B = pack(B, k, n, order == ROWS, buf + (pack_a ? m * k : 0));
-  }
-  if (order == ROWS)
-    by_rows(m, n, k, alpha, A, B, beta, c, ldc);
-  else if (order == COLS)
-    by_cols(m, n, k, alpha, A, B, beta, c, ldc);
-  else
+  switch (cheapest(m, n, k, A, B)) {
+  case ROWS: /* each row of C sums rows of op(B) */
+    by_tiles(m, n, k, alpha, A, B, beta, c, ldc, 1);
+    break;
+  case COLS: /* the same for C^T = op(B)^T op(A)^T, stored transposed */
+    by_tiles(n, m, k, alpha, transposed(B), transposed(A), beta, c, 1, ldc);
+    break;
+  case DOTS:
     by_dots(m, n, k, alpha, A, B, beta, c, ldc);
-  if (scratch) tg_storage_release(scratch);
+    break;
+  }
   return true;
 }

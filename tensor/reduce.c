@@ -134,8 +134,8 @@ static bool split_reduced(const tg_tensor *t, unsigned mask, int64_t *outer,
       out[r] = (T)acc;                                                                   \
     }                                                                                    \
   }                                                                                      \
-  static void sum_cols_##T(const T *x, T *out, double *acc, int64_t rows,                \
-                           int64_t cols) {                                               \
+  static TG_SIMD void sum_cols_##T(const T *restrict x, T *out, double *restrict acc,    \
+                                   int64_t rows, int64_t cols) {                         \
     for (int64_t c = 0; c < cols; c++) acc[c] = 0;                                       \
     for (int64_t r = 0; r < rows; r++)                                                   \
       for (int64_t c = 0; c < cols; c++) acc[c] += (double)x[r * cols + c];              \
@@ -165,10 +165,9 @@ static tg_tensor *sum_contiguous(tg_tensor *t, unsigned mask) {
                     (double *)tg_ptr(out), outer, inner);
     return out;
   }
-  double *acc = malloc(sizeof *acc * (size_t)inner);
-  if (!acc) tg_error("tg_sum: out of memory for %lld partial sums", (long long)inner);
-  sum_cols_float((const float *)tg_ptr(t), (float *)tg_ptr(out), acc, outer, inner);
-  free(acc);
+  tg_storage *acc = tg_storage_new(sizeof(double) * (size_t)inner); /* cached */
+  sum_cols_float((const float *)tg_ptr(t), (float *)tg_ptr(out), acc->data, outer, inner);
+  tg_storage_release(acc);
   return out;
 }
 

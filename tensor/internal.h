@@ -109,6 +109,13 @@ void tg_free_graph(tg_node *node);
 /* Copies src (any strides, broadcastable, any dtype) into dst. */
 void tg_copy_into(tg_tensor *dst, const tg_tensor *src);
 
+/* For a backward that can add its gradient for input i straight into the
+ * leaf's .grad (a GEMM with beta = 1 instead of a temporary and an add):
+ * that .grad, or NULL when the gradient must be returned through grads[i]
+ * (a non-leaf input, no .grad yet, create_graph, tg_autograd_grad). A
+ * backward that adds into it leaves grads[i] NULL and bumps its version. */
+tg_tensor *tg_grad_destination(tg_node *node, int i);
+
 /* cblas GEMM on 2-D views: out = alpha * a @ b + beta * out (out contiguous). */
 void tg_gemm(const tg_tensor *a, const tg_tensor *b, tg_tensor *out, double alpha,
              double beta);

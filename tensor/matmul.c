@@ -211,8 +211,16 @@ static void linear_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *x = tg_node_input(node, 0), *w = tg_node_input(node, 1);
   tg_tensor *g2 = tg_reshape(g, TG_SHAPE(-1, w->shape[0]));
   if (tg_needs_input_grad(node, 0)) grads[0] = tg_matmul(g, w);
-  if (tg_needs_input_grad(node, 1))
-    grads[1] = tg_matmul(tg_t(g2), tg_reshape(x, TG_SHAPE(-1, w->shape[1])));
+  if (tg_needs_input_grad(node, 1)) {
+    tg_tensor *g_t = tg_t(g2), *x2 = tg_reshape(x, TG_SHAPE(-1, w->shape[1]));
+    tg_tensor *w_grad = tg_grad_destination(node, 1);
+    if (w_grad) { /* w.grad += g^T x in the GEMM itself (same rounding) */
+      tg_gemm(g_t, x2, w_grad, 1, 1);
+      tg_bump_version(w_grad);
+    } else {
+      grads[1] = tg_matmul(g_t, x2);
+    }
+  }
   if (tg_needs_input_grad(node, 2)) grads[2] = tg_sum(g2, TG_DIMS(0), false);
 }
 

@@ -28,6 +28,35 @@ START_TEST(test_grad_accumulates_like_pytorch) {
 }
 END_TEST
 
+/* A linear layer's weight gradient is added into an existing .grad by the
+ * GEMM itself: the same numbers as a temporary plus an add, bit for bit;
+ * tg_autograd_grad and create_graph still hand the gradient back. */
+START_TEST(test_linear_weight_grad_added_in_place) {
+  tg_scope_begin();
+  tg_manual_seed(5);
+  for (int dtype = 0; dtype < 2; dtype++) {
+    tg_dtype dt = dtype ? TG_FLOAT64 : TG_FLOAT32;
+    tg_tensor *x = tg_randn(TG_SHAPE(16, 2000), dt); /* > the small-GEMM limit */
+    tg_tensor *w = tg_requires_grad_(tg_randn(TG_SHAPE(30, 2000), dt), true);
+    tg_tensor *b = tg_requires_grad_(tg_randn(TG_SHAPE(30), dt), true);
+    tg_tensor *g = tg_randn(TG_SHAPE(16, 30), dt);
+    tg_tensor *expected = tg_matmul(tg_t(g), x);
+    tg_backward(tg_linear(x, w, b), g, 0); /* no .grad yet: returned and copied */
+    tg_assert_close(tg_grad(w), expected, 0, 0, "first");
+    tg_backward(tg_linear(x, w, b), g, 0); /* added in place */
+    tg_assert_close(tg_grad(w), tg_add(expected, expected), 0, 0, "accumulated");
+    tg_tensor *only;
+    tg_autograd_grad(tg_linear(x, w, b), g, 1, &w, &only, 0);
+    tg_assert_close(only, expected, 0, 0, "autograd_grad");
+    tg_assert_close(tg_grad(w), tg_add(expected, expected), 0, 0, ".grad untouched");
+    tg_backward(tg_linear(x, w, b), g, TG_CREATE_GRAPH); /* returned, summed on tape */
+    tg_assert_close(tg_grad(w), tg_add(tg_add(expected, expected), expected), 0, 0,
+                    "create_graph");
+  }
+  tg_scope_end();
+}
+END_TEST
+
 START_TEST(test_retain_grad_and_leaves) {
   tg_scope_begin();
   tg_tensor *x = leaf(TG_SHAPE(3), (double[]){1, -2, 3});
@@ -242,6 +271,7 @@ int main(void) {
   TCase *tc = tcase_create("engine");
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_grad_accumulates_like_pytorch);
+  tcase_add_test(tc, test_linear_weight_grad_added_in_place);
   tcase_add_test(tc, test_retain_grad_and_leaves);
   tcase_add_test(tc, test_explicit_output_gradient);
   tcase_add_test(tc, test_grad_mode_and_detach);

@@ -1,8 +1,6 @@
 /* Adagrad: torch.optim.Adagrad's single-tensor step in PyTorch 1.13. Like
  * PyTorch, the state (step 0, sum = initial_accumulator_value) is made as
  * soon as a parameter joins the optimizer. */
-#include <math.h>
-
 #include "optim/internal.h"
 
 enum { SUM };
@@ -12,16 +10,37 @@ typedef struct adagrad_ctx {
   double clr; /* the decayed lr of this step */
 } adagrad_ctx;
 
-static inline TG_OPTIM_ELEM void adagrad_elem(double *v, const void *ctx_) {
-  const adagrad_ctx *ctx = ctx_;
-  const tg_adagrad_options *o = ctx->o;
-  double p = v[0], g = o->maximize ? -v[1] : v[1];
-  if (o->weight_decay != 0) g += o->weight_decay * p;
-  double *sum = &v[2 + SUM];
-  *sum += g * g;
-  double std = sqrt(*sum) + o->eps;
-  v[0] = p + -ctx->clr * (g / std);
-}
+/* The single-tensor step, op for op: pass one keeps the (decayed) grad of a
+ * block and updates the sum, pass two takes std = sqrt(sum) + eps and
+ * updates the parameter. */
+#define ADAGRAD_LOOP(T)                                                                  \
+  TG_OPTIM_SIMD static void adagrad_loop_##T(T *restrict p, const T *restrict g,         \
+                                             T *restrict sum, int64_t n,                 \
+                                             const adagrad_ctx *c) {                     \
+    const tg_adagrad_options *o = c->o;                                                  \
+    const bool maximize = o->maximize, l2 = o->weight_decay != 0;                        \
+    const T weight_decay = (T)o->weight_decay, one = 1, eps = (T)o->eps;                 \
+    const T neg_clr = (T)-c->clr;                                                        \
+    T gd[TG_OPTIM_BLOCK], std[TG_OPTIM_BLOCK];                                           \
+    for (int64_t i0 = 0; i0 < n; i0 += TG_OPTIM_BLOCK) {                                 \
+      int nb = tg_optim_block_len(n, i0);                                                \
+      for (int j = 0; j < nb; j++) {                                                     \
+        int64_t i = i0 + j;                                                              \
+        T gi = maximize ? -g[i] : g[i];                                                  \
+        if (l2) gi = TG_ADD_ALPHA(gi, p[i], weight_decay);                               \
+        gd[j] = gi;                                                                      \
+        std[j] = sum[i] = TG_ADDCMUL(sum[i], gi, gi, one);                               \
+      }                                                                                  \
+      TG_OPTIM_SQRT(std, nb);                                                            \
+      for (int j = 0; j < nb; j++)                                                       \
+        p[i0 + j] = TG_ADDCDIV(p[i0 + j], gd[j], std[j] + eps, neg_clr);                 \
+    }                                                                                    \
+  }                                                                                      \
+  static void adagrad_##T(const optim_arrays *a, const void *ctx) {                      \
+    adagrad_loop_##T(a->param, a->grad, a->buf[SUM], a->n, ctx);                         \
+  }
+ADAGRAD_LOOP(float)
+ADAGRAD_LOOP(double)
 
 static void adagrad_init(const void *options, tg_tensor *param, optim_param_state *st) {
   const tg_adagrad_options *o = options;
@@ -37,7 +56,7 @@ static void adagrad_update(const void *options, tg_tensor *param, tg_tensor *gra
   if (!st->buffers[SUM]) adagrad_init(options, param, st); /* state dict lacked it */
   st->step += 1;
   adagrad_ctx ctx = {o, o->lr / (1 + (st->step - 1) * o->lr_decay)};
-  tg_optim_foreach(param, grad, &st->buffers[SUM], 1, adagrad_elem, &ctx);
+  tg_optim_run(param, grad, st->buffers, adagrad_float, adagrad_double, &ctx);
 }
 
 static bool adagrad_check(const void *options, char *msg, size_t size) {

@@ -2,16 +2,14 @@
  * 1.13, including the bias correction as that code computes it (step_size
  * = lr / (1 - beta1^t), denominator sqrt(v) / sqrt(1 - beta2^t) + eps). The
  * two differ only in how weight decay enters. */
-#include <math.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <stdio.h>
 
 #include "optim/internal.h"
 
 enum { EXP_AVG, EXP_AVG_SQ, MAX_EXP_AVG_SQ };
 
+/* One step of one parameter: the options and the scalars PyTorch computes
+ * in Python (double) from them. */
 typedef struct adam_ctx {
   const tg_adam_options *o;
   bool decoupled;   /* AdamW */
@@ -19,59 +17,53 @@ typedef struct adam_ctx {
   double bias_correction2_sqrt;
 } adam_ctx;
 
-static inline TG_OPTIM_ELEM void adam_elem(double *v, const void *ctx_) {
-  const adam_ctx *ctx = ctx_;
-  const tg_adam_options *o = ctx->o;
-  double p = v[0], g = o->maximize ? -v[1] : v[1];
-  if (ctx->decoupled)
-    p *= 1 - o->lr * o->weight_decay;
-  else if (o->weight_decay != 0)
-    g += o->weight_decay * p;
-  double *m = &v[2 + EXP_AVG], *s = &v[2 + EXP_AVG_SQ];
-  *m = o->betas[0] * *m + (1 - o->betas[0]) * g;
-  *s = o->betas[1] * *s + (1 - o->betas[1]) * g * g;
-  double second = *s;
-  if (o->amsgrad) {
-    double *max_s = &v[2 + MAX_EXP_AVG_SQ];
-    if (isnan(*s) || *s > *max_s) *max_s = *s; /* torch.maximum propagates NaN */
-    second = *max_s;
-  }
-  double denom = sqrt(second) / ctx->bias_correction2_sqrt + o->eps;
-  v[0] = p + -ctx->step_size * (*m / denom);
-}
+/* torch.maximum: NaN wins. */
+#define MAXIMUM(a, b) ((b) != (b) || (b) > (a) ? (b) : (a))
 
-/* sqrt without the errno branch (and the call behind it) that C's sqrt
- * keeps in a loop; the same correctly rounded result. */
-static inline double sqrt_exact(double x) {
-#ifdef __SSE2__
-  return _mm_cvtsd_f64(_mm_sqrt_sd(_mm_setzero_pd(), _mm_set_sd(x)));
-#else
-  return sqrt(x);
-#endif
-}
-
-/* The default options (no weight decay, amsgrad or maximize): adam_elem's
- * arithmetic, in the same order, as one tight loop. */
-#define ADAM_PLAIN(T)                                                                    \
-  static void adam_plain_##T(T *restrict p, const T *restrict g, T *restrict m,          \
-                             T *restrict s, int64_t n, const adam_ctx *ctx) {            \
-    const double b1 = ctx->o->betas[0], b2 = ctx->o->betas[1], eps = ctx->o->eps;        \
-    const double step = ctx->step_size, bc2 = ctx->bias_correction2_sqrt;                \
-    for (int64_t i = 0; i < n; i++) {                                                    \
-      double gi = g[i];                                                                  \
-      double mi = b1 * (double)m[i] + (1 - b1) * gi;                                     \
-      double si = b2 * (double)s[i] + (1 - b2) * gi * gi;                                \
-      m[i] = (T)mi;                                                                      \
-      s[i] = (T)si;                                                                      \
-      p[i] = (T)((double)p[i] + -step * (mi / (sqrt_exact(si) / bc2 + eps)));            \
+/* The single-tensor step, op for op. Pass one updates the moments of a block
+ * (and max_exp_avg_sq) and keeps what the denominator takes the root of;
+ * pass two applies AdamW's decay and the addcdiv_. (PyTorch's param.mul_
+ * comes first, but pass one reads the parameter only for L2 decay, never
+ * with AdamW's.) */
+#define ADAM_LOOP(T)                                                                     \
+  TG_OPTIM_SIMD static void adam_loop_##T(                                               \
+      T *restrict p, const T *restrict g, T *restrict m, T *restrict s,                  \
+      T *restrict s_max, int64_t n, const adam_ctx *c) {                                 \
+    const tg_adam_options *o = c->o;                                                     \
+    const bool maximize = o->maximize, amsgrad = o->amsgrad, decoupled = c->decoupled;   \
+    const bool l2 = !decoupled && o->weight_decay != 0;                                  \
+    const T beta1 = (T)o->betas[0], beta2 = (T)o->betas[1];                              \
+    const T one_minus_beta1 = (T)(1 - o->betas[0]),                                      \
+            one_minus_beta2 = (T)(1 - o->betas[1]);                                      \
+    const T weight_decay = (T)o->weight_decay, decay = (T)(1 - o->lr * o->weight_decay); \
+    const T bc2_sqrt = (T)c->bias_correction2_sqrt, eps = (T)o->eps;                     \
+    const T neg_step_size = (T)-c->step_size;                                            \
+    T r[TG_OPTIM_BLOCK];                                                                 \
+    for (int64_t i0 = 0; i0 < n; i0 += TG_OPTIM_BLOCK) {                                 \
+      int nb = tg_optim_block_len(n, i0);                                                \
+      for (int j = 0; j < nb; j++) {                                                     \
+        int64_t i = i0 + j;                                                              \
+        T gi = maximize ? -g[i] : g[i];                                                  \
+        if (l2) gi = TG_ADD_ALPHA(gi, p[i], weight_decay);                               \
+        m[i] = TG_ADD_ALPHA(m[i] * beta1, gi, one_minus_beta1);                          \
+        s[i] = TG_ADDCMUL(s[i] * beta2, gi, gi, one_minus_beta2);                        \
+        if (amsgrad) s_max[i] = MAXIMUM(s_max[i], s[i]);                                 \
+        r[j] = amsgrad ? s_max[i] : s[i];                                                \
+      }                                                                                  \
+      TG_OPTIM_SQRT(r, nb);                                                              \
+      for (int j = 0; j < nb; j++) {                                                     \
+        int64_t i = i0 + j;                                                              \
+        T pi = decoupled ? p[i] * decay : p[i];                                          \
+        p[i] = TG_ADDCDIV(pi, m[i], r[j] / bc2_sqrt + eps, neg_step_size);               \
+      }                                                                                  \
     }                                                                                    \
+  }                                                                                      \
+  static void adam_##T(const optim_arrays *a, const void *ctx) {                         \
+    adam_loop_##T(a->param, a->grad, a->buf[EXP_AVG], a->buf[EXP_AVG_SQ],                \
+                  a->buf[MAX_EXP_AVG_SQ], a->n, ctx);                                    \
   }
-ADAM_PLAIN(float)
-ADAM_PLAIN(double)
-
-static bool plain_options(const tg_adam_options *o, bool decoupled) {
-  return !decoupled && o->weight_decay == 0 && !o->amsgrad && !o->maximize;
-}
+ADAM_LOOP(float)
+ADAM_LOOP(double)
 
 static void update(const void *options, tg_tensor *param, tg_tensor *grad,
                    optim_param_state *st, bool decoupled) {
@@ -87,20 +79,7 @@ static void update(const void *options, tg_tensor *param, tg_tensor *grad,
                   .decoupled = decoupled,
                   .step_size = o->lr / (1 - pow(o->betas[0], st->step)),
                   .bias_correction2_sqrt = sqrt(1 - pow(o->betas[1], st->step))};
-  if (!plain_options(o, decoupled)) {
-    tg_optim_foreach(param, grad, bufs, 3, adam_elem, &ctx);
-    return;
-  }
-  int64_t n = tg_numel(param);
-  if (param->dtype == TG_FLOAT32)
-    adam_plain_float(tg_data_f32(param), (const float *)tg_ptr(grad),
-                     tg_data_f32(bufs[0]), tg_data_f32(bufs[1]), n, &ctx);
-  else
-    adam_plain_double(tg_data_f64(param), (const double *)tg_ptr(grad),
-                      tg_data_f64(bufs[0]), tg_data_f64(bufs[1]), n, &ctx);
-  tg_bump_version(param);
-  tg_bump_version(bufs[0]);
-  tg_bump_version(bufs[1]);
+  tg_optim_run(param, grad, bufs, adam_float, adam_double, &ctx);
 }
 
 static void adam_update(const void *options, tg_tensor *param, tg_tensor *grad,

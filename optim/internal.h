@@ -1,9 +1,13 @@
 /* Private to optim/: the optimizer object every algorithm shares, its vtable,
- * per-parameter state, and the element loop the update rules run in. */
+ * per-parameter state, and the loops the update rules run in. */
 #ifndef TG_OPTIM_INTERNAL_H
 #define TG_OPTIM_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "tensor/internal.h"
 #include "tensorgrad/optim.h"
@@ -80,47 +84,86 @@ tg_tensor *tg_optim_owned_full_like(const tg_tensor *param, double value);
 tg_tensor *tg_optim_buffer(optim_param_state *st, int i, const tg_tensor *param,
                            double value, bool *created);
 
-/* The element loop: for every element, v[0] is the parameter, v[1] the
- * gradient and v[2 + i] buffer i (0 when bufs[i] is NULL); fn updates them
- * in double and the loop stores the parameter and the buffers back. */
-#define TG_OPTIM_MAX_VALUES (2 + TG_OPTIM_MAX_BUFFERS)
-typedef void (*optim_elem_fn)(double *v, const void *ctx);
-/* Update rules are marked so: inlined into the loop, they vectorise. */
-#define TG_OPTIM_ELEM __attribute__((always_inline))
+/* ---- the update loops ----
+ *
+ * PyTorch's single-tensor steps run one tensor op after another (mul_,
+ * add_ with alpha, addcmul_, sqrt, div, add_, addcdiv_), each rounding its
+ * result to the parameter's dtype, with every Python float converted to
+ * that dtype first. The loops below do the same, element by element, so a
+ * float32 parameter is computed in float32 with PyTorch's roundings. On an
+ * AVX2 CPU ATen's add-with-alpha and addcmul kernels are fused
+ * multiply-adds, in the vector body and in the scalar tail alike (checked
+ * bit for bit against torch 1.13 here); its baseline (non-AVX2) build
+ * rounds the product separately. We always fuse, through fmaf/fma, so the
+ * result is the same on every CPU. */
 
-/* Inlined into each algorithm with its own fn, so the update compiles to one
- * typed loop per dtype with no call or dtype switch per element. */
-#define TG_OPTIM_LOOP(T)                                                                 \
-  do {                                                                                   \
-    T *p = (T *)tg_ptr(param);                                                           \
-    const T *g = (const T *)tg_ptr(grad);                                                \
-    T *b[TG_OPTIM_MAX_BUFFERS] = {NULL};                                                 \
-    for (int k = 0; k < n_bufs; k++) b[k] = bufs[k] ? (T *)tg_ptr(bufs[k]) : NULL;       \
-    for (int64_t i = 0; i < n; i++) {                                                    \
-      double v[TG_OPTIM_MAX_VALUES] = {0};                                               \
-      v[0] = p[i];                                                                       \
-      v[1] = g[i];                                                                       \
-      for (int k = 0; k < n_bufs; k++)                                                   \
-        if (b[k]) v[2 + k] = b[k][i];                                                    \
-      fn(v, ctx);                                                                        \
-      p[i] = (T)v[0];                                                                    \
-      for (int k = 0; k < n_bufs; k++)                                                   \
-        if (b[k]) b[k][i] = (T)v[2 + k];                                                 \
-    }                                                                                    \
-  } while (0)
+/* The loops are compiled for x86-64-v3 (AVX2 and FMA: what ATen's AVX2
+ * level requires) and the baseline, picked when the library loads.
+ * tensor/'s TG_SIMD clone targets AVX2 alone, where fmaf is a call per
+ * element that stops vectorisation. The baseline clone calls fmaf too,
+ * slower but with the same, correctly rounded, results. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define TG_OPTIM_SIMD __attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+#endif
+#ifndef TG_OPTIM_SIMD
+#define TG_OPTIM_SIMD
+#endif
 
-static inline __attribute__((always_inline)) void
-tg_optim_foreach(tg_tensor *param, const tg_tensor *grad, tg_tensor *const *bufs,
-                 int n_bufs, optim_elem_fn fn, const void *ctx) {
-  int64_t n = tg_numel(param);
-  if (param->dtype == TG_FLOAT32)
-    TG_OPTIM_LOOP(float);
-  else
-    TG_OPTIM_LOOP(double);
-  tg_bump_version(param);
-  for (int k = 0; k < n_bufs; k++)
-    if (bufs[k]) tg_bump_version(bufs[k]);
+/* x * y + z rounded once, in x's type (float or double). */
+#define TG_FMA(x, y, z) _Generic((x), float : fmaf, default : fma)(x, y, z)
+/* ATen's ops on one element a of the tensor updated in place: */
+#define TG_ADD_ALPHA(a, b, alpha) TG_FMA(b, alpha, a)          /* a.add_(b, alpha) */
+#define TG_ADDCMUL(a, b, c, value) TG_FMA((value) * (b), c, a) /* a.addcmul_ */
+#define TG_ADDCDIV(a, b, c, value) ((a) + (value) * (b) / (c)) /* a.addcdiv_ */
+
+/* Algorithms that take square roots run in blocks: a pass over the block
+ * leaves what to take the root of in a small array, one pass takes the
+ * roots, a last pass updates the parameter. sqrtf may set errno, which stops
+ * GCC vectorising a loop that calls it; SSE's sqrtps / sqrtpd never do and
+ * round the same. A block stays in L1. */
+#define TG_OPTIM_BLOCK 256
+
+/* The length of the block that starts at element i0 of n. */
+static inline int tg_optim_block_len(int64_t n, int64_t i0) {
+  return n - i0 < TG_OPTIM_BLOCK ? (int)(n - i0) : TG_OPTIM_BLOCK;
 }
+
+static inline void tg_optim_sqrt_float(float *x, int n) {
+  int i = 0;
+#ifdef __SSE2__
+  for (; i + 4 <= n; i += 4) _mm_storeu_ps(x + i, _mm_sqrt_ps(_mm_loadu_ps(x + i)));
+#endif
+  for (; i < n; i++) x[i] = sqrtf(x[i]);
+}
+
+static inline void tg_optim_sqrt_double(double *x, int n) {
+  int i = 0;
+#ifdef __SSE2__
+  for (; i + 2 <= n; i += 2) _mm_storeu_pd(x + i, _mm_sqrt_pd(_mm_loadu_pd(x + i)));
+#endif
+  for (; i < n; i++) x[i] = sqrt(x[i]);
+}
+
+#define TG_OPTIM_SQRT(x, n)                                                              \
+  _Generic((x), float * : tg_optim_sqrt_float, default : tg_optim_sqrt_double)(x, n)
+
+/* A parameter, its (contiguous) grad and the state buffers an algorithm
+ * uses (NULL otherwise), as raw arrays of n elements of their dtype. */
+typedef struct optim_arrays {
+  void *param;
+  const void *grad;
+  void *buf[TG_OPTIM_MAX_BUFFERS];
+  int64_t n;
+} optim_arrays;
+typedef void (*optim_loop_fn)(const optim_arrays *a, const void *ctx);
+
+/* Runs an algorithm's float32 or float64 loop (by param's dtype) on param,
+ * grad and bufs, then bumps the versions of what it wrote. */
+void tg_optim_run(tg_tensor *param, const tg_tensor *grad,
+                  tg_tensor *const bufs[TG_OPTIM_MAX_BUFFERS], optim_loop_fn f32,
+                  optim_loop_fn f64, const void *ctx);
 
 /* "lr", "eps": -> "<what> must be >= 0, got <value>" style checks. */
 bool tg_optim_check_nonneg(const char *what, double value, char *msg, size_t size);

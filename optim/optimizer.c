@@ -53,6 +53,18 @@ tg_tensor *tg_optim_buffer(optim_param_state *st, int i, const tg_tensor *param,
   return st->buffers[i];
 }
 
+void tg_optim_run(tg_tensor *param, const tg_tensor *grad,
+                  tg_tensor *const bufs[TG_OPTIM_MAX_BUFFERS], optim_loop_fn f32,
+                  optim_loop_fn f64, const void *ctx) {
+  optim_arrays a = {.param = tg_ptr(param), .grad = tg_ptr(grad), .n = tg_numel(param)};
+  for (int k = 0; k < TG_OPTIM_MAX_BUFFERS; k++)
+    a.buf[k] = bufs[k] ? tg_ptr(bufs[k]) : NULL;
+  (param->dtype == TG_FLOAT32 ? f32 : f64)(&a, ctx);
+  tg_bump_version(param);
+  for (int k = 0; k < TG_OPTIM_MAX_BUFFERS; k++)
+    if (bufs[k]) tg_bump_version(bufs[k]);
+}
+
 /* ---- groups ---- */
 
 static void check_options(const optim_vtable *vt, const char *fn, const void *options) {

@@ -337,6 +337,51 @@ START_TEST(test_training_matches_pytorch) {
 }
 END_TEST
 
+/* ---- the optimizers alone, on PyTorch's gradients ---- */
+
+#define FIXED_STEPS 4
+
+/* Sets each parameter's grad to optim.py's fixed grad of step k. */
+static void set_fixed_grads(tg_tensor **p, int k) {
+  for (int i = 0; i < N_PARAMS; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "fixed.grad.%d.%d", k, i);
+    tg_release(p[i]->grad);
+    p[i]->grad = tg_golden_tensor(golden, name, p[i]->dtype); /* owned by p[i] */
+  }
+}
+
+/* Every optimizer configuration without a scheduler or clipping, given the
+ * same grads as PyTorch: the parameters must come out bit for bit, in float32
+ * as in float64 (each op rounds where ATen's does). _i: config * 2 + dtype. */
+START_TEST(test_fixed_grads_match_pytorch_exactly) {
+  const config *c = &configs[_i / 2];
+  if (c->schedule || c->clip) return;
+  tg_dtype dtype = _i % 2 ? TG_FLOAT64 : TG_FLOAT32;
+  tg_tensor *p[N_PARAMS];
+  for (int i = 0; i < N_PARAMS; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "fixed.init.%d", i);
+    p[i] = tg_requires_grad_(tg_golden_tensor(golden, name, dtype), true);
+  }
+  tg_optimizer *opt = c->make(p);
+  for (int k = 0; k < FIXED_STEPS; k++) {
+    set_fixed_grads(p, k);
+    tg_optimizer_step(opt);
+  }
+  char name[64];
+  snprintf(name, sizeof name, "fixed.%s.%s", c->name, _i % 2 ? "f64" : "f32");
+  tg_scope_begin();
+  tg_tensor *flat[N_PARAMS];
+  for (int i = 0; i < N_PARAMS; i++) flat[i] = tg_flatten(tg_detach(p[i]), 0, -1);
+  tg_assert_close(tg_cat(flat, N_PARAMS, 0), tg_golden_tensor(golden, name, TG_FLOAT64),
+                  0, 0, name);
+  tg_scope_end();
+  tg_optimizer_free(opt);
+  for (int i = 0; i < N_PARAMS; i++) tg_release(p[i]);
+}
+END_TEST
+
 /* ---- state dicts ---- */
 
 /* The parameters' bytes, for bit-identical comparisons. */
@@ -747,6 +792,7 @@ int main(void) {
   tcase_set_timeout(tc, 600);
   tcase_add_unchecked_fixture(tc, load_golden, free_golden);
   tcase_add_loop_test(tc, test_training_matches_pytorch, 0, 2 * N_CONFIGS);
+  tcase_add_loop_test(tc, test_fixed_grads_match_pytorch_exactly, 0, 2 * N_CONFIGS);
   /* round trips: every optimizer with all its buffers, and groups */
   static const int round_trip[] = {3, 5, 9, 11, 12, 15, 17, 18, 19};
   for (size_t i = 0; i < sizeof round_trip / sizeof *round_trip; i++)

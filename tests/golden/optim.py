@@ -14,6 +14,9 @@ Contents:
   sched.<name>.lr        (steps+1) x groups: lrs after construction and after
                          every scheduler step
   clip.<dt>.*            clip_grad_norm_ / clip_grad_value_ on fixed grads
+  fixed.init.<i>, fixed.grad.<k>.<i>, fixed.<cfg>.<dt>
+                         parameters, the grads of step k, and the parameters
+                         after those steps, for the optimizer-only check
 """
 import math
 import os
@@ -232,6 +235,39 @@ for dt, dtype in DTYPES.items():
             put(f"clip.{dt}.norm.{pname}.{mname}.grads", grads)
     _, grads = clipped(dtype, lambda p: clip_grad_value_(p, 0.7))
     put(f"clip.{dt}.value.grads", grads)
+
+# ---- optimizer steps on fixed gradients ----------------------------------------
+# Every configuration without a scheduler or clipping, on parameters given the
+# same gradients in both libraries, so that only the optimizers' arithmetic
+# differs: the C suite expects the parameters after FIXED_STEPS steps bit for
+# bit. The sizes cover ATen's vectorised loops (16 floats at a time) and
+# their scalar tails. Regenerate on an AVX2 CPU: ATen's add(alpha=) and
+# addcmul are fused multiply-adds there (as tensorgrad's always are), but not
+# in its baseline build.
+
+FIXED_SHAPES = [(3, 13), (21,), (2, 17), (3,)]
+FIXED_STEPS = 4
+torch.manual_seed(11)
+fixed_init = [torch.randn(shape, dtype=torch.float64) for shape in FIXED_SHAPES]
+fixed_grads = [[torch.randn(shape, dtype=torch.float64) * 0.1 for shape in FIXED_SHAPES]
+               for _ in range(FIXED_STEPS)]
+for i, t in enumerate(fixed_init):
+    put(f"fixed.init.{i}", t)
+for k, grads in enumerate(fixed_grads):
+    for i, g in enumerate(grads):
+        put(f"fixed.grad.{k}.{i}", g)
+
+for dt, dtype in DTYPES.items():
+    for cfg in CONFIGS:
+        if cfg in SCHEDULERS or cfg in CLIPS:
+            continue
+        p = [t.to(dtype).clone().requires_grad_() for t in fixed_init]
+        opt = CONFIGS[cfg](p)
+        for grads in fixed_grads:
+            for q, g in zip(p, grads):
+                q.grad = g.to(dtype)
+            opt.step()
+        put(f"fixed.{cfg}.{dt}", torch.cat([q.detach().reshape(-1) for q in p]))
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "optim.txt")
 with open(path, "w") as f:

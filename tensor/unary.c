@@ -89,17 +89,28 @@ static tg_tensor *unary_forward(const unary_kernel *k, const tg_op *op, tg_tenso
  * Without create_graph a backward's result is never differentiated, so
  * the common activations compute it in one pass instead of three ops (and
  * three temporaries). The arithmetic is the composite's, in its order, so
- * the result is the same; with create_graph the composite runs, recorded. */
+ * the result is the same; with create_graph the composite runs, recorded.
+ * ReLU's masks like PyTorch's threshold_backward, where(y > 0, g, 0): a
+ * select the compiler vectorises (g x 0 would give -0 or NaN there). */
 #define GRAD_LOOP(name, T, EXPR)                                                         \
-  static void name(char **p, const int64_t *s, int64_t n, void *ctx) {                   \
+  static TG_SIMD void name(char **p, const int64_t *s, int64_t n, void *ctx) {           \
     (void)ctx;                                                                           \
+    if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == sizeof(T)) { /* vectorised */  \
+      T *restrict out = (T *)p[0];                                                       \
+      const T *restrict gs = (const T *)p[1], *restrict ys = (const T *)p[2];            \
+      for (int64_t i = 0; i < n; i++) {                                                  \
+        T g = gs[i], y = ys[i];                                                          \
+        out[i] = (EXPR);                                                                 \
+      }                                                                                  \
+      return;                                                                            \
+    }                                                                                    \
     for (int64_t i = 0; i < n; i++) {                                                    \
       T g = *(const T *)(p[1] + i * s[1]), y = *(const T *)(p[2] + i * s[2]);            \
       *(T *)(p[0] + i * s[0]) = (EXPR);                                                  \
     }                                                                                    \
   }
-GRAD_LOOP(relu_grad_f32, float, g *(float)(y > 0))
-GRAD_LOOP(relu_grad_f64, double, g *(double)(y > 0))
+GRAD_LOOP(relu_grad_f32, float, y > 0 ? g : 0.0f)
+GRAD_LOOP(relu_grad_f64, double, y > 0 ? g : 0.0)
 GRAD_LOOP(sigmoid_grad_f32, float, g *(y *(1.0f - y)))
 GRAD_LOOP(sigmoid_grad_f64, double, g *(y *(1.0 - y)))
 

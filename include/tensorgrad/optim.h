@@ -21,9 +21,10 @@
  * storage version so autograd notices tensors saved before the update.
  * Parameters whose grad is NULL are skipped (and get no state), as in PyTorch.
  *
- * Per-element arithmetic runs in double and is rounded once to the parameter's
- * dtype; PyTorch rounds after every float32 op, so float32 results agree to
- * about 1e-6 relative, float64 results to the last few bits.
+ * Each step computes in the parameter's dtype, op for op as PyTorch 1.13's
+ * single-tensor code does on an AVX2 CPU (add with alpha and addcmul as fused
+ * multiply-adds, through fmaf/fma on any CPU): given the same gradients, the
+ * results equal PyTorch's bit for bit.
  *
  * Misuse (negative lr, betas outside [0, 1), nesterov without momentum,
  * mismatched grads) goes through tg_error. Loading a state dict, which may

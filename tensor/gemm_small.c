@@ -3,7 +3,9 @@
  * checks, packing into its panels, a separate beta pass, waking its
  * threads) dwarfs 32K multiply-adds, so such products are computed here.
  *
- * C = alpha op(A) op(B) + beta C is computed in one of three loop orders,
+ * C = alpha op(A) op(B) + beta D, where D is C itself (BLAS's beta) or a
+ * bias row broadcast down C (linear's bias, without copying it into C
+ * first), is computed in one of three loop orders,
  * each with unit-stride inner loops the compiler turns into vector code:
  *   rows:  each row of C is a sum of rows of op(B), scaled by op(A)[i][p];
  *   cols:  the same for the columns of C (rows of C^T = op(B)^T op(A)^T);
@@ -47,10 +49,45 @@ static matrix transposed(matrix x) {
   return (matrix){x.data, x.cs, x.rs};
 }
 
-/* c = alpha acc + beta c, where beta = 0 never reads c (BLAS's rule: C may
- * hold NaN then). */
-static inline float scale_into(float acc, float alpha, float beta, const float *c) {
-  return beta == 0 ? alpha * acc : alpha * acc + beta * *c;
+/* Where a product goes: C(i, j) = alpha acc + beta D(i, j), with C and D
+ * given by strides (D's row stride is 0 for a broadcast bias row, and D
+ * may be C itself). beta = 0 never reads D (BLAS's rule: C may hold NaN). */
+typedef struct result {
+  float *c;
+  int64_t c_rs, c_cs;
+  const float *d;
+  int64_t d_rs, d_cs;
+  float alpha, beta;
+} result;
+
+/* The same result seen from element (i, j). */
+static result result_at(result r, int64_t i, int64_t j) {
+  r.c += i * r.c_rs + j * r.c_cs;
+  r.d += i * r.d_rs + j * r.d_cs;
+  return r;
+}
+
+static result result_transposed(result r) {
+  return (result){r.c, r.c_cs, r.c_rs, r.d, r.d_cs, r.d_rs, r.alpha, r.beta};
+}
+
+/* What a store computes, fixed per call so that the tile loops carry no
+ * tests: alpha = 1 and beta = 0 (a plain product), alpha = beta = 1 (a
+ * bias or an accumulation), anything else. 1 x is exact, so all three
+ * round alike. */
+typedef enum { PLAIN, ADD, SCALED } store_kind;
+
+static store_kind kind_of(const result *out) {
+  if (out->alpha == 1 && out->beta == 0) return PLAIN;
+  if (out->alpha == 1 && out->beta == 1) return ADD;
+  return SCALED;
+}
+
+static inline __attribute__((always_inline)) float
+scaled(store_kind kind, float acc, float alpha, float beta, const float *d) {
+  if (kind == PLAIN) return acc;
+  if (kind == ADD) return acc + *d;
+  return beta == 0 ? alpha * acc : alpha * acc + beta * *d;
 }
 
 /* Scratch floats for packed copies, from the storage cache. */
@@ -78,74 +115,107 @@ tile_products(int r, int64_t k, const float *a, int64_t a_rs, int64_t a_cs,
   }
 }
 
-/* A tile scaled into whole rows of C (c_rs apart) as vectors. */
+/* A tile into whole unit-stride rows of C (and of D) as vectors. The
+ * result's fields are read into locals first: a float store could alias
+ * alpha and beta, which would force a reload after every store. */
 static inline __attribute__((always_inline)) void
-store_rows(int r, v8 acc[TILE_R][2], float alpha, float beta, float *c, int64_t c_rs) {
+store_rows(store_kind kind, int r, v8 acc[TILE_R][2], result out) {
+  const float alpha = out.alpha, beta = out.beta;
+  float *const c = out.c;
+  const float *const d = out.d;
+  const int64_t c_rs = out.c_rs, d_rs = out.d_rs;
   for (int i = 0; i < r; i++)
     for (int h = 0; h < 2; h++) {
-      float *ci = c + i * c_rs + h * LANES;
-      v8 v = alpha == 1 ? acc[i][h] : alpha * acc[i][h]; /* 1 x is exact */
-      STORE8(ci, beta == 0 ? v : v + beta * LOAD8(ci));
+      v8 v = acc[i][h];
+      const float *di = d + i * d_rs + h * LANES;
+      if (kind == ADD) v += LOAD8(di);
+      if (kind == SCALED) v = beta == 0 ? alpha * v : alpha * v + beta * LOAD8(di);
+      STORE8(c + i * c_rs + h * LANES, v);
     }
 }
 
-/* The first w columns of a tile scaled into C anywhere (element (i, q) at
- * c[i * c_rs + q * c_cs]), through a buffer. */
+/* The first w columns of a tile into C anywhere, through a buffer (so the
+ * accumulators never leave registers). */
 static inline __attribute__((always_inline)) void
-store_any(int r, int w, v8 acc[TILE_R][2], float alpha, float beta, float *c,
-          int64_t c_rs, int64_t c_cs) {
+store_any(store_kind kind, int r, int w, v8 acc[TILE_R][2], result out) {
+  const float alpha = out.alpha, beta = out.beta;
   float buf[TILE_R][TILE_W];
   for (int i = 0; i < r; i++)
     for (int h = 0; h < 2; h++) STORE8(&buf[i][h * LANES], acc[i][h]);
   for (int i = 0; i < r; i++)
-    for (int q = 0; q < w; q++) {
-      float *ciq = c + i * c_rs + q * c_cs;
-      *ciq = scale_into(buf[i][q], alpha, beta, ciq);
-    }
+    for (int q = 0; q < w; q++)
+      out.c[i * out.c_rs + q * out.c_cs] =
+          scaled(kind, buf[i][q], alpha, beta, out.d + i * out.d_rs + q * out.d_cs);
 }
 
-/* Tiles over columns [j0, n) with a constant row count r: whole rows of C
- * as vectors (rows), anything else through a buffer. */
-static inline __attribute__((always_inline)) void
-tiles(int r, int64_t j0, int64_t n, int64_t k, matrix a, matrix b, float alpha,
-      float beta, float *c, int64_t c_rs, int64_t c_cs, bool rows) {
+/* Tiles over columns [j0, n) with a constant row count and store kind. */
+static inline __attribute__((always_inline)) void tiles(store_kind kind, int r,
+                                                        int64_t j0, int64_t n, int64_t k,
+                                                        matrix a, matrix b, result out,
+                                                        bool rows) {
   v8 acc[TILE_R][2];
   for (int64_t j = j0; j < n; j += TILE_W) {
     tile_products(r, k, a.data, a.rs, a.cs, b.data + j, b.rs, acc);
-    int w = n - j < TILE_W ? (int)(n - j) : TILE_W;
     if (rows)
-      store_rows(r, acc, alpha, beta, c + j, c_rs);
+      store_rows(kind, r, acc, result_at(out, 0, j));
     else
-      store_any(r, w, acc, alpha, beta, c + j * c_cs, c_rs, c_cs);
+      store_any(kind, r, n - j < TILE_W ? (int)(n - j) : TILE_W, acc,
+                result_at(out, 0, j));
   }
 }
 
-#define WITH_CONSTANT_R(r, call)                                                         \
-  switch (r) {                                                                           \
-  case 4:                                                                                \
-    call(4);                                                                             \
+/* Every constant row count and store kind gets its own copy of the loop. */
+#define FOR_CONSTANTS(kind, r, call)                                                     \
+  switch (kind * TILE_R + r - 1) {                                                       \
+  case PLAIN *TILE_R + 3:                                                                \
+    call(PLAIN, 4);                                                                      \
     break;                                                                               \
-  case 3:                                                                                \
-    call(3);                                                                             \
+  case PLAIN *TILE_R + 2:                                                                \
+    call(PLAIN, 3);                                                                      \
     break;                                                                               \
-  case 2:                                                                                \
-    call(2);                                                                             \
+  case PLAIN *TILE_R + 1:                                                                \
+    call(PLAIN, 2);                                                                      \
+    break;                                                                               \
+  case PLAIN *TILE_R + 0:                                                                \
+    call(PLAIN, 1);                                                                      \
+    break;                                                                               \
+  case ADD *TILE_R + 3:                                                                  \
+    call(ADD, 4);                                                                        \
+    break;                                                                               \
+  case ADD *TILE_R + 2:                                                                  \
+    call(ADD, 3);                                                                        \
+    break;                                                                               \
+  case ADD *TILE_R + 1:                                                                  \
+    call(ADD, 2);                                                                        \
+    break;                                                                               \
+  case ADD *TILE_R + 0:                                                                  \
+    call(ADD, 1);                                                                        \
+    break;                                                                               \
+  case SCALED *TILE_R + 3:                                                               \
+    call(SCALED, 4);                                                                     \
+    break;                                                                               \
+  case SCALED *TILE_R + 2:                                                               \
+    call(SCALED, 3);                                                                     \
+    break;                                                                               \
+  case SCALED *TILE_R + 1:                                                               \
+    call(SCALED, 2);                                                                     \
     break;                                                                               \
   default:                                                                               \
-    call(1);                                                                             \
+    call(SCALED, 1);                                                                     \
     break;                                                                               \
   }
 
-/* Rows 0..r-1 (r <= TILE_R) of C = alpha a b + beta C over n columns; b's
- * columns are unit-stride and readable up to a multiple of TILE_W. */
+/* Rows 0..r-1 (r <= TILE_R) of the result over n columns; b's columns are
+ * unit-stride and readable up to a multiple of TILE_W. */
 static TG_SIMD void row_panel(int r, int64_t n, int64_t k, matrix a, matrix b,
-                              float alpha, float beta, float *c, int64_t c_rs,
-                              int64_t c_cs) {
-  int64_t whole = c_cs == 1 ? n / TILE_W * TILE_W : 0;
-#define AS_ROWS(R) tiles(R, 0, whole, k, a, b, alpha, beta, c, c_rs, 1, true)
-#define AS_ANY(R) tiles(R, whole, n, k, a, b, alpha, beta, c, c_rs, c_cs, false)
-  WITH_CONSTANT_R(r, AS_ROWS)
-  WITH_CONSTANT_R(r, AS_ANY)
+                              result out) {
+  store_kind kind = kind_of(&out);
+  bool unit = out.c_cs == 1 && (kind == PLAIN || out.d_cs == 1);
+  int64_t whole = unit ? n / TILE_W * TILE_W : 0;
+#define AS_ROWS(K, R) tiles(K, R, 0, whole, k, a, b, out, true)
+#define AS_ANY(K, R) tiles(K, R, whole, n, k, a, b, out, false)
+  FOR_CONSTANTS(kind, r, AS_ROWS)
+  FOR_CONSTANTS(kind, r, AS_ANY)
 #undef AS_ROWS
 #undef AS_ANY
 }
@@ -154,16 +224,18 @@ static TG_SIMD void row_panel(int r, int64_t n, int64_t k, matrix a, matrix b,
  * to a multiple of TILE_W (so every tile reads whole vectors). */
 static matrix pack_padded(matrix b, int64_t k, int64_t j0, int64_t w, float *buf) {
   int64_t width = (w + TILE_W - 1) / TILE_W * TILE_W;
-  for (int64_t p = 0; p < k; p++)
-    for (int64_t q = 0; q < width; q++)
-      buf[p * width + q] = q < w ? b.data[p * b.rs + (j0 + q) * b.cs] : 0;
+  for (int64_t p = 0; p < k; p++) {
+    const float *row = b.data + p * b.rs + j0 * b.cs;
+    float *dst = buf + p * width;
+    for (int64_t q = 0; q < w; q++) dst[q] = row[q * b.cs];
+    for (int64_t q = w; q < width; q++) dst[q] = 0;
+  }
   return (matrix){buf, width, 1};
 }
 
-/* C = alpha a b + beta C by register tiles. Whole tiles read b in place
- * when its columns are unit-stride; the rest come from a padded copy. */
-static void by_tiles(int64_t m, int64_t n, int64_t k, float alpha, matrix a, matrix b,
-                     float beta, float *c, int64_t c_rs, int64_t c_cs) {
+/* The result = a b by register tiles. Whole tiles read b in place when its
+ * columns are unit-stride; the rest come from a padded copy. */
+static void by_tiles(int64_t m, int64_t n, int64_t k, matrix a, matrix b, result out) {
   int64_t direct = b.cs == 1 ? n / TILE_W * TILE_W : 0;
   tg_storage *s = NULL;
   matrix rest = direct < n ? pack_padded(b, k, direct, n - direct,
@@ -172,10 +244,8 @@ static void by_tiles(int64_t m, int64_t n, int64_t k, float alpha, matrix a, mat
   for (int64_t i = 0; i < m; i += TILE_R) {
     matrix ai = {a.data + i * a.rs, a.rs, a.cs};
     int r = m - i < TILE_R ? (int)(m - i) : TILE_R;
-    float *ci = c + i * c_rs;
-    if (direct) row_panel(r, direct, k, ai, b, alpha, beta, ci, c_rs, c_cs);
-    if (direct < n)
-      row_panel(r, n - direct, k, ai, rest, alpha, beta, ci + direct * c_cs, c_rs, c_cs);
+    if (direct) row_panel(r, direct, k, ai, b, result_at(out, i, 0));
+    if (direct < n) row_panel(r, n - direct, k, ai, rest, result_at(out, i, direct));
   }
   if (s) tg_storage_release(s);
 }
@@ -200,16 +270,15 @@ static matrix pack_rows(matrix x, int64_t rows, int64_t cols, float *buf) {
   return (matrix){buf, cols, 1};
 }
 
-static void by_dots(int64_t m, int64_t n, int64_t k, float alpha, matrix a, matrix b,
-                    float beta, float *c, int64_t ldc) {
+static void by_dots(int64_t m, int64_t n, int64_t k, matrix a, matrix b, result out) {
   tg_storage *sa = NULL, *sb = NULL;
   if (a.cs != 1) a = pack_rows(a, m, k, scratch(m * k, &sa));
   if (b.rs != 1) b = transposed(pack_rows(transposed(b), n, k, scratch(k * n, &sb)));
   for (int64_t i = 0; i < m; i++)
-    for (int64_t j = 0; j < n; j++) {
-      float *cij = c + i * ldc + j;
-      *cij = scale_into(dot(a.data + i * a.rs, b.data + j * b.cs, k), alpha, beta, cij);
-    }
+    for (int64_t j = 0; j < n; j++)
+      out.c[i * out.c_rs + j * out.c_cs] =
+          scaled(SCALED, dot(a.data + i * a.rs, b.data + j * b.cs, k), out.alpha,
+                 out.beta, out.d + i * out.d_rs + j * out.d_cs);
   if (sa) tg_storage_release(sa);
   if (sb) tg_storage_release(sb);
 }
@@ -242,18 +311,20 @@ static loop_order cheapest(int64_t m, int64_t n, int64_t k, matrix a, matrix b) 
 
 bool tg_sgemm_small(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
                     int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
-                    int64_t b_cs, float beta, float *c, int64_t ldc) {
+                    int64_t b_cs, float beta, const float *d, int64_t d_rs, int64_t d_cs,
+                    float *c, int64_t ldc) {
   if (m * n * k > SMALL_MACS) return false;
   matrix A = {a, a_rs, a_cs}, B = {b, b_rs, b_cs};
+  result out = {c, ldc, 1, d ? d : c, d ? d_rs : ldc, d ? d_cs : 1, alpha, beta};
   switch (cheapest(m, n, k, A, B)) {
   case ROWS: /* each row of C sums rows of op(B) */
-    by_tiles(m, n, k, alpha, A, B, beta, c, ldc, 1);
+    by_tiles(m, n, k, A, B, out);
     break;
   case COLS: /* the same for C^T = op(B)^T op(A)^T, stored transposed */
-    by_tiles(n, m, k, alpha, transposed(B), transposed(A), beta, c, 1, ldc);
+    by_tiles(n, m, k, transposed(B), transposed(A), result_transposed(out));
     break;
   case DOTS:
-    by_dots(m, n, k, alpha, A, B, beta, c, ldc);
+    by_dots(m, n, k, A, B, out);
     break;
   }
   return true;

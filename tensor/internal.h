@@ -35,12 +35,15 @@ void tg_storage_retain(tg_storage *s);
 void tg_storage_release(tg_storage *s);
 
 /* ---- small float32 products (gemm_small.c) ---- */
-/* C = alpha op(A) op(B) + beta C, op(A) m x k and op(B) k x n given by
- * element strides between rows and columns, C row-major with ldc. Returns
- * false, touching nothing, when the product is big enough for BLAS. */
+/* C = alpha op(A) op(B) + beta D, op(A) m x k and op(B) k x n given by
+ * element strides between rows and columns, C row-major with ldc. D is C
+ * when d is NULL (BLAS's beta), else D(i, j) = d[i * d_rs + j * d_cs] (a
+ * bias row with d_rs = 0, d_cs = 1). Returns false, touching nothing, when
+ * the product is big enough for BLAS. */
 bool tg_sgemm_small(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
                     int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs, int64_t b_cs,
-                    float beta, float *c, int64_t ldc);
+                    float beta, const float *d, int64_t d_rs, int64_t d_cs, float *c,
+                    int64_t ldc);
 
 /* ---- tensors (tensor.c) ---- */
 /* A new contiguous tensor with fresh, uninitialised storage, owned by the

@@ -51,7 +51,8 @@ static bool gemm_small(blas_operand a, blas_operand b, int m, int n, int k, doub
   operand_strides(a, &a_rs, &a_cs);
   operand_strides(b, &b_rs, &b_cs);
   return tg_sgemm_small(m, n, k, (float)alpha, (const float *)a.data, a_rs, a_cs,
-                        (const float *)b.data, b_rs, b_cs, (float)beta, (float *)c, ldc);
+                        (const float *)b.data, b_rs, b_cs, (float)beta, NULL, 0, 0,
+                        (float *)c, ldc);
 }
 
 static void gemm_raw(tg_dtype dtype, blas_operand a, blas_operand b, int m, int n, int k,
@@ -253,6 +254,26 @@ static void check_linear(const tg_tensor *x, const tg_tensor *w, const tg_tensor
              tg_shape_str(tg_shape_of(w), sw), tg_dtype_name(w->dtype));
 }
 
+/* out = x w^T + b for a float32 product small enough for gemm_small.c,
+ * which adds the bias as it stores each tile (the same x w^T + b as BLAS
+ * with beta = 1 on rows holding b, without copying b into them first). */
+static bool linear_small(tg_tensor *x, tg_tensor *w_t, tg_tensor *b, tg_tensor *out) {
+  if (out->dtype != TG_FLOAT32) return false;
+  blas_operand px, pw;
+  tg_scope_begin();
+  blas_ready(x, &px);
+  blas_ready(w_t, &pw);
+  int64_t x_rs, x_cs, w_rs, w_cs;
+  operand_strides(px, &x_rs, &x_cs);
+  operand_strides(pw, &w_rs, &w_cs);
+  bool done = tg_sgemm_small(out->shape[0], out->shape[1], x->shape[1], 1,
+                             (const float *)px.data, x_rs, x_cs, (const float *)pw.data,
+                             w_rs, w_cs, 1, (const float *)tg_ptr(b), 0, b->strides[0],
+                             (float *)tg_ptr(out), out->shape[1]);
+  tg_scope_end();
+  return done;
+}
+
 tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b) {
   check_linear(x, w, b);
   int64_t in = w->shape[1], out_features = w->shape[0];
@@ -263,8 +284,12 @@ tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b) {
   bool mode = tg_set_grad_enabled(false);
   tg_tensor *x2 = tg_reshape(tg_detach(x), TG_SHAPE(-1, in));
   tg_tensor *out2 = tg_view(tg_detach(out), TG_SHAPE(-1, out_features));
-  if (b) tg_copy_into(out2, b); /* every row starts as the bias: beta = 1 adds x @ w^T */
-  tg_gemm(x2, tg_t(tg_detach(w)), out2, 1, b ? 1 : 0);
+  tg_tensor *wt = tg_t(tg_detach(w));
+  if (!(b && linear_small(x2, wt, b, out2))) {
+    if (b)
+      tg_copy_into(out2, b); /* every row starts as the bias: beta = 1 adds x @ w^T */
+    tg_gemm(x2, wt, out2, 1, b ? 1 : 0);
+  }
   tg_set_grad_enabled(mode);
   tg_scope_end();
   tg_tensor *inputs[3] = {x, w, b};

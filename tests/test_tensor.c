@@ -221,10 +221,14 @@ START_TEST(test_small_matmul_ignores_stale_output) {
     tg_tensor *c = tg_matmul(a, b);
     for (int64_t i = 0; i < 80; i++) ck_assert_double_eq(tg_get_flat(c, i), 3);
   }
-  /* linear adds the bias (beta = 1) to every row */
+  /* linear adds the bias to every row as it stores (also a strided bias) */
   tg_tensor *bias = tg_arange(0, 20, 1, TG_FLOAT32);
   tg_tensor *y = tg_linear(a, tg_t(b), bias);
   for (int64_t i = 0; i < 80; i++) ck_assert_double_eq(tg_get_flat(y, i), 3 + i % 20);
+  tg_tensor *every_other = tg_slice(tg_arange(0, 40, 1, TG_FLOAT32), 0, 0, 40, 2);
+  y = tg_linear(a, tg_t(b), every_other);
+  for (int64_t i = 0; i < 80; i++)
+    ck_assert_double_eq(tg_get_flat(y, i), 3 + 2 * (i % 20));
   tg_scope_end();
 }
 END_TEST

@@ -252,14 +252,19 @@ static void by_tiles(int64_t m, int64_t n, int64_t k, matrix a, matrix b, result
 
 /* ---- dot products: for a long k and a thin C ---- */
 
-/* 8 partial sums, added up lane by lane. */
+/* 32 partial sums in four vectors (four independent chains of adds, not
+ * one waiting on the last), added up in a fixed order. */
 static TG_SIMD float dot(const float *restrict x, const float *restrict y, int64_t k) {
-  v8 part = {0};
+  v8 part[4] = {{0}, {0}, {0}, {0}};
   int64_t p = 0;
-  for (; p + LANES <= k; p += LANES) part += LOAD8(x + p) * LOAD8(y + p);
-  for (int l = 0; p < k; p++, l++) part[l] += x[p] * y[p];
+  for (; p + 4 * LANES <= k; p += 4 * LANES)
+    for (int q = 0; q < 4; q++)
+      part[q] += LOAD8(x + p + q * LANES) * LOAD8(y + p + q * LANES);
+  for (; p + LANES <= k; p += LANES) part[0] += LOAD8(x + p) * LOAD8(y + p);
+  v8 total = (part[0] + part[1]) + (part[2] + part[3]);
+  for (int l = 0; p < k; p++, l++) total[l] += x[p] * y[p];
   float sum = 0;
-  for (int l = 0; l < LANES; l++) sum += part[l];
+  for (int l = 0; l < LANES; l++) sum += total[l];
   return sum;
 }
 

@@ -21,13 +21,40 @@
 BCE_LOOP(float, logf, log1pf)
 BCE_LOOP(double, log, log1p)
 
+/* PyTorch's gradient g (x - y) / max((1 - x) x, 1e-12) in one pass, in the
+ * composite's order (so with the same rounding), when no graph is built. */
+#define BCE_GRAD_LOOP(T)                                                                 \
+  static void bce_grad_##T(char **p, const int64_t *s, int64_t n, void *ctx) {           \
+    (void)ctx;                                                                           \
+    for (int64_t i = 0; i < n; i++) {                                                    \
+      T g = *(const T *)(p[1] + i * s[1]), x = *(const T *)(p[2] + i * s[2]),            \
+        y = *(const T *)(p[3] + i * s[3]);                                               \
+      T denom = (1 - x) * x;                                                             \
+      if (denom < (T)1e-12f) denom = (T)1e-12f; /* NaN stays NaN, as in clamp */         \
+      *(T *)(p[0] + i * s[0]) = g * (x - y) / denom;                                     \
+    }                                                                                    \
+  }
+BCE_GRAD_LOOP(float)
+BCE_GRAD_LOOP(double)
+
+/* d loss / d x: one typed pass when no graph is built, else the same
+ * arithmetic as recorded ops (so double backward works). */
+static tg_tensor *input_grad(tg_tensor *g, tg_tensor *x, tg_tensor *y) {
+  if (!tg_is_grad_enabled() && g->dtype == x->dtype && y->dtype == x->dtype) {
+    tg_tensor *out = tg_alloc(tg_shape_of(x), x->dtype);
+    tg_tensor *ops[4] = {out, g, x, y};
+    tg_run_elementwise(tg_shape_of(x), 4, ops,
+                       x->dtype == TG_FLOAT32 ? bce_grad_float : bce_grad_double, NULL);
+    return out;
+  }
+  /* PyTorch's EPSILON is the float 1e-12f, also for float64 */
+  tg_tensor *denom = tg_clamp(tg_mul(tg_rsub_scalar(x, 1), x), 1e-12f, INFINITY);
+  return tg_div(tg_mul(g, tg_sub(x, y)), denom);
+}
+
 static void bce_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *x = tg_node_input(node, 0), *y = tg_node_input(node, 1);
-  if (tg_needs_input_grad(node, 0)) {
-    /* PyTorch's EPSILON is the float 1e-12f, also for float64 */
-    tg_tensor *denom = tg_clamp(tg_mul(tg_rsub_scalar(x, 1), x), 1e-12f, INFINITY);
-    grads[0] = tg_div(tg_mul(g, tg_sub(x, y)), denom);
-  }
+  if (tg_needs_input_grad(node, 0)) grads[0] = input_grad(g, x, y);
   if (tg_needs_input_grad(node, 1)) /* -logit(x), unclamped like PyTorch */
     grads[1] = tg_mul(g, tg_sub(tg_log1p(tg_neg(x)), tg_log(x)));
 }

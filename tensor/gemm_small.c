@@ -99,13 +99,19 @@ static float *scratch(int64_t n, tg_storage **s) {
 /* ---- register tiles: TILE_R rows x TILE_W columns of C ---- */
 
 /* acc = rows 0..r-1 of a times the TILE_W unit-stride columns of b, adding
- * the products for p = 0, 1, ..., k - 1 in order. Inlined with a constant
- * r, so each row count gets its own loop. */
+ * the products for p = 0, 1, ..., k - 1 in order (k >= 1). The first
+ * product starts each sum (0 + x is x, except that it turns -0 into +0).
+ * Inlined with a constant r, so each row count gets its own loop. */
 static inline __attribute__((always_inline)) void
 tile_products(int r, int64_t k, const float *a, int64_t a_rs, int64_t a_cs,
               const float *b, int64_t b_rs, v8 acc[TILE_R][2]) {
-  for (int i = 0; i < TILE_R; i++) acc[i][0] = acc[i][1] = (v8){0};
-  for (int64_t p = 0; p < k; p++) {
+  v8 b0 = LOAD8(b), b1 = LOAD8(b + LANES);
+  for (int i = 0; i < TILE_R; i++) { /* rows past r stay unused */
+    float ai = i < r ? a[i * a_rs] : 0;
+    acc[i][0] = ai * b0;
+    acc[i][1] = ai * b1;
+  }
+  for (int64_t p = 1; p < k; p++) {
     v8 b0 = LOAD8(b + p * b_rs), b1 = LOAD8(b + p * b_rs + LANES);
     for (int i = 0; i < r; i++) {
       float ai = a[i * a_rs + p * a_cs];
@@ -318,7 +324,7 @@ bool tg_sgemm_small(int64_t m, int64_t n, int64_t k, float alpha, const float *a
                     int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
                     int64_t b_cs, float beta, const float *d, int64_t d_rs, int64_t d_cs,
                     float *c, int64_t ldc) {
-  if (m * n * k > SMALL_MACS) return false;
+  if (k == 0 || m * n * k > SMALL_MACS) return false; /* BLAS scales C when k = 0 */
   matrix A = {a, a_rs, a_cs}, B = {b, b_rs, b_cs};
   result out = {c, ldc, 1, d ? d : c, d ? d_rs : ldc, d ? d_cs : 1, alpha, beta};
   switch (cheapest(m, n, k, A, B)) {

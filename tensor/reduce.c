@@ -4,7 +4,8 @@
  *
  * The kernel views the output at the input's shape with stride 0 along the
  * reduced dims, so one strided loop accumulates every output element.
- * float32 sums accumulate in double. */
+ * float32 sums accumulate in double, except sums over the leading dims of a
+ * contiguous tensor, which add in float in PyTorch's cascaded order. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,9 +93,10 @@ static tg_dtype acc_dtype(acc_kind kind, tg_dtype dtype) {
 
 /* ---- contiguous float sums over leading or trailing dims ----
  * The common reductions (a loss's mean, a bias gradient's sum over the
- * batch) without a double tensor and a conversion pass. They add in the
- * order the strided loop would, in double, so the result is bit for bit
- * the general path's. */
+ * batch) without a double tensor and a conversion pass. Sums over trailing
+ * dims, and float64 ones, add in the order the strided loop would, in
+ * double, so the result is bit for bit the general path's; float32 sums
+ * over leading dims follow PyTorch's cascade in float (below). */
 
 /* Splits t's non-unit dims into outer x inner where mask reduces exactly
  * the outer ones (*leading) or exactly the inner ones; false otherwise. */
@@ -133,16 +135,85 @@ static bool split_reduced(const tg_tensor *t, unsigned mask, int64_t *outer,
       for (int64_t c = 0; c < cols; c++) acc += (double)x[r * cols + c];                 \
       out[r] = (T)acc;                                                                   \
     }                                                                                    \
-  }                                                                                      \
-  static TG_SIMD void sum_cols_##T(const T *restrict x, T *out, double *restrict acc,    \
-                                   int64_t rows, int64_t cols) {                         \
-    for (int64_t c = 0; c < cols; c++) acc[c] = 0;                                       \
-    for (int64_t r = 0; r < rows; r++)                                                   \
-      for (int64_t c = 0; c < cols; c++) acc[c] += (double)x[r * cols + c];              \
-    for (int64_t c = 0; c < cols; c++) out[c] = (T)acc[c];                               \
   }
 SUM_ROWS(float)
 SUM_ROWS(double)
+
+/* float64 column sums, out being the accumulator */
+static TG_SIMD void sum_cols_double(const double *restrict x, double *restrict out,
+                                    int64_t rows, int64_t cols) {
+  for (int64_t c = 0; c < cols; c++) out[c] = 0;
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t c = 0; c < cols; c++) out[c] += x[r * cols + c];
+}
+
+/* float32 column sums (a bias gradient over the batch) as PyTorch 1.13's
+ * CPU kernel adds them on an AVX2 machine (ATen's SumKernel.cpp): in
+ * float, down the rows in chunks of 2^power rows whose sums are carried up
+ * through four levels of partial sums, so only sums of a similar size meet
+ * (up to 16 rows this is a plain running sum). Columns in whole blocks of
+ * 32 are summed that way; the rest, as there, split the rows into four
+ * interleaved partial sums first (row i goes to partial i % 4). */
+enum { CASCADE_LEVELS = 4, CASCADE_BLOCK = 32, INTERLEAVE = 4 };
+
+static int ceil_log2(int64_t n) {
+  int bits = 0;
+  while (((int64_t)1 << bits) < n) bits++;
+  return bits;
+}
+
+/* acc[g * cols + c] = the cascaded sum over i < rows of
+ * x[i * row_stride + g * group_stride + c], for g < groups, c < cols;
+ * acc holds CASCADE_LEVELS times that many floats. */
+static TG_SIMD void cascade_sum(const float *restrict x, float *restrict acc,
+                                int64_t rows, int64_t row_stride, int groups,
+                                int64_t group_stride, int64_t cols) {
+  int power = ceil_log2(rows) / CASCADE_LEVELS > 4 ? ceil_log2(rows) / CASCADE_LEVELS : 4;
+  int64_t step = (int64_t)1 << power, mask = step - 1, n = groups * cols;
+  for (int64_t c = 0; c < CASCADE_LEVELS * n; c++) acc[c] = 0;
+  int64_t i = 0;
+  while (i + step <= rows) {
+    for (int64_t j = 0; j < step; j++, i++)
+      for (int g = 0; g < groups; g++)
+        for (int64_t c = 0; c < cols; c++)
+          acc[g * cols + c] += x[i * row_stride + g * group_stride + c];
+    for (int level = 1; level < CASCADE_LEVELS; level++) {
+      float *lower = acc + (level - 1) * n, *upper = acc + level * n;
+      for (int64_t c = 0; c < n; c++) {
+        upper[c] += lower[c];
+        lower[c] = 0;
+      }
+      if (i & (mask << (level * power))) break;
+    }
+  }
+  for (; i < rows; i++)
+    for (int g = 0; g < groups; g++)
+      for (int64_t c = 0; c < cols; c++)
+        acc[g * cols + c] += x[i * row_stride + g * group_stride + c];
+  for (int level = 1; level < CASCADE_LEVELS; level++)
+    for (int64_t c = 0; c < n; c++) acc[c] += acc[level * n + c];
+}
+
+static void cascade_sum_cols(const float *x, float *out, int64_t rows, int64_t cols) {
+  int64_t blocked = cols / CASCADE_BLOCK * CASCADE_BLOCK, rest = cols - blocked;
+  tg_storage *s = tg_storage_new(sizeof(float) * CASCADE_LEVELS * INTERLEAVE *
+                                 (size_t)(blocked > rest ? blocked : rest));
+  float *acc = s->data;
+  cascade_sum(x, acc, rows, cols, 1, 0, blocked);
+  memcpy(out, acc, sizeof(float) * (size_t)blocked);
+  if (rest) {
+    int64_t quads = rows / INTERLEAVE;
+    cascade_sum(x + blocked, acc, quads, INTERLEAVE * cols, INTERLEAVE, cols, rest);
+    for (int64_t c = 0; c < rest; c++) {
+      float sum = acc[c];
+      for (int64_t i = quads * INTERLEAVE; i < rows; i++)
+        sum += x[i * cols + blocked + c];
+      for (int g = 1; g < INTERLEAVE; g++) sum += acc[g * rest + c];
+      out[blocked + c] = sum;
+    }
+  }
+  tg_storage_release(s);
+}
 
 /* NULL when t's layout is not one of the fast cases. */
 static tg_tensor *sum_contiguous(tg_tensor *t, unsigned mask) {
@@ -161,13 +232,10 @@ static tg_tensor *sum_contiguous(tg_tensor *t, unsigned mask) {
     return out;
   }
   if (!f32) { /* the output itself is a double accumulator */
-    sum_cols_double((const double *)tg_ptr(t), (double *)tg_ptr(out),
-                    (double *)tg_ptr(out), outer, inner);
+    sum_cols_double((const double *)tg_ptr(t), (double *)tg_ptr(out), outer, inner);
     return out;
   }
-  tg_storage *acc = tg_storage_new(sizeof(double) * (size_t)inner); /* cached */
-  sum_cols_float((const float *)tg_ptr(t), (float *)tg_ptr(out), acc->data, outer, inner);
-  tg_storage_release(acc);
+  cascade_sum_cols((const float *)tg_ptr(t), (float *)tg_ptr(out), outer, inner);
   return out;
 }
 

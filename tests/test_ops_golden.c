@@ -152,11 +152,31 @@ START_TEST(test_float32) {
 }
 END_TEST
 
+/* float32 column sums (a bias gradient over the batch) add in PyTorch's
+ * cascaded order: the same bits, not just close. */
+START_TEST(test_column_sums_bit_for_bit) {
+  golden = tg_golden_load("golden/ops.txt");
+  const char *shapes[] = {"16x200", "100x40", "600x12", "7x33"};
+  for (int i = 0; i < 4; i++) {
+    char key[64];
+    tg_scope_begin();
+    snprintf(key, sizeof key, "colsum_%s.x", shapes[i]);
+    tg_tensor *x = tg_golden_tensor(golden, key, TG_FLOAT32);
+    snprintf(key, sizeof key, "colsum_%s.sum", shapes[i]);
+    tg_assert_close(tg_sum(x, TG_DIMS(0), false),
+                    tg_golden_tensor(golden, key, TG_FLOAT32), 0, 0, key);
+    tg_scope_end();
+  }
+  tg_golden_free(golden);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("ops_golden");
   TCase *tc = tcase_create("pytorch");
   tcase_add_test(tc, test_float64);
   tcase_add_test(tc, test_float32);
+  tcase_add_test(tc, test_column_sums_bit_for_bit);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

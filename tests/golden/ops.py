@@ -90,6 +90,21 @@ def write(f, name, t):
     f.write(f"{name} {t.dim()} {dims} {values}\n".replace("  ", " "))
 
 
+# Column sums in float32 whose bits must equal PyTorch's (its CPU kernel
+# adds them in a cascaded order, AVX2 build): shapes covering the plain
+# running sum, the cascade over many rows, and the columns past the last
+# block of 32 (summed in four interleaved partials).
+COLUMN_SUMS = [(16, 200), (100, 40), (600, 12), (7, 33)]
+
+
+def write_column_sums(f):
+    gen = torch.Generator().manual_seed(99)
+    for rows, cols in COLUMN_SUMS:
+        x = torch.randn(rows, cols, generator=gen) * 3 + 1
+        write(f, f"colsum_{rows}x{cols}.x", x)
+        write(f, f"colsum_{rows}x{cols}.sum", x.sum(dim=0))
+
+
 def main():
     with open(OUT, "w") as f:
         for name, (shapes, (low, high), fn) in CASES.items():
@@ -104,6 +119,7 @@ def main():
                 write(f, f"{name}.{tag}.y", y)
                 for i, x in enumerate(xs):
                     write(f, f"{name}.{tag}.g{i}", x.grad)
+        write_column_sums(f)
 
 
 if __name__ == "__main__":

@@ -297,8 +297,18 @@ tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b) {
   return out;
 }
 
+/* OpenBLAS (pthreads build) stops its worker threads with this; the next
+ * product big enough for several threads starts them again. Weak: other
+ * builds lack it. */
+extern void blas_thread_shutdown_(void) __attribute__((weak));
+
 void tg_set_num_threads(int n) {
   openblas_set_num_threads(n < 1 ? 1 : n);
+  /* The workers OpenBLAS starts when it loads spin on sched_yield for a
+   * while before they sleep; on this 2-core VM that spinning slowed the
+   * moons epoch from 10.5 to 19 ms. Products small enough for gemm_small.c
+   * never need them. */
+  if (blas_thread_shutdown_) blas_thread_shutdown_();
 }
 int tg_get_num_threads(void) {
   return openblas_get_num_threads();

@@ -26,8 +26,7 @@ typedef struct adagrad_ctx {
       int nb = tg_optim_block_len(n, i0);                                                \
       for (int j = 0; j < nb; j++) {                                                     \
         int64_t i = i0 + j;                                                              \
-        T gi = maximize ? -g[i] : g[i];                                                  \
-        if (l2) gi = TG_ADD_ALPHA(gi, p[i], weight_decay);                               \
+        T gi = TG_OPTIM_GRAD(g[i], p[i], maximize, l2, weight_decay);                    \
         gd[j] = gi;                                                                      \
         std[j] = sum[i] = TG_ADDCMUL(sum[i], gi, gi, one);                               \
       }                                                                                  \

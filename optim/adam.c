@@ -43,8 +43,7 @@ typedef struct adam_ctx {
       int nb = tg_optim_block_len(n, i0);                                                \
       for (int j = 0; j < nb; j++) {                                                     \
         int64_t i = i0 + j;                                                              \
-        T gi = maximize ? -g[i] : g[i];                                                  \
-        if (l2) gi = TG_ADD_ALPHA(gi, p[i], weight_decay);                               \
+        T gi = TG_OPTIM_GRAD(g[i], p[i], maximize, l2, weight_decay);                    \
         m[i] = TG_ADD_ALPHA(m[i] * beta1, gi, one_minus_beta1);                          \
         s[i] = TG_ADDCMUL(s[i] * beta2, gi, gi, one_minus_beta2);                        \
         if (amsgrad) s_max[i] = MAXIMUM(s_max[i], s[i]);                                 \

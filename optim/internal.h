@@ -117,6 +117,12 @@ tg_tensor *tg_optim_buffer(optim_param_state *st, int i, const tg_tensor *param,
 #define TG_ADD_ALPHA(a, b, alpha) TG_FMA(b, alpha, a)          /* a.add_(b, alpha) */
 #define TG_ADDCMUL(a, b, c, value) TG_FMA((value) * (b), c, a) /* a.addcmul_ */
 #define TG_ADDCDIV(a, b, c, value) ((a) + (value) * (b) / (c)) /* a.addcdiv_ */
+/* Every algorithm's first two lines: the gradient (negated to maximize),
+ * then grad.add(param, alpha=weight_decay) when l2 decay is on. */
+#define TG_OPTIM_GRAD(g, p, maximize, l2, weight_decay)                                  \
+  ((l2)         ? TG_ADD_ALPHA((maximize) ? -(g) : (g), p, weight_decay)                 \
+   : (maximize) ? -(g)                                                                   \
+                : (g))
 
 /* Algorithms that take square roots run in blocks: a pass over the block
  * leaves what to take the root of in a small array, one pass takes the

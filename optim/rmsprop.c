@@ -21,8 +21,7 @@ enum { SQUARE_AVG, MOMENTUM_BUFFER, GRAD_AVG };
       int nb = tg_optim_block_len(n, i0);                                                \
       for (int j = 0; j < nb; j++) {                                                     \
         int64_t i = i0 + j;                                                              \
-        T gi = maximize ? -g[i] : g[i];                                                  \
-        if (l2) gi = TG_ADD_ALPHA(gi, p[i], weight_decay);                               \
+        T gi = TG_OPTIM_GRAD(g[i], p[i], maximize, l2, weight_decay);                    \
         gd[j] = gi;                                                                      \
         square_avg[i] = TG_ADDCMUL(square_avg[i] * alpha, gi, gi, one_minus_alpha);      \
         if (centered)                                                                    \

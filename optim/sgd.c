@@ -22,8 +22,7 @@ typedef struct sgd_ctx {
     const T weight_decay = (T)o->weight_decay, momentum = (T)o->momentum;                \
     const T one_minus_dampening = (T)(1 - o->dampening), neg_lr = (T)-o->lr;             \
     for (int64_t i = 0; i < n; i++) {                                                    \
-      T d = maximize ? -g[i] : g[i];                                                     \
-      if (l2) d = TG_ADD_ALPHA(d, p[i], weight_decay);                                   \
+      T d = TG_OPTIM_GRAD(g[i], p[i], maximize, l2, weight_decay);                       \
       if (has_momentum) {                                                                \
         buf[i] = first ? d : TG_ADD_ALPHA(buf[i] * momentum, d, one_minus_dampening);    \
         d = nesterov ? TG_ADD_ALPHA(d, buf[i], momentum) : buf[i];                       \

@@ -226,16 +226,77 @@ static TG_SIMD void row_panel(int r, int64_t n, int64_t k, matrix a, matrix b,
 #undef AS_ANY
 }
 
+/* ---- packing ---- */
+
+/* Lanes of two vectors picked by index (0-7 from a, 8-15 from b). */
+#if defined(__clang__)
+#define SHUFFLE(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+typedef int v8i __attribute__((vector_size(LANES * sizeof(int))));
+#define SHUFFLE(a, b, ...) __builtin_shuffle(a, b, (v8i){__VA_ARGS__})
+#endif
+
+/* dst[u * ld_dst + t] = src[t * ld_src + u] for an 8 x 8 block, in
+ * registers: pairs of rows interleaved, then pairs of pairs, then halves. */
+static inline __attribute__((always_inline)) void
+transpose8x8(const float *src, int64_t ld_src, float *dst, int64_t ld_dst) {
+  v8 r[8], t[8], u[8];
+  for (int i = 0; i < 8; i++) r[i] = LOAD8(src + i * ld_src);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = SHUFFLE(r[i], r[i + 1], 0, 8, 1, 9, 2, 10, 3, 11);
+    t[i + 1] = SHUFFLE(r[i], r[i + 1], 4, 12, 5, 13, 6, 14, 7, 15);
+  }
+  for (int i = 0; i < 8; i += 4)
+    for (int h = 0; h < 2; h++) {
+      u[i + 2 * h] = SHUFFLE(t[i + h], t[i + h + 2], 0, 1, 8, 9, 2, 3, 10, 11);
+      u[i + 2 * h + 1] = SHUFFLE(t[i + h], t[i + h + 2], 4, 5, 12, 13, 6, 7, 14, 15);
+    }
+  for (int c = 0; c < 4; c++) {
+    STORE8(dst + 2 * c * ld_dst, SHUFFLE(u[c], u[c + 4], 0, 1, 2, 3, 8, 9, 10, 11));
+    STORE8(dst + (2 * c + 1) * ld_dst,
+           SHUFFLE(u[c], u[c + 4], 4, 5, 6, 7, 12, 13, 14, 15));
+  }
+}
+
+/* A transposed operand (op(B)[p][q] at data[p + q * cs], a weight read as
+ * W^T) copied to k x width rows: 8 x 8 blocks through registers, or for
+ * k = 2 (the moons net's two features) eight columns deinterleaved from
+ * two vectors; the edges one element at a time. */
+static TG_SIMD void pack_transposed(const float *restrict w, int64_t cs, int64_t k,
+                                    int64_t cols, float *restrict buf, int64_t width) {
+  int64_t q0 = 0, p_blocked = 0;
+  if (k == 2 && cs == 2) {
+    for (; q0 + LANES <= cols; q0 += LANES) {
+      v8 lo = LOAD8(w + 2 * q0), hi = LOAD8(w + 2 * q0 + LANES);
+      STORE8(buf + q0, SHUFFLE(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14));
+      STORE8(buf + width + q0, SHUFFLE(lo, hi, 1, 3, 5, 7, 9, 11, 13, 15));
+    }
+    p_blocked = k;
+  } else if (k >= LANES) {
+    p_blocked = k / LANES * LANES;
+    for (; q0 + LANES <= cols; q0 += LANES)
+      for (int64_t p = 0; p < p_blocked; p += LANES)
+        transpose8x8(w + q0 * cs + p, cs, buf + p * width + q0, width);
+  }
+  for (int64_t p = 0; p < k;
+       p++) /* what the blocks left: columns past q0, rows past p_blocked */
+    for (int64_t q = p < p_blocked ? q0 : 0; q < cols; q++)
+      buf[p * width + q] = w[q * cs + p];
+}
+
 /* Columns [j0, j0 + w) of b, copied with unit-stride columns and zeros up
  * to a multiple of TILE_W (so every tile reads whole vectors). */
 static matrix pack_padded(matrix b, int64_t k, int64_t j0, int64_t w, float *buf) {
   int64_t width = (w + TILE_W - 1) / TILE_W * TILE_W;
-  for (int64_t p = 0; p < k; p++) {
-    const float *row = b.data + p * b.rs + j0 * b.cs;
-    float *dst = buf + p * width;
-    for (int64_t q = 0; q < w; q++) dst[q] = row[q * b.cs];
-    for (int64_t q = w; q < width; q++) dst[q] = 0;
+  if (b.rs == 1) {
+    pack_transposed(b.data + j0 * b.cs, b.cs, k, w, buf, width);
+  } else {
+    for (int64_t p = 0; p < k; p++)
+      for (int64_t q = 0; q < w; q++)
+        buf[p * width + q] = b.data[p * b.rs + (j0 + q) * b.cs];
   }
+  for (int64_t p = 0; p < k; p++)
+    for (int64_t q = w; q < width; q++) buf[p * width + q] = 0;
   return (matrix){buf, width, 1};
 }
 

@@ -45,10 +45,12 @@ typedef struct adam_ctx {
         int64_t i = i0 + j;                                                              \
         T gi = TG_OPTIM_GRAD(g[i], p[i], maximize, l2, weight_decay);                    \
         m[i] = TG_ADD_ALPHA(m[i] * beta1, gi, one_minus_beta1);                          \
-        s[i] = TG_ADDCMUL(s[i] * beta2, gi, gi, one_minus_beta2);                        \
-        if (amsgrad) s_max[i] = MAXIMUM(s_max[i], s[i]);                                 \
-        r[j] = amsgrad ? s_max[i] : s[i];                                                \
+        r[j] = s[i] = TG_ADDCMUL(s[i] * beta2, gi, gi, one_minus_beta2);                 \
       }                                                                                  \
+      /* a loop of its own: a store under a condition would keep the one */              \
+      /* above from vectorising */                                                       \
+      for (int j = 0; amsgrad && j < nb; j++)                                            \
+        r[j] = s_max[i0 + j] = MAXIMUM(s_max[i0 + j], s[i0 + j]);                        \
       TG_OPTIM_SQRT(r, nb);                                                              \
       for (int j = 0; j < nb; j++) {                                                     \
         int64_t i = i0 + j;                                                              \

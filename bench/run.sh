@@ -7,6 +7,9 @@
 # Environment: TG_BENCH_ROUNDS (5), TG_BENCH_REPS (5), TG_BENCH_THREADS
 # ("1 2"), TG_BENCH_ONLY (a space-separated subset of the workloads),
 # TG_BENCH_PYTHON (/usr/bin/python3, which has Debian's python3-torch).
+# Both processes of a t-thread pair run on the same first t CPUs (taskset):
+# on a shared VM a process moved between vCPUs ran up to 40% slower, which
+# made single rows swing; pinning gives both libraries the same, steady cores.
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -38,14 +41,23 @@ fi
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+# "taskset -c 0-(t-1)" when taskset exists and there are enough CPUs
+cpus_for() {
+  if command -v taskset >/dev/null 2>&1 && [ "$1" -le "$(nproc)" ]; then
+    echo "taskset -c 0-$(($1 - 1))"
+  fi
+}
+
 for t in $threads; do
+  pin=$(cpus_for "$t")
   for w in $workloads; do
     printf 'running %s at %s thread(s): ' "$w" "$t" >&2
     r=0
     while [ "$r" -lt "$rounds" ]; do
-      "$build/bench/bench_$w" --threads "$t" --reps "$reps" | sed -n 's/^RESULT /tensorgrad /p' >>"$results"
+      $pin "$build/bench/bench_$w" --threads "$t" --reps "$reps" |
+        sed -n 's/^RESULT /tensorgrad /p' >>"$results"
       if [ "$twins" = yes ]; then
-        (cd "$here/pytorch" && OMP_NUM_THREADS=$t "$python" "$w.py" --threads "$t" --reps "$reps") |
+        (cd "$here/pytorch" && OMP_NUM_THREADS=$t $pin "$python" "$w.py" --threads "$t" --reps "$reps") |
           sed -n 's/^RESULT /pytorch /p' >>"$results"
       fi
       printf '.' >&2

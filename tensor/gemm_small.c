@@ -15,7 +15,7 @@
  * the order with the fewest estimated vector operations wins.
  *
  * Rows and cols add the products for p = 0, 1, ..., k - 1 in order; dots
- * keeps 8 partial sums. Both orders are fixed by the shapes alone, so a
+ * keeps 32 partial sums. Both orders are fixed by the shapes alone, so a
  * result does not depend on the CPU or on the thread count. */
 #include <string.h>
 
@@ -105,11 +105,11 @@ static float *scratch(int64_t n, tg_storage **s) {
 static inline __attribute__((always_inline)) void
 tile_products(int r, int64_t k, const float *a, int64_t a_rs, int64_t a_cs,
               const float *b, int64_t b_rs, v8 acc[TILE_R][2]) {
-  v8 b0 = LOAD8(b), b1 = LOAD8(b + LANES);
+  v8 first0 = LOAD8(b), first1 = LOAD8(b + LANES);
   for (int i = 0; i < TILE_R; i++) { /* rows past r stay unused */
     float ai = i < r ? a[i * a_rs] : 0;
-    acc[i][0] = ai * b0;
-    acc[i][1] = ai * b1;
+    acc[i][0] = ai * first0;
+    acc[i][1] = ai * first1;
   }
   for (int64_t p = 1; p < k; p++) {
     v8 b0 = LOAD8(b + p * b_rs), b1 = LOAD8(b + p * b_rs + LANES);
@@ -171,45 +171,23 @@ static inline __attribute__((always_inline)) void tiles(store_kind kind, int r,
 }
 
 /* Every constant row count and store kind gets its own copy of the loop. */
-#define FOR_CONSTANTS(kind, r, call)                                                     \
-  switch (kind * TILE_R + r - 1) {                                                       \
-  case PLAIN *TILE_R + 3:                                                                \
-    call(PLAIN, 4);                                                                      \
-    break;                                                                               \
-  case PLAIN *TILE_R + 2:                                                                \
-    call(PLAIN, 3);                                                                      \
-    break;                                                                               \
-  case PLAIN *TILE_R + 1:                                                                \
-    call(PLAIN, 2);                                                                      \
-    break;                                                                               \
-  case PLAIN *TILE_R + 0:                                                                \
-    call(PLAIN, 1);                                                                      \
-    break;                                                                               \
-  case ADD *TILE_R + 3:                                                                  \
-    call(ADD, 4);                                                                        \
-    break;                                                                               \
-  case ADD *TILE_R + 2:                                                                  \
-    call(ADD, 3);                                                                        \
-    break;                                                                               \
-  case ADD *TILE_R + 1:                                                                  \
-    call(ADD, 2);                                                                        \
-    break;                                                                               \
-  case ADD *TILE_R + 0:                                                                  \
-    call(ADD, 1);                                                                        \
-    break;                                                                               \
-  case SCALED *TILE_R + 3:                                                               \
-    call(SCALED, 4);                                                                     \
-    break;                                                                               \
-  case SCALED *TILE_R + 2:                                                               \
-    call(SCALED, 3);                                                                     \
-    break;                                                                               \
-  case SCALED *TILE_R + 1:                                                               \
-    call(SCALED, 2);                                                                     \
-    break;                                                                               \
-  default:                                                                               \
-    call(SCALED, 1);                                                                     \
-    break;                                                                               \
+// clang-format off
+#define FOR_CONSTANTS(kind, r, call)                                          \
+  switch ((kind) * TILE_R + (r) - 1) {                                        \
+  case PLAIN * TILE_R + 3:  call(PLAIN, 4);  break;                           \
+  case PLAIN * TILE_R + 2:  call(PLAIN, 3);  break;                           \
+  case PLAIN * TILE_R + 1:  call(PLAIN, 2);  break;                           \
+  case PLAIN * TILE_R + 0:  call(PLAIN, 1);  break;                           \
+  case ADD * TILE_R + 3:    call(ADD, 4);    break;                           \
+  case ADD * TILE_R + 2:    call(ADD, 3);    break;                           \
+  case ADD * TILE_R + 1:    call(ADD, 2);    break;                           \
+  case ADD * TILE_R + 0:    call(ADD, 1);    break;                           \
+  case SCALED * TILE_R + 3: call(SCALED, 4); break;                           \
+  case SCALED * TILE_R + 2: call(SCALED, 3); break;                           \
+  case SCALED * TILE_R + 1: call(SCALED, 2); break;                           \
+  default:                  call(SCALED, 1); break;                           \
   }
+// clang-format on
 
 /* Rows 0..r-1 (r <= TILE_R) of the result over n columns; b's columns are
  * unit-stride and readable up to a multiple of TILE_W. */
@@ -278,8 +256,8 @@ static TG_SIMD void pack_transposed(const float *restrict w, int64_t cs, int64_t
       for (int64_t p = 0; p < p_blocked; p += LANES)
         transpose8x8(w + q0 * cs + p, cs, buf + p * width + q0, width);
   }
-  for (int64_t p = 0; p < k;
-       p++) /* what the blocks left: columns past q0, rows past p_blocked */
+  /* what the blocks left: columns past q0, rows past p_blocked */
+  for (int64_t p = 0; p < k; p++)
     for (int64_t q = p < p_blocked ? q0 : 0; q < cols; q++)
       buf[p * width + q] = w[q * cs + p];
 }

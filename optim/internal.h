@@ -102,14 +102,7 @@ tg_tensor *tg_optim_buffer(optim_param_state *st, int i, const tg_tensor *param,
  * tensor/'s TG_SIMD clone targets AVX2 alone, where fmaf is a call per
  * element that stops vectorisation. The baseline clone calls fmaf too,
  * slower but with the same, correctly rounded, results. */
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define TG_OPTIM_SIMD __attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
-#endif
-#ifndef TG_OPTIM_SIMD
-#define TG_OPTIM_SIMD
-#endif
+#define TG_OPTIM_SIMD TG_CLONES("arch=x86-64-v3")
 
 /* x * y + z rounded once, in x's type (float or double). */
 #define TG_FMA(x, y, z) _Generic((x), float : fmaf, default : fma)(x, y, z)

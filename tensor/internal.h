@@ -6,17 +6,22 @@
 #include "tensorgrad/autograd.h"
 #include "tensorgrad/tensor.h"
 
-/* A hot loop compiled twice, for AVX2 and for the x86-64 baseline, picked
- * when the library loads. ISO C mode never contracts a * b + c into an FMA,
- * so both clones round identically: results do not depend on the CPU. */
+/* A function compiled twice, for the given x86-64 target and for the
+ * baseline, the clone picked when the library loads; a plain function
+ * where the compiler or the CPU family has no clones. */
 #if defined(__x86_64__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
-#define TG_SIMD __attribute__((target_clones("avx2", "default")))
+#define TG_CLONES(target) __attribute__((target_clones(target, "default")))
 #endif
 #endif
-#ifndef TG_SIMD
-#define TG_SIMD
+#ifndef TG_CLONES
+#define TG_CLONES(target)
 #endif
+
+/* A hot loop for AVX2 and the baseline. ISO C mode never contracts
+ * a * b + c into an FMA, so both clones round identically: results do not
+ * depend on the CPU. */
+#define TG_SIMD TG_CLONES("avx2")
 
 struct tg_storage {
   int refcount;
@@ -41,9 +46,9 @@ void tg_storage_release(tg_storage *s);
  * bias row with d_rs = 0, d_cs = 1). Returns false, touching nothing, when
  * the product is big enough for BLAS. */
 bool tg_sgemm_small(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                    int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs, int64_t b_cs,
-                    float beta, const float *d, int64_t d_rs, int64_t d_cs, float *c,
-                    int64_t ldc);
+                    int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
+                    int64_t b_cs, float beta, const float *d, int64_t d_rs, int64_t d_cs,
+                    float *c, int64_t ldc);
 
 /* ---- tensors (tensor.c) ---- */
 /* A new contiguous tensor with fresh, uninitialised storage, owned by the

@@ -44,20 +44,24 @@ static void operand_strides(blas_operand x, int64_t *rs, int64_t *cs) {
   *cs = x.trans == CblasNoTrans ? 1 : x.ld;
 }
 
-/* Small float products in plain loops (gemm_small.c), the rest in BLAS. */
-static bool gemm_small(blas_operand a, blas_operand b, int m, int n, int k, double alpha,
-                       double beta, char *c, int ldc) {
+/* Small float products in plain loops (gemm_small.c); false when BLAS
+ * must take it. C = alpha a b + beta C, or + beta bias[j] when bias is
+ * given (a row of that stride added to every row of C). */
+static bool gemm_small(blas_operand a, blas_operand b, int64_t m, int64_t n, int64_t k,
+                       double alpha, double beta, const float *bias, int64_t bias_stride,
+                       char *c, int64_t ldc) {
   int64_t a_rs, a_cs, b_rs, b_cs;
   operand_strides(a, &a_rs, &a_cs);
   operand_strides(b, &b_rs, &b_cs);
   return tg_sgemm_small(m, n, k, (float)alpha, (const float *)a.data, a_rs, a_cs,
-                        (const float *)b.data, b_rs, b_cs, (float)beta, NULL, 0, 0,
-                        (float *)c, ldc);
+                        (const float *)b.data, b_rs, b_cs, (float)beta, bias, 0,
+                        bias_stride, (float *)c, ldc);
 }
 
 static void gemm_raw(tg_dtype dtype, blas_operand a, blas_operand b, int m, int n, int k,
                      double alpha, double beta, char *c, int ldc) {
-  if (dtype == TG_FLOAT32 && gemm_small(a, b, m, n, k, alpha, beta, c, ldc)) return;
+  if (dtype == TG_FLOAT32 && gemm_small(a, b, m, n, k, alpha, beta, NULL, 0, c, ldc))
+    return;
   if (dtype == TG_FLOAT32)
     cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, (float)alpha,
                 (const float *)a.data, a.ld, (const float *)b.data, b.ld, (float)beta,
@@ -263,13 +267,9 @@ static bool linear_small(tg_tensor *x, tg_tensor *w_t, tg_tensor *b, tg_tensor *
   tg_scope_begin();
   blas_ready(x, &px);
   blas_ready(w_t, &pw);
-  int64_t x_rs, x_cs, w_rs, w_cs;
-  operand_strides(px, &x_rs, &x_cs);
-  operand_strides(pw, &w_rs, &w_cs);
-  bool done = tg_sgemm_small(out->shape[0], out->shape[1], x->shape[1], 1,
-                             (const float *)px.data, x_rs, x_cs, (const float *)pw.data,
-                             w_rs, w_cs, 1, (const float *)tg_ptr(b), 0, b->strides[0],
-                             (float *)tg_ptr(out), out->shape[1]);
+  bool done =
+      gemm_small(px, pw, out->shape[0], out->shape[1], x->shape[1], 1, 1,
+                 (const float *)tg_ptr(b), b->strides[0], tg_ptr(out), out->shape[1]);
   tg_scope_end();
   return done;
 }

@@ -168,7 +168,8 @@ static int ceil_log2(int64_t n) {
 static TG_SIMD void cascade_sum(const float *restrict x, float *restrict acc,
                                 int64_t rows, int64_t row_stride, int groups,
                                 int64_t group_stride, int64_t cols) {
-  int power = ceil_log2(rows) / CASCADE_LEVELS > 4 ? ceil_log2(rows) / CASCADE_LEVELS : 4;
+  int power = ceil_log2(rows) / CASCADE_LEVELS;
+  if (power < 4) power = 4; /* chunks of at least 16 rows */
   int64_t step = (int64_t)1 << power, mask = step - 1, n = groups * cols;
   for (int64_t c = 0; c < CASCADE_LEVELS * n; c++) acc[c] = 0;
   int64_t i = 0;
@@ -196,8 +197,9 @@ static TG_SIMD void cascade_sum(const float *restrict x, float *restrict acc,
 
 static void cascade_sum_cols(const float *x, float *out, int64_t rows, int64_t cols) {
   int64_t blocked = cols / CASCADE_BLOCK * CASCADE_BLOCK, rest = cols - blocked;
-  tg_storage *s = tg_storage_new(sizeof(float) * CASCADE_LEVELS * INTERLEAVE *
-                                 (size_t)(blocked > rest ? blocked : rest));
+  /* the levels of either call: blocked columns, or four partials of the rest */
+  int64_t sums = blocked > INTERLEAVE * rest ? blocked : INTERLEAVE * rest;
+  tg_storage *s = tg_storage_new(sizeof(float) * CASCADE_LEVELS * (size_t)sums);
   float *acc = s->data;
   cascade_sum(x, acc, rows, cols, 1, 0, blocked);
   memcpy(out, acc, sizeof(float) * (size_t)blocked);

@@ -3,7 +3,7 @@
  * forms, and the in-place updates optimizers use. */
 #include <math.h>
 
-#include "tensor/internal.h"
+#include "ops/ops.h"
 
 /* A loop body per dtype; EXPR combines `a` and `b`. Contiguous runs get
  * their own loop so the compiler can vectorise it. */
@@ -154,41 +154,13 @@ static void minimum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 
 /* ---- the ops ---- */
 
-#define APPLY2(fn)                                                                       \
-  static tg_tensor *fn##_apply(tg_tensor *const *x) {                                    \
-    return tg_##fn(x[0], x[1]);                                                          \
-  }
-APPLY2(add)
-APPLY2(sub)
-APPLY2(mul)
-APPLY2(div)
-APPLY2(pow)
-APPLY2(maximum)
-APPLY2(minimum)
-
-/* The shapes every binary op is checked on: equal, broadcast against a
- * row, and both sides broadcast. */
-#define BINARY_CASES                                                                     \
-  3, {                                                                                   \
-    {TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(3, 4), TG_SHAPE(4)}, {                   \
-      TG_SHAPE(3, 1), TG_SHAPE(1, 4)                                                     \
-    }                                                                                    \
-  }
-
-const tg_op tg_op_add = {
-    "add", add_backward, {add_apply, 2, BINARY_CASES, -2, 2, 0, false}};
-const tg_op tg_op_sub = {
-    "sub", sub_backward, {sub_apply, 2, BINARY_CASES, -2, 2, 0, false}};
-const tg_op tg_op_mul = {
-    "mul", mul_backward, {mul_apply, 2, BINARY_CASES, -2, 2, 0, true}};
-const tg_op tg_op_div = {
-    "div", div_backward, {div_apply, 2, BINARY_CASES, -2, 2, 0.5, true}};
-const tg_op tg_op_pow = {
-    "pow", pow_backward, {pow_apply, 2, BINARY_CASES, 0.5, 2, 0, true}};
-const tg_op tg_op_maximum = {
-    "maximum", maximum_backward, {maximum_apply, 2, BINARY_CASES, -2, 2, 0, false}};
-const tg_op tg_op_minimum = {
-    "minimum", minimum_backward, {minimum_apply, 2, BINARY_CASES, -2, 2, 0, false}};
+const tg_op tg_op_add = {.name = "add", .backward = add_backward};
+const tg_op tg_op_sub = {.name = "sub", .backward = sub_backward};
+const tg_op tg_op_mul = {.name = "mul", .backward = mul_backward};
+const tg_op tg_op_div = {.name = "div", .backward = div_backward};
+const tg_op tg_op_pow = {.name = "pow", .backward = pow_backward};
+const tg_op tg_op_maximum = {.name = "maximum", .backward = maximum_backward};
+const tg_op tg_op_minimum = {.name = "minimum", .backward = minimum_backward};
 
 tg_tensor *tg_add(tg_tensor *a, tg_tensor *b) {
   return binary_forward(&add_kernel, &tg_op_add, a, b);

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "tensor/internal.h"
+#include "ops/ops.h"
 
 /* Extra arguments a kernel may read (slope, bounds, exponent). */
 typedef struct unary_args {
@@ -75,10 +75,7 @@ static tg_tensor *unary_forward(const unary_kernel *k, const tg_op *op, tg_tenso
   tg_tensor *ops[2] = {out, a};
   tg_run_elementwise(tg_shape_of(a), 2, ops, k->loops[dt], &args);
   tg_node *node = tg_record(op, out, 1, &a);
-  if (node) {
-    node->darg[0] = args.c0;
-    node->darg[1] = args.c1;
-  }
+  if (node) *(unary_args *)tg_node_args(node) = args;
   return out;
 }
 
@@ -116,7 +113,7 @@ GRAD_LOOP(sigmoid_grad_f64, double, g *(y *(1.0 - y)))
 
 /* g (op) y elementwise in one pass, or NULL when the composite must run. */
 static tg_tensor *fused_grad(tg_tensor *g, tg_tensor *y, tg_loop_fn f32, tg_loop_fn f64) {
-  if (tg_is_grad_enabled() || g->dtype != y->dtype || !tg_is_floating(g->dtype) ||
+  if (g->dtype != y->dtype || !tg_is_floating(g->dtype) ||
       !tg_shape_equal(tg_shape_of(g), tg_shape_of(y)))
     return NULL;
   tg_tensor *out = tg_alloc(tg_shape_of(g), g->dtype);
@@ -155,8 +152,12 @@ static void abs_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 /* sigmoid' = y (1 - y) */
 static void sigmoid_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *y = tg_saved_output(node);
-  grads[0] = fused_grad(g, y, sigmoid_grad_f32, sigmoid_grad_f64);
-  if (!grads[0]) grads[0] = tg_mul(g, tg_mul(y, tg_rsub_scalar(y, 1)));
+  grads[0] = tg_mul(g, tg_mul(y, tg_rsub_scalar(y, 1)));
+}
+
+static void sigmoid_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  grads[0] = fused_grad(g, tg_saved_output(node), sigmoid_grad_f32, sigmoid_grad_f64);
+  if (!grads[0]) sigmoid_backward(node, g, grads);
 }
 
 /* tanh' = 1 - y^2 */
@@ -167,12 +168,16 @@ static void tanh_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 
 static void relu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *y = tg_saved_output(node);
-  grads[0] = fused_grad(g, y, relu_grad_f32, relu_grad_f64);
-  if (!grads[0]) grads[0] = tg_mul(g, MASK(node, tg_gt_scalar(y, 0)));
+  grads[0] = tg_mul(g, MASK(node, tg_gt_scalar(y, 0)));
+}
+
+static void relu_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  grads[0] = fused_grad(g, tg_saved_output(node), relu_grad_f32, relu_grad_f64);
+  if (!grads[0]) relu_backward(node, g, grads);
 }
 
 static void leaky_relu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  double slope = node->darg[0];
+  double slope = ((const unary_args *)tg_node_args(node))->c0;
   tg_tensor *positive = MASK(node, tg_gt_scalar(X(node), 0));
   grads[0] = tg_mul(g, tg_add_scalar(tg_mul_scalar(positive, 1 - slope), slope));
 }
@@ -180,13 +185,14 @@ static void leaky_relu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) 
 /* the gradient passes where min <= x <= max, as in PyTorch */
 static void clamp_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *x = X(node);
-  tg_tensor *inside = tg_mul(MASK(node, tg_ge_scalar(x, node->darg[0])),
-                             MASK(node, tg_le_scalar(x, node->darg[1])));
+  const unary_args *bounds = tg_node_args(node);
+  tg_tensor *inside = tg_mul(MASK(node, tg_ge_scalar(x, bounds->c0)),
+                             MASK(node, tg_le_scalar(x, bounds->c1)));
   grads[0] = tg_mul(g, inside);
 }
 
 static void pow_scalar_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  double p = node->darg[0];
+  double p = ((const unary_args *)tg_node_args(node))->c0;
   if (p == 0) {
     grads[0] = tg_zeros_like(X(node));
     return;
@@ -194,51 +200,36 @@ static void pow_scalar_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) 
   grads[0] = tg_mul(g, tg_mul_scalar(tg_pow_scalar(X(node), p - 1), p));
 }
 
-#define APPLY1(fn)                                                                       \
-  static tg_tensor *fn##_apply(tg_tensor *const *x) {                                    \
-    return tg_##fn(x[0]);                                                                \
-  }
-APPLY1(neg)
-APPLY1(exp)
-APPLY1(log)
-APPLY1(log1p)
-APPLY1(sqrt)
-APPLY1(abs)
-APPLY1(sigmoid)
-APPLY1(tanh)
-APPLY1(relu)
-static tg_tensor *leaky_relu_apply(tg_tensor *const *x) {
-  return tg_leaky_relu(x[0], 0.1);
-}
-static tg_tensor *clamp_apply(tg_tensor *const *x) {
-  return tg_clamp(x[0], -1, 1);
-}
-static tg_tensor *pow_scalar_apply(tg_tensor *const *x) {
-  return tg_pow_scalar(x[0], 2.5);
-}
-
-#define UNARY_CASES                                                                      \
-  2, {                                                                                   \
-    {TG_SHAPE(3, 4)}, {                                                                  \
-      TG_SHAPE(2, 3, 2)                                                                  \
-    }                                                                                    \
-  }
-#define UNARY_OP(op, low, high, min_abs, second)                                         \
-  const tg_op tg_op_##op = {                                                             \
-      #op, op##_backward, {op##_apply, 1, UNARY_CASES, low, high, min_abs, second}};
-
-UNARY_OP(neg, -2, 2, 0, false)
-UNARY_OP(exp, -2, 2, 0, true)
-UNARY_OP(log, 0.5, 2, 0, true)
-UNARY_OP(log1p, -0.5, 2, 0, true)
-UNARY_OP(sqrt, 0.5, 2, 0, true)
-UNARY_OP(abs, -2, 2, 0.1, false)
-UNARY_OP(sigmoid, -3, 3, 0, true)
-UNARY_OP(tanh, -2, 2, 0, true)
-UNARY_OP(relu, -2, 2, 0.1, false)
-UNARY_OP(leaky_relu, -2, 2, 0.1, false)
-UNARY_OP(clamp, -2, 2, 0, false)
-UNARY_OP(pow_scalar, 0.5, 2, 0, true)
+const tg_op tg_op_neg = {
+    .name = "neg", .backward = neg_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_exp = {
+    .name = "exp", .backward = exp_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_log = {
+    .name = "log", .backward = log_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_log1p = {
+    .name = "log1p", .backward = log1p_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_sqrt = {
+    .name = "sqrt", .backward = sqrt_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_abs = {
+    .name = "abs", .backward = abs_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_sigmoid = {.name = "sigmoid",
+                             .backward = sigmoid_backward,
+                             .backward_fused = sigmoid_backward_fused,
+                             .args_size = sizeof(unary_args)};
+const tg_op tg_op_tanh = {
+    .name = "tanh", .backward = tanh_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_relu = {.name = "relu",
+                          .backward = relu_backward,
+                          .backward_fused = relu_backward_fused,
+                          .args_size = sizeof(unary_args)};
+const tg_op tg_op_leaky_relu = {.name = "leaky_relu",
+                                .backward = leaky_relu_backward,
+                                .args_size = sizeof(unary_args)};
+const tg_op tg_op_clamp = {
+    .name = "clamp", .backward = clamp_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_pow_scalar = {.name = "pow_scalar",
+                                .backward = pow_scalar_backward,
+                                .args_size = sizeof(unary_args)};
 
 static const unary_args no_args = {0, 0};
 

@@ -14,12 +14,12 @@
 #ifndef TENSORGRAD_DATASETS_H
 #define TENSORGRAD_DATASETS_H
 
+#include "tensorgrad/export.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* ---- the container ------------------------------------------------------- */
 
@@ -136,8 +136,6 @@ tg_csv_options tg_csv_defaults(void);
  * With a header, feature_names holds the header's feature columns. */
 int tg_load_csv(const char *path, const tg_csv_options *opt, tg_bunch *out);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 
 #endif

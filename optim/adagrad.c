@@ -86,12 +86,12 @@ static const optim_vtable adagrad_vtable = {
     .update = adagrad_update,
 };
 
-tg_optimizer *tg_adagrad(tg_tensor *const *params, int n, tg_adagrad_options options) {
-  return tg_optim_create(&adagrad_vtable, params, n, &options);
+tg_optimizer *tg_adagrad(tg_params params, tg_adagrad_options options) {
+  return tg_optim_create(&adagrad_vtable, params, &options);
 }
 
-void tg_adagrad_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
+void tg_adagrad_add_param_group(tg_optimizer *opt, tg_params params,
                                 tg_adagrad_options options) {
-  tg_optim_add_group(opt, &adagrad_vtable, "tg_adagrad_add_param_group", params, n,
+  tg_optim_add_group(opt, &adagrad_vtable, "tg_adagrad_add_param_group", params,
                      &options);
 }

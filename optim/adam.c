@@ -138,16 +138,16 @@ static const optim_vtable adamw_vtable = {
     .update = adamw_update,
 };
 
-tg_optimizer *tg_adam(tg_tensor *const *params, int n, tg_adam_options options) {
-  return tg_optim_create(&adam_vtable, params, n, &options);
+tg_optimizer *tg_adam(tg_params params, tg_adam_options options) {
+  return tg_optim_create(&adam_vtable, params, &options);
 }
 
-tg_optimizer *tg_adamw(tg_tensor *const *params, int n, tg_adam_options options) {
-  return tg_optim_create(&adamw_vtable, params, n, &options);
+tg_optimizer *tg_adamw(tg_params params, tg_adam_options options) {
+  return tg_optim_create(&adamw_vtable, params, &options);
 }
 
-void tg_adam_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
+void tg_adam_add_param_group(tg_optimizer *opt, tg_params params,
                              tg_adam_options options) {
   const optim_vtable *vt = opt->vt == &adamw_vtable ? &adamw_vtable : &adam_vtable;
-  tg_optim_add_group(opt, vt, "tg_adam_add_param_group", params, n, &options);
+  tg_optim_add_group(opt, vt, "tg_adam_add_param_group", params, &options);
 }

@@ -65,10 +65,10 @@ struct tg_optimizer {
   optim_param_state *state; /* one per parameter */
 };
 
-tg_optimizer *tg_optim_create(const optim_vtable *vt, tg_tensor *const *params, int n,
+tg_optimizer *tg_optim_create(const optim_vtable *vt, tg_params params,
                               const void *options);
 void tg_optim_add_group(tg_optimizer *opt, const optim_vtable *vt, const char *fn,
-                        tg_tensor *const *params, int n, const void *options);
+                        tg_params params, const void *options);
 
 static inline double *tg_optim_field_ptr(const optim_field *f, void *options) {
   return (double *)((char *)options + f->offset);

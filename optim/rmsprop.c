@@ -89,12 +89,12 @@ static const optim_vtable rmsprop_vtable = {
     .update = rmsprop_update,
 };
 
-tg_optimizer *tg_rmsprop(tg_tensor *const *params, int n, tg_rmsprop_options options) {
-  return tg_optim_create(&rmsprop_vtable, params, n, &options);
+tg_optimizer *tg_rmsprop(tg_params params, tg_rmsprop_options options) {
+  return tg_optim_create(&rmsprop_vtable, params, &options);
 }
 
-void tg_rmsprop_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
+void tg_rmsprop_add_param_group(tg_optimizer *opt, tg_params params,
                                 tg_rmsprop_options options) {
-  tg_optim_add_group(opt, &rmsprop_vtable, "tg_rmsprop_add_param_group", params, n,
+  tg_optim_add_group(opt, &rmsprop_vtable, "tg_rmsprop_add_param_group", params,
                      &options);
 }

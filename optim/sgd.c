@@ -79,11 +79,10 @@ static const optim_vtable sgd_vtable = {
     .update = sgd_update,
 };
 
-tg_optimizer *tg_sgd(tg_tensor *const *params, int n, tg_sgd_options options) {
-  return tg_optim_create(&sgd_vtable, params, n, &options);
+tg_optimizer *tg_sgd(tg_params params, tg_sgd_options options) {
+  return tg_optim_create(&sgd_vtable, params, &options);
 }
 
-void tg_sgd_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
-                            tg_sgd_options options) {
-  tg_optim_add_group(opt, &sgd_vtable, "tg_sgd_add_param_group", params, n, &options);
+void tg_sgd_add_param_group(tg_optimizer *opt, tg_params params, tg_sgd_options options) {
+  tg_optim_add_group(opt, &sgd_vtable, "tg_sgd_add_param_group", params, &options);
 }

@@ -127,7 +127,7 @@ char *tg_module_repr(const tg_module *m);
 void tg_module_print(const tg_module *m);
 void tg_module_fprint(FILE *f, const tg_module *m);
 
-/* torch-summary's table (FORMATS.md section 3) for an input of
+/* torch-summary's table (docs/formats.md, section 3) for an input of
  * `input_shape` (without the batch dim; a batch of 2 is run, as
  * torch-summary does, drawing the input from tg_rand). */
 char *tg_summary_string(tg_module *m, tg_shape input_shape); /* malloc'd */

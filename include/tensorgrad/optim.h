@@ -192,11 +192,14 @@ tg_lr_scheduler *tg_step_lr(tg_optimizer *opt, int64_t step_size, double gamma);
 tg_lr_scheduler *tg_multi_step_lr(tg_optimizer *opt, const int64_t *milestones, int n,
                                   double gamma);
 tg_lr_scheduler *tg_exponential_lr(tg_optimizer *opt, double gamma);
-/* SGDR without restarts, in 1.13's recursive form: with e = last_epoch,
- *   lr = lr + (base - eta_min)(1 - cos(pi / T_max)) / 2   if (e - 1 - T_max) % (2 T_max)
- * == 0 lr = (1 + cos(pi e / T_max)) / (1 + cos(pi (e - 1) / T_max)) (lr - eta_min) +
- * eta_min which follows eta_min + (base - eta_min)(1 + cos(pi e / T_max)) / 2 and keeps
- * oscillating past T_max. */
+/* SGDR without restarts, in 1.13's recursive form; with e = last_epoch,
+ *     if (e - 1 - T_max) % (2 T_max) == 0:
+ *       lr = lr + (base - eta_min) (1 - cos(pi / T_max)) / 2
+ *     else:
+ *       lr = (1 + cos(pi e / T_max)) / (1 + cos(pi (e - 1) / T_max))
+ *            * (lr - eta_min) + eta_min
+ * which follows eta_min + (base - eta_min) (1 + cos(pi e / T_max)) / 2 and
+ * keeps oscillating past T_max. */
 tg_lr_scheduler *tg_cosine_annealing_lr(tg_optimizer *opt, int64_t t_max, double eta_min);
 
 typedef enum { TG_PLATEAU_MIN, TG_PLATEAU_MAX } tg_plateau_mode;

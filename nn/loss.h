@@ -20,12 +20,12 @@ enum {
 const tg_loss_opts *tg_nn_loss_opts(const char *loss, const tg_loss_opts *opts,
                                     unsigned takes);
 
-/* The error for a class-index target outside [0, classes) (loss_nll.c). */
+/* The error for a class-index target outside [0, classes) (loss_cross_entropy.c). */
 _Noreturn void tg_nn_target_out_of_bounds(const char *loss, int64_t target,
                                           int64_t classes);
 /* CrossEntropyLoss of (N, C) floating logits and an (N) int64 target whose
  * shapes are checked, without class weights or label smoothing: one fused
- * op (cross_entropy.c). Targets other than ignore_index must be classes. */
+ * op (cross_entropy_fused.c). Targets other than ignore_index must be classes. */
 tg_tensor *tg_nn_cross_entropy(tg_tensor *input, tg_tensor *target,
                                tg_reduction reduction, int64_t ignore_index);
 

@@ -3,7 +3,7 @@
  * targets), ignore_index, label smoothing and probability targets. Built
  * from gather and log_softmax, so every derivative comes from theirs; the
  * common CrossEntropyLoss (class indices over (N, C), no weights, no
- * smoothing) runs as the fused op of cross_entropy.c instead. */
+ * smoothing) runs as the fused op of cross_entropy_fused.c instead. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* io/summary_writer.c - tg_summary_writer: a run directory with its event
+/* tensorboard/summary_writer.c - tg_summary_writer: a run directory with its event
  * file, plus the per-series runs that tg_add_scalars creates. */
 #include "tensorgrad/tensorboard.h"
 
@@ -81,15 +81,16 @@ const char *tg_summary_writer_logdir(const tg_summary_writer *w) {
 }
 
 /* Writes one Summary built by `build` as the next Event of `file`. */
-static int write_summary(tg_event_file *file, tg_pb *summary, int built, int64_t step) {
+static int write_summary(tg_event_file *file, tg_bytes *summary, int built,
+                         int64_t step) {
   int status = built == 0 ? tg_event_file_write(file, summary, step) : -1;
-  tg_pb_free(summary);
+  tg_bytes_free(summary);
   return status;
 }
 
 int tg_summary_writer_add_scalar(tg_summary_writer *w, const char *tag, double value,
                                  int64_t step) {
-  tg_pb s = TG_PB_INIT;
+  tg_bytes s = TG_BYTES_INIT;
   return write_summary(w->file, &s, tg_summary_scalar(&s, tag, (float)value), step);
 }
 
@@ -137,7 +138,7 @@ int tg_summary_writer_add_scalars(tg_summary_writer *w, const char *main_tag,
   for (size_t i = 0; i < n; i++) {
     tg_event_file *file = series_file(w, main_tag, names[i]);
     if (!file) return -1;
-    tg_pb s = TG_PB_INIT;
+    tg_bytes s = TG_BYTES_INIT;
     if (write_summary(file, &s, tg_summary_scalar(&s, main_tag, (float)values[i]), step))
       return -1;
   }
@@ -146,7 +147,7 @@ int tg_summary_writer_add_scalars(tg_summary_writer *w, const char *main_tag,
 
 int tg_summary_writer_add_histogram(tg_summary_writer *w, const char *tag,
                                     const double *values, size_t n, int64_t step) {
-  tg_pb s = TG_PB_INIT;
+  tg_bytes s = TG_BYTES_INIT;
   return write_summary(w->file, &s, tg_summary_histogram(&s, tag, values, n), step);
 }
 
@@ -175,7 +176,7 @@ int tg_summary_writer_add_image(tg_summary_writer *w, const char *tag,
     for (size_t p = 0; p < plane; p++)
       for (int c = 0; c < channels; c++) hwc[p * channels + c] = pixels[c * plane + p];
   }
-  tg_pb s = TG_PB_INIT;
+  tg_bytes s = TG_BYTES_INIT;
   int built = tg_summary_image(&s, tag, hwc, height, width, channels);
   if (hwc != pixels) free(hwc);
   return write_summary(w->file, &s, built, step);
@@ -185,14 +186,14 @@ int tg_summary_writer_add_pr_curve(tg_summary_writer *w, const char *tag,
                                    const float *labels, const float *predictions,
                                    size_t n, int num_thresholds, int64_t step) {
   if (num_thresholds <= 0) num_thresholds = DEFAULT_PR_THRESHOLDS;
-  tg_pb s = TG_PB_INIT;
+  tg_bytes s = TG_BYTES_INIT;
   int built = tg_summary_pr_curve(&s, tag, labels, predictions, n, num_thresholds);
   return write_summary(w->file, &s, built, step);
 }
 
 int tg_summary_writer_add_text(tg_summary_writer *w, const char *tag, const char *text,
                                int64_t step) {
-  tg_pb s = TG_PB_INIT;
+  tg_bytes s = TG_BYTES_INIT;
   return write_summary(w->file, &s, tg_summary_text(&s, tag, text), step);
 }
 

@@ -1,23 +1,23 @@
-/* io/summary_values.h - the Summary messages PyTorch's SummaryWriter writes,
- * one Summary {value: [Value]} per call. Private to io/.
+/* tensorboard/summary_values.h - the Summary messages PyTorch's SummaryWriter writes,
+ * one Summary {value: [Value]} per call. Private to tensorboard/.
  *
  * Each function appends a complete Summary to `out` and returns 0, or -1
  * with tg_last_error set (bad arguments, out of memory). */
-#ifndef TG_IO_SUMMARY_VALUES_H
-#define TG_IO_SUMMARY_VALUES_H
+#ifndef TG_TENSORBOARD_SUMMARY_VALUES_H
+#define TG_TENSORBOARD_SUMMARY_VALUES_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "protobuf.h"
 
-int tg_summary_scalar(tg_pb *out, const char *tag, float value);
-int tg_summary_histogram(tg_pb *out, const char *tag, const double *values, size_t n);
+int tg_summary_scalar(tg_bytes *out, const char *tag, float value);
+int tg_summary_histogram(tg_bytes *out, const char *tag, const double *values, size_t n);
 /* pixels: height x width x channels, interleaved (HWC). */
-int tg_summary_image(tg_pb *out, const char *tag, const uint8_t *pixels, int height,
+int tg_summary_image(tg_bytes *out, const char *tag, const uint8_t *pixels, int height,
                      int width, int channels);
-int tg_summary_text(tg_pb *out, const char *tag, const char *text);
-int tg_summary_pr_curve(tg_pb *out, const char *tag, const float *labels,
+int tg_summary_text(tg_bytes *out, const char *tag, const char *text);
+int tg_summary_pr_curve(tg_bytes *out, const char *tag, const float *labels,
                         const float *predictions, size_t n, int num_thresholds);
 
 /* TensorBoard's default histogram edges, as PyTorch's bins="tensorflow":

@@ -1,4 +1,4 @@
-/* io/event_writer.c - TensorBoard event files (see event_file.h).
+/* tensorboard/event_writer.c - TensorBoard event files (see event_file.h).
  *
  * Records go through stdio and reach the disk on tg_event_file_flush or
  * close. TensorBoard tails these files while they grow, and its reader skips
@@ -36,21 +36,21 @@ static double wall_time_now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void tg_event_encode(tg_pb *out, double wall_time, int64_t step, const char *file_version,
-                     const tg_pb *summary) {
+void tg_event_encode(tg_bytes *out, double wall_time, int64_t step,
+                     const char *file_version, const tg_bytes *summary) {
   tg_pb_put_double(out, EVENT_WALL_TIME, wall_time);
   if (step != 0) tg_pb_put_varint(out, EVENT_STEP, (uint64_t)step);
   if (file_version) tg_pb_put_string(out, EVENT_FILE_VERSION, file_version);
   if (summary) tg_pb_put_message(out, EVENT_SUMMARY, summary);
 }
 
-void tg_event_frame(tg_pb *out, const uint8_t *data, size_t n) {
+void tg_event_frame(tg_bytes *out, const uint8_t *data, size_t n) {
   uint8_t length[8];
   for (int i = 0; i < 8; i++) length[i] = (uint8_t)((uint64_t)n >> (8 * i));
-  tg_pb_append(out, length, sizeof length);
-  tg_pb_append_u32le(out, tg_crc32c_mask(tg_crc32c(length, sizeof length)));
-  tg_pb_append(out, data, n);
-  tg_pb_append_u32le(out, tg_crc32c_mask(tg_crc32c(data, n)));
+  tg_bytes_append(out, length, sizeof length);
+  tg_bytes_append_u32le(out, tg_crc32c_mask(tg_crc32c(length, sizeof length)));
+  tg_bytes_append(out, data, n);
+  tg_bytes_append_u32le(out, tg_crc32c_mask(tg_crc32c(data, n)));
 }
 
 /* mkdir -p: creates each missing component of `dir`. */
@@ -99,12 +99,12 @@ static char *event_file_name(const char *dir) {
 }
 
 static int write_event(tg_event_file *f, int64_t step, const char *file_version,
-                       const tg_pb *summary) {
+                       const tg_bytes *summary) {
   if (f->failed) {
     tg_set_last_error("tg_summary_writer: %s: an earlier write failed", f->path);
     return -1;
   }
-  tg_pb event = TG_PB_INIT, record = TG_PB_INIT;
+  tg_bytes event = TG_BYTES_INIT, record = TG_BYTES_INIT;
   tg_event_encode(&event, wall_time_now(), step, file_version, summary);
   tg_event_frame(&record, event.data, event.len);
   int ok = !event.failed && !record.failed;
@@ -114,8 +114,8 @@ static int write_event(tg_event_file *f, int64_t step, const char *file_version,
                       strerror(errno));
     f->failed = ok = 0;
   }
-  tg_pb_free(&event);
-  tg_pb_free(&record);
+  tg_bytes_free(&event);
+  tg_bytes_free(&record);
   return ok ? 0 : -1;
 }
 
@@ -147,7 +147,7 @@ const char *tg_event_file_path(const tg_event_file *f) {
   return f->path;
 }
 
-int tg_event_file_write(tg_event_file *f, const tg_pb *summary, int64_t step) {
+int tg_event_file_write(tg_event_file *f, const tg_bytes *summary, int64_t step) {
   return write_event(f, step, NULL, summary);
 }
 

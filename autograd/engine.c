@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 typedef struct node_list {
   tg_node **items;
@@ -186,29 +186,6 @@ static void check_grad_shape(const tg_node *node, int i, const tg_tensor *g) {
   }
 }
 
-/* The backward now running ({NULL} between backwards), for
- * tg_grad_destination; a backward may run inside another one's op. */
-typedef struct running_backward {
-  const capture *cap;
-  bool create_graph;
-} running_backward;
-static running_backward running;
-
-static void restore_running(void *outer) {
-  running = *(const running_backward *)outer;
-}
-
-tg_tensor *tg_grad_destination(tg_node *node, int i) {
-  tg_tensor *in = node->inputs[i];
-  if (!running.cap || running.cap->grads || running.create_graph) return NULL;
-  if (!in || in->grad_fn || !tg_needs_input_grad(node, i)) return NULL;
-  tg_tensor *grad = in->grad;
-  if (!grad || grad->dtype != in->dtype || !tg_is_contiguous(grad) ||
-      !tg_shape_equal(tg_shape_of(grad), tg_shape_of(in)))
-    return NULL;
-  return grad;
-}
-
 static void run_node(tg_node *node, const capture *cap, bool create_graph) {
   tg_tensor *grads_stack[8];
   tg_tensor **grads =
@@ -216,7 +193,13 @@ static void run_node(tg_node *node, const capture *cap, bool create_graph) {
   if (!grads) tg_error("tg_backward: out of memory");
   memset(grads, 0, sizeof(tg_tensor *) * (size_t)node->n_inputs);
   tg_scope_begin();
-  node->op->backward(node, node->grad_accum, grads);
+  /* A fused backward is the composite computed in one pass, for when the
+   * backward is not itself recorded; only then may gradients go straight
+   * into a leaf's .grad (not under tg_autograd_grad, which returns them). */
+  bool fused = node->op->backward_fused && !create_graph;
+  node->grads_into_leaves = fused && !cap->grads;
+  (fused ? node->op->backward_fused : node->op->backward)(node, node->grad_accum, grads);
+  node->grads_into_leaves = false;
   for (int i = 0; i < node->n_inputs; i++) {
     if (!grads[i] || !tg_needs_input_grad(node, i)) continue;
     check_grad_shape(node, i, grads[i]);
@@ -249,9 +232,6 @@ static void run_backward(tg_tensor *t, tg_tensor *grad, int flags, const capture
   bool create_graph = flags & TG_CREATE_GRAPH;
   bool retain_graph = create_graph || (flags & TG_RETAIN_GRAPH);
   bool previous_mode = tg_set_grad_enabled(create_graph);
-  running_backward outer = running;
-  running = (running_backward){cap, create_graph};
-  tg_error_push_cleanup(restore_running, &outer);
   tg_scope_begin();
   grad = initial_grad(t, grad);
   if (!t->grad_fn) {
@@ -273,8 +253,6 @@ static void run_backward(tg_tensor *t, tg_tensor *grad, int flags, const capture
     walk_free(&w);
   }
   tg_scope_end();
-  tg_error_pop_cleanup();
-  running = outer;
   tg_set_grad_enabled(previous_mode);
 }
 

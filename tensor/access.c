@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 char *tg_flat_ptr(const tg_tensor *t, int64_t i) {
   int64_t off = t->offset;

@@ -2,7 +2,7 @@
  * (their gradient is zero almost everywhere). */
 #include <stdio.h>
 
-#include "tensor/internal.h"
+#include "ops/ops.h"
 
 #define COMPARE_LOOP(name, T, OP)                                                        \
   static void name(char **p, const int64_t *s, int64_t n, void *ctx) {                   \

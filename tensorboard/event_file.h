@@ -18,6 +18,13 @@ const char *tg_event_file_path(const tg_event_file *f);
 
 /* Appends Event {wall_time now, step, summary}. 0 or -1 (tg_last_error). */
 int tg_event_file_write(tg_event_file *f, const tg_bytes *summary, int64_t step);
+/* Appends Event {wall_time now, graph_def}: a serialized GraphDef. */
+int tg_event_file_write_graph(tg_event_file *f, const tg_bytes *graph_def);
+/* The GraphDef of one forward of model on input (tensorboard/graph.c). */
+struct tg_module;
+struct tg_tensor;
+int tg_event_file_write_module_graph(tg_event_file *f, struct tg_module *model,
+                                     struct tg_tensor *input);
 int tg_event_file_flush(tg_event_file *f);
 /* Flushes, closes and frees; NULL is fine. 0, or -1 if anything failed. */
 int tg_event_file_close(tg_event_file *f);

@@ -18,7 +18,13 @@
 #include "crc32c.h"
 #include "tensorgrad/tensor.h"
 
-enum { EVENT_WALL_TIME = 1, EVENT_STEP = 2, EVENT_FILE_VERSION = 3, EVENT_SUMMARY = 5 };
+enum {
+  EVENT_WALL_TIME = 1,
+  EVENT_STEP = 2,
+  EVENT_FILE_VERSION = 3,
+  EVENT_GRAPH_DEF = 4,
+  EVENT_SUMMARY = 5
+};
 
 struct tg_event_file {
   FILE *fp;
@@ -98,25 +104,32 @@ static char *event_file_name(const char *dir) {
   return path;
 }
 
-static int write_event(tg_event_file *f, int64_t step, const char *file_version,
-                       const tg_bytes *summary) {
+/* Frames an encoded Event and appends it to the file. */
+static int write_record(tg_event_file *f, tg_bytes *event) {
   if (f->failed) {
     tg_set_last_error("tg_summary_writer: %s: an earlier write failed", f->path);
+    tg_bytes_free(event);
     return -1;
   }
-  tg_bytes event = TG_BYTES_INIT, record = TG_BYTES_INIT;
-  tg_event_encode(&event, wall_time_now(), step, file_version, summary);
-  tg_event_frame(&record, event.data, event.len);
-  int ok = !event.failed && !record.failed;
+  tg_bytes record = TG_BYTES_INIT;
+  tg_event_frame(&record, event->data, event->len);
+  int ok = !event->failed && !record.failed;
   if (!ok) tg_set_last_error("tg_summary_writer: %s: out of memory", f->path);
   if (ok && fwrite(record.data, 1, record.len, f->fp) != record.len) {
     tg_set_last_error("tg_summary_writer: %s: write failed: %s", f->path,
                       strerror(errno));
     f->failed = ok = 0;
   }
-  tg_bytes_free(&event);
+  tg_bytes_free(event);
   tg_bytes_free(&record);
   return ok ? 0 : -1;
+}
+
+static int write_event(tg_event_file *f, int64_t step, const char *file_version,
+                       const tg_bytes *summary) {
+  tg_bytes event = TG_BYTES_INIT;
+  tg_event_encode(&event, wall_time_now(), step, file_version, summary);
+  return write_record(f, &event);
 }
 
 tg_event_file *tg_event_file_open(const char *dir) {
@@ -149,6 +162,13 @@ const char *tg_event_file_path(const tg_event_file *f) {
 
 int tg_event_file_write(tg_event_file *f, const tg_bytes *summary, int64_t step) {
   return write_event(f, step, NULL, summary);
+}
+
+int tg_event_file_write_graph(tg_event_file *f, const tg_bytes *graph_def) {
+  tg_bytes event = TG_BYTES_INIT;
+  tg_pb_put_double(&event, EVENT_WALL_TIME, wall_time_now());
+  tg_pb_put_message(&event, EVENT_GRAPH_DEF, graph_def);
+  return write_record(f, &event);
 }
 
 int tg_event_file_flush(tg_event_file *f) {

@@ -173,9 +173,8 @@ int tg_summary_image(tg_bytes *out, const char *tag, const uint8_t *pixels, int 
 
 /* ---- plugin tensors: text and PR curves ---------------------------------------- */
 
-/* SummaryMetadata {plugin_data {plugin_name, content (omitted when empty)}}. */
-static void put_plugin_metadata(tg_bytes *v, const char *plugin,
-                                const tg_bytes *content) {
+void tg_summary_put_plugin_metadata(tg_bytes *v, const char *plugin,
+                                    const tg_bytes *content) {
   tg_bytes data = TG_BYTES_INIT, meta = TG_BYTES_INIT;
   tg_pb_put_string(&data, PLUGIN_NAME, plugin);
   if (content->len) tg_pb_put_message(&data, PLUGIN_CONTENT, content);
@@ -212,7 +211,7 @@ int tg_summary_text(tg_bytes *out, const char *tag, const char *text) {
   tg_pb_put_string(&tensor, TENSOR_STRING_VAL, text);
   tg_pb_put_message(&v, VALUE_TENSOR, &tensor);
   tg_bytes_free(&tensor);
-  put_plugin_metadata(&v, "text", &no_content);
+  tg_summary_put_plugin_metadata(&v, "text", &no_content);
   return finish(out, &v, "tg_summary_writer_add_text", tag);
 }
 
@@ -276,7 +275,7 @@ int tg_summary_pr_curve(tg_bytes *out, const char *tag, const float *labels,
   tg_bytes_free(&tensor);
   /* PrCurvePluginData {version 0 (a default, so not written), num_thresholds} */
   tg_pb_put_varint(&content, PR_NUM_THRESHOLDS, (uint64_t)n);
-  put_plugin_metadata(&v, "pr_curves", &content);
+  tg_summary_put_plugin_metadata(&v, "pr_curves", &content);
   tg_bytes_free(&content);
   return finish(out, &v, "tg_summary_writer_add_pr_curve", tag);
 }

@@ -20,6 +20,20 @@ int tg_summary_text(tg_bytes *out, const char *tag, const char *text);
 int tg_summary_pr_curve(tg_bytes *out, const char *tag, const float *labels,
                         const float *predictions, size_t n, int num_thresholds);
 
+/* Summary.Value.metadata = SummaryMetadata {plugin_data {plugin_name,
+ * content (omitted when empty)}}, appended to the Value being built in v. */
+void tg_summary_put_plugin_metadata(tg_bytes *v, const char *plugin,
+                                    const tg_bytes *content);
+
+/* The hparams plugin's three Summaries (add_hparams): the experiment (the
+ * hparams' names and types, the metrics' tags), the session start (the
+ * values) and the session end (status success). */
+struct tg_hparam;
+int tg_summary_hparams(tg_bytes *experiment, tg_bytes *session_start,
+                       tg_bytes *session_end, const struct tg_hparam *hparams,
+                       size_t n_hparams, const char *const *metric_tags,
+                       size_t n_metrics);
+
 /* TensorBoard's default histogram edges, as PyTorch's bins="tensorflow":
  * -1e20 .. -1e-12, 0, 1e-12 .. 1e20 growing by 1.1, then DBL_MAX so every
  * finite value has a bucket. malloc'd; *n receives the count. */

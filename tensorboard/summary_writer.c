@@ -12,6 +12,7 @@
 
 #include "event_file.h"
 #include "summary_values.h"
+#include "tensorgrad/plot.h"
 #include "tensorgrad/tensor.h"
 
 #define DEFAULT_PR_THRESHOLDS 127
@@ -195,6 +196,64 @@ int tg_summary_writer_add_text(tg_summary_writer *w, const char *tag, const char
                                int64_t step) {
   tg_bytes s = TG_BYTES_INIT;
   return write_summary(w->file, &s, tg_summary_text(&s, tag, text), step);
+}
+
+/* The experiment, session start and end, then the metrics, in this order:
+ * the plugin reads the metrics' tags from the experiment. */
+static int write_hparams_run(tg_event_file *file, const tg_hparam *hparams,
+                             size_t n_hparams, const char *const *metric_names,
+                             const double *metric_values, size_t n_metrics) {
+  tg_bytes records[3] = {TG_BYTES_INIT, TG_BYTES_INIT, TG_BYTES_INIT};
+  int status = tg_summary_hparams(&records[0], &records[1], &records[2], hparams,
+                                  n_hparams, metric_names, n_metrics);
+  for (int i = 0; i < 3; i++) {
+    if (status == 0) status = tg_event_file_write(file, &records[i], 0);
+    tg_bytes_free(&records[i]);
+  }
+  for (size_t i = 0; i < n_metrics && status == 0; i++) {
+    tg_bytes s = TG_BYTES_INIT;
+    status = write_summary(
+        file, &s, tg_summary_scalar(&s, metric_names[i], (float)metric_values[i]), 0);
+  }
+  return status;
+}
+
+int tg_summary_writer_add_hparams(tg_summary_writer *w, const tg_hparam *hparams,
+                                  size_t n_hparams, const char *const *metric_names,
+                                  const double *metric_values, size_t n_metrics,
+                                  const char *run_name) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  char *dir = run_name ? format_string("%s/%s", w->logdir, run_name)
+                       : format_string("%s/%.7f", w->logdir,
+                                       (double)now.tv_sec + now.tv_nsec * 1e-9);
+  if (!dir) {
+    tg_set_last_error("tg_summary_writer_add_hparams: out of memory");
+    return -1;
+  }
+  tg_event_file *file = tg_event_file_open(dir);
+  free(dir);
+  if (!file) return -1;
+  int status =
+      write_hparams_run(file, hparams, n_hparams, metric_names, metric_values, n_metrics);
+  if (tg_event_file_close(file) != 0) status = -1;
+  return status;
+}
+
+int tg_summary_writer_add_figure(tg_summary_writer *w, const char *tag, tg_figure *figure,
+                                 int64_t step) {
+  uint8_t *rgb;
+  int width, height;
+  if (tg_figure_render(figure, &rgb, &width, &height) != 0) return -1;
+  int status =
+      tg_summary_writer_add_image(w, tag, rgb, 3, height, width, TG_IMAGE_HWC, step);
+  free(rgb);
+  return status;
+}
+
+int tg_summary_writer_add_graph(tg_summary_writer *w, struct tg_module *model,
+                                struct tg_tensor *input) {
+  return tg_event_file_write_module_graph(w->file, model, input);
 }
 
 int tg_summary_writer_flush(tg_summary_writer *w) {

@@ -17,7 +17,10 @@ Debian's python3-torch).
    in names, dtypes, shapes, values and metadata with an independent parse
    of the format. moons' checkpoint holds the loss histories it logged to
    TensorBoard: both readers must give the same numbers.
-3. The same checks on corrupted copies must fail: a flipped byte inside an
+3. docs/checkpoints.md's Python, run as written: a checkpoint C trained
+   for 5 steps continues in PyTorch like C's own continuation, and one
+   PyTorch writes continues in C like PyTorch.
+4. The same checks on corrupted copies must fail: a flipped byte inside an
    event record, a checkpoint with a flipped data byte, one with a broken
    header.
 Prints "N passed, N failed" and exits non-zero on any failure.
@@ -303,7 +306,73 @@ def check_example_outputs(out, name, epochs):
     return f
 
 
-# ---- 3. corrupted copies -----------------------------------------------------------
+# ---- 3. checkpoints through PyTorch (the code of docs/checkpoints.md) ----------------
+
+DOCS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs")
+
+
+def checkpoint_functions():
+    """Runs the ```python block of docs/checkpoints.md; returns its names."""
+    text = open(os.path.join(DOCS, "checkpoints.md")).read()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    names = {}
+    exec(code, names)
+    return names
+
+
+def torch_run():
+    """interop_checkpoint.c's model, optimizer and data, in PyTorch."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    x = torch.tensor([[i / 4 - 1, (i * 3 % 8) / 4 - 1] for i in range(8)])
+    y = (x[:, 0] - 2 * x[:, 1]).reshape(8, 1)
+    return model, optimizer, x, y
+
+
+def torch_train(model, optimizer, x, y, steps):
+    for _ in range(steps):
+        optimizer.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        optimizer.step()
+
+
+def same_state(f, what, path, model, optimizer):
+    """The C checkpoint's model and Adam moments equal torch's (float32 drift)."""
+    flat = load_file(path)
+    for name, v in model.state_dict().items():
+        f.check(torch.allclose(flat["model." + name], v, rtol=1e-5, atol=1e-6),
+                f"{what}: model.{name}")
+    for i, state in optimizer.state_dict()["state"].items():
+        for name in ("exp_avg", "exp_avg_sq"):
+            f.check(torch.allclose(flat[f"optimizer.state.{i}.{name}"], state[name],
+                                   rtol=1e-5, atol=1e-9), f"{what}: state {i} {name}")
+
+
+def check_checkpoint_round_trip(build, tmp):
+    f = Failures()
+    fns = checkpoint_functions()
+    program = os.path.join(build, "tests", "interop_checkpoint")
+    path = lambda name: os.path.join(tmp, name + ".safetensors")
+    subprocess.run([program, "-", path("c5"), "5"], check=True)
+    subprocess.run([program, path("c5"), path("c10"), "5"], check=True)
+    model, optimizer, x, y = torch_run()
+    epoch, extra = fns["load_tensorgrad_checkpoint"](path("c5"), model, optimizer)
+    f.check(epoch == 5 and extra == {}, "C -> torch: epoch 5, no extra")
+    torch_train(model, optimizer, x, y, 5)
+    same_state(f, "C 5 steps -> torch 5 steps == C 10 steps", path("c10"), model, optimizer)
+    fns["save_tensorgrad_checkpoint"](path("t10"), model, optimizer, 10,
+                                      {"note": torch.arange(3.0)})
+    subprocess.run([program, path("t10"), path("c13"), "3"], check=True)
+    torch_train(model, optimizer, x, y, 3)
+    same_state(f, "torch checkpoint -> C 3 steps == torch 3 steps", path("c13"), model,
+               optimizer)
+    with safe_open(path("c13"), framework="pt") as st:
+        f.check(st.metadata()["epoch"] == "13", "torch -> C: the epoch counts on")
+    return f
+
+
+# ---- 4. corrupted copies -----------------------------------------------------------
 
 def flip_byte(path, offset_from_end):
     raw = bytearray(open(path, "rb").read())
@@ -360,6 +429,8 @@ def main():
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             report(f"{name}: event files and checkpoints, read by the real readers",
                    check_example_outputs(ex_out, name, epochs))
+        report("checkpoints: C -> PyTorch -> C continue training alike",
+               check_checkpoint_round_trip(build, tmp))
         for what, corrupt in (("a flipped data byte", corrupt_checkpoint_data),
                               ("a broken header", corrupt_checkpoint_header)):
             bad = os.path.join(tmp, "moons_" + corrupt.__name__)

@@ -17,9 +17,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 nm -D --defined-only --format=posix "$shared" | awk '{print $1}' | sort -u >"$work/exported"
-# Every global the library defines, hidden or not (the archive keeps them all).
-nm -g --defined-only --format=posix "$static" | awk 'NF >= 3 && $2 ~ /^[A-Z]$/ {print $1}' |
-  sort -u >"$work/defined"
+# Every global the library defines, hidden or not (the archive keeps them all),
+# but the names reserved to the toolchain (ASan's __odr_asan.*).
+nm -g --defined-only --format=posix "$static" |
+  awk 'NF >= 3 && $2 ~ /^[A-Z]$/ && $1 !~ /^__/ {print $1}' | sort -u >"$work/defined"
 sort -u "$work/exported" "$work/defined" >"$work/names"
 
 # Names the public headers declare: compile a reference to each name and

@@ -11,7 +11,8 @@ typedef struct adagrad_ctx {
 } adagrad_ctx;
 
 #define TG_TEMPLATE "optim/adagrad_loop.inc"
-#include "tensor/float_template.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 static void adagrad_init(const void *options, tg_tensor *param, optim_param_state *st) {
   const tg_adagrad_options *o = options;

@@ -18,7 +18,8 @@ typedef struct adam_ctx {
 } adam_ctx;
 
 #define TG_TEMPLATE "optim/adam_loop.inc"
-#include "tensor/float_template.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 static void update(const void *options, tg_tensor *param, tg_tensor *grad,
                    optim_param_state *st, bool decoupled) {

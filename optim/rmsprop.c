@@ -5,7 +5,8 @@
 enum { SQUARE_AVG, MOMENTUM_BUFFER, GRAD_AVG };
 
 #define TG_TEMPLATE "optim/rmsprop_loop.inc"
-#include "tensor/float_template.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 static void rmsprop_update(const void *options, tg_tensor *param, tg_tensor *grad,
                            optim_param_state *st) {

@@ -13,7 +13,8 @@ typedef struct sgd_ctx {
 } sgd_ctx;
 
 #define TG_TEMPLATE "optim/sgd_loop.inc"
-#include "tensor/float_template.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 static void sgd_update(const void *options, tg_tensor *param, tg_tensor *grad,
                        optim_param_state *st) {

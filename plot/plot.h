@@ -90,6 +90,9 @@ typedef struct {
 void ticks_nice(ticks *t, double lo, double hi, double length, double spacing);
 /* Ticks at 0..k-1 labelled by names (categorical axes). */
 void ticks_categories(ticks *t, int k, char *const *names);
+/* Log axes over [10^lo, 10^hi]: the powers of ten, with 2x and 5x between
+ * them when fewer than three powers fall inside. Values in data units. */
+void ticks_log(ticks *t, double lo, double hi);
 
 /* ---- recorded figures ------------------------------------------------------ */
 
@@ -101,6 +104,7 @@ typedef enum {
   ITEM_CONTOUR,
   ITEM_CONFUSION,
   ITEM_IMAGE,
+  ITEM_BAR,
 } item_kind;
 
 typedef struct {
@@ -109,7 +113,8 @@ typedef struct {
   tg_color color;
   double line_width, marker_size;
   bool dashed;
-  int n; /* points of lines and scatter */
+  int n;            /* points of lines and scatter, bars */
+  double bar_width; /* bars: x[i] is the centre, y[i] the height */
   double *x, *y;
   int *classes; /* scatter classes, or the class grid */
   int nx, ny;   /* grids: fills, contour, confusion (k x k), image */
@@ -128,6 +133,9 @@ struct tg_axes {
   bool fixed_x, fixed_y;
   double xlim[2], ylim[2];
   bool grid, equal_aspect, axis_off;
+  bool xlog, ylog;      /* base-10 log scales */
+  bool colorbar;        /* a colour bar at the right for the last coloured item */
+  char *colorbar_label; /* owned; NULL: none */
   plot_item *items;
   int n_items, cap_items;
   int next_color;
@@ -147,9 +155,10 @@ char *plot_strdup(const char *s); /* NULL for NULL or out of memory */
 /* ---- frames (frame.c) ------------------------------------------------------
  * Maps data coordinates into the pixel box of one axes. */
 typedef struct {
-  rect box; /* the spines are its outermost pixels */
-  double xlo, xhi, ylo, yhi;
-  bool y_down; /* ylo at the top (images, matrices) */
+  rect box;                  /* the spines are its outermost pixels */
+  double xlo, xhi, ylo, yhi; /* log10 of the limits on a log axis */
+  bool y_down;               /* ylo at the top (images, matrices) */
+  bool xlog, ylog;
 } plot_frame;
 
 double frame_px(const plot_frame *f, double x);
@@ -161,6 +170,10 @@ double frame_data_y(const plot_frame *f, double py);
 
 void render_figure(const tg_figure *fig, canvas *c);
 void draw_item(canvas *c, const plot_frame *f, const plot_item *item);
+/* The colour scale an item paints with (images, matrices, probability fills,
+ * auto-coloured contours): the values at both ends; false if it has none. */
+bool item_color_scale(const plot_item *item, double *lo, double *hi);
+tg_color item_color_at(const plot_item *item, double t); /* t in [0, 1] */
 /* Adds the level-`level` isolines of the grid to the canvas coverage. */
 void contour_add_level(canvas *c, const plot_frame *f, const plot_item *item,
                        double level, double width);

@@ -19,16 +19,20 @@ typedef struct {
   double lo, hi;
 } span;
 
-static void extend(span *s, double v) {
+/* v in the axis' coordinate: log10 on a log axis, where v <= 0 has none. */
+static void extend(span *s, double v, bool log_scale) {
+  if (log_scale) v = v > 0 ? log10(v) : NAN;
   if (isfinite(v)) s->lo = fmin(s->lo, v), s->hi = fmax(s->hi, v);
 }
 
 /* Lines and dots get 5% of breathing room like matplotlib's margins; grids
  * (images, fills, contours) fill the axes exactly. */
-static void finish_span(span *s, bool margins, bool fixed, const double *lim) {
+static void finish_span(span *s, bool margins, bool fixed, const double *lim,
+                        bool log_scale) {
   if (fixed) {
-    *s = (span){lim[0], lim[1]};
-    return;
+    *s = log_scale ? (span){log10(lim[0]), log10(lim[1])} : (span){lim[0], lim[1]};
+    if (isfinite(s->lo) && isfinite(s->hi)) return;
+    *s = (span){INFINITY, -INFINITY}; /* limits <= 0 on a log axis: fit the data */
   }
   if (!(s->lo <= s->hi)) *s = (span){0.0, 1.0};
   if (s->lo == s->hi) {
@@ -41,7 +45,7 @@ static void finish_span(span *s, bool margins, bool fixed, const double *lim) {
 }
 
 static bool is_grid_item(item_kind kind) {
-  return kind != ITEM_LINE && kind != ITEM_SCATTER;
+  return kind != ITEM_LINE && kind != ITEM_SCATTER && kind != ITEM_BAR;
 }
 
 static void data_limits(const tg_axes *ax, plot_frame *f) {
@@ -52,17 +56,22 @@ static void data_limits(const tg_axes *ax, plot_frame *f) {
     const plot_item *item = &ax->items[k];
     for (int i = 0; i < item->n; i++)
       if (isfinite(item->x[i]) && isfinite(item->y[i]))
-        extend(&x, item->x[i]), extend(&y, item->y[i]);
+        extend(&x, item->x[i], ax->xlog), extend(&y, item->y[i], ax->ylog);
+    for (int i = 0; i < item->n && item->kind == ITEM_BAR; i++) {
+      extend(&x, item->x[i] - item->bar_width / 2, ax->xlog);
+      extend(&x, item->x[i] + item->bar_width / 2, ax->xlog);
+      extend(&y, 0.0, ax->ylog); /* bars stand on 0 */
+    }
     if (is_grid_item(item->kind)) {
-      extend(&x, item->extent.xmin), extend(&x, item->extent.xmax);
-      extend(&y, item->extent.ymin), extend(&y, item->extent.ymax);
+      extend(&x, item->extent.xmin, ax->xlog), extend(&x, item->extent.xmax, ax->xlog);
+      extend(&y, item->extent.ymin, ax->ylog), extend(&y, item->extent.ymax, ax->ylog);
       margins = false;
     }
     if (item->kind == ITEM_IMAGE || item->kind == ITEM_CONFUSION) f->y_down = true;
   }
-  finish_span(&x, margins, ax->fixed_x, ax->xlim);
-  finish_span(&y, margins, ax->fixed_y, ax->ylim);
-  *f = (plot_frame){f->box, x.lo, x.hi, y.lo, y.hi, f->y_down};
+  finish_span(&x, margins, ax->fixed_x, ax->xlim, ax->xlog);
+  finish_span(&y, margins, ax->fixed_y, ax->ylim, ax->ylog);
+  *f = (plot_frame){f->box, x.lo, x.hi, y.lo, y.hi, f->y_down, ax->xlog, ax->ylog};
 }
 
 static const plot_item *confusion_item(const tg_axes *ax) {
@@ -73,10 +82,24 @@ static const plot_item *confusion_item(const tg_axes *ax) {
 
 /* ---- layout ------------------------------------------------------------------ */
 
+#define BAR_GAP 12 /* between the axes and its colour bar */
+#define BAR_WIDTH 14
+
 typedef struct {
   plot_frame frame;
   ticks xt, yt;
+  const plot_item *scaled; /* the item the colour bar shows, or NULL */
+  double bar_lo, bar_hi;
+  ticks bt;
+  rect bar;
 } axes_layout;
+
+/* The colour bar's item: the last one with a colour scale. */
+static const plot_item *colorbar_item(const tg_axes *ax, double *lo, double *hi) {
+  for (int k = ax->n_items - 1; k >= 0 && ax->colorbar; k--)
+    if (item_color_scale(&ax->items[k], lo, hi)) return &ax->items[k];
+  return NULL;
+}
 
 static void axis_ticks(const tg_axes *ax, const plot_frame *f, ticks *xt, ticks *yt) {
   const plot_item *cm = confusion_item(ax);
@@ -85,8 +108,14 @@ static void axis_ticks(const tg_axes *ax, const plot_frame *f, ticks *xt, ticks 
     ticks_categories(yt, cm->nx, cm->names);
     return;
   }
-  ticks_nice(xt, f->xlo, f->xhi, f->box.x1 - f->box.x0, 80.0);
-  ticks_nice(yt, f->ylo, f->yhi, f->box.y1 - f->box.y0, 50.0);
+  if (f->xlog)
+    ticks_log(xt, f->xlo, f->xhi);
+  else
+    ticks_nice(xt, f->xlo, f->xhi, f->box.x1 - f->box.x0, 80.0);
+  if (f->ylog)
+    ticks_log(yt, f->ylo, f->yhi);
+  else
+    ticks_nice(yt, f->ylo, f->yhi, f->box.y1 - f->box.y0, 50.0);
 }
 
 static int widest_label(const ticks *t) {
@@ -110,7 +139,7 @@ static void equalise_aspect(plot_frame *f) {
 }
 
 static axes_layout layout_axes(const tg_axes *ax, rect cell) {
-  axes_layout L;
+  axes_layout L = {.scaled = NULL};
   bool axis = !ax->axis_off;
   int top = cell.y0 + PAD + (ax->title ? FONT_HEIGHT + 8 : 0);
   int bottom = cell.y1 - PAD;
@@ -124,6 +153,12 @@ static axes_layout layout_axes(const tg_axes *ax, rect cell) {
     int left = PAD + widest_label(&L.yt) + TEXT_GAP + TICK_LENGTH;
     if (ax->ylabel) left += FONT_HEIGHT + 8;
     int right = PAD + 12; /* room for the last x tick label to overhang */
+    L.scaled = colorbar_item(ax, &L.bar_lo, &L.bar_hi);
+    if (L.scaled) {
+      ticks_nice(&L.bt, L.bar_lo, L.bar_hi, L.frame.box.y1 - L.frame.box.y0, 50.0);
+      right = PAD + BAR_GAP + BAR_WIDTH + TICK_LENGTH + TEXT_GAP + widest_label(&L.bt) +
+              (ax->colorbar_label ? FONT_HEIGHT + 14 : 0);
+    }
     L.frame.box.x0 = cell.x0 + left;
     L.frame.box.x1 = cell.x1 - right;
   }
@@ -131,6 +166,10 @@ static axes_layout layout_axes(const tg_axes *ax, rect cell) {
   if (L.frame.box.x1 - L.frame.box.x0 < 2 || L.frame.box.y1 - L.frame.box.y0 < 2)
     L.frame.box = (rect){cell.x0, cell.y0, cell.x0 + 2, cell.y0 + 2}; /* tiny cell */
   axis_ticks(ax, &L.frame, &L.xt, &L.yt);
+  if (L.scaled) {
+    const rect b = L.frame.box;
+    L.bar = (rect){b.x1 + BAR_GAP, b.y0, b.x1 + BAR_GAP + BAR_WIDTH, b.y1};
+  }
   return L;
 }
 
@@ -185,6 +224,40 @@ static void draw_labels(canvas *c, const tg_axes *ax, const axes_layout *L, rect
                 (text_style){0.0, 0.5, false, true, INK});
 }
 
+/* ---- colour bar ------------------------------------------------------------------ */
+
+/* Pixel row of value v on the bar: bar_lo at the bottom row, bar_hi at the top. */
+static double bar_py(const axes_layout *L, double v) {
+  double t = (v - L->bar_lo) / (L->bar_hi - L->bar_lo);
+  return L->bar.y1 - 0.5 - t * (L->bar.y1 - L->bar.y0 - 1);
+}
+
+static void draw_colorbar(canvas *c, const tg_axes *ax, const axes_layout *L) {
+  if (!L->scaled) return;
+  const rect b = L->bar;
+  /* inside the frame: the top row shows the top colour, the bottom row the bottom's */
+  for (int y = b.y0 + 1; y < b.y1 - 1; y++) {
+    double t = (b.y1 - 2 - y) / fmax(b.y1 - b.y0 - 3, 1.0);
+    canvas_fill_rect(c, (rect){b.x0, y, b.x1, y + 1}, item_color_at(L->scaled, t));
+  }
+  rect edges[4] = {{b.x0, b.y0, b.x1, b.y0 + 1},
+                   {b.x0, b.y1 - 1, b.x1, b.y1},
+                   {b.x0, b.y0, b.x0 + 1, b.y1},
+                   {b.x1 - 1, b.y0, b.x1, b.y1}};
+  for (int k = 0; k < 4; k++) canvas_fill_rect(c, edges[k], INK);
+  int label_x = b.x1 + TICK_LENGTH + TEXT_GAP;
+  for (int i = 0; i < L->bt.n; i++) {
+    int y = (int)floor(bar_py(L, L->bt.value[i]));
+    if (y < b.y0 || y >= b.y1) continue;
+    canvas_fill_rect(c, (rect){b.x1, y, b.x1 + TICK_LENGTH, y + 1}, INK);
+    canvas_text(c, L->bt.label[i], label_x, y + 1,
+                (text_style){0.0, 0.5, false, false, INK});
+  }
+  if (ax->colorbar_label)
+    canvas_text(c, ax->colorbar_label, label_x + widest_label(&L->bt) + 8,
+                (b.y0 + b.y1) / 2, (text_style){0.0, 0.5, false, true, INK});
+}
+
 /* ---- legend -------------------------------------------------------------------- */
 
 #define LEGEND_SAMPLE 24
@@ -236,6 +309,10 @@ static rect place_legend(const tg_axes *ax, const plot_frame *f, int w, int h) {
 }
 
 static void draw_legend_sample(canvas *c, const plot_item *item, int x, int y) {
+  if (item->kind == ITEM_BAR) {
+    canvas_fill_rect(c, (rect){x + 6, y - 5, x + LEGEND_SAMPLE - 6, y + 6}, item->color);
+    return;
+  }
   if (item->kind == ITEM_SCATTER) {
     canvas_add_disc(c, x + LEGEND_SAMPLE / 2.0, y + 0.5, item->marker_size);
   } else {
@@ -287,6 +364,7 @@ static void render_axes(canvas *c, const tg_axes *ax, rect cell) {
   canvas_set_clip(c, (rect){0, 0, c->width, c->height});
   if (!ax->axis_off) draw_spines_and_ticks(c, &L);
   draw_labels(c, ax, &L, cell);
+  draw_colorbar(c, ax, &L);
   draw_legend(c, ax, &L.frame);
 }
 

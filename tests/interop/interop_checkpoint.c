@@ -20,14 +20,9 @@ static void check(int status, const char *what) {
 }
 
 static tg_optimizer *adam_for(tg_module *model) {
-  tg_tensor_dict *params = tg_module_named_parameters(model);
-  tg_tensor *list[8];
-  for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
   tg_adam_options options = TG_ADAM_DEFAULTS;
   options.lr = 0.01;
-  tg_optimizer *opt = tg_adam(list, params->n, options);
-  tg_tensor_dict_free(params);
-  return opt;
+  return tg_adam(tg_module_parameters(model), options);
 }
 
 /* x[i] = (i / 4 - 1, (i * 3 % 8) / 4 - 1), y[i] = sin-free target x0 - 2 x1 */

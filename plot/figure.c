@@ -50,7 +50,7 @@ tg_figure *tg_figure_new(int width, int height, int rows, int cols) {
     plot_fail(NULL, "tg_figure_new: out of memory");
     return NULL;
   }
-  *fig = (tg_figure){width, height, rows, cols, NULL, axes, ""};
+  *fig = (tg_figure){width, height, rows, cols, 1.0, NULL, axes, ""};
   for (int i = 0; i < rows * cols; i++) axes[i].fig = fig;
   return fig;
 }
@@ -182,6 +182,14 @@ int tg_axes_set_ylim(tg_axes *ax, double lo, double hi) {
 int tg_axes_set_grid(tg_axes *ax, bool on) {
   CHECK_AXES(ax, "tg_axes_set_grid");
   ax->grid = on;
+  return 0;
+}
+
+int tg_figure_set_font_size(tg_figure *fig, double pixels) {
+  if (!fig) return plot_fail(NULL, "tg_figure_set_font_size: figure is NULL");
+  if (!(pixels >= 4 && pixels <= 400))
+    return plot_fail(fig, "tg_figure_set_font_size: %g pixels is outside 4..400", pixels);
+  fig->text_scale = pixels / FONT_HEIGHT;
   return 0;
 }
 

@@ -12,7 +12,7 @@
 
 /* ---- font (font.c) ------------------------------------------------------- */
 
-#define FONT_HEIGHT 12 /* rows per line of text, descenders included */
+#define FONT_HEIGHT 12 /* rows per line of text at scale 1, descenders included */
 
 typedef struct {
   int index, first_column, width, advance;
@@ -21,6 +21,10 @@ typedef struct {
 font_glyph font_lookup(unsigned char c);
 bool font_ink(font_glyph g, int x, int y); /* x in [0, width), y in [0, FONT_HEIGHT) */
 int font_text_width(const char *text, bool bold);
+/* Text drawn `scale` times the bitmap's size (tg_figure_set_font_size):
+ * the height of a line and the width of a string, in pixels. */
+int font_height(double scale);
+int font_scaled_width(const char *text, bool bold, double scale);
 
 /* ---- colours (colours.c) ---------------------------------------------- */
 
@@ -47,8 +51,9 @@ typedef struct {
   int width, height;
   uint8_t *rgb;
   float *coverage;
-  rect clip;  /* shapes and paint stay inside */
-  rect dirty; /* where coverage may be non-zero */
+  rect clip;         /* shapes and paint stay inside */
+  double text_scale; /* text size relative to the bitmap font's (1: 12 px lines) */
+  rect dirty;        /* where coverage may be non-zero */
 } canvas;
 
 int canvas_init(canvas *c, int width, int height); /* white; -1 if out of memory */
@@ -66,7 +71,9 @@ void canvas_paint(canvas *c, tg_color color, double alpha);
 
 /* Text anchored at (x, y): ax/ay = 0, 0.5, 1 put the anchor at the left /
  * centre / right and top / middle / bottom of the text's box. Vertical text
- * reads upwards (a y-axis label); its box is FONT_HEIGHT wide. */
+ * reads upwards (a y-axis label); its box is font_height(scale) wide. At a
+ * scale other than 1 the bitmap is resampled: each pixel's ink is the
+ * share of the glyph pixels it covers, so scaled text stays smooth. */
 typedef struct {
   double ax, ay;
   bool bold, vertical;
@@ -143,6 +150,7 @@ struct tg_axes {
 
 struct tg_figure {
   int width, height, rows, cols;
+  double text_scale; /* tg_figure_set_font_size / FONT_HEIGHT */
   char *title;
   tg_axes *axes;
   char error[512]; /* first error, "" if none */

@@ -11,7 +11,6 @@
 #define TEXT_GAP 4    /* between a tick and its label, or a label and the axis */
 #define INK TG_RGB(0x22, 0x22, 0x22)
 #define GRID_COLOR TG_RGB(0xdd, 0xdd, 0xdd)
-#define SUPTITLE_BAND (FONT_HEIGHT + 14)
 
 /* ---- limits ---------------------------------------------------------------- */
 
@@ -118,10 +117,10 @@ static void axis_ticks(const tg_axes *ax, const plot_frame *f, ticks *xt, ticks 
     ticks_nice(yt, f->ylo, f->yhi, f->box.y1 - f->box.y0, 50.0);
 }
 
-static int widest_label(const ticks *t) {
+static int widest_label(const ticks *t, double scale) {
   int w = 0;
   for (int i = 0; i < t->n; i++) {
-    int lw = font_text_width(t->label[i], false);
+    int lw = font_scaled_width(t->label[i], false, scale);
     if (lw > w) w = lw;
   }
   return w;
@@ -141,23 +140,25 @@ static void equalise_aspect(plot_frame *f) {
 static axes_layout layout_axes(const tg_axes *ax, rect cell) {
   axes_layout L = {.scaled = NULL};
   bool axis = !ax->axis_off;
-  int top = cell.y0 + PAD + (ax->title ? FONT_HEIGHT + 8 : 0);
+  double scale = ax->fig->text_scale;
+  int text_h = font_height(scale);
+  int top = cell.y0 + PAD + (ax->title ? text_h + 8 : 0);
   int bottom = cell.y1 - PAD;
-  if (axis) bottom -= TICK_LENGTH + TEXT_GAP + FONT_HEIGHT;
-  if (axis && ax->xlabel) bottom -= FONT_HEIGHT + 6;
+  if (axis) bottom -= TICK_LENGTH + TEXT_GAP + text_h;
+  if (axis && ax->xlabel) bottom -= text_h + 6;
   L.frame.box = (rect){cell.x0 + PAD, top, cell.x1 - PAD, bottom};
   data_limits(ax, &L.frame);
   if (axis) {
     /* y ticks depend only on the height, so they can size the left margin. */
     axis_ticks(ax, &L.frame, &L.xt, &L.yt);
-    int left = PAD + widest_label(&L.yt) + TEXT_GAP + TICK_LENGTH;
-    if (ax->ylabel) left += FONT_HEIGHT + 8;
+    int left = PAD + widest_label(&L.yt, scale) + TEXT_GAP + TICK_LENGTH;
+    if (ax->ylabel) left += text_h + 8;
     int right = PAD + 12; /* room for the last x tick label to overhang */
     L.scaled = colorbar_item(ax, &L.bar_lo, &L.bar_hi);
     if (L.scaled) {
       ticks_nice(&L.bt, L.bar_lo, L.bar_hi, L.frame.box.y1 - L.frame.box.y0, 50.0);
-      right = PAD + BAR_GAP + BAR_WIDTH + TICK_LENGTH + TEXT_GAP + widest_label(&L.bt) +
-              (ax->colorbar_label ? FONT_HEIGHT + 14 : 0);
+      right = PAD + BAR_GAP + BAR_WIDTH + TICK_LENGTH + TEXT_GAP +
+              widest_label(&L.bt, scale) + (ax->colorbar_label ? text_h + 14 : 0);
     }
     L.frame.box.x0 = cell.x0 + left;
     L.frame.box.x1 = cell.x1 - right;
@@ -217,7 +218,8 @@ static void draw_labels(canvas *c, const tg_axes *ax, const axes_layout *L, rect
     canvas_text(c, ax->title, mid_x, b.y0 - 6, (text_style){0.5, 1.0, true, false, INK});
   if (ax->axis_off) return;
   if (ax->xlabel)
-    canvas_text(c, ax->xlabel, mid_x, b.y1 + TICK_LENGTH + TEXT_GAP + FONT_HEIGHT + 4,
+    canvas_text(c, ax->xlabel, mid_x,
+                b.y1 + TICK_LENGTH + TEXT_GAP + font_height(c->text_scale) + 4,
                 (text_style){0.5, 0.0, false, false, INK});
   if (ax->ylabel)
     canvas_text(c, ax->ylabel, cell.x0 + PAD, mid_y,
@@ -254,14 +256,13 @@ static void draw_colorbar(canvas *c, const tg_axes *ax, const axes_layout *L) {
                 (text_style){0.0, 0.5, false, false, INK});
   }
   if (ax->colorbar_label)
-    canvas_text(c, ax->colorbar_label, label_x + widest_label(&L->bt) + 8,
+    canvas_text(c, ax->colorbar_label, label_x + widest_label(&L->bt, c->text_scale) + 8,
                 (b.y0 + b.y1) / 2, (text_style){0.0, 0.5, false, true, INK});
 }
 
 /* ---- legend -------------------------------------------------------------------- */
 
 #define LEGEND_SAMPLE 24
-#define LEGEND_ROW (FONT_HEIGHT + 5)
 
 static int legend_entries(const tg_axes *ax, const plot_item **out) {
   int n = 0;
@@ -327,13 +328,12 @@ static void draw_legend(canvas *c, const tg_axes *ax, const plot_frame *f) {
   const plot_item *entries[32];
   int n = legend_entries(ax, entries);
   if (n < 2) return;
-  int text_w = 0;
+  int row = font_height(c->text_scale) + 5, text_w = 0;
   for (int i = 0; i < n; i++) {
-    int w = font_text_width(entries[i]->label, false);
+    int w = font_scaled_width(entries[i]->label, false, c->text_scale);
     if (w > text_w) text_w = w;
   }
-  rect r =
-      place_legend(ax, f, 8 + LEGEND_SAMPLE + 8 + text_w + 8, 6 + n * LEGEND_ROW + 2);
+  rect r = place_legend(ax, f, 8 + LEGEND_SAMPLE + 8 + text_w + 8, 6 + n * row + 2);
   for (int y = r.y0; y < r.y1; y++)
     for (int x = r.x0; x < r.x1; x++) canvas_blend_pixel(c, x, y, TG_WHITE, 0.85);
   rect edges[4] = {{r.x0, r.y0, r.x1, r.y0 + 1},
@@ -342,7 +342,7 @@ static void draw_legend(canvas *c, const tg_axes *ax, const plot_frame *f) {
                    {r.x1 - 1, r.y0, r.x1, r.y1}};
   for (int k = 0; k < 4; k++) canvas_fill_rect(c, edges[k], TG_RGB(0xcc, 0xcc, 0xcc));
   for (int i = 0; i < n; i++) {
-    int mid = r.y0 + 6 + i * LEGEND_ROW + FONT_HEIGHT / 2;
+    int mid = r.y0 + 6 + i * row + font_height(c->text_scale) / 2;
     draw_legend_sample(c, entries[i], r.x0 + 8, mid - 1);
     canvas_text(c, entries[i]->label, r.x0 + 16 + LEGEND_SAMPLE, mid,
                 (text_style){0.0, 0.5, false, false, INK});
@@ -370,10 +370,11 @@ static void render_axes(canvas *c, const tg_axes *ax, rect cell) {
 
 void render_figure(const tg_figure *fig, canvas *c) {
   int top = 0;
+  c->text_scale = fig->text_scale;
   if (fig->title) {
     canvas_text(c, fig->title, fig->width / 2, PAD,
                 (text_style){0.5, 0.0, true, false, INK});
-    top = SUPTITLE_BAND;
+    top = font_height(fig->text_scale) + 14;
   }
   for (int r = 0; r < fig->rows; r++)
     for (int k = 0; k < fig->cols; k++) {

@@ -579,6 +579,50 @@ START_TEST(histogram_bars_have_the_counts_heights) {
 }
 END_TEST
 
+/* A bigger font: the same figure at twice the size with 24-pixel text has
+ * titles twice as tall; at 1.5 times (18 px) glyph edges are anti-aliased
+ * (grey pixels between the ink and the paper). */
+static int ink_rows(const image *im, int x0, int y0, int x1, int y1) {
+  int rows = 0;
+  for (int y = y0; y < y1; y++) rows += count_dark(im, x0, y, x1, y + 1) > 0;
+  return rows;
+}
+
+static image titled_figure(double zoom, const char *name) {
+  tg_figure *fig = tg_figure_new((int)(300 * zoom), (int)(200 * zoom), 1, 1);
+  ck_assert_int_eq(tg_figure_set_font_size(fig, 12.0 * zoom), 0);
+  tg_axes *ax = tg_figure_axes(fig, 0);
+  tg_axes_plot(ax, NULL, (const double[]){1, 3, 2}, 3, NULL);
+  tg_axes_set_title(ax, "Training loss");
+  return save_and_read(fig, name);
+}
+
+START_TEST(font_scales_with_antialiasing) {
+  image small = titled_figure(1.0, "font_12px.png"),
+        big = titled_figure(2.0, "font_24px.png"),
+        mid = titled_figure(1.5, "font_18px.png");
+  int rows = ink_rows(&small, 100, 0, 200, 25),
+      big_rows = ink_rows(&big, 200, 0, 400, 50);
+  ck_assert_msg(big_rows >= 2 * rows - 2 && big_rows <= 2 * rows + 2,
+                "title rows %d vs %d", rows, big_rows);
+  long grey = 0;
+  for (int y = 0; y < 38; y++)
+    for (int x = 150; x < 300; x++) {
+      const uint8_t *p = pixel(&mid, x, y);
+      grey += p[0] > 0x40 && p[0] < 0xE0 && p[0] == p[1] && p[1] == p[2];
+    }
+  ck_assert_msg(grey > 20, "%ld anti-aliased edge pixels", grey);
+  free(small.px);
+  free(big.px);
+  free(mid.px);
+  tg_figure *fig = tg_figure_new(300, 200, 1, 1);
+  ck_assert_int_eq(tg_figure_set_font_size(fig, 1.0), -1);
+  ck_assert_str_eq(tg_last_error(),
+                   "tg_figure_set_font_size: 1 pixels is outside 4..400");
+  tg_figure_free(fig);
+}
+END_TEST
+
 START_TEST(plot_errors_have_messages) {
   ck_assert_ptr_null(tg_figure_new(10, 480, 1, 1));
   ck_assert_str_eq(tg_last_error(),
@@ -639,6 +683,7 @@ int main(void) {
   tcase_add_test(plots, colorbar_shows_the_scale_extremes);
   tcase_add_test(plots, log_axes_space_decades_evenly);
   tcase_add_test(plots, histogram_bars_have_the_counts_heights);
+  tcase_add_test(plots, font_scales_with_antialiasing);
   tcase_add_test(plots, plot_errors_have_messages);
   suite_add_tcase(s, plots);
   return tg_test_run(s);

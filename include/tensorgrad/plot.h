@@ -90,6 +90,12 @@ void tg_figure_free(tg_figure *fig); /* NULL is fine */
  * accepts NULL and fails, so a bad index surfaces at save time. */
 tg_axes *tg_figure_axes(tg_figure *fig, int index);
 int tg_figure_set_title(tg_figure *fig, const char *title); /* plt.suptitle */
+/* The height of a line of text in pixels (default 12, descenders included):
+ * every title, label, tick label and legend entry of the figure is drawn at
+ * that size, resampled from the bitmap font with anti-aliasing, and the
+ * layout makes room for it. For a figure at twice the resolution, double
+ * the size given to tg_figure_new and the font size. */
+int tg_figure_set_font_size(tg_figure *fig, double pixels);
 
 /* Draws the figure into a malloc'd RGB buffer of width*height*3 bytes. */
 int tg_figure_render(tg_figure *fig, uint8_t **rgb, int *width, int *height);

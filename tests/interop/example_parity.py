@@ -29,8 +29,24 @@ RUNS = [  # (example, arguments): short runs, every one deterministic
     ("optimizers", ["--epochs", "2"]),
     ("digits", ["--epochs", "2"]),
     ("custom_op", ["--epochs", "20"]),
+    ("makemore", ["--steps", "5", "--words", "{words}"]),
 ]
 IGNORED = {"seconds"}
+
+
+def write_words(path, n=400):
+    """A small word list for makemore: word-like letters from a fixed LCG."""
+    state, lines = 12345, []
+    for i in range(n):
+        state = (state * 1664525 + 1013904223) % 2**32
+        length, word = 2 + (state >> 24) % 8, ""
+        for k in range(length):
+            state = (state * 1664525 + 1013904223) % 2**32
+            letters = "aeiouy" if k % 2 else "bcdfghjklmnprstvwz"
+            word += letters[(state >> 16) % len(letters)]
+        lines.append(word)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 def summary(command):
@@ -49,7 +65,10 @@ def main():
     build = sys.argv[1]
     check = Checks()
     with tempfile.TemporaryDirectory() as tmp:
+        words = os.path.join(tmp, "words.txt")
+        write_words(words)
         for name, args in RUNS:
+            args = [a.format(words=words) for a in args]
             c_name, c_values = summary([os.path.join(build, "examples", name), *args,
                                         "--out", os.path.join(tmp, "c_" + name)])
             py_name, py_values = summary(["/usr/bin/python3",

@@ -28,18 +28,57 @@ static int build_lookup(const char *fn, label_set *s) {
   return 0;
 }
 
+enum { FEW_LABELS = 64 };
+
+/* Adds v to the ascending distinct list d of *n values, unless present;
+ * false when that would make more than FEW_LABELS. */
+static bool add_distinct(int64_t *d, int64_t *n, int64_t v) {
+  int64_t lo = 0, hi = *n;
+  while (lo < hi) {
+    int64_t mid = (lo + hi) / 2;
+    if (d[mid] < v)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < *n && d[lo] == v) return true;
+  if (*n == FEW_LABELS) return false;
+  memmove(d + lo + 1, d + lo, sizeof(int64_t) * (size_t)(*n - lo));
+  d[lo] = v;
+  (*n)++;
+  return true;
+}
+
+/* The ascending distinct labels of a and b into out, when there are at
+ * most FEW_LABELS (classification's usual case: no sort of every sample);
+ * else -1. Consecutive repeats, the common case, skip the search. */
+static int64_t few_distinct(const int64_t *a, int64_t na, int64_t nb, const int64_t *b,
+                            int64_t *out) {
+  int64_t n = 0;
+  for (int part = 0; part < 2; part++) {
+    const int64_t *x = part ? b : a;
+    int64_t len = part ? nb : na;
+    for (int64_t i = 0; i < len; i++)
+      if ((i == 0 || x[i] != x[i - 1]) && !add_distinct(out, &n, x[i])) return -1;
+  }
+  return n;
+}
+
 int label_set_union(const char *fn, const int64_t *a, int64_t na, const int64_t *b,
                     int64_t nb, label_set *out) {
   memset(out, 0, sizeof *out);
   int64_t total = na + (b ? nb : 0);
   int64_t *all = tg_metrics_alloc(fn, total, sizeof(int64_t));
   if (!all) return -1;
-  memcpy(all, a, sizeof(int64_t) * (size_t)na);
-  if (b) memcpy(all + na, b, sizeof(int64_t) * (size_t)nb);
-  qsort(all, (size_t)total, sizeof(int64_t), compare_i64);
-  int64_t distinct = 0;
-  for (int64_t i = 0; i < total; i++)
-    if (i == 0 || all[i] != all[distinct - 1]) all[distinct++] = all[i];
+  int64_t distinct = few_distinct(a, na, b ? nb : 0, b, all);
+  if (distinct < 0) { /* many labels: sort them all */
+    memcpy(all, a, sizeof(int64_t) * (size_t)na);
+    if (b) memcpy(all + na, b, sizeof(int64_t) * (size_t)nb);
+    qsort(all, (size_t)total, sizeof(int64_t), compare_i64);
+    distinct = 0;
+    for (int64_t i = 0; i < total; i++)
+      if (i == 0 || all[i] != all[distinct - 1]) all[distinct++] = all[i];
+  }
   out->n = distinct;
   out->labels = all;
   if (build_lookup(fn, out) != 0) {

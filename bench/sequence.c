@@ -22,15 +22,12 @@ typedef struct step_ctx {
   tg_tensor *x, *target, *mask;
 } step_ctx;
 
+/* Adam over the parameters of the modules, in order. */
 static tg_optimizer *adam_over(tg_module *const *modules, int n) {
-  tg_tensor *params[64];
-  int count = 0;
-  for (int m = 0; m < n; m++) {
-    tg_tensor_dict *d = tg_module_named_parameters(modules[m]);
-    for (int i = 0; i < d->n && count < 64; i++) params[count++] = d->items[i].tensor;
-    tg_tensor_dict_free(d);
-  }
-  return tg_adam(params, count, TG_ADAM_DEFAULTS);
+  tg_optimizer *opt = tg_adam(tg_module_parameters(modules[0]), TG_ADAM_DEFAULTS);
+  for (int m = 1; m < n; m++)
+    tg_adam_add_param_group(opt, tg_module_parameters(modules[m]), TG_ADAM_DEFAULTS);
+  return opt;
 }
 
 static void lstm_step(void *p) {
@@ -51,7 +48,7 @@ static void transformer_step(void *p) {
   step_ctx *c = p;
   tg_scope_begin();
   tg_tensor *y = tg_transformer_encoder_layer_forward(c->modules[0], c->x, c->mask, NULL);
-  tg_backward(tg_mse_loss(y, c->target, TG_MEAN), NULL, 0);
+  tg_backward(tg_mse_loss(y, c->target, NULL), NULL, 0);
   tg_optimizer_step(c->opt);
   tg_optimizer_zero_grad(c->opt, true);
   tg_scope_end();

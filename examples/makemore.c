@@ -231,13 +231,10 @@ static double train_step(tg_module *model, tg_optimizer *opt, tg_dataset *train)
 
 static void train(const char *name, tg_module *model, tg_dataset *train_ds,
                   tg_dataset *val_ds, tg_summary_writer *tb, curves *c) {
-  tg_tensor_dict *params = tg_module_named_parameters(model);
-  tg_tensor **list = example_calloc((size_t)params->n, sizeof *list);
-  for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
   tg_adam_options o = TG_ADAMW_DEFAULTS;
   o.lr = LEARNING_RATE;
   o.betas[1] = 0.99;
-  tg_optimizer *opt = tg_adamw(list, params->n, o);
+  tg_optimizer *opt = tg_adamw(tg_module_parameters(model), o);
   int eval_every = c->steps >= 10 ? c->steps / 10 : 1;
   char tag[64];
   c->final_val = split_loss(model, val_ds); /* with no steps, the initial loss */
@@ -255,8 +252,6 @@ static void train(const char *name, tg_module *model, tg_dataset *train_ds,
     }
   }
   tg_optimizer_free(opt);
-  free(list);
-  tg_tensor_dict_free(params);
 }
 
 /* ---- sampling: one character at a time until the boundary token ------------------- */

@@ -53,8 +53,9 @@ static void sort_by_score_desc(const double *score, int64_t *order, scored *a, s
   for (int64_t i = 0; i < n; i++) order[i] = a[i].index;
 }
 
-int clf_curve_compute(const char *fn, const int64_t *y_true, const double *y_score,
-                      int64_t n, int64_t pos_label, clf_curve *out) {
+int tg_metrics_clf_curve_compute(const char *fn, const int64_t *y_true,
+                                 const double *y_score, int64_t n, int64_t pos_label,
+                                 clf_curve *out) {
   memset(out, 0, sizeof *out);
   if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_score, "y_score") != 0 ||
       tg_metrics_check_finite(fn, y_score, n, "y_score") != 0)
@@ -69,7 +70,7 @@ int clf_curve_compute(const char *fn, const int64_t *y_true, const double *y_sco
     free(order);
     free(pairs);
     free(tmp);
-    clf_curve_free(out);
+    tg_metrics_clf_curve_free(out);
     return -1;
   }
   sort_by_score_desc(y_score, order, pairs, tmp, n);
@@ -89,7 +90,7 @@ int clf_curve_compute(const char *fn, const int64_t *y_true, const double *y_sco
   return 0;
 }
 
-void clf_curve_free(clf_curve *c) {
+void tg_metrics_clf_curve_free(clf_curve *c) {
   free(c->fps);
   free(c->tps);
   free(c->thresholds);

@@ -64,8 +64,8 @@ static int64_t few_distinct(const int64_t *a, int64_t na, int64_t nb, const int6
   return n;
 }
 
-int label_set_union(const char *fn, const int64_t *a, int64_t na, const int64_t *b,
-                    int64_t nb, label_set *out) {
+int tg_metrics_label_set_union(const char *fn, const int64_t *a, int64_t na,
+                               const int64_t *b, int64_t nb, label_set *out) {
   memset(out, 0, sizeof *out);
   int64_t total = na + (b ? nb : 0);
   int64_t *all = tg_metrics_alloc(fn, total, sizeof(int64_t));
@@ -82,38 +82,35 @@ int label_set_union(const char *fn, const int64_t *a, int64_t na, const int64_t 
   out->n = distinct;
   out->labels = all;
   if (build_lookup(fn, out) != 0) {
-    label_set_free(out);
+    tg_metrics_label_set_free(out);
     return -1;
   }
   return 0;
 }
 
-int label_set_explicit(const char *fn, const int64_t *labels, int64_t n, label_set *out) {
+int tg_metrics_label_set_explicit(const char *fn, const int64_t *labels, int64_t n,
+                                  label_set *out) {
   memset(out, 0, sizeof *out);
-  if (n <= 0 || !labels) {
-    tg_set_last_error("%s: 'labels' should contain at least one label", fn);
-    return -1;
-  }
+  if (n <= 0 || !labels) tg_error("%s: 'labels' should contain at least one label", fn);
   out->n = n;
   out->labels = tg_metrics_alloc(fn, n, sizeof(int64_t));
   if (!out->labels) return -1;
   memcpy(out->labels, labels, sizeof(int64_t) * (size_t)n);
   if (build_lookup(fn, out) != 0) {
-    label_set_free(out);
+    tg_metrics_label_set_free(out);
     return -1;
   }
   for (int64_t k = 1; k < n; k++) {
     if (out->sorted[k] == out->sorted[k - 1]) {
-      tg_set_last_error("%s: label %lld appears twice in 'labels'", fn,
-                        (long long)out->sorted[k]);
-      label_set_free(out);
-      return -1;
+      long long twice = (long long)out->sorted[k];
+      tg_metrics_label_set_free(out);
+      tg_error("%s: label %lld appears twice in 'labels'", fn, twice);
     }
   }
   return 0;
 }
 
-int64_t label_set_find(const label_set *s, int64_t label) {
+int64_t tg_metrics_label_set_find(const label_set *s, int64_t label) {
   int64_t lo = 0, hi = s->n;
   while (lo < hi) {
     int64_t mid = lo + (hi - lo) / 2;
@@ -125,15 +122,16 @@ int64_t label_set_find(const label_set *s, int64_t label) {
   return lo < s->n && s->sorted[lo] == label ? s->index[lo] : -1;
 }
 
-void label_set_free(label_set *s) {
+void tg_metrics_label_set_free(label_set *s) {
   free(s->labels);
   free(s->sorted);
   free(s->index);
   memset(s, 0, sizeof *s);
 }
 
-int label_counts_compute(const char *fn, const int64_t *y_true, const int64_t *y_pred,
-                         int64_t n, const label_set *set, label_counts *out) {
+int tg_metrics_label_counts_compute(const char *fn, const int64_t *y_true,
+                                    const int64_t *y_pred, int64_t n,
+                                    const label_set *set, label_counts *out) {
   memset(out, 0, sizeof *out);
   out->n_labels = set->n;
   out->n_samples = n;
@@ -142,11 +140,12 @@ int label_counts_compute(const char *fn, const int64_t *y_true, const int64_t *y
   out->truth = calloc((size_t)set->n, sizeof(int64_t));
   if (!out->tp || !out->pred || !out->truth) {
     tg_set_last_error("%s: out of memory", fn);
-    label_counts_free(out);
+    tg_metrics_label_counts_free(out);
     return -1;
   }
   for (int64_t i = 0; i < n; i++) {
-    int64_t t = label_set_find(set, y_true[i]), p = label_set_find(set, y_pred[i]);
+    int64_t t = tg_metrics_label_set_find(set, y_true[i]),
+            p = tg_metrics_label_set_find(set, y_pred[i]);
     if (t >= 0) out->truth[t]++;
     if (p >= 0) out->pred[p]++;
     if (t >= 0 && y_true[i] == y_pred[i]) out->tp[t]++;
@@ -154,7 +153,7 @@ int label_counts_compute(const char *fn, const int64_t *y_true, const int64_t *y
   return 0;
 }
 
-void label_counts_free(label_counts *c) {
+void tg_metrics_label_counts_free(label_counts *c) {
   free(c->tp);
   free(c->pred);
   free(c->truth);

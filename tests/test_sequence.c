@@ -260,6 +260,26 @@ END_TEST
 
 /* ---- recurrent layers ---- */
 
+/* clip_grad_norm_ over a layer's parameters: the total is the 2-norm of
+ * every gradient as one vector, and afterwards it is max_norm. */
+static void expect_clipped(tg_module *m) {
+  tg_tensor_dict *params = tg_module_named_parameters(m);
+  double sum = 0;
+  for (int i = 0; i < params->n; i++) {
+    tg_tensor *g = tg_grad(params->items[i].tensor);
+    sum += tg_item(tg_sum(tg_mul(g, g), TG_ALL_DIMS, false));
+  }
+  double total = tg_clip_grad_norm_(tg_module_parameters(m), 0.5, 2, true);
+  ck_assert_double_eq_tol(total, sqrt(sum), 1e-12 * sqrt(sum));
+  double after = 0;
+  for (int i = 0; i < params->n; i++) {
+    tg_tensor *g = tg_grad(params->items[i].tensor);
+    after += tg_item(tg_sum(tg_mul(g, g), TG_ALL_DIMS, false));
+  }
+  ck_assert_double_eq_tol(sqrt(after), 0.5, 1e-6);
+  tg_tensor_dict_free(params);
+}
+
 typedef enum { RNN, LSTM, GRU } kind;
 
 static tg_module *make(kind k, const tg_rnn_opts *opts) {
@@ -284,6 +304,7 @@ static void check_recurrent(const char *c, kind k, tg_rnn_opts opts, bool stride
   if (h0) expect_close(tg_grad(h0), c, "gh0_out");
   if (c0) expect_close(tg_grad(c0), c, "gc0_out");
   expect_param_grads(m, c);
+  expect_clipped(m);
   tg_module_free(m);
   tg_scope_end();
 }
@@ -469,6 +490,7 @@ static void check_mha(const char *c, bool batch_first, bool self) {
     expect_close(tg_grad(v), c, "gv_out");
   }
   expect_param_grads(m, c);
+  expect_clipped(m);
   tg_module_free(m);
   tg_scope_end();
 }
@@ -522,6 +544,7 @@ START_TEST(test_transformer_encoder_layer) {
     backward_with(cases[i], 1, (const char *[]){"y"}, &y);
     expect_close(tg_grad(x), cases[i], "gx_out");
     expect_param_grads(m, cases[i]);
+    expect_clipped(m);
     tg_module_free(m);
     tg_scope_end();
   }

@@ -5,12 +5,14 @@ Usage: /usr/bin/python3 example_parity.py BUILD_DIR
 
 Runs build/examples/<name> and examples/pytorch/<name>.py with the same
 arguments and compares every key=value of their summary lines (all but the
-timing), numbers within 1e-6 + 1e-5 * |value|. This is the proof that a
+timing) and their per-step loss lines (makemore), numbers within
+1e-6 + 1e-5 * |value|. This is the proof that a
 tensorgrad script gives the numbers PyTorch and scikit-learn give: same data,
 same initial weights, same batch order, same updates.
 Prints "N passed, N failed" and exits non-zero on any failure.
 """
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -49,11 +51,20 @@ def write_words(path, n=400):
         f.write("\n".join(lines) + "\n")
 
 
+STEP_LINE = re.compile(r"^(\w+) step (\d+) (\w+)=(\S+)$")
+
+
 def summary(command):
+    """The summary line's key=value pairs, plus every per-step loss line
+    ("lstm step 3 train_loss=3.24": key lstm_step3_train_loss)."""
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    last = out.strip().splitlines()[-1]
-    name, _, pairs = last.partition(": ")
+    lines = out.strip().splitlines()
+    name, _, pairs = lines[-1].partition(": ")
     values = {}
+    for line in lines:
+        m = STEP_LINE.match(line)
+        if m:
+            values[f"{m[1]}_step{m[2]}_{m[3]}"] = float(m[4])
     for pair in pairs.split():
         key, _, value = pair.partition("=")
         if key not in IGNORED:

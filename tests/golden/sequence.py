@@ -10,26 +10,18 @@ Sections:
   <case>.*       a layer in float64: parameters, inputs, output gradients
                  (g*), then outputs, final states and every gradient
 """
-import math
-import os
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from golden_text import GoldenText
+
 assert torch.__version__.startswith("1.13"), torch.__version__
-lines = []
+golden = GoldenText(__file__, "sequence.txt")
 
 
 def put(name, t):
-    t = torch.as_tensor(t).detach()
-    flat = t.reshape(-1).tolist()
-    if t.dtype in (torch.float32, torch.float64):
-        text = " ".join(repr(float(v)) for v in flat)
-    else:
-        text = " ".join(str(int(v)) for v in flat)
-    dims = " ".join(str(d) for d in t.shape)
-    lines.append(f"{name} {t.dim()} {dims} {text}".replace("  ", " ").rstrip())
+    golden.emit(name, torch.as_tensor(t).detach().double().numpy())
 
 
 def params(case, m):
@@ -265,7 +257,4 @@ def encoder(case, norm_first, activation):
 encoder("encoder_post_relu", False, "relu")
 encoder("encoder_pre_gelu", True, "gelu")
 
-path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sequence.txt")
-with open(path, "w") as f:
-    f.write("\n".join(lines) + "\n")
-print(f"wrote {len(lines)} entries to {path}")
+golden.write()

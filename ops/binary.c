@@ -333,14 +333,8 @@ static TG_SIMD void axpy_contiguous_f32(float *restrict y, const float *restrict
   for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
 }
 
-void tg_add_(tg_tensor *t, const tg_tensor *other, double alpha) {
-  tg_check_floating("tg_add_", t);
+static void add_values(tg_tensor *t, const tg_tensor *other, double alpha) {
   tg_shape shape = tg_shape_of(t);
-  if (!tg_shape_equal(tg_broadcast_shapes("tg_add_", shape, tg_shape_of(other)), shape)) {
-    char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
-    tg_error("tg_add_: shape %s cannot be added in place to shape %s",
-             tg_shape_str(tg_shape_of(other), a), tg_shape_str(shape, b));
-  }
   if (t->dtype == TG_FLOAT32 && other->dtype == TG_FLOAT32 && tg_is_contiguous(t) &&
       tg_is_contiguous(other) && tg_numel(other) == tg_numel(t) &&
       t->storage != other->storage) {
@@ -355,6 +349,21 @@ void tg_add_(tg_tensor *t, const tg_tensor *other, double alpha) {
   tg_run_elementwise(shape, 2, ops, t->dtype == TG_FLOAT32 ? axpy_f32 : axpy_f64, &ctx);
   tg_scope_end();
   tg_bump_version(t);
+}
+
+void tg_add_(tg_tensor *t, const tg_tensor *other, double alpha) {
+  tg_check_floating("tg_add_", t);
+  tg_shape shape = tg_shape_of(t);
+  if (!tg_shape_equal(tg_broadcast_shapes("tg_add_", shape, tg_shape_of(other)), shape)) {
+    char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
+    tg_error("tg_add_: shape %s cannot be added in place to shape %s",
+             tg_shape_str(tg_shape_of(other), a), tg_shape_str(shape, b));
+  }
+  bool record = tg_inplace_prepare("tg_add_", t, other);
+  add_values(t, other, alpha);
+  if (record)
+    tg_inplace_set_alpha(tg_inplace_record(&tg_op_add_inplace, t, (tg_tensor *)other),
+                         alpha);
 }
 
 typedef struct scale_ctx {
@@ -374,7 +383,9 @@ static void scale_loop(char **p, const int64_t *s, int64_t n, void *ctx) {
 
 void tg_mul_scalar_(tg_tensor *t, double value) {
   tg_check_floating("tg_mul_scalar_", t);
+  bool record = tg_inplace_prepare("tg_mul_scalar_", t, NULL);
   scale_ctx ctx = {value, t->dtype};
   tg_run_elementwise(tg_shape_of(t), 1, &t, scale_loop, &ctx);
   tg_bump_version(t);
+  if (record) tg_inplace_set_alpha(tg_inplace_record(&tg_op_mul_inplace, t, NULL), value);
 }

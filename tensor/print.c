@@ -6,7 +6,6 @@
  * or, for fractions, fall under 1e-4). Every element is padded to one
  * width; a row wraps at 80 columns; a tensor of more than 1000 elements is
  * summarised with "..." around the first and last 3 entries of each dim. */
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -146,21 +145,6 @@ static void print_dim(printer *p, int dim, int64_t offset) {
   fputc(']', p->f);
 }
 
-/* "log_softmax" -> "LogSoftmaxBackward0", like PyTorch's grad_fn names */
-static void backward_name(const char *op, char *buf, size_t size) {
-  size_t len = 0;
-  bool upper = true;
-  for (const char *c = op; *c && len + 1 < size; c++) {
-    if (*c == '_') {
-      upper = true;
-      continue;
-    }
-    buf[len++] = upper ? (char)toupper((unsigned char)*c) : *c;
-    upper = false;
-  }
-  snprintf(buf + len, size - len, "Backward0");
-}
-
 void tg_fprint(void *file, const tg_tensor *t) {
   FILE *f = file;
   printer p = {f, t, FMT_FIXED, tg_numel(t) > SUMMARY_THRESHOLD, 0, 7 /* "tensor(" */};
@@ -184,9 +168,7 @@ void tg_fprint(void *file, const tg_tensor *t) {
   }
   if (t->dtype == TG_FLOAT64) fputs(", dtype=torch.float64", f);
   if (t->grad_fn) {
-    char name[96];
-    backward_name(t->grad_fn->op->name, name, sizeof name);
-    fprintf(f, ", grad_fn=<%s>", name);
+    fprintf(f, ", grad_fn=<%s>", tg_node_name(t->grad_fn));
   } else if (t->requires_grad) {
     fputs(", requires_grad=True", f);
   }

@@ -133,6 +133,7 @@ NORMAL_FILL(double, normal_fill_f64, uniform_f64)
  * which is what PyTorch's kernel (built with FMA) computes. */
 void tg_uniform_(tg_tensor *t, double low, double high) {
   tg_check_floating("tg_uniform_", t);
+  bool record = tg_inplace_prepare("tg_uniform_", t, NULL);
   int64_t n = tg_numel(t);
   if (t->dtype == TG_FLOAT32) {
     float from = (float)low, to = (float)high;
@@ -143,11 +144,13 @@ void tg_uniform_(tg_tensor *t, double low, double high) {
       *(double *)tg_flat_ptr(t, i) = fma(uniform_f64(), high - low, low);
   }
   tg_bump_version(t);
+  if (record) tg_inplace_record(&tg_op_uniform_inplace, t, NULL);
 }
 
 void tg_normal_(tg_tensor *t, double mean, double std) {
   tg_check_floating("tg_normal_", t);
   if (std < 0) tg_error("tg_normal_: std must be non-negative, got %g", std);
+  bool record = tg_inplace_prepare("tg_normal_", t, NULL);
   int64_t n = tg_numel(t);
   if (n >= 16 && tg_is_contiguous(t)) {
     if (t->dtype == TG_FLOAT32)
@@ -159,6 +162,7 @@ void tg_normal_(tg_tensor *t, double mean, double std) {
       tg_store(tg_flat_ptr(t, i), t->dtype, fma(normal_f64(), std, mean));
   }
   tg_bump_version(t);
+  if (record) tg_inplace_record(&tg_op_normal_inplace, t, NULL);
 }
 
 tg_tensor *tg_rand(tg_shape shape, tg_dtype dtype) {

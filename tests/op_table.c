@@ -12,7 +12,9 @@ extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op
     tg_op_min, tg_op_softmax, tg_op_log_softmax, tg_op_view, tg_op_permute, tg_op_expand,
     tg_op_slice, tg_op_slice_backward, tg_op_index_select, tg_op_gather,
     tg_op_scatter_add, tg_op_where, tg_op_cat, tg_op_mm, tg_op_linear, tg_op_unfold,
-    tg_op_fold, tg_op_max_pool2d, tg_op_binary_cross_entropy, tg_op_cross_entropy;
+    tg_op_fold, tg_op_max_pool2d, tg_op_binary_cross_entropy, tg_op_cross_entropy,
+    tg_op_add_inplace, tg_op_mul_inplace, tg_op_fill_inplace, tg_op_zero_inplace,
+    tg_op_copy_inplace, tg_op_normal_inplace, tg_op_uniform_inplace, tg_op_set_inplace;
 
 #define OP(name) .op = &tg_op_##name, .symbol = "tg_op_" #name
 
@@ -155,6 +157,53 @@ static tg_tensor *apply_mm(tg_tensor *const *x) {
 }
 static tg_tensor *apply_linear(tg_tensor *const *x) {
   return tg_linear(x[0], x[1], x[2]);
+}
+/* In-place writes on a non-leaf (x * 1), recorded by rebasing its grad_fn;
+ * the random fills reseed so the function is deterministic. */
+static tg_tensor *written(tg_tensor *x) {
+  return tg_mul_scalar(x, 1.0);
+}
+static tg_tensor *apply_add_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_add_(y, x[1], -0.5);
+  return y;
+}
+static tg_tensor *apply_mul_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_mul_scalar_(y, 3.0);
+  return y;
+}
+static tg_tensor *apply_fill_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_fill_(y, 2.0);
+  return tg_mul(y, x[0]);
+}
+static tg_tensor *apply_zero_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_zero_(y);
+  return tg_add(y, x[0]);
+}
+static tg_tensor *apply_copy_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_copy_(y, x[1]);
+  return tg_mul(y, x[0]);
+}
+static tg_tensor *apply_normal_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_manual_seed(3);
+  tg_normal_(y, 0, 1);
+  return tg_mul(y, x[0]);
+}
+static tg_tensor *apply_uniform_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_manual_seed(3);
+  tg_uniform_(y, -1, 1);
+  return tg_mul(y, x[0]);
+}
+static tg_tensor *apply_set_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_set(y, (int64_t[]){1, 0}, 5.0);
+  return tg_mul(y, x[0]);
 }
 static tg_tensor *apply_unfold(tg_tensor *const *x) {
   return tg_unfold(x[0], 2, 2, 1);
@@ -315,6 +364,26 @@ const op_case op_table[] = {
     {OP(cross_entropy), .apply = apply_cross_entropy, .n_inputs = 1, .n_shapes = 3,
      .shapes = {{TG_SHAPE(4, 3)}, {TG_SHAPE(3, 5)}, {TG_SHAPE(1, 4)}}, .low = -2,
      .high = 2, .second_order = true},
+
+    /* in-place writes, recorded on the tape */
+    {OP(add_inplace), .apply = apply_add_inplace, .n_inputs = 2, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(3, 4), TG_SHAPE(4)}},
+     .low = -2, .high = 2, .second_order = true},
+    {OP(mul_inplace), .apply = apply_mul_inplace, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2, .second_order = true},
+    {OP(fill_inplace), .apply = apply_fill_inplace, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2, .second_order = true},
+    {OP(zero_inplace), .apply = apply_zero_inplace, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2, .second_order = true},
+    {OP(copy_inplace), .apply = apply_copy_inplace, .n_inputs = 2, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(3, 4), TG_SHAPE(1, 4)}},
+     .low = -2, .high = 2, .second_order = true},
+    {OP(normal_inplace), .apply = apply_normal_inplace, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(4, 5)}}, .low = -2, .high = 2, .second_order = true},
+    {OP(uniform_inplace), .apply = apply_uniform_inplace, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2, .second_order = true},
+    {OP(set_inplace), .apply = apply_set_inplace, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2, .second_order = true},
 };
 
 const int op_table_size = (int)(sizeof op_table / sizeof op_table[0]);

@@ -149,9 +149,10 @@ void tg_free_graph(tg_node *node);
 /* PyTorch's grad_fn name of a node ("MulBackward0"), as printed by
  * tg_print, the tape printer and DOT export. */
 const char *tg_node_name(const tg_node *node);
-/* Names t's grad_fn as PyTorch would (a composite's result, or a variant
- * of an op); nothing when t has no grad_fn. Returns t. */
-tg_tensor *tg_name_grad_fn(tg_tensor *t, const char *torch_name);
+/* Names out's grad_fn as PyTorch would (a composite's result, or a variant
+ * of an op); nothing when out has no grad_fn of its own (none, or src's:
+ * the op returned its input). Returns out. */
+tg_tensor *tg_name_grad_fn(tg_tensor *out, const tg_tensor *src, const char *torch_name);
 /* An input for its shape and dtype only: not version-checked, so an
  * in-place change of its values after recording is no error (PyTorch
  * checks only what backward reads). */

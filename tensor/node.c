@@ -245,9 +245,9 @@ const char *tg_node_name(const tg_node *node) {
   return camel_name(node->op);
 }
 
-tg_tensor *tg_name_grad_fn(tg_tensor *t, const char *torch_name) {
-  if (t->grad_fn) t->grad_fn->torch_name = torch_name;
-  return t;
+tg_tensor *tg_name_grad_fn(tg_tensor *out, const tg_tensor *src, const char *torch_name) {
+  if (out->grad_fn && out->grad_fn != src->grad_fn) out->grad_fn->torch_name = torch_name;
+  return out;
 }
 
 tg_tensor *tg_grad_destination(tg_node *node, int i) {

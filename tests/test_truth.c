@@ -62,6 +62,12 @@ static void expect_values(const tg_tensor *t, const char *prefix, const char *wh
   tg_assert_close_data(t, v, n, 1e-12, 1e-12, name);
 }
 
+static void expect_values_exactly(const tg_tensor *t, const char *name) {
+  int64_t n;
+  const double *v = tg_golden_get(golden, name, &n, NULL);
+  tg_assert_close_data(t, v, n, 0, 0, name);
+}
+
 /* ---- gradients at edge points: y = f(x...), grads of sum(y) ---- */
 
 typedef tg_tensor *(*case_fn)(tg_tensor *const *x);
@@ -654,6 +660,28 @@ START_TEST(test_print_parity) {
 }
 END_TEST
 
+/* ---- float32 normal draws, bit for bit ---- */
+
+START_TEST(test_normal_draws_bit_identical) {
+  static const int seeds[] = {0, 1, 42, 2024}, sizes[] = {16, 37, 1000, 4096};
+  tg_scope_begin();
+  for (int a = 0; a < 4; a++)
+    for (int b = 0; b < 4; b++) {
+      char name[64];
+      snprintf(name, sizeof name, "random.randn.%d.%d", seeds[a], sizes[b]);
+      tg_manual_seed((uint64_t)seeds[a]);
+      expect_values_exactly(tg_randn(TG_SHAPE(sizes[b]), TG_FLOAT32), name);
+    }
+  tg_manual_seed(7);
+  tg_tensor *t = tg_empty(TG_SHAPE(3, 50), TG_FLOAT32);
+  tg_normal_(t, 2.5, 0.5);
+  expect_values_exactly(t, "random.normal_.7");
+  tg_manual_seed(7);
+  expect_values_exactly(tg_randn(TG_SHAPE(40), TG_FLOAT64), "random.randn_f64.7");
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("truth");
   TCase *tc = tcase_create("truth");
@@ -667,6 +695,7 @@ int main(void) {
   tcase_add_test(tc, test_inplace_errors);
   tcase_add_test(tc, test_grad_fn_names);
   tcase_add_test(tc, test_print_parity);
+  tcase_add_test(tc, test_normal_draws_bit_identical);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -281,6 +281,16 @@ for name, t in PRINTS.items():
     emit_text("print." + name, str(t))
     out.emit("print.%s.values" % name, t.detach().to(f64))
 
+# ---- float32 normal draws: PyTorch's AVX2 kernel for 16 or more ----
+for seed in (0, 1, 42, 2024):
+    for n in (16, 37, 1000, 4096):
+        torch.manual_seed(seed)
+        out.emit("random.randn.%d.%d" % (seed, n), torch.randn(n).double())
+torch.manual_seed(7)
+out.emit("random.normal_.7", torch.empty(3, 50).normal_(2.5, 0.5).double())
+torch.manual_seed(7)
+out.emit("random.randn_f64.7", torch.randn(40, dtype=f64))
+
 out.write()
 with open(os.path.join(HERE, "truth_text.txt"), "w") as f:
     f.write("\n".join(text_lines) + "\n")

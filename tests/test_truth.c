@@ -267,7 +267,7 @@ START_TEST(test_edge_gradients) {
   expect_values(y, prefix, "y");
   tg_backward(tg_sum(y, TG_ALL_DIMS, false), NULL, 0);
   for (int i = 0; i < c->n_inputs; i++) {
-    char what[8];
+    char what[16];
     snprintf(what, sizeof what, "g%d", i);
     expect_values(tg_grad(x[i]), prefix, what);
   }
@@ -392,7 +392,7 @@ static tg_tensor *leaf3(double a, double b, double c) {
 
 /* y = f(x...) then sum(y).backward(): PyTorch's numbers and grad_fn name. */
 static void expect_inplace(const char *name, tg_tensor *y, tg_tensor *const *x, int n) {
-  char prefix[96], what[8], key[128];
+  char prefix[96], what[16], key[128];
   snprintf(prefix, sizeof prefix, "inplace.%s", name);
   snprintf(key, sizeof key, "name.inplace_%s", name);
   ck_assert_str_eq(tg_grad_fn_name(y), golden_text(key));

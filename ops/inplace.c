@@ -43,6 +43,10 @@ bool tg_inplace_prepare(const char *fn, const tg_tensor *t, const tg_tensor *oth
              "supported (PyTorch rebases the view's base); write the base tensor, or "
              "clone the view first",
              fn);
+  if (other && other != t && other->storage == t->storage)
+    tg_error("%s: the source shares memory with the tensor written in place, whose "
+             "graph it would then hold; clone it first",
+             fn);
   if (!t->requires_grad && t->storage->refcount > 1)
     tg_error("%s: writing a tensor that requires grad in place into a tensor that "
              "shares its storage with others (a view, or a saved tensor) is not "

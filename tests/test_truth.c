@@ -687,7 +687,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("truth");
   TCase *tc = tcase_create("truth");
-  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_unchecked_fixture(tc, setup, teardown); /* the golden files, read once */
   tcase_add_loop_test(tc, test_edge_gradients, 0,
                       (int)(sizeof edge_cases / sizeof edge_cases[0]));
   tcase_add_loop_test(tc, test_forward_edge_values, 0,

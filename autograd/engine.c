@@ -36,7 +36,7 @@ static void check_not_freed(const tg_node *node) {
     tg_error("tg_backward: trying to backward through the graph a second time "
              "(the saved tensors of '%s' were freed by the first backward); pass "
              "TG_RETAIN_GRAPH to the first tg_backward if you need to backward twice",
-             node->op->name);
+             tg_node_name(node));
 }
 
 /* What one backward holds while it runs; an error releases it all. */
@@ -59,11 +59,10 @@ static void walk_free(void *arg) {
   memset(w, 0, sizeof *w);
 }
 
-static void check_versions(const tg_node *node);
-
 /* Post-order DFS without recursion. Every node in the order is retained,
  * so freeing graphs mid-walk cannot free a node still queued. Freed graphs
- * and stale saved tensors are found here, before any gradient moves. */
+ * are found here, before any gradient moves; stale saved tensors when a
+ * backward reads them (tg_saved, tg_node_input), as in PyTorch. */
 /* Pushes a node to visit, with its next-input cursor at 0. */
 static void walk_push(walk *w, tg_node *node) {
   list_push(&w->stack, node);
@@ -87,15 +86,14 @@ static void topological_order(walk *w, tg_node *root) {
     tg_node *node = w->stack.items[top];
     tg_node *child = NULL;
     while (w->next_input[top] < (size_t)node->n_inputs && !child) {
-      tg_tensor *in = node->inputs[w->next_input[top]++];
-      if (in && in->grad_fn && in->grad_fn->visit_mark != mark) child = in->grad_fn;
+      tg_node *fn = node->input_fns[w->next_input[top]++];
+      if (fn && fn->visit_mark != mark) child = fn;
     }
     if (child) {
       check_not_freed(child);
       child->visit_mark = mark;
       walk_push(w, child);
     } else {
-      check_versions(node);
       tg_node_retain(node);
       list_push(&w->order, node);
       w->stack.len--;
@@ -140,38 +138,22 @@ static int captured_index(const capture *cap, const tg_tensor *t) {
   return -1;
 }
 
-static void deliver(tg_tensor *input, tg_tensor *g, const capture *cap,
+/* g is the gradient of `input` as it was when recorded, when grad_fn `fn`
+ * made it: an in-place op may have given the tensor a newer one since. */
+static void deliver(tg_tensor *input, tg_node *fn, tg_tensor *g, const capture *cap,
                     bool create_graph) {
   if (cap->grads) {
     int j = captured_index(cap, input);
-    if (j >= 0) accumulate_sum(&cap->grads[j], g);
-    if (input->grad_fn) accumulate_sum(&input->grad_fn->grad_accum, g);
+    if (j >= 0 && fn == input->grad_fn) accumulate_sum(&cap->grads[j], g);
+    if (fn) accumulate_sum(&fn->grad_accum, g);
     return;
   }
-  if (input->grad_fn) {
-    accumulate_sum(&input->grad_fn->grad_accum, g);
-    if (input->retains_grad) accumulate_grad(input, g, create_graph);
+  if (fn) {
+    accumulate_sum(&fn->grad_accum, g);
+    if (input->retains_grad && fn == input->grad_fn)
+      accumulate_grad(input, g, create_graph);
   } else {
     accumulate_grad(input, g, create_graph);
-  }
-}
-
-static void check_versions(const tg_node *node) {
-  for (int i = 0; i < node->n_inputs; i++) {
-    const tg_tensor *in = node->inputs[i];
-    if (in && in->storage->version != node->input_versions[i])
-      tg_error("tg_backward: input %d of '%s' was modified by an in-place operation "
-               "after it was recorded (version %llu, expected %llu)",
-               i, node->op->name, (unsigned long long)in->storage->version,
-               (unsigned long long)node->input_versions[i]);
-  }
-  for (int i = 0; i < node->n_saved; i++) {
-    const tg_tensor *s = node->saved[i];
-    if (s->storage->version != node->saved_versions[i])
-      tg_error("tg_backward: a tensor saved by '%s' was modified by an in-place "
-               "operation after it was recorded (version %llu, expected %llu)",
-               node->op->name, (unsigned long long)s->storage->version,
-               (unsigned long long)node->saved_versions[i]);
   }
 }
 
@@ -181,7 +163,7 @@ static void check_grad_shape(const tg_node *node, int i, const tg_tensor *g) {
     char sg[TG_SHAPE_STR_MAX], si[TG_SHAPE_STR_MAX];
     tg_error("tg_backward: the backward of '%s' returned a gradient of shape %s for "
              "input %d of shape %s",
-             node->op->name, tg_shape_str(tg_shape_of(g), sg), i,
+             tg_node_name(node), tg_shape_str(tg_shape_of(g), sg), i,
              tg_shape_str(tg_shape_of(in), si));
   }
 }
@@ -205,7 +187,7 @@ static void run_node(tg_node *node, const capture *cap, bool create_graph) {
     check_grad_shape(node, i, grads[i]);
     /* as PyTorch: a gradient has its input's dtype (mixed float32/float64) */
     tg_tensor *g = tg_to(grads[i], node->inputs[i]->dtype);
-    deliver(node->inputs[i], g, cap, create_graph);
+    deliver(node->inputs[i], node->input_fns[i], g, cap, create_graph);
   }
   tg_scope_end();
   if (grads != grads_stack) free(grads);
@@ -235,7 +217,7 @@ static void run_backward(tg_tensor *t, tg_tensor *grad, int flags, const capture
   tg_scope_begin();
   grad = initial_grad(t, grad);
   if (!t->grad_fn) {
-    deliver(t, grad, cap, create_graph);
+    deliver(t, NULL, grad, cap, create_graph);
   } else {
     walk w = {0};
     tg_error_push_cleanup(walk_free, &w);

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 typedef struct node_list {
   tg_node **items;
@@ -101,13 +101,13 @@ static void fire(hook_state *hs, int h) {
   hooks.items[h].fn(hooks.items[h].leaf, hooks.items[h].user);
 }
 
-/* A gradient has been accumulated into leaf->grad. */
-static void hooks_arrived(hook_state *hs, tg_tensor *leaf) {
-  if (!hs || !hs->pending) return;
+/* A node that uses leaf has run: whatever gradient it had for leaf is in
+ * leaf->grad (delivered, or added there by a fused backward). */
+static void hooks_edge_done(hook_state *hs, tg_tensor *leaf) {
   for (int h = 0; h < hooks.len; h++) {
     if (hooks.items[h].leaf != leaf) continue;
-    hs->reached[h] = true;
-    if (--hs->pending[h] <= 0 && !hs->fired[h]) fire(hs, h);
+    if (leaf->grad) hs->reached[h] = true;
+    if (--hs->pending[h] <= 0 && !hs->fired[h] && hs->reached[h]) fire(hs, h);
   }
 }
 
@@ -130,9 +130,8 @@ typedef struct capture {
 typedef struct running_backward {
   const capture *cap;
   bool create_graph;
-  hook_state *hooks;           /* NULL when no leaf has a hook */
-  callback_list *callbacks;    /* tg_autograd_queue_callback's */
-  uint64_t handed_destination; /* bit i: input i's .grad went to the running node */
+  hook_state *hooks;        /* NULL when no leaf has a hook */
+  callback_list *callbacks; /* tg_autograd_queue_callback's */
 } running_backward;
 static running_backward running;
 
@@ -325,7 +324,6 @@ static void deliver(tg_tensor *input, tg_tensor *g, const capture *cap,
     if (input->retains_grad) accumulate_grad(input, g, create_graph);
   } else {
     accumulate_grad(input, g, create_graph);
-    hooks_arrived(running.hooks, input);
   }
 }
 
@@ -363,19 +361,14 @@ static void restore_running(void *outer) {
   running = *(const running_backward *)outer;
 }
 
-tg_tensor *tg_grad_destination(tg_node *node, int i) {
-  tg_tensor *in = node->inputs[i];
-  if (!running.cap || running.cap->grads || running.create_graph) return NULL;
-  if (!in || in->grad_fn || !tg_needs_input_grad(node, i)) return NULL;
-  tg_tensor *grad = in->grad;
-  if (!grad || grad->dtype != in->dtype || !tg_is_contiguous(grad) ||
-      !tg_shape_equal(tg_shape_of(grad), tg_shape_of(in)))
-    return NULL;
-  if (running.hooks && running.hooks->pending) {
-    if (i >= 64) return NULL; /* the hooks could not be told */
-    running.handed_destination |= UINT64_C(1) << i;
+/* Counted as in count_leaf_edges: one per input. */
+static void leaf_edges_done(const tg_node *node) {
+  hook_state *hs = running.hooks;
+  if (!hs || !hs->pending) return;
+  for (int i = 0; i < node->n_inputs; i++) {
+    tg_tensor *in = node->inputs[i];
+    if (in && !in->grad_fn && tg_needs_input_grad(node, i)) hooks_edge_done(hs, in);
   }
-  return grad;
 }
 
 static void run_node(tg_node *node, const capture *cap, bool create_graph) {
@@ -385,11 +378,13 @@ static void run_node(tg_node *node, const capture *cap, bool create_graph) {
   if (!grads) tg_error("tg_backward: out of memory");
   memset(grads, 0, sizeof(tg_tensor *) * (size_t)node->n_inputs);
   tg_scope_begin();
-  running.handed_destination = 0;
-  node->op->backward(node, node->grad_accum, grads);
-  for (int i = 0; i < node->n_inputs && running.handed_destination; i++)
-    if (running.handed_destination & (UINT64_C(1) << i))
-      hooks_arrived(running.hooks, node->inputs[i]);
+  /* A fused backward is the composite computed in one pass, for when the
+   * backward is not itself recorded; only then may gradients go straight
+   * into a leaf's .grad (not under tg_autograd_grad, which returns them). */
+  bool fused = node->op->backward_fused && !create_graph;
+  node->grads_into_leaves = fused && !cap->grads;
+  (fused ? node->op->backward_fused : node->op->backward)(node, node->grad_accum, grads);
+  node->grads_into_leaves = false;
   for (int i = 0; i < node->n_inputs; i++) {
     if (!grads[i] || !tg_needs_input_grad(node, i)) continue;
     check_grad_shape(node, i, grads[i]);
@@ -397,6 +392,7 @@ static void run_node(tg_node *node, const capture *cap, bool create_graph) {
     tg_tensor *g = tg_to(grads[i], node->inputs[i]->dtype);
     deliver(node->inputs[i], g, cap, create_graph);
   }
+  leaf_edges_done(node);
   tg_scope_end();
   if (grads != grads_stack) free(grads);
 }
@@ -424,7 +420,7 @@ static void run_backward(tg_tensor *t, tg_tensor *grad, int flags, const capture
   bool previous_mode = tg_set_grad_enabled(create_graph);
   running_backward outer = running;
   callback_list callbacks = {0};
-  running = (running_backward){cap, create_graph, NULL, &callbacks, 0};
+  running = (running_backward){cap, create_graph, NULL, &callbacks};
   tg_error_push_cleanup(restore_running, &outer);
   tg_error_push_cleanup(callback_list_free, &callbacks);
   tg_scope_begin();

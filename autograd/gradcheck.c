@@ -8,11 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 static tg_gradcheck_opts resolve(const tg_gradcheck_opts *opts) {
-  tg_gradcheck_opts o = {1e-6, 1e-5, 1e-3};
+  tg_gradcheck_opts o = {1e-6, 1e-5, 1e-3, false};
   if (opts) {
+    o.create_graph = opts->create_graph;
     if (opts->eps > 0) o.eps = opts->eps;
     if (opts->atol > 0) o.atol = opts->atol;
     if (opts->rtol > 0) o.rtol = opts->rtol;
@@ -55,13 +56,14 @@ static void consider(worst *w, const tg_gradcheck_opts *o, int input, int64_t in
 
 /* Row j of the analytical Jacobian: gradients for a one-hot output grad. */
 static void analytical_row(tg_tensor *y, int64_t j, int n_req, tg_tensor **req,
-                           double **rows) {
+                           double **rows, bool create_graph) {
   tg_scope_begin();
   tg_tensor *onehot = tg_zeros_like(y);
   tg_store(tg_ptr(onehot) + j * (int64_t)sizeof(double), TG_FLOAT64, 1.0);
   tg_tensor **grads = calloc((size_t)n_req, sizeof *grads);
   if (!grads) tg_error("tg_gradcheck: out of memory");
-  tg_autograd_grad(y, onehot, n_req, req, grads, TG_RETAIN_GRAPH);
+  tg_autograd_grad(y, onehot, n_req, req, grads,
+                   create_graph ? TG_CREATE_GRAPH : TG_RETAIN_GRAPH);
   for (int i = 0; i < n_req; i++) tg_copy_to_f64(grads[i], rows[i]);
   free(grads);
   tg_scope_end();
@@ -101,7 +103,7 @@ bool tg_gradcheck(tg_fn f, void *ctx, int n_inputs, tg_tensor *const *inputs,
   if (y->requires_grad)
     for (int64_t j = 0; j < n_out; j++) {
       for (int i = 0; i < n_req; i++) rows[i] = analytical[i] + j * tg_numel(req[i]);
-      analytical_row(y, j, n_req, req, rows);
+      analytical_row(y, j, n_req, req, rows, o.create_graph);
     }
   else
     for (int i = 0; i < n_req; i++)

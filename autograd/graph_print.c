@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 static void print_node(FILE *f, const tg_node *node, int depth, int max_depth) {
   fprintf(f, "%*s%s (#%lld)\n", 2 * depth, "", node->op->name, (long long)node->seq);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 #include "tensorgrad/checkpoint.h"
 #include "tensorgrad/safetensors.h"
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "nn/nn_internal.h"
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 /* Geometry shared by unfold and fold: image (H, W), square kernel k. */
 typedef struct window {
@@ -63,43 +63,23 @@ static void walk(const window *g, tg_tensor *img, tg_tensor *cols, bool to_cols)
 }
 
 static void unfold_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  grads[0] = tg_fold(g, node->iarg[0], node->iarg[1], node->iarg[2], node->iarg[3],
-                     node->iarg[4]);
+  const window *w = tg_node_args(node);
+  grads[0] = tg_fold(g, w->h, w->w, w->k, w->stride, w->pad);
 }
 
 static void fold_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  grads[0] = tg_unfold(g, node->iarg[2], node->iarg[3], node->iarg[4]);
+  const window *w = tg_node_args(node);
+  grads[0] = tg_unfold(g, w->k, w->stride, w->pad);
 }
 
-static tg_tensor *unfold_apply(tg_tensor *const *x) {
-  return tg_unfold(x[0], 2, 2, 1);
-}
-static tg_tensor *fold_apply(tg_tensor *const *x) {
-  return tg_fold(x[0], 3, 4, 2, 1, 1);
-}
-
-const tg_op tg_op_unfold = {"unfold",
-                            unfold_backward,
-                            {unfold_apply,
-                             1,
-                             2,
-                             {{TG_SHAPE(2, 2, 3, 3)}, {TG_SHAPE(1, 3, 4, 5)}},
-                             -2,
-                             2,
-                             0,
-                             true}};
-/* fold to 3x4 with k=2, s=1, p=1: 4x5 windows of 2 channels x 2x2 */
+const tg_op tg_op_unfold = {
+    .name = "unfold", .backward = unfold_backward, .args_size = sizeof(window)};
 const tg_op tg_op_fold = {
-    "fold", fold_backward, {fold_apply, 1, 1, {{TG_SHAPE(2, 8, 20)}}, -2, 2, 0, true}};
+    .name = "fold", .backward = fold_backward, .args_size = sizeof(window)};
 
 static void record(const tg_op *op, tg_tensor *out, tg_tensor *in, const window *g) {
   tg_node *node = tg_record(op, out, 1, &in);
-  if (!node) return;
-  node->iarg[0] = g->h;
-  node->iarg[1] = g->w;
-  node->iarg[2] = g->k;
-  node->iarg[3] = g->stride;
-  node->iarg[4] = g->pad;
+  if (node) *(window *)tg_node_args(node) = *g;
 }
 
 static void check_float(const char *op, const tg_tensor *t) {

@@ -5,76 +5,64 @@
 #include <stdio.h>
 
 #include "nn/loss.h"
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
-/* PyTorch's elementwise loss: (y - 1) max(log1p(-x), -100) - y max(log x, -100). */
-#define BCE_LOOP(T, LOG, LOG1P)                                                          \
-  static bool bce_##T(const T *x, const T *y, T *out, int64_t n) {                       \
-    for (int64_t i = 0; i < n; i++) {                                                    \
-      if (!(x[i] >= 0 && x[i] <= 1)) return false;                                       \
-      T log_x = LOG(x[i]), log_1mx = LOG1P(-x[i]);                                       \
-      out[i] = (y[i] - 1) * (log_1mx > -100 ? log_1mx : -100) -                          \
-               y[i] * (log_x > -100 ? log_x : -100);                                     \
-    }                                                                                    \
-    return true;                                                                         \
-  }
-BCE_LOOP(float, logf, log1pf)
-BCE_LOOP(double, log, log1p)
+#define T float
+#define SUFFIX f32
+#define LOG logf
+#define LOG1P log1pf
+#include "nn/loss_bce_kernels.inc"
+#undef T
+#undef SUFFIX
+#undef LOG
+#undef LOG1P
 
-/* PyTorch's gradient g (x - y) / max((1 - x) x, 1e-12) in one pass, in the
- * composite's order (so with the same rounding), when no graph is built. */
-#define BCE_GRAD_LOOP(T)                                                                 \
-  static void bce_grad_##T(char **p, const int64_t *s, int64_t n, void *ctx) {           \
-    (void)ctx;                                                                           \
-    for (int64_t i = 0; i < n; i++) {                                                    \
-      T g = *(const T *)(p[1] + i * s[1]), x = *(const T *)(p[2] + i * s[2]),            \
-        y = *(const T *)(p[3] + i * s[3]);                                               \
-      T denom = (1 - x) * x;                                                             \
-      if (denom < (T)1e-12f) denom = (T)1e-12f; /* NaN stays NaN, as in clamp */         \
-      *(T *)(p[0] + i * s[0]) = g * (x - y) / denom;                                     \
-    }                                                                                    \
-  }
-BCE_GRAD_LOOP(float)
-BCE_GRAD_LOOP(double)
+#define T double
+#define SUFFIX f64
+#define LOG log
+#define LOG1P log1p
+#include "nn/loss_bce_kernels.inc"
+#undef T
+#undef SUFFIX
+#undef LOG
+#undef LOG1P
 
-/* d loss / d x: one typed pass when no graph is built, else the same
- * arithmetic as recorded ops (so double backward works). */
+/* d loss / d x, PyTorch's formula as recorded ops (so double backward
+ * works). PyTorch's EPSILON is the float 1e-12f, also for float64. */
 static tg_tensor *input_grad(tg_tensor *g, tg_tensor *x, tg_tensor *y) {
-  if (!tg_is_grad_enabled() && g->dtype == x->dtype && y->dtype == x->dtype) {
-    tg_tensor *out = tg_alloc(tg_shape_of(x), x->dtype);
-    tg_tensor *ops[4] = {out, g, x, y};
-    tg_run_elementwise(tg_shape_of(x), 4, ops,
-                       x->dtype == TG_FLOAT32 ? bce_grad_float : bce_grad_double, NULL);
-    return out;
-  }
-  /* PyTorch's EPSILON is the float 1e-12f, also for float64 */
   tg_tensor *denom = tg_clamp(tg_mul(tg_rsub_scalar(x, 1), x), 1e-12f, INFINITY);
   return tg_div(tg_mul(g, tg_sub(x, y)), denom);
 }
 
-static void bce_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+/* The same in one typed pass, when operands share a dtype. */
+static tg_tensor *input_grad_fused(tg_tensor *g, tg_tensor *x, tg_tensor *y) {
+  if (g->dtype != x->dtype || y->dtype != x->dtype) return input_grad(g, x, y);
+  tg_tensor *out = tg_alloc(tg_shape_of(x), x->dtype);
+  tg_tensor *ops[4] = {out, g, x, y};
+  tg_run_elementwise(tg_shape_of(x), 4, ops,
+                     x->dtype == TG_FLOAT32 ? bce_grad_f32 : bce_grad_f64, NULL);
+  return out;
+}
+
+static void bce_grads(tg_node *node, tg_tensor *g, tg_tensor **grads, bool fused) {
   tg_tensor *x = tg_node_input(node, 0), *y = tg_node_input(node, 1);
-  if (tg_needs_input_grad(node, 0)) grads[0] = input_grad(g, x, y);
+  if (tg_needs_input_grad(node, 0))
+    grads[0] = fused ? input_grad_fused(g, x, y) : input_grad(g, x, y);
   if (tg_needs_input_grad(node, 1)) /* -logit(x), unclamped like PyTorch */
     grads[1] = tg_mul(g, tg_sub(tg_log1p(tg_neg(x)), tg_log(x)));
 }
 
-static tg_tensor *bce_apply(tg_tensor *const *x) {
-  tg_loss_opts opts = {TG_NONE};
-  return tg_bce_loss(x[0], x[1], &opts);
+static void bce_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  bce_grads(node, g, grads, false);
 }
 
-const tg_op tg_op_binary_cross_entropy = {
-    "binary_cross_entropy",
-    bce_backward,
-    {bce_apply,
-     2,
-     2,
-     {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(5), TG_SHAPE(5)}},
-     0.05,
-     0.95,
-     0,
-     true}};
+static void bce_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  bce_grads(node, g, grads, true);
+}
+
+const tg_op tg_op_binary_cross_entropy = {.name = "binary_cross_entropy",
+                                          .backward = bce_backward,
+                                          .backward_fused = bce_backward_fused};
 
 static tg_tensor *bce_elementwise(tg_tensor *input, tg_tensor *target) {
   tg_scope_begin();
@@ -82,8 +70,8 @@ static tg_tensor *bce_elementwise(tg_tensor *input, tg_tensor *target) {
   tg_tensor *out = tg_alloc(tg_shape_of(input), input->dtype);
   bool ok =
       input->dtype == TG_FLOAT32
-          ? bce_float(tg_data_f32(x), tg_data_f32(y), tg_data_f32(out), tg_numel(out))
-          : bce_double(tg_data_f64(x), tg_data_f64(y), tg_data_f64(out), tg_numel(out));
+          ? bce_loss_f32(tg_data_f32(x), tg_data_f32(y), tg_data_f32(out), tg_numel(out))
+          : bce_loss_f64(tg_data_f64(x), tg_data_f64(y), tg_data_f64(out), tg_numel(out));
   if (!ok)
     tg_error("tg_bce_loss: all elements of input should be between 0 and 1 (they are "
              "probabilities: apply a sigmoid, or use tg_bce_with_logits_loss on logits)");

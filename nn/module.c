@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "nn/nn_internal.h"
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 void (*tg_nn_forward_hook)(tg_module *m, tg_tensor *output, void *ctx);
 void *tg_nn_forward_hook_ctx;

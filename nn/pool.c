@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "nn/nn_internal.h"
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 typedef struct pool_geometry {
   int64_t planes, h, w, k, stride, pad, out_h, out_w;
@@ -48,20 +48,7 @@ static void max_pool2d_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) 
   grads[0] = tg_view(summed, tg_shape_of(x));
 }
 
-static tg_tensor *max_pool2d_apply(tg_tensor *const *x) {
-  return tg_max_pool2d(x[0], 2, 2, 1);
-}
-
-const tg_op tg_op_max_pool2d = {"max_pool2d",
-                                max_pool2d_backward,
-                                {max_pool2d_apply,
-                                 1,
-                                 2,
-                                 {{TG_SHAPE(2, 2, 4, 4)}, {TG_SHAPE(1, 3, 5, 3)}},
-                                 -2,
-                                 2,
-                                 0,
-                                 true}};
+const tg_op tg_op_max_pool2d = {.name = "max_pool2d", .backward = max_pool2d_backward};
 
 tg_tensor *tg_max_pool2d(tg_tensor *x, int64_t kernel_size, int64_t stride,
                          int64_t padding) {

@@ -9,7 +9,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 #include "tensorgrad/optim.h"
 
 #define TG_OPTIM_MAX_BUFFERS 3

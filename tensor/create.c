@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 tg_tensor *tg_empty(tg_shape shape, tg_dtype dtype) {
   return tg_alloc(shape, dtype);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 tg_tensor_dict *tg_tensor_dict_new(void) {
   tg_tensor_dict *d = calloc(1, sizeof *d);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 enum { MAX_CLEANUPS = 16 };
 

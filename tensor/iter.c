@@ -4,7 +4,7 @@
  * contiguous work becomes one long innermost run the compiler vectorises. */
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 typedef struct iter {
   int ndim;

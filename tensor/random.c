@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 #include "tensor/mt19937.h"
 
 /* A generator: PyTorch's CPUGeneratorImpl state. */

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 typedef struct pool {
   tg_tensor **items;

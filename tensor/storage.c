@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 enum {
   STORAGE_ALIGN = 64,

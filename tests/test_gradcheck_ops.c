@@ -1,14 +1,18 @@
-/* Walks the op table and gradchecks every differentiable op in float64, on
- * each of its shape cases, with contiguous and non-contiguous inputs, and
- * gradgradchecks the ops whose second derivative is not trivially zero. */
+/* Walks the op table (tests/op_table.c) and gradchecks every differentiable
+ * op in float64, on each of its shape cases, with contiguous and
+ * non-contiguous inputs; gradgradchecks the ops whose second derivative is
+ * not trivially zero; checks both backwards of an op that has a fused one;
+ * and fails when the library defines an op object the table lacks. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "op_table.h"
 #include "test_util.h"
 
 /* Uniform in [low, high], redrawn while |x| < min_abs (kinks at 0). */
-static void fill_inputs(tg_tensor *t, const tg_op_check *c) {
+static void fill_inputs(tg_tensor *t, const op_case *c) {
   double *d = tg_data_f64(t);
   for (int64_t i = 0; i < tg_numel(t); i++) {
     double v;
@@ -21,7 +25,7 @@ static void fill_inputs(tg_tensor *t, const tg_op_check *c) {
 
 /* A float64 leaf of `shape`; non-contiguous when asked and possible: it is
  * the transpose of a buffer laid out with the last two dims swapped. */
-static tg_tensor *make_input(tg_shape shape, const tg_op_check *c, bool non_contiguous) {
+static tg_tensor *make_input(tg_shape shape, const op_case *c, bool non_contiguous) {
   if (!non_contiguous || shape.ndim < 2) {
     tg_tensor *t = tg_empty(shape, TG_FLOAT64);
     fill_inputs(t, c);
@@ -36,28 +40,39 @@ static tg_tensor *make_input(tg_shape shape, const tg_op_check *c, bool non_cont
   return tg_requires_grad_(t, true);
 }
 
-static tg_tensor *apply_op(tg_tensor *const *inputs, void *ctx) {
-  const tg_op *op = ctx;
-  return op->check.apply(inputs);
+static tg_tensor *apply_case(tg_tensor *const *inputs, void *ctx) {
+  const op_case *c = ctx;
+  return c->apply(inputs);
 }
 
-static void check_op(const tg_op *op, bool non_contiguous) {
-  const tg_op_check *c = &op->check;
-  tg_gradcheck_opts opts = {c->eps, 0, 0};
-  for (int k = 0; k < c->n_cases; k++) {
+/* gradcheck with the given backward path; fails the test with the report */
+static void expect_gradcheck(const op_case *c, tg_tensor **inputs, int k,
+                             bool non_contiguous, bool create_graph) {
+  tg_gradcheck_opts opts = {.eps = c->eps, .create_graph = create_graph};
+  char report[512] = "";
+  bool ok = tg_gradcheck(apply_case, (void *)c, c->n_inputs, inputs, &opts, report,
+                         sizeof report);
+  ck_assert_msg(ok, "op %s case %d%s%s: %s", c->symbol, k,
+                non_contiguous ? " (strided)" : "",
+                create_graph ? " (composite backward)" : "", report);
+}
+
+static void check_case(const op_case *c, bool non_contiguous) {
+  for (int k = 0; k < c->n_shapes; k++) {
     tg_scope_begin();
-    tg_tensor *inputs[TG_CHECK_MAX_INPUTS];
+    tg_tensor *inputs[OP_CASE_MAX_INPUTS];
     for (int i = 0; i < c->n_inputs; i++)
       inputs[i] = make_input(c->shapes[k][i], c, non_contiguous);
-    char report[512] = "";
-    bool ok = tg_gradcheck(apply_op, (void *)op, c->n_inputs, inputs, &opts, report,
-                           sizeof report);
-    ck_assert_msg(ok, "op %s case %d%s: %s", op->name, k,
-                  non_contiguous ? " (strided)" : "", report);
-    if (c->second_order) {
-      ok = tg_gradgradcheck(apply_op, (void *)op, c->n_inputs, inputs, &opts, report,
-                            sizeof report);
-      ck_assert_msg(ok, "op %s case %d: second order: %s", op->name, k, report);
+    /* An op with a fused backward runs it here, and its composite one under
+     * create_graph: both must give the Jacobian. */
+    expect_gradcheck(c, inputs, k, non_contiguous, false);
+    if (c->op->backward_fused) expect_gradcheck(c, inputs, k, non_contiguous, true);
+    if (c->second_order || c->op->backward_fused) {
+      tg_gradcheck_opts opts = {.eps = c->eps};
+      char report[512] = "";
+      bool ok = tg_gradgradcheck(apply_case, (void *)c, c->n_inputs, inputs, &opts,
+                                 report, sizeof report);
+      ck_assert_msg(ok, "op %s case %d: second order: %s", c->symbol, k, report);
     }
     tg_scope_end();
   }
@@ -65,18 +80,76 @@ static void check_op(const tg_op *op, bool non_contiguous) {
 
 START_TEST(test_every_op_contiguous) {
   tg_manual_seed(1);
-  ck_assert_int_gt(tg_op_table_size, 30);
-  for (int i = 0; i < tg_op_table_size; i++) {
-    const tg_op *op = tg_op_table[i];
-    ck_assert_msg(op->check.apply != NULL, "op %s has no gradcheck entry", op->name);
-    check_op(op, false);
-  }
+  for (int i = 0; i < op_table_size; i++) check_case(&op_table[i], false);
 }
 END_TEST
 
 START_TEST(test_every_op_strided) {
   tg_manual_seed(2);
-  for (int i = 0; i < tg_op_table_size; i++) check_op(tg_op_table[i], true);
+  for (int i = 0; i < op_table_size; i++) check_case(&op_table[i], true);
+}
+END_TEST
+
+/* Whether the tape of y records op. */
+static bool tape_has_op(const tg_tensor *y, const tg_op *op) {
+  char *text = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream(&text, &size);
+  tg_fprint_graph(f, y);
+  fclose(f);
+  char needle[128];
+  snprintf(needle, sizeof needle, "%s (#", op->name);
+  bool found = false;
+  for (char *p = strstr(text, needle); p && !found; p = strstr(p + 1, needle))
+    found = p == text || p[-1] == ' ';
+  free(text);
+  return found;
+}
+
+/* The table names each op object once, and its call records that op (a
+ * copy-pasted entry would check another op twice and this one never). */
+START_TEST(test_table_entries_match_their_ops) {
+  for (int i = 0; i < op_table_size; i++) {
+    const op_case *c = &op_table[i];
+    for (int j = 0; j < i; j++)
+      ck_assert_msg(op_table[j].op != c->op, "%s is in the table twice", c->symbol);
+    tg_scope_begin();
+    tg_tensor *inputs[OP_CASE_MAX_INPUTS];
+    for (int k = 0; k < c->n_inputs; k++)
+      inputs[k] = make_input(c->shapes[0][k], c, false);
+    ck_assert_msg(tape_has_op(c->apply(inputs), c->op),
+                  "the call of %s does not record it", c->symbol);
+    tg_scope_end();
+  }
+}
+END_TEST
+
+/* Every op object the library defines (a global named tg_op_*) has an
+ * entry: an op added without one would never be gradchecked. */
+START_TEST(test_every_library_op_is_in_the_table) {
+  FILE *nm = popen("nm --defined-only -g " TG_BUILD_DIR "/libtensorgrad.a", "r");
+  ck_assert_msg(nm != NULL, "cannot run nm");
+  char line[512], missing[4096] = "";
+  int found = 0;
+  while (fgets(line, sizeof line, nm)) {
+    char *name = strstr(line, " tg_op_");
+    if (!name || !strchr(" RD", name[-1])) continue;
+    name++;
+    name[strcspn(name, "\n")] = 0;
+    found++;
+    bool listed = false;
+    for (int i = 0; i < op_table_size && !listed; i++)
+      listed = strcmp(op_table[i].symbol, name) == 0;
+    if (!listed && strlen(missing) + strlen(name) + 2 < sizeof missing) {
+      strcat(missing, " ");
+      strcat(missing, name);
+    }
+  }
+  ck_assert_int_eq(pclose(nm), 0);
+  ck_assert_msg(found >= op_table_size, "nm listed %d op objects, the table has %d",
+                found, op_table_size);
+  ck_assert_msg(missing[0] == 0, "op objects without an entry in tests/op_table.c:%s",
+                missing);
 }
 END_TEST
 
@@ -85,7 +158,7 @@ static void wrong_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul_scalar(g, 3.0); /* the true derivative of 2x is 2 */
 }
 
-static const tg_op wrong_op = {"wrong_double", wrong_backward};
+static const tg_op wrong_op = {.name = "wrong_double", .backward = wrong_backward};
 
 static tg_tensor *wrong_forward(tg_tensor *const *inputs, tg_tensor **to_save,
                                 void *ctx) {
@@ -121,6 +194,8 @@ int main(void) {
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_every_op_contiguous);
   tcase_add_test(tc, test_every_op_strided);
+  tcase_add_test(tc, test_table_entries_match_their_ops);
+  tcase_add_test(tc, test_every_library_op_is_in_the_table);
   tcase_add_test(tc, test_gradcheck_detects_wrong_backward);
   tcase_add_test(tc, test_gradcheck_needs_float64);
   suite_add_tcase(s, tc);

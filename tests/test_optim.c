@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../tensor/internal.h" /* storage versions, for the in-place check */
+#include "tensor/core.h" /* storage versions, for the in-place check */
 #include "tensorgrad/optim.h"
 #include "test_util.h"
 

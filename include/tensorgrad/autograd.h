@@ -1,13 +1,11 @@
 /* tensorgrad/autograd.h - the tape, backward, grad mode, custom ops, gradcheck.
  *
- * Every differentiable op is a tg_op: a name, a backward function and a
- * description of how the test suite gradchecks it. When an op runs with an
- * input that requires grad (and grad mode is on) it records a tg_node on
- * its output: the op, retained references to the inputs and whatever the
- * backward needs (tg_save). tg_backward walks those nodes in reverse
- * topological order. Backward functions are written with tensorgrad's own
- * ops, so with TG_CREATE_GRAPH the backward is itself recorded and can be
- * differentiated again.
+ * Every differentiable op is a tg_op: a name and a backward function. When an op runs
+ * with an input that requires grad (and grad mode is on) it records a tg_node on its
+ * output: the op, retained references to the inputs and whatever the backward needs
+ * (tg_save). tg_backward walks those nodes in reverse topological order. Backward
+ * functions are written with tensorgrad's own ops, so with TG_CREATE_GRAPH the backward
+ * is itself recorded and can be differentiated again.
  *
  * User code defines new ops the same way (see examples/custom_op.c).
  */
@@ -20,59 +18,29 @@
 extern "C" {
 #endif
 
-#define TG_CHECK_MAX_INPUTS 4
 #define TG_NODE_MAX_SAVED 4
-#define TG_CHECK_MAX_CASES 3
 
 /* grad_inputs[i] starts NULL; the backward sets it (a new reference or a
  * scope-owned tensor) for each input i with tg_needs_input_grad(node, i). */
 typedef void (*tg_backward_fn)(tg_node *node, tg_tensor *grad_output,
                                tg_tensor **grad_inputs);
 
-/* How the test suite gradchecks an op: `apply` calls it with fixed extra
- * arguments on float64 inputs of the given shapes, drawn uniformly from
- * [low, high] (|x| >= min_abs, to keep away from kinks such as abs at 0). */
-typedef struct tg_op_check {
-  tg_tensor *(*apply)(tg_tensor *const *inputs);
-  int n_inputs;
-  int n_cases;
-  tg_shape shapes[TG_CHECK_MAX_CASES][TG_CHECK_MAX_INPUTS];
-  double low, high, min_abs;
-  bool second_order; /* gradgradcheck too */
-  double eps;        /* finite-difference step; 0 means the default 1e-6 */
-} tg_op_check;
-
+/* A differentiable op: what its node needs to run backward.
+ *
+ * `backward` is written with tensorgrad's own ops, so under TG_CREATE_GRAPH
+ * it is recorded and can be differentiated again. An op may add
+ * `backward_fused`, the same gradient computed in one pass (no recorded
+ * temporaries); the engine runs it whenever the backward is not itself
+ * being recorded, and `backward` otherwise. The test suite checks both.
+ *
+ * `args_size` bytes of typed arguments (dims, scalars) live on the node:
+ * the forward fills them through tg_node_args, the backward reads them. */
 typedef struct tg_op {
-  const char *name;
+  const char *name; /* grad_fn name, e.g. "MulBackward0" */
   tg_backward_fn backward;
-  tg_op_check check;
+  tg_backward_fn backward_fused; /* optional */
+  size_t args_size;              /* optional */
 } tg_op;
-
-struct tg_node {
-  int refcount;
-  const tg_op *op;
-  int n_inputs;
-  tg_tensor **inputs;       /* retained; NULL once the graph is freed */
-  uint64_t *input_versions; /* storage versions when recorded */
-  int n_saved;
-  tg_tensor *saved[TG_NODE_MAX_SAVED];
-  uint64_t saved_versions[TG_NODE_MAX_SAVED];
-  /* The output is saved without a reference (it owns this node); backward
-   * gets it back through tg_saved_output. */
-  tg_storage *output_storage;
-  tg_tensor output_meta;
-  bool output_saved;
-  /* Extra arguments of the op (dims, scalars), free for the op to use. */
-  int64_t iarg[TG_MAX_DIMS + 2];
-  double darg[4];
-  tg_shape shape_arg;
-  bool freed; /* saved tensors released after a backward */
-  /* engine bookkeeping */
-  uint64_t visit_mark;
-  int pending;
-  tg_tensor *grad_accum;
-  int64_t seq; /* creation order, for printing */
-};
 
 /* ---- grad mode ------------------------------------------------------------- */
 
@@ -136,6 +104,10 @@ tg_tensor *tg_saved(tg_node *node, int i);      /* borrowed or scope-owned */
 tg_tensor *tg_saved_output(tg_node *node);      /* scope-owned */
 tg_tensor *tg_node_input(tg_node *node, int i); /* borrowed */
 bool tg_needs_input_grad(const tg_node *node, int i);
+/* The op's typed arguments: tg_op.args_size bytes, zeroed at recording. */
+void *tg_node_args(tg_node *node);
+/* t.grad_fn.name(): the name of the op that made t, or NULL for a leaf. */
+const char *tg_grad_fn_name(const tg_tensor *t);
 
 /* torch.autograd.Function in C: `forward` runs with the tape off and may
  * put up to TG_NODE_MAX_SAVED tensors in to_save (its backward reads them
@@ -154,6 +126,10 @@ typedef struct tg_gradcheck_opts {
   double eps;  /* default 1e-6 */
   double atol; /* default 1e-5 */
   double rtol; /* default 1e-3 */
+  /* Compute the analytical Jacobian with the backward recorded
+   * (TG_CREATE_GRAPH): ops with a fused backward then run their composite
+   * one, so a test can check both paths. */
+  bool create_graph;
 } tg_gradcheck_opts;
 
 /* Compares the analytical Jacobian of f (every output element, every input
@@ -165,11 +141,6 @@ bool tg_gradcheck(tg_fn f, void *ctx, int n_inputs, tg_tensor *const *inputs,
 /* Checks second derivatives: gradcheck of (inputs, v) -> vJ of f. */
 bool tg_gradgradcheck(tg_fn f, void *ctx, int n_inputs, tg_tensor *const *inputs,
                       const tg_gradcheck_opts *opts, char *report, size_t report_size);
-
-/* ---- the op table (every built-in differentiable op) ----------------------------- */
-
-extern const tg_op *const tg_op_table[];
-extern const int tg_op_table_size;
 
 /* ---- teaching aids ---------------------------------------------------------------- */
 

@@ -7,7 +7,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "ops/ops.h"
 
 /* A 2-D operand as BLAS sees it: base pointer, transpose flag, ld. */
 typedef struct blas_operand {
@@ -116,22 +116,7 @@ static void mm_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
     grads[1] = tg_sum_to_size(tg_matmul(tg_transpose(a, -1, -2), g), tg_shape_of(b));
 }
 
-static tg_tensor *mm_apply(tg_tensor *const *x) {
-  return tg_matmul(x[0], x[1]);
-}
-
-const tg_op tg_op_mm = {"mm",
-                        mm_backward,
-                        {mm_apply,
-                         2,
-                         3,
-                         {{TG_SHAPE(3, 4), TG_SHAPE(4, 2)},
-                          {TG_SHAPE(2, 3, 4), TG_SHAPE(4, 2)},
-                          {TG_SHAPE(2, 1, 2, 3), TG_SHAPE(3, 3, 2)}},
-                         -2,
-                         2,
-                         0,
-                         true}};
+const tg_op tg_op_mm = {.name = "mm", .backward = mm_backward};
 
 static void mismatch(const char *op, const tg_tensor *a, const tg_tensor *b) {
   char sa[TG_SHAPE_STR_MAX], sb[TG_SHAPE_STR_MAX];
@@ -212,14 +197,18 @@ tg_tensor *tg_matmul(tg_tensor *a, tg_tensor *b) {
 
 /* ---- linear ---- */
 
-static void linear_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+/* x: (..., in), w: (out, in). The gradients are g w, g^T x (over all
+ * leading dims flattened) and g summed over them. With `fused`, w's
+ * gradient is added into an existing w.grad by the GEMM itself (beta = 1:
+ * the same rounding as a temporary and an add, without the temporary). */
+static void linear_grads(tg_node *node, tg_tensor *g, tg_tensor **grads, bool fused) {
   tg_tensor *x = tg_node_input(node, 0), *w = tg_node_input(node, 1);
   tg_tensor *g2 = tg_reshape(g, TG_SHAPE(-1, w->shape[0]));
   if (tg_needs_input_grad(node, 0)) grads[0] = tg_matmul(g, w);
   if (tg_needs_input_grad(node, 1)) {
     tg_tensor *g_t = tg_t(g2), *x2 = tg_reshape(x, TG_SHAPE(-1, w->shape[1]));
-    tg_tensor *w_grad = tg_grad_destination(node, 1);
-    if (w_grad) { /* w.grad += g^T x in the GEMM itself (same rounding) */
+    tg_tensor *w_grad = fused ? tg_grad_destination(node, 1) : NULL;
+    if (w_grad) {
       tg_gemm(g_t, x2, w_grad, 1, 1);
       tg_bump_version(w_grad);
     } else {
@@ -229,21 +218,17 @@ static void linear_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   if (tg_needs_input_grad(node, 2)) grads[2] = tg_sum(g2, TG_DIMS(0), false);
 }
 
-static tg_tensor *linear_apply(tg_tensor *const *x) {
-  return tg_linear(x[0], x[1], x[2]);
+static void linear_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  linear_grads(node, g, grads, false);
 }
 
-const tg_op tg_op_linear = {"linear",
-                            linear_backward,
-                            {linear_apply,
-                             3,
-                             2,
-                             {{TG_SHAPE(5, 3), TG_SHAPE(4, 3), TG_SHAPE(4)},
-                              {TG_SHAPE(2, 2, 3), TG_SHAPE(2, 3), TG_SHAPE(2)}},
-                             -2,
-                             2,
-                             0,
-                             true}};
+static void linear_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  linear_grads(node, g, grads, true);
+}
+
+const tg_op tg_op_linear = {.name = "linear",
+                            .backward = linear_backward,
+                            .backward_fused = linear_backward_fused};
 
 static void check_linear(const tg_tensor *x, const tg_tensor *w, const tg_tensor *b) {
   char sx[TG_SHAPE_STR_MAX], sw[TG_SHAPE_STR_MAX];

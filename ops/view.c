@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "ops/ops.h"
 
 static tg_tensor *make_view(tg_tensor *t, tg_shape shape, const int64_t *strides,
                             int64_t offset, const tg_op *op) {
@@ -21,12 +21,7 @@ static void view_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_reshape(g, tg_shape_of(tg_node_input(node, 0)));
 }
 
-static tg_tensor *view_apply(tg_tensor *const *x) {
-  return tg_reshape(x[0], TG_SHAPE(4, -1));
-}
-
-const tg_op tg_op_view = {
-    "view", view_backward, {view_apply, 1, 1, {{TG_SHAPE(2, 3, 2)}}, -2, 2, 0, false}};
+const tg_op tg_op_view = {.name = "view", .backward = view_backward};
 
 /* Resolves one -1 and checks the element count. */
 static tg_shape infer_shape(const char *op, const tg_tensor *t, tg_shape shape) {
@@ -145,20 +140,19 @@ tg_tensor *tg_unsqueeze(tg_tensor *t, int dim) {
 
 /* ---- permute / transpose ---- */
 
+typedef struct permute_args {
+  int dims[TG_MAX_DIMS]; /* output dim i is input dim dims[i] */
+} permute_args;
+
 static void permute_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  const permute_args *a = tg_node_args(node);
   tg_shape inverse = {g->ndim, {0}};
-  for (int i = 0; i < g->ndim; i++) inverse.d[node->iarg[i]] = i;
+  for (int i = 0; i < g->ndim; i++) inverse.d[a->dims[i]] = i;
   grads[0] = tg_permute(g, inverse);
 }
 
-static tg_tensor *permute_apply(tg_tensor *const *x) {
-  return tg_permute(x[0], TG_DIMS(2, 0, 1));
-}
-
 const tg_op tg_op_permute = {
-    "permute",
-    permute_backward,
-    {permute_apply, 1, 1, {{TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
+    .name = "permute", .backward = permute_backward, .args_size = sizeof(permute_args)};
 
 tg_tensor *tg_permute(tg_tensor *t, tg_shape dims) {
   if (dims.ndim != t->ndim) {
@@ -178,9 +172,11 @@ tg_tensor *tg_permute(tg_tensor *t, tg_shape dims) {
   }
   tg_tensor *out = tg_alias(t, shape, strides, t->offset);
   tg_node *node = tg_record(&tg_op_permute, out, 1, &t);
-  if (node)
+  if (node) {
+    permute_args *a = tg_node_args(node);
     for (int i = 0; i < t->ndim; i++)
-      node->iarg[i] = tg_wrap_dim("tg_permute", (int)dims.d[i], t->ndim);
+      a->dims[i] = tg_wrap_dim("tg_permute", (int)dims.d[i], t->ndim);
+  }
   return out;
 }
 
@@ -207,12 +203,7 @@ static void expand_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_sum_to_size(g, tg_shape_of(tg_node_input(node, 0)));
 }
 
-static tg_tensor *expand_apply(tg_tensor *const *x) {
-  return tg_expand(x[0], TG_SHAPE(2, 3, 4));
-}
-
-const tg_op tg_op_expand = {
-    "expand", expand_backward, {expand_apply, 1, 1, {{TG_SHAPE(3, 1)}}, -2, 2, 0, false}};
+const tg_op tg_op_expand = {.name = "expand", .backward = expand_backward};
 
 tg_tensor *tg_expand(tg_tensor *t, tg_shape shape) {
   char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
@@ -245,6 +236,7 @@ tg_tensor *tg_expand(tg_tensor *t, tg_shape shape) {
 typedef struct slice_args {
   int dim;
   int64_t start, step;
+  int64_t length; /* elements taken along dim */
 } slice_args;
 
 extern const tg_op tg_op_slice;
@@ -254,10 +246,8 @@ static void record_slice(const tg_op *op, tg_tensor *out, tg_tensor *in, slice_a
                          int64_t length) {
   tg_node *node = tg_record(op, out, 1, &in);
   if (node) {
-    node->iarg[0] = s.dim;
-    node->iarg[1] = s.start;
-    node->iarg[2] = s.step;
-    node->iarg[3] = length;
+    s.length = length;
+    *(slice_args *)tg_node_args(node) = s;
   }
 }
 
@@ -276,32 +266,23 @@ static tg_tensor *slice_view(tg_tensor *t, slice_args s, int64_t length) {
 static tg_tensor *slice_backward_op(tg_tensor *g, tg_shape input_shape, slice_args s);
 
 static void slice_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  slice_args s = {(int)node->iarg[0], node->iarg[1], node->iarg[2]};
+  slice_args s = *(const slice_args *)tg_node_args(node);
   grads[0] = slice_backward_op(g, tg_shape_of(tg_node_input(node, 0)), s);
 }
 
-static tg_tensor *slice_apply(tg_tensor *const *x) {
-  return tg_slice(x[0], 1, 1, 4, 2);
-}
-
 const tg_op tg_op_slice = {
-    "slice", slice_backward, {slice_apply, 1, 1, {{TG_SHAPE(3, 5)}}, -2, 2, 0, false}};
+    .name = "slice", .backward = slice_backward, .args_size = sizeof(slice_args)};
 
 /* The gradient of slice: zeros with g written into the sliced positions.
  * Its own gradient is the same slice of the incoming gradient. */
 static void slice_scatter_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  slice_args s = {(int)node->iarg[0], node->iarg[1], node->iarg[2]};
-  grads[0] = tg_slice(g, s.dim, s.start, s.start + node->iarg[3] * s.step, s.step);
+  const slice_args *s = tg_node_args(node);
+  grads[0] = tg_slice(g, s->dim, s->start, s->start + s->length * s->step, s->step);
 }
 
-static tg_tensor *slice_scatter_apply(tg_tensor *const *x) {
-  return slice_backward_op(x[0], TG_SHAPE(3, 5), (slice_args){1, 1, 2});
-}
-
-const tg_op tg_op_slice_backward = {
-    "slice_backward",
-    slice_scatter_backward,
-    {slice_scatter_apply, 1, 1, {{TG_SHAPE(3, 2)}}, -2, 2, 0, false}};
+const tg_op tg_op_slice_backward = {.name = "slice_backward",
+                                    .backward = slice_scatter_backward,
+                                    .args_size = sizeof(slice_args)};
 
 static tg_tensor *slice_backward_op(tg_tensor *g, tg_shape input_shape, slice_args s) {
   tg_tensor *out = tg_zeros(input_shape, g->dtype);
@@ -325,7 +306,7 @@ tg_tensor *tg_slice(tg_tensor *t, int dim, int64_t start, int64_t end, int64_t s
   start = start < 0 ? 0 : (start > size ? size : start);
   end = end < start ? start : (end > size ? size : end);
   int64_t length = (end - start + step - 1) / step;
-  return slice_view(t, (slice_args){d, start, step}, length);
+  return slice_view(t, (slice_args){d, start, step, 0}, length);
 }
 
 tg_tensor *tg_narrow(tg_tensor *t, int dim, int64_t start, int64_t length) {

@@ -1,5 +1,5 @@
 /* Grad mode: whether ops record themselves on the tape (torch.no_grad). */
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 enum { MAX_NO_GRAD_NESTING = 64 };
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "ops/ops.h"
 
 static void check_index_tensor(const char *op, const tg_tensor *index) {
   if (index->dtype != TG_INT64)
@@ -38,22 +38,14 @@ static tg_tensor *index_along(tg_tensor *index, int dim, tg_shape shape) {
 
 static void index_select_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *x = tg_node_input(node, 0);
-  int dim = (int)node->iarg[0];
+  int dim = tg_node_dim(node);
   tg_tensor *index = index_along(tg_saved(node, 0), dim, tg_shape_of(g));
   grads[0] = tg_scatter_add(tg_zeros_like(x), dim, index, g);
 }
 
-static tg_tensor *index_select_apply(tg_tensor *const *x) {
-  int64_t idx[4] = {2, 0, 2, 1};
-  tg_scope_begin();
-  return tg_scope_return(
-      tg_index_select(x[0], 0, tg_from_data(idx, TG_SHAPE(4), TG_INT64)));
-}
-
-const tg_op tg_op_index_select = {
-    "index_select",
-    index_select_backward,
-    {index_select_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
+const tg_op tg_op_index_select = {.name = "index_select",
+                                  .backward = index_select_backward,
+                                  .args_size = sizeof(tg_dim_arg)};
 
 tg_tensor *tg_index_select(tg_tensor *t, int dim, tg_tensor *index) {
   check_index_tensor("tg_index_select", index);
@@ -80,7 +72,7 @@ tg_tensor *tg_index_select(tg_tensor *t, int dim, tg_tensor *index) {
   tg_node *node = tg_record(&tg_op_index_select, out, 1, &t);
   if (node) {
     tg_save(node, idx);
-    node->iarg[0] = d;
+    tg_node_set_dim(node, d);
   }
   return tg_scope_return(out);
 }
@@ -147,17 +139,11 @@ static void scatter_add_visit(int64_t index_pos, int64_t target_pos, void *ctx) 
 
 static void gather_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *x = tg_node_input(node, 0);
-  grads[0] = tg_scatter_add(tg_zeros_like(x), (int)node->iarg[0], tg_saved(node, 0), g);
-}
-
-static tg_tensor *gather_apply(tg_tensor *const *x) {
-  int64_t idx[6] = {0, 3, 1, 1, 2, 0};
-  tg_scope_begin();
-  return tg_scope_return(tg_gather(x[0], 1, tg_from_data(idx, TG_SHAPE(3, 2), TG_INT64)));
+  grads[0] = tg_scatter_add(tg_zeros_like(x), tg_node_dim(node), tg_saved(node, 0), g);
 }
 
 const tg_op tg_op_gather = {
-    "gather", gather_backward, {gather_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
+    .name = "gather", .backward = gather_backward, .args_size = sizeof(tg_dim_arg)};
 
 tg_tensor *tg_gather(tg_tensor *t, int dim, tg_tensor *index) {
   int d = tg_wrap_dim("tg_gather", dim, t->ndim);
@@ -170,7 +156,7 @@ tg_tensor *tg_gather(tg_tensor *t, int dim, tg_tensor *index) {
   tg_node *node = tg_record(&tg_op_gather, out, 1, &t);
   if (node) {
     tg_save(node, idx);
-    node->iarg[0] = d;
+    tg_node_set_dim(node, d);
   }
   return tg_scope_return(out);
 }
@@ -178,20 +164,12 @@ tg_tensor *tg_gather(tg_tensor *t, int dim, tg_tensor *index) {
 static void scatter_add_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   if (tg_needs_input_grad(node, 0)) grads[0] = g;
   if (tg_needs_input_grad(node, 1))
-    grads[1] = tg_gather(g, (int)node->iarg[0], tg_saved(node, 0));
+    grads[1] = tg_gather(g, tg_node_dim(node), tg_saved(node, 0));
 }
 
-static tg_tensor *scatter_add_apply(tg_tensor *const *x) {
-  int64_t idx[6] = {0, 3, 1, 1, 2, 0};
-  tg_scope_begin();
-  tg_tensor *index = tg_from_data(idx, TG_SHAPE(3, 2), TG_INT64);
-  return tg_scope_return(tg_scatter_add(x[0], 1, index, x[1]));
-}
-
-const tg_op tg_op_scatter_add = {
-    "scatter_add",
-    scatter_add_backward,
-    {scatter_add_apply, 2, 1, {{TG_SHAPE(3, 4), TG_SHAPE(3, 2)}}, -2, 2, 0, false}};
+const tg_op tg_op_scatter_add = {.name = "scatter_add",
+                                 .backward = scatter_add_backward,
+                                 .args_size = sizeof(tg_dim_arg)};
 
 tg_tensor *tg_scatter_add(tg_tensor *t, int dim, tg_tensor *index, tg_tensor *src) {
   int d = tg_wrap_dim("tg_scatter_add", dim, t->ndim);
@@ -214,7 +192,7 @@ tg_tensor *tg_scatter_add(tg_tensor *t, int dim, tg_tensor *index, tg_tensor *sr
   tg_node *node = tg_record(&tg_op_scatter_add, out, 2, inputs);
   if (node) {
     tg_save(node, idx);
-    node->iarg[0] = d;
+    tg_node_set_dim(node, d);
   }
   return tg_scope_return(out);
 }
@@ -239,22 +217,7 @@ static void where_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
         tg_sum_to_size(tg_where(cond, zero, g), tg_shape_of(tg_node_input(node, 1)));
 }
 
-static tg_tensor *where_apply(tg_tensor *const *x) {
-  tg_scope_begin();
-  return tg_scope_return(tg_where(tg_gt_scalar(x[0], 0), x[0], x[1]));
-}
-
-const tg_op tg_op_where = {
-    "where",
-    where_backward,
-    {where_apply,
-     2,
-     2,
-     {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(3, 4), TG_SHAPE(4)}},
-     -2,
-     2,
-     0.1,
-     false}};
+const tg_op tg_op_where = {.name = "where", .backward = where_backward};
 
 tg_tensor *tg_where(tg_tensor *condition, tg_tensor *a, tg_tensor *b) {
   if (condition->dtype != TG_BOOL)
@@ -291,7 +254,7 @@ tg_tensor *tg_masked_fill(tg_tensor *t, tg_tensor *mask, double value) {
 /* ---- cat / stack ---- */
 
 static void cat_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  int dim = (int)node->iarg[0];
+  int dim = tg_node_dim(node);
   int64_t offset = 0;
   for (int i = 0; i < node->n_inputs; i++) {
     int64_t size = tg_node_input(node, i)->shape[dim];
@@ -300,14 +263,8 @@ static void cat_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   }
 }
 
-static tg_tensor *cat_apply(tg_tensor *const *x) {
-  return tg_cat(x, 2, 1);
-}
-
 const tg_op tg_op_cat = {
-    "cat",
-    cat_backward,
-    {cat_apply, 2, 1, {{TG_SHAPE(3, 2), TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
+    .name = "cat", .backward = cat_backward, .args_size = sizeof(tg_dim_arg)};
 
 static tg_shape cat_shape(tg_tensor *const *tensors, int n, int dim) {
   tg_shape shape = tg_shape_of(tensors[0]);
@@ -345,7 +302,7 @@ tg_tensor *tg_cat(tg_tensor *const *tensors, int n, int dim) {
   }
   tg_set_grad_enabled(mode);
   tg_node *node = tg_record(&tg_op_cat, out, n, tensors);
-  if (node) node->iarg[0] = d;
+  if (node) tg_node_set_dim(node, d);
   return tg_scope_return(out);
 }
 

@@ -2,7 +2,7 @@
  * the forward runs with the tape off (its insides are not recorded), then
  * the user's op, whose backward the user wrote, is recorded on the result
  * with whatever the forward asked to save. */
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 tg_tensor *tg_function_apply(const tg_op *op, tg_forward_fn forward, int n_inputs,
                              tg_tensor *const *inputs, void *ctx) {

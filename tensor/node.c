@@ -3,13 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "tensor/core.h"
 
 static int64_t node_counter;
 
 /* Nodes of up to POOLED_INPUTS inputs share one block size and are reused
  * from a free list: a step records and frees the same few dozen nodes. */
-enum { POOLED_INPUTS = 4, POOL_LIMIT = 4096 };
+enum { POOLED_INPUTS = 4, POOLED_ARGS = 128, POOL_LIMIT = 4096 };
 static const size_t INPUT_BYTES = sizeof(tg_tensor *) + sizeof(uint64_t);
 
 typedef union pooled_node {
@@ -20,10 +20,17 @@ typedef union pooled_node {
 static pooled_node *node_pool;
 static int node_pool_len;
 
-tg_node *tg_node_block_new(int n_inputs) {
-  int room = n_inputs <= POOLED_INPUTS ? POOLED_INPUTS : n_inputs;
-  size_t bytes = sizeof(tg_node) + (size_t)room * INPUT_BYTES;
-  if (n_inputs > POOLED_INPUTS || !node_pool) return calloc(1, bytes);
+/* The node, its input pointers and versions, then its arguments (16-byte
+ * aligned, hence the slack) in one block. */
+static size_t node_block_bytes(int room, size_t args_size) {
+  return sizeof(tg_node) + (size_t)room * INPUT_BYTES + args_size + 16;
+}
+
+static tg_node *node_block_new(int n_inputs, size_t args_size) {
+  if (n_inputs > POOLED_INPUTS || args_size > POOLED_ARGS)
+    return calloc(1, node_block_bytes(n_inputs, args_size));
+  size_t bytes = node_block_bytes(POOLED_INPUTS, POOLED_ARGS);
+  if (!node_pool) return calloc(1, bytes);
   pooled_node *p = node_pool;
   node_pool = p->next;
   node_pool_len--;
@@ -31,9 +38,12 @@ tg_node *tg_node_block_new(int n_inputs) {
   return &p->node;
 }
 
+static bool node_block_pooled(const tg_node *node) {
+  return node->n_inputs <= POOLED_INPUTS && node->op->args_size <= POOLED_ARGS;
+}
+
 void tg_node_block_free(tg_node *node) {
-  if (node->n_inputs <= POOLED_INPUTS && node_pool_len < POOL_LIMIT &&
-      tg_caching_enabled()) {
+  if (node_block_pooled(node) && node_pool_len < POOL_LIMIT && tg_caching_enabled()) {
     pooled_node *p = (pooled_node *)node;
     p->next = node_pool;
     node_pool = p;
@@ -49,14 +59,15 @@ tg_node *tg_record(const tg_op *op, tg_tensor *output, int n_inputs,
   bool any = false;
   for (int i = 0; i < n_inputs; i++) any = any || (inputs[i] && inputs[i]->requires_grad);
   if (!any) return NULL;
-  /* the node, its input pointers and their versions in one block */
-  tg_node *node = tg_node_block_new(n_inputs);
+  tg_node *node = node_block_new(n_inputs, op->args_size);
   if (!node) tg_error("%s: out of memory recording the op", op->name);
   node->refcount = 1;
   node->op = op;
   node->n_inputs = n_inputs;
   node->inputs = (tg_tensor **)(node + 1);
   node->input_versions = (uint64_t *)(node->inputs + n_inputs);
+  uintptr_t args = (uintptr_t)(node->input_versions + n_inputs);
+  node->args = (void *)((args + 15) & ~(uintptr_t)15);
   for (int i = 0; i < n_inputs; i++) {
     node->inputs[i] = tg_retain(inputs[i]);
     if (inputs[i]) node->input_versions[i] = inputs[i]->storage->version;
@@ -127,6 +138,25 @@ tg_tensor *tg_node_input(tg_node *node, int i) {
 bool tg_needs_input_grad(const tg_node *node, int i) {
   return i >= 0 && i < node->n_inputs && node->inputs[i] &&
          node->inputs[i]->requires_grad;
+}
+
+void *tg_node_args(tg_node *node) {
+  return node->args;
+}
+
+const char *tg_grad_fn_name(const tg_tensor *t) {
+  return t->grad_fn ? t->grad_fn->op->name : NULL;
+}
+
+tg_tensor *tg_grad_destination(tg_node *node, int i) {
+  tg_tensor *in = node->inputs[i];
+  if (!node->grads_into_leaves || !in || in->grad_fn || !tg_needs_input_grad(node, i))
+    return NULL;
+  tg_tensor *grad = in->grad;
+  if (!grad || grad->dtype != in->dtype || !tg_is_contiguous(grad) ||
+      !tg_shape_equal(tg_shape_of(grad), tg_shape_of(in)))
+    return NULL;
+  return grad;
 }
 
 /* ---- leaves and gradients ---- */

@@ -2,7 +2,7 @@
  * maximum is subtracted before exponentiating. */
 #include <math.h>
 
-#include "tensor/internal.h"
+#include "ops/ops.h"
 
 /* Runs over every line along `dim` of contiguous `in`, writing `out`. */
 static void softmax_lines(const tg_tensor *in, tg_tensor *out, int dim, bool log_space) {
@@ -32,37 +32,11 @@ static void softmax_lines(const tg_tensor *in, tg_tensor *out, int dim, bool log
     }
 }
 
-/* d softmax: y * (g - sum(g * y)) */
-static void softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  int dim = (int)node->iarg[0];
-  tg_tensor *y = tg_saved_output(node);
-  tg_tensor *dot = tg_sum(tg_mul(g, y), TG_DIMS(dim), true);
-  grads[0] = tg_mul(y, tg_sub(g, dot));
-}
+typedef struct softmax_args {
+  int dim;
+} softmax_args;
 
-/* d log_softmax: g - exp(y) * sum(g) */
-static void log_softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  int dim = (int)node->iarg[0];
-  tg_tensor *y = tg_saved_output(node);
-  grads[0] = tg_sub(g, tg_mul(tg_exp(y), tg_sum(g, TG_DIMS(dim), true)));
-}
-
-static tg_tensor *softmax_apply(tg_tensor *const *x) {
-  return tg_softmax(x[0], 1);
-}
-static tg_tensor *log_softmax_apply(tg_tensor *const *x) {
-  return tg_log_softmax(x[0], -1);
-}
-
-const tg_op tg_op_softmax = {
-    "softmax",
-    softmax_backward,
-    {softmax_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 2)}}, -2, 2, 0, true}};
-const tg_op tg_op_log_softmax = {
-    "log_softmax",
-    log_softmax_backward,
-    {log_softmax_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 2)}}, -2, 2, 0, true}};
-
+/* Both ops save their output, which their backward reads. */
 static tg_tensor *softmax_forward(const char *name, const tg_op *op, tg_tensor *t,
                                   int dim, bool log_space) {
   tg_check_floating(name, t);
@@ -72,15 +46,39 @@ static tg_tensor *softmax_forward(const char *name, const tg_op *op, tg_tensor *
   softmax_lines(tg_contiguous(t), out, d, log_space);
   tg_node *node = tg_record(op, out, 1, &t);
   if (node) {
-    node->iarg[0] = d;
+    ((softmax_args *)tg_node_args(node))->dim = d;
     tg_save_output(node, out);
   }
   return tg_scope_return(out);
 }
 
+/* ---- softmax; its gradient is y * (g - sum(g * y)) ---- */
+
+static void softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  const softmax_args *a = tg_node_args(node);
+  tg_tensor *y = tg_saved_output(node);
+  tg_tensor *dot = tg_sum(tg_mul(g, y), TG_DIMS(a->dim), true);
+  grads[0] = tg_mul(y, tg_sub(g, dot));
+}
+
+const tg_op tg_op_softmax = {
+    .name = "softmax", .backward = softmax_backward, .args_size = sizeof(softmax_args)};
+
 tg_tensor *tg_softmax(tg_tensor *t, int dim) {
   return softmax_forward("tg_softmax", &tg_op_softmax, t, dim, false);
 }
+
+/* ---- log_softmax; its gradient is g - exp(y) * sum(g) ---- */
+
+static void log_softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  const softmax_args *a = tg_node_args(node);
+  tg_tensor *y = tg_saved_output(node);
+  grads[0] = tg_sub(g, tg_mul(tg_exp(y), tg_sum(g, TG_DIMS(a->dim), true)));
+}
+
+const tg_op tg_op_log_softmax = {.name = "log_softmax",
+                                 .backward = log_softmax_backward,
+                                 .args_size = sizeof(softmax_args)};
 
 tg_tensor *tg_log_softmax(tg_tensor *t, int dim) {
   return softmax_forward("tg_log_softmax", &tg_op_log_softmax, t, dim, true);

@@ -19,7 +19,7 @@
  * result does not depend on the CPU or on the thread count. */
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "ops/ops.h"
 
 enum {
   TILE_R = 4,  /* rows of C per register tile */

@@ -1,7 +1,9 @@
-/* Private to the library: storage, tensor construction, broadcasting and the
- * strided loop that every elementwise kernel and reduction runs on. */
-#ifndef TG_TENSOR_INTERNAL_H
-#define TG_TENSOR_INTERNAL_H
+/* The core's private header (tensor/): storage, tensor construction,
+ * broadcasting, the strided loop every elementwise kernel and reduction runs
+ * on, tape nodes and error cleanups. Everything above the core (ops/,
+ * autograd/, nn/, ...) may include it; the core includes nothing above it. */
+#ifndef TG_TENSOR_CORE_H
+#define TG_TENSOR_CORE_H
 
 #include "tensorgrad/autograd.h"
 #include "tensorgrad/tensor.h"
@@ -18,10 +20,14 @@
 #define TG_CLONES(target)
 #endif
 
-/* A hot loop for AVX2 and the baseline. ISO C mode never contracts
- * a * b + c into an FMA, so both clones round identically: results do not
- * depend on the CPU. */
-#define TG_SIMD TG_CLONES("avx2")
+/* Names in templates (*.inc files instantiated once per element type):
+ * TG_CAT(map_, SUFFIX) is map_f32 when SUFFIX is f32. */
+#define TG_CAT_(a, b) a##b
+#define TG_CAT(a, b) TG_CAT_(a, b)
+
+/* A template's loop helper that the compiler must inline, so that the
+ * element function it is passed is inlined too and the loop vectorises. */
+#define TG_INLINE static inline __attribute__((always_inline))
 
 struct tg_storage {
   int refcount;
@@ -38,17 +44,6 @@ tg_storage *tg_storage_new(size_t nbytes);
 bool tg_caching_enabled(void);
 void tg_storage_retain(tg_storage *s);
 void tg_storage_release(tg_storage *s);
-
-/* ---- small float32 products (gemm_small.c) ---- */
-/* C = alpha op(A) op(B) + beta D, op(A) m x k and op(B) k x n given by
- * element strides between rows and columns, C row-major with ldc. D is C
- * when d is NULL (BLAS's beta), else D(i, j) = d[i * d_rs + j * d_cs] (a
- * bias row with d_rs = 0, d_cs = 1). Returns false, touching nothing, when
- * the product is big enough for BLAS. */
-bool tg_sgemm_small(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                    int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
-                    int64_t b_cs, float beta, const float *d, int64_t d_rs, int64_t d_cs,
-                    float *c, int64_t ldc);
 
 /* ---- tensors (tensor.c) ---- */
 /* A new contiguous tensor with fresh, uninitialised storage, owned by the
@@ -104,12 +99,39 @@ static inline void tg_bump_version(tg_tensor *t) {
   t->storage->version++;
 }
 
-/* ---- releasing without recursion (tensor.c) ---- */
+/* ---- tape nodes (node.c) ---- */
+
+/* What an op records on its output: opaque outside the library. */
+struct tg_node {
+  int refcount;
+  const tg_op *op;
+  int n_inputs;
+  tg_tensor **inputs;       /* retained; NULL once the graph is freed */
+  uint64_t *input_versions; /* storage versions when recorded */
+  void *args;               /* op->args_size bytes, in the node's block */
+  int n_saved;
+  tg_tensor *saved[TG_NODE_MAX_SAVED];
+  uint64_t saved_versions[TG_NODE_MAX_SAVED];
+  /* The output is saved without a reference (it owns this node); backward
+   * gets it back through tg_saved_output. */
+  tg_storage *output_storage;
+  tg_tensor output_meta;
+  bool output_saved;
+  bool freed; /* saved tensors released after a backward */
+  /* Set by the engine before it calls the backward: whether gradients of
+   * leaf inputs may be added straight into their .grad (see
+   * tg_grad_destination). */
+  bool grads_into_leaves;
+  /* engine bookkeeping */
+  uint64_t visit_mark;
+  tg_tensor *grad_accum;
+  int64_t seq; /* creation order, for printing */
+};
+
 void tg_node_release(tg_node *node);
 void tg_node_retain(tg_node *node);
 /* A zeroed node with room for n_inputs input pointers and versions, and
  * its release: small nodes come from a free list (node.c). */
-tg_node *tg_node_block_new(int n_inputs);
 void tg_node_block_free(tg_node *node);
 /* Releases a node's inputs and saved tensors after backward (node.c). */
 void tg_free_graph(tg_node *node);
@@ -120,13 +142,10 @@ void tg_copy_into(tg_tensor *dst, const tg_tensor *src);
 /* For a backward that can add its gradient for input i straight into the
  * leaf's .grad (a GEMM with beta = 1 instead of a temporary and an add):
  * that .grad, or NULL when the gradient must be returned through grads[i]
- * (a non-leaf input, no .grad yet, create_graph, tg_autograd_grad). A
- * backward that adds into it leaves grads[i] NULL and bumps its version. */
+ * (a non-leaf input, no .grad yet, or the engine did not allow it: under
+ * create_graph or tg_autograd_grad). A backward that adds into it leaves
+ * grads[i] NULL and bumps its version. */
 tg_tensor *tg_grad_destination(tg_node *node, int i);
-
-/* cblas GEMM on 2-D views: out = alpha * a @ b + beta * out (out contiguous). */
-void tg_gemm(const tg_tensor *a, const tg_tensor *b, tg_tensor *out, double alpha,
-             double beta);
 
 /* Registers work that tg_error must undo before a handler longjmps out;
  * pop it when the work is done. Nestable. */

@@ -1,5 +1,5 @@
 /* Copies and conversions: clone, contiguous, to(dtype), detach. */
-#include "tensor/internal.h"
+#include "ops/ops.h"
 
 /* ---- clone: a contiguous copy; its gradient passes straight through ---- */
 
@@ -7,12 +7,7 @@ static void clone_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = g;
 }
 
-static tg_tensor *clone_apply(tg_tensor *const *x) {
-  return tg_clone(x[0]);
-}
-
-const tg_op tg_op_clone = {
-    "clone", clone_backward, {clone_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -1, 1, 0, false}};
+const tg_op tg_op_clone = {.name = "clone", .backward = clone_backward};
 
 tg_tensor *tg_clone(tg_tensor *t) {
   tg_tensor *out = tg_alloc(tg_shape_of(t), t->dtype);
@@ -31,14 +26,7 @@ static void to_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_to(g, tg_node_input(node, 0)->dtype);
 }
 
-static tg_tensor *to_apply(tg_tensor *const *x) {
-  return tg_to(tg_to(x[0], TG_FLOAT32), TG_FLOAT64);
-}
-
-/* The round trip through float32 is linear, so a large step keeps float32
- * rounding out of the finite differences. */
-const tg_op tg_op_to = {
-    "to", to_backward, {to_apply, 1, 1, {{TG_SHAPE(2, 3)}}, -1, 1, 0, false, 1e-2}};
+const tg_op tg_op_to = {.name = "to", .backward = to_backward};
 
 tg_tensor *tg_to(tg_tensor *t, tg_dtype dtype) {
   if (t->dtype == dtype) return tg_scope_adopt(tg_retain(t));
@@ -47,6 +35,8 @@ tg_tensor *tg_to(tg_tensor *t, tg_dtype dtype) {
   if (tg_is_floating(dtype)) tg_record(&tg_op_to, out, 1, &t);
   return out;
 }
+
+/* ---- detach: a new header on the same storage, outside the tape ---- */
 
 tg_tensor *tg_detach(tg_tensor *t) {
   return tg_alias(t, tg_shape_of(t), t->strides, t->offset);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tensor/internal.h"
+#include "ops/ops.h"
 
 /* Reduced dims as a bit mask; an empty list means every dim. */
 static unsigned reduce_mask(const char *op, const tg_tensor *t, tg_shape dims) {
@@ -275,19 +275,18 @@ static tg_tensor *keepdim_view(tg_tensor *g, const tg_tensor *input, unsigned ma
   return tg_reshape(g, kept_shape(input, mask));
 }
 
+typedef struct sum_args {
+  unsigned mask; /* the reduced dims */
+} sum_args;
+
 static void sum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *x = tg_node_input(node, 0);
-  grads[0] = tg_expand(keepdim_view(g, x, (unsigned)node->iarg[0]), tg_shape_of(x));
-}
-
-static tg_tensor *sum_apply(tg_tensor *const *x) {
-  return tg_sum(x[0], TG_DIMS(1), false);
+  const sum_args *a = tg_node_args(node);
+  grads[0] = tg_expand(keepdim_view(g, x, a->mask), tg_shape_of(x));
 }
 
 const tg_op tg_op_sum = {
-    "sum",
-    sum_backward,
-    {sum_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
+    .name = "sum", .backward = sum_backward, .args_size = sizeof(sum_args)};
 
 tg_tensor *tg_sum(tg_tensor *t, tg_shape dims, bool keepdim) {
   unsigned mask = reduce_mask("tg_sum", t, dims);
@@ -295,7 +294,7 @@ tg_tensor *tg_sum(tg_tensor *t, tg_shape dims, bool keepdim) {
   tg_tensor *out = accumulate(ACC_SUM, t, mask);
   if (!keepdim) out = squeeze_reduced(out, t, mask);
   tg_node *node = tg_record(&tg_op_sum, out, 1, &t);
-  if (node) node->iarg[0] = mask;
+  if (node) ((sum_args *)tg_node_args(node))->mask = mask;
   return tg_scope_return(out);
 }
 
@@ -377,19 +376,8 @@ static void extreme_all_backward(tg_node *node, tg_tensor *g, tg_tensor **grads)
   grads[0] = tg_mul(tg_div(hits, tg_sum(hits, TG_ALL_DIMS, false)), g);
 }
 
-static tg_tensor *max_all_apply(tg_tensor *const *x) {
-  return tg_max_all(x[0]);
-}
-static tg_tensor *min_all_apply(tg_tensor *const *x) {
-  return tg_min_all(x[0]);
-}
-
-const tg_op tg_op_max_all = {"max_all",
-                             extreme_all_backward,
-                             {max_all_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
-const tg_op tg_op_min_all = {"min_all",
-                             extreme_all_backward,
-                             {min_all_apply, 1, 1, {{TG_SHAPE(3, 4)}}, -2, 2, 0, false}};
+const tg_op tg_op_max_all = {.name = "max_all", .backward = extreme_all_backward};
+const tg_op tg_op_min_all = {.name = "min_all", .backward = extreme_all_backward};
 
 static tg_tensor *extreme_all(const char *name, acc_kind kind, const tg_op *op,
                               tg_tensor *t) {
@@ -467,28 +455,21 @@ static int check_line_dim(const char *op, const tg_tensor *t, int dim) {
 }
 
 /* Scatters g back to the positions of the chosen elements. */
+typedef struct extreme_args {
+  int dim;
+} extreme_args;
+
 static void extreme_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *x = tg_node_input(node, 0), *idx = tg_saved(node, 0);
-  int dim = (int)node->iarg[0];
+  int dim = ((const extreme_args *)tg_node_args(node))->dim;
   tg_tensor *g_kept = tg_reshape(g, tg_shape_of(idx));
   grads[0] = tg_scatter_add(tg_zeros_like(x), dim, idx, g_kept);
 }
 
-static tg_tensor *max_apply(tg_tensor *const *x) {
-  return tg_max(x[0], 1, false, NULL);
-}
-static tg_tensor *min_apply(tg_tensor *const *x) {
-  return tg_min(x[0], 0, true, NULL);
-}
-
 const tg_op tg_op_max = {
-    "max",
-    extreme_backward,
-    {max_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
+    .name = "max", .backward = extreme_backward, .args_size = sizeof(extreme_args)};
 const tg_op tg_op_min = {
-    "min",
-    extreme_backward,
-    {min_apply, 1, 2, {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 4)}}, -2, 2, 0, false}};
+    .name = "min", .backward = extreme_backward, .args_size = sizeof(extreme_args)};
 
 static tg_tensor *extreme_along(const char *name, const tg_op *op, bool want_max,
                                 tg_tensor *t, int dim, bool keepdim,
@@ -502,7 +483,7 @@ static tg_tensor *extreme_along(const char *name, const tg_op *op, bool want_max
   tg_node *node = tg_record(op, values, 1, &t);
   if (node) {
     tg_save(node, idx_kept);
-    node->iarg[0] = dim;
+    ((extreme_args *)tg_node_args(node))->dim = dim;
   }
   if (indices) *indices = tg_keep(tg_reshape(idx_kept, tg_shape_of(values)));
   return tg_scope_return(values);

@@ -1,0 +1,40 @@
+/* The ops' private header (ops/): what the differentiable ops share beyond
+ * the core (kernels' build targets and the GEMMs). */
+#ifndef TG_OPS_OPS_H
+#define TG_OPS_OPS_H
+
+#include "tensor/core.h"
+
+/* A hot loop for AVX2 and the baseline. ISO C mode never contracts
+ * a * b + c into an FMA, so both clones round identically: results do not
+ * depend on the CPU. */
+#define TG_SIMD TG_CLONES("avx2")
+
+/* ---- small float32 products (gemm_small.c) ---- */
+/* C = alpha op(A) op(B) + beta D, op(A) m x k and op(B) k x n given by
+ * element strides between rows and columns, C row-major with ldc. D is C
+ * when d is NULL (BLAS's beta), else D(i, j) = d[i * d_rs + j * d_cs] (a
+ * bias row with d_rs = 0, d_cs = 1). Returns false, touching nothing, when
+ * the product is big enough for BLAS. */
+bool tg_sgemm_small(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
+                    int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
+                    int64_t b_cs, float beta, const float *d, int64_t d_rs, int64_t d_cs,
+                    float *c, int64_t ldc);
+
+/* cblas GEMM on 2-D views: out = alpha * a @ b + beta * out (out contiguous). */
+void tg_gemm(const tg_tensor *a, const tg_tensor *b, tg_tensor *out, double alpha,
+             double beta);
+
+/* ---- the typed argument of ops that act along one dim ---- */
+typedef struct tg_dim_arg {
+  int dim;
+} tg_dim_arg;
+
+static inline void tg_node_set_dim(tg_node *node, int dim) {
+  ((tg_dim_arg *)tg_node_args(node))->dim = dim;
+}
+static inline int tg_node_dim(tg_node *node) {
+  return ((const tg_dim_arg *)tg_node_args(node))->dim;
+}
+
+#endif

@@ -1,0 +1,320 @@
+/* How each differentiable op is gradchecked: the op, a call with fixed
+ * extra arguments, the shapes of its inputs and the range they are drawn
+ * from. One entry per op object; test_gradcheck_ops.c fails when the
+ * library defines an op object that has no entry here. */
+#include "op_table.h"
+
+/* The op objects (the library does not export them from its headers). */
+extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op_div,
+    tg_op_pow, tg_op_maximum, tg_op_minimum, tg_op_neg, tg_op_exp, tg_op_log, tg_op_log1p,
+    tg_op_sqrt, tg_op_abs, tg_op_sigmoid, tg_op_tanh, tg_op_relu, tg_op_leaky_relu,
+    tg_op_clamp, tg_op_pow_scalar, tg_op_sum, tg_op_max_all, tg_op_min_all, tg_op_max,
+    tg_op_min, tg_op_softmax, tg_op_log_softmax, tg_op_view, tg_op_permute, tg_op_expand,
+    tg_op_slice, tg_op_slice_backward, tg_op_index_select, tg_op_gather,
+    tg_op_scatter_add, tg_op_where, tg_op_cat, tg_op_mm, tg_op_linear, tg_op_unfold,
+    tg_op_fold, tg_op_max_pool2d, tg_op_binary_cross_entropy, tg_op_cross_entropy;
+
+#define OP(name) .op = &tg_op_##name, .symbol = "tg_op_" #name
+
+/* ---- the calls ---- */
+
+static tg_tensor *apply_clone(tg_tensor *const *x) {
+  return tg_clone(x[0]);
+}
+static tg_tensor *apply_to(tg_tensor *const *x) {
+  return tg_to(tg_to(x[0], TG_FLOAT32), TG_FLOAT64);
+}
+static tg_tensor *apply_add(tg_tensor *const *x) {
+  return tg_add(x[0], x[1]);
+}
+static tg_tensor *apply_sub(tg_tensor *const *x) {
+  return tg_sub(x[0], x[1]);
+}
+static tg_tensor *apply_mul(tg_tensor *const *x) {
+  return tg_mul(x[0], x[1]);
+}
+static tg_tensor *apply_div(tg_tensor *const *x) {
+  return tg_div(x[0], x[1]);
+}
+static tg_tensor *apply_pow(tg_tensor *const *x) {
+  return tg_pow(x[0], x[1]);
+}
+static tg_tensor *apply_maximum(tg_tensor *const *x) {
+  return tg_maximum(x[0], x[1]);
+}
+static tg_tensor *apply_minimum(tg_tensor *const *x) {
+  return tg_minimum(x[0], x[1]);
+}
+static tg_tensor *apply_neg(tg_tensor *const *x) {
+  return tg_neg(x[0]);
+}
+static tg_tensor *apply_exp(tg_tensor *const *x) {
+  return tg_exp(x[0]);
+}
+static tg_tensor *apply_log(tg_tensor *const *x) {
+  return tg_log(x[0]);
+}
+static tg_tensor *apply_log1p(tg_tensor *const *x) {
+  return tg_log1p(x[0]);
+}
+static tg_tensor *apply_sqrt(tg_tensor *const *x) {
+  return tg_sqrt(x[0]);
+}
+static tg_tensor *apply_abs(tg_tensor *const *x) {
+  return tg_abs(x[0]);
+}
+static tg_tensor *apply_sigmoid(tg_tensor *const *x) {
+  return tg_sigmoid(x[0]);
+}
+static tg_tensor *apply_tanh(tg_tensor *const *x) {
+  return tg_tanh(x[0]);
+}
+static tg_tensor *apply_relu(tg_tensor *const *x) {
+  return tg_relu(x[0]);
+}
+static tg_tensor *apply_leaky_relu(tg_tensor *const *x) {
+  return tg_leaky_relu(x[0], 0.1);
+}
+static tg_tensor *apply_clamp(tg_tensor *const *x) {
+  return tg_clamp(x[0], -1, 1);
+}
+static tg_tensor *apply_pow_scalar(tg_tensor *const *x) {
+  return tg_pow_scalar(x[0], 2.5);
+}
+static tg_tensor *apply_sum(tg_tensor *const *x) {
+  return tg_sum(x[0], TG_DIMS(1), false);
+}
+static tg_tensor *apply_max_all(tg_tensor *const *x) {
+  return tg_max_all(x[0]);
+}
+static tg_tensor *apply_min_all(tg_tensor *const *x) {
+  return tg_min_all(x[0]);
+}
+static tg_tensor *apply_max(tg_tensor *const *x) {
+  return tg_max(x[0], 1, false, NULL);
+}
+static tg_tensor *apply_min(tg_tensor *const *x) {
+  return tg_min(x[0], 0, true, NULL);
+}
+static tg_tensor *apply_softmax(tg_tensor *const *x) {
+  return tg_softmax(x[0], 1);
+}
+static tg_tensor *apply_log_softmax(tg_tensor *const *x) {
+  return tg_log_softmax(x[0], -1);
+}
+static tg_tensor *apply_view(tg_tensor *const *x) {
+  return tg_reshape(x[0], TG_SHAPE(4, -1));
+}
+static tg_tensor *apply_permute(tg_tensor *const *x) {
+  return tg_permute(x[0], TG_DIMS(2, 0, 1));
+}
+static tg_tensor *apply_expand(tg_tensor *const *x) {
+  return tg_expand(x[0], TG_SHAPE(2, 3, 4));
+}
+static tg_tensor *apply_slice(tg_tensor *const *x) {
+  return tg_slice(x[0], 1, 1, 4, 2);
+}
+/* slice_backward is slice's gradient: x[0] scattered into a (3, 5) zero
+ * tensor. It is reached through a recorded backward of slice, so the tape
+ * is on for it even while gradcheck evaluates without one. */
+static tg_tensor *apply_slice_backward(tg_tensor *const *x) {
+  tg_scope_begin();
+  bool mode = tg_set_grad_enabled(true);
+  tg_tensor *base = tg_requires_grad_(tg_zeros(TG_SHAPE(3, 5), TG_FLOAT64), true);
+  tg_tensor *grad;
+  tg_autograd_grad(tg_slice(base, 1, 1, 4, 2), x[0], 1, &base, &grad, TG_CREATE_GRAPH);
+  tg_set_grad_enabled(mode);
+  return tg_scope_return(mode ? grad : tg_detach(grad));
+}
+static tg_tensor *apply_index_select(tg_tensor *const *x) {
+  int64_t idx[4] = {2, 0, 2, 1};
+  tg_scope_begin();
+  return tg_scope_return(
+      tg_index_select(x[0], 0, tg_from_data(idx, TG_SHAPE(4), TG_INT64)));
+}
+static tg_tensor *apply_gather(tg_tensor *const *x) {
+  int64_t idx[6] = {0, 3, 1, 1, 2, 0};
+  tg_scope_begin();
+  return tg_scope_return(tg_gather(x[0], 1, tg_from_data(idx, TG_SHAPE(3, 2), TG_INT64)));
+}
+static tg_tensor *apply_scatter_add(tg_tensor *const *x) {
+  int64_t idx[6] = {0, 3, 1, 1, 2, 0};
+  tg_scope_begin();
+  tg_tensor *index = tg_from_data(idx, TG_SHAPE(3, 2), TG_INT64);
+  return tg_scope_return(tg_scatter_add(x[0], 1, index, x[1]));
+}
+static tg_tensor *apply_where(tg_tensor *const *x) {
+  tg_scope_begin();
+  return tg_scope_return(tg_where(tg_gt_scalar(x[0], 0), x[0], x[1]));
+}
+static tg_tensor *apply_cat(tg_tensor *const *x) {
+  return tg_cat(x, 2, 1);
+}
+static tg_tensor *apply_mm(tg_tensor *const *x) {
+  return tg_matmul(x[0], x[1]);
+}
+static tg_tensor *apply_linear(tg_tensor *const *x) {
+  return tg_linear(x[0], x[1], x[2]);
+}
+static tg_tensor *apply_unfold(tg_tensor *const *x) {
+  return tg_unfold(x[0], 2, 2, 1);
+}
+/* fold to 3x4 with k=2, s=1, p=1: 4x5 windows of 2 channels x 2x2 */
+static tg_tensor *apply_fold(tg_tensor *const *x) {
+  return tg_fold(x[0], 3, 4, 2, 1, 1);
+}
+static tg_tensor *apply_max_pool2d(tg_tensor *const *x) {
+  return tg_max_pool2d(x[0], 2, 2, 1);
+}
+static tg_tensor *apply_binary_cross_entropy(tg_tensor *const *x) {
+  tg_loss_opts opts = {TG_NONE};
+  return tg_bce_loss(x[0], x[1], &opts);
+}
+/* Every reduction at once, on targets with an ignored row, so one gradcheck
+ * covers the three backward paths. */
+static tg_tensor *apply_cross_entropy(tg_tensor *const *x) {
+  int64_t n = x[0]->shape[0], c = x[0]->shape[1];
+  tg_scope_begin();
+  tg_tensor *target = tg_empty(TG_SHAPE(n), TG_INT64);
+  int64_t *t = tg_data_i64(target);
+  for (int64_t i = 0; i < n; i++) t[i] = i == 1 ? -100 : (3 * i + 1) % c;
+  tg_tensor *parts[3];
+  for (int r = TG_MEAN; r <= TG_NONE; r++) {
+    tg_loss_opts opts = {
+        .reduction = (tg_reduction)r, .has_ignore_index = true, .ignore_index = -100};
+    parts[r] = tg_reshape(tg_cross_entropy_loss(x[0], target, &opts), TG_SHAPE(-1));
+  }
+  return tg_scope_return(tg_cat(parts, 3, 0));
+}
+
+/* ---- the shapes ---- */
+
+/* elementwise unary ops: a matrix and a 3-D tensor */
+#define UNARY_SHAPES .n_shapes = 2, .shapes = {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 2)}}
+/* binary ops: equal, broadcast against a row, and both sides broadcast */
+#define BINARY_SHAPES                                                                    \
+  .n_shapes = 3, .shapes = {                                                             \
+                     {TG_SHAPE(3, 4), TG_SHAPE(3, 4)},                                   \
+                     {TG_SHAPE(3, 4), TG_SHAPE(4)},                                      \
+                     {TG_SHAPE(3, 1), TG_SHAPE(1, 4)},                                   \
+  }
+/* reductions along a dim: a matrix and a 3-D tensor */
+#define REDUCE_SHAPES .n_shapes = 2, .shapes = {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 4)}}
+
+const op_case op_table[] = {
+    /* conversions */
+    {OP(clone), .apply = apply_clone, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -1, .high = 1},
+    /* The round trip through float32 is linear, so a large step keeps
+     * float32 rounding out of the finite differences. */
+    {OP(to), .apply = apply_to, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(2, 3)}}, .low = -1, .high = 1, .eps = 1e-2},
+
+    /* binary elementwise */
+    {OP(add), .apply = apply_add, .n_inputs = 2, BINARY_SHAPES, .low = -2, .high = 2},
+    {OP(sub), .apply = apply_sub, .n_inputs = 2, BINARY_SHAPES, .low = -2, .high = 2},
+    {OP(mul), .apply = apply_mul, .n_inputs = 2, BINARY_SHAPES, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(div), .apply = apply_div, .n_inputs = 2, BINARY_SHAPES, .low = -2, .high = 2,
+     .min_abs = 0.5, .second_order = true},
+    {OP(pow), .apply = apply_pow, .n_inputs = 2, BINARY_SHAPES, .low = 0.5, .high = 2,
+     .second_order = true},
+    {OP(maximum), .apply = apply_maximum, .n_inputs = 2, BINARY_SHAPES, .low = -2,
+     .high = 2},
+    {OP(minimum), .apply = apply_minimum, .n_inputs = 2, BINARY_SHAPES, .low = -2,
+     .high = 2},
+
+    /* unary elementwise */
+    {OP(neg), .apply = apply_neg, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2},
+    {OP(exp), .apply = apply_exp, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(log), .apply = apply_log, .n_inputs = 1, UNARY_SHAPES, .low = 0.5, .high = 2,
+     .second_order = true},
+    {OP(log1p), .apply = apply_log1p, .n_inputs = 1, UNARY_SHAPES, .low = -0.5, .high = 2,
+     .second_order = true},
+    {OP(sqrt), .apply = apply_sqrt, .n_inputs = 1, UNARY_SHAPES, .low = 0.5, .high = 2,
+     .second_order = true},
+    {OP(abs), .apply = apply_abs, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2,
+     .min_abs = 0.1},
+    {OP(sigmoid), .apply = apply_sigmoid, .n_inputs = 1, UNARY_SHAPES, .low = -3,
+     .high = 3, .second_order = true},
+    {OP(tanh), .apply = apply_tanh, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(relu), .apply = apply_relu, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2,
+     .min_abs = 0.1},
+    {OP(leaky_relu), .apply = apply_leaky_relu, .n_inputs = 1, UNARY_SHAPES, .low = -2,
+     .high = 2, .min_abs = 0.1},
+    {OP(clamp), .apply = apply_clamp, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2},
+    {OP(pow_scalar), .apply = apply_pow_scalar, .n_inputs = 1, UNARY_SHAPES, .low = 0.5,
+     .high = 2, .second_order = true},
+
+    /* reductions */
+    {OP(sum), .apply = apply_sum, .n_inputs = 1, REDUCE_SHAPES, .low = -2, .high = 2},
+    {OP(max_all), .apply = apply_max_all, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2},
+    {OP(min_all), .apply = apply_min_all, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2},
+    {OP(max), .apply = apply_max, .n_inputs = 1, REDUCE_SHAPES, .low = -2, .high = 2},
+    {OP(min), .apply = apply_min, .n_inputs = 1, REDUCE_SHAPES, .low = -2, .high = 2},
+    {OP(softmax), .apply = apply_softmax, .n_inputs = 1, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 2)}}, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(log_softmax), .apply = apply_log_softmax, .n_inputs = 1, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 2)}}, .low = -2, .high = 2,
+     .second_order = true},
+
+    /* views */
+    {OP(view), .apply = apply_view, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(2, 3, 2)}}, .low = -2, .high = 2},
+    {OP(permute), .apply = apply_permute, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(2, 3, 4)}}, .low = -2, .high = 2},
+    {OP(expand), .apply = apply_expand, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 1)}}, .low = -2, .high = 2},
+    {OP(slice), .apply = apply_slice, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 5)}}, .low = -2, .high = 2},
+    {OP(slice_backward), .apply = apply_slice_backward, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 2)}}, .low = -2, .high = 2},
+
+    /* indexing and joining */
+    {OP(index_select), .apply = apply_index_select, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2},
+    {OP(gather), .apply = apply_gather, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2},
+    {OP(scatter_add), .apply = apply_scatter_add, .n_inputs = 2, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4), TG_SHAPE(3, 2)}}, .low = -2, .high = 2},
+    {OP(where), .apply = apply_where, .n_inputs = 2, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(3, 4), TG_SHAPE(4)}},
+     .low = -2, .high = 2, .min_abs = 0.1},
+    {OP(cat), .apply = apply_cat, .n_inputs = 2, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 2), TG_SHAPE(3, 4)}}, .low = -2, .high = 2},
+
+    /* products */
+    {OP(mm), .apply = apply_mm, .n_inputs = 2, .n_shapes = 3,
+     .shapes = {{TG_SHAPE(3, 4), TG_SHAPE(4, 2)},
+                {TG_SHAPE(2, 3, 4), TG_SHAPE(4, 2)},
+                {TG_SHAPE(2, 1, 2, 3), TG_SHAPE(3, 3, 2)}},
+     .low = -2, .high = 2, .second_order = true},
+    {OP(linear), .apply = apply_linear, .n_inputs = 3, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(5, 3), TG_SHAPE(4, 3), TG_SHAPE(4)},
+                {TG_SHAPE(2, 2, 3), TG_SHAPE(2, 3), TG_SHAPE(2)}},
+     .low = -2, .high = 2, .second_order = true},
+
+    /* nn: convolution windows, pooling, losses */
+    {OP(unfold), .apply = apply_unfold, .n_inputs = 1, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(2, 2, 3, 3)}, {TG_SHAPE(1, 3, 4, 5)}}, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(fold), .apply = apply_fold, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(2, 8, 20)}}, .low = -2, .high = 2, .second_order = true},
+    {OP(max_pool2d), .apply = apply_max_pool2d, .n_inputs = 1, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(2, 2, 4, 4)}, {TG_SHAPE(1, 3, 5, 3)}}, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(binary_cross_entropy), .apply = apply_binary_cross_entropy, .n_inputs = 2,
+     .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(5), TG_SHAPE(5)}},
+     .low = 0.05, .high = 0.95, .second_order = true},
+    {OP(cross_entropy), .apply = apply_cross_entropy, .n_inputs = 1, .n_shapes = 3,
+     .shapes = {{TG_SHAPE(4, 3)}, {TG_SHAPE(3, 5)}, {TG_SHAPE(1, 4)}}, .low = -2,
+     .high = 2, .second_order = true},
+};
+
+const int op_table_size = (int)(sizeof op_table / sizeof op_table[0]);

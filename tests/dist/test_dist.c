@@ -159,8 +159,11 @@ typedef struct data {
 
 static data make_data(int64_t rows, tg_dtype dtype) {
   tg_manual_seed(99);
-  data d = {tg_to(tg_randn(TG_SHAPE(rows, IN), TG_FLOAT64), dtype),
-            tg_to(tg_randn(TG_SHAPE(rows, OUT), TG_FLOAT64), dtype)};
+  tg_scope_begin();
+  tg_tensor *X = tg_randn(TG_SHAPE(rows, IN), TG_FLOAT64);
+  tg_tensor *Y = tg_randn(TG_SHAPE(rows, OUT), TG_FLOAT64);
+  data d = {tg_keep(tg_to(X, dtype)), tg_keep(tg_to(Y, dtype))};
+  tg_scope_end();
   return d;
 }
 

@@ -23,6 +23,7 @@ if [ ! -x "$program" ]; then
     "(scripts/install-deps.sh libopenmpi-dev openmpi-bin)" >&2
   exit 1
 fi
+cores=$(nproc) # before OMP_NUM_THREADS, which nproc obeys
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 \
   OMP_NUM_THREADS=1
 twins=yes
@@ -30,7 +31,7 @@ twins=yes
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $cores cores, load average $(cut -d' ' -f1 /proc/loadavg)"
 for n in $procs; do
   echo "running $n process(es)" >&2
   mpirun -np "$n" --oversubscribe "$program" --reps "$reps" | grep '^DDP ' >>"$results"

@@ -11,6 +11,7 @@ and prints the same summary line as the C program.
 import argparse
 import os
 import socket
+import sys
 import time
 
 import torch
@@ -92,6 +93,10 @@ def run(rank, world_size, port, args):
               f"final_loss={loss_value:.4f} test_acc={acc:.4f} "
               f"seconds={time.time() - started:.1f}", flush=True)
     dist.destroy_process_group()
+    # A spawned rank sometimes never finishes exiting (gloo's threads, seen
+    # with torch 1.13 on a loaded machine); its work is done and flushed.
+    sys.stdout.flush()
+    os._exit(0)
 
 
 def free_port():

@@ -36,11 +36,11 @@ def main():
             [mpiexec, "-np", "2", "--oversubscribe",
              os.path.join(build, "examples", "ddp_digits"), "--epochs", EPOCHS,
              "--out", os.path.join(tmp, "c")],
-            check=True, capture_output=True, text=True, env=env).stdout
+            check=True, capture_output=True, text=True, env=env, timeout=300).stdout
         py_out = subprocess.run(
             ["/usr/bin/python3", os.path.join(ROOT, "examples", "pytorch", "ddp_digits.py"),
              "--world-size", "2", "--epochs", EPOCHS, "--out", os.path.join(tmp, "py")],
-            check=True, capture_output=True, text=True).stdout
+            check=True, capture_output=True, text=True, timeout=300).stdout
         c, py = losses(os.path.join(tmp, "c", "losses.txt")), losses(
             os.path.join(tmp, "py", "losses.txt"))
         failed = 0

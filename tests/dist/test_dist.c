@@ -430,6 +430,11 @@ START_TEST(test_ddp_mismatch_is_an_error_on_every_rank) {
                   "is float64 (2x4) on rank 1 but float32 (2x4) on rank 0");
   tg_module_free(m);
   TG_EXPECT_ERROR(tg_ddp(NULL, NULL), "tg_ddp: module is NULL");
+  tg_ddp_options o = TG_DDP_DEFAULTS;
+  o.bucket_cap_mb = 0;
+  m = tg_nn_linear(2, 2, true);
+  TG_EXPECT_ERROR(tg_ddp(m, &o), "tg_ddp: bucket caps must be > 0 MB, got 0 and 1");
+  tg_module_free(m);
 }
 END_TEST
 

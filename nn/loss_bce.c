@@ -95,9 +95,8 @@ static void check_broadcast_weight(const char *loss, const char *what, const tg_
 }
 
 tg_tensor *tg_bce_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts) {
-  opts = tg_nn_loss_opts(opts);
+  opts = tg_nn_loss_opts("tg_bce_loss", opts, TG_LOSS_WEIGHT);
   tg_nn_check_same_shape("tg_bce_loss", input, target);
-  tg_nn_check_reduction("tg_bce_loss", opts->reduction);
   check_broadcast_weight("tg_bce_loss", "weight", opts->weight, input);
   if (input->dtype != TG_FLOAT32 && input->dtype != TG_FLOAT64)
     tg_error("tg_bce_loss: expected float32 or float64 input, got %s",
@@ -112,9 +111,9 @@ tg_tensor *tg_bce_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *
  * the log term is scaled by 1 + (pos_weight - 1) y. */
 tg_tensor *tg_bce_with_logits_loss(tg_tensor *input, tg_tensor *target,
                                    const tg_loss_opts *opts) {
-  opts = tg_nn_loss_opts(opts);
+  opts = tg_nn_loss_opts("tg_bce_with_logits_loss", opts,
+                         TG_LOSS_WEIGHT | TG_LOSS_POS_WEIGHT);
   tg_nn_check_same_shape("tg_bce_with_logits_loss", input, target);
-  tg_nn_check_reduction("tg_bce_with_logits_loss", opts->reduction);
   check_broadcast_weight("tg_bce_with_logits_loss", "weight", opts->weight, input);
   check_broadcast_weight("tg_bce_with_logits_loss", "pos_weight", opts->pos_weight,
                          input);

@@ -95,13 +95,9 @@ static run new_run(void) {
   run r;
   tg_manual_seed(7);
   r.model = small_net();
-  tg_tensor_dict *params = tg_module_named_parameters(r.model);
-  tg_tensor *list[8];
-  for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
   tg_adam_options opts = TG_ADAM_DEFAULTS;
   opts.lr = 0.05;
-  r.opt = tg_adam(list, params->n, opts);
-  tg_tensor_dict_free(params);
+  r.opt = tg_adam(tg_module_parameters(r.model), opts);
   r.x = tg_randn(TG_SHAPE(16, 3), TG_FLOAT32);
   r.y = tg_randn(TG_SHAPE(16, 2), TG_FLOAT32);
   return r;
@@ -110,7 +106,7 @@ static run new_run(void) {
 static void train(run *r, int steps) {
   for (int s = 0; s < steps; s++) {
     tg_scope_begin();
-    tg_tensor *loss = tg_mse_loss(tg_module_forward(r->model, r->x), r->y, TG_MEAN);
+    tg_tensor *loss = tg_mse_loss(tg_module_forward(r->model, r->x), r->y, NULL);
     tg_backward(loss, NULL, 0);
     tg_optimizer_step(r->opt);
     tg_optimizer_zero_grad(r->opt, true);
@@ -144,13 +140,8 @@ START_TEST(test_resume_is_bit_identical) {
     tg_manual_seed(99);
     tg_module_free(fresh.model);
     fresh.model = small_net();
-    tg_tensor_dict *params = tg_module_named_parameters(fresh.model);
-    tg_tensor *list[8];
-    for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
     tg_optimizer_free(fresh.opt);
-    tg_adam_options opts = TG_ADAM_DEFAULTS;
-    fresh.opt = tg_adam(list, params->n, opts);
-    tg_tensor_dict_free(params);
+    fresh.opt = tg_adam(tg_module_parameters(fresh.model), TG_ADAM_DEFAULTS);
     int64_t epoch = -1;
     tg_tensor_dict *back = NULL;
     if (tg_checkpoint_load(ckpt, fresh.model, fresh.opt, &epoch, &back) != 0 ||
@@ -192,12 +183,9 @@ START_TEST(test_errors_name_the_file) {
   ck_assert_int_eq(
       tg_checkpoint_save(path_in_dir("model_only.safetensors", path), m, NULL, 3, NULL),
       0);
-  tg_tensor_dict *params = tg_module_named_parameters(m);
-  tg_tensor *list[8];
-  for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
   tg_sgd_options opts = TG_SGD_DEFAULTS;
   opts.lr = 0.1;
-  tg_optimizer *opt = tg_sgd(list, params->n, opts);
+  tg_optimizer *opt = tg_sgd(tg_module_parameters(m), opts);
   ck_assert_int_eq(tg_checkpoint_load(path, m, opt, NULL, NULL), -1);
   ck_assert_msg(strstr(tg_last_error(), "holds no optimizer state"), "%s",
                 tg_last_error());
@@ -209,7 +197,6 @@ START_TEST(test_errors_name_the_file) {
   ck_assert_int_eq(tg_load_tensors(path, &d), -1);
   ck_assert_msg(strstr(tg_last_error(), "short.safetensors"), "%s", tg_last_error());
   tg_optimizer_free(opt);
-  tg_tensor_dict_free(params);
   tg_module_free(m);
 }
 END_TEST

@@ -1,6 +1,6 @@
 /* TensorBoard event files: the bytes are decoded by a small reader written
  * here, independently of io/ (its own CRC-32C, framing and protobuf
- * decoding), and compared with FORMATS.md's worked record and with values
+ * decoding), and compared with docs/formats.md's worked record and with values
  * computed by hand. */
 #include "test_util.h"
 

@@ -13,13 +13,13 @@
 #ifndef TENSORGRAD_TENSOR_H
 #define TENSORGRAD_TENSOR_H
 
+#include "tensorgrad/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 #define TG_MAX_DIMS 8
 
@@ -275,6 +275,23 @@ tg_tensor *tg_matmul(tg_tensor *a, tg_tensor *b);
 /* F.linear: x @ w^T + b (b may be NULL); one GEMM with the bias folded in. */
 tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b);
 
+/* ---- parameter lists (what optimizers and clipping take) ----------------------- */
+
+/* PyTorch's `params` argument: the tensors an optimizer updates or a clip
+ * rescales, in order. tg_module_parameters(model) gives a model's (the
+ * model.parameters() of PyTorch); for raw tensors, list them in place,
+ *     tg_sgd(TG_PARAMS(w, b), o)
+ * or wrap an array, (tg_params){array, n}. The list is only read during the
+ * call: an optimizer retains the tensors themselves. */
+typedef struct tg_params {
+  tg_tensor *const *items;
+  int n;
+} tg_params;
+
+#define TG_PARAMS(...)                                                                   \
+  ((tg_params){(tg_tensor *const[]){__VA_ARGS__},                                        \
+               (int)(sizeof((tg_tensor *[]){__VA_ARGS__}) / sizeof(tg_tensor *))})
+
 /* ---- named tensors (state dicts) ------------------------------------------------ */
 
 /* An ordered list of (name, tensor): iterate items[0 .. n-1]. Each entry
@@ -303,7 +320,5 @@ void tg_tensor_dict_free(tg_tensor_dict *d);     /* NULL is fine */
 void tg_set_num_threads(int n);
 int tg_get_num_threads(void);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

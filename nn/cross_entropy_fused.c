@@ -1,7 +1,7 @@
 /* CrossEntropyLoss of (N, C) logits and int64 class indices, without class
  * weights or label smoothing, as one recorded op: PyTorch's log_softmax and
  * nll_loss in one typed pass, and the backward g (softmax - one_hot) in one
- * more. The composite in loss_nll.c (about a dozen recorded ops with their
+ * more. The composite in loss_cross_entropy.c (about a dozen recorded ops with their
  * temporaries) keeps every other case. */
 #include <math.h>
 

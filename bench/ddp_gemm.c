@@ -48,10 +48,7 @@ int main(int argc, char **argv) {
   ddp_step s;
   s.model =
       tg_ddp(task_mlp((const int64_t[]){784, 1024, 1024, 10}, 4, true, false), NULL);
-  int n;
-  tg_tensor **params = task_params(s.model, &n);
-  s.opt = tg_adam(params, n, TG_ADAM_DEFAULTS);
-  free(params);
+  s.opt = tg_adam(tg_module_parameters(s.model), TG_ADAM_DEFAULTS);
   s.x = tg_randn(TG_SHAPE(BATCH, 784), TG_FLOAT32);
   s.y = tg_randint(0, 10, TG_SHAPE(BATCH));
   double t_step = bench_time(steps, &s, a.reps) / STEPS_PER_CALL;

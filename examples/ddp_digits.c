@@ -62,16 +62,6 @@ static digits load(void) {
   return d;
 }
 
-static tg_optimizer *adam_for(tg_module *model) { /* optim.Adam(model.parameters()) */
-  tg_tensor_dict *named = tg_module_named_parameters(model);
-  tg_tensor **params = example_calloc((size_t)named->n, sizeof *params);
-  for (int i = 0; i < named->n; i++) params[i] = named->items[i].tensor;
-  tg_optimizer *opt = tg_adam(params, named->n, TG_ADAM_DEFAULTS);
-  free(params);
-  tg_tensor_dict_free(named);
-  return opt;
-}
-
 /* This rank's samples of the epoch, in batches of BATCH_SIZE:
  * DataLoader(ds, batch_size=32, sampler=DistributedSampler(ds, seed=seed)). */
 static tg_dataloader *epoch_loader(tg_dataset *ds, bool shuffle, uint64_t seed,
@@ -192,7 +182,7 @@ int main(int argc, char **argv) {
   example_parse(argc, argv, "ddp_digits", 10, &args);
   digits data = load();
   tg_module *model = tg_ddp(mlp(), NULL); /* DDP(model): rank 0's weights everywhere */
-  tg_optimizer *opt = adam_for(model);
+  tg_optimizer *opt = tg_adam(tg_module_parameters(model), TG_ADAM_DEFAULTS);
   int64_t first_epoch = resume(&args, tg_ddp_module(model), opt);
   rank0_files files = open_files(&args, first_epoch > 0);
   double loss = 0, acc = 0;

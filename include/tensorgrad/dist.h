@@ -31,12 +31,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tensorgrad/export.h"
+
 #include "tensorgrad/data.h"
 #include "tensorgrad/nn.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* ---- the process group ------------------------------------------------------- */
 
@@ -135,7 +135,5 @@ void tg_distributed_sampler_indices(const tg_distributed_sampler *s, int64_t *ou
 tg_dataset *tg_distributed_sampler_subset(const tg_distributed_sampler *s,
                                           tg_dataset *ds);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

@@ -28,11 +28,9 @@ int main(int argc, char **argv) {
   tg_module *net = tg_nn_sequential(NULL);
   tg_nn_sequential_append(net, tg_nn_linear(3, 4, true));
   tg_module *model = tg_ddp(net, NULL);
-  tg_tensor_dict *named = tg_module_named_parameters(model);
-  tg_tensor *params[2] = {named->items[0].tensor, named->items[1].tensor};
   tg_sgd_options o = TG_SGD_DEFAULTS;
   o.lr = 0.1;
-  tg_optimizer *opt = tg_sgd(params, 2, o);
+  tg_optimizer *opt = tg_sgd(tg_module_parameters(model), o);
   for (int step = 0; step < STEPS; step++) {
     tg_scope_begin();
     tg_tensor *loss =
@@ -47,7 +45,6 @@ int main(int argc, char **argv) {
   if (tg_dist_rank() == 0)
     printf("dist_fault: %d steps on %d ranks\n", STEPS, tg_dist_world_size());
   tg_optimizer_free(opt);
-  tg_tensor_dict_free(named);
   tg_module_free(model);
   tg_dist_finalize();
   return 0;

@@ -141,15 +141,10 @@ static tg_module *mlp(uint64_t seed, tg_dtype dtype) {
 }
 
 static tg_optimizer *sgd_for(tg_module *m) {
-  tg_tensor_dict *named = tg_module_named_parameters(m);
-  tg_tensor *params[8];
-  for (int i = 0; i < named->n; i++) params[i] = named->items[i].tensor;
   tg_sgd_options o = TG_SGD_DEFAULTS;
   o.lr = 0.1;
   o.momentum = 0.9;
-  tg_optimizer *opt = tg_sgd(params, named->n, o);
-  tg_tensor_dict_free(named);
-  return opt;
+  return tg_sgd(tg_module_parameters(m), o);
 }
 
 /* The data every rank can make: STEPS global batches of W*B rows. */

@@ -14,28 +14,13 @@
 
 enum { BATCH = 256, STEPS_PER_CALL = 5 };
 
-typedef struct ddp_step {
-  tg_module *model;
-  tg_optimizer *opt;
-  tg_tensor *x, *y;
-} ddp_step;
-
 static void steps(void *arg) {
-  ddp_step *s = arg;
-  for (int k = 0; k < STEPS_PER_CALL; k++) {
-    tg_scope_begin();
-    tg_tensor *loss =
-        tg_cross_entropy_loss(tg_module_forward(s->model, s->x), s->y, NULL);
-    tg_backward(loss, NULL, 0);
-    tg_optimizer_step(s->opt);
-    tg_optimizer_zero_grad(s->opt, false);
-    tg_scope_end();
-  }
+  batch_steps(arg, STEPS_PER_CALL);
   tg_dist_barrier(); /* every rank's steps are in the time */
 }
 
 static void local_steps(void *arg) {
-  ddp_step *s = arg;
+  batch_step *s = arg;
   tg_ddp_no_sync_begin(s->model);
   steps(s);
   tg_ddp_no_sync_end(s->model);
@@ -45,7 +30,7 @@ int main(int argc, char **argv) {
   if (tg_dist_init(&argc, &argv) != 0) bench_check(-1, "tg_dist_init");
   bench_args a = bench_parse(argc, argv);
   tg_manual_seed((uint64_t)tg_dist_rank()); /* each rank its own data */
-  ddp_step s;
+  batch_step s;
   s.model =
       tg_ddp(task_mlp((const int64_t[]){784, 1024, 1024, 10}, 4, true, false), NULL);
   s.opt = tg_adam(tg_module_parameters(s.model), TG_ADAM_DEFAULTS);

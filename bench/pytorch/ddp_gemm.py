@@ -8,8 +8,6 @@ import argparse
 import os
 import socket
 import sys
-import statistics
-import time
 
 import torch
 import torch.distributed as dist
@@ -18,19 +16,10 @@ import torch.nn as nn
 import torch.optim as optim
 from torch.nn.parallel import DistributedDataParallel as DDP
 
+from common import time_median
 from train import mlp
 
 BATCH, STEPS_PER_CALL = 256, 5
-
-
-def time_median(fn, reps):
-    fn()  # warm-up, as bench_time does
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def run(rank, world_size, port, args):

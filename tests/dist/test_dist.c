@@ -152,6 +152,17 @@ typedef struct data {
   tg_tensor *X, *Y;
 } data;
 
+static void data_free(data *d) {
+  tg_release(d->X);
+  tg_release(d->Y);
+}
+
+/* Frees a model and its optimizer. */
+static void drop(tg_module *m, tg_optimizer *opt) {
+  tg_optimizer_free(opt);
+  tg_module_free(m);
+}
+
 static data make_data(int64_t rows, tg_dtype dtype) {
   tg_manual_seed(99);
   tg_scope_begin();
@@ -290,14 +301,10 @@ static void check_against_one_process(tg_dtype dtype, const tg_ddp_options *opts
   else
     ck_assert_msg(diff <= tol, "DDP vs accumulated gradients: %g", diff);
 
-  tg_optimizer_free(acc_opt);
-  tg_module_free(acc);
-  tg_optimizer_free(single_opt);
-  tg_module_free(single);
-  tg_optimizer_free(opt);
-  tg_module_free(ddp);
-  tg_release(d.X);
-  tg_release(d.Y);
+  drop(acc, acc_opt);
+  drop(single, single_opt);
+  drop(ddp, opt);
+  data_free(&d);
 }
 
 START_TEST(test_ddp_float64_equals_one_process) {
@@ -365,12 +372,9 @@ START_TEST(test_ddp_no_sync_accumulates) {
   TG_EXPECT_ERROR((tg_ddp_no_sync_end(ddp), 0),
                   "tg_ddp_no_sync_end: no tg_ddp_no_sync_begin to end");
   TG_EXPECT_ERROR(tg_ddp_module(single), "tg_ddp_module: the module is not a tg_ddp");
-  tg_optimizer_free(single_opt);
-  tg_module_free(single);
-  tg_optimizer_free(opt);
-  tg_module_free(ddp);
-  tg_release(d.X);
-  tg_release(d.Y);
+  drop(single, single_opt);
+  drop(ddp, opt);
+  data_free(&d);
 }
 END_TEST
 
@@ -480,13 +484,10 @@ START_TEST(test_checkpoint_save_and_resume) {
     double diff = max_difference(tg_ddp_module(ddp), single, &bitwise);
     ck_assert_msg(diff <= 1e-12, "resumed at W=%d from W=%d: max |diff| %g", W,
                   saved_world, diff);
-    tg_optimizer_free(single_opt);
-    tg_module_free(single);
+    drop(single, single_opt);
   }
-  tg_optimizer_free(opt);
-  tg_module_free(ddp);
-  tg_release(d.X);
-  tg_release(d.Y);
+  drop(ddp, opt);
+  data_free(&d);
 }
 END_TEST
 

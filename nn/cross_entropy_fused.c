@@ -23,25 +23,9 @@ typedef struct ce_rows {
  * 2^max(4, ceil(log2 N) / 8), which is 16 below 2^40 rows.) */
 enum { CASCADE_LEVELS = 8, CASCADE_BITS = 4 };
 
-#define T float
-#define SUFFIX f32
-#define EXP expf
-#define LOG logf
-#include "nn/cross_entropy_kernels.inc"
-#undef T
-#undef SUFFIX
-#undef EXP
-#undef LOG
-
-#define T double
-#define SUFFIX f64
-#define EXP exp
-#define LOG log
-#include "nn/cross_entropy_kernels.inc"
-#undef T
-#undef SUFFIX
-#undef EXP
-#undef LOG
+#define TG_TEMPLATE "nn/cross_entropy_kernels.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 /* What the node keeps besides saved 0, the log-probabilities, and saved 1,
  * the target. */

@@ -7,25 +7,9 @@
 #include "nn/loss.h"
 #include "tensor/core.h"
 
-#define T float
-#define SUFFIX f32
-#define LOG logf
-#define LOG1P log1pf
-#include "nn/loss_bce_kernels.inc"
-#undef T
-#undef SUFFIX
-#undef LOG
-#undef LOG1P
-
-#define T double
-#define SUFFIX f64
-#define LOG log
-#define LOG1P log1p
-#include "nn/loss_bce_kernels.inc"
-#undef T
-#undef SUFFIX
-#undef LOG
-#undef LOG1P
+#define TG_TEMPLATE "nn/loss_bce_kernels.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 /* d loss / d x, PyTorch's formula as recorded ops (so double backward
  * works). PyTorch's EPSILON is the float 1e-12f, also for float64. */

@@ -7,6 +7,7 @@
 #include "tensor/core.h"
 
 void (*tg_nn_forward_hook)(tg_module *m, tg_tensor *output, void *ctx);
+void (*tg_nn_forward_pre_hook)(tg_module *m, tg_tensor *input, void *ctx);
 void *tg_nn_forward_hook_ctx;
 
 void *tg_nn_xmalloc(size_t size) {
@@ -123,6 +124,7 @@ tg_tensor *tg_nn_new_param(tg_module *m, const char *name, tg_shape shape) {
 
 tg_tensor *tg_module_forward(tg_module *m, tg_tensor *x) {
   if (!m) tg_error("tg_module_forward: module is NULL");
+  if (tg_nn_forward_pre_hook) tg_nn_forward_pre_hook(m, x, tg_nn_forward_hook_ctx);
   tg_scope_begin();
   tg_tensor *out = m->vtable->forward(m, x);
   if (!out)

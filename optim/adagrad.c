@@ -10,16 +10,9 @@ typedef struct adagrad_ctx {
   double clr; /* the decayed lr of this step */
 } adagrad_ctx;
 
-#define T float
-#define SUFFIX f32
-#include "optim/adagrad_loop.inc"
-#undef T
-#undef SUFFIX
-#define T double
-#define SUFFIX f64
-#include "optim/adagrad_loop.inc"
-#undef T
-#undef SUFFIX
+#define TG_TEMPLATE "optim/adagrad_loop.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 static void adagrad_init(const void *options, tg_tensor *param, optim_param_state *st) {
   const tg_adagrad_options *o = options;

@@ -17,16 +17,9 @@ typedef struct adam_ctx {
   double bias_correction2_sqrt;
 } adam_ctx;
 
-#define T float
-#define SUFFIX f32
-#include "optim/adam_loop.inc"
-#undef T
-#undef SUFFIX
-#define T double
-#define SUFFIX f64
-#include "optim/adam_loop.inc"
-#undef T
-#undef SUFFIX
+#define TG_TEMPLATE "optim/adam_loop.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 static void update(const void *options, tg_tensor *param, tg_tensor *grad,
                    optim_param_state *st, bool decoupled) {

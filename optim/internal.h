@@ -106,16 +106,9 @@ tg_tensor *tg_optim_buffer(optim_param_state *st, int i, const tg_tensor *param,
 
 /* ATen's ops on one element, as functions of each floating type
  * (optim/element_ops.inc); these pick the one of their first operand's type. */
-#define T float
-#define SUFFIX f32
-#include "optim/element_ops.inc"
-#undef T
-#undef SUFFIX
-#define T double
-#define SUFFIX f64
-#include "optim/element_ops.inc"
-#undef T
-#undef SUFFIX
+#define TG_TEMPLATE "optim/element_ops.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 #define TG_OPTIM_OP(name, x) _Generic((x), float : name##f32, default : name##f64)
 #define TG_ADD_ALPHA(a, b, alpha) TG_OPTIM_OP(tg_optim_add_alpha_, a)(a, b, alpha)
 #define TG_ADDCMUL(a, b, c, value) TG_OPTIM_OP(tg_optim_addcmul_, a)(a, b, c, value)

@@ -4,16 +4,9 @@
 
 enum { SQUARE_AVG, MOMENTUM_BUFFER, GRAD_AVG };
 
-#define T float
-#define SUFFIX f32
-#include "optim/rmsprop_loop.inc"
-#undef T
-#undef SUFFIX
-#define T double
-#define SUFFIX f64
-#include "optim/rmsprop_loop.inc"
-#undef T
-#undef SUFFIX
+#define TG_TEMPLATE "optim/rmsprop_loop.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 static void rmsprop_update(const void *options, tg_tensor *param, tg_tensor *grad,
                            optim_param_state *st) {

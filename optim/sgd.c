@@ -12,16 +12,9 @@ typedef struct sgd_ctx {
   bool first; /* the buffer was just made: PyTorch clones d_p into it */
 } sgd_ctx;
 
-#define T float
-#define SUFFIX f32
-#include "optim/sgd_loop.inc"
-#undef T
-#undef SUFFIX
-#define T double
-#define SUFFIX f64
-#include "optim/sgd_loop.inc"
-#undef T
-#undef SUFFIX
+#define TG_TEMPLATE "optim/sgd_loop.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 static void sgd_update(const void *options, tg_tensor *param, tg_tensor *grad,
                        optim_param_state *st) {

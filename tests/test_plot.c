@@ -14,7 +14,7 @@
 
 #include "tensorgrad/plot.h"
 #include "tensorgrad/png.h"
-#include "../io/plot_internal.h"
+#include "plot/plot.h"
 
 #ifndef TG_BUILD_DIR
 #define TG_BUILD_DIR "."

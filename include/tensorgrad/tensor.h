@@ -123,6 +123,16 @@ tg_tensor *tg_full_like(const tg_tensor *t, double value);
 void tg_manual_seed(uint64_t seed);
 uint64_t tg_initial_seed(void);
 uint32_t tg_random_u32(void); /* raw draws from the global generator */
+/* torch.get_rng_state() / set_rng_state(): the global generator's whole
+ * state (twister words, position, seed, cached normal) as a new int64
+ * tensor of TG_RNG_STATE_SIZE values, and back. Setting it makes every later
+ * draw (rand, randn, dropout masks, DataLoader shuffles) repeat the stream
+ * from where it was taken. tg_rng_state_valid checks a tensor read from a
+ * file before tg_set_rng_state, which raises an error on a bad one. */
+#define TG_RNG_STATE_SIZE 628
+tg_tensor *tg_get_rng_state(void);
+bool tg_rng_state_valid(const tg_tensor *state);
+void tg_set_rng_state(const tg_tensor *state);
 uint64_t tg_random_u64(void);
 /* A generator of one's own, like torch.Generator().manual_seed(seed): the
  * DataLoader's sampler shuffles with one. NULL means the global one. */

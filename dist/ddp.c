@@ -37,6 +37,7 @@ typedef struct ddp {
   bucket *buckets;
   int next_to_start; /* buckets start in order */
   bool reducing;     /* a backward has started reducing; the callback is queued */
+  int started_early; /* buckets the last backward started from its hooks */
   int no_sync_depth;
   int n_buffers;
   tg_tensor **buffers;
@@ -258,6 +259,7 @@ static void reset_for_next_backward(ddp *d) {
  * wait for all and copy the averages into .grad. */
 static void finish_reduction(void *user) {
   ddp *d = user;
+  d->started_early = d->next_to_start;
   for (int b = d->next_to_start; b < d->n_buckets; b++) d->buckets[b].pending = 0;
   start_ready_buckets(d);
   for (int b = 0; b < d->n_buckets; b++) {
@@ -400,6 +402,10 @@ void tg_ddp_no_sync_end(tg_module *m) {
 
 int tg_ddp_num_buckets(const tg_module *m) {
   return as_ddp(m, "tg_ddp_num_buckets")->n_buckets;
+}
+
+int tg_ddp_buckets_started_early(const tg_module *m) {
+  return as_ddp(m, "tg_ddp_buckets_started_early")->started_early;
 }
 
 int tg_ddp_bucket_of(const tg_module *m, int param_index) {

@@ -102,6 +102,9 @@ tg_module *tg_ddp_module(tg_module *ddp); /* the wrapped module (ddp.module) */
 void tg_ddp_no_sync_begin(tg_module *ddp);
 void tg_ddp_no_sync_end(tg_module *ddp);
 int tg_ddp_num_buckets(const tg_module *ddp);
+/* How many buckets the last synchronised backward started from its gradient
+ * hooks, while backward still ran (the others started when it ended). */
+int tg_ddp_buckets_started_early(const tg_module *ddp);
 /* The bucket of parameter i (in tg_module_named_parameters order). */
 int tg_ddp_bucket_of(const tg_module *ddp, int param_index);
 

@@ -339,6 +339,19 @@ START_TEST(test_ddp_small_buckets_in_reverse_order) {
   tg_module_free(ddp);
   o.bucket_cap_mb = o.first_bucket_cap_mb = 1e-9;
   check_against_one_process(TG_FLOAT64, &o, 1e-12);
+  /* each bucket starts from the hooks as soon as its gradient is in, while
+   * backward goes on (not all at the end), unless under no_sync */
+  ddp = tg_ddp(mlp(7, TG_FLOAT64), &o);
+  tg_scope_begin();
+  tg_tensor *x = tg_ones(TG_SHAPE(2, IN), TG_FLOAT64);
+  tg_backward(tg_sum(tg_module_forward(ddp, x), TG_ALL_DIMS, false), NULL, 0);
+  ck_assert_int_eq(tg_ddp_buckets_started_early(ddp), W > 1 ? 4 : 0);
+  tg_ddp_no_sync_begin(ddp);
+  tg_backward(tg_sum(tg_module_forward(ddp, x), TG_ALL_DIMS, false), NULL, 0);
+  tg_ddp_no_sync_end(ddp);
+  ck_assert_int_eq(tg_ddp_buckets_started_early(ddp), W > 1 ? 4 : 0); /* unchanged */
+  tg_scope_end();
+  tg_module_free(ddp);
 }
 END_TEST
 

@@ -21,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 rounds=${TG_BENCH_ROUNDS:-5}
 reps=${TG_BENCH_REPS:-5}
 threads=${TG_BENCH_THREADS:-"1 2"}
-workloads=${TG_BENCH_ONLY:-"moons iris digits gemm_mlp op_overhead backward_chain data sequence"}
+workloads=${TG_BENCH_ONLY:-"moons iris digits gemm_mlp op_overhead backward_chain data sequence mlp2048 lenet"}
 python=${TG_BENCH_PYTHON:-/usr/bin/python3}
 
 for w in $workloads; do
@@ -41,6 +41,14 @@ fi
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+# The hand-written kernels carry target_clones("avx2", "default") (TG_SIMD in
+# ops/ops.h): the loader picks the avx2 clone on AVX2 and AVX-512 CPUs alike
+# (there is no AVX-512 clone yet) and the baseline elsewhere.
+flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
+has_flag() { case " $flags " in *" $1 "*) echo yes ;; *) echo no ;; esac; }
+kernels=baseline
+[ "$(has_flag avx2)" = yes ] && kernels="avx2 clones"
+echo "cpu: AVX-512F $(has_flag avx512f), AVX2 $(has_flag avx2); kernels: $kernels"
 # "taskset -c 0-(t-1)" when taskset exists and there are enough CPUs
 cpus_for() {
   if command -v taskset >/dev/null 2>&1 && [ "$1" -le "$(nproc)" ]; then

@@ -47,8 +47,8 @@ int tg_graph_dot(const tg_tensor *t, const char *path) {
     tg_set_last_error("tg_graph_dot: cannot open %s for writing", path);
     return -1;
   }
-  static uint64_t mark = 1ull << 62; /* distinct from the engine's marks */
-  mark++;
+  static uint64_t last_mark = 1ull << 62; /* distinct from the engine's marks */
+  uint64_t mark = __atomic_add_fetch(&last_mark, 1, __ATOMIC_RELAXED);
   fprintf(f, "digraph tape {\n  rankdir=BT;\n  node [fontname=\"Helvetica\"];\n");
   size_t cap = 64, len = 0;
   tg_node **stack = malloc(cap * sizeof *stack);

@@ -6,8 +6,8 @@
 #include "nn/nn_internal.h"
 #include "tensor/core.h"
 
-void (*tg_nn_forward_hook)(tg_module *m, tg_tensor *output, void *ctx);
-void *tg_nn_forward_hook_ctx;
+_Thread_local void (*tg_nn_forward_hook)(tg_module *m, tg_tensor *output, void *ctx);
+_Thread_local void *tg_nn_forward_hook_ctx;
 
 void *tg_nn_xmalloc(size_t size) {
   void *p = malloc(size ? size : 1);

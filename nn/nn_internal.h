@@ -13,8 +13,9 @@ struct tg_module_entry {
 
 /* Called after every tg_module_forward while set (tg_summary records the
  * layers a forward runs through, as torch-summary's hooks do). */
-extern void (*tg_nn_forward_hook)(tg_module *m, tg_tensor *output, void *ctx);
-extern void *tg_nn_forward_hook_ctx;
+extern _Thread_local void (*tg_nn_forward_hook)(tg_module *m, tg_tensor *output,
+                                                void *ctx);
+extern _Thread_local void *tg_nn_forward_hook_ctx;
 
 /* malloc / strdup that raise a tensorgrad error when memory runs out. */
 void *tg_nn_xmalloc(size_t size);

@@ -17,8 +17,18 @@ typedef union pooled_node {
   union pooled_node *next;
 } pooled_node;
 
-static pooled_node *node_pool;
-static int node_pool_len;
+/* Per thread, like every cache. */
+static _Thread_local pooled_node *node_pool;
+static _Thread_local int node_pool_len;
+
+void tg_node_caches_free(void) {
+  while (node_pool) {
+    pooled_node *p = node_pool;
+    node_pool = p->next;
+    free(p);
+  }
+  node_pool_len = 0;
+}
 
 /* The node, its input pointers and versions, then its arguments (16-byte
  * aligned, hence the slack) in one block. */
@@ -44,6 +54,7 @@ static bool node_block_pooled(const tg_node *node) {
 
 void tg_node_block_free(tg_node *node) {
   if (node_block_pooled(node) && node_pool_len < POOL_LIMIT && tg_caching_enabled()) {
+    tg_thread_caches_in_use();
     pooled_node *p = (pooled_node *)node;
     p->next = node_pool;
     node_pool = p;
@@ -72,7 +83,7 @@ tg_node *tg_record(const tg_op *op, tg_tensor *output, int n_inputs,
     node->inputs[i] = tg_retain(inputs[i]);
     if (inputs[i]) node->input_versions[i] = inputs[i]->storage->version;
   }
-  node->seq = node_counter++;
+  node->seq = __atomic_fetch_add(&node_counter, 1, __ATOMIC_RELAXED);
   output->grad_fn = node;
   output->requires_grad = true;
   return node;

@@ -80,7 +80,7 @@ typedef struct range {
   bool whole;
 } range;
 
-static range shown_range;
+static _Thread_local range shown_range; /* filled by one print on its thread */
 
 static void track(printer *p, double v) {
   double a = fabs(v);
@@ -162,6 +162,7 @@ static void backward_name(const char *op, char *buf, size_t size) {
 }
 
 void tg_fprint(void *file, const tg_tensor *t) {
+  TG_CHECKED_HOOK(tg_checked_use(t, "tg_print"));
   FILE *f = file;
   printer p = {f, t, FMT_FIXED, tg_numel(t) > SUMMARY_THRESHOLD, 0, 7 /* "tensor(" */};
   p.format = choose_format(&p);

@@ -3,8 +3,14 @@
  * the same transformations from raw bits to uniform, normal and integer
  * values, so that tg_manual_seed(s) followed by the same calls gives the
  * numbers torch.manual_seed(s) gives (tests/golden/random.py proves it).
- * Initialisation, dropout and shuffling all draw from it. */
+ * Initialisation, dropout and shuffling all draw from it.
+ *
+ * The default generator is shared by every thread, as PyTorch's is: each
+ * public function holds its lock for the whole tensor it fills, so draws
+ * by two threads interleave tensor by tensor, never inside one. A
+ * generator from tg_generator_new belongs to one thread at a time. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "tensor/core.h"
@@ -20,6 +26,14 @@ struct tg_generator {
 
 static tg_generator global;
 static bool seeded;
+static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void lock_global(void) {
+  pthread_mutex_lock(&global_lock);
+}
+static void unlock_global(void) {
+  pthread_mutex_unlock(&global_lock);
+}
 
 static void seed_generator(tg_generator *g, uint64_t seed) {
   g->seed = seed;
@@ -28,17 +42,26 @@ static void seed_generator(tg_generator *g, uint64_t seed) {
 }
 
 void tg_manual_seed(uint64_t seed) {
+  lock_global();
   seed_generator(&global, seed);
   seeded = true;
+  unlock_global();
 }
 
+/* The default generator; the caller holds global_lock. */
 static tg_generator *default_generator(void) {
-  if (!seeded) tg_manual_seed(67280421310721ull); /* PyTorch's default seed */
+  if (!seeded) {
+    seed_generator(&global, 67280421310721ull); /* PyTorch's default seed */
+    seeded = true;
+  }
   return &global;
 }
 
 uint64_t tg_initial_seed(void) {
-  return default_generator()->seed;
+  lock_global();
+  uint64_t seed = default_generator()->seed;
+  unlock_global();
+  return seed;
 }
 
 tg_generator *tg_generator_new(uint64_t seed) {
@@ -52,18 +75,39 @@ void tg_generator_free(tg_generator *g) {
   if (g != &global) free(g);
 }
 
-static tg_generator *resolve(tg_generator *g) {
-  return g ? g : default_generator();
+/* Locks the default generator when g is NULL (or is it); release_generator undoes
+ * exactly that. */
+static tg_generator *acquire(tg_generator *g) {
+  if (g && g != &global) return g;
+  lock_global();
+  return default_generator();
+}
+static void release_generator(tg_generator *g) {
+  if (g == &global) unlock_global();
+}
+
+/* Draws with the generator already acquired. */
+static uint32_t next_u32(tg_generator *g) {
+  return tg_mt19937_next(&g->mt);
+}
+static uint64_t next_u64(tg_generator *g) {
+  uint64_t hi = next_u32(g);
+  uint64_t lo = next_u32(g);
+  return (hi << 32) | lo;
 }
 
 uint32_t tg_generator_random_u32(tg_generator *g) {
-  return tg_mt19937_next(&resolve(g)->mt);
+  g = acquire(g);
+  uint32_t bits = next_u32(g);
+  release_generator(g);
+  return bits;
 }
 
 uint64_t tg_generator_random_u64(tg_generator *g) {
-  uint64_t hi = tg_generator_random_u32(g);
-  uint64_t lo = tg_generator_random_u32(g);
-  return (hi << 32) | lo;
+  g = acquire(g);
+  uint64_t bits = next_u64(g);
+  release_generator(g);
+  return bits;
 }
 
 uint32_t tg_random_u32(void) {
@@ -73,20 +117,21 @@ uint64_t tg_random_u64(void) {
   return tg_generator_random_u64(NULL);
 }
 
-/* Uniform [0,1) with the mantissa width of the dtype: 24 random bits for
- * float32, 53 for float64. */
+/* Below, the default generator is held by the public function that fills
+ * a tensor (global_lock taken). Uniform [0,1) with the mantissa width of
+ * the dtype: 24 random bits for float32, 53 for float64. */
 static float uniform_f32(void) {
-  return (float)(tg_random_u32() & ((1u << 24) - 1)) * (1.0f / 16777216.0f);
+  return (float)(next_u32(&global) & ((1u << 24) - 1)) * (1.0f / 16777216.0f);
 }
 
 static double uniform_f64(void) {
-  return (double)(tg_random_u64() & ((1ull << 53) - 1)) * (1.0 / 9007199254740992.0);
+  return (double)(next_u64(&global) & ((1ull << 53) - 1)) * (1.0 / 9007199254740992.0);
 }
 
 /* PyTorch's scalar normal sampler (for short or strided tensors); the
  * caller scales it with one fused multiply-add, as PyTorch's kernel does. */
 static double normal_f64(void) {
-  tg_generator *g = default_generator();
+  tg_generator *g = &global;
   if (g->has_normal) {
     g->has_normal = false;
     return g->next_normal;
@@ -134,6 +179,7 @@ NORMAL_FILL(double, normal_fill_f64, uniform_f64)
 void tg_uniform_(tg_tensor *t, double low, double high) {
   tg_check_floating("tg_uniform_", t);
   int64_t n = tg_numel(t);
+  acquire(NULL);
   if (t->dtype == TG_FLOAT32) {
     float from = (float)low, to = (float)high;
     for (int64_t i = 0; i < n; i++)
@@ -142,6 +188,7 @@ void tg_uniform_(tg_tensor *t, double low, double high) {
     for (int64_t i = 0; i < n; i++)
       *(double *)tg_flat_ptr(t, i) = fma(uniform_f64(), high - low, low);
   }
+  release_generator(&global);
   tg_bump_version(t);
 }
 
@@ -149,6 +196,7 @@ void tg_normal_(tg_tensor *t, double mean, double std) {
   tg_check_floating("tg_normal_", t);
   if (std < 0) tg_error("tg_normal_: std must be non-negative, got %g", std);
   int64_t n = tg_numel(t);
+  acquire(NULL);
   if (n >= 16 && tg_is_contiguous(t)) {
     if (t->dtype == TG_FLOAT32)
       normal_fill_f32((float *)tg_ptr(t), n, mean, std);
@@ -158,6 +206,7 @@ void tg_normal_(tg_tensor *t, double mean, double std) {
     for (int64_t i = 0; i < n; i++)
       tg_store(tg_flat_ptr(t, i), t->dtype, fma(normal_f64(), std, mean));
   }
+  release_generator(&global);
   tg_bump_version(t);
 }
 
@@ -187,10 +236,12 @@ tg_tensor *tg_randint(int64_t low, int64_t high, tg_shape shape) {
   tg_tensor *t = tg_alloc(shape, TG_INT64);
   int64_t *data = (int64_t *)t->storage->data, n = tg_numel(t);
   uint64_t range = (uint64_t)high - (uint64_t)low;
+  tg_generator *g = acquire(NULL);
   for (int64_t i = 0; i < n; i++) {
-    uint64_t bits = range >= (1ull << 32) ? tg_random_u64() : tg_random_u32();
-    data[i] = (int64_t)(bits % range) + low;
+    uint64_t bits = range >= (1ull << 32) ? next_u64(g) : next_u32(g);
+    data[i] = (int64_t)((bits % range) + (uint64_t)low); /* wraps, never overflows */
   }
+  release_generator(g);
   return t;
 }
 
@@ -198,12 +249,14 @@ tg_tensor *tg_randint(int64_t low, int64_t high, tg_shape shape) {
  * draw per position. */
 void tg_randperm_into(tg_generator *g, int64_t n, int64_t *out) {
   for (int64_t i = 0; i < n; i++) out[i] = i;
+  g = acquire(g);
   for (int64_t i = 0; i + 1 < n; i++) {
-    int64_t z = (int64_t)(tg_generator_random_u32(g) % (uint64_t)(n - i));
+    int64_t z = (int64_t)(next_u32(g) % (uint64_t)(n - i));
     int64_t saved = out[i];
     out[i] = out[z + i];
     out[z + i] = saved;
   }
+  release_generator(g);
 }
 
 tg_tensor *tg_randperm(int64_t n) {

@@ -54,6 +54,7 @@ typedef struct tg_tensor {
   bool retains_grad;
   struct tg_tensor *grad; /* owned; NULL until a backward reaches it */
   tg_node *grad_fn;       /* owned; NULL for leaves */
+  void *checked;          /* checked mode's record of the tensor, else NULL */
 } tg_tensor;
 
 /* ---- errors ------------------------------------------------------------ */
@@ -165,11 +166,17 @@ void tg_set(tg_tensor *t, const int64_t *index, double value);
 /* element i of the tensor in row-major (logical) order */
 double tg_get_flat(const tg_tensor *t, int64_t i);
 /* Pointer to the first element; errors unless t is contiguous and of the
- * named dtype. */
+ * named dtype. In checked mode tg_data_* count as a write (the version
+ * goes up, so a backward that saved t refuses to run); read through the
+ * const tg_cdata_* instead. */
 float *tg_data_f32(tg_tensor *t);
 double *tg_data_f64(tg_tensor *t);
 int64_t *tg_data_i64(tg_tensor *t);
 bool *tg_data_bool(tg_tensor *t);
+const float *tg_cdata_f32(const tg_tensor *t);
+const double *tg_cdata_f64(const tg_tensor *t);
+const int64_t *tg_cdata_i64(const tg_tensor *t);
+const bool *tg_cdata_bool(const tg_tensor *t);
 /* Copy all elements, in logical order, converted to double. */
 void tg_copy_to_f64(const tg_tensor *t, double *out);
 

@@ -297,11 +297,17 @@ int tg_checkpoint_load(const char *path, tg_module *model, tg_optimizer *opt,
   }
   tg_tensor_dict *model_state = section(all, MODEL_PREFIX);
   tg_tensor_dict *opt_state = section(all, OPTIMIZER_PREFIX);
-  int status = in_file(path, "model", tg_load_state_dict(model, model_state, true));
-  if (status == 0 && opt && opt_state->n == 0) {
+  /* Nothing changes unless everything loads: the optimizer's state is
+   * checked before the model's is copied in (which checks before copying). */
+  int status = 0;
+  if (opt && opt_state->n == 0) {
     tg_set_last_error("%s: the checkpoint holds no optimizer state", path);
     status = -1;
   }
+  if (status == 0 && opt)
+    status = in_file(path, "optimizer", tg_optimizer_check_state_dict(opt, opt_state));
+  if (status == 0)
+    status = in_file(path, "model", tg_load_state_dict(model, model_state, true));
   if (status == 0 && opt)
     status = in_file(path, "optimizer", tg_optimizer_load_state_dict(opt, opt_state));
   if (status == 0 && epoch) *epoch = saved_epoch;

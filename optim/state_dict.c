@@ -332,6 +332,13 @@ static void apply_plan(tg_optimizer *opt, const load_plan *plan) {
   }
 }
 
+int tg_optimizer_check_state_dict(const tg_optimizer *opt, const tg_tensor_dict *sd) {
+  load_plan plan = {0};
+  bool ok = build_plan(&plan, opt, sd);
+  plan_free(&plan, opt->n_groups);
+  return ok ? 0 : -1;
+}
+
 int tg_optimizer_load_state_dict(tg_optimizer *opt, const tg_tensor_dict *sd) {
   load_plan plan = {0};
   bool ok = build_plan(&plan, opt, sd);

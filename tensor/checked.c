@@ -9,6 +9,7 @@
 #ifdef TG_CHECKED
 #include <dlfcn.h>
 #include <execinfo.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@
 
 #include "tensor/core.h"
 
-enum { MAX_FRAMES = 12, QUARANTINE = 1 << 14, LEAKS_LISTED = 20 };
+enum { MAX_FRAMES = 12, QUARANTINE = 1 << 14, LEAKS_LISTED = 10 };
 
 typedef struct record {
   void *frames[MAX_FRAMES];
@@ -39,21 +40,30 @@ static record *record_of(const tg_tensor *t) {
   return t->checked;
 }
 
-/* The first function in the stack that made the tensor and is not the
- * allocator itself: the op (tg_add, tg_zeros, tg_linear, ...). */
+static const char *frame_name(void *frame) {
+  Dl_info info;
+  return dladdr(frame, &info) && info.dli_sname ? info.dli_sname : NULL;
+}
+
+/* The first frame in the stack that made the tensor and is not the
+ * allocator itself: the op (tg_add, tg_zeros, tg_linear, ...); -1 if
+ * none has a name. */
+static int maker_frame(const record *r) {
+  for (int i = 0; i < r->n_frames; i++) {
+    const char *name = frame_name(r->frames[i]);
+    if (name && strncmp(name, "tg_", 3) == 0 && strcmp(name, "tg_alloc") != 0 &&
+        strcmp(name, "tg_alias") != 0 && strncmp(name, "tg_checked_", 11) != 0)
+      return i;
+  }
+  return -1;
+}
+
 static const char *maker(const record *r, char *buf, size_t size) {
   if (r->grad_fn) return r->grad_fn;
-  for (int i = 0; i < r->n_frames; i++) {
-    Dl_info info;
-    if (!dladdr(r->frames[i], &info) || !info.dli_sname) continue;
-    const char *name = info.dli_sname;
-    if (strcmp(name, "tg_alloc") == 0 || strcmp(name, "tg_alias") == 0 ||
-        strncmp(name, "tg_checked_", 11) == 0 || strncmp(name, "tg_", 3) != 0)
-      continue;
-    snprintf(buf, size, "%s", name);
-    return buf;
-  }
-  return "an unknown function (build with -rdynamic for names)";
+  int i = maker_frame(r);
+  if (i < 0) return "an unknown function (build with -rdynamic for names)";
+  snprintf(buf, size, "%s", frame_name(r->frames[i]));
+  return buf;
 }
 
 /* "float32 tensor of shape (2x3) made by tg_add" */
@@ -66,9 +76,15 @@ static const char *describe(const tg_tensor *t, char *buf, size_t size) {
   return buf;
 }
 
-static void print_frames(const record *r) {
-  fflush(stderr);
-  backtrace_symbols_fd((void *const *)r->frames, r->n_frames, STDERR_FILENO);
+/* The callers above the maker, innermost first: "f <- g <- main". */
+static void print_callers(const record *r) {
+  int first = maker_frame(r) + 1, shown = 0;
+  for (int i = first > 0 ? first : 0; i < r->n_frames && shown < 4; i++, shown++) {
+    const char *name = frame_name(r->frames[i]);
+    fprintf(stderr, "%s%s", shown ? " <- " : " from ", name ? name : "?");
+    if (name && strcmp(name, "main") == 0) break;
+  }
+  fputc('\n', stderr);
 }
 
 static void report_leaks(void) {
@@ -81,8 +97,8 @@ static void report_leaks(void) {
     int listed = 0;
     for (record *r = live.next; r != &live && listed < LEAKS_LISTED; r = r->next) {
       char what[512];
-      fprintf(stderr, "  %s, made at:\n", describe(r->tensor, what, sizeof what));
-      print_frames(r);
+      fprintf(stderr, "  %s, called", describe(r->tensor, what, sizeof what));
+      print_callers(r);
       listed++;
     }
     if (n > listed) fprintf(stderr, "  ... and %d more\n", n - listed);

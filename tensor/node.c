@@ -103,6 +103,7 @@ void tg_save_output(tg_node *node, tg_tensor *output) {
   node->output_meta.grad = NULL;
   node->output_meta.grad_fn = NULL;
   node->output_meta.storage = NULL;
+  node->output_meta.checked = NULL; /* the copy is not the tensor checked mode tracks */
   node->output_storage = output->storage;
   tg_storage_retain(output->storage);
   node->output_saved = true;

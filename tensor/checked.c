@@ -45,17 +45,18 @@ static const char *frame_name(void *frame) {
   return dladdr(frame, &info) && info.dli_sname ? info.dli_sname : NULL;
 }
 
-/* The first frame in the stack that made the tensor and is not the
- * allocator itself: the op (tg_add, tg_zeros, tg_linear, ...); -1 if
- * none has a name. */
+/* The library function the user called to make the tensor (tg_ones, not
+ * the tg_full it calls; tg_nn_linear for its weights): the outermost tg_
+ * frame before the first named frame outside the library. -1 if none. */
 static int maker_frame(const record *r) {
+  int maker = -1;
   for (int i = 0; i < r->n_frames; i++) {
     const char *name = frame_name(r->frames[i]);
-    if (name && strncmp(name, "tg_", 3) == 0 && strcmp(name, "tg_alloc") != 0 &&
-        strcmp(name, "tg_alias") != 0 && strncmp(name, "tg_checked_", 11) != 0)
-      return i;
+    if (!name) continue; /* a static function: the library's or the caller's */
+    if (strncmp(name, "tg_", 3) != 0) break;
+    maker = i;
   }
-  return -1;
+  return maker;
 }
 
 static const char *maker(const record *r, char *buf, size_t size) {

@@ -9,12 +9,12 @@
 static int make_label_set(const char *fn, const int64_t *y_true, const int64_t *y_pred,
                           int64_t n, const int64_t *labels, int64_t n_labels,
                           label_set *set) {
-  if (!labels) return label_set_union(fn, y_true, n, y_pred, n, set);
-  if (label_set_explicit(fn, labels, n_labels, set) != 0) return -1;
+  if (!labels) return tg_metrics_label_set_union(fn, y_true, n, y_pred, n, set);
+  if (tg_metrics_label_set_explicit(fn, labels, n_labels, set) != 0) return -1;
   for (int64_t i = 0; i < n; i++)
-    if (label_set_find(set, y_true[i]) >= 0) return 0;
+    if (tg_metrics_label_set_find(set, y_true[i]) >= 0) return 0;
   tg_set_last_error("%s: at least one label specified must be in y_true", fn);
-  label_set_free(set);
+  tg_metrics_label_set_free(set);
   return -1;
 }
 
@@ -77,15 +77,16 @@ static int confusion_compute(const char *fn, const int64_t *y_true, const int64_
     out->values = tg_metrics_alloc(fn, k * k, sizeof(double));
   if (!out->counts || (normalize != TG_NORMALIZE_NONE && !out->values)) {
     tg_set_last_error("%s: out of memory", fn);
-    label_set_free(&set);
+    tg_metrics_label_set_free(&set);
     tg_confusion_free(out);
     return -1;
   }
   for (int64_t i = 0; i < n; i++) {
-    int64_t r = label_set_find(&set, y_true[i]), c = label_set_find(&set, y_pred[i]);
+    int64_t r = tg_metrics_label_set_find(&set, y_true[i]),
+            c = tg_metrics_label_set_find(&set, y_pred[i]);
     if (r >= 0 && c >= 0) out->counts[r * k + c]++;
   }
-  label_set_free(&set);
+  tg_metrics_label_set_free(&set);
   if (out->values && normalize_counts(fn, out->counts, k, normalize, out->values) != 0) {
     tg_confusion_free(out);
     return -1;

@@ -18,12 +18,13 @@ static double f1_of(double precision, double recall) {
   return 2.0 * precision * recall / denom;
 }
 
-int prf_compute(const char *fn, const int64_t *y_true, const int64_t *y_pred, int64_t n,
-                const label_set *set, tg_zero_division zero_division,
-                label_counts *counts, tg_class_scores *s) {
+int tg_metrics_prf_compute(const char *fn, const int64_t *y_true, const int64_t *y_pred,
+                           int64_t n, const label_set *set,
+                           tg_zero_division zero_division, label_counts *counts,
+                           tg_class_scores *s) {
   int64_t k = set->n;
   memset(s, 0, sizeof *s);
-  if (label_counts_compute(fn, y_true, y_pred, n, set, counts) != 0) return -1;
+  if (tg_metrics_label_counts_compute(fn, y_true, y_pred, n, set, counts) != 0) return -1;
   s->n_labels = k;
   s->labels = tg_metrics_alloc(fn, k, sizeof(int64_t));
   s->precision = tg_metrics_alloc(fn, k, sizeof(double));
@@ -32,7 +33,7 @@ int prf_compute(const char *fn, const int64_t *y_true, const int64_t *y_pred, in
   s->fpr = tg_metrics_alloc(fn, k, sizeof(double));
   s->support = tg_metrics_alloc(fn, k, sizeof(int64_t));
   if (!s->labels || !s->precision || !s->recall || !s->f1 || !s->fpr || !s->support) {
-    label_counts_free(counts);
+    tg_metrics_label_counts_free(counts);
     tg_class_scores_free(s);
     return -1;
   }
@@ -80,8 +81,8 @@ static tg_scores weighted_mean(const tg_class_scores *s, const int64_t *w) {
                      sum.fpr / total};
 }
 
-tg_scores prf_average(const label_counts *c, const tg_class_scores *s, tg_average average,
-                      tg_zero_division zero_division) {
+tg_scores tg_metrics_prf_average(const label_counts *c, const tg_class_scores *s,
+                                 tg_average average, tg_zero_division zero_division) {
   if (average == TG_AVERAGE_MICRO) return micro_average(c, zero_division);
   if (average != TG_AVERAGE_WEIGHTED) return weighted_mean(s, NULL);
   int64_t support = 0, predicted = 0;
@@ -112,13 +113,13 @@ int tg_precision_recall_fscore_support(const int64_t *y_true, const int64_t *y_p
       tg_metrics_check_zero_division(fn, zero_division) != 0)
     return -1;
   label_set set;
-  int rc = labels ? label_set_explicit(fn, labels, n_labels, &set)
-                  : label_set_union(fn, y_true, n, y_pred, n, &set);
+  int rc = labels ? tg_metrics_label_set_explicit(fn, labels, n_labels, &set)
+                  : tg_metrics_label_set_union(fn, y_true, n, y_pred, n, &set);
   if (rc != 0) return -1;
   label_counts counts;
-  rc = prf_compute(fn, y_true, y_pred, n, &set, zero_division, &counts, out);
-  label_set_free(&set);
-  if (rc == 0) label_counts_free(&counts);
+  rc = tg_metrics_prf_compute(fn, y_true, y_pred, n, &set, zero_division, &counts, out);
+  tg_metrics_label_set_free(&set);
+  if (rc == 0) tg_metrics_label_counts_free(&counts);
   return rc;
 }
 
@@ -143,14 +144,14 @@ tg_average_options tg_average_options_default(void) {
 static int averaging_labels(const char *fn, const int64_t *y_true, const int64_t *y_pred,
                             int64_t n, const tg_average_options *o, label_set *set) {
   if (o->average != TG_AVERAGE_BINARY) {
-    if (o->labels) return label_set_explicit(fn, o->labels, o->n_labels, set);
-    return label_set_union(fn, y_true, n, y_pred, n, set);
+    if (o->labels) return tg_metrics_label_set_explicit(fn, o->labels, o->n_labels, set);
+    return tg_metrics_label_set_union(fn, y_true, n, y_pred, n, set);
   }
   label_set present;
-  if (label_set_union(fn, y_true, n, y_pred, n, &present) != 0) return -1;
+  if (tg_metrics_label_set_union(fn, y_true, n, y_pred, n, &present) != 0) return -1;
   int64_t k = present.n, a = present.sorted[0], b = present.sorted[k - 1];
-  bool has_pos = label_set_find(&present, o->pos_label) >= 0;
-  label_set_free(&present);
+  bool has_pos = tg_metrics_label_set_find(&present, o->pos_label) >= 0;
+  tg_metrics_label_set_free(&present);
   if (k > 2) {
     tg_set_last_error("%s: target is multiclass (%lld labels) but average is BINARY; "
                       "choose MICRO, MACRO or WEIGHTED",
@@ -163,7 +164,7 @@ static int averaging_labels(const char *fn, const int64_t *y_true, const int64_t
                       fn, (long long)o->pos_label, (long long)a, (long long)b);
     return -1;
   }
-  return label_set_explicit(fn, &o->pos_label, 1, set);
+  return tg_metrics_label_set_explicit(fn, &o->pos_label, 1, set);
 }
 
 static int scores_named(const char *fn, const int64_t *y_true, const int64_t *y_pred,
@@ -185,12 +186,13 @@ static int scores_named(const char *fn, const int64_t *y_true, const int64_t *y_
   if (averaging_labels(fn, y_true, y_pred, n, &o, &set) != 0) return -1;
   label_counts counts;
   tg_class_scores scores;
-  int rc = prf_compute(fn, y_true, y_pred, n, &set, o.zero_division, &counts, &scores);
-  label_set_free(&set);
+  int rc = tg_metrics_prf_compute(fn, y_true, y_pred, n, &set, o.zero_division, &counts,
+                                  &scores);
+  tg_metrics_label_set_free(&set);
   if (rc != 0) return -1;
   /* BINARY is the mean over its one label. */
-  *out = prf_average(&counts, &scores, o.average, o.zero_division);
-  label_counts_free(&counts);
+  *out = tg_metrics_prf_average(&counts, &scores, o.average, o.zero_division);
+  tg_metrics_label_counts_free(&counts);
   tg_class_scores_free(&scores);
   return 0;
 }

@@ -513,7 +513,7 @@ START_TEST(test_data_dir_lookup) {
   expect_error(tg_load_digits(&b, 10),
                "digits.csv.gz: expected 64 pixel columns, found 2");
   remove(path);
-  /* missing there: falls back to the install dir or the source tree */
+  /* missing there: falls back to the source tree (this runs in the build tree) */
   ck_assert_int_eq(tg_load_iris(&b), 0);
   ck_assert_int_eq(b.n_samples, 150);
   tg_bunch_free(&b);

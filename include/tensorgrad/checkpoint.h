@@ -19,14 +19,14 @@
 #ifndef TENSORGRAD_CHECKPOINT_H
 #define TENSORGRAD_CHECKPOINT_H
 
+#include "tensorgrad/export.h"
+
 #include <stdbool.h>
 
 #include "tensorgrad/nn.h"
 #include "tensorgrad/optim.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* Any named tensors (copied to contiguous little-endian bytes). */
 int tg_save_tensors(const char *path, const tg_tensor_dict *tensors);
@@ -47,7 +47,5 @@ int tg_checkpoint_save(const char *path, const tg_module *model, const tg_optimi
 int tg_checkpoint_load(const char *path, tg_module *model, tg_optimizer *opt,
                        int64_t *epoch, tg_tensor_dict **extra);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

@@ -14,12 +14,12 @@
 #ifndef TENSORGRAD_DATASETS_H
 #define TENSORGRAD_DATASETS_H
 
+#include "tensorgrad/export.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* ---- the container ------------------------------------------------------- */
 
@@ -106,8 +106,11 @@ int tg_train_test_split(int64_t n, const tg_split_options *opt, int64_t **train,
                         int64_t *n_train, int64_t **test, int64_t *n_test);
 
 /* ---- built-in data sets (sklearn.datasets.load_*) -------------------------
- * The files are looked up in $TENSORGRAD_DATA, then the installed
- * share/tensorgrad, then the source tree's data/files. */
+ * The files are looked up in $TENSORGRAD_DATA, then in the share/tensorgrad
+ * of the install tree the library was loaded from (wherever that tree was
+ * moved), then, for a build tree, the source tree's data/files, then the
+ * configured install folder. A program that links the static library of a
+ * moved install sets $TENSORGRAD_DATA. */
 
 int tg_load_iris(tg_bunch *out);          /* 150 x 4, 3 classes */
 int tg_load_breast_cancer(tg_bunch *out); /* 569 x 30, 2 classes */
@@ -136,8 +139,6 @@ tg_csv_options tg_csv_defaults(void);
  * With a header, feature_names holds the header's feature columns. */
 int tg_load_csv(const char *path, const tg_csv_options *opt, tg_bunch *out);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 
 #endif

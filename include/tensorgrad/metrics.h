@@ -21,15 +21,15 @@
 #ifndef TENSORGRAD_METRICS_H
 #define TENSORGRAD_METRICS_H
 
+#include "tensorgrad/export.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "tensorgrad/tensor.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* What a ratio with a zero denominator becomes. sklearn's default "warn"
  * gives 0 (sklearn also prints a warning; tensorgrad stays silent). */
@@ -223,7 +223,5 @@ int tg_roc_auc_score_ovr_tensor(const tg_tensor *y_true, const tg_tensor *proba,
 int tg_average_precision_score_tensor(const tg_tensor *y_true, const tg_tensor *y_score,
                                       int64_t pos_label, double *ap);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

@@ -27,14 +27,14 @@
 #ifndef TENSORGRAD_NN_H
 #define TENSORGRAD_NN_H
 
+#include "tensorgrad/export.h"
+
 #include <stdio.h>
 
 #include "tensorgrad/autograd.h"
 #include "tensorgrad/tensor.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* ---- the module base ------------------------------------------------------ */
 
@@ -229,7 +229,5 @@ tg_tensor *tg_nll_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *
 tg_tensor *tg_cross_entropy_loss(tg_tensor *input, tg_tensor *target,
                                  const tg_loss_opts *opts);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

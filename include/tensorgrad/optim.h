@@ -33,15 +33,15 @@
 #ifndef TENSORGRAD_OPTIM_H
 #define TENSORGRAD_OPTIM_H
 
+#include "tensorgrad/export.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "tensorgrad/tensor.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 typedef struct tg_optimizer tg_optimizer;
 
@@ -250,7 +250,5 @@ double tg_clip_grad_norm_(tg_tensor *const *params, int n, double max_norm,
 /* Clamps every grad element to [-clip_value, clip_value]. */
 void tg_clip_grad_value_(tg_tensor *const *params, int n, double clip_value);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

@@ -10,12 +10,12 @@
 #ifndef TENSORGRAD_PNG_H
 #define TENSORGRAD_PNG_H
 
+#include "tensorgrad/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* Encodes the image as a PNG in memory; *out is malloc'd (caller frees) and
  * holds *out_len bytes. TensorBoard image summaries embed these bytes. */
@@ -34,8 +34,6 @@ int tg_png_write(const char *path, const uint8_t *pixels, int width, int height,
 int tg_png_read(const char *path, uint8_t **pixels, int *width, int *height,
                 int *channels);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 
 #endif

@@ -13,13 +13,13 @@
 #ifndef TENSORGRAD_TENSOR_H
 #define TENSORGRAD_TENSOR_H
 
+#include "tensorgrad/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 #define TG_MAX_DIMS 8
 
@@ -310,7 +310,5 @@ void tg_tensor_dict_free(tg_tensor_dict *d);     /* NULL is fine */
 void tg_set_num_threads(int n);
 int tg_get_num_threads(void);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

@@ -12,12 +12,12 @@
 #ifndef TENSORGRAD_TENSORBOARD_H
 #define TENSORGRAD_TENSORBOARD_H
 
+#include "tensorgrad/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 typedef struct tg_summary_writer tg_summary_writer;
 
@@ -86,8 +86,6 @@ int tg_summary_writer_flush(tg_summary_writer *w);
 /* Flushes, closes every file and frees w; NULL is fine. */
 int tg_summary_writer_close(tg_summary_writer *w);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 
 #endif

@@ -147,6 +147,9 @@ START_TEST(test_shapes_that_overflow) {
   ck_assert_int_eq(tg_numel(wide), 1LL << 33);
   TG_EXPECT_ERROR(tg_expand(x, TG_SHAPE(1LL << 32, 1LL << 32)),
                   "element count overflows");
+  TG_EXPECT_ERROR(tg_reshape(x, TG_SHAPE(1LL << 32, 1LL << 32, -1)),
+                  "tg_reshape: element count overflows 64 bits in shape "
+                  "(4294967296x4294967296x-1)");
   tg_scope_end();
 }
 END_TEST

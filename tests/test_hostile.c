@@ -188,6 +188,11 @@ START_TEST(test_fifo_and_device_paths) {
   assert_error_has("pipe: not a regular file");
   ck_assert_int_eq(tg_load_csv("/dev/zero", NULL, &b), -1);
   assert_error_has("/dev/zero: not a regular file");
+  uint8_t *pixels = NULL;
+  int width, height, channels;
+  ck_assert_int_eq(tg_png_read(fifo, &pixels, &width, &height, &channels), -1);
+  assert_error_has("tg_png_read: ");
+  assert_error_has("pipe: not a regular file");
   trainee t = trainee_new();
   ck_assert_int_eq(tg_checkpoint_load(fifo, t.model, t.opt, NULL, NULL), -1);
   assert_error_has("not a regular file");

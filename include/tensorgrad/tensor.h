@@ -59,9 +59,11 @@ typedef struct tg_tensor {
 
 /* ---- errors ------------------------------------------------------------ */
 
-/* Called with the formatted message. The default prints to stderr and
- * aborts. A handler may longjmp out (tests do); if it returns, tensorgrad
- * aborts anyway, because the failing op has no result to give. */
+/* Called with the formatted message. The default prints it and the call
+ * stack to stderr and aborts. A handler may longjmp out (tests do): grad
+ * mode and the scopes the failing call opened are restored first. If it
+ * returns, tensorgrad aborts anyway, because the failing op has no result
+ * to give. The handler, like tg_last_error, belongs to the calling thread. */
 typedef void (*tg_error_handler)(const char *message, void *user);
 void tg_set_error_handler(tg_error_handler handler, void *user);
 void tg_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

@@ -315,14 +315,12 @@ static int add_row(const cursor *c, const record *r, int64_t n_cols, int64_t lab
   return 0;
 }
 
-static int check_options(const char *path, const tg_csv_options *o) {
+/* The options are the calling code's: a bad one is a tg_error. */
+static void check_options(const char *path, const tg_csv_options *o) {
   char d = o->delimiter;
-  if (d == '\0' || d == '"' || d == '\n' || d == '\r' || o->skip_rows < 0) {
-    tg_set_last_error("%s: bad CSV options (delimiter %d, skip_rows %lld)", path, d,
-                      (long long)o->skip_rows);
-    return -1;
-  }
-  return 0;
+  if (d == '\0' || d == '"' || d == '\n' || d == '\r' || o->skip_rows < 0)
+    tg_error("tg_load_csv: %s: bad CSV options (delimiter %d, skip_rows %lld)", path, d,
+             (long long)o->skip_rows);
 }
 
 /* label_column resolved against n_cols: -1 for none. */
@@ -404,16 +402,14 @@ done:
 }
 
 int tg_load_csv(const char *path, const tg_csv_options *opt, tg_bunch *out) {
-  if (!path || !out) {
-    tg_set_last_error("tg_load_csv: %s is NULL", path ? "out" : "path");
-    return -1;
-  }
+  if (!path || !out) tg_error("tg_load_csv: %s is NULL", path ? "out" : "path");
   memset(out, 0, sizeof *out);
   tg_csv_options defaults = tg_csv_defaults();
   if (!opt) opt = &defaults; /* NULL means the defaults */
   char *text;
   size_t len;
-  if (check_options(path, opt) || read_all(path, &text, &len)) return -1;
+  check_options(path, opt);
+  if (read_all(path, &text, &len)) return -1;
   /* A UTF-8 byte order mark (Excel writes one) is not part of the first name. */
   size_t bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
   if (len == bom) {

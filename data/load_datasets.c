@@ -251,10 +251,8 @@ static void keep_digits_below(tg_bunch *b, int n_class) {
 int tg_load_digits(tg_bunch *out, int n_class) {
   const char *who = "tg_load_digits";
   memset(out, 0, sizeof *out);
-  if (n_class < 1 || n_class > 10) {
-    tg_set_last_error("%s: n_class must be in 1..10, got %d", who, n_class);
-    return -1;
-  }
+  if (n_class < 1 || n_class > 10)
+    tg_error("%s: n_class must be in 1..10, got %d", who, n_class);
   char path[PATH_MAX];
   tg_csv_options opt = tg_csv_defaults();
   opt.header = false;

@@ -55,17 +55,11 @@ static int normalize_counts(const char *fn, const int64_t *counts, int64_t k,
 static int confusion_compute(const char *fn, const int64_t *y_true, const int64_t *y_pred,
                              int64_t n, const int64_t *labels, int64_t n_labels,
                              tg_normalize normalize, tg_confusion *out) {
-  if (!out) {
-    tg_set_last_error("%s: out is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, out, "out");
   memset(out, 0, sizeof *out);
+  if (normalize < TG_NORMALIZE_NONE || normalize > TG_NORMALIZE_ALL)
+    tg_error("%s: normalize must be NONE, TRUE, PRED or ALL, got %d", fn, (int)normalize);
   if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0) return -1;
-  if (normalize < TG_NORMALIZE_NONE || normalize > TG_NORMALIZE_ALL) {
-    tg_set_last_error("%s: normalize must be NONE, TRUE, PRED or ALL, got %d", fn,
-                      (int)normalize);
-    return -1;
-  }
   label_set set;
   if (make_label_set(fn, y_true, y_pred, n, labels, n_labels, &set) != 0) return -1;
   int64_t k = set.n;
@@ -113,10 +107,7 @@ int tg_binary_confusion(const int64_t *y_true, const int64_t *y_pred, int64_t n,
                         const int64_t labels[2], tg_binary_counts *out) {
   const char *fn = "tg_binary_confusion";
   tg_confusion cm;
-  if (!out) {
-    tg_set_last_error("%s: out is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, out, "out");
   if (confusion_compute(fn, y_true, y_pred, n, labels, labels ? 2 : 0, TG_NORMALIZE_NONE,
                         &cm) != 0)
     return -1;

@@ -31,10 +31,7 @@ static void drop_collinear(clf_curve *c) {
 int tg_metrics_roc_compute(const char *fn, const int64_t *y_true, const double *y_score,
                            int64_t n, int64_t pos_label, bool drop_intermediate,
                            tg_roc *out) {
-  if (!out) {
-    tg_set_last_error("%s: out is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, out, "out");
   memset(out, 0, sizeof *out);
   clf_curve c;
   if (tg_metrics_clf_curve_compute(fn, y_true, y_score, n, pos_label, &c) != 0) return -1;
@@ -78,10 +75,7 @@ void tg_roc_free(tg_roc *roc) {
 
 int tg_metrics_pr_compute(const char *fn, const int64_t *y_true, const double *y_score,
                           int64_t n, int64_t pos_label, tg_pr *out) {
-  if (!out) {
-    tg_set_last_error("%s: out is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, out, "out");
   memset(out, 0, sizeof *out);
   clf_curve c;
   if (tg_metrics_clf_curve_compute(fn, y_true, y_score, n, pos_label, &c) != 0) return -1;

@@ -91,10 +91,7 @@ int tg_metrics_label_set_union(const char *fn, const int64_t *a, int64_t na,
 int tg_metrics_label_set_explicit(const char *fn, const int64_t *labels, int64_t n,
                                   label_set *out) {
   memset(out, 0, sizeof *out);
-  if (n <= 0 || !labels) {
-    tg_set_last_error("%s: 'labels' should contain at least one label", fn);
-    return -1;
-  }
+  if (n <= 0 || !labels) tg_error("%s: 'labels' should contain at least one label", fn);
   out->n = n;
   out->labels = tg_metrics_alloc(fn, n, sizeof(int64_t));
   if (!out->labels) return -1;
@@ -105,10 +102,9 @@ int tg_metrics_label_set_explicit(const char *fn, const int64_t *labels, int64_t
   }
   for (int64_t k = 1; k < n; k++) {
     if (out->sorted[k] == out->sorted[k - 1]) {
-      tg_set_last_error("%s: label %lld appears twice in 'labels'", fn,
-                        (long long)out->sorted[k]);
+      long long twice = (long long)out->sorted[k];
       tg_metrics_label_set_free(out);
-      return -1;
+      tg_error("%s: label %lld appears twice in 'labels'", fn, twice);
     }
   }
   return 0;

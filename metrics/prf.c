@@ -1,5 +1,6 @@
 /* precision, recall (TPR), F1 and FPR per label and averaged, following
  * sklearn 1.2's precision_recall_fscore_support (beta = 1). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,14 +105,10 @@ int tg_precision_recall_fscore_support(const int64_t *y_true, const int64_t *y_p
                                        tg_zero_division zero_division,
                                        tg_class_scores *out) {
   const char *fn = "tg_precision_recall_fscore_support";
-  if (!out) {
-    tg_set_last_error("%s: out is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, out, "out");
   memset(out, 0, sizeof *out);
-  if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0 ||
-      tg_metrics_check_zero_division(fn, zero_division) != 0)
-    return -1;
+  tg_metrics_check_zero_division(fn, zero_division);
+  if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0) return -1;
   label_set set;
   int rc = labels ? tg_metrics_label_set_explicit(fn, labels, n_labels, &set)
                   : tg_metrics_label_set_union(fn, y_true, n, y_pred, n, &set);
@@ -170,18 +167,12 @@ static int averaging_labels(const char *fn, const int64_t *y_true, const int64_t
 static int scores_named(const char *fn, const int64_t *y_true, const int64_t *y_pred,
                         int64_t n, const tg_average_options *options, tg_scores *out) {
   tg_average_options o = options ? *options : tg_average_options_default();
-  if (!out) {
-    tg_set_last_error("%s: out is NULL", fn);
-    return -1;
-  }
-  if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0 ||
-      tg_metrics_check_zero_division(fn, o.zero_division) != 0)
-    return -1;
-  if (o.average < TG_AVERAGE_BINARY || o.average > TG_AVERAGE_WEIGHTED) {
-    tg_set_last_error("%s: average must be BINARY, MICRO, MACRO or WEIGHTED, got %d", fn,
-                      (int)o.average);
-    return -1;
-  }
+  tg_metrics_check_out(fn, out, "out");
+  tg_metrics_check_zero_division(fn, o.zero_division);
+  if (o.average < TG_AVERAGE_BINARY || o.average > TG_AVERAGE_WEIGHTED)
+    tg_error("%s: average must be BINARY, MICRO, MACRO or WEIGHTED, got %d", fn,
+             (int)o.average);
+  if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0) return -1;
   label_set set;
   if (averaging_labels(fn, y_true, y_pred, n, &o, &set) != 0) return -1;
   label_counts counts;
@@ -202,21 +193,38 @@ int tg_classification_scores(const int64_t *y_true, const int64_t *y_pred, int64
   return scores_named("tg_classification_scores", y_true, y_pred, n, options, out);
 }
 
-/* One field of the averaged scores, with errors under the caller's name. */
-#define TG_SCORE_GETTER(name, field)                                                     \
-  int name(const int64_t *y_true, const int64_t *y_pred, int64_t n,                      \
-           const tg_average_options *options, double *out) {                             \
-    tg_scores s;                                                                         \
-    if (!out) {                                                                          \
-      tg_set_last_error("%s: out is NULL", #name);                                       \
-      return -1;                                                                         \
-    }                                                                                    \
-    if (scores_named(#name, y_true, y_pred, n, options, &s) != 0) return -1;             \
-    *out = s.field;                                                                      \
-    return 0;                                                                            \
-  }
+/* One field of the averaged scores (at `offset` in tg_scores), with errors
+ * under the caller's name. */
+static int score_field(const char *fn, const int64_t *y_true, const int64_t *y_pred,
+                       int64_t n, const tg_average_options *options, size_t offset,
+                       double *out) {
+  tg_scores s;
+  tg_metrics_check_out(fn, out, "out");
+  if (scores_named(fn, y_true, y_pred, n, options, &s) != 0) return -1;
+  memcpy(out, (const char *)&s + offset, sizeof *out);
+  return 0;
+}
 
-TG_SCORE_GETTER(tg_precision_score, precision)
-TG_SCORE_GETTER(tg_recall_score, recall)
-TG_SCORE_GETTER(tg_f1_score, f1)
-TG_SCORE_GETTER(tg_fpr_score, fpr)
+int tg_precision_score(const int64_t *y_true, const int64_t *y_pred, int64_t n,
+                       const tg_average_options *options, double *out) {
+  return score_field("tg_precision_score", y_true, y_pred, n, options,
+                     offsetof(tg_scores, precision), out);
+}
+
+int tg_recall_score(const int64_t *y_true, const int64_t *y_pred, int64_t n,
+                    const tg_average_options *options, double *out) {
+  return score_field("tg_recall_score", y_true, y_pred, n, options,
+                     offsetof(tg_scores, recall), out);
+}
+
+int tg_f1_score(const int64_t *y_true, const int64_t *y_pred, int64_t n,
+                const tg_average_options *options, double *out) {
+  return score_field("tg_f1_score", y_true, y_pred, n, options, offsetof(tg_scores, f1),
+                     out);
+}
+
+int tg_fpr_score(const int64_t *y_true, const int64_t *y_pred, int64_t n,
+                 const tg_average_options *options, double *out) {
+  return score_field("tg_fpr_score", y_true, y_pred, n, options, offsetof(tg_scores, fpr),
+                     out);
+}

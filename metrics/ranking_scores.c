@@ -33,10 +33,7 @@ static int trapezoid(const char *fn, const double *x, const double *y, int64_t n
 
 int tg_auc(const double *x, const double *y, int64_t n, double *area) {
   const char *fn = "tg_auc";
-  if (!area) {
-    tg_set_last_error("%s: area is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, area, "area");
   if (tg_metrics_check_arrays(fn, n, x, "x", y, "y") != 0 ||
       tg_metrics_check_finite(fn, x, n, "x") != 0 ||
       tg_metrics_check_finite(fn, y, n, "y") != 0)
@@ -64,10 +61,7 @@ int tg_roc_auc_score(const int64_t *y_true, const double *y_score, int64_t n,
                      double *auc) {
   const char *fn = "tg_roc_auc_score";
   label_set classes;
-  if (!auc) {
-    tg_set_last_error("%s: auc is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, auc, "auc");
   if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_score, "y_score") != 0 ||
       true_labels(fn, y_true, n, &classes) != 0)
     return -1;
@@ -125,25 +119,14 @@ static int ovr_scores(const char *fn, const int64_t *y_true, const double *proba
 int tg_roc_auc_score_ovr(const int64_t *y_true, const double *proba, int64_t n,
                          int64_t n_classes, tg_average average, double *auc) {
   const char *fn = "tg_roc_auc_score_ovr";
-  if (!auc) {
-    tg_set_last_error("%s: auc is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, auc, "auc");
+  if (average != TG_AVERAGE_MACRO && average != TG_AVERAGE_WEIGHTED)
+    tg_error("%s: average must be MACRO or WEIGHTED, got %d", fn, (int)average);
+  if (n_classes < 3)
+    tg_error("%s: need n_classes >= 3, got %lld; use tg_roc_auc_score for two classes",
+             fn, (long long)n_classes);
   if (tg_metrics_check_arrays(fn, n, y_true, "y_true", proba, "proba") != 0) return -1;
-  if (average != TG_AVERAGE_MACRO && average != TG_AVERAGE_WEIGHTED) {
-    tg_set_last_error("%s: average must be MACRO or WEIGHTED, got %d", fn, (int)average);
-    return -1;
-  }
-  if (n_classes < 3) {
-    tg_set_last_error("%s: need n_classes >= 3, got %lld; use tg_roc_auc_score for two "
-                      "classes",
-                      fn, (long long)n_classes);
-    return -1;
-  }
-  if (n > INT64_MAX / n_classes) {
-    tg_set_last_error("%s: n x n_classes overflows", fn);
-    return -1;
-  }
+  if (n > INT64_MAX / n_classes) tg_error("%s: n x n_classes overflows", fn);
   if (tg_metrics_check_finite(fn, proba, n * n_classes, "proba") != 0 ||
       check_rows_sum_to_one(fn, proba, n, n_classes) != 0)
     return -1;
@@ -178,10 +161,7 @@ int tg_average_precision_score(const int64_t *y_true, const double *y_score, int
                                int64_t pos_label, double *ap) {
   const char *fn = "tg_average_precision_score";
   label_set classes;
-  if (!ap) {
-    tg_set_last_error("%s: ap is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, ap, "ap");
   if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_score, "y_score") != 0 ||
       true_labels(fn, y_true, n, &classes) != 0)
     return -1;

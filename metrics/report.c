@@ -125,18 +125,12 @@ static void write_table(text *t, const label_counts *c, const tg_class_scores *s
 static int report_build(const char *fn, const int64_t *y_true, const int64_t *y_pred,
                         int64_t n, const tg_report_options *options, char **out) {
   tg_report_options o = options ? *options : tg_report_options_default();
-  if (!out) {
-    tg_set_last_error("%s: text is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, out, "text");
   *out = NULL;
-  if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0 ||
-      tg_metrics_check_zero_division(fn, o.zero_division) != 0)
-    return -1;
-  if (o.digits < 0 || o.digits > 15) {
-    tg_set_last_error("%s: digits must be in [0, 15], got %d", fn, o.digits);
-    return -1;
-  }
+  tg_metrics_check_zero_division(fn, o.zero_division);
+  if (o.digits < 0 || o.digits > 15)
+    tg_error("%s: digits must be in [0, 15], got %d", fn, o.digits);
+  if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0) return -1;
   label_set set;
   int rc = o.labels ? tg_metrics_label_set_explicit(fn, o.labels, o.n_labels, &set)
                     : tg_metrics_label_set_union(fn, y_true, n, y_pred, n, &set);
@@ -144,9 +138,8 @@ static int report_build(const char *fn, const int64_t *y_true, const int64_t *y_
   if (o.target_names) {
     for (int64_t j = 0; j < set.n; j++) {
       if (!o.target_names[j]) {
-        tg_set_last_error("%s: target_names[%lld] is NULL", fn, (long long)j);
         tg_metrics_label_set_free(&set);
-        return -1;
+        tg_error("%s: target_names[%lld] is NULL", fn, (long long)j);
       }
     }
   }
@@ -189,10 +182,7 @@ int tg_classification_report_fprint(FILE *file, const int64_t *y_true,
                                     const int64_t *y_pred, int64_t n,
                                     const tg_report_options *options) {
   const char *fn = "tg_classification_report_fprint";
-  if (!file) {
-    tg_set_last_error("%s: file is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, file, "file");
   char *report;
   if (report_build(fn, y_true, y_pred, n, options, &report) != 0) return -1;
   size_t len = strlen(report);

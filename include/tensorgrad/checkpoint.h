@@ -10,8 +10,12 @@
  *   model.<state_dict name>      the module's state_dict
  *   optimizer.<state name>       the optimizer's state (buffers, steps, lrs)
  *   extra.<name>                 anything else, e.g. loss histories
+ *   rng_state                    the global generator (tg_get_rng_state)
  * plus metadata {"format": "pt", "epoch": "<n>"}. Resuming from it continues
- * training exactly: same parameters, same optimizer buffers and steps.
+ * training exactly: same parameters, same optimizer buffers and steps, and
+ * the same random stream (dropout masks, DataLoader shuffles) as a run that
+ * never stopped. docs/checkpoints.md turns one into PyTorch's
+ * {'model_state_dict', 'optimizer_state_dict', 'epoch', ...} and back.
  *
  * Writes are atomic (temp file, fsync, rename): a crash mid-save leaves the
  * previous file intact. Every function returns 0, or -1 with tg_last_error()

@@ -7,9 +7,15 @@
  * np.random.RandomState in the same order, so the same random_state gives the
  * same numbers as Python (tests/golden/datasets.py proves it).
  *
- * Every function returns 0 on success, or -1 with tg_last_error() set to a
- * message naming the function (or the file and line) and the bad value. On
- * failure the output is left empty, so tg_bunch_free is always safe.
+ * Errors follow the library's rule by cause (README, "Errors"). What comes
+ * from outside or depends on the data returns -1 with tg_last_error() set to
+ * a message naming the function (or the file and line) and the bad value: a
+ * missing or malformed file, a split the number of samples has no room for,
+ * a stratify class with one member, out of memory. On failure the output is
+ * left empty, so tg_bunch_free is always safe. The calling code's mistakes
+ * go to tg_error: a generator parameter out of range (n_samples 0, noise
+ * -1), a test_size that is neither a fraction nor a whole count, bad CSV
+ * options, a row index out of range, load_digits' n_class outside 1..10.
  */
 #ifndef TENSORGRAD_DATASETS_H
 #define TENSORGRAD_DATASETS_H

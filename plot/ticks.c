@@ -1,6 +1,6 @@
 /* Tick positions at round numbers (1, 2 or 5 times a power of ten) and
  * their labels with just enough decimals. */
-#include "plot_internal.h"
+#include "plot.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
  * directly; nothing decodes it ahead of time because looking up a pixel in
  * the art is as cheap as in a bitmap. Blank columns at either side are
  * trimmed, which makes the font proportional ('i' is narrower than 'm'). */
-#include "plot_internal.h"
+#include "plot.h"
 
 #define FIRST_CHAR ' '
 #define LAST_CHAR '~'

@@ -1,7 +1,7 @@
-/* Private to io/plot*.c and io/font.c: the font, the anti-aliased canvas,
+/* plot/plot.h - private to plot/: the font, the anti-aliased canvas,
  * and the recorded contents of figures and axes. */
-#ifndef TG_PLOT_INTERNAL_H
-#define TG_PLOT_INTERNAL_H
+#ifndef TG_PLOT_PLOT_H
+#define TG_PLOT_PLOT_H
 
 #include "tensorgrad/plot.h"
 
@@ -22,7 +22,7 @@ font_glyph font_lookup(unsigned char c);
 bool font_ink(font_glyph g, int x, int y); /* x in [0, width), y in [0, FONT_HEIGHT) */
 int font_text_width(const char *text, bool bold);
 
-/* ---- colours (plot_color.c) ---------------------------------------------- */
+/* ---- colours (colours.c) ---------------------------------------------- */
 
 typedef struct {
   double r, g, b; /* 0..1 */
@@ -34,7 +34,7 @@ tg_color color_mix(tg_color a, tg_color b, double t); /* (1-t)a + tb */
 tg_color colormap_at(tg_colormap cmap, double t);     /* t in [0, 1], clamped */
 double color_luminance(tg_color c);                   /* 0 black .. 1 white */
 
-/* ---- canvas (plot_canvas.c) ------------------------------------------------
+/* ---- canvas (canvas.c) ------------------------------------------------
  * Shapes are first rasterised as coverage (0..1 per pixel, combined with max
  * so that overlapping segments of one polyline do not darken their joints),
  * then painted in one colour with canvas_paint. */
@@ -75,7 +75,7 @@ typedef struct {
 
 void canvas_text(canvas *c, const char *text, int x, int y, text_style style);
 
-/* ---- ticks (plot_ticks.c) -------------------------------------------------- */
+/* ---- ticks (ticks.c) -------------------------------------------------- */
 
 #define MAX_TICKS 32
 
@@ -144,9 +144,8 @@ struct tg_figure {
 int plot_fail(tg_figure *fig, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *plot_strdup(const char *s); /* NULL for NULL or out of memory */
 
-/* ---- drawing (plot_render.c, plot_items.c, plot_contour.c) -------------- */
-
-/* Maps data coordinates into the pixel box of one axes. */
+/* ---- frames (frame.c) ------------------------------------------------------
+ * Maps data coordinates into the pixel box of one axes. */
 typedef struct {
   rect box; /* the spines are its outermost pixels */
   double xlo, xhi, ylo, yhi;
@@ -157,6 +156,8 @@ double frame_px(const plot_frame *f, double x);
 double frame_py(const plot_frame *f, double y);
 double frame_data_x(const plot_frame *f, double px);
 double frame_data_y(const plot_frame *f, double py);
+
+/* ---- drawing (render.c, items.c, contour.c) ------------------------------- */
 
 void render_figure(const tg_figure *fig, canvas *c);
 void draw_item(canvas *c, const plot_frame *f, const plot_item *item);

@@ -1,6 +1,6 @@
 /* tg_image_grid: a figure of small images with a caption above each, like
  * the lecture's grids of digits titled with prediction and truth. */
-#include "plot_internal.h"
+#include "plot.h"
 
 #include <math.h>
 

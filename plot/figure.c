@@ -1,6 +1,6 @@
 /* Figures and axes: creating them, recording what to draw (copies of the
  * caller's arrays) and the first error, and saving. */
-#include "plot_internal.h"
+#include "plot.h"
 #include "tensorgrad/png.h"
 #include "tensorgrad/tensor.h"
 

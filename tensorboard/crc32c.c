@@ -1,4 +1,4 @@
-/* io/crc32c.c - CRC-32C, one bit at a time. Event records are small (the
+/* tensorboard/crc32c.c - CRC-32C, one bit at a time. Event records are small (the
  * largest are PNG images of a few hundred KB), so a table buys nothing worth
  * its shared mutable state. */
 #include "crc32c.h"

@@ -1,4 +1,4 @@
-/* io/event_writer.c - TensorBoard event files (see event_file.h).
+/* tensorboard/event_writer.c - TensorBoard event files (see event_file.h).
  *
  * Records go through stdio and reach the disk on tg_event_file_flush or
  * close. TensorBoard tails these files while they grow, and its reader skips
@@ -19,7 +19,13 @@
 #include "crc32c.h"
 #include "tensorgrad/tensor.h"
 
-enum { EVENT_WALL_TIME = 1, EVENT_STEP = 2, EVENT_FILE_VERSION = 3, EVENT_SUMMARY = 5 };
+enum {
+  EVENT_WALL_TIME = 1,
+  EVENT_STEP = 2,
+  EVENT_FILE_VERSION = 3,
+  EVENT_GRAPH_DEF = 4,
+  EVENT_SUMMARY = 5
+};
 
 struct tg_event_file {
   FILE *fp;
@@ -37,21 +43,21 @@ static double wall_time_now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void tg_event_encode(tg_pb *out, double wall_time, int64_t step, const char *file_version,
-                     const tg_pb *summary) {
+void tg_event_encode(tg_bytes *out, double wall_time, int64_t step,
+                     const char *file_version, const tg_bytes *summary) {
   tg_pb_put_double(out, EVENT_WALL_TIME, wall_time);
   if (step != 0) tg_pb_put_varint(out, EVENT_STEP, (uint64_t)step);
   if (file_version) tg_pb_put_string(out, EVENT_FILE_VERSION, file_version);
   if (summary) tg_pb_put_message(out, EVENT_SUMMARY, summary);
 }
 
-void tg_event_frame(tg_pb *out, const uint8_t *data, size_t n) {
+void tg_event_frame(tg_bytes *out, const uint8_t *data, size_t n) {
   uint8_t length[8];
   for (int i = 0; i < 8; i++) length[i] = (uint8_t)((uint64_t)n >> (8 * i));
-  tg_pb_append(out, length, sizeof length);
-  tg_pb_append_u32le(out, tg_crc32c_mask(tg_crc32c(length, sizeof length)));
-  tg_pb_append(out, data, n);
-  tg_pb_append_u32le(out, tg_crc32c_mask(tg_crc32c(data, n)));
+  tg_bytes_append(out, length, sizeof length);
+  tg_bytes_append_u32le(out, tg_crc32c_mask(tg_crc32c(length, sizeof length)));
+  tg_bytes_append(out, data, n);
+  tg_bytes_append_u32le(out, tg_crc32c_mask(tg_crc32c(data, n)));
 }
 
 /* mkdir -p: creates each missing component of `dir`. */
@@ -99,25 +105,32 @@ static char *event_file_name(const char *dir) {
   return path;
 }
 
-static int write_event(tg_event_file *f, int64_t step, const char *file_version,
-                       const tg_pb *summary) {
+/* Frames an encoded Event and appends it to the file. */
+static int write_record(tg_event_file *f, tg_bytes *event) {
   if (f->failed) {
     tg_set_last_error("tg_summary_writer: %s: an earlier write failed", f->path);
+    tg_bytes_free(event);
     return -1;
   }
-  tg_pb event = TG_PB_INIT, record = TG_PB_INIT;
-  tg_event_encode(&event, wall_time_now(), step, file_version, summary);
-  tg_event_frame(&record, event.data, event.len);
-  int ok = !event.failed && !record.failed;
+  tg_bytes record = TG_BYTES_INIT;
+  tg_event_frame(&record, event->data, event->len);
+  int ok = !event->failed && !record.failed;
   if (!ok) tg_set_last_error("tg_summary_writer: %s: out of memory", f->path);
   if (ok && fwrite(record.data, 1, record.len, f->fp) != record.len) {
     tg_set_last_error("tg_summary_writer: %s: write failed: %s", f->path,
                       strerror(errno));
     f->failed = ok = 0;
   }
-  tg_pb_free(&event);
-  tg_pb_free(&record);
+  tg_bytes_free(event);
+  tg_bytes_free(&record);
   return ok ? 0 : -1;
+}
+
+static int write_event(tg_event_file *f, int64_t step, const char *file_version,
+                       const tg_bytes *summary) {
+  tg_bytes event = TG_BYTES_INIT;
+  tg_event_encode(&event, wall_time_now(), step, file_version, summary);
+  return write_record(f, &event);
 }
 
 tg_event_file *tg_event_file_open(const char *dir) {
@@ -153,8 +166,15 @@ const char *tg_event_file_path(const tg_event_file *f) {
   return f->path;
 }
 
-int tg_event_file_write(tg_event_file *f, const tg_pb *summary, int64_t step) {
+int tg_event_file_write(tg_event_file *f, const tg_bytes *summary, int64_t step) {
   return write_event(f, step, NULL, summary);
+}
+
+int tg_event_file_write_graph(tg_event_file *f, const tg_bytes *graph_def) {
+  tg_bytes event = TG_BYTES_INIT;
+  tg_pb_put_double(&event, EVENT_WALL_TIME, wall_time_now());
+  tg_pb_put_message(&event, EVENT_GRAPH_DEF, graph_def);
+  return write_record(f, &event);
 }
 
 int tg_event_file_flush(tg_event_file *f) {

@@ -1,5 +1,5 @@
 /* Colours: the default cycle, blending and the colormaps. */
-#include "plot_internal.h"
+#include "plot.h"
 
 #include <math.h>
 

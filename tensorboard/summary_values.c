@@ -1,4 +1,4 @@
-/* io/summary_values.c - Summary messages for scalars, histograms, images,
+/* tensorboard/summary_values.c - Summary messages for scalars, histograms, images,
  * text and PR curves, field for field as PyTorch 1.13's
  * torch.utils.tensorboard.summary builds them (so the bytes match), with
  * proto3's rule that scalar fields at their default are not written. */
@@ -47,14 +47,14 @@ static int out_of_memory(const char *what, const char *tag) {
 }
 
 /* Wraps one built Summary.Value (already holding its tag) into a Summary. */
-static int finish(tg_pb *out, tg_pb *value, const char *what, const char *tag) {
+static int finish(tg_bytes *out, tg_bytes *value, const char *what, const char *tag) {
   tg_pb_put_message(out, SUMMARY_VALUE, value);
-  tg_pb_free(value);
+  tg_bytes_free(value);
   return out->failed ? out_of_memory(what, tag) : 0;
 }
 
-int tg_summary_scalar(tg_pb *out, const char *tag, float value) {
-  tg_pb v = TG_PB_INIT;
+int tg_summary_scalar(tg_bytes *out, const char *tag, float value) {
+  tg_bytes v = TG_BYTES_INIT;
   tg_pb_put_string(&v, VALUE_TAG, tag);
   tg_pb_put_float(&v, VALUE_SIMPLE, value); /* in a oneof: written even when 0 */
   return finish(out, &v, "tg_summary_writer_add_scalar", tag);
@@ -93,8 +93,8 @@ static size_t bucket_of(const double *edges, size_t n, double v) {
   return lo;
 }
 
-static void put_histogram(tg_pb *h, const double *values, size_t n, const double *edges,
-                          double *counts, size_t nedges) {
+static void put_histogram(tg_bytes *h, const double *values, size_t n,
+                          const double *edges, double *counts, size_t nedges) {
   double lo = values[0], hi = values[0], sum = 0, sum_sq = 0;
   for (size_t i = 0; i < n; i++) {
     lo = fmin(lo, values[i]);
@@ -118,7 +118,7 @@ static void put_histogram(tg_pb *h, const double *values, size_t n, const double
   tg_pb_put_packed_double(h, HISTO_BUCKET, counts + first, last - first + 1);
 }
 
-int tg_summary_histogram(tg_pb *out, const char *tag, const double *values, size_t n) {
+int tg_summary_histogram(tg_bytes *out, const char *tag, const double *values, size_t n) {
   if (n == 0) {
     tg_set_last_error("tg_summary_writer_add_histogram: tag \"%s\": no values", tag);
     return -1;
@@ -137,19 +137,19 @@ int tg_summary_histogram(tg_pb *out, const char *tag, const double *values, size
     free(edges);
     return out_of_memory("tg_summary_writer_add_histogram", tag);
   }
-  tg_pb h = TG_PB_INIT, v = TG_PB_INIT;
+  tg_bytes h = TG_BYTES_INIT, v = TG_BYTES_INIT;
   put_histogram(&h, values, n, edges, counts, nedges);
   free(edges);
   free(counts);
   tg_pb_put_string(&v, VALUE_TAG, tag);
   tg_pb_put_message(&v, VALUE_HISTO, &h);
-  tg_pb_free(&h);
+  tg_bytes_free(&h);
   return finish(out, &v, "tg_summary_writer_add_histogram", tag);
 }
 
 /* ---- image ---------------------------------------------------------------------- */
 
-int tg_summary_image(tg_pb *out, const char *tag, const uint8_t *pixels, int height,
+int tg_summary_image(tg_bytes *out, const char *tag, const uint8_t *pixels, int height,
                      int width, int channels) {
   uint8_t *png = NULL;
   size_t png_len = 0;
@@ -159,7 +159,7 @@ int tg_summary_image(tg_pb *out, const char *tag, const uint8_t *pixels, int hei
     tg_set_last_error("tg_summary_writer_add_image: tag \"%s\": %s", tag, reason);
     return -1;
   }
-  tg_pb img = TG_PB_INIT, v = TG_PB_INIT;
+  tg_bytes img = TG_BYTES_INIT, v = TG_BYTES_INIT;
   tg_pb_put_varint(&img, IMAGE_HEIGHT, (uint64_t)height);
   tg_pb_put_varint(&img, IMAGE_WIDTH, (uint64_t)width);
   tg_pb_put_varint(&img, IMAGE_COLORSPACE, (uint64_t)channels);
@@ -167,51 +167,51 @@ int tg_summary_image(tg_pb *out, const char *tag, const uint8_t *pixels, int hei
   free(png);
   tg_pb_put_string(&v, VALUE_TAG, tag);
   tg_pb_put_message(&v, VALUE_IMAGE, &img);
-  tg_pb_free(&img);
+  tg_bytes_free(&img);
   return finish(out, &v, "tg_summary_writer_add_image", tag);
 }
 
 /* ---- plugin tensors: text and PR curves ---------------------------------------- */
 
-/* SummaryMetadata {plugin_data {plugin_name, content (omitted when empty)}}. */
-static void put_plugin_metadata(tg_pb *v, const char *plugin, const tg_pb *content) {
-  tg_pb data = TG_PB_INIT, meta = TG_PB_INIT;
+void tg_summary_put_plugin_metadata(tg_bytes *v, const char *plugin,
+                                    const tg_bytes *content) {
+  tg_bytes data = TG_BYTES_INIT, meta = TG_BYTES_INIT;
   tg_pb_put_string(&data, PLUGIN_NAME, plugin);
   if (content->len) tg_pb_put_message(&data, PLUGIN_CONTENT, content);
   if (content->failed) data.failed = true;
   tg_pb_put_message(&meta, METADATA_PLUGIN_DATA, &data);
   tg_pb_put_message(v, VALUE_METADATA, &meta);
-  tg_pb_free(&data);
-  tg_pb_free(&meta);
+  tg_bytes_free(&data);
+  tg_bytes_free(&meta);
 }
 
-static void put_shape(tg_pb *tensor, const int64_t *dims, int ndim) {
-  tg_pb shape = TG_PB_INIT;
+static void put_shape(tg_bytes *tensor, const int64_t *dims, int ndim) {
+  tg_bytes shape = TG_BYTES_INIT;
   for (int i = 0; i < ndim; i++) {
-    tg_pb dim = TG_PB_INIT;
+    tg_bytes dim = TG_BYTES_INIT;
     if (dims[i] != 0) tg_pb_put_varint(&dim, DIM_SIZE, (uint64_t)dims[i]);
     tg_pb_put_message(&shape, SHAPE_DIM, &dim);
-    tg_pb_free(&dim);
+    tg_bytes_free(&dim);
   }
   tg_pb_put_message(tensor, TENSOR_SHAPE, &shape);
-  tg_pb_free(&shape);
+  tg_bytes_free(&shape);
 }
 
-int tg_summary_text(tg_pb *out, const char *tag, const char *text) {
+int tg_summary_text(tg_bytes *out, const char *tag, const char *text) {
   size_t tag_len = strlen(tag);
   char *full_tag = malloc(tag_len + sizeof "/text_summary");
   if (!full_tag) return out_of_memory("tg_summary_writer_add_text", tag);
   memcpy(full_tag, tag, tag_len);
   memcpy(full_tag + tag_len, "/text_summary", sizeof "/text_summary");
-  tg_pb v = TG_PB_INIT, tensor = TG_PB_INIT, no_content = TG_PB_INIT;
+  tg_bytes v = TG_BYTES_INIT, tensor = TG_BYTES_INIT, no_content = TG_BYTES_INIT;
   tg_pb_put_string(&v, VALUE_TAG, full_tag);
   free(full_tag);
   tg_pb_put_varint(&tensor, TENSOR_DTYPE, DT_STRING);
   put_shape(&tensor, (const int64_t[]){1}, 1);
   tg_pb_put_string(&tensor, TENSOR_STRING_VAL, text);
   tg_pb_put_message(&v, VALUE_TENSOR, &tensor);
-  tg_pb_free(&tensor);
-  put_plugin_metadata(&v, "text", &no_content);
+  tg_bytes_free(&tensor);
+  tg_summary_put_plugin_metadata(&v, "text", &no_content);
   return finish(out, &v, "tg_summary_writer_add_text", tag);
 }
 
@@ -237,7 +237,7 @@ static void pr_rows(float *rows, const double *pos, const double *neg, int n) {
   }
 }
 
-int tg_summary_pr_curve(tg_pb *out, const char *tag, const float *labels,
+int tg_summary_pr_curve(tg_bytes *out, const char *tag, const float *labels,
                         const float *predictions, size_t count, int num_thresholds) {
   int n = num_thresholds > PR_MAX_THRESHOLDS ? PR_MAX_THRESHOLDS : num_thresholds;
   if (n < 2) {
@@ -265,17 +265,17 @@ int tg_summary_pr_curve(tg_pb *out, const char *tag, const float *labels,
   pr_rows(rows, pos, neg, n);
   free(pos);
 
-  tg_pb v = TG_PB_INIT, tensor = TG_PB_INIT, content = TG_PB_INIT;
+  tg_bytes v = TG_BYTES_INIT, tensor = TG_BYTES_INIT, content = TG_BYTES_INIT;
   tg_pb_put_string(&v, VALUE_TAG, tag);
   tg_pb_put_varint(&tensor, TENSOR_DTYPE, DT_FLOAT);
   put_shape(&tensor, (const int64_t[]){6, n}, 2);
   tg_pb_put_packed_float(&tensor, TENSOR_FLOAT_VAL, rows, (size_t)n * 6);
   free(rows);
   tg_pb_put_message(&v, VALUE_TENSOR, &tensor);
-  tg_pb_free(&tensor);
+  tg_bytes_free(&tensor);
   /* PrCurvePluginData {version 0 (a default, so not written), num_thresholds} */
   tg_pb_put_varint(&content, PR_NUM_THRESHOLDS, (uint64_t)n);
-  put_plugin_metadata(&v, "pr_curves", &content);
-  tg_pb_free(&content);
+  tg_summary_put_plugin_metadata(&v, "pr_curves", &content);
+  tg_bytes_free(&content);
   return finish(out, &v, "tg_summary_writer_add_pr_curve", tag);
 }

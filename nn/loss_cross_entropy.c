@@ -3,7 +3,7 @@
  * targets), ignore_index, label smoothing and probability targets. Built
  * from gather and log_softmax, so every derivative comes from theirs; the
  * common CrossEntropyLoss (class indices over (N, C), no weights, no
- * smoothing) runs as the fused op of cross_entropy.c instead. */
+ * smoothing) runs as the fused op of cross_entropy_fused.c instead. */
 #include <stdio.h>
 #include <string.h>
 
@@ -111,8 +111,8 @@ static tg_tensor *drop_batch_dim(tg_tensor *loss, bool added, tg_reduction reduc
 }
 
 tg_tensor *tg_nll_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts) {
-  const tg_loss_opts *o = tg_nn_loss_opts(opts);
-  tg_nn_check_reduction("tg_nll_loss", o->reduction);
+  const tg_loss_opts *o =
+      tg_nn_loss_opts("tg_nll_loss", opts, TG_LOSS_WEIGHT | TG_LOSS_IGNORE_INDEX);
   tg_scope_begin();
   bool one_sample = input->ndim == 1 && target->ndim == 0;
   if (one_sample) add_batch_dim(&input, &target);
@@ -213,8 +213,8 @@ static tg_tensor *cross_entropy_of_probs(const char *name, tg_tensor *input,
 tg_tensor *tg_cross_entropy_loss(tg_tensor *input, tg_tensor *target,
                                  const tg_loss_opts *opts) {
   const char *name = "tg_cross_entropy_loss";
-  const tg_loss_opts *o = tg_nn_loss_opts(opts);
-  tg_nn_check_reduction(name, o->reduction);
+  const tg_loss_opts *o = tg_nn_loss_opts(
+      name, opts, TG_LOSS_WEIGHT | TG_LOSS_IGNORE_INDEX | TG_LOSS_LABEL_SMOOTHING);
   if (!(o->label_smoothing >= 0 && o->label_smoothing <= 1))
     tg_error("%s: label_smoothing must be between 0.0 and 1.0, got %g", name,
              o->label_smoothing);

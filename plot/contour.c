@@ -1,7 +1,7 @@
 /* Contour lines by marching squares: each grid cell whose corners straddle
  * the level gets one or two segments between linearly interpolated edge
  * crossings; a saddle cell is resolved by the value at its centre. */
-#include "plot_internal.h"
+#include "plot.h"
 
 #include <math.h>
 

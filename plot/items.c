@@ -1,5 +1,5 @@
 /* Drawing each kind of recorded item inside its axes' frame. */
-#include "plot_internal.h"
+#include "plot.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
-/* io/crc32c.h - CRC-32C (Castagnoli), as TFRecord framing uses it. Private. */
-#ifndef TG_IO_CRC32C_H
-#define TG_IO_CRC32C_H
+/* tensorboard/crc32c.h - CRC-32C (Castagnoli), as TFRecord framing uses it. Private. */
+#ifndef TG_TENSORBOARD_CRC32C_H
+#define TG_TENSORBOARD_CRC32C_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* io/summary_writer.c - tg_summary_writer: a run directory with its event
+/* tensorboard/summary_writer.c - tg_summary_writer: a run directory with its event
  * file, plus the per-series runs that tg_add_scalars creates. */
 #include "tensorgrad/tensorboard.h"
 
@@ -12,6 +12,7 @@
 
 #include "event_file.h"
 #include "summary_values.h"
+#include "tensorgrad/plot.h"
 #include "tensorgrad/tensor.h"
 
 #define DEFAULT_PR_THRESHOLDS 127
@@ -81,15 +82,16 @@ const char *tg_summary_writer_logdir(const tg_summary_writer *w) {
 }
 
 /* Writes one Summary built by `build` as the next Event of `file`. */
-static int write_summary(tg_event_file *file, tg_pb *summary, int built, int64_t step) {
+static int write_summary(tg_event_file *file, tg_bytes *summary, int built,
+                         int64_t step) {
   int status = built == 0 ? tg_event_file_write(file, summary, step) : -1;
-  tg_pb_free(summary);
+  tg_bytes_free(summary);
   return status;
 }
 
 int tg_summary_writer_add_scalar(tg_summary_writer *w, const char *tag, double value,
                                  int64_t step) {
-  tg_pb s = TG_PB_INIT;
+  tg_bytes s = TG_BYTES_INIT;
   return write_summary(w->file, &s, tg_summary_scalar(&s, tag, (float)value), step);
 }
 
@@ -137,7 +139,7 @@ int tg_summary_writer_add_scalars(tg_summary_writer *w, const char *main_tag,
   for (size_t i = 0; i < n; i++) {
     tg_event_file *file = series_file(w, main_tag, names[i]);
     if (!file) return -1;
-    tg_pb s = TG_PB_INIT;
+    tg_bytes s = TG_BYTES_INIT;
     if (write_summary(file, &s, tg_summary_scalar(&s, main_tag, (float)values[i]), step))
       return -1;
   }
@@ -146,7 +148,7 @@ int tg_summary_writer_add_scalars(tg_summary_writer *w, const char *main_tag,
 
 int tg_summary_writer_add_histogram(tg_summary_writer *w, const char *tag,
                                     const double *values, size_t n, int64_t step) {
-  tg_pb s = TG_PB_INIT;
+  tg_bytes s = TG_BYTES_INIT;
   return write_summary(w->file, &s, tg_summary_histogram(&s, tag, values, n), step);
 }
 
@@ -175,7 +177,7 @@ int tg_summary_writer_add_image(tg_summary_writer *w, const char *tag,
     for (size_t p = 0; p < plane; p++)
       for (int c = 0; c < channels; c++) hwc[p * channels + c] = pixels[c * plane + p];
   }
-  tg_pb s = TG_PB_INIT;
+  tg_bytes s = TG_BYTES_INIT;
   int built = tg_summary_image(&s, tag, hwc, height, width, channels);
   if (hwc != pixels) free(hwc);
   return write_summary(w->file, &s, built, step);
@@ -185,15 +187,73 @@ int tg_summary_writer_add_pr_curve(tg_summary_writer *w, const char *tag,
                                    const float *labels, const float *predictions,
                                    size_t n, int num_thresholds, int64_t step) {
   if (num_thresholds <= 0) num_thresholds = DEFAULT_PR_THRESHOLDS;
-  tg_pb s = TG_PB_INIT;
+  tg_bytes s = TG_BYTES_INIT;
   int built = tg_summary_pr_curve(&s, tag, labels, predictions, n, num_thresholds);
   return write_summary(w->file, &s, built, step);
 }
 
 int tg_summary_writer_add_text(tg_summary_writer *w, const char *tag, const char *text,
                                int64_t step) {
-  tg_pb s = TG_PB_INIT;
+  tg_bytes s = TG_BYTES_INIT;
   return write_summary(w->file, &s, tg_summary_text(&s, tag, text), step);
+}
+
+/* The experiment, session start and end, then the metrics, in this order:
+ * the plugin reads the metrics' tags from the experiment. */
+static int write_hparams_run(tg_event_file *file, const tg_hparam *hparams,
+                             size_t n_hparams, const char *const *metric_names,
+                             const double *metric_values, size_t n_metrics) {
+  tg_bytes records[3] = {TG_BYTES_INIT, TG_BYTES_INIT, TG_BYTES_INIT};
+  int status = tg_summary_hparams(&records[0], &records[1], &records[2], hparams,
+                                  n_hparams, metric_names, n_metrics);
+  for (int i = 0; i < 3; i++) {
+    if (status == 0) status = tg_event_file_write(file, &records[i], 0);
+    tg_bytes_free(&records[i]);
+  }
+  for (size_t i = 0; i < n_metrics && status == 0; i++) {
+    tg_bytes s = TG_BYTES_INIT;
+    status = write_summary(
+        file, &s, tg_summary_scalar(&s, metric_names[i], (float)metric_values[i]), 0);
+  }
+  return status;
+}
+
+int tg_summary_writer_add_hparams(tg_summary_writer *w, const tg_hparam *hparams,
+                                  size_t n_hparams, const char *const *metric_names,
+                                  const double *metric_values, size_t n_metrics,
+                                  const char *run_name) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  char *dir = run_name ? format_string("%s/%s", w->logdir, run_name)
+                       : format_string("%s/%.7f", w->logdir,
+                                       (double)now.tv_sec + now.tv_nsec * 1e-9);
+  if (!dir) {
+    tg_set_last_error("tg_summary_writer_add_hparams: out of memory");
+    return -1;
+  }
+  tg_event_file *file = tg_event_file_open(dir);
+  free(dir);
+  if (!file) return -1;
+  int status =
+      write_hparams_run(file, hparams, n_hparams, metric_names, metric_values, n_metrics);
+  if (tg_event_file_close(file) != 0) status = -1;
+  return status;
+}
+
+int tg_summary_writer_add_figure(tg_summary_writer *w, const char *tag, tg_figure *figure,
+                                 int64_t step) {
+  uint8_t *rgb;
+  int width, height;
+  if (tg_figure_render(figure, &rgb, &width, &height) != 0) return -1;
+  int status =
+      tg_summary_writer_add_image(w, tag, rgb, 3, height, width, TG_IMAGE_HWC, step);
+  free(rgb);
+  return status;
+}
+
+int tg_summary_writer_add_graph(tg_summary_writer *w, struct tg_module *model,
+                                struct tg_tensor *input) {
+  return tg_event_file_write_module_graph(w->file, model, input);
 }
 
 int tg_summary_writer_flush(tg_summary_writer *w) {

@@ -1,7 +1,7 @@
 /* CrossEntropyLoss of (N, C) logits and int64 class indices, without class
  * weights or label smoothing, as one recorded op: PyTorch's log_softmax and
  * nll_loss in one typed pass, and the backward g (softmax - one_hot) in one
- * more. The composite in loss_nll.c (about a dozen recorded ops with their
+ * more. The composite in loss_cross_entropy.c (about a dozen recorded ops with their
  * temporaries) keeps every other case. */
 #include <math.h>
 
@@ -23,25 +23,9 @@ typedef struct ce_rows {
  * 2^max(4, ceil(log2 N) / 8), which is 16 below 2^40 rows.) */
 enum { CASCADE_LEVELS = 8, CASCADE_BITS = 4 };
 
-#define T float
-#define SUFFIX f32
-#define EXP expf
-#define LOG logf
-#include "nn/cross_entropy_kernels.inc"
-#undef T
-#undef SUFFIX
-#undef EXP
-#undef LOG
-
-#define T double
-#define SUFFIX f64
-#define EXP exp
-#define LOG log
-#include "nn/cross_entropy_kernels.inc"
-#undef T
-#undef SUFFIX
-#undef EXP
-#undef LOG
+#define TG_TEMPLATE "nn/cross_entropy_kernels.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 /* What the node keeps besides saved 0, the log-probabilities, and saved 1,
  * the target. */

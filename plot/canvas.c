@@ -1,6 +1,6 @@
 /* An RGB canvas with anti-aliased strokes and discs (exact pixel coverage of
  * a capsule or a disc, box-filtered) and bitmap text. */
-#include "plot_internal.h"
+#include "plot.h"
 
 #include <math.h>
 #include <stdlib.h>

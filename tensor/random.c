@@ -72,14 +72,16 @@ uint64_t tg_initial_seed(void) {
 enum { STATE_NEXT = TG_MT_WORDS, STATE_SEED, STATE_HAS_NORMAL, STATE_NORMAL };
 
 tg_tensor *tg_get_rng_state(void) {
-  const tg_generator *g = default_generator();
   tg_tensor *state = tg_zeros(TG_SHAPE(TG_RNG_STATE_SIZE), TG_INT64);
   int64_t *v = (int64_t *)tg_ptr(state);
+  lock_global();
+  const tg_generator *g = default_generator();
   for (int i = 0; i < TG_MT_WORDS; i++) v[i] = g->mt.state[i];
   v[STATE_NEXT] = g->mt.next;
   memcpy(&v[STATE_SEED], &g->seed, sizeof g->seed);
   v[STATE_HAS_NORMAL] = g->has_normal;
   memcpy(&v[STATE_NORMAL], &g->next_normal, sizeof g->next_normal);
+  unlock_global();
   return state;
 }
 
@@ -103,12 +105,14 @@ void tg_set_rng_state(const tg_tensor *state) {
              TG_RNG_STATE_SIZE);
   tg_scope_begin();
   const int64_t *v = (const int64_t *)tg_ptr(tg_contiguous((tg_tensor *)state));
+  lock_global();
   tg_generator *g = default_generator();
   for (int i = 0; i < TG_MT_WORDS; i++) g->mt.state[i] = (uint32_t)v[i];
   g->mt.next = (int)v[STATE_NEXT];
   memcpy(&g->seed, &v[STATE_SEED], sizeof g->seed);
   g->has_normal = v[STATE_HAS_NORMAL] != 0;
   memcpy(&g->next_normal, &v[STATE_NORMAL], sizeof g->next_normal);
+  unlock_global();
   tg_scope_end();
 }
 

@@ -52,9 +52,7 @@ static trainee trainee_new(void) {
   t.model = tg_nn_sequential(tg_nn_linear(2, 2, true),
                              tg_nn_batch_norm1d(2, 1e-5, 0.1, true), NULL);
   t.params = tg_module_named_parameters(t.model);
-  tg_tensor *list[8];
-  for (int i = 0; i < t.params->n; i++) list[i] = t.params->items[i].tensor;
-  t.opt = tg_adam(list, t.params->n, TG_ADAM_DEFAULTS);
+  t.opt = tg_adam(tg_module_parameters(t.model), TG_ADAM_DEFAULTS);
   return t;
 }
 

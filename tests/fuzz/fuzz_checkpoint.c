@@ -13,11 +13,7 @@ static tg_optimizer *optimizer;
 static void set_up(void) {
   model = tg_nn_sequential(tg_nn_linear(2, 2, true), tg_nn_batch_norm1d(2, 1e-5, 0.1, true),
                            NULL);
-  tg_tensor_dict *params = tg_module_named_parameters(model);
-  tg_tensor *list[8];
-  for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
-  optimizer = tg_adam(list, params->n, TG_ADAM_DEFAULTS);
-  tg_tensor_dict_free(params);
+  optimizer = tg_adam(tg_module_parameters(model), TG_ADAM_DEFAULTS);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -249,9 +249,8 @@ static void put_totals(tg_nn_text *t, tg_shape input, size_t width) {
 }
 
 static void run_batch_of_two(tg_module *m, tg_shape input_shape) {
-  tg_tensor_dict *params = tg_module_named_parameters(m);
-  tg_dtype dtype = params->n ? params->items[0].tensor->dtype : TG_FLOAT32;
-  tg_tensor_dict_free(params);
+  tg_params params = tg_module_parameters(m);
+  tg_dtype dtype = params.n ? params.items[0]->dtype : TG_FLOAT32;
   tg_state_guard guard; /* a failing forward leaves grad mode and scopes as found */
   tg_guard_push(&guard);
   tg_scope_begin();

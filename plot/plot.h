@@ -18,9 +18,10 @@ typedef struct {
   int index, first_column, width, advance;
 } font_glyph;
 
-font_glyph font_lookup(unsigned char c);
-bool font_ink(font_glyph g, int x, int y); /* x in [0, width), y in [0, FONT_HEIGHT) */
-int font_text_width(const char *text, bool bold);
+font_glyph tg_plot_font_lookup(unsigned char c);
+bool tg_plot_font_ink(font_glyph g, int x,
+                      int y); /* x in [0, width), y in [0, FONT_HEIGHT) */
+int tg_plot_font_text_width(const char *text, bool bold);
 
 /* ---- colours (colours.c) ---------------------------------------------- */
 
@@ -28,16 +29,16 @@ typedef struct {
   double r, g, b; /* 0..1 */
 } rgb;
 
-rgb color_rgb(tg_color c);
-tg_color color_from_rgb(rgb c);
-tg_color color_mix(tg_color a, tg_color b, double t); /* (1-t)a + tb */
-tg_color colormap_at(tg_colormap cmap, double t);     /* t in [0, 1], clamped */
-double color_luminance(tg_color c);                   /* 0 black .. 1 white */
+rgb tg_plot_color_rgb(tg_color c);
+tg_color tg_plot_color_from_rgb(rgb c);
+tg_color tg_plot_color_mix(tg_color a, tg_color b, double t); /* (1-t)a + tb */
+tg_color tg_plot_colormap_at(tg_colormap cmap, double t);     /* t in [0, 1], clamped */
+double tg_plot_color_luminance(tg_color c);                   /* 0 black .. 1 white */
 
 /* ---- canvas (canvas.c) ------------------------------------------------
  * Shapes are first rasterised as coverage (0..1 per pixel, combined with max
  * so that overlapping segments of one polyline do not darken their joints),
- * then painted in one colour with canvas_paint. */
+ * then painted in one colour with tg_plot_canvas_paint. */
 
 typedef struct {
   int x0, y0, x1, y1; /* pixels [x0, x1) x [y0, y1) */
@@ -51,18 +52,19 @@ typedef struct {
   rect dirty; /* where coverage may be non-zero */
 } canvas;
 
-int canvas_init(canvas *c, int width, int height); /* white; -1 if out of memory */
-void canvas_free(canvas *c);
-void canvas_set_clip(canvas *c, rect clip); /* intersected with the canvas */
-void canvas_fill_rect(canvas *c, rect r, tg_color color);
-void canvas_blend_pixel(canvas *c, int x, int y, tg_color color, double alpha);
+int tg_plot_canvas_init(canvas *c, int width,
+                        int height); /* white; -1 if out of memory */
+void tg_plot_canvas_free(canvas *c);
+void tg_plot_canvas_set_clip(canvas *c, rect clip); /* intersected with the canvas */
+void tg_plot_canvas_fill_rect(canvas *c, rect r, tg_color color);
+void tg_plot_canvas_blend_pixel(canvas *c, int x, int y, tg_color color, double alpha);
 /* Pixel (x, y) has its centre at (x + 0.5, y + 0.5). */
-void canvas_add_segment(canvas *c, double x0, double y0, double x1, double y1,
-                        double width);
-void canvas_add_polyline(canvas *c, const double *px, const double *py, int n,
-                         double width, bool dashed);
-void canvas_add_disc(canvas *c, double cx, double cy, double radius);
-void canvas_paint(canvas *c, tg_color color, double alpha);
+void tg_plot_canvas_add_segment(canvas *c, double x0, double y0, double x1, double y1,
+                                double width);
+void tg_plot_canvas_add_polyline(canvas *c, const double *px, const double *py, int n,
+                                 double width, bool dashed);
+void tg_plot_canvas_add_disc(canvas *c, double cx, double cy, double radius);
+void tg_plot_canvas_paint(canvas *c, tg_color color, double alpha);
 
 /* Text anchored at (x, y): ax/ay = 0, 0.5, 1 put the anchor at the left /
  * centre / right and top / middle / bottom of the text's box. Vertical text
@@ -73,7 +75,7 @@ typedef struct {
   tg_color color;
 } text_style;
 
-void canvas_text(canvas *c, const char *text, int x, int y, text_style style);
+void tg_plot_canvas_text(canvas *c, const char *text, int x, int y, text_style style);
 
 /* ---- ticks (ticks.c) -------------------------------------------------- */
 
@@ -87,9 +89,9 @@ typedef struct {
 
 /* Round 1-2-5 ticks inside [lo, hi], about one per `spacing` of `length`
  * pixels. */
-void ticks_nice(ticks *t, double lo, double hi, double length, double spacing);
+void tg_plot_ticks_nice(ticks *t, double lo, double hi, double length, double spacing);
 /* Ticks at 0..k-1 labelled by names (categorical axes). */
-void ticks_categories(ticks *t, int k, char *const *names);
+void tg_plot_ticks_categories(ticks *t, int k, char *const *names);
 
 /* ---- recorded figures ------------------------------------------------------ */
 
@@ -141,8 +143,9 @@ struct tg_figure {
 };
 
 /* Sets tg_last_error and, if it is the first, the figure's error; returns -1. */
-int plot_fail(tg_figure *fig, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *plot_strdup(const char *s); /* NULL for NULL or out of memory */
+int tg_plot_fail(tg_figure *fig, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+char *tg_plot_strdup(const char *s); /* NULL for NULL or out of memory */
 
 /* ---- frames (frame.c) ------------------------------------------------------
  * Maps data coordinates into the pixel box of one axes. */
@@ -152,17 +155,17 @@ typedef struct {
   bool y_down; /* ylo at the top (images, matrices) */
 } plot_frame;
 
-double frame_px(const plot_frame *f, double x);
-double frame_py(const plot_frame *f, double y);
-double frame_data_x(const plot_frame *f, double px);
-double frame_data_y(const plot_frame *f, double py);
+double tg_plot_frame_px(const plot_frame *f, double x);
+double tg_plot_frame_py(const plot_frame *f, double y);
+double tg_plot_frame_data_x(const plot_frame *f, double px);
+double tg_plot_frame_data_y(const plot_frame *f, double py);
 
 /* ---- drawing (render.c, items.c, contour.c) ------------------------------- */
 
-void render_figure(const tg_figure *fig, canvas *c);
-void draw_item(canvas *c, const plot_frame *f, const plot_item *item);
+void tg_plot_render_figure(const tg_figure *fig, canvas *c);
+void tg_plot_draw_item(canvas *c, const plot_frame *f, const plot_item *item);
 /* Adds the level-`level` isolines of the grid to the canvas coverage. */
-void contour_add_level(canvas *c, const plot_frame *f, const plot_item *item,
-                       double level, double width);
+void tg_plot_contour_add_level(canvas *c, const plot_frame *f, const plot_item *item,
+                               double level, double width);
 
 #endif

@@ -81,18 +81,18 @@ typedef struct {
 static void axis_ticks(const tg_axes *ax, const plot_frame *f, ticks *xt, ticks *yt) {
   const plot_item *cm = confusion_item(ax);
   if (cm) {
-    ticks_categories(xt, cm->nx, cm->names);
-    ticks_categories(yt, cm->nx, cm->names);
+    tg_plot_ticks_categories(xt, cm->nx, cm->names);
+    tg_plot_ticks_categories(yt, cm->nx, cm->names);
     return;
   }
-  ticks_nice(xt, f->xlo, f->xhi, f->box.x1 - f->box.x0, 80.0);
-  ticks_nice(yt, f->ylo, f->yhi, f->box.y1 - f->box.y0, 50.0);
+  tg_plot_ticks_nice(xt, f->xlo, f->xhi, f->box.x1 - f->box.x0, 80.0);
+  tg_plot_ticks_nice(yt, f->ylo, f->yhi, f->box.y1 - f->box.y0, 50.0);
 }
 
 static int widest_label(const ticks *t) {
   int w = 0;
   for (int i = 0; i < t->n; i++) {
-    int lw = font_text_width(t->label[i], false);
+    int lw = tg_plot_font_text_width(t->label[i], false);
     if (lw > w) w = lw;
   }
   return w;
@@ -139,35 +139,35 @@ static axes_layout layout_axes(const tg_axes *ax, rect cell) {
 static void draw_grid_lines(canvas *c, const axes_layout *L) {
   const plot_frame *f = &L->frame;
   for (int i = 0; i < L->xt.n; i++) {
-    int x = (int)floor(frame_px(f, L->xt.value[i]));
-    canvas_fill_rect(c, (rect){x, f->box.y0, x + 1, f->box.y1}, GRID_COLOR);
+    int x = (int)floor(tg_plot_frame_px(f, L->xt.value[i]));
+    tg_plot_canvas_fill_rect(c, (rect){x, f->box.y0, x + 1, f->box.y1}, GRID_COLOR);
   }
   for (int i = 0; i < L->yt.n; i++) {
-    int y = (int)floor(frame_py(f, L->yt.value[i]));
-    canvas_fill_rect(c, (rect){f->box.x0, y, f->box.x1, y + 1}, GRID_COLOR);
+    int y = (int)floor(tg_plot_frame_py(f, L->yt.value[i]));
+    tg_plot_canvas_fill_rect(c, (rect){f->box.x0, y, f->box.x1, y + 1}, GRID_COLOR);
   }
 }
 
 static void draw_spines_and_ticks(canvas *c, const axes_layout *L) {
   const rect b = L->frame.box;
-  canvas_fill_rect(c, (rect){b.x0, b.y0, b.x1, b.y0 + 1}, INK);
-  canvas_fill_rect(c, (rect){b.x0, b.y1 - 1, b.x1, b.y1}, INK);
-  canvas_fill_rect(c, (rect){b.x0, b.y0, b.x0 + 1, b.y1}, INK);
-  canvas_fill_rect(c, (rect){b.x1 - 1, b.y0, b.x1, b.y1}, INK);
+  tg_plot_canvas_fill_rect(c, (rect){b.x0, b.y0, b.x1, b.y0 + 1}, INK);
+  tg_plot_canvas_fill_rect(c, (rect){b.x0, b.y1 - 1, b.x1, b.y1}, INK);
+  tg_plot_canvas_fill_rect(c, (rect){b.x0, b.y0, b.x0 + 1, b.y1}, INK);
+  tg_plot_canvas_fill_rect(c, (rect){b.x1 - 1, b.y0, b.x1, b.y1}, INK);
   text_style below = {0.5, 0.0, false, false, INK},
              left_of = {1.0, 0.5, false, false, INK};
   for (int i = 0; i < L->xt.n; i++) {
-    int x = (int)floor(frame_px(&L->frame, L->xt.value[i]));
+    int x = (int)floor(tg_plot_frame_px(&L->frame, L->xt.value[i]));
     if (x < b.x0 || x >= b.x1) continue;
-    canvas_fill_rect(c, (rect){x, b.y1, x + 1, b.y1 + TICK_LENGTH}, INK);
-    canvas_text(c, L->xt.label[i], x, b.y1 + TICK_LENGTH + TEXT_GAP - 1, below);
+    tg_plot_canvas_fill_rect(c, (rect){x, b.y1, x + 1, b.y1 + TICK_LENGTH}, INK);
+    tg_plot_canvas_text(c, L->xt.label[i], x, b.y1 + TICK_LENGTH + TEXT_GAP - 1, below);
   }
   for (int i = 0; i < L->yt.n; i++) {
-    int y = (int)floor(frame_py(&L->frame, L->yt.value[i]));
+    int y = (int)floor(tg_plot_frame_py(&L->frame, L->yt.value[i]));
     if (y < b.y0 || y >= b.y1) continue;
-    canvas_fill_rect(c, (rect){b.x0 - TICK_LENGTH, y, b.x0, y + 1}, INK);
+    tg_plot_canvas_fill_rect(c, (rect){b.x0 - TICK_LENGTH, y, b.x0, y + 1}, INK);
     /* +1: centre the digits (rows 1-9 of the font) rather than the box */
-    canvas_text(c, L->yt.label[i], b.x0 - TICK_LENGTH - TEXT_GAP, y + 1, left_of);
+    tg_plot_canvas_text(c, L->yt.label[i], b.x0 - TICK_LENGTH - TEXT_GAP, y + 1, left_of);
   }
 }
 
@@ -175,14 +175,16 @@ static void draw_labels(canvas *c, const tg_axes *ax, const axes_layout *L, rect
   const rect b = L->frame.box;
   int mid_x = (b.x0 + b.x1) / 2, mid_y = (b.y0 + b.y1) / 2;
   if (ax->title)
-    canvas_text(c, ax->title, mid_x, b.y0 - 6, (text_style){0.5, 1.0, true, false, INK});
+    tg_plot_canvas_text(c, ax->title, mid_x, b.y0 - 6,
+                        (text_style){0.5, 1.0, true, false, INK});
   if (ax->axis_off) return;
   if (ax->xlabel)
-    canvas_text(c, ax->xlabel, mid_x, b.y1 + TICK_LENGTH + TEXT_GAP + FONT_HEIGHT + 4,
-                (text_style){0.5, 0.0, false, false, INK});
+    tg_plot_canvas_text(c, ax->xlabel, mid_x,
+                        b.y1 + TICK_LENGTH + TEXT_GAP + FONT_HEIGHT + 4,
+                        (text_style){0.5, 0.0, false, false, INK});
   if (ax->ylabel)
-    canvas_text(c, ax->ylabel, cell.x0 + PAD, mid_y,
-                (text_style){0.0, 0.5, false, true, INK});
+    tg_plot_canvas_text(c, ax->ylabel, cell.x0 + PAD, mid_y,
+                        (text_style){0.0, 0.5, false, true, INK});
 }
 
 /* ---- legend -------------------------------------------------------------------- */
@@ -204,9 +206,11 @@ static long hidden_points(const tg_axes *ax, const plot_frame *f, rect r) {
   for (int k = 0; k < ax->n_items; k++) {
     const plot_item *item = &ax->items[k];
     for (int i = 0; i < item->n; i++) {
-      double x1 = frame_px(f, item->x[i]), y1 = frame_py(f, item->y[i]);
-      double x0 = i > 0 && item->kind == ITEM_LINE ? frame_px(f, item->x[i - 1]) : x1;
-      double y0 = i > 0 && item->kind == ITEM_LINE ? frame_py(f, item->y[i - 1]) : y1;
+      double x1 = tg_plot_frame_px(f, item->x[i]), y1 = tg_plot_frame_py(f, item->y[i]);
+      double x0 =
+          i > 0 && item->kind == ITEM_LINE ? tg_plot_frame_px(f, item->x[i - 1]) : x1;
+      double y0 =
+          i > 0 && item->kind == ITEM_LINE ? tg_plot_frame_py(f, item->y[i - 1]) : y1;
       int steps = (int)fmin(ceil(hypot(x1 - x0, y1 - y0) / 4.0), 1000.0);
       for (int s = 0; s <= steps; s++) {
         double t = steps ? (double)s / steps : 1.0;
@@ -237,13 +241,14 @@ static rect place_legend(const tg_axes *ax, const plot_frame *f, int w, int h) {
 
 static void draw_legend_sample(canvas *c, const plot_item *item, int x, int y) {
   if (item->kind == ITEM_SCATTER) {
-    canvas_add_disc(c, x + LEGEND_SAMPLE / 2.0, y + 0.5, item->marker_size);
+    tg_plot_canvas_add_disc(c, x + LEGEND_SAMPLE / 2.0, y + 0.5, item->marker_size);
   } else {
     double px[2] = {x, x + LEGEND_SAMPLE}, py[2] = {y + 0.5, y + 0.5};
-    canvas_add_polyline(c, px, py, 2, item->line_width, item->dashed);
+    tg_plot_canvas_add_polyline(c, px, py, 2, item->line_width, item->dashed);
   }
-  canvas_paint(
-      c, item->color != TG_AUTO ? item->color : colormap_at(TG_CMAP_VIRIDIS, 0.5), 1.0);
+  tg_plot_canvas_paint(
+      c, item->color != TG_AUTO ? item->color : tg_plot_colormap_at(TG_CMAP_VIRIDIS, 0.5),
+      1.0);
 }
 
 static void draw_legend(canvas *c, const tg_axes *ax, const plot_frame *f) {
@@ -252,23 +257,24 @@ static void draw_legend(canvas *c, const tg_axes *ax, const plot_frame *f) {
   if (n < 2) return;
   int text_w = 0;
   for (int i = 0; i < n; i++) {
-    int w = font_text_width(entries[i]->label, false);
+    int w = tg_plot_font_text_width(entries[i]->label, false);
     if (w > text_w) text_w = w;
   }
   rect r =
       place_legend(ax, f, 8 + LEGEND_SAMPLE + 8 + text_w + 8, 6 + n * LEGEND_ROW + 2);
   for (int y = r.y0; y < r.y1; y++)
-    for (int x = r.x0; x < r.x1; x++) canvas_blend_pixel(c, x, y, TG_WHITE, 0.85);
+    for (int x = r.x0; x < r.x1; x++) tg_plot_canvas_blend_pixel(c, x, y, TG_WHITE, 0.85);
   rect edges[4] = {{r.x0, r.y0, r.x1, r.y0 + 1},
                    {r.x0, r.y1 - 1, r.x1, r.y1},
                    {r.x0, r.y0, r.x0 + 1, r.y1},
                    {r.x1 - 1, r.y0, r.x1, r.y1}};
-  for (int k = 0; k < 4; k++) canvas_fill_rect(c, edges[k], TG_RGB(0xcc, 0xcc, 0xcc));
+  for (int k = 0; k < 4; k++)
+    tg_plot_canvas_fill_rect(c, edges[k], TG_RGB(0xcc, 0xcc, 0xcc));
   for (int i = 0; i < n; i++) {
     int mid = r.y0 + 6 + i * LEGEND_ROW + FONT_HEIGHT / 2;
     draw_legend_sample(c, entries[i], r.x0 + 8, mid - 1);
-    canvas_text(c, entries[i]->label, r.x0 + 16 + LEGEND_SAMPLE, mid,
-                (text_style){0.0, 0.5, false, false, INK});
+    tg_plot_canvas_text(c, entries[i]->label, r.x0 + 16 + LEGEND_SAMPLE, mid,
+                        (text_style){0.0, 0.5, false, false, INK});
   }
 }
 
@@ -276,25 +282,25 @@ static void draw_legend(canvas *c, const tg_axes *ax, const plot_frame *f) {
 
 static void render_axes(canvas *c, const tg_axes *ax, rect cell) {
   axes_layout L = layout_axes(ax, cell);
-  canvas_set_clip(c, L.frame.box);
+  tg_plot_canvas_set_clip(c, L.frame.box);
   for (int k = 0; k < ax->n_items; k++)
     if (is_grid_item(ax->items[k].kind) && ax->items[k].kind != ITEM_CONTOUR)
-      draw_item(c, &L.frame, &ax->items[k]);
+      tg_plot_draw_item(c, &L.frame, &ax->items[k]);
   if (ax->grid) draw_grid_lines(c, &L);
   for (int k = 0; k < ax->n_items; k++)
     if (!is_grid_item(ax->items[k].kind) || ax->items[k].kind == ITEM_CONTOUR)
-      draw_item(c, &L.frame, &ax->items[k]);
-  canvas_set_clip(c, (rect){0, 0, c->width, c->height});
+      tg_plot_draw_item(c, &L.frame, &ax->items[k]);
+  tg_plot_canvas_set_clip(c, (rect){0, 0, c->width, c->height});
   if (!ax->axis_off) draw_spines_and_ticks(c, &L);
   draw_labels(c, ax, &L, cell);
   draw_legend(c, ax, &L.frame);
 }
 
-void render_figure(const tg_figure *fig, canvas *c) {
+void tg_plot_render_figure(const tg_figure *fig, canvas *c) {
   int top = 0;
   if (fig->title) {
-    canvas_text(c, fig->title, fig->width / 2, PAD,
-                (text_style){0.5, 0.0, true, false, INK});
+    tg_plot_canvas_text(c, fig->title, fig->width / 2, PAD,
+                        (text_style){0.5, 0.0, true, false, INK});
     top = SUPTITLE_BAND;
   }
   for (int r = 0; r < fig->rows; r++)

@@ -26,7 +26,7 @@ static void format_tick(char *out, size_t size, double value, double step) {
   snprintf(out, size, "%.*f", decimals, value);
 }
 
-void ticks_nice(ticks *t, double lo, double hi, double length, double spacing) {
+void tg_plot_ticks_nice(ticks *t, double lo, double hi, double length, double spacing) {
   t->n = 0;
   if (!(hi > lo) || !isfinite(hi - lo)) return;
   double target = fmax(length / spacing, 2.0);
@@ -42,7 +42,7 @@ void ticks_nice(ticks *t, double lo, double hi, double length, double spacing) {
   }
 }
 
-void ticks_categories(ticks *t, int k, char *const *names) {
+void tg_plot_ticks_categories(ticks *t, int k, char *const *names) {
   t->n = k < MAX_TICKS ? k : MAX_TICKS;
   for (int i = 0; i < t->n; i++) {
     t->value[i] = i;

@@ -212,20 +212,20 @@ END_TEST
 
 START_TEST(ticks_are_round_1_2_5_steps) {
   ticks t;
-  ticks_nice(&t, -0.05, 1.05, 500, 80); /* about 6 ticks over [0, 1] */
+  tg_plot_ticks_nice(&t, -0.05, 1.05, 500, 80); /* about 6 ticks over [0, 1] */
   ck_assert_int_eq(t.n, 6);
   ck_assert_str_eq(t.label[0], "0.0");
   ck_assert_str_eq(t.label[5], "1.0");
   ck_assert_double_eq_tol(t.value[1], 0.2, 1e-12);
-  ticks_nice(&t, -3.7, 12.2, 300, 80); /* step 5 */
+  tg_plot_ticks_nice(&t, -3.7, 12.2, 300, 80); /* step 5 */
   ck_assert_int_eq(t.n, 3);
   ck_assert_str_eq(t.label[0], "0");
   ck_assert_str_eq(t.label[2], "10");
-  ticks_nice(&t, -0.0031, 0.0032, 400, 50); /* step 0.001, zero printed plainly */
+  tg_plot_ticks_nice(&t, -0.0031, 0.0032, 400, 50); /* step 0.001, zero printed plainly */
   ck_assert_int_eq(t.n, 7);
   ck_assert_str_eq(t.label[0], "-0.003");
   ck_assert_str_eq(t.label[3], "0.000");
-  ticks_nice(&t, 1, 1, 400, 50);
+  tg_plot_ticks_nice(&t, 1, 1, 400, 50);
   ck_assert_int_eq(t.n, 0);
 }
 END_TEST
@@ -360,8 +360,8 @@ START_TEST(decision_boundary_over_moons) {
   ck_assert(count_all(&im, TG_BLUE) > 500);   /* class 0 dots */
   ck_assert(count_all(&im, TG_ORANGE) > 500); /* class 1 dots */
   /* The confident corners are tinted with 50% of the class colour. */
-  ck_assert(count_all(&im, color_mix(TG_WHITE, TG_BLUE, 0.5)) > 1000);
-  ck_assert(count_all(&im, color_mix(TG_WHITE, TG_ORANGE, 0.5)) > 1000);
+  ck_assert(count_all(&im, tg_plot_color_mix(TG_WHITE, TG_BLUE, 0.5)) > 1000);
+  ck_assert(count_all(&im, tg_plot_color_mix(TG_WHITE, TG_ORANGE, 0.5)) > 1000);
   free(im.px);
 
   int classes[G * G];
@@ -371,7 +371,7 @@ START_TEST(decision_boundary_over_moons) {
   tg_axes_fill_classes(ax, classes, G, G, e);
   tg_axes_scatter(ax, x, y, cls, N, NULL);
   im = save_and_read(fig, "decision_classes.png");
-  ck_assert(count_all(&im, color_mix(TG_WHITE, TG_ORANGE, 0.3)) > 10000);
+  ck_assert(count_all(&im, tg_plot_color_mix(TG_WHITE, TG_ORANGE, 0.3)) > 10000);
   free(im.px);
 }
 END_TEST
@@ -416,8 +416,10 @@ START_TEST(contours_with_optimizer_paths) {
   tg_axes_set_xlabel(ax, "w1");
   tg_axes_set_ylabel(ax, "w2");
   image im = save_and_read(fig, "contour_paths.png");
-  ck_assert(count_all(&im, colormap_at(TG_CMAP_VIRIDIS, 0.0)) > 20); /* innermost level */
-  ck_assert(count_all(&im, colormap_at(TG_CMAP_VIRIDIS, 1.0)) > 50); /* outermost level */
+  ck_assert(count_all(&im, tg_plot_colormap_at(TG_CMAP_VIRIDIS, 0.0)) >
+            20); /* innermost level */
+  ck_assert(count_all(&im, tg_plot_colormap_at(TG_CMAP_VIRIDIS, 1.0)) >
+            50); /* outermost level */
   ck_assert(count_all(&im, TG_RED) > 100);
   free(im.px);
 }
@@ -433,8 +435,8 @@ START_TEST(confusion_matrix_cells_and_names) {
   tg_axes_confusion_matrix(ax, counts, 3, names);
   tg_axes_set_title(ax, "Confusion matrix (validation)");
   image im = save_and_read(fig, "confusion_matrix.png");
-  tg_color darkest = colormap_at(TG_CMAP_BLUES, 1.0),
-           lightest = colormap_at(TG_CMAP_BLUES, 0.0);
+  tg_color darkest = tg_plot_colormap_at(TG_CMAP_BLUES, 1.0),
+           lightest = tg_plot_colormap_at(TG_CMAP_BLUES, 0.0);
   ck_assert(count_all(&im, darkest) > 5000);
   ck_assert(count_all(&im, lightest) > 5000);
   /* Find the darkest cell (50, top-left): it must hold white text, and the

@@ -471,11 +471,41 @@ START_TEST(test_cat_stack_block_and_strided_paths_agree) {
 }
 END_TEST
 
+/* Large elementwise ops split across threads compute what one thread does,
+ * bit for bit, contiguous or not. */
+static tg_tensor *elementwise_mix(tg_tensor *a, tg_tensor *b) {
+  tg_tensor *y = tg_add(tg_mul(tg_sigmoid(a), b), tg_exp(tg_neg(tg_abs(b))));
+  y = tg_where(tg_gt(a, b), y, tg_relu(tg_sub(a, b)));
+  return tg_to(tg_div_scalar(y, 3.0), TG_FLOAT64);
+}
+
+START_TEST(test_threads_give_the_same_bits) {
+  tg_scope_begin();
+  tg_manual_seed(5);
+  tg_tensor *a = tg_randn(TG_SHAPE(300, 1000), TG_FLOAT32);
+  tg_tensor *b = tg_randn(TG_SHAPE(300, 1000), TG_FLOAT32);
+  tg_set_num_threads(1);
+  tg_tensor *one = elementwise_mix(a, b), *one_t = elementwise_mix(tg_t(a), tg_t(b));
+  tg_set_num_threads(2);
+  tg_tensor *two = elementwise_mix(a, b), *two_t = elementwise_mix(tg_t(a), tg_t(b));
+  tg_tensor *g = tg_zeros(TG_SHAPE(300, 1000), TG_FLOAT32);
+  tg_add_(g, a, 0.5); /* the in-place path optimizers use */
+  tg_set_num_threads(1);
+  tg_tensor *g1 = tg_zeros(TG_SHAPE(300, 1000), TG_FLOAT32);
+  tg_add_(g1, a, 0.5);
+  tg_assert_close(two, one, 0, 0, "2 threads");
+  tg_assert_close(two_t, one_t, 0, 0, "2 threads, transposed");
+  tg_assert_close(g, g1, 0, 0, "add_ at 2 threads");
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("tensor");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_creation);
+  tcase_add_test(tc, test_threads_give_the_same_bits);
   tcase_add_test(tc, test_cat_stack_block_and_strided_paths_agree);
   tcase_add_test(tc, test_views_share_storage);
   tcase_add_test(tc, test_broadcasting_and_promotion);

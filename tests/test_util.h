@@ -33,6 +33,14 @@ void tg_test_catch_end(void);   /* restores scopes and grad mode */
                   "error \"%s\" does not contain \"%s\"", tg_test_message, substring);   \
   } while (0)
 
+/* A parameter list for the tests that catch errors: a compound literal
+ * (TG_PARAMS, (tg_params){...}) in a function that calls setjmp lives across
+ * it, which GCC's -Wclobbered rejects in Debug builds; a returned value
+ * does not. */
+static inline tg_params tg_test_params(tg_tensor *const *items, int n) {
+  return (tg_params){items, n};
+}
+
 /* ---- comparing -------------------------------------------------------------- */
 
 /* Every element of t close to expected[i] (|a-b| <= atol + rtol*|b|). */

@@ -438,3 +438,25 @@ tg_tensor *tg_pow_scalar(tg_tensor *a, double exponent) {
   return unary_forward(&pow_scalar_kernel, &tg_op_pow_scalar, a,
                        (unary_args){exponent, 0});
 }
+
+/* ---- erf: erf' = 2/sqrt(pi) exp(-x^2) (GELU's exact form is built on it) ---- */
+
+static float erf_f32(float x, float c0, float c1) {
+  return erff(x);
+}
+static double erf_f64(double x, double c0, double c1) {
+  return erf(x);
+}
+FLOAT_LOOPS(erf)
+
+static void erf_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = input(node);
+  grads[0] = tg_mul(g, tg_mul_scalar(tg_exp(tg_neg(tg_mul(x, x))), M_2_SQRTPI));
+}
+
+const tg_op tg_op_erf = {
+    .name = "erf", .backward = erf_backward, .args_size = sizeof(unary_args)};
+
+tg_tensor *tg_erf(tg_tensor *a) {
+  return unary_forward(&erf_kernel, &tg_op_erf, a, no_args);
+}

@@ -20,6 +20,7 @@ int tg_plot_canvas_init(canvas *c, int width, int height) {
   }
   memset(c->rgb, 0xFF, n * 3);
   c->clip = (rect){0, 0, width, height};
+  c->text_scale = 1.0;
   c->dirty = empty_rect;
   return 0;
 }
@@ -181,26 +182,57 @@ void tg_plot_canvas_paint(canvas *c, tg_color color, double alpha) {
   c->dirty = empty_rect;
 }
 
-void tg_plot_canvas_text(canvas *c, const char *text, int x, int y, text_style style) {
-  int width = tg_plot_font_text_width(text, style.bold);
-  int box_w = style.vertical ? FONT_HEIGHT : width;
-  int box_h = style.vertical ? width : FONT_HEIGHT;
-  int left = x - (int)lround(style.ax * box_w), top = y - (int)lround(style.ay * box_h);
-  int pen = 0; /* distance along the text's direction */
+/* The text at the bitmap's own size, one byte of ink (0/1) per pixel,
+ * width x FONT_HEIGHT; NULL if out of memory. */
+static uint8_t *text_bitmap(const char *text, bool bold, int width) {
+  uint8_t *ink = calloc((size_t)(width > 0 ? width : 1) * FONT_HEIGHT, 1);
+  if (!ink) return NULL;
+  int pen = 0;
   for (const char *p = text; *p; p++) {
     font_glyph g = tg_plot_font_lookup((unsigned char)*p);
     for (int gy = 0; gy < FONT_HEIGHT; gy++)
-      for (int gx = 0; gx < g.width + style.bold; gx++) {
-        if (!tg_plot_font_ink(g, gx, gy) &&
-            !(style.bold && tg_plot_font_ink(g, gx - 1, gy)))
-          continue;
-        int along = pen + gx;
-        if (style.vertical)
-          tg_plot_canvas_blend_pixel(c, left + gy, top + box_h - 1 - along, style.color,
-                                     1.0);
-        else
-          tg_plot_canvas_blend_pixel(c, left + along, top + gy, style.color, 1.0);
-      }
-    pen += g.advance + style.bold;
+      for (int gx = 0; gx < g.width + bold; gx++)
+        if ((tg_plot_font_ink(g, gx, gy) || (bold && tg_plot_font_ink(g, gx - 1, gy))) &&
+            pen + gx < width)
+          ink[gy * width + pen + gx] = 1;
+    pen += g.advance + bold;
   }
+  return ink;
+}
+
+/* Share of the bitmap's ink under output pixel (ox, oy) of a box scaled by
+ * `scale`: 4 x 4 samples per pixel. */
+static double ink_coverage(const uint8_t *ink, int width, double scale, int ox, int oy) {
+  int hits = 0;
+  for (int sy = 0; sy < 4; sy++)
+    for (int sx = 0; sx < 4; sx++) {
+      int bx = (int)((ox + (sx + 0.5) / 4) / scale),
+          by = (int)((oy + (sy + 0.5) / 4) / scale);
+      hits += bx < width && by < FONT_HEIGHT && ink[by * width + bx];
+    }
+  return hits / 16.0;
+}
+
+void tg_plot_canvas_text(canvas *c, const char *text, int x, int y, text_style style) {
+  double scale = c->text_scale > 0 ? c->text_scale : 1.0;
+  int src_w = tg_plot_font_text_width(text, style.bold);
+  int width = tg_plot_font_scaled_width(text, style.bold, scale),
+      height = tg_plot_font_height(scale);
+  int box_w = style.vertical ? height : width;
+  int box_h = style.vertical ? width : height;
+  int left = x - (int)lround(style.ax * box_w), top = y - (int)lround(style.ay * box_h);
+  uint8_t *ink = text_bitmap(text, style.bold, src_w);
+  if (!ink) return; /* out of memory: the figure still renders, without this text */
+  for (int oy = 0; oy < height; oy++)
+    for (int along = 0; along < width; along++) {
+      double alpha = scale == 1.0 ? ink[oy * src_w + along]
+                                  : ink_coverage(ink, src_w, scale, along, oy);
+      if (alpha == 0) continue;
+      if (style.vertical)
+        tg_plot_canvas_blend_pixel(c, left + oy, top + box_h - 1 - along, style.color,
+                                   alpha);
+      else
+        tg_plot_canvas_blend_pixel(c, left + along, top + oy, style.color, alpha);
+    }
+  free(ink);
 }

@@ -50,7 +50,7 @@ tg_figure *tg_figure_new(int width, int height, int rows, int cols) {
     tg_plot_fail(NULL, "tg_figure_new: out of memory");
     return NULL;
   }
-  *fig = (tg_figure){width, height, rows, cols, NULL, axes, ""};
+  *fig = (tg_figure){width, height, rows, cols, 1.0, NULL, axes, ""};
   for (int i = 0; i < rows * cols; i++) axes[i].fig = fig;
   return fig;
 }
@@ -75,6 +75,7 @@ void tg_figure_free(tg_figure *fig) {
     free(ax->title);
     free(ax->xlabel);
     free(ax->ylabel);
+    free(ax->colorbar_label);
   }
   free(fig->axes);
   free(fig->title);
@@ -184,6 +185,33 @@ int tg_axes_set_grid(tg_axes *ax, bool on) {
   return 0;
 }
 
+int tg_figure_set_font_size(tg_figure *fig, double pixels) {
+  if (!fig) return tg_plot_fail(NULL, "tg_figure_set_font_size: figure is NULL");
+  if (!(pixels >= 4 && pixels <= 400))
+    return tg_plot_fail(fig, "tg_figure_set_font_size: %g pixels is outside 4..400",
+                        pixels);
+  fig->text_scale = pixels / FONT_HEIGHT;
+  return 0;
+}
+
+int tg_axes_set_xscale_log(tg_axes *ax, bool on) {
+  CHECK_AXES(ax, "tg_axes_set_xscale_log");
+  ax->xlog = on;
+  return 0;
+}
+
+int tg_axes_set_yscale_log(tg_axes *ax, bool on) {
+  CHECK_AXES(ax, "tg_axes_set_yscale_log");
+  ax->ylog = on;
+  return 0;
+}
+
+int tg_axes_colorbar(tg_axes *ax, const char *label) {
+  CHECK_AXES(ax, "tg_axes_colorbar");
+  ax->colorbar = true;
+  return label ? set_text(ax->fig, &ax->colorbar_label, label, "tg_axes_colorbar") : 0;
+}
+
 int tg_axes_set_equal_aspect(tg_axes *ax, bool on) {
   CHECK_AXES(ax, "tg_axes_set_equal_aspect");
   ax->equal_aspect = on;
@@ -258,6 +286,55 @@ int tg_axes_plot(tg_axes *ax, const double *x, const double *y, int n,
     return abandon_item(ax, item, who);
   for (int i = 0; i < n; i++) item->x[i] = x ? x[i] : i;
   return commit_item(ax);
+}
+
+int tg_axes_bar(tg_axes *ax, const double *x, const double *heights, int n, double width,
+                const tg_style *style) {
+  const char *who = "tg_axes_bar";
+  CHECK_AXES(ax, who);
+  if (!heights) return tg_plot_fail(ax->fig, "%s: heights is NULL", who);
+  if (n < 1) return tg_plot_fail(ax->fig, "%s: n is %d, need at least 1 bar", who, n);
+  if (!(width > 0) || !isfinite(width))
+    return tg_plot_fail(ax->fig, "%s: width is %g, must be positive", who, width);
+  plot_item *item = new_item(ax, ITEM_BAR, who);
+  if (!item) return -1;
+  item->n = n;
+  item->bar_width = width;
+  item->x = malloc((size_t)n * sizeof *item->x);
+  item->y = copy_array(heights, (size_t)n, sizeof *heights);
+  if (!item->x || !item->y || apply_style(ax, item, style, 1.0) != 0)
+    return abandon_item(ax, item, who);
+  for (int i = 0; i < n; i++) item->x[i] = x ? x[i] : i;
+  return commit_item(ax);
+}
+
+int tg_axes_hist(tg_axes *ax, const double *values, int n, int bins,
+                 const tg_style *style) {
+  const char *who = "tg_axes_hist";
+  CHECK_AXES(ax, who);
+  if (!values) return tg_plot_fail(ax->fig, "%s: values is NULL", who);
+  if (bins < 1)
+    return tg_plot_fail(ax->fig, "%s: bins is %d, need at least 1", who, bins);
+  double lo = INFINITY, hi = -INFINITY;
+  for (int i = 0; i < n; i++)
+    if (isfinite(values[i])) lo = fmin(lo, values[i]), hi = fmax(hi, values[i]);
+  if (!(lo <= hi)) return tg_plot_fail(ax->fig, "%s: no finite values among %d", who, n);
+  if (lo == hi) lo -= 0.5, hi += 0.5; /* numpy's range for a single value */
+  double *centres = malloc((size_t)bins * sizeof *centres),
+         *counts = calloc((size_t)bins, sizeof *counts);
+  if (!centres || !counts) {
+    free(centres), free(counts);
+    return tg_plot_fail(ax->fig, "%s: out of memory", who);
+  }
+  double w = (hi - lo) / bins;
+  for (int b = 0; b < bins; b++) centres[b] = lo + (b + 0.5) * w;
+  /* numpy.histogram: bins are half-open [a, b) but the last is closed */
+  for (int i = 0; i < n; i++)
+    if (isfinite(values[i]))
+      counts[(int)fmin(floor((values[i] - lo) / w), bins - 1.0)] += 1;
+  int status = tg_axes_bar(ax, centres, counts, bins, w, style);
+  free(centres), free(counts);
+  return status;
 }
 
 int tg_axes_scatter(tg_axes *ax, const double *x, const double *y, const int *classes,

@@ -10,6 +10,8 @@
  * trimmed, which makes the font proportional ('i' is narrower than 'm'). */
 #include "plot.h"
 
+#include <math.h>
+
 #define FIRST_CHAR ' '
 #define LAST_CHAR '~'
 #define GLYPHS_PER_BAND 8
@@ -211,4 +213,12 @@ int tg_plot_font_text_width(const char *text, bool bold) {
   for (const char *p = text; *p; p++)
     width += tg_plot_font_lookup((unsigned char)*p).advance + bold;
   return width > 0 ? width - 1 : 0; /* no spacing after the last glyph */
+}
+
+int tg_plot_font_height(double scale) {
+  return (int)lround(FONT_HEIGHT * scale);
+}
+
+int tg_plot_font_scaled_width(const char *text, bool bold, double scale) {
+  return (int)lround(tg_plot_font_text_width(text, bold) * scale);
 }

@@ -10,13 +10,14 @@
 static void draw_line(canvas *c, const plot_frame *f, const plot_item *item) {
   double *px = malloc(sizeof *px * item->n), *py = malloc(sizeof *py * item->n);
   if (!px || !py) goto done; /* nothing to draw with; the rest of the plot still is */
-  /* Non-finite points split the line into separately drawn runs. */
+  /* Points without a pixel (non-finite, or <= 0 on a log axis) split the
+   * line into separately drawn runs. */
   for (int start = 0; start < item->n;) {
     int len = 0;
-    while (start + len < item->n && isfinite(item->x[start + len]) &&
-           isfinite(item->y[start + len])) {
+    while (start + len < item->n) {
       px[len] = tg_plot_frame_px(f, item->x[start + len]);
       py[len] = tg_plot_frame_py(f, item->y[start + len]);
+      if (!isfinite(px[len]) || !isfinite(py[len])) break;
       len++;
     }
     tg_plot_canvas_add_polyline(c, px, py, len, item->line_width, item->dashed);
@@ -29,6 +30,21 @@ static void draw_line(canvas *c, const plot_frame *f, const plot_item *item) {
 done:
   free(px);
   free(py);
+}
+
+/* From 0 (or the bottom of a log axis) up to each height. */
+static void draw_bars(canvas *c, const plot_frame *f, const plot_item *item) {
+  for (int i = 0; i < item->n; i++) {
+    double x0 = tg_plot_frame_px(f, item->x[i] - item->bar_width / 2),
+           x1 = tg_plot_frame_px(f, item->x[i] + item->bar_width / 2);
+    double base = f->ylog ? c->clip.y1 : tg_plot_frame_py(f, 0.0),
+           top = tg_plot_frame_py(f, item->y[i]);
+    if (!isfinite(x0) || !isfinite(x1) || !isfinite(top)) continue;
+    rect r = {(int)lround(x0), (int)lround(fmin(base, top)), (int)lround(x1),
+              (int)lround(fmax(base, top))};
+    if (r.x1 <= r.x0) r.x1 = r.x0 + 1; /* keep a thin bar visible */
+    tg_plot_canvas_fill_rect(c, r, item->color);
+  }
 }
 
 /* Each dot gets a thin white rim so that overlapping dots and dots on a
@@ -157,6 +173,36 @@ static void draw_confusion(canvas *c, const plot_frame *f, const plot_item *item
     }
 }
 
+bool tg_plot_item_color_scale(const plot_item *item, double *lo, double *hi) {
+  switch (item->kind) {
+  case ITEM_IMAGE:
+  case ITEM_CONFUSION:
+    value_range(item, lo, hi);
+    return true;
+  case ITEM_FILL_PROBABILITY:
+    *lo = 0.0, *hi = 1.0;
+    return true;
+  case ITEM_CONTOUR:
+    *lo = item->levels[0], *hi = item->levels[item->n_levels - 1];
+    return item->color == TG_AUTO && item->n_levels > 1;
+  default:
+    return false;
+  }
+}
+
+tg_color tg_plot_item_color_at(const plot_item *item, double t) {
+  switch (item->kind) {
+  case ITEM_IMAGE:
+    return tg_plot_colormap_at(item->cmap, t);
+  case ITEM_CONFUSION:
+    return tg_plot_colormap_at(TG_CMAP_BLUES, t);
+  case ITEM_FILL_PROBABILITY:
+    return probability_tint(t);
+  default:
+    return tg_plot_colormap_at(TG_CMAP_VIRIDIS, t);
+  }
+}
+
 void tg_plot_draw_item(canvas *c, const plot_frame *f, const plot_item *item) {
   switch (item->kind) {
   case ITEM_LINE:
@@ -177,6 +223,9 @@ void tg_plot_draw_item(canvas *c, const plot_frame *f, const plot_item *item) {
     break;
   case ITEM_IMAGE:
     draw_cells(c, f, item, item->cmap);
+    break;
+  case ITEM_BAR:
+    draw_bars(c, f, item);
     break;
   }
 }

@@ -12,7 +12,7 @@
 
 /* ---- font (font.c) ------------------------------------------------------- */
 
-#define FONT_HEIGHT 12 /* rows per line of text, descenders included */
+#define FONT_HEIGHT 12 /* rows per line of text at scale 1, descenders included */
 
 typedef struct {
   int index, first_column, width, advance;
@@ -22,6 +22,10 @@ font_glyph tg_plot_font_lookup(unsigned char c);
 bool tg_plot_font_ink(font_glyph g, int x,
                       int y); /* x in [0, width), y in [0, FONT_HEIGHT) */
 int tg_plot_font_text_width(const char *text, bool bold);
+/* Text drawn `scale` times the bitmap's size (tg_figure_set_font_size):
+ * the height of a line and the width of a string, in pixels. */
+int tg_plot_font_height(double scale);
+int tg_plot_font_scaled_width(const char *text, bool bold, double scale);
 
 /* ---- colours (colours.c) ---------------------------------------------- */
 
@@ -38,7 +42,7 @@ double tg_plot_color_luminance(tg_color c);                   /* 0 black .. 1 wh
 /* ---- canvas (canvas.c) ------------------------------------------------
  * Shapes are first rasterised as coverage (0..1 per pixel, combined with max
  * so that overlapping segments of one polyline do not darken their joints),
- * then painted in one colour with tg_plot_canvas_paint. */
+ * then painted in one colour with canvas_paint. */
 
 typedef struct {
   int x0, y0, x1, y1; /* pixels [x0, x1) x [y0, y1) */
@@ -48,8 +52,9 @@ typedef struct {
   int width, height;
   uint8_t *rgb;
   float *coverage;
-  rect clip;  /* shapes and paint stay inside */
-  rect dirty; /* where coverage may be non-zero */
+  rect clip;         /* shapes and paint stay inside */
+  double text_scale; /* text size relative to the bitmap font's (1: 12 px lines) */
+  rect dirty;        /* where coverage may be non-zero */
 } canvas;
 
 int tg_plot_canvas_init(canvas *c, int width,
@@ -68,7 +73,9 @@ void tg_plot_canvas_paint(canvas *c, tg_color color, double alpha);
 
 /* Text anchored at (x, y): ax/ay = 0, 0.5, 1 put the anchor at the left /
  * centre / right and top / middle / bottom of the text's box. Vertical text
- * reads upwards (a y-axis label); its box is FONT_HEIGHT wide. */
+ * reads upwards (a y-axis label); its box is tg_plot_font_height(scale) wide. At a
+ * scale other than 1 the bitmap is resampled: each pixel's ink is the
+ * share of the glyph pixels it covers, so scaled text stays smooth. */
 typedef struct {
   double ax, ay;
   bool bold, vertical;
@@ -92,6 +99,9 @@ typedef struct {
 void tg_plot_ticks_nice(ticks *t, double lo, double hi, double length, double spacing);
 /* Ticks at 0..k-1 labelled by names (categorical axes). */
 void tg_plot_ticks_categories(ticks *t, int k, char *const *names);
+/* Log axes over [10^lo, 10^hi]: the powers of ten, with 2x and 5x between
+ * them when fewer than three powers fall inside. Values in data units. */
+void tg_plot_ticks_log(ticks *t, double lo, double hi);
 
 /* ---- recorded figures ------------------------------------------------------ */
 
@@ -103,6 +113,7 @@ typedef enum {
   ITEM_CONTOUR,
   ITEM_CONFUSION,
   ITEM_IMAGE,
+  ITEM_BAR,
 } item_kind;
 
 typedef struct {
@@ -111,7 +122,8 @@ typedef struct {
   tg_color color;
   double line_width, marker_size;
   bool dashed;
-  int n; /* points of lines and scatter */
+  int n;            /* points of lines and scatter, bars */
+  double bar_width; /* bars: x[i] is the centre, y[i] the height */
   double *x, *y;
   int *classes; /* scatter classes, or the class grid */
   int nx, ny;   /* grids: fills, contour, confusion (k x k), image */
@@ -130,6 +142,9 @@ struct tg_axes {
   bool fixed_x, fixed_y;
   double xlim[2], ylim[2];
   bool grid, equal_aspect, axis_off;
+  bool xlog, ylog;      /* base-10 log scales */
+  bool colorbar;        /* a colour bar at the right for the last coloured item */
+  char *colorbar_label; /* owned; NULL: none */
   plot_item *items;
   int n_items, cap_items;
   int next_color;
@@ -137,6 +152,7 @@ struct tg_axes {
 
 struct tg_figure {
   int width, height, rows, cols;
+  double text_scale; /* tg_figure_set_font_size / FONT_HEIGHT */
   char *title;
   tg_axes *axes;
   char error[512]; /* first error, "" if none */
@@ -150,9 +166,10 @@ char *tg_plot_strdup(const char *s); /* NULL for NULL or out of memory */
 /* ---- frames (frame.c) ------------------------------------------------------
  * Maps data coordinates into the pixel box of one axes. */
 typedef struct {
-  rect box; /* the spines are its outermost pixels */
-  double xlo, xhi, ylo, yhi;
-  bool y_down; /* ylo at the top (images, matrices) */
+  rect box;                  /* the spines are its outermost pixels */
+  double xlo, xhi, ylo, yhi; /* log10 of the limits on a log axis */
+  bool y_down;               /* ylo at the top (images, matrices) */
+  bool xlog, ylog;
 } plot_frame;
 
 double tg_plot_frame_px(const plot_frame *f, double x);
@@ -164,6 +181,10 @@ double tg_plot_frame_data_y(const plot_frame *f, double py);
 
 void tg_plot_render_figure(const tg_figure *fig, canvas *c);
 void tg_plot_draw_item(canvas *c, const plot_frame *f, const plot_item *item);
+/* The colour scale an item paints with (images, matrices, probability fills,
+ * auto-coloured contours): the values at both ends; false if it has none. */
+bool tg_plot_item_color_scale(const plot_item *item, double *lo, double *hi);
+tg_color tg_plot_item_color_at(const plot_item *item, double t); /* t in [0, 1] */
 /* Adds the level-`level` isolines of the grid to the canvas coverage. */
 void tg_plot_contour_add_level(canvas *c, const plot_frame *f, const plot_item *item,
                                double level, double width);

@@ -195,7 +195,11 @@ START_TEST(test_resume_continues_random_stream) {
     if (tg_checkpoint_load(ckpt, model, NULL, NULL, NULL) != 0) _exit(3);
     tg_tensor_dict *d = tg_tensor_dict_new();
     tg_tensor_dict_add(d, "draws", random_draws());
-    _exit(tg_save_tensors(resumed, d) == 0 ? 0 : 4);
+    int saved = tg_save_tensors(resumed, d);
+    tg_tensor_dict_free(d);
+    tg_scope_end();
+    tg_module_free(model);
+    _exit(saved == 0 ? 0 : 4);
   }
   int status;
   ck_assert_int_eq(waitpid(pid, &status, 0), pid);

@@ -233,6 +233,31 @@ START_TEST(test_small_matmul_ignores_stale_output) {
 }
 END_TEST
 
+/* get/set_rng_state: the stream continues where it was taken, a cached
+ * Box-Muller normal included; a tensor that is no state is refused. */
+START_TEST(test_rng_state_round_trip) {
+  tg_scope_begin();
+  tg_manual_seed(5);
+  tg_randn(TG_SHAPE(1), TG_FLOAT64); /* leaves the pair's second normal cached */
+  tg_tensor *state = tg_get_rng_state();
+  tg_assert_shape(state, TG_SHAPE(TG_RNG_STATE_SIZE));
+  ck_assert(tg_rng_state_valid(state));
+  tg_tensor *first = tg_randn(TG_SHAPE(3), TG_FLOAT64);
+  tg_tensor *perm = tg_randperm(8);
+  tg_manual_seed(99);
+  tg_set_rng_state(state);
+  tg_assert_close(tg_randn(TG_SHAPE(3), TG_FLOAT64), first, 0, 0, "randn after set");
+  tg_assert_close(tg_randperm(8), perm, 0, 0, "randperm after set");
+  ck_assert(!tg_rng_state_valid(tg_zeros(TG_SHAPE(3), TG_INT64)));
+  TG_EXPECT_ERROR(tg_set_rng_state(tg_zeros(TG_SHAPE(TG_RNG_STATE_SIZE), TG_FLOAT32)),
+                  "tg_set_rng_state: expected an int64 tensor of shape (628)");
+  tg_tensor *bad = tg_clone(state);
+  tg_set(bad, (const int64_t[]){0}, -1.0); /* not a 32-bit twister word */
+  ck_assert(!tg_rng_state_valid(bad));
+  tg_scope_end();
+}
+END_TEST
+
 START_TEST(test_rng_is_seeded) {
   tg_scope_begin();
   tg_manual_seed(11);
@@ -515,6 +540,7 @@ int main(void) {
   tcase_add_test(tc, test_small_matmul_loop_orders);
   tcase_add_test(tc, test_small_matmul_ignores_stale_output);
   tcase_add_test(tc, test_rng_is_seeded);
+  tcase_add_test(tc, test_rng_state_round_trip);
   tcase_add_test(tc, test_printing);
   tcase_add_test(tc, test_scopes_release_and_keep);
   tcase_add_test(tc, test_scope_misuse);

@@ -76,6 +76,12 @@ void tg_test_remove_tree(const char *path);
  * Fails the test if it cannot be read. */
 uint8_t *tg_test_read_file(const char *path, size_t *n);
 
+/* A small word list at <dir>/words.txt (malloc'd path): n_words
+ * pseudo-random lowercase words of 2 to 9 letters, one a line, mixed with
+ * lines the loader must skip (capitals, apostrophes, UTF-8, blank lines,
+ * CRLF endings). The same on every run. */
+char *tg_test_words_fixture(const char *dir, int n_words);
+
 /* ---- running ----------------------------------------------------------------------- */
 
 /* Runs the suite, prints Check's summary, returns the process exit code. */

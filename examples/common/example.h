@@ -26,6 +26,19 @@ typedef struct example_args {
 void example_parse(int argc, char **argv, const char *name, int default_epochs,
                    example_args *args);
 
+/* A string flag of one example: "--model" sets *value to the next argument. */
+typedef struct example_flag {
+  const char *flag;
+  const char *help;
+  const char **value; /* keeps its default when the flag is absent */
+} example_flag;
+
+/* example_parse with the count named count_flag ("--steps": args->epochs
+ * holds the count) and extra string flags. */
+void example_parse_flags(int argc, char **argv, const char *name, int default_count,
+                         const char *count_flag, const example_flag *extra, int n_extra,
+                         example_args *args);
+
 /* "<out>/<file>" into buf; returns buf. */
 const char *example_path(const example_args *args, const char *file, char *buf,
                          size_t size);

@@ -178,6 +178,8 @@ static void step_param(tg_optimizer *opt, const optim_group *group, int i) {
 }
 
 void tg_optimizer_step(tg_optimizer *opt) {
+  tg_state_guard guard; /* a bad gradient's error leaves grad mode as found */
+  tg_guard_push(&guard);
   tg_no_grad_begin(); /* nothing here belongs on the tape */
   for (int gi = 0; gi < opt->n_groups; gi++) {
     const optim_group *group = &opt->groups[gi];
@@ -185,6 +187,7 @@ void tg_optimizer_step(tg_optimizer *opt) {
       step_param(opt, group, i);
   }
   tg_no_grad_end();
+  tg_guard_pop();
 }
 
 static void detach_in_place(tg_tensor *t) {

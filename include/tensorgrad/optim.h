@@ -176,6 +176,9 @@ tg_tensor_dict *tg_optimizer_state_dict(const tg_optimizer *opt);
  * parameters, wrong shapes, unknown or missing entries, invalid options)
  * returns -1 with tg_last_error set and leaves opt unchanged. */
 int tg_optimizer_load_state_dict(tg_optimizer *opt, const tg_tensor_dict *sd);
+/* Every check tg_optimizer_load_state_dict makes, changing nothing: 0, or
+ * -1 with the same message. */
+int tg_optimizer_check_state_dict(const tg_optimizer *opt, const tg_tensor_dict *sd);
 
 /* ---- learning-rate schedulers (torch.optim.lr_scheduler, 1.13) ---------------------
  * A scheduler borrows its optimizer, which must outlive it, and writes the

@@ -54,13 +54,16 @@ typedef struct tg_tensor {
   bool retains_grad;
   struct tg_tensor *grad; /* owned; NULL until a backward reaches it */
   tg_node *grad_fn;       /* owned; NULL for leaves */
+  void *checked;          /* checked mode's record of the tensor, else NULL */
 } tg_tensor;
 
 /* ---- errors ------------------------------------------------------------ */
 
-/* Called with the formatted message. The default prints to stderr and
- * aborts. A handler may longjmp out (tests do); if it returns, tensorgrad
- * aborts anyway, because the failing op has no result to give. */
+/* Called with the formatted message. The default prints it and the call
+ * stack to stderr and aborts. A handler may longjmp out (tests do): grad
+ * mode and the scopes the failing call opened are restored first. If it
+ * returns, tensorgrad aborts anyway, because the failing op has no result
+ * to give. The handler, like tg_last_error, belongs to the calling thread. */
 typedef void (*tg_error_handler)(const char *message, void *user);
 void tg_set_error_handler(tg_error_handler handler, void *user);
 void tg_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -185,11 +188,17 @@ void tg_set(tg_tensor *t, const int64_t *index, double value);
 /* element i of the tensor in row-major (logical) order */
 double tg_get_flat(const tg_tensor *t, int64_t i);
 /* Pointer to the first element; errors unless t is contiguous and of the
- * named dtype. */
+ * named dtype. In checked mode tg_data_* count as a write (the version
+ * goes up, so a backward that saved t refuses to run); read through the
+ * const tg_cdata_* instead. */
 float *tg_data_f32(tg_tensor *t);
 double *tg_data_f64(tg_tensor *t);
 int64_t *tg_data_i64(tg_tensor *t);
 bool *tg_data_bool(tg_tensor *t);
+const float *tg_cdata_f32(const tg_tensor *t);
+const double *tg_cdata_f64(const tg_tensor *t);
+const int64_t *tg_cdata_i64(const tg_tensor *t);
+const bool *tg_cdata_bool(const tg_tensor *t);
 /* Copy all elements, in logical order, converted to double. */
 void tg_copy_to_f64(const tg_tensor *t, double *out);
 

@@ -21,6 +21,8 @@ static void save_state(tg_tensor_dict *sd, const tg_optimizer *opt, int i) {
   if (!st->exists) return;
   if (opt->vt->has_step)
     add(sd, tg_scalar(st->step, TG_FLOAT64), "state.%d.%s", i, "step");
+  if (opt->vt->has_mu_product)
+    add(sd, tg_scalar(st->mu_product, TG_FLOAT32), "state.%d.%s", i, "mu_product");
   for (int b = 0; b < opt->vt->n_buffers; b++)
     if (st->buffers[b])
       add(sd, tg_clone(st->buffers[b]), "state.%d.%s", i, opt->vt->buffer_names[b]);
@@ -225,6 +227,12 @@ static bool load_state_entry(load_plan *plan, const tg_optimizer *opt,
   optim_param_state *st = &plan->state[i];
   st->exists = true;
   if (opt->vt->has_step && strcmp(key, "step") == 0) return scalar_value(e, &st->step);
+  if (opt->vt->has_mu_product && strcmp(key, "mu_product") == 0) {
+    double mu_product;
+    if (!scalar_value(e, &mu_product)) return false;
+    st->mu_product = (float)mu_product;
+    return true;
+  }
   int b = find_buffer(opt->vt, key);
   if (b < 0) return unknown(opt, e->name);
   const tg_tensor *p = opt->params[i];
@@ -291,6 +299,7 @@ static void apply_plan(tg_optimizer *opt, const load_plan *plan) {
     tg_optim_state_clear(st);
     st->exists = from->exists;
     st->step = from->step;
+    st->mu_product = from->mu_product;
     for (int b = 0; b < TG_OPTIM_MAX_BUFFERS; b++) {
       if (!from->buffers[b]) continue;
       st->buffers[b] = tg_optim_owned_full_like(opt->params[i], 0);

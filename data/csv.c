@@ -3,6 +3,7 @@
 #include "tensorgrad/datasets.h"
 #include "tensorgrad/tensor.h"
 #include "data/bunch.h"
+#include "data/read_file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,50 +15,6 @@
 tg_csv_options tg_csv_defaults(void) {
   return (tg_csv_options){
       .delimiter = ',', .header = true, .label_column = -1, .skip_rows = 0};
-}
-
-/* ---- reading the bytes ---------------------------------------------------- */
-
-/* The whole file into a malloc'd buffer; zlib reads plain files as they are
- * and inflates gzip ones. */
-static int read_all(const char *path, char **text, size_t *len) {
-  enum { CHUNK = 1 << 16 };
-  errno = 0;
-  gzFile f = gzopen(path, "rb");
-  if (!f) {
-    tg_set_last_error("%s: cannot open: %s", path,
-                      errno ? strerror(errno) : "out of memory");
-    return -1;
-  }
-  size_t cap = 0, n = 0;
-  char *buf = NULL;
-  for (;;) {
-    if (cap - n < CHUNK) {
-      char *bigger = realloc(buf, cap ? 2 * cap : 2 * CHUNK);
-      if (!bigger) {
-        tg_set_last_error("%s: out of memory after %zu bytes", path, n);
-        break;
-      }
-      buf = bigger;
-      cap = cap ? 2 * cap : 2 * CHUNK;
-    }
-    int got = gzread(f, buf + n, CHUNK);
-    if (got < 0) {
-      int code;
-      tg_set_last_error("%s: read error after %zu bytes: %s", path, n, gzerror(f, &code));
-      break;
-    }
-    if (got == 0) {
-      gzclose(f);
-      *text = buf;
-      *len = n;
-      return 0;
-    }
-    n += (size_t)got;
-  }
-  gzclose(f);
-  free(buf);
-  return -1;
 }
 
 /* ---- splitting records ---------------------------------------------------- */
@@ -376,7 +333,7 @@ int tg_load_csv(const char *path, const tg_csv_options *opt, tg_bunch *out) {
   memset(out, 0, sizeof *out);
   char *text;
   size_t len;
-  if (check_options(path, opt) || read_all(path, &text, &len)) return -1;
+  if (check_options(path, opt) || tg_read_whole_file(path, &text, &len)) return -1;
   if (len == 0) {
     free(text);
     tg_set_last_error("%s: file is empty", path);

@@ -21,12 +21,16 @@ static void usage(const char *name, int default_epochs, int code) {
   fprintf(
       code ? stderr : stdout,
       "usage: %s [--epochs N] [--seed S] [--out DIR] [--threads T] [--resume]\n"
+      "          [--subset N] [--data DIR]\n"
       "  --epochs N   training epochs (default %d)\n"
       "  --seed S     seed for tg_manual_seed and the data (default 0)\n"
       "  --out DIR    where plots, TensorBoard logs and checkpoints go (default "
       "runs/%s)\n"
       "  --threads T  BLAS threads (default 1)\n"
-      "  --resume     continue from DIR/best.safetensors when the example checkpoints\n",
+      "  --resume     continue from DIR/best.safetensors when the example checkpoints\n"
+      "  --subset N   the first N samples of each split (default all), where the\n"
+      "               example reads a data set from files\n"
+      "  --data DIR   where that data set is (default: the example's)\n",
       name, default_epochs, name);
   exit(code);
 }
@@ -62,7 +66,7 @@ static long parse_number(const char *name, const char *flag, const char *text,
 void example_parse(int argc, char **argv, const char *name, int default_epochs,
                    example_args *args) {
   program = name;
-  *args = (example_args){name, default_epochs, 0, "", 1, false, now()};
+  *args = (example_args){name, default_epochs, 0, "", 1, false, 0, NULL, now()};
   snprintf(args->out, sizeof args->out, "runs/%s", name);
   for (int i = 1; i < argc; i++) {
     const char *flag = argv[i];
@@ -77,6 +81,10 @@ void example_parse(int argc, char **argv, const char *name, int default_epochs,
       args->seed = (uint64_t)parse_number(name, flag, argv[++i], default_epochs);
     } else if (strcmp(flag, "--threads") == 0 && has_value) {
       args->threads = (int)parse_number(name, flag, argv[++i], default_epochs);
+    } else if (strcmp(flag, "--subset") == 0 && has_value) {
+      args->subset = parse_number(name, flag, argv[++i], default_epochs);
+    } else if (strcmp(flag, "--data") == 0 && has_value) {
+      args->data = argv[++i];
     } else if (strcmp(flag, "--out") == 0 && has_value) {
       snprintf(args->out, sizeof args->out, "%s", argv[++i]);
     } else {

@@ -1,5 +1,6 @@
 /* What every lecture example shares: the command line (--epochs, --seed,
- * --out, --threads, --resume), the output directory, the one-line
+ * --out, --threads, --resume, and --subset / --data for the examples that
+ * read a data set from files), the output directory, the one-line
  * key=value summary each example ends with, exiting on errors, and the
  * smoothing of noisy per-iteration loss curves. */
 #ifndef TG_EXAMPLE_H
@@ -18,7 +19,9 @@ typedef struct example_args {
   char out[512]; /* default runs/<name> */
   int threads;
   bool resume;    /* continue from <out>/best.safetensors where the example supports it */
-  double started; /* wall clock at parse time, for seconds= */
+  int64_t subset; /* use the first N samples of each split (0: all), for smoke runs */
+  const char *data; /* the data set's directory (NULL: the example's default) */
+  double started;   /* wall clock at parse time, for seconds= */
 } example_args;
 
 /* Parses argv; prints usage and exits on --help or a bad flag. Creates

@@ -287,7 +287,7 @@ static void plot_curves(const char *path, const history *h, int best_epoch) {
 /* P(class 1) over a grid around the validation points, with the points on top. */
 static void plot_decision_boundary(const char *path, tg_module *model, tg_tensor *X_val,
                                    const int64_t *y_val) {
-  enum { GRID = 200 };
+  enum { GRID = 200 }; /* a multiple of CHUNK rows below */
   int64_t n = tg_size(X_val, 0);
   double *xy = malloc((size_t)n * 2 * sizeof *xy),
          *probs = malloc(GRID * GRID * sizeof *probs);
@@ -308,14 +308,18 @@ static void plot_decision_boundary(const char *path, tg_module *model, tg_tensor
       grid[2 * (j * GRID + i)] = (float)(e.xmin + (e.xmax - e.xmin) * i / (GRID - 1));
       grid[2 * (j * GRID + i) + 1] = (float)(e.ymin + (e.ymax - e.ymin) * j / (GRID - 1));
     }
-  tg_scope_begin();
+  /* in chunks of rows: the whole grid at once would hold a 40000 x 1000
+   * hidden layer (160 MB) for a picture */
+  enum { CHUNK = 2000 };
   tg_no_grad_begin();
   tg_module_eval(model);
-  tg_copy_to_f64(
-      tg_module_forward(model, tg_from_data(grid, TG_SHAPE(GRID * GRID, 2), TG_FLOAT32)),
-      probs);
+  for (int start = 0; start < GRID * GRID; start += CHUNK) {
+    tg_scope_begin();
+    tg_tensor *rows = tg_from_data(grid + 2 * start, TG_SHAPE(CHUNK, 2), TG_FLOAT32);
+    tg_copy_to_f64(tg_module_forward(model, rows), probs + start);
+    tg_scope_end();
+  }
   tg_no_grad_end();
-  tg_scope_end();
 
   tg_figure *fig = tg_figure_new(600, 640, 1, 1);
   tg_axes *ax = tg_figure_axes(fig, 0);

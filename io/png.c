@@ -89,6 +89,10 @@ static int encode_rows(png_structp png, png_infop info, const uint8_t *pixels, i
   png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8,
                color_types[channels], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                PNG_FILTER_TYPE_DEFAULT);
+  /* Figures are mostly flat colour: the Sub filter alone compresses them
+   * about as well as libpng's per-row search over all five, in a third of
+   * the time. */
+  png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
   png_write_info(png, info);
   size_t stride = (size_t)width * (size_t)channels;
   for (int y = 0; y < height; y++) png_write_row(png, pixels + (size_t)y * stride);

@@ -1,57 +1,46 @@
-/* Binary elementwise ops with NumPy broadcasting: add, sub, mul, div, pow,
- * maximum, minimum (each forward next to its backward), their scalar
- * forms, and the in-place updates optimizers use. */
+/* Binary elementwise ops with NumPy broadcasting, one block each (element
+ * functions, backward, op object, public function): add, sub, mul, div,
+ * pow, maximum, minimum; then their scalar forms and the in-place updates
+ * optimizers use. */
 #include <math.h>
 
 #include "ops/ops.h"
 
-/* A loop body per dtype; EXPR combines `a` and `b`. Contiguous runs get
- * their own loop so the compiler can vectorise it. */
-#define BINARY_LOOP(name, T, EXPR)                                                       \
-  static void name(char **p, const int64_t *s, int64_t n, void *ctx) {                   \
-    (void)ctx;                                                                           \
-    const int64_t w = (int64_t)sizeof(T);                                                \
-    if (s[0] == w && s[1] == w && s[2] == w) {                                           \
-      T *restrict o = (T *)p[0];                                                         \
-      const T *x = (const T *)p[1], *y = (const T *)p[2];                                \
-      for (int64_t i = 0; i < n; i++) {                                                  \
-        T a = x[i], b = y[i];                                                            \
-        o[i] = (EXPR);                                                                   \
-      }                                                                                  \
-      return;                                                                            \
-    }                                                                                    \
-    for (int64_t i = 0; i < n; i++) {                                                    \
-      T a = *(const T *)(p[1] + i * s[1]), b = *(const T *)(p[2] + i * s[2]);            \
-      *(T *)(p[0] + i * s[0]) = (EXPR);                                                  \
-    }                                                                                    \
-  }
-
-#define BINARY_KERNELS(op, EXPR_F, EXPR_D, EXPR_I)                                       \
-  BINARY_LOOP(op##_f32, float, EXPR_F)                                                   \
-  BINARY_LOOP(op##_f64, double, EXPR_D)                                                  \
-  BINARY_LOOP(op##_i64, int64_t, EXPR_I)                                                 \
-  static const binary_kernel op##_kernel = {"tg_" #op,                                   \
-                                            {NULL, op##_i64, op##_f32, op##_f64}};
+#define T float
+#define SUFFIX f32
+#include "ops/binary_loops.inc"
+#undef T
+#undef SUFFIX
+#define T double
+#define SUFFIX f64
+#include "ops/binary_loops.inc"
+#undef T
+#undef SUFFIX
+#define T int64_t
+#define SUFFIX i64
+#include "ops/binary_loops.inc"
+#undef T
+#undef SUFFIX
 
 typedef struct binary_kernel {
   const char *name;    /* "tg_add": the op named in error messages */
   tg_loop_fn loops[4]; /* by dtype; NULL: promote to float32 */
 } binary_kernel;
 
-#define MAX(a, b) (((a) != (a) || (a) > (b)) ? (a) : (b)) /* NaN wins */
-#define MIN(a, b) (((a) != (a) || (a) < (b)) ? (a) : (b))
-
-BINARY_KERNELS(add, a + b, a + b, a + b)
-BINARY_KERNELS(sub, a - b, a - b, a - b)
-BINARY_KERNELS(mul, a *b, a *b, a *b)
-BINARY_KERNELS(maximum, MAX(a, b), MAX(a, b), MAX(a, b))
-BINARY_KERNELS(minimum, MIN(a, b), MIN(a, b), MIN(a, b))
-BINARY_LOOP(div_f32, float, a / b)
-BINARY_LOOP(div_f64, double, a / b)
-BINARY_LOOP(pow_f32, float, powf(a, b))
-BINARY_LOOP(pow_f64, double, pow(a, b))
-static const binary_kernel div_kernel = {"tg_div", {NULL, NULL, div_f32, div_f64}};
-static const binary_kernel pow_kernel = {"tg_pow", {NULL, NULL, pow_f32, pow_f64}};
+/* Stamps an op's strided loops from its element functions name_f32,
+ * name_f64 (and name_i64). */
+#define FLOAT_LOOPS(name)                                                                \
+  static void name##_loop_f32(char **p, const int64_t *s, int64_t n, void *ctx) {        \
+    binary_map_f32(p, s, n, name##_f32);                                                 \
+  }                                                                                      \
+  static void name##_loop_f64(char **p, const int64_t *s, int64_t n, void *ctx) {        \
+    binary_map_f64(p, s, n, name##_f64);                                                 \
+  }
+#define ANY_LOOPS(name)                                                                  \
+  FLOAT_LOOPS(name)                                                                      \
+  static void name##_loop_i64(char **p, const int64_t *s, int64_t n, void *ctx) {        \
+    binary_map_i64(p, s, n, name##_i64);                                                 \
+  }
 
 /* The dtype both operands are converted to before the loop runs. */
 static tg_dtype compute_dtype(const binary_kernel *k, tg_dtype a, tg_dtype b) {
@@ -77,57 +66,158 @@ static tg_tensor *binary_forward(const binary_kernel *k, const tg_op *op, tg_ten
   return out;
 }
 
-#define A(node) tg_node_input(node, 0)
-#define B(node) tg_node_input(node, 1)
+static tg_tensor *input_a(tg_node *node) {
+  return tg_node_input(node, 0);
+}
+static tg_tensor *input_b(tg_node *node) {
+  return tg_node_input(node, 1);
+}
 /* A gradient of the broadcast output, summed back to input i's shape. */
-#define TO_INPUT(node, i, g) tg_sum_to_size(g, tg_shape_of(tg_node_input(node, i)))
+static tg_tensor *to_input(tg_node *node, int i, tg_tensor *g) {
+  return tg_sum_to_size(g, tg_shape_of(tg_node_input(node, i)));
+}
 
-/* ---- add, sub ---- */
+/* ---- add ---- */
+
+static float add_f32(float a, float b) {
+  return a + b;
+}
+static double add_f64(double a, double b) {
+  return a + b;
+}
+static int64_t add_i64(int64_t a, int64_t b) {
+  return a + b;
+}
+ANY_LOOPS(add)
+static const binary_kernel add_kernel = {
+    "tg_add", {NULL, add_loop_i64, add_loop_f32, add_loop_f64}};
 
 static void add_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  if (tg_needs_input_grad(node, 0)) grads[0] = TO_INPUT(node, 0, g);
-  if (tg_needs_input_grad(node, 1)) grads[1] = TO_INPUT(node, 1, g);
+  if (tg_needs_input_grad(node, 0)) grads[0] = to_input(node, 0, g);
+  if (tg_needs_input_grad(node, 1)) grads[1] = to_input(node, 1, g);
 }
+
+const tg_op tg_op_add = {.name = "add", .backward = add_backward};
+
+tg_tensor *tg_add(tg_tensor *a, tg_tensor *b) {
+  return binary_forward(&add_kernel, &tg_op_add, a, b);
+}
+
+/* ---- sub ---- */
+
+static float sub_f32(float a, float b) {
+  return a - b;
+}
+static double sub_f64(double a, double b) {
+  return a - b;
+}
+static int64_t sub_i64(int64_t a, int64_t b) {
+  return a - b;
+}
+ANY_LOOPS(sub)
+static const binary_kernel sub_kernel = {
+    "tg_sub", {NULL, sub_loop_i64, sub_loop_f32, sub_loop_f64}};
 
 static void sub_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  if (tg_needs_input_grad(node, 0)) grads[0] = TO_INPUT(node, 0, g);
-  if (tg_needs_input_grad(node, 1)) grads[1] = TO_INPUT(node, 1, tg_neg(g));
+  if (tg_needs_input_grad(node, 0)) grads[0] = to_input(node, 0, g);
+  if (tg_needs_input_grad(node, 1)) grads[1] = to_input(node, 1, tg_neg(g));
 }
 
-/* ---- mul, div ---- */
+const tg_op tg_op_sub = {.name = "sub", .backward = sub_backward};
+
+tg_tensor *tg_sub(tg_tensor *a, tg_tensor *b) {
+  return binary_forward(&sub_kernel, &tg_op_sub, a, b);
+}
+
+/* ---- mul ---- */
+
+static float mul_f32(float a, float b) {
+  return a * b;
+}
+static double mul_f64(double a, double b) {
+  return a * b;
+}
+static int64_t mul_i64(int64_t a, int64_t b) {
+  return a * b;
+}
+ANY_LOOPS(mul)
+static const binary_kernel mul_kernel = {
+    "tg_mul", {NULL, mul_loop_i64, mul_loop_f32, mul_loop_f64}};
 
 static void mul_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  if (tg_needs_input_grad(node, 0)) grads[0] = TO_INPUT(node, 0, tg_mul(g, B(node)));
-  if (tg_needs_input_grad(node, 1)) grads[1] = TO_INPUT(node, 1, tg_mul(g, A(node)));
+  if (tg_needs_input_grad(node, 0))
+    grads[0] = to_input(node, 0, tg_mul(g, input_b(node)));
+  if (tg_needs_input_grad(node, 1))
+    grads[1] = to_input(node, 1, tg_mul(g, input_a(node)));
 }
 
-/* d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 */
+const tg_op tg_op_mul = {.name = "mul", .backward = mul_backward};
+
+tg_tensor *tg_mul(tg_tensor *a, tg_tensor *b) {
+  return binary_forward(&mul_kernel, &tg_op_mul, a, b);
+}
+
+/* ---- div: d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 ---- */
+
+static float div_f32(float a, float b) {
+  return a / b;
+}
+static double div_f64(double a, double b) {
+  return a / b;
+}
+FLOAT_LOOPS(div)
+static const binary_kernel div_kernel = {"tg_div",
+                                         {NULL, NULL, div_loop_f32, div_loop_f64}};
+
 static void div_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  if (tg_needs_input_grad(node, 0)) grads[0] = TO_INPUT(node, 0, tg_div(g, B(node)));
+  tg_tensor *a = input_a(node), *b = input_b(node);
+  if (tg_needs_input_grad(node, 0)) grads[0] = to_input(node, 0, tg_div(g, b));
   if (tg_needs_input_grad(node, 1)) {
-    tg_tensor *q = tg_div(A(node), tg_mul(B(node), B(node)));
-    grads[1] = TO_INPUT(node, 1, tg_neg(tg_mul(g, q)));
+    tg_tensor *q = tg_div(a, tg_mul(b, b));
+    grads[1] = to_input(node, 1, tg_neg(tg_mul(g, q)));
   }
+}
+
+const tg_op tg_op_div = {.name = "div", .backward = div_backward};
+
+tg_tensor *tg_div(tg_tensor *a, tg_tensor *b) {
+  return binary_forward(&div_kernel, &tg_op_div, a, b);
 }
 
 /* ---- pow: d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a ---- */
 
+static float pow_f32(float a, float b) {
+  return powf(a, b);
+}
+static double pow_f64(double a, double b) {
+  return pow(a, b);
+}
+FLOAT_LOOPS(pow)
+static const binary_kernel pow_kernel = {"tg_pow",
+                                         {NULL, NULL, pow_loop_f32, pow_loop_f64}};
+
 static void pow_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  tg_tensor *a = A(node), *b = B(node);
+  tg_tensor *a = input_a(node), *b = input_b(node);
   if (tg_needs_input_grad(node, 0)) {
     tg_tensor *d = tg_mul(b, tg_pow(a, tg_sub_scalar(b, 1)));
-    grads[0] = TO_INPUT(node, 0, tg_mul(g, d));
+    grads[0] = to_input(node, 0, tg_mul(g, d));
   }
   if (tg_needs_input_grad(node, 1)) {
     tg_tensor *d = tg_mul(tg_pow(a, b), tg_log(a));
     /* PyTorch's convention: 0^b contributes no gradient to b */
     d = tg_masked_fill(d, tg_eq_scalar(a, 0), 0);
-    grads[1] = TO_INPUT(node, 1, tg_mul(g, d));
+    grads[1] = to_input(node, 1, tg_mul(g, d));
   }
 }
 
-/* ---- maximum, minimum: the gradient goes to the larger (smaller) input,
- * split evenly on ties, as PyTorch does ---- */
+const tg_op tg_op_pow = {.name = "pow", .backward = pow_backward};
+
+tg_tensor *tg_pow(tg_tensor *a, tg_tensor *b) {
+  return binary_forward(&pow_kernel, &tg_op_pow, a, b);
+}
+
+/* ---- maximum, minimum: NaN wins; the gradient goes to the larger
+ * (smaller) input, split evenly on ties, as PyTorch does ---- */
 
 static tg_tensor *select_grad(tg_tensor *g, tg_tensor *wins, tg_tensor *ties) {
   tg_tensor *share =
@@ -137,49 +227,55 @@ static tg_tensor *select_grad(tg_tensor *g, tg_tensor *wins, tg_tensor *ties) {
 
 static void extremum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads,
                               tg_tensor *(*beats)(tg_tensor *, tg_tensor *)) {
-  tg_tensor *a = A(node), *b = B(node), *ties = tg_eq(a, b);
+  tg_tensor *a = input_a(node), *b = input_b(node), *ties = tg_eq(a, b);
   if (tg_needs_input_grad(node, 0))
-    grads[0] = TO_INPUT(node, 0, select_grad(g, beats(a, b), ties));
+    grads[0] = to_input(node, 0, select_grad(g, beats(a, b), ties));
   if (tg_needs_input_grad(node, 1))
-    grads[1] = TO_INPUT(node, 1, select_grad(g, beats(b, a), ties));
+    grads[1] = to_input(node, 1, select_grad(g, beats(b, a), ties));
 }
+
+static float maximum_f32(float a, float b) {
+  return (a != a || a > b) ? a : b;
+}
+static double maximum_f64(double a, double b) {
+  return (a != a || a > b) ? a : b;
+}
+static int64_t maximum_i64(int64_t a, int64_t b) {
+  return a > b ? a : b;
+}
+ANY_LOOPS(maximum)
+static const binary_kernel maximum_kernel = {
+    "tg_maximum", {NULL, maximum_loop_i64, maximum_loop_f32, maximum_loop_f64}};
 
 static void maximum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   extremum_backward(node, g, grads, tg_gt);
 }
 
+const tg_op tg_op_maximum = {.name = "maximum", .backward = maximum_backward};
+
+tg_tensor *tg_maximum(tg_tensor *a, tg_tensor *b) {
+  return binary_forward(&maximum_kernel, &tg_op_maximum, a, b);
+}
+
+static float minimum_f32(float a, float b) {
+  return (a != a || a < b) ? a : b;
+}
+static double minimum_f64(double a, double b) {
+  return (a != a || a < b) ? a : b;
+}
+static int64_t minimum_i64(int64_t a, int64_t b) {
+  return a < b ? a : b;
+}
+ANY_LOOPS(minimum)
+static const binary_kernel minimum_kernel = {
+    "tg_minimum", {NULL, minimum_loop_i64, minimum_loop_f32, minimum_loop_f64}};
+
 static void minimum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   extremum_backward(node, g, grads, tg_lt);
 }
 
-/* ---- the ops ---- */
-
-const tg_op tg_op_add = {.name = "add", .backward = add_backward};
-const tg_op tg_op_sub = {.name = "sub", .backward = sub_backward};
-const tg_op tg_op_mul = {.name = "mul", .backward = mul_backward};
-const tg_op tg_op_div = {.name = "div", .backward = div_backward};
-const tg_op tg_op_pow = {.name = "pow", .backward = pow_backward};
-const tg_op tg_op_maximum = {.name = "maximum", .backward = maximum_backward};
 const tg_op tg_op_minimum = {.name = "minimum", .backward = minimum_backward};
 
-tg_tensor *tg_add(tg_tensor *a, tg_tensor *b) {
-  return binary_forward(&add_kernel, &tg_op_add, a, b);
-}
-tg_tensor *tg_sub(tg_tensor *a, tg_tensor *b) {
-  return binary_forward(&sub_kernel, &tg_op_sub, a, b);
-}
-tg_tensor *tg_mul(tg_tensor *a, tg_tensor *b) {
-  return binary_forward(&mul_kernel, &tg_op_mul, a, b);
-}
-tg_tensor *tg_div(tg_tensor *a, tg_tensor *b) {
-  return binary_forward(&div_kernel, &tg_op_div, a, b);
-}
-tg_tensor *tg_pow(tg_tensor *a, tg_tensor *b) {
-  return binary_forward(&pow_kernel, &tg_op_pow, a, b);
-}
-tg_tensor *tg_maximum(tg_tensor *a, tg_tensor *b) {
-  return binary_forward(&maximum_kernel, &tg_op_maximum, a, b);
-}
 tg_tensor *tg_minimum(tg_tensor *a, tg_tensor *b) {
   return binary_forward(&minimum_kernel, &tg_op_minimum, a, b);
 }

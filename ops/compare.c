@@ -4,39 +4,44 @@
 
 #include "ops/ops.h"
 
-#define COMPARE_LOOP(name, T, OP)                                                        \
-  static void name(char **p, const int64_t *s, int64_t n, void *ctx) {                   \
-    (void)ctx;                                                                           \
-    for (int64_t i = 0; i < n; i++)                                                      \
-      *(bool *)(p[0] + i * s[0]) =                                                       \
-          *(const T *)(p[1] + i * s[1]) OP * (const T *)(p[2] + i * s[2]);               \
-  }
+typedef enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } compare_kind;
 
-#define COMPARE(op, OP)                                                                  \
-  COMPARE_LOOP(op##_bool, bool, OP)                                                      \
-  COMPARE_LOOP(op##_i64, int64_t, OP)                                                    \
-  COMPARE_LOOP(op##_f32, float, OP)                                                      \
-  COMPARE_LOOP(op##_f64, double, OP)                                                     \
-  static const tg_loop_fn op##_loops[4] = {op##_bool, op##_i64, op##_f32, op##_f64};     \
-  tg_tensor *tg_##op(tg_tensor *a, tg_tensor *b) {                                       \
-    return compare(#op, op##_loops, a, b);                                               \
-  }                                                                                      \
-  tg_tensor *tg_##op##_scalar(tg_tensor *a, double s) {                                  \
-    return compare_scalar(tg_##op, a, s);                                                \
-  }
+#define T bool
+#define SUFFIX b8
+#include "ops/compare_loops.inc"
+#undef T
+#undef SUFFIX
+#define T int64_t
+#define SUFFIX i64
+#include "ops/compare_loops.inc"
+#undef T
+#undef SUFFIX
+#define T float
+#define SUFFIX f32
+#include "ops/compare_loops.inc"
+#undef T
+#undef SUFFIX
+#define T double
+#define SUFFIX f64
+#include "ops/compare_loops.inc"
+#undef T
+#undef SUFFIX
 
-static tg_tensor *compare(const char *name, const tg_loop_fn *loops, tg_tensor *a,
+static const tg_loop_fn compare_loops[4] = {compare_b8, compare_i64, compare_f32,
+                                            compare_f64};
+
+/* a (kind) b in the dtype both promote to; `name` for error messages */
+static tg_tensor *compare(const char *name, compare_kind kind, tg_tensor *a,
                           tg_tensor *b) {
-  char op[32];
-  snprintf(op, sizeof op, "tg_%s", name);
-  tg_shape shape = tg_broadcast_shapes(op, tg_shape_of(a), tg_shape_of(b));
+  tg_shape shape = tg_broadcast_shapes(name, tg_shape_of(a), tg_shape_of(b));
   tg_dtype dt = tg_promote(a->dtype, b->dtype);
   tg_scope_begin();
   tg_tensor *ops[3] = {tg_alloc(shape, TG_BOOL), tg_to(a, dt), tg_to(b, dt)};
-  tg_run_elementwise(shape, 3, ops, loops[dt], NULL);
+  tg_run_elementwise(shape, 3, ops, compare_loops[dt], &kind);
   return tg_scope_return(ops[0]);
 }
 
+/* a (kind) s, the scalar in a's dtype when floating, else in float64 */
 static tg_tensor *compare_scalar(tg_tensor *(*op)(tg_tensor *, tg_tensor *), tg_tensor *a,
                                  double s) {
   tg_scope_begin();
@@ -44,9 +49,40 @@ static tg_tensor *compare_scalar(tg_tensor *(*op)(tg_tensor *, tg_tensor *), tg_
   return tg_scope_return(op(a, tg_scalar(s, dt)));
 }
 
-COMPARE(eq, ==)
-COMPARE(ne, !=)
-COMPARE(lt, <)
-COMPARE(le, <=)
-COMPARE(gt, >)
-COMPARE(ge, >=)
+tg_tensor *tg_eq(tg_tensor *a, tg_tensor *b) {
+  return compare("tg_eq", CMP_EQ, a, b);
+}
+tg_tensor *tg_ne(tg_tensor *a, tg_tensor *b) {
+  return compare("tg_ne", CMP_NE, a, b);
+}
+tg_tensor *tg_lt(tg_tensor *a, tg_tensor *b) {
+  return compare("tg_lt", CMP_LT, a, b);
+}
+tg_tensor *tg_le(tg_tensor *a, tg_tensor *b) {
+  return compare("tg_le", CMP_LE, a, b);
+}
+tg_tensor *tg_gt(tg_tensor *a, tg_tensor *b) {
+  return compare("tg_gt", CMP_GT, a, b);
+}
+tg_tensor *tg_ge(tg_tensor *a, tg_tensor *b) {
+  return compare("tg_ge", CMP_GE, a, b);
+}
+
+tg_tensor *tg_eq_scalar(tg_tensor *a, double s) {
+  return compare_scalar(tg_eq, a, s);
+}
+tg_tensor *tg_ne_scalar(tg_tensor *a, double s) {
+  return compare_scalar(tg_ne, a, s);
+}
+tg_tensor *tg_lt_scalar(tg_tensor *a, double s) {
+  return compare_scalar(tg_lt, a, s);
+}
+tg_tensor *tg_le_scalar(tg_tensor *a, double s) {
+  return compare_scalar(tg_le, a, s);
+}
+tg_tensor *tg_gt_scalar(tg_tensor *a, double s) {
+  return compare_scalar(tg_gt, a, s);
+}
+tg_tensor *tg_ge_scalar(tg_tensor *a, double s) {
+  return compare_scalar(tg_ge, a, s);
+}

@@ -284,6 +284,34 @@ static tg_shape cat_shape(tg_tensor *const *tensors, int n, int dim) {
   return shape;
 }
 
+/* Whether cat_blocks can copy the inputs: contiguous and of dtype. */
+static bool blocks_copyable(tg_tensor *const *tensors, int n, tg_dtype dtype) {
+  for (int i = 0; i < n; i++)
+    if (tensors[i]->dtype != dtype || !tg_is_contiguous(tensors[i])) return false;
+  return true;
+}
+
+/* Copies blocks_copyable inputs into contiguous out: out is `outer` rows,
+ * each the inputs' next rows side by side (numel / outer elements of input
+ * i). The data loader stacks every batch this way. */
+static void cat_blocks(tg_tensor *const *tensors, int n, int64_t outer, tg_tensor *out) {
+  if (outer == 0 || tg_numel(out) == 0) return;
+  size_t elem = tg_dtype_size(out->dtype);
+  char *dst = tg_ptr(out);
+  for (int64_t o = 0; o < outer; o++)
+    for (int i = 0; i < n; i++) {
+      size_t row = (size_t)(tg_numel(tensors[i]) / outer) * elem;
+      memcpy(dst, tg_ptr(tensors[i]) + (size_t)o * row, row);
+      dst += row;
+    }
+}
+
+static int64_t numel_before(tg_shape shape, int dim) {
+  int64_t outer = 1;
+  for (int i = 0; i < dim; i++) outer *= shape.d[i];
+  return outer;
+}
+
 tg_tensor *tg_cat(tg_tensor *const *tensors, int n, int dim) {
   if (n <= 0) tg_error("tg_cat: expected a non-empty list of tensors");
   if (tensors[0]->ndim == 0)
@@ -294,13 +322,17 @@ tg_tensor *tg_cat(tg_tensor *const *tensors, int n, int dim) {
   for (int i = 1; i < n; i++) dt = tg_promote(dt, tensors[i]->dtype);
   tg_scope_begin();
   tg_tensor *out = tg_alloc(shape, dt);
-  int64_t offset = 0;
-  bool mode = tg_set_grad_enabled(false);
-  for (int i = 0; i < n; i++) {
-    tg_copy_into(tg_narrow(out, d, offset, tensors[i]->shape[d]), tensors[i]);
-    offset += tensors[i]->shape[d];
+  if (blocks_copyable(tensors, n, dt)) {
+    cat_blocks(tensors, n, numel_before(shape, d), out);
+  } else {
+    int64_t offset = 0;
+    bool mode = tg_set_grad_enabled(false);
+    for (int i = 0; i < n; i++) {
+      tg_copy_into(tg_narrow(out, d, offset, tensors[i]->shape[d]), tensors[i]);
+      offset += tensors[i]->shape[d];
+    }
+    tg_set_grad_enabled(mode);
   }
-  tg_set_grad_enabled(mode);
   tg_node *node = tg_record(&tg_op_cat, out, n, tensors);
   if (node) tg_node_set_dim(node, d);
   return tg_scope_return(out);
@@ -318,6 +350,19 @@ tg_tensor *tg_stack(tg_tensor *const *tensors, int n, int dim) {
           tg_shape_str(tg_shape_of(tensors[i]), b), i);
     }
   int d = tg_wrap_dim("tg_stack", dim, tensors[0]->ndim + 1);
+  bool recorded = false;
+  for (int i = 0; i < n; i++) recorded = recorded || tensors[i]->requires_grad;
+  recorded = recorded && tg_is_grad_enabled();
+  if (!recorded && tensors[0]->ndim < TG_MAX_DIMS &&
+      blocks_copyable(tensors, n, tensors[0]->dtype)) { /* the batch path */
+    tg_shape shape = tg_shape_of(tensors[0]);
+    memmove(shape.d + d + 1, shape.d + d, sizeof(int64_t) * (size_t)(shape.ndim - d));
+    shape.d[d] = n;
+    shape.ndim++;
+    tg_tensor *out = tg_alloc(shape, tensors[0]->dtype);
+    cat_blocks(tensors, n, numel_before(shape, d), out);
+    return out;
+  }
   tg_scope_begin();
   tg_tensor **parts = malloc(sizeof(tg_tensor *) * (size_t)n);
   if (!parts) tg_error("tg_stack: out of memory");

@@ -45,44 +45,105 @@ static tg_shape squeezed_shape(const tg_tensor *t, unsigned mask) {
 
 typedef enum { ACC_SUM, ACC_MAX, ACC_MIN } acc_kind;
 
-#define ACC_LOOP(name, T, A, COMBINE)                                                    \
-  static void name(char **p, const int64_t *s, int64_t n, void *ctx) {                   \
-    (void)ctx;                                                                           \
-    if (s[0] == 0) { /* reducing along the run: keep the sum in a register */            \
-      A acc = *(A *)p[0];                                                                \
-      for (int64_t i = 0; i < n; i++) {                                                  \
-        A x = (A) * (const T *)(p[1] + i * s[1]);                                        \
-        acc = COMBINE;                                                                   \
-      }                                                                                  \
-      *(A *)p[0] = acc;                                                                  \
-      return;                                                                            \
-    }                                                                                    \
-    for (int64_t i = 0; i < n; i++) {                                                    \
-      A *slot = (A *)(p[0] + i * s[0]);                                                  \
-      A acc = *slot, x = (A) * (const T *)(p[1] + i * s[1]);                             \
-      *slot = COMBINE;                                                                   \
-    }                                                                                    \
-  }
+/* Instantiations by (element, accumulator): sums of floats add in double,
+ * of integers and bools in int64; max and min keep the element type. */
+#define T bool
+#define A int64_t
+#define SUFFIX b8_i64
+#include "ops/reduce_loops.inc"
+#undef T
+#undef A
+#undef SUFFIX
+#define T int64_t
+#define A int64_t
+#define SUFFIX i64_i64
+#include "ops/reduce_loops.inc"
+#undef T
+#undef A
+#undef SUFFIX
+#define T float
+#define A double
+#define SUFFIX f32_f64
+#include "ops/reduce_loops.inc"
+#undef T
+#undef A
+#undef SUFFIX
+#define T double
+#define A double
+#define SUFFIX f64_f64
+#include "ops/reduce_loops.inc"
+#undef T
+#undef A
+#undef SUFFIX
+#define T float
+#define A float
+#define SUFFIX f32_f32
+#include "ops/reduce_loops.inc"
+#undef T
+#undef A
+#undef SUFFIX
 
-#define SUM_COMBINE (acc + x)
-#define MAX_COMBINE ((x != x || x > acc) ? x : acc)
-#define MIN_COMBINE ((x != x || x < acc) ? x : acc)
+static int64_t add_i64(int64_t acc, int64_t x) {
+  return acc + x;
+}
+static double add_f64(double acc, double x) {
+  return acc + x;
+}
+/* NaN wins, as in PyTorch */
+static int64_t max_i64(int64_t acc, int64_t x) {
+  return x > acc ? x : acc;
+}
+static float max_f32(float acc, float x) {
+  return (x != x || x > acc) ? x : acc;
+}
+static double max_f64(double acc, double x) {
+  return (x != x || x > acc) ? x : acc;
+}
+static int64_t min_i64(int64_t acc, int64_t x) {
+  return x < acc ? x : acc;
+}
+static float min_f32(float acc, float x) {
+  return (x != x || x < acc) ? x : acc;
+}
+static double min_f64(double acc, double x) {
+  return (x != x || x < acc) ? x : acc;
+}
 
-ACC_LOOP(sum_bool, bool, int64_t, SUM_COMBINE)
-ACC_LOOP(sum_i64, int64_t, int64_t, SUM_COMBINE)
-ACC_LOOP(sum_f32, float, double, SUM_COMBINE)
-ACC_LOOP(sum_f64, double, double, SUM_COMBINE)
-ACC_LOOP(max_i64, int64_t, int64_t, MAX_COMBINE)
-ACC_LOOP(max_f32, float, float, MAX_COMBINE)
-ACC_LOOP(max_f64, double, double, MAX_COMBINE)
-ACC_LOOP(min_i64, int64_t, int64_t, MIN_COMBINE)
-ACC_LOOP(min_f32, float, float, MIN_COMBINE)
-ACC_LOOP(min_f64, double, double, MIN_COMBINE)
+static void sum_loop_b8(char **p, const int64_t *s, int64_t n, void *ctx) {
+  acc_map_b8_i64(p, s, n, add_i64);
+}
+static void sum_loop_i64(char **p, const int64_t *s, int64_t n, void *ctx) {
+  acc_map_i64_i64(p, s, n, add_i64);
+}
+static void sum_loop_f32(char **p, const int64_t *s, int64_t n, void *ctx) {
+  acc_map_f32_f64(p, s, n, add_f64);
+}
+static void sum_loop_f64(char **p, const int64_t *s, int64_t n, void *ctx) {
+  acc_map_f64_f64(p, s, n, add_f64);
+}
+static void max_loop_i64(char **p, const int64_t *s, int64_t n, void *ctx) {
+  acc_map_i64_i64(p, s, n, max_i64);
+}
+static void max_loop_f32(char **p, const int64_t *s, int64_t n, void *ctx) {
+  acc_map_f32_f32(p, s, n, max_f32);
+}
+static void max_loop_f64(char **p, const int64_t *s, int64_t n, void *ctx) {
+  acc_map_f64_f64(p, s, n, max_f64);
+}
+static void min_loop_i64(char **p, const int64_t *s, int64_t n, void *ctx) {
+  acc_map_i64_i64(p, s, n, min_i64);
+}
+static void min_loop_f32(char **p, const int64_t *s, int64_t n, void *ctx) {
+  acc_map_f32_f32(p, s, n, min_f32);
+}
+static void min_loop_f64(char **p, const int64_t *s, int64_t n, void *ctx) {
+  acc_map_f64_f64(p, s, n, min_f64);
+}
 
 static const tg_loop_fn acc_loops[3][4] = {
-    {sum_bool, sum_i64, sum_f32, sum_f64},
-    {NULL, max_i64, max_f32, max_f64},
-    {NULL, min_i64, min_f32, min_f64},
+    {sum_loop_b8, sum_loop_i64, sum_loop_f32, sum_loop_f64},
+    {NULL, max_loop_i64, max_loop_f32, max_loop_f64},
+    {NULL, min_loop_i64, min_loop_f32, min_loop_f64},
 };
 
 /* The accumulator's dtype: sums of floats in double, of ints in int64. */
@@ -127,17 +188,6 @@ static bool split_reduced(const tg_tensor *t, unsigned mask, int64_t *outer,
   for (int i = 0; i < t->ndim; i++) *(i < split ? outer : inner) *= t->shape[i];
   return true;
 }
-
-#define SUM_ROWS(T)                                                                      \
-  static void sum_rows_##T(const T *x, T *out, int64_t rows, int64_t cols) {             \
-    for (int64_t r = 0; r < rows; r++) {                                                 \
-      double acc = 0;                                                                    \
-      for (int64_t c = 0; c < cols; c++) acc += (double)x[r * cols + c];                 \
-      out[r] = (T)acc;                                                                   \
-    }                                                                                    \
-  }
-SUM_ROWS(float)
-SUM_ROWS(double)
 
 /* float64 column sums, out being the accumulator */
 static TG_SIMD void sum_cols_double(const double *restrict x, double *restrict out,
@@ -228,9 +278,9 @@ static tg_tensor *sum_contiguous(tg_tensor *t, unsigned mask) {
   bool f32 = t->dtype == TG_FLOAT32;
   if (!leading) {
     if (f32)
-      sum_rows_float((const float *)tg_ptr(t), (float *)tg_ptr(out), outer, inner);
+      sum_rows_f32_f64((const float *)tg_ptr(t), (float *)tg_ptr(out), outer, inner);
     else
-      sum_rows_double((const double *)tg_ptr(t), (double *)tg_ptr(out), outer, inner);
+      sum_rows_f64_f64((const double *)tg_ptr(t), (double *)tg_ptr(out), outer, inner);
     return out;
   }
   if (!f32) { /* the output itself is a double accumulator */

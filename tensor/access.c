@@ -89,22 +89,22 @@ void tg_copy_to_f64(const tg_tensor *t, double *out) {
 
 /* ---- copying between any two layouts ---- */
 
-/* Fixed-size memcpy compiles to one move: no call per element. */
-#define COPY_STRIDED(T)                                                                  \
-  if (elem == sizeof(T)) {                                                               \
-    for (int64_t i = 0; i < n; i++) memcpy(p[0] + i * s[0], p[1] + i * s[1], sizeof(T)); \
-    return;                                                                              \
-  }
+/* n elements of `size` bytes between two strided runs. Inlined with a
+ * constant size, each memcpy compiles to one move: no call per element. */
+TG_INLINE void copy_run(char **p, const int64_t *s, int64_t n, size_t size) {
+  for (int64_t i = 0; i < n; i++) memcpy(p[0] + i * s[0], p[1] + i * s[1], size);
+}
 
 static void copy_same_dtype(char **p, const int64_t *s, int64_t n, void *ctx) {
   size_t elem = *(const size_t *)ctx;
-  if (s[0] == (int64_t)elem && s[1] == (int64_t)elem) {
+  if (s[0] == (int64_t)elem && s[1] == (int64_t)elem)
     memcpy(p[0], p[1], elem * (size_t)n);
-    return;
-  }
-  COPY_STRIDED(uint64_t)
-  COPY_STRIDED(uint32_t)
-  for (int64_t i = 0; i < n; i++) memcpy(p[0] + i * s[0], p[1] + i * s[1], elem);
+  else if (elem == sizeof(uint64_t))
+    copy_run(p, s, n, sizeof(uint64_t));
+  else if (elem == sizeof(uint32_t))
+    copy_run(p, s, n, sizeof(uint32_t));
+  else
+    copy_run(p, s, n, elem);
 }
 
 typedef struct convert_ctx {
@@ -151,21 +151,22 @@ void tg_copy_(tg_tensor *dst, const tg_tensor *src) {
 }
 
 /* One element's bytes, repeated: typed stores the compiler can vectorise
- * for contiguous runs, memcpy for the rest. */
-#define FILL_RUN(T)                                                                      \
-  if (elem == sizeof(T) && s[0] == (int64_t)sizeof(T)) {                                 \
-    T v, *restrict out = (T *)p[0];                                                      \
-    memcpy(&v, value->storage->data, sizeof v);                                          \
-    for (int64_t i = 0; i < n; i++) out[i] = v;                                          \
-    return;                                                                              \
-  }
-
+ * for contiguous runs of 8- and 4-byte elements, memcpy for the rest. */
 static void fill_loop(char **p, const int64_t *s, int64_t n, void *ctx) {
   const tg_tensor *value = ctx; /* a one-element tensor of the right dtype */
+  const void *bytes = value->storage->data;
   size_t elem = tg_dtype_size(value->dtype);
-  FILL_RUN(uint64_t)
-  FILL_RUN(uint32_t)
-  for (int64_t i = 0; i < n; i++) memcpy(p[0] + i * s[0], value->storage->data, elem);
+  if (elem == sizeof(uint64_t) && s[0] == (int64_t)elem) {
+    uint64_t v, *restrict out = (uint64_t *)p[0];
+    memcpy(&v, bytes, sizeof v);
+    for (int64_t i = 0; i < n; i++) out[i] = v;
+  } else if (elem == sizeof(uint32_t) && s[0] == (int64_t)elem) {
+    uint32_t v, *restrict out = (uint32_t *)p[0];
+    memcpy(&v, bytes, sizeof v);
+    for (int64_t i = 0; i < n; i++) out[i] = v;
+  } else {
+    for (int64_t i = 0; i < n; i++) memcpy(p[0] + i * s[0], bytes, elem);
+  }
 }
 
 void tg_fill_(tg_tensor *t, double value) {

@@ -20,6 +20,15 @@
 #define TG_CLONES(target)
 #endif
 
+/* Names in templates (*.inc files instantiated once per element type):
+ * TG_CAT(map_, SUFFIX) is map_f32 when SUFFIX is f32. */
+#define TG_CAT_(a, b) a##b
+#define TG_CAT(a, b) TG_CAT_(a, b)
+
+/* A template's loop helper that the compiler must inline, so that the
+ * element function it is passed is inlined too and the loop vectorises. */
+#define TG_INLINE static inline __attribute__((always_inline))
+
 struct tg_storage {
   int refcount;
   void *data;

@@ -441,11 +441,42 @@ START_TEST(test_error_messages) {
 }
 END_TEST
 
+/* cat and stack copy contiguous inputs of one dtype as blocks, anything
+ * else element by element: both give the same tensor, along every dim. */
+START_TEST(test_cat_stack_block_and_strided_paths_agree) {
+  tg_scope_begin();
+  tg_manual_seed(3);
+  tg_tensor *a = tg_randn(TG_SHAPE(2, 3, 4), TG_FLOAT32);
+  tg_tensor *b = tg_randn(TG_SHAPE(2, 3, 4), TG_FLOAT32);
+  /* the same values as b, not contiguous */
+  tg_tensor *b_strided = tg_transpose(tg_contiguous(tg_transpose(b, 0, 2)), 0, 2);
+  ck_assert(!tg_is_contiguous(b_strided));
+  for (int d = 0; d < 4; d++) {
+    tg_tensor *blocks = tg_stack((tg_tensor *[]){a, b}, 2, d);
+    tg_tensor *strided = tg_stack((tg_tensor *[]){a, b_strided}, 2, d);
+    tg_assert_close(blocks, strided, 0, 0, "stack");
+    if (d < 3) {
+      tg_tensor *cat = tg_cat((tg_tensor *[]){a, b, a}, 3, d);
+      tg_assert_close(cat, tg_cat((tg_tensor *[]){a, b_strided, a}, 3, d), 0, 0, "cat");
+      tg_assert_close(tg_narrow(cat, d, a->shape[d], b->shape[d]), b, 0, 0, "cat part");
+    }
+    tg_assert_close(tg_select(blocks, d, 1), b, 0, 0, "stacked part");
+  }
+  /* mixed dtypes promote, empty inputs stack to an empty tensor */
+  tg_tensor *mixed = tg_stack((tg_tensor *[]){a, tg_to(b, TG_FLOAT64)}, 2, 0);
+  ck_assert_int_eq(mixed->dtype, TG_FLOAT64);
+  tg_tensor *empty = tg_zeros(TG_SHAPE(0, 3), TG_FLOAT32);
+  tg_assert_shape(tg_stack((tg_tensor *[]){empty, empty}, 2, 1), TG_SHAPE(0, 2, 3));
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("tensor");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_creation);
+  tcase_add_test(tc, test_cat_stack_block_and_strided_paths_agree);
   tcase_add_test(tc, test_views_share_storage);
   tcase_add_test(tc, test_broadcasting_and_promotion);
   tcase_add_test(tc, test_reductions);

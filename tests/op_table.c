@@ -12,7 +12,9 @@ extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op
     tg_op_min, tg_op_softmax, tg_op_log_softmax, tg_op_view, tg_op_permute, tg_op_expand,
     tg_op_slice, tg_op_slice_backward, tg_op_index_select, tg_op_gather,
     tg_op_scatter_add, tg_op_where, tg_op_cat, tg_op_mm, tg_op_linear, tg_op_unfold,
-    tg_op_fold, tg_op_max_pool2d, tg_op_binary_cross_entropy, tg_op_cross_entropy;
+    tg_op_fold, tg_op_max_pool2d, tg_op_binary_cross_entropy, tg_op_cross_entropy,
+    tg_op_sin, tg_op_cos, tg_op_floor, tg_op_ceil, tg_op_round, tg_op_silu,
+    tg_op_softplus, tg_op_elu, tg_op_hardtanh;
 
 #define OP(name) .op = &tg_op_##name, .symbol = "tg_op_" #name
 
@@ -71,6 +73,33 @@ static tg_tensor *apply_tanh(tg_tensor *const *x) {
 }
 static tg_tensor *apply_relu(tg_tensor *const *x) {
   return tg_relu(x[0]);
+}
+static tg_tensor *apply_sin(tg_tensor *const *x) {
+  return tg_sin(x[0]);
+}
+static tg_tensor *apply_cos(tg_tensor *const *x) {
+  return tg_cos(x[0]);
+}
+static tg_tensor *apply_floor(tg_tensor *const *x) {
+  return tg_floor(x[0]);
+}
+static tg_tensor *apply_ceil(tg_tensor *const *x) {
+  return tg_ceil(x[0]);
+}
+static tg_tensor *apply_round(tg_tensor *const *x) {
+  return tg_round(x[0]);
+}
+static tg_tensor *apply_silu(tg_tensor *const *x) {
+  return tg_silu(x[0]);
+}
+static tg_tensor *apply_softplus(tg_tensor *const *x) {
+  return tg_softplus(x[0], 2, 1.5);
+}
+static tg_tensor *apply_elu(tg_tensor *const *x) {
+  return tg_elu(x[0], 0.7);
+}
+static tg_tensor *apply_hardtanh(tg_tensor *const *x) {
+  return tg_hardtanh(x[0], -1, 0.5);
 }
 static tg_tensor *apply_leaky_relu(tg_tensor *const *x) {
   return tg_leaky_relu(x[0], 0.1);
@@ -247,6 +276,24 @@ const op_case op_table[] = {
     {OP(clamp), .apply = apply_clamp, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2},
     {OP(pow_scalar), .apply = apply_pow_scalar, .n_inputs = 1, UNARY_SHAPES, .low = 0.5,
      .high = 2, .second_order = true},
+    {OP(sin), .apply = apply_sin, .n_inputs = 1, UNARY_SHAPES, .low = -3, .high = 3,
+     .second_order = true},
+    {OP(cos), .apply = apply_cos, .n_inputs = 1, UNARY_SHAPES, .low = -3, .high = 3,
+     .second_order = true},
+    /* the steps away from the integers (and round from the halves) */
+    {OP(floor), .apply = apply_floor, .n_inputs = 1, UNARY_SHAPES, .low = 0.1,
+     .high = 0.9},
+    {OP(ceil), .apply = apply_ceil, .n_inputs = 1, UNARY_SHAPES, .low = 0.1, .high = 0.9},
+    {OP(round), .apply = apply_round, .n_inputs = 1, UNARY_SHAPES, .low = 0.1,
+     .high = 0.4},
+    {OP(silu), .apply = apply_silu, .n_inputs = 1, UNARY_SHAPES, .low = -3, .high = 3,
+     .second_order = true},
+    {OP(softplus), .apply = apply_softplus, .n_inputs = 1, UNARY_SHAPES, .low = -2,
+     .high = 2, .second_order = true},
+    {OP(elu), .apply = apply_elu, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2,
+     .min_abs = 0.1, .second_order = true},
+    {OP(hardtanh), .apply = apply_hardtanh, .n_inputs = 1, UNARY_SHAPES, .low = -2,
+     .high = 2},
 
     /* reductions */
     {OP(sum), .apply = apply_sum, .n_inputs = 1, REDUCE_SHAPES, .low = -2, .high = 2},

@@ -40,6 +40,16 @@ CASE(tanh, tg_tanh(x[0]))
 CASE(relu, tg_relu(x[0]))
 CASE(leaky_relu, tg_leaky_relu(x[0], 0.2))
 CASE(clamp, tg_clamp(x[0], -0.5, 1.0))
+CASE(sin, tg_sin(x[0]))
+CASE(cos, tg_cos(x[0]))
+CASE(floor, tg_floor(x[0]))
+CASE(ceil, tg_ceil(x[0]))
+CASE(round, tg_add(tg_div_scalar(tg_round(tg_mul_scalar(x[0], 2)), 2), tg_round(x[0])))
+CASE(silu, tg_silu(x[0]))
+CASE(softplus, tg_softplus(x[0], 1, 20))
+CASE(softplus_beta, tg_softplus(x[0], 2, 1.5))
+CASE(elu, tg_elu(x[0], 0.7))
+CASE(hardtanh, tg_hardtanh(x[0], -0.5, 1.0))
 CASE(sum_all, tg_sum(x[0], TG_ALL_DIMS, false))
 CASE(sum_dim, tg_sum(x[0], TG_DIMS(0, 2), false))
 CASE(sum_keepdim, tg_sum(x[0], TG_DIMS(1), true))
@@ -85,26 +95,24 @@ static const struct {
   const char *name;
   case_fn fn;
 } cases[] = {
-    ENTRY(add),          ENTRY(sub),         ENTRY(mul),
-    ENTRY(div),          ENTRY(pow),         ENTRY(maximum),
-    ENTRY(minimum),      ENTRY(add_scalar),  ENTRY(rsub_scalar),
-    ENTRY(mul_scalar),   ENTRY(div_scalar),  ENTRY(pow_scalar),
-    ENTRY(neg),          ENTRY(exp),         ENTRY(log),
-    ENTRY(log1p),        ENTRY(sqrt),        ENTRY(abs),
-    ENTRY(sigmoid),      ENTRY(tanh),        ENTRY(relu),
-    ENTRY(leaky_relu),   ENTRY(clamp),       ENTRY(sum_all),
-    ENTRY(sum_dim),      ENTRY(sum_keepdim), ENTRY(mean),
-    ENTRY(var),          ENTRY(var_pop),     ENTRY(std),
-    ENTRY(logsumexp),    ENTRY(max_dim),     ENTRY(min_dim),
-    ENTRY(max_all),      ENTRY(softmax),     ENTRY(softmax_dim0),
-    ENTRY(log_softmax),  ENTRY(matmul_2d),   ENTRY(matmul_vec),
-    ENTRY(matmul_mv),    ENTRY(matmul_dot),  ENTRY(matmul_batched),
-    ENTRY(matmul_t),     ENTRY(linear),      ENTRY(transpose),
-    ENTRY(permute),      ENTRY(reshape),     ENTRY(expand),
-    ENTRY(narrow),       ENTRY(slice_step),  ENTRY(select),
-    ENTRY(index_select), ENTRY(gather),      ENTRY(scatter_add),
-    ENTRY(masked_fill),  ENTRY(where),       ENTRY(cat),
-    ENTRY(stack),        ENTRY(chain),
+    ENTRY(add),         ENTRY(sub),          ENTRY(mul),           ENTRY(div),
+    ENTRY(pow),         ENTRY(maximum),      ENTRY(minimum),       ENTRY(add_scalar),
+    ENTRY(rsub_scalar), ENTRY(mul_scalar),   ENTRY(div_scalar),    ENTRY(pow_scalar),
+    ENTRY(neg),         ENTRY(exp),          ENTRY(log),           ENTRY(log1p),
+    ENTRY(sqrt),        ENTRY(abs),          ENTRY(sigmoid),       ENTRY(tanh),
+    ENTRY(relu),        ENTRY(leaky_relu),   ENTRY(clamp),         ENTRY(sin),
+    ENTRY(cos),         ENTRY(floor),        ENTRY(ceil),          ENTRY(round),
+    ENTRY(silu),        ENTRY(softplus),     ENTRY(softplus_beta), ENTRY(elu),
+    ENTRY(hardtanh),    ENTRY(sum_all),      ENTRY(sum_dim),       ENTRY(sum_keepdim),
+    ENTRY(mean),        ENTRY(var),          ENTRY(var_pop),       ENTRY(std),
+    ENTRY(logsumexp),   ENTRY(max_dim),      ENTRY(min_dim),       ENTRY(max_all),
+    ENTRY(softmax),     ENTRY(softmax_dim0), ENTRY(log_softmax),   ENTRY(matmul_2d),
+    ENTRY(matmul_vec),  ENTRY(matmul_mv),    ENTRY(matmul_dot),    ENTRY(matmul_batched),
+    ENTRY(matmul_t),    ENTRY(linear),       ENTRY(transpose),     ENTRY(permute),
+    ENTRY(reshape),     ENTRY(expand),       ENTRY(narrow),        ENTRY(slice_step),
+    ENTRY(select),      ENTRY(index_select), ENTRY(gather),        ENTRY(scatter_add),
+    ENTRY(masked_fill), ENTRY(where),        ENTRY(cat),           ENTRY(stack),
+    ENTRY(chain),
 };
 
 static tg_golden *golden;

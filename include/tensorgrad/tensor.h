@@ -233,6 +233,22 @@ tg_tensor *tg_relu(tg_tensor *a);
 tg_tensor *tg_leaky_relu(tg_tensor *a, double negative_slope);
 /* Bounds may be -INFINITY / INFINITY for "none". */
 tg_tensor *tg_clamp(tg_tensor *a, double min, double max);
+tg_tensor *tg_sin(tg_tensor *a);
+tg_tensor *tg_cos(tg_tensor *a);
+/* Steps: their gradient is zero, as PyTorch's. round takes halves to even. */
+tg_tensor *tg_floor(tg_tensor *a);
+tg_tensor *tg_ceil(tg_tensor *a);
+tg_tensor *tg_round(tg_tensor *a);
+/* F.silu: x * sigmoid(x) */
+tg_tensor *tg_silu(tg_tensor *a);
+/* F.softplus: log(1 + exp(beta x)) / beta, and x where beta x > threshold
+ * (PyTorch's defaults: beta 1, threshold 20). */
+tg_tensor *tg_softplus(tg_tensor *a, double beta, double threshold);
+/* F.elu: x above 0, alpha (exp(x) - 1) otherwise (default alpha 1). */
+tg_tensor *tg_elu(tg_tensor *a, double alpha);
+/* F.hardtanh: clamp to [min_val, max_val] (defaults -1, 1); the gradient
+ * passes strictly inside. */
+tg_tensor *tg_hardtanh(tg_tensor *a, double min_val, double max_val);
 
 /* comparisons give bool tensors and are never recorded */
 tg_tensor *tg_eq(tg_tensor *a, tg_tensor *b);

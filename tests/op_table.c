@@ -14,7 +14,7 @@ extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op
     tg_op_scatter_add, tg_op_where, tg_op_cat, tg_op_mm, tg_op_linear, tg_op_unfold,
     tg_op_fold, tg_op_max_pool2d, tg_op_binary_cross_entropy, tg_op_cross_entropy,
     tg_op_sin, tg_op_cos, tg_op_floor, tg_op_ceil, tg_op_round, tg_op_silu,
-    tg_op_softplus, tg_op_elu, tg_op_hardtanh;
+    tg_op_softplus, tg_op_elu, tg_op_hardtanh, tg_op_cumsum;
 
 #define OP(name) .op = &tg_op_##name, .symbol = "tg_op_" #name
 
@@ -100,6 +100,9 @@ static tg_tensor *apply_elu(tg_tensor *const *x) {
 }
 static tg_tensor *apply_hardtanh(tg_tensor *const *x) {
   return tg_hardtanh(x[0], -1, 0.5);
+}
+static tg_tensor *apply_cumsum(tg_tensor *const *x) {
+  return tg_cumsum(x[0], -1);
 }
 static tg_tensor *apply_leaky_relu(tg_tensor *const *x) {
   return tg_leaky_relu(x[0], 0.1);
@@ -292,6 +295,8 @@ const op_case op_table[] = {
      .high = 2, .second_order = true},
     {OP(elu), .apply = apply_elu, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2,
      .min_abs = 0.1, .second_order = true},
+    {OP(cumsum), .apply = apply_cumsum, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2,
+     .second_order = true},
     {OP(hardtanh), .apply = apply_hardtanh, .n_inputs = 1, UNARY_SHAPES, .low = -2,
      .high = 2},
 

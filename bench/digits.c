@@ -1,7 +1,6 @@
 /* Workload 3: an MLP on sklearn's digits, one training epoch. 64 -> 128 ->
  * 64 -> 10 with ReLU, CrossEntropyLoss, Adam (lr 1e-3), batch 32 over the
  * 1437 training images. Twin: pytorch/digits.py. */
-#include <stdlib.h>
 
 #include "bench.h"
 #include "train.h"
@@ -14,10 +13,7 @@ int main(int argc, char **argv) {
   bench_check(tg_load_digits_tensors(&X, &y, 10), "load_digits");
   task_data(&t, X, y, 32, false);
   t.model = task_mlp((const int64_t[]){64, 128, 64, 10}, 4, true, false);
-  int n;
-  tg_tensor **params = task_params(t.model, &n);
-  t.opt = tg_adam(params, n, TG_ADAM_DEFAULTS);
-  free(params);
+  t.opt = tg_adam(tg_module_parameters(t.model), TG_ADAM_DEFAULTS);
   bench_report("digits_epoch", a.threads, bench_time(task_epoch, &t, a.reps), 0);
   task_free(&t);
   return 0;

@@ -85,10 +85,7 @@ int main(int argc, char **argv) {
   tg_manual_seed(0);
   mlp_step s;
   s.model = task_mlp((const int64_t[]){784, 1024, 1024, 10}, 4, true, false);
-  int n;
-  tg_tensor **params = task_params(s.model, &n);
-  s.opt = tg_adam(params, n, TG_ADAM_DEFAULTS);
-  free(params);
+  s.opt = tg_adam(tg_module_parameters(s.model), TG_ADAM_DEFAULTS);
   s.x = tg_randn(TG_SHAPE(BATCH, 784), TG_FLOAT32);
   s.y = tg_randint(0, 10, TG_SHAPE(BATCH));
   double flops = step_flops();

@@ -2,7 +2,6 @@
  * 100 -> 3 with ReLU, CrossEntropyLoss, Adam (lr 1e-3), batch 10 over the
  * 120 training samples. An epoch is short, so one timed call runs
  * EPOCHS_PER_CALL of them. Twin: pytorch/iris.py. */
-#include <stdlib.h>
 
 #include "bench.h"
 #include "train.h"
@@ -21,10 +20,7 @@ int main(int argc, char **argv) {
   bench_check(tg_load_iris_tensors(&X, &y), "load_iris");
   task_data(&t, X, y, 10, false);
   t.model = task_mlp((const int64_t[]){4, 50, 100, 3}, 4, true, false);
-  int n;
-  tg_tensor **params = task_params(t.model, &n);
-  t.opt = tg_adam(params, n, TG_ADAM_DEFAULTS);
-  free(params);
+  t.opt = tg_adam(tg_module_parameters(t.model), TG_ADAM_DEFAULTS);
   double s = bench_time(epochs, &t, a.reps) / EPOCHS_PER_CALL;
   bench_report("iris_epoch", a.threads, s, 0);
   task_free(&t);

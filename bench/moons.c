@@ -5,8 +5,6 @@
 #include "bench.h"
 #include "train.h"
 
-#include <stdlib.h>
-
 int main(int argc, char **argv) {
   bench_args a = bench_parse(argc, argv);
   tg_manual_seed(0);
@@ -15,10 +13,7 @@ int main(int argc, char **argv) {
   bench_check(tg_make_moons_tensors(&X, &y, 10000, true, 0.3, 0), "make_moons");
   task_data(&t, X, y, 16, true);
   t.model = task_mlp((const int64_t[]){2, 1000, 1}, 3, false, true);
-  int n;
-  tg_tensor **params = task_params(t.model, &n);
-  t.opt = tg_sgd(params, n, (tg_sgd_options){.lr = 0.1});
-  free(params);
+  t.opt = tg_sgd(tg_module_parameters(t.model), (tg_sgd_options){.lr = 0.1});
   bench_report("moons_epoch", a.threads, bench_time(task_epoch, &t, a.reps), 0);
   task_free(&t);
   return 0;

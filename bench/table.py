@@ -16,8 +16,16 @@ ROWS = {
     "add_16x16_recorded": "c = a + b 16x16, recorded",
     "add_16x16_no_grad": "c = a + b 16x16, no_grad",
     "backward_chain_100k": "backward of a 100k-op chain",
+    "standard_scaler_1M": "StandardScaler.fit_transform 1M x 16",
+    "train_test_split_1M": "train_test_split 1M x 16",
+    "roc_auc_score_1M": "roc_auc_score 1M",
+    "average_precision_1M": "average_precision_score 1M",
+    "accuracy_score_1M": "accuracy_score 1M",
+    "dataloader_100k_b256": "DataLoader pass, 100k x 16, b256, shuffled",
 }
-MIN_RATIO = {"moons_epoch": 20, "iris_epoch": 20, "digits_epoch": 8, "gemm_mlp_step": 1}
+MIN_RATIO = {"moons_epoch": 20, "iris_epoch": 20, "digits_epoch": 8, "gemm_mlp_step": 1,
+             "standard_scaler_1M": 1, "train_test_split_1M": 1, "roc_auc_score_1M": 1,
+             "average_precision_1M": 1, "accuracy_score_1M": 1, "dataloader_100k_b256": 1}
 
 
 def fmt_time(s):

@@ -49,16 +49,6 @@ tg_module *task_mlp(const int64_t *sizes, int n_sizes, bool relu, bool sigmoid) 
   return seq;
 }
 
-tg_tensor **task_params(tg_module *model, int *n) {
-  tg_tensor_dict *d = tg_module_named_parameters(model);
-  tg_tensor **p = malloc(sizeof *p * (size_t)d->n);
-  if (!p) bench_check(-1, "malloc");
-  for (int i = 0; i < d->n; i++) p[i] = d->items[i].tensor; /* the model keeps them */
-  *n = d->n;
-  tg_tensor_dict_free(d);
-  return p;
-}
-
 static tg_tensor *loss_of(const task *t, tg_tensor *y_hat, tg_tensor *y) {
   return t->loss == TASK_BCE ? tg_bce_loss(y_hat, y, NULL)
                              : tg_cross_entropy_loss(y_hat, y, NULL);

@@ -27,9 +27,6 @@ void task_data(task *t, tg_tensor *X, tg_tensor *y, int64_t batch_size, bool val
  * between, sigmoid at the end). */
 tg_module *task_mlp(const int64_t *sizes, int n_sizes, bool relu, bool sigmoid);
 
-/* The model's parameters in order, for tg_sgd / tg_adam. */
-tg_tensor **task_params(tg_module *model, int *n);
-
 /* One epoch: train over every batch (forward, loss, backward, step,
  * zero_grad, loss.item()), then the validation pass under no_grad. */
 void task_epoch(void *t);

@@ -55,16 +55,12 @@ char **tg_names_copy(const char *const *names, int64_t n) {
 int tg_bunch_take(const tg_bunch *src, const int64_t *rows, int64_t n_rows,
                   tg_bunch *out) {
   memset(out, 0, sizeof *out);
-  if (n_rows < 0) {
-    tg_set_last_error("tg_bunch_take: n_rows must be >= 0, got %lld", (long long)n_rows);
-    return -1;
-  }
+  if (n_rows < 0)
+    tg_error("tg_bunch_take: n_rows must be >= 0, got %lld", (long long)n_rows);
   for (int64_t i = 0; i < n_rows; i++)
-    if (rows[i] < 0 || rows[i] >= src->n_samples) {
-      tg_set_last_error("tg_bunch_take: row index %lld out of range for %lld samples",
-                        (long long)rows[i], (long long)src->n_samples);
-      return -1;
-    }
+    if (rows[i] < 0 || rows[i] >= src->n_samples)
+      tg_error("tg_bunch_take: row index %lld out of range for %lld samples",
+               (long long)rows[i], (long long)src->n_samples);
   if (tg_bunch_alloc(out, n_rows, src->n_features, src->y != NULL, "tg_bunch_take"))
     return -1;
   size_t row_bytes = sizeof(double) * (size_t)src->n_features;

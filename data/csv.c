@@ -241,14 +241,12 @@ static int add_row(const cursor *c, const record *r, int64_t n_cols, int64_t lab
   return 0;
 }
 
-static int check_options(const char *path, const tg_csv_options *o) {
+/* The options are the calling code's: a bad one is a tg_error. */
+static void check_options(const char *path, const tg_csv_options *o) {
   char d = o->delimiter;
-  if (d == '\0' || d == '"' || d == '\n' || d == '\r' || o->skip_rows < 0) {
-    tg_set_last_error("%s: bad CSV options (delimiter %d, skip_rows %lld)", path, d,
-                      (long long)o->skip_rows);
-    return -1;
-  }
-  return 0;
+  if (d == '\0' || d == '"' || d == '\n' || d == '\r' || o->skip_rows < 0)
+    tg_error("tg_load_csv: %s: bad CSV options (delimiter %d, skip_rows %lld)", path, d,
+             (long long)o->skip_rows);
 }
 
 /* label_column resolved against n_cols: -1 for none. */
@@ -333,7 +331,8 @@ int tg_load_csv(const char *path, const tg_csv_options *opt, tg_bunch *out) {
   memset(out, 0, sizeof *out);
   char *text;
   size_t len;
-  if (check_options(path, opt) || tg_read_whole_file(path, &text, &len)) return -1;
+  check_options(path, opt);
+  if (tg_read_whole_file(path, &text, &len)) return -1;
   if (len == 0) {
     free(text);
     tg_set_last_error("%s: file is empty", path);

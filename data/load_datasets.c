@@ -4,33 +4,96 @@
 #include "tensorgrad/tensor.h"
 #include "data/bunch.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
 
+/* Set by CMakeLists.txt: the data folder relative to the library's folder in
+ * the install tree, the configured install folder, the build tree and the
+ * source tree's copy of the files. */
+#ifndef TG_DATA_RELATIVE_DIR
+#define TG_DATA_RELATIVE_DIR ""
+#endif
 #ifndef TG_DATA_INSTALL_DIR
 #define TG_DATA_INSTALL_DIR ""
+#endif
+#ifndef TG_DATA_BUILD_DIR
+#define TG_DATA_BUILD_DIR ""
 #endif
 #ifndef TG_DATA_SOURCE_DIR
 #define TG_DATA_SOURCE_DIR ""
 #endif
 
-enum { PATH_MAX_LEN = 4096, MAX_TARGETS = 16 };
+enum { MAX_TARGETS = 16, MAX_DATA_DIRS = 4 };
 
-/* $TENSORGRAD_DATA, then the install dir, then the source tree. */
-static int find_data_file(const char *who, const char *name, char path[PATH_MAX_LEN]) {
-  const char *env = getenv("TENSORGRAD_DATA");
-  const char *dirs[] = {env && *env ? env : "", TG_DATA_INSTALL_DIR, TG_DATA_SOURCE_DIR};
-  for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
-    if (!*dirs[i]) continue;
-    int n = snprintf(path, PATH_MAX_LEN, "%s/%s", dirs[i], name);
-    if (n > 0 && n < PATH_MAX_LEN && access(path, R_OK) == 0) return 0;
+/* ---- where the data files are --------------------------------------------- */
+
+/* The folder of the file this code was loaded from: libtensorgrad.so, or the
+ * program itself when it links the static library. */
+static bool code_dir(char dir[PATH_MAX]) {
+  static const char anchor = 0;
+  Dl_info info;
+  const char *file = dladdr(&anchor, &info) && info.dli_fname ? info.dli_fname : "";
+  /* glibc names the main program by its argv[0], which has no '/' when the
+   * program was found on $PATH */
+  if (!strchr(file, '/')) file = "/proc/self/exe";
+  if (!realpath(file, dir)) return false;
+  *strrchr(dir, '/') = '\0';
+  return true;
+}
+
+static bool is_inside(const char *path, const char *dir) {
+  char real[PATH_MAX];
+  if (!*dir || !realpath(dir, real)) return false;
+  size_t n = strlen(real);
+  return strncmp(path, real, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+typedef struct {
+  int n;
+  const char *dir[MAX_DATA_DIRS];
+  char beside_code[PATH_MAX + sizeof TG_DATA_RELATIVE_DIR];
+} data_dirs;
+
+static void add_dir(data_dirs *d, const char *dir) {
+  if (dir && *dir) d->dir[d->n++] = dir;
+}
+
+/* $TENSORGRAD_DATA; the install tree's share/tensorgrad found from the
+ * library, wherever the tree was moved; the source tree's data/files for code
+ * running from the build tree (never for an installed copy); the configured
+ * install folder (a program that links the static library of an install that
+ * was not moved). */
+static void data_dirs_find(data_dirs *d) {
+  d->n = 0;
+  add_dir(d, getenv("TENSORGRAD_DATA"));
+  char code[PATH_MAX];
+  if (code_dir(code)) {
+    snprintf(d->beside_code, sizeof d->beside_code, "%s/%s", code, TG_DATA_RELATIVE_DIR);
+    add_dir(d, d->beside_code);
+    if (is_inside(code, TG_DATA_BUILD_DIR)) add_dir(d, TG_DATA_SOURCE_DIR);
   }
-  tg_set_last_error("%s: %s not found in $TENSORGRAD_DATA (%s), %s or %s", who, name,
-                    env ? env : "unset", TG_DATA_INSTALL_DIR, TG_DATA_SOURCE_DIR);
+  add_dir(d, TG_DATA_INSTALL_DIR);
+}
+
+static int find_data_file(const char *who, const char *name, char path[PATH_MAX]) {
+  data_dirs d;
+  data_dirs_find(&d);
+  char tried[1024] = "";
+  for (int i = 0; i < d.n; i++) {
+    int n = snprintf(path, PATH_MAX, "%s/%s", d.dir[i], name);
+    if (n > 0 && n < PATH_MAX && access(path, R_OK) == 0) return 0;
+    size_t used = strlen(tried); /* the list is cut short rather than overflow */
+    snprintf(tried + used, sizeof tried - used, "%s%s", i ? ", " : "", d.dir[i]);
+  }
+  tg_set_last_error("%s: %s not found in %s (set $TENSORGRAD_DATA to the folder "
+                    "holding it)",
+                    who, name, tried);
   return -1;
 }
 
@@ -97,7 +160,7 @@ static int load_sklearn_csv(const char *who, const char *file,
                             const char *const *feature_names, int64_t n_names,
                             tg_bunch *out) {
   memset(out, 0, sizeof *out);
-  char path[PATH_MAX_LEN];
+  char path[PATH_MAX];
   sklearn_header h;
   if (find_data_file(who, file, path) || read_sklearn_header(path, &h)) return -1;
   tg_csv_options opt = tg_csv_defaults();
@@ -184,11 +247,9 @@ static void keep_digits_below(tg_bunch *b, int n_class) {
 int tg_load_digits(tg_bunch *out, int n_class) {
   const char *who = "tg_load_digits";
   memset(out, 0, sizeof *out);
-  if (n_class < 1 || n_class > 10) {
-    tg_set_last_error("%s: n_class must be in 1..10, got %d", who, n_class);
-    return -1;
-  }
-  char path[PATH_MAX_LEN];
+  if (n_class < 1 || n_class > 10)
+    tg_error("%s: n_class must be in 1..10, got %d", who, n_class);
+  char path[PATH_MAX];
   tg_csv_options opt = tg_csv_defaults();
   opt.header = false;
   if (find_data_file(who, "digits.csv.gz", path) || tg_load_csv(path, &opt, out))

@@ -30,41 +30,32 @@ tg_classification_options tg_classification_defaults(void) {
                                      .random_state = 0};
 }
 
-static int check_options(const tg_classification_options *o) {
+static void check_options(const tg_classification_options *o) {
   const char *who = "tg_make_classification";
   if (o->n_samples < 1 || o->n_features < 1 || o->n_informative < 1 ||
       o->n_redundant < 0 || o->n_repeated < 0 || o->n_classes < 1 ||
-      o->n_clusters_per_class < 1) {
-    tg_set_last_error("%s: need n_samples, n_features, n_informative, n_classes, "
-                      "n_clusters_per_class >= 1 and n_redundant, n_repeated >= 0",
-                      who);
-    return -1;
-  }
-  if (o->n_informative + o->n_redundant + o->n_repeated > o->n_features) {
-    tg_set_last_error("%s: n_informative + n_redundant + n_repeated = %lld exceeds "
-                      "n_features = %lld",
-                      who, (long long)(o->n_informative + o->n_redundant + o->n_repeated),
-                      (long long)o->n_features);
-    return -1;
-  }
+      o->n_clusters_per_class < 1)
+    tg_error("%s: need n_samples, n_features, n_informative, n_classes, "
+             "n_clusters_per_class >= 1 and n_redundant, n_repeated >= 0",
+             who);
+  if (o->n_informative + o->n_redundant + o->n_repeated > o->n_features)
+    tg_error("%s: n_informative + n_redundant + n_repeated = %lld exceeds "
+             "n_features = %lld",
+             who, (long long)(o->n_informative + o->n_redundant + o->n_repeated),
+             (long long)o->n_features);
   /* sklearn: n_informative >= log2(n_classes * n_clusters_per_class); the
    * clusters must fit on distinct hypercube vertices. */
   if (o->n_informative < 62 &&
-      o->n_classes * o->n_clusters_per_class > (INT64_C(1) << o->n_informative)) {
-    tg_set_last_error("%s: n_classes(%lld) * n_clusters_per_class(%lld) must be <= "
-                      "2**n_informative(%lld)",
-                      who, (long long)o->n_classes, (long long)o->n_clusters_per_class,
-                      (long long)o->n_informative);
-    return -1;
-  }
+      o->n_classes * o->n_clusters_per_class > (INT64_C(1) << o->n_informative))
+    tg_error("%s: n_classes(%lld) * n_clusters_per_class(%lld) must be <= "
+             "2**n_informative(%lld)",
+             who, (long long)o->n_classes, (long long)o->n_clusters_per_class,
+             (long long)o->n_informative);
   if (!(o->flip_y <= 1) || !isfinite(o->class_sep) || !isfinite(o->shift) ||
-      !isfinite(o->scale)) {
-    tg_set_last_error("%s: flip_y must be <= 1 and class_sep, shift, scale finite "
-                      "(got flip_y=%g class_sep=%g shift=%g scale=%g)",
-                      who, o->flip_y, o->class_sep, o->shift, o->scale);
-    return -1;
-  }
-  return 0;
+      !isfinite(o->scale))
+    tg_error("%s: flip_y must be <= 1 and class_sep, shift, scale finite "
+             "(got flip_y=%g class_sep=%g shift=%g scale=%g)",
+             who, o->flip_y, o->class_sep, o->shift, o->scale);
 }
 
 static bool contains(const int64_t *v, int64_t n, int64_t x) {
@@ -275,8 +266,8 @@ static int shuffle_rows_and_columns(tg_np_random *rs, tg_bunch *b, const char *w
 int tg_make_classification(tg_bunch *out, const tg_classification_options *o) {
   memset(out, 0, sizeof *out);
   const char *who = "tg_make_classification";
-  if (check_options(o) || tg_bunch_alloc(out, o->n_samples, o->n_features, true, who))
-    return -1;
+  check_options(o);
+  if (tg_bunch_alloc(out, o->n_samples, o->n_features, true, who)) return -1;
   tg_np_random rs;
   tg_np_seed(&rs, o->random_state);
   if (informative_clusters(o, &rs, out) || derived_features(o, &rs, out) ||

@@ -26,16 +26,11 @@ static double linspace_at(double start, double stop, int64_t num, bool endpoint,
   return v;
 }
 
-static int check_common(const char *who, int64_t n_samples, double noise) {
-  if (n_samples < 1) {
-    tg_set_last_error("%s: n_samples must be >= 1, got %lld", who, (long long)n_samples);
-    return -1;
-  }
-  if (!(noise >= 0) || isinf(noise)) {
-    tg_set_last_error("%s: noise must be a finite value >= 0, got %g", who, noise);
-    return -1;
-  }
-  return 0;
+static void check_common(const char *who, int64_t n_samples, double noise) {
+  if (n_samples < 1)
+    tg_error("%s: n_samples must be >= 1, got %lld", who, (long long)n_samples);
+  if (!(noise >= 0) || isinf(noise))
+    tg_error("%s: noise must be a finite value >= 0, got %g", who, noise);
 }
 
 /* The shared tail of make_moons and make_circles: seed, shuffle, then add
@@ -58,8 +53,8 @@ int tg_make_moons(tg_bunch *out, int64_t n_samples, bool shuffle, double noise,
                   uint32_t random_state) {
   memset(out, 0, sizeof *out);
   const char *who = "tg_make_moons";
-  if (check_common(who, n_samples, noise) || tg_bunch_alloc(out, n_samples, 2, true, who))
-    return -1;
+  check_common(who, n_samples, noise);
+  if (tg_bunch_alloc(out, n_samples, 2, true, who)) return -1;
   int64_t n_out = n_samples / 2, n_in = n_samples - n_out;
   for (int64_t i = 0; i < n_out; i++) {
     double t = linspace_at(0, M_PI, n_out, true, i);
@@ -80,11 +75,9 @@ int tg_make_circles(tg_bunch *out, int64_t n_samples, bool shuffle, double noise
                     double factor, uint32_t random_state) {
   memset(out, 0, sizeof *out);
   const char *who = "tg_make_circles";
-  if (check_common(who, n_samples, noise)) return -1;
-  if (!(factor >= 0 && factor < 1)) {
-    tg_set_last_error("%s: factor must be in [0, 1), got %g", who, factor);
-    return -1;
-  }
+  check_common(who, n_samples, noise);
+  if (!(factor >= 0 && factor < 1))
+    tg_error("%s: factor must be in [0, 1), got %g", who, factor);
   if (tg_bunch_alloc(out, n_samples, 2, true, who)) return -1;
   int64_t n_out = n_samples / 2, n_in = n_samples - n_out;
   for (int64_t i = 0; i < n_out; i++) {
@@ -113,33 +106,25 @@ tg_blobs_options tg_blobs_defaults(void) {
                             .random_state = 0};
 }
 
-static int check_blobs(const tg_blobs_options *o) {
+static void check_blobs(const tg_blobs_options *o) {
   const char *who = "tg_make_blobs";
-  if (o->n_samples < 1 || o->n_features < 1 || o->n_centers < 1) {
-    tg_set_last_error("%s: n_samples, n_features and n_centers must be >= 1, got %lld, "
-                      "%lld and %lld",
-                      who, (long long)o->n_samples, (long long)o->n_features,
-                      (long long)o->n_centers);
-    return -1;
-  }
-  if (!(o->cluster_std >= 0) || isinf(o->cluster_std)) {
-    tg_set_last_error("%s: cluster_std must be a finite value >= 0, got %g", who,
-                      o->cluster_std);
-    return -1;
-  }
+  if (o->n_samples < 1 || o->n_features < 1 || o->n_centers < 1)
+    tg_error("%s: n_samples, n_features and n_centers must be >= 1, got %lld, "
+             "%lld and %lld",
+             who, (long long)o->n_samples, (long long)o->n_features,
+             (long long)o->n_centers);
+  if (!(o->cluster_std >= 0) || isinf(o->cluster_std))
+    tg_error("%s: cluster_std must be a finite value >= 0, got %g", who, o->cluster_std);
   if (!o->centers && !(isfinite(o->center_box[0]) && isfinite(o->center_box[1]) &&
-                       o->center_box[0] <= o->center_box[1])) {
-    tg_set_last_error("%s: center_box must be finite with low <= high, got (%g, %g)", who,
-                      o->center_box[0], o->center_box[1]);
-    return -1;
-  }
-  return 0;
+                       o->center_box[0] <= o->center_box[1]))
+    tg_error("%s: center_box must be finite with low <= high, got (%g, %g)", who,
+             o->center_box[0], o->center_box[1]);
 }
 
 int tg_make_blobs(tg_bunch *out, const tg_blobs_options *o) {
   memset(out, 0, sizeof *out);
   const char *who = "tg_make_blobs";
-  if (check_blobs(o)) return -1;
+  check_blobs(o);
   int64_t k = o->n_centers, d = o->n_features;
   double *centers = malloc(sizeof(double) * (size_t)(k * d));
   if (!centers || tg_bunch_alloc(out, o->n_samples, d, true, who)) {

@@ -13,7 +13,7 @@
 
 enum { FITTING = -1 };
 
-/* X must be 2-D and finite (NaN allowed); when transforming (fitted_features
+/* X must be 2-D (f64_copy checks it is finite); when transforming (fitted_features
  * >= 0) the scaler must be fitted on as many features as X has. */
 static void check_input(const char *fn, const char *name, tg_tensor *X,
                         int64_t fitted_features) {
@@ -31,18 +31,21 @@ static void check_input(const char *fn, const char *name, tg_tensor *X,
   if (fitted_features > 0 && X->shape[1] != fitted_features)
     tg_error("%s: X has %lld features, but the scaler was fitted with %lld features", fn,
              (long long)X->shape[1], (long long)fitted_features);
-  if (!tg_is_floating(X->dtype)) return;
-  int64_t n = tg_numel(X);
-  for (int64_t i = 0; i < n; i++)
-    if (isinf(tg_get_flat(X, i)))
-      tg_error("%s: X contains infinity at row %lld, feature %lld", fn,
-               (long long)(i / X->shape[1]), (long long)(i % X->shape[1]));
 }
 
-/* X's values as a fresh float64 (n x f) tensor owned by the current scope. */
-static tg_tensor *f64_copy(tg_tensor *X) {
+/* X's values as a fresh float64 (n x f) tensor owned by the current scope;
+ * an infinity in X is an error naming its place (NaN is allowed). */
+static tg_tensor *f64_copy(const char *fn, tg_tensor *X) {
   tg_tensor *work = tg_empty(tg_shape_of(X), TG_FLOAT64);
-  tg_copy_to_f64(X, tg_data_f64(work));
+  double *x = tg_data_f64(work);
+  tg_copy_to_f64(X, x);
+  int64_t n = tg_numel(X);
+  bool any_inf = false;
+  for (int64_t i = 0; i < n; i++) any_inf |= isinf(x[i]); /* one vectorised pass */
+  for (int64_t i = 0; any_inf && i < n; i++)
+    if (isinf(x[i]))
+      tg_error("%s: X contains infinity at row %lld, feature %lld", fn,
+               (long long)(i / X->shape[1]), (long long)(i % X->shape[1]));
   return work;
 }
 
@@ -95,22 +98,36 @@ static bool is_constant_feature(double var, double mean, double count) {
   return var <= bound;
 }
 
-/* Mean and variance of column j of the n x f array x, skipping NaNs, by
- * _incremental_mean_and_var's first pass: the mean, then the squared
- * deviations with the rounding error of the mean taken back out. */
-static void column_moments(const double *x, int64_t n, int64_t f, int64_t j, double *mean,
+/* Means and variances of the columns of the n x f array x, skipping NaNs,
+ * by _incremental_mean_and_var's first pass: the mean, then the squared
+ * deviations with the rounding error of the mean taken back out. Each
+ * column adds its rows in order, as numpy does; walking the rows outside
+ * keeps both passes streaming through memory. */
+static void column_moments(const double *x, int64_t n, int64_t f, double *mean,
                            double *var, double *count) {
-  double sum = 0, c = 0;
-  for (int64_t i = 0; i < n; i++)
-    if (!isnan(x[i * f + j])) sum += x[i * f + j], c++;
-  double m = sum / c, correction = 0, squares = 0;
-  for (int64_t i = 0; i < n; i++) {
-    double d = x[i * f + j] - m;
-    if (!isnan(d)) correction += d, squares += d * d;
+  double *correction = calloc((size_t)f, sizeof *correction),
+         *squares = calloc((size_t)f, sizeof *squares);
+  if (!correction || !squares) {
+    free(correction);
+    free(squares);
+    tg_error("tg_standard_scaler_fit: out of memory for %lld features", (long long)f);
   }
-  *mean = m;
-  *var = (squares - correction * correction / c) / c;
-  *count = c;
+  for (int64_t j = 0; j < f; j++) mean[j] = count[j] = 0;
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = 0; j < f; j++) {
+      double v = x[i * f + j];
+      if (!isnan(v)) mean[j] += v, count[j]++;
+    }
+  for (int64_t j = 0; j < f; j++) mean[j] /= count[j];
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = 0; j < f; j++) {
+      double d = x[i * f + j] - mean[j];
+      if (!isnan(d)) correction[j] += d, squares[j] += d * d;
+    }
+  for (int64_t j = 0; j < f; j++)
+    var[j] = (squares[j] - correction[j] * correction[j] / count[j]) / count[j];
+  free(correction);
+  free(squares);
 }
 
 void tg_standard_scaler_fit(tg_standard_scaler *s, tg_tensor *X) {
@@ -127,14 +144,14 @@ void tg_standard_scaler_fit(tg_standard_scaler *s, tg_tensor *X) {
     s->scale_ = new_array(fn, f);
   }
   tg_scope_begin();
-  const double *x = tg_data_f64(f64_copy(X));
-  for (int64_t j = 0; j < f; j++) {
-    double mean, var, count;
-    column_moments(x, n, f, j, &mean, &var, &count);
-    s->mean_[j] = mean;
-    if (!s->with_std) continue;
-    s->var_[j] = var;
-    s->scale_[j] = is_constant_feature(var, mean, count) ? 1.0 : sqrt(var);
+  const double *x = tg_data_f64(f64_copy(fn, X));
+  double *var = tg_data_f64(tg_empty(TG_SHAPE(f), TG_FLOAT64));
+  double *count = tg_data_f64(tg_empty(TG_SHAPE(f), TG_FLOAT64));
+  column_moments(x, n, f, s->mean_, var, count);
+  for (int64_t j = 0; s->with_std && j < f; j++) {
+    s->var_[j] = var[j];
+    s->scale_[j] =
+        is_constant_feature(var[j], s->mean_[j], count[j]) ? 1.0 : sqrt(var[j]);
   }
   tg_scope_end();
 }
@@ -144,7 +161,7 @@ static tg_tensor *standard_apply(const char *fn, const tg_standard_scaler *s,
                                  tg_tensor *X, bool inverse) {
   check_input(fn, "StandardScaler", X, s->n_features_in);
   tg_scope_begin();
-  tg_tensor *work = f64_copy(X);
+  tg_tensor *work = f64_copy(fn, X);
   double *x = tg_data_f64(work);
   int64_t n = X->shape[0], f = X->shape[1];
   const double *mean = s->with_mean ? s->mean_ : NULL,
@@ -209,16 +226,16 @@ void tg_minmax_scaler_free(tg_minmax_scaler *s) {
   free(s);
 }
 
-/* np.nanmin / np.nanmax of column j: NaN only when every value is NaN. */
-static void column_range(const double *x, int64_t n, int64_t f, int64_t j, double *lo,
-                         double *hi) {
-  *lo = *hi = NAN;
-  for (int64_t i = 0; i < n; i++) {
-    double v = x[i * f + j];
-    if (isnan(v)) continue;
-    if (isnan(*lo) || v < *lo) *lo = v;
-    if (isnan(*hi) || v > *hi) *hi = v;
-  }
+/* np.nanmin / np.nanmax of each column: NaN only when every value is NaN. */
+static void column_ranges(const double *x, int64_t n, int64_t f, double *lo, double *hi) {
+  for (int64_t j = 0; j < f; j++) lo[j] = hi[j] = NAN;
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t j = 0; j < f; j++) {
+      double v = x[i * f + j];
+      if (isnan(v)) continue;
+      if (isnan(lo[j]) || v < lo[j]) lo[j] = v;
+      if (isnan(hi[j]) || v > hi[j]) hi[j] = v;
+    }
 }
 
 void tg_minmax_scaler_fit(tg_minmax_scaler *s, tg_tensor *X) {
@@ -234,9 +251,9 @@ void tg_minmax_scaler_fit(tg_minmax_scaler *s, tg_tensor *X) {
   s->n_samples_seen = n;
   double lo = s->feature_range[0], hi = s->feature_range[1];
   tg_scope_begin();
-  const double *x = tg_data_f64(f64_copy(X));
+  const double *x = tg_data_f64(f64_copy(fn, X));
+  column_ranges(x, n, f, s->data_min_, s->data_max_);
   for (int64_t j = 0; j < f; j++) {
-    column_range(x, n, f, j, &s->data_min_[j], &s->data_max_[j]);
     s->data_range_[j] = s->data_max_[j] - s->data_min_[j];
     s->scale_[j] = (hi - lo) / nonzero_scale(s->data_range_[j]);
     s->min_[j] = lo - s->data_min_[j] * s->scale_[j];
@@ -248,7 +265,7 @@ static tg_tensor *minmax_apply(const char *fn, const tg_minmax_scaler *s, tg_ten
                                bool inverse) {
   check_input(fn, "MinMaxScaler", X, s->n_features_in);
   tg_scope_begin();
-  tg_tensor *work = f64_copy(X);
+  tg_tensor *work = f64_copy(fn, X);
   double *x = tg_data_f64(work);
   int64_t n = X->shape[0], f = X->shape[1];
   for (int64_t i = 0; i < n; i++)

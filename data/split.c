@@ -19,11 +19,16 @@ tg_split_options tg_split_defaults(void) {
                             .stratify = NULL};
 }
 
-/* A size is "not given" (0), a fraction in (0, 1) or a whole count in [1, n). */
+/* A size is "not given" (0), a fraction in (0, 1) or a whole count in [1, n).
+ * Anything else is the calling code's mistake; a count that the number of
+ * samples (the data) does not leave room for is a status. */
 static int check_size(const char *name, double size, int64_t n) {
   bool fraction = size > 0 && size < 1;
-  bool count = size >= 1 && size < (double)n && size == floor(size);
-  if (size == 0 || fraction || count) return 0;
+  bool whole = size >= 1 && isfinite(size) && size == floor(size);
+  if (size != 0 && !fraction && !whole)
+    tg_error("%s: %s=%g should be a fraction in (0, 1) or a whole count", WHO, name,
+             size);
+  if (!whole || size < (double)n) return 0;
   tg_set_last_error("%s: %s=%g should be a fraction in (0, 1) or a whole count in "
                     "[1, %lld) (the number of samples is %lld)",
                     WHO, name, size, (long long)n, (long long)n);
@@ -41,11 +46,8 @@ static int split_sizes(int64_t n, const tg_split_options *o, int64_t *n_train,
     return -1;
   double test = o->test_size, train = o->train_size;
   if (test == 0 && train == 0) test = 0.25;
-  if (test > 0 && test < 1 && train > 0 && train < 1 && train + test > 1) {
-    tg_set_last_error("%s: test_size + train_size = %g should be in (0, 1)", WHO,
-                      train + test);
-    return -1;
-  }
+  if (test > 0 && test < 1 && train > 0 && train < 1 && train + test > 1)
+    tg_error("%s: test_size + train_size = %g should be in (0, 1)", WHO, train + test);
   int64_t nte = test == 0  ? -1
                 : test < 1 ? (int64_t)ceil(test * (double)n)
                            : (int64_t)test;
@@ -244,12 +246,10 @@ int tg_train_test_split(int64_t n, const tg_split_options *o, int64_t **train,
                         int64_t *n_train, int64_t **test, int64_t *n_test) {
   *train = *test = NULL;
   *n_train = *n_test = 0;
+  if (!o->shuffle && o->stratify)
+    tg_error("%s: stratified splits need shuffle=true", WHO);
   int64_t ntr, nte;
   if (split_sizes(n, o, &ntr, &nte)) return -1;
-  if (!o->shuffle && o->stratify) {
-    tg_set_last_error("%s: stratified splits need shuffle=true", WHO);
-    return -1;
-  }
   int64_t *tr = malloc(sizeof(int64_t) * (size_t)ntr);
   int64_t *te = malloc(sizeof(int64_t) * (size_t)(nte ? nte : 1));
   int status = tr && te ? 0 : -1;

@@ -177,13 +177,10 @@ static void train_model(const example_args *args, training *t) {
   tg_module *fc2 = tg_nn_linear(8, 1, true);
   tg_module *model = tg_nn_sequential(fc1, act, fc2, NULL);
   tg_module_print(model);
-  tg_tensor_dict *params = tg_module_named_parameters(model);
-  tg_tensor *list[8];
-  for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
   /* optimizer = optim.Adam(model.parameters(), lr=0.05) */
   tg_adam_options o = TG_ADAM_DEFAULTS;
   o.lr = 0.05;
-  tg_optimizer *optimizer = tg_adam(list, params->n, o);
+  tg_optimizer *optimizer = tg_adam(tg_module_parameters(model), o);
 
   tg_tensor *output = NULL, *loss = NULL; /* the last step's, for the tape below */
   for (int epoch = 0; epoch < args->epochs; epoch++) {
@@ -220,7 +217,6 @@ static void train_model(const example_args *args, training *t) {
     printf("wrote the tape of the loss to %s\n\n", path);
   }
   tg_optimizer_free(optimizer);
-  tg_tensor_dict_free(params);
   tg_module_free(model);
   tg_scope_end();
   tg_release(X64);

@@ -53,20 +53,20 @@ static tg_module *cnn(void) {
   return m;
 }
 
-static tg_optimizer *sgd(tg_tensor *const *params, int n) {
+static tg_optimizer *sgd(tg_params params) {
   tg_sgd_options o = TG_SGD_DEFAULTS; /* optim.SGD(params, lr=0.1) */
   o.lr = 0.1;
-  return tg_sgd(params, n, o);
+  return tg_sgd(params, o);
 }
 
-static tg_optimizer *adam(tg_tensor *const *params, int n) {
-  return tg_adam(params, n, TG_ADAM_DEFAULTS); /* optim.Adam(params, lr=0.001) */
+static tg_optimizer *adam(tg_params params) {
+  return tg_adam(params, TG_ADAM_DEFAULTS); /* optim.Adam(params, lr=0.001) */
 }
 
-static tg_optimizer *adam_fast(tg_tensor *const *params, int n) {
+static tg_optimizer *adam_fast(tg_params params) {
   tg_adam_options o = TG_ADAM_DEFAULTS; /* optim.Adam(params, lr=0.01) */
   o.lr = 0.01;
-  return tg_adam(params, n, o);
+  return tg_adam(params, o);
 }
 
 /* ---- one training run
@@ -75,23 +75,13 @@ static tg_optimizer *adam_fast(tg_tensor *const *params, int n) {
 typedef struct run {
   const char *name, *key; /* "MLP SGD"; TensorBoard directory */
   tg_module *(*make_model)(void);
-  tg_optimizer *(*make_optimizer)(tg_tensor *const *params, int n);
+  tg_optimizer *(*make_optimizer)(tg_params params);
   tg_tensor *X_train, *X_test; /* borrowed: features or images */
   double *losses;              /* one per iteration */
   int64_t n_losses;
   int64_t *y_pred; /* test predictions after the last epoch */
   double acc;
 } run;
-
-static tg_optimizer *optimizer_for(const run *r, tg_module *model) {
-  tg_tensor_dict *named = tg_module_named_parameters(model);
-  tg_tensor **params = example_calloc((size_t)named->n, sizeof *params);
-  for (int i = 0; i < named->n; i++) params[i] = named->items[i].tensor;
-  tg_optimizer *opt = r->make_optimizer(params, named->n);
-  free(params);
-  tg_tensor_dict_free(named);
-  return opt;
-}
 
 /* Mean loss of the epoch; every batch's loss appended to r->losses. */
 static double train_one_epoch(run *r, tg_module *model, tg_dataloader *loader,
@@ -140,7 +130,7 @@ static void train(run *r, tg_tensor *y_train, const int64_t *y_test,
   tg_dataloader *train_loader = tg_dataloader_new(ds, BATCH_SIZE, true, false);
   tg_dataset_release(ds); /* the loader keeps it */
   tg_module *model = r->make_model();
-  tg_optimizer *optimizer = optimizer_for(r, model);
+  tg_optimizer *optimizer = r->make_optimizer(tg_module_parameters(model));
   char dir[600];
   tg_summary_writer *w =
       tg_summary_writer_open(example_path(args, r->key, dir, sizeof dir));

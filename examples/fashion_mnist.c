@@ -118,15 +118,9 @@ typedef struct trainer {
 } trainer;
 
 static tg_optimizer *adamw(tg_module *model) {
-  tg_tensor_dict *named = tg_module_named_parameters(model);
-  tg_tensor **params = example_calloc((size_t)named->n, sizeof *params);
-  for (int i = 0; i < named->n; i++) params[i] = named->items[i].tensor;
   tg_adam_options o = TG_ADAMW_DEFAULTS; /* optim.AdamW(params, weight_decay=1e-2) */
   o.weight_decay = WEIGHT_DECAY;
-  tg_optimizer *opt = tg_adamw(params, named->n, o);
-  free(params);
-  tg_tensor_dict_free(named);
-  return opt;
+  return tg_adamw(tg_module_parameters(model), o);
 }
 
 /* The mean of the epoch's batch losses. */

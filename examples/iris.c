@@ -173,23 +173,15 @@ typedef struct run_result {
 } run_result;
 
 static tg_optimizer *make_optimizer(optimizer_kind kind, double lr, tg_module *model) {
-  tg_tensor_dict *named = tg_module_named_parameters(model);
-  tg_tensor **params = example_calloc((size_t)named->n, sizeof *params);
-  for (int i = 0; i < named->n; i++) params[i] = named->items[i].tensor;
-  tg_optimizer *opt;
   if (kind == USE_SGD) {
     /* optimizer = optim.SGD(model.parameters(), lr=lr) */
     tg_sgd_options o = TG_SGD_DEFAULTS;
     o.lr = lr;
-    opt = tg_sgd(params, named->n, o);
-  } else {
-    /* optimizer = optim.Adam(model.parameters(), lr=lr, betas=(0.9,0.999), eps=1e-08) */
-    tg_adam_options o = {.lr = lr, .betas = {0.9, 0.999}, .eps = 1e-08};
-    opt = tg_adam(params, named->n, o);
+    return tg_sgd(tg_module_parameters(model), o);
   }
-  free(params);
-  tg_tensor_dict_free(named);
-  return opt;
+  /* optimizer = optim.Adam(model.parameters(), lr=lr, betas=(0.9,0.999), eps=1e-08) */
+  tg_adam_options o = {.lr = lr, .betas = {0.9, 0.999}, .eps = 1e-08};
+  return tg_adam(tg_module_parameters(model), o);
 }
 
 static void train_one_epoch(tg_module *model, tg_dataloader *train_loader,

@@ -91,7 +91,7 @@ static tg_module *logistic_regression(void) {
 }
 
 static tg_tensor *loss_of(bool mse, tg_tensor *yhat, tg_tensor *y) {
-  return mse ? tg_mse_loss(yhat, y, TG_MEAN) : tg_bce_loss(yhat, y, NULL);
+  return mse ? tg_mse_loss(yhat, y, NULL) : tg_bce_loss(yhat, y, NULL);
 }
 
 static double accuracy(tg_module *model, tg_tensor *X, tg_tensor *y) {
@@ -152,14 +152,11 @@ static double gradient_step(run *r, const data *d) {
   tg_scope_begin();
   tg_tensor *loss = loss_of(r->mse, tg_module_forward(r->model, d->X_train), d->y_train);
   tg_backward(loss, NULL, 0);
-  tg_tensor_dict *params = tg_module_named_parameters(r->model);
+  tg_params params = tg_module_parameters(r->model);
   tg_no_grad_begin(); /* with torch.no_grad(): p -= alpha * p.grad */
-  for (int i = 0; i < params->n; i++) {
-    tg_tensor *p = params->items[i].tensor;
-    tg_add_(p, tg_grad(p), -ALPHA);
-  }
+  for (int i = 0; i < params.n; i++)
+    tg_add_(params.items[i], tg_grad(params.items[i]), -ALPHA);
   tg_no_grad_end();
-  tg_tensor_dict_free(params);
   tg_module_zero_grad(r->model, true);
   double value = tg_item(loss);
   tg_scope_end();

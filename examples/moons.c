@@ -550,11 +550,9 @@ int main(int argc, char **argv) {
   tg_summary(model, TG_SHAPE(1, 2)); /* summary(model,(1,2)) */
 
   /* optimizer = optim.SGD(model.parameters(), lr=lr) */
-  tg_tensor_dict *params = tg_module_named_parameters(model);
-  tg_tensor *parameters[4];
-  for (int i = 0; i < params->n; i++) parameters[i] = params->items[i].tensor;
   trainer t = {.model = model,
-               .optimizer = tg_sgd(parameters, params->n, (tg_sgd_options){.lr = 0.1}),
+               .optimizer =
+                   tg_sgd(tg_module_parameters(model), (tg_sgd_options){.lr = 0.1}),
                .train_loader = train_loader,
                .val_loader = val_loader,
                .tboardWriter =
@@ -590,7 +588,6 @@ int main(int argc, char **argv) {
   history_free(&best);
   history_free(&t.h);
   tg_optimizer_free(t.optimizer);
-  tg_tensor_dict_free(params);
   tg_module_free(model);
   tg_dataloader_free(train_loader);
   tg_dataloader_free(val_loader);

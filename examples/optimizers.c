@@ -33,34 +33,34 @@ static const double START[2] = {-4.5, 1.5};
 /* ---- the four optimizers ------------------------------------------------------------
  */
 
-static tg_optimizer *make_sgd(tg_tensor *const *params, int n, double lr) {
+static tg_optimizer *make_sgd(tg_params params, double lr) {
   tg_sgd_options o = TG_SGD_DEFAULTS; /* optim.SGD(params, lr=lr) */
   o.lr = lr;
-  return tg_sgd(params, n, o);
+  return tg_sgd(params, o);
 }
 
-static tg_optimizer *make_momentum(tg_tensor *const *params, int n, double lr) {
+static tg_optimizer *make_momentum(tg_params params, double lr) {
   tg_sgd_options o = TG_SGD_DEFAULTS; /* optim.SGD(params, lr=lr, momentum=0.9) */
   o.lr = lr;
   o.momentum = 0.9;
-  return tg_sgd(params, n, o);
+  return tg_sgd(params, o);
 }
 
-static tg_optimizer *make_rmsprop(tg_tensor *const *params, int n, double lr) {
+static tg_optimizer *make_rmsprop(tg_params params, double lr) {
   tg_rmsprop_options o = TG_RMSPROP_DEFAULTS; /* optim.RMSprop(params, lr=lr) */
   o.lr = lr;
-  return tg_rmsprop(params, n, o);
+  return tg_rmsprop(params, o);
 }
 
-static tg_optimizer *make_adam(tg_tensor *const *params, int n, double lr) {
+static tg_optimizer *make_adam(tg_params params, double lr) {
   tg_adam_options o = TG_ADAM_DEFAULTS; /* optim.Adam(params, lr=lr) */
   o.lr = lr;
-  return tg_adam(params, n, o);
+  return tg_adam(params, o);
 }
 
 typedef struct optimizer_spec {
   const char *name, *key; /* legend and summary key */
-  tg_optimizer *(*make)(tg_tensor *const *params, int n, double lr);
+  tg_optimizer *(*make)(tg_params params, double lr);
   double lr_network, lr_bowl;
 } optimizer_spec;
 
@@ -109,10 +109,7 @@ static void train_network(const optimizer_spec *spec, tg_dataset *dataset, int e
   tg_nn_sequential_append(model, tg_nn_linear(50, 100, true));
   tg_nn_sequential_append(model, tg_nn_relu());
   tg_nn_sequential_append(model, tg_nn_linear(100, 3, true));
-  tg_tensor_dict *named = tg_module_named_parameters(model);
-  tg_tensor **params = example_calloc((size_t)named->n, sizeof *params);
-  for (int i = 0; i < named->n; i++) params[i] = named->items[i].tensor;
-  tg_optimizer *optimizer = spec->make(params, named->n, spec->lr_network);
+  tg_optimizer *optimizer = spec->make(tg_module_parameters(model), spec->lr_network);
   int64_t iteration = 0;
   tg_progress bar;
   tg_progress_begin(&bar, epochs * tg_dataloader_len(loader),
@@ -134,8 +131,6 @@ static void train_network(const optimizer_spec *spec, tg_dataset *dataset, int e
   }
   tg_progress_end(&bar);
   tg_optimizer_free(optimizer);
-  free(params);
-  tg_tensor_dict_free(named);
   tg_module_free(model);
   tg_dataloader_free(loader);
 }
@@ -153,7 +148,7 @@ static void walk(const optimizer_spec *spec, double *path_x, double *path_y) {
   tg_tensor *w = tg_requires_grad_(tg_from_data(START, TG_SHAPE(2), TG_FLOAT64), true);
   const double curvature_values[2] = {A, B};
   tg_tensor *curvature = tg_from_data(curvature_values, TG_SHAPE(2), TG_FLOAT64);
-  tg_optimizer *optimizer = spec->make(&w, 1, spec->lr_bowl);
+  tg_optimizer *optimizer = spec->make(TG_PARAMS(w), spec->lr_bowl);
   for (int step = 0; step <= PATH_STEPS; step++) {
     path_x[step] = tg_get_flat(w, 0);
     path_y[step] = tg_get_flat(w, 1);

@@ -14,6 +14,7 @@
 #define MODEL_PREFIX "model."
 #define OPTIMIZER_PREFIX "optimizer."
 #define EXTRA_PREFIX "extra."
+#define RNG_STATE_KEY "rng_state" /* the global generator, tg_get_rng_state */
 
 static tg_st_dtype st_dtype(tg_dtype dtype) {
   switch (dtype) {
@@ -87,6 +88,9 @@ int tg_checkpoint_save(const char *path, const tg_module *model, const tg_optimi
   add_prefixed(all, MODEL_PREFIX, model_state);
   add_prefixed(all, OPTIMIZER_PREFIX, opt_state);
   add_prefixed(all, EXTRA_PREFIX, extra);
+  tg_scope_begin();
+  tg_tensor_dict_add(all, RNG_STATE_KEY, tg_get_rng_state());
+  tg_scope_end();
   char epoch_text[32];
   snprintf(epoch_text, sizeof epoch_text, "%" PRId64, epoch);
   const tg_st_meta meta[] = {{"format", "pt"}, {"epoch", epoch_text}};
@@ -246,6 +250,20 @@ static int parse_epoch(const char *path, const tg_st_file *file, int64_t *epoch)
   return 0;
 }
 
+/* The generator continues where the saved run was; a checkpoint written
+ * before generator states were saved leaves it as it is. */
+static int restore_rng_state(const char *path, const tg_tensor_dict *all) {
+  const tg_tensor *state = tg_tensor_dict_get(all, RNG_STATE_KEY);
+  if (!state) return 0;
+  if (!tg_rng_state_valid(state)) {
+    tg_set_last_error("%s: \"%s\" is not a generator state (int64, shape (%d))", path,
+                      RNG_STATE_KEY, TG_RNG_STATE_SIZE);
+    return -1;
+  }
+  tg_set_rng_state(state);
+  return 0;
+}
+
 int tg_checkpoint_load(const char *path, tg_module *model, tg_optimizer *opt,
                        int64_t *epoch, tg_tensor_dict **extra) {
   tg_st_file *file = NULL;
@@ -265,6 +283,7 @@ int tg_checkpoint_load(const char *path, tg_module *model, tg_optimizer *opt,
   }
   if (status == 0 && opt)
     status = in_file(path, "optimizer", tg_optimizer_load_state_dict(opt, opt_state));
+  if (status == 0) status = restore_rng_state(path, all);
   if (status == 0 && epoch) *epoch = saved_epoch;
   if (status == 0 && extra) *extra = section(all, EXTRA_PREFIX);
   tg_tensor_dict_free(model_state);

@@ -219,8 +219,8 @@ size_t tg_utf8_invalid_at(const uint8_t *s, size_t n) {
   return n;
 }
 
-void tg_json_put_string(tg_pb *out, const char *s) {
-  tg_pb_append(out, "\"", 1);
+void tg_json_put_string(tg_bytes *out, const char *s) {
+  tg_bytes_append(out, "\"", 1);
   for (const uint8_t *p = (const uint8_t *)s; *p; p++) {
     static const char short_escapes[] = "\"\\\b\f\n\r\t", letters[] = "\"\\bfnrt";
     const char *hit = strchr(short_escapes, *p);
@@ -228,13 +228,13 @@ void tg_json_put_string(tg_pb *out, const char *s) {
     if (hit) {
       esc[0] = '\\';
       esc[1] = letters[hit - short_escapes];
-      tg_pb_append(out, esc, 2);
+      tg_bytes_append(out, esc, 2);
     } else if (*p < 0x20) {
       snprintf(esc, sizeof esc, "\\u%04x", *p);
-      tg_pb_append(out, esc, 6);
+      tg_bytes_append(out, esc, 6);
     } else {
-      tg_pb_append(out, p, 1);
+      tg_bytes_append(out, p, 1);
     }
   }
-  tg_pb_append(out, "\"", 1);
+  tg_bytes_append(out, "\"", 1);
 }

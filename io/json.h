@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "protobuf.h" /* tg_pb, the growable byte buffer */
+#include "bytes.h"
 
 typedef struct tg_json {
   const uint8_t *p;
@@ -42,6 +42,6 @@ bool tg_json_uint(tg_json *j, uint64_t *v);
 size_t tg_utf8_invalid_at(const uint8_t *s, size_t n);
 
 /* Appends s as a JSON string literal, escaped as serde_json does. */
-void tg_json_put_string(tg_pb *out, const char *s);
+void tg_json_put_string(tg_bytes *out, const char *s);
 
 #endif

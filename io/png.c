@@ -100,14 +100,12 @@ static int encode_rows(png_structp png, png_infop info, const uint8_t *pixels, i
   return 0;
 }
 
-/* Encodes into *out; on failure sets "<who>: <reason>". */
+/* Encodes into *out; on failure sets "<who>: <reason>". The image's
+ * description is the calling code's: a bad one is a tg_error. */
 static int encode(const char *who, const uint8_t *pixels, int width, int height,
                   int channels, uint8_t **out, size_t *out_len) {
   const char *invalid = invalid_image(pixels, width, height, channels);
-  if (invalid) {
-    tg_set_last_error("%s: %s", who, invalid);
-    return -1;
-  }
+  if (invalid) tg_error("%s: %s", who, invalid);
   png_failure failure = {"out of memory"};
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &failure, on_png_error,
                                             on_png_warning);
@@ -127,10 +125,7 @@ static int encode(const char *who, const uint8_t *pixels, int width, int height,
 
 int tg_png_encode(const uint8_t *pixels, int width, int height, int channels,
                   uint8_t **out, size_t *out_len) {
-  if (!out || !out_len) {
-    tg_set_last_error("tg_png_encode: out and out_len must not be NULL");
-    return -1;
-  }
+  if (!out || !out_len) tg_error("tg_png_encode: out and out_len must not be NULL");
   return encode("tg_png_encode", pixels, width, height, channels, out, out_len);
 }
 
@@ -149,10 +144,7 @@ static int write_atomically(const char *path, const uint8_t *bytes, size_t n) {
 
 int tg_png_write(const char *path, const uint8_t *pixels, int width, int height,
                  int channels) {
-  if (!path) {
-    tg_set_last_error("tg_png_write: path is NULL");
-    return -1;
-  }
+  if (!path) tg_error("tg_png_write: path is NULL");
   char who[4200];
   snprintf(who, sizeof who, "tg_png_write: %s", path);
   uint8_t *bytes;
@@ -243,10 +235,8 @@ static FILE *open_png(const char *path) {
 
 int tg_png_read(const char *path, uint8_t **pixels, int *width, int *height,
                 int *channels) {
-  if (!path || !pixels || !width || !height || !channels) {
-    tg_set_last_error("tg_png_read: path and output pointers must not be NULL");
-    return -1;
-  }
+  if (!path || !pixels || !width || !height || !channels)
+    tg_error("tg_png_read: path and output pointers must not be NULL");
   FILE *file = open_png(path);
   if (!file) return -1;
   png_failure failure = {"out of memory"};

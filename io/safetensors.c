@@ -127,56 +127,56 @@ static const tg_st_tensor **plan_layout(const char *path, const tg_st_tensor *te
   return order;
 }
 
-static void put_uint(tg_pb *out, uint64_t v) {
+static void put_uint(tg_bytes *out, uint64_t v) {
   char digits[24];
   int len = snprintf(digits, sizeof digits, "%" PRIu64, v);
-  tg_pb_append(out, digits, (size_t)len);
+  tg_bytes_append(out, digits, (size_t)len);
 }
 
 /* Compact JSON like serde_json's, padded with spaces to a multiple of 8. */
-static void build_header(tg_pb *h, const tg_st_tensor **order, size_t n,
+static void build_header(tg_bytes *h, const tg_st_tensor **order, size_t n,
                          const tg_st_meta *meta, size_t nmeta) {
-  tg_pb_append(h, "{", 1);
+  tg_bytes_append(h, "{", 1);
   if (nmeta) {
-    tg_pb_append(h, "\"__metadata__\":{", 16);
+    tg_bytes_append(h, "\"__metadata__\":{", 16);
     for (size_t i = 0; i < nmeta; i++) {
-      if (i) tg_pb_append(h, ",", 1);
+      if (i) tg_bytes_append(h, ",", 1);
       tg_json_put_string(h, meta[i].key);
-      tg_pb_append(h, ":", 1);
+      tg_bytes_append(h, ":", 1);
       tg_json_put_string(h, meta[i].value);
     }
-    tg_pb_append(h, "}", 1);
+    tg_bytes_append(h, "}", 1);
   }
   uint64_t offset = 0;
   for (size_t i = 0; i < n; i++) {
     const tg_st_tensor *t = order[i];
-    if (i || nmeta) tg_pb_append(h, ",", 1);
+    if (i || nmeta) tg_bytes_append(h, ",", 1);
     tg_json_put_string(h, t->name);
-    tg_pb_append(h, ":{\"dtype\":", 10);
+    tg_bytes_append(h, ":{\"dtype\":", 10);
     tg_json_put_string(h, dtypes[t->dtype].name);
-    tg_pb_append(h, ",\"shape\":[", 10);
+    tg_bytes_append(h, ",\"shape\":[", 10);
     for (int d = 0; d < t->ndim; d++) {
-      if (d) tg_pb_append(h, ",", 1);
+      if (d) tg_bytes_append(h, ",", 1);
       put_uint(h, (uint64_t)t->shape[d]);
     }
-    tg_pb_append(h, "],\"data_offsets\":[", 18);
+    tg_bytes_append(h, "],\"data_offsets\":[", 18);
     put_uint(h, offset);
-    tg_pb_append(h, ",", 1);
+    tg_bytes_append(h, ",", 1);
     offset += t->nbytes;
     put_uint(h, offset);
-    tg_pb_append(h, "]}", 2);
+    tg_bytes_append(h, "]}", 2);
   }
-  tg_pb_append(h, "}", 1);
-  while (h->len % 8) tg_pb_append(h, " ", 1);
+  tg_bytes_append(h, "}", 1);
+  while (h->len % 8) tg_bytes_append(h, " ", 1);
 }
 
 int tg_safetensors_write(const char *path, const tg_st_tensor *tensors, size_t n,
                          const tg_st_meta *meta, size_t nmeta) {
   const tg_st_tensor **order = plan_layout(path, tensors, n, meta, nmeta);
   if (!order) return -1;
-  tg_pb header = TG_PB_INIT, length = TG_PB_INIT;
+  tg_bytes header = TG_BYTES_INIT, length = TG_BYTES_INIT;
   build_header(&header, order, n, meta, nmeta);
-  tg_pb_append_u64le(&length, header.len);
+  tg_bytes_append_u64le(&length, header.len);
   int status = -1;
   tg_atomic_file f;
   if (header.failed || length.failed) {
@@ -188,8 +188,8 @@ int tg_safetensors_write(const char *path, const tg_st_tensor *tensors, size_t n
       status = tg_atomic_write(&f, order[i]->data, order[i]->nbytes);
     status = status == 0 ? tg_atomic_commit(&f) : (tg_atomic_abort(&f), -1);
   }
-  tg_pb_free(&header);
-  tg_pb_free(&length);
+  tg_bytes_free(&header);
+  tg_bytes_free(&length);
   free(order);
   return status;
 }

@@ -9,12 +9,12 @@
 static int make_label_set(const char *fn, const int64_t *y_true, const int64_t *y_pred,
                           int64_t n, const int64_t *labels, int64_t n_labels,
                           label_set *set) {
-  if (!labels) return label_set_union(fn, y_true, n, y_pred, n, set);
-  if (label_set_explicit(fn, labels, n_labels, set) != 0) return -1;
+  if (!labels) return tg_metrics_label_set_union(fn, y_true, n, y_pred, n, set);
+  if (tg_metrics_label_set_explicit(fn, labels, n_labels, set) != 0) return -1;
   for (int64_t i = 0; i < n; i++)
-    if (label_set_find(set, y_true[i]) >= 0) return 0;
+    if (tg_metrics_label_set_find(set, y_true[i]) >= 0) return 0;
   tg_set_last_error("%s: at least one label specified must be in y_true", fn);
-  label_set_free(set);
+  tg_metrics_label_set_free(set);
   return -1;
 }
 
@@ -55,17 +55,11 @@ static int normalize_counts(const char *fn, const int64_t *counts, int64_t k,
 static int confusion_compute(const char *fn, const int64_t *y_true, const int64_t *y_pred,
                              int64_t n, const int64_t *labels, int64_t n_labels,
                              tg_normalize normalize, tg_confusion *out) {
-  if (!out) {
-    tg_set_last_error("%s: out is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, out, "out");
   memset(out, 0, sizeof *out);
+  if (normalize < TG_NORMALIZE_NONE || normalize > TG_NORMALIZE_ALL)
+    tg_error("%s: normalize must be NONE, TRUE, PRED or ALL, got %d", fn, (int)normalize);
   if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0) return -1;
-  if (normalize < TG_NORMALIZE_NONE || normalize > TG_NORMALIZE_ALL) {
-    tg_set_last_error("%s: normalize must be NONE, TRUE, PRED or ALL, got %d", fn,
-                      (int)normalize);
-    return -1;
-  }
   label_set set;
   if (make_label_set(fn, y_true, y_pred, n, labels, n_labels, &set) != 0) return -1;
   int64_t k = set.n;
@@ -77,15 +71,16 @@ static int confusion_compute(const char *fn, const int64_t *y_true, const int64_
     out->values = tg_metrics_alloc(fn, k * k, sizeof(double));
   if (!out->counts || (normalize != TG_NORMALIZE_NONE && !out->values)) {
     tg_set_last_error("%s: out of memory", fn);
-    label_set_free(&set);
+    tg_metrics_label_set_free(&set);
     tg_confusion_free(out);
     return -1;
   }
   for (int64_t i = 0; i < n; i++) {
-    int64_t r = label_set_find(&set, y_true[i]), c = label_set_find(&set, y_pred[i]);
+    int64_t r = tg_metrics_label_set_find(&set, y_true[i]),
+            c = tg_metrics_label_set_find(&set, y_pred[i]);
     if (r >= 0 && c >= 0) out->counts[r * k + c]++;
   }
-  label_set_free(&set);
+  tg_metrics_label_set_free(&set);
   if (out->values && normalize_counts(fn, out->counts, k, normalize, out->values) != 0) {
     tg_confusion_free(out);
     return -1;
@@ -112,10 +107,7 @@ int tg_binary_confusion(const int64_t *y_true, const int64_t *y_pred, int64_t n,
                         const int64_t labels[2], tg_binary_counts *out) {
   const char *fn = "tg_binary_confusion";
   tg_confusion cm;
-  if (!out) {
-    tg_set_last_error("%s: out is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, out, "out");
   if (confusion_compute(fn, y_true, y_pred, n, labels, labels ? 2 : 0, TG_NORMALIZE_NONE,
                         &cm) != 0)
     return -1;

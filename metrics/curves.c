@@ -28,22 +28,20 @@ static void drop_collinear(clf_curve *c) {
   c->n = kept + 1;
 }
 
-int roc_compute(const char *fn, const int64_t *y_true, const double *y_score, int64_t n,
-                int64_t pos_label, bool drop_intermediate, tg_roc *out) {
-  if (!out) {
-    tg_set_last_error("%s: out is NULL", fn);
-    return -1;
-  }
+int tg_metrics_roc_compute(const char *fn, const int64_t *y_true, const double *y_score,
+                           int64_t n, int64_t pos_label, bool drop_intermediate,
+                           tg_roc *out) {
+  tg_metrics_check_out(fn, out, "out");
   memset(out, 0, sizeof *out);
   clf_curve c;
-  if (clf_curve_compute(fn, y_true, y_score, n, pos_label, &c) != 0) return -1;
+  if (tg_metrics_clf_curve_compute(fn, y_true, y_score, n, pos_label, &c) != 0) return -1;
   if (drop_intermediate) drop_collinear(&c);
   int64_t m = c.n + 1;
   out->fpr = tg_metrics_alloc(fn, m, sizeof(double));
   out->tpr = tg_metrics_alloc(fn, m, sizeof(double));
   out->thresholds = tg_metrics_alloc(fn, m, sizeof(double));
   if (!out->fpr || !out->tpr || !out->thresholds) {
-    clf_curve_free(&c);
+    tg_metrics_clf_curve_free(&c);
     tg_roc_free(out);
     return -1;
   }
@@ -57,14 +55,14 @@ int roc_compute(const char *fn, const int64_t *y_true, const double *y_score, in
     out->tpr[i] = positives > 0 ? (double)tp / (double)positives : NAN;
     out->thresholds[i] = i ? c.thresholds[i - 1] : c.thresholds[0] + 1.0;
   }
-  clf_curve_free(&c);
+  tg_metrics_clf_curve_free(&c);
   return 0;
 }
 
 int tg_roc_curve(const int64_t *y_true, const double *y_score, int64_t n,
                  int64_t pos_label, bool drop_intermediate, tg_roc *out) {
-  return roc_compute("tg_roc_curve", y_true, y_score, n, pos_label, drop_intermediate,
-                     out);
+  return tg_metrics_roc_compute("tg_roc_curve", y_true, y_score, n, pos_label,
+                                drop_intermediate, out);
 }
 
 void tg_roc_free(tg_roc *roc) {
@@ -75,21 +73,18 @@ void tg_roc_free(tg_roc *roc) {
   memset(roc, 0, sizeof *roc);
 }
 
-int pr_compute(const char *fn, const int64_t *y_true, const double *y_score, int64_t n,
-               int64_t pos_label, tg_pr *out) {
-  if (!out) {
-    tg_set_last_error("%s: out is NULL", fn);
-    return -1;
-  }
+int tg_metrics_pr_compute(const char *fn, const int64_t *y_true, const double *y_score,
+                          int64_t n, int64_t pos_label, tg_pr *out) {
+  tg_metrics_check_out(fn, out, "out");
   memset(out, 0, sizeof *out);
   clf_curve c;
-  if (clf_curve_compute(fn, y_true, y_score, n, pos_label, &c) != 0) return -1;
+  if (tg_metrics_clf_curve_compute(fn, y_true, y_score, n, pos_label, &c) != 0) return -1;
   int64_t m = c.n;
   out->precision = tg_metrics_alloc(fn, m + 1, sizeof(double));
   out->recall = tg_metrics_alloc(fn, m + 1, sizeof(double));
   out->thresholds = tg_metrics_alloc(fn, m, sizeof(double));
   if (!out->precision || !out->recall || !out->thresholds) {
-    clf_curve_free(&c);
+    tg_metrics_clf_curve_free(&c);
     tg_pr_free(out);
     return -1;
   }
@@ -106,13 +101,14 @@ int pr_compute(const char *fn, const int64_t *y_true, const double *y_score, int
   }
   out->precision[m] = 1.0;
   out->recall[m] = 0.0;
-  clf_curve_free(&c);
+  tg_metrics_clf_curve_free(&c);
   return 0;
 }
 
 int tg_precision_recall_curve(const int64_t *y_true, const double *y_score, int64_t n,
                               int64_t pos_label, tg_pr *out) {
-  return pr_compute("tg_precision_recall_curve", y_true, y_score, n, pos_label, out);
+  return tg_metrics_pr_compute("tg_precision_recall_curve", y_true, y_score, n, pos_label,
+                               out);
 }
 
 void tg_pr_free(tg_pr *pr) {

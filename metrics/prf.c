@@ -1,5 +1,6 @@
 /* precision, recall (TPR), F1 and FPR per label and averaged, following
  * sklearn 1.2's precision_recall_fscore_support (beta = 1). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,12 +19,13 @@ static double f1_of(double precision, double recall) {
   return 2.0 * precision * recall / denom;
 }
 
-int prf_compute(const char *fn, const int64_t *y_true, const int64_t *y_pred, int64_t n,
-                const label_set *set, tg_zero_division zero_division,
-                label_counts *counts, tg_class_scores *s) {
+int tg_metrics_prf_compute(const char *fn, const int64_t *y_true, const int64_t *y_pred,
+                           int64_t n, const label_set *set,
+                           tg_zero_division zero_division, label_counts *counts,
+                           tg_class_scores *s) {
   int64_t k = set->n;
   memset(s, 0, sizeof *s);
-  if (label_counts_compute(fn, y_true, y_pred, n, set, counts) != 0) return -1;
+  if (tg_metrics_label_counts_compute(fn, y_true, y_pred, n, set, counts) != 0) return -1;
   s->n_labels = k;
   s->labels = tg_metrics_alloc(fn, k, sizeof(int64_t));
   s->precision = tg_metrics_alloc(fn, k, sizeof(double));
@@ -32,7 +34,7 @@ int prf_compute(const char *fn, const int64_t *y_true, const int64_t *y_pred, in
   s->fpr = tg_metrics_alloc(fn, k, sizeof(double));
   s->support = tg_metrics_alloc(fn, k, sizeof(int64_t));
   if (!s->labels || !s->precision || !s->recall || !s->f1 || !s->fpr || !s->support) {
-    label_counts_free(counts);
+    tg_metrics_label_counts_free(counts);
     tg_class_scores_free(s);
     return -1;
   }
@@ -80,8 +82,8 @@ static tg_scores weighted_mean(const tg_class_scores *s, const int64_t *w) {
                      sum.fpr / total};
 }
 
-tg_scores prf_average(const label_counts *c, const tg_class_scores *s, tg_average average,
-                      tg_zero_division zero_division) {
+tg_scores tg_metrics_prf_average(const label_counts *c, const tg_class_scores *s,
+                                 tg_average average, tg_zero_division zero_division) {
   if (average == TG_AVERAGE_MICRO) return micro_average(c, zero_division);
   if (average != TG_AVERAGE_WEIGHTED) return weighted_mean(s, NULL);
   int64_t support = 0, predicted = 0;
@@ -103,22 +105,18 @@ int tg_precision_recall_fscore_support(const int64_t *y_true, const int64_t *y_p
                                        tg_zero_division zero_division,
                                        tg_class_scores *out) {
   const char *fn = "tg_precision_recall_fscore_support";
-  if (!out) {
-    tg_set_last_error("%s: out is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, out, "out");
   memset(out, 0, sizeof *out);
-  if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0 ||
-      tg_metrics_check_zero_division(fn, zero_division) != 0)
-    return -1;
+  tg_metrics_check_zero_division(fn, zero_division);
+  if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0) return -1;
   label_set set;
-  int rc = labels ? label_set_explicit(fn, labels, n_labels, &set)
-                  : label_set_union(fn, y_true, n, y_pred, n, &set);
+  int rc = labels ? tg_metrics_label_set_explicit(fn, labels, n_labels, &set)
+                  : tg_metrics_label_set_union(fn, y_true, n, y_pred, n, &set);
   if (rc != 0) return -1;
   label_counts counts;
-  rc = prf_compute(fn, y_true, y_pred, n, &set, zero_division, &counts, out);
-  label_set_free(&set);
-  if (rc == 0) label_counts_free(&counts);
+  rc = tg_metrics_prf_compute(fn, y_true, y_pred, n, &set, zero_division, &counts, out);
+  tg_metrics_label_set_free(&set);
+  if (rc == 0) tg_metrics_label_counts_free(&counts);
   return rc;
 }
 
@@ -143,14 +141,14 @@ tg_average_options tg_average_options_default(void) {
 static int averaging_labels(const char *fn, const int64_t *y_true, const int64_t *y_pred,
                             int64_t n, const tg_average_options *o, label_set *set) {
   if (o->average != TG_AVERAGE_BINARY) {
-    if (o->labels) return label_set_explicit(fn, o->labels, o->n_labels, set);
-    return label_set_union(fn, y_true, n, y_pred, n, set);
+    if (o->labels) return tg_metrics_label_set_explicit(fn, o->labels, o->n_labels, set);
+    return tg_metrics_label_set_union(fn, y_true, n, y_pred, n, set);
   }
   label_set present;
-  if (label_set_union(fn, y_true, n, y_pred, n, &present) != 0) return -1;
+  if (tg_metrics_label_set_union(fn, y_true, n, y_pred, n, &present) != 0) return -1;
   int64_t k = present.n, a = present.sorted[0], b = present.sorted[k - 1];
-  bool has_pos = label_set_find(&present, o->pos_label) >= 0;
-  label_set_free(&present);
+  bool has_pos = tg_metrics_label_set_find(&present, o->pos_label) >= 0;
+  tg_metrics_label_set_free(&present);
   if (k > 2) {
     tg_set_last_error("%s: target is multiclass (%lld labels) but average is BINARY; "
                       "choose MICRO, MACRO or WEIGHTED",
@@ -163,34 +161,29 @@ static int averaging_labels(const char *fn, const int64_t *y_true, const int64_t
                       fn, (long long)o->pos_label, (long long)a, (long long)b);
     return -1;
   }
-  return label_set_explicit(fn, &o->pos_label, 1, set);
+  return tg_metrics_label_set_explicit(fn, &o->pos_label, 1, set);
 }
 
 static int scores_named(const char *fn, const int64_t *y_true, const int64_t *y_pred,
                         int64_t n, const tg_average_options *options, tg_scores *out) {
   tg_average_options o = options ? *options : tg_average_options_default();
-  if (!out) {
-    tg_set_last_error("%s: out is NULL", fn);
-    return -1;
-  }
-  if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0 ||
-      tg_metrics_check_zero_division(fn, o.zero_division) != 0)
-    return -1;
-  if (o.average < TG_AVERAGE_BINARY || o.average > TG_AVERAGE_WEIGHTED) {
-    tg_set_last_error("%s: average must be BINARY, MICRO, MACRO or WEIGHTED, got %d", fn,
-                      (int)o.average);
-    return -1;
-  }
+  tg_metrics_check_out(fn, out, "out");
+  tg_metrics_check_zero_division(fn, o.zero_division);
+  if (o.average < TG_AVERAGE_BINARY || o.average > TG_AVERAGE_WEIGHTED)
+    tg_error("%s: average must be BINARY, MICRO, MACRO or WEIGHTED, got %d", fn,
+             (int)o.average);
+  if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0) return -1;
   label_set set;
   if (averaging_labels(fn, y_true, y_pred, n, &o, &set) != 0) return -1;
   label_counts counts;
   tg_class_scores scores;
-  int rc = prf_compute(fn, y_true, y_pred, n, &set, o.zero_division, &counts, &scores);
-  label_set_free(&set);
+  int rc = tg_metrics_prf_compute(fn, y_true, y_pred, n, &set, o.zero_division, &counts,
+                                  &scores);
+  tg_metrics_label_set_free(&set);
   if (rc != 0) return -1;
   /* BINARY is the mean over its one label. */
-  *out = prf_average(&counts, &scores, o.average, o.zero_division);
-  label_counts_free(&counts);
+  *out = tg_metrics_prf_average(&counts, &scores, o.average, o.zero_division);
+  tg_metrics_label_counts_free(&counts);
   tg_class_scores_free(&scores);
   return 0;
 }
@@ -200,21 +193,38 @@ int tg_classification_scores(const int64_t *y_true, const int64_t *y_pred, int64
   return scores_named("tg_classification_scores", y_true, y_pred, n, options, out);
 }
 
-/* One field of the averaged scores, with errors under the caller's name. */
-#define TG_SCORE_GETTER(name, field)                                                     \
-  int name(const int64_t *y_true, const int64_t *y_pred, int64_t n,                      \
-           const tg_average_options *options, double *out) {                             \
-    tg_scores s;                                                                         \
-    if (!out) {                                                                          \
-      tg_set_last_error("%s: out is NULL", #name);                                       \
-      return -1;                                                                         \
-    }                                                                                    \
-    if (scores_named(#name, y_true, y_pred, n, options, &s) != 0) return -1;             \
-    *out = s.field;                                                                      \
-    return 0;                                                                            \
-  }
+/* One field of the averaged scores (at `offset` in tg_scores), with errors
+ * under the caller's name. */
+static int score_field(const char *fn, const int64_t *y_true, const int64_t *y_pred,
+                       int64_t n, const tg_average_options *options, size_t offset,
+                       double *out) {
+  tg_scores s;
+  tg_metrics_check_out(fn, out, "out");
+  if (scores_named(fn, y_true, y_pred, n, options, &s) != 0) return -1;
+  memcpy(out, (const char *)&s + offset, sizeof *out);
+  return 0;
+}
 
-TG_SCORE_GETTER(tg_precision_score, precision)
-TG_SCORE_GETTER(tg_recall_score, recall)
-TG_SCORE_GETTER(tg_f1_score, f1)
-TG_SCORE_GETTER(tg_fpr_score, fpr)
+int tg_precision_score(const int64_t *y_true, const int64_t *y_pred, int64_t n,
+                       const tg_average_options *options, double *out) {
+  return score_field("tg_precision_score", y_true, y_pred, n, options,
+                     offsetof(tg_scores, precision), out);
+}
+
+int tg_recall_score(const int64_t *y_true, const int64_t *y_pred, int64_t n,
+                    const tg_average_options *options, double *out) {
+  return score_field("tg_recall_score", y_true, y_pred, n, options,
+                     offsetof(tg_scores, recall), out);
+}
+
+int tg_f1_score(const int64_t *y_true, const int64_t *y_pred, int64_t n,
+                const tg_average_options *options, double *out) {
+  return score_field("tg_f1_score", y_true, y_pred, n, options, offsetof(tg_scores, f1),
+                     out);
+}
+
+int tg_fpr_score(const int64_t *y_true, const int64_t *y_pred, int64_t n,
+                 const tg_average_options *options, double *out) {
+  return score_field("tg_fpr_score", y_true, y_pred, n, options, offsetof(tg_scores, fpr),
+                     out);
+}

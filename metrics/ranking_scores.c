@@ -33,10 +33,7 @@ static int trapezoid(const char *fn, const double *x, const double *y, int64_t n
 
 int tg_auc(const double *x, const double *y, int64_t n, double *area) {
   const char *fn = "tg_auc";
-  if (!area) {
-    tg_set_last_error("%s: area is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, area, "area");
   if (tg_metrics_check_arrays(fn, n, x, "x", y, "y") != 0 ||
       tg_metrics_check_finite(fn, x, n, "x") != 0 ||
       tg_metrics_check_finite(fn, y, n, "y") != 0)
@@ -48,7 +45,8 @@ int tg_auc(const double *x, const double *y, int64_t n, double *area) {
 static int binary_roc_auc(const char *fn, const int64_t *y_true, const double *y_score,
                           int64_t n, int64_t pos_label, double *auc) {
   tg_roc roc;
-  if (roc_compute(fn, y_true, y_score, n, pos_label, true, &roc) != 0) return -1;
+  if (tg_metrics_roc_compute(fn, y_true, y_score, n, pos_label, true, &roc) != 0)
+    return -1;
   int rc = trapezoid(fn, roc.fpr, roc.tpr, roc.n, auc);
   tg_roc_free(&roc);
   return rc;
@@ -56,22 +54,19 @@ static int binary_roc_auc(const char *fn, const int64_t *y_true, const double *y
 
 /* The distinct labels of y_true, sorted. */
 static int true_labels(const char *fn, const int64_t *y_true, int64_t n, label_set *set) {
-  return label_set_union(fn, y_true, n, NULL, 0, set);
+  return tg_metrics_label_set_union(fn, y_true, n, NULL, 0, set);
 }
 
 int tg_roc_auc_score(const int64_t *y_true, const double *y_score, int64_t n,
                      double *auc) {
   const char *fn = "tg_roc_auc_score";
   label_set classes;
-  if (!auc) {
-    tg_set_last_error("%s: auc is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, auc, "auc");
   if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_score, "y_score") != 0 ||
       true_labels(fn, y_true, n, &classes) != 0)
     return -1;
   int64_t k = classes.n, positive = classes.sorted[k - 1];
-  label_set_free(&classes);
+  tg_metrics_label_set_free(&classes);
   if (k == 1) {
     tg_set_last_error("%s: only one class present in y_true; ROC AUC is not defined", fn);
     return -1;
@@ -124,25 +119,14 @@ static int ovr_scores(const char *fn, const int64_t *y_true, const double *proba
 int tg_roc_auc_score_ovr(const int64_t *y_true, const double *proba, int64_t n,
                          int64_t n_classes, tg_average average, double *auc) {
   const char *fn = "tg_roc_auc_score_ovr";
-  if (!auc) {
-    tg_set_last_error("%s: auc is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, auc, "auc");
+  if (average != TG_AVERAGE_MACRO && average != TG_AVERAGE_WEIGHTED)
+    tg_error("%s: average must be MACRO or WEIGHTED, got %d", fn, (int)average);
+  if (n_classes < 3)
+    tg_error("%s: need n_classes >= 3, got %lld; use tg_roc_auc_score for two classes",
+             fn, (long long)n_classes);
   if (tg_metrics_check_arrays(fn, n, y_true, "y_true", proba, "proba") != 0) return -1;
-  if (average != TG_AVERAGE_MACRO && average != TG_AVERAGE_WEIGHTED) {
-    tg_set_last_error("%s: average must be MACRO or WEIGHTED, got %d", fn, (int)average);
-    return -1;
-  }
-  if (n_classes < 3) {
-    tg_set_last_error("%s: need n_classes >= 3, got %lld; use tg_roc_auc_score for two "
-                      "classes",
-                      fn, (long long)n_classes);
-    return -1;
-  }
-  if (n > INT64_MAX / n_classes) {
-    tg_set_last_error("%s: n x n_classes overflows", fn);
-    return -1;
-  }
+  if (n > INT64_MAX / n_classes) tg_error("%s: n x n_classes overflows", fn);
   if (tg_metrics_check_finite(fn, proba, n * n_classes, "proba") != 0 ||
       check_rows_sum_to_one(fn, proba, n, n_classes) != 0)
     return -1;
@@ -151,7 +135,7 @@ int tg_roc_auc_score_ovr(const int64_t *y_true, const double *proba, int64_t n,
   if (classes.n != n_classes) {
     tg_set_last_error("%s: y_true holds %lld classes but proba has %lld columns", fn,
                       (long long)classes.n, (long long)n_classes);
-    label_set_free(&classes);
+    tg_metrics_label_set_free(&classes);
     return -1;
   }
   double *scores = tg_metrics_alloc(fn, n_classes, sizeof(double));
@@ -169,7 +153,7 @@ int tg_roc_auc_score_ovr(const int64_t *y_true, const double *proba, int64_t n,
   }
   free(scores);
   free(support);
-  label_set_free(&classes);
+  tg_metrics_label_set_free(&classes);
   return rc;
 }
 
@@ -177,16 +161,13 @@ int tg_average_precision_score(const int64_t *y_true, const double *y_score, int
                                int64_t pos_label, double *ap) {
   const char *fn = "tg_average_precision_score";
   label_set classes;
-  if (!ap) {
-    tg_set_last_error("%s: ap is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, ap, "ap");
   if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_score, "y_score") != 0 ||
       true_labels(fn, y_true, n, &classes) != 0)
     return -1;
   int64_t k = classes.n, a = classes.sorted[0], b = classes.sorted[k - 1];
-  bool has_pos = label_set_find(&classes, pos_label) >= 0;
-  label_set_free(&classes);
+  bool has_pos = tg_metrics_label_set_find(&classes, pos_label) >= 0;
+  tg_metrics_label_set_free(&classes);
   if (k > 2) {
     tg_set_last_error("%s: y_true holds %lld classes; multiclass is not supported", fn,
                       (long long)k);
@@ -199,7 +180,7 @@ int tg_average_precision_score(const int64_t *y_true, const double *y_score, int
     return -1;
   }
   tg_pr pr;
-  if (pr_compute(fn, y_true, y_score, n, pos_label, &pr) != 0) return -1;
+  if (tg_metrics_pr_compute(fn, y_true, y_score, n, pos_label, &pr) != 0) return -1;
   /* -sum(diff(recall) * precision[:-1]): the last point's precision is 1. */
   double sum = 0;
   for (int64_t i = 0; i + 1 < pr.n_points; i++)

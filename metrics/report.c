@@ -68,11 +68,11 @@ static int micro_is_accuracy(const char *fn, const int64_t *y_true, const int64_
   *answer = true;
   if (!labels_given) return 0;
   label_set present;
-  if (label_set_union(fn, y_true, n, y_pred, n, &present) != 0) return -1;
+  if (tg_metrics_label_set_union(fn, y_true, n, y_pred, n, &present) != 0) return -1;
   *answer = present.n == set->n;
   for (int64_t j = 0; *answer && j < present.n; j++)
-    *answer = label_set_find(set, present.labels[j]) >= 0;
-  label_set_free(&present);
+    *answer = tg_metrics_label_set_find(set, present.labels[j]) >= 0;
+  tg_metrics_label_set_free(&present);
   return 0;
 }
 
@@ -110,7 +110,7 @@ static void write_table(text *t, const label_counts *c, const tg_class_scores *s
   const tg_average averages[] = {TG_AVERAGE_MICRO, TG_AVERAGE_MACRO, TG_AVERAGE_WEIGHTED};
   const char *headings[] = {"micro avg", "macro avg", "weighted avg"};
   for (int a = 0; a < 3; a++) {
-    tg_scores avg = prf_average(c, s, averages[a], zero_division);
+    tg_scores avg = tg_metrics_prf_average(c, s, averages[a], zero_division);
     if (a == 0 && accuracy_row) {
       append(t, "%*s  %9s %9s %9.*f %9lld\n", width, "accuracy", "", "", digits, avg.f1,
              (long long)total);
@@ -125,28 +125,21 @@ static void write_table(text *t, const label_counts *c, const tg_class_scores *s
 static int report_build(const char *fn, const int64_t *y_true, const int64_t *y_pred,
                         int64_t n, const tg_report_options *options, char **out) {
   tg_report_options o = options ? *options : tg_report_options_default();
-  if (!out) {
-    tg_set_last_error("%s: text is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, out, "text");
   *out = NULL;
-  if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0 ||
-      tg_metrics_check_zero_division(fn, o.zero_division) != 0)
-    return -1;
-  if (o.digits < 0 || o.digits > 15) {
-    tg_set_last_error("%s: digits must be in [0, 15], got %d", fn, o.digits);
-    return -1;
-  }
+  tg_metrics_check_zero_division(fn, o.zero_division);
+  if (o.digits < 0 || o.digits > 15)
+    tg_error("%s: digits must be in [0, 15], got %d", fn, o.digits);
+  if (tg_metrics_check_arrays(fn, n, y_true, "y_true", y_pred, "y_pred") != 0) return -1;
   label_set set;
-  int rc = o.labels ? label_set_explicit(fn, o.labels, o.n_labels, &set)
-                    : label_set_union(fn, y_true, n, y_pred, n, &set);
+  int rc = o.labels ? tg_metrics_label_set_explicit(fn, o.labels, o.n_labels, &set)
+                    : tg_metrics_label_set_union(fn, y_true, n, y_pred, n, &set);
   if (rc != 0) return -1;
   if (o.target_names) {
     for (int64_t j = 0; j < set.n; j++) {
       if (!o.target_names[j]) {
-        tg_set_last_error("%s: target_names[%lld] is NULL", fn, (long long)j);
-        label_set_free(&set);
-        return -1;
+        tg_metrics_label_set_free(&set);
+        tg_error("%s: target_names[%lld] is NULL", fn, (long long)j);
       }
     }
   }
@@ -155,8 +148,9 @@ static int report_build(const char *fn, const int64_t *y_true, const int64_t *y_
   bool accuracy_row;
   rc = micro_is_accuracy(fn, y_true, y_pred, n, &set, o.labels != NULL, &accuracy_row);
   if (rc == 0)
-    rc = prf_compute(fn, y_true, y_pred, n, &set, o.zero_division, &counts, &scores);
-  label_set_free(&set);
+    rc = tg_metrics_prf_compute(fn, y_true, y_pred, n, &set, o.zero_division, &counts,
+                                &scores);
+  tg_metrics_label_set_free(&set);
   if (rc != 0) return -1;
   char **own_names = o.target_names ? NULL : label_names(&scores);
   text t = {0};
@@ -168,7 +162,7 @@ static int report_build(const char *fn, const int64_t *y_true, const int64_t *y_
   if (own_names)
     for (int64_t j = 0; j < scores.n_labels; j++) free(own_names[j]);
   free(own_names);
-  label_counts_free(&counts);
+  tg_metrics_label_counts_free(&counts);
   tg_class_scores_free(&scores);
   if (t.failed) {
     free(t.data);
@@ -188,10 +182,7 @@ int tg_classification_report_fprint(FILE *file, const int64_t *y_true,
                                     const int64_t *y_pred, int64_t n,
                                     const tg_report_options *options) {
   const char *fn = "tg_classification_report_fprint";
-  if (!file) {
-    tg_set_last_error("%s: file is NULL", fn);
-    return -1;
-  }
+  tg_metrics_check_out(fn, file, "file");
   char *report;
   if (report_build(fn, y_true, y_pred, n, options, &report) != 0) return -1;
   size_t len = strlen(report);

@@ -6,13 +6,13 @@
 #include "metrics/metrics_internal.h"
 #include "tensorgrad/tensor.h"
 
+static void check_tensor(const char *fn, const tg_tensor *t, const char *name) {
+  if (!t) tg_error("%s: %s is NULL", fn, name);
+}
+
 /* The elements of t as doubles (malloc'd), or NULL with the error set. */
 static double *tensor_values(const char *fn, const tg_tensor *t, const char *name,
                              int64_t *n) {
-  if (!t) {
-    tg_set_last_error("%s: %s is NULL", fn, name);
-    return NULL;
-  }
   *n = tg_numel(t);
   if (*n == 0) {
     tg_set_last_error("%s: %s is empty", fn, name);
@@ -61,6 +61,11 @@ static void pair_free(tensor_pair *p) {
 static int read_pair(const char *fn, const tg_tensor *y_true, const tg_tensor *other,
                      const char *other_name, bool other_is_labels, tensor_pair *p) {
   *p = (tensor_pair){0};
+  check_tensor(fn, y_true, "y_true");
+  check_tensor(fn, other, other_name);
+  if (tg_numel(other) != tg_numel(y_true))
+    tg_error("%s: y_true has %lld elements but %s has %lld", fn,
+             (long long)tg_numel(y_true), other_name, (long long)tg_numel(other));
   int64_t n_other = 0;
   p->y_true = tensor_labels(fn, y_true, "y_true", &p->n);
   if (!p->y_true) return -1;
@@ -72,17 +77,12 @@ static int read_pair(const char *fn, const tg_tensor *y_true, const tg_tensor *o
     pair_free(p);
     return -1;
   }
-  if (n_other != p->n) {
-    tg_set_last_error("%s: y_true has %lld elements but %s has %lld", fn, (long long)p->n,
-                      other_name, (long long)n_other);
-    pair_free(p);
-    return -1;
-  }
   return 0;
 }
 
 int tg_accuracy_score_tensor(const tg_tensor *y_true, const tg_tensor *y_pred,
                              double *accuracy) {
+  tg_metrics_check_out("tg_accuracy_score_tensor", accuracy, "accuracy");
   tensor_pair p;
   if (read_pair("tg_accuracy_score_tensor", y_true, y_pred, "y_pred", true, &p) != 0)
     return -1;
@@ -93,6 +93,7 @@ int tg_accuracy_score_tensor(const tg_tensor *y_true, const tg_tensor *y_pred,
 
 int tg_confusion_matrix_tensor(const tg_tensor *y_true, const tg_tensor *y_pred,
                                tg_normalize normalize, tg_confusion *out) {
+  tg_metrics_check_out("tg_confusion_matrix_tensor", out, "out");
   tensor_pair p;
   if (read_pair("tg_confusion_matrix_tensor", y_true, y_pred, "y_pred", true, &p) != 0)
     return -1;
@@ -103,6 +104,7 @@ int tg_confusion_matrix_tensor(const tg_tensor *y_true, const tg_tensor *y_pred,
 
 int tg_classification_scores_tensor(const tg_tensor *y_true, const tg_tensor *y_pred,
                                     const tg_average_options *options, tg_scores *out) {
+  tg_metrics_check_out("tg_classification_scores_tensor", out, "out");
   tensor_pair p;
   if (read_pair("tg_classification_scores_tensor", y_true, y_pred, "y_pred", true, &p) !=
       0)
@@ -114,6 +116,7 @@ int tg_classification_scores_tensor(const tg_tensor *y_true, const tg_tensor *y_
 
 int tg_classification_report_tensor(const tg_tensor *y_true, const tg_tensor *y_pred,
                                     const tg_report_options *options, char **text) {
+  tg_metrics_check_out("tg_classification_report_tensor", text, "text");
   tensor_pair p;
   if (read_pair("tg_classification_report_tensor", y_true, y_pred, "y_pred", true, &p) !=
       0)
@@ -125,6 +128,7 @@ int tg_classification_report_tensor(const tg_tensor *y_true, const tg_tensor *y_
 
 int tg_roc_curve_tensor(const tg_tensor *y_true, const tg_tensor *y_score,
                         int64_t pos_label, bool drop_intermediate, tg_roc *out) {
+  tg_metrics_check_out("tg_roc_curve_tensor", out, "out");
   tensor_pair p;
   if (read_pair("tg_roc_curve_tensor", y_true, y_score, "y_score", false, &p) != 0)
     return -1;
@@ -135,6 +139,7 @@ int tg_roc_curve_tensor(const tg_tensor *y_true, const tg_tensor *y_score,
 
 int tg_precision_recall_curve_tensor(const tg_tensor *y_true, const tg_tensor *y_score,
                                      int64_t pos_label, tg_pr *out) {
+  tg_metrics_check_out("tg_precision_recall_curve_tensor", out, "out");
   tensor_pair p;
   if (read_pair("tg_precision_recall_curve_tensor", y_true, y_score, "y_score", false,
                 &p) != 0)
@@ -146,6 +151,7 @@ int tg_precision_recall_curve_tensor(const tg_tensor *y_true, const tg_tensor *y
 
 int tg_roc_auc_score_tensor(const tg_tensor *y_true, const tg_tensor *y_score,
                             double *auc) {
+  tg_metrics_check_out("tg_roc_auc_score_tensor", auc, "auc");
   tensor_pair p;
   if (read_pair("tg_roc_auc_score_tensor", y_true, y_score, "y_score", false, &p) != 0)
     return -1;
@@ -157,21 +163,19 @@ int tg_roc_auc_score_tensor(const tg_tensor *y_true, const tg_tensor *y_score,
 int tg_roc_auc_score_ovr_tensor(const tg_tensor *y_true, const tg_tensor *proba,
                                 tg_average average, double *auc) {
   const char *fn = "tg_roc_auc_score_ovr_tensor";
-  if (proba && proba->ndim != 2) {
-    tg_set_last_error("%s: proba must be 2-D (n, n_classes), got %d dims", fn,
-                      proba->ndim);
-    return -1;
-  }
+  tg_metrics_check_out(fn, auc, "auc");
+  check_tensor(fn, y_true, "y_true");
+  check_tensor(fn, proba, "proba");
+  if (proba->ndim != 2)
+    tg_error("%s: proba must be 2-D (n, n_classes), got %d dims", fn, proba->ndim);
+  if (proba->shape[0] != tg_numel(y_true))
+    tg_error("%s: y_true has %lld elements but proba has %lld rows", fn,
+             (long long)tg_numel(y_true), (long long)proba->shape[0]);
   int64_t n, n_values;
   int64_t *labels = tensor_labels(fn, y_true, "y_true", &n);
   double *values = labels ? tensor_values(fn, proba, "proba", &n_values) : NULL;
   int rc = -1;
-  if (values && proba->shape[0] != n) {
-    tg_set_last_error("%s: y_true has %lld elements but proba has %lld rows", fn,
-                      (long long)n, (long long)proba->shape[0]);
-  } else if (values) {
-    rc = tg_roc_auc_score_ovr(labels, values, n, proba->shape[1], average, auc);
-  }
+  if (values) rc = tg_roc_auc_score_ovr(labels, values, n, proba->shape[1], average, auc);
   free(labels);
   free(values);
   return rc;
@@ -179,6 +183,7 @@ int tg_roc_auc_score_ovr_tensor(const tg_tensor *y_true, const tg_tensor *proba,
 
 int tg_average_precision_score_tensor(const tg_tensor *y_true, const tg_tensor *y_score,
                                       int64_t pos_label, double *ap) {
+  tg_metrics_check_out("tg_average_precision_score_tensor", ap, "ap");
   tensor_pair p;
   if (read_pair("tg_average_precision_score_tensor", y_true, y_score, "y_score", false,
                 &p) != 0)

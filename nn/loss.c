@@ -17,12 +17,6 @@ tg_tensor *tg_nn_reduce(tg_tensor *loss, tg_reduction reduction) {
            (int)reduction);
 }
 
-void tg_nn_check_reduction(const char *loss, tg_reduction reduction) {
-  if (reduction != TG_MEAN && reduction != TG_SUM && reduction != TG_NONE)
-    tg_error("%s: unknown reduction %d (expected TG_MEAN, TG_SUM or TG_NONE)", loss,
-             (int)reduction);
-}
-
 void tg_nn_check_same_shape(const char *loss, const tg_tensor *input,
                             const tg_tensor *target) {
   char si[TG_SHAPE_STR_MAX], st[TG_SHAPE_STR_MAX];
@@ -41,21 +35,40 @@ void tg_nn_check_same_shape(const char *loss, const tg_tensor *input,
 
 static const tg_loss_opts defaults = {TG_MEAN, NULL, NULL, false, -100, 0};
 
-const tg_loss_opts *tg_nn_loss_opts(const tg_loss_opts *opts) {
-  return opts ? opts : &defaults;
+/* An option a loss does not take is an error, as an unexpected keyword
+ * argument is in PyTorch: silently ignoring a weight would train another
+ * model than the one asked for. */
+static void check_not_set(const char *loss, bool set, const char *option) {
+  if (set) tg_error("%s: this loss has no %s option", loss, option);
 }
 
-tg_tensor *tg_mse_loss(tg_tensor *input, tg_tensor *target, tg_reduction reduction) {
+const tg_loss_opts *tg_nn_loss_opts(const char *loss, const tg_loss_opts *opts,
+                                    unsigned takes) {
+  if (!opts) return &defaults;
+  tg_reduction r = opts->reduction;
+  if (r != TG_MEAN && r != TG_SUM && r != TG_NONE)
+    tg_error("%s: unknown reduction %d (expected TG_MEAN, TG_SUM or TG_NONE)", loss,
+             (int)r);
+  check_not_set(loss, !(takes & TG_LOSS_WEIGHT) && opts->weight, "weight");
+  check_not_set(loss, !(takes & TG_LOSS_POS_WEIGHT) && opts->pos_weight, "pos_weight");
+  check_not_set(loss, !(takes & TG_LOSS_IGNORE_INDEX) && opts->has_ignore_index,
+                "ignore_index");
+  check_not_set(loss, !(takes & TG_LOSS_LABEL_SMOOTHING) && opts->label_smoothing != 0,
+                "label_smoothing");
+  return opts;
+}
+
+tg_tensor *tg_mse_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts) {
+  tg_reduction reduction = tg_nn_loss_opts("tg_mse_loss", opts, 0)->reduction;
   tg_nn_check_same_shape("tg_mse_loss", input, target);
-  tg_nn_check_reduction("tg_mse_loss", reduction);
   tg_scope_begin();
   tg_tensor *diff = tg_sub(input, target);
   return tg_scope_return(tg_nn_reduce(tg_mul(diff, diff), reduction));
 }
 
-tg_tensor *tg_l1_loss(tg_tensor *input, tg_tensor *target, tg_reduction reduction) {
+tg_tensor *tg_l1_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts) {
+  tg_reduction reduction = tg_nn_loss_opts("tg_l1_loss", opts, 0)->reduction;
   tg_nn_check_same_shape("tg_l1_loss", input, target);
-  tg_nn_check_reduction("tg_l1_loss", reduction);
   tg_scope_begin();
   return tg_scope_return(tg_nn_reduce(tg_abs(tg_sub(input, target)), reduction));
 }

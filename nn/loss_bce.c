@@ -7,25 +7,9 @@
 #include "nn/loss.h"
 #include "tensor/core.h"
 
-#define T float
-#define SUFFIX f32
-#define LOG logf
-#define LOG1P log1pf
-#include "nn/loss_bce_kernels.inc"
-#undef T
-#undef SUFFIX
-#undef LOG
-#undef LOG1P
-
-#define T double
-#define SUFFIX f64
-#define LOG log
-#define LOG1P log1p
-#include "nn/loss_bce_kernels.inc"
-#undef T
-#undef SUFFIX
-#undef LOG
-#undef LOG1P
+#define TG_TEMPLATE "nn/loss_bce_kernels.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 /* d loss / d x, PyTorch's formula as recorded ops (so double backward
  * works). PyTorch's EPSILON is the float 1e-12f, also for float64. */
@@ -95,9 +79,8 @@ static void check_broadcast_weight(const char *loss, const char *what, const tg_
 }
 
 tg_tensor *tg_bce_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts) {
-  opts = tg_nn_loss_opts(opts);
+  opts = tg_nn_loss_opts("tg_bce_loss", opts, TG_LOSS_WEIGHT);
   tg_nn_check_same_shape("tg_bce_loss", input, target);
-  tg_nn_check_reduction("tg_bce_loss", opts->reduction);
   check_broadcast_weight("tg_bce_loss", "weight", opts->weight, input);
   if (input->dtype != TG_FLOAT32 && input->dtype != TG_FLOAT64)
     tg_error("tg_bce_loss: expected float32 or float64 input, got %s",
@@ -112,9 +95,9 @@ tg_tensor *tg_bce_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *
  * the log term is scaled by 1 + (pos_weight - 1) y. */
 tg_tensor *tg_bce_with_logits_loss(tg_tensor *input, tg_tensor *target,
                                    const tg_loss_opts *opts) {
-  opts = tg_nn_loss_opts(opts);
+  opts = tg_nn_loss_opts("tg_bce_with_logits_loss", opts,
+                         TG_LOSS_WEIGHT | TG_LOSS_POS_WEIGHT);
   tg_nn_check_same_shape("tg_bce_with_logits_loss", input, target);
-  tg_nn_check_reduction("tg_bce_with_logits_loss", opts->reduction);
   check_broadcast_weight("tg_bce_with_logits_loss", "weight", opts->weight, input);
   check_broadcast_weight("tg_bce_with_logits_loss", "pos_weight", opts->pos_weight,
                          input);

@@ -7,6 +7,7 @@
 #include "tensor/core.h"
 
 void (*tg_nn_forward_hook)(tg_module *m, tg_tensor *output, void *ctx);
+void (*tg_nn_forward_pre_hook)(tg_module *m, tg_tensor *input, void *ctx);
 void *tg_nn_forward_hook_ctx;
 
 void *tg_nn_xmalloc(size_t size) {
@@ -48,6 +49,7 @@ void tg_module_free(tg_module *m) {
   free_entries(m->children, m->n_children);
   free_entries(m->params, m->n_params);
   free_entries(m->buffers, m->n_buffers);
+  free(m->parameters);
   free(m);
 }
 
@@ -122,6 +124,7 @@ tg_tensor *tg_nn_new_param(tg_module *m, const char *name, tg_shape shape) {
 
 tg_tensor *tg_module_forward(tg_module *m, tg_tensor *x) {
   if (!m) tg_error("tg_module_forward: module is NULL");
+  if (tg_nn_forward_pre_hook) tg_nn_forward_pre_hook(m, x, tg_nn_forward_hook_ctx);
   tg_scope_begin();
   tg_tensor *out = m->vtable->forward(m, x);
   if (!out)
@@ -215,6 +218,31 @@ tg_tensor_dict *tg_module_named_parameters(const tg_module *m) {
   tg_tensor_dict *d = tg_tensor_dict_new();
   visit_tensors(m, "", true, false, add_to_dict, d);
   return d;
+}
+
+typedef struct param_list {
+  tg_module *owner;
+  int n;
+} param_list;
+
+static void append_parameter(const char *name, tg_tensor *t, void *ctx) {
+  param_list *list = ctx;
+  tg_module *m = list->owner;
+  if (list->n == m->parameters_cap) {
+    int grown = m->parameters_cap ? 2 * m->parameters_cap : 8;
+    tg_tensor **bigger = realloc(m->parameters, (size_t)grown * sizeof *bigger);
+    if (!bigger) tg_error("tg_module_parameters: out of memory");
+    m->parameters = bigger;
+    m->parameters_cap = grown;
+  }
+  m->parameters[list->n++] = t;
+}
+
+tg_params tg_module_parameters(tg_module *m) {
+  if (!m) tg_error("tg_module_parameters: module is NULL");
+  param_list list = {m, 0};
+  visit_tensors(m, "", true, false, append_parameter, &list);
+  return (tg_params){m->parameters, list.n};
 }
 
 tg_tensor_dict *tg_module_named_buffers(const tg_module *m) {

@@ -6,21 +6,9 @@
 
 #include "ops/ops.h"
 
-#define T float
-#define SUFFIX f32
-#include "ops/binary_loops.inc"
-#undef T
-#undef SUFFIX
-#define T double
-#define SUFFIX f64
-#include "ops/binary_loops.inc"
-#undef T
-#undef SUFFIX
-#define T int64_t
-#define SUFFIX i64
-#include "ops/binary_loops.inc"
-#undef T
-#undef SUFFIX
+#define TG_TEMPLATE "ops/binary_loops.inc"
+#include "tensor/for_numeric_types.inc"
+#undef TG_TEMPLATE
 
 typedef struct binary_kernel {
   const char *name;    /* "tg_add": the op named in error messages */

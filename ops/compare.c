@@ -6,26 +6,14 @@
 
 typedef enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } compare_kind;
 
+#define TG_TEMPLATE "ops/compare_loops.inc"
+#include "tensor/for_numeric_types.inc"
 #define T bool
 #define SUFFIX b8
-#include "ops/compare_loops.inc"
+#include TG_TEMPLATE
 #undef T
 #undef SUFFIX
-#define T int64_t
-#define SUFFIX i64
-#include "ops/compare_loops.inc"
-#undef T
-#undef SUFFIX
-#define T float
-#define SUFFIX f32
-#include "ops/compare_loops.inc"
-#undef T
-#undef SUFFIX
-#define T double
-#define SUFFIX f64
-#include "ops/compare_loops.inc"
-#undef T
-#undef SUFFIX
+#undef TG_TEMPLATE
 
 static const tg_loop_fn compare_loops[4] = {compare_b8, compare_i64, compare_f32,
                                             compare_f64};

@@ -290,9 +290,10 @@ extern void blas_thread_shutdown_(void) __attribute__((weak));
 void tg_set_num_threads(int n) {
   openblas_set_num_threads(n < 1 ? 1 : n);
   /* The workers OpenBLAS starts when it loads spin on sched_yield for a
-   * while before they sleep; on this 2-core VM that spinning slowed the
-   * moons epoch from 10.5 to 19 ms. Products small enough for gemm_small.c
-   * never need them. */
+   * while before they sleep, taking cores from the calling thread whenever
+   * there are no more cores than threads (bench/README.md has the numbers).
+   * Products small enough for gemm_small.c never need them, and OpenBLAS
+   * starts them again for the next big product. */
   if (blas_thread_shutdown_) blas_thread_shutdown_();
 }
 int tg_get_num_threads(void) {

@@ -3,27 +3,9 @@
  * bool sum as int64. */
 #include "ops/ops.h"
 
-#define T float
-#define ACC double
-#define SUFFIX f32
-#include "ops/scan_loops.inc"
-#undef T
-#undef ACC
-#undef SUFFIX
-#define T double
-#define ACC double
-#define SUFFIX f64
-#include "ops/scan_loops.inc"
-#undef T
-#undef ACC
-#undef SUFFIX
-#define T int64_t
-#define ACC int64_t
-#define SUFFIX i64
-#include "ops/scan_loops.inc"
-#undef T
-#undef ACC
-#undef SUFFIX
+#define TG_TEMPLATE "ops/scan_loops.inc"
+#include "tensor/for_numeric_types.inc"
+#undef TG_TEMPLATE
 
 /* The gradient of a running sum is the running sum of g from the end. */
 static void cumsum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {

@@ -12,21 +12,9 @@ typedef struct unary_args {
   double c0, c1;
 } unary_args;
 
-#define T float
-#define SUFFIX f32
-#include "ops/unary_loops.inc"
-#undef T
-#undef SUFFIX
-#define T double
-#define SUFFIX f64
-#include "ops/unary_loops.inc"
-#undef T
-#undef SUFFIX
-#define T int64_t
-#define SUFFIX i64
-#include "ops/unary_loops.inc"
-#undef T
-#undef SUFFIX
+#define TG_TEMPLATE "ops/unary_loops.inc"
+#include "tensor/for_numeric_types.inc"
+#undef TG_TEMPLATE
 
 /* An op's loops by dtype (bool, int64, float32, float64); NULL: the op
  * computes in float32. */

@@ -17,55 +17,9 @@ typedef struct adam_ctx {
   double bias_correction2_sqrt;
 } adam_ctx;
 
-/* torch.maximum: NaN wins. */
-#define MAXIMUM(a, b) ((b) != (b) || (b) > (a) ? (b) : (a))
-
-/* The single-tensor step, op for op. Pass one updates the moments of a block
- * (and max_exp_avg_sq) and keeps what the denominator takes the root of;
- * pass two applies AdamW's decay and the addcdiv_. (PyTorch's param.mul_
- * comes first, but pass one reads the parameter only for L2 decay, never
- * with AdamW's.) */
-#define ADAM_LOOP(T)                                                                     \
-  TG_OPTIM_SIMD static void adam_loop_##T(                                               \
-      T *restrict p, const T *restrict g, T *restrict m, T *restrict s,                  \
-      T *restrict s_max, int64_t n, const adam_ctx *c) {                                 \
-    const tg_adam_options *o = c->o;                                                     \
-    const bool maximize = o->maximize, amsgrad = o->amsgrad, decoupled = c->decoupled;   \
-    const bool l2 = !decoupled && o->weight_decay != 0;                                  \
-    const T beta1 = (T)o->betas[0], beta2 = (T)o->betas[1];                              \
-    const T one_minus_beta1 = (T)(1 - o->betas[0]),                                      \
-            one_minus_beta2 = (T)(1 - o->betas[1]);                                      \
-    const T weight_decay = (T)o->weight_decay, decay = (T)(1 - o->lr * o->weight_decay); \
-    const T bc2_sqrt = (T)c->bias_correction2_sqrt, eps = (T)o->eps;                     \
-    const T neg_step_size = (T)-c->step_size;                                            \
-    T r[TG_OPTIM_BLOCK];                                                                 \
-    for (int64_t i0 = 0; i0 < n; i0 += TG_OPTIM_BLOCK) {                                 \
-      int nb = tg_optim_block_len(n, i0);                                                \
-      for (int j = 0; j < nb; j++) {                                                     \
-        int64_t i = i0 + j;                                                              \
-        T gi = TG_OPTIM_GRAD(g[i], p[i], maximize, l2, weight_decay);                    \
-        TG_OPTIM_MOMENTS(m[i], s[i], gi, beta1, one_minus_beta1, beta2,                  \
-                         one_minus_beta2);                                               \
-        r[j] = s[i];                                                                     \
-      }                                                                                  \
-      /* a loop of its own: a store under a condition would keep the one */              \
-      /* above from vectorising */                                                       \
-      for (int j = 0; amsgrad && j < nb; j++)                                            \
-        r[j] = s_max[i0 + j] = MAXIMUM(s_max[i0 + j], s[i0 + j]);                        \
-      TG_OPTIM_SQRT(r, nb);                                                              \
-      for (int j = 0; j < nb; j++) {                                                     \
-        int64_t i = i0 + j;                                                              \
-        T pi = decoupled ? p[i] * decay : p[i];                                          \
-        p[i] = TG_ADDCDIV(pi, m[i], r[j] / bc2_sqrt + eps, neg_step_size);               \
-      }                                                                                  \
-    }                                                                                    \
-  }                                                                                      \
-  static void adam_##T(const optim_arrays *a, const void *ctx) {                         \
-    adam_loop_##T(a->param, a->grad, a->buf[EXP_AVG], a->buf[EXP_AVG_SQ],                \
-                  a->buf[MAX_EXP_AVG_SQ], a->n, ctx);                                    \
-  }
-ADAM_LOOP(float)
-ADAM_LOOP(double)
+#define TG_TEMPLATE "optim/adam_loop.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 static void update(const void *options, tg_tensor *param, tg_tensor *grad,
                    optim_param_state *st, bool decoupled) {
@@ -81,7 +35,7 @@ static void update(const void *options, tg_tensor *param, tg_tensor *grad,
                   .decoupled = decoupled,
                   .step_size = o->lr / (1 - pow(o->betas[0], st->step)),
                   .bias_correction2_sqrt = sqrt(1 - pow(o->betas[1], st->step))};
-  tg_optim_run(param, grad, bufs, adam_float, adam_double, &ctx);
+  tg_optim_run(param, grad, bufs, adam_f32, adam_f64, &ctx);
 }
 
 static void adam_update(const void *options, tg_tensor *param, tg_tensor *grad,
@@ -129,16 +83,16 @@ static const optim_vtable adamw_vtable = {
     .update = adamw_update,
 };
 
-tg_optimizer *tg_adam(tg_tensor *const *params, int n, tg_adam_options options) {
-  return tg_optim_create(&adam_vtable, params, n, &options);
+tg_optimizer *tg_adam(tg_params params, tg_adam_options options) {
+  return tg_optim_create(&adam_vtable, params, &options);
 }
 
-tg_optimizer *tg_adamw(tg_tensor *const *params, int n, tg_adam_options options) {
-  return tg_optim_create(&adamw_vtable, params, n, &options);
+tg_optimizer *tg_adamw(tg_params params, tg_adam_options options) {
+  return tg_optim_create(&adamw_vtable, params, &options);
 }
 
-void tg_adam_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
+void tg_adam_add_param_group(tg_optimizer *opt, tg_params params,
                              tg_adam_options options) {
   const optim_vtable *vt = opt->vt == &adamw_vtable ? &adamw_vtable : &adam_vtable;
-  tg_optim_add_group(opt, vt, "tg_adam_add_param_group", params, n, &options);
+  tg_optim_add_group(opt, vt, "tg_adam_add_param_group", params, &options);
 }

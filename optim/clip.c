@@ -1,5 +1,5 @@
 /* Gradient clipping: torch.nn.utils.clip_grad_norm_ / clip_grad_value_ of
- * PyTorch 1.13, on the grads of an array of parameters. */
+ * PyTorch 1.13, on the grads of a parameter list. */
 #include <math.h>
 
 #include "optim/internal.h"
@@ -24,35 +24,38 @@ static double grad_norm(const tg_tensor *g, double p) {
   return round_to(g->dtype, isinf(p) ? acc : pow(acc, 1.0 / p));
 }
 
-static tg_dtype first_grad_dtype(tg_tensor *const *params, int n) {
-  for (int i = 0; i < n; i++)
-    if (params[i]->grad) return params[i]->grad->dtype;
+static tg_dtype first_grad_dtype(tg_params params) {
+  for (int i = 0; i < params.n; i++)
+    if (params.items[i]->grad) return params.items[i]->grad->dtype;
   return TG_FLOAT32;
 }
 
-static void check_params(const char *fn, tg_tensor *const *params, int n) {
-  if (n < 0 || (n > 0 && !params)) tg_error("%s: params is NULL with n = %d", fn, n);
-  for (int i = 0; i < n; i++) {
-    if (!params[i]) tg_error("%s: parameter %d is NULL", fn, i);
-    if (params[i]->grad && !tg_is_floating(params[i]->grad->dtype))
+static void check_params(const char *fn, tg_params params) {
+  if (params.n < 0) tg_error("%s: params.n is %d", fn, params.n);
+  if (params.n > 0 && !params.items)
+    tg_error("%s: params.items is NULL with n = %d", fn, params.n);
+  for (int i = 0; i < params.n; i++) {
+    const tg_tensor *p = params.items[i];
+    if (!p) tg_error("%s: parameter %d is NULL", fn, i);
+    if (p->grad && !tg_is_floating(p->grad->dtype))
       tg_error("%s: the grad of parameter %d is %s", fn, i,
-               tg_dtype_name(params[i]->grad->dtype));
+               tg_dtype_name(p->grad->dtype));
   }
 }
 
-double tg_clip_grad_norm_(tg_tensor *const *params, int n, double max_norm,
-                          double norm_type, bool error_if_nonfinite) {
+double tg_clip_grad_norm_(tg_params params, double max_norm, double norm_type,
+                          bool error_if_nonfinite) {
   const char *fn = "tg_clip_grad_norm_";
-  check_params(fn, params, n);
+  check_params(fn, params);
   if (!(norm_type > 0))
     tg_error("%s: norm_type must be > 0 or INFINITY, got %g", fn, norm_type);
-  tg_dtype dtype = first_grad_dtype(params, n);
+  tg_dtype dtype = first_grad_dtype(params);
   double total = 0;
   bool any = false;
-  for (int i = 0; i < n; i++) {
-    if (!params[i]->grad) continue;
+  for (int i = 0; i < params.n; i++) {
+    if (!params.items[i]->grad) continue;
     any = true;
-    double norm = grad_norm(params[i]->grad, norm_type);
+    double norm = grad_norm(params.items[i]->grad, norm_type);
     if (isinf(norm_type))
       total = (isnan(norm) || norm > total) ? norm : total;
     else
@@ -69,15 +72,15 @@ double tg_clip_grad_norm_(tg_tensor *const *params, int n, double max_norm,
   double coef = round_to(dtype, max_norm / round_to(dtype, total + 1e-6));
   if (coef > 1.0) coef = 1.0;
   /* PyTorch multiplies even by 1, so a NaN total spreads NaN as it does */
-  for (int i = 0; i < n; i++)
-    if (params[i]->grad) tg_mul_scalar_(params[i]->grad, coef);
+  for (int i = 0; i < params.n; i++)
+    if (params.items[i]->grad) tg_mul_scalar_(params.items[i]->grad, coef);
   return total;
 }
 
-void tg_clip_grad_value_(tg_tensor *const *params, int n, double clip_value) {
-  check_params("tg_clip_grad_value_", params, n);
-  for (int i = 0; i < n; i++) {
-    tg_tensor *g = params[i]->grad;
+void tg_clip_grad_value_(tg_params params, double clip_value) {
+  check_params("tg_clip_grad_value_", params);
+  for (int i = 0; i < params.n; i++) {
+    tg_tensor *g = params.items[i]->grad;
     if (!g) continue;
     tg_scope_begin();
     tg_copy_(g, tg_clamp(tg_detach(g), -clip_value, clip_value));

@@ -67,10 +67,10 @@ struct tg_optimizer {
   optim_param_state *state; /* one per parameter */
 };
 
-tg_optimizer *tg_optim_create(const optim_vtable *vt, tg_tensor *const *params, int n,
+tg_optimizer *tg_optim_create(const optim_vtable *vt, tg_params params,
                               const void *options);
 void tg_optim_add_group(tg_optimizer *opt, const optim_vtable *vt, const char *fn,
-                        tg_tensor *const *params, int n, const void *options);
+                        tg_params params, const void *options);
 
 static inline double *tg_optim_field_ptr(const optim_field *f, void *options) {
   return (double *)((char *)options + f->offset);
@@ -106,24 +106,21 @@ tg_tensor *tg_optim_buffer(optim_param_state *st, int i, const tg_tensor *param,
  * slower but with the same, correctly rounded, results. */
 #define TG_OPTIM_SIMD TG_CLONES("arch=x86-64-v3")
 
-/* x * y + z rounded once, in x's type (float or double). */
-#define TG_FMA(x, y, z) _Generic((x), float : fmaf, default : fma)(x, y, z)
-/* ATen's ops on one element a of the tensor updated in place: */
-#define TG_ADD_ALPHA(a, b, alpha) TG_FMA(b, alpha, a)          /* a.add_(b, alpha) */
-#define TG_ADDCMUL(a, b, c, value) TG_FMA((value) * (b), c, a) /* a.addcmul_ */
-#define TG_ADDCDIV(a, b, c, value) ((a) + (value) * (b) / (c)) /* a.addcdiv_ */
-/* Every algorithm's first two lines: the gradient (negated to maximize),
- * then grad.add(param, alpha=weight_decay) when l2 decay is on. */
-#define TG_OPTIM_GRAD(g, p, maximize, l2, weight_decay)                                  \
-  ((l2)         ? TG_ADD_ALPHA((maximize) ? -(g) : (g), p, weight_decay)                 \
-   : (maximize) ? -(g)                                                                   \
-                : (g))
+/* ATen's ops on one element, as functions of each floating type
+ * (optim/element_ops.inc); these pick the one of their first operand's type. */
+#define TG_TEMPLATE "optim/element_ops.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
+#define TG_OPTIM_OP(name, x) _Generic((x), float : name##f32, default : name##f64)
+#define TG_ADD_ALPHA(a, b, alpha) TG_OPTIM_OP(tg_optim_add_alpha_, a)(a, b, alpha)
+#define TG_ADDCMUL(a, b, c, value) TG_OPTIM_OP(tg_optim_addcmul_, a)(a, b, c, value)
+#define TG_ADDCDIV(a, b, c, value) TG_OPTIM_OP(tg_optim_addcdiv_, a)(a, b, c, value)
+#define TG_MAXIMUM(a, b) TG_OPTIM_OP(tg_optim_maximum_, a)(a, b)
+#define TG_OPTIM_GRAD(g, p, max, l2, wd) TG_OPTIM_OP(tg_optim_grad_, g)(g, p, max, l2, wd)
 
 /* Algorithms that take square roots run in blocks: a pass over the block
  * leaves what to take the root of in a small array, one pass takes the
- * roots, a last pass updates the parameter. sqrtf may set errno, which stops
- * GCC vectorising a loop that calls it; SSE's sqrtps / sqrtpd never do and
- * round the same. A block stays in L1. */
+ * roots, a last pass updates the parameter. A block stays in L1. */
 #define TG_OPTIM_BLOCK 256
 
 /* The length of the block that starts at element i0 of n. */
@@ -131,7 +128,9 @@ static inline int tg_optim_block_len(int64_t n, int64_t i0) {
   return n - i0 < TG_OPTIM_BLOCK ? (int)(n - i0) : TG_OPTIM_BLOCK;
 }
 
-static inline void tg_optim_sqrt_float(float *x, int n) {
+/* x[0..n) = sqrt(x[0..n)). sqrtf may set errno, which stops GCC vectorising
+ * a loop that calls it; SSE's sqrtps / sqrtpd never do and round the same. */
+static inline void tg_optim_sqrt_f32(float *x, int n) {
   int i = 0;
 #ifdef __SSE2__
   for (; i + 4 <= n; i += 4) _mm_storeu_ps(x + i, _mm_sqrt_ps(_mm_loadu_ps(x + i)));
@@ -139,16 +138,13 @@ static inline void tg_optim_sqrt_float(float *x, int n) {
   for (; i < n; i++) x[i] = sqrtf(x[i]);
 }
 
-static inline void tg_optim_sqrt_double(double *x, int n) {
+static inline void tg_optim_sqrt_f64(double *x, int n) {
   int i = 0;
 #ifdef __SSE2__
   for (; i + 2 <= n; i += 2) _mm_storeu_pd(x + i, _mm_sqrt_pd(_mm_loadu_pd(x + i)));
 #endif
   for (; i < n; i++) x[i] = sqrt(x[i]);
 }
-
-#define TG_OPTIM_SQRT(x, n)                                                              \
-  _Generic((x), float * : tg_optim_sqrt_float, default : tg_optim_sqrt_double)(x, n)
 
 /* A parameter, its (contiguous) grad and the state buffers an algorithm
  * uses (NULL otherwise), as raw arrays of n elements of their dtype. */

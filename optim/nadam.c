@@ -14,42 +14,9 @@ typedef struct nadam_ctx {
   double grad_step, momentum_step; /* the two addcdiv_ values */
 } nadam_ctx;
 
-#define NADAM_LOOP(T)                                                                    \
-  TG_OPTIM_SIMD static void nadam_loop_##T(T *restrict p, const T *restrict g,           \
-                                           T *restrict m, T *restrict v, int64_t n,      \
-                                           const nadam_ctx *c) {                         \
-    const tg_nadam_options *o = c->o;                                                    \
-    const bool l2 = o->weight_decay != 0;                                                \
-    const T beta1 = (T)o->betas[0], beta2 = (T)o->betas[1];                              \
-    const T one_minus_beta1 = (T)(1 - o->betas[0]),                                      \
-            one_minus_beta2 = (T)(1 - o->betas[1]);                                      \
-    const T weight_decay = (T)o->weight_decay, eps = (T)o->eps;                          \
-    const T bc2 = (T)c->bias_correction2;                                                \
-    const T grad_step = (T)c->grad_step, momentum_step = (T)c->momentum_step;            \
-    T gs[TG_OPTIM_BLOCK], r[TG_OPTIM_BLOCK];                                             \
-    for (int64_t i0 = 0; i0 < n; i0 += TG_OPTIM_BLOCK) {                                 \
-      int nb = tg_optim_block_len(n, i0);                                                \
-      for (int j = 0; j < nb; j++) {                                                     \
-        int64_t i = i0 + j;                                                              \
-        T gi = gs[j] = TG_OPTIM_GRAD(g[i], p[i], false, l2, weight_decay);               \
-        TG_OPTIM_MOMENTS(m[i], v[i], gi, beta1, one_minus_beta1, beta2,                  \
-                         one_minus_beta2);                                               \
-        r[j] = v[i] / bc2;                                                               \
-      }                                                                                  \
-      TG_OPTIM_SQRT(r, nb);                                                              \
-      for (int j = 0; j < nb; j++) {                                                     \
-        int64_t i = i0 + j;                                                              \
-        T denom = r[j] + eps;                                                            \
-        T pi = TG_ADDCDIV(p[i], gs[j], denom, grad_step);                                \
-        p[i] = TG_ADDCDIV(pi, m[i], denom, momentum_step);                               \
-      }                                                                                  \
-    }                                                                                    \
-  }                                                                                      \
-  static void nadam_##T(const optim_arrays *a, const void *ctx) {                        \
-    nadam_loop_##T(a->param, a->grad, a->buf[EXP_AVG], a->buf[EXP_AVG_SQ], a->n, ctx);   \
-  }
-NADAM_LOOP(float)
-NADAM_LOOP(double)
+#define TG_TEMPLATE "optim/nadam_loop.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 /* mu_t = beta1 (1 - 0.5 * 0.96^(t momentum_decay)), in Python's doubles. */
 static double momentum_cache(const tg_nadam_options *o, double step) {
@@ -76,7 +43,7 @@ static void nadam_update(const void *options, tg_tensor *param, tg_tensor *grad,
       .grad_step = -o->lr * (1. - mu) / (1. - (double)st->mu_product),
       .momentum_step = -o->lr * mu_next / (1. - (double)mu_product_next),
   };
-  tg_optim_run(param, grad, bufs, nadam_float, nadam_double, &ctx);
+  tg_optim_run(param, grad, bufs, nadam_f32, nadam_f64, &ctx);
 }
 
 static bool nadam_check(const void *options, char *msg, size_t size) {
@@ -106,11 +73,11 @@ static const optim_vtable nadam_vtable = {
     .update = nadam_update,
 };
 
-tg_optimizer *tg_nadam(tg_tensor *const *params, int n, tg_nadam_options options) {
-  return tg_optim_create(&nadam_vtable, params, n, &options);
+tg_optimizer *tg_nadam(tg_params params, tg_nadam_options options) {
+  return tg_optim_create(&nadam_vtable, params, &options);
 }
 
-void tg_nadam_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
+void tg_nadam_add_param_group(tg_optimizer *opt, tg_params params,
                               tg_nadam_options options) {
-  tg_optim_add_group(opt, &nadam_vtable, "tg_nadam_add_param_group", params, n, &options);
+  tg_optim_add_group(opt, &nadam_vtable, "tg_nadam_add_param_group", params, &options);
 }

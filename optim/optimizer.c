@@ -125,40 +125,40 @@ static void reserve(tg_optimizer *opt, int n) {
 
 /* Every check of a new group, before anything is allocated. */
 static void check_group(const tg_optimizer *opt, const optim_vtable *vt, const char *fn,
-                        tg_tensor *const *params, int n, const void *options) {
+                        tg_params params, const void *options) {
   if (opt->vt != vt)
     tg_error("%s: the optimizer is %s; use its own options type", fn, opt->vt->name);
-  if (n < 1 || !params) tg_error("%s: optimizer got an empty parameter list", fn);
+  if (params.n < 1 || !params.items)
+    tg_error("%s: optimizer got an empty parameter list", fn);
   check_options(vt, fn, options);
-  for (int k = 0; k < n; k++) check_param(opt, fn, params, k);
+  for (int k = 0; k < params.n; k++) check_param(opt, fn, params.items, k);
 }
 
 void tg_optim_add_group(tg_optimizer *opt, const optim_vtable *vt, const char *fn,
-                        tg_tensor *const *params, int n, const void *options) {
-  check_group(opt, vt, fn, params, n, options);
-  reserve(opt, n);
+                        tg_params params, const void *options) {
+  check_group(opt, vt, fn, params, options);
+  reserve(opt, params.n);
   void *copy = malloc(vt->options_size);
   if (!copy) tg_error("out of memory adding an optimizer parameter group");
   memcpy(copy, options, vt->options_size);
   opt->groups[opt->n_groups++] =
-      (optim_group){.first = opt->n_params, .n = n, .options = copy};
-  for (int k = 0; k < n; k++) {
+      (optim_group){.first = opt->n_params, .n = params.n, .options = copy};
+  for (int k = 0; k < params.n; k++) {
     optim_param_state *st = &opt->state[opt->n_params];
     *st = (optim_param_state){0};
-    opt->params[opt->n_params++] = tg_retain(params[k]);
-    if (vt->init_state) vt->init_state(copy, params[k], st);
+    opt->params[opt->n_params++] = tg_retain(params.items[k]);
+    if (vt->init_state) vt->init_state(copy, params.items[k], st);
   }
 }
 
-tg_optimizer *tg_optim_create(const optim_vtable *vt, tg_tensor *const *params, int n,
+tg_optimizer *tg_optim_create(const optim_vtable *vt, tg_params params,
                               const void *options) {
   const tg_optimizer empty = {.vt = vt};
-  check_group(&empty, vt, vt->constructor, params, n,
-              options); /* so errors leak nothing */
+  check_group(&empty, vt, vt->constructor, params, options); /* so errors leak nothing */
   tg_optimizer *opt = calloc(1, sizeof *opt);
   if (!opt) tg_error("%s: out of memory", vt->constructor);
   opt->vt = vt;
-  tg_optim_add_group(opt, vt, vt->constructor, params, n, options);
+  tg_optim_add_group(opt, vt, vt->constructor, params, options);
   return opt;
 }
 

@@ -16,42 +16,9 @@ typedef struct radam_ctx {
   double rect;
 } radam_ctx;
 
-#define RADAM_LOOP(T)                                                                    \
-  TG_OPTIM_SIMD static void radam_loop_##T(T *restrict p, const T *restrict g,           \
-                                           T *restrict m, T *restrict v, int64_t n,      \
-                                           const radam_ctx *c) {                         \
-    const tg_radam_options *o = c->o;                                                    \
-    const bool l2 = o->weight_decay != 0, rectify = c->rectify;                          \
-    const T beta1 = (T)o->betas[0], beta2 = (T)o->betas[1];                              \
-    const T one_minus_beta1 = (T)(1 - o->betas[0]),                                      \
-            one_minus_beta2 = (T)(1 - o->betas[1]);                                      \
-    const T weight_decay = (T)o->weight_decay, eps = (T)o->eps, lr = (T)o->lr;           \
-    const T bc1 = (T)c->bias_correction1, bc2_sqrt = (T)c->bias_correction2_sqrt;        \
-    const T rect = (T)c->rect;                                                           \
-    T r[TG_OPTIM_BLOCK];                                                                 \
-    for (int64_t i0 = 0; i0 < n; i0 += TG_OPTIM_BLOCK) {                                 \
-      int nb = tg_optim_block_len(n, i0);                                                \
-      for (int j = 0; j < nb; j++) {                                                     \
-        int64_t i = i0 + j;                                                              \
-        T gi = TG_OPTIM_GRAD(g[i], p[i], false, l2, weight_decay);                       \
-        TG_OPTIM_MOMENTS(m[i], v[i], gi, beta1, one_minus_beta1, beta2,                  \
-                         one_minus_beta2);                                               \
-        r[j] = v[i];                                                                     \
-      }                                                                                  \
-      if (rectify) TG_OPTIM_SQRT(r, nb);                                                 \
-      for (int j = 0; j < nb; j++) {                                                     \
-        int64_t i = i0 + j;                                                              \
-        T step = m[i] / bc1 * lr;                                                        \
-        if (rectify) step = step * ((T)1 / (r[j] + eps) * bc2_sqrt) * rect;              \
-        p[i] = p[i] - step;                                                              \
-      }                                                                                  \
-    }                                                                                    \
-  }                                                                                      \
-  static void radam_##T(const optim_arrays *a, const void *ctx) {                        \
-    radam_loop_##T(a->param, a->grad, a->buf[EXP_AVG], a->buf[EXP_AVG_SQ], a->n, ctx);   \
-  }
-RADAM_LOOP(float)
-RADAM_LOOP(double)
+#define TG_TEMPLATE "optim/radam_loop.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 static void radam_update(const void *options, tg_tensor *param, tg_tensor *grad,
                          optim_param_state *st) {
@@ -74,7 +41,7 @@ static void radam_update(const void *options, tg_tensor *param, tg_tensor *grad,
   if (ctx.rectify)
     ctx.rect = sqrt((rho_t - 4) * (rho_t - 2) * rho_inf /
                     ((rho_inf - 4) * (rho_inf - 2) * rho_t));
-  tg_optim_run(param, grad, bufs, radam_float, radam_double, &ctx);
+  tg_optim_run(param, grad, bufs, radam_f32, radam_f64, &ctx);
 }
 
 static bool radam_check(const void *options, char *msg, size_t size) {
@@ -101,11 +68,11 @@ static const optim_vtable radam_vtable = {
     .update = radam_update,
 };
 
-tg_optimizer *tg_radam(tg_tensor *const *params, int n, tg_radam_options options) {
-  return tg_optim_create(&radam_vtable, params, n, &options);
+tg_optimizer *tg_radam(tg_params params, tg_radam_options options) {
+  return tg_optim_create(&radam_vtable, params, &options);
 }
 
-void tg_radam_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
+void tg_radam_add_param_group(tg_optimizer *opt, tg_params params,
                               tg_radam_options options) {
-  tg_optim_add_group(opt, &radam_vtable, "tg_radam_add_param_group", params, n, &options);
+  tg_optim_add_group(opt, &radam_vtable, "tg_radam_add_param_group", params, &options);
 }

@@ -12,29 +12,9 @@ typedef struct sgd_ctx {
   bool first; /* the buffer was just made: PyTorch clones d_p into it */
 } sgd_ctx;
 
-/* The single-tensor step, op for op (one pass: no square root). */
-#define SGD_LOOP(T)                                                                      \
-  TG_OPTIM_SIMD static void sgd_loop_##T(T *restrict p, const T *restrict g,             \
-                                         T *restrict buf, int64_t n, const sgd_ctx *c) { \
-    const tg_sgd_options *o = c->o;                                                      \
-    const bool maximize = o->maximize, nesterov = o->nesterov, first = c->first;         \
-    const bool l2 = o->weight_decay != 0, has_momentum = o->momentum != 0;               \
-    const T weight_decay = (T)o->weight_decay, momentum = (T)o->momentum;                \
-    const T one_minus_dampening = (T)(1 - o->dampening), neg_lr = (T)-o->lr;             \
-    for (int64_t i = 0; i < n; i++) {                                                    \
-      T d = TG_OPTIM_GRAD(g[i], p[i], maximize, l2, weight_decay);                       \
-      if (has_momentum) {                                                                \
-        buf[i] = first ? d : TG_ADD_ALPHA(buf[i] * momentum, d, one_minus_dampening);    \
-        d = nesterov ? TG_ADD_ALPHA(d, buf[i], momentum) : buf[i];                       \
-      }                                                                                  \
-      p[i] = TG_ADD_ALPHA(p[i], d, neg_lr);                                              \
-    }                                                                                    \
-  }                                                                                      \
-  static void sgd_##T(const optim_arrays *a, const void *ctx) {                          \
-    sgd_loop_##T(a->param, a->grad, a->buf[MOMENTUM_BUFFER], a->n, ctx);                 \
-  }
-SGD_LOOP(float)
-SGD_LOOP(double)
+#define TG_TEMPLATE "optim/sgd_loop.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
 
 static void sgd_update(const void *options, tg_tensor *param, tg_tensor *grad,
                        optim_param_state *st) {
@@ -44,7 +24,7 @@ static void sgd_update(const void *options, tg_tensor *param, tg_tensor *grad,
   if (o->momentum != 0)
     bufs[MOMENTUM_BUFFER] = tg_optim_buffer(st, MOMENTUM_BUFFER, param, 0, &ctx.first);
   st->exists = true;
-  tg_optim_run(param, grad, bufs, sgd_float, sgd_double, &ctx);
+  tg_optim_run(param, grad, bufs, sgd_f32, sgd_f64, &ctx);
 }
 
 static bool sgd_check(const void *options, char *msg, size_t size) {
@@ -79,11 +59,10 @@ static const optim_vtable sgd_vtable = {
     .update = sgd_update,
 };
 
-tg_optimizer *tg_sgd(tg_tensor *const *params, int n, tg_sgd_options options) {
-  return tg_optim_create(&sgd_vtable, params, n, &options);
+tg_optimizer *tg_sgd(tg_params params, tg_sgd_options options) {
+  return tg_optim_create(&sgd_vtable, params, &options);
 }
 
-void tg_sgd_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
-                            tg_sgd_options options) {
-  tg_optim_add_group(opt, &sgd_vtable, "tg_sgd_add_param_group", params, n, &options);
+void tg_sgd_add_param_group(tg_optimizer *opt, tg_params params, tg_sgd_options options) {
+  tg_optim_add_group(opt, &sgd_vtable, "tg_sgd_add_param_group", params, &options);
 }

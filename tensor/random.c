@@ -6,6 +6,7 @@
  * Initialisation, dropout and shuffling all draw from it. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tensor/core.h"
 #include "tensor/mt19937.h"
@@ -39,6 +40,53 @@ static tg_generator *default_generator(void) {
 
 uint64_t tg_initial_seed(void) {
   return default_generator()->seed;
+}
+
+/* ---- the global generator's state (torch.get_rng_state / set_rng_state) ---- */
+
+/* Layout: the 624 twister words, the next-word index, the seed, whether a
+ * Box-Muller normal is cached, and that normal's bits. */
+enum { STATE_NEXT = TG_MT_WORDS, STATE_SEED, STATE_HAS_NORMAL, STATE_NORMAL };
+
+tg_tensor *tg_get_rng_state(void) {
+  const tg_generator *g = default_generator();
+  tg_tensor *state = tg_zeros(TG_SHAPE(TG_RNG_STATE_SIZE), TG_INT64);
+  int64_t *v = (int64_t *)tg_ptr(state);
+  for (int i = 0; i < TG_MT_WORDS; i++) v[i] = g->mt.state[i];
+  v[STATE_NEXT] = g->mt.next;
+  memcpy(&v[STATE_SEED], &g->seed, sizeof g->seed);
+  v[STATE_HAS_NORMAL] = g->has_normal;
+  memcpy(&v[STATE_NORMAL], &g->next_normal, sizeof g->next_normal);
+  return state;
+}
+
+bool tg_rng_state_valid(const tg_tensor *state) {
+  if (state->dtype != TG_INT64 || state->ndim != 1 ||
+      state->shape[0] != TG_RNG_STATE_SIZE)
+    return false;
+  tg_scope_begin();
+  const int64_t *v = (const int64_t *)tg_ptr(tg_contiguous((tg_tensor *)state));
+  bool ok = v[STATE_NEXT] >= 0 && v[STATE_NEXT] <= TG_MT_WORDS &&
+            (v[STATE_HAS_NORMAL] == 0 || v[STATE_HAS_NORMAL] == 1);
+  for (int i = 0; i < TG_MT_WORDS && ok; i++) ok = v[i] >= 0 && v[i] <= UINT32_MAX;
+  tg_scope_end();
+  return ok;
+}
+
+void tg_set_rng_state(const tg_tensor *state) {
+  if (!tg_rng_state_valid(state))
+    tg_error("tg_set_rng_state: expected an int64 tensor of shape (%d) from "
+             "tg_get_rng_state",
+             TG_RNG_STATE_SIZE);
+  tg_scope_begin();
+  const int64_t *v = (const int64_t *)tg_ptr(tg_contiguous((tg_tensor *)state));
+  tg_generator *g = default_generator();
+  for (int i = 0; i < TG_MT_WORDS; i++) g->mt.state[i] = (uint32_t)v[i];
+  g->mt.next = (int)v[STATE_NEXT];
+  memcpy(&g->seed, &v[STATE_SEED], sizeof g->seed);
+  g->has_normal = v[STATE_HAS_NORMAL] != 0;
+  memcpy(&g->next_normal, &v[STATE_NORMAL], sizeof g->next_normal);
+  tg_scope_end();
 }
 
 tg_generator *tg_generator_new(uint64_t seed) {

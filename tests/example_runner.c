@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/crc32c.h"
+#include "tensorboard/crc32c.h"
 #include "tensorgrad.h"
 #include "test_util.h"
 

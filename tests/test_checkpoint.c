@@ -95,13 +95,9 @@ static run new_run(void) {
   run r;
   tg_manual_seed(7);
   r.model = small_net();
-  tg_tensor_dict *params = tg_module_named_parameters(r.model);
-  tg_tensor *list[8];
-  for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
   tg_adam_options opts = TG_ADAM_DEFAULTS;
   opts.lr = 0.05;
-  r.opt = tg_adam(list, params->n, opts);
-  tg_tensor_dict_free(params);
+  r.opt = tg_adam(tg_module_parameters(r.model), opts);
   r.x = tg_randn(TG_SHAPE(16, 3), TG_FLOAT32);
   r.y = tg_randn(TG_SHAPE(16, 2), TG_FLOAT32);
   return r;
@@ -110,7 +106,7 @@ static run new_run(void) {
 static void train(run *r, int steps) {
   for (int s = 0; s < steps; s++) {
     tg_scope_begin();
-    tg_tensor *loss = tg_mse_loss(tg_module_forward(r->model, r->x), r->y, TG_MEAN);
+    tg_tensor *loss = tg_mse_loss(tg_module_forward(r->model, r->x), r->y, NULL);
     tg_backward(loss, NULL, 0);
     tg_optimizer_step(r->opt);
     tg_optimizer_zero_grad(r->opt, true);
@@ -144,13 +140,8 @@ START_TEST(test_resume_is_bit_identical) {
     tg_manual_seed(99);
     tg_module_free(fresh.model);
     fresh.model = small_net();
-    tg_tensor_dict *params = tg_module_named_parameters(fresh.model);
-    tg_tensor *list[8];
-    for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
     tg_optimizer_free(fresh.opt);
-    tg_adam_options opts = TG_ADAM_DEFAULTS;
-    fresh.opt = tg_adam(list, params->n, opts);
-    tg_tensor_dict_free(params);
+    fresh.opt = tg_adam(tg_module_parameters(fresh.model), TG_ADAM_DEFAULTS);
     int64_t epoch = -1;
     tg_tensor_dict *back = NULL;
     if (tg_checkpoint_load(ckpt, fresh.model, fresh.opt, &epoch, &back) != 0 ||
@@ -176,6 +167,50 @@ START_TEST(test_resume_is_bit_identical) {
 }
 END_TEST
 
+/* What a training step draws after a resume: a dropout mask, a DataLoader's
+ * epoch order (its sampler seeds from the global generator), normals. */
+static tg_tensor *random_draws(void) {
+  tg_tensor *mask = tg_dropout(tg_ones(TG_SHAPE(64), TG_FLOAT32), 0.5, true);
+  tg_tensor *order = tg_to(tg_randperm(32), TG_FLOAT32);
+  tg_tensor *normals = tg_randn(TG_SHAPE(5), TG_FLOAT32);
+  return tg_cat((tg_tensor *[]){mask, order, normals}, 3, 0);
+}
+
+/* Save mid-stream (an odd number of normals drawn, so one is cached), then
+ * draw; a fresh process that loads the checkpoint draws the same bits. */
+START_TEST(test_resume_continues_random_stream) {
+  char ckpt[512], resumed[512];
+  path_in_dir("rng.safetensors", ckpt);
+  path_in_dir("rng_draws.safetensors", resumed);
+  tg_manual_seed(3);
+  tg_module *model = small_net();
+  tg_scope_begin();
+  tg_randn(TG_SHAPE(3), TG_FLOAT64);
+  ck_assert_int_eq(tg_checkpoint_save(ckpt, model, NULL, 1, NULL), 0);
+  tg_tensor *straight = random_draws();
+  pid_t pid = fork();
+  if (pid == 0) {
+    tg_manual_seed(12345);
+    tg_rand(TG_SHAPE(7), TG_FLOAT32);
+    if (tg_checkpoint_load(ckpt, model, NULL, NULL, NULL) != 0) _exit(3);
+    tg_tensor_dict *d = tg_tensor_dict_new();
+    tg_tensor_dict_add(d, "draws", random_draws());
+    _exit(tg_save_tensors(resumed, d) == 0 ? 0 : 4);
+  }
+  int status;
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed: %d",
+                status);
+  tg_tensor_dict *back = NULL;
+  ck_assert_int_eq(tg_load_tensors(resumed, &back), 0);
+  tg_assert_close(tg_tensor_dict_get(back, "draws"), straight, 0, 0,
+                  "draws after resume");
+  tg_tensor_dict_free(back);
+  tg_scope_end();
+  tg_module_free(model);
+}
+END_TEST
+
 START_TEST(test_errors_name_the_file) {
   char path[512];
   tg_module *m = small_net();
@@ -192,12 +227,9 @@ START_TEST(test_errors_name_the_file) {
   ck_assert_int_eq(
       tg_checkpoint_save(path_in_dir("model_only.safetensors", path), m, NULL, 3, NULL),
       0);
-  tg_tensor_dict *params = tg_module_named_parameters(m);
-  tg_tensor *list[8];
-  for (int i = 0; i < params->n; i++) list[i] = params->items[i].tensor;
   tg_sgd_options opts = TG_SGD_DEFAULTS;
   opts.lr = 0.1;
-  tg_optimizer *opt = tg_sgd(list, params->n, opts);
+  tg_optimizer *opt = tg_sgd(tg_module_parameters(m), opts);
   ck_assert_int_eq(tg_checkpoint_load(path, m, opt, NULL, NULL), -1);
   ck_assert_msg(strstr(tg_last_error(), "holds no optimizer state"), "%s",
                 tg_last_error());
@@ -209,7 +241,6 @@ START_TEST(test_errors_name_the_file) {
   ck_assert_int_eq(tg_load_tensors(path, &d), -1);
   ck_assert_msg(strstr(tg_last_error(), "short.safetensors"), "%s", tg_last_error());
   tg_optimizer_free(opt);
-  tg_tensor_dict_free(params);
   tg_module_free(m);
 }
 END_TEST
@@ -221,6 +252,7 @@ int main(void) {
   tcase_add_test(tc, test_tensors_round_trip);
   tcase_add_test(tc, test_state_dict_file);
   tcase_add_test(tc, test_resume_is_bit_identical);
+  tcase_add_test(tc, test_resume_continues_random_stream);
   tcase_add_test(tc, test_errors_name_the_file);
   suite_add_tcase(s, tc);
   return tg_test_run(s);

@@ -20,22 +20,18 @@ static void teardown(void) {
 
 enum { MSE, L1, BCE, BCE_LOGITS, NLL, CE };
 
+/* Every loss has the one shape: input, target, options (NULL: defaults). */
+typedef tg_tensor *(*loss_fn)(tg_tensor *input, tg_tensor *target,
+                              const tg_loss_opts *opts);
+static const loss_fn losses[] = {
+    [MSE] = tg_mse_loss, [L1] = tg_l1_loss,
+    [BCE] = tg_bce_loss, [BCE_LOGITS] = tg_bce_with_logits_loss,
+    [NLL] = tg_nll_loss, [CE] = tg_cross_entropy_loss,
+};
+
 static tg_tensor *apply_loss(int kind, tg_tensor *x, tg_tensor *y,
                              const tg_loss_opts *o) {
-  switch (kind) {
-  case MSE:
-    return tg_mse_loss(x, y, o->reduction);
-  case L1:
-    return tg_l1_loss(x, y, o->reduction);
-  case BCE:
-    return tg_bce_loss(x, y, o);
-  case BCE_LOGITS:
-    return tg_bce_with_logits_loss(x, y, o);
-  case NLL:
-    return tg_nll_loss(x, y, o);
-  default:
-    return tg_cross_entropy_loss(x, y, o);
-  }
+  return losses[kind](x, y, o);
 }
 
 static tg_tensor *case_tensor(int i, const char *what, tg_dtype dtype) {
@@ -317,10 +313,10 @@ START_TEST(test_loss_errors_name_the_loss_and_shapes) {
   tg_scope_begin();
   tg_tensor *x = tg_rand(TG_SHAPE(16, 1), TG_FLOAT32),
             *y16 = tg_rand(TG_SHAPE(16), TG_FLOAT32);
-  TG_EXPECT_ERROR(tg_mse_loss(x, y16, TG_MEAN),
+  TG_EXPECT_ERROR(tg_mse_loss(x, y16, NULL),
                   "tg_mse_loss: input of shape (16x1) and target of shape (16) differ; "
                   "they must have the same shape");
-  TG_EXPECT_ERROR(tg_l1_loss(x, tg_rand(TG_SHAPE(16, 1), TG_FLOAT64), TG_SUM),
+  TG_EXPECT_ERROR(tg_l1_loss(x, tg_rand(TG_SHAPE(16, 1), TG_FLOAT64), NULL),
                   "tg_l1_loss: expected floating input and target of one dtype, got "
                   "float32 input and float64 target");
   TG_EXPECT_ERROR(tg_bce_loss(x, y16, NULL),
@@ -328,7 +324,24 @@ START_TEST(test_loss_errors_name_the_loss_and_shapes) {
   TG_EXPECT_ERROR(tg_bce_with_logits_loss(x, tg_zeros(TG_SHAPE(16, 1), TG_INT64), NULL),
                   "tg_bce_with_logits_loss: expected floating input and target of one "
                   "dtype, got float32 input and int64 target");
-  TG_EXPECT_ERROR(tg_mse_loss(x, x, (tg_reduction)7), "tg_mse_loss: unknown reduction 7");
+  TG_EXPECT_ERROR(tg_mse_loss(x, x, &(tg_loss_opts){.reduction = (tg_reduction)7}),
+                  "tg_mse_loss: unknown reduction 7");
+  /* an option the loss does not take, as PyTorch's unexpected keyword */
+  tg_tensor *w1 = tg_ones(TG_SHAPE(1), TG_FLOAT32);
+  TG_EXPECT_ERROR(tg_mse_loss(x, x, &(tg_loss_opts){.weight = w1}),
+                  "tg_mse_loss: this loss has no weight option");
+  TG_EXPECT_ERROR(tg_l1_loss(x, x, &(tg_loss_opts){.has_ignore_index = true}),
+                  "tg_l1_loss: this loss has no ignore_index option");
+  TG_EXPECT_ERROR(tg_bce_loss(x, x, &(tg_loss_opts){.pos_weight = w1}),
+                  "tg_bce_loss: this loss has no pos_weight option");
+  TG_EXPECT_ERROR(tg_bce_with_logits_loss(x, x, &(tg_loss_opts){.label_smoothing = 0.1}),
+                  "tg_bce_with_logits_loss: this loss has no label_smoothing option");
+  TG_EXPECT_ERROR(tg_nll_loss(x, tg_zeros(TG_SHAPE(16), TG_INT64),
+                              &(tg_loss_opts){.label_smoothing = 0.1}),
+                  "tg_nll_loss: this loss has no label_smoothing option");
+  TG_EXPECT_ERROR(tg_cross_entropy_loss(x, tg_zeros(TG_SHAPE(16), TG_INT64),
+                                        &(tg_loss_opts){.pos_weight = w1}),
+                  "tg_cross_entropy_loss: this loss has no pos_weight option");
   TG_EXPECT_ERROR(tg_bce_loss(tg_full(TG_SHAPE(2), 1.5, TG_FLOAT32),
                               tg_zeros(TG_SHAPE(2), TG_FLOAT32), NULL),
                   "tg_bce_loss: all elements of input should be between 0 and 1");

@@ -74,6 +74,34 @@ START_TEST(test_simple_net_names_init_and_forward) {
 }
 END_TEST
 
+/* model.parameters(): named_parameters' tensors in its order, borrowed from
+ * the module, and what the optimizers take. */
+START_TEST(test_module_parameters_in_pytorch_order) {
+  tg_manual_seed(7);
+  SimpleMultiClassificationNet *net = multi_net_new();
+  tg_tensor_dict *named = tg_module_named_parameters(&net->base);
+  tg_params params = tg_module_parameters(&net->base);
+  ck_assert_int_eq(params.n, named->n);
+  ck_assert_int_eq(params.n, 6);
+  for (int i = 0; i < params.n; i++)
+    ck_assert_ptr_eq(params.items[i], named->items[i].tensor);
+  tg_tensor_dict_free(named);
+
+  tg_optimizer *opt =
+      tg_sgd(tg_module_parameters(&net->base), (tg_sgd_options){.lr = 0.1});
+  ck_assert_int_eq(tg_optimizer_num_params(opt), 6);
+  tg_optimizer_free(opt);
+
+  tg_module *no_params = tg_nn_relu();
+  ck_assert_int_eq(tg_module_parameters(no_params).n, 0);
+  TG_EXPECT_ERROR(tg_sgd(tg_module_parameters(no_params), (tg_sgd_options){.lr = 0.1}),
+                  "tg_sgd: optimizer got an empty parameter list");
+  TG_EXPECT_ERROR(tg_module_parameters(NULL), "tg_module_parameters: module is NULL");
+  tg_module_free(no_params);
+  tg_module_free(&net->base);
+}
+END_TEST
+
 START_TEST(test_multi_net_training_step_matches_torch) {
   tg_manual_seed(7);
   SimpleMultiClassificationNet *net = multi_net_new();
@@ -450,6 +478,7 @@ int main(void) {
   tcase_add_unchecked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_linear_init_matches_torch_bit_for_bit);
   tcase_add_test(tc, test_simple_net_names_init_and_forward);
+  tcase_add_test(tc, test_module_parameters_in_pytorch_order);
   tcase_add_test(tc, test_multi_net_training_step_matches_torch);
   tcase_add_test(tc, test_print_model_like_pytorch);
   tcase_add_test(tc, test_print_every_layer_and_nesting);

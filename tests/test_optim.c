@@ -34,7 +34,7 @@ static tg_optimizer *sgd(tg_tensor **p, double lr, double momentum, double dampe
   o.weight_decay = weight_decay;
   o.nesterov = nesterov;
   o.maximize = maximize;
-  return tg_sgd(p, N_PARAMS, o);
+  return tg_sgd((tg_params){p, N_PARAMS}, o);
 }
 
 static tg_optimizer *make_sgd(tg_tensor **p) {
@@ -63,19 +63,19 @@ static tg_optimizer *make_sgd_cosine(tg_tensor **p) {
 }
 
 static tg_optimizer *make_rmsprop(tg_tensor **p) {
-  return tg_rmsprop(p, N_PARAMS, TG_RMSPROP_DEFAULTS);
+  return tg_rmsprop((tg_params){p, N_PARAMS}, TG_RMSPROP_DEFAULTS);
 }
 static tg_optimizer *make_rmsprop_centered(tg_tensor **p) {
   tg_rmsprop_options o = TG_RMSPROP_DEFAULTS;
   o.lr = 0.005;
   o.centered = true;
-  return tg_rmsprop(p, N_PARAMS, o);
+  return tg_rmsprop((tg_params){p, N_PARAMS}, o);
 }
 static tg_optimizer *make_rmsprop_momentum(tg_tensor **p) {
   tg_rmsprop_options o = TG_RMSPROP_DEFAULTS;
   o.lr = 0.002;
   o.momentum = 0.9;
-  return tg_rmsprop(p, N_PARAMS, o);
+  return tg_rmsprop((tg_params){p, N_PARAMS}, o);
 }
 static tg_optimizer *make_rmsprop_all(tg_tensor **p) {
   tg_rmsprop_options o = {.lr = 0.003,
@@ -85,12 +85,12 @@ static tg_optimizer *make_rmsprop_all(tg_tensor **p) {
                           .momentum = 0.5,
                           .centered = true,
                           .maximize = true};
-  return tg_rmsprop(p, N_PARAMS, o);
+  return tg_rmsprop((tg_params){p, N_PARAMS}, o);
 }
 
 static tg_optimizer *adam(tg_tensor **p, tg_adam_options o, double lr) {
   o.lr = lr;
-  return tg_adam(p, N_PARAMS, o);
+  return tg_adam((tg_params){p, N_PARAMS}, o);
 }
 static tg_optimizer *make_adam(tg_tensor **p) {
   return adam(p, TG_ADAM_DEFAULTS, 0.01);
@@ -115,20 +115,20 @@ static tg_optimizer *make_adam_multistep(tg_tensor **p) {
 static tg_optimizer *make_adamw(tg_tensor **p) {
   tg_adam_options o = TG_ADAMW_DEFAULTS;
   o.lr = 0.01;
-  return tg_adamw(p, N_PARAMS, o);
+  return tg_adamw((tg_params){p, N_PARAMS}, o);
 }
 static tg_optimizer *make_adamw_amsgrad(tg_tensor **p) {
   tg_adam_options o = TG_ADAMW_DEFAULTS;
   o.lr = 0.02;
   o.weight_decay = 0.1;
   o.amsgrad = true;
-  return tg_adamw(p, N_PARAMS, o);
+  return tg_adamw((tg_params){p, N_PARAMS}, o);
 }
 
 static tg_optimizer *make_nadam(tg_tensor **p) {
   tg_nadam_options o = TG_NADAM_DEFAULTS;
   o.lr = 0.01;
-  return tg_nadam(p, N_PARAMS, o);
+  return tg_nadam((tg_params){p, N_PARAMS}, o);
 }
 static tg_optimizer *make_nadam_all(tg_tensor **p) {
   tg_nadam_options o = {.lr = 0.02,
@@ -136,23 +136,23 @@ static tg_optimizer *make_nadam_all(tg_tensor **p) {
                         .eps = 1e-6,
                         .weight_decay = 0.05,
                         .momentum_decay = 0.01};
-  return tg_nadam(p, N_PARAMS, o);
+  return tg_nadam((tg_params){p, N_PARAMS}, o);
 }
 static tg_optimizer *make_radam(tg_tensor **p) {
   tg_radam_options o = TG_RADAM_DEFAULTS;
   o.lr = 0.01;
-  return tg_radam(p, N_PARAMS, o);
+  return tg_radam((tg_params){p, N_PARAMS}, o);
 }
 static tg_optimizer *make_radam_all(tg_tensor **p) {
   tg_radam_options o = {
       .lr = 0.02, .betas = {0.8, 0.9}, .eps = 1e-6, .weight_decay = 0.05};
-  return tg_radam(p, N_PARAMS, o);
+  return tg_radam((tg_params){p, N_PARAMS}, o);
 }
 
 static tg_optimizer *make_adagrad(tg_tensor **p) {
   tg_adagrad_options o = TG_ADAGRAD_DEFAULTS;
   o.lr = 0.05;
-  return tg_adagrad(p, N_PARAMS, o);
+  return tg_adagrad((tg_params){p, N_PARAMS}, o);
 }
 static tg_optimizer *make_adagrad_all(tg_tensor **p) {
   tg_adagrad_options o = {.lr = 0.05,
@@ -161,7 +161,7 @@ static tg_optimizer *make_adagrad_all(tg_tensor **p) {
                           .initial_accumulator_value = 0.1,
                           .eps = 1e-8,
                           .maximize = true};
-  return tg_adagrad(p, N_PARAMS, o);
+  return tg_adagrad((tg_params){p, N_PARAMS}, o);
 }
 
 /* two groups: the first layer's weights, the second layer's */
@@ -169,25 +169,25 @@ static tg_optimizer *make_sgd_groups(tg_tensor **p) {
   tg_sgd_options o = TG_SGD_DEFAULTS;
   o.lr = 0.1;
   o.momentum = 0.9;
-  tg_optimizer *opt = tg_sgd(p, 2, o);
+  tg_optimizer *opt = tg_sgd((tg_params){p, 2}, o);
   o.lr = 0.01;
   o.momentum = 0.5;
   o.nesterov = true;
-  tg_sgd_add_param_group(opt, p + 2, 2, o);
+  tg_sgd_add_param_group(opt, (tg_params){p + 2, 2}, o);
   return opt;
 }
 static tg_optimizer *make_adam_groups(tg_tensor **p) {
   tg_adam_options o = TG_ADAM_DEFAULTS;
   o.lr = 0.01;
-  tg_optimizer *opt = tg_adam(p, 2, o);
+  tg_optimizer *opt = tg_adam((tg_params){p, 2}, o);
   o.lr = 0.003;
   o.amsgrad = true;
   o.weight_decay = 0.1;
-  tg_adam_add_param_group(opt, p + 2, 2, o);
+  tg_adam_add_param_group(opt, (tg_params){p + 2, 2}, o);
   return opt;
 }
 static tg_optimizer *make_rmsprop_exponential(tg_tensor **p) {
-  return tg_rmsprop(p, N_PARAMS, TG_RMSPROP_DEFAULTS);
+  return tg_rmsprop((tg_params){p, N_PARAMS}, TG_RMSPROP_DEFAULTS);
 }
 
 static tg_lr_scheduler *step_lr(tg_optimizer *o) {
@@ -205,7 +205,7 @@ static tg_lr_scheduler *cosine_lr(tg_optimizer *o) {
 static tg_optimizer *make_adamw_one_cycle(tg_tensor **p) {
   tg_adam_options o = TG_ADAMW_DEFAULTS;
   o.lr = 0.01;
-  return tg_adamw(p, N_PARAMS, o);
+  return tg_adamw((tg_params){p, N_PARAMS}, o);
 }
 static tg_lr_scheduler *one_cycle_lr(tg_optimizer *o) {
   tg_one_cycle_options c = TG_ONE_CYCLE_DEFAULTS;
@@ -223,13 +223,13 @@ static tg_lr_scheduler *plateau(tg_optimizer *o) {
 }
 
 static double clip_norm(tg_tensor **p) {
-  return tg_clip_grad_norm_(p, N_PARAMS, 0.5, 2, false);
+  return tg_clip_grad_norm_((tg_params){p, N_PARAMS}, 0.5, 2, false);
 }
 static double clip_norm_inf(tg_tensor **p) {
-  return tg_clip_grad_norm_(p, N_PARAMS, 0.1, INFINITY, false);
+  return tg_clip_grad_norm_((tg_params){p, N_PARAMS}, 0.1, INFINITY, false);
 }
 static double clip_value(tg_tensor **p) {
-  tg_clip_grad_value_(p, N_PARAMS, 0.05);
+  tg_clip_grad_value_((tg_params){p, N_PARAMS}, 0.05);
   return NAN; /* no norm to compare */
 }
 
@@ -680,7 +680,7 @@ START_TEST(test_option_errors) {
   run r;
   run_start(&r, &configs[0], TG_FLOAT32);
   tg_tensor **p = r.params;
-  TG_EXPECT_ERROR(tg_sgd(p, 4, TG_SGD_DEFAULTS),
+  TG_EXPECT_ERROR(tg_sgd((tg_params){p, 4}, TG_SGD_DEFAULTS),
                   "tg_sgd: lr is required (TG_SGD_DEFAULTS leaves it unset)");
   TG_EXPECT_ERROR(sgd(p, -0.1, 0, 0, 0, false, false),
                   "tg_sgd: invalid learning rate: -0.1");
@@ -695,42 +695,50 @@ START_TEST(test_option_errors) {
 
   tg_adam_options ao = TG_ADAM_DEFAULTS;
   ao.betas[1] = 1.0;
-  TG_EXPECT_ERROR(tg_adam(p, 4, ao), "tg_adam: invalid beta parameter at index 1: 1");
+  TG_EXPECT_ERROR(tg_adam((tg_params){p, 4}, ao),
+                  "tg_adam: invalid beta parameter at index 1: 1");
   ao = TG_ADAMW_DEFAULTS;
   ao.betas[0] = -0.1;
-  TG_EXPECT_ERROR(tg_adamw(p, 4, ao),
+  TG_EXPECT_ERROR(tg_adamw((tg_params){p, 4}, ao),
                   "tg_adamw: invalid beta parameter at index 0: -0.1");
   ao = TG_ADAM_DEFAULTS;
   ao.lr = -1e-3;
-  TG_EXPECT_ERROR(tg_adam(p, 4, ao), "tg_adam: invalid learning rate: -0.001");
+  TG_EXPECT_ERROR(tg_adam((tg_params){p, 4}, ao),
+                  "tg_adam: invalid learning rate: -0.001");
   ao = TG_ADAM_DEFAULTS;
   ao.eps = -1;
-  TG_EXPECT_ERROR(tg_adam(p, 4, ao), "tg_adam: invalid epsilon value: -1");
+  TG_EXPECT_ERROR(tg_adam((tg_params){p, 4}, ao), "tg_adam: invalid epsilon value: -1");
 
   tg_rmsprop_options ro = TG_RMSPROP_DEFAULTS;
   ro.alpha = -0.5;
-  TG_EXPECT_ERROR(tg_rmsprop(p, 4, ro), "tg_rmsprop: invalid alpha value: -0.5");
+  TG_EXPECT_ERROR(tg_rmsprop((tg_params){p, 4}, ro),
+                  "tg_rmsprop: invalid alpha value: -0.5");
   ro = TG_RMSPROP_DEFAULTS;
   ro.eps = NAN;
-  TG_EXPECT_ERROR(tg_rmsprop(p, 4, ro), "tg_rmsprop: invalid epsilon value: nan");
+  TG_EXPECT_ERROR(tg_rmsprop((tg_params){p, 4}, ro),
+                  "tg_rmsprop: invalid epsilon value: nan");
 
   tg_adagrad_options go = TG_ADAGRAD_DEFAULTS;
   go.lr_decay = -1;
-  TG_EXPECT_ERROR(tg_adagrad(p, 4, go), "tg_adagrad: invalid lr_decay value: -1");
+  TG_EXPECT_ERROR(tg_adagrad((tg_params){p, 4}, go),
+                  "tg_adagrad: invalid lr_decay value: -1");
   go = TG_ADAGRAD_DEFAULTS;
   go.initial_accumulator_value = -2;
-  TG_EXPECT_ERROR(tg_adagrad(p, 4, go),
+  TG_EXPECT_ERROR(tg_adagrad((tg_params){p, 4}, go),
                   "tg_adagrad: invalid initial_accumulator_value value: -2");
 
   tg_nadam_options no = TG_NADAM_DEFAULTS;
   no.momentum_decay = -0.1;
-  TG_EXPECT_ERROR(tg_nadam(p, 4, no), "tg_nadam: invalid momentum_decay value: -0.1");
+  TG_EXPECT_ERROR(tg_nadam((tg_params){p, 4}, no),
+                  "tg_nadam: invalid momentum_decay value: -0.1");
   no = TG_NADAM_DEFAULTS;
   no.betas[0] = 1;
-  TG_EXPECT_ERROR(tg_nadam(p, 4, no), "tg_nadam: invalid beta parameter at index 0: 1");
+  TG_EXPECT_ERROR(tg_nadam((tg_params){p, 4}, no),
+                  "tg_nadam: invalid beta parameter at index 0: 1");
   tg_radam_options rao = TG_RADAM_DEFAULTS;
   rao.weight_decay = -1;
-  TG_EXPECT_ERROR(tg_radam(p, 4, rao), "tg_radam: invalid weight_decay value: -1");
+  TG_EXPECT_ERROR(tg_radam((tg_params){p, 4}, rao),
+                  "tg_radam: invalid weight_decay value: -1");
   run_end(&r);
 }
 END_TEST
@@ -740,34 +748,33 @@ START_TEST(test_param_errors) {
   run_start(&r, &configs[0], TG_FLOAT32);
   tg_tensor **p = r.params;
   tg_scope_begin();
-  tg_tensor *not_leaf[1] = {tg_mul_scalar(p[0], 2)};
-  TG_EXPECT_ERROR(tg_adagrad(not_leaf, 1, TG_ADAGRAD_DEFAULTS),
+  tg_tensor *not_leaf = tg_mul_scalar(p[0], 2);
+  TG_EXPECT_ERROR(tg_adagrad(TG_PARAMS(not_leaf), TG_ADAGRAD_DEFAULTS),
                   "tg_adagrad: can't optimize a non-leaf tensor (parameter 0)");
-  tg_tensor *ints[1] = {tg_arange(0, 3, 1, TG_INT64)};
-  TG_EXPECT_ERROR(tg_adam(ints, 1, TG_ADAM_DEFAULTS),
+  tg_tensor *ints = tg_arange(0, 3, 1, TG_INT64);
+  TG_EXPECT_ERROR(tg_adam(TG_PARAMS(ints), TG_ADAM_DEFAULTS),
                   "tg_adam: parameter 0 is int64; optimizers update float32 or float64");
-  tg_tensor *strided[1] = {tg_detach(tg_t(p[0]))};
-  TG_EXPECT_ERROR(tg_adam(strided, 1, TG_ADAM_DEFAULTS),
+  tg_tensor *strided = tg_detach(tg_t(p[0]));
+  TG_EXPECT_ERROR(tg_adam(TG_PARAMS(strided), TG_ADAM_DEFAULTS),
                   "tg_adam: parameter 0 is not contiguous");
-  TG_EXPECT_ERROR(tg_adam(p, 0, TG_ADAM_DEFAULTS),
+  TG_EXPECT_ERROR(tg_adam((tg_params){p, 0}, TG_ADAM_DEFAULTS),
                   "tg_adam: optimizer got an empty parameter list");
-  tg_tensor *twice[2] = {p[1], p[1]};
-  TG_EXPECT_ERROR(tg_adam(twice, 2, TG_ADAM_DEFAULTS),
+  TG_EXPECT_ERROR(tg_adam(TG_PARAMS(p[1], p[1]), TG_ADAM_DEFAULTS),
                   "tg_adam: parameter 1 appears twice in the group");
   tg_scope_end();
 
   tg_adam_options ao = TG_ADAM_DEFAULTS;
-  tg_optimizer *opt = tg_adam(p, 2, ao);
-  TG_EXPECT_ERROR(tg_adam_add_param_group(opt, p + 1, 2, ao),
+  tg_optimizer *opt = tg_adam((tg_params){p, 2}, ao);
+  TG_EXPECT_ERROR(tg_adam_add_param_group(opt, (tg_params){p + 1, 2}, ao),
                   "tg_adam_add_param_group: some parameters appear in more than one "
                   "parameter group");
   tg_sgd_options so = TG_SGD_DEFAULTS;
   so.lr = 0.1;
   TG_EXPECT_ERROR(
-      tg_sgd_add_param_group(opt, p + 2, 2, so),
+      tg_sgd_add_param_group(opt, (tg_params){p + 2, 2}, so),
       "tg_sgd_add_param_group: the optimizer is Adam; use its own options type");
   ao.lr = -1;
-  TG_EXPECT_ERROR(tg_adam_add_param_group(opt, p + 2, 2, ao),
+  TG_EXPECT_ERROR(tg_adam_add_param_group(opt, (tg_params){p + 2, 2}, ao),
                   "tg_adam_add_param_group: invalid learning rate: -1");
   ck_assert_int_eq(tg_optimizer_num_groups(opt), 1);
   ck_assert_int_eq(tg_optimizer_num_params(opt), 2);
@@ -842,7 +849,7 @@ END_TEST
 START_TEST(test_sgd_momentum_by_hand) {
   tg_tensor *w = tg_requires_grad_(tg_zeros(TG_SHAPE(1), TG_FLOAT64), true);
   tg_sgd_options o = {.lr = 0.1, .momentum = 0.9, .dampening = 0.3};
-  tg_optimizer *opt = tg_sgd(&w, 1, o);
+  tg_optimizer *opt = tg_sgd(TG_PARAMS(w), o);
   for (int k = 0; k < 2; k++) {
     tg_optimizer_zero_grad(opt, false);
     tg_scope_begin();

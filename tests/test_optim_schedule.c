@@ -32,9 +32,9 @@ static void dummy_start(dummy *d) {
     d->w[i] = tg_requires_grad_(tg_zeros(TG_SHAPE(1), TG_FLOAT32), true);
   tg_sgd_options o = TG_SGD_DEFAULTS;
   o.lr = 0.1;
-  d->opt = tg_sgd(&d->w[0], 1, o);
+  d->opt = tg_sgd(TG_PARAMS(d->w[0]), o);
   o.lr = 0.02;
-  tg_sgd_add_param_group(d->opt, &d->w[1], 1, o);
+  tg_sgd_add_param_group(d->opt, TG_PARAMS(d->w[1]), o);
 }
 
 static void dummy_end(dummy *d) {
@@ -370,7 +370,7 @@ START_TEST(test_scheduler_errors) {
   tg_tensor *w = tg_requires_grad_(tg_zeros(TG_SHAPE(1), TG_FLOAT32), true);
   tg_sgd_options o = TG_SGD_DEFAULTS;
   o.lr = 0.1;
-  tg_sgd_add_param_group(d.opt, &w, 1, o);
+  tg_sgd_add_param_group(d.opt, TG_PARAMS(w), o);
   TG_EXPECT_ERROR(
       tg_lr_scheduler_step(step),
       "tg_lr_scheduler_step: the optimizer has 3 parameter groups, the StepLR "
@@ -423,8 +423,8 @@ START_TEST(test_clip_grad_norm_matches_pytorch) {
   double rtol = dtype == TG_FLOAT32 ? 1e-6 : 1e-13;
   clip_params c;
   clip_start(&c, dtype);
-  double norm =
-      tg_clip_grad_norm_(c.p, 3, large ? 1000.0 : 0.5, norm_types[which], false);
+  double norm = tg_clip_grad_norm_((tg_params){c.p, 3}, large ? 1000.0 : 0.5,
+                                   norm_types[which], false);
   char name[96];
   snprintf(name, sizeof name, "clip.%s.norm.%s.%s", dtype == TG_FLOAT32 ? "f32" : "f64",
            norm_names[which], large ? "large" : "small");
@@ -441,7 +441,7 @@ START_TEST(test_clip_grad_value_matches_pytorch) {
   tg_dtype dtype = _i ? TG_FLOAT64 : TG_FLOAT32;
   clip_params c;
   clip_start(&c, dtype);
-  tg_clip_grad_value_(c.p, 3, 0.7);
+  tg_clip_grad_value_((tg_params){c.p, 3}, 0.7);
   check_grads(&c, _i ? "clip.f64.value.grads" : "clip.f32.value.grads", 0);
   clip_end(&c);
 }
@@ -451,25 +451,27 @@ START_TEST(test_clip_edge_cases) {
   clip_params c;
   clip_start(&c, TG_FLOAT64);
   tg_tensor *none = tg_zeros(TG_SHAPE(2), TG_FLOAT64);
-  ck_assert_double_eq(tg_clip_grad_norm_(&none, 1, 1.0, 2, true), 0); /* no grads */
-  tg_clip_grad_value_(&none, 1, 1.0);
+  ck_assert_double_eq(tg_clip_grad_norm_(TG_PARAMS(none), 1.0, 2, true),
+                      0); /* no grads */
+  tg_clip_grad_value_(TG_PARAMS(none), 1.0);
   ck_assert_ptr_null(none->grad);
   tg_release(none);
 
   tg_set(c.p[1]->grad, (int64_t[]){2}, INFINITY);
-  TG_EXPECT_ERROR(tg_clip_grad_norm_(c.p, 3, 1.0, 2, true),
+  TG_EXPECT_ERROR(tg_clip_grad_norm_((tg_params){c.p, 3}, 1.0, 2, true),
                   "tg_clip_grad_norm_: the total norm of order 2 for gradients from "
                   "`parameters` is non-finite, so it cannot be clipped");
   /* without the check, the inf norm scales everything as PyTorch does */
-  ck_assert(isinf(tg_clip_grad_norm_(c.p, 3, 1.0, 2, false)));
+  ck_assert(isinf(tg_clip_grad_norm_((tg_params){c.p, 3}, 1.0, 2, false)));
   ck_assert_double_eq(tg_get_flat(c.p[0]->grad, 0), 0.0);
   ck_assert(isnan(tg_get_flat(c.p[1]->grad, 2))); /* inf * 0 */
-  TG_EXPECT_ERROR(tg_clip_grad_norm_(c.p, 3, 1.0, 0, false),
+  TG_EXPECT_ERROR(tg_clip_grad_norm_((tg_params){c.p, 3}, 1.0, 0, false),
                   "tg_clip_grad_norm_: norm_type must be > 0 or INFINITY, got 0");
-  TG_EXPECT_ERROR(tg_clip_grad_norm_(c.p, -1, 1.0, 2, false),
-                  "tg_clip_grad_norm_: params is NULL with n = -1");
-  tg_tensor *null_param[1] = {NULL};
-  TG_EXPECT_ERROR(tg_clip_grad_value_(null_param, 1, 1.0),
+  TG_EXPECT_ERROR(tg_clip_grad_norm_((tg_params){c.p, -1}, 1.0, 2, false),
+                  "tg_clip_grad_norm_: params.n is -1");
+  TG_EXPECT_ERROR(tg_clip_grad_norm_((tg_params){NULL, 3}, 1.0, 2, false),
+                  "tg_clip_grad_norm_: params.items is NULL with n = 3");
+  TG_EXPECT_ERROR(tg_clip_grad_value_(TG_PARAMS(NULL), 1.0),
                   "tg_clip_grad_value_: parameter 0 is NULL");
   clip_end(&c);
 }

@@ -1,5 +1,5 @@
 /* safetensors: exact bytes against the reference implementation's own test
- * vectors, round trips, every rejection rule of FORMATS.md section 2 with
+ * vectors, round trips, every rejection rule of docs/formats.md (section 1) with
  * its message, and atomic saves surviving SIGKILL at random moments. */
 #include "test_util.h"
 

@@ -1,5 +1,5 @@
 /* tg_summary: the lecture's torchsummary table line by line (the text of
- * FORMATS.md section 3), the Iris net with its ReLU called twice, nested
+ * docs/formats.md, section 3), the Iris net with its ReLU called twice, nested
  * containers, convolutions and frozen parameters. */
 #include <stdlib.h>
 #include <string.h>

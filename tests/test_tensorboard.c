@@ -1,6 +1,6 @@
 /* TensorBoard event files: the bytes are decoded by a small reader written
- * here, independently of io/ (its own CRC-32C, framing and protobuf
- * decoding), and compared with FORMATS.md's worked record and with values
+ * here, independently of tensorboard/ (its own CRC-32C, framing and protobuf
+ * decoding), and compared with docs/formats.md's worked record and with values
  * computed by hand. */
 #include "test_util.h"
 
@@ -16,13 +16,13 @@
 
 #include "tensorgrad/png.h"
 #include "tensorgrad/tensorboard.h"
-#include "../io/crc32c.h"
-#include "../io/event_file.h"
-#include "../io/summary_values.h"
+#include "tensorboard/crc32c.h"
+#include "tensorboard/event_file.h"
+#include "tensorboard/summary_values.h"
 
 /* ---- the independent reader ---------------------------------------------------- */
 
-/* CRC-32C through a 256-entry table (io/ computes bit by bit). */
+/* CRC-32C through a 256-entry table (tensorboard/ computes bit by bit). */
 static uint32_t ref_crc32c(const uint8_t *p, size_t n) {
   static uint32_t table[256];
   if (!table[1]) {
@@ -238,7 +238,7 @@ START_TEST(test_worked_record) {
       0x17, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xe7, 0xce, 0xf8, 0x1e, 0x09,
       0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf8, 0x3f, 0x10, 0x03, 0x2a, 0x0a, 0x0a,
       0x08, 0x0a, 0x01, 0x78, 0x15, 0x00, 0x00, 0x00, 0x40, 0x3c, 0x97, 0x4a, 0x1f};
-  tg_pb summary = TG_PB_INIT, event = TG_PB_INIT, record = TG_PB_INIT;
+  tg_bytes summary = TG_BYTES_INIT, event = TG_BYTES_INIT, record = TG_BYTES_INIT;
   ck_assert_int_eq(tg_summary_scalar(&summary, "x", 2.0f), 0);
   tg_event_encode(&event, 1.5, 3, NULL, &summary);
   ck_assert_uint_eq(event.len, 23);
@@ -254,9 +254,9 @@ START_TEST(test_worked_record) {
   record.data[30] ^= 1;
   record.data[9] ^= 0x80;
   ck_assert_int_eq(split_records(record.data, record.len, &log), -1);
-  tg_pb_free(&summary);
-  tg_pb_free(&event);
-  tg_pb_free(&record);
+  tg_bytes_free(&summary);
+  tg_bytes_free(&event);
+  tg_bytes_free(&record);
 }
 END_TEST
 

@@ -12,11 +12,11 @@
 #ifndef TENSORGRAD_AUTOGRAD_H
 #define TENSORGRAD_AUTOGRAD_H
 
+#include "tensorgrad/export.h"
+
 #include "tensorgrad/tensor.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 #define TG_NODE_MAX_SAVED 4
 
@@ -128,7 +128,5 @@ void tg_fprint_graph(void *file, const tg_tensor *t);
 /* Graphviz DOT of the tape; returns 0, or -1 with tg_last_error set. */
 int tg_graph_dot(const tg_tensor *t, const char *path);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

@@ -10,8 +10,12 @@
  *   model.<state_dict name>      the module's state_dict
  *   optimizer.<state name>       the optimizer's state (buffers, steps, lrs)
  *   extra.<name>                 anything else, e.g. loss histories
+ *   rng_state                    the global generator (tg_get_rng_state)
  * plus metadata {"format": "pt", "epoch": "<n>"}. Resuming from it continues
- * training exactly: same parameters, same optimizer buffers and steps.
+ * training exactly: same parameters, same optimizer buffers and steps, and
+ * the same random stream (dropout masks, DataLoader shuffles) as a run that
+ * never stopped. docs/checkpoints.md turns one into PyTorch's
+ * {'model_state_dict', 'optimizer_state_dict', 'epoch', ...} and back.
  *
  * Writes are atomic (temp file, fsync, rename): a crash mid-save leaves the
  * previous file intact. Every function returns 0, or -1 with tg_last_error()
@@ -19,14 +23,14 @@
 #ifndef TENSORGRAD_CHECKPOINT_H
 #define TENSORGRAD_CHECKPOINT_H
 
+#include "tensorgrad/export.h"
+
 #include <stdbool.h>
 
 #include "tensorgrad/nn.h"
 #include "tensorgrad/optim.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* Any named tensors (copied to contiguous little-endian bytes). */
 int tg_save_tensors(const char *path, const tg_tensor_dict *tensors);
@@ -47,7 +51,5 @@ int tg_checkpoint_save(const char *path, const tg_module *model, const tg_optimi
 int tg_checkpoint_load(const char *path, tg_module *model, tg_optimizer *opt,
                        int64_t *epoch, tg_tensor_dict **extra);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

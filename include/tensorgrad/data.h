@@ -16,12 +16,12 @@
 #ifndef TENSORGRAD_DATA_H
 #define TENSORGRAD_DATA_H
 
+#include "tensorgrad/export.h"
+
 #include "tensorgrad/datasets.h"
 #include "tensorgrad/tensor.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* ---- the Dataset interface ---------------------------------------------------
  * A dataset is a struct whose first member is a tg_dataset, plus a vtable
@@ -206,7 +206,5 @@ int tg_train_test_split_tensors(tg_tensor *X, tg_tensor *y, const tg_split_optio
                                 tg_tensor **X_train, tg_tensor **X_test,
                                 tg_tensor **y_train, tg_tensor **y_test);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

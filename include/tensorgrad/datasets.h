@@ -7,19 +7,25 @@
  * np.random.RandomState in the same order, so the same random_state gives the
  * same numbers as Python (tests/golden/datasets.py proves it).
  *
- * Every function returns 0 on success, or -1 with tg_last_error() set to a
- * message naming the function (or the file and line) and the bad value. On
- * failure the output is left empty, so tg_bunch_free is always safe.
+ * Errors follow the library's rule by cause (README, "Errors"). What comes
+ * from outside or depends on the data returns -1 with tg_last_error() set to
+ * a message naming the function (or the file and line) and the bad value: a
+ * missing or malformed file, a split the number of samples has no room for,
+ * a stratify class with one member, out of memory. On failure the output is
+ * left empty, so tg_bunch_free is always safe. The calling code's mistakes
+ * go to tg_error: a generator parameter out of range (n_samples 0, noise
+ * -1), a test_size that is neither a fraction nor a whole count, bad CSV
+ * options, a row index out of range, load_digits' n_class outside 1..10.
  */
 #ifndef TENSORGRAD_DATASETS_H
 #define TENSORGRAD_DATASETS_H
 
+#include "tensorgrad/export.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* ---- the container ------------------------------------------------------- */
 
@@ -106,8 +112,11 @@ int tg_train_test_split(int64_t n, const tg_split_options *opt, int64_t **train,
                         int64_t *n_train, int64_t **test, int64_t *n_test);
 
 /* ---- built-in data sets (sklearn.datasets.load_*) -------------------------
- * The files are looked up in $TENSORGRAD_DATA, then the installed
- * share/tensorgrad, then the source tree's data/files. */
+ * The files are looked up in $TENSORGRAD_DATA, then in the share/tensorgrad
+ * of the install tree the library was loaded from (wherever that tree was
+ * moved), then, for a build tree, the source tree's data/files, then the
+ * configured install folder. A program that links the static library of a
+ * moved install sets $TENSORGRAD_DATA. */
 
 int tg_load_iris(tg_bunch *out);          /* 150 x 4, 3 classes */
 int tg_load_breast_cancer(tg_bunch *out); /* 569 x 30, 2 classes */
@@ -136,8 +145,6 @@ tg_csv_options tg_csv_defaults(void);
  * With a header, feature_names holds the header's feature columns. */
 int tg_load_csv(const char *path, const tg_csv_options *opt, tg_bunch *out);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 
 #endif

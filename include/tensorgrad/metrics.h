@@ -1,11 +1,17 @@
 /* tensorgrad/metrics.h - classification metrics with scikit-learn 1.2's
  * semantics, on plain C arrays.
  *
- * Labels are int64_t, scores and probabilities double. Every function returns
- * 0 on success or -1 with the reason in tg_last_error(), naming the function:
- *   "tg_roc_auc_score: only one class present in y_true"
- * Bad input (n <= 0, NULL arrays, non-finite scores, a metric that needs two
- * classes given one) never crashes and never aborts.
+ * Labels are int64_t, scores and probabilities double. Errors follow the
+ * library's rule by cause (README, "Errors"):
+ * - what the data's values decide returns -1 with the reason in
+ *   tg_last_error(), naming the function: no sample (n == 0), one class
+ *   where two are needed, a non-finite score, a label a tensor holds that is
+ *   not an integer, an explicit label list none of whose labels occurs:
+ *     "tg_roc_auc_score: only one class present in y_true"
+ * - the calling code's mistakes go to tg_error: a NULL array or result
+ *   pointer, n < 0, an enum or option out of its range, an explicit label
+ *   list that is empty or repeats a label, tensors whose sizes differ.
+ * Every function returns 0 on success.
  *
  * Ownership: results that have a variable size come back in a small struct
  * the caller declares (on the stack is fine); the library mallocs its arrays
@@ -21,15 +27,15 @@
 #ifndef TENSORGRAD_METRICS_H
 #define TENSORGRAD_METRICS_H
 
+#include "tensorgrad/export.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "tensorgrad/tensor.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* What a ratio with a zero denominator becomes. sklearn's default "warn"
  * gives 0 (sklearn also prints a warning; tensorgrad stays silent). */
@@ -223,7 +229,5 @@ int tg_roc_auc_score_ovr_tensor(const tg_tensor *y_true, const tg_tensor *proba,
 int tg_average_precision_score_tensor(const tg_tensor *y_true, const tg_tensor *y_score,
                                       int64_t pos_label, double *ap);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

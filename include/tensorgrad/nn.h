@@ -27,14 +27,14 @@
 #ifndef TENSORGRAD_NN_H
 #define TENSORGRAD_NN_H
 
+#include "tensorgrad/export.h"
+
 #include <stdio.h>
 
 #include "tensorgrad/autograd.h"
 #include "tensorgrad/tensor.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* ---- the module base ------------------------------------------------------ */
 
@@ -60,6 +60,8 @@ struct tg_module {
   int n_children, n_params, n_buffers;
   tg_module_entry *children, *params, *buffers; /* private */
   int children_cap, params_cap, buffers_cap;
+  tg_tensor **parameters; /* private: the list tg_module_parameters hands out */
+  int parameters_cap;
 };
 
 /* Allocates a zeroed derived struct of `size` bytes (size >= sizeof(tg_module))
@@ -85,10 +87,14 @@ tg_module *tg_module_child(const tg_module *m, const char *name);
 tg_tensor *tg_module_parameter(const tg_module *m, const char *name);
 tg_tensor *tg_module_buffer(const tg_module *m, const char *name);
 
-/* PyTorch's named_parameters() / parameters() order: the module's own
- * parameters first, then each child's, recursively, with dotted names. The
- * dict holds the parameters themselves (not copies): hand its tensors to an
- * optimizer. Free with tg_tensor_dict_free. */
+/* model.parameters(): the parameters in PyTorch's order (the module's own
+ * first, then each child's, recursively), ready for an optimizer:
+ *     tg_optimizer *opt = tg_sgd(tg_module_parameters(model), o);
+ * The list belongs to m (nothing to free) and stays valid until the next
+ * call on m, a registration in m's tree, or tg_module_free. */
+tg_params tg_module_parameters(tg_module *m);
+/* named_parameters(): the same order, with dotted names. The dict holds the
+ * parameters themselves (not copies). Free with tg_tensor_dict_free. */
 tg_tensor_dict *tg_module_named_parameters(const tg_module *m);
 tg_tensor_dict *tg_module_named_buffers(const tg_module *m);
 int64_t tg_module_num_parameters(const tg_module *m, bool trainable_only);
@@ -121,7 +127,7 @@ char *tg_module_repr(const tg_module *m);
 void tg_module_print(const tg_module *m);
 void tg_module_fprint(FILE *f, const tg_module *m);
 
-/* torch-summary's table (FORMATS.md section 3) for an input of
+/* torch-summary's table (docs/formats.md, section 3) for an input of
  * `input_shape` (without the batch dim; a batch of 2 is run, as
  * torch-summary does, drawing the input from tg_rand). */
 char *tg_summary_string(tg_module *m, tg_shape input_shape); /* malloc'd */
@@ -209,9 +215,12 @@ void tg_init_kaiming_normal_(tg_tensor *t, double a, tg_fan_mode mode,
 
 typedef enum { TG_MEAN = 0, TG_SUM = 1, TG_NONE = 2 } tg_reduction;
 
-/* Options of the losses that take more than a reduction. A zeroed struct
- * (or NULL) is PyTorch's defaults: mean, no weights, ignore_index -100,
- * no label smoothing. */
+/* The options of every loss, as PyTorch's keyword arguments: each loss takes
+ * a pointer to them, NULL for PyTorch's defaults (a zeroed struct is the
+ * same: mean, no weights, ignore_index -100, no label smoothing):
+ *     tg_mse_loss(y_hat, y, NULL)                              MSELoss()
+ *     tg_l1_loss(y_hat, y, &(tg_loss_opts){.reduction = TG_SUM})  L1Loss(reduction='sum')
+ * Setting an option a loss does not take (a weight for MSE) is an error. */
 typedef struct tg_loss_opts {
   tg_reduction reduction;
   tg_tensor *weight;     /* BCE: per element (broadcast); NLL/CE: per class (C) */
@@ -221,8 +230,8 @@ typedef struct tg_loss_opts {
   double label_smoothing; /* CE, in [0, 1] */
 } tg_loss_opts;
 
-tg_tensor *tg_mse_loss(tg_tensor *input, tg_tensor *target, tg_reduction reduction);
-tg_tensor *tg_l1_loss(tg_tensor *input, tg_tensor *target, tg_reduction reduction);
+tg_tensor *tg_mse_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts);
+tg_tensor *tg_l1_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts);
 /* input are probabilities; the logs are clamped at -100 like PyTorch. */
 tg_tensor *tg_bce_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts);
 tg_tensor *tg_bce_with_logits_loss(tg_tensor *input, tg_tensor *target,
@@ -235,7 +244,5 @@ tg_tensor *tg_nll_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *
 tg_tensor *tg_cross_entropy_loss(tg_tensor *input, tg_tensor *target,
                                  const tg_loss_opts *opts);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

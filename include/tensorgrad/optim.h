@@ -7,7 +7,7 @@
  *
  *     tg_adam_options o = TG_ADAM_DEFAULTS;
  *     o.lr = 1e-2;
- *     tg_optimizer *opt = tg_adam(params, n_params, o);
+ *     tg_optimizer *opt = tg_adam(tg_module_parameters(model), o);
  *     for (...) {
  *       tg_optimizer_zero_grad(opt, false);
  *       tg_backward(loss, NULL, 0);
@@ -33,15 +33,15 @@
 #ifndef TENSORGRAD_OPTIM_H
 #define TENSORGRAD_OPTIM_H
 
+#include "tensorgrad/export.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "tensorgrad/tensor.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 typedef struct tg_optimizer tg_optimizer;
 
@@ -152,29 +152,31 @@ typedef struct tg_adagrad_options {
 #define TG_ADAGRAD_DEFAULTS ((tg_adagrad_options){.lr = 1e-2, .eps = 1e-10})
 
 /* ---- construction --------------------------------------------------------------
- * Each constructor makes an optimizer whose first group holds params[0..n-1]. */
-tg_optimizer *tg_sgd(tg_tensor *const *params, int n, tg_sgd_options options);
-tg_optimizer *tg_rmsprop(tg_tensor *const *params, int n, tg_rmsprop_options options);
-tg_optimizer *tg_adam(tg_tensor *const *params, int n, tg_adam_options options);
-tg_optimizer *tg_adamw(tg_tensor *const *params, int n, tg_adam_options options);
-tg_optimizer *tg_adagrad(tg_tensor *const *params, int n, tg_adagrad_options options);
-tg_optimizer *tg_nadam(tg_tensor *const *params, int n, tg_nadam_options options);
-tg_optimizer *tg_radam(tg_tensor *const *params, int n, tg_radam_options options);
+ * Each constructor makes an optimizer whose first group holds params, as
+ * torch.optim.SGD(model.parameters(), lr=0.1) does:
+ *     tg_sgd(tg_module_parameters(model), (tg_sgd_options){.lr = 0.1})
+ *     tg_sgd(TG_PARAMS(w, b), o)           raw tensors */
+tg_optimizer *tg_sgd(tg_params params, tg_sgd_options options);
+tg_optimizer *tg_rmsprop(tg_params params, tg_rmsprop_options options);
+tg_optimizer *tg_adam(tg_params params, tg_adam_options options);
+tg_optimizer *tg_adamw(tg_params params, tg_adam_options options);
+tg_optimizer *tg_adagrad(tg_params params, tg_adagrad_options options);
+tg_optimizer *tg_nadam(tg_params params, tg_nadam_options options);
+tg_optimizer *tg_radam(tg_params params, tg_radam_options options);
 
 /* torch's optimizer.add_param_group: a new group with its own options. The
  * options type must match the optimizer (tg_adam_options for Adam and AdamW).
  * A parameter may belong to one group only. */
-void tg_sgd_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
-                            tg_sgd_options options);
-void tg_rmsprop_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
+void tg_sgd_add_param_group(tg_optimizer *opt, tg_params params, tg_sgd_options options);
+void tg_rmsprop_add_param_group(tg_optimizer *opt, tg_params params,
                                 tg_rmsprop_options options);
-void tg_adam_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
+void tg_adam_add_param_group(tg_optimizer *opt, tg_params params,
                              tg_adam_options options);
-void tg_adagrad_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
+void tg_adagrad_add_param_group(tg_optimizer *opt, tg_params params,
                                 tg_adagrad_options options);
-void tg_nadam_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
+void tg_nadam_add_param_group(tg_optimizer *opt, tg_params params,
                               tg_nadam_options options);
-void tg_radam_add_param_group(tg_optimizer *opt, tg_tensor *const *params, int n,
+void tg_radam_add_param_group(tg_optimizer *opt, tg_params params,
                               tg_radam_options options);
 
 void tg_optimizer_free(tg_optimizer *opt); /* NULL is fine */
@@ -230,11 +232,14 @@ tg_lr_scheduler *tg_step_lr(tg_optimizer *opt, int64_t step_size, double gamma);
 tg_lr_scheduler *tg_multi_step_lr(tg_optimizer *opt, const int64_t *milestones, int n,
                                   double gamma);
 tg_lr_scheduler *tg_exponential_lr(tg_optimizer *opt, double gamma);
-/* SGDR without restarts, in 1.13's recursive form: with e = last_epoch,
- *   lr = lr + (base - eta_min)(1 - cos(pi / T_max)) / 2   if (e - 1 - T_max) % (2 T_max)
- * == 0 lr = (1 + cos(pi e / T_max)) / (1 + cos(pi (e - 1) / T_max)) (lr - eta_min) +
- * eta_min which follows eta_min + (base - eta_min)(1 + cos(pi e / T_max)) / 2 and keeps
- * oscillating past T_max. */
+/* SGDR without restarts, in 1.13's recursive form; with e = last_epoch,
+ *     if (e - 1 - T_max) % (2 T_max) == 0:
+ *       lr = lr + (base - eta_min) (1 - cos(pi / T_max)) / 2
+ *     else:
+ *       lr = (1 + cos(pi e / T_max)) / (1 + cos(pi (e - 1) / T_max))
+ *            * (lr - eta_min) + eta_min
+ * which follows eta_min + (base - eta_min) (1 + cos(pi e / T_max)) / 2 and
+ * keeps oscillating past T_max. */
 tg_lr_scheduler *tg_cosine_annealing_lr(tg_optimizer *opt, int64_t t_max, double eta_min);
 /* lr = base * lr_lambda(epoch, user), for every group. */
 tg_lr_scheduler *tg_lambda_lr(tg_optimizer *opt,
@@ -328,12 +333,10 @@ void tg_lr_scheduler_free(tg_lr_scheduler *s); /* NULL is fine */
  * norm_type-norm (> 0, or INFINITY) of all grads seen as one vector; returns
  * total (0 when no parameter has a grad), rounded to the grads' dtype. With
  * error_if_nonfinite a NaN or infinite total is an error. */
-double tg_clip_grad_norm_(tg_tensor *const *params, int n, double max_norm,
-                          double norm_type, bool error_if_nonfinite);
+double tg_clip_grad_norm_(tg_params params, double max_norm, double norm_type,
+                          bool error_if_nonfinite);
 /* Clamps every grad element to [-clip_value, clip_value]. */
-void tg_clip_grad_value_(tg_tensor *const *params, int n, double clip_value);
+void tg_clip_grad_value_(tg_params params, double clip_value);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

@@ -22,12 +22,12 @@
 #ifndef TENSORGRAD_PLOT_H
 #define TENSORGRAD_PLOT_H
 
+#include "tensorgrad/export.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* ---- colours ------------------------------------------------------------ */
 
@@ -158,8 +158,6 @@ int tg_axes_imshow(tg_axes *ax, const double *values, int width, int height,
 tg_figure *tg_image_grid(const double *images, int n, int height, int width, int cols,
                          const char *const *captions, int cell_pixels);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 
 #endif

@@ -2,20 +2,22 @@
  *
  * Pixels are 8-bit, row-major, tightly packed, with `channels` bytes per
  * pixel: 1 (gray), 3 (RGB) or 4 (RGBA). Every function returns 0 on success
- * or -1 with the reason in tg_last_error(), e.g.
+ * or, when the file system or a file fails it, -1 with the reason in
+ * tg_last_error(), e.g.
  *   "tg_png_write: out/loss.png: cannot create temporary file: No such file..."
- * Nothing here aborts or crashes on bad input, including a corrupt or
- * truncated PNG file.
+ * A corrupt, truncated or hostile PNG file is such a failure, never a crash.
+ * The calling code's mistakes (NULL pointers, a size <= 0, channels other
+ * than 1, 3 or 4) go to tg_error.
  */
 #ifndef TENSORGRAD_PNG_H
 #define TENSORGRAD_PNG_H
 
+#include "tensorgrad/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* Encodes the image as a PNG in memory; *out is malloc'd (caller frees) and
  * holds *out_len bytes. TensorBoard image summaries embed these bytes. */
@@ -34,8 +36,6 @@ int tg_png_write(const char *path, const uint8_t *pixels, int width, int height,
 int tg_png_read(const char *path, uint8_t **pixels, int *width, int *height,
                 int *channels);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 
 #endif

@@ -31,13 +31,13 @@
 #ifndef TENSORGRAD_PROGRESS_H
 #define TENSORGRAD_PROGRESS_H
 
+#include "tensorgrad/export.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 typedef enum {
   TG_PROGRESS_AUTO = 0, /* TTY when the stream is a terminal, LINES otherwise */
@@ -91,7 +91,5 @@ void tg_progress_end(tg_progress *p);
  * custom displays); `bar` false leaves out the |###   | graphic. */
 void tg_progress_format(const tg_progress *p, bool bar, char *buf, size_t size);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

@@ -14,12 +14,12 @@
 #ifndef TENSORGRAD_SAFETENSORS_H
 #define TENSORGRAD_SAFETENSORS_H
 
+#include "tensorgrad/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 typedef enum {
   TG_ST_F64,
@@ -86,8 +86,6 @@ const tg_st_tensor *tg_safetensors_find(const tg_st_file *f, const char *name);
 /* The metadata value for `key`, or NULL. */
 const char *tg_safetensors_meta_get(const tg_st_file *f, const char *key);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 
 #endif

@@ -13,13 +13,13 @@
 #ifndef TENSORGRAD_TENSOR_H
 #define TENSORGRAD_TENSOR_H
 
+#include "tensorgrad/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 #define TG_MAX_DIMS 8
 
@@ -123,6 +123,16 @@ tg_tensor *tg_full_like(const tg_tensor *t, double value);
 void tg_manual_seed(uint64_t seed);
 uint64_t tg_initial_seed(void);
 uint32_t tg_random_u32(void); /* raw draws from the global generator */
+/* torch.get_rng_state() / set_rng_state(): the global generator's whole
+ * state (twister words, position, seed, cached normal) as a new int64
+ * tensor of TG_RNG_STATE_SIZE values, and back. Setting it makes every later
+ * draw (rand, randn, dropout masks, DataLoader shuffles) repeat the stream
+ * from where it was taken. tg_rng_state_valid checks a tensor read from a
+ * file before tg_set_rng_state, which raises an error on a bad one. */
+#define TG_RNG_STATE_SIZE 628
+tg_tensor *tg_get_rng_state(void);
+bool tg_rng_state_valid(const tg_tensor *state);
+void tg_set_rng_state(const tg_tensor *state);
 uint64_t tg_random_u64(void);
 /* A generator of one's own, like torch.Generator().manual_seed(seed): the
  * DataLoader's sampler shuffles with one. NULL means the global one. */
@@ -320,6 +330,23 @@ tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b);
 /* torch.bmm: (b, n, m) @ (b, m, p) without broadcasting. */
 tg_tensor *tg_bmm(tg_tensor *a, tg_tensor *b);
 
+/* ---- parameter lists (what optimizers and clipping take) ----------------------- */
+
+/* PyTorch's `params` argument: the tensors an optimizer updates or a clip
+ * rescales, in order. tg_module_parameters(model) gives a model's (the
+ * model.parameters() of PyTorch); for raw tensors, list them in place,
+ *     tg_sgd(TG_PARAMS(w, b), o)
+ * or wrap an array, (tg_params){array, n}. The list is only read during the
+ * call: an optimizer retains the tensors themselves. */
+typedef struct tg_params {
+  tg_tensor *const *items;
+  int n;
+} tg_params;
+
+#define TG_PARAMS(...)                                                                   \
+  ((tg_params){(tg_tensor *const[]){__VA_ARGS__},                                        \
+               (int)(sizeof((tg_tensor *[]){__VA_ARGS__}) / sizeof(tg_tensor *))})
+
 /* ---- named tensors (state dicts) ------------------------------------------------ */
 
 /* An ordered list of (name, tensor): iterate items[0 .. n-1]. Each entry
@@ -348,7 +375,5 @@ void tg_tensor_dict_free(tg_tensor_dict *d);     /* NULL is fine */
 void tg_set_num_threads(int n);
 int tg_get_num_threads(void);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 #endif

@@ -12,12 +12,12 @@
 #ifndef TENSORGRAD_TENSORBOARD_H
 #define TENSORGRAD_TENSORBOARD_H
 
+#include "tensorgrad/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 typedef struct tg_summary_writer tg_summary_writer;
 
@@ -64,8 +64,37 @@ int tg_summary_writer_add_pr_curve(tg_summary_writer *w, const char *tag,
 int tg_summary_writer_add_text(tg_summary_writer *w, const char *tag, const char *text,
                                int64_t step);
 
-/* ---- the same from tensors (any shape, dtype and layout) ---- */
+/* add_hparams(hparam_dict, metric_dict, run_name=run_name): one row of the
+ * HParams tab. Writes, as PyTorch does, a run of its own <logdir>/<run_name>
+ * (NULL: the wall-clock time in seconds, PyTorch's default) holding the
+ * hparams plugin's experiment, session start and session end records and
+ * each metric as a scalar at step 0. */
+typedef struct tg_hparam {
+  const char *name;
+  const char *text; /* a string value ("adam"), or NULL for `number` */
+  double number;
+} tg_hparam;
+int tg_summary_writer_add_hparams(tg_summary_writer *w, const tg_hparam *hparams,
+                                  size_t n_hparams, const char *const *metric_names,
+                                  const double *metric_values, size_t n_metrics,
+                                  const char *run_name);
+
+/* add_graph(model, input): one forward of model on input (a floating
+ * tensor), as the Graphs tab's GraphDef: a node per recorded op, named by
+ * the module it ran in ("Net/fc1/linear"), a node per parameter
+ * ("Net/fc1/weight") and one for the input ("input/x"), each with its
+ * output shape. Grad mode is on during that forward; nothing else changes. */
+struct tg_module;
 struct tg_tensor;
+int tg_summary_writer_add_graph(tg_summary_writer *w, struct tg_module *model,
+                                struct tg_tensor *input);
+
+/* add_figure(tag, figure): the figure rendered as an RGB image. */
+struct tg_figure;
+int tg_summary_writer_add_figure(tg_summary_writer *w, const char *tag,
+                                 struct tg_figure *figure, int64_t step);
+
+/* ---- the same from tensors (any shape, dtype and layout) ---- */
 
 /* add_histogram(tag, values): every element of `values`. */
 int tg_summary_writer_add_histogram_tensor(tg_summary_writer *w, const char *tag,
@@ -86,8 +115,6 @@ int tg_summary_writer_flush(tg_summary_writer *w);
 /* Flushes, closes every file and frees w; NULL is fine. */
 int tg_summary_writer_close(tg_summary_writer *w);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 
 #endif

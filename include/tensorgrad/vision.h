@@ -27,9 +27,7 @@
 #include "tensorgrad/data.h"
 #include "tensorgrad/tensor.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+TG_API_BEGIN
 
 /* ---- IDX files (gzip or not) --------------------------------------------------- */
 
@@ -95,8 +93,6 @@ extern const char *const tg_fashion_mnist_classes[10];
 int tg_fashion_mnist(const char *root, bool train, tg_transform *transform,
                      tg_dataset **out);
 
-#ifdef __cplusplus
-}
-#endif
+TG_API_END
 
 #endif

@@ -1,0 +1,203 @@
+/* An RGB canvas with anti-aliased strokes and discs (exact pixel coverage of
+ * a capsule or a disc, box-filtered) and bitmap text. */
+#include "plot.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const rect empty_rect = {0, 0, 0, 0};
+
+int canvas_init(canvas *c, int width, int height) {
+  size_t n = (size_t)width * (size_t)height;
+  c->width = width;
+  c->height = height;
+  c->rgb = malloc(n * 3);
+  c->coverage = calloc(n, sizeof *c->coverage);
+  if (!c->rgb || !c->coverage) {
+    canvas_free(c);
+    return -1;
+  }
+  memset(c->rgb, 0xFF, n * 3);
+  c->clip = (rect){0, 0, width, height};
+  c->dirty = empty_rect;
+  return 0;
+}
+
+void canvas_free(canvas *c) {
+  free(c->rgb);
+  free(c->coverage);
+  c->rgb = NULL;
+  c->coverage = NULL;
+}
+
+static int clamp_int(int v, int lo, int hi) {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+void canvas_set_clip(canvas *c, rect r) {
+  c->clip = (rect){clamp_int(r.x0, 0, c->width), clamp_int(r.y0, 0, c->height),
+                   clamp_int(r.x1, 0, c->width), clamp_int(r.y1, 0, c->height)};
+}
+
+void canvas_blend_pixel(canvas *c, int x, int y, tg_color color, double alpha) {
+  if (x < 0 || y < 0 || x >= c->width || y >= c->height) return;
+  uint8_t *p = c->rgb + ((size_t)y * c->width + x) * 3;
+  rgb src = color_rgb(color);
+  double channels[3] = {src.r, src.g, src.b};
+  for (int k = 0; k < 3; k++)
+    p[k] = (uint8_t)lround(p[k] * (1.0 - alpha) + channels[k] * 255.0 * alpha);
+}
+
+void canvas_fill_rect(canvas *c, rect r, tg_color color) {
+  for (int y = r.y0; y < r.y1; y++)
+    for (int x = r.x0; x < r.x1; x++) canvas_blend_pixel(c, x, y, color, 1.0);
+}
+
+/* The pixels a shape within `reach` of the box [x0,x1]x[y0,y1] can touch,
+ * inside the clip, merged into the dirty rectangle. Done in double so that
+ * far-away data points cannot overflow an int. */
+static rect touched(canvas *c, double x0, double y0, double x1, double y1, double reach) {
+  rect clip = c->clip;
+  rect r = {(int)fmax(floor(fmin(x0, x1) - reach), clip.x0),
+            (int)fmax(floor(fmin(y0, y1) - reach), clip.y0),
+            (int)fmin(ceil(fmax(x0, x1) + reach) + 1, clip.x1),
+            (int)fmin(ceil(fmax(y0, y1) + reach) + 1, clip.y1)};
+  if (r.x0 >= r.x1 || r.y0 >= r.y1) return empty_rect;
+  rect *d = &c->dirty;
+  if (d->x0 >= d->x1)
+    *d = r;
+  else
+    *d = (rect){d->x0 < r.x0 ? d->x0 : r.x0, d->y0 < r.y0 ? d->y0 : r.y0,
+                d->x1 > r.x1 ? d->x1 : r.x1, d->y1 > r.y1 ? d->y1 : r.y1};
+  return r;
+}
+
+static void cover(canvas *c, int x, int y, double amount) {
+  float *cell = &c->coverage[(size_t)y * c->width + x];
+  if (amount > *cell) *cell = (float)amount;
+}
+
+static double distance_to_segment(double px, double py, double x0, double y0, double x1,
+                                  double y1) {
+  double dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
+  double t = len2 > 0 ? ((px - x0) * dx + (py - y0) * dy) / len2 : 0.0;
+  t = fmin(fmax(t, 0.0), 1.0);
+  return hypot(px - (x0 + t * dx), py - (y0 + t * dy));
+}
+
+/* Lines thinner than a pixel are drawn one pixel wide but fainter, which is
+ * how they look to the eye anyway. */
+void canvas_add_segment(canvas *c, double x0, double y0, double x1, double y1,
+                        double width) {
+  if (!isfinite(x0) || !isfinite(y0) || !isfinite(x1) || !isfinite(y1)) return;
+  double half = fmax(width, 1.0) / 2.0, strength = fmin(width, 1.0);
+  rect r = touched(c, x0, y0, x1, y1, half + 1.0);
+  for (int y = r.y0; y < r.y1; y++)
+    for (int x = r.x0; x < r.x1; x++) {
+      double d = distance_to_segment(x + 0.5, y + 0.5, x0, y0, x1, y1);
+      double amount = fmin(fmax(half + 0.5 - d, 0.0), 1.0) * strength;
+      if (amount > 0) cover(c, x, y, amount);
+    }
+}
+
+/* The part [t0, t1] of the segment p + t (q - p) that lies within `margin`
+ * of the clip rectangle (Liang-Barsky); false if none does. */
+static bool clip_segment(const canvas *c, const double p[2], const double q[2],
+                         double margin, double *t0, double *t1) {
+  const double lo[2] = {c->clip.x0 - margin, c->clip.y0 - margin};
+  const double hi[2] = {c->clip.x1 + margin, c->clip.y1 + margin};
+  *t0 = 0.0;
+  *t1 = 1.0;
+  for (int k = 0; k < 2; k++) {
+    double d = q[k] - p[k];
+    if (d == 0.0) {
+      if (p[k] < lo[k] || p[k] > hi[k]) return false;
+      continue;
+    }
+    double a = (lo[k] - p[k]) / d, b = (hi[k] - p[k]) / d;
+    *t0 = fmax(*t0, fmin(a, b));
+    *t1 = fmin(*t1, fmax(a, b));
+  }
+  return *t0 < *t1;
+}
+
+/* Draws the dashes of the segment, which starts `*phase` pixels into the
+ * dash pattern, and advances the phase. Only the visible part is walked, so
+ * a segment to a far-away point costs no more than one across the canvas. */
+static void add_dashed_segment(canvas *c, double x0, double y0, double x1, double y1,
+                               double width, double *phase) {
+  double dash = 4.0 * fmax(width, 1.0), period = dash + 2.5 * fmax(width, 1.0);
+  double len = hypot(x1 - x0, y1 - y0), t0, t1;
+  const double p[2] = {x0, y0}, q[2] = {x1, y1};
+  if (!(len < 1e9)) { /* absurdly far (or non-finite): dashes would not show anyway */
+    canvas_add_segment(c, x0, y0, x1, y1, width);
+    return;
+  }
+  if (len > 0 && clip_segment(c, p, q, width + 2.0, &t0, &t1)) {
+    double from = *phase + t0 * len, to = *phase + t1 * len; /* pattern coordinates */
+    for (double start = floor(from / period) * period; start < to; start += period) {
+      double a = fmax(start, from), b = fmin(start + dash, to);
+      if (a >= b) continue;
+      double ta = (a - *phase) / len, tb = (b - *phase) / len;
+      canvas_add_segment(c, x0 + (x1 - x0) * ta, y0 + (y1 - y0) * ta, x0 + (x1 - x0) * tb,
+                         y0 + (y1 - y0) * tb, width);
+    }
+  }
+  *phase = fmod(*phase + len, period);
+}
+
+void canvas_add_polyline(canvas *c, const double *px, const double *py, int n,
+                         double width, bool dashed) {
+  double phase = 0.0;
+  for (int i = 0; i + 1 < n; i++) {
+    if (dashed)
+      add_dashed_segment(c, px[i], py[i], px[i + 1], py[i + 1], width, &phase);
+    else
+      canvas_add_segment(c, px[i], py[i], px[i + 1], py[i + 1], width);
+  }
+  if (n == 1) canvas_add_segment(c, px[0], py[0], px[0], py[0], width);
+}
+
+void canvas_add_disc(canvas *c, double cx, double cy, double radius) {
+  if (!isfinite(cx) || !isfinite(cy)) return;
+  rect r = touched(c, cx, cy, cx, cy, radius + 1.0);
+  for (int y = r.y0; y < r.y1; y++)
+    for (int x = r.x0; x < r.x1; x++) {
+      double amount =
+          fmin(fmax(radius + 0.5 - hypot(x + 0.5 - cx, y + 0.5 - cy), 0.0), 1.0);
+      if (amount > 0) cover(c, x, y, amount);
+    }
+}
+
+void canvas_paint(canvas *c, tg_color color, double alpha) {
+  rect d = c->dirty;
+  for (int y = d.y0; y < d.y1; y++)
+    for (int x = d.x0; x < d.x1; x++) {
+      float *cell = &c->coverage[(size_t)y * c->width + x];
+      if (*cell > 0) canvas_blend_pixel(c, x, y, color, *cell * alpha);
+      *cell = 0;
+    }
+  c->dirty = empty_rect;
+}
+
+void canvas_text(canvas *c, const char *text, int x, int y, text_style style) {
+  int width = font_text_width(text, style.bold);
+  int box_w = style.vertical ? FONT_HEIGHT : width;
+  int box_h = style.vertical ? width : FONT_HEIGHT;
+  int left = x - (int)lround(style.ax * box_w), top = y - (int)lround(style.ay * box_h);
+  int pen = 0; /* distance along the text's direction */
+  for (const char *p = text; *p; p++) {
+    font_glyph g = font_lookup((unsigned char)*p);
+    for (int gy = 0; gy < FONT_HEIGHT; gy++)
+      for (int gx = 0; gx < g.width + style.bold; gx++) {
+        if (!font_ink(g, gx, gy) && !(style.bold && font_ink(g, gx - 1, gy))) continue;
+        int along = pen + gx;
+        if (style.vertical)
+          canvas_blend_pixel(c, left + gy, top + box_h - 1 - along, style.color, 1.0);
+        else
+          canvas_blend_pixel(c, left + along, top + gy, style.color, 1.0);
+      }
+    pen += g.advance + style.bold;
+  }
+}

@@ -1,0 +1,176 @@
+/* Drawing each kind of recorded item inside its axes' frame. */
+#include "plot.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define BOUNDARY_COLOR TG_RGB(0x33, 0x33, 0x33)
+
+static void draw_line(canvas *c, const plot_frame *f, const plot_item *item) {
+  double *px = malloc(sizeof *px * item->n), *py = malloc(sizeof *py * item->n);
+  if (!px || !py) goto done; /* nothing to draw with; the rest of the plot still is */
+  /* Non-finite points split the line into separately drawn runs. */
+  for (int start = 0; start < item->n;) {
+    int len = 0;
+    while (start + len < item->n && isfinite(item->x[start + len]) &&
+           isfinite(item->y[start + len])) {
+      px[len] = frame_px(f, item->x[start + len]);
+      py[len] = frame_py(f, item->y[start + len]);
+      len++;
+    }
+    canvas_add_polyline(c, px, py, len, item->line_width, item->dashed);
+    if (item->marker_size > 0)
+      for (int i = 0; i < len; i++) canvas_add_disc(c, px[i], py[i], item->marker_size);
+    start += len + 1;
+  }
+  canvas_paint(c, item->color, 1.0);
+done:
+  free(px);
+  free(py);
+}
+
+/* Each dot gets a thin white rim so that overlapping dots and dots on a
+ * tinted background stay distinguishable. */
+static void draw_scatter(canvas *c, const plot_frame *f, const plot_item *item) {
+  for (int i = 0; i < item->n; i++) {
+    double x = frame_px(f, item->x[i]), y = frame_py(f, item->y[i]);
+    tg_color color = item->classes ? tg_color_cycle(item->classes[i]) : item->color;
+    canvas_add_disc(c, x, y, item->marker_size + 0.8);
+    canvas_paint(c, TG_WHITE, 0.9);
+    canvas_add_disc(c, x, y, item->marker_size);
+    canvas_paint(c, color, 1.0);
+  }
+}
+
+/* Grid coordinates (fractional column and row) of pixel (x, y)'s centre. */
+static void pixel_to_grid(const plot_frame *f, const plot_item *item, int x, int y,
+                          double *gx, double *gy) {
+  const tg_extent *e = &item->extent;
+  *gx = (frame_data_x(f, x + 0.5) - e->xmin) / (e->xmax - e->xmin) * (item->nx - 1);
+  *gy = (frame_data_y(f, y + 0.5) - e->ymin) / (e->ymax - e->ymin) * (item->ny - 1);
+}
+
+static bool outside_grid(const plot_item *item, double gx, double gy) {
+  return !(gx >= -0.5 && gx <= item->nx - 0.5 && gy >= -0.5 && gy <= item->ny - 0.5);
+}
+
+static double bilinear(const plot_item *item, double gx, double gy) {
+  int nx = item->nx;
+  gx = fmin(fmax(gx, 0.0), nx - 1.0);
+  gy = fmin(fmax(gy, 0.0), item->ny - 1.0);
+  int i = (int)fmin(gx, nx - 2.0), j = (int)fmin(gy, item->ny - 2.0);
+  double tx = gx - i, ty = gy - j;
+  const double *z = item->grid + (size_t)j * nx + i;
+  return (z[0] * (1 - tx) + z[1] * tx) * (1 - ty) +
+         (z[nx] * (1 - tx) + z[nx + 1] * tx) * ty;
+}
+
+/* Light where the model is unsure, stronger where it is confident. */
+static tg_color probability_tint(double p) {
+  double confidence = fmin(fabs(p - 0.5) * 2.0, 1.0);
+  return color_mix(TG_WHITE, tg_color_cycle(p >= 0.5), 0.12 + 0.38 * confidence);
+}
+
+static void draw_fill(canvas *c, const plot_frame *f, const plot_item *item) {
+  rect clip = c->clip;
+  for (int y = clip.y0; y < clip.y1; y++)
+    for (int x = clip.x0; x < clip.x1; x++) {
+      double gx, gy;
+      pixel_to_grid(f, item, x, y, &gx, &gy);
+      if (outside_grid(item, gx, gy)) continue;
+      tg_color color;
+      if (item->kind == ITEM_FILL_PROBABILITY) {
+        color = probability_tint(bilinear(item, gx, gy));
+      } else {
+        size_t at = (size_t)lround(gy) * item->nx + (size_t)lround(gx);
+        color = color_mix(TG_WHITE, tg_color_cycle(item->classes[at]), 0.3);
+      }
+      canvas_blend_pixel(c, x, y, color, 1.0);
+    }
+  if (item->kind == ITEM_FILL_PROBABILITY) {
+    contour_add_level(c, f, item, 0.5, 1.5);
+    canvas_paint(c, BOUNDARY_COLOR, 0.85);
+  }
+}
+
+static void draw_contour(canvas *c, const plot_frame *f, const plot_item *item) {
+  for (int k = 0; k < item->n_levels; k++) {
+    double t = item->n_levels > 1 ? (double)k / (item->n_levels - 1) : 0.5;
+    tg_color color =
+        item->color != TG_AUTO ? item->color : colormap_at(TG_CMAP_VIRIDIS, t);
+    contour_add_level(c, f, item, item->levels[k], item->line_width);
+    canvas_paint(c, color, 1.0);
+  }
+}
+
+static void value_range(const plot_item *item, double *lo, double *hi) {
+  *lo = item->vmin;
+  *hi = item->vmax;
+  if (*lo != *hi) return;
+  *lo = INFINITY;
+  *hi = -INFINITY;
+  for (size_t i = 0; i < (size_t)item->nx * item->ny; i++)
+    if (isfinite(item->grid[i]))
+      *lo = fmin(*lo, item->grid[i]), *hi = fmax(*hi, item->grid[i]);
+  if (!(*hi > *lo)) *hi = *lo + 1.0; /* constant or empty: one colour */
+}
+
+/* Images and matrices: cell (column i, row j) covers [i-0.5, i+0.5] x
+ * [j-0.5, j+0.5] in data coordinates, row 0 at the top. */
+static void draw_cells(canvas *c, const plot_frame *f, const plot_item *item,
+                       tg_colormap cmap) {
+  double lo, hi;
+  value_range(item, &lo, &hi);
+  rect clip = c->clip;
+  for (int y = clip.y0; y < clip.y1; y++)
+    for (int x = clip.x0; x < clip.x1; x++) {
+      long i = lround(frame_data_x(f, x + 0.5)), j = lround(frame_data_y(f, y + 0.5));
+      if (i < 0 || j < 0 || i >= item->nx || j >= item->ny) continue;
+      double v = item->grid[(size_t)j * item->nx + (size_t)i];
+      canvas_blend_pixel(c, x, y, colormap_at(cmap, (v - lo) / (hi - lo)), 1.0);
+    }
+}
+
+static void draw_confusion(canvas *c, const plot_frame *f, const plot_item *item) {
+  double lo, hi;
+  value_range(item, &lo, &hi);
+  draw_cells(c, f, item, TG_CMAP_BLUES);
+  for (int j = 0; j < item->ny; j++)
+    for (int i = 0; i < item->nx; i++) {
+      double v = item->grid[(size_t)j * item->nx + i];
+      char text[32];
+      if (v == floor(v) && fabs(v) < 1e15)
+        snprintf(text, sizeof text, "%.0f", v);
+      else
+        snprintf(text, sizeof text, "%.3g", v);
+      tg_color cell = colormap_at(TG_CMAP_BLUES, (v - lo) / (hi - lo));
+      tg_color ink = color_luminance(cell) < 0.5 ? TG_WHITE : TG_BLACK;
+      canvas_text(c, text, (int)floor(frame_px(f, i)), (int)floor(frame_py(f, j)) + 1,
+                  (text_style){0.5, 0.5, false, false, ink});
+    }
+}
+
+void draw_item(canvas *c, const plot_frame *f, const plot_item *item) {
+  switch (item->kind) {
+  case ITEM_LINE:
+    draw_line(c, f, item);
+    break;
+  case ITEM_SCATTER:
+    draw_scatter(c, f, item);
+    break;
+  case ITEM_FILL_PROBABILITY:
+  case ITEM_FILL_CLASSES:
+    draw_fill(c, f, item);
+    break;
+  case ITEM_CONTOUR:
+    draw_contour(c, f, item);
+    break;
+  case ITEM_CONFUSION:
+    draw_confusion(c, f, item);
+    break;
+  case ITEM_IMAGE:
+    draw_cells(c, f, item, item->cmap);
+    break;
+  }
+}

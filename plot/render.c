@@ -1,0 +1,307 @@
+/* Laying out a figure and drawing each axes: limits, ticks, spines, labels,
+ * title, the items and the legend. */
+#include "plot.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PAD 10        /* around each axes' cell */
+#define TICK_LENGTH 4 /* outward tick marks */
+#define TEXT_GAP 4    /* between a tick and its label, or a label and the axis */
+#define INK TG_RGB(0x22, 0x22, 0x22)
+#define GRID_COLOR TG_RGB(0xdd, 0xdd, 0xdd)
+#define SUPTITLE_BAND (FONT_HEIGHT + 14)
+
+/* ---- limits ---------------------------------------------------------------- */
+
+typedef struct {
+  double lo, hi;
+} span;
+
+static void extend(span *s, double v) {
+  if (isfinite(v)) s->lo = fmin(s->lo, v), s->hi = fmax(s->hi, v);
+}
+
+/* Lines and dots get 5% of breathing room like matplotlib's margins; grids
+ * (images, fills, contours) fill the axes exactly. */
+static void finish_span(span *s, bool margins, bool fixed, const double *lim) {
+  if (fixed) {
+    *s = (span){lim[0], lim[1]};
+    return;
+  }
+  if (!(s->lo <= s->hi)) *s = (span){0.0, 1.0};
+  if (s->lo == s->hi) {
+    double half = s->lo != 0 ? fabs(s->lo) * 0.05 : 0.5;
+    *s = (span){s->lo - half, s->hi + half};
+  } else if (margins) {
+    double m = 0.05 * (s->hi - s->lo);
+    *s = (span){s->lo - m, s->hi + m};
+  }
+}
+
+static bool is_grid_item(item_kind kind) {
+  return kind != ITEM_LINE && kind != ITEM_SCATTER;
+}
+
+static void data_limits(const tg_axes *ax, plot_frame *f) {
+  span x = {INFINITY, -INFINITY}, y = {INFINITY, -INFINITY};
+  bool margins = true;
+  f->y_down = false;
+  for (int k = 0; k < ax->n_items; k++) {
+    const plot_item *item = &ax->items[k];
+    for (int i = 0; i < item->n; i++)
+      if (isfinite(item->x[i]) && isfinite(item->y[i]))
+        extend(&x, item->x[i]), extend(&y, item->y[i]);
+    if (is_grid_item(item->kind)) {
+      extend(&x, item->extent.xmin), extend(&x, item->extent.xmax);
+      extend(&y, item->extent.ymin), extend(&y, item->extent.ymax);
+      margins = false;
+    }
+    if (item->kind == ITEM_IMAGE || item->kind == ITEM_CONFUSION) f->y_down = true;
+  }
+  finish_span(&x, margins, ax->fixed_x, ax->xlim);
+  finish_span(&y, margins, ax->fixed_y, ax->ylim);
+  *f = (plot_frame){f->box, x.lo, x.hi, y.lo, y.hi, f->y_down};
+}
+
+static const plot_item *confusion_item(const tg_axes *ax) {
+  for (int k = 0; k < ax->n_items; k++)
+    if (ax->items[k].kind == ITEM_CONFUSION) return &ax->items[k];
+  return NULL;
+}
+
+/* ---- layout ------------------------------------------------------------------ */
+
+typedef struct {
+  plot_frame frame;
+  ticks xt, yt;
+} axes_layout;
+
+static void axis_ticks(const tg_axes *ax, const plot_frame *f, ticks *xt, ticks *yt) {
+  const plot_item *cm = confusion_item(ax);
+  if (cm) {
+    ticks_categories(xt, cm->nx, cm->names);
+    ticks_categories(yt, cm->nx, cm->names);
+    return;
+  }
+  ticks_nice(xt, f->xlo, f->xhi, f->box.x1 - f->box.x0, 80.0);
+  ticks_nice(yt, f->ylo, f->yhi, f->box.y1 - f->box.y0, 50.0);
+}
+
+static int widest_label(const ticks *t) {
+  int w = 0;
+  for (int i = 0; i < t->n; i++) {
+    int lw = font_text_width(t->label[i], false);
+    if (lw > w) w = lw;
+  }
+  return w;
+}
+
+/* Shrinks the box so one data unit has the same length on both axes. */
+static void equalise_aspect(plot_frame *f) {
+  rect *b = &f->box;
+  double sx = (b->x1 - b->x0) / (f->xhi - f->xlo),
+         sy = (b->y1 - b->y0) / (f->yhi - f->ylo);
+  double s = fmin(sx, sy);
+  int w = (int)lround(s * (f->xhi - f->xlo)), h = (int)lround(s * (f->yhi - f->ylo));
+  int x0 = b->x0 + (b->x1 - b->x0 - w) / 2, y0 = b->y0 + (b->y1 - b->y0 - h) / 2;
+  *b = (rect){x0, y0, x0 + w, y0 + h};
+}
+
+static axes_layout layout_axes(const tg_axes *ax, rect cell) {
+  axes_layout L;
+  bool axis = !ax->axis_off;
+  int top = cell.y0 + PAD + (ax->title ? FONT_HEIGHT + 8 : 0);
+  int bottom = cell.y1 - PAD;
+  if (axis) bottom -= TICK_LENGTH + TEXT_GAP + FONT_HEIGHT;
+  if (axis && ax->xlabel) bottom -= FONT_HEIGHT + 6;
+  L.frame.box = (rect){cell.x0 + PAD, top, cell.x1 - PAD, bottom};
+  data_limits(ax, &L.frame);
+  if (axis) {
+    /* y ticks depend only on the height, so they can size the left margin. */
+    axis_ticks(ax, &L.frame, &L.xt, &L.yt);
+    int left = PAD + widest_label(&L.yt) + TEXT_GAP + TICK_LENGTH;
+    if (ax->ylabel) left += FONT_HEIGHT + 8;
+    int right = PAD + 12; /* room for the last x tick label to overhang */
+    L.frame.box.x0 = cell.x0 + left;
+    L.frame.box.x1 = cell.x1 - right;
+  }
+  if (ax->equal_aspect) equalise_aspect(&L.frame);
+  if (L.frame.box.x1 - L.frame.box.x0 < 2 || L.frame.box.y1 - L.frame.box.y0 < 2)
+    L.frame.box = (rect){cell.x0, cell.y0, cell.x0 + 2, cell.y0 + 2}; /* tiny cell */
+  axis_ticks(ax, &L.frame, &L.xt, &L.yt);
+  return L;
+}
+
+/* ---- axes decorations ------------------------------------------------------ */
+
+static void draw_grid_lines(canvas *c, const axes_layout *L) {
+  const plot_frame *f = &L->frame;
+  for (int i = 0; i < L->xt.n; i++) {
+    int x = (int)floor(frame_px(f, L->xt.value[i]));
+    canvas_fill_rect(c, (rect){x, f->box.y0, x + 1, f->box.y1}, GRID_COLOR);
+  }
+  for (int i = 0; i < L->yt.n; i++) {
+    int y = (int)floor(frame_py(f, L->yt.value[i]));
+    canvas_fill_rect(c, (rect){f->box.x0, y, f->box.x1, y + 1}, GRID_COLOR);
+  }
+}
+
+static void draw_spines_and_ticks(canvas *c, const axes_layout *L) {
+  const rect b = L->frame.box;
+  canvas_fill_rect(c, (rect){b.x0, b.y0, b.x1, b.y0 + 1}, INK);
+  canvas_fill_rect(c, (rect){b.x0, b.y1 - 1, b.x1, b.y1}, INK);
+  canvas_fill_rect(c, (rect){b.x0, b.y0, b.x0 + 1, b.y1}, INK);
+  canvas_fill_rect(c, (rect){b.x1 - 1, b.y0, b.x1, b.y1}, INK);
+  text_style below = {0.5, 0.0, false, false, INK},
+             left_of = {1.0, 0.5, false, false, INK};
+  for (int i = 0; i < L->xt.n; i++) {
+    int x = (int)floor(frame_px(&L->frame, L->xt.value[i]));
+    if (x < b.x0 || x >= b.x1) continue;
+    canvas_fill_rect(c, (rect){x, b.y1, x + 1, b.y1 + TICK_LENGTH}, INK);
+    canvas_text(c, L->xt.label[i], x, b.y1 + TICK_LENGTH + TEXT_GAP - 1, below);
+  }
+  for (int i = 0; i < L->yt.n; i++) {
+    int y = (int)floor(frame_py(&L->frame, L->yt.value[i]));
+    if (y < b.y0 || y >= b.y1) continue;
+    canvas_fill_rect(c, (rect){b.x0 - TICK_LENGTH, y, b.x0, y + 1}, INK);
+    /* +1: centre the digits (rows 1-9 of the font) rather than the box */
+    canvas_text(c, L->yt.label[i], b.x0 - TICK_LENGTH - TEXT_GAP, y + 1, left_of);
+  }
+}
+
+static void draw_labels(canvas *c, const tg_axes *ax, const axes_layout *L, rect cell) {
+  const rect b = L->frame.box;
+  int mid_x = (b.x0 + b.x1) / 2, mid_y = (b.y0 + b.y1) / 2;
+  if (ax->title)
+    canvas_text(c, ax->title, mid_x, b.y0 - 6, (text_style){0.5, 1.0, true, false, INK});
+  if (ax->axis_off) return;
+  if (ax->xlabel)
+    canvas_text(c, ax->xlabel, mid_x, b.y1 + TICK_LENGTH + TEXT_GAP + FONT_HEIGHT + 4,
+                (text_style){0.5, 0.0, false, false, INK});
+  if (ax->ylabel)
+    canvas_text(c, ax->ylabel, cell.x0 + PAD, mid_y,
+                (text_style){0.0, 0.5, false, true, INK});
+}
+
+/* ---- legend -------------------------------------------------------------------- */
+
+#define LEGEND_SAMPLE 24
+#define LEGEND_ROW (FONT_HEIGHT + 5)
+
+static int legend_entries(const tg_axes *ax, const plot_item **out) {
+  int n = 0;
+  for (int k = 0; k < ax->n_items && n < 32; k++)
+    if (ax->items[k].label) out[n++] = &ax->items[k];
+  return n;
+}
+
+/* How many points of the lines and dots (lines sampled every few pixels)
+ * the rectangle would hide. */
+static long hidden_points(const tg_axes *ax, const plot_frame *f, rect r) {
+  long hidden = 0;
+  for (int k = 0; k < ax->n_items; k++) {
+    const plot_item *item = &ax->items[k];
+    for (int i = 0; i < item->n; i++) {
+      double x1 = frame_px(f, item->x[i]), y1 = frame_py(f, item->y[i]);
+      double x0 = i > 0 && item->kind == ITEM_LINE ? frame_px(f, item->x[i - 1]) : x1;
+      double y0 = i > 0 && item->kind == ITEM_LINE ? frame_py(f, item->y[i - 1]) : y1;
+      int steps = (int)fmin(ceil(hypot(x1 - x0, y1 - y0) / 4.0), 1000.0);
+      for (int s = 0; s <= steps; s++) {
+        double t = steps ? (double)s / steps : 1.0;
+        double x = x0 + (x1 - x0) * t, y = y0 + (y1 - y0) * t;
+        hidden += x >= r.x0 && x < r.x1 && y >= r.y0 && y < r.y1;
+      }
+    }
+  }
+  return hidden;
+}
+
+/* matplotlib's loc="best": the corner hiding the least data. */
+static rect place_legend(const tg_axes *ax, const plot_frame *f, int w, int h) {
+  const rect b = f->box;
+  const int m = 8;
+  rect corners[4] = {{b.x1 - m - w, b.y0 + m, b.x1 - m, b.y0 + m + h},
+                     {b.x0 + m, b.y0 + m, b.x0 + m + w, b.y0 + m + h},
+                     {b.x0 + m, b.y1 - m - h, b.x0 + m + w, b.y1 - m},
+                     {b.x1 - m - w, b.y1 - m - h, b.x1 - m, b.y1 - m}};
+  int best = 0;
+  long least = hidden_points(ax, f, corners[0]);
+  for (int k = 1; k < 4 && least > 0; k++) {
+    long hidden = hidden_points(ax, f, corners[k]);
+    if (hidden < least) least = hidden, best = k;
+  }
+  return corners[best];
+}
+
+static void draw_legend_sample(canvas *c, const plot_item *item, int x, int y) {
+  if (item->kind == ITEM_SCATTER) {
+    canvas_add_disc(c, x + LEGEND_SAMPLE / 2.0, y + 0.5, item->marker_size);
+  } else {
+    double px[2] = {x, x + LEGEND_SAMPLE}, py[2] = {y + 0.5, y + 0.5};
+    canvas_add_polyline(c, px, py, 2, item->line_width, item->dashed);
+  }
+  canvas_paint(
+      c, item->color != TG_AUTO ? item->color : colormap_at(TG_CMAP_VIRIDIS, 0.5), 1.0);
+}
+
+static void draw_legend(canvas *c, const tg_axes *ax, const plot_frame *f) {
+  const plot_item *entries[32];
+  int n = legend_entries(ax, entries);
+  if (n < 2) return;
+  int text_w = 0;
+  for (int i = 0; i < n; i++) {
+    int w = font_text_width(entries[i]->label, false);
+    if (w > text_w) text_w = w;
+  }
+  rect r =
+      place_legend(ax, f, 8 + LEGEND_SAMPLE + 8 + text_w + 8, 6 + n * LEGEND_ROW + 2);
+  for (int y = r.y0; y < r.y1; y++)
+    for (int x = r.x0; x < r.x1; x++) canvas_blend_pixel(c, x, y, TG_WHITE, 0.85);
+  rect edges[4] = {{r.x0, r.y0, r.x1, r.y0 + 1},
+                   {r.x0, r.y1 - 1, r.x1, r.y1},
+                   {r.x0, r.y0, r.x0 + 1, r.y1},
+                   {r.x1 - 1, r.y0, r.x1, r.y1}};
+  for (int k = 0; k < 4; k++) canvas_fill_rect(c, edges[k], TG_RGB(0xcc, 0xcc, 0xcc));
+  for (int i = 0; i < n; i++) {
+    int mid = r.y0 + 6 + i * LEGEND_ROW + FONT_HEIGHT / 2;
+    draw_legend_sample(c, entries[i], r.x0 + 8, mid - 1);
+    canvas_text(c, entries[i]->label, r.x0 + 16 + LEGEND_SAMPLE, mid,
+                (text_style){0.0, 0.5, false, false, INK});
+  }
+}
+
+/* ---- whole axes and figure ---------------------------------------------------- */
+
+static void render_axes(canvas *c, const tg_axes *ax, rect cell) {
+  axes_layout L = layout_axes(ax, cell);
+  canvas_set_clip(c, L.frame.box);
+  for (int k = 0; k < ax->n_items; k++)
+    if (is_grid_item(ax->items[k].kind) && ax->items[k].kind != ITEM_CONTOUR)
+      draw_item(c, &L.frame, &ax->items[k]);
+  if (ax->grid) draw_grid_lines(c, &L);
+  for (int k = 0; k < ax->n_items; k++)
+    if (!is_grid_item(ax->items[k].kind) || ax->items[k].kind == ITEM_CONTOUR)
+      draw_item(c, &L.frame, &ax->items[k]);
+  canvas_set_clip(c, (rect){0, 0, c->width, c->height});
+  if (!ax->axis_off) draw_spines_and_ticks(c, &L);
+  draw_labels(c, ax, &L, cell);
+  draw_legend(c, ax, &L.frame);
+}
+
+void render_figure(const tg_figure *fig, canvas *c) {
+  int top = 0;
+  if (fig->title) {
+    canvas_text(c, fig->title, fig->width / 2, PAD,
+                (text_style){0.5, 0.0, true, false, INK});
+    top = SUPTITLE_BAND;
+  }
+  for (int r = 0; r < fig->rows; r++)
+    for (int k = 0; k < fig->cols; k++) {
+      rect cell = {fig->width * k / fig->cols, top + (fig->height - top) * r / fig->rows,
+                   fig->width * (k + 1) / fig->cols,
+                   top + (fig->height - top) * (r + 1) / fig->rows};
+      render_axes(c, &fig->axes[r * fig->cols + k], cell);
+    }
+}

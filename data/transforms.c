@@ -78,9 +78,10 @@ tg_transform *tg_normalize_image(const double *mean, const double *std, int n_ch
              n_channels);
   for (int c = 0; c < n_channels; c++)
     if (std[c] == 0)
-      tg_error("tg_normalize_image: std evaluated to zero for channel %d, leading to division "
-               "by zero",
-               c);
+      tg_error(
+          "tg_normalize_image: std evaluated to zero for channel %d, leading to division "
+          "by zero",
+          c);
   tg_transform *t = transform_new("Normalize", normalize_apply);
   t->mean = malloc(sizeof(double) * (size_t)n_channels);
   t->std = malloc(sizeof(double) * (size_t)n_channels);
@@ -197,7 +198,7 @@ tg_transform *tg_compose(tg_transform *const *ts, int n) {
     tg_transform_free(t);
     tg_error("tg_compose: out of memory");
   }
-  memcpy(t->children, ts, sizeof *t->children * (size_t)n);
+  if (n) memcpy(t->children, ts, sizeof *t->children * (size_t)n);
   t->n_children = n;
   return t;
 }

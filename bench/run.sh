@@ -21,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 rounds=${TG_BENCH_ROUNDS:-5}
 reps=${TG_BENCH_REPS:-5}
 threads=${TG_BENCH_THREADS:-"1 2"}
-workloads=${TG_BENCH_ONLY:-"moons iris digits gemm_mlp op_overhead backward_chain data"}
+workloads=${TG_BENCH_ONLY:-"moons iris digits gemm_mlp op_overhead backward_chain data sequence"}
 python=${TG_BENCH_PYTHON:-/usr/bin/python3}
 
 for w in $workloads; do

@@ -22,6 +22,8 @@ ROWS = {
     "average_precision_1M": "average_precision_score 1M",
     "accuracy_score_1M": "accuracy_score 1M",
     "dataloader_100k_b256": "DataLoader pass, 100k x 16, b256, shuffled",
+    "lstm_step": "LSTM LM step (hidden 64, b32 x 23)",
+    "transformer_step": "transformer block step (d64, b32 x 23)",
 }
 MIN_RATIO = {"moons_epoch": 20, "iris_epoch": 20, "digits_epoch": 8, "gemm_mlp_step": 1,
              "standard_scaler_1M": 1, "train_test_split_1M": 1, "roc_auc_score_1M": 1,

@@ -227,6 +227,7 @@ static void plot_confusions(const run *const *runs, int n_runs, const int64_t *y
     tg_confusion_free(&cm);
     tg_axes *ax = tg_figure_axes(fig, k);
     tg_axes_confusion_matrix(ax, counts, N_CLASSES, NULL);
+    tg_axes_colorbar(ax, "count");
     char title[96];
     snprintf(title, sizeof title, "%s: test accuracy %.3f", runs[k]->name, runs[k]->acc);
     tg_axes_set_title(ax, title);

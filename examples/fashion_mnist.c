@@ -50,6 +50,9 @@ static tg_module *cnn(void) {
 
 /* ---- data ---- */
 
+static const char *data_root; /* --data (NULL: Debian's directory) */
+static int64_t subset_size;   /* --subset (0: everything) */
+
 static tg_transform *eval_transform(void) {
   return tg_compose(
       (tg_transform *[]){tg_to_tensor(), tg_normalize_image(&MEAN, &STD, 1)}, 2);
@@ -61,9 +64,9 @@ static tg_transform *train_transform(void) {
   return tg_compose((tg_transform *[]){flip, rest}, 2);
 }
 
-static tg_dataset *load(const example_args *args, bool train, tg_transform *t) {
+static tg_dataset *load(bool train, tg_transform *t) {
   tg_dataset *ds;
-  if (tg_fashion_mnist(args->data, train, t, &ds)) {
+  if (tg_fashion_mnist(data_root, train, t, &ds)) {
     fprintf(stderr,
             "error: FashionMNIST: %s\n(apt-get install dataset-fashion-mnist, or pass "
             "--data DIR)\n",
@@ -91,15 +94,15 @@ typedef struct splits {
 
 /* One permutation of the training files splits them: the training part sees
  * augmented images, the validation part plain ones. */
-static splits load_splits(const example_args *args) {
-  tg_dataset *augmented = first(load(args, true, train_transform()), args->subset);
-  tg_dataset *plain = first(load(args, true, eval_transform()), args->subset);
+static splits load_splits(void) {
+  tg_dataset *augmented = first(load(true, train_transform()), subset_size);
+  tg_dataset *plain = first(load(true, eval_transform()), subset_size);
   int64_t n = tg_dataset_len(plain), n_val = n / 12, n_train = n - n_val;
   tg_tensor *perm = tg_randperm(n); /* torch.randperm(n) */
   splits s = {
       .train = tg_subset_new(augmented, tg_data_i64(perm), n_train),
       .val = tg_subset_new(plain, tg_data_i64(perm) + n_train, n_val),
-      .test = first(load(args, false, eval_transform()), args->subset),
+      .test = first(load(false, eval_transform()), subset_size),
   };
   tg_release(perm);
   tg_dataset_release(augmented);
@@ -255,9 +258,22 @@ static void plot_mistakes(tg_dataset *test, const int64_t *y_true, const int64_t
 /* ---- the run ---- */
 
 int main(int argc, char **argv) {
+  const char *subset = "0";
+  data_root = NULL;
+  const example_flag flags[] = {
+      {"--subset", "the first N images of each split (default 0: all)", &subset},
+      {"--data", "the Fashion-MNIST files (default " TG_FASHION_MNIST_ROOT ")",
+       &data_root}};
   example_args args;
-  example_parse(argc, argv, "fashion_mnist", 8, &args);
-  splits data = load_splits(&args);
+  example_parse_flags(argc, argv, "fashion_mnist", 8, "--epochs", flags, 2, &args);
+  char *end;
+  subset_size = strtoll(subset, &end, 10);
+  if (*subset == '\0' || *end != '\0' || subset_size < 0) {
+    fprintf(stderr, "fashion_mnist: --subset expects a non-negative integer, got '%s'\n",
+            subset);
+    return 2;
+  }
+  splits data = load_splits();
   trainer t = {.model = cnn()};
   t.train_loader = tg_dataloader_new(data.train, BATCH_SIZE, true, false);
   t.val_loader = tg_dataloader_new(data.val, EVAL_BATCH, false, false);

@@ -327,6 +327,7 @@ static void plot_confusions(const run_result *runs, int n_runs, const char *cons
     tg_confusion_free(&cm);
     tg_axes *ax = tg_figure_axes(fig, k);
     tg_axes_confusion_matrix(ax, counts, N_CLASSES, names);
+    tg_axes_colorbar(ax, "count");
     char title[128];
     snprintf(title, sizeof title, "%s: validation, accuracy %.3f", runs[k].name,
              runs[k].val_acc);

@@ -241,10 +241,16 @@ static void plot_roc_pr(const char *path, const tg_roc *roc, const tg_pr *pr,
                         double auc) {
   tg_figure *fig = tg_figure_new(1000, 420, 1, 2); /* plt.subplot(1,2,1) ... (1,2,2) */
   tg_axes *left = tg_figure_axes(fig, 0), *right = tg_figure_axes(fig, 1);
-  char title[64];
-  snprintf(title, sizeof title, "ROC Curve auc=%.2f", auc);
-  tg_axes_plot(left, roc->fpr, roc->tpr, (int)roc->n, &(tg_style){.color = TG_PURPLE});
-  tg_axes_set_title(left, title);
+  char label[64]; /* the AUC to the digits the summary line prints */
+  snprintf(label, sizeof label, "MLP (AUC = %.4f)", auc);
+  tg_axes_plot(left, roc->fpr, roc->tpr, (int)roc->n,
+               &(tg_style){.color = TG_PURPLE, .label = label});
+  tg_axes_plot(left, (const double[]){0, 1}, (const double[]){0, 1}, 2,
+               &(tg_style){.color = TG_GRAY,
+                           .dashed = true,
+                           .line_width = 1.25,
+                           .label = "chance (AUC = 0.5)"});
+  tg_axes_set_title(left, "ROC Curve");
   /* The slide labels the ROC axes ylabel('FPR'), xlabel('TPR'): swapped by
    * mistake. A ROC curve plots TPR (y) against FPR (x). */
   tg_axes_set_xlabel(left, "FPR");
@@ -277,6 +283,7 @@ static void plot_curves(const char *path, const history *h, int best_epoch) {
     }
     tg_axes_set_title(ax, titles[k]);
     tg_axes_set_xlabel(ax, "epoch");
+    tg_axes_set_ylabel(ax, titles[k]);
     tg_axes_set_grid(ax, true);
   }
   example_check(tg_figure_save(fig, path), path);
@@ -329,6 +336,7 @@ static void plot_decision_boundary(const char *path, tg_module *model, tg_tensor
   tg_axes_set_xlabel(ax, "x1 (standardized)");
   tg_axes_set_ylabel(ax, "x2 (standardized)");
   tg_axes_set_equal_aspect(ax, true);
+  tg_axes_colorbar(ax, "P(class 1)");
   example_check(tg_figure_save(fig, path), path);
   tg_figure_free(fig);
   free(xy), free(probs), free(x), free(y), free(classes), free(grid);

@@ -41,6 +41,7 @@ static int write_dict(const char *path, const tg_tensor_dict *d, const tg_st_met
     tg_set_last_error("%s: out of memory", path);
     return -1;
   }
+  tg_error_push_cleanup(free, entries); /* a name the writer rejects */
   tg_scope_begin();
   for (int i = 0; i < d->n; i++) {
     tg_tensor *t = tg_contiguous(tg_detach(d->items[i].tensor));
@@ -51,6 +52,7 @@ static int write_dict(const char *path, const tg_tensor_dict *d, const tg_st_met
   }
   int status = tg_safetensors_write(path, entries, (size_t)d->n, meta, nmeta);
   tg_scope_end();
+  tg_error_pop_cleanup();
   free(entries);
   return status;
 }
@@ -80,11 +82,18 @@ static void add_prefixed(tg_tensor_dict *to, const char *prefix,
   }
 }
 
+static void free_dict(void *d) {
+  tg_tensor_dict_free(d);
+}
+
 int tg_checkpoint_save(const char *path, const tg_module *model, const tg_optimizer *opt,
                        int64_t epoch, const tg_tensor_dict *extra) {
   tg_tensor_dict *all = tg_tensor_dict_new();
   tg_tensor_dict *model_state = tg_state_dict(model);
   tg_tensor_dict *opt_state = opt ? tg_optimizer_state_dict(opt) : NULL;
+  tg_error_push_cleanup(free_dict, all); /* a name in extra the writer rejects */
+  tg_error_push_cleanup(free_dict, model_state);
+  tg_error_push_cleanup(free_dict, opt_state);
   add_prefixed(all, MODEL_PREFIX, model_state);
   add_prefixed(all, OPTIMIZER_PREFIX, opt_state);
   add_prefixed(all, EXTRA_PREFIX, extra);
@@ -95,6 +104,7 @@ int tg_checkpoint_save(const char *path, const tg_module *model, const tg_optimi
   snprintf(epoch_text, sizeof epoch_text, "%" PRId64, epoch);
   const tg_st_meta meta[] = {{"format", "pt"}, {"epoch", epoch_text}};
   int status = write_dict(path, all, meta, 2);
+  for (int i = 0; i < 3; i++) tg_error_pop_cleanup();
   tg_tensor_dict_free(model_state);
   tg_tensor_dict_free(opt_state);
   tg_tensor_dict_free(all);

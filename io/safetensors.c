@@ -42,9 +42,9 @@ size_t tg_st_dtype_size(tg_st_dtype d) {
 
 /* ---- writing ------------------------------------------------------------------- */
 
-static int write_error(const char *path, const char *name, const char *what) {
-  tg_set_last_error(WRITER ": %s: tensor \"%s\": %s", path, name, what);
-  return -1;
+/* The tensors and metadata are the calling code's: a bad one is a tg_error. */
+static _Noreturn void misuse(const char *path, const char *name, const char *what) {
+  tg_error(WRITER ": %s: tensor \"%s\": %s", path, name, what);
 }
 
 static bool valid_utf8(const char *s) {
@@ -54,33 +54,32 @@ static bool valid_utf8(const char *s) {
 
 /* Checks one tensor the caller handed us: a bad one must not produce a file
  * that readers (ours included) would reject. */
-static int check_tensor(const char *path, const tg_st_tensor *t) {
-  if (!t->name) return write_error(path, "(null)", "name is NULL");
-  if (!valid_utf8(t->name)) return write_error(path, t->name, "name is not valid UTF-8");
+static void check_tensor(const char *path, const tg_st_tensor *t) {
+  if (!t->name) misuse(path, "(null)", "name is NULL");
+  if (!valid_utf8(t->name)) misuse(path, t->name, "name is not valid UTF-8");
   if (strcmp(t->name, "__metadata__") == 0)
-    return write_error(path, t->name, "the name __metadata__ is reserved");
-  if (!dtype_valid(t->dtype)) return write_error(path, t->name, "invalid dtype");
+    misuse(path, t->name, "the name __metadata__ is reserved");
+  if (!dtype_valid(t->dtype)) misuse(path, t->name, "invalid dtype");
   if (t->ndim < 0 || (t->ndim > 0 && !t->shape))
-    return write_error(path, t->name, "invalid ndim or NULL shape");
+    misuse(path, t->name, "invalid ndim or NULL shape");
   uint64_t bytes = dtypes[t->dtype].size;
   bool overflow = false;
   for (int i = 0; i < t->ndim; i++) {
-    if (t->shape[i] < 0) return write_error(path, t->name, "negative dimension");
+    if (t->shape[i] < 0) misuse(path, t->name, "negative dimension");
     uint64_t d = (uint64_t)t->shape[i];
     if (d != 0 && bytes > UINT64_MAX / d)
       overflow = true;
     else
       bytes *= d;
   }
-  if (overflow) return write_error(path, t->name, "shape and dtype make over 2^64 bytes");
+  if (overflow) misuse(path, t->name, "shape and dtype make over 2^64 bytes");
   if (bytes != t->nbytes) {
     char what[96];
     snprintf(what, sizeof what, "nbytes is %zu, but shape and dtype make %" PRIu64,
              t->nbytes, bytes);
-    return write_error(path, t->name, what);
+    misuse(path, t->name, what);
   }
-  if (t->nbytes && !t->data) return write_error(path, t->name, "data is NULL");
-  return 0;
+  if (t->nbytes && !t->data) misuse(path, t->name, "data is NULL");
 }
 
 static int by_layout(const void *a, const void *b) {
@@ -96,19 +95,15 @@ static int by_name(const void *a, const void *b) {
                 (*(const tg_st_tensor *const *)b)->name);
 }
 
-/* Checks everything, then returns the tensors in file order (malloc'd). */
+/* Checks everything, then returns the tensors in file order (malloc'd), or
+ * NULL with tg_last_error set when memory runs out. */
 static const tg_st_tensor **plan_layout(const char *path, const tg_st_tensor *tensors,
                                         size_t n, const tg_st_meta *meta, size_t nmeta) {
-  for (size_t i = 0; i < n; i++)
-    if (check_tensor(path, &tensors[i]) != 0) return NULL;
-  for (size_t i = 0; i < nmeta; i++) {
+  for (size_t i = 0; i < n; i++) check_tensor(path, &tensors[i]);
+  for (size_t i = 0; i < nmeta; i++)
     if (!meta[i].key || !meta[i].value || !valid_utf8(meta[i].key) ||
-        !valid_utf8(meta[i].value)) {
-      tg_set_last_error(WRITER ": %s: metadata entry %zu is NULL or not valid UTF-8",
-                        path, i);
-      return NULL;
-    }
-  }
+        !valid_utf8(meta[i].value))
+      tg_error(WRITER ": %s: metadata entry %zu is NULL or not valid UTF-8", path, i);
   const tg_st_tensor **order = malloc((n ? n : 1) * sizeof *order);
   if (!order) {
     tg_set_last_error(WRITER ": %s: out of memory", path);
@@ -118,9 +113,9 @@ static const tg_st_tensor **plan_layout(const char *path, const tg_st_tensor *te
   qsort(order, n, sizeof *order, by_name);
   for (size_t i = 1; i < n; i++) {
     if (strcmp(order[i - 1]->name, order[i]->name) == 0) {
-      write_error(path, order[i]->name, "name given twice");
+      const char *twice = order[i]->name; /* the caller's string */
       free(order);
-      return NULL;
+      misuse(path, twice, "name given twice");
     }
   }
   qsort(order, n, sizeof *order, by_layout);

@@ -10,6 +10,12 @@ void (*tg_nn_forward_hook)(tg_module *m, tg_tensor *output, void *ctx);
 void (*tg_nn_forward_pre_hook)(tg_module *m, tg_tensor *input, void *ctx);
 void *tg_nn_forward_hook_ctx;
 
+bool tg_nn_same_shape(tg_shape a, tg_shape b) {
+  bool same = a.ndim == b.ndim;
+  for (int i = 0; same && i < a.ndim; i++) same = a.d[i] == b.d[i];
+  return same;
+}
+
 void *tg_nn_xmalloc(size_t size) {
   void *p = malloc(size ? size : 1);
   if (!p) tg_error("tensorgrad nn: out of memory allocating %zu bytes", size);

@@ -41,6 +41,9 @@ tg_tensor *tg_nn_new_param(tg_module *m, const char *name, tg_shape shape);
  * with a = sqrt(5), bias uniform in +-1/sqrt(fan_in) (bias may be NULL). */
 void tg_nn_default_init(tg_tensor *weight, tg_tensor *bias);
 
+/* Same rank and sizes. */
+bool tg_nn_same_shape(tg_shape a, tg_shape b);
+
 /* Reduces an elementwise loss as PyTorch's reduction argument says. */
 tg_tensor *tg_nn_reduce(tg_tensor *loss, tg_reduction reduction);
 

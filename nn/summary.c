@@ -248,9 +248,8 @@ static void put_totals(tg_nn_text *t, tg_shape input, size_t width) {
 }
 
 static void run_batch_of_two(tg_module *m, tg_shape input_shape) {
-  tg_tensor_dict *params = tg_module_named_parameters(m);
-  tg_dtype dtype = params->n ? params->items[0].tensor->dtype : TG_FLOAT32;
-  tg_tensor_dict_free(params);
+  tg_params params = tg_module_parameters(m);
+  tg_dtype dtype = params.n ? params.items[0]->dtype : TG_FLOAT32;
   tg_scope_begin();
   rec.alive = tg_retain(tg_zeros(TG_SCALAR_SHAPE, TG_FLOAT32));
   tg_no_grad_begin();

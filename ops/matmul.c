@@ -289,6 +289,7 @@ extern void blas_thread_shutdown_(void) __attribute__((weak));
 
 void tg_set_num_threads(int n) {
   openblas_set_num_threads(n < 1 ? 1 : n);
+  tg_parallel_set_threads(n);
   /* The workers OpenBLAS starts when it loads spin on sched_yield for a
    * while before they sleep, taking cores from the calling thread whenever
    * there are no more cores than threads (bench/README.md has the numbers).

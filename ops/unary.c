@@ -642,3 +642,25 @@ tg_tensor *tg_hardtanh(tg_tensor *a, double min_val, double max_val) {
     tg_error("tg_hardtanh: expected a floating tensor, got %s", tg_dtype_name(a->dtype));
   return unary_forward(&clamp_kernel, &tg_op_hardtanh, a, (unary_args){min_val, max_val});
 }
+
+/* ---- erf: erf' = 2/sqrt(pi) exp(-x^2) (GELU's exact form is built on it) ---- */
+
+static float erf_f32(float x, float c0, float c1) {
+  return erff(x);
+}
+static double erf_f64(double x, double c0, double c1) {
+  return erf(x);
+}
+FLOAT_LOOPS(erf)
+
+static void erf_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = input(node);
+  grads[0] = tg_mul(g, tg_mul_scalar(tg_exp(tg_neg(tg_mul(x, x))), M_2_SQRTPI));
+}
+
+const tg_op tg_op_erf = {
+    .name = "erf", .backward = erf_backward, .args_size = sizeof(unary_args)};
+
+tg_tensor *tg_erf(tg_tensor *a) {
+  return unary_forward(&erf_kernel, &tg_op_erf, a, no_args);
+}

@@ -8,23 +8,24 @@
 
 static const rect empty_rect = {0, 0, 0, 0};
 
-int canvas_init(canvas *c, int width, int height) {
+int tg_plot_canvas_init(canvas *c, int width, int height) {
   size_t n = (size_t)width * (size_t)height;
   c->width = width;
   c->height = height;
   c->rgb = malloc(n * 3);
   c->coverage = calloc(n, sizeof *c->coverage);
   if (!c->rgb || !c->coverage) {
-    canvas_free(c);
+    tg_plot_canvas_free(c);
     return -1;
   }
   memset(c->rgb, 0xFF, n * 3);
   c->clip = (rect){0, 0, width, height};
+  c->text_scale = 1.0;
   c->dirty = empty_rect;
   return 0;
 }
 
-void canvas_free(canvas *c) {
+void tg_plot_canvas_free(canvas *c) {
   free(c->rgb);
   free(c->coverage);
   c->rgb = NULL;
@@ -35,23 +36,23 @@ static int clamp_int(int v, int lo, int hi) {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
-void canvas_set_clip(canvas *c, rect r) {
+void tg_plot_canvas_set_clip(canvas *c, rect r) {
   c->clip = (rect){clamp_int(r.x0, 0, c->width), clamp_int(r.y0, 0, c->height),
                    clamp_int(r.x1, 0, c->width), clamp_int(r.y1, 0, c->height)};
 }
 
-void canvas_blend_pixel(canvas *c, int x, int y, tg_color color, double alpha) {
+void tg_plot_canvas_blend_pixel(canvas *c, int x, int y, tg_color color, double alpha) {
   if (x < 0 || y < 0 || x >= c->width || y >= c->height) return;
   uint8_t *p = c->rgb + ((size_t)y * c->width + x) * 3;
-  rgb src = color_rgb(color);
+  rgb src = tg_plot_color_rgb(color);
   double channels[3] = {src.r, src.g, src.b};
   for (int k = 0; k < 3; k++)
     p[k] = (uint8_t)lround(p[k] * (1.0 - alpha) + channels[k] * 255.0 * alpha);
 }
 
-void canvas_fill_rect(canvas *c, rect r, tg_color color) {
+void tg_plot_canvas_fill_rect(canvas *c, rect r, tg_color color) {
   for (int y = r.y0; y < r.y1; y++)
-    for (int x = r.x0; x < r.x1; x++) canvas_blend_pixel(c, x, y, color, 1.0);
+    for (int x = r.x0; x < r.x1; x++) tg_plot_canvas_blend_pixel(c, x, y, color, 1.0);
 }
 
 /* The pixels a shape within `reach` of the box [x0,x1]x[y0,y1] can touch,
@@ -88,8 +89,8 @@ static double distance_to_segment(double px, double py, double x0, double y0, do
 
 /* Lines thinner than a pixel are drawn one pixel wide but fainter, which is
  * how they look to the eye anyway. */
-void canvas_add_segment(canvas *c, double x0, double y0, double x1, double y1,
-                        double width) {
+void tg_plot_canvas_add_segment(canvas *c, double x0, double y0, double x1, double y1,
+                                double width) {
   if (!isfinite(x0) || !isfinite(y0) || !isfinite(x1) || !isfinite(y1)) return;
   double half = fmax(width, 1.0) / 2.0, strength = fmin(width, 1.0);
   rect r = touched(c, x0, y0, x1, y1, half + 1.0);
@@ -131,7 +132,7 @@ static void add_dashed_segment(canvas *c, double x0, double y0, double x1, doubl
   double len = hypot(x1 - x0, y1 - y0), t0, t1;
   const double p[2] = {x0, y0}, q[2] = {x1, y1};
   if (!(len < 1e9)) { /* absurdly far (or non-finite): dashes would not show anyway */
-    canvas_add_segment(c, x0, y0, x1, y1, width);
+    tg_plot_canvas_add_segment(c, x0, y0, x1, y1, width);
     return;
   }
   if (len > 0 && clip_segment(c, p, q, width + 2.0, &t0, &t1)) {
@@ -140,26 +141,26 @@ static void add_dashed_segment(canvas *c, double x0, double y0, double x1, doubl
       double a = fmax(start, from), b = fmin(start + dash, to);
       if (a >= b) continue;
       double ta = (a - *phase) / len, tb = (b - *phase) / len;
-      canvas_add_segment(c, x0 + (x1 - x0) * ta, y0 + (y1 - y0) * ta, x0 + (x1 - x0) * tb,
-                         y0 + (y1 - y0) * tb, width);
+      tg_plot_canvas_add_segment(c, x0 + (x1 - x0) * ta, y0 + (y1 - y0) * ta,
+                                 x0 + (x1 - x0) * tb, y0 + (y1 - y0) * tb, width);
     }
   }
   *phase = fmod(*phase + len, period);
 }
 
-void canvas_add_polyline(canvas *c, const double *px, const double *py, int n,
-                         double width, bool dashed) {
+void tg_plot_canvas_add_polyline(canvas *c, const double *px, const double *py, int n,
+                                 double width, bool dashed) {
   double phase = 0.0;
   for (int i = 0; i + 1 < n; i++) {
     if (dashed)
       add_dashed_segment(c, px[i], py[i], px[i + 1], py[i + 1], width, &phase);
     else
-      canvas_add_segment(c, px[i], py[i], px[i + 1], py[i + 1], width);
+      tg_plot_canvas_add_segment(c, px[i], py[i], px[i + 1], py[i + 1], width);
   }
-  if (n == 1) canvas_add_segment(c, px[0], py[0], px[0], py[0], width);
+  if (n == 1) tg_plot_canvas_add_segment(c, px[0], py[0], px[0], py[0], width);
 }
 
-void canvas_add_disc(canvas *c, double cx, double cy, double radius) {
+void tg_plot_canvas_add_disc(canvas *c, double cx, double cy, double radius) {
   if (!isfinite(cx) || !isfinite(cy)) return;
   rect r = touched(c, cx, cy, cx, cy, radius + 1.0);
   for (int y = r.y0; y < r.y1; y++)
@@ -170,34 +171,68 @@ void canvas_add_disc(canvas *c, double cx, double cy, double radius) {
     }
 }
 
-void canvas_paint(canvas *c, tg_color color, double alpha) {
+void tg_plot_canvas_paint(canvas *c, tg_color color, double alpha) {
   rect d = c->dirty;
   for (int y = d.y0; y < d.y1; y++)
     for (int x = d.x0; x < d.x1; x++) {
       float *cell = &c->coverage[(size_t)y * c->width + x];
-      if (*cell > 0) canvas_blend_pixel(c, x, y, color, *cell * alpha);
+      if (*cell > 0) tg_plot_canvas_blend_pixel(c, x, y, color, *cell * alpha);
       *cell = 0;
     }
   c->dirty = empty_rect;
 }
 
-void canvas_text(canvas *c, const char *text, int x, int y, text_style style) {
-  int width = font_text_width(text, style.bold);
-  int box_w = style.vertical ? FONT_HEIGHT : width;
-  int box_h = style.vertical ? width : FONT_HEIGHT;
-  int left = x - (int)lround(style.ax * box_w), top = y - (int)lround(style.ay * box_h);
-  int pen = 0; /* distance along the text's direction */
+/* The text at the bitmap's own size, one byte of ink (0/1) per pixel,
+ * width x FONT_HEIGHT; NULL if out of memory. */
+static uint8_t *text_bitmap(const char *text, bool bold, int width) {
+  uint8_t *ink = calloc((size_t)(width > 0 ? width : 1) * FONT_HEIGHT, 1);
+  if (!ink) return NULL;
+  int pen = 0;
   for (const char *p = text; *p; p++) {
-    font_glyph g = font_lookup((unsigned char)*p);
+    font_glyph g = tg_plot_font_lookup((unsigned char)*p);
     for (int gy = 0; gy < FONT_HEIGHT; gy++)
-      for (int gx = 0; gx < g.width + style.bold; gx++) {
-        if (!font_ink(g, gx, gy) && !(style.bold && font_ink(g, gx - 1, gy))) continue;
-        int along = pen + gx;
-        if (style.vertical)
-          canvas_blend_pixel(c, left + gy, top + box_h - 1 - along, style.color, 1.0);
-        else
-          canvas_blend_pixel(c, left + along, top + gy, style.color, 1.0);
-      }
-    pen += g.advance + style.bold;
+      for (int gx = 0; gx < g.width + bold; gx++)
+        if ((tg_plot_font_ink(g, gx, gy) || (bold && tg_plot_font_ink(g, gx - 1, gy))) &&
+            pen + gx < width)
+          ink[gy * width + pen + gx] = 1;
+    pen += g.advance + bold;
   }
+  return ink;
+}
+
+/* Share of the bitmap's ink under output pixel (ox, oy) of a box scaled by
+ * `scale`: 4 x 4 samples per pixel. */
+static double ink_coverage(const uint8_t *ink, int width, double scale, int ox, int oy) {
+  int hits = 0;
+  for (int sy = 0; sy < 4; sy++)
+    for (int sx = 0; sx < 4; sx++) {
+      int bx = (int)((ox + (sx + 0.5) / 4) / scale),
+          by = (int)((oy + (sy + 0.5) / 4) / scale);
+      hits += bx < width && by < FONT_HEIGHT && ink[by * width + bx];
+    }
+  return hits / 16.0;
+}
+
+void tg_plot_canvas_text(canvas *c, const char *text, int x, int y, text_style style) {
+  double scale = c->text_scale > 0 ? c->text_scale : 1.0;
+  int src_w = tg_plot_font_text_width(text, style.bold);
+  int width = tg_plot_font_scaled_width(text, style.bold, scale),
+      height = tg_plot_font_height(scale);
+  int box_w = style.vertical ? height : width;
+  int box_h = style.vertical ? width : height;
+  int left = x - (int)lround(style.ax * box_w), top = y - (int)lround(style.ay * box_h);
+  uint8_t *ink = text_bitmap(text, style.bold, src_w);
+  if (!ink) return; /* out of memory: the figure still renders, without this text */
+  for (int oy = 0; oy < height; oy++)
+    for (int along = 0; along < width; along++) {
+      double alpha = scale == 1.0 ? ink[oy * src_w + along]
+                                  : ink_coverage(ink, src_w, scale, along, oy);
+      if (alpha == 0) continue;
+      if (style.vertical)
+        tg_plot_canvas_blend_pixel(c, left + oy, top + box_h - 1 - along, style.color,
+                                   alpha);
+      else
+        tg_plot_canvas_blend_pixel(c, left + along, top + oy, style.color, alpha);
+    }
+  free(ink);
 }

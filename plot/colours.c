@@ -10,7 +10,7 @@ tg_color tg_color_cycle(int i) {
   return cycle[((i % 10) + 10) % 10];
 }
 
-rgb color_rgb(tg_color c) {
+rgb tg_plot_color_rgb(tg_color c) {
   return (rgb){((c >> 16) & 0xFF) / 255.0, ((c >> 8) & 0xFF) / 255.0, (c & 0xFF) / 255.0};
 }
 
@@ -18,18 +18,18 @@ static unsigned channel_byte(double v) {
   return (unsigned)lround(fmin(fmax(v, 0.0), 1.0) * 255.0);
 }
 
-tg_color color_from_rgb(rgb c) {
+tg_color tg_plot_color_from_rgb(rgb c) {
   return TG_RGB(channel_byte(c.r), channel_byte(c.g), channel_byte(c.b));
 }
 
-tg_color color_mix(tg_color a, tg_color b, double t) {
-  rgb p = color_rgb(a), q = color_rgb(b);
-  return color_from_rgb(
+tg_color tg_plot_color_mix(tg_color a, tg_color b, double t) {
+  rgb p = tg_plot_color_rgb(a), q = tg_plot_color_rgb(b);
+  return tg_plot_color_from_rgb(
       (rgb){p.r + (q.r - p.r) * t, p.g + (q.g - p.g) * t, p.b + (q.b - p.b) * t});
 }
 
-double color_luminance(tg_color c) {
-  rgb p = color_rgb(c);
+double tg_plot_color_luminance(tg_color c) {
+  rgb p = tg_plot_color_rgb(c);
   return 0.299 * p.r + 0.587 * p.g + 0.114 * p.b;
 }
 
@@ -47,18 +47,18 @@ static const tg_color blues[9] = {
 static tg_color sample(const tg_color *stops, double t) {
   double pos = t * 8.0;
   int i = (int)fmin(floor(pos), 7.0);
-  return color_mix(stops[i], stops[i + 1], pos - i);
+  return tg_plot_color_mix(stops[i], stops[i + 1], pos - i);
 }
 
-tg_color colormap_at(tg_colormap cmap, double t) {
+tg_color tg_plot_colormap_at(tg_colormap cmap, double t) {
   t = isnan(t) ? 0.0 : fmin(fmax(t, 0.0), 1.0);
   switch (cmap) {
   case TG_CMAP_BLUES:
     return sample(blues, t);
   case TG_CMAP_GRAY:
-    return color_mix(TG_BLACK, TG_WHITE, t);
+    return tg_plot_color_mix(TG_BLACK, TG_WHITE, t);
   case TG_CMAP_GRAY_R:
-    return color_mix(TG_WHITE, TG_BLACK, t);
+    return tg_plot_color_mix(TG_WHITE, TG_BLACK, t);
   case TG_CMAP_VIRIDIS:
     break;
   }

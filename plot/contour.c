@@ -48,15 +48,15 @@ static void add_cell_segments(canvas *cv, const plot_frame *f, const plot_item *
     double gx0, gy0, gx1, gy1;
     crossing(c, pairs[k], level, &gx0, &gy0);
     crossing(c, pairs[k + 1], level, &gx1, &gy1);
-    canvas_add_segment(cv, frame_px(f, item->extent.xmin + gx0 * sx),
-                       frame_py(f, item->extent.ymin + gy0 * sy),
-                       frame_px(f, item->extent.xmin + gx1 * sx),
-                       frame_py(f, item->extent.ymin + gy1 * sy), width);
+    tg_plot_canvas_add_segment(cv, tg_plot_frame_px(f, item->extent.xmin + gx0 * sx),
+                               tg_plot_frame_py(f, item->extent.ymin + gy0 * sy),
+                               tg_plot_frame_px(f, item->extent.xmin + gx1 * sx),
+                               tg_plot_frame_py(f, item->extent.ymin + gy1 * sy), width);
   }
 }
 
-void contour_add_level(canvas *cv, const plot_frame *f, const plot_item *item,
-                       double level, double width) {
+void tg_plot_contour_add_level(canvas *cv, const plot_frame *f, const plot_item *item,
+                               double level, double width) {
   const double *z = item->grid;
   int nx = item->nx;
   for (int j = 0; j + 1 < item->ny; j++)

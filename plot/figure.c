@@ -12,7 +12,7 @@
 #define MAX_FIGURE_SIDE 16384
 #define MAX_GRID_POINTS ((size_t)1 << 24)
 
-int plot_fail(tg_figure *fig, const char *fmt, ...) {
+int tg_plot_fail(tg_figure *fig, const char *fmt, ...) {
   char message[512];
   va_list args;
   va_start(args, fmt);
@@ -23,7 +23,7 @@ int plot_fail(tg_figure *fig, const char *fmt, ...) {
   return -1;
 }
 
-char *plot_strdup(const char *s) {
+char *tg_plot_strdup(const char *s) {
   if (!s) return NULL;
   char *copy = malloc(strlen(s) + 1);
   return copy ? strcpy(copy, s) : NULL;
@@ -33,13 +33,13 @@ char *plot_strdup(const char *s) {
 
 tg_figure *tg_figure_new(int width, int height, int rows, int cols) {
   if (width < 16 || height < 16 || width > MAX_FIGURE_SIDE || height > MAX_FIGURE_SIDE) {
-    plot_fail(NULL, "tg_figure_new: size %dx%d is outside 16..%d pixels", width, height,
-              MAX_FIGURE_SIDE);
+    tg_plot_fail(NULL, "tg_figure_new: size %dx%d is outside 16..%d pixels", width,
+                 height, MAX_FIGURE_SIDE);
     return NULL;
   }
   if (rows < 1 || cols < 1 || rows > 64 || cols > 64) {
-    plot_fail(NULL, "tg_figure_new: %dx%d axes; rows and cols must be in 1..64", rows,
-              cols);
+    tg_plot_fail(NULL, "tg_figure_new: %dx%d axes; rows and cols must be in 1..64", rows,
+                 cols);
     return NULL;
   }
   tg_figure *fig = calloc(1, sizeof *fig);
@@ -47,10 +47,10 @@ tg_figure *tg_figure_new(int width, int height, int rows, int cols) {
   if (!fig || !axes) {
     free(fig);
     free(axes);
-    plot_fail(NULL, "tg_figure_new: out of memory");
+    tg_plot_fail(NULL, "tg_figure_new: out of memory");
     return NULL;
   }
-  *fig = (tg_figure){width, height, rows, cols, NULL, axes, ""};
+  *fig = (tg_figure){width, height, rows, cols, 1.0, NULL, axes, ""};
   for (int i = 0; i < rows * cols; i++) axes[i].fig = fig;
   return fig;
 }
@@ -75,6 +75,7 @@ void tg_figure_free(tg_figure *fig) {
     free(ax->title);
     free(ax->xlabel);
     free(ax->ylabel);
+    free(ax->colorbar_label);
   }
   free(fig->axes);
   free(fig->title);
@@ -83,12 +84,12 @@ void tg_figure_free(tg_figure *fig) {
 
 tg_axes *tg_figure_axes(tg_figure *fig, int index) {
   if (!fig) {
-    plot_fail(NULL, "tg_figure_axes: figure is NULL");
+    tg_plot_fail(NULL, "tg_figure_axes: figure is NULL");
     return NULL;
   }
   if (index < 0 || index >= fig->rows * fig->cols) {
-    plot_fail(fig, "tg_figure_axes: index %d out of range for %dx%d axes", index,
-              fig->rows, fig->cols);
+    tg_plot_fail(fig, "tg_figure_axes: index %d out of range for %dx%d axes", index,
+                 fig->rows, fig->cols);
     return NULL;
   }
   return &fig->axes[index];
@@ -96,29 +97,29 @@ tg_axes *tg_figure_axes(tg_figure *fig, int index) {
 
 /* Replaces *slot with a copy of text. */
 static int set_text(tg_figure *fig, char **slot, const char *text, const char *who) {
-  char *copy = plot_strdup(text ? text : "");
-  if (!copy) return plot_fail(fig, "%s: out of memory", who);
+  char *copy = tg_plot_strdup(text ? text : "");
+  if (!copy) return tg_plot_fail(fig, "%s: out of memory", who);
   free(*slot);
   *slot = copy;
   return 0;
 }
 
 int tg_figure_set_title(tg_figure *fig, const char *title) {
-  if (!fig) return plot_fail(NULL, "tg_figure_set_title: figure is NULL");
+  if (!fig) return tg_plot_fail(NULL, "tg_figure_set_title: figure is NULL");
   return set_text(fig, &fig->title, title, "tg_figure_set_title");
 }
 
 int tg_figure_render(tg_figure *fig, uint8_t **rgb_out, int *width, int *height) {
   if (!fig || !rgb_out || !width || !height)
-    return plot_fail(fig, "tg_figure_render: figure and outputs must not be NULL");
+    return tg_plot_fail(fig, "tg_figure_render: figure and outputs must not be NULL");
   if (fig->error[0]) {
     tg_set_last_error("%s", fig->error);
     return -1;
   }
   canvas c;
-  if (canvas_init(&c, fig->width, fig->height) != 0)
-    return plot_fail(fig, "tg_figure_render: out of memory");
-  render_figure(fig, &c);
+  if (tg_plot_canvas_init(&c, fig->width, fig->height) != 0)
+    return tg_plot_fail(fig, "tg_figure_render: out of memory");
+  tg_plot_render_figure(fig, &c);
   free(c.coverage);
   *rgb_out = c.rgb;
   *width = c.width;
@@ -139,7 +140,7 @@ int tg_figure_save(tg_figure *fig, const char *path) {
 
 #define CHECK_AXES(ax, who)                                                              \
   do {                                                                                   \
-    if (!(ax)) return plot_fail(NULL, "%s: axes is NULL", who);                          \
+    if (!(ax)) return tg_plot_fail(NULL, "%s: axes is NULL", who);                       \
   } while (0)
 
 int tg_axes_set_title(tg_axes *ax, const char *title) {
@@ -160,8 +161,8 @@ int tg_axes_set_ylabel(tg_axes *ax, const char *label) {
 static int set_limits(tg_axes *ax, bool *fixed, double *lim, double lo, double hi,
                       const char *who) {
   if (!isfinite(lo) || !isfinite(hi) || !(lo < hi))
-    return plot_fail(ax->fig, "%s: limits (%g, %g) must be finite with lo < hi", who, lo,
-                     hi);
+    return tg_plot_fail(ax->fig, "%s: limits (%g, %g) must be finite with lo < hi", who,
+                        lo, hi);
   *fixed = true;
   lim[0] = lo;
   lim[1] = hi;
@@ -184,6 +185,33 @@ int tg_axes_set_grid(tg_axes *ax, bool on) {
   return 0;
 }
 
+int tg_figure_set_font_size(tg_figure *fig, double pixels) {
+  if (!fig) return tg_plot_fail(NULL, "tg_figure_set_font_size: figure is NULL");
+  if (!(pixels >= 4 && pixels <= 400))
+    return tg_plot_fail(fig, "tg_figure_set_font_size: %g pixels is outside 4..400",
+                        pixels);
+  fig->text_scale = pixels / FONT_HEIGHT;
+  return 0;
+}
+
+int tg_axes_set_xscale_log(tg_axes *ax, bool on) {
+  CHECK_AXES(ax, "tg_axes_set_xscale_log");
+  ax->xlog = on;
+  return 0;
+}
+
+int tg_axes_set_yscale_log(tg_axes *ax, bool on) {
+  CHECK_AXES(ax, "tg_axes_set_yscale_log");
+  ax->ylog = on;
+  return 0;
+}
+
+int tg_axes_colorbar(tg_axes *ax, const char *label) {
+  CHECK_AXES(ax, "tg_axes_colorbar");
+  ax->colorbar = true;
+  return label ? set_text(ax->fig, &ax->colorbar_label, label, "tg_axes_colorbar") : 0;
+}
+
 int tg_axes_set_equal_aspect(tg_axes *ax, bool on) {
   CHECK_AXES(ax, "tg_axes_set_equal_aspect");
   ax->equal_aspect = on;
@@ -204,7 +232,7 @@ static plot_item *new_item(tg_axes *ax, item_kind kind, const char *who) {
     int cap = ax->cap_items ? 2 * ax->cap_items : 4;
     plot_item *grown = realloc(ax->items, (size_t)cap * sizeof *grown);
     if (!grown) {
-      plot_fail(ax->fig, "%s: out of memory", who);
+      tg_plot_fail(ax->fig, "%s: out of memory", who);
       return NULL;
     }
     ax->items = grown;
@@ -224,7 +252,7 @@ static int commit_item(tg_axes *ax) {
 
 static int abandon_item(tg_axes *ax, plot_item *item, const char *who) {
   free_item(item);
-  return plot_fail(ax->fig, "%s: out of memory", who);
+  return tg_plot_fail(ax->fig, "%s: out of memory", who);
 }
 
 static void *copy_array(const void *src, size_t count, size_t size) {
@@ -239,7 +267,7 @@ static int apply_style(tg_axes *ax, plot_item *item, const tg_style *style,
   item->line_width = s.line_width > 0 ? s.line_width : default_width;
   item->marker_size = s.marker_size;
   item->dashed = s.dashed;
-  item->label = plot_strdup(s.label);
+  item->label = tg_plot_strdup(s.label);
   return (s.label && !item->label) ? -1 : 0;
 }
 
@@ -247,8 +275,8 @@ int tg_axes_plot(tg_axes *ax, const double *x, const double *y, int n,
                  const tg_style *style) {
   const char *who = "tg_axes_plot";
   CHECK_AXES(ax, who);
-  if (!y) return plot_fail(ax->fig, "%s: y is NULL", who);
-  if (n < 1) return plot_fail(ax->fig, "%s: n is %d, need at least 1 point", who, n);
+  if (!y) return tg_plot_fail(ax->fig, "%s: y is NULL", who);
+  if (n < 1) return tg_plot_fail(ax->fig, "%s: n is %d, need at least 1 point", who, n);
   plot_item *item = new_item(ax, ITEM_LINE, who);
   if (!item) return -1;
   item->n = n;
@@ -260,12 +288,61 @@ int tg_axes_plot(tg_axes *ax, const double *x, const double *y, int n,
   return commit_item(ax);
 }
 
+int tg_axes_bar(tg_axes *ax, const double *x, const double *heights, int n, double width,
+                const tg_style *style) {
+  const char *who = "tg_axes_bar";
+  CHECK_AXES(ax, who);
+  if (!heights) return tg_plot_fail(ax->fig, "%s: heights is NULL", who);
+  if (n < 1) return tg_plot_fail(ax->fig, "%s: n is %d, need at least 1 bar", who, n);
+  if (!(width > 0) || !isfinite(width))
+    return tg_plot_fail(ax->fig, "%s: width is %g, must be positive", who, width);
+  plot_item *item = new_item(ax, ITEM_BAR, who);
+  if (!item) return -1;
+  item->n = n;
+  item->bar_width = width;
+  item->x = malloc((size_t)n * sizeof *item->x);
+  item->y = copy_array(heights, (size_t)n, sizeof *heights);
+  if (!item->x || !item->y || apply_style(ax, item, style, 1.0) != 0)
+    return abandon_item(ax, item, who);
+  for (int i = 0; i < n; i++) item->x[i] = x ? x[i] : i;
+  return commit_item(ax);
+}
+
+int tg_axes_hist(tg_axes *ax, const double *values, int n, int bins,
+                 const tg_style *style) {
+  const char *who = "tg_axes_hist";
+  CHECK_AXES(ax, who);
+  if (!values) return tg_plot_fail(ax->fig, "%s: values is NULL", who);
+  if (bins < 1)
+    return tg_plot_fail(ax->fig, "%s: bins is %d, need at least 1", who, bins);
+  double lo = INFINITY, hi = -INFINITY;
+  for (int i = 0; i < n; i++)
+    if (isfinite(values[i])) lo = fmin(lo, values[i]), hi = fmax(hi, values[i]);
+  if (!(lo <= hi)) return tg_plot_fail(ax->fig, "%s: no finite values among %d", who, n);
+  if (lo == hi) lo -= 0.5, hi += 0.5; /* numpy's range for a single value */
+  double *centres = malloc((size_t)bins * sizeof *centres),
+         *counts = calloc((size_t)bins, sizeof *counts);
+  if (!centres || !counts) {
+    free(centres), free(counts);
+    return tg_plot_fail(ax->fig, "%s: out of memory", who);
+  }
+  double w = (hi - lo) / bins;
+  for (int b = 0; b < bins; b++) centres[b] = lo + (b + 0.5) * w;
+  /* numpy.histogram: bins are half-open [a, b) but the last is closed */
+  for (int i = 0; i < n; i++)
+    if (isfinite(values[i]))
+      counts[(int)fmin(floor((values[i] - lo) / w), bins - 1.0)] += 1;
+  int status = tg_axes_bar(ax, centres, counts, bins, w, style);
+  free(centres), free(counts);
+  return status;
+}
+
 int tg_axes_scatter(tg_axes *ax, const double *x, const double *y, const int *classes,
                     int n, const tg_style *style) {
   const char *who = "tg_axes_scatter";
   CHECK_AXES(ax, who);
-  if (!x || !y) return plot_fail(ax->fig, "%s: x and y must not be NULL", who);
-  if (n < 1) return plot_fail(ax->fig, "%s: n is %d, need at least 1 point", who, n);
+  if (!x || !y) return tg_plot_fail(ax->fig, "%s: x and y must not be NULL", who);
+  if (n < 1) return tg_plot_fail(ax->fig, "%s: n is %d, need at least 1 point", who, n);
   plot_item *item = new_item(ax, ITEM_SCATTER, who);
   if (!item) return -1;
   item->n = n;
@@ -281,20 +358,20 @@ int tg_axes_scatter(tg_axes *ax, const double *x, const double *y, const int *cl
 
 static int check_grid(tg_axes *ax, const void *values, int nx, int ny, int min_side,
                       const char *who) {
-  if (!values) return plot_fail(ax->fig, "%s: grid is NULL", who);
+  if (!values) return tg_plot_fail(ax->fig, "%s: grid is NULL", who);
   if (nx < min_side || ny < min_side || (size_t)nx * (size_t)ny > MAX_GRID_POINTS)
-    return plot_fail(ax->fig,
-                     "%s: grid %dx%d must be at least %dx%d and at most 2^24 points", who,
-                     nx, ny, min_side, min_side);
+    return tg_plot_fail(ax->fig,
+                        "%s: grid %dx%d must be at least %dx%d and at most 2^24 points",
+                        who, nx, ny, min_side, min_side);
   return 0;
 }
 
 static int check_extent(tg_axes *ax, tg_extent e, const char *who) {
   if (!isfinite(e.xmin) || !isfinite(e.xmax) || !isfinite(e.ymin) || !isfinite(e.ymax) ||
       !(e.xmin < e.xmax) || !(e.ymin < e.ymax))
-    return plot_fail(ax->fig,
-                     "%s: extent [%g, %g] x [%g, %g] must be finite and non-empty", who,
-                     e.xmin, e.xmax, e.ymin, e.ymax);
+    return tg_plot_fail(ax->fig,
+                        "%s: extent [%g, %g] x [%g, %g] must be finite and non-empty",
+                        who, e.xmin, e.xmax, e.ymin, e.ymax);
   return 0;
 }
 
@@ -343,7 +420,7 @@ static int choose_levels(const double *z, size_t count, int n, double **levels) 
   for (size_t i = 0; i < count; i++)
     if (isfinite(z[i])) lo = fmin(lo, z[i]), hi = fmax(hi, z[i]);
   ticks t;
-  ticks_nice(&t, lo, hi, n + 1.0, 1.0);
+  tg_plot_ticks_nice(&t, lo, hi, n + 1.0, 1.0);
   *levels = malloc(sizeof **levels * (t.n > 0 ? t.n : 1));
   if (!*levels) return -1;
   int kept = 0;
@@ -358,7 +435,7 @@ int tg_axes_contour(tg_axes *ax, const double *z, int nx, int ny, tg_extent exte
   CHECK_AXES(ax, who);
   if (check_grid(ax, z, nx, ny, 2, who) || check_extent(ax, extent, who)) return -1;
   if (n_levels < 1 || n_levels > 1000)
-    return plot_fail(ax->fig, "%s: n_levels is %d, must be in 1..1000", who, n_levels);
+    return tg_plot_fail(ax->fig, "%s: n_levels is %d, must be in 1..1000", who, n_levels);
   plot_item *item = add_grid_item(ax, ITEM_CONTOUR, z, NULL, nx, ny, extent, who);
   if (!item) return -1;
   item->n_levels =
@@ -368,7 +445,7 @@ int tg_axes_contour(tg_axes *ax, const double *z, int nx, int ny, tg_extent exte
   item->color = s.color; /* TG_AUTO: viridis per level, no cycle colour used */
   item->line_width = s.line_width > 0 ? s.line_width : 1.25;
   item->dashed = s.dashed;
-  item->label = plot_strdup(s.label);
+  item->label = tg_plot_strdup(s.label);
   if (!item->levels || item->n_levels < 0 || (s.label && !item->label))
     return abandon_item(ax, item, who);
   return commit_item(ax);
@@ -380,7 +457,7 @@ int tg_axes_confusion_matrix(tg_axes *ax, const double *counts, int k,
   CHECK_AXES(ax, who);
   if (check_grid(ax, counts, k, k, 1, who)) return -1;
   if (k > MAX_TICKS)
-    return plot_fail(ax->fig, "%s: k is %d, at most %d classes", who, k, MAX_TICKS);
+    return tg_plot_fail(ax->fig, "%s: k is %d, at most %d classes", who, k, MAX_TICKS);
   tg_extent extent = {-0.5, k - 0.5, -0.5, k - 0.5};
   plot_item *item = add_grid_item(ax, ITEM_CONFUSION, counts, NULL, k, k, extent, who);
   if (!item) return -1;
@@ -388,7 +465,8 @@ int tg_axes_confusion_matrix(tg_axes *ax, const double *counts, int k,
   for (int i = 0; item->names && i < k; i++) {
     char number[16];
     snprintf(number, sizeof number, "%d", i);
-    item->names[i] = plot_strdup(class_names && class_names[i] ? class_names[i] : number);
+    item->names[i] =
+        tg_plot_strdup(class_names && class_names[i] ? class_names[i] : number);
     if (!item->names[i]) return abandon_item(ax, item, who);
   }
   if (!item->names) return abandon_item(ax, item, who);

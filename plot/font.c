@@ -10,6 +10,8 @@
  * trimmed, which makes the font proportional ('i' is narrower than 'm'). */
 #include "plot.h"
 
+#include <math.h>
+
 #define FIRST_CHAR ' '
 #define LAST_CHAR '~'
 #define GLYPHS_PER_BAND 8
@@ -191,7 +193,7 @@ static bool column_has_ink(int glyph, int col) {
   return false;
 }
 
-font_glyph font_lookup(unsigned char c) {
+font_glyph tg_plot_font_lookup(unsigned char c) {
   int glyph = glyph_index(c);
   int first = 0, last = CELL_WIDTH - 1;
   while (first < CELL_WIDTH && !column_has_ink(glyph, first)) first++;
@@ -201,14 +203,22 @@ font_glyph font_lookup(unsigned char c) {
   return (font_glyph){glyph, first, width, width + 1};
 }
 
-bool font_ink(font_glyph g, int x, int y) {
+bool tg_plot_font_ink(font_glyph g, int x, int y) {
   if (x < 0 || x >= g.width || y < 0 || y >= FONT_HEIGHT) return false;
   return art_pixel(g.index, g.first_column + x, y);
 }
 
-int font_text_width(const char *text, bool bold) {
+int tg_plot_font_text_width(const char *text, bool bold) {
   int width = 0;
   for (const char *p = text; *p; p++)
-    width += font_lookup((unsigned char)*p).advance + bold;
+    width += tg_plot_font_lookup((unsigned char)*p).advance + bold;
   return width > 0 ? width - 1 : 0; /* no spacing after the last glyph */
+}
+
+int tg_plot_font_height(double scale) {
+  return (int)lround(FONT_HEIGHT * scale);
+}
+
+int tg_plot_font_scaled_width(const char *text, bool bold, double scale) {
+  return (int)lround(tg_plot_font_text_width(text, bold) * scale);
 }

@@ -9,10 +9,10 @@
 tg_figure *tg_image_grid(const double *images, int n, int height, int width, int cols,
                          const char *const *captions, int cell_pixels) {
   if (!images || n < 1 || height < 1 || width < 1 || cols < 1) {
-    plot_fail(NULL,
-              "tg_image_grid: need images, n >= 1, a positive image size and cols >= 1"
-              " (got n=%d, %dx%d, cols=%d)",
-              n, height, width, cols);
+    tg_plot_fail(NULL,
+                 "tg_image_grid: need images, n >= 1, a positive image size and cols >= 1"
+                 " (got n=%d, %dx%d, cols=%d)",
+                 n, height, width, cols);
     return NULL;
   }
   if (cols > n) cols = n;

@@ -10,36 +10,53 @@
 static void draw_line(canvas *c, const plot_frame *f, const plot_item *item) {
   double *px = malloc(sizeof *px * item->n), *py = malloc(sizeof *py * item->n);
   if (!px || !py) goto done; /* nothing to draw with; the rest of the plot still is */
-  /* Non-finite points split the line into separately drawn runs. */
+  /* Points without a pixel (non-finite, or <= 0 on a log axis) split the
+   * line into separately drawn runs. */
   for (int start = 0; start < item->n;) {
     int len = 0;
-    while (start + len < item->n && isfinite(item->x[start + len]) &&
-           isfinite(item->y[start + len])) {
-      px[len] = frame_px(f, item->x[start + len]);
-      py[len] = frame_py(f, item->y[start + len]);
+    while (start + len < item->n) {
+      px[len] = tg_plot_frame_px(f, item->x[start + len]);
+      py[len] = tg_plot_frame_py(f, item->y[start + len]);
+      if (!isfinite(px[len]) || !isfinite(py[len])) break;
       len++;
     }
-    canvas_add_polyline(c, px, py, len, item->line_width, item->dashed);
+    tg_plot_canvas_add_polyline(c, px, py, len, item->line_width, item->dashed);
     if (item->marker_size > 0)
-      for (int i = 0; i < len; i++) canvas_add_disc(c, px[i], py[i], item->marker_size);
+      for (int i = 0; i < len; i++)
+        tg_plot_canvas_add_disc(c, px[i], py[i], item->marker_size);
     start += len + 1;
   }
-  canvas_paint(c, item->color, 1.0);
+  tg_plot_canvas_paint(c, item->color, 1.0);
 done:
   free(px);
   free(py);
+}
+
+/* From 0 (or the bottom of a log axis) up to each height. */
+static void draw_bars(canvas *c, const plot_frame *f, const plot_item *item) {
+  for (int i = 0; i < item->n; i++) {
+    double x0 = tg_plot_frame_px(f, item->x[i] - item->bar_width / 2),
+           x1 = tg_plot_frame_px(f, item->x[i] + item->bar_width / 2);
+    double base = f->ylog ? c->clip.y1 : tg_plot_frame_py(f, 0.0),
+           top = tg_plot_frame_py(f, item->y[i]);
+    if (!isfinite(x0) || !isfinite(x1) || !isfinite(top)) continue;
+    rect r = {(int)lround(x0), (int)lround(fmin(base, top)), (int)lround(x1),
+              (int)lround(fmax(base, top))};
+    if (r.x1 <= r.x0) r.x1 = r.x0 + 1; /* keep a thin bar visible */
+    tg_plot_canvas_fill_rect(c, r, item->color);
+  }
 }
 
 /* Each dot gets a thin white rim so that overlapping dots and dots on a
  * tinted background stay distinguishable. */
 static void draw_scatter(canvas *c, const plot_frame *f, const plot_item *item) {
   for (int i = 0; i < item->n; i++) {
-    double x = frame_px(f, item->x[i]), y = frame_py(f, item->y[i]);
+    double x = tg_plot_frame_px(f, item->x[i]), y = tg_plot_frame_py(f, item->y[i]);
     tg_color color = item->classes ? tg_color_cycle(item->classes[i]) : item->color;
-    canvas_add_disc(c, x, y, item->marker_size + 0.8);
-    canvas_paint(c, TG_WHITE, 0.9);
-    canvas_add_disc(c, x, y, item->marker_size);
-    canvas_paint(c, color, 1.0);
+    tg_plot_canvas_add_disc(c, x, y, item->marker_size + 0.8);
+    tg_plot_canvas_paint(c, TG_WHITE, 0.9);
+    tg_plot_canvas_add_disc(c, x, y, item->marker_size);
+    tg_plot_canvas_paint(c, color, 1.0);
   }
 }
 
@@ -47,8 +64,10 @@ static void draw_scatter(canvas *c, const plot_frame *f, const plot_item *item) 
 static void pixel_to_grid(const plot_frame *f, const plot_item *item, int x, int y,
                           double *gx, double *gy) {
   const tg_extent *e = &item->extent;
-  *gx = (frame_data_x(f, x + 0.5) - e->xmin) / (e->xmax - e->xmin) * (item->nx - 1);
-  *gy = (frame_data_y(f, y + 0.5) - e->ymin) / (e->ymax - e->ymin) * (item->ny - 1);
+  *gx =
+      (tg_plot_frame_data_x(f, x + 0.5) - e->xmin) / (e->xmax - e->xmin) * (item->nx - 1);
+  *gy =
+      (tg_plot_frame_data_y(f, y + 0.5) - e->ymin) / (e->ymax - e->ymin) * (item->ny - 1);
 }
 
 static bool outside_grid(const plot_item *item, double gx, double gy) {
@@ -69,7 +88,7 @@ static double bilinear(const plot_item *item, double gx, double gy) {
 /* Light where the model is unsure, stronger where it is confident. */
 static tg_color probability_tint(double p) {
   double confidence = fmin(fabs(p - 0.5) * 2.0, 1.0);
-  return color_mix(TG_WHITE, tg_color_cycle(p >= 0.5), 0.12 + 0.38 * confidence);
+  return tg_plot_color_mix(TG_WHITE, tg_color_cycle(p >= 0.5), 0.12 + 0.38 * confidence);
 }
 
 static void draw_fill(canvas *c, const plot_frame *f, const plot_item *item) {
@@ -84,13 +103,13 @@ static void draw_fill(canvas *c, const plot_frame *f, const plot_item *item) {
         color = probability_tint(bilinear(item, gx, gy));
       } else {
         size_t at = (size_t)lround(gy) * item->nx + (size_t)lround(gx);
-        color = color_mix(TG_WHITE, tg_color_cycle(item->classes[at]), 0.3);
+        color = tg_plot_color_mix(TG_WHITE, tg_color_cycle(item->classes[at]), 0.3);
       }
-      canvas_blend_pixel(c, x, y, color, 1.0);
+      tg_plot_canvas_blend_pixel(c, x, y, color, 1.0);
     }
   if (item->kind == ITEM_FILL_PROBABILITY) {
-    contour_add_level(c, f, item, 0.5, 1.5);
-    canvas_paint(c, BOUNDARY_COLOR, 0.85);
+    tg_plot_contour_add_level(c, f, item, 0.5, 1.5);
+    tg_plot_canvas_paint(c, BOUNDARY_COLOR, 0.85);
   }
 }
 
@@ -98,9 +117,9 @@ static void draw_contour(canvas *c, const plot_frame *f, const plot_item *item) 
   for (int k = 0; k < item->n_levels; k++) {
     double t = item->n_levels > 1 ? (double)k / (item->n_levels - 1) : 0.5;
     tg_color color =
-        item->color != TG_AUTO ? item->color : colormap_at(TG_CMAP_VIRIDIS, t);
-    contour_add_level(c, f, item, item->levels[k], item->line_width);
-    canvas_paint(c, color, 1.0);
+        item->color != TG_AUTO ? item->color : tg_plot_colormap_at(TG_CMAP_VIRIDIS, t);
+    tg_plot_contour_add_level(c, f, item, item->levels[k], item->line_width);
+    tg_plot_canvas_paint(c, color, 1.0);
   }
 }
 
@@ -125,10 +144,12 @@ static void draw_cells(canvas *c, const plot_frame *f, const plot_item *item,
   rect clip = c->clip;
   for (int y = clip.y0; y < clip.y1; y++)
     for (int x = clip.x0; x < clip.x1; x++) {
-      long i = lround(frame_data_x(f, x + 0.5)), j = lround(frame_data_y(f, y + 0.5));
+      long i = lround(tg_plot_frame_data_x(f, x + 0.5)),
+           j = lround(tg_plot_frame_data_y(f, y + 0.5));
       if (i < 0 || j < 0 || i >= item->nx || j >= item->ny) continue;
       double v = item->grid[(size_t)j * item->nx + (size_t)i];
-      canvas_blend_pixel(c, x, y, colormap_at(cmap, (v - lo) / (hi - lo)), 1.0);
+      tg_plot_canvas_blend_pixel(c, x, y, tg_plot_colormap_at(cmap, (v - lo) / (hi - lo)),
+                                 1.0);
     }
 }
 
@@ -144,14 +165,45 @@ static void draw_confusion(canvas *c, const plot_frame *f, const plot_item *item
         snprintf(text, sizeof text, "%.0f", v);
       else
         snprintf(text, sizeof text, "%.3g", v);
-      tg_color cell = colormap_at(TG_CMAP_BLUES, (v - lo) / (hi - lo));
-      tg_color ink = color_luminance(cell) < 0.5 ? TG_WHITE : TG_BLACK;
-      canvas_text(c, text, (int)floor(frame_px(f, i)), (int)floor(frame_py(f, j)) + 1,
-                  (text_style){0.5, 0.5, false, false, ink});
+      tg_color cell = tg_plot_colormap_at(TG_CMAP_BLUES, (v - lo) / (hi - lo));
+      tg_color ink = tg_plot_color_luminance(cell) < 0.5 ? TG_WHITE : TG_BLACK;
+      tg_plot_canvas_text(c, text, (int)floor(tg_plot_frame_px(f, i)),
+                          (int)floor(tg_plot_frame_py(f, j)) + 1,
+                          (text_style){0.5, 0.5, false, false, ink});
     }
 }
 
-void draw_item(canvas *c, const plot_frame *f, const plot_item *item) {
+bool tg_plot_item_color_scale(const plot_item *item, double *lo, double *hi) {
+  switch (item->kind) {
+  case ITEM_IMAGE:
+  case ITEM_CONFUSION:
+    value_range(item, lo, hi);
+    return true;
+  case ITEM_FILL_PROBABILITY:
+    *lo = 0.0, *hi = 1.0;
+    return true;
+  case ITEM_CONTOUR:
+    *lo = item->levels[0], *hi = item->levels[item->n_levels - 1];
+    return item->color == TG_AUTO && item->n_levels > 1;
+  default:
+    return false;
+  }
+}
+
+tg_color tg_plot_item_color_at(const plot_item *item, double t) {
+  switch (item->kind) {
+  case ITEM_IMAGE:
+    return tg_plot_colormap_at(item->cmap, t);
+  case ITEM_CONFUSION:
+    return tg_plot_colormap_at(TG_CMAP_BLUES, t);
+  case ITEM_FILL_PROBABILITY:
+    return probability_tint(t);
+  default:
+    return tg_plot_colormap_at(TG_CMAP_VIRIDIS, t);
+  }
+}
+
+void tg_plot_draw_item(canvas *c, const plot_frame *f, const plot_item *item) {
   switch (item->kind) {
   case ITEM_LINE:
     draw_line(c, f, item);
@@ -171,6 +223,9 @@ void draw_item(canvas *c, const plot_frame *f, const plot_item *item) {
     break;
   case ITEM_IMAGE:
     draw_cells(c, f, item, item->cmap);
+    break;
+  case ITEM_BAR:
+    draw_bars(c, f, item);
     break;
   }
 }

@@ -11,7 +11,6 @@
 #define TEXT_GAP 4    /* between a tick and its label, or a label and the axis */
 #define INK TG_RGB(0x22, 0x22, 0x22)
 #define GRID_COLOR TG_RGB(0xdd, 0xdd, 0xdd)
-#define SUPTITLE_BAND (FONT_HEIGHT + 14)
 
 /* ---- limits ---------------------------------------------------------------- */
 
@@ -19,16 +18,20 @@ typedef struct {
   double lo, hi;
 } span;
 
-static void extend(span *s, double v) {
+/* v in the axis' coordinate: log10 on a log axis, where v <= 0 has none. */
+static void extend(span *s, double v, bool log_scale) {
+  if (log_scale) v = v > 0 ? log10(v) : NAN;
   if (isfinite(v)) s->lo = fmin(s->lo, v), s->hi = fmax(s->hi, v);
 }
 
 /* Lines and dots get 5% of breathing room like matplotlib's margins; grids
  * (images, fills, contours) fill the axes exactly. */
-static void finish_span(span *s, bool margins, bool fixed, const double *lim) {
+static void finish_span(span *s, bool margins, bool fixed, const double *lim,
+                        bool log_scale) {
   if (fixed) {
-    *s = (span){lim[0], lim[1]};
-    return;
+    *s = log_scale ? (span){log10(lim[0]), log10(lim[1])} : (span){lim[0], lim[1]};
+    if (isfinite(s->lo) && isfinite(s->hi)) return;
+    *s = (span){INFINITY, -INFINITY}; /* limits <= 0 on a log axis: fit the data */
   }
   if (!(s->lo <= s->hi)) *s = (span){0.0, 1.0};
   if (s->lo == s->hi) {
@@ -41,7 +44,7 @@ static void finish_span(span *s, bool margins, bool fixed, const double *lim) {
 }
 
 static bool is_grid_item(item_kind kind) {
-  return kind != ITEM_LINE && kind != ITEM_SCATTER;
+  return kind != ITEM_LINE && kind != ITEM_SCATTER && kind != ITEM_BAR;
 }
 
 static void data_limits(const tg_axes *ax, plot_frame *f) {
@@ -52,17 +55,22 @@ static void data_limits(const tg_axes *ax, plot_frame *f) {
     const plot_item *item = &ax->items[k];
     for (int i = 0; i < item->n; i++)
       if (isfinite(item->x[i]) && isfinite(item->y[i]))
-        extend(&x, item->x[i]), extend(&y, item->y[i]);
+        extend(&x, item->x[i], ax->xlog), extend(&y, item->y[i], ax->ylog);
+    for (int i = 0; i < item->n && item->kind == ITEM_BAR; i++) {
+      extend(&x, item->x[i] - item->bar_width / 2, ax->xlog);
+      extend(&x, item->x[i] + item->bar_width / 2, ax->xlog);
+      extend(&y, 0.0, ax->ylog); /* bars stand on 0 */
+    }
     if (is_grid_item(item->kind)) {
-      extend(&x, item->extent.xmin), extend(&x, item->extent.xmax);
-      extend(&y, item->extent.ymin), extend(&y, item->extent.ymax);
+      extend(&x, item->extent.xmin, ax->xlog), extend(&x, item->extent.xmax, ax->xlog);
+      extend(&y, item->extent.ymin, ax->ylog), extend(&y, item->extent.ymax, ax->ylog);
       margins = false;
     }
     if (item->kind == ITEM_IMAGE || item->kind == ITEM_CONFUSION) f->y_down = true;
   }
-  finish_span(&x, margins, ax->fixed_x, ax->xlim);
-  finish_span(&y, margins, ax->fixed_y, ax->ylim);
-  *f = (plot_frame){f->box, x.lo, x.hi, y.lo, y.hi, f->y_down};
+  finish_span(&x, margins, ax->fixed_x, ax->xlim, ax->xlog);
+  finish_span(&y, margins, ax->fixed_y, ax->ylim, ax->ylog);
+  *f = (plot_frame){f->box, x.lo, x.hi, y.lo, y.hi, f->y_down, ax->xlog, ax->ylog};
 }
 
 static const plot_item *confusion_item(const tg_axes *ax) {
@@ -73,26 +81,46 @@ static const plot_item *confusion_item(const tg_axes *ax) {
 
 /* ---- layout ------------------------------------------------------------------ */
 
+#define BAR_GAP 12 /* between the axes and its colour bar */
+#define BAR_WIDTH 14
+
 typedef struct {
   plot_frame frame;
   ticks xt, yt;
+  const plot_item *scaled; /* the item the colour bar shows, or NULL */
+  double bar_lo, bar_hi;
+  ticks bt;
+  rect bar;
 } axes_layout;
+
+/* The colour bar's item: the last one with a colour scale. */
+static const plot_item *colorbar_item(const tg_axes *ax, double *lo, double *hi) {
+  for (int k = ax->n_items - 1; k >= 0 && ax->colorbar; k--)
+    if (tg_plot_item_color_scale(&ax->items[k], lo, hi)) return &ax->items[k];
+  return NULL;
+}
 
 static void axis_ticks(const tg_axes *ax, const plot_frame *f, ticks *xt, ticks *yt) {
   const plot_item *cm = confusion_item(ax);
   if (cm) {
-    ticks_categories(xt, cm->nx, cm->names);
-    ticks_categories(yt, cm->nx, cm->names);
+    tg_plot_ticks_categories(xt, cm->nx, cm->names);
+    tg_plot_ticks_categories(yt, cm->nx, cm->names);
     return;
   }
-  ticks_nice(xt, f->xlo, f->xhi, f->box.x1 - f->box.x0, 80.0);
-  ticks_nice(yt, f->ylo, f->yhi, f->box.y1 - f->box.y0, 50.0);
+  if (f->xlog)
+    tg_plot_ticks_log(xt, f->xlo, f->xhi);
+  else
+    tg_plot_ticks_nice(xt, f->xlo, f->xhi, f->box.x1 - f->box.x0, 80.0);
+  if (f->ylog)
+    tg_plot_ticks_log(yt, f->ylo, f->yhi);
+  else
+    tg_plot_ticks_nice(yt, f->ylo, f->yhi, f->box.y1 - f->box.y0, 50.0);
 }
 
-static int widest_label(const ticks *t) {
+static int widest_label(const ticks *t, double scale) {
   int w = 0;
   for (int i = 0; i < t->n; i++) {
-    int lw = font_text_width(t->label[i], false);
+    int lw = tg_plot_font_scaled_width(t->label[i], false, scale);
     if (lw > w) w = lw;
   }
   return w;
@@ -110,20 +138,29 @@ static void equalise_aspect(plot_frame *f) {
 }
 
 static axes_layout layout_axes(const tg_axes *ax, rect cell) {
-  axes_layout L;
+  axes_layout L = {.scaled = NULL};
   bool axis = !ax->axis_off;
-  int top = cell.y0 + PAD + (ax->title ? FONT_HEIGHT + 8 : 0);
+  double scale = ax->fig->text_scale;
+  int text_h = tg_plot_font_height(scale);
+  int top = cell.y0 + PAD + (ax->title ? text_h + 8 : 0);
   int bottom = cell.y1 - PAD;
-  if (axis) bottom -= TICK_LENGTH + TEXT_GAP + FONT_HEIGHT;
-  if (axis && ax->xlabel) bottom -= FONT_HEIGHT + 6;
+  if (axis) bottom -= TICK_LENGTH + TEXT_GAP + text_h;
+  if (axis && ax->xlabel) bottom -= text_h + 6;
   L.frame.box = (rect){cell.x0 + PAD, top, cell.x1 - PAD, bottom};
   data_limits(ax, &L.frame);
   if (axis) {
     /* y ticks depend only on the height, so they can size the left margin. */
     axis_ticks(ax, &L.frame, &L.xt, &L.yt);
-    int left = PAD + widest_label(&L.yt) + TEXT_GAP + TICK_LENGTH;
-    if (ax->ylabel) left += FONT_HEIGHT + 8;
+    int left = PAD + widest_label(&L.yt, scale) + TEXT_GAP + TICK_LENGTH;
+    if (ax->ylabel) left += text_h + 8;
     int right = PAD + 12; /* room for the last x tick label to overhang */
+    L.scaled = colorbar_item(ax, &L.bar_lo, &L.bar_hi);
+    if (L.scaled) {
+      tg_plot_ticks_nice(&L.bt, L.bar_lo, L.bar_hi, L.frame.box.y1 - L.frame.box.y0,
+                         50.0);
+      right = PAD + BAR_GAP + BAR_WIDTH + TICK_LENGTH + TEXT_GAP +
+              widest_label(&L.bt, scale) + (ax->colorbar_label ? text_h + 14 : 0);
+    }
     L.frame.box.x0 = cell.x0 + left;
     L.frame.box.x1 = cell.x1 - right;
   }
@@ -131,6 +168,10 @@ static axes_layout layout_axes(const tg_axes *ax, rect cell) {
   if (L.frame.box.x1 - L.frame.box.x0 < 2 || L.frame.box.y1 - L.frame.box.y0 < 2)
     L.frame.box = (rect){cell.x0, cell.y0, cell.x0 + 2, cell.y0 + 2}; /* tiny cell */
   axis_ticks(ax, &L.frame, &L.xt, &L.yt);
+  if (L.scaled) {
+    const rect b = L.frame.box;
+    L.bar = (rect){b.x1 + BAR_GAP, b.y0, b.x1 + BAR_GAP + BAR_WIDTH, b.y1};
+  }
   return L;
 }
 
@@ -139,35 +180,35 @@ static axes_layout layout_axes(const tg_axes *ax, rect cell) {
 static void draw_grid_lines(canvas *c, const axes_layout *L) {
   const plot_frame *f = &L->frame;
   for (int i = 0; i < L->xt.n; i++) {
-    int x = (int)floor(frame_px(f, L->xt.value[i]));
-    canvas_fill_rect(c, (rect){x, f->box.y0, x + 1, f->box.y1}, GRID_COLOR);
+    int x = (int)floor(tg_plot_frame_px(f, L->xt.value[i]));
+    tg_plot_canvas_fill_rect(c, (rect){x, f->box.y0, x + 1, f->box.y1}, GRID_COLOR);
   }
   for (int i = 0; i < L->yt.n; i++) {
-    int y = (int)floor(frame_py(f, L->yt.value[i]));
-    canvas_fill_rect(c, (rect){f->box.x0, y, f->box.x1, y + 1}, GRID_COLOR);
+    int y = (int)floor(tg_plot_frame_py(f, L->yt.value[i]));
+    tg_plot_canvas_fill_rect(c, (rect){f->box.x0, y, f->box.x1, y + 1}, GRID_COLOR);
   }
 }
 
 static void draw_spines_and_ticks(canvas *c, const axes_layout *L) {
   const rect b = L->frame.box;
-  canvas_fill_rect(c, (rect){b.x0, b.y0, b.x1, b.y0 + 1}, INK);
-  canvas_fill_rect(c, (rect){b.x0, b.y1 - 1, b.x1, b.y1}, INK);
-  canvas_fill_rect(c, (rect){b.x0, b.y0, b.x0 + 1, b.y1}, INK);
-  canvas_fill_rect(c, (rect){b.x1 - 1, b.y0, b.x1, b.y1}, INK);
+  tg_plot_canvas_fill_rect(c, (rect){b.x0, b.y0, b.x1, b.y0 + 1}, INK);
+  tg_plot_canvas_fill_rect(c, (rect){b.x0, b.y1 - 1, b.x1, b.y1}, INK);
+  tg_plot_canvas_fill_rect(c, (rect){b.x0, b.y0, b.x0 + 1, b.y1}, INK);
+  tg_plot_canvas_fill_rect(c, (rect){b.x1 - 1, b.y0, b.x1, b.y1}, INK);
   text_style below = {0.5, 0.0, false, false, INK},
              left_of = {1.0, 0.5, false, false, INK};
   for (int i = 0; i < L->xt.n; i++) {
-    int x = (int)floor(frame_px(&L->frame, L->xt.value[i]));
+    int x = (int)floor(tg_plot_frame_px(&L->frame, L->xt.value[i]));
     if (x < b.x0 || x >= b.x1) continue;
-    canvas_fill_rect(c, (rect){x, b.y1, x + 1, b.y1 + TICK_LENGTH}, INK);
-    canvas_text(c, L->xt.label[i], x, b.y1 + TICK_LENGTH + TEXT_GAP - 1, below);
+    tg_plot_canvas_fill_rect(c, (rect){x, b.y1, x + 1, b.y1 + TICK_LENGTH}, INK);
+    tg_plot_canvas_text(c, L->xt.label[i], x, b.y1 + TICK_LENGTH + TEXT_GAP - 1, below);
   }
   for (int i = 0; i < L->yt.n; i++) {
-    int y = (int)floor(frame_py(&L->frame, L->yt.value[i]));
+    int y = (int)floor(tg_plot_frame_py(&L->frame, L->yt.value[i]));
     if (y < b.y0 || y >= b.y1) continue;
-    canvas_fill_rect(c, (rect){b.x0 - TICK_LENGTH, y, b.x0, y + 1}, INK);
+    tg_plot_canvas_fill_rect(c, (rect){b.x0 - TICK_LENGTH, y, b.x0, y + 1}, INK);
     /* +1: centre the digits (rows 1-9 of the font) rather than the box */
-    canvas_text(c, L->yt.label[i], b.x0 - TICK_LENGTH - TEXT_GAP, y + 1, left_of);
+    tg_plot_canvas_text(c, L->yt.label[i], b.x0 - TICK_LENGTH - TEXT_GAP, y + 1, left_of);
   }
 }
 
@@ -175,20 +216,58 @@ static void draw_labels(canvas *c, const tg_axes *ax, const axes_layout *L, rect
   const rect b = L->frame.box;
   int mid_x = (b.x0 + b.x1) / 2, mid_y = (b.y0 + b.y1) / 2;
   if (ax->title)
-    canvas_text(c, ax->title, mid_x, b.y0 - 6, (text_style){0.5, 1.0, true, false, INK});
+    tg_plot_canvas_text(c, ax->title, mid_x, b.y0 - 6,
+                        (text_style){0.5, 1.0, true, false, INK});
   if (ax->axis_off) return;
   if (ax->xlabel)
-    canvas_text(c, ax->xlabel, mid_x, b.y1 + TICK_LENGTH + TEXT_GAP + FONT_HEIGHT + 4,
-                (text_style){0.5, 0.0, false, false, INK});
+    tg_plot_canvas_text(c, ax->xlabel, mid_x,
+                        b.y1 + TICK_LENGTH + TEXT_GAP +
+                            tg_plot_font_height(c->text_scale) + 4,
+                        (text_style){0.5, 0.0, false, false, INK});
   if (ax->ylabel)
-    canvas_text(c, ax->ylabel, cell.x0 + PAD, mid_y,
-                (text_style){0.0, 0.5, false, true, INK});
+    tg_plot_canvas_text(c, ax->ylabel, cell.x0 + PAD, mid_y,
+                        (text_style){0.0, 0.5, false, true, INK});
+}
+
+/* ---- colour bar ------------------------------------------------------------------ */
+
+/* Pixel row of value v on the bar: bar_lo at the bottom row, bar_hi at the top. */
+static double bar_py(const axes_layout *L, double v) {
+  double t = (v - L->bar_lo) / (L->bar_hi - L->bar_lo);
+  return L->bar.y1 - 0.5 - t * (L->bar.y1 - L->bar.y0 - 1);
+}
+
+static void draw_colorbar(canvas *c, const tg_axes *ax, const axes_layout *L) {
+  if (!L->scaled) return;
+  const rect b = L->bar;
+  /* inside the frame: the top row shows the top colour, the bottom row the bottom's */
+  for (int y = b.y0 + 1; y < b.y1 - 1; y++) {
+    double t = (b.y1 - 2 - y) / fmax(b.y1 - b.y0 - 3, 1.0);
+    tg_plot_canvas_fill_rect(c, (rect){b.x0, y, b.x1, y + 1},
+                             tg_plot_item_color_at(L->scaled, t));
+  }
+  rect edges[4] = {{b.x0, b.y0, b.x1, b.y0 + 1},
+                   {b.x0, b.y1 - 1, b.x1, b.y1},
+                   {b.x0, b.y0, b.x0 + 1, b.y1},
+                   {b.x1 - 1, b.y0, b.x1, b.y1}};
+  for (int k = 0; k < 4; k++) tg_plot_canvas_fill_rect(c, edges[k], INK);
+  int label_x = b.x1 + TICK_LENGTH + TEXT_GAP;
+  for (int i = 0; i < L->bt.n; i++) {
+    int y = (int)floor(bar_py(L, L->bt.value[i]));
+    if (y < b.y0 || y >= b.y1) continue;
+    tg_plot_canvas_fill_rect(c, (rect){b.x1, y, b.x1 + TICK_LENGTH, y + 1}, INK);
+    tg_plot_canvas_text(c, L->bt.label[i], label_x, y + 1,
+                        (text_style){0.0, 0.5, false, false, INK});
+  }
+  if (ax->colorbar_label)
+    tg_plot_canvas_text(c, ax->colorbar_label,
+                        label_x + widest_label(&L->bt, c->text_scale) + 8,
+                        (b.y0 + b.y1) / 2, (text_style){0.0, 0.5, false, true, INK});
 }
 
 /* ---- legend -------------------------------------------------------------------- */
 
 #define LEGEND_SAMPLE 24
-#define LEGEND_ROW (FONT_HEIGHT + 5)
 
 static int legend_entries(const tg_axes *ax, const plot_item **out) {
   int n = 0;
@@ -204,9 +283,11 @@ static long hidden_points(const tg_axes *ax, const plot_frame *f, rect r) {
   for (int k = 0; k < ax->n_items; k++) {
     const plot_item *item = &ax->items[k];
     for (int i = 0; i < item->n; i++) {
-      double x1 = frame_px(f, item->x[i]), y1 = frame_py(f, item->y[i]);
-      double x0 = i > 0 && item->kind == ITEM_LINE ? frame_px(f, item->x[i - 1]) : x1;
-      double y0 = i > 0 && item->kind == ITEM_LINE ? frame_py(f, item->y[i - 1]) : y1;
+      double x1 = tg_plot_frame_px(f, item->x[i]), y1 = tg_plot_frame_py(f, item->y[i]);
+      double x0 =
+          i > 0 && item->kind == ITEM_LINE ? tg_plot_frame_px(f, item->x[i - 1]) : x1;
+      double y0 =
+          i > 0 && item->kind == ITEM_LINE ? tg_plot_frame_py(f, item->y[i - 1]) : y1;
       int steps = (int)fmin(ceil(hypot(x1 - x0, y1 - y0) / 4.0), 1000.0);
       for (int s = 0; s <= steps; s++) {
         double t = steps ? (double)s / steps : 1.0;
@@ -236,39 +317,45 @@ static rect place_legend(const tg_axes *ax, const plot_frame *f, int w, int h) {
 }
 
 static void draw_legend_sample(canvas *c, const plot_item *item, int x, int y) {
+  if (item->kind == ITEM_BAR) {
+    tg_plot_canvas_fill_rect(c, (rect){x + 6, y - 5, x + LEGEND_SAMPLE - 6, y + 6},
+                             item->color);
+    return;
+  }
   if (item->kind == ITEM_SCATTER) {
-    canvas_add_disc(c, x + LEGEND_SAMPLE / 2.0, y + 0.5, item->marker_size);
+    tg_plot_canvas_add_disc(c, x + LEGEND_SAMPLE / 2.0, y + 0.5, item->marker_size);
   } else {
     double px[2] = {x, x + LEGEND_SAMPLE}, py[2] = {y + 0.5, y + 0.5};
-    canvas_add_polyline(c, px, py, 2, item->line_width, item->dashed);
+    tg_plot_canvas_add_polyline(c, px, py, 2, item->line_width, item->dashed);
   }
-  canvas_paint(
-      c, item->color != TG_AUTO ? item->color : colormap_at(TG_CMAP_VIRIDIS, 0.5), 1.0);
+  tg_plot_canvas_paint(
+      c, item->color != TG_AUTO ? item->color : tg_plot_colormap_at(TG_CMAP_VIRIDIS, 0.5),
+      1.0);
 }
 
 static void draw_legend(canvas *c, const tg_axes *ax, const plot_frame *f) {
   const plot_item *entries[32];
   int n = legend_entries(ax, entries);
   if (n < 2) return;
-  int text_w = 0;
+  int row = tg_plot_font_height(c->text_scale) + 5, text_w = 0;
   for (int i = 0; i < n; i++) {
-    int w = font_text_width(entries[i]->label, false);
+    int w = tg_plot_font_scaled_width(entries[i]->label, false, c->text_scale);
     if (w > text_w) text_w = w;
   }
-  rect r =
-      place_legend(ax, f, 8 + LEGEND_SAMPLE + 8 + text_w + 8, 6 + n * LEGEND_ROW + 2);
+  rect r = place_legend(ax, f, 8 + LEGEND_SAMPLE + 8 + text_w + 8, 6 + n * row + 2);
   for (int y = r.y0; y < r.y1; y++)
-    for (int x = r.x0; x < r.x1; x++) canvas_blend_pixel(c, x, y, TG_WHITE, 0.85);
+    for (int x = r.x0; x < r.x1; x++) tg_plot_canvas_blend_pixel(c, x, y, TG_WHITE, 0.85);
   rect edges[4] = {{r.x0, r.y0, r.x1, r.y0 + 1},
                    {r.x0, r.y1 - 1, r.x1, r.y1},
                    {r.x0, r.y0, r.x0 + 1, r.y1},
                    {r.x1 - 1, r.y0, r.x1, r.y1}};
-  for (int k = 0; k < 4; k++) canvas_fill_rect(c, edges[k], TG_RGB(0xcc, 0xcc, 0xcc));
+  for (int k = 0; k < 4; k++)
+    tg_plot_canvas_fill_rect(c, edges[k], TG_RGB(0xcc, 0xcc, 0xcc));
   for (int i = 0; i < n; i++) {
-    int mid = r.y0 + 6 + i * LEGEND_ROW + FONT_HEIGHT / 2;
+    int mid = r.y0 + 6 + i * row + tg_plot_font_height(c->text_scale) / 2;
     draw_legend_sample(c, entries[i], r.x0 + 8, mid - 1);
-    canvas_text(c, entries[i]->label, r.x0 + 16 + LEGEND_SAMPLE, mid,
-                (text_style){0.0, 0.5, false, false, INK});
+    tg_plot_canvas_text(c, entries[i]->label, r.x0 + 16 + LEGEND_SAMPLE, mid,
+                        (text_style){0.0, 0.5, false, false, INK});
   }
 }
 
@@ -276,26 +363,28 @@ static void draw_legend(canvas *c, const tg_axes *ax, const plot_frame *f) {
 
 static void render_axes(canvas *c, const tg_axes *ax, rect cell) {
   axes_layout L = layout_axes(ax, cell);
-  canvas_set_clip(c, L.frame.box);
+  tg_plot_canvas_set_clip(c, L.frame.box);
   for (int k = 0; k < ax->n_items; k++)
     if (is_grid_item(ax->items[k].kind) && ax->items[k].kind != ITEM_CONTOUR)
-      draw_item(c, &L.frame, &ax->items[k]);
+      tg_plot_draw_item(c, &L.frame, &ax->items[k]);
   if (ax->grid) draw_grid_lines(c, &L);
   for (int k = 0; k < ax->n_items; k++)
     if (!is_grid_item(ax->items[k].kind) || ax->items[k].kind == ITEM_CONTOUR)
-      draw_item(c, &L.frame, &ax->items[k]);
-  canvas_set_clip(c, (rect){0, 0, c->width, c->height});
+      tg_plot_draw_item(c, &L.frame, &ax->items[k]);
+  tg_plot_canvas_set_clip(c, (rect){0, 0, c->width, c->height});
   if (!ax->axis_off) draw_spines_and_ticks(c, &L);
   draw_labels(c, ax, &L, cell);
+  draw_colorbar(c, ax, &L);
   draw_legend(c, ax, &L.frame);
 }
 
-void render_figure(const tg_figure *fig, canvas *c) {
+void tg_plot_render_figure(const tg_figure *fig, canvas *c) {
   int top = 0;
+  c->text_scale = fig->text_scale;
   if (fig->title) {
-    canvas_text(c, fig->title, fig->width / 2, PAD,
-                (text_style){0.5, 0.0, true, false, INK});
-    top = SUPTITLE_BAND;
+    tg_plot_canvas_text(c, fig->title, fig->width / 2, PAD,
+                        (text_style){0.5, 0.0, true, false, INK});
+    top = tg_plot_font_height(fig->text_scale) + 14;
   }
   for (int r = 0; r < fig->rows; r++)
     for (int k = 0; k < fig->cols; k++) {

@@ -26,7 +26,7 @@ static void format_tick(char *out, size_t size, double value, double step) {
   snprintf(out, size, "%.*f", decimals, value);
 }
 
-void ticks_nice(ticks *t, double lo, double hi, double length, double spacing) {
+void tg_plot_ticks_nice(ticks *t, double lo, double hi, double length, double spacing) {
   t->n = 0;
   if (!(hi > lo) || !isfinite(hi - lo)) return;
   double target = fmax(length / spacing, 2.0);
@@ -42,10 +42,26 @@ void ticks_nice(ticks *t, double lo, double hi, double length, double spacing) {
   }
 }
 
-void ticks_categories(ticks *t, int k, char *const *names) {
+void tg_plot_ticks_categories(ticks *t, int k, char *const *names) {
   t->n = k < MAX_TICKS ? k : MAX_TICKS;
   for (int i = 0; i < t->n; i++) {
     t->value[i] = i;
     snprintf(t->label[i], sizeof t->label[i], "%s", names[i]);
+  }
+}
+
+void tg_plot_ticks_log(ticks *t, double lo, double hi) {
+  t->n = 0;
+  if (!(hi > lo) || !isfinite(hi - lo)) return;
+  bool few = floor(hi) - ceil(lo) < 2;
+  for (double k = floor(lo); k <= ceil(hi) && t->n < MAX_TICKS; k++) {
+    static const double multiples[] = {1, 2, 5};
+    for (int m = 0; m < (few ? 3 : 1) && t->n < MAX_TICKS; m++) {
+      double e = k + log10(multiples[m]);
+      if (e < lo - 1e-9 || e > hi + 1e-9) continue;
+      t->value[t->n] = multiples[m] * pow(10.0, k);
+      snprintf(t->label[t->n], sizeof t->label[t->n], "%g", t->value[t->n]);
+      t->n++;
+    }
   }
 }

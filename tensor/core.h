@@ -81,6 +81,16 @@ char *tg_flat_ptr(const tg_tensor *t, int64_t i);
 double tg_load(const char *p, tg_dtype dtype);
 void tg_store(char *p, tg_dtype dtype, double v);
 
+/* ---- threads (parallel.c) ----
+ * fn(begin, end, ctx) over [0, n), split into contiguous ranges of at least
+ * `grain` across tg_set_num_threads threads; on the caller alone when n is
+ * small, one thread is asked for, or the pool is already busy. fn must
+ * treat every index on its own (no order between ranges). */
+void tg_parallel_for(int64_t n, int64_t grain,
+                     void (*fn)(int64_t begin, int64_t end, void *ctx), void *ctx);
+void tg_parallel_set_threads(int n);
+int tg_parallel_threads(void);
+
 /* ---- strided iteration (iter.c) ----
  * Up to TG_ITER_MAX operands viewed at one common shape (broadcast operands
  * have stride 0). The loop body gets the innermost run: base pointers,
@@ -89,8 +99,9 @@ void tg_store(char *p, tg_dtype dtype, double v);
 typedef void (*tg_loop_fn)(char **ptrs, const int64_t *strides, int64_t n, void *ctx);
 /* Runs body over every element: operand 0 is usually the output, and every
  * operand must broadcast to shape. When all operands are contiguous at
- * `shape` (the common case) body gets the whole run at once; otherwise an
- * iterator walks the outer dims. */
+ * `shape` (the common case) body gets the whole run at once, or a large
+ * run in parts across threads; otherwise an iterator walks the outer dims.
+ * body must compute each element on its own. */
 void tg_run_elementwise(tg_shape shape, int n_ops, tg_tensor *const *ops, tg_loop_fn body,
                         void *ctx);
 

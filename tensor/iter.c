@@ -82,6 +82,25 @@ static void iter_run(const iter *it, tg_loop_fn body, void *ctx) {
   }
 }
 
+/* One contiguous run of elements, to be cut into parts for threads. */
+typedef struct flat_run {
+  int n_ops;
+  char *ptrs[TG_ITER_MAX];
+  int64_t strides[TG_ITER_MAX];
+  tg_loop_fn body;
+  void *ctx;
+} flat_run;
+
+static void run_flat_part(int64_t begin, int64_t end, void *arg) {
+  const flat_run *r = arg;
+  char *ptrs[TG_ITER_MAX];
+  for (int k = 0; k < r->n_ops; k++) ptrs[k] = r->ptrs[k] + begin * r->strides[k];
+  r->body(ptrs, r->strides, end - begin, r->ctx);
+}
+
+/* Below this many elements per thread a split costs more than it saves. */
+enum { PARALLEL_GRAIN = 1 << 15 };
+
 void tg_run_elementwise(tg_shape shape, int n_ops, tg_tensor *const *ops, tg_loop_fn body,
                         void *ctx) {
   bool flat = true;
@@ -90,13 +109,12 @@ void tg_run_elementwise(tg_shape shape, int n_ops, tg_tensor *const *ops, tg_loo
            !memcmp(ops[k]->shape, shape.d, sizeof(int64_t) * (size_t)shape.ndim);
   int64_t n = tg_shape_numel(shape);
   if (flat && n > 0) {
-    char *ptrs[TG_ITER_MAX];
-    int64_t strides[TG_ITER_MAX];
+    flat_run r = {.n_ops = n_ops, .body = body, .ctx = ctx};
     for (int k = 0; k < n_ops; k++) {
-      ptrs[k] = tg_ptr(ops[k]);
-      strides[k] = (int64_t)tg_dtype_size(ops[k]->dtype);
+      r.ptrs[k] = tg_ptr(ops[k]);
+      r.strides[k] = (int64_t)tg_dtype_size(ops[k]->dtype);
     }
-    body(ptrs, strides, n, ctx);
+    tg_parallel_for(n, PARALLEL_GRAIN, run_flat_part, &r);
     return;
   }
   iter it;

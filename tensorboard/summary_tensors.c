@@ -5,6 +5,7 @@
 
 #include "tensorgrad/tensor.h"
 #include "tensorgrad/tensorboard.h"
+#include "summary_values.h"
 
 /* Every element as double, or NULL with tg_last_error set. */
 static double *values_of(const char *op, const tg_tensor *t) {
@@ -48,10 +49,9 @@ int tg_summary_writer_add_image_tensor(tg_summary_writer *w, const char *tag,
     height = (int)image->shape[layout == TG_IMAGE_CHW ? 1 : 0];
     width = (int)image->shape[layout == TG_IMAGE_CHW ? 2 : 1];
   } else {
-    tg_set_last_error("%s: %s: expected an image of 2 or 3 dims, got %d", op, tag,
-                      image->ndim);
-    return -1;
+    tg_error("%s: %s: expected an image of 2 or 3 dims, got %d", op, tag, image->ndim);
   }
+  tg_summary_check_image(op, tag, channels, height, width);
   double *v = values_of(op, image);
   uint8_t *pixels = v ? malloc((size_t)tg_numel(image) + 1) : NULL;
   if (!pixels) {
@@ -74,11 +74,10 @@ int tg_summary_writer_add_pr_curve_tensor(tg_summary_writer *w, const char *tag,
                                           int num_thresholds, int64_t step) {
   const char *op = "tg_summary_writer_add_pr_curve_tensor";
   int64_t n = tg_numel(labels);
-  if (tg_numel(predictions) != n) {
-    tg_set_last_error("%s: %s: %lld labels but %lld predictions", op, tag, (long long)n,
-                      (long long)tg_numel(predictions));
-    return -1;
-  }
+  if (tg_numel(predictions) != n)
+    tg_error("%s: %s: %lld labels but %lld predictions", op, tag, (long long)n,
+             (long long)tg_numel(predictions));
+  tg_summary_check_pr_thresholds(op, tag, num_thresholds);
   double *l = values_of(op, labels), *p = l ? values_of(op, predictions) : NULL;
   float *lf = p ? malloc(sizeof(float) * (size_t)(n + 1)) : NULL;
   float *pf = lf ? malloc(sizeof(float) * (size_t)(n + 1)) : NULL;

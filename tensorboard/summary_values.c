@@ -149,6 +149,14 @@ int tg_summary_histogram(tg_bytes *out, const char *tag, const double *values, s
 
 /* ---- image ---------------------------------------------------------------------- */
 
+void tg_summary_check_image(const char *op, const char *tag, int channels, int height,
+                            int width) {
+  if (channels != 1 && channels != 3 && channels != 4)
+    tg_error("%s: tag \"%s\": channels must be 1, 3 or 4, got %d", op, tag, channels);
+  if (height <= 0 || width <= 0 || (size_t)height > SIZE_MAX / (size_t)width / 4)
+    tg_error("%s: tag \"%s\": bad size %dx%d", op, tag, height, width);
+}
+
 int tg_summary_image(tg_bytes *out, const char *tag, const uint8_t *pixels, int height,
                      int width, int channels) {
   uint8_t *png = NULL;
@@ -237,15 +245,18 @@ static void pr_rows(float *rows, const double *pos, const double *neg, int n) {
   }
 }
 
+void tg_summary_check_pr_thresholds(const char *op, const char *tag, int num_thresholds) {
+  if (num_thresholds == 1)
+    tg_error("%s: tag \"%s\": num_thresholds must be >= 2, got 1", op, tag);
+}
+
 int tg_summary_pr_curve(tg_bytes *out, const char *tag, const float *labels,
                         const float *predictions, size_t count, int num_thresholds) {
+  if (num_thresholds < 2)
+    tg_error("tg_summary_writer_add_pr_curve: tag \"%s\": num_thresholds must be >= 2, "
+             "got %d",
+             tag, num_thresholds);
   int n = num_thresholds > PR_MAX_THRESHOLDS ? PR_MAX_THRESHOLDS : num_thresholds;
-  if (n < 2) {
-    tg_set_last_error(
-        "tg_summary_writer_add_pr_curve: tag \"%s\": num_thresholds must be >= 2, got %d",
-        tag, num_thresholds);
-    return -1;
-  }
   double *pos = calloc((size_t)n * 2, sizeof *pos);
   float *rows = malloc((size_t)n * 6 * sizeof *rows);
   if (!pos || !rows) {

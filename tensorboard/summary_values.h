@@ -2,7 +2,9 @@
  * one Summary {value: [Value]} per call. Private to tensorboard/.
  *
  * Each function appends a complete Summary to `out` and returns 0, or -1
- * with tg_last_error set (bad arguments, out of memory). */
+ * with tg_last_error set (values that cannot be summarised, out of memory).
+ * The calling code's mistakes go to tg_error, checked by the two functions
+ * below before anything is allocated. */
 #ifndef TG_TENSORBOARD_SUMMARY_VALUES_H
 #define TG_TENSORBOARD_SUMMARY_VALUES_H
 
@@ -10,6 +12,12 @@
 #include <stdint.h>
 
 #include "protobuf.h"
+
+/* tg_error unless channels is 1, 3 or 4 and the size is positive (and fits). */
+void tg_summary_check_image(const char *op, const char *tag, int channels, int height,
+                            int width);
+/* tg_error for a PR curve of 1 threshold (<= 0 means the default). */
+void tg_summary_check_pr_thresholds(const char *op, const char *tag, int num_thresholds);
 
 int tg_summary_scalar(tg_bytes *out, const char *tag, float value);
 int tg_summary_histogram(tg_bytes *out, const char *tag, const double *values, size_t n);

@@ -155,17 +155,7 @@ int tg_summary_writer_add_histogram(tg_summary_writer *w, const char *tag,
 int tg_summary_writer_add_image(tg_summary_writer *w, const char *tag,
                                 const uint8_t *pixels, int channels, int height,
                                 int width, tg_image_layout layout, int64_t step) {
-  if (channels != 1 && channels != 3 && channels != 4) {
-    tg_set_last_error(
-        "tg_summary_writer_add_image: tag \"%s\": channels must be 1, 3 or 4, got %d",
-        tag, channels);
-    return -1;
-  }
-  if (height <= 0 || width <= 0 || (size_t)height > SIZE_MAX / (size_t)width / 4) {
-    tg_set_last_error("tg_summary_writer_add_image: tag \"%s\": bad size %dx%d", tag,
-                      height, width);
-    return -1;
-  }
+  tg_summary_check_image("tg_summary_writer_add_image", tag, channels, height, width);
   size_t plane = (size_t)height * (size_t)width;
   uint8_t *hwc = (uint8_t *)pixels;
   if (layout == TG_IMAGE_CHW && channels > 1) {
@@ -186,6 +176,7 @@ int tg_summary_writer_add_image(tg_summary_writer *w, const char *tag,
 int tg_summary_writer_add_pr_curve(tg_summary_writer *w, const char *tag,
                                    const float *labels, const float *predictions,
                                    size_t n, int num_thresholds, int64_t step) {
+  tg_summary_check_pr_thresholds("tg_summary_writer_add_pr_curve", tag, num_thresholds);
   if (num_thresholds <= 0) num_thresholds = DEFAULT_PR_THRESHOLDS;
   tg_bytes s = TG_BYTES_INIT;
   int built = tg_summary_pr_curve(&s, tag, labels, predictions, n, num_thresholds);

@@ -2,7 +2,9 @@
 # The public surface of the shared library is what include/ declares, with
 # one prefix (see include/tensorgrad/export.h). Fails, naming the symbols, when
 #   - libtensorgrad.so exports a symbol that does not start with tg_,
-#   - it exports a symbol that no header of include/ declares, or
+#   - libtensorgrad.a defines a global without the prefix, hidden or not (a
+#     program linking the static library shares its namespace with it),
+#   - libtensorgrad.so exports a symbol that no header of include/ declares, or
 #   - a tg_ function or variable the library defines is declared in include/
 #     but hidden (a public header without TG_API_BEGIN ... TG_API_END).
 # "Declared in include/" is decided by the compiler itself: a C file that
@@ -15,9 +17,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 nm -D --defined-only --format=posix "$shared" | awk '{print $1}' | sort -u >"$work/exported"
-# Every global the library defines, hidden or not (the archive keeps them all).
-nm -g --defined-only --format=posix "$static" | awk 'NF >= 3 && $2 ~ /^[A-Z]$/ {print $1}' |
-  sort -u >"$work/defined"
+# Every global the library defines, hidden or not (the archive keeps them all),
+# but the names reserved to the toolchain (ASan's __odr_asan.*).
+nm -g --defined-only --format=posix "$static" |
+  awk 'NF >= 3 && $2 ~ /^[A-Z]$/ && $1 !~ /^__/ {print $1}' | sort -u >"$work/defined"
 sort -u "$work/exported" "$work/defined" >"$work/names"
 
 # Names the public headers declare: compile a reference to each name and
@@ -52,11 +55,14 @@ report() { # title, file of names
 }
 grep -v '^tg_' "$work/exported" >"$work/unprefixed" || true
 report "exported without the tg_ prefix" "$work/unprefixed"
+grep -v '^tg_' "$work/defined" >"$work/unprefixed_static" || true
+report "defined by the static library without the tg_ prefix" "$work/unprefixed_static"
 comm -12 "$work/exported" "$work/undeclared" >"$work/undeclared_exports"
 report "exported but declared in no header of include/" "$work/undeclared_exports"
 grep '^tg_' "$work/declared" | comm -23 - "$work/exported" >"$work/hidden"
 report "declared in include/ but not exported (header without TG_API_BEGIN?)" "$work/hidden"
 if [ "$status" = 0 ]; then
-  echo "exports: $(wc -l <"$work/exported") symbols, all tg_ and declared in include/"
+  echo "exports: $(wc -l <"$work/exported") symbols, all tg_ and declared in include/;" \
+    "the static library's $(wc -l <"$work/defined") globals all tg_"
 fi
 exit "$status"

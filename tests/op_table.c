@@ -14,7 +14,7 @@ extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op
     tg_op_scatter_add, tg_op_where, tg_op_cat, tg_op_mm, tg_op_linear, tg_op_unfold,
     tg_op_fold, tg_op_max_pool2d, tg_op_binary_cross_entropy, tg_op_cross_entropy,
     tg_op_sin, tg_op_cos, tg_op_floor, tg_op_ceil, tg_op_round, tg_op_silu,
-    tg_op_softplus, tg_op_elu, tg_op_hardtanh, tg_op_cumsum;
+    tg_op_softplus, tg_op_elu, tg_op_hardtanh, tg_op_cumsum, tg_op_erf;
 
 #define OP(name) .op = &tg_op_##name, .symbol = "tg_op_" #name
 
@@ -70,6 +70,9 @@ static tg_tensor *apply_sigmoid(tg_tensor *const *x) {
 }
 static tg_tensor *apply_tanh(tg_tensor *const *x) {
   return tg_tanh(x[0]);
+}
+static tg_tensor *apply_erf(tg_tensor *const *x) {
+  return tg_erf(x[0]);
 }
 static tg_tensor *apply_relu(tg_tensor *const *x) {
   return tg_relu(x[0]);
@@ -271,6 +274,8 @@ const op_case op_table[] = {
     {OP(sigmoid), .apply = apply_sigmoid, .n_inputs = 1, UNARY_SHAPES, .low = -3,
      .high = 3, .second_order = true},
     {OP(tanh), .apply = apply_tanh, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(erf), .apply = apply_erf, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2,
      .second_order = true},
     {OP(relu), .apply = apply_relu, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2,
      .min_abs = 0.1},

@@ -195,7 +195,11 @@ START_TEST(test_resume_continues_random_stream) {
     if (tg_checkpoint_load(ckpt, model, NULL, NULL, NULL) != 0) _exit(3);
     tg_tensor_dict *d = tg_tensor_dict_new();
     tg_tensor_dict_add(d, "draws", random_draws());
-    _exit(tg_save_tensors(resumed, d) == 0 ? 0 : 4);
+    int saved = tg_save_tensors(resumed, d);
+    tg_tensor_dict_free(d);
+    tg_scope_end();
+    tg_module_free(model);
+    _exit(saved == 0 ? 0 : 4);
   }
   int status;
   ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -208,6 +212,28 @@ START_TEST(test_resume_continues_random_stream) {
   tg_tensor_dict_free(back);
   tg_scope_end();
   tg_module_free(model);
+}
+END_TEST
+
+/* A name the writer rejects is the calling code's mistake: tg_error, with
+ * what the save had allocated freed (ASan's leak check is the guard). */
+START_TEST(test_bad_names_are_misuse) {
+  char path[512];
+  tg_module *m = small_net();
+  tg_tensor_dict *d = tg_tensor_dict_new();
+  tg_tensor *z = tg_zeros(TG_SHAPE(1), TG_FLOAT32);
+  tg_tensor_dict_add(d, "__metadata__", z);
+  TG_EXPECT_ERROR(tg_save_tensors(path_in_dir("bad.safetensors", path), d),
+                  "tensor \"__metadata__\": the name __metadata__ is reserved");
+  tg_tensor_dict *extra = tg_tensor_dict_new();
+  tg_tensor_dict_add(extra, "loss\xff", z);
+  TG_EXPECT_ERROR(
+      tg_checkpoint_save(path_in_dir("bad.safetensors", path), m, NULL, 1, extra),
+      "tensor \"extra.loss\xff\": name is not valid UTF-8");
+  tg_release(z);
+  tg_tensor_dict_free(d);
+  tg_tensor_dict_free(extra);
+  tg_module_free(m);
 }
 END_TEST
 
@@ -253,6 +279,7 @@ int main(void) {
   tcase_add_test(tc, test_state_dict_file);
   tcase_add_test(tc, test_resume_is_bit_identical);
   tcase_add_test(tc, test_resume_continues_random_stream);
+  tcase_add_test(tc, test_bad_names_are_misuse);
   tcase_add_test(tc, test_errors_name_the_file);
   suite_add_tcase(s, tc);
   return tg_test_run(s);

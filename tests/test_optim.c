@@ -680,11 +680,7 @@ START_TEST(test_option_errors) {
   run r;
   run_start(&r, &configs[0], TG_FLOAT32);
   tg_tensor **p = r.params;
-  /* one list for every call: compound literals inside TG_EXPECT_ERROR's
-   * setjmp would count as clobbered */
-  static tg_params ps;
-  ps = (tg_params){p, 4};
-  TG_EXPECT_ERROR(tg_sgd(ps, TG_SGD_DEFAULTS),
+  TG_EXPECT_ERROR(tg_sgd(tg_test_params(p, 4), TG_SGD_DEFAULTS),
                   "tg_sgd: lr is required (TG_SGD_DEFAULTS leaves it unset)");
   TG_EXPECT_ERROR(sgd(p, -0.1, 0, 0, 0, false, false),
                   "tg_sgd: invalid learning rate: -0.1");
@@ -699,41 +695,51 @@ START_TEST(test_option_errors) {
 
   tg_adam_options ao = TG_ADAM_DEFAULTS;
   ao.betas[1] = 1.0;
-  TG_EXPECT_ERROR(tg_adam(ps, ao), "tg_adam: invalid beta parameter at index 1: 1");
+  TG_EXPECT_ERROR(tg_adam(tg_test_params(p, 4), ao),
+                  "tg_adam: invalid beta parameter at index 1: 1");
   ao = TG_ADAMW_DEFAULTS;
   ao.betas[0] = -0.1;
-  TG_EXPECT_ERROR(tg_adamw(ps, ao), "tg_adamw: invalid beta parameter at index 0: -0.1");
+  TG_EXPECT_ERROR(tg_adamw(tg_test_params(p, 4), ao),
+                  "tg_adamw: invalid beta parameter at index 0: -0.1");
   ao = TG_ADAM_DEFAULTS;
   ao.lr = -1e-3;
-  TG_EXPECT_ERROR(tg_adam(ps, ao), "tg_adam: invalid learning rate: -0.001");
+  TG_EXPECT_ERROR(tg_adam(tg_test_params(p, 4), ao),
+                  "tg_adam: invalid learning rate: -0.001");
   ao = TG_ADAM_DEFAULTS;
   ao.eps = -1;
-  TG_EXPECT_ERROR(tg_adam(ps, ao), "tg_adam: invalid epsilon value: -1");
+  TG_EXPECT_ERROR(tg_adam(tg_test_params(p, 4), ao),
+                  "tg_adam: invalid epsilon value: -1");
 
   tg_rmsprop_options ro = TG_RMSPROP_DEFAULTS;
   ro.alpha = -0.5;
-  TG_EXPECT_ERROR(tg_rmsprop(ps, ro), "tg_rmsprop: invalid alpha value: -0.5");
+  TG_EXPECT_ERROR(tg_rmsprop(tg_test_params(p, 4), ro),
+                  "tg_rmsprop: invalid alpha value: -0.5");
   ro = TG_RMSPROP_DEFAULTS;
   ro.eps = NAN;
-  TG_EXPECT_ERROR(tg_rmsprop(ps, ro), "tg_rmsprop: invalid epsilon value: nan");
+  TG_EXPECT_ERROR(tg_rmsprop(tg_test_params(p, 4), ro),
+                  "tg_rmsprop: invalid epsilon value: nan");
 
   tg_adagrad_options go = TG_ADAGRAD_DEFAULTS;
   go.lr_decay = -1;
-  TG_EXPECT_ERROR(tg_adagrad(ps, go), "tg_adagrad: invalid lr_decay value: -1");
+  TG_EXPECT_ERROR(tg_adagrad(tg_test_params(p, 4), go),
+                  "tg_adagrad: invalid lr_decay value: -1");
   go = TG_ADAGRAD_DEFAULTS;
   go.initial_accumulator_value = -2;
-  TG_EXPECT_ERROR(tg_adagrad(ps, go),
+  TG_EXPECT_ERROR(tg_adagrad(tg_test_params(p, 4), go),
                   "tg_adagrad: invalid initial_accumulator_value value: -2");
 
   tg_nadam_options no = TG_NADAM_DEFAULTS;
   no.momentum_decay = -0.1;
-  TG_EXPECT_ERROR(tg_nadam(ps, no), "tg_nadam: invalid momentum_decay value: -0.1");
+  TG_EXPECT_ERROR(tg_nadam(tg_test_params(p, 4), no),
+                  "tg_nadam: invalid momentum_decay value: -0.1");
   no = TG_NADAM_DEFAULTS;
   no.betas[0] = 1;
-  TG_EXPECT_ERROR(tg_nadam(ps, no), "tg_nadam: invalid beta parameter at index 0: 1");
+  TG_EXPECT_ERROR(tg_nadam(tg_test_params(p, 4), no),
+                  "tg_nadam: invalid beta parameter at index 0: 1");
   tg_radam_options rao = TG_RADAM_DEFAULTS;
   rao.weight_decay = -1;
-  TG_EXPECT_ERROR(tg_radam(ps, rao), "tg_radam: invalid weight_decay value: -1");
+  TG_EXPECT_ERROR(tg_radam(tg_test_params(p, 4), rao),
+                  "tg_radam: invalid weight_decay value: -1");
   run_end(&r);
 }
 END_TEST
@@ -744,32 +750,33 @@ START_TEST(test_param_errors) {
   tg_tensor **p = r.params;
   tg_scope_begin();
   tg_tensor *not_leaf = tg_mul_scalar(p[0], 2);
-  TG_EXPECT_ERROR(tg_adagrad(TG_PARAMS(not_leaf), TG_ADAGRAD_DEFAULTS),
+  TG_EXPECT_ERROR(tg_adagrad(tg_test_params(&not_leaf, 1), TG_ADAGRAD_DEFAULTS),
                   "tg_adagrad: can't optimize a non-leaf tensor (parameter 0)");
   tg_tensor *ints = tg_arange(0, 3, 1, TG_INT64);
-  TG_EXPECT_ERROR(tg_adam(TG_PARAMS(ints), TG_ADAM_DEFAULTS),
+  TG_EXPECT_ERROR(tg_adam(tg_test_params(&ints, 1), TG_ADAM_DEFAULTS),
                   "tg_adam: parameter 0 is int64; optimizers update float32 or float64");
   tg_tensor *strided = tg_detach(tg_t(p[0]));
-  TG_EXPECT_ERROR(tg_adam(TG_PARAMS(strided), TG_ADAM_DEFAULTS),
+  TG_EXPECT_ERROR(tg_adam(tg_test_params(&strided, 1), TG_ADAM_DEFAULTS),
                   "tg_adam: parameter 0 is not contiguous");
-  TG_EXPECT_ERROR(tg_adam((tg_params){p, 0}, TG_ADAM_DEFAULTS),
+  TG_EXPECT_ERROR(tg_adam(tg_test_params(p, 0), TG_ADAM_DEFAULTS),
                   "tg_adam: optimizer got an empty parameter list");
-  TG_EXPECT_ERROR(tg_adam(TG_PARAMS(p[1], p[1]), TG_ADAM_DEFAULTS),
-                  "tg_adam: parameter 1 appears twice in the group");
+  TG_EXPECT_ERROR(
+      tg_adam(tg_test_params((tg_tensor *[]){p[1], p[1]}, 2), TG_ADAM_DEFAULTS),
+      "tg_adam: parameter 1 appears twice in the group");
   tg_scope_end();
 
   tg_adam_options ao = TG_ADAM_DEFAULTS;
-  tg_optimizer *opt = tg_adam((tg_params){p, 2}, ao);
-  TG_EXPECT_ERROR(tg_adam_add_param_group(opt, (tg_params){p + 1, 2}, ao),
+  tg_optimizer *opt = tg_adam(tg_test_params(p, 2), ao);
+  TG_EXPECT_ERROR(tg_adam_add_param_group(opt, tg_test_params(p + 1, 2), ao),
                   "tg_adam_add_param_group: some parameters appear in more than one "
                   "parameter group");
   tg_sgd_options so = TG_SGD_DEFAULTS;
   so.lr = 0.1;
   TG_EXPECT_ERROR(
-      tg_sgd_add_param_group(opt, (tg_params){p + 2, 2}, so),
+      tg_sgd_add_param_group(opt, tg_test_params(p + 2, 2), so),
       "tg_sgd_add_param_group: the optimizer is Adam; use its own options type");
   ao.lr = -1;
-  TG_EXPECT_ERROR(tg_adam_add_param_group(opt, (tg_params){p + 2, 2}, ao),
+  TG_EXPECT_ERROR(tg_adam_add_param_group(opt, tg_test_params(p + 2, 2), ao),
                   "tg_adam_add_param_group: invalid learning rate: -1");
   ck_assert_int_eq(tg_optimizer_num_groups(opt), 1);
   ck_assert_int_eq(tg_optimizer_num_params(opt), 2);

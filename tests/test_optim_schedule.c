@@ -370,7 +370,7 @@ START_TEST(test_scheduler_errors) {
   tg_tensor *w = tg_requires_grad_(tg_zeros(TG_SHAPE(1), TG_FLOAT32), true);
   tg_sgd_options o = TG_SGD_DEFAULTS;
   o.lr = 0.1;
-  tg_sgd_add_param_group(d.opt, TG_PARAMS(w), o);
+  tg_sgd_add_param_group(d.opt, tg_test_params(&w, 1), o);
   TG_EXPECT_ERROR(
       tg_lr_scheduler_step(step),
       "tg_lr_scheduler_step: the optimizer has 3 parameter groups, the StepLR "
@@ -451,27 +451,27 @@ START_TEST(test_clip_edge_cases) {
   clip_params c;
   clip_start(&c, TG_FLOAT64);
   tg_tensor *none = tg_zeros(TG_SHAPE(2), TG_FLOAT64);
-  ck_assert_double_eq(tg_clip_grad_norm_(TG_PARAMS(none), 1.0, 2, true),
+  ck_assert_double_eq(tg_clip_grad_norm_(tg_test_params(&none, 1), 1.0, 2, true),
                       0); /* no grads */
-  tg_clip_grad_value_(TG_PARAMS(none), 1.0);
+  tg_clip_grad_value_(tg_test_params(&none, 1), 1.0);
   ck_assert_ptr_null(none->grad);
   tg_release(none);
 
   tg_set(c.p[1]->grad, (int64_t[]){2}, INFINITY);
-  TG_EXPECT_ERROR(tg_clip_grad_norm_((tg_params){c.p, 3}, 1.0, 2, true),
+  TG_EXPECT_ERROR(tg_clip_grad_norm_(tg_test_params(c.p, 3), 1.0, 2, true),
                   "tg_clip_grad_norm_: the total norm of order 2 for gradients from "
                   "`parameters` is non-finite, so it cannot be clipped");
   /* without the check, the inf norm scales everything as PyTorch does */
-  ck_assert(isinf(tg_clip_grad_norm_((tg_params){c.p, 3}, 1.0, 2, false)));
+  ck_assert(isinf(tg_clip_grad_norm_(tg_test_params(c.p, 3), 1.0, 2, false)));
   ck_assert_double_eq(tg_get_flat(c.p[0]->grad, 0), 0.0);
   ck_assert(isnan(tg_get_flat(c.p[1]->grad, 2))); /* inf * 0 */
-  TG_EXPECT_ERROR(tg_clip_grad_norm_((tg_params){c.p, 3}, 1.0, 0, false),
+  TG_EXPECT_ERROR(tg_clip_grad_norm_(tg_test_params(c.p, 3), 1.0, 0, false),
                   "tg_clip_grad_norm_: norm_type must be > 0 or INFINITY, got 0");
-  TG_EXPECT_ERROR(tg_clip_grad_norm_((tg_params){c.p, -1}, 1.0, 2, false),
+  TG_EXPECT_ERROR(tg_clip_grad_norm_(tg_test_params(c.p, -1), 1.0, 2, false),
                   "tg_clip_grad_norm_: params.n is -1");
-  TG_EXPECT_ERROR(tg_clip_grad_norm_((tg_params){NULL, 3}, 1.0, 2, false),
+  TG_EXPECT_ERROR(tg_clip_grad_norm_(tg_test_params(NULL, 3), 1.0, 2, false),
                   "tg_clip_grad_norm_: params.items is NULL with n = 3");
-  TG_EXPECT_ERROR(tg_clip_grad_value_(TG_PARAMS(NULL), 1.0),
+  TG_EXPECT_ERROR(tg_clip_grad_value_(tg_test_params((tg_tensor *[]){NULL}, 1), 1.0),
                   "tg_clip_grad_value_: parameter 0 is NULL");
   clip_end(&c);
 }

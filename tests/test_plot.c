@@ -212,20 +212,20 @@ END_TEST
 
 START_TEST(ticks_are_round_1_2_5_steps) {
   ticks t;
-  ticks_nice(&t, -0.05, 1.05, 500, 80); /* about 6 ticks over [0, 1] */
+  tg_plot_ticks_nice(&t, -0.05, 1.05, 500, 80); /* about 6 ticks over [0, 1] */
   ck_assert_int_eq(t.n, 6);
   ck_assert_str_eq(t.label[0], "0.0");
   ck_assert_str_eq(t.label[5], "1.0");
   ck_assert_double_eq_tol(t.value[1], 0.2, 1e-12);
-  ticks_nice(&t, -3.7, 12.2, 300, 80); /* step 5 */
+  tg_plot_ticks_nice(&t, -3.7, 12.2, 300, 80); /* step 5 */
   ck_assert_int_eq(t.n, 3);
   ck_assert_str_eq(t.label[0], "0");
   ck_assert_str_eq(t.label[2], "10");
-  ticks_nice(&t, -0.0031, 0.0032, 400, 50); /* step 0.001, zero printed plainly */
+  tg_plot_ticks_nice(&t, -0.0031, 0.0032, 400, 50); /* step 0.001, zero printed plainly */
   ck_assert_int_eq(t.n, 7);
   ck_assert_str_eq(t.label[0], "-0.003");
   ck_assert_str_eq(t.label[3], "0.000");
-  ticks_nice(&t, 1, 1, 400, 50);
+  tg_plot_ticks_nice(&t, 1, 1, 400, 50);
   ck_assert_int_eq(t.n, 0);
 }
 END_TEST
@@ -360,8 +360,8 @@ START_TEST(decision_boundary_over_moons) {
   ck_assert(count_all(&im, TG_BLUE) > 500);   /* class 0 dots */
   ck_assert(count_all(&im, TG_ORANGE) > 500); /* class 1 dots */
   /* The confident corners are tinted with 50% of the class colour. */
-  ck_assert(count_all(&im, color_mix(TG_WHITE, TG_BLUE, 0.5)) > 1000);
-  ck_assert(count_all(&im, color_mix(TG_WHITE, TG_ORANGE, 0.5)) > 1000);
+  ck_assert(count_all(&im, tg_plot_color_mix(TG_WHITE, TG_BLUE, 0.5)) > 1000);
+  ck_assert(count_all(&im, tg_plot_color_mix(TG_WHITE, TG_ORANGE, 0.5)) > 1000);
   free(im.px);
 
   int classes[G * G];
@@ -371,7 +371,7 @@ START_TEST(decision_boundary_over_moons) {
   tg_axes_fill_classes(ax, classes, G, G, e);
   tg_axes_scatter(ax, x, y, cls, N, NULL);
   im = save_and_read(fig, "decision_classes.png");
-  ck_assert(count_all(&im, color_mix(TG_WHITE, TG_ORANGE, 0.3)) > 10000);
+  ck_assert(count_all(&im, tg_plot_color_mix(TG_WHITE, TG_ORANGE, 0.3)) > 10000);
   free(im.px);
 }
 END_TEST
@@ -416,8 +416,10 @@ START_TEST(contours_with_optimizer_paths) {
   tg_axes_set_xlabel(ax, "w1");
   tg_axes_set_ylabel(ax, "w2");
   image im = save_and_read(fig, "contour_paths.png");
-  ck_assert(count_all(&im, colormap_at(TG_CMAP_VIRIDIS, 0.0)) > 20); /* innermost level */
-  ck_assert(count_all(&im, colormap_at(TG_CMAP_VIRIDIS, 1.0)) > 50); /* outermost level */
+  ck_assert(count_all(&im, tg_plot_colormap_at(TG_CMAP_VIRIDIS, 0.0)) >
+            20); /* innermost level */
+  ck_assert(count_all(&im, tg_plot_colormap_at(TG_CMAP_VIRIDIS, 1.0)) >
+            50); /* outermost level */
   ck_assert(count_all(&im, TG_RED) > 100);
   free(im.px);
 }
@@ -433,8 +435,8 @@ START_TEST(confusion_matrix_cells_and_names) {
   tg_axes_confusion_matrix(ax, counts, 3, names);
   tg_axes_set_title(ax, "Confusion matrix (validation)");
   image im = save_and_read(fig, "confusion_matrix.png");
-  tg_color darkest = colormap_at(TG_CMAP_BLUES, 1.0),
-           lightest = colormap_at(TG_CMAP_BLUES, 0.0);
+  tg_color darkest = tg_plot_colormap_at(TG_CMAP_BLUES, 1.0),
+           lightest = tg_plot_colormap_at(TG_CMAP_BLUES, 0.0);
   ck_assert(count_all(&im, darkest) > 5000);
   ck_assert(count_all(&im, lightest) > 5000);
   /* Find the darkest cell (50, top-left): it must hold white text, and the
@@ -485,6 +487,144 @@ START_TEST(image_grid_of_digits) {
 END_TEST
 
 /* ---- errors ----------------------------------------------------------------------- */
+
+/* The bar's top row has the colour map's top colour, its bottom row the
+ * bottom colour: values 0..1 shown with vmin -1, vmax 2 never reach either,
+ * so every pixel of those colours belongs to the bar. */
+START_TEST(colorbar_shows_the_scale_extremes) {
+  double values[16 * 16];
+  for (int i = 0; i < 16 * 16; i++) values[i] = (i % 16) / 15.0;
+  tg_figure *fig = tg_figure_new(420, 360, 1, 1);
+  tg_axes *ax = tg_figure_axes(fig, 0);
+  tg_axes_imshow(ax, values, 16, 16, TG_CMAP_VIRIDIS, -1.0, 2.0);
+  tg_axes_colorbar(ax, "value");
+  image im = save_and_read(fig, "colorbar.png");
+  tg_color top = tg_plot_colormap_at(TG_CMAP_VIRIDIS, 1.0),
+           bottom = tg_plot_colormap_at(TG_CMAP_VIRIDIS, 0.0);
+  int top_y = im.h, bottom_y = -1, top_x0 = im.w, top_x1 = 0;
+  for (int y = 0; y < im.h; y++)
+    for (int x = 0; x < im.w; x++) {
+      if (count_color(&im, top, x, y, x + 1, y + 1)) {
+        top_y = y < top_y ? y : top_y;
+        top_x0 = x < top_x0 ? x : top_x0;
+        top_x1 = x > top_x1 ? x : top_x1;
+      }
+      if (count_color(&im, bottom, x, y, x + 1, y + 1))
+        bottom_y = y > bottom_y ? y : bottom_y;
+    }
+  ck_assert_msg(top_x1 - top_x0 + 1 >= 10 && top_x1 - top_x0 + 1 <= 14, "bar %d..%d",
+                top_x0, top_x1);
+  ck_assert_int_gt(top_x0, im.w * 2 / 3); /* beside the image, at the right */
+  ck_assert_int_lt(top_y, im.h / 5);
+  ck_assert_int_gt(bottom_y, im.h * 3 / 4);
+  /* tick labels (-1 ... 2) right of the bar, and its label further right */
+  ck_assert(count_dark(&im, top_x1 + 2, top_y, top_x1 + 40, bottom_y) > 40);
+  ck_assert(count_dark(&im, top_x1 + 40, top_y, im.w, bottom_y) > 15);
+  free(im.px);
+}
+END_TEST
+
+START_TEST(log_axes_space_decades_evenly) {
+  ticks t;
+  tg_plot_ticks_log(&t, -2.2, 3.5);
+  ck_assert_int_eq(t.n, 6);
+  ck_assert_str_eq(t.label[0], "0.01");
+  ck_assert_str_eq(t.label[5], "1000");
+  tg_plot_ticks_log(&t, 0.0, 1.0); /* one decade: 1, 2, 5, 10 */
+  ck_assert_int_eq(t.n, 4);
+  ck_assert(t.value[1] == 2.0 && t.value[2] == 5.0);
+  plot_frame f = {{0, 0, 101, 101}, 0.0, 4.0, 0.0, 4.0, false, true, true};
+  double step = tg_plot_frame_py(&f, 10.0) - tg_plot_frame_py(&f, 1.0);
+  ck_assert(fabs(step + 25.0) < 1e-9); /* 100 pixels for 4 decades, upwards */
+  ck_assert(fabs(tg_plot_frame_py(&f, 1000.0) - tg_plot_frame_py(&f, 100.0) - step) <
+            1e-9);
+  ck_assert(fabs(tg_plot_frame_data_x(&f, tg_plot_frame_px(&f, 300.0)) - 300.0) < 1e-9);
+  ck_assert(isnan(tg_plot_frame_py(&f, 0.0))); /* no pixel for 0 on a log axis */
+  /* A loss falling by decades draws a straight line; 0 and negatives are left out. */
+  double x[6] = {0, 1, 2, 3, 4, 5}, y[6] = {1000, 100, 10, 1, 0, -1};
+  tg_figure *fig = tg_figure_new(360, 300, 1, 1);
+  tg_axes *ax = tg_figure_axes(fig, 0);
+  tg_axes_plot(ax, x, y, 6, &(tg_style){.color = TG_RED});
+  tg_axes_set_yscale_log(ax, true);
+  tg_axes_set_ylabel(ax, "loss");
+  image im = save_and_read(fig, "log_axis.png");
+  ck_assert(count_all(&im, TG_RED) > 100);
+  free(im.px);
+}
+END_TEST
+
+/* numpy.histogram's bins: [0, 0, 1, 1, 1, 2] in 3 bins counts 2, 3, 1; the
+ * bars' heights in pixels keep those ratios. */
+START_TEST(histogram_bars_have_the_counts_heights) {
+  const double values[6] = {0, 0, 1, 1, 1, 2};
+  tg_figure *fig = tg_figure_new(360, 300, 1, 1);
+  tg_axes *ax = tg_figure_axes(fig, 0);
+  ck_assert_int_eq(tg_axes_hist(ax, values, 6, 3, &(tg_style){.color = TG_GREEN}), 0);
+  image im = save_and_read(fig, "hist.png");
+  int heights[3] = {0}, x0 = im.w, x1 = 0;
+  for (int x = 0; x < im.w; x++)
+    if (count_color(&im, TG_GREEN, x, 0, x + 1, im.h)) x0 = x < x0 ? x : x0, x1 = x;
+  for (int b = 0; b < 3; b++) {
+    int mid = x0 + (x1 - x0) * (2 * b + 1) / 6;
+    heights[b] = (int)count_color(&im, TG_GREEN, mid, 0, mid + 1, im.h);
+  }
+  ck_assert_msg(abs(2 * heights[1] - 3 * heights[0]) <= 3 &&
+                    abs(heights[1] - 3 * heights[2]) <= 3,
+                "heights %d %d %d", heights[0], heights[1], heights[2]);
+  free(im.px);
+  fig = tg_figure_new(360, 300, 1, 1);
+  ax = tg_figure_axes(fig, 0);
+  ck_assert_int_eq(tg_axes_hist(ax, values, 6, 0, NULL), -1);
+  ck_assert_str_eq(tg_last_error(), "tg_axes_hist: bins is 0, need at least 1");
+  ck_assert_int_eq(tg_axes_bar(ax, NULL, values, 6, -1.0, NULL), -1);
+  ck_assert_str_eq(tg_last_error(), "tg_axes_bar: width is -1, must be positive");
+  tg_figure_free(fig);
+}
+END_TEST
+
+/* A bigger font: the same figure at twice the size with 24-pixel text has
+ * titles twice as tall; at 1.5 times (18 px) glyph edges are anti-aliased
+ * (grey pixels between the ink and the paper). */
+static int ink_rows(const image *im, int x0, int y0, int x1, int y1) {
+  int rows = 0;
+  for (int y = y0; y < y1; y++) rows += count_dark(im, x0, y, x1, y + 1) > 0;
+  return rows;
+}
+
+static image titled_figure(double zoom, const char *name) {
+  tg_figure *fig = tg_figure_new((int)(300 * zoom), (int)(200 * zoom), 1, 1);
+  ck_assert_int_eq(tg_figure_set_font_size(fig, 12.0 * zoom), 0);
+  tg_axes *ax = tg_figure_axes(fig, 0);
+  tg_axes_plot(ax, NULL, (const double[]){1, 3, 2}, 3, NULL);
+  tg_axes_set_title(ax, "Training loss");
+  return save_and_read(fig, name);
+}
+
+START_TEST(font_scales_with_antialiasing) {
+  image small = titled_figure(1.0, "font_12px.png"),
+        big = titled_figure(2.0, "font_24px.png"),
+        mid = titled_figure(1.5, "font_18px.png");
+  int rows = ink_rows(&small, 100, 0, 200, 25),
+      big_rows = ink_rows(&big, 200, 0, 400, 50);
+  ck_assert_msg(big_rows >= 2 * rows - 2 && big_rows <= 2 * rows + 2,
+                "title rows %d vs %d", rows, big_rows);
+  long grey = 0;
+  for (int y = 0; y < 38; y++)
+    for (int x = 150; x < 300; x++) {
+      const uint8_t *p = pixel(&mid, x, y);
+      grey += p[0] > 0x40 && p[0] < 0xE0 && p[0] == p[1] && p[1] == p[2];
+    }
+  ck_assert_msg(grey > 20, "%ld anti-aliased edge pixels", grey);
+  free(small.px);
+  free(big.px);
+  free(mid.px);
+  tg_figure *fig = tg_figure_new(300, 200, 1, 1);
+  ck_assert_int_eq(tg_figure_set_font_size(fig, 1.0), -1);
+  ck_assert_str_eq(tg_last_error(),
+                   "tg_figure_set_font_size: 1 pixels is outside 4..400");
+  tg_figure_free(fig);
+}
+END_TEST
 
 START_TEST(plot_errors_have_messages) {
   ck_assert_ptr_null(tg_figure_new(10, 480, 1, 1));
@@ -543,6 +683,10 @@ int main(void) {
   tcase_add_test(plots, contours_with_optimizer_paths);
   tcase_add_test(plots, confusion_matrix_cells_and_names);
   tcase_add_test(plots, image_grid_of_digits);
+  tcase_add_test(plots, colorbar_shows_the_scale_extremes);
+  tcase_add_test(plots, log_axes_space_decades_evenly);
+  tcase_add_test(plots, histogram_bars_have_the_counts_heights);
+  tcase_add_test(plots, font_scales_with_antialiasing);
   tcase_add_test(plots, plot_errors_have_messages);
   suite_add_tcase(s, plots);
   return tg_test_run(s);

@@ -233,6 +233,31 @@ START_TEST(test_small_matmul_ignores_stale_output) {
 }
 END_TEST
 
+/* get/set_rng_state: the stream continues where it was taken, a cached
+ * Box-Muller normal included; a tensor that is no state is refused. */
+START_TEST(test_rng_state_round_trip) {
+  tg_scope_begin();
+  tg_manual_seed(5);
+  tg_randn(TG_SHAPE(1), TG_FLOAT64); /* leaves the pair's second normal cached */
+  tg_tensor *state = tg_get_rng_state();
+  tg_assert_shape(state, TG_SHAPE(TG_RNG_STATE_SIZE));
+  ck_assert(tg_rng_state_valid(state));
+  tg_tensor *first = tg_randn(TG_SHAPE(3), TG_FLOAT64);
+  tg_tensor *perm = tg_randperm(8);
+  tg_manual_seed(99);
+  tg_set_rng_state(state);
+  tg_assert_close(tg_randn(TG_SHAPE(3), TG_FLOAT64), first, 0, 0, "randn after set");
+  tg_assert_close(tg_randperm(8), perm, 0, 0, "randperm after set");
+  ck_assert(!tg_rng_state_valid(tg_zeros(TG_SHAPE(3), TG_INT64)));
+  TG_EXPECT_ERROR(tg_set_rng_state(tg_zeros(TG_SHAPE(TG_RNG_STATE_SIZE), TG_FLOAT32)),
+                  "tg_set_rng_state: expected an int64 tensor of shape (628)");
+  tg_tensor *bad = tg_clone(state);
+  tg_set(bad, (const int64_t[]){0}, -1.0); /* not a 32-bit twister word */
+  ck_assert(!tg_rng_state_valid(bad));
+  tg_scope_end();
+}
+END_TEST
+
 START_TEST(test_rng_is_seeded) {
   tg_scope_begin();
   tg_manual_seed(11);
@@ -471,11 +496,41 @@ START_TEST(test_cat_stack_block_and_strided_paths_agree) {
 }
 END_TEST
 
+/* Large elementwise ops split across threads compute what one thread does,
+ * bit for bit, contiguous or not. */
+static tg_tensor *elementwise_mix(tg_tensor *a, tg_tensor *b) {
+  tg_tensor *y = tg_add(tg_mul(tg_sigmoid(a), b), tg_exp(tg_neg(tg_abs(b))));
+  y = tg_where(tg_gt(a, b), y, tg_relu(tg_sub(a, b)));
+  return tg_to(tg_div_scalar(y, 3.0), TG_FLOAT64);
+}
+
+START_TEST(test_threads_give_the_same_bits) {
+  tg_scope_begin();
+  tg_manual_seed(5);
+  tg_tensor *a = tg_randn(TG_SHAPE(300, 1000), TG_FLOAT32);
+  tg_tensor *b = tg_randn(TG_SHAPE(300, 1000), TG_FLOAT32);
+  tg_set_num_threads(1);
+  tg_tensor *one = elementwise_mix(a, b), *one_t = elementwise_mix(tg_t(a), tg_t(b));
+  tg_set_num_threads(2);
+  tg_tensor *two = elementwise_mix(a, b), *two_t = elementwise_mix(tg_t(a), tg_t(b));
+  tg_tensor *g = tg_zeros(TG_SHAPE(300, 1000), TG_FLOAT32);
+  tg_add_(g, a, 0.5); /* the in-place path optimizers use */
+  tg_set_num_threads(1);
+  tg_tensor *g1 = tg_zeros(TG_SHAPE(300, 1000), TG_FLOAT32);
+  tg_add_(g1, a, 0.5);
+  tg_assert_close(two, one, 0, 0, "2 threads");
+  tg_assert_close(two_t, one_t, 0, 0, "2 threads, transposed");
+  tg_assert_close(g, g1, 0, 0, "add_ at 2 threads");
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("tensor");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_creation);
+  tcase_add_test(tc, test_threads_give_the_same_bits);
   tcase_add_test(tc, test_cat_stack_block_and_strided_paths_agree);
   tcase_add_test(tc, test_views_share_storage);
   tcase_add_test(tc, test_broadcasting_and_promotion);
@@ -485,6 +540,7 @@ int main(void) {
   tcase_add_test(tc, test_small_matmul_loop_orders);
   tcase_add_test(tc, test_small_matmul_ignores_stale_output);
   tcase_add_test(tc, test_rng_is_seeded);
+  tcase_add_test(tc, test_rng_state_round_trip);
   tcase_add_test(tc, test_printing);
   tcase_add_test(tc, test_scopes_release_and_keep);
   tcase_add_test(tc, test_scope_misuse);

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tensorgrad/nn.h"
+#include "tensorgrad/plot.h"
 #include "tensorgrad/png.h"
 #include "tensorgrad/tensorboard.h"
 #include "tensorboard/crc32c.h"
@@ -541,17 +543,16 @@ START_TEST(test_errors) {
   ck_assert_str_eq(tg_last_error(),
                    "tg_summary_writer_add_histogram: tag \"h\": value 1 is nan");
   const float one = 1;
-  ck_assert_int_eq(tg_summary_writer_add_pr_curve(w, "p", &one, &one, 1, 1, 0), -1);
-  ck_assert_str_eq(tg_last_error(), "tg_summary_writer_add_pr_curve: tag \"p\": "
-                                    "num_thresholds must be >= 2, got 1");
+  /* the calling code's mistakes go to the error handler */
+  TG_EXPECT_ERROR(tg_summary_writer_add_pr_curve(w, "p", &one, &one, 1, 1, 0),
+                  "tg_summary_writer_add_pr_curve: tag \"p\": "
+                  "num_thresholds must be >= 2, got 1");
   uint8_t px[8] = {0};
-  ck_assert_int_eq(tg_summary_writer_add_image(w, "i", px, 2, 2, 2, TG_IMAGE_HWC, 0), -1);
-  ck_assert_str_eq(
-      tg_last_error(),
+  TG_EXPECT_ERROR(
+      tg_summary_writer_add_image(w, "i", px, 2, 2, 2, TG_IMAGE_HWC, 0),
       "tg_summary_writer_add_image: tag \"i\": channels must be 1, 3 or 4, got 2");
-  ck_assert_int_eq(tg_summary_writer_add_image(w, "i", px, 1, 0, 2, TG_IMAGE_HWC, 0), -1);
-  ck_assert_str_eq(tg_last_error(),
-                   "tg_summary_writer_add_image: tag \"i\": bad size 0x2");
+  TG_EXPECT_ERROR(tg_summary_writer_add_image(w, "i", px, 1, 0, 2, TG_IMAGE_HWC, 0),
+                  "tg_summary_writer_add_image: tag \"i\": bad size 0x2");
   ck_assert_int_eq(tg_summary_writer_close(w), 0);
   /* Nothing but the file_version record was written. */
   event_log log;
@@ -560,6 +561,42 @@ START_TEST(test_errors) {
   ck_assert_int_eq(log.count, 1);
   free(log.file);
   free(events);
+  tg_test_remove_tree(root);
+  free(root);
+}
+END_TEST
+
+static tg_tensor *identity_forward(tg_module *m, tg_tensor *x) {
+  return x;
+}
+
+/* add_hparams, add_graph and add_figure say what is wrong; the records
+ * themselves are checked by TensorBoard's own reader (real_readers.py). */
+START_TEST(test_plugin_record_errors) {
+  char *root = tg_test_temp_dir("tg_tb");
+  tg_summary_writer *w = tg_summary_writer_open(root);
+  ck_assert(w != NULL);
+  tg_hparam unnamed[] = {{"lr", NULL, 0.1}, {"", "adam", 0}};
+  ck_assert_int_eq(tg_summary_writer_add_hparams(w, unnamed, 2, NULL, NULL, 0, "r"), -1);
+  ck_assert_str_eq(tg_last_error(),
+                   "tg_summary_writer_add_hparams: hparam 1 has no name");
+
+  static const tg_module_vtable identity = {"Identity", identity_forward, NULL, NULL};
+  tg_module *m = tg_module_new(&identity, sizeof(tg_module));
+  tg_scope_begin();
+  ck_assert_int_eq(tg_summary_writer_add_graph(w, m, tg_zeros(TG_SHAPE(2), TG_FLOAT32)),
+                   -1);
+  ck_assert_str_eq(tg_last_error(),
+                   "tg_summary_writer_add_graph: Identity's forward recorded no op");
+  tg_scope_end();
+  tg_module_free(m);
+
+  tg_figure *fig = tg_figure_new(100, 100, 1, 1);
+  tg_axes_plot(tg_figure_axes(fig, 0), NULL, NULL, 1, NULL);
+  ck_assert_int_eq(tg_summary_writer_add_figure(w, "f", fig, 0), -1);
+  ck_assert_str_eq(tg_last_error(), "tg_axes_plot: y is NULL");
+  tg_figure_free(fig);
+  ck_assert_int_eq(tg_summary_writer_close(w), 0);
   tg_test_remove_tree(root);
   free(root);
 }
@@ -577,6 +614,7 @@ int main(void) {
   tcase_add_test(tc, test_add_scalars_runs);
   tcase_add_test(tc, test_default_logdir);
   tcase_add_test(tc, test_errors);
+  tcase_add_test(tc, test_plugin_record_errors);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

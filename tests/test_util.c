@@ -174,6 +174,29 @@ void tg_test_remove_tree(const char *path) {
   ck_assert_int_eq(system(cmd), 0);
 }
 
+char *tg_test_words_fixture(const char *dir, int n_words) {
+  static const char *const skipped[] = {"Aachen", "abbot's", "caf\xc3\xa9", "", "x-ray"};
+  char path[512];
+  snprintf(path, sizeof path, "%s/words.txt", dir);
+  FILE *f = fopen(path, "w");
+  ck_assert_msg(f != NULL, "cannot write %s", path);
+  uint32_t state = 12345;
+  for (int i = 0; i < n_words; i++) {
+    if (i % 10 == 0) fprintf(f, "%s\n", skipped[(i / 10) % 5]);
+    state = state * 1664525u + 1013904223u;
+    int len = 2 + (int)((state >> 24) % 8);
+    for (int k = 0; k < len; k++) {
+      state = state * 1664525u + 1013904223u;
+      /* vowels every other letter: word-like, so a model has something to learn */
+      const char *letters = k % 2 ? "aeiouy" : "bcdfghjklmnprstvwz";
+      fputc(letters[(state >> 16) % strlen(letters)], f);
+    }
+    fputs(i % 7 == 0 ? "\r\n" : "\n", f);
+  }
+  ck_assert_int_eq(fclose(f), 0);
+  return strdup(path);
+}
+
 uint8_t *tg_test_read_file(const char *path, size_t *n) {
   FILE *f = fopen(path, "rb");
   ck_assert_msg(f != NULL, "cannot open %s", path);

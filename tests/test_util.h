@@ -33,6 +33,14 @@ void tg_test_catch_end(void);   /* restores scopes and grad mode */
                   "error \"%s\" does not contain \"%s\"", tg_test_message, substring);   \
   } while (0)
 
+/* A parameter list for the tests that catch errors: a compound literal
+ * (TG_PARAMS, (tg_params){...}) in a function that calls setjmp lives across
+ * it, which GCC's -Wclobbered rejects in Debug builds; a returned value
+ * does not. */
+static inline tg_params tg_test_params(tg_tensor *const *items, int n) {
+  return (tg_params){items, n};
+}
+
 /* ---- comparing -------------------------------------------------------------- */
 
 /* Every element of t close to expected[i] (|a-b| <= atol + rtol*|b|). */
@@ -76,6 +84,11 @@ void tg_test_write_idx(const char *path, int type, int ndim, const uint32_t *dim
  * n_test 28x28 images, label i % 10, each class a bright band at its own
  * rows over noise (learnable, so a smoke run can see accuracy rise). */
 void tg_test_write_fashion_fixture(const char *dir, uint32_t n_train, uint32_t n_test);
+/* A small word list at <dir>/words.txt (malloc'd path): n_words
+ * pseudo-random lowercase words of 2 to 9 letters, one a line, mixed with
+ * lines the loader must skip (capitals, apostrophes, UTF-8, blank lines,
+ * CRLF endings). The same on every run. */
+char *tg_test_words_fixture(const char *dir, int n_words);
 
 /* ---- running ----------------------------------------------------------------------- */
 

@@ -17,21 +17,34 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void usage(const char *name, int default_epochs, int code) {
+/* What example_parse_flags was given, for the usage text. */
+typedef struct parse_spec {
+  const char *name;
+  int default_count;
+  const char *count_flag; /* "--epochs" or "--steps" */
+  const example_flag *extra;
+  int n_extra;
+} parse_spec;
+
+static void usage(const parse_spec *spec, int code) {
+  FILE *f = code ? stderr : stdout;
+  const char *unit = spec->count_flag + 2;
+  fprintf(f, "usage: %s [%s N] [--seed S] [--out DIR] [--threads T] [--resume]",
+          spec->name, spec->count_flag);
+  for (int i = 0; i < spec->n_extra; i++) fprintf(f, " [%s X]", spec->extra[i].flag);
   fprintf(
-      code ? stderr : stdout,
-      "usage: %s [--epochs N] [--seed S] [--out DIR] [--threads T] [--resume]\n"
-      "          [--subset N] [--data DIR]\n"
-      "  --epochs N   training epochs (default %d)\n"
+      f,
+      "\n  %s N%*s training %s (default %d)\n"
       "  --seed S     seed for tg_manual_seed and the data (default 0)\n"
       "  --out DIR    where plots, TensorBoard logs and checkpoints go (default "
       "runs/%s)\n"
       "  --threads T  BLAS threads (default 1)\n"
-      "  --resume     continue from DIR/best.safetensors when the example checkpoints\n"
-      "  --subset N   the first N samples of each split (default all), where the\n"
-      "               example reads a data set from files\n"
-      "  --data DIR   where that data set is (default: the example's)\n",
-      name, default_epochs, name);
+      "  --resume     continue from DIR/best.safetensors when the example checkpoints\n",
+      spec->count_flag, (int)(10 - strlen(spec->count_flag)), "", unit,
+      spec->default_count, spec->name);
+  for (int i = 0; i < spec->n_extra; i++)
+    fprintf(f, "  %s X%*s %s\n", spec->extra[i].flag,
+            (int)(10 - strlen(spec->extra[i].flag)), "", spec->extra[i].help);
   exit(code);
 }
 
@@ -51,50 +64,63 @@ static void make_dirs(const char *path) {
   }
 }
 
-static long parse_number(const char *name, const char *flag, const char *text,
-                         int default_epochs) {
+static long parse_number(const parse_spec *spec, const char *flag, const char *text) {
   char *end;
   long v = strtol(text, &end, 10);
   if (*text == '\0' || *end != '\0' || v < 0) {
-    fprintf(stderr, "%s: %s expects a non-negative integer, got '%s'\n", name, flag,
+    fprintf(stderr, "%s: %s expects a non-negative integer, got '%s'\n", spec->name, flag,
             text);
-    usage(name, default_epochs, 2);
+    usage(spec, 2);
   }
   return v;
 }
 
-void example_parse(int argc, char **argv, const char *name, int default_epochs,
-                   example_args *args) {
+/* Sets an extra flag's value; false if `flag` is none of them. */
+static bool parse_extra(const parse_spec *spec, const char *flag, const char *value) {
+  for (int i = 0; i < spec->n_extra; i++)
+    if (strcmp(flag, spec->extra[i].flag) == 0) {
+      *spec->extra[i].value = value;
+      return true;
+    }
+  return false;
+}
+
+void example_parse_flags(int argc, char **argv, const char *name, int default_count,
+                         const char *count_flag, const example_flag *extra, int n_extra,
+                         example_args *args) {
+  const parse_spec spec = {name, default_count, count_flag, extra, n_extra};
   program = name;
-  *args = (example_args){name, default_epochs, 0, "", 1, false, 0, NULL, now()};
+  *args = (example_args){name, default_count, 0, "", 1, false, now()};
   snprintf(args->out, sizeof args->out, "runs/%s", name);
   for (int i = 1; i < argc; i++) {
     const char *flag = argv[i];
     bool has_value = i + 1 < argc;
-    if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0)
-      usage(name, default_epochs, 0);
+    if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) usage(&spec, 0);
     if (strcmp(flag, "--resume") == 0) {
       args->resume = true;
-    } else if (strcmp(flag, "--epochs") == 0 && has_value) {
-      args->epochs = (int)parse_number(name, flag, argv[++i], default_epochs);
+    } else if (strcmp(flag, count_flag) == 0 && has_value) {
+      args->epochs = (int)parse_number(&spec, flag, argv[++i]);
     } else if (strcmp(flag, "--seed") == 0 && has_value) {
-      args->seed = (uint64_t)parse_number(name, flag, argv[++i], default_epochs);
+      args->seed = (uint64_t)parse_number(&spec, flag, argv[++i]);
     } else if (strcmp(flag, "--threads") == 0 && has_value) {
-      args->threads = (int)parse_number(name, flag, argv[++i], default_epochs);
-    } else if (strcmp(flag, "--subset") == 0 && has_value) {
-      args->subset = parse_number(name, flag, argv[++i], default_epochs);
-    } else if (strcmp(flag, "--data") == 0 && has_value) {
-      args->data = argv[++i];
+      args->threads = (int)parse_number(&spec, flag, argv[++i]);
     } else if (strcmp(flag, "--out") == 0 && has_value) {
       snprintf(args->out, sizeof args->out, "%s", argv[++i]);
-    } else {
+    } else if (!(has_value && parse_extra(&spec, flag, argv[i + 1]))) {
       fprintf(stderr, "%s: unknown or incomplete option '%s'\n", name, flag);
-      usage(name, default_epochs, 2);
+      usage(&spec, 2);
+    } else {
+      i++;
     }
   }
   make_dirs(args->out);
   tg_set_num_threads(args->threads > 0 ? args->threads : 1);
   tg_manual_seed(args->seed);
+}
+
+void example_parse(int argc, char **argv, const char *name, int default_epochs,
+                   example_args *args) {
+  example_parse_flags(argc, argv, name, default_epochs, "--epochs", NULL, 0, args);
 }
 
 const char *example_path(const example_args *args, const char *file, char *buf,

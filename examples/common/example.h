@@ -1,6 +1,5 @@
 /* What every lecture example shares: the command line (--epochs, --seed,
- * --out, --threads, --resume, and --subset / --data for the examples that
- * read a data set from files), the output directory, the one-line
+ * --out, --threads, --resume), the output directory, the one-line
  * key=value summary each example ends with, exiting on errors, and the
  * smoothing of noisy per-iteration loss curves. */
 #ifndef TG_EXAMPLE_H
@@ -19,15 +18,26 @@ typedef struct example_args {
   char out[512]; /* default runs/<name> */
   int threads;
   bool resume;    /* continue from <out>/best.safetensors where the example supports it */
-  int64_t subset; /* use the first N samples of each split (0: all), for smoke runs */
-  const char *data; /* the data set's directory (NULL: the example's default) */
-  double started;   /* wall clock at parse time, for seconds= */
+  double started; /* wall clock at parse time, for seconds= */
 } example_args;
 
 /* Parses argv; prints usage and exits on --help or a bad flag. Creates
  * args->out (and parents), sets the thread count and seeds the RNG. */
 void example_parse(int argc, char **argv, const char *name, int default_epochs,
                    example_args *args);
+
+/* A string flag of one example: "--model" sets *value to the next argument. */
+typedef struct example_flag {
+  const char *flag;
+  const char *help;
+  const char **value; /* keeps its default when the flag is absent */
+} example_flag;
+
+/* example_parse with the count named count_flag ("--steps": args->epochs
+ * holds the count) and extra string flags. */
+void example_parse_flags(int argc, char **argv, const char *name, int default_count,
+                         const char *count_flag, const example_flag *extra, int n_extra,
+                         example_args *args);
 
 /* "<out>/<file>" into buf; returns buf. */
 const char *example_path(const example_args *args, const char *file, char *buf,

@@ -94,6 +94,46 @@ tg_dataset *tg_concat_dataset_new(tg_dataset *const *parts, int n);
  * with new Subsets the caller releases. */
 void tg_random_split(tg_dataset *ds, const double *lengths, int n, tg_dataset **out);
 
+/* ---- words and characters (makemore) ------------------------------------------ */
+
+/* A word list, one word a line, in file order. */
+typedef struct tg_words {
+  int64_t n;
+  char **words;    /* n NUL-terminated words (owned) */
+  int64_t max_len; /* the longest word's length */
+} tg_words;
+
+/* Reads a plain-text word list (Debian's /usr/share/dict/american-english)
+ * keeping the lines that are one lowercase a-z word, as makemore's names
+ * are (trailing "\r" is dropped; "Aachen", "abbot's" are skipped). Returns
+ * 0, or -1 with tg_last_error(): "<path>: cannot open: <reason>", or
+ * "<path>: no lowercase a-z words in <n> bytes". */
+int tg_words_load(const char *path, tg_words *out);
+void tg_words_free(tg_words *w); /* NULL or empty is fine */
+
+/* makemore's split: the words shuffled with tg_randperm(n) on the global
+ * generator (torch.randperm(len(words))), then the first floor(0.8 n) are
+ * train, the next floor(0.9 n) - floor(0.8 n) val and the rest test. The
+ * parts hold copies; free each with tg_words_free. */
+void tg_words_split(const tg_words *w, tg_words *train, tg_words *val, tg_words *test);
+
+/* The character vocabulary: index 0 is the boundary token '.', then the
+ * distinct characters of the words in sorted order (makemore's stoi). */
+typedef struct tg_char_vocab {
+  int size;           /* 1 + the number of distinct characters */
+  char chars[256];    /* itos: chars[0] == '.' */
+  int16_t index[256]; /* stoi: -1 for a character not in the vocabulary */
+} tg_char_vocab;
+
+void tg_char_vocab_build(tg_char_vocab *v, const tg_words *w);
+
+/* makemore's CharDataset over the words: sample i is x (block_size) = the
+ * boundary token then the word's indices, zero-padded, and y (block_size)
+ * = the word's indices, the boundary token, then -1 (ignored by the loss),
+ * both int64. block_size must exceed every word's length. */
+tg_dataset *tg_words_dataset_new(const tg_words *w, const tg_char_vocab *v,
+                                 int64_t block_size);
+
 /* ---- the DataLoader ---------------------------------------------------------- */
 
 typedef struct tg_dataloader tg_dataloader;

@@ -4,11 +4,13 @@
  * exported only when a header of include/ declares it between TG_API_BEGIN and
  * TG_API_END. Every public header wraps all of its declarations in that pair,
  * so a declaration added to a public header is exported without further
- * marking, and everything else (the helpers files of the library share, such
- * as the plot canvas or the metrics' curve code) stays private to the library
- * and cannot collide with a user's own names. tests/check_exports.sh holds the
- * rule: every exported symbol starts with tg_ and is declared in include/,
- * and every function declared there is exported.
+ * marking, and everything else (the helpers the library's files share, such
+ * as the plot canvas or the metrics' curve code) stays private to the library.
+ * Those helpers carry the tg_ prefix too (tg_plot_, tg_metrics_, ...), so that
+ * a program linking the static library cannot collide with them either.
+ * tests/check_exports.sh holds the rule: every exported symbol starts with
+ * tg_ and is declared in include/, every function declared there is exported,
+ * and every global of the static library starts with tg_.
  *
  * The pair also opens and closes the extern "C" block for C++ users. */
 #ifndef TENSORGRAD_EXPORT_H

@@ -244,5 +244,98 @@ tg_tensor *tg_nll_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *
 tg_tensor *tg_cross_entropy_loss(tg_tensor *input, tg_tensor *target,
                                  const tg_loss_opts *opts);
 
+/* ---- sequences: embeddings, norms, recurrent layers, attention ---------------- */
+
+/* padding_idx for a table without one. */
+#define TG_NO_PADDING_IDX INT64_MIN
+
+/* nn.Embedding: weight (num_embeddings, embedding_dim) drawn from N(0, 1);
+ * the padding_idx row (negative counts from the end) starts at zero and
+ * never receives a gradient. input is int64 of any shape; the output adds
+ * a last dim of embedding_dim. */
+tg_module *tg_nn_embedding(int64_t num_embeddings, int64_t embedding_dim,
+                           int64_t padding_idx);
+/* Embedding.from_pretrained: a copy of embeddings (2-D) as the weight,
+ * trainable unless freeze. */
+tg_module *tg_nn_embedding_from_pretrained(tg_tensor *embeddings, bool freeze,
+                                           int64_t padding_idx);
+tg_tensor *tg_embedding(tg_tensor *input, tg_tensor *weight, int64_t padding_idx);
+
+/* nn.LayerNorm over the last normalized_shape.ndim dims: weight ones, bias
+ * zeros (elementwise_affine), biased variance as PyTorch. weight/bias of
+ * the functional form may be NULL. */
+tg_module *tg_nn_layer_norm(tg_shape normalized_shape, double eps,
+                            bool elementwise_affine);
+tg_tensor *tg_layer_norm(tg_tensor *x, tg_shape normalized_shape, tg_tensor *weight,
+                         tg_tensor *bias, double eps);
+
+/* GELU: x Phi(x), exactly (erf) or with PyTorch's approximate='tanh'. */
+tg_tensor *tg_gelu(tg_tensor *x, bool tanh_approximation);
+tg_module *tg_nn_gelu(bool tanh_approximation);
+
+/* The options of nn.RNN / nn.LSTM / nn.GRU. A zeroed struct (or NULL) is
+ * PyTorch's defaults: one layer, biases, (seq, batch, feature) layout, no
+ * dropout, one direction, tanh. */
+typedef struct tg_rnn_opts {
+  int num_layers; /* 0 means 1 */
+  bool no_bias;   /* bias=False */
+  bool batch_first;
+  double dropout; /* on every layer's output but the last, when training */
+  bool bidirectional;
+  bool relu; /* nn.RNN's nonlinearity='relu' */
+} tg_rnn_opts;
+
+/* Parameters weight_ih_l<k>[_reverse], weight_hh_l<k>[_reverse],
+ * bias_ih_l<k>[_reverse], bias_hh_l<k>[_reverse] in PyTorch's order, each
+ * uniform in +-1/sqrt(hidden_size); gates stacked i|f|g|o (LSTM) and
+ * r|z|n (GRU). tg_module_forward gives the output sequence alone. */
+tg_module *tg_nn_rnn(int64_t input_size, int64_t hidden_size, const tg_rnn_opts *opts);
+tg_module *tg_nn_lstm(int64_t input_size, int64_t hidden_size, const tg_rnn_opts *opts);
+tg_module *tg_nn_gru(int64_t input_size, int64_t hidden_size, const tg_rnn_opts *opts);
+/* x is (L, N, input_size), (N, L, input_size) with batch_first, or
+ * unbatched (L, input_size). h0 and c0 (LSTM only) are
+ * (num_layers * num_directions, N, hidden_size) (unbatched: no N) or NULL
+ * for zeros. Returns the output (L, N, num_directions * hidden_size); the
+ * final states go to *h_n and *c_n when those are not NULL. */
+tg_tensor *tg_rnn_forward(tg_module *m, tg_tensor *x, tg_tensor *h0, tg_tensor *c0,
+                          tg_tensor **h_n, tg_tensor **c_n);
+
+/* softmax(q k^T / sqrt(E) + mask) v over the last two dims, q (..., L, E),
+ * k (..., S, E), v (..., S, Ev). attn_mask (broadcast to (..., L, S)) is
+ * bool (true: may attend) or float (added); is_causal masks the upper
+ * triangle (then attn_mask must be NULL). dropout_p drops attention
+ * weights (always: pass 0 in eval, as with F.scaled_dot_product_attention). */
+tg_tensor *tg_scaled_dot_product_attention(tg_tensor *q, tg_tensor *k, tg_tensor *v,
+                                           tg_tensor *attn_mask, double dropout_p,
+                                           bool is_causal);
+
+/* nn.MultiheadAttention(embed_dim, num_heads, dropout, bias, batch_first):
+ * in_proj_weight (3E, E) xavier_uniform, in_proj_bias zeros, out_proj a
+ * Linear(E, E) with a zero bias. tg_module_forward(m, x) is self-attention. */
+tg_module *tg_nn_multihead_attention(int64_t embed_dim, int64_t num_heads, double dropout,
+                                     bool bias, bool batch_first);
+/* query (L, N, E) or (N, L, E) with batch_first (unbatched (L, E)); key
+ * and value likewise with S. key_padding_mask (N, S): bool (true: ignore)
+ * or float (added); attn_mask (L, S) or (N * num_heads, L, S): bool (true:
+ * may NOT attend, as nn.MultiheadAttention) or float. When attn_weights is
+ * not NULL it receives the weights averaged over heads, (N, L, S). */
+tg_tensor *tg_mha_forward(tg_module *m, tg_tensor *query, tg_tensor *key,
+                          tg_tensor *value, tg_tensor *key_padding_mask,
+                          tg_tensor *attn_mask, tg_tensor **attn_weights);
+
+/* nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout,
+ * activation "relu" or "gelu", layer_norm_eps 1e-5, batch_first,
+ * norm_first). Children self_attn, linear1, dropout, linear2, norm1,
+ * norm2, dropout1, dropout2, built in PyTorch's order. */
+tg_module *tg_nn_transformer_encoder_layer(int64_t d_model, int64_t nhead,
+                                           int64_t dim_feedforward, double dropout,
+                                           const char *activation, bool batch_first,
+                                           bool norm_first);
+/* src_mask and src_key_padding_mask as attn_mask and key_padding_mask of
+ * tg_mha_forward (either may be NULL). */
+tg_tensor *tg_transformer_encoder_layer_forward(tg_module *m, tg_tensor *src,
+                                                tg_tensor *src_mask,
+                                                tg_tensor *src_key_padding_mask);
+
 TG_API_END
 #endif

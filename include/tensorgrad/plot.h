@@ -90,6 +90,12 @@ void tg_figure_free(tg_figure *fig); /* NULL is fine */
  * accepts NULL and fails, so a bad index surfaces at save time. */
 tg_axes *tg_figure_axes(tg_figure *fig, int index);
 int tg_figure_set_title(tg_figure *fig, const char *title); /* plt.suptitle */
+/* The height of a line of text in pixels (default 12, descenders included):
+ * every title, label, tick label and legend entry of the figure is drawn at
+ * that size, resampled from the bitmap font with anti-aliasing, and the
+ * layout makes room for it. For a figure at twice the resolution, double
+ * the size given to tg_figure_new and the font size. */
+int tg_figure_set_font_size(tg_figure *fig, double pixels);
 
 /* Draws the figure into a malloc'd RGB buffer of width*height*3 bytes. */
 int tg_figure_render(tg_figure *fig, uint8_t **rgb, int *width, int *height);
@@ -105,6 +111,16 @@ int tg_axes_set_ylim(tg_axes *ax, double lo, double hi);
 int tg_axes_set_grid(tg_axes *ax, bool on); /* light grid lines at the ticks */
 /* One data unit is as long on x as on y (contours, 2-D data). */
 int tg_axes_set_equal_aspect(tg_axes *ax, bool on);
+/* ax.set_xscale("log") / set_yscale("log"): base-10 log axes with ticks at
+ * the powers of ten; values <= 0 are left out (break lines), as matplotlib
+ * masks them. */
+int tg_axes_set_xscale_log(tg_axes *ax, bool on);
+int tg_axes_set_yscale_log(tg_axes *ax, bool on);
+/* plt.colorbar(): a bar at the right of the axes showing the colour scale of
+ * its last coloured item (an image, a confusion matrix, a probability fill
+ * or auto-coloured contours), with ticks and an optional label. The bar
+ * shows nothing if the axes holds no such item. */
+int tg_axes_colorbar(tg_axes *ax, const char *label);
 /* Hides spines, ticks and labels; the title stays (image grids). */
 int tg_axes_set_axis_off(tg_axes *ax, bool off);
 
@@ -114,6 +130,15 @@ int tg_axes_set_axis_off(tg_axes *ax, bool off);
  * points break the line. A legend appears when two or more drawn things
  * have labels. */
 int tg_axes_plot(tg_axes *ax, const double *x, const double *y, int n,
+                 const tg_style *style);
+
+/* plt.bar(x, heights, width): bars from 0 to heights[i] centred at x[i]
+ * (NULL: 0, 1, ..., n-1), filled with style->color. */
+int tg_axes_bar(tg_axes *ax, const double *x, const double *heights, int n, double width,
+                const tg_style *style);
+/* plt.hist(values, bins): `bins` equal bins over [min, max] of the finite
+ * values (numpy.histogram's, the last bin closed), drawn as touching bars. */
+int tg_axes_hist(tg_axes *ax, const double *values, int n, int bins,
                  const tg_style *style);
 
 /* Dots at (x[i], y[i]). With classes non-NULL, dot i takes colour

@@ -57,7 +57,12 @@ typedef struct tg_st_meta {
 
 /* Writes n tensors and nmeta metadata entries (pass {"format", "pt"} for
  * PyTorch's tools) to `path`, laid out as the reference writer does: widest
- * alignment first, then by name; compact JSON; header padded with spaces. */
+ * alignment first, then by name; compact JSON; header padded with spaces.
+ * Returns -1 when the file system fails it. A tensor or metadata entry that
+ * would make a file readers reject (a NULL or repeated or non-UTF-8 name,
+ * the name __metadata__, an unknown dtype, a negative dimension, nbytes that
+ * do not match the shape, NULL data) is the calling code's mistake and goes
+ * to tg_error; nothing is written. */
 int tg_safetensors_write(const char *path, const tg_st_tensor *tensors, size_t n,
                          const tg_st_meta *meta, size_t nmeta);
 

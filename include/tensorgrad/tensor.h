@@ -149,6 +149,13 @@ tg_tensor *tg_randint(int64_t low, int64_t high, tg_shape shape); /* int64 */
 tg_tensor *tg_randperm(int64_t n);                                /* int64 */
 tg_tensor *tg_rand_like(const tg_tensor *t);
 tg_tensor *tg_randn_like(const tg_tensor *t);
+/* torch.multinomial: num_samples category indices (int64) per row of
+ * probs (1-D (C) or 2-D (N, C), non-negative, not necessarily normalised),
+ * drawn as PyTorch 1.13's CPU kernel draws them: without replacement
+ * argmax/top-k of p / q with q ~ Exp(1), one 53-bit uniform per category;
+ * with replacement a binary search of the normalised cumulative sum, one
+ * 53-bit uniform per sample. */
+tg_tensor *tg_multinomial(tg_tensor *probs, int64_t num_samples, bool replacement);
 
 /* ---- copies and conversion ------------------------------------------------- */
 
@@ -258,6 +265,7 @@ tg_tensor *tg_sqrt(tg_tensor *a);
 tg_tensor *tg_abs(tg_tensor *a);
 tg_tensor *tg_sigmoid(tg_tensor *a);
 tg_tensor *tg_tanh(tg_tensor *a);
+tg_tensor *tg_erf(tg_tensor *a);
 tg_tensor *tg_relu(tg_tensor *a);
 tg_tensor *tg_leaky_relu(tg_tensor *a, double negative_slope);
 /* Bounds may be -INFINITY / INFINITY for "none". */

@@ -8,7 +8,12 @@
  * and `tensorboard --logdir runs` shows it. Each call appends one Event with
  * the real wall-clock time. Events are buffered: tg_summary_writer_flush (or
  * close) makes them visible. Every function returns 0 on success, or -1 with
- * the reason in tg_last_error(); nothing aborts on an I/O failure. */
+ * the reason in tg_last_error() when the file system fails it or the values
+ * cannot be summarised (a histogram of no or non-finite values); nothing
+ * aborts on an I/O failure. The calling code's mistakes (an image whose
+ * channels are not 1, 3 or 4 or whose size is not positive, a tensor image
+ * of other than 2 or 3 dims, a PR curve of one threshold or with more labels
+ * than predictions) go to tg_error. */
 #ifndef TENSORGRAD_TENSORBOARD_H
 #define TENSORGRAD_TENSORBOARD_H
 

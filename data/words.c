@@ -1,0 +1,150 @@
+/* Word lists for character-level language models (makemore): reading a
+ * plain-text list, the seeded 80/10/10 split, the character vocabulary and
+ * the (x, y) sequences a model learns to continue. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tensorgrad/data.h"
+
+static void *xrealloc(void *p, size_t size) {
+  p = realloc(p, size ? size : 1);
+  if (!p) tg_error("tg_words: out of memory for %zu bytes", size);
+  return p;
+}
+
+static char *xstrdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  return memcpy(xrealloc(NULL, n), s, n);
+}
+
+static void words_push(tg_words *w, const char *word, int64_t *cap) {
+  if (w->n == *cap) {
+    *cap = *cap ? 2 * *cap : 1024;
+    w->words = xrealloc(w->words, (size_t)*cap * sizeof *w->words);
+  }
+  w->words[w->n++] = xstrdup(word);
+  int64_t len = (int64_t)strlen(word);
+  if (len > w->max_len) w->max_len = len;
+}
+
+/* One lowercase a-z word, after the line ending is cut off. */
+static bool is_plain_word(char *line) {
+  size_t n = strlen(line);
+  while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+  if (n == 0) return false;
+  for (size_t i = 0; i < n; i++)
+    if (line[i] < 'a' || line[i] > 'z') return false;
+  return true;
+}
+
+int tg_words_load(const char *path, tg_words *out) {
+  *out = (tg_words){0};
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    tg_set_last_error("%s: cannot open: %s", path, strerror(errno));
+    return -1;
+  }
+  char *line = NULL;
+  size_t line_cap = 0;
+  int64_t cap = 0, bytes = 0;
+  ssize_t got;
+  while ((got = getline(&line, &line_cap, f)) > 0) {
+    bytes += got;
+    if (is_plain_word(line)) words_push(out, line, &cap);
+  }
+  free(line);
+  bool read_error = ferror(f);
+  fclose(f);
+  if (read_error || out->n == 0) {
+    tg_words_free(out);
+    if (read_error)
+      tg_set_last_error("%s: read error after %lld bytes", path, (long long)bytes);
+    else
+      tg_set_last_error("%s: no lowercase a-z words in %lld bytes", path,
+                        (long long)bytes);
+    return -1;
+  }
+  return 0;
+}
+
+void tg_words_free(tg_words *w) {
+  if (!w) return;
+  for (int64_t i = 0; i < w->n; i++) free(w->words[i]);
+  free(w->words);
+  *w = (tg_words){0};
+}
+
+static void copy_range(const tg_words *w, const int64_t *perm, int64_t from, int64_t to,
+                       tg_words *out) {
+  *out = (tg_words){0};
+  int64_t cap = 0;
+  for (int64_t i = from; i < to; i++) words_push(out, w->words[perm[i]], &cap);
+}
+
+void tg_words_split(const tg_words *w, tg_words *train, tg_words *val, tg_words *test) {
+  int64_t *perm = xrealloc(NULL, (size_t)w->n * sizeof *perm);
+  tg_randperm_into(NULL, w->n, perm);
+  int64_t n1 = (int64_t)(0.8 * (double)w->n), n2 = (int64_t)(0.9 * (double)w->n);
+  copy_range(w, perm, 0, n1, train);
+  copy_range(w, perm, n1, n2, val);
+  copy_range(w, perm, n2, w->n, test);
+  free(perm);
+}
+
+void tg_char_vocab_build(tg_char_vocab *v, const tg_words *w) {
+  bool seen[256] = {false};
+  for (int64_t i = 0; i < w->n; i++)
+    for (const unsigned char *c = (const unsigned char *)w->words[i]; *c; c++)
+      seen[*c] = true;
+  memset(v->chars, 0, sizeof v->chars);
+  for (int c = 0; c < 256; c++) v->index[c] = -1;
+  v->size = 1;
+  v->chars[0] = '.';
+  for (int c = 1; c < 256; c++) {
+    if (!seen[c] || c == '.') continue;
+    v->index[c] = (int16_t)v->size;
+    v->chars[v->size++] = (char)c;
+  }
+  v->index['.'] = 0;
+}
+
+/* One word's x and y rows. */
+static void encode_word(const char *word, const tg_char_vocab *v, int64_t block_size,
+                        int64_t *x, int64_t *y) {
+  int64_t len = (int64_t)strlen(word);
+  if (len >= block_size)
+    tg_error("tg_words_dataset_new: the word \"%s\" (%lld characters) does not fit "
+             "block_size %lld",
+             word, (long long)len, (long long)block_size);
+  for (int64_t t = 0; t < block_size; t++) {
+    x[t] = 0;
+    y[t] = t <= len ? 0 : -1; /* the end token at len, then ignored */
+  }
+  for (int64_t t = 0; t < len; t++) {
+    int ix = v->index[(unsigned char)word[t]];
+    if (ix < 0)
+      tg_error("tg_words_dataset_new: the word \"%s\" has '%c', which is not in the "
+               "vocabulary",
+               word, word[t]);
+    x[t + 1] = ix;
+    y[t] = ix;
+  }
+}
+
+tg_dataset *tg_words_dataset_new(const tg_words *w, const tg_char_vocab *v,
+                                 int64_t block_size) {
+  if (block_size <= 0)
+    tg_error("tg_words_dataset_new: block_size (%lld) must be positive",
+             (long long)block_size);
+  tg_scope_begin();
+  tg_tensor *X = tg_zeros(TG_SHAPE(w->n, block_size), TG_INT64);
+  tg_tensor *Y = tg_zeros(TG_SHAPE(w->n, block_size), TG_INT64);
+  int64_t *x = tg_data_i64(X), *y = tg_data_i64(Y);
+  for (int64_t i = 0; i < w->n; i++)
+    encode_word(w->words[i], v, block_size, x + i * block_size, y + i * block_size);
+  tg_dataset *ds = tg_tensor_dataset_new(X, Y);
+  tg_scope_end();
+  return ds;
+}

@@ -9,6 +9,9 @@
  *    leaf), like PyTorch's AccumulateGrad.
  * 4. Without TG_RETAIN_GRAPH a node's inputs and saved tensors are released
  *    as soon as it has run.
+ * 5. Hooks (what DistributedDataParallel needs): a leaf's post-accumulate-
+ *    grad hooks run once its last gradient of this backward is in .grad; the
+ *    callbacks queued during a backward run when its walk is over.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +39,171 @@ static void check_not_freed(const tg_node *node) {
     tg_error("tg_backward: trying to backward through the graph a second time "
              "(the saved tensors of '%s' were freed by the first backward); pass "
              "TG_RETAIN_GRAPH to the first tg_backward if you need to backward twice",
-             node->op->name);
+             tg_node_name(node));
+}
+
+/* ---- hooks ------------------------------------------------------------------
+ * Few hooks exist (one per parameter under DDP), so they live in one list
+ * searched linearly; a backward counts, per hook, the gradients its leaf will
+ * receive (the edges into it), and runs the hook when the last one is in. */
+
+typedef struct grad_hook {
+  int handle;
+  tg_tensor *leaf; /* borrowed: remove the hook before freeing the leaf */
+  tg_grad_hook fn;
+  void *user;
+} grad_hook;
+
+static struct {
+  grad_hook *items;
+  int len, cap, last_handle;
+} hooks;
+
+/* Per backward: gradients still due for each hook's leaf, and whether one came. */
+typedef struct hook_state {
+  int *pending;
+  bool *reached, *fired;
+} hook_state;
+
+typedef struct callback_list {
+  tg_autograd_callback *fns;
+  void **users;
+  int len, cap;
+} callback_list;
+
+static void hook_state_free(hook_state *hs) {
+  free(hs->pending);
+  free(hs->reached);
+  free(hs->fired);
+  memset(hs, 0, sizeof *hs);
+}
+
+static void hook_state_init(hook_state *hs) {
+  if (hooks.len == 0) return;
+  hs->pending = calloc((size_t)hooks.len, sizeof *hs->pending);
+  hs->reached = calloc((size_t)hooks.len, sizeof *hs->reached);
+  hs->fired = calloc((size_t)hooks.len, sizeof *hs->fired);
+  if (!hs->pending || !hs->reached || !hs->fired) {
+    hook_state_free(hs);
+    tg_error("tg_backward: out of memory");
+  }
+}
+
+/* One more gradient will flow into each hook of `leaf`. */
+static void hooks_expect(hook_state *hs, const tg_tensor *leaf) {
+  if (!hs->pending) return;
+  for (int h = 0; h < hooks.len; h++)
+    if (hooks.items[h].leaf == leaf) hs->pending[h]++;
+}
+
+static void fire(hook_state *hs, int h) {
+  hs->fired[h] = true;
+  hooks.items[h].fn(hooks.items[h].leaf, hooks.items[h].user);
+}
+
+/* A node that uses leaf has run: whatever gradient it had for leaf is in
+ * leaf->grad (delivered, or added there by a fused backward). */
+static void hooks_edge_done(hook_state *hs, tg_tensor *leaf) {
+  for (int h = 0; h < hooks.len; h++) {
+    if (hooks.items[h].leaf != leaf) continue;
+    if (leaf->grad) hs->reached[h] = true;
+    if (--hs->pending[h] <= 0 && !hs->fired[h] && hs->reached[h]) fire(hs, h);
+  }
+}
+
+/* After the walk: leaves whose remaining edges carried no gradient (a branch
+ * that was never reached) have all they will get. */
+static void hooks_flush(hook_state *hs) {
+  if (!hs->pending) return;
+  for (int h = 0; h < hooks.len; h++)
+    if (hs->reached[h] && !hs->fired[h]) fire(hs, h);
+}
+
+typedef struct capture {
+  int n;
+  tg_tensor *const *inputs;
+  tg_tensor **grads; /* NULL when accumulating into .grad */
+} capture;
+
+/* The backward now running ({NULL} between backwards), for the hooks and
+ * callbacks; a backward may run inside another one's op. */
+typedef struct running_backward {
+  const capture *cap;
+  bool create_graph;
+  hook_state *hooks;        /* NULL when no leaf has a hook */
+  callback_list *callbacks; /* tg_autograd_queue_callback's */
+} running_backward;
+static _Thread_local running_backward running;
+
+static bool backward_running(void) {
+  return running.cap != NULL;
+}
+
+static void check_hooks_mutable(const char *fn) {
+  if (backward_running())
+    tg_error("%s: hooks cannot be added or removed while a backward runs", fn);
+}
+
+int tg_register_post_accumulate_grad_hook(tg_tensor *leaf, tg_grad_hook fn, void *user) {
+  check_hooks_mutable("tg_register_post_accumulate_grad_hook");
+  if (!leaf || !fn)
+    tg_error("tg_register_post_accumulate_grad_hook: leaf and fn are required");
+  if (leaf->grad_fn || !leaf->requires_grad)
+    tg_error("tg_register_post_accumulate_grad_hook: the tensor must be a leaf that "
+             "requires grad");
+  if (hooks.len == hooks.cap) {
+    int cap = hooks.cap ? 2 * hooks.cap : 16;
+    grad_hook *grown = realloc(hooks.items, (size_t)cap * sizeof *grown);
+    if (!grown) tg_error("tg_register_post_accumulate_grad_hook: out of memory");
+    hooks.items = grown;
+    hooks.cap = cap;
+  }
+  hooks.items[hooks.len++] = (grad_hook){++hooks.last_handle, leaf, fn, user};
+  return hooks.last_handle;
+}
+
+void tg_remove_hook(int handle) {
+  check_hooks_mutable("tg_remove_hook");
+  for (int h = 0; h < hooks.len; h++) {
+    if (hooks.items[h].handle != handle) continue;
+    memmove(&hooks.items[h], &hooks.items[h + 1],
+            (size_t)(hooks.len - h - 1) * sizeof *hooks.items);
+    if (--hooks.len == 0) {
+      free(hooks.items);
+      hooks.items = NULL;
+      hooks.cap = 0;
+    }
+    return;
+  }
+  tg_error("tg_remove_hook: no hook has handle %d", handle);
+}
+
+void tg_autograd_queue_callback(tg_autograd_callback fn, void *user) {
+  callback_list *l = running.callbacks;
+  if (!l) tg_error("tg_autograd_queue_callback: no backward is running");
+  if (l->len == l->cap) {
+    int cap = l->cap ? 2 * l->cap : 4;
+    tg_autograd_callback *fns = realloc(l->fns, (size_t)cap * sizeof *fns);
+    if (fns) l->fns = fns;
+    void **users = realloc(l->users, (size_t)cap * sizeof *users);
+    if (users) l->users = users;
+    if (!fns || !users) tg_error("tg_autograd_queue_callback: out of memory");
+    l->cap = cap;
+  }
+  l->fns[l->len] = fn;
+  l->users[l->len++] = user;
+}
+
+/* In queue order; a callback may queue more. */
+static void run_callbacks(callback_list *l) {
+  for (int k = 0; k < l->len; k++) l->fns[k](l->users[k]);
+}
+
+static void callback_list_free(void *arg) {
+  callback_list *l = arg;
+  free(l->fns);
+  free(l->users);
+  memset(l, 0, sizeof *l);
 }
 
 /* What one backward holds while it runs; an error releases it all. */
@@ -44,6 +211,7 @@ typedef struct walk {
   node_list order; /* retained nodes, post-order */
   node_list stack;
   size_t *next_input, next_cap;
+  hook_state hooks;
 } walk;
 
 static void walk_free(void *arg) {
@@ -56,14 +224,14 @@ static void walk_free(void *arg) {
   free(w->order.items);
   free(w->stack.items);
   free(w->next_input);
+  hook_state_free(&w->hooks);
   memset(w, 0, sizeof *w);
 }
 
-static void check_versions(const tg_node *node);
-
 /* Post-order DFS without recursion. Every node in the order is retained,
  * so freeing graphs mid-walk cannot free a node still queued. Freed graphs
- * and stale saved tensors are found here, before any gradient moves. */
+ * are found here, before any gradient moves; stale saved tensors when a
+ * backward reads them (tg_saved, tg_node_input), as in PyTorch. */
 /* Pushes a node to visit, with its next-input cursor at 0. */
 static void walk_push(walk *w, tg_node *node) {
   list_push(&w->stack, node);
@@ -74,6 +242,13 @@ static void walk_push(walk *w, tg_node *node) {
     w->next_cap = w->stack.cap;
   }
   w->next_input[w->stack.len - 1] = 0;
+}
+
+static void count_leaf_edges(walk *w, const tg_node *node) {
+  for (int i = 0; i < node->n_inputs; i++) {
+    const tg_tensor *in = node->inputs[i];
+    if (in && !in->grad_fn && tg_needs_input_grad(node, i)) hooks_expect(&w->hooks, in);
+  }
 }
 
 static void topological_order(walk *w, tg_node *root) {
@@ -87,15 +262,15 @@ static void topological_order(walk *w, tg_node *root) {
     tg_node *node = w->stack.items[top];
     tg_node *child = NULL;
     while (w->next_input[top] < (size_t)node->n_inputs && !child) {
-      tg_tensor *in = node->inputs[w->next_input[top]++];
-      if (in && in->grad_fn && in->grad_fn->visit_mark != mark) child = in->grad_fn;
+      tg_node *fn = node->input_fns[w->next_input[top]++];
+      if (fn && fn->visit_mark != mark) child = fn;
     }
     if (child) {
       check_not_freed(child);
       child->visit_mark = mark;
       walk_push(w, child);
     } else {
-      check_versions(node);
+      count_leaf_edges(w, node);
       tg_node_retain(node);
       list_push(&w->order, node);
       w->stack.len--;
@@ -128,50 +303,28 @@ static void accumulate_grad(tg_tensor *t, tg_tensor *g, bool create_graph) {
   }
 }
 
-typedef struct capture {
-  int n;
-  tg_tensor *const *inputs;
-  tg_tensor **grads; /* NULL when accumulating into .grad */
-} capture;
-
 static int captured_index(const capture *cap, const tg_tensor *t) {
   for (int j = 0; j < cap->n; j++)
     if (cap->inputs[j] == t) return j;
   return -1;
 }
 
-static void deliver(tg_tensor *input, tg_tensor *g, const capture *cap,
+/* g is the gradient of `input` as it was when recorded, when grad_fn `fn`
+ * made it: an in-place op may have given the tensor a newer one since. */
+static void deliver(tg_tensor *input, tg_node *fn, tg_tensor *g, const capture *cap,
                     bool create_graph) {
   if (cap->grads) {
     int j = captured_index(cap, input);
-    if (j >= 0) accumulate_sum(&cap->grads[j], g);
-    if (input->grad_fn) accumulate_sum(&input->grad_fn->grad_accum, g);
+    if (j >= 0 && fn == input->grad_fn) accumulate_sum(&cap->grads[j], g);
+    if (fn) accumulate_sum(&fn->grad_accum, g);
     return;
   }
-  if (input->grad_fn) {
-    accumulate_sum(&input->grad_fn->grad_accum, g);
-    if (input->retains_grad) accumulate_grad(input, g, create_graph);
+  if (fn) {
+    accumulate_sum(&fn->grad_accum, g);
+    if (input->retains_grad && fn == input->grad_fn)
+      accumulate_grad(input, g, create_graph);
   } else {
     accumulate_grad(input, g, create_graph);
-  }
-}
-
-static void check_versions(const tg_node *node) {
-  for (int i = 0; i < node->n_inputs; i++) {
-    const tg_tensor *in = node->inputs[i];
-    if (in && in->storage->version != node->input_versions[i])
-      tg_error("tg_backward: input %d of '%s' was modified by an in-place operation "
-               "after it was recorded (version %llu, expected %llu)",
-               i, node->op->name, (unsigned long long)in->storage->version,
-               (unsigned long long)node->input_versions[i]);
-  }
-  for (int i = 0; i < node->n_saved; i++) {
-    const tg_tensor *s = node->saved[i];
-    if (s->storage->version != node->saved_versions[i])
-      tg_error("tg_backward: a tensor saved by '%s' was modified by an in-place "
-               "operation after it was recorded (version %llu, expected %llu)",
-               node->op->name, (unsigned long long)s->storage->version,
-               (unsigned long long)node->saved_versions[i]);
   }
 }
 
@@ -181,8 +334,22 @@ static void check_grad_shape(const tg_node *node, int i, const tg_tensor *g) {
     char sg[TG_SHAPE_STR_MAX], si[TG_SHAPE_STR_MAX];
     tg_error("tg_backward: the backward of '%s' returned a gradient of shape %s for "
              "input %d of shape %s",
-             node->op->name, tg_shape_str(tg_shape_of(g), sg), i,
+             tg_node_name(node), tg_shape_str(tg_shape_of(g), sg), i,
              tg_shape_str(tg_shape_of(in), si));
+  }
+}
+
+static void restore_running(void *outer) {
+  running = *(const running_backward *)outer;
+}
+
+/* Counted as in count_leaf_edges: one per input. */
+static void leaf_edges_done(const tg_node *node) {
+  hook_state *hs = running.hooks;
+  if (!hs || !hs->pending) return;
+  for (int i = 0; i < node->n_inputs; i++) {
+    tg_tensor *in = node->inputs[i];
+    if (in && !in->grad_fn && tg_needs_input_grad(node, i)) hooks_edge_done(hs, in);
   }
 }
 
@@ -205,8 +372,9 @@ static void run_node(tg_node *node, const capture *cap, bool create_graph) {
     check_grad_shape(node, i, grads[i]);
     /* as PyTorch: a gradient has its input's dtype (mixed float32/float64) */
     tg_tensor *g = tg_to(grads[i], node->inputs[i]->dtype);
-    deliver(node->inputs[i], g, cap, create_graph);
+    deliver(node->inputs[i], node->input_fns[i], g, cap, create_graph);
   }
+  leaf_edges_done(node);
   tg_scope_end();
   if (grads != grads_stack) free(grads);
 }
@@ -232,13 +400,20 @@ static void run_backward(tg_tensor *t, tg_tensor *grad, int flags, const capture
   bool create_graph = flags & TG_CREATE_GRAPH;
   bool retain_graph = create_graph || (flags & TG_RETAIN_GRAPH);
   bool previous_mode = tg_set_grad_enabled(create_graph);
+  running_backward outer = running;
+  callback_list callbacks = {0};
+  running = (running_backward){cap, create_graph, NULL, &callbacks};
+  tg_error_push_cleanup(restore_running, &outer);
+  tg_error_push_cleanup(callback_list_free, &callbacks);
   tg_scope_begin();
   grad = initial_grad(t, grad);
   if (!t->grad_fn) {
-    deliver(t, grad, cap, create_graph);
+    deliver(t, NULL, grad, cap, create_graph);
   } else {
     walk w = {0};
     tg_error_push_cleanup(walk_free, &w);
+    if (!cap->grads) hook_state_init(&w.hooks);
+    running.hooks = &w.hooks;
     topological_order(&w, t->grad_fn);
     if (t->retains_grad && !cap->grads) accumulate_grad(t, grad, create_graph);
     accumulate_sum(&t->grad_fn->grad_accum, grad);
@@ -249,10 +424,17 @@ static void run_backward(tg_tensor *t, tg_tensor *grad, int flags, const capture
       node->grad_accum = NULL;
       if (!retain_graph) tg_free_graph(node);
     }
+    hooks_flush(&w.hooks);
+    running.hooks = NULL;
     tg_error_pop_cleanup();
     walk_free(&w);
   }
+  run_callbacks(&callbacks);
   tg_scope_end();
+  tg_error_pop_cleanup();
+  callback_list_free(&callbacks);
+  tg_error_pop_cleanup();
+  running = outer;
   tg_set_grad_enabled(previous_mode);
 }
 

@@ -39,6 +39,14 @@ static void evaluate(tg_fn f, void *ctx, tg_tensor *const *inputs, double *out,
   tg_scope_end();
 }
 
+/* Moves one input element: a leaf that requires grad, written under
+ * no_grad as PyTorch's gradcheck does. */
+static void perturb(tg_tensor *x, const int64_t *idx, double v) {
+  bool mode = tg_set_grad_enabled(false);
+  tg_set(x, idx, v);
+  tg_set_grad_enabled(mode);
+}
+
 typedef struct worst {
   double excess; /* how far past the tolerance; <= 0 passes */
   int input;
@@ -117,11 +125,11 @@ bool tg_gradcheck(tg_fn f, void *ctx, int n_inputs, tg_tensor *const *inputs,
         rest /= x->shape[d];
       }
       double v = tg_get(x, idx);
-      tg_set(x, idx, v + o.eps);
+      perturb(x, idx, v + o.eps);
       evaluate(f, ctx, inputs, plus, n_out);
-      tg_set(x, idx, v - o.eps);
+      perturb(x, idx, v - o.eps);
       evaluate(f, ctx, inputs, minus, n_out);
-      tg_set(x, idx, v);
+      perturb(x, idx, v);
       for (int64_t j = 0; j < n_out; j++)
         consider(&w, &o, req_index[i], k, j, analytical[i][j * tg_numel(x) + k],
                  (plus[j] - minus[j]) / (2 * o.eps));

@@ -6,7 +6,7 @@
 #include "tensor/core.h"
 
 static void print_node(FILE *f, const tg_node *node, int depth, int max_depth) {
-  fprintf(f, "%*s%s (#%lld)\n", 2 * depth, "", node->op->name, (long long)node->seq);
+  fprintf(f, "%*s%s (#%lld)\n", 2 * depth, "", tg_node_name(node), (long long)node->seq);
   if (depth >= max_depth) {
     fprintf(f, "%*s...\n", 2 * depth + 2, "");
     return;
@@ -15,9 +15,9 @@ static void print_node(FILE *f, const tg_node *node, int depth, int max_depth) {
     const tg_tensor *in = node->inputs[i];
     char s[TG_SHAPE_STR_MAX];
     if (!in) continue;
-    if (in->grad_fn)
-      print_node(f, in->grad_fn, depth + 1, max_depth);
-    else if (in->requires_grad)
+    if (node->input_fns[i])
+      print_node(f, node->input_fns[i], depth + 1, max_depth);
+    else if (node->input_requires_grad[i])
       fprintf(f, "%*sleaf %s %s (accumulates into .grad)\n", 2 * depth + 2, "",
               tg_shape_str(tg_shape_of(in), s), tg_dtype_name(in->dtype));
   }
@@ -59,28 +59,28 @@ int tg_graph_dot(const tg_tensor *t, const char *path) {
   while (len > 0 && stack) {
     tg_node *node = stack[--len];
     fprintf(f, "  n%lld [shape=box, label=\"%s\"];\n", (long long)node->seq,
-            node->op->name);
+            tg_node_name(node));
     for (int i = 0; i < node->n_inputs; i++) {
       tg_tensor *in = node->inputs[i];
-      if (!in || !in->requires_grad) continue;
-      if (!in->grad_fn) {
+      tg_node *fn = node->input_fns[i];
+      if (!in || !node->input_requires_grad[i]) continue;
+      if (!fn) {
         char s[TG_SHAPE_STR_MAX];
         fprintf(f, "  leaf%p [shape=ellipse, label=\"leaf %s\"];\n  leaf%p -> n%lld;\n",
                 (void *)in, tg_shape_str(tg_shape_of(in), s), (void *)in,
                 (long long)node->seq);
         continue;
       }
-      fprintf(f, "  n%lld -> n%lld;\n", (long long)in->grad_fn->seq,
-              (long long)node->seq);
-      if (in->grad_fn->visit_mark == mark) continue;
-      in->grad_fn->visit_mark = mark;
+      fprintf(f, "  n%lld -> n%lld;\n", (long long)fn->seq, (long long)node->seq);
+      if (fn->visit_mark == mark) continue;
+      fn->visit_mark = mark;
       if (len == cap) {
         tg_node **grown = realloc(stack, 2 * cap * sizeof *grown);
         if (!grown) break;
         stack = grown;
         cap *= 2;
       }
-      stack[len++] = in->grad_fn;
+      stack[len++] = fn;
     }
   }
   fprintf(f, "}\n");

@@ -53,24 +53,8 @@ static void raw_products(void *arg) {
     }
 }
 
-typedef struct mlp_step {
-  tg_module *model;
-  tg_optimizer *opt;
-  tg_tensor *x, *y;
-} mlp_step;
-
 static void steps(void *arg) {
-  mlp_step *s = arg;
-  for (int k = 0; k < STEPS_PER_CALL; k++) {
-    tg_scope_begin();
-    tg_tensor *loss =
-        tg_cross_entropy_loss(tg_module_forward(s->model, s->x), s->y, NULL);
-    tg_backward(loss, NULL, 0);
-    tg_optimizer_step(s->opt);
-    tg_optimizer_zero_grad(s->opt, false);
-    if (tg_item(loss) != tg_item(loss)) bench_check(-1, "training (the loss is NaN)");
-    tg_scope_end();
-  }
+  batch_steps(arg, STEPS_PER_CALL);
 }
 
 static float *filled(size_t n) {
@@ -83,7 +67,7 @@ static float *filled(size_t n) {
 int main(int argc, char **argv) {
   bench_args a = bench_parse(argc, argv);
   tg_manual_seed(0);
-  mlp_step s;
+  batch_step s;
   s.model = task_mlp((const int64_t[]){784, 1024, 1024, 10}, 4, true, false);
   s.opt = tg_adam(tg_module_parameters(s.model), TG_ADAM_DEFAULTS);
   s.x = tg_randn(TG_SHAPE(BATCH, 784), TG_FLOAT32);

@@ -90,3 +90,16 @@ void task_free(task *t) {
   tg_dataset_release(t->train_set);
   tg_dataset_release(t->val_set);
 }
+
+void batch_steps(batch_step *s, int n) {
+  for (int k = 0; k < n; k++) {
+    tg_scope_begin();
+    tg_tensor *loss =
+        tg_cross_entropy_loss(tg_module_forward(s->model, s->x), s->y, NULL);
+    tg_backward(loss, NULL, 0);
+    tg_optimizer_step(s->opt);
+    tg_optimizer_zero_grad(s->opt, false);
+    if (tg_item(loss) != tg_item(loss)) bench_check(-1, "training (the loss is NaN)");
+    tg_scope_end();
+  }
+}

@@ -33,4 +33,14 @@ void task_epoch(void *t);
 
 void task_free(task *t);
 
+/* A model trained over and over on one fixed batch (gemm_mlp, ddp_gemm). */
+typedef struct batch_step {
+  tg_module *model;
+  tg_optimizer *opt;
+  tg_tensor *x, *y; /* (B, features) float32, (B) int64 classes */
+} batch_step;
+
+/* n steps: forward, cross-entropy, backward, step, zero_grad, loss.item(). */
+void batch_steps(batch_step *s, int n);
+
 #endif

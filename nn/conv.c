@@ -162,7 +162,7 @@ tg_tensor *tg_conv2d(tg_tensor *x, tg_tensor *weight, tg_tensor *bias, int64_t s
   out = tg_view(out,
                 TG_SHAPE(x->shape[0], out_ch, out_size(x->shape[2], k, stride, padding),
                          out_size(x->shape[3], k, stride, padding)));
-  return tg_scope_return(out);
+  return tg_scope_return(tg_name_grad_fn(out, x, "ConvolutionBackward0"));
 }
 
 /* ---- nn.Conv2d ---- */

@@ -43,26 +43,33 @@ static void check_float(const char *op, const tg_tensor *t) {
 }
 
 /* tg_uniform_ and tg_normal_ reproduce torch's uniform_ and normal_ draw
- * for draw, fused multiply-adds included. */
+ * for draw, fused multiply-adds included. Like torch.nn.init, the writes
+ * run under no_grad: parameters are leaves that require grad. */
 void tg_init_uniform_(tg_tensor *t, double a, double b) {
   check_float("tg_init_uniform_", t);
+  tg_no_grad_begin();
   tg_uniform_(t, a, b);
+  tg_no_grad_end();
 }
 
 void tg_init_normal_(tg_tensor *t, double mean, double std) {
   check_float("tg_init_normal_", t);
   if (!(std >= 0)) tg_error("tg_init_normal_: std must be non-negative, got %g", std);
+  tg_no_grad_begin();
   tg_normal_(t, mean, std);
+  tg_no_grad_end();
 }
 
 void tg_init_constant_(tg_tensor *t, double value) {
+  tg_no_grad_begin();
   tg_fill_(t, value);
+  tg_no_grad_end();
 }
 void tg_init_zeros_(tg_tensor *t) {
-  tg_fill_(t, 0);
+  tg_init_constant_(t, 0);
 }
 void tg_init_ones_(tg_tensor *t) {
-  tg_fill_(t, 1);
+  tg_init_constant_(t, 1);
 }
 
 static double xavier_std(const tg_tensor *t, double gain) {

@@ -2,6 +2,7 @@
  * the checks that name the loss and both shapes when they do not fit. */
 #include <stdio.h>
 
+#include "tensor/core.h"
 #include "nn/loss.h"
 
 tg_tensor *tg_nn_reduce(tg_tensor *loss, tg_reduction reduction) {
@@ -63,7 +64,8 @@ tg_tensor *tg_mse_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *
   tg_nn_check_same_shape("tg_mse_loss", input, target);
   tg_scope_begin();
   tg_tensor *diff = tg_sub(input, target);
-  return tg_scope_return(tg_nn_reduce(tg_mul(diff, diff), reduction));
+  tg_tensor *loss = tg_nn_reduce(tg_mul(diff, diff), reduction);
+  return tg_scope_return(tg_name_grad_fn(loss, input, "MseLossBackward0"));
 }
 
 tg_tensor *tg_l1_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts) {

@@ -88,7 +88,8 @@ tg_tensor *tg_bce_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *
   tg_scope_begin();
   tg_tensor *loss = bce_elementwise(input, target);
   if (opts->weight) loss = tg_mul(loss, opts->weight);
-  return tg_scope_return(tg_nn_reduce(loss, opts->reduction));
+  return tg_scope_return(tg_name_grad_fn(tg_nn_reduce(loss, opts->reduction), input,
+                                         "BinaryCrossEntropyBackward0"));
 }
 
 /* (1 - y) x + m + log(exp(-m) + exp(-x - m)), m = max(-x, 0); with pos_weight
@@ -114,5 +115,6 @@ tg_tensor *tg_bce_with_logits_loss(tg_tensor *input, tg_tensor *target,
     loss = tg_add(tg_add(loss, max_val), log_term);
   }
   if (opts->weight) loss = tg_mul(loss, opts->weight);
-  return tg_scope_return(tg_nn_reduce(loss, opts->reduction));
+  return tg_scope_return(tg_name_grad_fn(tg_nn_reduce(loss, opts->reduction), input,
+                                         "BinaryCrossEntropyBackward0"));
 }

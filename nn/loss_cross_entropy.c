@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tensor/core.h"
 #include "nn/loss.h"
 
 static int64_t ignore_index(const tg_loss_opts *o) {
@@ -122,7 +123,8 @@ tg_tensor *tg_nll_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *
   tg_tensor *weights;
   tg_tensor *terms = nll_terms(input, target, o, &weights);
   tg_tensor *loss = reduce_weighted(terms, weights, o->reduction);
-  return tg_scope_return(drop_batch_dim(loss, one_sample, o->reduction));
+  tg_tensor *out = drop_batch_dim(loss, one_sample, o->reduction);
+  return tg_scope_return(tg_name_grad_fn(out, input, "NllLossBackward0"));
 }
 
 /* (C) -> (1, C, 1, ...) */
@@ -224,5 +226,6 @@ tg_tensor *tg_cross_entropy_loss(tg_tensor *input, tg_tensor *target,
   if (one_sample) add_batch_dim(&input, &target);
   tg_tensor *loss = probabilities ? cross_entropy_of_probs(name, input, target, o)
                                   : cross_entropy_of_indices(name, input, target, o);
-  return tg_scope_return(drop_batch_dim(loss, one_sample, o->reduction));
+  tg_tensor *out = drop_batch_dim(loss, one_sample, o->reduction);
+  return tg_scope_return(tg_name_grad_fn(out, input, "NllLossBackward0"));
 }

@@ -39,7 +39,7 @@ POOL_LOOP(float)
 POOL_LOOP(double)
 
 static void max_pool2d_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  tg_tensor *x = tg_node_input(node, 0), *idx = tg_saved(node, 0);
+  tg_tensor *x = tg_node_input_meta(node, 0), *idx = tg_saved(node, 0);
   int64_t n = x->shape[0], c = x->shape[1];
   tg_tensor *flat = tg_zeros(TG_SHAPE(n, c, x->shape[2] * x->shape[3]), x->dtype);
   tg_tensor *g_flat = tg_reshape(g, TG_SHAPE(n, c, -1));

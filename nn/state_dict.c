@@ -79,10 +79,12 @@ int tg_load_state_dict(tg_module *m, const tg_tensor_dict *state, bool strict) {
     tg_set_last_error("%s", msg.text);
     return -1;
   }
+  tg_no_grad_begin(); /* parameters are leaves that require grad: not recorded */
   for (int i = 0; i < model->n; i++) {
     const tg_tensor *given = tg_tensor_dict_get(state, model->items[i].name);
-    if (given) tg_copy_(model->items[i].tensor, given); /* detached: not recorded */
+    if (given) tg_copy_(model->items[i].tensor, given);
   }
+  tg_no_grad_end();
   tg_tensor_dict_free(model);
   return 0;
 }

@@ -54,6 +54,18 @@ static tg_tensor *binary_forward(const binary_kernel *k, const tg_op *op, tg_ten
   return out;
 }
 
+/* bool with bool stays bool, as in PyTorch (add is or, mul is and, maximum
+ * and minimum are or and and): computed in int64, then converted. */
+static tg_tensor *bool_forward(const binary_kernel *k, const tg_op *op, tg_tensor *a,
+                               tg_tensor *b) {
+  tg_scope_begin();
+  return tg_scope_return(tg_to(binary_forward(k, op, a, b), TG_BOOL));
+}
+
+static bool both_bool(const tg_tensor *a, const tg_tensor *b) {
+  return a->dtype == TG_BOOL && b->dtype == TG_BOOL;
+}
+
 static tg_tensor *input_a(tg_node *node) {
   return tg_node_input(node, 0);
 }
@@ -62,7 +74,7 @@ static tg_tensor *input_b(tg_node *node) {
 }
 /* A gradient of the broadcast output, summed back to input i's shape. */
 static tg_tensor *to_input(tg_node *node, int i, tg_tensor *g) {
-  return tg_sum_to_size(g, tg_shape_of(tg_node_input(node, i)));
+  return tg_sum_to_size(g, tg_shape_of(tg_node_input_meta(node, i)));
 }
 
 /* ---- add ---- */
@@ -88,6 +100,7 @@ static void add_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 const tg_op tg_op_add = {.name = "add", .backward = add_backward};
 
 tg_tensor *tg_add(tg_tensor *a, tg_tensor *b) {
+  if (both_bool(a, b)) return bool_forward(&add_kernel, &tg_op_add, a, b);
   return binary_forward(&add_kernel, &tg_op_add, a, b);
 }
 
@@ -114,6 +127,9 @@ static void sub_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 const tg_op tg_op_sub = {.name = "sub", .backward = sub_backward};
 
 tg_tensor *tg_sub(tg_tensor *a, tg_tensor *b) {
+  if (both_bool(a, b))
+    tg_error("tg_sub: Subtraction, the `-` operator, with two bool tensors is not "
+             "supported. Use the `^` or `logical_xor()` operator instead.");
   return binary_forward(&sub_kernel, &tg_op_sub, a, b);
 }
 
@@ -142,6 +158,7 @@ static void mul_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 const tg_op tg_op_mul = {.name = "mul", .backward = mul_backward};
 
 tg_tensor *tg_mul(tg_tensor *a, tg_tensor *b) {
+  if (both_bool(a, b)) return bool_forward(&mul_kernel, &tg_op_mul, a, b);
   return binary_forward(&mul_kernel, &tg_op_mul, a, b);
 }
 
@@ -180,21 +197,34 @@ static float pow_f32(float a, float b) {
 static double pow_f64(double a, double b) {
   return pow(a, b);
 }
-FLOAT_LOOPS(pow)
-static const binary_kernel pow_kernel = {"tg_pow",
-                                         {NULL, NULL, pow_loop_f32, pow_loop_f64}};
+/* integer powers stay integers (by squaring); a negative power of an
+ * integer truncates toward 0, as PyTorch's powi */
+static int64_t pow_i64(int64_t a, int64_t b) {
+  if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
+  uint64_t result = 1, base = (uint64_t)a; /* wraps like PyTorch's, without UB */
+  for (; b; b >>= 1, base *= base)
+    if (b & 1) result *= base;
+  return (int64_t)result;
+}
+ANY_LOOPS(pow)
+static const binary_kernel pow_kernel = {
+    "tg_pow", {NULL, pow_loop_i64, pow_loop_f32, pow_loop_f64}};
 
 static void pow_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *a = input_a(node), *b = input_b(node);
+  tg_tensor *zero = tg_scalar(0, g->dtype);
   if (tg_needs_input_grad(node, 0)) {
+    /* PyTorch's pow_backward_self: 0 where b == 0 (not 0 * 0^-1) */
     tg_tensor *d = tg_mul(b, tg_pow(a, tg_sub_scalar(b, 1)));
-    grads[0] = to_input(node, 0, tg_mul(g, d));
+    grads[0] = to_input(node, 0, tg_where(tg_eq_scalar(b, 0), zero, tg_mul(g, d)));
   }
   if (tg_needs_input_grad(node, 1)) {
-    tg_tensor *d = tg_mul(tg_pow(a, b), tg_log(a));
-    /* PyTorch's convention: 0^b contributes no gradient to b */
-    d = tg_masked_fill(d, tg_eq_scalar(a, 0), 0);
-    grads[1] = to_input(node, 1, tg_mul(g, d));
+    /* pow_backward_exponent: 0^b with b >= 0 gives b no gradient; a
+     * negative b keeps inf * log 0 = -inf */
+    tg_tensor *d = tg_mul(g, tg_mul(tg_pow(a, b), tg_log(a)));
+    tg_tensor *base_zero = tg_eq_scalar(a, 0);
+    d = tg_where(base_zero, tg_where(tg_ge_scalar(b, 0), zero, d), d);
+    grads[1] = to_input(node, 1, d);
   }
 }
 
@@ -222,11 +252,12 @@ static void extremum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads,
     grads[1] = to_input(node, 1, select_grad(g, beats(b, a), ties));
 }
 
+/* a on ties, so maximum(0., -0.) is 0. and maximum(-0., 0.) is -0. */
 static float maximum_f32(float a, float b) {
-  return (a != a || a > b) ? a : b;
+  return (a != a || a >= b) ? a : b;
 }
 static double maximum_f64(double a, double b) {
-  return (a != a || a > b) ? a : b;
+  return (a != a || a >= b) ? a : b;
 }
 static int64_t maximum_i64(int64_t a, int64_t b) {
   return a > b ? a : b;
@@ -242,14 +273,15 @@ static void maximum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 const tg_op tg_op_maximum = {.name = "maximum", .backward = maximum_backward};
 
 tg_tensor *tg_maximum(tg_tensor *a, tg_tensor *b) {
+  if (both_bool(a, b)) return bool_forward(&maximum_kernel, &tg_op_maximum, a, b);
   return binary_forward(&maximum_kernel, &tg_op_maximum, a, b);
 }
 
 static float minimum_f32(float a, float b) {
-  return (a != a || a < b) ? a : b;
+  return (a != a || a <= b) ? a : b;
 }
 static double minimum_f64(double a, double b) {
-  return (a != a || a < b) ? a : b;
+  return (a != a || a <= b) ? a : b;
 }
 static int64_t minimum_i64(int64_t a, int64_t b) {
   return a < b ? a : b;
@@ -265,6 +297,7 @@ static void minimum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 const tg_op tg_op_minimum = {.name = "minimum", .backward = minimum_backward};
 
 tg_tensor *tg_minimum(tg_tensor *a, tg_tensor *b) {
+  if (both_bool(a, b)) return bool_forward(&minimum_kernel, &tg_op_minimum, a, b);
   return binary_forward(&minimum_kernel, &tg_op_minimum, a, b);
 }
 
@@ -288,7 +321,7 @@ tg_tensor *tg_sub_scalar(tg_tensor *a, double s) {
   return with_scalar(tg_sub, a, s, false);
 }
 tg_tensor *tg_rsub_scalar(tg_tensor *a, double s) {
-  return with_scalar(tg_sub, a, s, true);
+  return tg_name_grad_fn(with_scalar(tg_sub, a, s, true), a, "RsubBackward1");
 }
 tg_tensor *tg_mul_scalar(tg_tensor *a, double s) {
   return with_scalar(tg_mul, a, s, false);
@@ -321,14 +354,8 @@ static TG_SIMD void axpy_contiguous_f32(float *restrict y, const float *restrict
   for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
 }
 
-void tg_add_(tg_tensor *t, const tg_tensor *other, double alpha) {
-  tg_check_floating("tg_add_", t);
+static void add_values(tg_tensor *t, const tg_tensor *other, double alpha) {
   tg_shape shape = tg_shape_of(t);
-  if (!tg_shape_equal(tg_broadcast_shapes("tg_add_", shape, tg_shape_of(other)), shape)) {
-    char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
-    tg_error("tg_add_: shape %s cannot be added in place to shape %s",
-             tg_shape_str(tg_shape_of(other), a), tg_shape_str(shape, b));
-  }
   if (t->dtype == TG_FLOAT32 && other->dtype == TG_FLOAT32 && tg_is_contiguous(t) &&
       tg_is_contiguous(other) && tg_numel(other) == tg_numel(t) &&
       t->storage != other->storage) {
@@ -343,6 +370,21 @@ void tg_add_(tg_tensor *t, const tg_tensor *other, double alpha) {
   tg_run_elementwise(shape, 2, ops, t->dtype == TG_FLOAT32 ? axpy_f32 : axpy_f64, &ctx);
   tg_scope_end();
   tg_bump_version(t);
+}
+
+void tg_add_(tg_tensor *t, const tg_tensor *other, double alpha) {
+  tg_check_floating("tg_add_", t);
+  tg_shape shape = tg_shape_of(t);
+  if (!tg_shape_equal(tg_broadcast_shapes("tg_add_", shape, tg_shape_of(other)), shape)) {
+    char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
+    tg_error("tg_add_: shape %s cannot be added in place to shape %s",
+             tg_shape_str(tg_shape_of(other), a), tg_shape_str(shape, b));
+  }
+  bool record = tg_inplace_prepare("tg_add_", t, other);
+  add_values(t, other, alpha);
+  if (record)
+    tg_inplace_set_alpha(tg_inplace_record(&tg_op_add_inplace, t, (tg_tensor *)other),
+                         alpha);
 }
 
 typedef struct scale_ctx {
@@ -362,7 +404,9 @@ static void scale_loop(char **p, const int64_t *s, int64_t n, void *ctx) {
 
 void tg_mul_scalar_(tg_tensor *t, double value) {
   tg_check_floating("tg_mul_scalar_", t);
+  bool record = tg_inplace_prepare("tg_mul_scalar_", t, NULL);
   scale_ctx ctx = {value, t->dtype};
   tg_run_elementwise(tg_shape_of(t), 1, &t, scale_loop, &ctx);
   tg_bump_version(t);
+  if (record) tg_inplace_set_alpha(tg_inplace_record(&tg_op_mul_inplace, t, NULL), value);
 }

@@ -23,7 +23,7 @@ tg_tensor *tg_contiguous(tg_tensor *t) {
 /* ---- to(dtype): differentiable between floating dtypes ---- */
 
 static void to_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  grads[0] = tg_to(g, tg_node_input(node, 0)->dtype);
+  grads[0] = tg_to(g, tg_node_input_meta(node, 0)->dtype);
 }
 
 const tg_op tg_op_to = {.name = "to", .backward = to_backward};

@@ -37,7 +37,7 @@ static tg_tensor *index_along(tg_tensor *index, int dim, tg_shape shape) {
 }
 
 static void index_select_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  tg_tensor *x = tg_node_input(node, 0);
+  tg_tensor *x = tg_node_input_meta(node, 0);
   int dim = tg_node_dim(node);
   tg_tensor *index = index_along(tg_saved(node, 0), dim, tg_shape_of(g));
   grads[0] = tg_scatter_add(tg_zeros_like(x), dim, index, g);
@@ -64,7 +64,11 @@ tg_tensor *tg_index_select(tg_tensor *t, int dim, tg_tensor *index) {
   size_t row = (size_t)inner * tg_dtype_size(t->dtype);
   const int64_t *ix = (const int64_t *)tg_ptr(idx);
   for (int64_t k = 0; k < n; k++) {
-    int64_t i = checked_index("tg_index_select", ix[k], d, size);
+    if (ix[k] < 0 || ix[k] >= size) /* PyTorch's index_select takes no negatives */
+      tg_error("tg_index_select: index out of range in self (index %lld for dimension "
+               "%d with size %lld)",
+               (long long)ix[k], d, (long long)size);
+    int64_t i = ix[k];
     for (int64_t o = 0; o < outer; o++)
       memcpy(tg_ptr(out) + (size_t)(o * n + k) * row,
              tg_ptr(src) + (size_t)(o * size + i) * row, row);
@@ -138,7 +142,7 @@ static void scatter_add_visit(int64_t index_pos, int64_t target_pos, void *ctx) 
 }
 
 static void gather_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  tg_tensor *x = tg_node_input(node, 0);
+  tg_tensor *x = tg_node_input_meta(node, 0);
   grads[0] = tg_scatter_add(tg_zeros_like(x), tg_node_dim(node), tg_saved(node, 0), g);
 }
 
@@ -211,10 +215,10 @@ static void where_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *cond = tg_saved(node, 0), *zero = tg_scalar(0, g->dtype);
   if (tg_needs_input_grad(node, 0))
     grads[0] =
-        tg_sum_to_size(tg_where(cond, g, zero), tg_shape_of(tg_node_input(node, 0)));
+        tg_sum_to_size(tg_where(cond, g, zero), tg_shape_of(tg_node_input_meta(node, 0)));
   if (tg_needs_input_grad(node, 1))
     grads[1] =
-        tg_sum_to_size(tg_where(cond, zero, g), tg_shape_of(tg_node_input(node, 1)));
+        tg_sum_to_size(tg_where(cond, zero, g), tg_shape_of(tg_node_input_meta(node, 1)));
 }
 
 const tg_op tg_op_where = {.name = "where", .backward = where_backward};
@@ -248,7 +252,8 @@ tg_tensor *tg_masked_fill(tg_tensor *t, tg_tensor *mask, double value) {
         tg_shape_str(tg_shape_of(mask), a), tg_shape_str(shape, b));
   }
   tg_scope_begin();
-  return tg_scope_return(tg_where(mask, tg_scalar(value, t->dtype), t));
+  tg_tensor *out = tg_where(mask, tg_scalar(value, t->dtype), t);
+  return tg_scope_return(tg_name_grad_fn(out, t, "MaskedFillBackward0"));
 }
 
 /* ---- cat / stack ---- */
@@ -257,7 +262,7 @@ static void cat_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   int dim = tg_node_dim(node);
   int64_t offset = 0;
   for (int i = 0; i < node->n_inputs; i++) {
-    int64_t size = tg_node_input(node, i)->shape[dim];
+    int64_t size = tg_node_input_meta(node, i)->shape[dim];
     if (tg_needs_input_grad(node, i)) grads[i] = tg_narrow(g, dim, offset, size);
     offset += size;
   }
@@ -369,5 +374,5 @@ tg_tensor *tg_stack(tg_tensor *const *tensors, int n, int dim) {
   for (int i = 0; i < n; i++) parts[i] = tg_unsqueeze(tensors[i], d);
   tg_tensor *out = tg_cat(parts, n, d);
   free(parts);
-  return tg_scope_return(out);
+  return tg_scope_return(tg_name_grad_fn(out, tensors[0], "StackBackward0"));
 }

@@ -192,6 +192,7 @@ tg_tensor *tg_matmul(tg_tensor *a, tg_tensor *b) {
   tg_tensor *out = mm(a2, b2);
   if (b->ndim == 1) out = tg_squeeze(out, -1);
   if (a->ndim == 1) out = tg_squeeze(out, a->ndim == 1 && b->ndim == 1 ? 0 : -2);
+  if (a->ndim == 1 && b->ndim == 1) tg_name_grad_fn(out, a, "DotBackward0");
   return tg_scope_return(out);
 }
 
@@ -279,7 +280,8 @@ tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b) {
   tg_scope_end();
   tg_tensor *inputs[3] = {x, w, b};
   tg_record(&tg_op_linear, out, 3, inputs);
-  return out;
+  /* PyTorch's F.linear: addmm with a bias, mm without (2-D input) */
+  return b ? out : tg_name_grad_fn(out, x, "MmBackward0");
 }
 
 /* OpenBLAS (pthreads build) stops its worker threads with this; the next

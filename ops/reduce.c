@@ -89,24 +89,25 @@ static int64_t add_i64(int64_t acc, int64_t x) {
 static double add_f64(double acc, double x) {
   return acc + x;
 }
-/* NaN wins, as in PyTorch */
+/* NaN wins, as in PyTorch; on ties the later element (the max of -0. and
+ * 0. is 0., the min of 0. and -0. is -0., as PyTorch's kernels give) */
 static int64_t max_i64(int64_t acc, int64_t x) {
   return x > acc ? x : acc;
 }
 static float max_f32(float acc, float x) {
-  return (x != x || x > acc) ? x : acc;
+  return (x != x || x >= acc) ? x : acc;
 }
 static double max_f64(double acc, double x) {
-  return (x != x || x > acc) ? x : acc;
+  return (x != x || x >= acc) ? x : acc;
 }
 static int64_t min_i64(int64_t acc, int64_t x) {
   return x < acc ? x : acc;
 }
 static float min_f32(float acc, float x) {
-  return (x != x || x < acc) ? x : acc;
+  return (x != x || x <= acc) ? x : acc;
 }
 static double min_f64(double acc, double x) {
-  return (x != x || x < acc) ? x : acc;
+  return (x != x || x <= acc) ? x : acc;
 }
 
 static void sum_loop_b8(char **p, const int64_t *s, int64_t n, void *ctx) {
@@ -330,7 +331,7 @@ typedef struct sum_args {
 } sum_args;
 
 static void sum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  tg_tensor *x = tg_node_input(node, 0);
+  tg_tensor *x = tg_node_input_meta(node, 0);
   const sum_args *a = tg_node_args(node);
   grads[0] = tg_expand(keepdim_view(g, x, a->mask), tg_shape_of(x));
 }
@@ -345,6 +346,7 @@ tg_tensor *tg_sum(tg_tensor *t, tg_shape dims, bool keepdim) {
   if (!keepdim) out = squeeze_reduced(out, t, mask);
   tg_node *node = tg_record(&tg_op_sum, out, 1, &t);
   if (node) ((sum_args *)tg_node_args(node))->mask = mask;
+  if (dims.ndim) tg_name_grad_fn(out, t, "SumBackward1");
   return tg_scope_return(out);
 }
 
@@ -367,7 +369,7 @@ tg_tensor *tg_sum_to_size(tg_tensor *t, tg_shape shape) {
   }
   tg_scope_begin();
   tg_tensor *s = dims.ndim ? tg_sum(t, dims, true) : t;
-  return tg_scope_return(tg_reshape(s, shape));
+  return tg_scope_return(tg_name_grad_fn(tg_reshape(s, shape), t, "SumBackward1"));
 }
 
 /* ---- composites of sum ---- */
@@ -386,21 +388,80 @@ tg_tensor *tg_mean(tg_tensor *t, tg_shape dims, bool keepdim) {
              tg_dtype_name(t->dtype));
   int64_t n = reduced_count(t, reduce_mask("tg_mean", t, dims));
   tg_scope_begin();
-  return tg_scope_return(tg_div_scalar(tg_sum(t, dims, keepdim), (double)n));
+  tg_tensor *out = tg_div_scalar(tg_sum(t, dims, keepdim), (double)n);
+  return tg_scope_return(
+      tg_name_grad_fn(out, t, dims.ndim ? "MeanBackward1" : "MeanBackward0"));
+}
+
+/* ---- var / std: ops of their own, for PyTorch's backward at the edges ---- */
+
+typedef struct var_args {
+  unsigned mask;
+  int correction;
+} var_args;
+
+static tg_shape mask_dims(const tg_tensor *t, unsigned mask) {
+  tg_shape dims = {0, {0}};
+  for (int i = 0; i < t->ndim; i++)
+    if (mask & (1u << i)) dims.d[dims.ndim++] = i;
+  return dims;
+}
+
+/* PyTorch's var_backward: g * 2 (x - mean) / (N - correction). The forward
+ * divides by max(0, N - correction); the backward by N - correction. */
+static tg_tensor *var_grad(tg_node *node, tg_tensor *g) {
+  tg_tensor *x = tg_node_input(node, 0);
+  const var_args *a = tg_node_args(node);
+  int64_t n = reduced_count(x, a->mask);
+  tg_tensor *centered = tg_sub(x, tg_mean(x, mask_dims(x, a->mask), true));
+  double scale = 2.0 / (double)(n - a->correction);
+  return tg_mul(tg_mul_scalar(centered, scale), keepdim_view(g, x, a->mask));
+}
+
+static void var_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  grads[0] = var_grad(node, g);
+}
+
+/* PyTorch's std_backward: var's with g / (2 std), and 0 where std is 0 (a
+ * constant slice), not 0 / 0. */
+static void std_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *std = tg_saved_output(node), *zero = tg_eq_scalar(std, 0);
+  /* divide by 1 there, so that no inf enters (its second derivative) */
+  tg_tensor *g_var = tg_div(g, tg_mul_scalar(tg_masked_fill(std, zero, 1), 2));
+  grads[0] = var_grad(node, tg_masked_fill(g_var, zero, 0));
+}
+
+const tg_op tg_op_var = {
+    .name = "var", .backward = var_backward, .args_size = sizeof(var_args)};
+const tg_op tg_op_std = {
+    .name = "std", .backward = std_backward, .args_size = sizeof(var_args)};
+
+static tg_tensor *variance(const char *op, tg_tensor *t, tg_shape dims, int correction,
+                           bool keepdim, bool root) {
+  tg_check_floating(op, t);
+  unsigned mask = reduce_mask(op, t, dims);
+  int64_t n = reduced_count(t, mask), divisor = n > correction ? n - correction : 0;
+  tg_scope_begin();
+  bool mode = tg_set_grad_enabled(false);
+  tg_tensor *centered = tg_sub(t, tg_mean(t, dims, true));
+  tg_tensor *out =
+      tg_div_scalar(tg_sum(tg_mul(centered, centered), dims, keepdim), (double)divisor);
+  if (root) out = tg_sqrt(out);
+  tg_set_grad_enabled(mode);
+  tg_node *node = tg_record(root ? &tg_op_std : &tg_op_var, out, 1, &t);
+  if (node) {
+    *(var_args *)tg_node_args(node) = (var_args){mask, correction};
+    if (root) tg_save_output(node, out);
+  }
+  return tg_scope_return(out);
 }
 
 tg_tensor *tg_var(tg_tensor *t, tg_shape dims, int correction, bool keepdim) {
-  tg_check_floating("tg_var", t);
-  int64_t n = reduced_count(t, reduce_mask("tg_var", t, dims));
-  tg_scope_begin();
-  tg_tensor *centered = tg_sub(t, tg_mean(t, dims, true));
-  tg_tensor *ss = tg_sum(tg_mul(centered, centered), dims, keepdim);
-  return tg_scope_return(tg_div_scalar(ss, (double)(n - correction)));
+  return variance("tg_var", t, dims, correction, keepdim, false);
 }
 
 tg_tensor *tg_std(tg_tensor *t, tg_shape dims, int correction, bool keepdim) {
-  tg_scope_begin();
-  return tg_scope_return(tg_sqrt(tg_var(t, dims, correction, keepdim)));
+  return variance("tg_std", t, dims, correction, keepdim, true);
 }
 
 /* log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m the (not
@@ -414,7 +475,7 @@ tg_tensor *tg_logsumexp(tg_tensor *t, tg_shape dims, bool keepdim) {
   tg_tensor *s = tg_sum(tg_exp(tg_sub(t, m_finite)), dims, true);
   tg_tensor *out = tg_add(tg_log(s), m_finite);
   if (!keepdim) out = tg_reshape(out, squeezed_shape(t, mask));
-  return tg_scope_return(out);
+  return tg_scope_return(tg_name_grad_fn(out, t, "LogsumexpBackward0"));
 }
 
 /* ---- max / min of everything: the gradient is shared by all the elements
@@ -432,9 +493,9 @@ const tg_op tg_op_min_all = {.name = "min_all", .backward = extreme_all_backward
 static tg_tensor *extreme_all(const char *name, acc_kind kind, const tg_op *op,
                               tg_tensor *t) {
   if (tg_numel(t) == 0)
-    tg_error("%s: the operation does not have an identity, so the input must not be "
-             "empty",
-             name);
+    tg_error("%s: %s(): Expected reduction dim to be specified for input.numel() == 0. "
+             "Specify the reduction dim with the 'dim' argument.",
+             name, kind == ACC_MAX ? "max" : "min");
   if (t->dtype == TG_BOOL) tg_error("%s: expected a numeric tensor, got bool", name);
   unsigned mask = reduce_mask(name, t, TG_ALL_DIMS);
   tg_scope_begin();
@@ -499,7 +560,7 @@ static tg_shape line_result_shape(const tg_tensor *t, int dim, bool keepdim) {
 static int check_line_dim(const char *op, const tg_tensor *t, int dim) {
   int d = tg_wrap_dim(op, dim, t->ndim);
   if (t->ndim && t->shape[d] == 0)
-    tg_error("%s: expected a non-empty dimension %d to reduce", op, d);
+    tg_error("%s: %s(): Expected reduction dim %d to have non-zero size.", op, op + 3, d);
   if (t->dtype == TG_BOOL) tg_error("%s: expected a numeric tensor, got bool", op);
   return t->ndim ? d : 0;
 }
@@ -510,7 +571,7 @@ typedef struct extreme_args {
 } extreme_args;
 
 static void extreme_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  tg_tensor *x = tg_node_input(node, 0), *idx = tg_saved(node, 0);
+  tg_tensor *x = tg_node_input_meta(node, 0), *idx = tg_saved(node, 0);
   int dim = ((const extreme_args *)tg_node_args(node))->dim;
   tg_tensor *g_kept = tg_reshape(g, tg_shape_of(idx));
   grads[0] = tg_scatter_add(tg_zeros_like(x), dim, idx, g_kept);

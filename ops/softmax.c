@@ -20,7 +20,7 @@ static void softmax_lines(const tg_tensor *in, tg_tensor *out, int dim, bool log
         double v = tg_load(src + (base + k * inner) * elem, in->dtype);
         if (v > max || v != v) max = v;
       }
-      if (isinf(max)) max = 0; /* all -inf (or +inf) lines: no shift */
+      /* an inf maximum gives NaN (inf - inf), as PyTorch's kernel does */
       for (int64_t k = 0; k < len; k++)
         sum += exp(tg_load(src + (base + k * inner) * elem, in->dtype) - max);
       double log_sum = log(sum);

@@ -122,6 +122,10 @@ const tg_op tg_op_neg = {
     .name = "neg", .backward = neg_backward, .args_size = sizeof(unary_args)};
 
 tg_tensor *tg_neg(tg_tensor *a) {
+  if (a->dtype == TG_BOOL)
+    tg_error("tg_neg: Negation, the `-` operator, on a bool tensor is not supported. If "
+             "you are trying to invert a mask, use the `~` or `logical_not()` operator "
+             "instead.");
   return unary_forward(&neg_kernel, &tg_op_neg, a, no_args);
 }
 
@@ -215,10 +219,10 @@ static int64_t abs_i64(int64_t x, int64_t c0, int64_t c1) {
   return x < 0 ? -x : x;
 }
 static float abs_f32(float x, float c0, float c1) {
-  return x < 0 ? -x : x;
+  return fabsf(x); /* abs(-0.) is 0. */
 }
 static double abs_f64(double x, double c0, double c1) {
-  return x < 0 ? -x : x;
+  return fabs(x);
 }
 ANY_LOOPS(abs)
 
@@ -305,14 +309,15 @@ tg_tensor *tg_tanh(tg_tensor *a) {
 
 /* ---- relu: the gradient passes where the output is positive ---- */
 
+/* PyTorch's clamp_min(x, 0): NaN and -0. pass through */
 static int64_t relu_i64(int64_t x, int64_t c0, int64_t c1) {
-  return x > 0 ? x : 0;
+  return x < 0 ? 0 : x;
 }
 static float relu_f32(float x, float c0, float c1) {
-  return x > 0 ? x : 0;
+  return x < 0 ? 0 : x;
 }
 static double relu_f64(double x, double c0, double c1) {
-  return x > 0 ? x : 0;
+  return x < 0 ? 0 : x;
 }
 ANY_LOOPS(relu)
 
@@ -379,14 +384,18 @@ tg_tensor *tg_leaky_relu(tg_tensor *a, double negative_slope) {
 /* ---- clamp to [c0, c1]: the gradient passes where min <= x <= max, as in
  * PyTorch ---- */
 
+/* min(max(x, lo), hi): NaN passes, and hi wins when lo > hi (PyTorch) */
 static int64_t clamp_i64(int64_t x, int64_t c0, int64_t c1) {
-  return x < c0 ? c0 : (x > c1 ? c1 : x);
+  int64_t low = x < c0 ? c0 : x;
+  return low > c1 ? c1 : low;
 }
 static float clamp_f32(float x, float c0, float c1) {
-  return x < c0 ? c0 : (x > c1 ? c1 : x);
+  float low = x < c0 ? c0 : x;
+  return low > c1 ? c1 : low;
 }
 static double clamp_f64(double x, double c0, double c1) {
-  return x < c0 ? c0 : (x > c1 ? c1 : x);
+  double low = x < c0 ? c0 : x;
+  return low > c1 ? c1 : low;
 }
 ANY_LOOPS(clamp)
 
@@ -402,8 +411,6 @@ const tg_op tg_op_clamp = {
     .name = "clamp", .backward = clamp_backward, .args_size = sizeof(unary_args)};
 
 tg_tensor *tg_clamp(tg_tensor *a, double min, double max) {
-  if (min > max)
-    tg_error("tg_clamp: min (%g) must not be greater than max (%g)", min, max);
   if (!tg_is_floating(a->dtype)) { /* keep the bounds representable in int64 */
     min = fmax(min, -9.2e18);
     max = fmin(max, 9.2e18);
@@ -435,6 +442,12 @@ const tg_op tg_op_pow_scalar = {.name = "pow_scalar",
                                 .args_size = sizeof(unary_args)};
 
 tg_tensor *tg_pow_scalar(tg_tensor *a, double exponent) {
+  if (!tg_is_floating(a->dtype) && exponent == floor(exponent)) { /* stays integer */
+    if (exponent < 0)
+      tg_error("tg_pow_scalar: Integers to negative integer powers are not allowed.");
+    tg_scope_begin();
+    return tg_scope_return(tg_pow(a, tg_scalar(exponent, TG_INT64)));
+  }
   return unary_forward(&pow_scalar_kernel, &tg_op_pow_scalar, a,
                        (unary_args){exponent, 0});
 }

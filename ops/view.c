@@ -89,9 +89,11 @@ tg_tensor *tg_reshape(tg_tensor *t, tg_shape shape) {
   shape = infer_shape("tg_reshape", t, shape);
   int64_t strides[TG_MAX_DIMS];
   if (view_strides(t, shape, strides))
-    return make_view(t, shape, strides, t->offset, &tg_op_view);
+    return tg_name_grad_fn(make_view(t, shape, strides, t->offset, &tg_op_view), t,
+                           "ReshapeAliasBackward0");
   tg_scope_begin();
-  return tg_scope_return(tg_view(tg_clone(t), shape));
+  return tg_scope_return(
+      tg_name_grad_fn(tg_view(tg_clone(t), shape), t, "UnsafeViewBackward0"));
 }
 
 tg_tensor *tg_flatten(tg_tensor *t, int start_dim, int end_dim) {
@@ -117,14 +119,14 @@ tg_tensor *tg_squeeze(tg_tensor *t, int dim) {
     memmove(s.d + d, s.d + d + 1, sizeof(int64_t) * (size_t)(s.ndim - d - 1));
     s.ndim--;
   }
-  return tg_reshape(t, s);
+  return tg_name_grad_fn(tg_reshape(t, s), t, "SqueezeBackward1");
 }
 
 tg_tensor *tg_squeeze_all(tg_tensor *t) {
   tg_shape s = {0, {0}};
   for (int i = 0; i < t->ndim; i++)
     if (t->shape[i] != 1) s.d[s.ndim++] = t->shape[i];
-  return tg_reshape(t, s);
+  return tg_name_grad_fn(tg_reshape(t, s), t, "SqueezeBackward0");
 }
 
 tg_tensor *tg_unsqueeze(tg_tensor *t, int dim) {
@@ -135,7 +137,7 @@ tg_tensor *tg_unsqueeze(tg_tensor *t, int dim) {
   memmove(s.d + d + 1, s.d + d, sizeof(int64_t) * (size_t)(s.ndim - d));
   s.d[d] = 1;
   s.ndim++;
-  return tg_reshape(t, s);
+  return tg_name_grad_fn(tg_reshape(t, s), t, "UnsqueezeBackward0");
 }
 
 /* ---- permute / transpose ---- */
@@ -188,13 +190,14 @@ tg_tensor *tg_transpose(tg_tensor *t, int dim0, int dim1) {
       b = tg_wrap_dim("tg_transpose", dim1, t->ndim);
   perm.d[a] = b;
   perm.d[b] = a;
-  return tg_permute(t, perm);
+  return tg_name_grad_fn(tg_permute(t, perm), t, "TransposeBackward0");
 }
 
 tg_tensor *tg_t(tg_tensor *t) {
   if (t->ndim > 2)
     tg_error("tg_t: expects a tensor with <= 2 dimensions, but it has %d", t->ndim);
-  return t->ndim < 2 ? tg_transpose(t, 0, 0) : tg_transpose(t, 0, 1);
+  return tg_name_grad_fn(t->ndim < 2 ? tg_transpose(t, 0, 0) : tg_transpose(t, 0, 1), t,
+                         "TBackward0");
 }
 
 /* ---- expand ---- */
@@ -329,5 +332,6 @@ tg_tensor *tg_select(tg_tensor *t, int dim, int64_t index) {
              (long long)index, d, (long long)size);
   if (index < 0) index += size;
   tg_scope_begin();
-  return tg_scope_return(tg_squeeze(tg_slice(t, d, index, index + 1, 1), d));
+  tg_tensor *out = tg_squeeze(tg_slice(t, d, index, index + 1, 1), d);
+  return tg_scope_return(tg_name_grad_fn(out, t, "SelectBackward0"));
 }

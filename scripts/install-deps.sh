@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tensorgrad builds and tests with, if any is
-# missing. Idempotent and quiet when everything is already there.
+# missing. Idempotent and quiet when everything is already there. Extra
+# packages are arguments: `scripts/install-deps.sh libopenmpi-dev openmpi-bin`
+# adds Open MPI, with which CMake builds tensorgrad_dist (data-parallel
+# training, dist/) and its tests.
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopenblas-dev libpng-dev zlib1g-dev check)

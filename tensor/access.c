@@ -52,8 +52,12 @@ double tg_get(const tg_tensor *t, const int64_t *index) {
 }
 
 void tg_set(tg_tensor *t, const int64_t *index, double value) {
-  tg_store(tg_storage_ptr(t, index_offset("tg_set", t, index)), t->dtype, value);
+  char *p = tg_storage_ptr(t, index_offset("tg_set", t, index));
+  bool record = tg_inplace_prepare("tg_set", t, NULL);
+  tg_store(p, t->dtype, value);
   tg_bump_version(t);
+  if (record)
+    tg_inplace_set_args(tg_inplace_record(&tg_op_set_inplace, t, NULL), index, t->ndim);
 }
 
 static void *typed_data(tg_tensor *t, tg_dtype dtype, const char *op) {
@@ -146,8 +150,10 @@ void tg_copy_(tg_tensor *dst, const tg_tensor *src) {
                tg_shape_str(tg_shape_of(src), a), tg_shape_str(tg_shape_of(dst), b));
     }
   }
+  bool record = tg_inplace_prepare("tg_copy_", dst, src);
   tg_copy_into(dst, src);
   tg_bump_version(dst);
+  if (record) tg_inplace_record(&tg_op_copy_inplace, dst, (tg_tensor *)src);
 }
 
 /* One element's bytes, repeated: typed stores the compiler can vectorise
@@ -169,7 +175,7 @@ static void fill_loop(char **p, const int64_t *s, int64_t n, void *ctx) {
   }
 }
 
-void tg_fill_(tg_tensor *t, double value) {
+static void fill_values(tg_tensor *t, double value) {
   tg_tensor cell = {0};
   char bytes[sizeof(double)];
   tg_storage storage = {1, bytes, sizeof bytes, 0};
@@ -186,6 +192,14 @@ void tg_fill_(tg_tensor *t, double value) {
   tg_bump_version(t);
 }
 
+void tg_fill_(tg_tensor *t, double value) {
+  bool record = tg_inplace_prepare("tg_fill_", t, NULL);
+  fill_values(t, value);
+  if (record) tg_inplace_record(&tg_op_fill_inplace, t, NULL);
+}
+
 void tg_zero_(tg_tensor *t) {
-  tg_fill_(t, 0.0);
+  bool record = tg_inplace_prepare("tg_zero_", t, NULL);
+  fill_values(t, 0.0);
+  if (record) tg_inplace_record(&tg_op_zero_inplace, t, NULL);
 }

@@ -117,9 +117,14 @@ struct tg_node {
   int refcount;
   const tg_op *op;
   int n_inputs;
-  tg_tensor **inputs;       /* retained; NULL once the graph is freed */
-  uint64_t *input_versions; /* storage versions when recorded */
-  void *args;               /* op->args_size bytes, in the node's block */
+  tg_tensor **inputs; /* retained; NULL once the graph is freed */
+  /* Each input's grad_fn when the op was recorded (retained), PyTorch's
+   * edges: an in-place op later gives the input tensor a new grad_fn, but
+   * this node's gradient still belongs to the value it read. */
+  tg_node **input_fns;
+  uint64_t *input_versions;  /* storage versions when recorded */
+  bool *input_requires_grad; /* when recorded */
+  void *args;                /* op->args_size bytes, in the node's block */
   int n_saved;
   tg_tensor *saved[TG_NODE_MAX_SAVED];
   uint64_t saved_versions[TG_NODE_MAX_SAVED];
@@ -127,7 +132,12 @@ struct tg_node {
    * gets it back through tg_saved_output. */
   tg_storage *output_storage;
   tg_tensor output_meta;
+  uint64_t output_version;
   bool output_saved;
+  bool inplace; /* recorded by an in-place op on its input 0's storage */
+  /* PyTorch's grad_fn name when the op's default does not say it (a
+   * composite's last node, or a variant: SumBackward1); see tg_node_name. */
+  const char *torch_name;
   bool freed; /* saved tensors released after a backward */
   /* Set by the engine before it calls the backward: whether gradients of
    * leaf inputs may be added straight into their .grad (see
@@ -146,6 +156,34 @@ void tg_node_retain(tg_node *node);
 void tg_node_block_free(tg_node *node);
 /* Releases a node's inputs and saved tensors after backward (node.c). */
 void tg_free_graph(tg_node *node);
+
+/* PyTorch's grad_fn name of a node ("MulBackward0"), as printed by
+ * tg_print, the tape printer and DOT export. */
+const char *tg_node_name(const tg_node *node);
+/* Names out's grad_fn as PyTorch would (a composite's result, or a variant
+ * of an op); nothing when out has no grad_fn of its own (none, or src's:
+ * the op returned its input). Returns out. */
+tg_tensor *tg_name_grad_fn(tg_tensor *out, const tg_tensor *src, const char *torch_name);
+/* An input for its shape and dtype only: not version-checked, so an
+ * in-place change of its values after recording is no error (PyTorch
+ * checks only what backward reads). */
+tg_tensor *tg_node_input_meta(tg_node *node, int i);
+
+/* ---- in-place writes and the tape (ops/inplace.c) ----
+ * Before an in-place op `fn` writes t (from `other`, or NULL): raises
+ * PyTorch's errors for a leaf that requires grad and for views, and says
+ * whether the write must be recorded (grad mode on and t or other requires
+ * grad). After the write, tg_inplace_record rebases t, as PyTorch does: a
+ * new node of `op` whose input 0 is t's old value (holding t's old grad_fn)
+ * and input 1 `other`, becomes t's grad_fn. Returns the node. */
+bool tg_inplace_prepare(const char *fn, const tg_tensor *t, const tg_tensor *other);
+tg_node *tg_inplace_record(const tg_op *op, tg_tensor *t, tg_tensor *other);
+/* The recorded write's arguments: add_'s alpha or mul_'s factor; set's index. */
+void tg_inplace_set_alpha(tg_node *node, double alpha);
+void tg_inplace_set_args(tg_node *node, const int64_t *index, int ndim);
+extern const tg_op tg_op_add_inplace, tg_op_mul_inplace, tg_op_fill_inplace,
+    tg_op_zero_inplace, tg_op_copy_inplace, tg_op_normal_inplace, tg_op_uniform_inplace,
+    tg_op_set_inplace;
 
 /* Copies src (any strides, broadcastable, any dtype) into dst. */
 void tg_copy_into(tg_tensor *dst, const tg_tensor *src);

@@ -1,5 +1,7 @@
 /* Tape nodes: what an op records so that backward can run later, and the
  * leaf-side API (requires_grad, retain_grad, .grad). */
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +12,8 @@ static int64_t node_counter;
 /* Nodes of up to POOLED_INPUTS inputs share one block size and are reused
  * from a free list: a step records and frees the same few dozen nodes. */
 enum { POOLED_INPUTS = 4, POOLED_ARGS = 128, POOL_LIMIT = 4096 };
-static const size_t INPUT_BYTES = sizeof(tg_tensor *) + sizeof(uint64_t);
+static const size_t INPUT_BYTES =
+    sizeof(tg_tensor *) + sizeof(tg_node *) + sizeof(uint64_t) + sizeof(bool);
 
 typedef union pooled_node {
   tg_node node;
@@ -20,7 +23,8 @@ typedef union pooled_node {
 static pooled_node *node_pool;
 static int node_pool_len;
 
-/* The node, its input pointers and versions, then its arguments (16-byte
+/* The node, its inputs (pointers, grad_fns, versions, requires_grad), then
+ * its arguments (16-byte
  * aligned, hence the slack) in one block. */
 static size_t node_block_bytes(int room, size_t args_size) {
   return sizeof(tg_node) + (size_t)room * INPUT_BYTES + args_size + 16;
@@ -65,12 +69,18 @@ tg_node *tg_record(const tg_op *op, tg_tensor *output, int n_inputs,
   node->op = op;
   node->n_inputs = n_inputs;
   node->inputs = (tg_tensor **)(node + 1);
-  node->input_versions = (uint64_t *)(node->inputs + n_inputs);
-  uintptr_t args = (uintptr_t)(node->input_versions + n_inputs);
+  node->input_fns = (tg_node **)(node->inputs + n_inputs);
+  node->input_versions = (uint64_t *)(node->input_fns + n_inputs);
+  node->input_requires_grad = (bool *)(node->input_versions + n_inputs);
+  uintptr_t args = (uintptr_t)(node->input_requires_grad + n_inputs);
   node->args = (void *)((args + 15) & ~(uintptr_t)15);
   for (int i = 0; i < n_inputs; i++) {
     node->inputs[i] = tg_retain(inputs[i]);
-    if (inputs[i]) node->input_versions[i] = inputs[i]->storage->version;
+    if (!inputs[i]) continue;
+    node->input_versions[i] = inputs[i]->storage->version;
+    node->input_requires_grad[i] = inputs[i]->requires_grad;
+    node->input_fns[i] = inputs[i]->grad_fn;
+    tg_node_retain(node->input_fns[i]);
   }
   node->seq = node_counter++;
   output->grad_fn = node;
@@ -93,6 +103,7 @@ void tg_save_output(tg_node *node, tg_tensor *output) {
   node->output_meta.grad_fn = NULL;
   node->output_meta.storage = NULL;
   node->output_storage = output->storage;
+  node->output_version = output->storage->version;
   tg_storage_retain(output->storage);
   node->output_saved = true;
 }
@@ -105,11 +116,38 @@ static void check_not_freed(const tg_node *node) {
              node->op->name);
 }
 
+static const char *torch_type(tg_dtype dtype) {
+  static const char *names[] = {"torch.BoolTensor", "torch.LongTensor",
+                                "torch.FloatTensor", "torch.DoubleTensor"};
+  return names[dtype];
+}
+
+/* PyTorch's check when backward unpacks a saved variable: the tensor's
+ * storage must be at the version it had when it was saved. `maker` is the
+ * node whose output it is (NULL for a leaf). */
+static void check_version(const tg_node *node, const tg_tensor *t, uint64_t version,
+                          uint64_t expected, const tg_node *maker) {
+  if (version == expected) return;
+  char shape[TG_SHAPE_STR_MAX] = "", of[128] = "";
+  for (int d = 0, len = 0; d < t->ndim; d++)
+    len += snprintf(shape + len, sizeof shape - (size_t)len, d ? ", %lld" : "%lld",
+                    (long long)t->shape[d]);
+  if (maker) snprintf(of, sizeof of, ", which is output 0 of %s,", tg_node_name(maker));
+  tg_error("%s: one of the variables needed for gradient computation has been modified "
+           "by an inplace operation: [%s [%s]]%s is at version %llu; expected version "
+           "%llu instead. Hint: the in-place change happened after the op that saved "
+           "it was recorded; clone the tensor before changing it.",
+           tg_node_name(node), torch_type(t->dtype), shape, of,
+           (unsigned long long)version, (unsigned long long)expected);
+}
+
 tg_tensor *tg_saved(tg_node *node, int i) {
   check_not_freed(node);
   if (i < 0 || i >= node->n_saved)
     tg_error("%s: no saved tensor %d (it saved %d)", node->op->name, i, node->n_saved);
-  return node->saved[i];
+  tg_tensor *t = node->saved[i];
+  check_version(node, t, t->storage->version, node->saved_versions[i], t->grad_fn);
+  return t;
 }
 
 tg_tensor *tg_saved_output(tg_node *node) {
@@ -117,6 +155,7 @@ tg_tensor *tg_saved_output(tg_node *node) {
   if (!node->output_saved) tg_error("%s: the output was not saved", node->op->name);
   tg_tensor meta = node->output_meta;
   meta.storage = node->output_storage;
+  check_version(node, &meta, meta.storage->version, node->output_version, node);
   tg_tensor *out = tg_alias(&meta, tg_shape_of(&meta), meta.strides, meta.offset);
   /* Under create_graph the backward is being recorded: the output must
    * lead back to this node, as the real output would. */
@@ -128,16 +167,21 @@ tg_tensor *tg_saved_output(tg_node *node) {
   return out;
 }
 
-tg_tensor *tg_node_input(tg_node *node, int i) {
+tg_tensor *tg_node_input_meta(tg_node *node, int i) {
   check_not_freed(node);
   if (i < 0 || i >= node->n_inputs)
     tg_error("%s: no input %d (it has %d)", node->op->name, i, node->n_inputs);
   return node->inputs[i];
 }
 
+tg_tensor *tg_node_input(tg_node *node, int i) {
+  tg_tensor *t = tg_node_input_meta(node, i);
+  if (t) check_version(node, t, t->storage->version, node->input_versions[i], t->grad_fn);
+  return t;
+}
+
 bool tg_needs_input_grad(const tg_node *node, int i) {
-  return i >= 0 && i < node->n_inputs && node->inputs[i] &&
-         node->inputs[i]->requires_grad;
+  return i >= 0 && i < node->n_inputs && node->inputs[i] && node->input_requires_grad[i];
 }
 
 void *tg_node_args(tg_node *node) {
@@ -145,7 +189,65 @@ void *tg_node_args(tg_node *node) {
 }
 
 const char *tg_grad_fn_name(const tg_tensor *t) {
-  return t->grad_fn ? t->grad_fn->op->name : NULL;
+  return t->grad_fn ? tg_node_name(t->grad_fn) : NULL;
+}
+
+/* Built-in ops whose PyTorch name is not their own name in CamelCase. */
+static const struct {
+  const char *op, *torch;
+} torch_names[] = {
+    {"log1p", "Log1PBackward0"},
+    {"pow_scalar", "PowBackward0"},
+    {"pow", "PowBackward1"},
+    {"clamp", "ClampBackward1"},
+    {"max_all", "MaxBackward1"},
+    {"min_all", "MinBackward1"},
+    {"to", "ToCopyBackward0"},
+    {"linear", "AddmmBackward0"},
+    {"cross_entropy", "NllLossBackward0"},
+    {"max_pool2d", "MaxPool2DWithIndicesBackward0"},
+};
+
+/* "log_softmax" -> "LogSoftmaxBackward0": PyTorch's pattern. Each op's
+ * name is built once and kept (ops are static, a few dozen). */
+static const char *camel_name(const tg_op *op) {
+  enum { MAX_OPS = 256, LEN = 64 };
+  static const tg_op *ops[MAX_OPS];
+  static char names[MAX_OPS][LEN];
+  static int n_ops;
+  for (int i = 0; i < n_ops; i++)
+    if (ops[i] == op) return names[i];
+  if (n_ops == MAX_OPS) return op->name;
+  char *name = names[n_ops];
+  size_t len = 0;
+  bool upper = true;
+  for (const char *c = op->name; *c && len + 10 < LEN; c++) {
+    if (*c == '_') {
+      upper = true;
+      continue;
+    }
+    name[len++] = upper ? (char)toupper((unsigned char)*c) : *c;
+    upper = false;
+  }
+  snprintf(name + len, LEN - len, "Backward0");
+  ops[n_ops++] = op;
+  return name;
+}
+
+/* A name that starts in upper case is PyTorch's already (the in-place ops',
+ * or a custom op's). */
+const char *tg_node_name(const tg_node *node) {
+  if (node->torch_name) return node->torch_name;
+  const char *name = node->op->name;
+  if (isupper((unsigned char)name[0])) return name;
+  for (size_t i = 0; i < sizeof torch_names / sizeof torch_names[0]; i++)
+    if (strcmp(torch_names[i].op, name) == 0) return torch_names[i].torch;
+  return camel_name(node->op);
+}
+
+tg_tensor *tg_name_grad_fn(tg_tensor *out, const tg_tensor *src, const char *torch_name) {
+  if (out->grad_fn && out->grad_fn != src->grad_fn) out->grad_fn->torch_name = torch_name;
+  return out;
 }
 
 tg_tensor *tg_grad_destination(tg_node *node, int i) {
@@ -175,7 +277,7 @@ tg_tensor *tg_requires_grad_(tg_tensor *t, bool requires_grad) {
   if (t->grad_fn)
     tg_error("tg_requires_grad_: you can only change requires_grad of leaf tensors; "
              "this one is the output of '%s' (use tg_detach first)",
-             t->grad_fn->op->name);
+             tg_node_name(t->grad_fn));
   if (requires_grad && !tg_is_floating(t->dtype))
     tg_error("tg_requires_grad_: only tensors of floating point dtype can require "
              "gradients, got %s",
@@ -196,6 +298,10 @@ void tg_zero_grad(tg_tensor *t, bool set_to_none) {
   if (set_to_none) {
     tg_release(t->grad);
     t->grad = NULL;
+  } else if (t->grad->requires_grad) { /* recorded (create_graph): detach, as PyTorch */
+    tg_tensor *zeros = tg_retain(tg_zeros_like(t->grad));
+    tg_release(t->grad);
+    t->grad = zeros;
   } else {
     tg_zero_(t->grad);
   }
@@ -205,6 +311,8 @@ void tg_free_graph(tg_node *node) {
   for (int i = 0; i < node->n_inputs; i++) {
     tg_release(node->inputs[i]);
     node->inputs[i] = NULL;
+    tg_node_release(node->input_fns[i]);
+    node->input_fns[i] = NULL;
   }
   for (int i = 0; i < node->n_saved; i++) {
     tg_release(node->saved[i]);

@@ -6,9 +6,9 @@
  * or, for fractions, fall under 1e-4). Every element is padded to one
  * width; a row wraps at 80 columns; a tensor of more than 1000 elements is
  * summarised with "..." around the first and last 3 entries of each dim. */
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tensor/core.h"
@@ -67,7 +67,10 @@ static void visit_shown(printer *p, int dim, int64_t offset, visit_fn visit) {
       visit_shown(p, dim + 1, offset + i * t->strides[dim], visit);
 }
 
+/* PyTorch measures the width on the nonzero finite values of a float
+ * tensor only: nan, inf and -0 may stick out. */
 static void measure(printer *p, double v) {
+  if (tg_is_floating(p->t->dtype) && (!isfinite(v) || v == 0)) return;
   char buf[64];
   format_value(p, v, buf, sizeof buf);
   int len = (int)strlen(buf);
@@ -120,7 +123,8 @@ static void print_row(printer *p, int64_t offset, int64_t stride, int64_t size) 
     }
     char buf[64];
     format_value(p, value_at(p->t, offset + i * stride), buf, sizeof buf);
-    fprintf(p->f, "%*s%s", p->width - (int)strlen(buf), "", buf);
+    int pad = p->width - (int)strlen(buf); /* nan, inf, -0. may be wider */
+    fprintf(p->f, "%*s%s", pad > 0 ? pad : 0, "", buf);
     if (i + 1 < size) fputc(',', p->f);
     on_line++;
   }
@@ -146,49 +150,76 @@ static void print_dim(printer *p, int dim, int64_t offset) {
   fputc(']', p->f);
 }
 
-/* "log_softmax" -> "LogSoftmaxBackward0", like PyTorch's grad_fn names */
-static void backward_name(const char *op, char *buf, size_t size) {
-  size_t len = 0;
-  bool upper = true;
-  for (const char *c = op; *c && len + 1 < size; c++) {
-    if (*c == '_') {
-      upper = true;
-      continue;
-    }
-    buf[len++] = upper ? (char)toupper((unsigned char)*c) : *c;
-    upper = false;
+/* The elements: "[...]" or a 0-d value, into f. */
+static void print_body(FILE *f, const tg_tensor *t) {
+  printer p = {f, t, FMT_FIXED, tg_numel(t) > SUMMARY_THRESHOLD, 1, 7 /* "tensor(" */};
+  p.format = choose_format(&p);
+  if (tg_numel(t) == 0) {
+    fputs("[]", f);
+    return;
   }
-  snprintf(buf + len, size - len, "Backward0");
+  visit_shown(&p, 0, t->offset, measure);
+  if (t->ndim == 0) {
+    char buf[64];
+    format_value(&p, value_at(t, t->offset), buf, sizeof buf);
+    fputs(buf, f);
+  } else {
+    print_dim(&p, 0, t->offset);
+  }
 }
 
+/* PyTorch's suffixes: the size of an empty tensor that is not 1-D, the
+ * dtype unless it is the default one (float32, or int64 / bool with
+ * elements to show it), then grad_fn or requires_grad. */
+static int suffixes_of(const tg_tensor *t, char suffixes[][128]) {
+  int n = 0;
+  bool empty = tg_numel(t) == 0;
+  if (empty && t->ndim != 1) {
+    int len = snprintf(suffixes[n], 128, "size=(");
+    for (int d = 0; d < t->ndim; d++)
+      len += snprintf(suffixes[n] + len, (size_t)(128 - len), d ? ", %lld" : "%lld",
+                      (long long)t->shape[d]);
+    snprintf(suffixes[n++] + len, (size_t)(128 - len), ")");
+  }
+  bool default_dtype = t->dtype == TG_FLOAT32 || (!empty && t->dtype != TG_FLOAT64);
+  if (!default_dtype) {
+    static const char *names[] = {"torch.bool", "torch.int64", "torch.float32",
+                                  "torch.float64"};
+    snprintf(suffixes[n++], 128, "dtype=%s", names[t->dtype]);
+  }
+  if (t->grad_fn)
+    snprintf(suffixes[n++], 128, "grad_fn=<%s>", tg_node_name(t->grad_fn));
+  else if (t->requires_grad)
+    snprintf(suffixes[n++], 128, "requires_grad=True");
+  return n;
+}
+
+/* torch/_tensor_str.py's _add_suffixes: a suffix that would pass column 80
+ * starts a new line, indented under the first element. */
 void tg_fprint(void *file, const tg_tensor *t) {
   FILE *f = file;
-  printer p = {f, t, FMT_FIXED, tg_numel(t) > SUMMARY_THRESHOLD, 0, 7 /* "tensor(" */};
-  p.format = choose_format(&p);
-  fputs("tensor(", f);
-  if (tg_numel(t) == 0 && t->ndim > 0) {
-    fputs("[]", f);
-  } else {
-    visit_shown(&p, 0, t->offset, measure);
-    if (t->ndim == 0) {
-      char buf[64];
-      format_value(&p, value_at(t, t->offset), buf, sizeof buf);
-      fputs(buf, f);
+  char *body = NULL;
+  size_t size = 0;
+  FILE *mem = open_memstream(&body, &size);
+  if (!mem) tg_error("tg_print: out of memory");
+  fputs("tensor(", mem);
+  print_body(mem, t);
+  fclose(mem);
+  fputs(body, f);
+  const char *last_line = strrchr(body, '\n');
+  size_t line_len = last_line ? strlen(last_line) + 1 : strlen(body) + 2;
+  free(body);
+  char suffixes[4][128];
+  int n = suffixes_of(t, suffixes);
+  for (int i = 0; i < n; i++) {
+    size_t len = strlen(suffixes[i]);
+    if (line_len + len + 2 > LINE_WIDTH) {
+      fprintf(f, ",\n       %s", suffixes[i]);
+      line_len = 7 + len;
     } else {
-      print_dim(&p, 0, t->offset);
+      fprintf(f, ", %s", suffixes[i]);
+      line_len += len + 2;
     }
-  }
-  if (tg_numel(t) == 0 && t->ndim > 0) {
-    char s[TG_SHAPE_STR_MAX];
-    fprintf(f, ", size=%s", tg_shape_str(tg_shape_of(t), s));
-  }
-  if (t->dtype == TG_FLOAT64) fputs(", dtype=torch.float64", f);
-  if (t->grad_fn) {
-    char name[96];
-    backward_name(t->grad_fn->op->name, name, sizeof name);
-    fprintf(f, ", grad_fn=<%s>", name);
-  } else if (t->requires_grad) {
-    fputs(", requires_grad=True", f);
   }
   fputs(")\n", f);
 }

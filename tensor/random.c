@@ -161,19 +161,84 @@ static double normal_f64(void) {
     }                                                                                    \
   }
 
-#define NORMAL_FILL_16(T, LOG, SQRT, COS, SIN, FMA)                                      \
-  static void normal_fill_16_##T(T *d, double mean, double std) {                        \
-    for (int j = 0; j < 8; j++) {                                                        \
-      T u1 = 1 - d[j], u2 = d[j + 8];                                                    \
-      T radius = SQRT(-2 * LOG(u1));                                                     \
-      T theta = (T)(2.0 * M_PI) * u2;                                                    \
-      d[j] = FMA(radius * COS(theta), (T)std, (T)mean);                                  \
-      d[j + 8] = FMA(radius * SIN(theta), (T)std, (T)mean);                              \
-    }                                                                                    \
+/* float64: PyTorch's scalar normal_fill_16 (std::log, std::cos, ...). */
+static void normal_fill_16_double(double *d, double mean, double std) {
+  for (int j = 0; j < 8; j++) {
+    double u1 = 1 - d[j], u2 = d[j + 8];
+    double radius = sqrt(-2 * log(u1));
+    double theta = 2.0 * M_PI * u2;
+    d[j] = fma(radius * cos(theta), std, mean);
+    d[j + 8] = fma(radius * sin(theta), std, mean);
   }
+}
 
-NORMAL_FILL_16(float, logf, sqrtf, cosf, sinf, fmaf)
-NORMAL_FILL_16(double, log, sqrt, cos, sin, fma)
+/* float32: PyTorch's AVX2 kernel (normal_fill_16_AVX2), whose log and
+ * sincos are avx_mathfun's Cephes polynomials (log256_ps, sincos256_ps),
+ * not libm's (nor SLEEF's). Here one lane at a time, with the fused
+ * multiply-adds where GCC fused them in PyTorch's build: the draws are bit
+ * for bit torch.randn's (tests/golden/random_normal.py). */
+static float float_of_bits(uint32_t u) {
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+static uint32_t bits_of_float(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+static float cephes_logf(float x) {
+  x = fmaxf(x, float_of_bits(0x00800000)); /* no denormals */
+  float e = (float)((int32_t)(bits_of_float(x) >> 23) - 0x7f) + 1.0f;
+  x = float_of_bits((bits_of_float(x) & ~0x7f800000u) | bits_of_float(0.5f)); /* [0.5, 1) */
+  bool small = x < 0.707106781186547524f;
+  float twice = small ? x : 0.0f;
+  x = x - 1.0f;
+  e = e - (small ? 1.0f : 0.0f);
+  x = x + twice;
+  static const float p[9] = {7.0376836292E-2f,  -1.1514610310E-1f, 1.1676998740E-1f,
+                             -1.2420140846E-1f, 1.4249322787E-1f,  -1.6668057665E-1f,
+                             2.0000714765E-1f,  -2.4999993993E-1f, 3.3333331174E-1f};
+  float z = x * x, y = p[0];
+  for (int k = 1; k < 9; k++) y = fmaf(y, x, p[k]);
+  y = fmaf(y * x, z, e * -2.12194440e-4f);
+  y = fmaf(z, -0.5f, y);
+  return fmaf(e, 0.693359375f, x + y);
+}
+
+static void cephes_sincosf(float x, float *sin_out, float *cos_out) {
+  uint32_t sign_sin = bits_of_float(x) & 0x80000000u;
+  x = fabsf(x);
+  int32_t octant = ((int32_t)(x * 1.27323954473516f) + 1) & ~1; /* 4 / pi */
+  float y = (float)octant;
+  sign_sin ^= (uint32_t)(octant & 4) << 29;
+  uint32_t sign_cos = (uint32_t)(~(octant - 2) & 4) << 29;
+  bool sin_poly_is_sin = (octant & 2) == 0;
+  x = fmaf(y, -0.78515625f, x); /* x - y pi/4 in three parts */
+  x = fmaf(y, -2.4187564849853515625e-4f, x);
+  x = fmaf(y, -3.77489497744594108e-8f, x);
+  float z = x * x;
+  float c = fmaf(fmaf(2.443315711809948E-005f, z, -1.388731625493765E-003f), z,
+                 4.166664568298827E-002f);
+  c = fmaf(c * z, z, -(z * 0.5f)) + 1.0f;
+  float s = fmaf(fmaf(-1.9515295891E-4f, z, 8.3321608736E-3f), z, -1.6666654611E-1f);
+  s = fmaf(s * z, x, x);
+  *sin_out = float_of_bits(bits_of_float(sin_poly_is_sin ? s : c) ^ sign_sin);
+  *cos_out = float_of_bits(bits_of_float(sin_poly_is_sin ? c : s) ^ sign_cos);
+}
+
+static void normal_fill_16_float(float *d, double mean, double std) {
+  for (int j = 0; j < 8; j++) {
+    float u1 = 1.0f - d[j], u2 = d[j + 8];
+    float radius = sqrtf(-2.0f * cephes_logf(u1));
+    float s, c;
+    cephes_sincosf((float)(2.0 * M_PI) * u2, &s, &c);
+    d[j] = fmaf(radius * c, (float)std, (float)mean);
+    d[j + 8] = fmaf(radius * s, (float)std, (float)mean);
+  }
+}
+
 NORMAL_FILL(float, normal_fill_f32, uniform_f32)
 NORMAL_FILL(double, normal_fill_f64, uniform_f64)
 
@@ -181,6 +246,7 @@ NORMAL_FILL(double, normal_fill_f64, uniform_f64)
  * which is what PyTorch's kernel (built with FMA) computes. */
 void tg_uniform_(tg_tensor *t, double low, double high) {
   tg_check_floating("tg_uniform_", t);
+  bool record = tg_inplace_prepare("tg_uniform_", t, NULL);
   int64_t n = tg_numel(t);
   if (t->dtype == TG_FLOAT32) {
     float from = (float)low, to = (float)high;
@@ -191,11 +257,13 @@ void tg_uniform_(tg_tensor *t, double low, double high) {
       *(double *)tg_flat_ptr(t, i) = fma(uniform_f64(), high - low, low);
   }
   tg_bump_version(t);
+  if (record) tg_inplace_record(&tg_op_uniform_inplace, t, NULL);
 }
 
 void tg_normal_(tg_tensor *t, double mean, double std) {
   tg_check_floating("tg_normal_", t);
   if (std < 0) tg_error("tg_normal_: std must be non-negative, got %g", std);
+  bool record = tg_inplace_prepare("tg_normal_", t, NULL);
   int64_t n = tg_numel(t);
   if (n >= 16 && tg_is_contiguous(t)) {
     if (t->dtype == TG_FLOAT32)
@@ -207,6 +275,7 @@ void tg_normal_(tg_tensor *t, double mean, double std) {
       tg_store(tg_flat_ptr(t, i), t->dtype, fma(normal_f64(), std, mean));
   }
   tg_bump_version(t);
+  if (record) tg_inplace_record(&tg_op_normal_inplace, t, NULL);
 }
 
 tg_tensor *tg_rand(tg_shape shape, tg_dtype dtype) {

@@ -258,7 +258,10 @@ static void destroy_tensor(tg_tensor *t) {
 }
 
 static void destroy_node(tg_node *node) {
-  for (int i = 0; i < node->n_inputs; i++) tg_release(node->inputs[i]);
+  for (int i = 0; i < node->n_inputs; i++) {
+    tg_release(node->inputs[i]);
+    tg_node_release(node->input_fns[i]);
+  }
   for (int i = 0; i < node->n_saved; i++) tg_release(node->saved[i]);
   tg_release(node->grad_accum);
   tg_storage_release(node->output_storage);

@@ -8,13 +8,15 @@
 extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op_div,
     tg_op_pow, tg_op_maximum, tg_op_minimum, tg_op_neg, tg_op_exp, tg_op_log, tg_op_log1p,
     tg_op_sqrt, tg_op_abs, tg_op_sigmoid, tg_op_tanh, tg_op_relu, tg_op_leaky_relu,
-    tg_op_clamp, tg_op_pow_scalar, tg_op_sum, tg_op_max_all, tg_op_min_all, tg_op_max,
-    tg_op_min, tg_op_softmax, tg_op_log_softmax, tg_op_view, tg_op_permute, tg_op_expand,
-    tg_op_slice, tg_op_slice_backward, tg_op_index_select, tg_op_gather,
-    tg_op_scatter_add, tg_op_where, tg_op_cat, tg_op_mm, tg_op_linear, tg_op_unfold,
-    tg_op_fold, tg_op_max_pool2d, tg_op_binary_cross_entropy, tg_op_cross_entropy,
-    tg_op_sin, tg_op_cos, tg_op_floor, tg_op_ceil, tg_op_round, tg_op_silu,
-    tg_op_softplus, tg_op_elu, tg_op_hardtanh, tg_op_cumsum, tg_op_erf;
+    tg_op_clamp, tg_op_pow_scalar, tg_op_sum, tg_op_var, tg_op_std, tg_op_max_all,
+    tg_op_min_all, tg_op_max, tg_op_min, tg_op_softmax, tg_op_log_softmax, tg_op_view,
+    tg_op_permute, tg_op_expand, tg_op_slice, tg_op_slice_backward, tg_op_index_select,
+    tg_op_gather, tg_op_scatter_add, tg_op_where, tg_op_cat, tg_op_mm, tg_op_linear,
+    tg_op_unfold, tg_op_fold, tg_op_max_pool2d, tg_op_binary_cross_entropy,
+    tg_op_cross_entropy, tg_op_add_inplace, tg_op_mul_inplace, tg_op_fill_inplace,
+    tg_op_zero_inplace, tg_op_copy_inplace, tg_op_normal_inplace, tg_op_uniform_inplace,
+    tg_op_set_inplace, tg_op_erf, tg_op_sin, tg_op_cos, tg_op_floor, tg_op_ceil,
+    tg_op_round, tg_op_silu, tg_op_softplus, tg_op_elu, tg_op_hardtanh, tg_op_cumsum;
 
 #define OP(name) .op = &tg_op_##name, .symbol = "tg_op_" #name
 
@@ -119,6 +121,16 @@ static tg_tensor *apply_pow_scalar(tg_tensor *const *x) {
 static tg_tensor *apply_sum(tg_tensor *const *x) {
   return tg_sum(x[0], TG_DIMS(1), false);
 }
+static tg_tensor *apply_var(tg_tensor *const *x) {
+  return tg_var(x[0], TG_DIMS(1), 1, false);
+}
+/* a constant row: PyTorch's backward masks the 0 / 0 to 0 there */
+static tg_tensor *apply_std(tg_tensor *const *x) {
+  tg_scope_begin();
+  tg_tensor *rows =
+      tg_cat((tg_tensor *[]){x[0], tg_zeros(TG_SHAPE(1, 4), TG_FLOAT64)}, 2, 0);
+  return tg_scope_return(tg_std(rows, TG_DIMS(-1), 1, true));
+}
 static tg_tensor *apply_max_all(tg_tensor *const *x) {
   return tg_max_all(x[0]);
 }
@@ -190,6 +202,53 @@ static tg_tensor *apply_mm(tg_tensor *const *x) {
 }
 static tg_tensor *apply_linear(tg_tensor *const *x) {
   return tg_linear(x[0], x[1], x[2]);
+}
+/* In-place writes on a non-leaf (x * 1), recorded by rebasing its grad_fn;
+ * the random fills reseed so the function is deterministic. */
+static tg_tensor *written(tg_tensor *x) {
+  return tg_mul_scalar(x, 1.0);
+}
+static tg_tensor *apply_add_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_add_(y, x[1], -0.5);
+  return y;
+}
+static tg_tensor *apply_mul_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_mul_scalar_(y, 3.0);
+  return y;
+}
+static tg_tensor *apply_fill_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_fill_(y, 2.0);
+  return tg_mul(y, x[0]);
+}
+static tg_tensor *apply_zero_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_zero_(y);
+  return tg_add(y, x[0]);
+}
+static tg_tensor *apply_copy_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_copy_(y, x[1]);
+  return tg_mul(y, x[0]);
+}
+static tg_tensor *apply_normal_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_manual_seed(3);
+  tg_normal_(y, 0, 1);
+  return tg_mul(y, x[0]);
+}
+static tg_tensor *apply_uniform_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_manual_seed(3);
+  tg_uniform_(y, -1, 1);
+  return tg_mul(y, x[0]);
+}
+static tg_tensor *apply_set_inplace(tg_tensor *const *x) {
+  tg_tensor *y = written(x[0]);
+  tg_set(y, (int64_t[]){1, 0}, 5.0);
+  return tg_mul(y, x[0]);
 }
 static tg_tensor *apply_unfold(tg_tensor *const *x) {
   return tg_unfold(x[0], 2, 2, 1);
@@ -311,6 +370,10 @@ const op_case op_table[] = {
      .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2},
     {OP(min_all), .apply = apply_min_all, .n_inputs = 1, .n_shapes = 1,
      .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2},
+    {OP(var), .apply = apply_var, .n_inputs = 1, REDUCE_SHAPES, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(std), .apply = apply_std, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2, .second_order = true},
     {OP(max), .apply = apply_max, .n_inputs = 1, REDUCE_SHAPES, .low = -2, .high = 2},
     {OP(min), .apply = apply_min, .n_inputs = 1, REDUCE_SHAPES, .low = -2, .high = 2},
     {OP(softmax), .apply = apply_softmax, .n_inputs = 1, .n_shapes = 2,
@@ -372,6 +435,26 @@ const op_case op_table[] = {
     {OP(cross_entropy), .apply = apply_cross_entropy, .n_inputs = 1, .n_shapes = 3,
      .shapes = {{TG_SHAPE(4, 3)}, {TG_SHAPE(3, 5)}, {TG_SHAPE(1, 4)}}, .low = -2,
      .high = 2, .second_order = true},
+
+    /* in-place writes, recorded on the tape */
+    {OP(add_inplace), .apply = apply_add_inplace, .n_inputs = 2, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(3, 4), TG_SHAPE(4)}},
+     .low = -2, .high = 2, .second_order = true},
+    {OP(mul_inplace), .apply = apply_mul_inplace, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2, .second_order = true},
+    {OP(fill_inplace), .apply = apply_fill_inplace, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2, .second_order = true},
+    {OP(zero_inplace), .apply = apply_zero_inplace, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2, .second_order = true},
+    {OP(copy_inplace), .apply = apply_copy_inplace, .n_inputs = 2, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(3, 4), TG_SHAPE(1, 4)}},
+     .low = -2, .high = 2, .second_order = true},
+    {OP(normal_inplace), .apply = apply_normal_inplace, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(4, 5)}}, .low = -2, .high = 2, .second_order = true},
+    {OP(uniform_inplace), .apply = apply_uniform_inplace, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2, .second_order = true},
+    {OP(set_inplace), .apply = apply_set_inplace, .n_inputs = 1, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(3, 4)}}, .low = -2, .high = 2, .second_order = true},
 };
 
 const int op_table_size = (int)(sizeof op_table / sizeof op_table[0]);

@@ -186,7 +186,7 @@ START_TEST(test_custom_op) {
   tg_manual_seed(5);
   tg_tensor *x = tg_requires_grad_(tg_randn(TG_SHAPE(3, 2), TG_FLOAT64), true);
   tg_tensor *y = swish(&x, NULL);
-  ck_assert_str_eq(tg_grad_fn_name(y), "swish");
+  ck_assert_str_eq(tg_grad_fn_name(y), "SwishBackward0");
   char report[512] = "";
   ck_assert_msg(tg_gradcheck(swish, NULL, 1, &x, NULL, report, sizeof report), "%s",
                 report);
@@ -203,7 +203,8 @@ START_TEST(test_graph_printing) {
   FILE *f = open_memstream(&buf, &len);
   tg_fprint_graph(f, y);
   fclose(f);
-  ck_assert_msg(strstr(buf, "sum (#") == buf && strstr(buf, "\n  exp (#") &&
+  ck_assert_msg(strstr(buf, "SumBackward0 (#") == buf &&
+                    strstr(buf, "\n  ExpBackward0 (#") &&
                     strstr(buf, "\n    leaf (2) float64 (accumulates into .grad)"),
                 "%s", buf);
   free(buf);
@@ -216,7 +217,7 @@ START_TEST(test_graph_printing) {
   ck_assert(fread(text, 1, sizeof text - 1, dot) > 0);
   fclose(dot);
   remove(path);
-  ck_assert_msg(strstr(text, "digraph tape") && strstr(text, "label=\"exp\"") &&
+  ck_assert_msg(strstr(text, "digraph tape") && strstr(text, "label=\"ExpBackward0\"") &&
                     strstr(text, "->"),
                 "%s", text);
   ck_assert_int_eq(tg_graph_dot(y, "/nonexistent-dir/x.dot"), -1);
@@ -242,7 +243,7 @@ START_TEST(test_error_messages) {
   TG_EXPECT_ERROR(
       tg_requires_grad_(y, false),
       "tg_requires_grad_: you can only change requires_grad of leaf tensors; this one "
-      "is the output of 'mul'");
+      "is the output of 'MulBackward0'");
   TG_EXPECT_ERROR(
       tg_requires_grad_(tg_zeros(TG_SHAPE(2), TG_INT64), true),
       "only tensors of floating point dtype can require gradients, got int64");
@@ -256,12 +257,114 @@ START_TEST(test_error_messages) {
   tg_no_grad_end();
   TG_EXPECT_ERROR(
       tg_backward(z, NULL, 0),
-      "tg_backward: input 0 of 'mul' was modified by an in-place operation after it "
-      "was recorded (version 1, expected 0)");
+      "MulBackward0: one of the variables needed for gradient computation has been "
+      "modified by an inplace operation: [torch.DoubleTensor [2]] is at version 1; "
+      "expected version 0 instead.");
   TG_EXPECT_ERROR(
       tg_retain_grad(tg_ones(TG_SHAPE(1), TG_FLOAT32)),
       "tg_retain_grad: can't retain the gradient of a tensor that does not require grad");
   TG_EXPECT_ERROR(tg_no_grad_end(), "tg_no_grad_end: no tg_no_grad_begin is open");
+  tg_scope_end();
+}
+END_TEST
+
+/* ---- hooks: what DDP builds on ---- */
+
+typedef struct hook_log {
+  int calls;
+  double grad_seen[4]; /* leaf->grad[0] when each hook ran */
+  int order[8], n_order;
+  int callbacks;
+  int hooks_before_callback;
+} hook_log;
+
+static hook_log *current_log;
+
+static void record_hook(tg_tensor *leaf, void *user) {
+  hook_log *log = current_log;
+  log->grad_seen[log->calls % 4] = tg_get_flat(tg_grad(leaf), 0);
+  log->order[log->n_order++ % 8] = (int)(intptr_t)user;
+  log->calls++;
+}
+
+static void record_callback(void *user) {
+  hook_log *log = user;
+  log->callbacks++;
+  log->hooks_before_callback = log->calls;
+}
+
+static void hook_queueing_callback(tg_tensor *leaf, void *user) {
+  record_hook(leaf, user);
+  tg_autograd_queue_callback(record_callback, current_log);
+}
+
+START_TEST(test_post_accumulate_grad_hooks) {
+  tg_scope_begin();
+  hook_log log = {0};
+  current_log = &log;
+  /* w is used twice: its hook runs once, with both gradients summed */
+  tg_tensor *w = tg_requires_grad_(tg_full(TG_SHAPE(1), 3.0, TG_FLOAT64), true);
+  tg_tensor *b = tg_requires_grad_(tg_full(TG_SHAPE(1), 1.0, TG_FLOAT64), true);
+  int hw = tg_register_post_accumulate_grad_hook(w, hook_queueing_callback, (void *)1);
+  int hb = tg_register_post_accumulate_grad_hook(b, record_hook, (void *)2);
+  tg_tensor *y = tg_add(tg_mul(w, w), b); /* dy/dw = 2w = 6, dy/db = 1 */
+  tg_backward(tg_sum(y, TG_ALL_DIMS, false), NULL, 0);
+  ck_assert_int_eq(log.calls, 2);
+  ck_assert_double_eq(log.grad_seen[log.order[0] == 1 ? 0 : 1], 6.0);
+  ck_assert_int_eq(log.callbacks, 1);
+  ck_assert_int_eq(log.hooks_before_callback, 2); /* the callback ran after both */
+  /* tg_autograd_grad fills no .grad and runs no hooks */
+  tg_tensor *g;
+  tg_autograd_grad(tg_sum(tg_mul(w, b), TG_ALL_DIMS, false), NULL, 1, &w, &g, 0);
+  ck_assert_int_eq(log.calls, 2);
+  tg_remove_hook(hw);
+  tg_remove_hook(hb);
+  tg_backward(tg_sum(tg_mul(w, b), TG_ALL_DIMS, false), NULL, 0);
+  ck_assert_int_eq(log.calls, 2);
+  tg_scope_end();
+}
+END_TEST
+
+/* linear's weight gradient goes straight into an existing .grad (GEMM with
+ * beta = 1): the hook still runs, after that sum */
+START_TEST(test_hook_after_in_place_weight_grad) {
+  tg_scope_begin();
+  hook_log log = {0};
+  current_log = &log;
+  tg_tensor *w = tg_requires_grad_(tg_ones(TG_SHAPE(1, 2), TG_FLOAT64), true);
+  tg_tensor *x = tg_full(TG_SHAPE(3, 2), 2.0, TG_FLOAT64);
+  int h = tg_register_post_accumulate_grad_hook(w, record_hook, NULL);
+  tg_backward(tg_sum(tg_linear(x, w, NULL), TG_ALL_DIMS, false), NULL, 0);
+  ck_assert_double_eq(log.grad_seen[0], 6.0);
+  tg_backward(tg_sum(tg_linear(x, w, NULL), TG_ALL_DIMS, false), NULL, 0);
+  ck_assert_int_eq(log.calls, 2);
+  ck_assert_double_eq(log.grad_seen[1], 12.0);
+  tg_remove_hook(h);
+  tg_scope_end();
+}
+END_TEST
+
+static void register_inside_backward(tg_tensor *leaf, void *user) {
+  tg_register_post_accumulate_grad_hook(leaf, record_hook, user);
+}
+
+START_TEST(test_hook_errors) {
+  tg_scope_begin();
+  hook_log log = {0};
+  current_log = &log;
+  tg_tensor *w = tg_requires_grad_(tg_ones(TG_SHAPE(2), TG_FLOAT64), true);
+  TG_EXPECT_ERROR(
+      tg_register_post_accumulate_grad_hook(tg_mul_scalar(w, 2), record_hook, NULL),
+      "tg_register_post_accumulate_grad_hook: the tensor must be a leaf "
+      "that requires grad");
+  TG_EXPECT_ERROR((tg_remove_hook(12345), 0), "tg_remove_hook: no hook has handle 12345");
+  TG_EXPECT_ERROR((tg_autograd_queue_callback(record_callback, &log), 0),
+                  "tg_autograd_queue_callback: no backward is running");
+  int h = tg_register_post_accumulate_grad_hook(w, register_inside_backward, NULL);
+  TG_EXPECT_ERROR((tg_backward(tg_sum(w, TG_ALL_DIMS, false), NULL, 0), 0),
+                  "hooks cannot be added or removed while a backward runs");
+  tg_remove_hook(h);
+  tg_backward(tg_sum(w, TG_ALL_DIMS, false), NULL, 0); /* the engine recovered */
   tg_scope_end();
 }
 END_TEST
@@ -281,6 +384,9 @@ int main(void) {
   tcase_add_test(tc, test_custom_op);
   tcase_add_test(tc, test_graph_printing);
   tcase_add_test(tc, test_error_messages);
+  tcase_add_test(tc, test_post_accumulate_grad_hooks);
+  tcase_add_test(tc, test_hook_after_in_place_weight_grad);
+  tcase_add_test(tc, test_hook_errors);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -35,7 +35,9 @@ static void check_layer(const char *name, tg_module *m, tg_dtype dtype, int64_t 
   char what[200];
   for (int i = 0; i < params->n; i++) {
     snprintf(what, sizeof what, "param.%s", params->items[i].name);
+    tg_no_grad_begin(); /* parameters are leaves that require grad */
     tg_copy_(params->items[i].tensor, entry(name, what, dtype));
+    tg_no_grad_end();
   }
   tg_tensor *x = tg_requires_grad_(entry(name, "x", dtype), true);
   if (seed >= 0) tg_manual_seed((uint64_t)seed);

@@ -47,14 +47,17 @@ static void expect_close(const tg_tensor *t, const char *c, const char *what) {
 }
 
 /* Converts m to float64 and copies PyTorch's parameters in. */
+/* PyTorch's parameters, written as `with torch.no_grad(): p.copy_(...)` */
 static void load_params(tg_module *m, const char *c) {
   tg_module_to(m, TG_FLOAT64);
   tg_tensor_dict *params = tg_module_named_parameters(m);
   char what[200];
+  tg_no_grad_begin();
   for (int i = 0; i < params->n; i++) {
     snprintf(what, sizeof what, "param.%s", params->items[i].name);
     tg_copy_(params->items[i].tensor, entry(c, what, TG_FLOAT64));
   }
+  tg_no_grad_end();
   tg_tensor_dict_free(params);
 }
 

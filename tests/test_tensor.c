@@ -430,9 +430,9 @@ START_TEST(test_error_messages) {
   TG_EXPECT_ERROR(tg_get(a, (int64_t[]){0, 2}),
                   "tg_get: index 2 is out of bounds for dimension 1 with size 2");
   int64_t bad[1] = {17};
-  TG_EXPECT_ERROR(
-      tg_index_select(a, 0, tg_from_data(bad, TG_SHAPE(1), TG_INT64)),
-      "tg_index_select: index 17 is out of bounds for dimension 0 with size 16");
+  TG_EXPECT_ERROR(tg_index_select(a, 0, tg_from_data(bad, TG_SHAPE(1), TG_INT64)),
+                  "tg_index_select: index out of range in self (index 17 for dimension 0 "
+                  "with size 16)");
   TG_EXPECT_ERROR(tg_index_select(a, 0, a),
                   "tg_index_select: expected an int64 index tensor, got float32");
   TG_EXPECT_ERROR(
@@ -452,8 +452,6 @@ START_TEST(test_error_messages) {
   TG_EXPECT_ERROR(tg_zeros(TG_SHAPE(2, -3), TG_FLOAT32),
                   "negative dimension in shape (2x-3)");
   TG_EXPECT_ERROR(tg_arange(0, 1, 0, TG_FLOAT32), "tg_arange: step must be nonzero");
-  TG_EXPECT_ERROR(tg_clamp(a, 1, 0),
-                  "tg_clamp: min (1) must not be greater than max (0)");
   TG_EXPECT_ERROR(tg_randint(5, 5, TG_SHAPE(1)), "tg_randint: expected low < high");
   TG_EXPECT_ERROR(tg_permute(b, TG_DIMS(0, 0)), "tg_permute: repeated dim 0");
   TG_EXPECT_ERROR(tg_max_all(tg_gt_scalar(a, 0)),

@@ -71,6 +71,27 @@ void tg_backward(tg_tensor *t, tg_tensor *grad, int flags);
 void tg_autograd_grad(tg_tensor *output, tg_tensor *grad_output, int n_inputs,
                       tg_tensor *const *inputs, tg_tensor **grads_out, int flags);
 
+/* ---- hooks (what DistributedDataParallel is built on) --------------------------- */
+
+typedef void (*tg_grad_hook)(tg_tensor *leaf, void *user);
+typedef void (*tg_autograd_callback)(void *user);
+
+/* PyTorch's Tensor.register_post_accumulate_grad_hook: during each
+ * tg_backward that reaches `leaf` (a leaf that requires grad), fn(leaf, user)
+ * runs once, right after the last gradient this backward has for it was
+ * accumulated into leaf->grad, while the rest of the graph is still being
+ * walked. tg_autograd_grad, which fills no .grad, runs no hooks. The hook
+ * borrows leaf: remove it before freeing the tensor. Returns a handle for
+ * tg_remove_hook. Hooks cannot be added or removed while a backward runs. */
+int tg_register_post_accumulate_grad_hook(tg_tensor *leaf, tg_grad_hook fn, void *user);
+void tg_remove_hook(int handle);
+
+/* PyTorch's Variable._execution_engine.queue_callback: fn(user) runs once,
+ * when the backward now running has walked its whole graph (so every .grad
+ * is final); callbacks run in the order queued. Only valid inside a backward,
+ * e.g. from a hook. */
+void tg_autograd_queue_callback(tg_autograd_callback fn, void *user);
+
 /* ---- writing ops (built-in and custom) ---------------------------------------- */
 
 /* Record `op` on `output` if grad mode is on and any input requires grad;

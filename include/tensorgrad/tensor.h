@@ -164,7 +164,10 @@ tg_tensor *tg_contiguous(tg_tensor *t);         /* t itself (new ref) if contigu
 tg_tensor *tg_to(tg_tensor *t, tg_dtype dtype); /* differentiable between floats */
 tg_tensor *tg_detach(tg_tensor *t);             /* shares storage, no grad_fn */
 
-/* ---- in-place (never recorded; bump the storage version) ------------------ */
+/* ---- in-place (bump the storage version) ------------------------------------
+ * As in PyTorch: with grad mode on, a leaf that requires grad (or a view of
+ * one) may not be written; a tensor in the graph is rebased (the write is
+ * recorded and becomes its grad_fn). See docs/autograd.md. */
 
 void tg_fill_(tg_tensor *t, double value);
 void tg_zero_(tg_tensor *t);

@@ -3,7 +3,7 @@
 #include "tensorgrad/datasets.h"
 #include "tensorgrad/tensor.h"
 #include "data/bunch.h"
-#include "io/atomic_file.h"
+#include "data/read_file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,60 +16,6 @@
 tg_csv_options tg_csv_defaults(void) {
   return (tg_csv_options){
       .delimiter = ',', .header = true, .label_column = -1, .skip_rows = 0};
-}
-
-/* ---- reading the bytes ---------------------------------------------------- */
-
-/* The whole file into a malloc'd buffer; zlib reads plain files as they are
- * and inflates gzip ones. A FIFO or device is refused before any read can
- * block, and a gzip stream cut short is an error, not fewer rows. */
-static int read_all(const char *path, char **text, size_t *len) {
-  enum { CHUNK = 1 << 16 };
-  int fd = tg_open_regular(path);
-  if (fd < 0) return -1;
-  gzFile f = gzdopen(fd, "rb");
-  if (!f) {
-    close(fd);
-    tg_set_last_error("%s: cannot open: out of memory", path);
-    return -1;
-  }
-  size_t cap = 0, n = 0;
-  char *buf = NULL;
-  for (;;) {
-    if (cap - n < CHUNK) {
-      char *bigger = realloc(buf, cap ? 2 * cap : 2 * CHUNK);
-      if (!bigger) {
-        tg_set_last_error("%s: out of memory after %zu bytes", path, n);
-        break;
-      }
-      buf = bigger;
-      cap = cap ? 2 * cap : 2 * CHUNK;
-    }
-    int got = gzread(f, buf + n, CHUNK);
-    if (got < 0) {
-      int code;
-      tg_set_last_error("%s: read error after %zu bytes: %s", path, n, gzerror(f, &code));
-      break;
-    }
-    int code = Z_OK;
-    if (got == 0) gzerror(f, &code);
-    if (got == 0 && code != Z_OK) {
-      tg_set_last_error("%s: the gzip stream ends early after %zu bytes (truncated "
-                        "file?): %s",
-                        path, n, gzerror(f, &code));
-      break;
-    }
-    if (got == 0) {
-      gzclose(f);
-      *text = buf;
-      *len = n;
-      return 0;
-    }
-    n += (size_t)got;
-  }
-  gzclose(f);
-  free(buf);
-  return -1;
 }
 
 /* ---- splitting records ---------------------------------------------------- */
@@ -409,7 +355,7 @@ int tg_load_csv(const char *path, const tg_csv_options *opt, tg_bunch *out) {
   char *text;
   size_t len;
   check_options(path, opt);
-  if (read_all(path, &text, &len)) return -1;
+  if (tg_read_whole_file(path, &text, &len)) return -1;
   /* A UTF-8 byte order mark (Excel writes one) is not part of the first name. */
   size_t bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
   if (len == bom) {

@@ -22,6 +22,8 @@ static void save_state(tg_tensor_dict *sd, const tg_optimizer *opt, int i) {
   if (!st->exists) return;
   if (opt->vt->has_step)
     add(sd, tg_scalar(st->step, TG_FLOAT64), "state.%d.%s", i, "step");
+  if (opt->vt->has_mu_product)
+    add(sd, tg_scalar(st->mu_product, TG_FLOAT32), "state.%d.%s", i, "mu_product");
   for (int b = 0; b < opt->vt->n_buffers; b++)
     if (st->buffers[b])
       add(sd, tg_clone(st->buffers[b]), "state.%d.%s", i, opt->vt->buffer_names[b]);
@@ -120,6 +122,21 @@ static bool step_value(const tg_named_tensor *e, double *step) {
                       e->name, *step);
     return false;
   }
+  return true;
+}
+
+/* NAdam's running product of momentum factors, each in (0, 1): a value
+ * outside (0, 1] would poison every later step. */
+static bool mu_product_value(const tg_named_tensor *e, float *mu_product) {
+  double v;
+  if (!scalar_value(e, &v)) return false;
+  if (!(v > 0 && v <= 1)) {
+    tg_set_last_error(LOAD ": entry \"%s\" holds %g, not a product of momentum factors "
+                           "(in (0, 1])",
+                      e->name, v);
+    return false;
+  }
+  *mu_product = (float)v;
   return true;
 }
 
@@ -257,6 +274,8 @@ static bool load_state_entry(load_plan *plan, const tg_optimizer *opt,
   optim_param_state *st = &plan->state[i];
   st->exists = true;
   if (opt->vt->has_step && strcmp(key, "step") == 0) return step_value(e, &st->step);
+  if (opt->vt->has_mu_product && strcmp(key, "mu_product") == 0)
+    return mu_product_value(e, &st->mu_product);
   int b = find_buffer(opt->vt, key);
   if (b < 0) return unknown(opt, e->name);
   const tg_tensor *p = opt->params[i];
@@ -324,6 +343,7 @@ static void apply_plan(tg_optimizer *opt, const load_plan *plan) {
     tg_optim_state_clear(st);
     st->exists = from->exists;
     st->step = from->step;
+    st->mu_product = from->mu_product;
     for (int b = 0; b < TG_OPTIM_MAX_BUFFERS; b++) {
       if (!from->buffers[b]) continue;
       st->buffers[b] = tg_optim_owned_full_like(opt->params[i], 0);

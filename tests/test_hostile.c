@@ -17,22 +17,6 @@
 
 #define FIXTURE(name) TG_TEST_DIR "/hostile/" name
 
-static char *dir; /* a fresh directory per test */
-
-static void make_dir(void) {
-  dir = tg_test_temp_dir("tg_hostile");
-}
-
-static void remove_dir(void) {
-  tg_test_remove_tree(dir);
-  free(dir);
-}
-
-static const char *path_in_dir(const char *name, char *buf) {
-  snprintf(buf, 512, "%s/%s", dir, name);
-  return buf;
-}
-
 static void assert_error_has(const char *substring) {
   ck_assert_msg(strstr(tg_last_error(), substring), "error \"%s\" lacks \"%s\"",
                 tg_last_error(), substring);
@@ -175,7 +159,7 @@ static void on_alarm(int sig) {
 
 START_TEST(test_fifo_and_device_paths) {
   char fifo[512];
-  ck_assert_int_eq(mkfifo(path_in_dir("pipe", fifo), 0600), 0);
+  ck_assert_int_eq(mkfifo(tg_test_dir_path("pipe", fifo), 0600), 0);
   signal(SIGALRM, on_alarm);
   alarm(10); /* a blocking open would hang here forever */
   tg_tensor_dict *d = NULL;
@@ -218,8 +202,8 @@ static void assert_file_is(const char *path, const char *text) {
 
 START_TEST(test_dot_replaces_a_planted_symlink) {
   char victim[512], link[512];
-  write_text(path_in_dir("victim.txt", victim), "precious\n");
-  ck_assert_int_eq(symlink(victim, path_in_dir("graph.dot", link)), 0);
+  write_text(tg_test_dir_path("victim.txt", victim), "precious\n");
+  ck_assert_int_eq(symlink(victim, tg_test_dir_path("graph.dot", link)), 0);
   tg_scope_begin();
   tg_tensor *x = tg_requires_grad_(tg_ones(TG_SHAPE(2), TG_FLOAT64), true);
   ck_assert_int_eq(tg_graph_dot(tg_sum(tg_exp(x), TG_ALL_DIMS, false), link), 0);
@@ -244,7 +228,7 @@ static void event_file_in(const char *logdir, char *name) {
 
 START_TEST(test_event_file_never_follows_a_symlink) {
   char first_dir[512], second_dir[512], victim[512], name[512];
-  tg_summary_writer *w = tg_summary_writer_open(path_in_dir("first", first_dir));
+  tg_summary_writer *w = tg_summary_writer_open(tg_test_dir_path("first", first_dir));
   ck_assert_ptr_nonnull(w);
   ck_assert_int_eq(tg_summary_writer_close(w), 0);
   event_file_in(first_dir, name);
@@ -255,8 +239,8 @@ START_TEST(test_event_file_never_follows_a_symlink) {
   int counter = atoi(counter_at + 1);
   long long seconds = atoll(seconds_at);
   const char *host_pid = strchr(seconds_at, '.');
-  write_text(path_in_dir("victim.txt", victim), "precious\n");
-  ck_assert_int_eq(mkdir(path_in_dir("second", second_dir), 0755), 0);
+  write_text(tg_test_dir_path("victim.txt", victim), "precious\n");
+  ck_assert_int_eq(mkdir(tg_test_dir_path("second", second_dir), 0755), 0);
   for (long long s = seconds; s < seconds + 30; s++) {
     char planted[1024];
     snprintf(planted, sizeof planted, "%s/events.out.tfevents.%010lld%.*s.%d", second_dir,
@@ -310,8 +294,8 @@ static long dead_pid(void) {
 
 START_TEST(test_stale_temp_files_are_cleaned) {
   char path[512], other_path[512], stale[600], live[600], other[600];
-  path_in_dir("model.safetensors", path);
-  path_in_dir("other.safetensors", other_path);
+  tg_test_dir_path("model.safetensors", path);
+  tg_test_dir_path("other.safetensors", other_path);
   snprintf(stale, sizeof stale, "%.500s.tmp.%ld.AbC123", path, dead_pid());
   snprintf(live, sizeof live, "%.500s.tmp.%ld.AbC123", path, (long)getpid());
   snprintf(other, sizeof other, "%.500s.tmp.%ld.AbC123", other_path, dead_pid());
@@ -402,7 +386,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("hostile");
   TCase *files = tcase_create("files");
-  tcase_add_checked_fixture(files, make_dir, remove_dir);
+  tcase_add_checked_fixture(files, tg_test_dir_make, tg_test_dir_remove);
   tcase_add_test(files, test_checkpoint_base_loads);
   tcase_add_test(files, test_checkpoint_ranks_and_sizes);
   tcase_add_test(files, test_checkpoint_counts_and_values);

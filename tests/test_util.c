@@ -270,3 +270,20 @@ void tg_test_write_fashion_fixture(const char *dir, uint32_t n_train, uint32_t n
   fixture_split(dir, "train", n_train, 1);
   fixture_split(dir, "t10k", n_test, 2);
 }
+
+char *tg_test_dir;
+
+void tg_test_dir_make(void) {
+  tg_test_dir = tg_test_temp_dir("tg_test");
+}
+
+void tg_test_dir_remove(void) {
+  tg_test_remove_tree(tg_test_dir);
+  free(tg_test_dir);
+  tg_test_dir = NULL;
+}
+
+const char *tg_test_dir_path(const char *name, char *buf) {
+  snprintf(buf, 512, "%s/%s", tg_test_dir, name);
+  return buf;
+}

@@ -70,6 +70,15 @@ int tg_test_iterations(int full);
 
 /* A fresh directory /tmp/<prefix>_XXXXXX (malloc'ed; fails the test if it cannot). */
 char *tg_test_temp_dir(const char *prefix);
+
+/* A fresh temporary directory for each test of a case:
+ *   tcase_add_checked_fixture(tc, tg_test_dir_make, tg_test_dir_remove);
+ * tg_test_dir names it while a test runs. */
+extern char *tg_test_dir;
+void tg_test_dir_make(void);
+void tg_test_dir_remove(void);
+/* "<tg_test_dir>/<name>" into buf (512 bytes); returns buf. */
+const char *tg_test_dir_path(const char *name, char *buf);
 /* rm -rf path; fails the test if that fails. */
 void tg_test_remove_tree(const char *path);
 /* The whole file (malloc'ed, one spare byte at the end); its size in *n.

@@ -252,8 +252,8 @@ static void count_leaf_edges(walk *w, const tg_node *node) {
 }
 
 static void topological_order(walk *w, tg_node *root) {
-  static uint64_t mark;
-  mark++;
+  static uint64_t last_mark; /* shared by threads: each walk takes a fresh one */
+  uint64_t mark = __atomic_add_fetch(&last_mark, 1, __ATOMIC_RELAXED);
   check_not_freed(root);
   root->visit_mark = mark;
   walk_push(w, root);
@@ -399,6 +399,8 @@ static tg_tensor *initial_grad(tg_tensor *t, tg_tensor *grad) {
 static void run_backward(tg_tensor *t, tg_tensor *grad, int flags, const capture *cap) {
   bool create_graph = flags & TG_CREATE_GRAPH;
   bool retain_graph = create_graph || (flags & TG_RETAIN_GRAPH);
+  tg_state_guard guard; /* an error restores grad mode and scopes */
+  tg_guard_push(&guard);
   bool previous_mode = tg_set_grad_enabled(create_graph);
   running_backward outer = running;
   callback_list callbacks = {0};
@@ -436,6 +438,7 @@ static void run_backward(tg_tensor *t, tg_tensor *grad, int flags, const capture
   tg_error_pop_cleanup();
   running = outer;
   tg_set_grad_enabled(previous_mode);
+  tg_guard_pop();
 }
 
 void tg_backward(tg_tensor *t, tg_tensor *grad, int flags) {

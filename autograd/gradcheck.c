@@ -30,6 +30,8 @@ static double *checked_alloc(size_t count) {
 /* f's output, flattened to float64 values (no tape). */
 static void evaluate(tg_fn f, void *ctx, tg_tensor *const *inputs, double *out,
                      int64_t n_out) {
+  tg_state_guard guard; /* f may fail: grad mode and scopes come back */
+  tg_guard_push(&guard);
   tg_scope_begin();
   bool mode = tg_set_grad_enabled(false);
   tg_tensor *y = f(inputs, ctx);
@@ -37,6 +39,7 @@ static void evaluate(tg_fn f, void *ctx, tg_tensor *const *inputs, double *out,
   tg_copy_to_f64(y, out);
   tg_set_grad_enabled(mode);
   tg_scope_end();
+  tg_guard_pop();
 }
 
 /* Moves one input element: a leaf that requires grad, written under
@@ -160,9 +163,12 @@ typedef struct vjp_ctx {
 static tg_tensor *vjp(tg_tensor *const *inputs, void *ctx) {
   const vjp_ctx *c = ctx;
   if (!tg_is_grad_enabled()) { /* the numerical pass still needs one backward */
+    tg_state_guard guard;
+    tg_guard_push(&guard);
     bool mode = tg_set_grad_enabled(true);
     tg_tensor *out = tg_detach(vjp(inputs, ctx));
     tg_set_grad_enabled(mode);
+    tg_guard_pop();
     return out;
   }
   tg_tensor *y = c->f(inputs, c->ctx);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "io/atomic_file.h"
 #include "tensor/core.h"
 
 static void print_node(FILE *f, const tg_node *node, int depth, int max_depth) {
@@ -42,13 +43,13 @@ void tg_print_graph(const tg_tensor *t) {
 /* DOT: one box per node, one ellipse per leaf, edges from inputs to users.
  * Walked iteratively with a stack so long chains are fine. */
 int tg_graph_dot(const tg_tensor *t, const char *path) {
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    tg_set_last_error("tg_graph_dot: cannot open %s for writing", path);
-    return -1;
-  }
-  static uint64_t mark = 1ull << 62; /* distinct from the engine's marks */
-  mark++;
+  /* A temporary file renamed over path: a symlink planted at path is
+   * replaced, never followed. */
+  tg_atomic_file out;
+  if (tg_atomic_open(&out, path, "tg_graph_dot") != 0) return -1;
+  FILE *f = out.fp;
+  static uint64_t last_mark = 1ull << 62; /* distinct from the engine's marks */
+  uint64_t mark = __atomic_add_fetch(&last_mark, 1, __ATOMIC_RELAXED);
   fprintf(f, "digraph tape {\n  rankdir=BT;\n  node [fontname=\"Helvetica\"];\n");
   size_t cap = 64, len = 0;
   tg_node **stack = malloc(cap * sizeof *stack);
@@ -86,9 +87,10 @@ int tg_graph_dot(const tg_tensor *t, const char *path) {
   fprintf(f, "}\n");
   bool ok = stack != NULL && len == 0;
   free(stack);
-  if (fclose(f) != 0 || !ok) {
+  if (!ok || ferror(f)) {
+    tg_atomic_abort(&out);
     tg_set_last_error("tg_graph_dot: failed writing %s", path);
     return -1;
   }
-  return 0;
+  return tg_atomic_commit(&out);
 }

@@ -3,61 +3,19 @@
 #include "tensorgrad/datasets.h"
 #include "tensorgrad/tensor.h"
 #include "data/bunch.h"
+#include "data/read_file.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 tg_csv_options tg_csv_defaults(void) {
   return (tg_csv_options){
       .delimiter = ',', .header = true, .label_column = -1, .skip_rows = 0};
-}
-
-/* ---- reading the bytes ---------------------------------------------------- */
-
-/* The whole file into a malloc'd buffer; zlib reads plain files as they are
- * and inflates gzip ones. */
-static int read_all(const char *path, char **text, size_t *len) {
-  enum { CHUNK = 1 << 16 };
-  errno = 0;
-  gzFile f = gzopen(path, "rb");
-  if (!f) {
-    tg_set_last_error("%s: cannot open: %s", path,
-                      errno ? strerror(errno) : "out of memory");
-    return -1;
-  }
-  size_t cap = 0, n = 0;
-  char *buf = NULL;
-  for (;;) {
-    if (cap - n < CHUNK) {
-      char *bigger = realloc(buf, cap ? 2 * cap : 2 * CHUNK);
-      if (!bigger) {
-        tg_set_last_error("%s: out of memory after %zu bytes", path, n);
-        break;
-      }
-      buf = bigger;
-      cap = cap ? 2 * cap : 2 * CHUNK;
-    }
-    int got = gzread(f, buf + n, CHUNK);
-    if (got < 0) {
-      int code;
-      tg_set_last_error("%s: read error after %zu bytes: %s", path, n, gzerror(f, &code));
-      break;
-    }
-    if (got == 0) {
-      gzclose(f);
-      *text = buf;
-      *len = n;
-      return 0;
-    }
-    n += (size_t)got;
-  }
-  gzclose(f);
-  free(buf);
-  return -1;
 }
 
 /* ---- splitting records ---------------------------------------------------- */
@@ -203,7 +161,16 @@ static const char *shown(const record *r, int64_t i, char buf[48]) {
   return buf;
 }
 
-static int parse_number(const cursor *c, const record *r, int64_t col, double *value) {
+/* A decimal number: digits, sign, point and exponent only. strtod would
+ * also take "nan", "inf" and hex floats, which no feature should be. */
+static bool decimal_chars(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!strchr("0123456789+-.eE", s[i]) || s[i] == '\0') return false;
+  return true;
+}
+
+static int parse_number(const cursor *c, const record *r, int64_t col, bool feature,
+                        double *value) {
   const char *s = field(r, col), *stop = s + field_len(r, col);
   char show[48];
   while (s < stop && isspace((unsigned char)*s)) s++;
@@ -222,6 +189,13 @@ static int parse_number(const cursor *c, const record *r, int64_t col, double *v
                       (long long)r->line, (long long)col + 1, shown(r, col, show));
     return -1;
   }
+  if (feature && !decimal_chars(s, n)) {
+    tg_set_last_error("%s:%lld: column %lld: '%s' is not a finite decimal number (nan, "
+                      "inf and hex floats are not accepted)",
+                      c->path, (long long)r->line, (long long)col + 1,
+                      shown(r, col, show));
+    return -1;
+  }
   if (errno == ERANGE && isinf(*value)) {
     tg_set_last_error("%s:%lld: column %lld: '%s' is too large for a double", c->path,
                       (long long)r->line, (long long)col + 1, shown(r, col, show));
@@ -232,7 +206,7 @@ static int parse_number(const cursor *c, const record *r, int64_t col, double *v
 
 static int parse_label(const cursor *c, const record *r, int64_t col, int64_t *label) {
   double v;
-  if (parse_number(c, r, col, &v)) return -1;
+  if (parse_number(c, r, col, false, &v)) return -1;
   if (!(v == floor(v) && fabs(v) < 9.2e18)) {
     char show[48];
     tg_set_last_error("%s:%lld: column %lld: label '%s' is not an integer", c->path,
@@ -253,8 +227,11 @@ typedef struct {
 
 static bool table_grow(table *t, int64_t n_features, bool labels) {
   if (t->rows < t->cap) return true;
-  int64_t cap = t->cap ? 2 * t->cap : 64;
-  double *X = realloc(t->X, sizeof(double) * (size_t)(cap * n_features));
+  int64_t cap = t->cap ? 2 * t->cap : 64, cells;
+  if (__builtin_mul_overflow(cap, n_features, &cells) ||
+      (uint64_t)cells > SIZE_MAX / sizeof(double))
+    return false;
+  double *X = realloc(t->X, sizeof(double) * (size_t)cells);
   if (X) t->X = X;
   int64_t *y = labels ? realloc(t->y, sizeof(int64_t) * (size_t)cap) : NULL;
   if (y) t->y = y;
@@ -276,7 +253,7 @@ static int add_row(const cursor *c, const record *r, int64_t n_cols, int64_t lab
   for (int64_t col = 0, j = 0; col < n_cols; col++) {
     if (col == label_col) {
       if (parse_label(c, r, col, &t->y[t->rows])) return -1;
-    } else if (parse_number(c, r, col, &x[j++])) {
+    } else if (parse_number(c, r, col, true, &x[j++])) {
       return -1;
     }
   }
@@ -371,18 +348,26 @@ done:
 }
 
 int tg_load_csv(const char *path, const tg_csv_options *opt, tg_bunch *out) {
+  if (!path || !out) tg_error("tg_load_csv: %s is NULL", path ? "out" : "path");
   memset(out, 0, sizeof *out);
+  tg_csv_options defaults = tg_csv_defaults();
+  if (!opt) opt = &defaults; /* NULL means the defaults */
   char *text;
   size_t len;
   check_options(path, opt);
-  if (read_all(path, &text, &len)) return -1;
-  if (len == 0) {
+  if (tg_read_whole_file(path, &text, &len)) return -1;
+  /* A UTF-8 byte order mark (Excel writes one) is not part of the first name. */
+  size_t bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+  if (len == bom) {
     free(text);
     tg_set_last_error("%s: file is empty", path);
     return -1;
   }
-  cursor c = {
-      .path = path, .p = text, .end = text + len, .line = 1, .delim = opt->delimiter};
+  cursor c = {.path = path,
+              .p = text + bom,
+              .end = text + len,
+              .line = 1,
+              .delim = opt->delimiter};
   int status = parse_text(&c, opt, out);
   free(text);
   return status;

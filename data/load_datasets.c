@@ -3,6 +3,7 @@
 #include "tensorgrad/datasets.h"
 #include "tensorgrad/tensor.h"
 #include "data/bunch.h"
+#include "io/atomic_file.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -119,7 +120,10 @@ static bool parse_count(const char *s, long long *value) {
 static int read_sklearn_header(const char *path, sklearn_header *h) {
   memset(h, 0, sizeof *h);
   char line[1024];
-  gzFile f = gzopen(path, "rb");
+  int fd = tg_open_regular(path);
+  if (fd < 0) return -1;
+  gzFile f = gzdopen(fd, "rb");
+  if (!f) close(fd);
   bool ok = f && gzgets(f, line, sizeof line) && strchr(line, '\n');
   if (f) gzclose(f);
   if (!ok) {

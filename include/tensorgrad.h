@@ -9,6 +9,7 @@
 #include "tensorgrad/optim.h"    /* optimizers, LR schedulers, clipping */
 #include "tensorgrad/datasets.h" /* sklearn-exact generators, splits, built-in data, CSV */
 #include "tensorgrad/data.h"     /* Dataset, DataLoader, scalers */
+#include "tensorgrad/vision.h"   /* IDX files, FashionMNIST, transforms */
 #include "tensorgrad/metrics.h"  /* accuracy, confusion matrix, P/R/F1, ROC/PR, AUC */
 #include "tensorgrad/safetensors.h" /* the safetensors format */
 #include "tensorgrad/checkpoint.h"  /* state dicts and checkpoints */

@@ -1,9 +1,12 @@
 /* io/atomic_file.c - temp file, fsync, rename (see atomic_file.h). */
 #include "atomic_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,11 +28,65 @@ static mode_t target_mode(const char *path) {
   return stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
 }
 
+/* ---- stale temporary files ---- */
+
+/* The pid in "<base>.tmp.<pid>.XXXXXX", or 0 if name is not such a name. */
+static long stale_pid(const char *name, const char *base) {
+  size_t n = strlen(base);
+  if (strncmp(name, base, n) != 0 || strncmp(name + n, ".tmp.", 5) != 0) return 0;
+  char *end;
+  long pid = strtol(name + n + 5, &end, 10);
+  if (pid <= 0 || *end != '.' || strlen(end + 1) != 6) return 0;
+  return pid;
+}
+
+void tg_atomic_clean_stale(const char *path) {
+  char *dir_copy = strdup(path), *base_copy = strdup(path);
+  DIR *dir = dir_copy && base_copy ? opendir(dirname(dir_copy)) : NULL;
+  if (dir) {
+    const char *base = basename(base_copy);
+    int dir_fd = dirfd(dir);
+    for (struct dirent *e; (e = readdir(dir));) {
+      long pid = stale_pid(e->d_name, base);
+      struct stat st;
+      if (pid == 0 || (kill((pid_t)pid, 0) == 0 || errno == EPERM)) continue;
+      if (fstatat(dir_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+          S_ISREG(st.st_mode) && st.st_uid == geteuid())
+        unlinkat(dir_fd, e->d_name, 0);
+    }
+    closedir(dir);
+  }
+  free(dir_copy);
+  free(base_copy);
+}
+
+int tg_open_regular(const char *path) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    tg_set_last_error("%s: cannot open: %s", path, strerror(errno));
+    return -1;
+  }
+  struct stat st;
+  int flags = fcntl(fd, F_GETFL);
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || flags < 0 ||
+      fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    tg_set_last_error("%s: not a regular file", path);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* ---- writing ---- */
+
 int tg_atomic_open(tg_atomic_file *f, const char *path, const char *who) {
   *f = (tg_atomic_file){.who = who};
-  size_t n = strlen(path);
+  tg_atomic_clean_stale(path);
+  char suffix[40];
+  snprintf(suffix, sizeof suffix, ".tmp.%ld.XXXXXX", (long)getpid());
+  size_t n = strlen(path), ns = strlen(suffix);
   f->path = malloc(n + 1);
-  f->tmp_path = malloc(n + sizeof ".tmp.XXXXXX");
+  f->tmp_path = malloc(n + ns + 1);
   if (!f->path || !f->tmp_path) {
     tg_set_last_error("%s: %s: out of memory", who, path);
     release(f);
@@ -37,7 +94,7 @@ int tg_atomic_open(tg_atomic_file *f, const char *path, const char *who) {
   }
   memcpy(f->path, path, n + 1);
   memcpy(f->tmp_path, path, n);
-  memcpy(f->tmp_path + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+  memcpy(f->tmp_path + n, suffix, ns + 1);
   int fd = mkstemp(f->tmp_path);
   if (fd < 0) {
     tg_set_last_error("%s: %s: cannot create temporary file: %s", who, path,

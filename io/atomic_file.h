@@ -1,8 +1,10 @@
 /* io/atomic_file.h - replace a file atomically: write a temporary file in
  * the same directory, fsync it, rename it over the target, fsync the
  * directory. A crash at any point leaves either the old file or the new one,
- * never a mix (and at worst a stray "<path>.tmp.XXXXXX"). Private to io/;
- * checkpoints and any other writer of precious files reuse it. */
+ * never a mix (and at worst a stray "<path>.tmp.<pid>.XXXXXX", which the
+ * next save or load of that path removes once its writer is gone). Private
+ * to io/ and data/; checkpoints and any other writer of precious files
+ * reuse it. */
 #ifndef TG_IO_ATOMIC_FILE_H
 #define TG_IO_ATOMIC_FILE_H
 
@@ -26,5 +28,15 @@ int tg_atomic_write(tg_atomic_file *f, const void *bytes, size_t n);
 int tg_atomic_commit(tg_atomic_file *f);
 /* Gives up: closes and removes the temporary file. */
 void tg_atomic_abort(tg_atomic_file *f);
+
+/* Removes "<path>.tmp.<pid>.XXXXXX" files that an interrupted save left:
+ * ours (same owner), regular, and whose process is gone. */
+void tg_atomic_clean_stale(const char *path);
+
+/* Opens an existing file for reading without blocking on a FIFO or a
+ * device: opened non-blocking, then refused unless it is a regular file.
+ * The descriptor (blocking again), or -1 with tg_last_error
+ * "<path>: cannot open: ..." or "<path>: not a regular file ...". */
+int tg_open_regular(const char *path);
 
 #endif

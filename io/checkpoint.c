@@ -2,6 +2,7 @@
  * The byte format lives in io/safetensors*.c; this file converts between
  * tg_tensor and the format's raw buffers and lays out checkpoints (see
  * include/tensorgrad/checkpoint.h). */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,8 +172,26 @@ static double element(const tg_st_tensor *st, int64_t i) {
   }
 }
 
-/* A tensor holding a file tensor: F32, F64, I64 and BOOL as they are;
+/* The dtype a file tensor loads as: F32, F64, I64 and BOOL as they are;
  * half precision widened to float32, narrow integers to int64. */
+static tg_dtype tensor_dtype(tg_st_dtype dtype) {
+  switch (dtype) {
+  case TG_ST_F64:
+    return TG_FLOAT64;
+  case TG_ST_I64:
+  case TG_ST_I32:
+  case TG_ST_I16:
+  case TG_ST_I8:
+  case TG_ST_U8:
+    return TG_INT64;
+  case TG_ST_BOOL:
+    return TG_BOOL;
+  default:
+    return TG_FLOAT32;
+  }
+}
+
+/* A tensor holding a file tensor, converted as tensor_dtype says. */
 static tg_tensor *tensor_from_file(const tg_st_tensor *st) {
   tg_shape shape = tg_shape_make(st->ndim, st->shape);
   switch (st->dtype) {
@@ -199,8 +218,27 @@ static tg_tensor *tensor_from_file(const tg_st_tensor *st) {
   }
 }
 
+/* The format allows any rank and any dims whose bytes fit the file; a
+ * tensor must also fit tg_tensor (TG_MAX_DIMS, and strides past zero dims
+ * within int64), checked before anything is made from it. */
+static int check_fits_tensor(const char *path, const tg_st_tensor *st) {
+  tg_dtype dtype = tensor_dtype(st->dtype);
+  const char *problem = st->ndim > TG_MAX_DIMS
+                            ? NULL
+                            : tg_shape_problem(st->ndim, st->shape, tg_dtype_size(dtype));
+  if (st->ndim > TG_MAX_DIMS)
+    tg_set_last_error("%s: tensor \"%s\" has %d dimensions; tensorgrad tensors have at "
+                      "most %d",
+                      path, st->name, st->ndim, TG_MAX_DIMS);
+  else if (problem)
+    tg_set_last_error("%s: tensor \"%s\": %s", path, st->name, problem);
+  return st->ndim > TG_MAX_DIMS || problem ? -1 : 0;
+}
+
 static int read_file(const char *path, tg_st_file **file, tg_tensor_dict **out) {
   if (tg_safetensors_read(path, file) != 0) return -1;
+  for (size_t i = 0; i < (*file)->ntensors; i++)
+    if (check_fits_tensor(path, &(*file)->tensors[i]) != 0) return -1;
   tg_tensor_dict *d = tg_tensor_dict_new();
   tg_scope_begin(); /* the dict holds the only references */
   for (size_t i = 0; i < (*file)->ntensors; i++)
@@ -250,8 +288,9 @@ static tg_tensor_dict *section(const tg_tensor_dict *all, const char *prefix) {
 static int parse_epoch(const char *path, const tg_st_file *file, int64_t *epoch) {
   const char *text = tg_safetensors_meta_get(file, "epoch");
   char *end = NULL;
+  errno = 0;
   long long v = text ? strtoll(text, &end, 10) : 0;
-  if (!text || *text == '\0' || *end != '\0') {
+  if (!text || *text == '\0' || *end != '\0' || errno == ERANGE) {
     tg_set_last_error(
         "%s: not a tensorgrad checkpoint (no integer \"epoch\" in its metadata)", path);
     return -1;
@@ -286,11 +325,17 @@ int tg_checkpoint_load(const char *path, tg_module *model, tg_optimizer *opt,
   }
   tg_tensor_dict *model_state = section(all, MODEL_PREFIX);
   tg_tensor_dict *opt_state = section(all, OPTIMIZER_PREFIX);
-  int status = in_file(path, "model", tg_load_state_dict(model, model_state, true));
-  if (status == 0 && opt && opt_state->n == 0) {
+  /* Nothing changes unless everything loads: the optimizer's state is
+   * checked before the model's is copied in (which checks before copying). */
+  int status = 0;
+  if (opt && opt_state->n == 0) {
     tg_set_last_error("%s: the checkpoint holds no optimizer state", path);
     status = -1;
   }
+  if (status == 0 && opt)
+    status = in_file(path, "optimizer", tg_optimizer_check_state_dict(opt, opt_state));
+  if (status == 0)
+    status = in_file(path, "model", tg_load_state_dict(model, model_state, true));
   if (status == 0 && opt)
     status = in_file(path, "optimizer", tg_optimizer_load_state_dict(opt, opt_state));
   if (status == 0) status = restore_rng_state(path, all);

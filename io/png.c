@@ -218,9 +218,13 @@ static int decode_rows(png_structp png, png_infop info, file_reader *reader,
 
 /* Opens `path` and checks the 8-byte signature; NULL with the error set. */
 static FILE *open_png(const char *path) {
-  FILE *file = fopen(path, "rb");
+  int fd = tg_open_regular(path); /* a FIFO or device must not block the read */
+  FILE *file = fd < 0 ? NULL : fdopen(fd, "rb");
   if (!file) {
-    tg_set_last_error("tg_png_read: %s: cannot open: %s", path, strerror(errno));
+    char reason[1024];
+    snprintf(reason, sizeof reason, "%s", fd < 0 ? tg_last_error() : strerror(errno));
+    if (fd >= 0) close(fd);
+    tg_set_last_error("tg_png_read: %s", reason);
     return NULL;
   }
   png_byte signature[8];

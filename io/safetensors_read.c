@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
+#include "atomic_file.h"
 #include "json.h"
 #include "tensorgrad/tensor.h"
 
@@ -409,14 +412,16 @@ int tg_safetensors_parse(const void *bytes, size_t n, const char *origin,
 
 int tg_safetensors_read(const char *path, tg_st_file **out) {
   *out = NULL;
-  FILE *fp = fopen(path, "rb");
+  tg_atomic_clean_stale(path);
+  int fd = tg_open_regular(path);
+  FILE *fp = fd < 0 ? NULL : fdopen(fd, "rb");
   if (!fp) {
-    tg_set_last_error("%s: cannot open: %s", path, strerror(errno));
+    if (fd >= 0) close(fd);
     return -1;
   }
   struct stat st;
-  if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-    tg_set_last_error("%s: not a regular file", path);
+  if (fstat(fd, &st) != 0) {
+    tg_set_last_error("%s: cannot stat: %s", path, strerror(errno));
     fclose(fp);
     return -1;
   }

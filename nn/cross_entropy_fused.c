@@ -38,7 +38,7 @@ static ce_rows node_rows(tg_node *node) {
   tg_tensor *logp = tg_saved(node, 0);
   const ce_args *a = tg_node_args(node);
   return (ce_rows){logp->shape[0], logp->shape[1], a->ignore_index, a->kept,
-                   tg_data_i64(tg_saved(node, 1))};
+                   tg_cdata_i64(tg_saved(node, 1))};
 }
 
 static tg_reduction node_reduction(tg_node *node) {
@@ -54,10 +54,10 @@ static void cross_entropy_backward_fused(tg_node *node, tg_tensor *g, tg_tensor 
   double div = node_reduction(node) == TG_MEAN ? (double)r.kept : 1;
   tg_tensor *grad = tg_alloc(tg_shape_of(logp), logp->dtype);
   if (logp->dtype == TG_FLOAT32)
-    backward_f32(&r, tg_data_f32(logp), (const float *)tg_ptr(g), step, (float)div,
+    backward_f32(&r, tg_cdata_f32(logp), (const float *)tg_ptr(g), step, (float)div,
                  tg_data_f32(grad));
   else
-    backward_f64(&r, tg_data_f64(logp), (const double *)tg_ptr(g), step, div,
+    backward_f64(&r, tg_cdata_f64(logp), (const double *)tg_ptr(g), step, div,
                  tg_data_f64(grad));
   grads[0] = grad;
 }
@@ -92,10 +92,10 @@ static tg_tensor *reduce_rows(const ce_rows *r, tg_tensor *loss, tg_reduction re
   if (reduction == TG_NONE) return loss;
   tg_tensor *out = tg_alloc(TG_SCALAR_SHAPE, loss->dtype);
   if (loss->dtype == TG_FLOAT32) {
-    float sum = cascade_sum_f32(r, tg_data_f32(loss));
+    float sum = cascade_sum_f32(r, tg_cdata_f32(loss));
     *tg_data_f32(out) = reduction == TG_MEAN ? sum / (float)r->kept : sum;
   } else {
-    double sum = cascade_sum_f64(r, tg_data_f64(loss));
+    double sum = cascade_sum_f64(r, tg_cdata_f64(loss));
     *tg_data_f64(out) = reduction == TG_MEAN ? sum / (double)r->kept : sum;
   }
   return out;
@@ -105,13 +105,13 @@ tg_tensor *tg_nn_cross_entropy(tg_tensor *input, tg_tensor *target,
                                tg_reduction reduction, int64_t ignore_index) {
   tg_scope_begin();
   tg_tensor *x = tg_contiguous(input), *t = tg_contiguous(target);
-  ce_rows r = {input->shape[0], input->shape[1], ignore_index, 0, tg_data_i64(t)};
+  ce_rows r = {input->shape[0], input->shape[1], ignore_index, 0, tg_cdata_i64(t)};
   tg_tensor *logp = tg_alloc(tg_shape_of(input), input->dtype);
   tg_tensor *loss = tg_alloc(TG_SHAPE(r.n), input->dtype);
   if (input->dtype == TG_FLOAT32)
-    forward_f32(&r, tg_data_f32(x), tg_data_f32(logp), tg_data_f32(loss));
+    forward_f32(&r, tg_cdata_f32(x), tg_data_f32(logp), tg_data_f32(loss));
   else
-    forward_f64(&r, tg_data_f64(x), tg_data_f64(logp), tg_data_f64(loss));
+    forward_f64(&r, tg_cdata_f64(x), tg_data_f64(logp), tg_data_f64(loss));
   tg_tensor *out = reduce_rows(&r, loss, reduction);
   tg_node *node = tg_record(&tg_op_cross_entropy, out, 1, &input);
   if (node) {

@@ -52,10 +52,10 @@ static tg_tensor *bce_elementwise(tg_tensor *input, tg_tensor *target) {
   tg_scope_begin();
   tg_tensor *x = tg_contiguous(input), *y = tg_contiguous(target);
   tg_tensor *out = tg_alloc(tg_shape_of(input), input->dtype);
-  bool ok =
-      input->dtype == TG_FLOAT32
-          ? bce_loss_f32(tg_data_f32(x), tg_data_f32(y), tg_data_f32(out), tg_numel(out))
-          : bce_loss_f64(tg_data_f64(x), tg_data_f64(y), tg_data_f64(out), tg_numel(out));
+  bool ok = input->dtype == TG_FLOAT32 ? bce_loss_f32(tg_cdata_f32(x), tg_cdata_f32(y),
+                                                      tg_data_f32(out), tg_numel(out))
+                                       : bce_loss_f64(tg_cdata_f64(x), tg_cdata_f64(y),
+                                                      tg_data_f64(out), tg_numel(out));
   if (!ok)
     tg_error("tg_bce_loss: all elements of input should be between 0 and 1 (they are "
              "probabilities: apply a sigmoid, or use tg_bce_with_logits_loss on logits)");

@@ -66,7 +66,7 @@ void tg_nn_target_out_of_bounds(const char *loss, int64_t target, int64_t classe
 /* Every target is a class or the ignore index. */
 static void check_bounds(const char *loss, tg_tensor *target, int64_t classes,
                          int64_t ignore) {
-  const int64_t *t = tg_data_i64(tg_contiguous(target));
+  const int64_t *t = tg_cdata_i64(tg_contiguous(target));
   for (int64_t i = 0; i < tg_numel(target); i++)
     if (t[i] != ignore && (t[i] < 0 || t[i] >= classes))
       tg_nn_target_out_of_bounds(loss, t[i], classes);

@@ -6,9 +6,9 @@
 #include "nn/nn_internal.h"
 #include "tensor/core.h"
 
-void (*tg_nn_forward_hook)(tg_module *m, tg_tensor *output, void *ctx);
-void (*tg_nn_forward_pre_hook)(tg_module *m, tg_tensor *input, void *ctx);
-void *tg_nn_forward_hook_ctx;
+_Thread_local void (*tg_nn_forward_hook)(tg_module *m, tg_tensor *output, void *ctx);
+_Thread_local void (*tg_nn_forward_pre_hook)(tg_module *m, tg_tensor *input, void *ctx);
+_Thread_local void *tg_nn_forward_hook_ctx;
 
 bool tg_nn_same_shape(tg_shape a, tg_shape b) {
   bool same = a.ndim == b.ndim;

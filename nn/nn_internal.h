@@ -13,11 +13,14 @@ struct tg_module_entry {
 
 /* Called after every tg_module_forward while set (tg_summary records the
  * layers a forward runs through, as torch-summary's hooks do). */
-extern void (*tg_nn_forward_hook)(tg_module *m, tg_tensor *output, void *ctx);
+extern _Thread_local void (*tg_nn_forward_hook)(tg_module *m, tg_tensor *output,
+                                                void *ctx);
 /* Called before every tg_module_forward while set (add_graph tells which
- * module each recorded op ran in). Both hooks get tg_nn_forward_hook_ctx. */
-extern void (*tg_nn_forward_pre_hook)(tg_module *m, tg_tensor *input, void *ctx);
-extern void *tg_nn_forward_hook_ctx;
+ * module each recorded op ran in). Both hooks get tg_nn_forward_hook_ctx.
+ * Both are per thread, like every state a forward reads. */
+extern _Thread_local void (*tg_nn_forward_pre_hook)(tg_module *m, tg_tensor *input,
+                                                    void *ctx);
+extern _Thread_local void *tg_nn_forward_hook_ctx;
 
 /* malloc / strdup that raise a tensorgrad error when memory runs out. */
 void *tg_nn_xmalloc(size_t size);

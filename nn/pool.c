@@ -79,9 +79,9 @@ tg_tensor *tg_max_pool2d(tg_tensor *x, int64_t kernel_size, int64_t stride,
   tg_tensor *idx = tg_alloc(shape, TG_INT64);
   tg_tensor *in = tg_contiguous(x);
   if (x->dtype == TG_FLOAT32)
-    pool_float(&g, tg_data_f32(in), tg_data_f32(out), tg_data_i64(idx));
+    pool_float(&g, tg_cdata_f32(in), tg_data_f32(out), tg_data_i64(idx));
   else
-    pool_double(&g, tg_data_f64(in), tg_data_f64(out), tg_data_i64(idx));
+    pool_double(&g, tg_cdata_f64(in), tg_data_f64(out), tg_data_i64(idx));
   tg_node *node = tg_record(&tg_op_max_pool2d, out, 1, &x);
   if (node) tg_save(node, idx);
   return tg_scope_return(out);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nn/nn_internal.h"
+#include "tensor/core.h"
 
 /* ---- load_state_dict ---- */
 
@@ -61,6 +62,23 @@ static void list_size_mismatches(message *msg, const tg_tensor_dict *model,
   }
 }
 
+/* An integer buffer (num_batches_tracked) takes a floating value only if it
+ * is a whole number int64 holds: NaN or 1e300 has no int64 to become. */
+static bool fits_integer(const char *name, const tg_tensor *have,
+                         const tg_tensor *given) {
+  if (have->dtype != TG_INT64 || !tg_is_floating(given->dtype)) return true;
+  for (int64_t k = 0; k < tg_numel(given); k++) {
+    double v = tg_get_flat(given, k);
+    if (!tg_double_is_i64(v)) {
+      tg_set_last_error("tg_load_state_dict: \"%s\" is int64 but the state dict holds "
+                        "%g at element %lld, which is not a whole number int64 can hold",
+                        name, v, (long long)k);
+      return false;
+    }
+  }
+  return true;
+}
+
 int tg_load_state_dict(tg_module *m, const tg_tensor_dict *state, bool strict) {
   if (!m || !state) {
     tg_set_last_error("tg_load_state_dict: %s is NULL",
@@ -78,6 +96,13 @@ int tg_load_state_dict(tg_module *m, const tg_tensor_dict *state, bool strict) {
     tg_tensor_dict_free(model);
     tg_set_last_error("%s", msg.text);
     return -1;
+  }
+  for (int i = 0; i < model->n; i++) {
+    const tg_tensor *given = tg_tensor_dict_get(state, model->items[i].name);
+    if (given && !fits_integer(model->items[i].name, model->items[i].tensor, given)) {
+      tg_tensor_dict_free(model);
+      return -1;
+    }
   }
   tg_no_grad_begin(); /* parameters are leaves that require grad: not recorded */
   for (int i = 0; i < model->n; i++) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nn/nn_internal.h"
+#include "tensor/core.h"
 
 enum { MAX_DEPTH = 3, NAME_WIDTH = 40, COL_WIDTH = 25 };
 
@@ -28,7 +29,7 @@ typedef struct placed {
  * handler longjmps out, the hook is still installed: `alive` tells. The
  * summary's scope holds one reference to it and rec another, so once that
  * scope has been unwound its count drops to 1 and the hook retires. */
-static struct {
+static _Thread_local struct {
   tg_tensor *alive;
   placed *modules;
   int n_modules;
@@ -250,6 +251,8 @@ static void put_totals(tg_nn_text *t, tg_shape input, size_t width) {
 static void run_batch_of_two(tg_module *m, tg_shape input_shape) {
   tg_params params = tg_module_parameters(m);
   tg_dtype dtype = params.n ? params.items[0]->dtype : TG_FLOAT32;
+  tg_state_guard guard; /* a failing forward leaves grad mode and scopes as found */
+  tg_guard_push(&guard);
   tg_scope_begin();
   rec.alive = tg_retain(tg_zeros(TG_SCALAR_SHAPE, TG_FLOAT32));
   tg_no_grad_begin();
@@ -260,6 +263,7 @@ static void run_batch_of_two(tg_module *m, tg_shape input_shape) {
   tg_nn_forward_hook = NULL;
   tg_no_grad_end();
   tg_scope_end();
+  tg_guard_pop();
 }
 
 char *tg_summary_string(tg_module *m, tg_shape input_shape) {

@@ -452,6 +452,210 @@ tg_tensor *tg_pow_scalar(tg_tensor *a, double exponent) {
                        (unary_args){exponent, 0});
 }
 
+/* ---- sin ---- */
+
+static float sin_f32(float x, float c0, float c1) {
+  return sinf(x);
+}
+static double sin_f64(double x, double c0, double c1) {
+  return sin(x);
+}
+FLOAT_LOOPS(sin)
+
+static void sin_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  grads[0] = tg_mul(g, tg_cos(input(node)));
+}
+
+const tg_op tg_op_sin = {
+    .name = "sin", .backward = sin_backward, .args_size = sizeof(unary_args)};
+
+tg_tensor *tg_sin(tg_tensor *a) {
+  return unary_forward(&sin_kernel, &tg_op_sin, a, no_args);
+}
+
+/* ---- cos ---- */
+
+static float cos_f32(float x, float c0, float c1) {
+  return cosf(x);
+}
+static double cos_f64(double x, double c0, double c1) {
+  return cos(x);
+}
+FLOAT_LOOPS(cos)
+
+static void cos_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  grads[0] = tg_neg(tg_mul(g, tg_sin(input(node))));
+}
+
+const tg_op tg_op_cos = {
+    .name = "cos", .backward = cos_backward, .args_size = sizeof(unary_args)};
+
+tg_tensor *tg_cos(tg_tensor *a) {
+  return unary_forward(&cos_kernel, &tg_op_cos, a, no_args);
+}
+
+/* ---- floor, ceil, round: steps, whose gradient is zero (as PyTorch's);
+ * integers pass through. round takes halves to even, as torch.round. ---- */
+
+static void step_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  grads[0] = tg_zeros_like(g);
+}
+
+static int64_t identity_i64(int64_t x, int64_t c0, int64_t c1) {
+  return x;
+}
+
+static int64_t floor_i64(int64_t x, int64_t c0, int64_t c1) {
+  return identity_i64(x, c0, c1);
+}
+static float floor_f32(float x, float c0, float c1) {
+  return floorf(x);
+}
+static double floor_f64(double x, double c0, double c1) {
+  return floor(x);
+}
+ANY_LOOPS(floor)
+
+const tg_op tg_op_floor = {
+    .name = "floor", .backward = step_backward, .args_size = sizeof(unary_args)};
+
+tg_tensor *tg_floor(tg_tensor *a) {
+  return unary_forward(&floor_kernel, &tg_op_floor, a, no_args);
+}
+
+static int64_t ceil_i64(int64_t x, int64_t c0, int64_t c1) {
+  return identity_i64(x, c0, c1);
+}
+static float ceil_f32(float x, float c0, float c1) {
+  return ceilf(x);
+}
+static double ceil_f64(double x, double c0, double c1) {
+  return ceil(x);
+}
+ANY_LOOPS(ceil)
+
+const tg_op tg_op_ceil = {
+    .name = "ceil", .backward = step_backward, .args_size = sizeof(unary_args)};
+
+tg_tensor *tg_ceil(tg_tensor *a) {
+  return unary_forward(&ceil_kernel, &tg_op_ceil, a, no_args);
+}
+
+static int64_t round_i64(int64_t x, int64_t c0, int64_t c1) {
+  return identity_i64(x, c0, c1);
+}
+static float round_f32(float x, float c0, float c1) {
+  return nearbyintf(x); /* the default rounding mode: halves to even */
+}
+static double round_f64(double x, double c0, double c1) {
+  return nearbyint(x);
+}
+ANY_LOOPS(round)
+
+const tg_op tg_op_round = {
+    .name = "round", .backward = step_backward, .args_size = sizeof(unary_args)};
+
+tg_tensor *tg_round(tg_tensor *a) {
+  return unary_forward(&round_kernel, &tg_op_round, a, no_args);
+}
+
+/* ---- silu: x sigmoid(x); silu' = s (1 + x (1 - s)) with s = sigmoid(x) ---- */
+
+static float silu_f32(float x, float c0, float c1) {
+  return x / (1.0f + expf(-x));
+}
+static double silu_f64(double x, double c0, double c1) {
+  return x / (1.0 + exp(-x));
+}
+FLOAT_LOOPS(silu)
+
+static void silu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = input(node), *s = tg_sigmoid(x);
+  grads[0] = tg_mul(g, tg_mul(s, tg_add_scalar(tg_mul(x, tg_rsub_scalar(s, 1)), 1)));
+}
+
+const tg_op tg_op_silu = {
+    .name = "silu", .backward = silu_backward, .args_size = sizeof(unary_args)};
+
+tg_tensor *tg_silu(tg_tensor *a) {
+  return unary_forward(&silu_kernel, &tg_op_silu, a, no_args);
+}
+
+/* ---- softplus: log(1 + exp(beta x)) / beta, or x itself where beta x
+ * exceeds the threshold (c0 beta, c1 threshold); its derivative is
+ * sigmoid(beta x) there and 1 above ---- */
+
+static float softplus_f32(float x, float beta, float threshold) {
+  return x * beta > threshold ? x : log1pf(expf(x * beta)) / beta;
+}
+static double softplus_f64(double x, double beta, double threshold) {
+  return x * beta > threshold ? x : log1p(exp(x * beta)) / beta;
+}
+FLOAT_LOOPS(softplus)
+
+static void softplus_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  const unary_args *a = args_of(node);
+  tg_tensor *bx = tg_mul_scalar(input(node), a->c0);
+  tg_tensor *linear = tg_gt_scalar(bx, a->c1);
+  grads[0] = tg_mul(g, tg_where(linear, tg_ones_like(bx), tg_sigmoid(bx)));
+}
+
+const tg_op tg_op_softplus = {
+    .name = "softplus", .backward = softplus_backward, .args_size = sizeof(unary_args)};
+
+tg_tensor *tg_softplus(tg_tensor *a, double beta, double threshold) {
+  if (beta == 0) tg_error("tg_softplus: beta must not be zero");
+  return unary_forward(&softplus_kernel, &tg_op_softplus, a,
+                       (unary_args){beta, threshold});
+}
+
+/* ---- elu: x above 0, alpha (exp(x) - 1) at and below; the derivative
+ * there is alpha exp(x) ---- */
+
+static float elu_f32(float x, float alpha, float c1) {
+  return x > 0 ? x : expm1f(x) * alpha;
+}
+static double elu_f64(double x, double alpha, double c1) {
+  return x > 0 ? x : expm1(x) * alpha;
+}
+FLOAT_LOOPS(elu)
+
+static void elu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = input(node);
+  tg_tensor *below = tg_mul_scalar(tg_exp(x), args_of(node)->c0);
+  grads[0] = tg_mul(g, tg_where(tg_gt_scalar(x, 0), tg_ones_like(x), below));
+}
+
+const tg_op tg_op_elu = {
+    .name = "elu", .backward = elu_backward, .args_size = sizeof(unary_args)};
+
+tg_tensor *tg_elu(tg_tensor *a, double alpha) {
+  return unary_forward(&elu_kernel, &tg_op_elu, a, (unary_args){alpha, 0});
+}
+
+/* ---- hardtanh: clamp's values, but the gradient passes only strictly
+ * inside (min, max), as PyTorch's hardtanh_backward ---- */
+
+static void hardtanh_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = input(node);
+  const unary_args *bounds = args_of(node);
+  tg_tensor *inside = tg_mul(mask(node, tg_gt_scalar(x, bounds->c0)),
+                             mask(node, tg_lt_scalar(x, bounds->c1)));
+  grads[0] = tg_mul(g, inside);
+}
+
+const tg_op tg_op_hardtanh = {
+    .name = "hardtanh", .backward = hardtanh_backward, .args_size = sizeof(unary_args)};
+
+tg_tensor *tg_hardtanh(tg_tensor *a, double min_val, double max_val) {
+  if (min_val > max_val)
+    tg_error("tg_hardtanh: min_val (%g) must not be greater than max_val (%g)", min_val,
+             max_val);
+  if (!tg_is_floating(a->dtype))
+    tg_error("tg_hardtanh: expected a floating tensor, got %s", tg_dtype_name(a->dtype));
+  return unary_forward(&clamp_kernel, &tg_op_hardtanh, a, (unary_args){min_val, max_val});
+}
+
 /* ---- erf: erf' = 2/sqrt(pi) exp(-x^2) (GELU's exact form is built on it) ---- */
 
 static float erf_f32(float x, float c0, float c1) {

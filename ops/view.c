@@ -33,8 +33,10 @@ static tg_shape infer_shape(const char *op, const tg_tensor *t, tg_shape shape) 
       infer = i;
     } else if (shape.d[i] < 0) {
       tg_error("%s: invalid shape dimension %lld", op, (long long)shape.d[i]);
-    } else {
-      known *= shape.d[i];
+    } else if (__builtin_mul_overflow(known, shape.d[i], &known)) {
+      char s[TG_SHAPE_STR_MAX];
+      tg_error("%s: element count overflows 64 bits in shape %s", op,
+               tg_shape_str(shape, s));
     }
   }
   if (infer >= 0 && known != 0 && numel % known == 0) shape.d[infer] = numel / known;

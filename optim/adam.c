@@ -48,19 +48,9 @@ static void adamw_update(const void *options, tg_tensor *param, tg_tensor *grad,
   update(options, param, grad, st, true);
 }
 
-static bool in_unit_interval(int index, double beta, char *msg, size_t size) {
-  if (beta >= 0.0 && beta < 1.0) return true;
-  snprintf(msg, size, "invalid beta parameter at index %d: %g", index, beta);
-  return false;
-}
-
 static bool adam_check(const void *options, char *msg, size_t size) {
   const tg_adam_options *o = options;
-  return tg_optim_check_nonneg("learning rate", o->lr, msg, size) &&
-         tg_optim_check_nonneg("epsilon value", o->eps, msg, size) &&
-         in_unit_interval(0, o->betas[0], msg, size) &&
-         in_unit_interval(1, o->betas[1], msg, size) &&
-         tg_optim_check_nonneg("weight_decay value", o->weight_decay, msg, size);
+  return tg_optim_check_adam_like(o->lr, o->eps, o->betas, o->weight_decay, msg, size);
 }
 
 #define FIELD(name, is_bool)                                                             \

@@ -27,6 +27,7 @@ typedef struct optim_field {
 typedef struct optim_param_state {
   bool exists;                              /* len(state) != 0 */
   double step;                              /* for algorithms with has_step */
+  float mu_product;                         /* NAdam's (a float32 tensor there) */
   tg_tensor *buffers[TG_OPTIM_MAX_BUFFERS]; /* owned; NULL until needed */
 } optim_param_state;
 
@@ -47,6 +48,7 @@ typedef struct optim_vtable {
   int n_buffers;
   const char *buffer_names[TG_OPTIM_MAX_BUFFERS];
   bool has_step;
+  bool has_mu_product; /* NAdam */
   /* Writes why options are invalid into msg and returns false. */
   bool (*check)(const void *options, char *msg, size_t size);
   /* Optional: state made when a parameter joins (Adagrad's sum). */
@@ -162,14 +164,41 @@ void tg_optim_run(tg_tensor *param, const tg_tensor *grad,
 
 /* "lr", "eps": -> "<what> must be >= 0, got <value>" style checks. */
 bool tg_optim_check_nonneg(const char *what, double value, char *msg, size_t size);
+/* The checks Adam, NAdam and RAdam share, in PyTorch's order. */
+bool tg_optim_check_adam_like(double lr, double eps, const double betas[2],
+                              double weight_decay, char *msg, size_t size);
+
+/* Adam's moment updates, op for op: m.mul_(beta1).add_(g, alpha=1-beta1)
+ * and v.mul_(beta2).addcmul_(g, g, value=1-beta2). */
+#define TG_OPTIM_MOMENTS(m, v, g, beta1, one_minus_beta1, beta2, one_minus_beta2)        \
+  do {                                                                                   \
+    (m) = TG_ADD_ALPHA((m) * (beta1), g, one_minus_beta1);                               \
+    (v) = TG_ADDCMUL((v) * (beta2), g, g, one_minus_beta2);                              \
+  } while (0)
 
 /* ---- schedulers (scheduler.c, plateau.c) ---- */
+
+/* One phase of OneCycleLR: lr and momentum anneal from start to end while
+ * the step goes from the previous phase's end_step to this one's. */
+typedef struct one_cycle_phase {
+  double end_step;
+  double start_lr, end_lr, start_momentum, end_momentum;
+} one_cycle_phase;
 
 struct tg_lr_scheduler {
   const char *name;
   /* The epoch schedulers' recursive rule: group g's new lr from its current
    * one, at s->last_epoch; NULL for ReduceLROnPlateau. */
   double (*next_lr)(const tg_lr_scheduler *s, int g, double lr);
+  /* Optional: the closed form at s->last_epoch (PyTorch's step(epoch) path,
+   * which SequentialLR takes at its milestones); next_lr when NULL. */
+  double (*closed_lr)(const tg_lr_scheduler *s, int g);
+  /* Optional: runs after last_epoch advanced, before the lrs are set. */
+  void (*advance)(tg_lr_scheduler *s);
+  /* Optional: replaces the whole step (SequentialLR). */
+  void (*step)(tg_lr_scheduler *s);
+  /* Optional: frees what the rule owns. */
+  void (*free_extra)(tg_lr_scheduler *s);
   tg_optimizer *opt;
   int n_groups;
   double *base_lrs;
@@ -182,6 +211,21 @@ struct tg_lr_scheduler {
   int n_milestones;
   int64_t t_max;
   double eta_min;
+  double (*lr_lambda)(int64_t epoch, void *user); /* LambdaLR */
+  void *user;
+  double start_factor, end_factor; /* LinearLR */
+  int64_t total_iters;
+  int64_t t_0, t_i, t_mult, t_cur; /* CosineAnnealingWarmRestarts */
+  /* OneCycleLR: total steps, phases, anneal rule, the momentum option it
+   * cycles (-1: none) */
+  int64_t total_steps;
+  one_cycle_phase phases[3];
+  int n_phases;
+  double (*anneal)(double start, double end, double pct);
+  int momentum_field;
+  /* SequentialLR: the schedulers it owns; milestones above */
+  tg_lr_scheduler **children;
+  int n_children;
   /* ReduceLROnPlateau's settings and progress */
   tg_plateau_options plateau;
   double *min_lrs;
@@ -192,6 +236,13 @@ struct tg_lr_scheduler {
 /* A scheduler with base_lrs and last_lr for every group of opt (lrs read
  * now), owned arrays allocated; the caller fills in the rest. */
 tg_lr_scheduler *tg_scheduler_alloc(tg_optimizer *opt, const char *name);
+/* PyTorch's _LRScheduler.__init__ with last_epoch = -1, before its first
+ * step: records each group's initial_lr once and takes it as base_lrs. */
+tg_lr_scheduler *tg_scheduler_start(tg_optimizer *opt, const char *name,
+                                    double (*next_lr)(const tg_lr_scheduler *, int,
+                                                      double));
+/* PyTorch's step(epoch) with epoch 0: restarts the schedule (SequentialLR). */
+void tg_scheduler_restart(tg_lr_scheduler *s);
 void tg_scheduler_record_lrs(tg_lr_scheduler *s);
 void tg_scheduler_set_lr(tg_lr_scheduler *s, int g, double lr);
 void tg_scheduler_check_groups(const tg_lr_scheduler *s, const char *fn);

@@ -26,6 +26,21 @@ bool tg_optim_check_nonneg(const char *what, double value, char *msg, size_t siz
   return false;
 }
 
+static bool in_unit_interval(int index, double beta, char *msg, size_t size) {
+  if (beta >= 0.0 && beta < 1.0) return true;
+  snprintf(msg, size, "invalid beta parameter at index %d: %g", index, beta);
+  return false;
+}
+
+bool tg_optim_check_adam_like(double lr, double eps, const double betas[2],
+                              double weight_decay, char *msg, size_t size) {
+  return tg_optim_check_nonneg("learning rate", lr, msg, size) &&
+         tg_optim_check_nonneg("epsilon value", eps, msg, size) &&
+         in_unit_interval(0, betas[0], msg, size) &&
+         in_unit_interval(1, betas[1], msg, size) &&
+         tg_optim_check_nonneg("weight_decay value", weight_decay, msg, size);
+}
+
 /* ---- state ---- */
 
 void tg_optim_state_clear(optim_param_state *st) {
@@ -34,6 +49,7 @@ void tg_optim_state_clear(optim_param_state *st) {
     st->buffers[i] = NULL;
   }
   st->step = 0;
+  st->mu_product = 1;
   st->exists = false;
 }
 
@@ -178,6 +194,8 @@ static void step_param(tg_optimizer *opt, const optim_group *group, int i) {
 }
 
 void tg_optimizer_step(tg_optimizer *opt) {
+  tg_state_guard guard; /* a bad gradient's error leaves grad mode as found */
+  tg_guard_push(&guard);
   tg_no_grad_begin(); /* nothing here belongs on the tape */
   for (int gi = 0; gi < opt->n_groups; gi++) {
     const optim_group *group = &opt->groups[gi];
@@ -185,6 +203,7 @@ void tg_optimizer_step(tg_optimizer *opt) {
       step_param(opt, group, i);
   }
   tg_no_grad_end();
+  tg_guard_pop();
 }
 
 static void detach_in_place(tg_tensor *t) {

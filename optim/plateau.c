@@ -53,7 +53,7 @@ static void reduce_lr(tg_lr_scheduler *s) {
 }
 
 void tg_lr_scheduler_step_metric(tg_lr_scheduler *s, double metric) {
-  if (s->next_lr)
+  if (s->next_lr || s->step)
     tg_error("tg_lr_scheduler_step_metric: %s takes no metric; use tg_lr_scheduler_step",
              s->name);
   tg_scheduler_check_groups(s, "tg_lr_scheduler_step_metric");

@@ -1,6 +1,7 @@
 /* Optimizer state dicts: a flat list of named tensors (see optim.h for the
  * names), and loading one back with every check done before anything
  * changes. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ static void save_state(tg_tensor_dict *sd, const tg_optimizer *opt, int i) {
   if (!st->exists) return;
   if (opt->vt->has_step)
     add(sd, tg_scalar(st->step, TG_FLOAT64), "state.%d.%s", i, "step");
+  if (opt->vt->has_mu_product)
+    add(sd, tg_scalar(st->mu_product, TG_FLOAT32), "state.%d.%s", i, "mu_product");
   for (int b = 0; b < opt->vt->n_buffers; b++)
     if (st->buffers[b])
       add(sd, tg_clone(st->buffers[b]), "state.%d.%s", i, opt->vt->buffer_names[b]);
@@ -109,6 +112,48 @@ static bool scalar_value(const tg_named_tensor *e, double *value) {
   return true;
 }
 
+/* A step count: a whole number from 0 to 2^53 (NaN or a negative step
+ * would turn the bias corrections into garbage on the next step). */
+static bool step_value(const tg_named_tensor *e, double *step) {
+  if (!scalar_value(e, step)) return false;
+  if (!(*step >= 0 && *step <= 0x1p53 && *step == floor(*step))) {
+    tg_set_last_error(LOAD ": entry \"%s\" holds %g, not a step count (a whole number "
+                           ">= 0)",
+                      e->name, *step);
+    return false;
+  }
+  return true;
+}
+
+/* NAdam's running product of momentum factors, each in (0, 1): a value
+ * outside (0, 1] would poison every later step. */
+static bool mu_product_value(const tg_named_tensor *e, float *mu_product) {
+  double v;
+  if (!scalar_value(e, &v)) return false;
+  if (!(v > 0 && v <= 1)) {
+    tg_set_last_error(LOAD ": entry \"%s\" holds %g, not a product of momentum factors "
+                           "(in (0, 1])",
+                      e->name, v);
+    return false;
+  }
+  *mu_product = (float)v;
+  return true;
+}
+
+/* Optimizer buffers hold finite values: a NaN would reach the weights. */
+static bool all_finite(const tg_named_tensor *e) {
+  int64_t n = tg_numel(e->tensor);
+  for (int64_t k = 0; k < n; k++) {
+    double v = tg_get_flat(e->tensor, k);
+    if (!isfinite(v)) {
+      tg_set_last_error(LOAD ": entry \"%s\" holds %g at element %lld", e->name, v,
+                        (long long)k);
+      return false;
+    }
+  }
+  return true;
+}
+
 static int count_groups(const tg_tensor_dict *sd) {
   int n = 0;
   for (int i = 0; i < sd->n; i++) {
@@ -146,10 +191,14 @@ static bool map_params(load_plan *plan, const tg_optimizer *opt,
                         g, (long long)tg_numel(ids), opt->groups[g].n);
       return false;
     }
+    /* Ids number the saved parameters 0..n-1 and there are as many as the
+     * optimizer has: anything larger cannot be right, and must not size
+     * an allocation. */
     for (int64_t k = 0; k < tg_numel(ids); k++) {
       double id = tg_get_flat(ids, k);
-      if (!(id >= 0 && id <= 1e9) || id != (int64_t)id) {
-        tg_set_last_error(LOAD ": \"%s\" holds %g, not a parameter number", name, id);
+      if (!(id >= 0 && id < opt->n_params) || id != floor(id)) {
+        tg_set_last_error(LOAD ": \"%s\" holds %g, not a parameter number (0 to %d)",
+                          name, id, opt->n_params - 1);
         return false;
       }
       if (id > max_id) max_id = (int64_t)id;
@@ -224,7 +273,9 @@ static bool load_state_entry(load_plan *plan, const tg_optimizer *opt,
   }
   optim_param_state *st = &plan->state[i];
   st->exists = true;
-  if (opt->vt->has_step && strcmp(key, "step") == 0) return scalar_value(e, &st->step);
+  if (opt->vt->has_step && strcmp(key, "step") == 0) return step_value(e, &st->step);
+  if (opt->vt->has_mu_product && strcmp(key, "mu_product") == 0)
+    return mu_product_value(e, &st->mu_product);
   int b = find_buffer(opt->vt, key);
   if (b < 0) return unknown(opt, e->name);
   const tg_tensor *p = opt->params[i];
@@ -237,6 +288,7 @@ static bool load_state_entry(load_plan *plan, const tg_optimizer *opt,
                       tg_dtype_name(p->dtype), tg_shape_str(tg_shape_of(p), want));
     return false;
   }
+  if (!all_finite(e)) return false;
   st->buffers[b] = e->tensor;
   return true;
 }
@@ -291,12 +343,20 @@ static void apply_plan(tg_optimizer *opt, const load_plan *plan) {
     tg_optim_state_clear(st);
     st->exists = from->exists;
     st->step = from->step;
+    st->mu_product = from->mu_product;
     for (int b = 0; b < TG_OPTIM_MAX_BUFFERS; b++) {
       if (!from->buffers[b]) continue;
       st->buffers[b] = tg_optim_owned_full_like(opt->params[i], 0);
       tg_copy_(st->buffers[b], from->buffers[b]); /* converts to the param's dtype */
     }
   }
+}
+
+int tg_optimizer_check_state_dict(const tg_optimizer *opt, const tg_tensor_dict *sd) {
+  load_plan plan = {0};
+  bool ok = build_plan(&plan, opt, sd);
+  plan_free(&plan, opt->n_groups);
+  return ok ? 0 : -1;
 }
 
 int tg_optimizer_load_state_dict(tg_optimizer *opt, const tg_tensor_dict *sd) {

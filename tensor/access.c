@@ -36,6 +36,7 @@ double tg_item(const tg_tensor *t) {
 }
 
 static int64_t index_offset(const char *op, const tg_tensor *t, const int64_t *index) {
+  TG_CHECKED_HOOK(tg_checked_use(t, op));
   int64_t off = t->offset;
   for (int d = 0; d < t->ndim; d++) {
     if (index[d] < -t->shape[d] || index[d] >= t->shape[d])
@@ -60,7 +61,8 @@ void tg_set(tg_tensor *t, const int64_t *index, double value) {
     tg_inplace_set_args(tg_inplace_record(&tg_op_set_inplace, t, NULL), index, t->ndim);
 }
 
-static void *typed_data(tg_tensor *t, tg_dtype dtype, const char *op) {
+static void *typed_data(const tg_tensor *t, tg_dtype dtype, const char *op) {
+  TG_CHECKED_HOOK(tg_checked_use(t, op));
   if (t->dtype != dtype)
     tg_error("%s: the tensor is %s, not %s", op, tg_dtype_name(t->dtype),
              tg_dtype_name(dtype));
@@ -69,17 +71,39 @@ static void *typed_data(tg_tensor *t, tg_dtype dtype, const char *op) {
   return tg_ptr(t);
 }
 
+/* A writable pointer may be written through. Checked mode counts that as
+ * a write: a tensor a recorded op saved then fails backward's version
+ * check instead of giving a wrong gradient. Readers use tg_cdata_*. */
+static void *writable_data(tg_tensor *t, tg_dtype dtype, const char *op) {
+  void *data = typed_data(t, dtype, op);
+  TG_CHECKED_HOOK(tg_bump_version(t));
+  return data;
+}
+
 float *tg_data_f32(tg_tensor *t) {
-  return typed_data(t, TG_FLOAT32, "tg_data_f32");
+  return writable_data(t, TG_FLOAT32, "tg_data_f32");
 }
 double *tg_data_f64(tg_tensor *t) {
-  return typed_data(t, TG_FLOAT64, "tg_data_f64");
+  return writable_data(t, TG_FLOAT64, "tg_data_f64");
 }
 int64_t *tg_data_i64(tg_tensor *t) {
-  return typed_data(t, TG_INT64, "tg_data_i64");
+  return writable_data(t, TG_INT64, "tg_data_i64");
 }
 bool *tg_data_bool(tg_tensor *t) {
-  return typed_data(t, TG_BOOL, "tg_data_bool");
+  return writable_data(t, TG_BOOL, "tg_data_bool");
+}
+
+const float *tg_cdata_f32(const tg_tensor *t) {
+  return typed_data(t, TG_FLOAT32, "tg_cdata_f32");
+}
+const double *tg_cdata_f64(const tg_tensor *t) {
+  return typed_data(t, TG_FLOAT64, "tg_cdata_f64");
+}
+const int64_t *tg_cdata_i64(const tg_tensor *t) {
+  return typed_data(t, TG_INT64, "tg_cdata_i64");
+}
+const bool *tg_cdata_bool(const tg_tensor *t) {
+  return typed_data(t, TG_BOOL, "tg_cdata_bool");
 }
 
 void tg_copy_to_f64(const tg_tensor *t, double *out) {

@@ -8,10 +8,21 @@
 #include "tensorgrad/autograd.h"
 #include "tensorgrad/tensor.h"
 
+/* Whether ThreadSanitizer instruments this build (gcc and clang spell it
+ * differently). */
+#if defined(__SANITIZE_THREAD__)
+#define TG_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TG_UNDER_TSAN 1
+#endif
+#endif
+
 /* A function compiled twice, for the given x86-64 target and for the
  * baseline, the clone picked when the library loads; a plain function
- * where the compiler or the CPU family has no clones. */
-#if defined(__x86_64__) && defined(__has_attribute)
+ * where the compiler or the CPU family has no clones, and under TSan (its
+ * instrumented resolver would run before TSan is set up). */
+#if defined(__x86_64__) && defined(__has_attribute) && !defined(TG_UNDER_TSAN)
 #if __has_attribute(target_clones)
 #define TG_CLONES(target) __attribute__((target_clones(target, "default")))
 #endif
@@ -29,8 +40,11 @@
  * element function it is passed is inlined too and the loop vectorises. */
 #define TG_INLINE static inline __attribute__((always_inline))
 
+#define TG_STR_(x) #x
+#define TG_STR(x) TG_STR_(x)
+
 struct tg_storage {
-  int refcount;
+  int refcount; /* atomic: storages are shared between threads */
   void *data;
   size_t nbytes;
   /* Bumped by every in-place write, so backward can tell that a tensor it
@@ -58,6 +72,22 @@ tg_tensor *tg_scope_adopt(tg_tensor *t);
 
 static inline char *tg_ptr(const tg_tensor *t) {
   return (char *)t->storage->data + t->offset * (int64_t)tg_dtype_size(t->dtype);
+}
+
+/* What is wrong with a shape for a tensor of elem_size-byte elements (too
+ * many dims, a negative dim, an element count or byte size past int64), or
+ * NULL if nothing is. File readers check it before they make a tensor. */
+const char *tg_shape_problem(int ndim, const int64_t *d, size_t elem_size);
+
+/* A double converted to int64 only where that is defined; NaN and values
+ * out of range give INT64_MIN (what x86's conversion, and so PyTorch on
+ * it, gives). */
+static inline int64_t tg_double_to_i64(double v) {
+  return v >= -0x1p63 && v < 0x1p63 ? (int64_t)v : INT64_MIN;
+}
+/* Whether v is an integer that int64 holds exactly. */
+static inline bool tg_double_is_i64(double v) {
+  return v >= -0x1p63 && v < 0x1p63 && v == (double)(int64_t)v;
 }
 
 /* Normalises a possibly negative dim for an op's error message. */
@@ -200,6 +230,46 @@ tg_tensor *tg_grad_destination(tg_node *node, int i);
  * pop it when the work is done. Nestable. */
 void tg_error_push_cleanup(void (*fn)(void *), void *arg);
 void tg_error_pop_cleanup(void);
+
+/* ---- threads (thread.c) ----
+ * Caches of released memory (tensor headers, nodes, storage blocks, scope
+ * buffers) are per thread. A thread that starts caching calls this once so
+ * that its caches are freed when it exits. */
+void tg_thread_caches_in_use(void);
+/* The per-module halves of that cleanup. */
+void tg_tensor_caches_free(void);
+void tg_node_caches_free(void);
+void tg_storage_caches_free(void);
+void tg_scope_caches_free(void);
+
+/* ---- error recovery (error.c) ----
+ * The calling thread's grad mode, no_grad nesting and scope depth, saved
+ * on entry to a function that may fail half-way (tg_backward, tg_summary,
+ * tg_function_apply) and restored by tg_error before a handler longjmps. */
+typedef struct tg_state_guard {
+  bool grad_enabled;
+  int scope_depth;
+  int no_grad_depth;
+} tg_state_guard;
+void tg_guard_push(tg_state_guard *g);
+void tg_guard_pop(void);
+int tg_no_grad_depth(void);
+void tg_no_grad_unwind(int depth);
+
+/* ---- checked mode (checked.c, -DTG_CHECKED=ON) ----
+ * Use after release, double release and releasing a scope's tensor stop
+ * with a message naming the tensor; live tensors are reported at exit. */
+#ifdef TG_CHECKED
+#define TG_CHECKED_HOOK(call) call
+void tg_checked_created(tg_tensor *t);
+void tg_checked_use(const tg_tensor *t, const char *op);
+void tg_checked_release(const tg_tensor *t);
+void tg_checked_scope_ref(tg_tensor *t, int delta);
+/* Marks t released; true if its header is kept (quarantined). */
+bool tg_checked_destroyed(tg_tensor *t);
+#else
+#define TG_CHECKED_HOOK(call) ((void)0)
+#endif
 
 /* Checks for ops that only work on floating tensors. */
 void tg_check_floating(const char *op, const tg_tensor *t);

@@ -56,7 +56,12 @@ tg_tensor *tg_arange(double start, double end, double step, tg_dtype dtype) {
     tg_error("tg_arange: upper bound and step sign are inconsistent (start %g, end "
              "%g, step %g)",
              start, end, step);
-  int64_t n = (int64_t)ceil((end - start) / step);
+  double count = ceil((end - start) / step);
+  if (!(count < 0x1p62)) /* also catches an overflow to inf */
+    tg_error("tg_arange: %g elements (start %g, end %g, step %g) is more than a tensor "
+             "can hold",
+             count, start, end, step);
+  int64_t n = (int64_t)count;
   tg_tensor *t = tg_alloc(TG_SHAPE(n), dtype);
   for (int64_t i = 0; i < n; i++)
     tg_store(tg_storage_ptr(t, i), dtype, start + (double)i * step);

@@ -1,30 +1,62 @@
 /* The one error path. Misuse of the API (shapes, dtypes, indices) calls
  * tg_error, whose message names the op and the operands; reads of the
  * outside world instead return a status and leave a message for
- * tg_last_error. */
+ * tg_last_error.
+ *
+ * All of it is per thread: the handler (a longjmp target belongs to one
+ * thread), the messages, and the work an error must undo. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+#if defined(__has_include)
+#if __has_include(<execinfo.h>)
+#include <execinfo.h>
+#define TG_HAVE_BACKTRACE 1
+#endif
+#endif
 
 #include "tensor/core.h"
 
-enum { MAX_CLEANUPS = 16 };
+enum { MAX_CLEANUPS = 16, MAX_FRAMES = 64 };
 
-static tg_error_handler error_handler;
+static _Thread_local tg_error_handler error_handler;
+static _Thread_local void *error_user;
 /* Work in flight that an error must undo before a handler longjmps away
- * (the backward engine's node list, say), newest first. */
-static struct {
+ * (the backward engine's node list, the grad mode a function turned off),
+ * newest first. A NULL fn marks a state guard. */
+static _Thread_local struct {
   void (*fn)(void *);
   void *arg;
 } cleanups[MAX_CLEANUPS];
-static int n_cleanups;
-static void *error_user;
-static char error_message[2048];
-static char last_error[2048];
+static _Thread_local int n_cleanups;
+static _Thread_local char error_message[2048];
+static _Thread_local char last_error[2048];
 
 void tg_set_error_handler(tg_error_handler handler, void *user) {
   error_handler = handler;
   error_user = user;
+}
+
+static void restore_state(void *arg) {
+  const tg_state_guard *g = arg;
+  tg_scope_unwind(g->scope_depth);
+  tg_no_grad_unwind(g->no_grad_depth);
+  tg_set_grad_enabled(g->grad_enabled);
+}
+
+/* Where the programming error happened: the frames above tg_error, with
+ * names where the platform has them (executables need -rdynamic for their
+ * own functions; static functions stay addresses). */
+static void print_call_stack(void) {
+#ifdef TG_HAVE_BACKTRACE
+  void *frames[MAX_FRAMES];
+  int n = backtrace(frames, MAX_FRAMES);
+  fprintf(stderr, "tensorgrad: call stack (most recent call first):\n");
+  fflush(stderr);
+  if (n > 2) backtrace_symbols_fd(frames + 2, n - 2, STDERR_FILENO);
+#endif
 }
 
 void tg_error(const char *fmt, ...) {
@@ -38,6 +70,7 @@ void tg_error(const char *fmt, ...) {
   }
   if (error_handler) error_handler(error_message, error_user);
   fprintf(stderr, "tensorgrad: error: %s\n", error_message);
+  print_call_stack();
   abort();
 }
 
@@ -51,6 +84,15 @@ void tg_error_push_cleanup(void (*fn)(void *), void *arg) {
 
 void tg_error_pop_cleanup(void) {
   if (n_cleanups > 0) n_cleanups--;
+}
+
+void tg_guard_push(tg_state_guard *g) {
+  *g = (tg_state_guard){tg_is_grad_enabled(), tg_scope_depth(), tg_no_grad_depth()};
+  tg_error_push_cleanup(restore_state, g);
+}
+
+void tg_guard_pop(void) {
+  tg_error_pop_cleanup();
 }
 
 const char *tg_last_error(void) {

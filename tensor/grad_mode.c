@@ -3,9 +3,10 @@
 
 enum { MAX_NO_GRAD_NESTING = 64 };
 
-static bool grad_enabled = true;
-static bool saved_modes[MAX_NO_GRAD_NESTING];
-static int no_grad_depth;
+/* Per thread, as in PyTorch: each thread records its own graphs. */
+static _Thread_local bool grad_enabled = true;
+static _Thread_local bool saved_modes[MAX_NO_GRAD_NESTING];
+static _Thread_local int no_grad_depth;
 
 bool tg_is_grad_enabled(void) {
   return grad_enabled;
@@ -26,4 +27,14 @@ void tg_no_grad_begin(void) {
 void tg_no_grad_end(void) {
   if (no_grad_depth == 0) tg_error("tg_no_grad_end: no tg_no_grad_begin is open");
   tg_set_grad_enabled(saved_modes[--no_grad_depth]);
+}
+
+int tg_no_grad_depth(void) {
+  return no_grad_depth;
+}
+
+/* Drops no_grad levels opened past `depth` without restoring the modes they
+ * saved: the caller restores the grad mode it saved itself. */
+void tg_no_grad_unwind(int depth) {
+  if (depth >= 0 && depth < no_grad_depth) no_grad_depth = depth;
 }

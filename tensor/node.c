@@ -20,8 +20,18 @@ typedef union pooled_node {
   union pooled_node *next;
 } pooled_node;
 
-static pooled_node *node_pool;
-static int node_pool_len;
+/* Per thread, like every cache. */
+static _Thread_local pooled_node *node_pool;
+static _Thread_local int node_pool_len;
+
+void tg_node_caches_free(void) {
+  while (node_pool) {
+    pooled_node *p = node_pool;
+    node_pool = p->next;
+    free(p);
+  }
+  node_pool_len = 0;
+}
 
 /* The node, its inputs (pointers, grad_fns, versions, requires_grad), then
  * its arguments (16-byte
@@ -48,6 +58,7 @@ static bool node_block_pooled(const tg_node *node) {
 
 void tg_node_block_free(tg_node *node) {
   if (node_block_pooled(node) && node_pool_len < POOL_LIMIT && tg_caching_enabled()) {
+    tg_thread_caches_in_use();
     pooled_node *p = (pooled_node *)node;
     p->next = node_pool;
     node_pool = p;
@@ -82,7 +93,7 @@ tg_node *tg_record(const tg_op *op, tg_tensor *output, int n_inputs,
     node->input_fns[i] = inputs[i]->grad_fn;
     tg_node_retain(node->input_fns[i]);
   }
-  node->seq = node_counter++;
+  node->seq = __atomic_fetch_add(&node_counter, 1, __ATOMIC_RELAXED);
   output->grad_fn = node;
   output->requires_grad = true;
   return node;
@@ -102,6 +113,7 @@ void tg_save_output(tg_node *node, tg_tensor *output) {
   node->output_meta.grad = NULL;
   node->output_meta.grad_fn = NULL;
   node->output_meta.storage = NULL;
+  node->output_meta.checked = NULL; /* the copy is not the tensor checked mode tracks */
   node->output_storage = output->storage;
   node->output_version = output->storage->version;
   tg_storage_retain(output->storage);

@@ -83,7 +83,7 @@ typedef struct range {
   bool whole;
 } range;
 
-static range shown_range;
+static _Thread_local range shown_range; /* filled by one print on its thread */
 
 static void track(printer *p, double v) {
   double a = fabs(v);
@@ -197,6 +197,7 @@ static int suffixes_of(const tg_tensor *t, char suffixes[][128]) {
 /* torch/_tensor_str.py's _add_suffixes: a suffix that would pass column 80
  * starts a new line, indented under the first element. */
 void tg_fprint(void *file, const tg_tensor *t) {
+  TG_CHECKED_HOOK(tg_checked_use(t, "tg_print"));
   FILE *f = file;
   char *body = NULL;
   size_t size = 0;

@@ -3,8 +3,14 @@
  * the same transformations from raw bits to uniform, normal and integer
  * values, so that tg_manual_seed(s) followed by the same calls gives the
  * numbers torch.manual_seed(s) gives (tests/golden/random.py proves it).
- * Initialisation, dropout and shuffling all draw from it. */
+ * Initialisation, dropout and shuffling all draw from it.
+ *
+ * The default generator is shared by every thread, as PyTorch's is: each
+ * public function holds its lock for the whole tensor it fills, so draws
+ * by two threads interleave tensor by tensor, never inside one. A
+ * generator from tg_generator_new belongs to one thread at a time. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +27,14 @@ struct tg_generator {
 
 static tg_generator global;
 static bool seeded;
+static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void lock_global(void) {
+  pthread_mutex_lock(&global_lock);
+}
+static void unlock_global(void) {
+  pthread_mutex_unlock(&global_lock);
+}
 
 static void seed_generator(tg_generator *g, uint64_t seed) {
   g->seed = seed;
@@ -29,17 +43,26 @@ static void seed_generator(tg_generator *g, uint64_t seed) {
 }
 
 void tg_manual_seed(uint64_t seed) {
+  lock_global();
   seed_generator(&global, seed);
   seeded = true;
+  unlock_global();
 }
 
+/* The default generator; the caller holds global_lock. */
 static tg_generator *default_generator(void) {
-  if (!seeded) tg_manual_seed(67280421310721ull); /* PyTorch's default seed */
+  if (!seeded) {
+    seed_generator(&global, 67280421310721ull); /* PyTorch's default seed */
+    seeded = true;
+  }
   return &global;
 }
 
 uint64_t tg_initial_seed(void) {
-  return default_generator()->seed;
+  lock_global();
+  uint64_t seed = default_generator()->seed;
+  unlock_global();
+  return seed;
 }
 
 /* ---- the global generator's state (torch.get_rng_state / set_rng_state) ---- */
@@ -49,14 +72,16 @@ uint64_t tg_initial_seed(void) {
 enum { STATE_NEXT = TG_MT_WORDS, STATE_SEED, STATE_HAS_NORMAL, STATE_NORMAL };
 
 tg_tensor *tg_get_rng_state(void) {
-  const tg_generator *g = default_generator();
   tg_tensor *state = tg_zeros(TG_SHAPE(TG_RNG_STATE_SIZE), TG_INT64);
   int64_t *v = (int64_t *)tg_ptr(state);
+  lock_global();
+  const tg_generator *g = default_generator();
   for (int i = 0; i < TG_MT_WORDS; i++) v[i] = g->mt.state[i];
   v[STATE_NEXT] = g->mt.next;
   memcpy(&v[STATE_SEED], &g->seed, sizeof g->seed);
   v[STATE_HAS_NORMAL] = g->has_normal;
   memcpy(&v[STATE_NORMAL], &g->next_normal, sizeof g->next_normal);
+  unlock_global();
   return state;
 }
 
@@ -80,12 +105,14 @@ void tg_set_rng_state(const tg_tensor *state) {
              TG_RNG_STATE_SIZE);
   tg_scope_begin();
   const int64_t *v = (const int64_t *)tg_ptr(tg_contiguous((tg_tensor *)state));
+  lock_global();
   tg_generator *g = default_generator();
   for (int i = 0; i < TG_MT_WORDS; i++) g->mt.state[i] = (uint32_t)v[i];
   g->mt.next = (int)v[STATE_NEXT];
   memcpy(&g->seed, &v[STATE_SEED], sizeof g->seed);
   g->has_normal = v[STATE_HAS_NORMAL] != 0;
   memcpy(&g->next_normal, &v[STATE_NORMAL], sizeof g->next_normal);
+  unlock_global();
   tg_scope_end();
 }
 
@@ -100,18 +127,39 @@ void tg_generator_free(tg_generator *g) {
   if (g != &global) free(g);
 }
 
-static tg_generator *resolve(tg_generator *g) {
-  return g ? g : default_generator();
+/* Locks the default generator when g is NULL (or is it); release_generator undoes
+ * exactly that. */
+static tg_generator *acquire(tg_generator *g) {
+  if (g && g != &global) return g;
+  lock_global();
+  return default_generator();
+}
+static void release_generator(tg_generator *g) {
+  if (g == &global) unlock_global();
+}
+
+/* Draws with the generator already acquired. */
+static uint32_t next_u32(tg_generator *g) {
+  return tg_mt19937_next(&g->mt);
+}
+static uint64_t next_u64(tg_generator *g) {
+  uint64_t hi = next_u32(g);
+  uint64_t lo = next_u32(g);
+  return (hi << 32) | lo;
 }
 
 uint32_t tg_generator_random_u32(tg_generator *g) {
-  return tg_mt19937_next(&resolve(g)->mt);
+  g = acquire(g);
+  uint32_t bits = next_u32(g);
+  release_generator(g);
+  return bits;
 }
 
 uint64_t tg_generator_random_u64(tg_generator *g) {
-  uint64_t hi = tg_generator_random_u32(g);
-  uint64_t lo = tg_generator_random_u32(g);
-  return (hi << 32) | lo;
+  g = acquire(g);
+  uint64_t bits = next_u64(g);
+  release_generator(g);
+  return bits;
 }
 
 uint32_t tg_random_u32(void) {
@@ -121,20 +169,21 @@ uint64_t tg_random_u64(void) {
   return tg_generator_random_u64(NULL);
 }
 
-/* Uniform [0,1) with the mantissa width of the dtype: 24 random bits for
- * float32, 53 for float64. */
+/* Below, the default generator is held by the public function that fills
+ * a tensor (global_lock taken). Uniform [0,1) with the mantissa width of
+ * the dtype: 24 random bits for float32, 53 for float64. */
 static float uniform_f32(void) {
-  return (float)(tg_random_u32() & ((1u << 24) - 1)) * (1.0f / 16777216.0f);
+  return (float)(next_u32(&global) & ((1u << 24) - 1)) * (1.0f / 16777216.0f);
 }
 
 static double uniform_f64(void) {
-  return (double)(tg_random_u64() & ((1ull << 53) - 1)) * (1.0 / 9007199254740992.0);
+  return (double)(next_u64(&global) & ((1ull << 53) - 1)) * (1.0 / 9007199254740992.0);
 }
 
 /* PyTorch's scalar normal sampler (for short or strided tensors); the
  * caller scales it with one fused multiply-add, as PyTorch's kernel does. */
 static double normal_f64(void) {
-  tg_generator *g = default_generator();
+  tg_generator *g = &global;
   if (g->has_normal) {
     g->has_normal = false;
     return g->next_normal;
@@ -248,6 +297,7 @@ void tg_uniform_(tg_tensor *t, double low, double high) {
   tg_check_floating("tg_uniform_", t);
   bool record = tg_inplace_prepare("tg_uniform_", t, NULL);
   int64_t n = tg_numel(t);
+  acquire(NULL);
   if (t->dtype == TG_FLOAT32) {
     float from = (float)low, to = (float)high;
     for (int64_t i = 0; i < n; i++)
@@ -256,6 +306,7 @@ void tg_uniform_(tg_tensor *t, double low, double high) {
     for (int64_t i = 0; i < n; i++)
       *(double *)tg_flat_ptr(t, i) = fma(uniform_f64(), high - low, low);
   }
+  release_generator(&global);
   tg_bump_version(t);
   if (record) tg_inplace_record(&tg_op_uniform_inplace, t, NULL);
 }
@@ -265,6 +316,7 @@ void tg_normal_(tg_tensor *t, double mean, double std) {
   if (std < 0) tg_error("tg_normal_: std must be non-negative, got %g", std);
   bool record = tg_inplace_prepare("tg_normal_", t, NULL);
   int64_t n = tg_numel(t);
+  acquire(NULL);
   if (n >= 16 && tg_is_contiguous(t)) {
     if (t->dtype == TG_FLOAT32)
       normal_fill_f32((float *)tg_ptr(t), n, mean, std);
@@ -274,6 +326,7 @@ void tg_normal_(tg_tensor *t, double mean, double std) {
     for (int64_t i = 0; i < n; i++)
       tg_store(tg_flat_ptr(t, i), t->dtype, fma(normal_f64(), std, mean));
   }
+  release_generator(&global);
   tg_bump_version(t);
   if (record) tg_inplace_record(&tg_op_normal_inplace, t, NULL);
 }
@@ -304,10 +357,12 @@ tg_tensor *tg_randint(int64_t low, int64_t high, tg_shape shape) {
   tg_tensor *t = tg_alloc(shape, TG_INT64);
   int64_t *data = (int64_t *)t->storage->data, n = tg_numel(t);
   uint64_t range = (uint64_t)high - (uint64_t)low;
+  tg_generator *g = acquire(NULL);
   for (int64_t i = 0; i < n; i++) {
-    uint64_t bits = range >= (1ull << 32) ? tg_random_u64() : tg_random_u32();
-    data[i] = (int64_t)(bits % range) + low;
+    uint64_t bits = range >= (1ull << 32) ? next_u64(g) : next_u32(g);
+    data[i] = (int64_t)((bits % range) + (uint64_t)low); /* wraps, never overflows */
   }
+  release_generator(g);
   return t;
 }
 
@@ -315,12 +370,14 @@ tg_tensor *tg_randint(int64_t low, int64_t high, tg_shape shape) {
  * draw per position. */
 void tg_randperm_into(tg_generator *g, int64_t n, int64_t *out) {
   for (int64_t i = 0; i < n; i++) out[i] = i;
+  g = acquire(g);
   for (int64_t i = 0; i + 1 < n; i++) {
-    int64_t z = (int64_t)(tg_generator_random_u32(g) % (uint64_t)(n - i));
+    int64_t z = (int64_t)(next_u32(g) % (uint64_t)(n - i));
     int64_t saved = out[i];
     out[i] = out[z + i];
     out[z + i] = saved;
   }
+  release_generator(g);
 }
 
 tg_tensor *tg_randperm(int64_t n) {

@@ -12,10 +12,19 @@ typedef struct pool {
   size_t len, cap;
 } pool;
 
-static pool *pools;
-static int depth, pools_cap;
+/* Scopes belong to the thread that opened them. */
+static _Thread_local pool *pools;
+static _Thread_local int depth, pools_cap;
+
+void tg_scope_caches_free(void) {
+  for (int i = 0; i < pools_cap; i++) free(pools[i].items);
+  free(pools);
+  pools = NULL;
+  pools_cap = depth = 0;
+}
 
 static void pool_push(pool *p, tg_tensor *t) {
+  TG_CHECKED_HOOK(tg_checked_scope_ref(t, +1));
   if (p->len == p->cap) {
     size_t cap = p->cap ? 2 * p->cap : 64;
     tg_tensor **grown = realloc(p->items, cap * sizeof *grown);
@@ -31,6 +40,7 @@ void tg_scope_begin(void) {
     int cap = pools_cap ? 2 * pools_cap : 8;
     pool *grown = realloc(pools, (size_t)cap * sizeof *grown);
     if (!grown) tg_error("out of memory opening a scope");
+    tg_thread_caches_in_use();
     for (int i = pools_cap; i < cap; i++) grown[i] = (pool){NULL, 0, 0};
     pools = grown;
     pools_cap = cap;
@@ -42,7 +52,11 @@ void tg_scope_end(void) {
   if (depth == 0) tg_error("tg_scope_end: no scope is open");
   pool *p = &pools[--depth];
   /* release newest first: results die before the temporaries they used */
-  while (p->len > 0) tg_release(p->items[--p->len]);
+  while (p->len > 0) {
+    tg_tensor *t = p->items[--p->len];
+    TG_CHECKED_HOOK(tg_checked_scope_ref(t, -1));
+    tg_release(t);
+  }
 }
 
 int tg_scope_depth(void) {

@@ -19,19 +19,33 @@ enum {
 /* At most this many bytes sit on the free lists. */
 static const size_t CACHE_LIMIT = (size_t)256 << 20;
 
+/* GCC says it builds with AddressSanitizer by __SANITIZE_ADDRESS__, clang
+ * by __has_feature(address_sanitizer); likewise for ThreadSanitizer. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TG_UNDER_SANITIZER 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TG_UNDER_SANITIZER 1
+#endif
+
 /* Free lists (storage blocks here, tensor headers, tape nodes) would hide a
- * use after release from memory checkers: ASan builds cache nothing, and
- * TENSORGRAD_NO_CACHE=1 turns caching off at run time (CI's valgrind run). */
+ * use after release from memory checkers: sanitizer and checked builds
+ * cache nothing, and TENSORGRAD_NO_CACHE=1 turns caching off at run time
+ * (CI's valgrind run). */
 bool tg_caching_enabled(void) {
-#ifdef __SANITIZE_ADDRESS__
+#if defined(TG_UNDER_SANITIZER) || defined(TG_CHECKED)
   return false;
 #else
-  static int enabled = -1;
-  if (enabled < 0) {
+  static int enabled = -1; /* read and written atomically: any thread may ask first */
+  int known = __atomic_load_n(&enabled, __ATOMIC_RELAXED);
+  if (known < 0) {
     const char *off = getenv("TENSORGRAD_NO_CACHE");
-    enabled = !(off && *off && strcmp(off, "0") != 0);
+    known = !(off && *off && strcmp(off, "0") != 0);
+    __atomic_store_n(&enabled, known, __ATOMIC_RELAXED);
   }
-  return enabled;
+  return known;
 #endif
 }
 
@@ -42,8 +56,9 @@ typedef struct cached {
   struct cached *next;
 } cached;
 
-static cached *free_lists[N_CLASSES];
-static size_t cached_bytes;
+/* Per thread, like every cache: no locks on the hot path. */
+static _Thread_local cached *free_lists[N_CLASSES];
+static _Thread_local size_t cached_bytes;
 
 static int size_class(size_t nbytes) {
   int c = 0;
@@ -82,15 +97,28 @@ tg_storage *tg_storage_new(size_t nbytes) {
 }
 
 void tg_storage_retain(tg_storage *s) {
-  s->refcount++;
+  __atomic_add_fetch(&s->refcount, 1, __ATOMIC_RELAXED);
+}
+
+void tg_storage_caches_free(void) {
+  for (int c = 0; c < N_CLASSES; c++) {
+    while (free_lists[c]) {
+      cached *block = free_lists[c];
+      free_lists[c] = block->next;
+      free(block->storage.data);
+      free(block);
+    }
+  }
+  cached_bytes = 0;
 }
 
 void tg_storage_release(tg_storage *s) {
-  if (!s || --s->refcount > 0) return;
+  if (!s || __atomic_sub_fetch(&s->refcount, 1, __ATOMIC_ACQ_REL) > 0) return;
   cached *block = (cached *)s; /* storage is the first member */
   int c = block->size_class;
   if (c < N_CLASSES && cached_bytes + class_bytes(c) <= CACHE_LIMIT &&
       tg_caching_enabled()) {
+    tg_thread_caches_in_use();
     block->next = free_lists[c];
     free_lists[c] = block;
     cached_bytes += class_bytes(c);

@@ -31,10 +31,28 @@ tg_dtype tg_promote(tg_dtype a, tg_dtype b) {
   return a > b ? a : b;
 }
 
+/* Every tensor's shape passed tg_shape_problem when it was made, so its
+ * product fits in int64. */
 int64_t tg_shape_numel(tg_shape s) {
   int64_t n = 1;
   for (int i = 0; i < s.ndim; i++) n *= s.d[i];
   return n;
+}
+
+const char *tg_shape_problem(int ndim, const int64_t *d, size_t elem_size) {
+  if (ndim < 0 || ndim > TG_MAX_DIMS)
+    return "more than " TG_STR(TG_MAX_DIMS) " dimensions";
+  /* The contiguous strides skip zero dims, so their product must fit too:
+   * a (0, 2^40, 2^40) tensor has no elements but a stride of 2^80. */
+  int64_t extent = 1, bytes;
+  for (int i = 0; i < ndim; i++) {
+    if (d[i] < 0) return "negative dimension";
+    if (__builtin_mul_overflow(extent, d[i] > 0 ? d[i] : 1, &extent))
+      return "element count overflows 64 bits";
+  }
+  if (__builtin_mul_overflow(extent, (int64_t)elem_size, &bytes))
+    return "byte size overflows 64 bits";
+  return NULL;
 }
 
 int64_t tg_numel(const tg_tensor *t) {
@@ -42,12 +60,15 @@ int64_t tg_numel(const tg_tensor *t) {
 }
 
 tg_shape tg_shape_make(int ndim, const int64_t *d) {
+  if (ndim < 0 || ndim > TG_MAX_DIMS)
+    tg_error("tg_shape_make: a shape has 0 to %d dimensions, got %d", TG_MAX_DIMS, ndim);
   tg_shape s = {ndim, {0}};
   if (ndim > 0) memcpy(s.d, d, sizeof(int64_t) * (size_t)ndim);
   return s;
 }
 
 tg_shape tg_shape_of(const tg_tensor *t) {
+  TG_CHECKED_HOOK(tg_checked_use(t, NULL));
   return tg_shape_make(t->ndim, t->shape);
 }
 
@@ -141,7 +162,7 @@ void tg_store(char *p, tg_dtype dtype, double v) {
     *(double *)p = v;
     break;
   case TG_INT64:
-    *(int64_t *)p = (int64_t)v;
+    *(int64_t *)p = tg_double_to_i64(v);
     break;
   case TG_BOOL:
     *(bool *)p = v != 0;
@@ -151,10 +172,12 @@ void tg_store(char *p, tg_dtype dtype, double v) {
 
 /* ---- construction ---- */
 
+/* Tensors alive in the process (every thread). */
 static int64_t live_tensors;
 
 /* Tensor headers are reused from a free list: every op makes one and
- * every scope end drops a few. */
+ * every scope end drops a few. Each thread has its own list (no locks);
+ * a header released on another thread than made it joins that thread's. */
 enum { HEADER_POOL_LIMIT = 4096 };
 
 typedef union pooled_header {
@@ -162,8 +185,8 @@ typedef union pooled_header {
   union pooled_header *next;
 } pooled_header;
 
-static pooled_header *header_pool;
-static int header_pool_len;
+static _Thread_local pooled_header *header_pool;
+static _Thread_local int header_pool_len;
 
 static tg_tensor *header_new(void) {
   pooled_header *h = header_pool;
@@ -176,6 +199,7 @@ static tg_tensor *header_new(void) {
 
 static void header_free(tg_tensor *t) {
   if (header_pool_len < HEADER_POOL_LIMIT && tg_caching_enabled()) {
+    tg_thread_caches_in_use();
     pooled_header *h = (pooled_header *)t;
     h->next = header_pool;
     header_pool = h;
@@ -186,24 +210,26 @@ static void header_free(tg_tensor *t) {
 }
 
 int64_t tg_live_tensor_count(void) {
-  return live_tensors;
+  return __atomic_load_n(&live_tensors, __ATOMIC_RELAXED);
 }
 
 static tg_tensor *new_header(tg_shape shape, tg_dtype dtype) {
   if (shape.ndim < 0 || shape.ndim > TG_MAX_DIMS)
     tg_error("tensors have at most %d dimensions, got %d", TG_MAX_DIMS, shape.ndim);
-  for (int i = 0; i < shape.ndim; i++)
-    if (shape.d[i] < 0) {
-      char s[TG_SHAPE_STR_MAX];
-      tg_error("negative dimension in shape %s", tg_shape_str(shape, s));
-    }
+  const char *problem = tg_shape_problem(shape.ndim, shape.d, tg_dtype_size(dtype));
+  if (problem) {
+    char s[TG_SHAPE_STR_MAX];
+    tg_error("%s in shape %s (dtype %s)", problem, tg_shape_str(shape, s),
+             tg_dtype_name(dtype));
+  }
   tg_tensor *t = header_new();
   if (!t) tg_error("out of memory allocating a tensor");
-  live_tensors++;
+  __atomic_add_fetch(&live_tensors, 1, __ATOMIC_RELAXED);
   t->refcount = 1;
   t->dtype = dtype;
   t->ndim = shape.ndim;
   memcpy(t->shape, shape.d, sizeof(int64_t) * (size_t)shape.ndim);
+  TG_CHECKED_HOOK(tg_checked_created(t));
   return t;
 }
 
@@ -224,16 +250,19 @@ tg_tensor *tg_alias(const tg_tensor *src, tg_shape shape, const int64_t *strides
   return tg_scope_adopt(t);
 }
 
-/* ---- reference counting ---- */
+/* ---- reference counting ----
+ * Counts are atomic: a tensor made on one thread may be shared with others
+ * (a parameter read by several workers, a batch handed to the trainer).
+ * The worklist of dead objects is per thread. */
 
 typedef struct dead_item {
   void *object;
   bool is_node;
 } dead_item;
 
-static dead_item *dead;
-static size_t dead_len, dead_cap;
-static bool draining;
+static _Thread_local dead_item *dead;
+static _Thread_local size_t dead_len, dead_cap;
+static _Thread_local bool draining;
 
 static void push_dead(void *object, bool is_node) {
   if (dead_len == dead_cap) {
@@ -243,18 +272,33 @@ static void push_dead(void *object, bool is_node) {
       fprintf(stderr, "tensorgrad: out of memory while freeing\n");
       abort();
     }
+    tg_thread_caches_in_use();
     dead = grown;
     dead_cap = cap;
   }
   dead[dead_len++] = (dead_item){object, is_node};
 }
 
+void tg_tensor_caches_free(void) {
+  while (header_pool) {
+    pooled_header *h = header_pool;
+    header_pool = h->next;
+    free(h);
+  }
+  header_pool_len = 0;
+  free(dead);
+  dead = NULL;
+  dead_len = dead_cap = 0;
+}
+
 static void destroy_tensor(tg_tensor *t) {
+  bool quarantined = false; /* checked mode keeps the header to catch later uses */
+  TG_CHECKED_HOOK(quarantined = tg_checked_destroyed(t));
   tg_storage_release(t->storage);
   tg_release(t->grad);
   tg_node_release(t->grad_fn);
-  header_free(t);
-  live_tensors--;
+  __atomic_sub_fetch(&live_tensors, 1, __ATOMIC_RELAXED);
+  if (!quarantined) header_free(t);
 }
 
 static void destroy_node(tg_node *node) {
@@ -282,22 +326,26 @@ static void drain(void) {
 }
 
 tg_tensor *tg_retain(tg_tensor *t) {
-  if (t) t->refcount++;
+  if (!t) return t;
+  TG_CHECKED_HOOK(tg_checked_use(t, "tg_retain"));
+  __atomic_add_fetch(&t->refcount, 1, __ATOMIC_RELAXED);
   return t;
 }
 
 void tg_release(tg_tensor *t) {
-  if (!t || --t->refcount > 0) return;
+  if (!t) return;
+  TG_CHECKED_HOOK(tg_checked_release(t));
+  if (__atomic_sub_fetch(&t->refcount, 1, __ATOMIC_ACQ_REL) > 0) return;
   push_dead(t, false);
   drain();
 }
 
 void tg_node_retain(tg_node *node) {
-  if (node) node->refcount++;
+  if (node) __atomic_add_fetch(&node->refcount, 1, __ATOMIC_RELAXED);
 }
 
 void tg_node_release(tg_node *node) {
-  if (!node || --node->refcount > 0) return;
+  if (!node || __atomic_sub_fetch(&node->refcount, 1, __ATOMIC_ACQ_REL) > 0) return;
   push_dead(node, true);
   drain();
 }

@@ -6,6 +6,7 @@
 #include "event_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -141,10 +142,15 @@ tg_event_file *tg_event_file_open(const char *dir) {
     free(f);
     return NULL;
   }
-  f->fp = fopen(f->path, "wb");
+  /* A new file, never an existing one and never through a symlink: the
+   * name is predictable, so someone could have planted one there. */
+  int fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  f->fp = fd < 0 ? NULL : fdopen(fd, "wb");
   if (!f->fp) {
-    tg_set_last_error("tg_summary_writer: cannot create %s: %s", f->path,
-                      strerror(errno));
+    tg_set_last_error(
+        "tg_summary_writer: cannot create %s: %s%s", f->path, strerror(errno),
+        errno == EEXIST ? " (it exists already: refusing to overwrite it)" : "");
+    if (fd >= 0) close(fd);
     free(f->path);
     free(f);
     return NULL;

@@ -16,9 +16,11 @@ shared=$1 static=$2 include=$3 cc=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-nm -D --defined-only --format=posix "$shared" | awk '{print $1}' | sort -u >"$work/exported"
-# Every global the library defines, hidden or not (the archive keeps them all),
-# but the names reserved to the toolchain (ASan's __odr_asan.*).
+# Names reserved to the toolchain (ASan's __odr_asan.* beside each global)
+# are not the library's: both lists leave them out.
+nm -D --defined-only --format=posix "$shared" | awk '$1 !~ /^__/ {print $1}' |
+  sort -u >"$work/exported"
+# Every global the library defines, hidden or not (the archive keeps them all).
 nm -g --defined-only --format=posix "$static" |
   awk 'NF >= 3 && $2 ~ /^[A-Z]$/ && $1 !~ /^__/ {print $1}' | sort -u >"$work/defined"
 sort -u "$work/exported" "$work/defined" >"$work/names"

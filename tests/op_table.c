@@ -15,7 +15,8 @@ extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op
     tg_op_unfold, tg_op_fold, tg_op_max_pool2d, tg_op_binary_cross_entropy,
     tg_op_cross_entropy, tg_op_add_inplace, tg_op_mul_inplace, tg_op_fill_inplace,
     tg_op_zero_inplace, tg_op_copy_inplace, tg_op_normal_inplace, tg_op_uniform_inplace,
-    tg_op_set_inplace, tg_op_erf;
+    tg_op_set_inplace, tg_op_erf, tg_op_sin, tg_op_cos, tg_op_floor, tg_op_ceil,
+    tg_op_round, tg_op_silu, tg_op_softplus, tg_op_elu, tg_op_hardtanh, tg_op_cumsum;
 
 #define OP(name) .op = &tg_op_##name, .symbol = "tg_op_" #name
 
@@ -77,6 +78,36 @@ static tg_tensor *apply_erf(tg_tensor *const *x) {
 }
 static tg_tensor *apply_relu(tg_tensor *const *x) {
   return tg_relu(x[0]);
+}
+static tg_tensor *apply_sin(tg_tensor *const *x) {
+  return tg_sin(x[0]);
+}
+static tg_tensor *apply_cos(tg_tensor *const *x) {
+  return tg_cos(x[0]);
+}
+static tg_tensor *apply_floor(tg_tensor *const *x) {
+  return tg_floor(x[0]);
+}
+static tg_tensor *apply_ceil(tg_tensor *const *x) {
+  return tg_ceil(x[0]);
+}
+static tg_tensor *apply_round(tg_tensor *const *x) {
+  return tg_round(x[0]);
+}
+static tg_tensor *apply_silu(tg_tensor *const *x) {
+  return tg_silu(x[0]);
+}
+static tg_tensor *apply_softplus(tg_tensor *const *x) {
+  return tg_softplus(x[0], 2, 1.5);
+}
+static tg_tensor *apply_elu(tg_tensor *const *x) {
+  return tg_elu(x[0], 0.7);
+}
+static tg_tensor *apply_hardtanh(tg_tensor *const *x) {
+  return tg_hardtanh(x[0], -1, 0.5);
+}
+static tg_tensor *apply_cumsum(tg_tensor *const *x) {
+  return tg_cumsum(x[0], -1);
 }
 static tg_tensor *apply_leaky_relu(tg_tensor *const *x) {
   return tg_leaky_relu(x[0], 0.1);
@@ -312,6 +343,26 @@ const op_case op_table[] = {
     {OP(clamp), .apply = apply_clamp, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2},
     {OP(pow_scalar), .apply = apply_pow_scalar, .n_inputs = 1, UNARY_SHAPES, .low = 0.5,
      .high = 2, .second_order = true},
+    {OP(sin), .apply = apply_sin, .n_inputs = 1, UNARY_SHAPES, .low = -3, .high = 3,
+     .second_order = true},
+    {OP(cos), .apply = apply_cos, .n_inputs = 1, UNARY_SHAPES, .low = -3, .high = 3,
+     .second_order = true},
+    /* the steps away from the integers (and round from the halves) */
+    {OP(floor), .apply = apply_floor, .n_inputs = 1, UNARY_SHAPES, .low = 0.1,
+     .high = 0.9},
+    {OP(ceil), .apply = apply_ceil, .n_inputs = 1, UNARY_SHAPES, .low = 0.1, .high = 0.9},
+    {OP(round), .apply = apply_round, .n_inputs = 1, UNARY_SHAPES, .low = 0.1,
+     .high = 0.4},
+    {OP(silu), .apply = apply_silu, .n_inputs = 1, UNARY_SHAPES, .low = -3, .high = 3,
+     .second_order = true},
+    {OP(softplus), .apply = apply_softplus, .n_inputs = 1, UNARY_SHAPES, .low = -2,
+     .high = 2, .second_order = true},
+    {OP(elu), .apply = apply_elu, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2,
+     .min_abs = 0.1, .second_order = true},
+    {OP(cumsum), .apply = apply_cumsum, .n_inputs = 1, UNARY_SHAPES, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(hardtanh), .apply = apply_hardtanh, .n_inputs = 1, UNARY_SHAPES, .low = -2,
+     .high = 2},
 
     /* reductions */
     {OP(sum), .apply = apply_sum, .n_inputs = 1, REDUCE_SHAPES, .low = -2, .high = 2},

@@ -9,22 +9,6 @@
 
 #include "test_util.h"
 
-static char *dir; /* a fresh directory per test */
-
-static void make_dir(void) {
-  dir = tg_test_temp_dir("tg_checkpoint");
-}
-
-static void remove_dir(void) {
-  tg_test_remove_tree(dir);
-  free(dir);
-}
-
-static const char *path_in_dir(const char *name, char *buf) {
-  snprintf(buf, 512, "%s/%s", dir, name);
-  return buf;
-}
-
 START_TEST(test_tensors_round_trip) {
   char path[512];
   tg_tensor_dict *d = tg_tensor_dict_new();
@@ -36,7 +20,7 @@ START_TEST(test_tensors_round_trip) {
   tg_tensor_dict_add(d, "mask", tg_gt_scalar(tg_arange(0, 4, 1, TG_FLOAT32), 1.5));
   tg_tensor_dict_add(d, "empty", tg_zeros(TG_SHAPE(0, 3), TG_FLOAT32));
   tg_scope_end();
-  ck_assert_int_eq(tg_save_tensors(path_in_dir("t.safetensors", path), d), 0);
+  ck_assert_int_eq(tg_save_tensors(tg_test_dir_path("t.safetensors", path), d), 0);
   tg_tensor_dict *back = NULL;
   ck_assert_int_eq(tg_load_tensors(path, &back), 0);
   ck_assert_int_eq(back->n, d->n);
@@ -64,7 +48,7 @@ START_TEST(test_state_dict_file) {
   tg_module *a = small_net();
   tg_manual_seed(2);
   tg_module *b = small_net();
-  ck_assert_int_eq(tg_save_state_dict(path_in_dir("sd.safetensors", path), a), 0);
+  ck_assert_int_eq(tg_save_state_dict(tg_test_dir_path("sd.safetensors", path), a), 0);
   ck_assert_int_eq(tg_load_state_dict_file(path, b, true), 0);
   tg_scope_begin();
   tg_assert_close(tg_module_parameter(b, "2.weight"), tg_module_parameter(a, "2.weight"),
@@ -124,8 +108,8 @@ static void free_run(run *r) {
 /* 10 steps, save, load in a fresh process, 10 more == 20 straight steps. */
 START_TEST(test_resume_is_bit_identical) {
   char ckpt[512], resumed[512];
-  path_in_dir("resume.safetensors", ckpt);
-  path_in_dir("resumed_params.safetensors", resumed);
+  tg_test_dir_path("resume.safetensors", ckpt);
+  tg_test_dir_path("resumed_params.safetensors", resumed);
   run r = new_run();
   train(&r, 10);
   tg_scope_begin();
@@ -180,8 +164,8 @@ static tg_tensor *random_draws(void) {
  * draw; a fresh process that loads the checkpoint draws the same bits. */
 START_TEST(test_resume_continues_random_stream) {
   char ckpt[512], resumed[512];
-  path_in_dir("rng.safetensors", ckpt);
-  path_in_dir("rng_draws.safetensors", resumed);
+  tg_test_dir_path("rng.safetensors", ckpt);
+  tg_test_dir_path("rng_draws.safetensors", resumed);
   tg_manual_seed(3);
   tg_module *model = small_net();
   tg_scope_begin();
@@ -223,12 +207,12 @@ START_TEST(test_bad_names_are_misuse) {
   tg_tensor_dict *d = tg_tensor_dict_new();
   tg_tensor *z = tg_zeros(TG_SHAPE(1), TG_FLOAT32);
   tg_tensor_dict_add(d, "__metadata__", z);
-  TG_EXPECT_ERROR(tg_save_tensors(path_in_dir("bad.safetensors", path), d),
+  TG_EXPECT_ERROR(tg_save_tensors(tg_test_dir_path("bad.safetensors", path), d),
                   "tensor \"__metadata__\": the name __metadata__ is reserved");
   tg_tensor_dict *extra = tg_tensor_dict_new();
   tg_tensor_dict_add(extra, "loss\xff", z);
   TG_EXPECT_ERROR(
-      tg_checkpoint_save(path_in_dir("bad.safetensors", path), m, NULL, 1, extra),
+      tg_checkpoint_save(tg_test_dir_path("bad.safetensors", path), m, NULL, 1, extra),
       "tensor \"extra.loss\xff\": name is not valid UTF-8");
   tg_release(z);
   tg_tensor_dict_free(d);
@@ -245,14 +229,14 @@ START_TEST(test_errors_name_the_file) {
   ck_assert_msg(strstr(tg_last_error(), "/nonexistent/ckpt.safetensors"), "%s",
                 tg_last_error());
   /* a plain state dict is not a checkpoint */
-  ck_assert_int_eq(tg_save_state_dict(path_in_dir("plain.safetensors", path), m), 0);
+  ck_assert_int_eq(tg_save_state_dict(tg_test_dir_path("plain.safetensors", path), m), 0);
   ck_assert_int_eq(tg_checkpoint_load(path, m, NULL, NULL, NULL), -1);
   ck_assert_msg(strstr(tg_last_error(), "not a tensorgrad checkpoint"), "%s",
                 tg_last_error());
   /* a checkpoint without optimizer state cannot restore an optimizer */
-  ck_assert_int_eq(
-      tg_checkpoint_save(path_in_dir("model_only.safetensors", path), m, NULL, 3, NULL),
-      0);
+  ck_assert_int_eq(tg_checkpoint_save(tg_test_dir_path("model_only.safetensors", path), m,
+                                      NULL, 3, NULL),
+                   0);
   tg_sgd_options opts = TG_SGD_DEFAULTS;
   opts.lr = 0.1;
   tg_optimizer *opt = tg_sgd(tg_module_parameters(m), opts);
@@ -260,7 +244,7 @@ START_TEST(test_errors_name_the_file) {
   ck_assert_msg(strstr(tg_last_error(), "holds no optimizer state"), "%s",
                 tg_last_error());
   /* a truncated file */
-  FILE *f = fopen(path_in_dir("short.safetensors", path), "wb");
+  FILE *f = fopen(tg_test_dir_path("short.safetensors", path), "wb");
   fputs("abc", f);
   fclose(f);
   tg_tensor_dict *d = NULL;
@@ -274,7 +258,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("checkpoint");
   TCase *tc = tcase_create("safetensors");
-  tcase_add_checked_fixture(tc, make_dir, remove_dir);
+  tcase_add_checked_fixture(tc, tg_test_dir_make, tg_test_dir_remove);
   tcase_add_test(tc, test_tensors_round_trip);
   tcase_add_test(tc, test_state_dict_file);
   tcase_add_test(tc, test_resume_is_bit_identical);

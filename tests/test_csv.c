@@ -53,14 +53,14 @@ START_TEST(test_header_and_label) {
                              "\n"
                              "  \n"
                              "4.9,\"3.0\",2\r\n"
-                             "-1e-3,inf,1", /* last line without newline */
+                             "-1e-3,+2.5E2,1", /* last line without newline */
                              -1);
   tg_bunch b;
   tg_csv_options o = tg_csv_defaults();
   ck_assert_int_eq(tg_load_csv(p, &o, &b), 0);
   ck_assert_int_eq(b.n_samples, 3);
   ck_assert_int_eq(b.n_features, 2);
-  const double X[] = {5.1, 3.5, 4.9, 3.0, -1e-3, INFINITY};
+  const double X[] = {5.1, 3.5, 4.9, 3.0, -1e-3, 250};
   for (int i = 0; i < 6; i++) ck_assert_double_eq(b.X[i], X[i]);
   ck_assert_int_eq(b.y[0], 0);
   ck_assert_int_eq(b.y[1], 2);

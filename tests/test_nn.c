@@ -241,6 +241,38 @@ START_TEST(test_float_repr_like_python) {
 }
 END_TEST
 
+/* PyTorch's reprs of the activations with settings, at its defaults. */
+START_TEST(test_activation_reprs_and_errors) {
+  tg_module *ms[4] = {tg_nn_silu(), tg_nn_softplus(1, 20), tg_nn_elu(1.0),
+                      tg_nn_hardtanh(-1.0, 1.0)};
+  const char *want[4] = {"SiLU()", "Softplus(beta=1, threshold=20)", "ELU(alpha=1.0)",
+                         "Hardtanh(min_val=-1.0, max_val=1.0)"};
+  for (int i = 0; i < 4; i++) {
+    char *text = tg_module_repr(ms[i]);
+    ck_assert_str_eq(text, want[i]);
+    free(text);
+    tg_module_free(ms[i]);
+  }
+  TG_EXPECT_ERROR(tg_nn_softplus(0, 20), "tg_nn_softplus: beta must not be zero");
+  TG_EXPECT_ERROR(tg_nn_hardtanh(1, -1),
+                  "tg_nn_hardtanh: min_val (1) must not be greater than max_val (-1)");
+  tg_scope_begin();
+  tg_tensor *x = tg_zeros(TG_SHAPE(2), TG_FLOAT32);
+  TG_EXPECT_ERROR(tg_softplus(x, 0, 20), "tg_softplus: beta must not be zero");
+  TG_EXPECT_ERROR(tg_hardtanh(x, 2, 1),
+                  "tg_hardtanh: min_val (2) must not be greater than max_val (1)");
+  TG_EXPECT_ERROR(tg_hardtanh(tg_zeros(TG_SHAPE(2), TG_INT64), -1, 1),
+                  "tg_hardtanh: expected a floating tensor, got int64");
+  /* the steps keep integers as they are */
+  tg_tensor *i = tg_floor(tg_arange(-2, 3, 1, TG_INT64));
+  ck_assert_int_eq(i->dtype, TG_INT64);
+  ck_assert_double_eq(tg_get_flat(i, 0), -2);
+  ck_assert_double_eq(tg_item(tg_round(tg_scalar(2.5, TG_FLOAT64))), 2);
+  ck_assert_double_eq(tg_item(tg_round(tg_scalar(-0.5, TG_FLOAT32))), -0.0);
+  tg_scope_end();
+}
+END_TEST
+
 START_TEST(test_state_dict_round_trip) {
   tg_manual_seed(1);
   SimpleClassificationNet *a = simple_net_new();
@@ -453,6 +485,7 @@ int main(void) {
   tcase_add_test(tc, test_print_model_like_pytorch);
   tcase_add_test(tc, test_print_every_layer_and_nesting);
   tcase_add_test(tc, test_float_repr_like_python);
+  tcase_add_test(tc, test_activation_reprs_and_errors);
   tcase_add_test(tc, test_state_dict_round_trip);
   tcase_add_test(tc, test_state_dict_buffers_round_trip);
   tcase_add_test(tc, test_load_state_dict_errors);

@@ -88,6 +88,11 @@ START_TEST(test_activations_and_shapes) {
   check_layer("leaky_relu", tg_nn_leaky_relu(0.2), TG_FLOAT64, -1);
   check_layer("sigmoid", tg_nn_sigmoid(), TG_FLOAT64, -1);
   check_layer("tanh", tg_nn_tanh(), TG_FLOAT64, -1);
+  check_layer("silu", tg_nn_silu(), TG_FLOAT64, -1);
+  check_layer("softplus", tg_nn_softplus(1, 20), TG_FLOAT64, -1);
+  check_layer("softplus_beta", tg_nn_softplus(2, 1.5), TG_FLOAT64, -1);
+  check_layer("elu", tg_nn_elu(0.5), TG_FLOAT64, -1);
+  check_layer("hardtanh", tg_nn_hardtanh(-0.5, 0.75), TG_FLOAT64, -1);
   check_layer("softmax", tg_nn_softmax(1), TG_FLOAT64, -1);
   check_layer("log_softmax", tg_nn_log_softmax(0), TG_FLOAT64, -1);
   check_layer("flatten", tg_nn_flatten(1, -1), TG_FLOAT64, -1);

@@ -40,6 +40,42 @@ CASE(tanh, tg_tanh(x[0]))
 CASE(relu, tg_relu(x[0]))
 CASE(leaky_relu, tg_leaky_relu(x[0], 0.2))
 CASE(clamp, tg_clamp(x[0], -0.5, 1.0))
+CASE(sin, tg_sin(x[0]))
+CASE(cos, tg_cos(x[0]))
+CASE(floor, tg_floor(x[0]))
+CASE(ceil, tg_ceil(x[0]))
+CASE(round, tg_add(tg_div_scalar(tg_round(tg_mul_scalar(x[0], 2)), 2), tg_round(x[0])))
+CASE(silu, tg_silu(x[0]))
+CASE(softplus, tg_softplus(x[0], 1, 20))
+CASE(softplus_beta, tg_softplus(x[0], 2, 1.5))
+CASE(elu, tg_elu(x[0], 0.7))
+CASE(hardtanh, tg_hardtanh(x[0], -0.5, 1.0))
+CASE(cumsum, tg_cumsum(x[0], 1))
+CASE(cumsum_dim0, tg_cumsum(x[0], 0))
+CASE(flip, tg_flip(x[0], TG_DIMS(0, 2)))
+CASE(repeat, tg_repeat(x[0], TG_SHAPE(2, 1, 3)))
+CASE(tril, tg_tril(x[0], -1))
+CASE(triu, tg_triu(x[0], 1))
+CASE(bmm, tg_bmm(x[0], x[1]))
+CASE(sort, tg_sort(x[0], 1, true, NULL))
+CASE(sort_idx,
+     tg_add(tg_mul_scalar(x[0], 0), tg_to(tg_argsort(x[0], 0, false), x[0]->dtype)))
+CASE(topk, tg_topk(x[0], 3, 1, true, NULL))
+CASE(topk_smallest, tg_topk(x[0], 2, 0, false, NULL))
+
+/* The pieces scaled by 1, 2, 3 and joined again, as ops.py does. */
+static tg_tensor *scaled_pieces(tg_tensor **pieces, int n, int dim) {
+  for (int i = 0; i < n; i++) pieces[i] = tg_mul_scalar(pieces[i], i + 1);
+  return tg_cat(pieces, n, dim);
+}
+static tg_tensor *case_chunk(tg_tensor **x) {
+  tg_tensor *pieces[3];
+  return scaled_pieces(pieces, tg_chunk(x[0], 3, 0, pieces), 0);
+}
+static tg_tensor *case_split(tg_tensor **x) {
+  tg_tensor *pieces[3];
+  return scaled_pieces(pieces, tg_split(x[0], 3, 1, pieces, 3), 1);
+}
 CASE(sum_all, tg_sum(x[0], TG_ALL_DIMS, false))
 CASE(sum_dim, tg_sum(x[0], TG_DIMS(0, 2), false))
 CASE(sum_keepdim, tg_sum(x[0], TG_DIMS(1), true))
@@ -85,26 +121,88 @@ static const struct {
   const char *name;
   case_fn fn;
 } cases[] = {
-    ENTRY(add),          ENTRY(sub),         ENTRY(mul),
-    ENTRY(div),          ENTRY(pow),         ENTRY(maximum),
-    ENTRY(minimum),      ENTRY(add_scalar),  ENTRY(rsub_scalar),
-    ENTRY(mul_scalar),   ENTRY(div_scalar),  ENTRY(pow_scalar),
-    ENTRY(neg),          ENTRY(exp),         ENTRY(log),
-    ENTRY(log1p),        ENTRY(sqrt),        ENTRY(abs),
-    ENTRY(sigmoid),      ENTRY(tanh),        ENTRY(relu),
-    ENTRY(leaky_relu),   ENTRY(clamp),       ENTRY(sum_all),
-    ENTRY(sum_dim),      ENTRY(sum_keepdim), ENTRY(mean),
-    ENTRY(var),          ENTRY(var_pop),     ENTRY(std),
-    ENTRY(logsumexp),    ENTRY(max_dim),     ENTRY(min_dim),
-    ENTRY(max_all),      ENTRY(softmax),     ENTRY(softmax_dim0),
-    ENTRY(log_softmax),  ENTRY(matmul_2d),   ENTRY(matmul_vec),
-    ENTRY(matmul_mv),    ENTRY(matmul_dot),  ENTRY(matmul_batched),
-    ENTRY(matmul_t),     ENTRY(linear),      ENTRY(transpose),
-    ENTRY(permute),      ENTRY(reshape),     ENTRY(expand),
-    ENTRY(narrow),       ENTRY(slice_step),  ENTRY(select),
-    ENTRY(index_select), ENTRY(gather),      ENTRY(scatter_add),
-    ENTRY(masked_fill),  ENTRY(where),       ENTRY(cat),
-    ENTRY(stack),        ENTRY(chain),
+    ENTRY(add),
+    ENTRY(sub),
+    ENTRY(mul),
+    ENTRY(div),
+    ENTRY(pow),
+    ENTRY(maximum),
+    ENTRY(minimum),
+    ENTRY(add_scalar),
+    ENTRY(rsub_scalar),
+    ENTRY(mul_scalar),
+    ENTRY(div_scalar),
+    ENTRY(pow_scalar),
+    ENTRY(neg),
+    ENTRY(exp),
+    ENTRY(log),
+    ENTRY(log1p),
+    ENTRY(sqrt),
+    ENTRY(abs),
+    ENTRY(sigmoid),
+    ENTRY(tanh),
+    ENTRY(relu),
+    ENTRY(leaky_relu),
+    ENTRY(clamp),
+    ENTRY(sin),
+    ENTRY(cos),
+    ENTRY(floor),
+    ENTRY(ceil),
+    ENTRY(round),
+    ENTRY(silu),
+    ENTRY(softplus),
+    ENTRY(softplus_beta),
+    ENTRY(elu),
+    ENTRY(hardtanh),
+    ENTRY(cumsum),
+    ENTRY(cumsum_dim0),
+    ENTRY(flip),
+    ENTRY(repeat),
+    ENTRY(tril),
+    ENTRY(triu),
+    ENTRY(chunk),
+    ENTRY(split),
+    ENTRY(bmm),
+    ENTRY(sort),
+    ENTRY(sort_idx),
+    ENTRY(topk),
+    ENTRY(topk_smallest),
+    ENTRY(sum_all),
+    ENTRY(sum_dim),
+    ENTRY(sum_keepdim),
+    ENTRY(mean),
+    ENTRY(var),
+    ENTRY(var_pop),
+    ENTRY(std),
+    ENTRY(logsumexp),
+    ENTRY(max_dim),
+    ENTRY(min_dim),
+    ENTRY(max_all),
+    ENTRY(softmax),
+    ENTRY(softmax_dim0),
+    ENTRY(log_softmax),
+    ENTRY(matmul_2d),
+    ENTRY(matmul_vec),
+    ENTRY(matmul_mv),
+    ENTRY(matmul_dot),
+    ENTRY(matmul_batched),
+    ENTRY(matmul_t),
+    ENTRY(linear),
+    ENTRY(transpose),
+    ENTRY(permute),
+    ENTRY(reshape),
+    ENTRY(expand),
+    ENTRY(narrow),
+    ENTRY(slice_step),
+    ENTRY(select),
+    ENTRY(index_select),
+    ENTRY(gather),
+    ENTRY(scatter_add),
+    ENTRY(masked_fill),
+    ENTRY(where),
+    ENTRY(cat),
+    ENTRY(stack),
+    ENTRY(chain),
 };
 
 static tg_golden *golden;

@@ -125,6 +125,30 @@ static tg_optimizer *make_adamw_amsgrad(tg_tensor **p) {
   return tg_adamw((tg_params){p, N_PARAMS}, o);
 }
 
+static tg_optimizer *make_nadam(tg_tensor **p) {
+  tg_nadam_options o = TG_NADAM_DEFAULTS;
+  o.lr = 0.01;
+  return tg_nadam((tg_params){p, N_PARAMS}, o);
+}
+static tg_optimizer *make_nadam_all(tg_tensor **p) {
+  tg_nadam_options o = {.lr = 0.02,
+                        .betas = {0.8, 0.99},
+                        .eps = 1e-6,
+                        .weight_decay = 0.05,
+                        .momentum_decay = 0.01};
+  return tg_nadam((tg_params){p, N_PARAMS}, o);
+}
+static tg_optimizer *make_radam(tg_tensor **p) {
+  tg_radam_options o = TG_RADAM_DEFAULTS;
+  o.lr = 0.01;
+  return tg_radam((tg_params){p, N_PARAMS}, o);
+}
+static tg_optimizer *make_radam_all(tg_tensor **p) {
+  tg_radam_options o = {
+      .lr = 0.02, .betas = {0.8, 0.9}, .eps = 1e-6, .weight_decay = 0.05};
+  return tg_radam((tg_params){p, N_PARAMS}, o);
+}
+
 static tg_optimizer *make_adagrad(tg_tensor **p) {
   tg_adagrad_options o = TG_ADAGRAD_DEFAULTS;
   o.lr = 0.05;
@@ -177,6 +201,17 @@ static tg_lr_scheduler *exponential_lr(tg_optimizer *o) {
 }
 static tg_lr_scheduler *cosine_lr(tg_optimizer *o) {
   return tg_cosine_annealing_lr(o, 6, 0.001);
+}
+static tg_optimizer *make_adamw_one_cycle(tg_tensor **p) {
+  tg_adam_options o = TG_ADAMW_DEFAULTS;
+  o.lr = 0.01;
+  return tg_adamw((tg_params){p, N_PARAMS}, o);
+}
+static tg_lr_scheduler *one_cycle_lr(tg_optimizer *o) {
+  tg_one_cycle_options c = TG_ONE_CYCLE_DEFAULTS;
+  c.max_lr = 0.05;
+  c.total_steps = 20;
+  return tg_one_cycle_lr(o, c);
 }
 static tg_lr_scheduler *plateau(tg_optimizer *o) {
   tg_plateau_options po = TG_PLATEAU_DEFAULTS;
@@ -231,9 +266,14 @@ static const config configs[] = {
     {"exponential_lr", make_rmsprop_exponential, exponential_lr},
     {"cosine_lr", make_sgd_cosine, cosine_lr},
     {"plateau", make_sgd_clip, plateau},
+    {"one_cycle_lr", make_adamw_one_cycle, one_cycle_lr},
     {"clip_norm", make_sgd_clip, NULL, clip_norm},
     {"clip_norm_inf", make_adam, NULL, clip_norm_inf},
     {"clip_value", make_sgd, NULL, clip_value},
+    {"nadam", make_nadam},
+    {"nadam_all", make_nadam_all},
+    {"radam", make_radam},
+    {"radam_all", make_radam_all},
 };
 #define N_CONFIGS ((int)(sizeof configs / sizeof configs[0]))
 
@@ -339,7 +379,7 @@ END_TEST
 
 /* ---- the optimizers alone, on PyTorch's gradients ---- */
 
-#define FIXED_STEPS 4
+#define FIXED_STEPS 8
 
 /* Sets each parameter's grad to optim.py's fixed grad of step k. */
 static void set_fixed_grads(tg_tensor **p, int k) {
@@ -451,6 +491,36 @@ START_TEST(test_state_dict_names) {
   run_step(&r, 1);
   ck_assert_double_eq(tg_get_flat(tg_tensor_dict_get(sd, "state.0.exp_avg"), 0), m);
   tg_tensor_dict_free(before);
+  tg_tensor_dict_free(sd);
+  run_end(&r);
+}
+END_TEST
+
+/* NAdam's state holds its momentum product, a float32 scalar as PyTorch's. */
+START_TEST(test_state_dict_nadam_mu_product) {
+  run r;
+  run_start(&r, &configs[29], TG_FLOAT64); /* nadam */
+  run_step(&r, 0);
+  run_step(&r, 1);
+  tg_tensor_dict *sd = tg_optimizer_state_dict(r.opt);
+  tg_tensor *mu = tg_tensor_dict_get(sd, "state.2.mu_product");
+  ck_assert_ptr_nonnull(mu);
+  ck_assert_int_eq(mu->dtype, TG_FLOAT32);
+  /* mu_1 mu_2 with beta1 0.9 and momentum_decay 4e-3, rounded as float32 */
+  float mu1 = (float)(0.9 * (1 - 0.5 * pow(0.96, 0.004))),
+        mu2 = (float)(0.9 * (1 - 0.5 * pow(0.96, 0.008)));
+  ck_assert_float_eq((float)tg_item(mu), mu1 * mu2);
+  ck_assert_double_eq(tg_item(tg_tensor_dict_get(sd, "param_groups.0.momentum_decay")),
+                      0.004);
+  /* a product outside (0, 1] from a file is refused, the state untouched */
+  const double bad[] = {NAN, 0, -0.5, 1.5, INFINITY};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    tg_fill_(mu, bad[k]);
+    ck_assert_int_eq(tg_optimizer_load_state_dict(r.opt, sd), -1);
+    ck_assert_msg(strstr(tg_last_error(), "entry \"state.2.mu_product\" holds") &&
+                      strstr(tg_last_error(), "not a product of momentum factors"),
+                  "%s", tg_last_error());
+  }
   tg_tensor_dict_free(sd);
   run_end(&r);
 }
@@ -666,6 +736,19 @@ START_TEST(test_option_errors) {
   go.initial_accumulator_value = -2;
   TG_EXPECT_ERROR(tg_adagrad(tg_test_params(p, 4), go),
                   "tg_adagrad: invalid initial_accumulator_value value: -2");
+
+  tg_nadam_options no = TG_NADAM_DEFAULTS;
+  no.momentum_decay = -0.1;
+  TG_EXPECT_ERROR(tg_nadam(tg_test_params(p, 4), no),
+                  "tg_nadam: invalid momentum_decay value: -0.1");
+  no = TG_NADAM_DEFAULTS;
+  no.betas[0] = 1;
+  TG_EXPECT_ERROR(tg_nadam(tg_test_params(p, 4), no),
+                  "tg_nadam: invalid beta parameter at index 0: 1");
+  tg_radam_options rao = TG_RADAM_DEFAULTS;
+  rao.weight_decay = -1;
+  TG_EXPECT_ERROR(tg_radam(tg_test_params(p, 4), rao),
+                  "tg_radam: invalid weight_decay value: -1");
   run_end(&r);
 }
 END_TEST
@@ -800,7 +883,7 @@ int main(void) {
   tcase_add_loop_test(tc, test_training_matches_pytorch, 0, 2 * N_CONFIGS);
   tcase_add_loop_test(tc, test_fixed_grads_match_pytorch_exactly, 0, 2 * N_CONFIGS);
   /* round trips: every optimizer with all its buffers, and groups */
-  static const int round_trip[] = {3, 5, 9, 11, 12, 15, 17, 18, 19};
+  static const int round_trip[] = {3, 5, 9, 11, 12, 15, 17, 18, 19, 30, 32};
   for (size_t i = 0; i < sizeof round_trip / sizeof *round_trip; i++)
     for (int d = 0; d < 2; d++)
       tcase_add_loop_test(tc, test_state_dict_round_trip, 2 * round_trip[i] + d,
@@ -809,6 +892,7 @@ int main(void) {
   TCase *api = tcase_create("api");
   tcase_add_unchecked_fixture(api, load_golden, free_golden);
   tcase_add_test(api, test_state_dict_names);
+  tcase_add_test(api, test_state_dict_nadam_mu_product);
   tcase_add_test(api, test_state_dict_scheduler_and_adagrad);
   tcase_add_test(api, test_state_dict_converts_dtype);
   tcase_add_test(api, test_load_errors);

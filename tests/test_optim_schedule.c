@@ -122,6 +122,74 @@ static int make_plateau_eps(tg_optimizer *o, tg_lr_scheduler **s) {
   return 1;
 }
 
+static double wavy_decay(int64_t e, void *user) {
+  (void)user;
+  return pow(0.95, (double)e) + 0.01 * (double)(e % 4);
+}
+static int make_lambda(tg_optimizer *o, tg_lr_scheduler **s) {
+  s[0] = tg_lambda_lr(o, wavy_decay, NULL);
+  return 1;
+}
+static int make_linear(tg_optimizer *o, tg_lr_scheduler **s) {
+  s[0] = tg_linear_lr(o, 0.25, 0.9, 7);
+  return 1;
+}
+static int make_linear_default(tg_optimizer *o, tg_lr_scheduler **s) {
+  s[0] = tg_linear_lr(o, 1.0 / 3, 1.0, 5);
+  return 1;
+}
+static int make_warm_restarts(tg_optimizer *o, tg_lr_scheduler **s) {
+  s[0] = tg_cosine_annealing_warm_restarts(o, 5, 1, 0.001);
+  return 1;
+}
+static int make_warm_restarts_mult(tg_optimizer *o, tg_lr_scheduler **s) {
+  s[0] = tg_cosine_annealing_warm_restarts(o, 3, 2, 0);
+  return 1;
+}
+static int make_one_cycle_cos(tg_optimizer *o, tg_lr_scheduler **s) {
+  tg_one_cycle_options c = TG_ONE_CYCLE_DEFAULTS;
+  c.max_lr = 0.5;
+  c.total_steps = 31;
+  s[0] = tg_one_cycle_lr(o, c);
+  return 1;
+}
+static int make_one_cycle_linear(tg_optimizer *o, tg_lr_scheduler **s) {
+  tg_one_cycle_options c = TG_ONE_CYCLE_DEFAULTS;
+  c.max_lr = 0.3;
+  c.total_steps = 40;
+  c.pct_start = 0.25;
+  c.anneal_strategy = TG_ANNEAL_LINEAR;
+  c.base_momentum = 0.8;
+  c.max_momentum = 0.9;
+  c.div_factor = 10;
+  c.final_div_factor = 100;
+  s[0] = tg_one_cycle_lr(o, c);
+  return 1;
+}
+static int make_one_cycle_three_phase(tg_optimizer *o, tg_lr_scheduler **s) {
+  tg_one_cycle_options c = TG_ONE_CYCLE_DEFAULTS;
+  c.max_lr = 0.4;
+  c.total_steps = 30;
+  c.three_phase = true;
+  c.cycle_momentum = false;
+  s[0] = tg_one_cycle_lr(o, c);
+  return 1;
+}
+static int make_sequential(tg_optimizer *o, tg_lr_scheduler **s) {
+  tg_lr_scheduler *parts[3] = {tg_linear_lr(o, 0.1, 1.0, 4),
+                               tg_cosine_annealing_lr(o, 10, 0.005),
+                               tg_step_lr(o, 3, 0.5)};
+  s[0] = tg_sequential_lr(o, parts, 3, (int64_t[]){5, 17}, 2);
+  return 1;
+}
+static int make_sequential_restarts(tg_optimizer *o, tg_lr_scheduler **s) {
+  tg_lr_scheduler *parts[3] = {tg_exponential_lr(o, 0.9),
+                               tg_cosine_annealing_warm_restarts(o, 4, 2, 0),
+                               tg_multi_step_lr(o, (int64_t[]){0, 3, 3}, 3, 0.5)};
+  s[0] = tg_sequential_lr(o, parts, 3, (int64_t[]){8, 20}, 2);
+  return 1;
+}
+
 typedef struct sched_case {
   const char *name;
   int (*make)(tg_optimizer *opt, tg_lr_scheduler **out);
@@ -141,12 +209,36 @@ static const sched_case sched_cases[] = {
     {"plateau_max_abs", make_plateau_max_abs, true},
     {"plateau_min_lrs", make_plateau_min_lrs, true},
     {"plateau_eps", make_plateau_eps, true},
+    {"lambda", make_lambda},
+    {"linear", make_linear},
+    {"linear_default", make_linear_default},
+    {"warm_restarts", make_warm_restarts},
+    {"warm_restarts_mult", make_warm_restarts_mult},
+    {"one_cycle_cos", make_one_cycle_cos},
+    {"one_cycle_linear", make_one_cycle_linear},
+    {"one_cycle_three_phase", make_one_cycle_three_phase},
+    {"sequential", make_sequential},
+    {"sequential_restarts", make_sequential_restarts},
 };
 #define N_SCHED ((int)(sizeof sched_cases / sizeof sched_cases[0]))
 
+/* The momentum OneCycleLR cycles, read back through the state dict. */
+static double group_momentum(const dummy *d, int g) {
+  char key[64];
+  snprintf(key, sizeof key, "param_groups.%d.momentum", g);
+  tg_tensor_dict *sd = tg_optimizer_state_dict(d->opt);
+  double m = tg_item(tg_tensor_dict_get(sd, key));
+  tg_tensor_dict_free(sd);
+  return m;
+}
+
 static void check_lrs(const dummy *d, const tg_lr_scheduler *last, const double *want,
-                      const char *name, int step) {
+                      const double *momentum, const char *name, int step) {
   for (int g = 0; g < 2; g++) {
+    double m = group_momentum(d, g);
+    ck_assert_msg(fabs(m - momentum[g]) <= 1e-15 * fabs(momentum[g]),
+                  "%s step %d group %d: momentum %.17g, expected %.17g", name, step, g, m,
+                  momentum[g]);
     double got = tg_optimizer_get_lr(d->opt, g);
     /* the recursive forms are the same double operations as PyTorch's */
     ck_assert_msg(fabs(got - want[g]) <= 1e-15 * fabs(want[g]),
@@ -164,11 +256,14 @@ START_TEST(test_scheduler_matches_pytorch) {
   const double *want = tg_golden_get(golden, name, &n, NULL);
   ck_assert_int_eq(n, 2 * (SCHED_STEPS + 1));
   const double *metrics = tg_golden_get(golden, "sched.metrics", NULL, NULL);
+  snprintf(name, sizeof name, "sched.%s.momentum", c->name);
+  const double *momentum = tg_golden_get(golden, name, &n, NULL);
+  ck_assert_int_eq(n, 2 * (SCHED_STEPS + 1));
   dummy d;
   dummy_start(&d);
   tg_lr_scheduler *s[2];
   int n_sched = c->make(d.opt, s);
-  check_lrs(&d, s[n_sched - 1], want, c->name, 0);
+  check_lrs(&d, s[n_sched - 1], want, momentum, c->name, 0);
   ck_assert_int_eq(tg_lr_scheduler_last_epoch(s[0]), 0);
   for (int k = 0; k < SCHED_STEPS; k++) {
     for (int i = 0; i < n_sched; i++) {
@@ -177,7 +272,8 @@ START_TEST(test_scheduler_matches_pytorch) {
       else
         tg_lr_scheduler_step(s[i]);
     }
-    check_lrs(&d, s[n_sched - 1], want + 2 * (k + 1), c->name, k + 1);
+    check_lrs(&d, s[n_sched - 1], want + 2 * (k + 1), momentum + 2 * (k + 1), c->name,
+              k + 1);
   }
   ck_assert_int_eq(tg_lr_scheduler_last_epoch(s[0]), SCHED_STEPS);
   for (int i = 0; i < n_sched; i++) tg_lr_scheduler_free(s[i]);
@@ -215,7 +311,54 @@ START_TEST(test_scheduler_errors) {
   TG_EXPECT_ERROR(tg_reduce_lr_on_plateau(d.opt, p),
                   "tg_reduce_lr_on_plateau: patience (-1) and cooldown (0) must be >= 0");
 
+  TG_EXPECT_ERROR(tg_linear_lr(d.opt, 1.5, 1, 5),
+                  "tg_linear_lr: start_factor must be between 0 and 1, got 1.5");
+  TG_EXPECT_ERROR(tg_linear_lr(d.opt, 0.5, -1, 5),
+                  "tg_linear_lr: end_factor must be between 0 and 1, got -1");
+  TG_EXPECT_ERROR(tg_linear_lr(d.opt, 0.5, 1, 0),
+                  "tg_linear_lr: total_iters must be >= 1, got 0");
+  TG_EXPECT_ERROR(tg_lambda_lr(d.opt, NULL, NULL), "tg_lambda_lr: lr_lambda is NULL");
+  TG_EXPECT_ERROR(tg_cosine_annealing_warm_restarts(d.opt, 0, 1, 0),
+                  "tg_cosine_annealing_warm_restarts: T_0 must be >= 1, got 0");
+  TG_EXPECT_ERROR(tg_cosine_annealing_warm_restarts(d.opt, 3, 0, 0),
+                  "tg_cosine_annealing_warm_restarts: T_mult must be >= 1, got 0");
+  tg_one_cycle_options c = TG_ONE_CYCLE_DEFAULTS;
+  c.total_steps = 10;
+  TG_EXPECT_ERROR(tg_one_cycle_lr(d.opt, c),
+                  "tg_one_cycle_lr: max_lr must be >= 0, got nan");
+  c.max_lr = 0.1;
+  c.total_steps = 0;
+  TG_EXPECT_ERROR(tg_one_cycle_lr(d.opt, c),
+                  "tg_one_cycle_lr: total_steps must be >= 1, got 0");
+  c.total_steps = 10;
+  c.pct_start = 1.5;
+  TG_EXPECT_ERROR(tg_one_cycle_lr(d.opt, c),
+                  "tg_one_cycle_lr: pct_start must be between 0 and 1, got 1.5");
+  c.pct_start = 0.3;
+  c.anneal_strategy = (tg_anneal_strategy)5;
+  TG_EXPECT_ERROR(tg_one_cycle_lr(d.opt, c),
+                  "tg_one_cycle_lr: anneal_strategy 5 is unknown");
+  c.anneal_strategy = TG_ANNEAL_COS;
+  c.total_steps = 2;
+  tg_lr_scheduler *cycle = tg_one_cycle_lr(d.opt, c);
+  tg_lr_scheduler_step(cycle);
+  tg_lr_scheduler_step(cycle);
+  TG_EXPECT_ERROR(
+      tg_lr_scheduler_step(cycle),
+      "tg_lr_scheduler_step: tried to step 4 times; OneCycleLR's total_steps is 2");
+  tg_lr_scheduler_free(cycle);
+  tg_lr_scheduler *lin = tg_linear_lr(d.opt, 0.5, 1, 3);
+  TG_EXPECT_ERROR(tg_sequential_lr(d.opt, &lin, 1, (int64_t[]){2}, 1),
+                  "tg_sequential_lr: 1 schedulers need 0 milestones, got 1");
   tg_lr_scheduler *plateau = tg_reduce_lr_on_plateau(d.opt, TG_PLATEAU_DEFAULTS);
+  TG_EXPECT_ERROR(
+      tg_sequential_lr(d.opt, &plateau, 1, NULL, 0),
+      "tg_sequential_lr: scheduler 0 (ReduceLROnPlateau) cannot be sequenced");
+  tg_lr_scheduler *seq = tg_sequential_lr(d.opt, &lin, 1, NULL, 0);
+  TG_EXPECT_ERROR(tg_lr_scheduler_step_metric(seq, 1.0),
+                  "tg_lr_scheduler_step_metric: SequentialLR takes no metric; use "
+                  "tg_lr_scheduler_step");
+  tg_lr_scheduler_free(seq);
   TG_EXPECT_ERROR(
       tg_lr_scheduler_step(plateau),
       "tg_lr_scheduler_step: ReduceLROnPlateau needs the monitored value; use "

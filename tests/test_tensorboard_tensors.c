@@ -8,28 +8,17 @@
 
 #include "test_util.h"
 
-static char *dir; /* a fresh directory per test */
-
-static void make_dir(void) {
-  dir = tg_test_temp_dir("tg_tb_tensors");
-}
-
-static void remove_dir(void) {
-  tg_test_remove_tree(dir);
-  free(dir);
-}
-
 /* The bytes of the (only) event file in dir. */
 static uint8_t *read_events(size_t *len) {
-  DIR *d = opendir(dir);
+  DIR *d = opendir(tg_test_dir);
   ck_assert_ptr_nonnull(d);
   struct dirent *e;
   char path[600] = "";
   while ((e = readdir(d)) != NULL)
     if (strncmp(e->d_name, "events.out.tfevents.", 20) == 0)
-      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      snprintf(path, sizeof path, "%s/%s", tg_test_dir, e->d_name);
   closedir(d);
-  ck_assert_msg(path[0] != '\0', "no event file in %s", dir);
+  ck_assert_msg(path[0] != '\0', "no event file in %s", tg_test_dir);
   return tg_test_read_file(path, len);
 }
 
@@ -44,7 +33,7 @@ static uint8_t *embedded_png(const uint8_t *events, size_t len, int *w, int *h, 
   }
   ck_assert_msg(start && end, "no PNG in the event file");
   char path[600];
-  snprintf(path, sizeof path, "%s/embedded.png", dir);
+  snprintf(path, sizeof path, "%s/embedded.png", tg_test_dir);
   FILE *f = fopen(path, "wb");
   ck_assert(fwrite(events + start - 1, 1, end - start + 1, f) == end - start + 1);
   fclose(f);
@@ -55,7 +44,7 @@ static uint8_t *embedded_png(const uint8_t *events, size_t len, int *w, int *h, 
 }
 
 START_TEST(test_image_tensor_is_scaled_like_pytorch) {
-  tg_summary_writer *w = tg_summary_writer_open(dir);
+  tg_summary_writer *w = tg_summary_writer_open(tg_test_dir);
   ck_assert_ptr_nonnull(w);
   /* 3 x 2 x 2, CHW floats: 0.5 -> 127 (truncated), 1.2 -> 255, -1 -> 0 */
   float chw[12] = {0.5f, 1.2f, -1.0f, 0.0f, 0.25f, 0.75f,
@@ -86,7 +75,7 @@ END_TEST
 
 START_TEST(test_bad_tensors_are_reported) {
   char sub[600];
-  snprintf(sub, sizeof sub, "%s/errors", dir);
+  snprintf(sub, sizeof sub, "%s/errors", tg_test_dir);
   tg_summary_writer *w = tg_summary_writer_open(sub);
   ck_assert_ptr_nonnull(w);
   tg_scope_begin();
@@ -123,7 +112,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("tensorboard_tensors");
   TCase *tc = tcase_create("tensors");
-  tcase_add_checked_fixture(tc, make_dir, remove_dir);
+  tcase_add_checked_fixture(tc, tg_test_dir_make, tg_test_dir_remove);
   tcase_add_test(tc, test_image_tensor_is_scaled_like_pytorch);
   tcase_add_test(tc, test_bad_tensors_are_reported);
   suite_add_tcase(s, tc);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 jmp_buf tg_test_jmp;
 char tg_test_message[1024];
@@ -215,4 +216,74 @@ int tg_test_run(Suite *suite) {
   int failed = srunner_ntests_failed(runner);
   srunner_free(runner);
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* ---- IDX fixtures ---------------------------------------------------------------- */
+
+void tg_test_write_idx(const char *path, int type, int ndim, const uint32_t *dims,
+                       const void *data, size_t n_bytes, bool gzip) {
+  uint8_t header[4 + 4 * 8] = {0, 0, (uint8_t)type, (uint8_t)ndim};
+  for (int d = 0; d < ndim; d++)
+    for (int b = 0; b < 4; b++)
+      header[4 + 4 * d + b] = (uint8_t)(dims[d] >> (24 - 8 * b));
+  size_t header_len = 4 + 4 * (size_t)ndim;
+  if (gzip) {
+    gzFile f = gzopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    ck_assert(gzwrite(f, header, (unsigned)header_len) == (int)header_len);
+    if (n_bytes) ck_assert(gzwrite(f, data, (unsigned)n_bytes) == (int)n_bytes);
+    ck_assert(gzclose(f) == Z_OK);
+  } else {
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    ck_assert(fwrite(header, 1, header_len, f) == header_len);
+    if (n_bytes) ck_assert(fwrite(data, 1, n_bytes, f) == n_bytes);
+    ck_assert(fclose(f) == 0);
+  }
+}
+
+/* Class c's images: a bright band whose row depends on c, over noise. */
+static void fixture_split(const char *dir, const char *split, uint32_t n, uint32_t seed) {
+  uint8_t *images = malloc((size_t)n * 28 * 28), *labels = malloc(n ? n : 1);
+  ck_assert(images && labels);
+  uint32_t state = seed;
+  for (uint32_t i = 0; i < n; i++) {
+    labels[i] = (uint8_t)(i % 10);
+    for (int p = 0; p < 28 * 28; p++) {
+      state = state * 1664525u + 1013904223u;
+      int row = p / 28, band = 2 + 2 * labels[i];
+      images[(size_t)i * 784 + (size_t)p] =
+          (uint8_t)(row >= band && row < band + 3 ? 200 + (state >> 28) : state >> 26);
+    }
+  }
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte.gz", dir, split);
+  tg_test_write_idx(path, 0x08, 3, (uint32_t[]){n, 28, 28}, images, (size_t)n * 784,
+                    true);
+  snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte.gz", dir, split);
+  tg_test_write_idx(path, 0x08, 1, (uint32_t[]){n}, labels, n, true);
+  free(images);
+  free(labels);
+}
+
+void tg_test_write_fashion_fixture(const char *dir, uint32_t n_train, uint32_t n_test) {
+  fixture_split(dir, "train", n_train, 1);
+  fixture_split(dir, "t10k", n_test, 2);
+}
+
+char *tg_test_dir;
+
+void tg_test_dir_make(void) {
+  tg_test_dir = tg_test_temp_dir("tg_test");
+}
+
+void tg_test_dir_remove(void) {
+  tg_test_remove_tree(tg_test_dir);
+  free(tg_test_dir);
+  tg_test_dir = NULL;
+}
+
+const char *tg_test_dir_path(const char *name, char *buf) {
+  snprintf(buf, 512, "%s/%s", tg_test_dir, name);
+  return buf;
 }

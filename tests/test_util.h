@@ -70,12 +70,29 @@ int tg_test_iterations(int full);
 
 /* A fresh directory /tmp/<prefix>_XXXXXX (malloc'ed; fails the test if it cannot). */
 char *tg_test_temp_dir(const char *prefix);
+
+/* A fresh temporary directory for each test of a case:
+ *   tcase_add_checked_fixture(tc, tg_test_dir_make, tg_test_dir_remove);
+ * tg_test_dir names it while a test runs. */
+extern char *tg_test_dir;
+void tg_test_dir_make(void);
+void tg_test_dir_remove(void);
+/* "<tg_test_dir>/<name>" into buf (512 bytes); returns buf. */
+const char *tg_test_dir_path(const char *name, char *buf);
 /* rm -rf path; fails the test if that fails. */
 void tg_test_remove_tree(const char *path);
 /* The whole file (malloc'ed, one spare byte at the end); its size in *n.
  * Fails the test if it cannot be read. */
 uint8_t *tg_test_read_file(const char *path, size_t *n);
 
+/* An IDX file: the header for type and dims, then n_bytes of data as given
+ * (big-endian already), gzipped or not. */
+void tg_test_write_idx(const char *path, int type, int ndim, const uint32_t *dims,
+                       const void *data, size_t n_bytes, bool gzip);
+/* A Fashion-MNIST look-alike in dir: the four .gz files with n_train and
+ * n_test 28x28 images, label i % 10, each class a bright band at its own
+ * rows over noise (learnable, so a smoke run can see accuracy rise). */
+void tg_test_write_fashion_fixture(const char *dir, uint32_t n_train, uint32_t n_test);
 /* A small word list at <dir>/words.txt (malloc'd path): n_words
  * pseudo-random lowercase words of 2 to 9 letters, one a line, mixed with
  * lines the loader must skip (capitals, apostrophes, UTF-8, blank lines,

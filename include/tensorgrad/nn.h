@@ -151,6 +151,12 @@ tg_module *tg_nn_relu(void);
 tg_module *tg_nn_leaky_relu(double negative_slope);
 tg_module *tg_nn_sigmoid(void);
 tg_module *tg_nn_tanh(void);
+tg_module *tg_nn_silu(void);
+/* nn.Softplus(beta=1, threshold=20), nn.ELU(alpha=1.0),
+ * nn.Hardtanh(min_val=-1.0, max_val=1.0): pass PyTorch's defaults. */
+tg_module *tg_nn_softplus(double beta, double threshold);
+tg_module *tg_nn_elu(double alpha);
+tg_module *tg_nn_hardtanh(double min_val, double max_val);
 tg_module *tg_nn_softmax(int dim);
 tg_module *tg_nn_log_softmax(int dim);
 /* Square kernels, equal strides and paddings on both sides (zeros). */

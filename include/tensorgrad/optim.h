@@ -103,6 +103,40 @@ typedef struct tg_adam_options {
   ((tg_adam_options){                                                                    \
       .lr = 1e-3, .betas = {0.9, 0.999}, .eps = 1e-8, .weight_decay = 1e-2})
 
+/* ---- NAdam ------------------------------------------------------------------
+ *     t += 1; g = grad + weight_decay * p
+ *     mu_t = beta1 (1 - 0.5 * 0.96^(t momentum_decay)); mu_prod *= mu_t
+ *     m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g^2
+ *     d = sqrt(v / (1 - beta2^t)) + eps
+ *     p -= lr (1 - mu_t) / (1 - mu_prod) * g / d
+ *     p -= lr mu_{t+1} / (1 - mu_prod mu_{t+1}) * m / d
+ * mu_prod is a float32 scalar for every dtype, as PyTorch's is. */
+typedef struct tg_nadam_options {
+  double lr;
+  double betas[2];
+  double eps;
+  double weight_decay;
+  double momentum_decay;
+} tg_nadam_options;
+#define TG_NADAM_DEFAULTS                                                                \
+  ((tg_nadam_options){                                                                   \
+      .lr = 2e-3, .betas = {0.9, 0.999}, .eps = 1e-8, .momentum_decay = 4e-3})
+
+/* ---- RAdam ------------------------------------------------------------------
+ *     t += 1; g = grad + weight_decay * p; m and v as Adam's
+ *     rho_inf = 2 / (1 - beta2) - 1;  rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t)
+ *     rho_t > 5: p -= m / (1 - beta1^t) * lr * sqrt(1 - beta2^t) / (sqrt(v) + eps) * r
+ *                with r = sqrt((rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2)
+ * rho_t)) otherwise: p -= m / (1 - beta1^t) * lr */
+typedef struct tg_radam_options {
+  double lr;
+  double betas[2];
+  double eps;
+  double weight_decay;
+} tg_radam_options;
+#define TG_RADAM_DEFAULTS                                                                \
+  ((tg_radam_options){.lr = 1e-3, .betas = {0.9, 0.999}, .eps = 1e-8})
+
 /* ---- Adagrad ------------------------------------------------------------------
  *     t += 1; g = grad (negated if maximize) + weight_decay * p
  *     s += g^2   (s starts at initial_accumulator_value)
@@ -127,6 +161,8 @@ tg_optimizer *tg_rmsprop(tg_params params, tg_rmsprop_options options);
 tg_optimizer *tg_adam(tg_params params, tg_adam_options options);
 tg_optimizer *tg_adamw(tg_params params, tg_adam_options options);
 tg_optimizer *tg_adagrad(tg_params params, tg_adagrad_options options);
+tg_optimizer *tg_nadam(tg_params params, tg_nadam_options options);
+tg_optimizer *tg_radam(tg_params params, tg_radam_options options);
 
 /* torch's optimizer.add_param_group: a new group with its own options. The
  * options type must match the optimizer (tg_adam_options for Adam and AdamW).
@@ -138,6 +174,10 @@ void tg_adam_add_param_group(tg_optimizer *opt, tg_params params,
                              tg_adam_options options);
 void tg_adagrad_add_param_group(tg_optimizer *opt, tg_params params,
                                 tg_adagrad_options options);
+void tg_nadam_add_param_group(tg_optimizer *opt, tg_params params,
+                              tg_nadam_options options);
+void tg_radam_add_param_group(tg_optimizer *opt, tg_params params,
+                              tg_radam_options options);
 
 void tg_optimizer_free(tg_optimizer *opt); /* NULL is fine */
 
@@ -176,6 +216,9 @@ tg_tensor_dict *tg_optimizer_state_dict(const tg_optimizer *opt);
  * parameters, wrong shapes, unknown or missing entries, invalid options)
  * returns -1 with tg_last_error set and leaves opt unchanged. */
 int tg_optimizer_load_state_dict(tg_optimizer *opt, const tg_tensor_dict *sd);
+/* Every check tg_optimizer_load_state_dict makes, changing nothing: 0, or
+ * -1 with the same message. */
+int tg_optimizer_check_state_dict(const tg_optimizer *opt, const tg_tensor_dict *sd);
 
 /* ---- learning-rate schedulers (torch.optim.lr_scheduler, 1.13) ---------------------
  * A scheduler borrows its optimizer, which must outlive it, and writes the
@@ -201,6 +244,52 @@ tg_lr_scheduler *tg_exponential_lr(tg_optimizer *opt, double gamma);
  * which follows eta_min + (base - eta_min) (1 + cos(pi e / T_max)) / 2 and
  * keeps oscillating past T_max. */
 tg_lr_scheduler *tg_cosine_annealing_lr(tg_optimizer *opt, int64_t t_max, double eta_min);
+/* lr = base * lr_lambda(epoch, user), for every group. */
+tg_lr_scheduler *tg_lambda_lr(tg_optimizer *opt,
+                              double (*lr_lambda)(int64_t epoch, void *user), void *user);
+/* Warm-up: the lr factor goes linearly from start_factor to end_factor over
+ * total_iters steps, then stays (PyTorch's defaults: 1/3, 1.0, 5). */
+tg_lr_scheduler *tg_linear_lr(tg_optimizer *opt, double start_factor, double end_factor,
+                              int64_t total_iters);
+/* SGDR: lr = eta_min + (base - eta_min)(1 + cos(pi T_cur / T_i)) / 2, where
+ * T_cur restarts at 0 after T_i steps and T_i grows by T_mult each cycle. */
+tg_lr_scheduler *tg_cosine_annealing_warm_restarts(tg_optimizer *opt, int64_t t_0,
+                                                   int64_t t_mult, double eta_min);
+
+/* OneCycleLR, stepped once per batch for total_steps steps (PyTorch's
+ * epochs * steps_per_epoch). The lr rises from max_lr / div_factor to
+ * max_lr over pct_start of the steps, then falls to that start over
+ * final_div_factor; three_phase goes back to the start first, then down.
+ * With cycle_momentum the optimizer's momentum (SGD, RMSprop) or beta1
+ * (Adam, AdamW, NAdam, RAdam) goes from max_momentum down and back. One
+ * max_lr for every group. */
+typedef enum { TG_ANNEAL_COS, TG_ANNEAL_LINEAR } tg_anneal_strategy;
+typedef struct tg_one_cycle_options {
+  double max_lr;
+  int64_t total_steps;
+  double pct_start;
+  tg_anneal_strategy anneal_strategy;
+  bool cycle_momentum;
+  double base_momentum, max_momentum;
+  double div_factor, final_div_factor;
+  bool three_phase;
+} tg_one_cycle_options;
+#define TG_ONE_CYCLE_DEFAULTS                                                            \
+  ((tg_one_cycle_options){.max_lr = NAN,                                                 \
+                          .pct_start = 0.3,                                              \
+                          .anneal_strategy = TG_ANNEAL_COS,                              \
+                          .cycle_momentum = true,                                        \
+                          .base_momentum = 0.85,                                         \
+                          .max_momentum = 0.95,                                          \
+                          .div_factor = 25,                                              \
+                          .final_div_factor = 1e4})
+tg_lr_scheduler *tg_one_cycle_lr(tg_optimizer *opt, tg_one_cycle_options options);
+
+/* SequentialLR: schedulers[0] until milestones[0], then schedulers[1]
+ * (restarted at epoch 0), ...; n_milestones = n - 1. It takes ownership of
+ * the schedulers (made for opt, just before it): free only the sequence. */
+tg_lr_scheduler *tg_sequential_lr(tg_optimizer *opt, tg_lr_scheduler *const *schedulers,
+                                  int n, const int64_t *milestones, int n_milestones);
 
 typedef enum { TG_PLATEAU_MIN, TG_PLATEAU_MAX } tg_plateau_mode;
 typedef enum { TG_THRESHOLD_REL, TG_THRESHOLD_ABS } tg_threshold_mode;

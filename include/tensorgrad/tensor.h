@@ -54,13 +54,16 @@ typedef struct tg_tensor {
   bool retains_grad;
   struct tg_tensor *grad; /* owned; NULL until a backward reaches it */
   tg_node *grad_fn;       /* owned; NULL for leaves */
+  void *checked;          /* checked mode's record of the tensor, else NULL */
 } tg_tensor;
 
 /* ---- errors ------------------------------------------------------------ */
 
-/* Called with the formatted message. The default prints to stderr and
- * aborts. A handler may longjmp out (tests do); if it returns, tensorgrad
- * aborts anyway, because the failing op has no result to give. */
+/* Called with the formatted message. The default prints it and the call
+ * stack to stderr and aborts. A handler may longjmp out (tests do): grad
+ * mode and the scopes the failing call opened are restored first. If it
+ * returns, tensorgrad aborts anyway, because the failing op has no result
+ * to give. The handler, like tg_last_error, belongs to the calling thread. */
 typedef void (*tg_error_handler)(const char *message, void *user);
 void tg_set_error_handler(tg_error_handler handler, void *user);
 void tg_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -185,11 +188,17 @@ void tg_set(tg_tensor *t, const int64_t *index, double value);
 /* element i of the tensor in row-major (logical) order */
 double tg_get_flat(const tg_tensor *t, int64_t i);
 /* Pointer to the first element; errors unless t is contiguous and of the
- * named dtype. */
+ * named dtype. In checked mode tg_data_* count as a write (the version
+ * goes up, so a backward that saved t refuses to run); read through the
+ * const tg_cdata_* instead. */
 float *tg_data_f32(tg_tensor *t);
 double *tg_data_f64(tg_tensor *t);
 int64_t *tg_data_i64(tg_tensor *t);
 bool *tg_data_bool(tg_tensor *t);
+const float *tg_cdata_f32(const tg_tensor *t);
+const double *tg_cdata_f64(const tg_tensor *t);
+const int64_t *tg_cdata_i64(const tg_tensor *t);
+const bool *tg_cdata_bool(const tg_tensor *t);
 /* Copy all elements, in logical order, converted to double. */
 void tg_copy_to_f64(const tg_tensor *t, double *out);
 
@@ -223,6 +232,25 @@ tg_tensor *tg_masked_fill(tg_tensor *t, tg_tensor *mask, double value);
 tg_tensor *tg_cat(tg_tensor *const *tensors, int n, int dim);
 tg_tensor *tg_stack(tg_tensor *const *tensors, int n, int dim);
 tg_tensor *tg_where(tg_tensor *condition, tg_tensor *a, tg_tensor *b);
+/* torch.flip: the listed dims reversed (a copy). */
+tg_tensor *tg_flip(tg_tensor *t, tg_shape dims);
+/* Tensor.repeat: tiled repeats.d[i] times along dim i (repeats may have
+ * more dims than t). */
+tg_tensor *tg_repeat(tg_tensor *t, tg_shape repeats);
+/* torch.tril / triu on the last two dims: zeros above (below) the diagonal
+ * `diagonal` (0 the main one, > 0 above it). */
+tg_tensor *tg_tril(tg_tensor *t, int64_t diagonal);
+tg_tensor *tg_triu(tg_tensor *t, int64_t diagonal);
+/* torch.split / torch.chunk along dim: views into out (at most max_out /
+ * chunks of them); return how many. chunk may give fewer than asked. */
+int tg_split(tg_tensor *t, int64_t split_size, int dim, tg_tensor **out, int max_out);
+int tg_chunk(tg_tensor *t, int chunks, int dim, tg_tensor **out);
+/* torch.any / torch.all over dims (TG_ALL_DIMS for all), as bool; not
+ * recorded. */
+tg_tensor *tg_any(tg_tensor *t, tg_shape dims, bool keepdim);
+tg_tensor *tg_all(tg_tensor *t, tg_shape dims, bool keepdim);
+/* F.one_hot: int64 labels -> int64 (..., num_classes); -1: max label + 1. */
+tg_tensor *tg_one_hot(tg_tensor *labels, int64_t num_classes);
 
 /* ---- elementwise, with NumPy broadcasting ---------------------------------- */
 
@@ -254,6 +282,22 @@ tg_tensor *tg_relu(tg_tensor *a);
 tg_tensor *tg_leaky_relu(tg_tensor *a, double negative_slope);
 /* Bounds may be -INFINITY / INFINITY for "none". */
 tg_tensor *tg_clamp(tg_tensor *a, double min, double max);
+tg_tensor *tg_sin(tg_tensor *a);
+tg_tensor *tg_cos(tg_tensor *a);
+/* Steps: their gradient is zero, as PyTorch's. round takes halves to even. */
+tg_tensor *tg_floor(tg_tensor *a);
+tg_tensor *tg_ceil(tg_tensor *a);
+tg_tensor *tg_round(tg_tensor *a);
+/* F.silu: x * sigmoid(x) */
+tg_tensor *tg_silu(tg_tensor *a);
+/* F.softplus: log(1 + exp(beta x)) / beta, and x where beta x > threshold
+ * (PyTorch's defaults: beta 1, threshold 20). */
+tg_tensor *tg_softplus(tg_tensor *a, double beta, double threshold);
+/* F.elu: x above 0, alpha (exp(x) - 1) otherwise (default alpha 1). */
+tg_tensor *tg_elu(tg_tensor *a, double alpha);
+/* F.hardtanh: clamp to [min_val, max_val] (defaults -1, 1); the gradient
+ * passes strictly inside. */
+tg_tensor *tg_hardtanh(tg_tensor *a, double min_val, double max_val);
 
 /* comparisons give bool tensors and are never recorded */
 tg_tensor *tg_eq(tg_tensor *a, tg_tensor *b);
@@ -285,6 +329,14 @@ tg_tensor *tg_min_all(tg_tensor *t);
 tg_tensor *tg_argmax(tg_tensor *t, int dim, bool keepdim);
 tg_tensor *tg_argmin(tg_tensor *t, int dim, bool keepdim);
 tg_tensor *tg_softmax(tg_tensor *t, int dim);
+/* torch.cumsum along dim (bool and int64 sum as int64). */
+tg_tensor *tg_cumsum(tg_tensor *t, int dim);
+/* torch.sort along dim (NaN last when ascending, first when descending;
+ * equal values keep their order); *indices (may be NULL) gets int64. */
+tg_tensor *tg_sort(tg_tensor *t, int dim, bool descending, tg_tensor **indices);
+tg_tensor *tg_argsort(tg_tensor *t, int dim, bool descending);
+/* torch.topk: the k largest (or smallest) along dim, sorted. */
+tg_tensor *tg_topk(tg_tensor *t, int64_t k, int dim, bool largest, tg_tensor **indices);
 tg_tensor *tg_log_softmax(tg_tensor *t, int dim);
 /* Reduce a broadcast gradient back to `shape` (sums the expanded dims). */
 tg_tensor *tg_sum_to_size(tg_tensor *t, tg_shape shape);
@@ -295,6 +347,8 @@ tg_tensor *tg_sum_to_size(tg_tensor *t, tg_shape shape);
 tg_tensor *tg_matmul(tg_tensor *a, tg_tensor *b);
 /* F.linear: x @ w^T + b (b may be NULL); one GEMM with the bias folded in. */
 tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b);
+/* torch.bmm: (b, n, m) @ (b, m, p) without broadcasting. */
+tg_tensor *tg_bmm(tg_tensor *a, tg_tensor *b);
 
 /* ---- parameter lists (what optimizers and clipping take) ----------------------- */
 

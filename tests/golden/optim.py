@@ -97,6 +97,13 @@ CONFIGS = {
     "adagrad_all": lambda p: optim.Adagrad(p, lr=0.05, lr_decay=0.01, weight_decay=0.02,
                                            initial_accumulator_value=0.1, eps=1e-8,
                                            maximize=True, foreach=False),
+    "nadam": lambda p: optim.NAdam(p, lr=0.01, foreach=False),
+    "nadam_all": lambda p: optim.NAdam(p, lr=0.02, betas=(0.8, 0.99), eps=1e-6,
+                                       weight_decay=0.05, momentum_decay=0.01,
+                                       foreach=False),
+    "radam": lambda p: optim.RAdam(p, lr=0.01, foreach=False),
+    "radam_all": lambda p: optim.RAdam(p, lr=0.02, betas=(0.8, 0.9), eps=1e-6,
+                                       weight_decay=0.05, foreach=False),
     "sgd_groups": lambda p: optim.SGD(
         [{"params": layers(p)[0], "momentum": 0.9},
          {"params": layers(p)[1], "lr": 0.01, "momentum": 0.5, "nesterov": True}],
@@ -111,6 +118,7 @@ CONFIGS = {
     "exponential_lr": lambda p: optim.RMSprop(p, lr=0.01, foreach=False),
     "cosine_lr": lambda p: optim.SGD(p, lr=0.1, momentum=0.5, foreach=False),
     "plateau": lambda p: optim.SGD(p, lr=0.1, momentum=0.9, foreach=False),
+    "one_cycle_lr": lambda p: optim.AdamW(p, lr=0.01, foreach=False),
     # clipping between backward and step
     "clip_norm": lambda p: optim.SGD(p, lr=0.1, momentum=0.9, foreach=False),
     "clip_norm_inf": lambda p: optim.Adam(p, lr=0.01, foreach=False),
@@ -124,6 +132,7 @@ SCHEDULERS = {
     "cosine_lr": lambda o: sched.CosineAnnealingLR(o, T_max=6, eta_min=0.001),
     "plateau": lambda o: sched.ReduceLROnPlateau(o, factor=0.5, patience=1,
                                                  threshold=0.05, cooldown=1),
+    "one_cycle_lr": lambda o: sched.OneCycleLR(o, max_lr=0.05, total_steps=STEPS),
 }
 
 CLIPS = {
@@ -190,6 +199,26 @@ LR_SEQUENCES = {
         o, factor=0.5, patience=0, min_lr=[0.03, 0.001])],
     "plateau_eps": lambda o: [sched.ReduceLROnPlateau(
         o, factor=0.5, patience=0, min_lr=0.015, eps=0.004)],
+    "lambda": lambda o: [sched.LambdaLR(o, lambda e: 0.95 ** e + 0.01 * (e % 4))],
+    "linear": lambda o: [sched.LinearLR(o, start_factor=0.25, end_factor=0.9,
+                                        total_iters=7)],
+    "linear_default": lambda o: [sched.LinearLR(o)],
+    "warm_restarts": lambda o: [sched.CosineAnnealingWarmRestarts(o, T_0=5, eta_min=0.001)],
+    "warm_restarts_mult": lambda o: [sched.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2)],
+    "one_cycle_cos": lambda o: [sched.OneCycleLR(o, max_lr=0.5, total_steps=31)],
+    "one_cycle_linear": lambda o: [sched.OneCycleLR(
+        o, max_lr=0.3, total_steps=40, pct_start=0.25, anneal_strategy="linear",
+        base_momentum=0.8, max_momentum=0.9, div_factor=10.0, final_div_factor=100.0)],
+    "one_cycle_three_phase": lambda o: [sched.OneCycleLR(
+        o, max_lr=0.4, total_steps=30, three_phase=True, cycle_momentum=False)],
+    "sequential": lambda o: [sched.SequentialLR(o, [
+        sched.LinearLR(o, start_factor=0.1, total_iters=4),
+        sched.CosineAnnealingLR(o, T_max=10, eta_min=0.005),
+        sched.StepLR(o, step_size=3, gamma=0.5)], milestones=[5, 17])],
+    "sequential_restarts": lambda o: [sched.SequentialLR(o, [
+        sched.ExponentialLR(o, gamma=0.9),
+        sched.CosineAnnealingWarmRestarts(o, T_0=4, T_mult=2),
+        sched.MultiStepLR(o, milestones=[0, 3, 3], gamma=0.5)], milestones=[8, 20])],
 }
 
 for name, make in LR_SEQUENCES.items():
@@ -197,6 +226,7 @@ for name, make in LR_SEQUENCES.items():
     opt = optim.SGD([{"params": [dummy[0]]}, {"params": [dummy[1]], "lr": 0.02}], lr=0.1)
     schedulers = make(opt)
     rows = [[g["lr"] for g in opt.param_groups]]
+    momenta = [[g["momentum"] for g in opt.param_groups]]
     for k in range(SCHED_STEPS):
         for s in schedulers:
             if isinstance(s, sched.ReduceLROnPlateau):
@@ -204,9 +234,11 @@ for name, make in LR_SEQUENCES.items():
             else:
                 s.step()
         rows.append([g["lr"] for g in opt.param_groups])
+        momenta.append([g["momentum"] for g in opt.param_groups])
         if not isinstance(schedulers[-1], sched.ReduceLROnPlateau):
             assert schedulers[-1].get_last_lr() == rows[-1]
     put(f"sched.{name}.lr", rows)
+    put(f"sched.{name}.momentum", momenta)
 
 # ---- clipping on fixed gradients ------------------------------------------------
 
@@ -246,7 +278,7 @@ for dt, dtype in DTYPES.items():
 # in its baseline build.
 
 FIXED_SHAPES = [(3, 13), (21,), (2, 17), (3,)]
-FIXED_STEPS = 4
+FIXED_STEPS = 8  # RAdam rectifies from step 6 on
 torch.manual_seed(11)
 fixed_init = [torch.randn(shape, dtype=torch.float64) for shape in FIXED_SHAPES]
 fixed_grads = [[torch.randn(shape, dtype=torch.float64) * 0.1 for shape in FIXED_SHAPES]

@@ -9,6 +9,12 @@ timing) and their per-step loss lines (makemore), numbers within
 1e-6 + 1e-5 * |value|. This is the proof that a
 tensorgrad script gives the numbers PyTorch and scikit-learn give: same data,
 same initial weights, same batch order, same updates.
+
+fashion_mnist is held to 2e-3 (absolute and relative): its float32
+convolutions sum in another order than ATen's (im2col and GEMM against
+oneDNN), and Adam turns the last-bit differences of tiny gradients into
+full-size steps, so one epoch ends a few 1e-5 apart, and an accuracy may
+differ by one image of the 1000.
 Prints "N passed, N failed" and exits non-zero on any failure.
 """
 import os
@@ -32,8 +38,11 @@ RUNS = [  # (example, arguments): short runs, every one deterministic
     ("digits", ["--epochs", "2"]),
     ("custom_op", ["--epochs", "20"]),
     ("makemore", ["--steps", "5", "--words", "{words}"]),
+    ("fashion_mnist", ["--epochs", "1", "--subset", "1000"]),
 ]
+TOLERANCE = {"fashion_mnist": 2e-3}  # (see above); the others 1e-5
 IGNORED = {"seconds"}
+FASHION_ROOT = "/usr/share/datasets/fashion-mnist"
 
 
 def write_words(path, n=400):
@@ -79,6 +88,10 @@ def main():
         words = os.path.join(tmp, "words.txt")
         write_words(words)
         for name, args in RUNS:
+            if name == "fashion_mnist" and not os.path.isdir(FASHION_ROOT):
+                print(f"fashion_mnist: skipped, {FASHION_ROOT} is absent "
+                      "(apt-get install dataset-fashion-mnist)")
+                continue
             args = [a.format(words=words) for a in args]
             c_name, c_values = summary([os.path.join(build, "examples", name), *args,
                                         "--out", os.path.join(tmp, "c_" + name)])
@@ -87,9 +100,10 @@ def main():
                                           *args, "--out", os.path.join(tmp, "py_" + name)])
             check(c_name == py_name == name and c_values.keys() == py_values.keys(),
                          f"{name}: both summaries have the same keys")
+            tol = TOLERANCE.get(name)
             for key, c in c_values.items():
                 p = py_values.get(key, float("nan"))
-                check(abs(c - p) <= 1e-6 + 1e-5 * abs(p),
+                check(abs(c - p) <= (tol + tol * abs(p) if tol else 1e-6 + 1e-5 * abs(p)),
                              f"{name}: {key} = {c} (tensorgrad) vs {p} (PyTorch)")
     return check.report()
 

@@ -1,0 +1,155 @@
+/* Threads: each thread runs its own graphs (scopes, grad mode, errors and
+ * caches are per thread), shares read-only tensors with the others, and
+ * draws from the shared default generator. CI runs this suite under
+ * ThreadSanitizer too (.ci/run, stage "ThreadSanitizer"). */
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test_util.h"
+
+enum { N_THREADS = 4 };
+
+typedef struct worker {
+  int id;
+  int steps;
+  tg_tensor *shared; /* read by every thread, never written */
+  double loss;       /* the last step's loss */
+  double grad0;      /* d loss / d w[0] */
+  bool grad_mode_ok, error_ok;
+  char message[256];
+} worker;
+
+/* One small regression trained for `steps` steps on data that depends on
+ * the worker's id only, so every run gives the same numbers. */
+static void train(worker *w) {
+  tg_scope_begin();
+  tg_tensor *x = tg_reshape(tg_arange(0, 24, 1, TG_FLOAT64), TG_SHAPE(8, 3));
+  x = tg_add(tg_mul_scalar(x, 0.1), tg_mul_scalar(w->shared, (double)w->id));
+  tg_tensor *y = tg_sum(x, TG_SHAPE(1), true);
+  tg_tensor *weight =
+      tg_keep(tg_requires_grad_(tg_zeros(TG_SHAPE(3, 1), TG_FLOAT64), true));
+  for (int step = 0; step < w->steps; step++) {
+    tg_scope_begin();
+    tg_zero_grad(weight, true);
+    tg_tensor *error = tg_sub(tg_matmul(x, weight), y);
+    tg_tensor *loss = tg_mean(tg_mul(error, error), TG_ALL_DIMS, false);
+    tg_backward(loss, NULL, 0);
+    w->loss = tg_item(loss);
+    w->grad0 = tg_get_flat(tg_grad(weight), 0);
+    tg_no_grad_begin();
+    tg_add_(weight, tg_grad(weight), -0.01);
+    tg_no_grad_end();
+    /* another thread's no_grad must not reach this one */
+    if (!tg_is_grad_enabled()) w->grad_mode_ok = false;
+    tg_scope_end();
+  }
+  tg_scope_end();
+  tg_release(weight);
+}
+
+static _Thread_local jmp_buf worker_jmp; /* a longjmp target belongs to one thread */
+
+static void worker_handler(const char *message, void *user) {
+  worker *w = user;
+  snprintf(w->message, sizeof w->message, "%s", message);
+  longjmp(worker_jmp, 1);
+}
+
+/* An error on this thread goes to this thread's handler, and leaves this
+ * thread's state as it was. */
+static void fail_once(worker *w) {
+  tg_set_error_handler(worker_handler, w);
+  int depth = tg_scope_depth();
+  if (setjmp(worker_jmp) == 0) {
+    tg_scope_begin();
+    tg_add(tg_ones(TG_SHAPE(2), TG_FLOAT32), tg_ones(TG_SHAPE(3), TG_FLOAT32));
+  }
+  tg_scope_unwind(depth);
+  tg_set_error_handler(NULL, NULL);
+  w->error_ok = strstr(w->message, "cannot be broadcast") != NULL;
+}
+
+static void *run_worker(void *arg) {
+  worker *w = arg;
+  w->grad_mode_ok = true;
+  for (int i = 0; i < 200; i++) { /* references to the shared tensor, from every thread */
+    tg_retain(w->shared);
+    tg_release(w->shared);
+  }
+  fail_once(w);
+  train(w);
+  tg_scope_begin(); /* the shared generator, drawn from by every thread */
+  tg_tensor *noise = tg_randn(TG_SHAPE(64), TG_FLOAT32);
+  if (!(fabs(tg_item(tg_mean(noise, TG_ALL_DIMS, false))) < 1)) w->grad_mode_ok = false;
+  tg_scope_end();
+  return NULL;
+}
+
+START_TEST(test_threads_train_their_own_graphs) {
+  int steps = tg_test_iterations(300);
+  int64_t live_before = tg_live_tensor_count();
+  tg_tensor *shared = tg_full(TG_SHAPE(1, 3), 0.5, TG_FLOAT64);
+  worker alone[N_THREADS], together[N_THREADS];
+  for (int i = 0; i < N_THREADS; i++) {
+    alone[i] = (worker){.id = i, .steps = steps, .shared = shared};
+    run_worker(&alone[i]); /* the reference: one after the other, on this thread */
+    together[i] = (worker){.id = i, .steps = steps, .shared = shared};
+  }
+  /* this thread's grad mode stays off while the workers train */
+  tg_no_grad_begin();
+  pthread_t threads[N_THREADS];
+  for (int i = 0; i < N_THREADS; i++)
+    ck_assert_int_eq(pthread_create(&threads[i], NULL, run_worker, &together[i]), 0);
+  for (int i = 0; i < N_THREADS; i++) pthread_join(threads[i], NULL);
+  ck_assert(!tg_is_grad_enabled());
+  tg_no_grad_end();
+  for (int i = 0; i < N_THREADS; i++) {
+    ck_assert_msg(together[i].grad_mode_ok, "worker %d saw another thread's grad mode",
+                  i);
+    ck_assert_msg(together[i].error_ok, "worker %d: error \"%s\"", i,
+                  together[i].message);
+    ck_assert_double_eq(together[i].loss, alone[i].loss);
+    ck_assert_double_eq(together[i].grad0, alone[i].grad0);
+  }
+  ck_assert_int_eq(shared->refcount, 1);
+  tg_release(shared);
+  ck_assert_int_eq(tg_live_tensor_count(), live_before);
+}
+END_TEST
+
+/* A tensor made on one thread and released on another (the data loader's
+ * hand-over of a batch). */
+static void *release_batch(void *arg) {
+  tg_release(arg);
+  return NULL;
+}
+
+START_TEST(test_tensor_released_on_another_thread) {
+  int64_t live_before = tg_live_tensor_count();
+  for (int i = 0; i < 50; i++) {
+    tg_tensor *batch = tg_ones(TG_SHAPE(16, 4), TG_FLOAT32);
+    tg_tensor *view = tg_reshape(batch, TG_SHAPE(64)); /* shares the storage */
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, release_batch, batch), 0);
+    tg_scope_begin();
+    ck_assert_double_eq(tg_item(tg_sum(view, TG_ALL_DIMS, false)), 64);
+    tg_scope_end();
+    pthread_join(t, NULL);
+    tg_release(view);
+  }
+  ck_assert_int_eq(tg_live_tensor_count(), live_before);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("threads");
+  TCase *tc = tcase_create("threads");
+  tcase_set_timeout(tc, 300);
+  tcase_add_test(tc, test_threads_train_their_own_graphs);
+  tcase_add_test(tc, test_tensor_released_on_another_thread);
+  suite_add_tcase(s, tc);
+  return tg_test_run(s);
+}

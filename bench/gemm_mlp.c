@@ -66,12 +66,7 @@ static float *filled(size_t n) {
 
 int main(int argc, char **argv) {
   bench_args a = bench_parse(argc, argv);
-  tg_manual_seed(0);
-  batch_step s;
-  s.model = task_mlp((const int64_t[]){784, 1024, 1024, 10}, 4, true, false);
-  s.opt = tg_adam(tg_module_parameters(s.model), TG_ADAM_DEFAULTS);
-  s.x = tg_randn(TG_SHAPE(BATCH, 784), TG_FLOAT32);
-  s.y = tg_randint(0, 10, TG_SHAPE(BATCH));
+  batch_step s = batch_step_mlp((const int64_t[]){784, 1024, 1024, 10}, 4, BATCH);
   double flops = step_flops();
   double t = bench_time(steps, &s, a.reps) / STEPS_PER_CALL;
   bench_report("gemm_mlp_step", a.threads, t, flops / t * 1e-9);
@@ -81,9 +76,6 @@ int main(int argc, char **argv) {
   free(r.a);
   free(r.b);
   free(r.c);
-  tg_release(s.x);
-  tg_release(s.y);
-  tg_optimizer_free(s.opt);
-  tg_module_free(s.model);
+  batch_step_free(&s);
   return 0;
 }

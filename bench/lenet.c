@@ -35,10 +35,7 @@ static void run(const char *workload, int64_t batch, bench_args a) {
   s.x = tg_randn(TG_SHAPE(batch, 1, 28, 28), TG_FLOAT32);
   s.y = tg_randint(0, 10, TG_SHAPE(batch));
   bench_report(workload, a.threads, bench_time(step, &s, a.reps), 0);
-  tg_release(s.x);
-  tg_release(s.y);
-  tg_optimizer_free(s.opt);
-  tg_module_free(s.model);
+  batch_step_free(&s);
 }
 
 int main(int argc, char **argv) {

@@ -91,6 +91,23 @@ void task_free(task *t) {
   tg_dataset_release(t->val_set);
 }
 
+batch_step batch_step_mlp(const int64_t *sizes, int n_sizes, int64_t batch) {
+  tg_manual_seed(0);
+  batch_step s;
+  s.model = task_mlp(sizes, n_sizes, true, false);
+  s.opt = tg_adam(tg_module_parameters(s.model), TG_ADAM_DEFAULTS);
+  s.x = tg_randn(TG_SHAPE(batch, sizes[0]), TG_FLOAT32);
+  s.y = tg_randint(0, sizes[n_sizes - 1], TG_SHAPE(batch));
+  return s;
+}
+
+void batch_step_free(batch_step *s) {
+  tg_release(s->x);
+  tg_release(s->y);
+  tg_optimizer_free(s->opt);
+  tg_module_free(s->model);
+}
+
 void batch_steps(batch_step *s, int n) {
   for (int k = 0; k < n; k++) {
     tg_scope_begin();

@@ -40,6 +40,12 @@ typedef struct batch_step {
   tg_tensor *x, *y; /* (B, features) float32, (B) int64 classes */
 } batch_step;
 
+/* An MLP of the given sizes (ReLU between), Adam with PyTorch's defaults,
+ * randn (batch, sizes[0]) float32 input and randint classes, drawn in the
+ * twins' order after tg_manual_seed(0). */
+batch_step batch_step_mlp(const int64_t *sizes, int n_sizes, int64_t batch);
+void batch_step_free(batch_step *s);
+
 /* n steps: forward, cross-entropy, backward, step, zero_grad, loss.item(). */
 void batch_steps(batch_step *s, int n);
 

@@ -5,6 +5,7 @@ import torch.nn as nn
 import torch.optim as optim
 
 import common
+from train import BatchStep
 
 
 def lenet():
@@ -18,18 +19,10 @@ def run(workload, batch, args):
     torch.manual_seed(0)
     model = lenet()
     optimizer = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = nn.CrossEntropyLoss()
     x = torch.randn(batch, 1, 28, 28)
     y = torch.randint(0, 10, (batch,))
-
-    def step():
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        loss.item()
-
-    common.report(workload, args.threads, common.time_median(step, args.reps))
+    s = BatchStep(model, optimizer, x, y)
+    common.report(workload, args.threads, common.time_median(lambda: s.steps(1), args.reps))
 
 
 args = common.parse()

@@ -52,3 +52,30 @@ def mlp(sizes, relu, sigmoid):
     if sigmoid:
         layers.append(nn.Sigmoid())
     return nn.Sequential(*layers)
+
+
+class BatchStep:
+    """Twin of train.c's batch_step: a model trained over and over on one
+    fixed batch with CrossEntropyLoss; steps(n) is batch_steps."""
+
+    def __init__(self, model, optimizer, x, y):
+        self.model, self.optimizer, self.x, self.y = model, optimizer, x, y
+        self.loss_fn = nn.CrossEntropyLoss()
+
+    def steps(self, n):
+        for _ in range(n):
+            loss = self.loss_fn(self.model(self.x), self.y)
+            loss.backward()
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+            loss.item()
+
+
+def batch_step_mlp(sizes, batch):
+    """Twin of batch_step_mlp: ReLU MLP, Adam, randn input, random classes."""
+    torch.manual_seed(0)
+    model = mlp(sizes, relu=True, sigmoid=False)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.randn(batch, sizes[0])
+    y = torch.randint(0, sizes[-1], (batch,))
+    return BatchStep(model, optimizer, x, y)

@@ -296,10 +296,13 @@ static bool blocks_copyable(tg_tensor *const *tensors, int n, tg_dtype dtype) {
   return true;
 }
 
-/* Copies blocks_copyable inputs into contiguous out: out is `outer` rows,
- * each the inputs' next rows side by side (numel / outer elements of input
- * i). The data loader stacks every batch this way. */
-static void cat_blocks(tg_tensor *const *tensors, int n, int64_t outer, tg_tensor *out) {
+/* Copies blocks_copyable inputs into contiguous out along dim: out is
+ * `outer` rows (the elements before dim), each the inputs' next rows side
+ * by side (numel / outer elements of input i). The data loader stacks
+ * every batch this way. */
+static void cat_blocks(tg_tensor *const *tensors, int n, int dim, tg_tensor *out) {
+  int64_t outer, inner;
+  split_at(out, dim, &outer, &inner);
   if (outer == 0 || tg_numel(out) == 0) return;
   size_t elem = tg_dtype_size(out->dtype);
   char *dst = tg_ptr(out);
@@ -309,12 +312,6 @@ static void cat_blocks(tg_tensor *const *tensors, int n, int64_t outer, tg_tenso
       memcpy(dst, tg_ptr(tensors[i]) + (size_t)o * row, row);
       dst += row;
     }
-}
-
-static int64_t numel_before(tg_shape shape, int dim) {
-  int64_t outer = 1;
-  for (int i = 0; i < dim; i++) outer *= shape.d[i];
-  return outer;
 }
 
 tg_tensor *tg_cat(tg_tensor *const *tensors, int n, int dim) {
@@ -328,7 +325,7 @@ tg_tensor *tg_cat(tg_tensor *const *tensors, int n, int dim) {
   tg_scope_begin();
   tg_tensor *out = tg_alloc(shape, dt);
   if (blocks_copyable(tensors, n, dt)) {
-    cat_blocks(tensors, n, numel_before(shape, d), out);
+    cat_blocks(tensors, n, d, out);
   } else {
     int64_t offset = 0;
     bool mode = tg_set_grad_enabled(false);
@@ -365,7 +362,7 @@ tg_tensor *tg_stack(tg_tensor *const *tensors, int n, int dim) {
     shape.d[d] = n;
     shape.ndim++;
     tg_tensor *out = tg_alloc(shape, tensors[0]->dtype);
-    cat_blocks(tensors, n, numel_before(shape, d), out);
+    cat_blocks(tensors, n, d, out);
     return out;
   }
   tg_scope_begin();

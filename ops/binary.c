@@ -349,8 +349,9 @@ static void axpy_f64(char **p, const int64_t *s, int64_t n, void *ctx) {
 }
 
 /* The common case (a gradient added into .grad): one vectorised loop. */
-static TG_SIMD void axpy_contiguous_f32(float *restrict y, const float *restrict x,
-                                        float alpha, int64_t n) {
+TG_DISPATCHED(axpy_contiguous_f32,
+              (float *restrict y, const float *restrict x, float alpha, int64_t n),
+              (y, x, alpha, n)) {
   for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
 }
 

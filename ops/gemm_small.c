@@ -16,26 +16,36 @@
  *
  * Rows and cols add the products for p = 0, 1, ..., k - 1 in order; dots
  * keeps 32 partial sums. Both orders are fixed by the shapes alone, so a
- * result does not depend on the CPU or on the thread count. */
+ * result does not depend on the CPU or on the thread count. The kernels
+ * are compiled for each instruction-set path (tensor/simd.h): the AVX-512
+ * path's tiles are 4 x 32 where the others' are 4 x 16, and its dots use
+ * the same 8-float vectors, so every path rounds every element alike and
+ * the results are bit for bit the same; the loop order is chosen with the
+ * 4 x 16 costs on every path for that reason. */
 #include <string.h>
 
 #include "ops/ops.h"
 
 enum {
   TILE_R = 4,  /* rows of C per register tile */
-  TILE_W = 16, /* columns of C per register tile: two 8-float vectors */
+  TILE_W = 16, /* columns of C per register tile: two 8-float vectors (two
+                  16-float ones where the AVX-512 path can) */
   LANES = 8,   /* partial sums of a dot product */
   /* up to this many multiply-adds the loops here beat OpenBLAS's setup */
   SMALL_MACS = 1 << 19,
 };
 
-/* GCC's vector extension: one AVX register in the AVX2 clone, two SSE
- * registers in the baseline one. Loads and stores go through an unaligned,
- * aliasing twin of the type (no function takes or returns a vector: that
- * would have no fixed ABI in the baseline clone). */
+/* GCC's vector extension: v8 is one AVX register in the AVX2 and AVX-512
+ * paths, two SSE registers in the baseline one; v16 is one AVX-512
+ * register. Loads and stores go through an unaligned, aliasing twin of the
+ * type (no function takes or returns a vector: that would have no fixed
+ * ABI in the baseline path). */
 typedef float v8 __attribute__((vector_size(LANES * sizeof(float))));
 typedef float v8_unaligned
     __attribute__((vector_size(LANES * sizeof(float)), aligned(4), may_alias));
+typedef float v16 __attribute__((vector_size(2 * LANES * sizeof(float))));
+typedef float v16_unaligned
+    __attribute__((vector_size(2 * LANES * sizeof(float)), aligned(4), may_alias));
 #define LOAD8(p) (*(const v8_unaligned *)(p))
 #define STORE8(p, v) (*(v8_unaligned *)(p) = (v))
 
@@ -96,79 +106,7 @@ static float *scratch(int64_t n, tg_storage **s) {
   return (*s)->data;
 }
 
-/* ---- register tiles: TILE_R rows x TILE_W columns of C ---- */
-
-/* acc = rows 0..r-1 of a times the TILE_W unit-stride columns of b, adding
- * the products for p = 0, 1, ..., k - 1 in order (k >= 1). The first
- * product starts each sum (0 + x is x, except that it turns -0 into +0).
- * Inlined with a constant r, so each row count gets its own loop. */
-static inline __attribute__((always_inline)) void
-tile_products(int r, int64_t k, const float *a, int64_t a_rs, int64_t a_cs,
-              const float *b, int64_t b_rs, v8 acc[TILE_R][2]) {
-  v8 first0 = LOAD8(b), first1 = LOAD8(b + LANES);
-  for (int i = 0; i < TILE_R; i++) { /* rows past r stay unused */
-    float ai = i < r ? a[i * a_rs] : 0;
-    acc[i][0] = ai * first0;
-    acc[i][1] = ai * first1;
-  }
-  for (int64_t p = 1; p < k; p++) {
-    v8 b0 = LOAD8(b + p * b_rs), b1 = LOAD8(b + p * b_rs + LANES);
-    for (int i = 0; i < r; i++) {
-      float ai = a[i * a_rs + p * a_cs];
-      acc[i][0] += ai * b0;
-      acc[i][1] += ai * b1;
-    }
-  }
-}
-
-/* A tile into whole unit-stride rows of C (and of D) as vectors. The
- * result's fields are read into locals first: a float store could alias
- * alpha and beta, which would force a reload after every store. */
-static inline __attribute__((always_inline)) void
-store_rows(store_kind kind, int r, v8 acc[TILE_R][2], result out) {
-  const float alpha = out.alpha, beta = out.beta;
-  float *const c = out.c;
-  const float *const d = out.d;
-  const int64_t c_rs = out.c_rs, d_rs = out.d_rs;
-  for (int i = 0; i < r; i++)
-    for (int h = 0; h < 2; h++) {
-      v8 v = acc[i][h];
-      const float *di = d + i * d_rs + h * LANES;
-      if (kind == ADD) v += LOAD8(di);
-      if (kind == SCALED) v = beta == 0 ? alpha * v : alpha * v + beta * LOAD8(di);
-      STORE8(c + i * c_rs + h * LANES, v);
-    }
-}
-
-/* The first w columns of a tile into C anywhere, through a buffer (so the
- * accumulators never leave registers). */
-static inline __attribute__((always_inline)) void
-store_any(store_kind kind, int r, int w, v8 acc[TILE_R][2], result out) {
-  const float alpha = out.alpha, beta = out.beta;
-  float buf[TILE_R][TILE_W];
-  for (int i = 0; i < r; i++)
-    for (int h = 0; h < 2; h++) STORE8(&buf[i][h * LANES], acc[i][h]);
-  for (int i = 0; i < r; i++)
-    for (int q = 0; q < w; q++)
-      out.c[i * out.c_rs + q * out.c_cs] =
-          scaled(kind, buf[i][q], alpha, beta, out.d + i * out.d_rs + q * out.d_cs);
-}
-
-/* Tiles over columns [j0, n) with a constant row count and store kind. */
-static inline __attribute__((always_inline)) void tiles(store_kind kind, int r,
-                                                        int64_t j0, int64_t n, int64_t k,
-                                                        matrix a, matrix b, result out,
-                                                        bool rows) {
-  v8 acc[TILE_R][2];
-  for (int64_t j = j0; j < n; j += TILE_W) {
-    tile_products(r, k, a.data, a.rs, a.cs, b.data + j, b.rs, acc);
-    if (rows)
-      store_rows(kind, r, acc, result_at(out, 0, j));
-    else
-      store_any(kind, r, n - j < TILE_W ? (int)(n - j) : TILE_W, acc,
-                result_at(out, 0, j));
-  }
-}
+/* ---- register tiles: TILE_R rows x TILE_W (or 2 TILE_W) columns of C ---- */
 
 /* Every constant row count and store kind gets its own copy of the loop. */
 // clang-format off
@@ -189,20 +127,48 @@ static inline __attribute__((always_inline)) void tiles(store_kind kind, int r,
   }
 // clang-format on
 
+#define VL 8 /* a literal: it names the functions, row_panel_8 */
+#define V v8
+#define V_UNALIGNED v8_unaligned
+#include "ops/gemm_tiles.inc"
+#undef VL
+#undef V
+#undef V_UNALIGNED
+#define VL 16
+#define V v16
+#define V_UNALIGNED v16_unaligned
+#include "ops/gemm_tiles.inc"
+#undef VL
+#undef V
+#undef V_UNALIGNED
+
 /* Rows 0..r-1 (r <= TILE_R) of the result over n columns; b's columns are
- * unit-stride and readable up to a multiple of TILE_W. */
-static TG_SIMD void row_panel(int r, int64_t n, int64_t k, matrix a, matrix b,
-                              result out) {
-  store_kind kind = kind_of(&out);
-  bool unit = out.c_cs == 1 && (kind == PLAIN || out.d_cs == 1);
-  int64_t whole = unit ? n / TILE_W * TILE_W : 0;
-#define AS_ROWS(K, R) tiles(K, R, 0, whole, k, a, b, out, true)
-#define AS_ANY(K, R) tiles(K, R, whole, n, k, a, b, out, false)
-  FOR_CONSTANTS(kind, r, AS_ROWS)
-  FOR_CONSTANTS(kind, r, AS_ANY)
-#undef AS_ROWS
-#undef AS_ANY
+ * unit-stride and readable up to a multiple of TILE_W. The AVX-512 path
+ * takes whole 4 x 32 tiles first, then 4 x 16 ones. */
+typedef void row_panel_fn(int r, int64_t n, int64_t k, matrix a, matrix b, result out);
+
+static void row_panel_baseline(int r, int64_t n, int64_t k, matrix a, matrix b,
+                               result out) {
+  row_panel_8(r, n, k, a, b, out);
 }
+
+static TG_TARGET_AVX2 void row_panel_avx2(int r, int64_t n, int64_t k, matrix a, matrix b,
+                                          result out) {
+  row_panel_8(r, n, k, a, b, out);
+}
+
+static TG_TARGET_AVX512 void row_panel_avx512(int r, int64_t n, int64_t k, matrix a,
+                                              matrix b, result out) {
+  int64_t wide = n / (2 * TILE_W) * (2 * TILE_W);
+  row_panel_16(r, wide, k, a, b, out);
+  b.data += wide;
+  row_panel_8(r, n - wide, k, a, b, result_at(out, 0, wide));
+}
+
+static row_panel_fn *const row_panels[TG_ISA_COUNT] = {
+    [TG_ISA_BASELINE] = row_panel_baseline,
+    [TG_ISA_AVX2] = row_panel_avx2,
+    [TG_ISA_AVX512] = row_panel_avx512};
 
 /* ---- packing ---- */
 
@@ -240,8 +206,10 @@ transpose8x8(const float *src, int64_t ld_src, float *dst, int64_t ld_dst) {
  * W^T) copied to k x width rows: 8 x 8 blocks through registers, or for
  * k = 2 (the moons net's two features) eight columns deinterleaved from
  * two vectors; the edges one element at a time. */
-static TG_SIMD void pack_transposed(const float *restrict w, int64_t cs, int64_t k,
-                                    int64_t cols, float *restrict buf, int64_t width) {
+TG_DISPATCHED(pack_transposed,
+              (const float *restrict w, int64_t cs, int64_t k, int64_t cols,
+               float *restrict buf, int64_t width),
+              (w, cs, k, cols, buf, width)) {
   int64_t q0 = 0, p_blocked = 0;
   if (k == 2 && cs == 2) {
     for (; q0 + LANES <= cols; q0 += LANES) {
@@ -286,6 +254,7 @@ static void by_tiles(int64_t m, int64_t n, int64_t k, matrix a, matrix b, result
   matrix rest = direct < n ? pack_padded(b, k, direct, n - direct,
                                          scratch(k * (n - direct + TILE_W), &s))
                            : b;
+  row_panel_fn *row_panel = row_panels[tg_simd_isa()];
   for (int64_t i = 0; i < m; i += TILE_R) {
     matrix ai = {a.data + i * a.rs, a.rs, a.cs};
     int r = m - i < TILE_R ? (int)(m - i) : TILE_R;
@@ -299,7 +268,8 @@ static void by_tiles(int64_t m, int64_t n, int64_t k, matrix a, matrix b, result
 
 /* 32 partial sums in four vectors (four independent chains of adds, not
  * one waiting on the last), added up in a fixed order. */
-static TG_SIMD float dot(const float *restrict x, const float *restrict y, int64_t k) {
+static inline __attribute__((always_inline)) float
+dot(const float *restrict x, const float *restrict y, int64_t k) {
   v8 part[4] = {{0}, {0}, {0}, {0}};
   int64_t p = 0;
   for (; p + 4 * LANES <= k; p += 4 * LANES)
@@ -320,15 +290,22 @@ static matrix pack_rows(matrix x, int64_t rows, int64_t cols, float *buf) {
   return (matrix){buf, cols, 1};
 }
 
-static void by_dots(int64_t m, int64_t n, int64_t k, matrix a, matrix b, result out) {
-  tg_storage *sa = NULL, *sb = NULL;
-  if (a.cs != 1) a = pack_rows(a, m, k, scratch(m * k, &sa));
-  if (b.rs != 1) b = transposed(pack_rows(transposed(b), n, k, scratch(k * n, &sb)));
+/* The result = a b by dots, a's rows and b's columns unit-stride. */
+TG_DISPATCHED(dot_products,
+              (int64_t m, int64_t n, int64_t k, matrix a, matrix b, result out),
+              (m, n, k, a, b, out)) {
   for (int64_t i = 0; i < m; i++)
     for (int64_t j = 0; j < n; j++)
       out.c[i * out.c_rs + j * out.c_cs] =
           scaled(SCALED, dot(a.data + i * a.rs, b.data + j * b.cs, k), out.alpha,
                  out.beta, out.d + i * out.d_rs + j * out.d_cs);
+}
+
+static void by_dots(int64_t m, int64_t n, int64_t k, matrix a, matrix b, result out) {
+  tg_storage *sa = NULL, *sb = NULL;
+  if (a.cs != 1) a = pack_rows(a, m, k, scratch(m * k, &sa));
+  if (b.rs != 1) b = transposed(pack_rows(transposed(b), n, k, scratch(k * n, &sb)));
+  dot_products(m, n, k, a, b, out);
   if (sa) tg_storage_release(sa);
   if (sb) tg_storage_release(sb);
 }

@@ -1,14 +1,9 @@
 /* The ops' private header (ops/): what the differentiable ops share beyond
- * the core (kernels' build targets and the GEMMs). */
+ * the core (the GEMMs, the one-dim argument). */
 #ifndef TG_OPS_OPS_H
 #define TG_OPS_OPS_H
 
 #include "tensor/core.h"
-
-/* A hot loop for AVX2 and the baseline. ISO C mode never contracts
- * a * b + c into an FMA, so both clones round identically: results do not
- * depend on the CPU. */
-#define TG_SIMD TG_CLONES("avx2")
 
 /* ---- small float32 products (gemm_small.c) ---- */
 /* C = alpha op(A) op(B) + beta D, op(A) m x k and op(B) k x n given by

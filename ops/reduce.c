@@ -191,8 +191,10 @@ static bool split_reduced(const tg_tensor *t, unsigned mask, int64_t *outer,
 }
 
 /* float64 column sums, out being the accumulator */
-static TG_SIMD void sum_cols_double(const double *restrict x, double *restrict out,
-                                    int64_t rows, int64_t cols) {
+TG_DISPATCHED(sum_cols_double,
+              (const double *restrict x, double *restrict out, int64_t rows,
+               int64_t cols),
+              (x, out, rows, cols)) {
   for (int64_t c = 0; c < cols; c++) out[c] = 0;
   for (int64_t r = 0; r < rows; r++)
     for (int64_t c = 0; c < cols; c++) out[c] += x[r * cols + c];
@@ -216,9 +218,10 @@ static int ceil_log2(int64_t n) {
 /* acc[g * cols + c] = the cascaded sum over i < rows of
  * x[i * row_stride + g * group_stride + c], for g < groups, c < cols;
  * acc holds CASCADE_LEVELS times that many floats. */
-static TG_SIMD void cascade_sum(const float *restrict x, float *restrict acc,
-                                int64_t rows, int64_t row_stride, int groups,
-                                int64_t group_stride, int64_t cols) {
+TG_DISPATCHED(cascade_sum,
+              (const float *restrict x, float *restrict acc, int64_t rows,
+               int64_t row_stride, int groups, int64_t group_stride, int64_t cols),
+              (x, acc, rows, row_stride, groups, group_stride, cols)) {
   int power = ceil_log2(rows) / CASCADE_LEVELS;
   if (power < 4) power = 4; /* chunks of at least 16 rows */
   int64_t step = (int64_t)1 << power, mask = step - 1, n = groups * cols;

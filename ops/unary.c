@@ -261,12 +261,12 @@ static float sigmoid_grad_f32(float g, float y) {
 static double sigmoid_grad_f64(double g, double y) {
   return g * (y * (1.0 - y));
 }
-static TG_SIMD void sigmoid_grad_loop_f32(char **p, const int64_t *s, int64_t n,
-                                          void *c) {
+TG_DISPATCHED(sigmoid_grad_loop_f32, (char **p, const int64_t *s, int64_t n, void *c),
+              (p, s, n, c)) {
   grad_map_f32(p, s, n, sigmoid_grad_f32);
 }
-static TG_SIMD void sigmoid_grad_loop_f64(char **p, const int64_t *s, int64_t n,
-                                          void *c) {
+TG_DISPATCHED(sigmoid_grad_loop_f64, (char **p, const int64_t *s, int64_t n, void *c),
+              (p, s, n, c)) {
   grad_map_f64(p, s, n, sigmoid_grad_f64);
 }
 
@@ -334,10 +334,12 @@ static float relu_grad_f32(float g, float y) {
 static double relu_grad_f64(double g, double y) {
   return y > 0 ? g : 0.0;
 }
-static TG_SIMD void relu_grad_loop_f32(char **p, const int64_t *s, int64_t n, void *c) {
+TG_DISPATCHED(relu_grad_loop_f32, (char **p, const int64_t *s, int64_t n, void *c),
+              (p, s, n, c)) {
   grad_map_f32(p, s, n, relu_grad_f32);
 }
-static TG_SIMD void relu_grad_loop_f64(char **p, const int64_t *s, int64_t n, void *c) {
+TG_DISPATCHED(relu_grad_loop_f64, (char **p, const int64_t *s, int64_t n, void *c),
+              (p, s, n, c)) {
   grad_map_f64(p, s, n, relu_grad_f64);
 }
 

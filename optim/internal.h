@@ -99,12 +99,9 @@ tg_tensor *tg_optim_buffer(optim_param_state *st, int i, const tg_tensor *param,
  * rounds the product separately. We always fuse, through fmaf/fma, so the
  * result is the same on every CPU. */
 
-/* The loops are compiled for x86-64-v3 (AVX2 and FMA: what ATen's AVX2
- * level requires) and the baseline, picked when the library loads.
- * tensor/'s TG_SIMD clone targets AVX2 alone, where fmaf is a call per
- * element that stops vectorisation. The baseline clone calls fmaf too,
- * slower but with the same, correctly rounded, results. */
-#define TG_OPTIM_SIMD TG_CLONES("arch=x86-64-v3")
+/* The loops are TG_DISPATCHED: compiled for AVX-512, for x86-64-v3 (AVX2
+ * and FMA: what ATen's AVX2 level requires) and for the baseline, whose
+ * copy calls fmaf, slower but with the same, correctly rounded, results. */
 
 /* ATen's ops on one element, as functions of each floating type
  * (optim/element_ops.inc); these pick the one of their first operand's type. */

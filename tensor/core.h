@@ -8,28 +8,8 @@
 #include "tensorgrad/autograd.h"
 #include "tensorgrad/tensor.h"
 
-/* Whether ThreadSanitizer instruments this build (gcc and clang spell it
- * differently). */
-#if defined(__SANITIZE_THREAD__)
-#define TG_UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TG_UNDER_TSAN 1
-#endif
-#endif
-
-/* A function compiled twice, for the given x86-64 target and for the
- * baseline, the clone picked when the library loads; a plain function
- * where the compiler or the CPU family has no clones, and under TSan (its
- * instrumented resolver would run before TSan is set up). */
-#if defined(__x86_64__) && defined(__has_attribute) && !defined(TG_UNDER_TSAN)
-#if __has_attribute(target_clones)
-#define TG_CLONES(target) __attribute__((target_clones(target, "default")))
-#endif
-#endif
-#ifndef TG_CLONES
-#define TG_CLONES(target)
-#endif
+/* TG_DISPATCHED: hot loops compiled per instruction-set path. */
+#include "tensor/simd.h"
 
 /* Names in templates (*.inc files instantiated once per element type):
  * TG_CAT(map_, SUFFIX) is map_f32 when SUFFIX is f32. */

@@ -395,5 +395,12 @@ void tg_tensor_dict_free(tg_tensor_dict *d);     /* NULL is fine */
 void tg_set_num_threads(int n);
 int tg_get_num_threads(void);
 
+/* The instruction-set path the hand-written kernels (small GEMMs, fused
+ * activation gradients, optimizer steps) run: "avx512", "avx2" or
+ * "baseline". Picked once per process: the widest the CPU has, or a
+ * narrower one named by the environment variable TG_ISA. Every path gives
+ * the same numbers, bit for bit. */
+const char *tg_simd_path(void);
+
 TG_API_END
 #endif

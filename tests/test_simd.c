@@ -1,0 +1,379 @@
+/* The instruction-set paths of the hand-written kernels (tensor/simd.h):
+ * every path this CPU has gives the baseline path's results bit for bit,
+ * on the small GEMMs (edges, odd sizes, transposes, alpha and beta, a bias
+ * row, a strided C), the fused activation gradients, tg_add_, the column
+ * sums and every optimizer's step; and $TG_ISA picks the path. A path the
+ * CPU lacks is skipped, saying so (valgrind's CPU has no AVX-512). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ops/ops.h"
+#include "test_util.h"
+
+/* Runs check(isa) on every path the CPU has; check compares with the
+ * baseline path's results. Leaves the CPU's own path chosen. */
+static void on_every_path(void (*check)(tg_isa isa)) {
+  for (int isa = TG_ISA_BASELINE; isa < TG_ISA_COUNT; isa++) {
+    if (isa > (int)tg_simd_best()) {
+      printf("test_simd: this CPU lacks the %s path; skipped\n", tg_simd_name(isa));
+      continue;
+    }
+    tg_simd_force((tg_isa)isa);
+    check((tg_isa)isa);
+  }
+  tg_simd_force(tg_simd_best());
+}
+
+/* ---- small GEMMs, against the baseline path and a float64 reference ---- */
+
+/* Deterministic values in [-1, 1), some exact zeros and negative zeros. */
+static void fill(float *x, int64_t n, uint32_t seed) {
+  uint32_t s = seed * 2654435761u + 1;
+  for (int64_t i = 0; i < n; i++) {
+    s = s * 1664525u + 1013904223u;
+    x[i] = (float)(s >> 8) / (float)(1 << 23) - 1.0f;
+    if (s % 17 == 0) x[i] = (s & 64) ? 0.0f : -0.0f;
+  }
+}
+
+typedef struct gemm_case {
+  int64_t m, n, k;
+  bool a_t, b_t; /* op(A) = A^T, op(B) = B^T */
+  float alpha, beta;
+  bool bias; /* D is a bias row instead of C */
+} gemm_case;
+
+enum { PAD = 3 }; /* C's rows are n + PAD long: the padding must stay */
+static const float SENTINEL = 12345.0f;
+
+/* C for one case on the current path, in a fresh buffer (free it). */
+static float *gemm_on_path(const gemm_case *g) {
+  int64_t m = g->m, n = g->n, k = g->k, ldc = n + PAD;
+  float *a = malloc(sizeof(float) * (size_t)(m * k));
+  float *b = malloc(sizeof(float) * (size_t)(k * n));
+  float *d = malloc(sizeof(float) * (size_t)n);
+  float *c = malloc(sizeof(float) * (size_t)(m * ldc));
+  fill(a, m * k, 1), fill(b, k * n, 2), fill(d, n, 3), fill(c, m * ldc, 4);
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = n; j < ldc; j++) c[i * ldc + j] = SENTINEL;
+  /* A^T is stored k x m, B^T n x k */
+  int64_t a_rs = g->a_t ? 1 : k, a_cs = g->a_t ? m : 1;
+  int64_t b_rs = g->b_t ? 1 : n, b_cs = g->b_t ? k : 1;
+  bool small = tg_sgemm_small(m, n, k, g->alpha, a, a_rs, a_cs, b, b_rs, b_cs, g->beta,
+                              g->bias ? d : NULL, 0, 1, c, ldc);
+  ck_assert_msg(small, "%ldx%ldx%ld went to BLAS", (long)m, (long)n, (long)k);
+  /* within float32 rounding of the float64 product */
+  float *c0 = malloc(sizeof(float) * (size_t)(m * ldc));
+  fill(c0, m * ldc, 4);
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 0; j < n; j++) {
+      double sum = 0, size = 0;
+      for (int64_t p = 0; p < k; p++) {
+        double t = (double)a[i * a_rs + p * a_cs] * b[p * b_rs + j * b_cs];
+        sum += t, size += fabs(t);
+      }
+      double dij = g->bias ? d[j] : c0[i * ldc + j];
+      double want = g->alpha * sum + (g->beta == 0 ? 0 : g->beta * dij);
+      double tol = 1e-6 * (fabs(g->alpha) * size + fabs(g->beta * dij)) + 1e-30;
+      ck_assert_msg(fabs(c[i * ldc + j] - want) <= tol,
+                    "%ldx%ldx%ld C[%ld][%ld] = %.9g, want %.9g", (long)m, (long)n,
+                    (long)k, (long)i, (long)j, c[i * ldc + j], want);
+    }
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = n; j < ldc; j++)
+      ck_assert_msg(c[i * ldc + j] == SENTINEL, "the padding of C's row %ld was written",
+                    (long)i);
+  free(a), free(b), free(d), free(c0);
+  return c;
+}
+
+/* Sizes around the tiles' edges (4 rows; 16 and 32 columns; 8 and 32 dot
+ * lanes), and the lecture nets' shapes (batch 16 through 2-1000-1). */
+static const int64_t sizes[] = {1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 47, 64, 65};
+static const int64_t lecture[][3] = {{16, 1000, 2}, {16, 1, 1000}, {2, 1000, 16},
+                                     {1000, 1, 16}, {16, 1000, 1}, {10, 100, 50},
+                                     {32, 128, 64}, {64, 128, 32}, {1, 3, 300},
+                                     {3, 2, 1000},  {120, 50, 4},  {10, 3, 100}};
+static const float scalars[][2] = {{1, 0}, {1, 1}, {0.5f, 0}, {-2, 0.25f}};
+
+static void check_gemm_case(const gemm_case *g, const float *baseline, tg_isa isa) {
+  float *c = gemm_on_path(g);
+  size_t bytes = sizeof(float) * (size_t)(g->m * (g->n + PAD));
+  ck_assert_msg(
+      memcmp(c, baseline, bytes) == 0,
+      "%s path: %ldx%ldx%ld (a_t %d, b_t %d, alpha %g, beta %g, bias %d) differs "
+      "from the baseline path",
+      tg_simd_name(isa), (long)g->m, (long)g->n, (long)g->k, g->a_t, g->b_t, g->alpha,
+      g->beta, g->bias);
+  free(c);
+}
+
+/* Every case on the baseline path first, then on each other path. */
+static void check_gemm_cases(const gemm_case *cases, int n_cases) {
+  float **baseline = malloc(sizeof(float *) * (size_t)n_cases);
+  tg_simd_force(TG_ISA_BASELINE);
+  for (int i = 0; i < n_cases; i++) baseline[i] = gemm_on_path(&cases[i]);
+  for (int isa = TG_ISA_AVX2; isa < TG_ISA_COUNT; isa++) {
+    if (isa > (int)tg_simd_best()) {
+      printf("test_simd: this CPU lacks the %s path; skipped\n", tg_simd_name(isa));
+      continue;
+    }
+    tg_simd_force((tg_isa)isa);
+    for (int i = 0; i < n_cases; i++)
+      check_gemm_case(&cases[i], baseline[i], (tg_isa)isa);
+  }
+  tg_simd_force(tg_simd_best());
+  for (int i = 0; i < n_cases; i++) free(baseline[i]);
+  free(baseline);
+}
+
+/* The edges: every size triple from a stride through `sizes`, each
+ * transpose, store kind and D. */
+START_TEST(test_gemm_edges) {
+  int n_sizes = (int)(sizeof sizes / sizeof *sizes);
+  int per_size = 4 * 4 * 2, count = 0;
+  gemm_case *cases = malloc(sizeof(gemm_case) * (size_t)(n_sizes * per_size));
+  for (int s = 0; s < n_sizes; s++) {
+    /* m, n and k walk the sizes at different rates, so all meet */
+    int64_t m = sizes[s], n = sizes[(s * 5 + 3) % n_sizes],
+            k = sizes[(s * 7 + 1) % n_sizes];
+    for (int t = 0; t < 4; t++)
+      for (int a = 0; a < 4; a++)
+        for (int bias = 0; bias < 2; bias++)
+          cases[count++] = (gemm_case){
+              m, n, k, t & 1, (t >> 1) & 1, scalars[a][0], scalars[a][1], bias};
+  }
+  check_gemm_cases(cases, count);
+  free(cases);
+}
+END_TEST
+
+START_TEST(test_gemm_lecture_shapes) {
+  int n_shapes = (int)(sizeof lecture / sizeof *lecture), count = 0;
+  gemm_case *cases = malloc(sizeof(gemm_case) * (size_t)(n_shapes * 4 * 2));
+  for (int s = 0; s < n_shapes; s++)
+    for (int t = 0; t < 4; t++)
+      for (int bias = 0; bias < 2; bias++)
+        cases[count++] = (gemm_case){lecture[s][0], lecture[s][1], lecture[s][2],
+                                     t & 1,         (t >> 1) & 1,  1,
+                                     (float)bias,   bias};
+  check_gemm_cases(cases, count);
+  free(cases);
+}
+END_TEST
+
+/* ---- the fused kernels, through the public API ---- */
+
+/* The bytes of a contiguous tensor, copied (free them). */
+static void *bytes_of(const tg_tensor *t, size_t *n) {
+  *n = (size_t)tg_numel(t) * tg_dtype_size(t->dtype);
+  void *copy = malloc(*n);
+  const void *data = t->dtype == TG_FLOAT32 ? (const void *)tg_cdata_f32(t)
+                                            : (const void *)tg_cdata_f64(t);
+  memcpy(copy, data, *n);
+  return copy;
+}
+
+/* The tensor run() returns on every path has the bytes the baseline
+ * path's has. */
+static tg_tensor *(*run_case)(tg_dtype);
+static tg_dtype case_dtype;
+static void *case_baseline;
+static size_t case_bytes;
+
+static void compare_with_baseline(tg_isa isa) {
+  tg_scope_begin();
+  size_t n;
+  void *got = bytes_of(run_case(case_dtype), &n);
+  if (isa == TG_ISA_BASELINE) {
+    case_baseline = got, case_bytes = n;
+  } else {
+    ck_assert_msg(n == case_bytes && memcmp(got, case_baseline, n) == 0,
+                  "%s path differs from the baseline path (%s)", tg_simd_name(isa),
+                  tg_dtype_name(case_dtype));
+    free(got);
+  }
+  tg_scope_end();
+}
+
+static void same_on_every_path(tg_tensor *(*run)(tg_dtype)) {
+  tg_dtype dtypes[] = {TG_FLOAT32, TG_FLOAT64};
+  for (int i = 0; i < 2; i++) {
+    run_case = run, case_dtype = dtypes[i];
+    on_every_path(compare_with_baseline);
+    free(case_baseline);
+    case_baseline = NULL;
+  }
+}
+
+static tg_tensor *input(tg_shape shape, tg_dtype dtype, uint64_t seed) {
+  tg_manual_seed(seed);
+  return tg_requires_grad_(tg_randn(shape, dtype), true);
+}
+
+/* d/dx sum(f(x) * w): f's fused gradient loop over an odd length */
+static tg_tensor *activation_grad(tg_tensor *(*f)(tg_tensor *), tg_dtype dtype) {
+  tg_tensor *x = input(TG_SHAPE(7, 149), dtype, 1);
+  tg_tensor *w = tg_randn(TG_SHAPE(7, 149), dtype);
+  tg_backward(tg_sum(tg_mul(f(x), w), TG_ALL_DIMS, false), NULL, 0);
+  return tg_grad(x);
+}
+static tg_tensor *relu_grad(tg_dtype dtype) {
+  return activation_grad(tg_relu, dtype);
+}
+static tg_tensor *sigmoid_grad(tg_dtype dtype) {
+  return activation_grad(tg_sigmoid, dtype);
+}
+
+START_TEST(test_activation_gradients) {
+  same_on_every_path(relu_grad);
+  same_on_every_path(sigmoid_grad);
+}
+END_TEST
+
+/* y += alpha x (a gradient added into .grad), and column sums: whole
+ * blocks of 32 columns and a rest, over more rows than one cascade chunk */
+static tg_tensor *add_in_place(tg_dtype dtype) {
+  tg_tensor *y = tg_detach(input(TG_SHAPE(1037), dtype, 2));
+  tg_add_(y, tg_randn(TG_SHAPE(1037), dtype), -0.37);
+  return y;
+}
+static tg_tensor *column_sums(tg_dtype dtype) {
+  tg_tensor *x = tg_detach(input(TG_SHAPE(300, 77), dtype, 3));
+  return tg_cat((tg_tensor *[]){tg_sum(x, TG_SHAPE(0), false),
+                                tg_sum(tg_narrow(x, 0, 0, 37), TG_SHAPE(0), false)},
+                2, 0);
+}
+
+START_TEST(test_add_and_sums) {
+  same_on_every_path(add_in_place);
+  same_on_every_path(column_sums);
+}
+END_TEST
+
+/* A parameter after three steps of `make`'s optimizer on sum(p^2 w). */
+static tg_optimizer *(*make_optimizer)(tg_params);
+static tg_tensor *optimized(tg_dtype dtype) {
+  tg_tensor *p = input(TG_SHAPE(1037), dtype, 4);
+  tg_tensor *w = tg_randn(TG_SHAPE(1037), dtype);
+  tg_optimizer *opt = make_optimizer((tg_params){&p, 1});
+  for (int step = 0; step < 3; step++) {
+    tg_scope_begin();
+    tg_optimizer_zero_grad(opt, true);
+    tg_backward(tg_sum(tg_mul(tg_mul(p, p), w), TG_ALL_DIMS, false), NULL, 0);
+    tg_optimizer_step(opt);
+    tg_scope_end();
+  }
+  tg_optimizer_free(opt);
+  return tg_detach(p);
+}
+
+static tg_optimizer *sgd(tg_params p) {
+  return tg_sgd(p,
+                (tg_sgd_options){
+                    .lr = 0.1, .momentum = 0.9, .nesterov = true, .weight_decay = 0.01});
+}
+static tg_optimizer *adam(tg_params p) {
+  tg_adam_options o = TG_ADAM_DEFAULTS;
+  o.amsgrad = true, o.weight_decay = 0.01;
+  return tg_adam(p, o);
+}
+static tg_optimizer *adamw(tg_params p) {
+  tg_adam_options o = TG_ADAM_DEFAULTS;
+  o.weight_decay = 0.01;
+  return tg_adamw(p, o);
+}
+static tg_optimizer *rmsprop(tg_params p) {
+  tg_rmsprop_options o = TG_RMSPROP_DEFAULTS;
+  o.centered = true, o.momentum = 0.5;
+  return tg_rmsprop(p, o);
+}
+static tg_optimizer *adagrad(tg_params p) {
+  return tg_adagrad(p, TG_ADAGRAD_DEFAULTS);
+}
+static tg_optimizer *nadam(tg_params p) {
+  return tg_nadam(p, TG_NADAM_DEFAULTS);
+}
+static tg_optimizer *radam(tg_params p) {
+  return tg_radam(p, TG_RADAM_DEFAULTS);
+}
+
+START_TEST(test_optimizer_steps) {
+  tg_optimizer *(*makers[])(tg_params) = {sgd,     adam,  adamw, rmsprop,
+                                          adagrad, nadam, radam};
+  for (size_t i = 0; i < sizeof makers / sizeof *makers; i++) {
+    make_optimizer = makers[i];
+    same_on_every_path(optimized);
+  }
+}
+END_TEST
+
+/* ---- choosing the path ---- */
+
+/* The path chosen afresh with TG_ISA = value (NULL: unset); what it wrote
+ * on stderr goes to `message` (256 bytes). */
+static const char *path_from_environment(const char *value, char *message) {
+  if (value)
+    setenv("TG_ISA", value, 1);
+  else
+    unsetenv("TG_ISA");
+  fflush(stderr);
+  int saved = dup(STDERR_FILENO);
+  FILE *capture = tmpfile();
+  ck_assert_ptr_nonnull(capture);
+  dup2(fileno(capture), STDERR_FILENO);
+  atomic_store(&tg_simd_chosen, -1); /* as at the first kernel call */
+  const char *path = tg_simd_path();
+  fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  rewind(capture);
+  size_t n = fread(message, 1, 255, capture);
+  message[n] = 0;
+  fclose(capture);
+  unsetenv("TG_ISA");
+  return path;
+}
+
+START_TEST(test_environment_picks_the_path) {
+  char message[256];
+  const char *best = tg_simd_name(tg_simd_best());
+  ck_assert_str_eq(path_from_environment(NULL, message), best);
+  ck_assert_str_eq(message, "");
+  ck_assert_str_eq(path_from_environment("baseline", message), "baseline");
+  ck_assert_str_eq(message, "");
+  for (int isa = TG_ISA_AVX2; isa < TG_ISA_COUNT; isa++) {
+    const char *name = tg_simd_name((tg_isa)isa);
+    if (isa <= (int)tg_simd_best()) {
+      ck_assert_str_eq(path_from_environment(name, message), name);
+      ck_assert_str_eq(message, "");
+    } else {
+      ck_assert_str_eq(path_from_environment(name, message), best);
+      ck_assert_ptr_nonnull(strstr(message, "lacks it"));
+    }
+  }
+  ck_assert_str_eq(path_from_environment("sse9", message), best);
+  char want[128];
+  snprintf(want, sizeof want,
+           "tensorgrad: TG_ISA=sse9 is not baseline, avx2 or avx512; using %s\n", best);
+  ck_assert_str_eq(message, want);
+  tg_simd_force(tg_simd_best());
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("simd");
+  TCase *tc = tcase_create("paths");
+  tcase_set_timeout(tc, 600);
+  tcase_add_test(tc, test_gemm_edges);
+  tcase_add_test(tc, test_gemm_lecture_shapes);
+  tcase_add_test(tc, test_activation_gradients);
+  tcase_add_test(tc, test_add_and_sums);
+  tcase_add_test(tc, test_optimizer_steps);
+  tcase_add_test(tc, test_environment_picks_the_path);
+  suite_add_tcase(s, tc);
+  return tg_test_run(s);
+}

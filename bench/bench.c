@@ -11,12 +11,16 @@
 #include "tensorgrad.h"
 
 static void usage(const char *prog) {
-  fprintf(stderr, "usage: %s [--threads N] [--reps R]\n", prog);
+  fprintf(stderr, "usage: %s [--threads N] [--reps R] | --simd-path\n", prog);
   exit(2);
 }
 
 bench_args bench_parse(int argc, char **argv) {
   bench_args a = {1, 5};
+  if (argc == 2 && !strcmp(argv[1], "--simd-path")) { /* for run.sh's header */
+    printf("%s\n", tg_simd_path());
+    exit(0);
+  }
   for (int i = 1; i < argc; i++) {
     if (i + 1 >= argc) usage(argv[0]);
     int v = atoi(argv[i + 1]);

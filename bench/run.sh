@@ -6,7 +6,8 @@
 # after one warm-up, and the table shows the median over rounds.
 # Environment: TG_BENCH_ROUNDS (5), TG_BENCH_REPS (5), TG_BENCH_THREADS
 # ("1 2"), TG_BENCH_ONLY (a space-separated subset of the workloads),
-# TG_BENCH_PYTHON (/usr/bin/python3, which has Debian's python3-torch).
+# TG_BENCH_PYTHON (/usr/bin/python3, which has Debian's python3-torch), TG_ISA
+# (the kernels' path: baseline, avx2 or avx512; the CPU's widest by default).
 # Both processes of a t-thread pair run on the same first t CPUs (taskset):
 # on a shared VM a process moved between vCPUs ran up to 40% slower, which
 # made single rows swing; pinning gives both libraries the same, steady cores.
@@ -41,14 +42,15 @@ fi
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
-# The hand-written kernels carry target_clones("avx2", "default") (TG_SIMD in
-# ops/ops.h): the loader picks the avx2 clone on AVX2 and AVX-512 CPUs alike
-# (there is no AVX-512 clone yet) and the baseline elsewhere.
+# The hand-written kernels run one instruction-set path, the widest the CPU
+# has unless TG_ISA (baseline, avx2, avx512) names a narrower one
+# (tensor/simd.h); the benchmark itself says which.
 flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
 has_flag() { case " $flags " in *" $1 "*) echo yes ;; *) echo no ;; esac; }
-kernels=baseline
-[ "$(has_flag avx2)" = yes ] && kernels="avx2 clones"
-echo "cpu: AVX-512F $(has_flag avx512f), AVX2 $(has_flag avx2); kernels: $kernels"
+first=$(echo $workloads | cut -d' ' -f1)
+kernels=$("$build/bench/bench_$first" --simd-path)
+echo "cpu: AVX-512F $(has_flag avx512f), AVX2 $(has_flag avx2); kernels: $kernels path${TG_ISA:+ (TG_ISA=$TG_ISA)}"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 # "taskset -c 0-(t-1)" when taskset exists and there are enough CPUs
 cpus_for() {
   if command -v taskset >/dev/null 2>&1 && [ "$1" -le "$(nproc)" ]; then
@@ -75,3 +77,4 @@ for t in $threads; do
   done
 done
 "$python" "$here/table.py" "$results"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -43,6 +43,9 @@ enum {
 typedef float v8 __attribute__((vector_size(LANES * sizeof(float))));
 typedef float v8_unaligned
     __attribute__((vector_size(LANES * sizeof(float)), aligned(4), may_alias));
+typedef float v4 __attribute__((vector_size(LANES / 2 * sizeof(float))));
+typedef float v4_unaligned
+    __attribute__((vector_size(LANES / 2 * sizeof(float)), aligned(4), may_alias));
 typedef float v16 __attribute__((vector_size(2 * LANES * sizeof(float))));
 typedef float v16_unaligned
     __attribute__((vector_size(2 * LANES * sizeof(float)), aligned(4), may_alias));
@@ -127,7 +130,14 @@ static float *scratch(int64_t n, tg_storage **s) {
   }
 // clang-format on
 
-#define VL 8 /* a literal: it names the functions, row_panel_8 */
+#define VL 4 /* a literal: it names the functions, row_panel_4 */
+#define V v4
+#define V_UNALIGNED v4_unaligned
+#include "ops/gemm_tiles.inc"
+#undef VL
+#undef V
+#undef V_UNALIGNED
+#define VL 8
 #define V v8
 #define V_UNALIGNED v8_unaligned
 #include "ops/gemm_tiles.inc"
@@ -149,7 +159,7 @@ typedef void row_panel_fn(int r, int64_t n, int64_t k, matrix a, matrix b, resul
 
 static void row_panel_baseline(int r, int64_t n, int64_t k, matrix a, matrix b,
                                result out) {
-  row_panel_8(r, n, k, a, b, out);
+  row_panel_4(r, n, k, a, b, out);
 }
 
 static TG_TARGET_AVX2 void row_panel_avx2(int r, int64_t n, int64_t k, matrix a, matrix b,

@@ -17,11 +17,13 @@
  * Rows and cols add the products for p = 0, 1, ..., k - 1 in order; dots
  * keeps 32 partial sums. Both orders are fixed by the shapes alone, so a
  * result does not depend on the CPU or on the thread count. The kernels
- * are compiled for each instruction-set path (tensor/simd.h): the AVX-512
- * path's tiles are 4 x 32 where the others' are 4 x 16, and its dots use
- * the same 8-float vectors, so every path rounds every element alike and
- * the results are bit for bit the same; the loop order is chosen with the
- * 4 x 16 costs on every path for that reason. */
+ * are compiled for each instruction-set path (tensor/simd.h): the tiles
+ * are 4 x 32 (AVX-512 registers) and 4 x 16 on the AVX-512 path, 4 x 16 on
+ * the AVX2 one and 4 x 8 (SSE registers) on the baseline one; every path's
+ * dots use the same 8-float vectors. Every element is rounded alike on
+ * every path, no multiply-add is fused, so the results are bit for bit the
+ * same; the loop order is chosen with the 4 x 16 costs on every path for
+ * that reason. */
 #include <string.h>
 
 #include "ops/ops.h"
@@ -35,9 +37,9 @@ enum {
   SMALL_MACS = 1 << 19,
 };
 
-/* GCC's vector extension: v8 is one AVX register in the AVX2 and AVX-512
- * paths, two SSE registers in the baseline one; v16 is one AVX-512
- * register. Loads and stores go through an unaligned, aliasing twin of the
+/* GCC's vector extension: v4 is one SSE register, v8 one AVX register
+ * (two SSE ones in the baseline path's dots), v16 one AVX-512 register.
+ * Loads and stores go through an unaligned, aliasing twin of the
  * type (no function takes or returns a vector: that would have no fixed
  * ABI in the baseline path). */
 typedef float v8 __attribute__((vector_size(LANES * sizeof(float))));
@@ -130,27 +132,17 @@ static float *scratch(int64_t n, tg_storage **s) {
   }
 // clang-format on
 
-#define VL 4 /* a literal: it names the functions, row_panel_4 */
-#define V v4
-#define V_UNALIGNED v4_unaligned
+/* row_panel_4, row_panel_8 and row_panel_16: tiles of 4 x 8, 4 x 16 and
+ * 4 x 32 (VL is a literal: it names the functions and their vectors). */
+#define VL 4
 #include "ops/gemm_tiles.inc"
 #undef VL
-#undef V
-#undef V_UNALIGNED
 #define VL 8
-#define V v8
-#define V_UNALIGNED v8_unaligned
 #include "ops/gemm_tiles.inc"
 #undef VL
-#undef V
-#undef V_UNALIGNED
 #define VL 16
-#define V v16
-#define V_UNALIGNED v16_unaligned
 #include "ops/gemm_tiles.inc"
 #undef VL
-#undef V
-#undef V_UNALIGNED
 
 /* Rows 0..r-1 (r <= TILE_R) of the result over n columns; b's columns are
  * unit-stride and readable up to a multiple of TILE_W. The AVX-512 path

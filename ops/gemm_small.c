@@ -24,9 +24,13 @@
  * every path, no multiply-add is fused, so the results are bit for bit the
  * same; the loop order is chosen with the 4 x 16 costs on every path for
  * that reason. */
+#include <limits.h>
 #include <string.h>
 
 #include "ops/ops.h"
+#ifdef TG_HAVE_LIBXSMM
+#include <libxsmm.h>
+#endif
 
 enum {
   TILE_R = 4,  /* rows of C per register tile */
@@ -338,11 +342,85 @@ static loop_order cheapest(int64_t m, int64_t n, int64_t k, matrix a, matrix b) 
   return cols <= dots ? COLS : DOTS;
 }
 
+/* ---- libxsmm's JIT kernels, where they win (optional: TG_HAVE_LIBXSMM) ---- */
+
+#ifdef TG_HAVE_LIBXSMM
+/* libxsmm 1.17 computes a column-major C' = A' B' + beta C' (alpha 1, beta
+ * 0 or 1) and has no kernel for a transposed A'. The row-major C = op(A)
+ * op(B) is C' = C^T = op(B)^T op(A)^T, so op(B)'s rows must be unit-stride
+ * (A' is then op(B)^T as stored), op(A) may be either way round (B' plain
+ * or transposed), and D must be C. Measured (bench/README.md), its kernels
+ * win from 16 columns of C (its M) and lose on tall, thin products: 1000 x
+ * 2 x 16 took four times the hand-written instructions. Its JIT code fuses
+ * multiply-adds, so it is used on the AVX2 and AVX-512 paths only: the
+ * baseline path stays the hand-written reference. */
+enum { LIBRARY_MIN_COLS = 16 };
+
+typedef struct library_call {
+  libxsmm_blasint m, n, k, lda, ldb, ldc;
+  int flags;
+} library_call;
+
+static bool library_fits(int64_t m, int64_t n, int64_t k, float alpha, int64_t a_rs,
+                         int64_t a_cs, int64_t b_rs, int64_t b_cs, float beta,
+                         bool d_is_c, int64_t ldc, library_call *call) {
+  if (tg_simd_isa() == TG_ISA_BASELINE || alpha != 1 || (beta != 0 && beta != 1) ||
+      !d_is_c || n < LIBRARY_MIN_COLS || b_cs != 1 || (a_cs != 1 && a_rs != 1))
+    return false;
+  bool a_rows = a_cs == 1;
+  /* a leading dimension that is never stepped over may be anything here */
+  int64_t lda = k == 1 ? n : b_rs,
+          ldb = a_rows ? (m == 1 ? k : a_rs) : (k == 1 ? m : a_cs);
+  if (lda < n || ldb < (a_rows ? k : m) || ldc < n || lda > INT_MAX || ldb > INT_MAX ||
+      ldc > INT_MAX)
+    return false;
+  *call = (library_call){(libxsmm_blasint)n,
+                         (libxsmm_blasint)m,
+                         (libxsmm_blasint)k,
+                         (libxsmm_blasint)lda,
+                         (libxsmm_blasint)ldb,
+                         (libxsmm_blasint)ldc,
+                         a_rows ? LIBXSMM_GEMM_FLAG_NONE : LIBXSMM_GEMM_FLAG_TRANS_B};
+  return true;
+}
+
+/* The product by libxsmm's kernel for the call (JIT-compiled at its first
+ * use, then found in libxsmm's registry); false if it has none. */
+static bool by_library(const library_call *call, float alpha, float beta, const float *a,
+                       const float *b, float *c) {
+  libxsmm_smmfunction kernel =
+      libxsmm_smmdispatch(call->m, call->n, call->k, &call->lda, &call->ldb, &call->ldc,
+                          &alpha, &beta, &call->flags, NULL);
+  if (!kernel) return false;
+  kernel(b, a, c);
+  return true;
+}
+#endif
+
+bool tg_sgemm_small_by_library(int64_t m, int64_t n, int64_t k, float alpha, int64_t a_rs,
+                               int64_t a_cs, int64_t b_rs, int64_t b_cs, float beta,
+                               bool d_is_c, int64_t ldc) {
+#ifdef TG_HAVE_LIBXSMM
+  library_call call;
+  return k > 0 && m * n * k <= SMALL_MACS &&
+         library_fits(m, n, k, alpha, a_rs, a_cs, b_rs, b_cs, beta, d_is_c, ldc, &call);
+#else
+  return false;
+#endif
+}
+
 bool tg_sgemm_small(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
                     int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
                     int64_t b_cs, float beta, const float *d, int64_t d_rs, int64_t d_cs,
                     float *c, int64_t ldc) {
   if (k == 0 || m * n * k > SMALL_MACS) return false; /* BLAS scales C when k = 0 */
+#ifdef TG_HAVE_LIBXSMM
+  library_call call;
+  if (library_fits(m, n, k, alpha, a_rs, a_cs, b_rs, b_cs, beta, !d || d == c, ldc,
+                   &call) &&
+      by_library(&call, alpha, beta, a, b, c))
+    return true;
+#endif
   matrix A = {a, a_rs, a_cs}, B = {b, b_rs, b_cs};
   result out = {c, ldc, 1, d ? d : c, d ? d_rs : ldc, d ? d_cs : 1, alpha, beta};
   switch (cheapest(m, n, k, A, B)) {

@@ -16,6 +16,14 @@ bool tg_sgemm_small(int64_t m, int64_t n, int64_t k, float alpha, const float *a
                     int64_t b_cs, float beta, const float *d, int64_t d_rs, int64_t d_cs,
                     float *c, int64_t ldc);
 
+/* Whether tg_sgemm_small hands this product (D = C when d_is_c) to
+ * libxsmm's JIT kernels: built with libxsmm, on the AVX2 or AVX-512 path,
+ * a shape where it wins. Their result is then within float32 rounding of
+ * the hand-written kernels' (they fuse multiply-adds), not bit for bit. */
+bool tg_sgemm_small_by_library(int64_t m, int64_t n, int64_t k, float alpha, int64_t a_rs,
+                               int64_t a_cs, int64_t b_rs, int64_t b_cs, float beta,
+                               bool d_is_c, int64_t ldc);
+
 /* cblas GEMM on 2-D views: out = alpha * a @ b + beta * out (out contiguous). */
 void tg_gemm(const tg_tensor *a, const tg_tensor *b, tg_tensor *out, double alpha,
              double beta);

@@ -6,7 +6,8 @@
 # training, dist/) and its tests.
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libopenblas-dev libpng-dev zlib1g-dev check)
+# libxsmm-dev is optional (JIT kernels for small products; CMake uses it when found)
+packages=(build-essential cmake pkg-config libopenblas-dev libpng-dev zlib1g-dev check libxsmm-dev)
 packages+=("$@")
 
 missing=()

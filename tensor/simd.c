@@ -1,8 +1,8 @@
 /* The instruction-set path of the hand-written kernels (tensor/simd.h):
  * picked once, at the first kernel call or tg_simd_path(), from the CPU's
- * features, unless $TG_ISA asks for a narrower path (tests and benchmarks
- * compare paths with it; valgrind, which cannot run AVX-512, reports a CPU
- * without it, so it gets the avx2 path by itself). */
+ * features, unless $TG_ISA names a narrower path (benchmarks compare paths
+ * with it; CTest's valgrind runs set avx2, since valgrind cannot run
+ * AVX-512 code; its CPU reports none anyway). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +18,8 @@ const char *tg_simd_name(tg_isa isa) {
   return names[isa];
 }
 
-tg_isa tg_simd_best(void) {
+/* The widest path the CPU (and its OS) can run. */
+static tg_isa cpu_best(void) {
 #ifdef TG_HAVE_PATHS
   __builtin_cpu_init(); /* may run before the constructors that call it */
   if (__builtin_cpu_supports("x86-64-v4")) return TG_ISA_AVX512;
@@ -27,35 +28,43 @@ tg_isa tg_simd_best(void) {
   return TG_ISA_BASELINE;
 }
 
-/* The path $TG_ISA names, at most the best one; the best one when it is
- * unset. A name it does not know, or a path the CPU lacks, is said once on
+/* The path $TG_ISA names if the CPU has it, else the CPU's widest; with
+ * `say`, a name it does not know, or a path the CPU lacks, is said on
  * stderr (there is no caller to return a status to). */
-static tg_isa from_environment(tg_isa best) {
+static tg_isa allowed(bool say) {
+  tg_isa best = cpu_best();
   const char *want = getenv("TG_ISA");
   if (!want || !*want) return best;
   for (int isa = 0; isa < TG_ISA_COUNT; isa++) {
     if (strcmp(want, names[isa]) != 0) continue;
     if (isa <= (int)best) return (tg_isa)isa;
-    fprintf(stderr, "tensorgrad: TG_ISA=%s, but this CPU lacks it; using %s\n", want,
-            names[best]);
+    if (say)
+      fprintf(stderr, "tensorgrad: TG_ISA=%s, but this CPU lacks it; using %s\n", want,
+              names[best]);
     return best;
   }
-  fprintf(stderr, "tensorgrad: TG_ISA=%s is not baseline, avx2 or avx512; using %s\n",
-          want, names[best]);
+  if (say)
+    fprintf(stderr, "tensorgrad: TG_ISA=%s is not baseline, avx2 or avx512; using %s\n",
+            want, names[best]);
   return best;
 }
 
-/* Threads racing here compute the same path, so whichever store lands is
- * right; only the message could repeat, and the first store wins it. */
+tg_isa tg_simd_best(void) {
+  return allowed(false);
+}
+
+/* Threads racing here pick the same path (the message may then be said
+ * twice); the first store stands. */
 tg_isa tg_simd_select(void) {
-  tg_isa isa = from_environment(tg_simd_best());
+  tg_isa isa = allowed(true);
   int unset = -1;
   atomic_compare_exchange_strong(&tg_simd_chosen, &unset, (int)isa);
   return (tg_isa)atomic_load(&tg_simd_chosen);
 }
 
 void tg_simd_force(tg_isa isa) {
-  atomic_store(&tg_simd_chosen, (int)(isa <= tg_simd_best() ? isa : tg_simd_best()));
+  tg_isa best = tg_simd_best();
+  atomic_store(&tg_simd_chosen, (int)(isa <= best ? isa : best));
 }
 
 const char *tg_simd_path(void) {

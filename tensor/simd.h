@@ -25,7 +25,8 @@ static inline tg_isa tg_simd_isa(void) {
   return isa >= 0 ? (tg_isa)isa : tg_simd_select();
 }
 
-/* The widest path this CPU (and its OS) can run. */
+/* The widest path this process may run: the CPU's (and its OS's) widest,
+ * or the narrower one $TG_ISA names. */
 tg_isa tg_simd_best(void);
 /* The name $TG_ISA and tg_simd_path use for a path. */
 const char *tg_simd_name(tg_isa isa);

@@ -18,12 +18,37 @@ const char *tg_simd_name(tg_isa isa) {
   return names[isa];
 }
 
+#ifdef TG_HAVE_PATHS
+/* The x86-64 levels the paths are compiled for. GCC checks every feature
+ * of a level; clang 14 knows no level names, so the features the kernels'
+ * code can use are checked one by one. */
+static bool cpu_has_v4(void) {
+#if defined(__clang__)
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl");
+#else
+  return __builtin_cpu_supports("x86-64-v4");
+#endif
+}
+
+static bool cpu_has_v3(void) {
+#if defined(__clang__)
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+         __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+         __builtin_cpu_supports("popcnt");
+#else
+  return __builtin_cpu_supports("x86-64-v3");
+#endif
+}
+#endif
+
 /* The widest path the CPU (and its OS) can run. */
 static tg_isa cpu_best(void) {
 #ifdef TG_HAVE_PATHS
   __builtin_cpu_init(); /* may run before the constructors that call it */
-  if (__builtin_cpu_supports("x86-64-v4")) return TG_ISA_AVX512;
-  if (__builtin_cpu_supports("x86-64-v3")) return TG_ISA_AVX2;
+  if (cpu_has_v3() && cpu_has_v4()) return TG_ISA_AVX512;
+  if (cpu_has_v3()) return TG_ISA_AVX2;
 #endif
   return TG_ISA_BASELINE;
 }

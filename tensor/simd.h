@@ -42,7 +42,11 @@ void tg_simd_force(tg_isa isa);
 #if __has_attribute(target)
 #define TG_HAVE_PATHS 1
 #define TG_TARGET_AVX2 __attribute__((target("arch=x86-64-v3")))
+#if defined(__clang__) /* which takes no vector width here */
+#define TG_TARGET_AVX512 __attribute__((target("arch=x86-64-v4")))
+#else
 #define TG_TARGET_AVX512 __attribute__((target("arch=x86-64-v4,prefer-vector-width=512")))
+#endif
 #endif
 #endif
 

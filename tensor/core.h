@@ -8,9 +8,6 @@
 #include "tensorgrad/autograd.h"
 #include "tensorgrad/tensor.h"
 
-/* TG_DISPATCHED: hot loops compiled per instruction-set path. */
-#include "tensor/simd.h"
-
 /* Names in templates (*.inc files instantiated once per element type):
  * TG_CAT(map_, SUFFIX) is map_f32 when SUFFIX is f32. */
 #define TG_CAT_(a, b) a##b
@@ -19,6 +16,9 @@
 /* A template's loop helper that the compiler must inline, so that the
  * element function it is passed is inlined too and the loop vectorises. */
 #define TG_INLINE static inline __attribute__((always_inline))
+
+/* TG_DISPATCHED: hot loops compiled per instruction-set path. */
+#include "tensor/simd.h"
 
 #define TG_STR_(x) #x
 #define TG_STR(x) TG_STR_(x)

@@ -1,12 +1,13 @@
 /* Run-time dispatch of the hand-written kernels (tensor/simd.c): each hot
  * loop is compiled once per instruction-set path and the path is chosen
- * once per process, from the CPU or from $TG_ISA. Included by core.h. */
+ * once per process, from the CPU or from $TG_ISA. Included by core.h,
+ * after TG_CAT and TG_INLINE. */
 #ifndef TG_TENSOR_SIMD_H
 #define TG_TENSOR_SIMD_H
 
 #include <stdatomic.h>
 
-/* Ordered: a path can run where every path after it can. */
+/* Ordered by width: a CPU that runs a path runs every one before it. */
 typedef enum tg_isa {
   TG_ISA_BASELINE, /* x86-64 (SSE2), or any other CPU family */
   TG_ISA_AVX2,     /* x86-64-v3: AVX2, FMA */
@@ -50,9 +51,8 @@ void tg_simd_force(tg_isa isa);
 #endif
 #endif
 
-#define TG_KERNEL_BODY_ static inline __attribute__((always_inline)) void
-#define TG_KERNEL_CAT_(a, b) a##b
-#define TG_KERNEL_NAME_(name, path) TG_KERNEL_CAT_(name, path)
+#define TG_KERNEL_BODY_ TG_INLINE void
+#define TG_KERNEL_NAME_(name, path) TG_CAT(name, path)
 
 /* A void kernel compiled for every path, and `name`, which runs the
  * chosen path's copy. Written before the kernel's body, as

@@ -47,6 +47,18 @@ static const void *data_of(tg_tensor *t) {
   return t ? tg_ptr(tg_contiguous(tg_detach(t))) : NULL;
 }
 
+/* out = kernel(a, b), recorded as op on inputs a and b. */
+typedef void (*conv_kernel)(const tg_conv_geometry *g, tg_dtype dtype, const void *a,
+                            const void *b, void *out);
+static tg_tensor *product(const tg_op *op, conv_kernel kernel, tg_tensor *out,
+                          tg_tensor *a, tg_tensor *b, const tg_conv_geometry *g) {
+  tg_scope_begin();
+  kernel(g, a->dtype, data_of(a), data_of(b), tg_ptr(out));
+  tg_scope_end();
+  record(op, out, 2, (tg_tensor *[]){a, b}, g);
+  return out;
+}
+
 /* ---- the input's gradient: a transposed convolution of gout with w ---- */
 
 static void conv_input_grad_backward(tg_node *node, tg_tensor *h, tg_tensor **grads) {
@@ -63,11 +75,7 @@ const tg_op tg_op_conv_input_grad = {.name = "ConvolutionBackwardBackward0",
 static tg_tensor *conv_input_grad(tg_tensor *gout, tg_tensor *w,
                                   const tg_conv_geometry *g) {
   tg_tensor *gx = tg_zeros(tg_conv_input_shape(g), gout->dtype);
-  tg_scope_begin();
-  tg_nn_conv_input_grad(g, gout->dtype, data_of(gout), data_of(w), tg_ptr(gx));
-  tg_scope_end();
-  record(&tg_op_conv_input_grad, gx, 2, (tg_tensor *[]){gout, w}, g);
-  return gx;
+  return product(&tg_op_conv_input_grad, tg_nn_conv_input_grad, gx, gout, w, g);
 }
 
 /* ---- the weight's gradient: gout correlated with x ---- */
@@ -86,11 +94,7 @@ const tg_op tg_op_conv_weight_grad = {.name = "ConvolutionBackwardBackward0",
 static tg_tensor *conv_weight_grad(tg_tensor *x, tg_tensor *gout,
                                    const tg_conv_geometry *g) {
   tg_tensor *gw = tg_alloc(tg_conv_weight_shape(g), x->dtype);
-  tg_scope_begin();
-  tg_nn_conv_weight_grad(g, x->dtype, data_of(x), data_of(gout), tg_ptr(gw));
-  tg_scope_end();
-  record(&tg_op_conv_weight_grad, gw, 2, (tg_tensor *[]){x, gout}, g);
-  return gw;
+  return product(&tg_op_conv_weight_grad, tg_nn_conv_weight_grad, gw, x, gout, g);
 }
 
 /* ---- the convolution ---- */

@@ -20,6 +20,7 @@ enum {
   /* below this many column elements per image the pool's wake-up costs
    * more than it saves */
   MIN_PARALLEL_ELEMENTS = 1 << 12,
+  COPY_CHUNK = 8, /* elements per move of the column copies */
 };
 
 /* A block of images [first, first + count), one group at a time; cols is
@@ -64,6 +65,19 @@ static void inside_columns(const tg_conv_geometry *g, int64_t x0, int64_t *lo,
   if (*hi < *lo) *hi = *lo;
 }
 
+/* Height and width of the padded planes the windows read, and the bytes
+ * of `channels` of them plus the slack a whole-chunk copy reads past the
+ * last one. */
+static int64_t padded_height(const tg_conv_geometry *g) {
+  return (g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1;
+}
+static int64_t padded_width(const tg_conv_geometry *g) {
+  return (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1;
+}
+static size_t padded_bytes(const tg_conv_geometry *g, int64_t channels, size_t elem) {
+  return (size_t)(channels * padded_height(g) * padded_width(g) + COPY_CHUNK) * elem;
+}
+
 /* C (m, n) = op(A) op(B) + beta C, row-major; op(A) is m x k, op(B) k x n.
  * Small float products go to gemm_small.c. */
 static void gemm_f32(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float *a,
@@ -92,19 +106,21 @@ static void gemm_f64(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const do
 void tg_nn_im2col(const tg_conv_geometry *g, tg_dtype dtype, const void *img,
                   int64_t channels, void *cols) {
   int64_t ld = g->oh * g->ow;
+  tg_storage *pad = tg_storage_new(padded_bytes(g, channels, tg_dtype_size(dtype)));
   if (dtype == TG_FLOAT32)
-    walk_windows_f32(g, (float *)img, channels, cols, ld, true);
+    image_columns_f32(g, img, channels, cols, ld, pad->data);
   else
-    walk_windows_f64(g, (double *)img, channels, cols, ld, true);
+    image_columns_f64(g, img, channels, cols, ld, pad->data);
+  tg_storage_release(pad);
 }
 
 void tg_nn_col2im(const tg_conv_geometry *g, tg_dtype dtype, const void *cols,
                   int64_t channels, void *img) {
   int64_t ld = g->oh * g->ow;
   if (dtype == TG_FLOAT32)
-    walk_windows_f32(g, img, channels, (float *)cols, ld, false);
+    add_columns_f32(g, cols, ld, img, channels);
   else
-    walk_windows_f64(g, img, channels, (double *)cols, ld, false);
+    add_columns_f64(g, cols, ld, img, channels);
 }
 
 void tg_nn_conv_forward(const tg_conv_geometry *g, tg_dtype dtype, const void *x,

@@ -15,16 +15,16 @@
 #include "nn/conv.h"
 #include "nn/nn_internal.h"
 
-tg_shape tg_conv_input_shape(const tg_conv_geometry *g) {
+tg_shape tg_nn_conv_input_shape(const tg_conv_geometry *g) {
   return g->spatial == 2 ? TG_SHAPE(g->n, g->c, g->h, g->w) : TG_SHAPE(g->n, g->c, g->w);
 }
 
-tg_shape tg_conv_weight_shape(const tg_conv_geometry *g) {
+tg_shape tg_nn_conv_weight_shape(const tg_conv_geometry *g) {
   int64_t cg = g->c / g->groups;
   return g->spatial == 2 ? TG_SHAPE(g->o, cg, g->kh, g->kw) : TG_SHAPE(g->o, cg, g->kw);
 }
 
-tg_shape tg_conv_output_shape(const tg_conv_geometry *g) {
+tg_shape tg_nn_conv_output_shape(const tg_conv_geometry *g) {
   return g->spatial == 2 ? TG_SHAPE(g->n, g->o, g->oh, g->ow)
                          : TG_SHAPE(g->n, g->o, g->ow);
 }
@@ -74,7 +74,7 @@ const tg_op tg_op_conv_input_grad = {.name = "ConvolutionBackwardBackward0",
 
 static tg_tensor *conv_input_grad(tg_tensor *gout, tg_tensor *w,
                                   const tg_conv_geometry *g) {
-  tg_tensor *gx = tg_zeros(tg_conv_input_shape(g), gout->dtype);
+  tg_tensor *gx = tg_zeros(tg_nn_conv_input_shape(g), gout->dtype);
   return product(&tg_op_conv_input_grad, tg_nn_conv_input_grad, gx, gout, w, g);
 }
 
@@ -93,7 +93,7 @@ const tg_op tg_op_conv_weight_grad = {.name = "ConvolutionBackwardBackward0",
 
 static tg_tensor *conv_weight_grad(tg_tensor *x, tg_tensor *gout,
                                    const tg_conv_geometry *g) {
-  tg_tensor *gw = tg_alloc(tg_conv_weight_shape(g), x->dtype);
+  tg_tensor *gw = tg_alloc(tg_nn_conv_weight_shape(g), x->dtype);
   return product(&tg_op_conv_weight_grad, tg_nn_conv_weight_grad, gw, x, gout, g);
 }
 
@@ -114,7 +114,7 @@ const tg_op tg_op_convolution = {.name = "ConvolutionBackward0",
 
 static tg_tensor *convolution(tg_tensor *x, tg_tensor *w, tg_tensor *b,
                               const tg_conv_geometry *g) {
-  tg_tensor *out = tg_alloc(tg_conv_output_shape(g), x->dtype);
+  tg_tensor *out = tg_alloc(tg_nn_conv_output_shape(g), x->dtype);
   tg_scope_begin();
   tg_nn_conv_forward(g, x->dtype, data_of(x), data_of(w), data_of(b), tg_ptr(out));
   tg_scope_end();
@@ -212,6 +212,10 @@ static void check_channels(const char *op, const tg_tensor *x, const tg_tensor *
                            const tg_tensor *b, int64_t groups) {
   char sx[TG_SHAPE_STR_MAX], sw[TG_SHAPE_STR_MAX], sb[TG_SHAPE_STR_MAX];
   const char *w_str = tg_shape_str(tg_shape_of(w), sw);
+  if (w->shape[0] < groups)
+    tg_error("%s: Given groups=%lld, expected weight to be at least %lld at dimension 0, "
+             "but got weight of size %s instead",
+             op, (long long)groups, (long long)groups, w_str);
   if (w->shape[0] % groups)
     tg_error(
         "%s: Given groups=%lld, expected weight to be divisible by %lld at dimension "

@@ -21,14 +21,14 @@ typedef struct tg_conv_geometry {
 } tg_conv_geometry;
 
 /* Rows of the column matrix of one group: (c / groups) * kh * kw. */
-static inline int64_t tg_conv_col_rows(const tg_conv_geometry *g) {
+static inline int64_t tg_nn_conv_col_rows(const tg_conv_geometry *g) {
   return g->c / g->groups * g->kh * g->kw;
 }
 
 /* The shapes of input, weight and output, 3-D or 4-D by g->spatial. */
-tg_shape tg_conv_input_shape(const tg_conv_geometry *g);
-tg_shape tg_conv_weight_shape(const tg_conv_geometry *g);
-tg_shape tg_conv_output_shape(const tg_conv_geometry *g);
+tg_shape tg_nn_conv_input_shape(const tg_conv_geometry *g);
+tg_shape tg_nn_conv_weight_shape(const tg_conv_geometry *g);
+tg_shape tg_nn_conv_output_shape(const tg_conv_geometry *g);
 
 /* im2col of `channels` planes of one image into cols, (channels * kh * kw)
  * rows of oh * ow: row (c, i, j) holds what kernel tap (i, j) of channel c

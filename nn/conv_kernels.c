@@ -36,11 +36,11 @@ typedef struct conv_block {
  * out / gout (O/G, most * L). Sets b->most and b->cols. */
 static void *block_scratch(const tg_conv_geometry *g, size_t elem, conv_block *b,
                            tg_storage **s) {
-  int64_t L = g->oh * g->ow, per_image = tg_conv_col_rows(g) * L * (int64_t)elem;
-  b->most = BLOCK_BYTES / per_image;
+  int64_t L = g->oh * g->ow, per_image = tg_nn_conv_col_rows(g) * L * (int64_t)elem;
+  b->most = per_image > 0 ? BLOCK_BYTES / per_image : g->n; /* no input channels */
   if (b->most < 1) b->most = 1;
   if (b->most > g->n) b->most = g->n > 0 ? g->n : 1;
-  int64_t rows = tg_conv_col_rows(g) + g->o / g->groups;
+  int64_t rows = tg_nn_conv_col_rows(g) + g->o / g->groups;
   *s = tg_storage_new((size_t)(rows * b->most * L) * elem);
   return b->cols = (*s)->data;
 }
@@ -52,7 +52,7 @@ static int64_t block_count(const tg_conv_geometry *g, const conv_block *b) {
 typedef void (*range_fn)(int64_t begin, int64_t end, void *ctx);
 
 static void over_images(conv_block *b, range_fn fn) {
-  int64_t elements = tg_conv_col_rows(b->g) * b->g->oh * b->g->ow;
+  int64_t elements = tg_nn_conv_col_rows(b->g) * b->g->oh * b->g->ow;
   tg_parallel_for(b->count, elements >= MIN_PARALLEL_ELEMENTS ? 1 : b->count, fn, b);
 }
 /* The output columns [lo, hi) whose input column ox * sw + x0 is inside
@@ -143,7 +143,7 @@ void tg_nn_conv_input_grad(const tg_conv_geometry *g, tg_dtype dtype, const void
 void tg_nn_conv_weight_grad(const tg_conv_geometry *g, tg_dtype dtype, const void *x,
                             const void *gout, void *gw) {
   if (g->n == 0) /* no image: no block sets it */
-    memset(gw, 0, (size_t)(g->o * tg_conv_col_rows(g)) * tg_dtype_size(dtype));
+    memset(gw, 0, (size_t)(g->o * tg_nn_conv_col_rows(g)) * tg_dtype_size(dtype));
   else if (dtype == TG_FLOAT32)
     conv_weight_grad_f32(g, x, gout, gw);
   else

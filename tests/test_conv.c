@@ -201,6 +201,26 @@ START_TEST(test_conv_double_backward) {
 }
 END_TEST
 
+/* An empty batch gives an empty output and zero gradients; no input
+ * channels a zero output (PyTorch 1.13 returns (N, 0, H, W) there). */
+START_TEST(test_conv_empty) {
+  tg_scope_begin();
+  tg_shape xs[2] = {TG_SHAPE(0, 2, 5, 5), TG_SHAPE(2, 0, 5, 5)};
+  tg_shape ws[2] = {TG_SHAPE(3, 2, 3, 3), TG_SHAPE(3, 0, 3, 3)};
+  tg_shape ys[2] = {TG_SHAPE(0, 3, 3, 3), TG_SHAPE(2, 3, 3, 3)};
+  for (int i = 0; i < 2; i++) {
+    tg_tensor *x = tg_requires_grad_(tg_ones(xs[i], TG_FLOAT64), true);
+    tg_tensor *w = tg_requires_grad_(tg_ones(ws[i], TG_FLOAT64), true);
+    tg_tensor *y = tg_conv2d(x, w, NULL, NULL);
+    tg_assert_close(y, tg_zeros(ys[i], TG_FLOAT64), 0, 0, "empty conv");
+    tg_backward(tg_sum(y, TG_ALL_DIMS, false), NULL, 0);
+    tg_assert_close(tg_grad(x), tg_zeros(xs[i], TG_FLOAT64), 0, 0, "empty grad x");
+    tg_assert_close(tg_grad(w), tg_zeros(ws[i], TG_FLOAT64), 0, 0, "empty grad w");
+  }
+  tg_scope_end();
+}
+END_TEST
+
 START_TEST(test_conv_errors) {
   tg_scope_begin();
   tg_tensor *x = tg_ones(TG_SHAPE(2, 3, 5, 5), TG_FLOAT32);
@@ -217,6 +237,9 @@ START_TEST(test_conv_errors) {
       tg_conv2d(x, tg_ones(TG_SHAPE(4, 3, 3), TG_FLOAT32), NULL, NULL),
       "tg_conv2d: expected a 4D weight (out_channels, in_channels / groups, kH, "
       "kW), got weight of size (4x3x3)");
+  TG_EXPECT_ERROR(tg_conv2d(x, tg_ones(TG_SHAPE(0, 3, 3, 3), TG_FLOAT32), NULL, NULL),
+                  "tg_conv2d: Given groups=1, expected weight to be at least 1 at "
+                  "dimension 0, but got weight of size (0x3x3x3) instead");
   TG_EXPECT_ERROR(tg_conv2d(x, tg_ones(TG_SHAPE(3, 3, 3, 3), TG_FLOAT32), NULL,
                             &(tg_conv_opts){.groups = 2}),
                   "tg_conv2d: Given groups=2, expected weight to be divisible by 2 at "
@@ -290,6 +313,7 @@ int main(void) {
   tcase_add_test(tc, test_conv_blas_path_matches_unfold_matmul);
   tcase_add_test(tc, test_conv_threads_deterministic);
   tcase_add_test(tc, test_conv_double_backward);
+  tcase_add_test(tc, test_conv_empty);
   tcase_add_test(tc, test_conv_errors);
   suite_add_tcase(s, tc);
   return tg_test_run(s);

@@ -17,6 +17,10 @@ extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op
     tg_op_zero_inplace, tg_op_copy_inplace, tg_op_normal_inplace, tg_op_uniform_inplace,
     tg_op_set_inplace, tg_op_erf, tg_op_sin, tg_op_cos, tg_op_floor, tg_op_ceil,
     tg_op_round, tg_op_silu, tg_op_softplus, tg_op_elu, tg_op_hardtanh, tg_op_cumsum;
+extern const tg_op tg_op_lstm_layer;
+/* nn/'s private entry of the fused LSTM layer (nn/nn_internal.h) */
+tg_tensor *tg_nn_lstm_layer(tg_tensor *xw, tg_tensor *h0, tg_tensor *c0, tg_tensor *w_hh,
+                            tg_tensor *b_hh, bool reverse);
 
 #define OP(name) .op = &tg_op_##name, .symbol = "tg_op_" #name
 
@@ -266,6 +270,14 @@ static tg_tensor *apply_binary_cross_entropy(tg_tensor *const *x) {
 }
 /* Every reduction at once, on targets with an ignored row, so one gradcheck
  * covers the three backward paths. */
+/* x[0..4] = xw, h0, c0, w_hh, b_hh: forwards, backwards and without bias */
+static tg_tensor *apply_lstm_layer(tg_tensor *const *x) {
+  tg_scope_begin();
+  tg_tensor *runs[3] = {tg_nn_lstm_layer(x[0], x[1], x[2], x[3], x[4], false),
+                        tg_nn_lstm_layer(x[0], x[1], x[2], x[3], x[4], true),
+                        tg_nn_lstm_layer(x[0], x[1], x[2], x[3], NULL, false)};
+  return tg_scope_return(tg_cat(runs, 3, 0));
+}
 static tg_tensor *apply_cross_entropy(tg_tensor *const *x) {
   int64_t n = x[0]->shape[0], c = x[0]->shape[1];
   tg_scope_begin();
@@ -435,6 +447,12 @@ const op_case op_table[] = {
     {OP(cross_entropy), .apply = apply_cross_entropy, .n_inputs = 1, .n_shapes = 3,
      .shapes = {{TG_SHAPE(4, 3)}, {TG_SHAPE(3, 5)}, {TG_SHAPE(1, 4)}}, .low = -2,
      .high = 2, .second_order = true},
+    {OP(lstm_layer), .apply = apply_lstm_layer, .n_inputs = 5, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 2, 8), TG_SHAPE(2, 2), TG_SHAPE(2, 2), TG_SHAPE(8, 2),
+                 TG_SHAPE(8)},
+                {TG_SHAPE(2, 1, 12), TG_SHAPE(1, 3), TG_SHAPE(1, 3), TG_SHAPE(12, 3),
+                 TG_SHAPE(12)}},
+     .low = -1, .high = 1},
 
     /* in-place writes, recorded on the tape */
     {OP(add_inplace), .apply = apply_add_inplace, .n_inputs = 2, .n_shapes = 2,

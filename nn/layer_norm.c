@@ -1,5 +1,5 @@
-/* nn.LayerNorm and GELU, built from differentiable ops so autograd gives
- * their exact backward (and a second one).
+/* nn.LayerNorm, built from differentiable ops so autograd gives its exact
+ * backward (and a second one), and GELU.
  *
  * LayerNorm normalises over the last dims with the biased variance:
  * y = (x - mean) / sqrt(var + eps) * weight + bias. */
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nn/nn_internal.h"
+#include "tensor/core.h"
 
 static void check_floating(const char *fn, const tg_tensor *x) {
   char a[TG_SHAPE_STR_MAX];
@@ -96,24 +97,64 @@ tg_module *tg_nn_layer_norm(tg_shape normalized_shape, double eps,
 }
 
 /* ---- GELU ----
- * exact: x * 0.5 * (1 + erf(x / sqrt(2)))
- * tanh:  0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3)))
+ * exact: x * 0.5 * (1 + erf(x / sqrt(2))), one op with PyTorch's backward
+ *        (GeluBackward0) in one pass, or composed of differentiable ops
+ *        when it is itself recorded
+ * tanh:  0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))), composed
  * in the order PyTorch's CPU kernel multiplies. */
+
+#define TG_TEMPLATE "nn/gelu_loops.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
+
+/* g * (cdf + x * pdf), differentiable again */
+static void gelu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = tg_node_input(node, 0);
+  tg_tensor *cdf =
+      tg_mul_scalar(tg_add_scalar(tg_erf(tg_mul_scalar(x, M_SQRT1_2)), 1), 0.5);
+  tg_tensor *pdf = tg_mul_scalar(tg_exp(tg_mul_scalar(tg_mul(x, x), -0.5)),
+                                 M_2_SQRTPI * M_SQRT1_2 * 0.5);
+  grads[0] = tg_mul(g, tg_add(cdf, tg_mul(x, pdf)));
+}
+
+static void gelu_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = tg_node_input(node, 0);
+  if (g->dtype != x->dtype || !tg_shape_equal(tg_shape_of(g), tg_shape_of(x))) {
+    gelu_backward(node, g, grads);
+    return;
+  }
+  tg_tensor *out = tg_alloc(tg_shape_of(x), x->dtype);
+  tg_tensor *ops[4] = {out, g, x, tg_saved(node, 0)};
+  tg_run_elementwise(tg_shape_of(x), 4, ops,
+                     x->dtype == TG_FLOAT32 ? gelu_grad_loop_f32 : gelu_grad_loop_f64,
+                     NULL);
+  grads[0] = out;
+}
+
+const tg_op tg_op_gelu = {
+    .name = "gelu", .backward = gelu_backward, .backward_fused = gelu_backward_fused};
+
+static tg_tensor *gelu_tanh(tg_tensor *x) {
+  tg_scope_begin();
+  const double beta = M_SQRT2 * M_2_SQRTPI * 0.5, kappa = 0.044715;
+  tg_tensor *cube = tg_mul(tg_mul(x, x), x);
+  tg_tensor *inner = tg_mul_scalar(tg_add(x, tg_mul_scalar(cube, kappa)), beta);
+  tg_tensor *y = tg_mul(tg_mul_scalar(x, 0.5), tg_add_scalar(tg_tanh(inner), 1));
+  return tg_scope_return(y);
+}
 
 tg_tensor *tg_gelu(tg_tensor *x, bool tanh_approximation) {
   check_floating("tg_gelu", x);
+  if (tanh_approximation) return gelu_tanh(x);
+  tg_tensor *out = tg_alloc(tg_shape_of(x), x->dtype);
   tg_scope_begin();
-  tg_tensor *y;
-  if (tanh_approximation) {
-    const double beta = M_SQRT2 * M_2_SQRTPI * 0.5, kappa = 0.044715;
-    tg_tensor *cube = tg_mul(tg_mul(x, x), x);
-    tg_tensor *inner = tg_mul_scalar(tg_add(x, tg_mul_scalar(cube, kappa)), beta);
-    y = tg_mul(tg_mul_scalar(x, 0.5), tg_add_scalar(tg_tanh(inner), 1));
-  } else {
-    tg_tensor *cdf = tg_add_scalar(tg_erf(tg_mul_scalar(x, M_SQRT1_2)), 1);
-    y = tg_mul(tg_mul_scalar(x, 0.5), cdf);
-  }
-  return tg_scope_return(y);
+  tg_tensor *ops[3] = {out, tg_alloc(tg_shape_of(x), x->dtype), x};
+  tg_run_elementwise(tg_shape_of(x), 3, ops,
+                     x->dtype == TG_FLOAT32 ? gelu_loop_f32 : gelu_loop_f64, NULL);
+  tg_node *node = tg_record(&tg_op_gelu, out, 1, &x);
+  if (node) tg_save(node, ops[1]);
+  tg_scope_end();
+  return out;
 }
 
 typedef struct gelu {

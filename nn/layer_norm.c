@@ -5,9 +5,11 @@
  * y = (x - mean) / sqrt(var + eps) * weight + bias. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn/nn_internal.h"
+#include "nn/vector_math.h"
 #include "tensor/core.h"
 
 static void check_floating(const char *fn, const tg_tensor *x) {
@@ -27,19 +29,139 @@ static void check_normalized_shape(const char *fn, const tg_tensor *x, tg_shape 
              tg_shape_str(tg_shape_of(x), a), tg_shape_str(shape, b));
 }
 
-tg_tensor *tg_layer_norm(tg_tensor *x, tg_shape normalized_shape, tg_tensor *weight,
-                         tg_tensor *bias, double eps) {
-  check_floating("tg_layer_norm", x);
-  check_normalized_shape("tg_layer_norm", x, normalized_shape);
-  tg_scope_begin();
-  tg_shape dims = {normalized_shape.ndim, {0}};
-  for (int i = 0; i < dims.ndim; i++) dims.d[i] = x->ndim - normalized_shape.ndim + i;
+/* LayerNorm from differentiable ops, when weight or bias is missing. */
+static tg_tensor *layer_norm_composite(tg_tensor *x, tg_shape dims, tg_tensor *weight,
+                                       tg_tensor *bias, double eps) {
   tg_tensor *mean = tg_mean(x, dims, true);
   tg_tensor *var = tg_var(x, dims, 0, true);
   tg_tensor *y = tg_mul(tg_sub(x, mean), tg_pow_scalar(tg_add_scalar(var, eps), -0.5));
   if (weight) y = tg_mul(y, weight);
   if (bias) y = tg_add(y, bias);
-  return tg_scope_return(y);
+  return y;
+}
+
+/* ---- LayerNorm with weight and bias as one op (NativeLayerNormBackward0):
+ * one pass over each row forwards and backwards ---- */
+
+typedef struct ln_rows {
+  int64_t rows, d;
+  double eps;
+} ln_rows;
+
+#define TG_TEMPLATE "nn/layer_norm_loops.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
+
+typedef struct ln_args {
+  int normalized_ndim;
+  double eps;
+} ln_args;
+
+static tg_shape normalized_dims(int ndim, int normalized_ndim) {
+  tg_shape dims = {normalized_ndim, {0}};
+  for (int i = 0; i < normalized_ndim; i++) dims.d[i] = ndim - normalized_ndim + i;
+  return dims;
+}
+
+static void layer_norm_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  const ln_args *a = tg_node_args(node);
+  tg_tensor *x = tg_node_input(node, 0), *w = tg_node_input(node, 1);
+  tg_shape dims = normalized_dims(x->ndim, a->normalized_ndim);
+  tg_tensor *rstd = tg_pow_scalar(tg_add_scalar(tg_var(x, dims, 0, true), a->eps), -0.5);
+  tg_tensor *xhat = tg_mul(tg_sub(x, tg_mean(x, dims, true)), rstd);
+  tg_tensor *gw = tg_mul(g, w);
+  if (tg_needs_input_grad(node, 0))
+    grads[0] = tg_mul(rstd, tg_sub(tg_sub(gw, tg_mean(gw, dims, true)),
+                                   tg_mul(xhat, tg_mean(tg_mul(gw, xhat), dims, true))));
+  if (tg_needs_input_grad(node, 1))
+    grads[1] = tg_sum_to_size(tg_mul(g, xhat), tg_shape_of(w));
+  if (tg_needs_input_grad(node, 2)) grads[2] = tg_sum_to_size(g, tg_shape_of(w));
+}
+
+/* The summed parameter gradients, in double, as a tensor of w's dtype. */
+static tg_tensor *param_grad_tensor(const double *sum, tg_tensor *w) {
+  tg_tensor *out = tg_alloc(tg_shape_of(w), w->dtype);
+  int64_t n = tg_numel(w);
+  for (int64_t j = 0; j < n; j++)
+    if (w->dtype == TG_FLOAT32)
+      ((float *)tg_ptr(out))[j] = (float)sum[j];
+    else
+      ((double *)tg_ptr(out))[j] = sum[j];
+  return out;
+}
+
+static void layer_norm_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  const ln_args *a = tg_node_args(node);
+  tg_tensor *x = tg_node_input(node, 0), *w = tg_contiguous(tg_node_input(node, 1));
+  tg_tensor *mean = tg_saved(node, 0), *rstd = tg_saved(node, 1);
+  int64_t d = tg_numel(w);
+  ln_rows r = {d ? tg_numel(x) / d : 0, d, a->eps};
+  bool need_w = tg_needs_input_grad(node, 1), need_b = tg_needs_input_grad(node, 2);
+  double *sums = calloc((size_t)(2 * d + 1), sizeof *sums);
+  if (!sums)
+    tg_error("tg_layer_norm: out of memory for the gradients of %lld", (long long)d);
+  tg_tensor *dx = tg_alloc(tg_shape_of(x), x->dtype), *xc = tg_contiguous(x);
+  g = tg_contiguous(g);
+  double *dw = need_w ? sums : NULL, *db = need_b ? sums + d : NULL;
+  if (x->dtype == TG_FLOAT32)
+    layer_norm_grad_rows_f32(&r, (const float *)tg_ptr(g), (const float *)tg_ptr(xc),
+                             (const float *)tg_ptr(w), (const float *)tg_ptr(mean),
+                             (const float *)tg_ptr(rstd), (float *)tg_ptr(dx), dw, db);
+  else
+    layer_norm_grad_rows_f64(&r, (const double *)tg_ptr(g), (const double *)tg_ptr(xc),
+                             (const double *)tg_ptr(w), (const double *)tg_ptr(mean),
+                             (const double *)tg_ptr(rstd), (double *)tg_ptr(dx), dw, db);
+  if (tg_needs_input_grad(node, 0)) grads[0] = dx;
+  if (need_w) grads[1] = param_grad_tensor(dw, w);
+  if (need_b) grads[2] = param_grad_tensor(db, w);
+  free(sums);
+}
+
+const tg_op tg_op_layer_norm = {.name = "native_layer_norm",
+                                .backward = layer_norm_backward,
+                                .backward_fused = layer_norm_backward_fused,
+                                .args_size = sizeof(ln_args)};
+
+static tg_tensor *layer_norm_op(tg_tensor *x, tg_shape normalized_shape, tg_tensor *w,
+                                tg_tensor *b, double eps) {
+  int64_t d = tg_shape_numel(normalized_shape);
+  ln_rows r = {d ? tg_numel(x) / d : 0, d, eps};
+  tg_shape row_shape = tg_shape_make(x->ndim - normalized_shape.ndim, x->shape);
+  tg_tensor *y = tg_alloc(tg_shape_of(x), x->dtype);
+  tg_scope_begin();
+  tg_tensor *mean = tg_alloc(row_shape, x->dtype), *rstd = tg_alloc(row_shape, x->dtype);
+  tg_tensor *xc = tg_contiguous(tg_detach(x)), *wc = tg_contiguous(tg_detach(w)),
+            *bc = tg_contiguous(tg_detach(b));
+  if (x->dtype == TG_FLOAT32)
+    layer_norm_rows_f32(&r, (const float *)tg_ptr(xc), (const float *)tg_ptr(wc),
+                        (const float *)tg_ptr(bc), (float *)tg_ptr(y),
+                        (float *)tg_ptr(mean), (float *)tg_ptr(rstd));
+  else
+    layer_norm_rows_f64(&r, (const double *)tg_ptr(xc), (const double *)tg_ptr(wc),
+                        (const double *)tg_ptr(bc), (double *)tg_ptr(y),
+                        (double *)tg_ptr(mean), (double *)tg_ptr(rstd));
+  tg_tensor *inputs[3] = {x, w, b};
+  tg_node *node = tg_record(&tg_op_layer_norm, y, 3, inputs);
+  if (node) {
+    *(ln_args *)tg_node_args(node) = (ln_args){normalized_shape.ndim, eps};
+    tg_save(node, mean);
+    tg_save(node, rstd);
+  }
+  tg_scope_end();
+  return y;
+}
+
+tg_tensor *tg_layer_norm(tg_tensor *x, tg_shape normalized_shape, tg_tensor *weight,
+                         tg_tensor *bias, double eps) {
+  check_floating("tg_layer_norm", x);
+  check_normalized_shape("tg_layer_norm", x, normalized_shape);
+  bool one_op = weight && bias && weight->dtype == x->dtype && bias->dtype == x->dtype &&
+                tg_shape_equal(tg_shape_of(weight), normalized_shape) &&
+                tg_shape_equal(tg_shape_of(bias), normalized_shape);
+  if (one_op) return layer_norm_op(x, normalized_shape, weight, bias, eps);
+  tg_scope_begin();
+  tg_shape dims = normalized_dims(x->ndim, normalized_shape.ndim);
+  return tg_scope_return(layer_norm_composite(x, dims, weight, bias, eps));
 }
 
 typedef struct layer_norm {
@@ -102,6 +224,19 @@ tg_module *tg_nn_layer_norm(tg_shape normalized_shape, double eps,
  *        when it is itself recorded
  * tanh:  0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))), composed
  * in the order PyTorch's CPU kernel multiplies. */
+
+static inline float gelu_erf_f32(float x) {
+  return tg_nn_erff(x);
+}
+static inline float gelu_exp_f32(float x) {
+  return tg_nn_expf(x);
+}
+static inline double gelu_erf_f64(double x) {
+  return erf(x);
+}
+static inline double gelu_exp_f64(double x) {
+  return exp(x);
+}
 
 #define TG_TEMPLATE "nn/gelu_loops.inc"
 #include "tensor/for_float_types.inc"

@@ -17,7 +17,7 @@ extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op
     tg_op_zero_inplace, tg_op_copy_inplace, tg_op_normal_inplace, tg_op_uniform_inplace,
     tg_op_set_inplace, tg_op_erf, tg_op_sin, tg_op_cos, tg_op_floor, tg_op_ceil,
     tg_op_round, tg_op_silu, tg_op_softplus, tg_op_elu, tg_op_hardtanh, tg_op_cumsum;
-extern const tg_op tg_op_lstm_layer, tg_op_gelu;
+extern const tg_op tg_op_lstm_layer, tg_op_gelu, tg_op_layer_norm;
 /* nn/'s private entry of the fused LSTM layer (nn/nn_internal.h) */
 tg_tensor *tg_nn_lstm_layer(tg_tensor *xw, tg_tensor *h0, tg_tensor *c0, tg_tensor *w_hh,
                             tg_tensor *b_hh, bool reverse);
@@ -270,6 +270,10 @@ static tg_tensor *apply_binary_cross_entropy(tg_tensor *const *x) {
 }
 /* Every reduction at once, on targets with an ignored row, so one gradcheck
  * covers the three backward paths. */
+/* x[1], x[2] = weight and bias, of the normalised shape */
+static tg_tensor *apply_layer_norm(tg_tensor *const *x) {
+  return tg_layer_norm(x[0], tg_shape_of(x[1]), x[1], x[2], 1e-5);
+}
 static tg_tensor *apply_gelu(tg_tensor *const *x) {
   return tg_gelu(x[0], false);
 }
@@ -450,6 +454,10 @@ const op_case op_table[] = {
     {OP(cross_entropy), .apply = apply_cross_entropy, .n_inputs = 1, .n_shapes = 3,
      .shapes = {{TG_SHAPE(4, 3)}, {TG_SHAPE(3, 5)}, {TG_SHAPE(1, 4)}}, .low = -2,
      .high = 2, .second_order = true},
+    {OP(layer_norm), .apply = apply_layer_norm, .n_inputs = 3, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 4), TG_SHAPE(4), TG_SHAPE(4)},
+                {TG_SHAPE(2, 2, 3), TG_SHAPE(2, 3), TG_SHAPE(2, 3)}},
+     .low = -2, .high = 2},
     {OP(gelu), .apply = apply_gelu, .n_inputs = 1, .n_shapes = 2,
      .shapes = {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 2)}}, .low = -3, .high = 3},
     {OP(lstm_layer), .apply = apply_lstm_layer, .n_inputs = 5, .n_shapes = 2,

@@ -9,20 +9,28 @@
  * small GEMM and one pass over the gates, where the composite of
  * differentiable ops it replaces recorded a dozen nodes a step and paid a
  * full-size zero tensor for every slice's gradient. The arithmetic is the
- * composite's, op for op (nn/lstm_kernels.inc), so the numbers are the
- * same; the backward walks time in reverse in one pass per step
- * (backward_fused) or, under create_graph, recomputes the cell with
+ * composite's, op for op (nn/lstm_kernels.inc), but for float32's sigmoid,
+ * which is PyTorch's vectorised one (SLEEF's expf); the backward walks time in reverse in
+ * one pass per step (backward_fused) or, under create_graph, recomputes the cell with
  * differentiable ops and runs the same recurrence with them. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "nn/nn_internal.h"
+#include "nn/vector_math.h"
 #include "ops/ops.h"
 
 typedef struct lstm_step {
   int64_t rows, hidden;
   bool has_next; /* backward: a later step sent gradients back */
 } lstm_step;
+
+static inline float lstm_exp_f32(float x) {
+  return tg_nn_expf(x);
+}
+static inline double lstm_exp_f64(double x) {
+  return exp(x);
+}
 
 #define TG_TEMPLATE "nn/lstm_kernels.inc"
 #include "tensor/for_float_types.inc"

@@ -28,13 +28,6 @@ typedef struct sm_rows {
   int64_t rows, len, mask_rows; /* score row i reads mask row i % mask_rows */
 } sm_rows;
 
-static inline float attention_exp_f32(float x) {
-  return tg_nn_expf(x);
-}
-static inline double attention_exp_f64(double x) {
-  return exp(x);
-}
-
 #define TG_TEMPLATE "nn/attention_loops.inc"
 #include "tensor/for_float_types.inc"
 #undef TG_TEMPLATE

@@ -225,19 +225,6 @@ tg_module *tg_nn_layer_norm(tg_shape normalized_shape, double eps,
  * tanh:  0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))), composed
  * in the order PyTorch's CPU kernel multiplies. */
 
-static inline float gelu_erf_f32(float x) {
-  return tg_nn_erff(x);
-}
-static inline float gelu_exp_f32(float x) {
-  return tg_nn_expf(x);
-}
-static inline double gelu_erf_f64(double x) {
-  return erf(x);
-}
-static inline double gelu_exp_f64(double x) {
-  return exp(x);
-}
-
 #define TG_TEMPLATE "nn/gelu_loops.inc"
 #include "tensor/for_float_types.inc"
 #undef TG_TEMPLATE

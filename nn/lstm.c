@@ -25,13 +25,6 @@ typedef struct lstm_step {
   bool has_next; /* backward: a later step sent gradients back */
 } lstm_step;
 
-static inline float lstm_exp_f32(float x) {
-  return tg_nn_expf(x);
-}
-static inline double lstm_exp_f64(double x) {
-  return exp(x);
-}
-
 #define TG_TEMPLATE "nn/lstm_kernels.inc"
 #include "tensor/for_float_types.inc"
 #undef TG_TEMPLATE

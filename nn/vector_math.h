@@ -83,4 +83,20 @@ static inline float tg_nn_erff(float x) {
   return tg_nn_float_of_bits(tg_nn_bits_of_float(y) ^ sign);
 }
 
+/* The kernels' exp and erf by type suffix, for the *_loops.inc templates
+ * (TG_CAT(tg_nn_exp_, SUFFIX)): the vectorised ones for float32, libm's
+ * for float64, as ATen's Vectorized<double> uses SLEEF's 1-ulp ones. */
+static inline float tg_nn_exp_f32(float x) {
+  return tg_nn_expf(x);
+}
+static inline double tg_nn_exp_f64(double x) {
+  return exp(x);
+}
+static inline float tg_nn_erf_f32(float x) {
+  return tg_nn_erff(x);
+}
+static inline double tg_nn_erf_f64(double x) {
+  return erf(x);
+}
+
 #endif

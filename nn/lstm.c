@@ -128,43 +128,36 @@ static void lstm_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 
 /* ---- the fused backward: one pass over the gates per step ---- */
 
-/* A parameter's gradient summed over the steps: straight into its .grad
- * when the engine allows it (tg_grad_destination), as the composite's
- * linear did step by step, so the sums round alike; else into a tensor of
- * its own that the backward returns. */
-typedef struct param_grad {
-  tg_tensor *sum;
-  bool into_grad;
-} param_grad;
-
-static param_grad param_grad_of(tg_node *node, int i) {
-  tg_tensor *dst = tg_grad_destination(node, i);
-  return (param_grad){dst, dst != NULL};
+/* Every step's h_prev in time order, (L, N, H): h0, then the outputs but
+ * the last one (the reverse direction's h_prev is the next time's h). */
+static tg_tensor *previous_states(tg_tensor *out, tg_tensor *h0, bool reverse) {
+  int64_t steps = out->shape[1];
+  tg_tensor *first = tg_unsqueeze(h0, 0);
+  tg_tensor *outputs = tg_narrow(tg_select(out, 0, 0), 0, reverse ? 1 : 0, steps - 1);
+  tg_tensor *parts[2] = {reverse ? outputs : first, reverse ? first : outputs};
+  return tg_cat(parts, 2, 0);
 }
 
-/* W_hh's gradient += d_pre^T h_prev (the first one a plain product, as
- * the composite's linear returned it) */
-static void add_weight_grad(param_grad *p, tg_tensor *d_pre, tg_tensor *h_prev) {
-  if (p->sum)
-    tg_gemm(tg_t(d_pre), h_prev, p->sum, 1, 1);
-  else
-    p->sum = tg_matmul(tg_t(d_pre), h_prev);
-}
-
-/* b_hh's gradient += d_pre summed over the batch */
-static void add_bias_grad(param_grad *p, tg_tensor *d_pre) {
-  tg_tensor *column_sums = tg_sum(d_pre, TG_DIMS(0), false);
-  if (p->into_grad)
-    tg_add_(p->sum, column_sums, 1);
-  else
-    p->sum = p->sum ? tg_add(p->sum, column_sums) : column_sums;
-}
-
-static void finish_param_grad(param_grad *p, tg_tensor **grad) {
-  if (p->into_grad)
-    tg_bump_version(p->sum);
-  else
-    *grad = p->sum;
+/* W_hh's and b_hh's gradients summed over all steps at once: d_pre^T h_prev
+ * as one GEMM over the (L N) rows and d_pre's column sums. They go
+ * straight into .grad when the engine allows it (tg_grad_destination). */
+static void parameter_grads(tg_node *node, tg_tensor *d_pre, tg_tensor *h_prev,
+                            tg_tensor **grads) {
+  int64_t hidden = h_prev->shape[2];
+  tg_tensor *d2 = tg_view(d_pre, TG_SHAPE(-1, 4 * hidden));
+  if (tg_needs_input_grad(node, W_HH)) {
+    tg_tensor *h2 = tg_view(h_prev, TG_SHAPE(-1, hidden)),
+              *dst = tg_grad_destination(node, W_HH);
+    if (dst) {
+      tg_gemm(tg_t(d2), h2, dst, 1, 1);
+      tg_bump_version(dst);
+    } else {
+      grads[W_HH] = tg_matmul(tg_t(d2), h2);
+    }
+  }
+  if (((const lstm_args *)tg_node_args(node))->has_bias &&
+      tg_needs_input_grad(node, B_HH))
+    grads[B_HH] = tg_sum(d2, TG_DIMS(0), false);
 }
 
 /* One step's cell backward on raw rows (see nn/lstm_kernels.inc). */
@@ -195,27 +188,19 @@ static void lstm_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) 
   g = tg_contiguous(g);
   tg_tensor *d_pre = tg_alloc(tg_shape_of(xw), xw->dtype);
   tg_tensor *dh = NULL, *dc = tg_alloc(TG_SHAPE(rows, hidden), xw->dtype);
-  param_grad dw = {0}, db = {0};
-  if (tg_needs_input_grad(node, W_HH)) dw = param_grad_of(node, W_HH);
-  if (a->has_bias && tg_needs_input_grad(node, B_HH)) db = param_grad_of(node, B_HH);
   for (int64_t s = steps - 1; s >= 0; s--) {
     int64_t t = time_of(s, steps, a->reverse), before = time_of(s - 1, steps, a->reverse);
-    tg_tensor *h_prev = s ? step_of(out, 0, before) : h0;
     tg_tensor *c_prev = s ? step_of(out, 1, before) : c0;
     tg_tensor *d_pre_t = step_of(d_pre, -1, t);
     lstm_step st = {rows, hidden, s < steps - 1};
     cell_backward(&st, step_of(g, 0, t), dh, step_of(g, 1, t), dc, step_of(act, -1, t),
                   c_prev, step_of(tanh_c, -1, t), d_pre_t);
     if (s || tg_needs_input_grad(node, H0)) dh = tg_matmul(d_pre_t, w);
-    if (tg_needs_input_grad(node, W_HH)) add_weight_grad(&dw, d_pre_t, h_prev);
-    if (a->has_bias && tg_needs_input_grad(node, B_HH)) add_bias_grad(&db, d_pre_t);
   }
   if (tg_needs_input_grad(node, XW)) grads[XW] = d_pre;
   if (tg_needs_input_grad(node, H0)) grads[H0] = dh;
   if (tg_needs_input_grad(node, C0)) grads[C0] = dc;
-  if (tg_needs_input_grad(node, W_HH)) finish_param_grad(&dw, &grads[W_HH]);
-  if (a->has_bias && tg_needs_input_grad(node, B_HH))
-    finish_param_grad(&db, &grads[B_HH]);
+  parameter_grads(node, d_pre, previous_states(out, h0, a->reverse), grads);
 }
 
 const tg_op tg_op_lstm_layer = {.name = "lstm_layer",

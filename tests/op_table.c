@@ -481,7 +481,7 @@ const op_case op_table[] = {
     {OP(lstm_layer), .apply = apply_lstm_layer, .n_inputs = 5, .n_shapes = 2,
      .shapes = {{TG_SHAPE(3, 2, 8), TG_SHAPE(2, 2), TG_SHAPE(2, 2), TG_SHAPE(8, 2),
                  TG_SHAPE(8)},
-                {TG_SHAPE(2, 1, 12), TG_SHAPE(1, 3), TG_SHAPE(1, 3), TG_SHAPE(12, 3),
+                {TG_SHAPE(1, 2, 12), TG_SHAPE(2, 3), TG_SHAPE(2, 3), TG_SHAPE(12, 3),
                  TG_SHAPE(12)}},
      .low = -1, .high = 1},
 

@@ -5,7 +5,6 @@
  * y = (x - mean) / sqrt(var + eps) * weight + bias. */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "nn/nn_internal.h"
@@ -97,24 +96,24 @@ static void layer_norm_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **g
   int64_t d = tg_numel(w);
   ln_rows r = {d ? tg_numel(x) / d : 0, d, a->eps};
   bool need_w = tg_needs_input_grad(node, 1), need_b = tg_needs_input_grad(node, 2);
-  double *sums = calloc((size_t)(2 * d + 1), sizeof *sums);
-  if (!sums)
-    tg_error("tg_layer_norm: out of memory for the gradients of %lld", (long long)d);
+  /* dw and db summed over the rows, then the rows' scratch */
+  double *sums = (double *)tg_ptr(tg_zeros(TG_SHAPE(5 * d + 1), TG_FLOAT64));
   tg_tensor *dx = tg_alloc(tg_shape_of(x), x->dtype), *xc = tg_contiguous(x);
   g = tg_contiguous(g);
-  double *dw = need_w ? sums : NULL, *db = need_b ? sums + d : NULL;
+  double *dw = sums, *db = sums + d, *scratch = sums + 2 * d;
   if (x->dtype == TG_FLOAT32)
     layer_norm_grad_rows_f32(&r, (const float *)tg_ptr(g), (const float *)tg_ptr(xc),
                              (const float *)tg_ptr(w), (const float *)tg_ptr(mean),
-                             (const float *)tg_ptr(rstd), (float *)tg_ptr(dx), dw, db);
+                             (const float *)tg_ptr(rstd), (float *)tg_ptr(dx), dw, db,
+                             scratch);
   else
     layer_norm_grad_rows_f64(&r, (const double *)tg_ptr(g), (const double *)tg_ptr(xc),
                              (const double *)tg_ptr(w), (const double *)tg_ptr(mean),
-                             (const double *)tg_ptr(rstd), (double *)tg_ptr(dx), dw, db);
+                             (const double *)tg_ptr(rstd), (double *)tg_ptr(dx), dw, db,
+                             scratch);
   if (tg_needs_input_grad(node, 0)) grads[0] = dx;
   if (need_w) grads[1] = param_grad_tensor(dw, w);
   if (need_b) grads[2] = param_grad_tensor(db, w);
-  free(sums);
 }
 
 const tg_op tg_op_layer_norm = {.name = "native_layer_norm",
@@ -132,14 +131,15 @@ static tg_tensor *layer_norm_op(tg_tensor *x, tg_shape normalized_shape, tg_tens
   tg_tensor *mean = tg_alloc(row_shape, x->dtype), *rstd = tg_alloc(row_shape, x->dtype);
   tg_tensor *xc = tg_contiguous(tg_detach(x)), *wc = tg_contiguous(tg_detach(w)),
             *bc = tg_contiguous(tg_detach(b));
+  double *scratch = (double *)tg_ptr(tg_alloc(TG_SHAPE(d + 1), TG_FLOAT64));
   if (x->dtype == TG_FLOAT32)
     layer_norm_rows_f32(&r, (const float *)tg_ptr(xc), (const float *)tg_ptr(wc),
                         (const float *)tg_ptr(bc), (float *)tg_ptr(y),
-                        (float *)tg_ptr(mean), (float *)tg_ptr(rstd));
+                        (float *)tg_ptr(mean), (float *)tg_ptr(rstd), scratch);
   else
     layer_norm_rows_f64(&r, (const double *)tg_ptr(xc), (const double *)tg_ptr(wc),
                         (const double *)tg_ptr(bc), (double *)tg_ptr(y),
-                        (double *)tg_ptr(mean), (double *)tg_ptr(rstd));
+                        (double *)tg_ptr(mean), (double *)tg_ptr(rstd), scratch);
   tg_tensor *inputs[3] = {x, w, b};
   tg_node *node = tg_record(&tg_op_layer_norm, y, 3, inputs);
   if (node) {

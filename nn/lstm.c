@@ -9,8 +9,8 @@
  * small GEMM and one pass over the gates, where the composite of
  * differentiable ops it replaces recorded a dozen nodes a step and paid a
  * full-size zero tensor for every slice's gradient. The arithmetic is the
- * composite's, op for op (nn/lstm_kernels.inc), but for float32's sigmoid,
- * which is PyTorch's vectorised one (SLEEF's expf); the backward walks time in reverse in
+ * composite's, op for op (nn/lstm_kernels.inc), but for float32's sigmoid
+ * and tanh, which are vectorised as PyTorch's are; the backward walks time in reverse in
  * one pass per step (backward_fused) or, under create_graph, recomputes the cell with
  * differentiable ops and runs the same recurrence with them. */
 #include <math.h>

@@ -83,7 +83,26 @@ static inline float tg_nn_erff(float x) {
   return tg_nn_float_of_bits(tg_nn_bits_of_float(y) ^ sign);
 }
 
-/* The kernels' exp and erf by type suffix, for the *_loops.inc templates
+/* Cephes' tanhf (about 1 ulp, as SLEEF's Sleef_tanhf8_u10 that ATen
+ * uses): an odd polynomial below |x| = 0.625, 1 - 2 / (e^2|x| + 1) above
+ * it, both computed and one selected; 1 past |x| = 9, NaN for NaN. */
+static inline float tg_nn_tanhf(float x) {
+  const uint32_t nine = 0x41100000u, switch_point = 0x3f200000u; /* 9, 0.625 */
+  uint32_t b = tg_nn_bits_of_float(x), sign = b & 0x80000000u, abs_bits = b ^ sign;
+  float z = x * x, p = -5.70498872745e-3f;
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  float small = p * z * x + x;
+  float a = tg_nn_float_of_bits(abs_bits < nine ? abs_bits : nine);
+  float large = 1.0f - 2.0f / (tg_nn_expf(2.0f * a) + 1.0f);
+  uint32_t y = tg_nn_select_bits(abs_bits < switch_point, tg_nn_bits_of_float(small),
+                                 tg_nn_bits_of_float(large) | sign);
+  return tg_nn_float_of_bits(tg_nn_select_bits(abs_bits > 0x7f800000u, b, y));
+}
+
+/* The kernels' exp, tanh and erf by type suffix, for the *_loops.inc templates
  * (TG_CAT(tg_nn_exp_, SUFFIX)): the vectorised ones for float32, libm's
  * for float64, as ATen's Vectorized<double> uses SLEEF's 1-ulp ones. */
 static inline float tg_nn_exp_f32(float x) {
@@ -91,6 +110,12 @@ static inline float tg_nn_exp_f32(float x) {
 }
 static inline double tg_nn_exp_f64(double x) {
   return exp(x);
+}
+static inline float tg_nn_tanh_f32(float x) {
+  return tg_nn_tanhf(x);
+}
+static inline double tg_nn_tanh_f64(double x) {
+  return tanh(x);
 }
 static inline float tg_nn_erf_f32(float x) {
   return tg_nn_erff(x);

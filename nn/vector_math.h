@@ -97,6 +97,8 @@ static inline float tg_nn_tanhf(float x) {
   float small = p * z * x + x;
   float a = tg_nn_float_of_bits(abs_bits < nine ? abs_bits : nine);
   float large = 1.0f - 2.0f / (tg_nn_expf(2.0f * a) + 1.0f);
+  large = tg_nn_float_of_bits(tg_nn_select_bits(abs_bits > nine, 0x3f800000u, /* 1 */
+                                                tg_nn_bits_of_float(large)));
   uint32_t y = tg_nn_select_bits(abs_bits < switch_point, tg_nn_bits_of_float(small),
                                  tg_nn_bits_of_float(large) | sign);
   return tg_nn_float_of_bits(tg_nn_select_bits(abs_bits > 0x7f800000u, b, y));

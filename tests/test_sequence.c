@@ -559,10 +559,10 @@ START_TEST(test_transformer_encoder_layer) {
 }
 END_TEST
 
-/* ---- the float32 kernels of the fused ops (SLEEF's expf, ATen's erf,
- * the one-pass layers) against float64 ---- */
+/* ---- the float32 kernels of the fused ops (SLEEF's expf, Cephes' tanhf,
+ * ATen's erf, the one-pass layers) against float64 ---- */
 
-START_TEST(test_vector_math_exp_and_erf) {
+START_TEST(test_vector_math_exp_tanh_erf) {
   double worst_exp = 0, worst_erf = 0;
   for (float x = -87.0f; x < 88.0f; x += 0.0173f) {
     double ref = exp((double)x);
@@ -572,6 +572,16 @@ START_TEST(test_vector_math_exp_and_erf) {
     worst_erf = fmax(worst_erf, fabs(tg_nn_erff(x) - erf((double)x)));
     ck_assert_float_eq(tg_nn_erff(-x), -tg_nn_erff(x));
   }
+  double worst_tanh = 0;
+  for (float x = -10.0f; x < 10.0f; x += 0.00091f)
+    if (x != 0)
+      worst_tanh = fmax(worst_tanh,
+                        fabs(tg_nn_tanhf(x) - tanh((double)x)) / fabs(tanh((double)x)));
+  ck_assert_msg(worst_tanh < 2e-7, "tanhf relative error %g", worst_tanh); /* ~2 ulp */
+  ck_assert_float_eq(tg_nn_tanhf(1e-30f), 1e-30f);
+  ck_assert_float_eq(tg_nn_tanhf(-INFINITY), -1.0f);
+  ck_assert_float_eq(tg_nn_tanhf(50.0f), 1.0f);
+  ck_assert_float_nan(tg_nn_tanhf(NAN));
   ck_assert_msg(worst_exp < 1.5e-7, "expf relative error %g", worst_exp); /* ~1 ulp */
   ck_assert_msg(worst_erf < 6e-7, "erf absolute error %g", worst_erf);
   ck_assert_float_eq(tg_nn_expf(-200.0f), 0.0f);
@@ -664,7 +674,7 @@ static Suite *sequence_suite(void) {
   tcase_add_test(tc, test_scaled_dot_product_attention);
   tcase_add_test(tc, test_multihead_attention);
   tcase_add_test(tc, test_transformer_encoder_layer);
-  tcase_add_test(tc, test_vector_math_exp_and_erf);
+  tcase_add_test(tc, test_vector_math_exp_tanh_erf);
   tcase_add_test(tc, test_float32_fused_layers_match_float64);
   suite_add_tcase(s, tc);
   return s;

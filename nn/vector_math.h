@@ -42,7 +42,7 @@ static inline float tg_nn_pow2i(int32_t q) {
 /* SLEEF's expf (1.0 ulp): x = q ln2 + s, e^s by a degree-7 polynomial,
  * times 2^q in two halves (so that subnormal results come out right); 0
  * below -104, inf above 100, NaN for NaN. */
-static inline float tg_nn_expf(float x) {
+static inline float tg_nn_exp_f32(float x) {
   const uint32_t hundred = 0x42c80000u, minus_104 = 0xc2d00000u, inf = 0x7f800000u;
   uint32_t b = tg_nn_bits_of_float(x);
   bool big = (b < 0x80000000u) & (b > hundred), small = b > minus_104,
@@ -70,7 +70,7 @@ static inline float tg_nn_expf(float x) {
 
 /* ATen's erf: sign(x) (1 - r(t) t exp(-x^2)), t = 1 / (1 + p |x|);
  * absolute error under 1.5e-7. */
-static inline float tg_nn_erff(float x) {
+static inline float tg_nn_erf_f32(float x) {
   uint32_t sign = tg_nn_bits_of_float(x) & 0x80000000u;
   float a = tg_nn_float_of_bits(tg_nn_bits_of_float(x) ^ sign);
   float t = 1.0f / fmaf(0.3275911f, a, 1.0f);
@@ -78,7 +78,7 @@ static inline float tg_nn_erff(float x) {
   r = fmaf(r, t, 1.421413741f);
   r = fmaf(r, t, -0.284496736f);
   r = fmaf(r, t, 0.254829592f);
-  float e = -tg_nn_expf(-(x * x));
+  float e = -tg_nn_exp_f32(-(x * x));
   float y = fmaf(e * t, r, 1.0f);
   return tg_nn_float_of_bits(tg_nn_bits_of_float(y) ^ sign);
 }
@@ -86,7 +86,7 @@ static inline float tg_nn_erff(float x) {
 /* Cephes' tanhf (about 1 ulp, as SLEEF's Sleef_tanhf8_u10 that ATen
  * uses): an odd polynomial below |x| = 0.625, 1 - 2 / (e^2|x| + 1) above
  * it, both computed and one selected; 1 past |x| = 9, NaN for NaN. */
-static inline float tg_nn_tanhf(float x) {
+static inline float tg_nn_tanh_f32(float x) {
   const uint32_t nine = 0x41100000u, switch_point = 0x3f200000u; /* 9, 0.625 */
   uint32_t b = tg_nn_bits_of_float(x), sign = b & 0x80000000u, abs_bits = b ^ sign;
   float z = x * x, p = -5.70498872745e-3f;
@@ -96,7 +96,7 @@ static inline float tg_nn_tanhf(float x) {
   p = p * z - 3.33332819422e-1f;
   float small = p * z * x + x;
   float a = tg_nn_float_of_bits(abs_bits < nine ? abs_bits : nine);
-  float large = 1.0f - 2.0f / (tg_nn_expf(2.0f * a) + 1.0f);
+  float large = 1.0f - 2.0f / (tg_nn_exp_f32(2.0f * a) + 1.0f);
   large = tg_nn_float_of_bits(tg_nn_select_bits(abs_bits > nine, 0x3f800000u, /* 1 */
                                                 tg_nn_bits_of_float(large)));
   uint32_t y = tg_nn_select_bits(abs_bits < switch_point, tg_nn_bits_of_float(small),
@@ -104,23 +104,14 @@ static inline float tg_nn_tanhf(float x) {
   return tg_nn_float_of_bits(tg_nn_select_bits(abs_bits > 0x7f800000u, b, y));
 }
 
-/* The kernels' exp, tanh and erf by type suffix, for the *_loops.inc templates
- * (TG_CAT(tg_nn_exp_, SUFFIX)): the vectorised ones for float32, libm's
- * for float64, as ATen's Vectorized<double> uses SLEEF's 1-ulp ones. */
-static inline float tg_nn_exp_f32(float x) {
-  return tg_nn_expf(x);
-}
+/* The float64 exp, tanh and erf of the kernels, so that the *_loops.inc
+ * templates name them by type suffix (TG_CAT(tg_nn_exp_, SUFFIX)): libm's,
+ * where ATen's Vectorized<double> uses SLEEF's 1-ulp ones. */
 static inline double tg_nn_exp_f64(double x) {
   return exp(x);
 }
-static inline float tg_nn_tanh_f32(float x) {
-  return tg_nn_tanhf(x);
-}
 static inline double tg_nn_tanh_f64(double x) {
   return tanh(x);
-}
-static inline float tg_nn_erf_f32(float x) {
-  return tg_nn_erff(x);
 }
 static inline double tg_nn_erf_f64(double x) {
   return erf(x);

@@ -33,7 +33,7 @@ MIN_RATIO = {"moons_epoch": 20, "iris_epoch": 20, "digits_epoch": 8, "gemm_mlp_s
              "standard_scaler_1M": 1, "train_test_split_1M": 1, "roc_auc_score_1M": 1,
              "average_precision_1M": 1, "accuracy_score_1M": 1, "dataloader_100k_b256": 1,
              "mlp2048_step": 1.5, "lenet_b64_step": 1.5, "lenet_b256_step": 1.5,
-             "fashion_cnn_b128_step": 1.5}
+             "fashion_cnn_b128_step": 1.5, "lstm_step": 1.5, "transformer_step": 1.5}
 
 
 def fmt_time(s):

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "nn/nn_internal.h"
+#include "nn/vector_math.h"
 
 /* The additive form of a mask: floats as they are; bools to -inf where
  * `masked_when` (MultiheadAttention masks true, scaled_dot_product_attention
@@ -20,6 +21,78 @@ static tg_tensor *apply_mask(tg_tensor *scores, tg_tensor *mask, bool masked_whe
   return tg_masked_fill(scores, hidden, -INFINITY);
 }
 
+/* ---- softmax(scores + mask) over the last dim as one op: the masked
+ * scores are never a tensor of their own ---- */
+
+typedef struct sm_rows {
+  int64_t rows, len, mask_rows; /* score row i reads mask row i % mask_rows */
+} sm_rows;
+
+#define TG_TEMPLATE "nn/attention_loops.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
+
+static sm_rows rows_of(const tg_tensor *y) {
+  int64_t len = y->ndim ? y->shape[y->ndim - 1] : 1;
+  return (sm_rows){len ? tg_numel(y) / len : 0, len, 1};
+}
+
+/* y (g - sum(g y)), differentiable again */
+static void masked_softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *y = tg_saved_output(node);
+  grads[0] = tg_mul(tg_sub(g, tg_sum(tg_mul(g, y), TG_DIMS(-1), true)), y);
+}
+
+static void masked_softmax_backward_fused(tg_node *node, tg_tensor *g,
+                                          tg_tensor **grads) {
+  tg_tensor *y = tg_saved_output(node), *out = tg_alloc(tg_shape_of(y), y->dtype);
+  sm_rows r = rows_of(y);
+  g = tg_contiguous(g);
+  if (y->dtype == TG_FLOAT32)
+    masked_softmax_grad_rows_f32(&r, (const float *)tg_ptr(g), (const float *)tg_ptr(y),
+                                 (float *)tg_ptr(out));
+  else
+    masked_softmax_grad_rows_f64(&r, (const double *)tg_ptr(g), (const double *)tg_ptr(y),
+                                 (double *)tg_ptr(out));
+  grads[0] = out;
+}
+
+/* PyTorch's grad_fn of the weights: SoftmaxBackward0 */
+const tg_op tg_op_masked_softmax = {.name = "softmax",
+                                    .backward = masked_softmax_backward,
+                                    .backward_fused = masked_softmax_backward_fused};
+
+/* Whether `mask` can be added inside the op: an additive float mask of the
+ * scores' dtype that needs no gradient, one (L, S) block per batch or one
+ * for all. */
+static bool fusable_mask(const tg_tensor *scores, const tg_tensor *mask) {
+  if (!mask) return true;
+  int64_t block = scores->shape[scores->ndim - 2] * scores->shape[scores->ndim - 1];
+  return mask->dtype == scores->dtype && !tg_requires_grad(mask) && mask->ndim >= 2 &&
+         mask->shape[mask->ndim - 1] == scores->shape[scores->ndim - 1] &&
+         mask->shape[mask->ndim - 2] == scores->shape[scores->ndim - 2] &&
+         (tg_numel(mask) == block || tg_numel(mask) == tg_numel(scores));
+}
+
+/* softmax(scores + mask, -1) for a mask that fusable_mask accepts */
+static tg_tensor *masked_softmax(tg_tensor *scores, tg_tensor *mask) {
+  tg_tensor *y = tg_alloc(tg_shape_of(scores), scores->dtype);
+  tg_scope_begin();
+  sm_rows r = rows_of(y);
+  tg_tensor *s = tg_contiguous(tg_detach(scores)), *m = mask ? tg_contiguous(mask) : NULL;
+  if (m) r.mask_rows = tg_numel(m) / r.len;
+  if (y->dtype == TG_FLOAT32)
+    masked_softmax_rows_f32(&r, (const float *)tg_ptr(s),
+                            m ? (const float *)tg_ptr(m) : NULL, (float *)tg_ptr(y));
+  else
+    masked_softmax_rows_f64(&r, (const double *)tg_ptr(s),
+                            m ? (const double *)tg_ptr(m) : NULL, (double *)tg_ptr(y));
+  tg_node *node = tg_record(&tg_op_masked_softmax, y, 1, &scores);
+  if (node) tg_save_output(node, y);
+  tg_scope_end();
+  return y;
+}
+
 /* softmax(q / sqrt(E) @ k^T + masks) with dropout; returns weights @ v and
  * the weights in *weights when asked. */
 static tg_tensor *attend(tg_tensor *q, tg_tensor *k, tg_tensor *v, tg_tensor *mask,
@@ -27,8 +100,14 @@ static tg_tensor *attend(tg_tensor *q, tg_tensor *k, tg_tensor *v, tg_tensor *ma
                          tg_tensor **weights) {
   double scale = sqrt((double)tg_size(q, -1));
   tg_tensor *scores = tg_matmul(tg_div_scalar(q, scale), tg_transpose(k, -2, -1));
-  scores = apply_mask(apply_mask(scores, mask, masked_when), extra_mask, true);
-  tg_tensor *w = tg_softmax(scores, -1);
+  tg_tensor *w;
+  if (!extra_mask && (!mask || mask->dtype != TG_BOOL) && fusable_mask(scores, mask) &&
+      tg_is_floating(scores->dtype)) {
+    w = masked_softmax(scores, mask);
+  } else {
+    scores = apply_mask(apply_mask(scores, mask, masked_when), extra_mask, true);
+    w = tg_softmax(scores, -1);
+  }
   if (dropout_p > 0) w = tg_dropout(w, dropout_p, true);
   if (weights) *weights = w;
   return tg_matmul(w, v);

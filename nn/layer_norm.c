@@ -1,5 +1,5 @@
-/* nn.LayerNorm and GELU, built from differentiable ops so autograd gives
- * their exact backward (and a second one).
+/* nn.LayerNorm, built from differentiable ops so autograd gives its exact
+ * backward (and a second one), and GELU.
  *
  * LayerNorm normalises over the last dims with the biased variance:
  * y = (x - mean) / sqrt(var + eps) * weight + bias. */
@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "nn/nn_internal.h"
+#include "nn/vector_math.h"
+#include "tensor/core.h"
 
 static void check_floating(const char *fn, const tg_tensor *x) {
   char a[TG_SHAPE_STR_MAX];
@@ -26,19 +28,140 @@ static void check_normalized_shape(const char *fn, const tg_tensor *x, tg_shape 
              tg_shape_str(tg_shape_of(x), a), tg_shape_str(shape, b));
 }
 
-tg_tensor *tg_layer_norm(tg_tensor *x, tg_shape normalized_shape, tg_tensor *weight,
-                         tg_tensor *bias, double eps) {
-  check_floating("tg_layer_norm", x);
-  check_normalized_shape("tg_layer_norm", x, normalized_shape);
-  tg_scope_begin();
-  tg_shape dims = {normalized_shape.ndim, {0}};
-  for (int i = 0; i < dims.ndim; i++) dims.d[i] = x->ndim - normalized_shape.ndim + i;
+/* LayerNorm from differentiable ops, when weight or bias is missing. */
+static tg_tensor *layer_norm_composite(tg_tensor *x, tg_shape dims, tg_tensor *weight,
+                                       tg_tensor *bias, double eps) {
   tg_tensor *mean = tg_mean(x, dims, true);
   tg_tensor *var = tg_var(x, dims, 0, true);
   tg_tensor *y = tg_mul(tg_sub(x, mean), tg_pow_scalar(tg_add_scalar(var, eps), -0.5));
   if (weight) y = tg_mul(y, weight);
   if (bias) y = tg_add(y, bias);
-  return tg_scope_return(y);
+  return y;
+}
+
+/* ---- LayerNorm with weight and bias as one op (NativeLayerNormBackward0):
+ * one pass over each row forwards and backwards ---- */
+
+typedef struct ln_rows {
+  int64_t rows, d;
+  double eps;
+} ln_rows;
+
+#define TG_TEMPLATE "nn/layer_norm_loops.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
+
+typedef struct ln_args {
+  int normalized_ndim;
+  double eps;
+} ln_args;
+
+static tg_shape normalized_dims(int ndim, int normalized_ndim) {
+  tg_shape dims = {normalized_ndim, {0}};
+  for (int i = 0; i < normalized_ndim; i++) dims.d[i] = ndim - normalized_ndim + i;
+  return dims;
+}
+
+static void layer_norm_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  const ln_args *a = tg_node_args(node);
+  tg_tensor *x = tg_node_input(node, 0), *w = tg_node_input(node, 1);
+  tg_shape dims = normalized_dims(x->ndim, a->normalized_ndim);
+  tg_tensor *rstd = tg_pow_scalar(tg_add_scalar(tg_var(x, dims, 0, true), a->eps), -0.5);
+  tg_tensor *xhat = tg_mul(tg_sub(x, tg_mean(x, dims, true)), rstd);
+  tg_tensor *gw = tg_mul(g, w);
+  if (tg_needs_input_grad(node, 0))
+    grads[0] = tg_mul(rstd, tg_sub(tg_sub(gw, tg_mean(gw, dims, true)),
+                                   tg_mul(xhat, tg_mean(tg_mul(gw, xhat), dims, true))));
+  if (tg_needs_input_grad(node, 1))
+    grads[1] = tg_sum_to_size(tg_mul(g, xhat), tg_shape_of(w));
+  if (tg_needs_input_grad(node, 2)) grads[2] = tg_sum_to_size(g, tg_shape_of(w));
+}
+
+/* The summed parameter gradients, in double, as a tensor of w's dtype. */
+static tg_tensor *param_grad_tensor(const double *sum, tg_tensor *w) {
+  tg_tensor *out = tg_alloc(tg_shape_of(w), w->dtype);
+  int64_t n = tg_numel(w);
+  for (int64_t j = 0; j < n; j++)
+    if (w->dtype == TG_FLOAT32)
+      ((float *)tg_ptr(out))[j] = (float)sum[j];
+    else
+      ((double *)tg_ptr(out))[j] = sum[j];
+  return out;
+}
+
+static void layer_norm_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  const ln_args *a = tg_node_args(node);
+  tg_tensor *x = tg_node_input(node, 0), *w = tg_contiguous(tg_node_input(node, 1));
+  tg_tensor *mean = tg_saved(node, 0), *rstd = tg_saved(node, 1);
+  int64_t d = tg_numel(w);
+  ln_rows r = {d ? tg_numel(x) / d : 0, d, a->eps};
+  bool need_w = tg_needs_input_grad(node, 1), need_b = tg_needs_input_grad(node, 2);
+  /* dw and db summed over the rows, then the rows' scratch */
+  double *sums = (double *)tg_ptr(tg_zeros(TG_SHAPE(5 * d + 1), TG_FLOAT64));
+  tg_tensor *dx = tg_alloc(tg_shape_of(x), x->dtype), *xc = tg_contiguous(x);
+  g = tg_contiguous(g);
+  double *dw = sums, *db = sums + d, *scratch = sums + 2 * d;
+  if (x->dtype == TG_FLOAT32)
+    layer_norm_grad_rows_f32(&r, (const float *)tg_ptr(g), (const float *)tg_ptr(xc),
+                             (const float *)tg_ptr(w), (const float *)tg_ptr(mean),
+                             (const float *)tg_ptr(rstd), (float *)tg_ptr(dx), dw, db,
+                             scratch);
+  else
+    layer_norm_grad_rows_f64(&r, (const double *)tg_ptr(g), (const double *)tg_ptr(xc),
+                             (const double *)tg_ptr(w), (const double *)tg_ptr(mean),
+                             (const double *)tg_ptr(rstd), (double *)tg_ptr(dx), dw, db,
+                             scratch);
+  if (tg_needs_input_grad(node, 0)) grads[0] = dx;
+  if (need_w) grads[1] = param_grad_tensor(dw, w);
+  if (need_b) grads[2] = param_grad_tensor(db, w);
+}
+
+const tg_op tg_op_layer_norm = {.name = "native_layer_norm",
+                                .backward = layer_norm_backward,
+                                .backward_fused = layer_norm_backward_fused,
+                                .args_size = sizeof(ln_args)};
+
+static tg_tensor *layer_norm_op(tg_tensor *x, tg_shape normalized_shape, tg_tensor *w,
+                                tg_tensor *b, double eps) {
+  int64_t d = tg_shape_numel(normalized_shape);
+  ln_rows r = {d ? tg_numel(x) / d : 0, d, eps};
+  tg_shape row_shape = tg_shape_make(x->ndim - normalized_shape.ndim, x->shape);
+  tg_tensor *y = tg_alloc(tg_shape_of(x), x->dtype);
+  tg_scope_begin();
+  tg_tensor *mean = tg_alloc(row_shape, x->dtype), *rstd = tg_alloc(row_shape, x->dtype);
+  tg_tensor *xc = tg_contiguous(tg_detach(x)), *wc = tg_contiguous(tg_detach(w)),
+            *bc = tg_contiguous(tg_detach(b));
+  double *scratch = (double *)tg_ptr(tg_alloc(TG_SHAPE(d + 1), TG_FLOAT64));
+  if (x->dtype == TG_FLOAT32)
+    layer_norm_rows_f32(&r, (const float *)tg_ptr(xc), (const float *)tg_ptr(wc),
+                        (const float *)tg_ptr(bc), (float *)tg_ptr(y),
+                        (float *)tg_ptr(mean), (float *)tg_ptr(rstd), scratch);
+  else
+    layer_norm_rows_f64(&r, (const double *)tg_ptr(xc), (const double *)tg_ptr(wc),
+                        (const double *)tg_ptr(bc), (double *)tg_ptr(y),
+                        (double *)tg_ptr(mean), (double *)tg_ptr(rstd), scratch);
+  tg_tensor *inputs[3] = {x, w, b};
+  tg_node *node = tg_record(&tg_op_layer_norm, y, 3, inputs);
+  if (node) {
+    *(ln_args *)tg_node_args(node) = (ln_args){normalized_shape.ndim, eps};
+    tg_save(node, mean);
+    tg_save(node, rstd);
+  }
+  tg_scope_end();
+  return y;
+}
+
+tg_tensor *tg_layer_norm(tg_tensor *x, tg_shape normalized_shape, tg_tensor *weight,
+                         tg_tensor *bias, double eps) {
+  check_floating("tg_layer_norm", x);
+  check_normalized_shape("tg_layer_norm", x, normalized_shape);
+  bool one_op = weight && bias && weight->dtype == x->dtype && bias->dtype == x->dtype &&
+                tg_shape_equal(tg_shape_of(weight), normalized_shape) &&
+                tg_shape_equal(tg_shape_of(bias), normalized_shape);
+  if (one_op) return layer_norm_op(x, normalized_shape, weight, bias, eps);
+  tg_scope_begin();
+  tg_shape dims = normalized_dims(x->ndim, normalized_shape.ndim);
+  return tg_scope_return(layer_norm_composite(x, dims, weight, bias, eps));
 }
 
 typedef struct layer_norm {
@@ -96,24 +219,64 @@ tg_module *tg_nn_layer_norm(tg_shape normalized_shape, double eps,
 }
 
 /* ---- GELU ----
- * exact: x * 0.5 * (1 + erf(x / sqrt(2)))
- * tanh:  0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3)))
+ * exact: x * 0.5 * (1 + erf(x / sqrt(2))), one op with PyTorch's backward
+ *        (GeluBackward0) in one pass, or composed of differentiable ops
+ *        when it is itself recorded
+ * tanh:  0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))), composed
  * in the order PyTorch's CPU kernel multiplies. */
+
+#define TG_TEMPLATE "nn/gelu_loops.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
+
+/* g * (cdf + x * pdf), differentiable again */
+static void gelu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = tg_node_input(node, 0);
+  tg_tensor *cdf =
+      tg_mul_scalar(tg_add_scalar(tg_erf(tg_mul_scalar(x, M_SQRT1_2)), 1), 0.5);
+  tg_tensor *pdf = tg_mul_scalar(tg_exp(tg_mul_scalar(tg_mul(x, x), -0.5)),
+                                 M_2_SQRTPI * M_SQRT1_2 * 0.5);
+  grads[0] = tg_mul(g, tg_add(cdf, tg_mul(x, pdf)));
+}
+
+static void gelu_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  tg_tensor *x = tg_node_input(node, 0);
+  if (g->dtype != x->dtype || !tg_shape_equal(tg_shape_of(g), tg_shape_of(x))) {
+    gelu_backward(node, g, grads);
+    return;
+  }
+  tg_tensor *out = tg_alloc(tg_shape_of(x), x->dtype);
+  tg_tensor *ops[4] = {out, g, x, tg_saved(node, 0)};
+  tg_run_elementwise(tg_shape_of(x), 4, ops,
+                     x->dtype == TG_FLOAT32 ? gelu_grad_loop_f32 : gelu_grad_loop_f64,
+                     NULL);
+  grads[0] = out;
+}
+
+const tg_op tg_op_gelu = {
+    .name = "gelu", .backward = gelu_backward, .backward_fused = gelu_backward_fused};
+
+static tg_tensor *gelu_tanh(tg_tensor *x) {
+  tg_scope_begin();
+  const double beta = M_SQRT2 * M_2_SQRTPI * 0.5, kappa = 0.044715;
+  tg_tensor *cube = tg_mul(tg_mul(x, x), x);
+  tg_tensor *inner = tg_mul_scalar(tg_add(x, tg_mul_scalar(cube, kappa)), beta);
+  tg_tensor *y = tg_mul(tg_mul_scalar(x, 0.5), tg_add_scalar(tg_tanh(inner), 1));
+  return tg_scope_return(y);
+}
 
 tg_tensor *tg_gelu(tg_tensor *x, bool tanh_approximation) {
   check_floating("tg_gelu", x);
+  if (tanh_approximation) return gelu_tanh(x);
+  tg_tensor *out = tg_alloc(tg_shape_of(x), x->dtype);
   tg_scope_begin();
-  tg_tensor *y;
-  if (tanh_approximation) {
-    const double beta = M_SQRT2 * M_2_SQRTPI * 0.5, kappa = 0.044715;
-    tg_tensor *cube = tg_mul(tg_mul(x, x), x);
-    tg_tensor *inner = tg_mul_scalar(tg_add(x, tg_mul_scalar(cube, kappa)), beta);
-    y = tg_mul(tg_mul_scalar(x, 0.5), tg_add_scalar(tg_tanh(inner), 1));
-  } else {
-    tg_tensor *cdf = tg_add_scalar(tg_erf(tg_mul_scalar(x, M_SQRT1_2)), 1);
-    y = tg_mul(tg_mul_scalar(x, 0.5), cdf);
-  }
-  return tg_scope_return(y);
+  tg_tensor *ops[3] = {out, tg_alloc(tg_shape_of(x), x->dtype), x};
+  tg_run_elementwise(tg_shape_of(x), 3, ops,
+                     x->dtype == TG_FLOAT32 ? gelu_loop_f32 : gelu_loop_f64, NULL);
+  tg_node *node = tg_record(&tg_op_gelu, out, 1, &x);
+  if (node) tg_save(node, ops[1]);
+  tg_scope_end();
+  return out;
 }
 
 typedef struct gelu {

@@ -37,6 +37,13 @@ void tg_nn_text_put(tg_nn_text *t, const char *s);
 /* Python's repr of a float: shortest round-trip digits, "1.0", "1e-05". */
 void tg_nn_float_repr(double v, char *buf, size_t size);
 
+/* One direction of an LSTM layer as one op (nn/lstm.c): from the input
+ * projection xw (L, N, 4H) = x W_ih^T + b_ih, the initial states h0, c0
+ * (N, H) and w_hh (4H, H), b_hh (4H, or NULL), every step's h and c
+ * stacked (2, L, N, H); `reverse` walks time backwards. */
+tg_tensor *tg_nn_lstm_layer(tg_tensor *xw, tg_tensor *h0, tg_tensor *c0, tg_tensor *w_hh,
+                            tg_tensor *b_hh, bool reverse);
+
 /* A fresh float32 parameter of `shape`, uninitialised (the caller inits). */
 tg_tensor *tg_nn_new_param(tg_module *m, const char *name, tg_shape shape);
 

@@ -1,6 +1,8 @@
 /* nn.RNN, nn.LSTM and nn.GRU as PyTorch 1.13 computes them on the CPU,
- * built from differentiable ops (linear, sigmoid, tanh, mul, add, stack),
- * so autograd gives backpropagation through time.
+ * the RNN and GRU built from differentiable ops (linear, sigmoid, tanh,
+ * mul, add, stack), so autograd gives backpropagation through time; the
+ * LSTM's recurrence is one op per layer and direction (nn/lstm.c) with the
+ * same arithmetic.
  *
  * Each layer and direction first projects the whole input sequence at once
  * (x W_ih^T + b_ih), then steps through time adding h W_hh^T + b_hh:
@@ -40,36 +42,25 @@ static tg_tensor **cell_params(const rnn *r, int layer, int direction) {
   return r->params + ((int64_t)layer * r->directions + direction) * PARAMS_PER_CELL;
 }
 
-/* ---- one time step of each kind: the new h (and c) from x_t W_ih^T + b_ih ---- */
+/* ---- one time step of the plain RNN and the GRU: the new h from
+ * x_t W_ih^T + b_ih (the LSTM runs a whole sequence as one op: nn/lstm.c) ---- */
 
 static tg_tensor *gate(tg_tensor *gates, int k, int64_t hidden) {
   return tg_narrow(gates, -1, k * hidden, hidden);
 }
 
-static tg_tensor *rnn_step(const rnn *r, tg_tensor *const *p, tg_tensor *xw, tg_tensor *h,
-                           tg_tensor **c) {
+static tg_tensor *rnn_step(const rnn *r, tg_tensor *const *p, tg_tensor *xw,
+                           tg_tensor *h) {
   int64_t H = r->hidden_size;
   tg_tensor *hw = tg_linear(h, p[W_HH], p[B_HH]);
-  switch (r->kind) {
-  case KIND_RNN: {
+  if (r->kind == KIND_RNN) {
     tg_tensor *pre = tg_add(hw, xw);
     return r->opts.relu ? tg_relu(pre) : tg_tanh(pre);
   }
-  case KIND_LSTM: {
-    tg_tensor *gates = tg_add(hw, xw);
-    tg_tensor *i = tg_sigmoid(gate(gates, 0, H)), *f = tg_sigmoid(gate(gates, 1, H));
-    tg_tensor *g = tg_tanh(gate(gates, 2, H)), *o = tg_sigmoid(gate(gates, 3, H));
-    *c = tg_add(tg_mul(f, *c), tg_mul(i, g));
-    return tg_mul(o, tg_tanh(*c));
-  }
-  case KIND_GRU: {
-    tg_tensor *reset = tg_sigmoid(tg_add(gate(hw, 0, H), gate(xw, 0, H)));
-    tg_tensor *update = tg_sigmoid(tg_add(gate(hw, 1, H), gate(xw, 1, H)));
-    tg_tensor *candidate = tg_tanh(tg_add(gate(xw, 2, H), tg_mul(gate(hw, 2, H), reset)));
-    return tg_add(tg_mul(tg_sub(h, candidate), update), candidate);
-  }
-  }
-  return NULL;
+  tg_tensor *reset = tg_sigmoid(tg_add(gate(hw, 0, H), gate(xw, 0, H)));
+  tg_tensor *update = tg_sigmoid(tg_add(gate(hw, 1, H), gate(xw, 1, H)));
+  tg_tensor *candidate = tg_tanh(tg_add(gate(xw, 2, H), tg_mul(gate(hw, 2, H), reset)));
+  return tg_add(tg_mul(tg_sub(h, candidate), update), candidate);
 }
 
 /* One direction of one layer over x (L, N, features): the outputs stacked
@@ -78,10 +69,18 @@ static tg_tensor *run_direction(const rnn *r, tg_tensor *const *p, tg_tensor *x,
                                 bool reverse, tg_tensor **h, tg_tensor **c) {
   int64_t steps = tg_size(x, 0);
   tg_tensor *xw = tg_linear(x, p[W_IH], p[B_IH]);
+  if (r->kind == KIND_LSTM && steps) {
+    tg_tensor *hc = tg_nn_lstm_layer(xw, *h, *c, p[W_HH], p[B_HH], reverse);
+    tg_tensor *out = tg_select(hc, 0, 0);
+    int64_t last = reverse ? 0 : steps - 1;
+    *h = tg_select(out, 0, last);
+    *c = tg_select(tg_select(hc, 0, 1), 0, last);
+    return out;
+  }
   tg_tensor **outs = tg_nn_xmalloc((size_t)(steps ? steps : 1) * sizeof *outs);
   for (int64_t s = 0; s < steps; s++) {
     int64_t t = reverse ? steps - 1 - s : s;
-    *h = rnn_step(r, p, tg_select(xw, 0, t), *h, c);
+    *h = rnn_step(r, p, tg_select(xw, 0, t), *h);
     outs[t] = *h;
   }
   tg_tensor *out = steps

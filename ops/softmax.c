@@ -1,10 +1,12 @@
 /* softmax and log_softmax along one dim, numerically stable: the line's
  * maximum is subtracted before exponentiating. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "ops/ops.h"
 
-/* Runs over every line along `dim` of contiguous `in`, writing `out`. */
+/* Runs over every line along `dim` of contiguous `in`, writing `out`. The
+ * exponentials are computed once, kept in double for the division. */
 static void softmax_lines(const tg_tensor *in, tg_tensor *out, int dim, bool log_space) {
   int64_t outer = 1, inner = 1, len = in->ndim ? in->shape[dim] : 1;
   for (int i = 0; i < dim; i++) outer *= in->shape[i];
@@ -12,6 +14,8 @@ static void softmax_lines(const tg_tensor *in, tg_tensor *out, int dim, bool log
   const char *src = tg_ptr(in);
   char *dst = tg_ptr(out);
   int64_t elem = (int64_t)tg_dtype_size(in->dtype);
+  double *e = malloc((size_t)(len ? len : 1) * sizeof *e);
+  if (!e) tg_error("tg_softmax: out of memory for a line of %lld", (long long)len);
   for (int64_t o = 0; o < outer; o++)
     for (int64_t i = 0; i < inner; i++) {
       int64_t base = o * len * inner + i;
@@ -21,15 +25,18 @@ static void softmax_lines(const tg_tensor *in, tg_tensor *out, int dim, bool log
         if (v > max || v != v) max = v;
       }
       /* an inf maximum gives NaN (inf - inf), as PyTorch's kernel does */
-      for (int64_t k = 0; k < len; k++)
-        sum += exp(tg_load(src + (base + k * inner) * elem, in->dtype) - max);
+      for (int64_t k = 0; k < len; k++) {
+        e[k] = tg_load(src + (base + k * inner) * elem, in->dtype) - max;
+        if (!log_space) e[k] = exp(e[k]);
+        sum += log_space ? exp(e[k]) : e[k];
+      }
       double log_sum = log(sum);
       for (int64_t k = 0; k < len; k++) {
-        double shifted = tg_load(src + (base + k * inner) * elem, in->dtype) - max;
-        double v = log_space ? shifted - log_sum : exp(shifted) / sum;
+        double v = log_space ? e[k] - log_sum : e[k] / sum;
         tg_store(dst + (base + k * inner) * elem, in->dtype, v);
       }
     }
+  free(e);
 }
 
 typedef struct softmax_args {

@@ -2,6 +2,8 @@
  * extra arguments, the shapes of its inputs and the range they are drawn
  * from. One entry per op object; test_gradcheck_ops.c fails when the
  * library defines an op object that has no entry here. */
+#include <math.h>
+
 #include "op_table.h"
 
 /* The op objects (the library does not export them from its headers). */
@@ -18,6 +20,10 @@ extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op
     tg_op_set_inplace, tg_op_erf, tg_op_sin, tg_op_cos, tg_op_floor, tg_op_ceil,
     tg_op_round, tg_op_silu, tg_op_softplus, tg_op_elu, tg_op_hardtanh, tg_op_cumsum;
 extern const tg_op tg_op_convolution, tg_op_conv_input_grad, tg_op_conv_weight_grad;
+extern const tg_op tg_op_lstm_layer, tg_op_gelu, tg_op_layer_norm, tg_op_masked_softmax;
+/* nn/'s private entry of the fused LSTM layer (nn/nn_internal.h) */
+tg_tensor *tg_nn_lstm_layer(tg_tensor *xw, tg_tensor *h0, tg_tensor *c0, tg_tensor *w_hh,
+                            tg_tensor *b_hh, bool reverse);
 
 #define OP(name) .op = &tg_op_##name, .symbol = "tg_op_" #name
 
@@ -302,6 +308,33 @@ static tg_tensor *apply_binary_cross_entropy(tg_tensor *const *x) {
 }
 /* Every reduction at once, on targets with an ignored row, so one gradcheck
  * covers the three backward paths. */
+/* x[1], x[2] = weight and bias, of the normalised shape */
+static tg_tensor *apply_layer_norm(tg_tensor *const *x) {
+  return tg_layer_norm(x[0], tg_shape_of(x[1]), x[1], x[2], 1e-5);
+}
+/* attention under an additive float mask (a causal one, and one that
+ * only shifts), which the softmax op adds itself */
+static tg_tensor *apply_masked_softmax(tg_tensor *const *x) {
+  int64_t L = x[0]->shape[x[0]->ndim - 2], S = x[1]->shape[x[1]->ndim - 2];
+  tg_scope_begin();
+  tg_tensor *mask = tg_zeros(TG_SHAPE(L, S), TG_FLOAT64);
+  for (int64_t i = 0; i < L; i++)
+    for (int64_t j = 0; j < S; j++)
+      tg_set(mask, (int64_t[]){i, j}, j > i ? -INFINITY : 0.25 * (double)(i - j));
+  tg_tensor *y = tg_scaled_dot_product_attention(x[0], x[1], x[2], mask, 0, false);
+  return tg_scope_return(y);
+}
+static tg_tensor *apply_gelu(tg_tensor *const *x) {
+  return tg_gelu(x[0], false);
+}
+/* x[0..4] = xw, h0, c0, w_hh, b_hh: forwards, backwards and without bias */
+static tg_tensor *apply_lstm_layer(tg_tensor *const *x) {
+  tg_scope_begin();
+  tg_tensor *runs[3] = {tg_nn_lstm_layer(x[0], x[1], x[2], x[3], x[4], false),
+                        tg_nn_lstm_layer(x[0], x[1], x[2], x[3], x[4], true),
+                        tg_nn_lstm_layer(x[0], x[1], x[2], x[3], NULL, false)};
+  return tg_scope_return(tg_cat(runs, 3, 0));
+}
 static tg_tensor *apply_cross_entropy(tg_tensor *const *x) {
   int64_t n = x[0]->shape[0], c = x[0]->shape[1];
   tg_scope_begin();
@@ -482,6 +515,22 @@ const op_case op_table[] = {
     {OP(cross_entropy), .apply = apply_cross_entropy, .n_inputs = 1, .n_shapes = 3,
      .shapes = {{TG_SHAPE(4, 3)}, {TG_SHAPE(3, 5)}, {TG_SHAPE(1, 4)}}, .low = -2,
      .high = 2, .second_order = true},
+    {OP(layer_norm), .apply = apply_layer_norm, .n_inputs = 3, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 4), TG_SHAPE(4), TG_SHAPE(4)},
+                {TG_SHAPE(2, 2, 3), TG_SHAPE(2, 3), TG_SHAPE(2, 3)}},
+     .low = -2, .high = 2},
+    {OP(masked_softmax), .apply = apply_masked_softmax, .n_inputs = 3, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 2), TG_SHAPE(3, 2), TG_SHAPE(3, 2)},
+                {TG_SHAPE(2, 3, 4), TG_SHAPE(2, 3, 4), TG_SHAPE(2, 3, 2)}},
+     .low = -2, .high = 2},
+    {OP(gelu), .apply = apply_gelu, .n_inputs = 1, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 2)}}, .low = -3, .high = 3},
+    {OP(lstm_layer), .apply = apply_lstm_layer, .n_inputs = 5, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 2, 8), TG_SHAPE(2, 2), TG_SHAPE(2, 2), TG_SHAPE(8, 2),
+                 TG_SHAPE(8)},
+                {TG_SHAPE(1, 2, 12), TG_SHAPE(2, 3), TG_SHAPE(2, 3), TG_SHAPE(12, 3),
+                 TG_SHAPE(12)}},
+     .low = -1, .high = 1},
 
     /* in-place writes, recorded on the tape */
     {OP(add_inplace), .apply = apply_add_inplace, .n_inputs = 2, .n_shapes = 2,

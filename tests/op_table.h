@@ -6,7 +6,7 @@
 
 #include "tensorgrad.h"
 
-enum { OP_CASE_MAX_INPUTS = 4, OP_CASE_MAX_SHAPES = 3 };
+enum { OP_CASE_MAX_INPUTS = 5, OP_CASE_MAX_SHAPES = 3 };
 
 typedef struct op_case {
   const tg_op *op;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/nn_internal.h"
+#include "nn/vector_math.h"
 #include "tensorgrad/nn.h"
 #include "test_util.h"
 
@@ -557,6 +559,103 @@ START_TEST(test_transformer_encoder_layer) {
 }
 END_TEST
 
+/* ---- the float32 kernels of the fused ops (SLEEF's expf, Cephes' tanhf,
+ * ATen's erf, the one-pass layers) against float64 ---- */
+
+START_TEST(test_vector_math_exp_tanh_erf) {
+  double worst_exp = 0, worst_erf = 0;
+  for (float x = -87.0f; x < 88.0f; x += 0.0173f) {
+    double ref = exp((double)x);
+    worst_exp = fmax(worst_exp, fabs(tg_nn_exp_f32(x) - ref) / ref);
+  }
+  for (float x = -6.0f; x < 6.0f; x += 0.0007f) {
+    worst_erf = fmax(worst_erf, fabs(tg_nn_erf_f32(x) - erf((double)x)));
+    ck_assert_float_eq(tg_nn_erf_f32(-x), -tg_nn_erf_f32(x));
+  }
+  double worst_tanh = 0;
+  for (float x = -10.0f; x < 10.0f; x += 0.00091f)
+    if (x != 0)
+      worst_tanh = fmax(worst_tanh, fabs(tg_nn_tanh_f32(x) - tanh((double)x)) /
+                                        fabs(tanh((double)x)));
+  ck_assert_msg(worst_tanh < 2e-7, "tanhf relative error %g", worst_tanh); /* ~2 ulp */
+  ck_assert_float_eq(tg_nn_tanh_f32(1e-30f), 1e-30f);
+  ck_assert_float_eq(tg_nn_tanh_f32(-INFINITY), -1.0f);
+  ck_assert_float_eq(tg_nn_tanh_f32(50.0f), 1.0f);
+  ck_assert_float_nan(tg_nn_tanh_f32(NAN));
+  ck_assert_msg(worst_exp < 1.5e-7, "expf relative error %g", worst_exp); /* ~1 ulp */
+  ck_assert_msg(worst_erf < 6e-7, "erf absolute error %g", worst_erf);
+  ck_assert_float_eq(tg_nn_exp_f32(-200.0f), 0.0f);
+  ck_assert_float_eq(tg_nn_exp_f32(-INFINITY), 0.0f);
+  ck_assert_float_infinite(tg_nn_exp_f32(200.0f));
+  ck_assert_float_infinite(tg_nn_exp_f32(INFINITY));
+  ck_assert_float_nan(tg_nn_exp_f32(NAN));
+  ck_assert_float_eq(tg_nn_exp_f32(0.0f), 1.0f);
+  /* subnormal results come out scaled right */
+  ck_assert_double_eq_tol(tg_nn_exp_f32(-90.0f) / exp(-90.0), 1, 1e-4);
+  ck_assert_float_eq(tg_nn_erf_f32(10.0f), 1.0f);
+}
+END_TEST
+
+typedef tg_tensor *(*float_fn)(tg_tensor *const *x);
+
+/* f in float32 agrees with f in float64 (outputs and every input's
+ * gradient of sum(y * r), r fixed) to a few float32 roundings. */
+static void expect_float32_like_float64(float_fn f, int n, const tg_shape *shapes) {
+  tg_scope_begin();
+  tg_manual_seed(3);
+  tg_tensor *x64[5], *x32[5];
+  for (int i = 0; i < n; i++) {
+    tg_tensor *u = tg_sub_scalar(tg_mul_scalar(tg_rand(shapes[i], TG_FLOAT64), 2), 1);
+    x32[i] = tg_requires_grad_(tg_to(u, TG_FLOAT32), true);
+    x64[i] = tg_requires_grad_(u, true);
+  }
+  tg_tensor *y64 = f(x64), *y32 = f(x32);
+  tg_tensor *r = tg_rand(tg_shape_of(y64), TG_FLOAT64);
+  tg_backward(tg_sum(tg_mul(y64, r), TG_ALL_DIMS, false), NULL, 0);
+  tg_backward(tg_sum(tg_mul(y32, tg_to(r, TG_FLOAT32)), TG_ALL_DIMS, false), NULL, 0);
+  for (int k = -1; k < n; k++) {
+    tg_tensor *a = k < 0 ? y32 : tg_grad(x32[k]), *b = k < 0 ? y64 : tg_grad(x64[k]);
+    for (int64_t j = 0; j < tg_numel(b); j++) {
+      double want = tg_get_flat(b, j), got = tg_get_flat(a, j);
+      ck_assert_msg(fabs(got - want) <= 2e-5 * (1 + fabs(want)),
+                    "%s %d element %lld: float32 %.9g, float64 %.9g",
+                    k < 0 ? "output" : "gradient of input", k, (long long)j, got, want);
+    }
+  }
+  tg_scope_end();
+}
+
+static tg_tensor *gelu_of(tg_tensor *const *x) {
+  return tg_gelu(tg_mul_scalar(x[0], 4), false);
+}
+static tg_tensor *layer_norm_of(tg_tensor *const *x) {
+  return tg_layer_norm(x[0], TG_SHAPE(8), x[1], x[2], 1e-5);
+}
+/* causal attention under a float mask: the fused softmax */
+static tg_tensor *attention_of(tg_tensor *const *x) {
+  tg_tensor *mask = tg_zeros(TG_SHAPE(5, 5), x[0]->dtype);
+  for (int64_t i = 0; i < 5; i++)
+    for (int64_t j = i + 1; j < 5; j++) tg_set(mask, (int64_t[]){i, j}, -INFINITY);
+  return tg_scaled_dot_product_attention(x[0], x[1], x[2], mask, 0, false);
+}
+static tg_tensor *lstm_layer_of(tg_tensor *const *x) {
+  return tg_nn_lstm_layer(tg_mul_scalar(x[0], 3), x[1], x[2], x[3], x[4], false);
+}
+
+START_TEST(test_float32_fused_layers_match_float64) {
+  expect_float32_like_float64(gelu_of, 1, (tg_shape[]){TG_SHAPE(7, 33)});
+  expect_float32_like_float64(layer_norm_of, 3,
+                              (tg_shape[]){TG_SHAPE(6, 8), TG_SHAPE(8), TG_SHAPE(8)});
+  expect_float32_like_float64(
+      attention_of, 3,
+      (tg_shape[]){TG_SHAPE(3, 5, 4), TG_SHAPE(3, 5, 4), TG_SHAPE(3, 5, 6)});
+  expect_float32_like_float64(lstm_layer_of, 5,
+                              (tg_shape[]){TG_SHAPE(6, 3, 20), TG_SHAPE(3, 5),
+                                           TG_SHAPE(3, 5), TG_SHAPE(20, 5),
+                                           TG_SHAPE(20)});
+}
+END_TEST
+
 static Suite *sequence_suite(void) {
   Suite *s = suite_create("sequence");
   TCase *tc = tcase_create("core");
@@ -575,6 +674,8 @@ static Suite *sequence_suite(void) {
   tcase_add_test(tc, test_scaled_dot_product_attention);
   tcase_add_test(tc, test_multihead_attention);
   tcase_add_test(tc, test_transformer_encoder_layer);
+  tcase_add_test(tc, test_vector_math_exp_tanh_erf);
+  tcase_add_test(tc, test_float32_fused_layers_match_float64);
   suite_add_tcase(s, tc);
   return s;
 }

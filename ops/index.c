@@ -47,6 +47,43 @@ const tg_op tg_op_index_select = {.name = "index_select",
                                   .backward = index_select_backward,
                                   .args_size = sizeof(tg_dim_arg)};
 
+/* out row (o, k) = src row (o, ix[k]), rows of `row` bytes. */
+TG_INLINE void gather_rows_of(char *out, const char *src, const int64_t *ix, int64_t n,
+                              int64_t outer, int64_t size, size_t row) {
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t k = 0; k < n; k++)
+      memcpy(out + (size_t)(o * n + k) * row, src + (size_t)(o * size + ix[k]) * row,
+             row);
+}
+
+/* A DataLoader's batch is a gather of short rows (a sample of 2 to 16
+ * features): those sizes get a copy of constant size, not a memcpy call. */
+static void gather_rows(char *out, const char *src, const int64_t *ix, int64_t n,
+                        int64_t outer, int64_t size, size_t row) {
+  switch (row) {
+  case 4:
+    gather_rows_of(out, src, ix, n, outer, size, 4);
+    break;
+  case 8:
+    gather_rows_of(out, src, ix, n, outer, size, 8);
+    break;
+  case 16:
+    gather_rows_of(out, src, ix, n, outer, size, 16);
+    break;
+  case 32:
+    gather_rows_of(out, src, ix, n, outer, size, 32);
+    break;
+  case 64:
+    gather_rows_of(out, src, ix, n, outer, size, 64);
+    break;
+  case 128:
+    gather_rows_of(out, src, ix, n, outer, size, 128);
+    break;
+  default:
+    gather_rows_of(out, src, ix, n, outer, size, row);
+  }
+}
+
 tg_tensor *tg_index_select(tg_tensor *t, int dim, tg_tensor *index) {
   check_index_tensor("tg_index_select", index);
   if (index->ndim > 1)
@@ -63,16 +100,12 @@ tg_tensor *tg_index_select(tg_tensor *t, int dim, tg_tensor *index) {
   tg_tensor *out = tg_alloc(shape, t->dtype);
   size_t row = (size_t)inner * tg_dtype_size(t->dtype);
   const int64_t *ix = (const int64_t *)tg_ptr(idx);
-  for (int64_t k = 0; k < n; k++) {
+  for (int64_t k = 0; k < n; k++)
     if (ix[k] < 0 || ix[k] >= size) /* PyTorch's index_select takes no negatives */
       tg_error("tg_index_select: index out of range in self (index %lld for dimension "
                "%d with size %lld)",
                (long long)ix[k], d, (long long)size);
-    int64_t i = ix[k];
-    for (int64_t o = 0; o < outer; o++)
-      memcpy(tg_ptr(out) + (size_t)(o * n + k) * row,
-             tg_ptr(src) + (size_t)(o * size + i) * row, row);
-  }
+  gather_rows(tg_ptr(out), tg_ptr(src), ix, n, outer, size, row);
   tg_node *node = tg_record(&tg_op_index_select, out, 1, &t);
   if (node) {
     tg_save(node, idx);

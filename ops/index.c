@@ -339,6 +339,15 @@ static void cat_blocks(tg_tensor *const *tensors, int n, int dim, tg_tensor *out
   if (outer == 0 || tg_numel(out) == 0) return;
   size_t elem = tg_dtype_size(out->dtype);
   char *dst = tg_ptr(out);
+  if (outer == 1) { /* stacking samples: each input is one block */
+    for (int i = 0; i < n; i++) {
+      const tg_tensor *t = tensors[i];
+      size_t bytes = (size_t)tg_numel(t) * elem;
+      memcpy(dst, (const char *)t->storage->data + t->offset * (int64_t)elem, bytes);
+      dst += bytes;
+    }
+    return;
+  }
   for (int64_t o = 0; o < outer; o++)
     for (int i = 0; i < n; i++) {
       size_t row = (size_t)(tg_numel(tensors[i]) / outer) * elem;
@@ -373,10 +382,19 @@ tg_tensor *tg_cat(tg_tensor *const *tensors, int n, int dim) {
   return tg_scope_return(out);
 }
 
+/* tg_shape_equal without copying both shapes out: a DataLoader batch
+ * checks every sample. */
+static bool same_shape(const tg_tensor *a, const tg_tensor *b) {
+  if (a->ndim != b->ndim) return false;
+  for (int d = 0; d < a->ndim; d++)
+    if (a->shape[d] != b->shape[d]) return false;
+  return true;
+}
+
 tg_tensor *tg_stack(tg_tensor *const *tensors, int n, int dim) {
   if (n <= 0) tg_error("tg_stack: expected a non-empty list of tensors");
   for (int i = 1; i < n; i++)
-    if (!tg_shape_equal(tg_shape_of(tensors[i]), tg_shape_of(tensors[0]))) {
+    if (!same_shape(tensors[i], tensors[0])) {
       char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
       tg_error(
           "tg_stack: stack expects each tensor to be equal size, but got %s at entry "

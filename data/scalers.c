@@ -123,13 +123,9 @@ static bool is_constant_feature(double var, double mean, double count) {
  * keeps both passes streaming through memory. */
 static void column_moments(const char *fn, const double *x, int64_t n, int64_t f,
                            double *mean, double *var, double *count) {
-  double *correction = calloc((size_t)f, sizeof *correction),
-         *squares = calloc((size_t)f, sizeof *squares);
-  if (!correction || !squares) {
-    free(correction);
-    free(squares);
-    tg_error("tg_standard_scaler_fit: out of memory for %lld features", (long long)f);
-  }
+  /* scope-owned: an infinity in X raises an error from the first pass */
+  double *correction = tg_data_f64(tg_zeros(TG_SHAPE(f), TG_FLOAT64)),
+         *squares = tg_data_f64(tg_zeros(TG_SHAPE(f), TG_FLOAT64));
   for (int64_t j = 0; j < f; j++) mean[j] = count[j] = 0;
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < f; j++) {
@@ -150,8 +146,6 @@ static void column_moments(const char *fn, const double *x, int64_t n, int64_t f
     }
   for (int64_t j = 0; j < f; j++)
     var[j] = (squares[j] - correction[j] * correction[j] / count[j]) / count[j];
-  free(correction);
-  free(squares);
 }
 
 void tg_standard_scaler_fit(tg_standard_scaler *s, tg_tensor *X) {

@@ -56,32 +56,19 @@ TG_INLINE void gather_rows_of(char *out, const char *src, const int64_t *ix, int
              row);
 }
 
-/* A DataLoader's batch is a gather of short rows (a sample of 2 to 16
- * features): those sizes get a copy of constant size, not a memcpy call. */
+/* A DataLoader's batch is a gather of short rows (a sample of 1 to 4
+ * float features, a label): those get a copy of constant size, not a
+ * memcpy call per row. */
 static void gather_rows(char *out, const char *src, const int64_t *ix, int64_t n,
                         int64_t outer, int64_t size, size_t row) {
-  switch (row) {
-  case 4:
+  if (row == 4)
     gather_rows_of(out, src, ix, n, outer, size, 4);
-    break;
-  case 8:
+  else if (row == 8)
     gather_rows_of(out, src, ix, n, outer, size, 8);
-    break;
-  case 16:
+  else if (row == 16)
     gather_rows_of(out, src, ix, n, outer, size, 16);
-    break;
-  case 32:
-    gather_rows_of(out, src, ix, n, outer, size, 32);
-    break;
-  case 64:
-    gather_rows_of(out, src, ix, n, outer, size, 64);
-    break;
-  case 128:
-    gather_rows_of(out, src, ix, n, outer, size, 128);
-    break;
-  default:
+  else
     gather_rows_of(out, src, ix, n, outer, size, row);
-  }
 }
 
 tg_tensor *tg_index_select(tg_tensor *t, int dim, tg_tensor *index) {

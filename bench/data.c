@@ -3,13 +3,28 @@
  * N x 16 float64, train_test_split of it, roc_auc_score,
  * average_precision_score and accuracy_score of N scores, and one
  * shuffled pass of a DataLoader (batch 256) over a TensorDataset of N/10
- * float32 rows. N = 10^6; one RESULT line per family. */
+ * float32 rows. N = 10^6, or $TG_BENCH_DATA_N (10000000 for issue 14's
+ * 10^7 rows); one RESULT line per family, named with N (standard_scaler_1M,
+ * _10M). */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "bench.h"
 #include "tensorgrad.h"
 
-enum { N = 1000000, FEATURES = 16, LOADER_N = N / 10, BATCH = 256 };
+enum { FEATURES = 16, BATCH = 256 };
+static int64_t N = 1000000; /* samples; the loader's data set has N / 10 */
+
+/* "1M", "10M", "100k": how the row names and table.py spell a size */
+static const char *size_name(int64_t n, char *buf, size_t size) {
+  if (n % 1000000 == 0)
+    snprintf(buf, size, "%lldM", (long long)(n / 1000000));
+  else if (n % 1000 == 0)
+    snprintf(buf, size, "%lldk", (long long)(n / 1000));
+  else
+    snprintf(buf, size, "%lld", (long long)n);
+  return buf;
+}
 
 typedef struct data {
   tg_tensor *X, *y, *X32;
@@ -72,6 +87,9 @@ static void loader_pass(void *ctx) {
 
 int main(int argc, char **argv) {
   bench_args a = bench_parse(argc, argv);
+  const char *n_env = getenv("TG_BENCH_DATA_N");
+  if (n_env && atoll(n_env) >= 10) N = atoll(n_env);
+  const int64_t LOADER_N = N / 10;
   tg_manual_seed(0);
   data d;
   d.X = tg_randn(TG_SHAPE(N, FEATURES), TG_FLOAT64);
@@ -86,12 +104,17 @@ int main(int argc, char **argv) {
   struct {
     const char *name;
     void (*fn)(void *);
-  } rows[] = {
-      {"standard_scaler_1M", scaler},  {"train_test_split_1M", split},
-      {"roc_auc_score_1M", roc_auc},   {"average_precision_1M", average_precision},
-      {"accuracy_score_1M", accuracy}, {"dataloader_100k_b256", loader_pass}};
-  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-    bench_report(rows[i].name, a.threads, bench_time(rows[i].fn, &d, a.reps), 0);
+  } rows[] = {{"standard_scaler", scaler},  {"train_test_split", split},
+              {"roc_auc_score", roc_auc},   {"average_precision", average_precision},
+              {"accuracy_score", accuracy}, {"dataloader", loader_pass}};
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    char name[64], n_name[24];
+    bool loader = rows[i].fn == loader_pass;
+    snprintf(name, sizeof name, "%s_%s%s", rows[i].name,
+             size_name(loader ? LOADER_N : N, n_name, sizeof n_name),
+             loader ? "_b256" : "");
+    bench_report(name, a.threads, bench_time(rows[i].fn, &d, a.reps), 0);
+  }
   free(d.scores);
   free(d.predicted);
   tg_release(d.X);

@@ -26,12 +26,20 @@ ROWS = {
     "average_precision_1M": "average_precision_score 1M",
     "accuracy_score_1M": "accuracy_score 1M",
     "dataloader_100k_b256": "DataLoader pass, 100k x 16, b256, shuffled",
+    "standard_scaler_10M": "StandardScaler.fit_transform 10M x 16",
+    "train_test_split_10M": "train_test_split 10M x 16",
+    "roc_auc_score_10M": "roc_auc_score 10M",
+    "average_precision_10M": "average_precision_score 10M",
+    "accuracy_score_10M": "accuracy_score 10M",
+    "dataloader_1M_b256": "DataLoader pass, 1M x 16, b256, shuffled",
     "lstm_step": "LSTM LM step (hidden 64, b32 x 23)",
     "transformer_step": "transformer block step (d64, b32 x 23)",
 }
 MIN_RATIO = {"moons_epoch": 20, "iris_epoch": 20, "digits_epoch": 8, "gemm_mlp_step": 1,
              "standard_scaler_1M": 1, "train_test_split_1M": 1, "roc_auc_score_1M": 1,
              "average_precision_1M": 1, "accuracy_score_1M": 1, "dataloader_100k_b256": 1,
+             "standard_scaler_10M": 1, "train_test_split_10M": 1, "roc_auc_score_10M": 1,
+             "average_precision_10M": 1, "accuracy_score_10M": 1, "dataloader_1M_b256": 1,
              "mlp2048_step": 1.5, "lenet_b64_step": 1.5, "lenet_b256_step": 1.5,
              "fashion_cnn_b128_step": 1.5, "lstm_step": 1.5, "transformer_step": 1.5}
 

@@ -33,20 +33,38 @@ static void check_input(const char *fn, const char *name, tg_tensor *X,
              (long long)X->shape[1], (long long)fitted_features);
 }
 
-/* X's values as a fresh float64 (n x f) tensor owned by the current scope;
- * an infinity in X is an error naming its place (NaN is allowed). */
-static tg_tensor *f64_copy(const char *fn, tg_tensor *X) {
-  tg_tensor *work = tg_empty(tg_shape_of(X), TG_FLOAT64);
-  double *x = tg_data_f64(work);
-  tg_copy_to_f64(X, x);
-  int64_t n = tg_numel(X);
+/* Stops at the first infinity among x's n values (f per row), naming its
+ * place; NaN is allowed. */
+static void check_finite(const char *fn, const double *x, int64_t n, int64_t f) {
   bool any_inf = false;
   for (int64_t i = 0; i < n; i++) any_inf |= isinf(x[i]); /* one vectorised pass */
   for (int64_t i = 0; any_inf && i < n; i++)
     if (isinf(x[i]))
       tg_error("%s: X contains infinity at row %lld, feature %lld", fn,
-               (long long)(i / X->shape[1]), (long long)(i % X->shape[1]));
-  return work;
+               (long long)(i / f), (long long)(i % f));
+}
+
+/* X's values as float64 for reading: X's own data when it is a contiguous
+ * float64 tensor (no copy of a 10^7-row X), else a copy owned by the
+ * current scope. Infinities are the caller's to check. */
+static const double *f64_values(tg_tensor *X) {
+  if (X->dtype == TG_FLOAT64 && tg_is_contiguous(X)) return tg_cdata_f64(X);
+  double *x = tg_data_f64(tg_empty(tg_shape_of(X), TG_FLOAT64));
+  tg_copy_to_f64(X, x);
+  return x;
+}
+
+/* A fresh float64 tensor of X's shape for a transform's result, and in *in
+ * where to read X: X's own data when it is contiguous float64, else the
+ * result itself holding a copy (transformed in place). Checks that X is
+ * finite. */
+static tg_tensor *f64_result(const char *fn, tg_tensor *X, const double **in) {
+  tg_tensor *out = tg_empty(tg_shape_of(X), TG_FLOAT64);
+  bool direct = X->dtype == TG_FLOAT64 && tg_is_contiguous(X);
+  if (!direct) tg_copy_to_f64(X, tg_data_f64(out));
+  *in = direct ? tg_cdata_f64(X) : tg_cdata_f64(out);
+  check_finite(fn, *in, tg_numel(X), X->shape[1]);
+  return out;
 }
 
 /* The result in X's dtype when that is floating (sklearn keeps float32),
@@ -103,31 +121,31 @@ static bool is_constant_feature(double var, double mean, double count) {
  * deviations with the rounding error of the mean taken back out. Each
  * column adds its rows in order, as numpy does; walking the rows outside
  * keeps both passes streaming through memory. */
-static void column_moments(const double *x, int64_t n, int64_t f, double *mean,
-                           double *var, double *count) {
-  double *correction = calloc((size_t)f, sizeof *correction),
-         *squares = calloc((size_t)f, sizeof *squares);
-  if (!correction || !squares) {
-    free(correction);
-    free(squares);
-    tg_error("tg_standard_scaler_fit: out of memory for %lld features", (long long)f);
-  }
+static void column_moments(const char *fn, const double *x, int64_t n, int64_t f,
+                           double *mean, double *var, double *count) {
+  /* scope-owned: an infinity in X raises an error from the first pass */
+  double *correction = tg_data_f64(tg_zeros(TG_SHAPE(f), TG_FLOAT64)),
+         *squares = tg_data_f64(tg_zeros(TG_SHAPE(f), TG_FLOAT64));
   for (int64_t j = 0; j < f; j++) mean[j] = count[j] = 0;
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < f; j++) {
       double v = x[i * f + j];
-      if (!isnan(v)) mean[j] += v, count[j]++;
+      mean[j] += isnan(v) ? 0 : v;
+      count[j] += !isnan(v);
     }
+  /* an infinity leaves its column's sum infinite or NaN: only then look */
+  bool suspect = false;
+  for (int64_t j = 0; j < f; j++) suspect |= count[j] > 0 && !isfinite(mean[j]);
+  if (suspect) check_finite(fn, x, n * f, f);
   for (int64_t j = 0; j < f; j++) mean[j] /= count[j];
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < f; j++) {
       double d = x[i * f + j] - mean[j];
-      if (!isnan(d)) correction[j] += d, squares[j] += d * d;
+      correction[j] += isnan(d) ? 0 : d;
+      squares[j] += isnan(d) ? 0 : d * d;
     }
   for (int64_t j = 0; j < f; j++)
     var[j] = (squares[j] - correction[j] * correction[j] / count[j]) / count[j];
-  free(correction);
-  free(squares);
 }
 
 void tg_standard_scaler_fit(tg_standard_scaler *s, tg_tensor *X) {
@@ -144,10 +162,10 @@ void tg_standard_scaler_fit(tg_standard_scaler *s, tg_tensor *X) {
     s->scale_ = new_array(fn, f);
   }
   tg_scope_begin();
-  const double *x = tg_data_f64(f64_copy(fn, X));
+  const double *x = f64_values(X);
   double *var = tg_data_f64(tg_empty(TG_SHAPE(f), TG_FLOAT64));
   double *count = tg_data_f64(tg_empty(TG_SHAPE(f), TG_FLOAT64));
-  column_moments(x, n, f, s->mean_, var, count);
+  column_moments(fn, x, n, f, s->mean_, var, count);
   for (int64_t j = 0; s->with_std && j < f; j++) {
     s->var_[j] = var[j];
     s->scale_[j] =
@@ -161,21 +179,23 @@ static tg_tensor *standard_apply(const char *fn, const tg_standard_scaler *s,
                                  tg_tensor *X, bool inverse) {
   check_input(fn, "StandardScaler", X, s->n_features_in);
   tg_scope_begin();
-  tg_tensor *work = f64_copy(fn, X);
-  double *x = tg_data_f64(work);
+  const double *in;
+  tg_tensor *work = f64_result(fn, X, &in);
+  double *out = tg_data_f64(work);
   int64_t n = X->shape[0], f = X->shape[1];
   const double *mean = s->with_mean ? s->mean_ : NULL,
                *scale = s->with_std ? s->scale_ : NULL;
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < f; j++) {
-      double *v = &x[i * f + j];
+      double v = in[i * f + j];
       if (inverse) {
-        if (scale) *v *= scale[j];
-        if (mean) *v += mean[j];
+        if (scale) v *= scale[j];
+        if (mean) v += mean[j];
       } else {
-        if (mean) *v -= mean[j];
-        if (scale) *v /= scale[j];
+        if (mean) v -= mean[j];
+        if (scale) v /= scale[j];
       }
+      out[i * f + j] = v;
     }
   return tg_scope_return(as_result(work, X->dtype));
 }
@@ -251,7 +271,8 @@ void tg_minmax_scaler_fit(tg_minmax_scaler *s, tg_tensor *X) {
   s->n_samples_seen = n;
   double lo = s->feature_range[0], hi = s->feature_range[1];
   tg_scope_begin();
-  const double *x = tg_data_f64(f64_copy(fn, X));
+  const double *x = f64_values(X);
+  check_finite(fn, x, n * f, f);
   column_ranges(x, n, f, s->data_min_, s->data_max_);
   for (int64_t j = 0; j < f; j++) {
     s->data_range_[j] = s->data_max_[j] - s->data_min_[j];
@@ -265,19 +286,15 @@ static tg_tensor *minmax_apply(const char *fn, const tg_minmax_scaler *s, tg_ten
                                bool inverse) {
   check_input(fn, "MinMaxScaler", X, s->n_features_in);
   tg_scope_begin();
-  tg_tensor *work = f64_copy(fn, X);
-  double *x = tg_data_f64(work);
+  const double *in;
+  tg_tensor *work = f64_result(fn, X, &in);
+  double *out = tg_data_f64(work);
+  const double *min = s->min_, *scale = s->scale_;
   int64_t n = X->shape[0], f = X->shape[1];
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < f; j++) {
-      double *v = &x[i * f + j];
-      if (inverse) {
-        *v -= s->min_[j];
-        *v /= s->scale_[j];
-      } else {
-        *v *= s->scale_[j];
-        *v += s->min_[j];
-      }
+      double v = in[i * f + j];
+      out[i * f + j] = inverse ? (v - min[j]) / scale[j] : v * scale[j] + min[j];
     }
   return tg_scope_return(as_result(work, X->dtype));
 }

@@ -133,18 +133,72 @@ static void encode_word(const char *word, const tg_char_vocab *v, int64_t block_
   }
 }
 
+/* makemore's CharDataset: the words themselves, each sample encoded when
+ * a batch asks for it, as its __getitem__ does (the encoded (n, block_size)
+ * int64 pairs of Debian's word list would hold 33 MB). */
+typedef struct words_dataset {
+  tg_dataset base;
+  tg_words words; /* copies */
+  tg_char_vocab vocab;
+  int64_t block_size;
+} words_dataset;
+
+static int64_t words_len(tg_dataset *ds) {
+  return ((words_dataset *)ds)->words.n;
+}
+
+/* Samples indices[0..n) into the rows of x and y (block_size int64 each). */
+static void encode_rows(const words_dataset *wd, const int64_t *indices, int64_t n,
+                        tg_tensor *x, tg_tensor *y) {
+  int64_t b = wd->block_size, *xs = tg_data_i64(x), *ys = tg_data_i64(y);
+  for (int64_t i = 0; i < n; i++)
+    encode_word(wd->words.words[indices[i]], &wd->vocab, b, xs + i * b, ys + i * b);
+}
+
+static void words_get_item(tg_dataset *ds, int64_t index, tg_tensor **x, tg_tensor **y) {
+  words_dataset *wd = (words_dataset *)ds;
+  *x = tg_empty(TG_SHAPE(wd->block_size), TG_INT64);
+  *y = tg_empty(TG_SHAPE(wd->block_size), TG_INT64);
+  encode_rows(wd, &index, 1, *x, *y);
+}
+
+static void words_get_batch(tg_dataset *ds, const int64_t *indices, int64_t n,
+                            tg_tensor **x, tg_tensor **y) {
+  words_dataset *wd = (words_dataset *)ds;
+  *x = tg_empty(TG_SHAPE(n, wd->block_size), TG_INT64);
+  *y = tg_empty(TG_SHAPE(n, wd->block_size), TG_INT64);
+  encode_rows(wd, indices, n, *x, *y);
+}
+
+static void words_dataset_free(tg_dataset *ds) {
+  words_dataset *wd = (words_dataset *)ds;
+  tg_words_free(&wd->words);
+  free(wd);
+}
+
+static const tg_dataset_vtable words_vtable = {.name = "CharDataset",
+                                               .len = words_len,
+                                               .get_item = words_get_item,
+                                               .free = words_dataset_free,
+                                               .get_batch = words_get_batch};
+
 tg_dataset *tg_words_dataset_new(const tg_words *w, const tg_char_vocab *v,
                                  int64_t block_size) {
   if (block_size <= 0)
     tg_error("tg_words_dataset_new: block_size (%lld) must be positive",
              (long long)block_size);
+  /* every word must encode: the errors come here, not from a later batch */
   tg_scope_begin();
-  tg_tensor *X = tg_zeros(TG_SHAPE(w->n, block_size), TG_INT64);
-  tg_tensor *Y = tg_zeros(TG_SHAPE(w->n, block_size), TG_INT64);
-  int64_t *x = tg_data_i64(X), *y = tg_data_i64(Y);
+  int64_t *row = tg_data_i64(tg_empty(TG_SHAPE(2, block_size), TG_INT64));
   for (int64_t i = 0; i < w->n; i++)
-    encode_word(w->words[i], v, block_size, x + i * block_size, y + i * block_size);
-  tg_dataset *ds = tg_tensor_dataset_new(X, Y);
+    encode_word(w->words[i], v, block_size, row, row + block_size);
   tg_scope_end();
-  return ds;
+  words_dataset *wd = xrealloc(NULL, sizeof *wd);
+  tg_dataset_init(&wd->base, &words_vtable);
+  wd->words = (tg_words){0};
+  int64_t cap = 0;
+  for (int64_t i = 0; i < w->n; i++) words_push(&wd->words, w->words[i], &cap);
+  wd->vocab = *v;
+  wd->block_size = block_size;
+  return &wd->base;
 }

@@ -21,7 +21,7 @@
 #include "example.h"
 #include "tensorgrad.h"
 
-enum { N_CLASSES = 10, SIDE = 28, BATCH_SIZE = 128, EVAL_BATCH = 1000 };
+enum { N_CLASSES = 10, SIDE = 28, BATCH_SIZE = 128, EVAL_BATCH = 100 };
 enum { GRID_MISTAKES = 32, GRID_COLS = 8 };
 static const double MEAN = 0.2860, STD = 0.3530; /* of the training pixels */
 static const double MAX_LR = 3e-3, WEIGHT_DECAY = 1e-2, DROPOUT = 0.3;

@@ -25,7 +25,7 @@
 #include "example.h"
 #include "tensorgrad.h"
 
-enum { BATCH_SIZE = 32, EVAL_BATCH = 512, N_SAMPLES = 10, DEFAULT_STEPS = 2000 };
+enum { BATCH_SIZE = 32, EVAL_BATCH = 32, N_SAMPLES = 10, DEFAULT_STEPS = 2000 };
 static const double LEARNING_RATE = 5e-3;
 
 /* ---- the models: forward(idx (B, T) int64) -> logits (B, T, vocab) ------------- */

@@ -47,6 +47,30 @@ const tg_op tg_op_index_select = {.name = "index_select",
                                   .backward = index_select_backward,
                                   .args_size = sizeof(tg_dim_arg)};
 
+/* out row (o, k) = src row (o, ix[k]), rows of `row` bytes. */
+TG_INLINE void gather_rows_of(char *out, const char *src, const int64_t *ix, int64_t n,
+                              int64_t outer, int64_t size, size_t row) {
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t k = 0; k < n; k++)
+      memcpy(out + (size_t)(o * n + k) * row, src + (size_t)(o * size + ix[k]) * row,
+             row);
+}
+
+/* A DataLoader's batch is a gather of short rows (a sample of 1 to 4
+ * float features, a label): those get a copy of constant size, not a
+ * memcpy call per row. */
+static void gather_rows(char *out, const char *src, const int64_t *ix, int64_t n,
+                        int64_t outer, int64_t size, size_t row) {
+  if (row == 4)
+    gather_rows_of(out, src, ix, n, outer, size, 4);
+  else if (row == 8)
+    gather_rows_of(out, src, ix, n, outer, size, 8);
+  else if (row == 16)
+    gather_rows_of(out, src, ix, n, outer, size, 16);
+  else
+    gather_rows_of(out, src, ix, n, outer, size, row);
+}
+
 tg_tensor *tg_index_select(tg_tensor *t, int dim, tg_tensor *index) {
   check_index_tensor("tg_index_select", index);
   if (index->ndim > 1)
@@ -63,16 +87,12 @@ tg_tensor *tg_index_select(tg_tensor *t, int dim, tg_tensor *index) {
   tg_tensor *out = tg_alloc(shape, t->dtype);
   size_t row = (size_t)inner * tg_dtype_size(t->dtype);
   const int64_t *ix = (const int64_t *)tg_ptr(idx);
-  for (int64_t k = 0; k < n; k++) {
+  for (int64_t k = 0; k < n; k++)
     if (ix[k] < 0 || ix[k] >= size) /* PyTorch's index_select takes no negatives */
       tg_error("tg_index_select: index out of range in self (index %lld for dimension "
                "%d with size %lld)",
                (long long)ix[k], d, (long long)size);
-    int64_t i = ix[k];
-    for (int64_t o = 0; o < outer; o++)
-      memcpy(tg_ptr(out) + (size_t)(o * n + k) * row,
-             tg_ptr(src) + (size_t)(o * size + i) * row, row);
-  }
+  gather_rows(tg_ptr(out), tg_ptr(src), ix, n, outer, size, row);
   tg_node *node = tg_record(&tg_op_index_select, out, 1, &t);
   if (node) {
     tg_save(node, idx);
@@ -306,6 +326,15 @@ static void cat_blocks(tg_tensor *const *tensors, int n, int dim, tg_tensor *out
   if (outer == 0 || tg_numel(out) == 0) return;
   size_t elem = tg_dtype_size(out->dtype);
   char *dst = tg_ptr(out);
+  if (outer == 1) { /* stacking samples: each input is one block */
+    for (int i = 0; i < n; i++) {
+      const tg_tensor *t = tensors[i];
+      size_t bytes = (size_t)tg_numel(t) * elem;
+      memcpy(dst, (const char *)t->storage->data + t->offset * (int64_t)elem, bytes);
+      dst += bytes;
+    }
+    return;
+  }
   for (int64_t o = 0; o < outer; o++)
     for (int i = 0; i < n; i++) {
       size_t row = (size_t)(tg_numel(tensors[i]) / outer) * elem;
@@ -340,10 +369,19 @@ tg_tensor *tg_cat(tg_tensor *const *tensors, int n, int dim) {
   return tg_scope_return(out);
 }
 
+/* tg_shape_equal without copying both shapes out: a DataLoader batch
+ * checks every sample. */
+static bool same_shape(const tg_tensor *a, const tg_tensor *b) {
+  if (a->ndim != b->ndim) return false;
+  for (int d = 0; d < a->ndim; d++)
+    if (a->shape[d] != b->shape[d]) return false;
+  return true;
+}
+
 tg_tensor *tg_stack(tg_tensor *const *tensors, int n, int dim) {
   if (n <= 0) tg_error("tg_stack: expected a non-empty list of tensors");
   for (int i = 1; i < n; i++)
-    if (!tg_shape_equal(tg_shape_of(tensors[i]), tg_shape_of(tensors[0]))) {
+    if (!same_shape(tensors[i], tensors[0])) {
       char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
       tg_error(
           "tg_stack: stack expects each tensor to be equal size, but got %s at entry "

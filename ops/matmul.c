@@ -198,22 +198,45 @@ tg_tensor *tg_matmul(tg_tensor *a, tg_tensor *b) {
 
 /* ---- linear ---- */
 
+/* t (2-D) as a BLAS operand in place, or its transpose; false when BLAS
+ * cannot read it without a copy. */
+static bool operand_of(const tg_tensor *t, bool transpose, blas_operand *op) {
+  CBLAS_TRANSPOSE trans;
+  int64_t ld;
+  if (t->ndim != 2 || !blas_layout(t, &trans, &ld)) return false;
+  if (transpose) trans = trans == CblasNoTrans ? CblasTrans : CblasNoTrans;
+  *op = (blas_operand){tg_ptr(t), trans, (int)ld};
+  return true;
+}
+
+/* w_grad += g^T x, in place from g's and x's memory when the product is
+ * small enough for gemm_small.c (no transposed view, no scope). */
+static void add_weight_grad(tg_tensor *g, tg_tensor *x, tg_tensor *w_grad) {
+  blas_operand pg, px;
+  if (w_grad->dtype == TG_FLOAT32 && operand_of(g, true, &pg) &&
+      operand_of(x, false, &px) &&
+      gemm_small(pg, px, w_grad->shape[0], w_grad->shape[1], g->shape[0], 1, 1, NULL, 0,
+                 tg_ptr(w_grad), w_grad->shape[1]))
+    return;
+  tg_gemm(tg_t(g), x, w_grad, 1, 1);
+}
+
 /* x: (..., in), w: (out, in). The gradients are g w, g^T x (over all
  * leading dims flattened) and g summed over them. With `fused`, w's
  * gradient is added into an existing w.grad by the GEMM itself (beta = 1:
  * the same rounding as a temporary and an add, without the temporary). */
 static void linear_grads(tg_node *node, tg_tensor *g, tg_tensor **grads, bool fused) {
   tg_tensor *x = tg_node_input(node, 0), *w = tg_node_input(node, 1);
-  tg_tensor *g2 = tg_reshape(g, TG_SHAPE(-1, w->shape[0]));
+  tg_tensor *g2 = g->ndim == 2 ? g : tg_reshape(g, TG_SHAPE(-1, w->shape[0]));
   if (tg_needs_input_grad(node, 0)) grads[0] = tg_matmul(g, w);
   if (tg_needs_input_grad(node, 1)) {
-    tg_tensor *g_t = tg_t(g2), *x2 = tg_reshape(x, TG_SHAPE(-1, w->shape[1]));
+    tg_tensor *x2 = x->ndim == 2 ? x : tg_reshape(x, TG_SHAPE(-1, w->shape[1]));
     tg_tensor *w_grad = fused ? tg_grad_destination(node, 1) : NULL;
     if (w_grad) {
-      tg_gemm(g_t, x2, w_grad, 1, 1);
+      add_weight_grad(g2, x2, w_grad);
       tg_bump_version(w_grad);
     } else {
-      grads[1] = tg_matmul(g_t, x2);
+      grads[1] = tg_matmul(tg_t(g2), x2);
     }
   }
   if (tg_needs_input_grad(node, 2)) grads[2] = tg_sum(g2, TG_DIMS(0), false);
@@ -244,6 +267,18 @@ static void check_linear(const tg_tensor *x, const tg_tensor *w, const tg_tensor
              tg_shape_str(tg_shape_of(w), sw), tg_dtype_name(w->dtype));
 }
 
+/* out = x w^T + b straight from the tensors' memory when x is a 2-D
+ * float32 matrix and the product is small: the moons step's first layer
+ * runs this 500 times an epoch, so no views, detaches or scope around it. */
+static bool linear_small_2d(tg_tensor *x, tg_tensor *w, tg_tensor *b, tg_tensor *out) {
+  blas_operand px, pw;
+  if (!b || out->dtype != TG_FLOAT32 || !operand_of(x, false, &px) ||
+      !operand_of(w, true, &pw))
+    return false;
+  return gemm_small(px, pw, x->shape[0], w->shape[0], x->shape[1], 1, 1,
+                    (const float *)tg_ptr(b), b->strides[0], tg_ptr(out), w->shape[0]);
+}
+
 /* out = x w^T + b for a float32 product small enough for gemm_small.c,
  * which adds the bias as it stores each tile (the same x w^T + b as BLAS
  * with beta = 1 on rows holding b, without copying b into them first). */
@@ -260,12 +295,21 @@ static bool linear_small(tg_tensor *x, tg_tensor *w_t, tg_tensor *b, tg_tensor *
   return done;
 }
 
+static tg_tensor *record_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b,
+                                tg_tensor *out) {
+  tg_tensor *inputs[3] = {x, w, b};
+  tg_record(&tg_op_linear, out, 3, inputs);
+  /* PyTorch's F.linear: addmm with a bias, mm without (2-D input) */
+  return b ? out : tg_name_grad_fn(out, x, "MmBackward0");
+}
+
 tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b) {
   check_linear(x, w, b);
   int64_t in = w->shape[1], out_features = w->shape[0];
   tg_shape shape = tg_shape_of(x);
   shape.d[shape.ndim - 1] = out_features;
   tg_tensor *out = tg_alloc(shape, x->dtype);
+  if (linear_small_2d(x, w, b, out)) return record_linear(x, w, b, out);
   tg_scope_begin();
   bool mode = tg_set_grad_enabled(false);
   tg_tensor *x2 = tg_reshape(tg_detach(x), TG_SHAPE(-1, in));
@@ -278,10 +322,7 @@ tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b) {
   }
   tg_set_grad_enabled(mode);
   tg_scope_end();
-  tg_tensor *inputs[3] = {x, w, b};
-  tg_record(&tg_op_linear, out, 3, inputs);
-  /* PyTorch's F.linear: addmm with a bias, mm without (2-D input) */
-  return b ? out : tg_name_grad_fn(out, x, "MmBackward0");
+  return record_linear(x, w, b, out);
 }
 
 /* OpenBLAS (pthreads build) stops its worker threads with this; the next

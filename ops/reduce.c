@@ -215,49 +215,69 @@ static int ceil_log2(int64_t n) {
   return bits;
 }
 
-/* acc[g * cols + c] = the cascaded sum over i < rows of
- * x[i * row_stride + g * group_stride + c], for g < groups, c < cols;
- * acc holds CASCADE_LEVELS times that many floats. */
-TG_DISPATCHED(cascade_sum,
-              (const float *restrict x, float *restrict acc, int64_t rows,
-               int64_t row_stride, int groups, int64_t group_stride, int64_t cols),
-              (x, acc, rows, row_stride, groups, group_stride, cols)) {
-  int power = ceil_log2(rows) / CASCADE_LEVELS;
-  if (power < 4) power = 4; /* chunks of at least 16 rows */
-  int64_t step = (int64_t)1 << power, mask = step - 1, n = groups * cols;
-  for (int64_t c = 0; c < CASCADE_LEVELS * n; c++) acc[c] = 0;
+/* The cascade of w <= COL_BLOCK adjacent columns (rows row_stride apart)
+ * into out, levels held in registers: one block of columns at a time
+ * computes exactly what one column at a time would, without an array of
+ * partial sums to clear and carry through memory. Inlined with a constant
+ * w for whole blocks. */
+enum { COL_BLOCK = 8 };
+
+static inline __attribute__((always_inline)) void
+cascade_block(const float *restrict x, int64_t rows, int64_t row_stride, int w, int power,
+              float *restrict out) {
+  int64_t step = (int64_t)1 << power, mask = step - 1;
+  if (rows <= step) { /* one chunk: a running sum (0 + s is s: s is never -0) */
+    float sum[COL_BLOCK] = {0};
+    for (int64_t i = 0; i < rows; i++)
+      for (int c = 0; c < w; c++) sum[c] += x[i * row_stride + c];
+    for (int c = 0; c < w; c++) out[c] = sum[c];
+    return;
+  }
+  float level[CASCADE_LEVELS][COL_BLOCK] = {{0}};
   int64_t i = 0;
   while (i + step <= rows) {
     for (int64_t j = 0; j < step; j++, i++)
-      for (int g = 0; g < groups; g++)
-        for (int64_t c = 0; c < cols; c++)
-          acc[g * cols + c] += x[i * row_stride + g * group_stride + c];
-    for (int level = 1; level < CASCADE_LEVELS; level++) {
-      float *lower = acc + (level - 1) * n, *upper = acc + level * n;
-      for (int64_t c = 0; c < n; c++) {
-        upper[c] += lower[c];
-        lower[c] = 0;
+      for (int c = 0; c < w; c++) level[0][c] += x[i * row_stride + c];
+    for (int l = 1; l < CASCADE_LEVELS; l++) {
+      for (int c = 0; c < w; c++) {
+        level[l][c] += level[l - 1][c];
+        level[l - 1][c] = 0;
       }
-      if (i & (mask << (level * power))) break;
+      if (i & (mask << (l * power))) break;
     }
   }
   for (; i < rows; i++)
-    for (int g = 0; g < groups; g++)
-      for (int64_t c = 0; c < cols; c++)
-        acc[g * cols + c] += x[i * row_stride + g * group_stride + c];
-  for (int level = 1; level < CASCADE_LEVELS; level++)
-    for (int64_t c = 0; c < n; c++) acc[c] += acc[level * n + c];
+    for (int c = 0; c < w; c++) level[0][c] += x[i * row_stride + c];
+  for (int c = 0; c < w; c++) {
+    float sum = level[0][c];
+    for (int l = 1; l < CASCADE_LEVELS; l++) sum += level[l][c];
+    out[c] = sum;
+  }
+}
+
+/* out[g * cols + c] = the cascaded sum over i < rows of
+ * x[i * row_stride + g * group_stride + c], for g < groups, c < cols. */
+TG_DISPATCHED(cascade_sum,
+              (const float *restrict x, float *restrict out, int64_t rows,
+               int64_t row_stride, int groups, int64_t group_stride, int64_t cols),
+              (x, out, rows, row_stride, groups, group_stride, cols)) {
+  int power = ceil_log2(rows) / CASCADE_LEVELS;
+  if (power < 4) power = 4; /* chunks of at least 16 rows */
+  for (int g = 0; g < groups; g++) {
+    const float *xg = x + g * group_stride;
+    float *og = out + g * cols;
+    int64_t c = 0;
+    for (; c + COL_BLOCK <= cols; c += COL_BLOCK)
+      cascade_block(xg + c, rows, row_stride, COL_BLOCK, power, og + c);
+    if (c < cols) cascade_block(xg + c, rows, row_stride, (int)(cols - c), power, og + c);
+  }
 }
 
 static void cascade_sum_cols(const float *x, float *out, int64_t rows, int64_t cols) {
   int64_t blocked = cols / CASCADE_BLOCK * CASCADE_BLOCK, rest = cols - blocked;
-  /* the levels of either call: blocked columns, or four partials of the rest */
-  int64_t sums = blocked > INTERLEAVE * rest ? blocked : INTERLEAVE * rest;
-  tg_storage *s = tg_storage_new(sizeof(float) * CASCADE_LEVELS * (size_t)sums);
-  float *acc = s->data;
-  cascade_sum(x, acc, rows, cols, 1, 0, blocked);
-  memcpy(out, acc, sizeof(float) * (size_t)blocked);
+  cascade_sum(x, out, rows, cols, 1, 0, blocked);
   if (rest) {
+    float acc[INTERLEAVE * CASCADE_BLOCK]; /* four partials of each rest column */
     int64_t quads = rows / INTERLEAVE;
     cascade_sum(x + blocked, acc, quads, INTERLEAVE * cols, INTERLEAVE, cols, rest);
     for (int64_t c = 0; c < rest; c++) {
@@ -268,7 +288,6 @@ static void cascade_sum_cols(const float *x, float *out, int64_t rows, int64_t c
       out[blocked + c] = sum;
     }
   }
-  tg_storage_release(s);
 }
 
 /* NULL when t's layout is not one of the fast cases. */

@@ -325,6 +325,20 @@ tg_tensor *tg_narrow(tg_tensor *t, int dim, int64_t start, int64_t length) {
   return tg_slice(t, d, start, start + length, 1);
 }
 
+/* What select returns when nothing is recorded: one view without dim d
+ * (a Dataset's __getitem__ runs this per sample, so no slice and squeeze
+ * in between). */
+static tg_tensor *select_view(tg_tensor *t, int d, int64_t index) {
+  tg_shape shape = {t->ndim - 1, {0}};
+  int64_t strides[TG_MAX_DIMS];
+  for (int i = 0, j = 0; i < t->ndim; i++) {
+    if (i == d) continue;
+    shape.d[j] = t->shape[i];
+    strides[j++] = t->strides[i];
+  }
+  return tg_alias(t, shape, strides, t->offset + index * t->strides[d]);
+}
+
 tg_tensor *tg_select(tg_tensor *t, int dim, int64_t index) {
   if (t->ndim == 0) tg_error("tg_select: cannot select from a 0-d tensor");
   int d = tg_wrap_dim("tg_select", dim, t->ndim);
@@ -333,6 +347,7 @@ tg_tensor *tg_select(tg_tensor *t, int dim, int64_t index) {
     tg_error("tg_select: index %lld is out of range for dimension %d with size %lld",
              (long long)index, d, (long long)size);
   if (index < 0) index += size;
+  if (!(t->requires_grad && tg_is_grad_enabled())) return select_view(t, d, index);
   tg_scope_begin();
   tg_tensor *out = tg_squeeze(tg_slice(t, d, index, index + 1, 1), d);
   return tg_scope_return(tg_name_grad_fn(out, t, "SelectBackward0"));

@@ -108,8 +108,14 @@ const bool *tg_cdata_bool(const tg_tensor *t) {
 
 void tg_copy_to_f64(const tg_tensor *t, double *out) {
   int64_t n = tg_numel(t);
-  if (tg_is_contiguous(t) && t->dtype == TG_FLOAT64) {
+  bool contiguous = tg_is_contiguous(t);
+  if (contiguous && t->dtype == TG_FLOAT64) {
     memcpy(out, tg_ptr(t), sizeof(double) * (size_t)n);
+    return;
+  }
+  if (contiguous && t->dtype == TG_FLOAT32) { /* a batch's predictions, say */
+    const float *x = (const float *)tg_ptr(t);
+    for (int64_t i = 0; i < n; i++) out[i] = x[i];
     return;
   }
   for (int64_t i = 0; i < n; i++) out[i] = tg_load(tg_flat_ptr(t, i), t->dtype);

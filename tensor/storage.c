@@ -8,6 +8,7 @@
  * blocks. What is cached is capped; past the cap blocks go back to libc. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "tensor/core.h"
 
@@ -70,6 +71,23 @@ static size_t class_bytes(int c) {
   return (size_t)1 << (c + MIN_CLASS_SHIFT);
 }
 
+/* Blocks from 4 MB on are asked to live on 2 MB pages, as numpy's are: a
+ * fresh 1.28 GB array then takes 640 page faults instead of 312,000 (half
+ * the time of a 10^7-row StandardScaler transform went to them). */
+enum { HUGE_FROM = 4 << 20, HUGE_PAGE = 2 << 20 };
+
+static void *block_alloc(size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  if (bytes >= HUGE_FROM) {
+    size_t whole = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    void *data = aligned_alloc(HUGE_PAGE, whole);
+    if (data) madvise(data, whole, MADV_HUGEPAGE); /* a hint: failure is harmless */
+    return data;
+  }
+#endif
+  return aligned_alloc(STORAGE_ALIGN, bytes);
+}
+
 tg_storage *tg_storage_new(size_t nbytes) {
   int c = size_class(nbytes);
   cached *s = c < N_CLASSES ? free_lists[c] : NULL;
@@ -81,7 +99,7 @@ tg_storage *tg_storage_new(size_t nbytes) {
     size_t rounded = c < N_CLASSES
                          ? class_bytes(c)
                          : (nbytes + STORAGE_ALIGN - 1) / STORAGE_ALIGN * STORAGE_ALIGN;
-    void *data = aligned_alloc(STORAGE_ALIGN, rounded);
+    void *data = block_alloc(rounded);
     if (!s || !data) {
       free(s);
       free(data);

@@ -81,6 +81,11 @@ START_TEST(test_vocab_and_dataset_rows) {
   /* x: start token then the word; y: the word, the end token, then ignored */
   tg_assert_close_data(x, (double[]){0, 3, 1, 2, 0, 0, 2, 1, 0, 0}, 10, 0, 0, "x");
   tg_assert_close_data(y, (double[]){3, 1, 2, 0, -1, 2, 1, 0, -1, -1}, 10, 0, 0, "y");
+  /* one sample: the same row, encoded on its own */
+  tg_dataset_get(ds, 1, &x, &y);
+  ck_assert_int_eq(x->ndim, 1);
+  tg_assert_close_data(x, (double[]){0, 2, 1, 0, 0}, 5, 0, 0, "x[1]");
+  tg_assert_close_data(y, (double[]){2, 1, 0, -1, -1}, 5, 0, 0, "y[1]");
   TG_EXPECT_ERROR(tg_words_dataset_new(&w, &v, 3),
                   "tg_words_dataset_new: the word \"cab\" (3 characters) does not fit "
                   "block_size 3");

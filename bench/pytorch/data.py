@@ -1,5 +1,8 @@
 """Twin of bench/data.c: the data path at scale with scikit-learn 1.2 and
-PyTorch's DataLoader, the same sizes, one RESULT line per family."""
+PyTorch's DataLoader, the same sizes (N from $TG_BENCH_DATA_N, default
+10^6), one RESULT line per family."""
+import os
+
 import numpy as np
 import torch
 from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score
@@ -9,7 +12,16 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from common import parse, report, time_median
 
-N, FEATURES, LOADER_N, BATCH = 1_000_000, 16, 100_000, 256
+FEATURES, BATCH = 16, 256
+N = int(os.environ.get("TG_BENCH_DATA_N", 1_000_000))
+LOADER_N = N // 10
+
+
+def size_name(n):
+    """1M, 10M, 100k: the row names of bench/data.c"""
+    if n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    return f"{n // 1000}k" if n % 1000 == 0 else str(n)
 
 
 def main():
@@ -25,13 +37,14 @@ def main():
         for _ in DataLoader(TensorDataset(X32), batch_size=BATCH, shuffle=True):
             pass
 
+    n = size_name(N)
     rows = [
-        ("standard_scaler_1M", lambda: StandardScaler().fit_transform(X)),
-        ("train_test_split_1M", lambda: train_test_split(X, y, test_size=0.2, random_state=42)),
-        ("roc_auc_score_1M", lambda: roc_auc_score(y, scores)),
-        ("average_precision_1M", lambda: average_precision_score(y, scores)),
-        ("accuracy_score_1M", lambda: accuracy_score(y, predicted)),
-        ("dataloader_100k_b256", loader_pass),
+        (f"standard_scaler_{n}", lambda: StandardScaler().fit_transform(X)),
+        (f"train_test_split_{n}", lambda: train_test_split(X, y, test_size=0.2, random_state=42)),
+        (f"roc_auc_score_{n}", lambda: roc_auc_score(y, scores)),
+        (f"average_precision_{n}", lambda: average_precision_score(y, scores)),
+        (f"accuracy_score_{n}", lambda: accuracy_score(y, predicted)),
+        (f"dataloader_{size_name(LOADER_N)}_b256", loader_pass),
     ]
     for name, fn in rows:
         report(name, a.threads, time_median(fn, a.reps))

@@ -24,7 +24,7 @@ import torch.nn as nn
 import torch.optim as optim
 from torch.utils.data import DataLoader, Dataset, Subset
 
-BATCH_SIZE, EVAL_BATCH = 128, 1000
+BATCH_SIZE, EVAL_BATCH = 128, 100
 MEAN, STD = 0.2860, 0.3530
 MAX_LR, WEIGHT_DECAY, DROPOUT = 3e-3, 1e-2, 0.3
 CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",

@@ -19,7 +19,7 @@ try:
 except ImportError:  # needs the tensorboard package
     SummaryWriter = None
 
-BATCH_SIZE, EVAL_BATCH, N_SAMPLES, LEARNING_RATE = 32, 512, 10, 5e-3
+BATCH_SIZE, EVAL_BATCH, N_SAMPLES, LEARNING_RATE = 32, 32, 10, 5e-3
 MODELS = ["bigram", "mlp", "lstm", "transformer"]
 
 

@@ -3,7 +3,8 @@
  * Sleef_expf8_u10, erf ATen's own Abramowitz-Stegun 7.1.26 polynomial),
  * one lane at a time with the fused multiply-adds those kernels use.
  * Written without calls or branches, so a loop over them vectorises in a
- * TG_NN_SIMD clone (x86-64-v3: AVX2 and FMA) and every clone rounds alike. */
+ * kernel compiled for each instruction-set path (TG_DISPATCHED) and every path rounds
+ * alike. */
 #ifndef TG_NN_VECTOR_MATH_H
 #define TG_NN_VECTOR_MATH_H
 
@@ -13,8 +14,6 @@
 #include <string.h>
 
 #include "tensor/core.h"
-
-#define TG_NN_SIMD TG_CLONES("arch=x86-64-v3")
 
 static inline float tg_nn_float_of_bits(uint32_t u) {
   float f;

@@ -118,6 +118,17 @@ void tg_store(char *p, tg_dtype dtype, double v);
  * treat every index on its own (no order between ranges). */
 void tg_parallel_for(int64_t n, int64_t grain,
                      void (*fn)(int64_t begin, int64_t end, void *ctx), void *ctx);
+/* Below this many elements per thread a split costs more than it saves
+ * (measured with bench/threads.c: bench/README.md, "Threads"). */
+int64_t tg_parallel_grain(void);
+/* For bench/threads.c, which measures it: sets the grain (<= 0: default). */
+void tg_parallel_set_grain(int64_t elements);
+/* tg_parallel_for over n items of about `cost` elements each, at least
+ * tg_parallel_grain() elements per thread. Reductions make the items pieces
+ * of a fixed size and combine their partial results in item order, so the
+ * result does not depend on the thread count. */
+void tg_parallel_items(int64_t n, int64_t cost,
+                       void (*fn)(int64_t begin, int64_t end, void *ctx), void *ctx);
 void tg_parallel_set_threads(int n);
 int tg_parallel_threads(void);
 

@@ -252,15 +252,23 @@ static int cascade_power(int64_t rows) {
   return power < 4 ? 4 : power; /* chunks of at least 16 rows */
 }
 
+/* The levels `rows` rows reach: level k once there are 2^(power k). */
+static int levels_used(int64_t rows, int power) {
+  int used = 1;
+  while (used < CASCADE_LEVELS && rows >> (power * used)) used++;
+  return used;
+}
+
 /* The cascade's levels, unfolded: acc[level * n + g * cols + c] after
  * adding x[i * row_stride + g * group_stride + c] for i < rows, g < groups,
- * c < cols (n = groups * cols). After a whole multiple of
+ * c < cols (n = groups * cols), for the levels_used(rows, power) levels
+ * (the others would be 0). After a whole multiple of
  * 2^(power * (CASCADE_LEVELS - 1)) rows everything is in the top level. */
 static TG_SIMD void cascade_levels(const float *restrict x, float *restrict acc,
                                    int64_t rows, int64_t row_stride, int groups,
                                    int64_t group_stride, int64_t cols, int power) {
   int64_t step = (int64_t)1 << power, mask = step - 1, n = groups * cols;
-  for (int64_t c = 0; c < CASCADE_LEVELS * n; c++) acc[c] = 0;
+  for (int64_t c = 0; c < levels_used(rows, power) * n; c++) acc[c] = 0;
   int64_t i = 0;
   while (i + step <= rows) {
     for (int64_t j = 0; j < step; j++, i++)
@@ -293,8 +301,20 @@ typedef struct cascade {
   int64_t rows, row_stride, group_stride, cols;
   int groups, power;
   int64_t block_rows, blocks; /* whole blocks; piece `blocks` is the rest */
-  float *partials;            /* (blocks + 1) x groups x cols */
+  float *out;                 /* the rest's folded sums: groups x cols */
+  float *block_sums;          /* blocks x groups x cols */
 } cascade;
+
+/* dst[c] = ((lower[c] + lower[stride + c]) + ...) over `levels` levels
+ * of which the first `used` are in lower (the rest are 0), for c < n. */
+static TG_SIMD void fold_levels(float *restrict dst, const float *restrict lower,
+                                int64_t n, int64_t stride, int used, int levels) {
+  for (int64_t c = 0; c < n; c++) dst[c] = lower[c];
+  for (int level = 1; level < used && level < levels; level++)
+    for (int64_t c = 0; c < n; c++) dst[c] += lower[level * stride + c];
+  if (used < levels) /* adding zeros changes only -0, to 0 */
+    for (int64_t c = 0; c < n; c++) dst[c] += 0.0f;
+}
 
 static void cascade_piece(const cascade *k, int64_t piece, float *acc) {
   int64_t chunk = piece / (k->blocks + 1), b = piece % (k->blocks + 1);
@@ -304,23 +324,30 @@ static void cascade_piece(const cascade *k, int64_t piece, float *acc) {
   int64_t n = k->groups * cols;
   cascade_levels(k->x + r0 * k->row_stride + c0, acc, rows, k->row_stride, k->groups,
                  k->group_stride, cols, k->power);
-  float *dst = k->partials + b * k->groups * k->cols + c0;
-  for (int g = 0; g < k->groups; g++)
-    for (int64_t c = 0; c < cols; c++) {
-      int64_t j = g * cols + c;
-      float sum = acc[(CASCADE_LEVELS - 1) * n + j]; /* a whole block */
-      if (b == k->blocks) {                          /* the rest, folded */
-        sum = acc[j];
-        for (int level = 1; level + 1 < CASCADE_LEVELS; level++)
-          sum += acc[level * n + j];
-      }
-      dst[g * k->cols + c] = sum;
-    }
+  /* A whole block's sum is its top level. The rest folds its levels, and
+   * the top one too when there are no blocks; otherwise cascade_sum adds
+   * the top level, the blocks' sums, afterwards. */
+  bool whole = b < k->blocks;
+  float *dst = (whole ? k->block_sums + b * k->groups * k->cols : k->out) + c0;
+  const float *src = whole ? acc + (CASCADE_LEVELS - 1) * n : acc;
+  int used = whole ? 1 : levels_used(rows, k->power);
+  int levels = whole ? 1 : (k->blocks ? CASCADE_LEVELS - 1 : CASCADE_LEVELS);
+  for (int g = 0; g < k->groups; g++) /* groups > 1 come in one chunk */
+    fold_levels(dst + g * cols, src + g * cols, cols, n, used, levels);
 }
 
 static void cascade_part(int64_t begin, int64_t end, void *arg) {
   float acc[CASCADE_LEVELS * CASCADE_CHUNK];
   for (int64_t piece = begin; piece < end; piece++) cascade_piece(arg, piece, acc);
+}
+
+/* out[j] += the top level: the blocks' sums added in order, from 0. */
+static TG_SIMD void add_top_level(float *restrict out, float *restrict sums,
+                                  int64_t blocks, int64_t n) {
+  for (int64_t j = 0; j < n; j++) sums[j] = 0.0f + sums[j];
+  for (int64_t b = 1; b < blocks; b++)
+    for (int64_t j = 0; j < n; j++) sums[j] += sums[b * n + j];
+  for (int64_t j = 0; j < n; j++) out[j] += sums[j];
 }
 
 /* out[g * cols + c] = the cascaded sum over i < rows of
@@ -338,20 +365,19 @@ static void cascade_sum(const float *x, float *out, int64_t rows, int64_t row_st
                .groups = groups,
                .power = power,
                .block_rows = block_rows,
-               .blocks = rows / block_rows};
+               .blocks = rows / block_rows,
+               .out = out};
   int64_t n = groups * cols, chunks = (cols + CASCADE_CHUNK - 1) / CASCADE_CHUNK;
   if (n == 0) return;
   int64_t pieces = chunks * (k.blocks + 1);
-  tg_storage *s = tg_storage_new(sizeof(float) * (size_t)((k.blocks + 1) * n));
-  k.partials = s->data;
+  tg_storage *s =
+      k.blocks ? tg_storage_new(sizeof(float) * (size_t)(k.blocks * n)) : NULL;
+  if (s) k.block_sums = s->data;
   tg_parallel_items(pieces, rows * n / pieces, cascade_part, &k);
-  const float *rest = k.partials + k.blocks * n;
-  for (int64_t j = 0; j < n; j++) {
-    float top = 0;
-    for (int64_t b = 0; b < k.blocks; b++) top += k.partials[b * n + j];
-    out[j] = rest[j] + top;
+  if (s) {
+    add_top_level(out, k.block_sums, k.blocks, n);
+    tg_storage_release(s);
   }
-  tg_storage_release(s);
 }
 
 static void cascade_sum_cols(const float *x, float *out, int64_t rows, int64_t cols) {

@@ -52,9 +52,13 @@ static pool the_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
                         PTHREAD_COND_INITIALIZER};
 static atomic_flag busy = ATOMIC_FLAG_INIT;
 
-/* Elements per thread below which a loop stays on its caller. */
-enum { DEFAULT_GRAIN = 1 << 15 };
-static int64_t grain = DEFAULT_GRAIN;
+/* Elements per chunk, and so per thread, below which a loop stays on its
+ * caller: bench/threads.c on the 2-core EPYC (bench/README.md, "Threads")
+ * found a second thread slower or no faster on light loops (relu, add_,
+ * an Adam step) up to 256K-512K elements, where a worker on the other core
+ * reads what sits in the caller's L2 cache, and faster from 1M. */
+enum { DEFAULT_GRAIN = 1 << 18 };
+static atomic_llong grain = DEFAULT_GRAIN;
 
 static void pause_briefly(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -156,15 +160,16 @@ void tg_parallel_for(int64_t n, int64_t grain_items, void (*fn)(int64_t, int64_t
 }
 
 int64_t tg_parallel_grain(void) {
-  return grain;
+  return atomic_load_explicit(&grain, memory_order_relaxed);
 }
 
 void tg_parallel_set_grain(int64_t elements) {
-  grain = elements > 0 ? elements : DEFAULT_GRAIN;
+  atomic_store(&grain, elements > 0 ? elements : DEFAULT_GRAIN);
 }
 
 void tg_parallel_items(int64_t n, int64_t cost, void (*fn)(int64_t, int64_t, void *),
                        void *ctx) {
+  int64_t elements = tg_parallel_grain();
   if (cost < 1) cost = 1;
-  tg_parallel_for(n, cost >= grain ? 1 : (grain + cost - 1) / cost, fn, ctx);
+  tg_parallel_for(n, cost >= elements ? 1 : (elements + cost - 1) / cost, fn, ctx);
 }

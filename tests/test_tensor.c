@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tensor/core.h"
 #include "test_util.h"
 
 static void assert_values(const tg_tensor *t, const double *expected, int64_t n) {
@@ -545,6 +546,7 @@ START_TEST(test_threads_give_the_same_bits) {
   tg_tensor *logits = tg_randn(TG_SHAPE(4000, 20), TG_FLOAT32);
   tg_tensor *target = tg_randint(0, 20, TG_SHAPE(4000));
   tg_tensor *one[THREADED_OPS], *many[THREADED_OPS];
+  tg_parallel_set_grain(1024); /* split every loop of these sizes */
   tg_set_num_threads(1);
   threaded_ops(a, b, tall, logits, target, one);
   for (int threads = 2; threads <= 3; threads++) {
@@ -557,6 +559,7 @@ START_TEST(test_threads_give_the_same_bits) {
     }
   }
   tg_set_num_threads(1);
+  tg_parallel_set_grain(0);
   tg_scope_end();
 }
 END_TEST

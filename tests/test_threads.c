@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tensor/core.h"
 #include "test_util.h"
 
 enum { N_THREADS = 4 };
@@ -195,6 +196,7 @@ static tg_tensor *steps_at(int which, int threads, tg_tensor *start, tg_tensor *
 
 START_TEST(test_optimizer_steps_give_the_same_bits) {
   tg_scope_begin();
+  tg_parallel_set_grain(1024); /* split steps of this size */
   tg_manual_seed(3);
   for (int f64 = 0; f64 <= 1; f64++) {
     tg_dtype dtype = f64 ? TG_FLOAT64 : TG_FLOAT32;
@@ -212,6 +214,7 @@ START_TEST(test_optimizer_steps_give_the_same_bits) {
     }
   }
   tg_set_num_threads(1);
+  tg_parallel_set_grain(0);
   tg_scope_end();
 }
 END_TEST

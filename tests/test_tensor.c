@@ -506,14 +506,15 @@ static tg_tensor *elementwise_mix(tg_tensor *a, tg_tensor *b) {
 
 enum { THREADED_OPS = 17 };
 
-/* a, b: 300 x 1000; tall: 20000 x 40 (the column cascade's whole blocks of
- * 4096 rows, and 8 columns past its blocks of 32); logits: 4000 x 20. */
+/* a, b: rows x 1000; tall: 4200 or more rows x 40 (the column cascade's
+ * whole blocks of 4096 rows, and 8 columns past its blocks of 32); logits:
+ * 10 rows x 20. */
 static void threaded_ops(tg_tensor *a, tg_tensor *b, tg_tensor *tall, tg_tensor *logits,
                          tg_tensor *target, tg_tensor **out) {
   int k = 0;
   out[k++] = elementwise_mix(a, b);
   out[k++] = elementwise_mix(tg_t(a), tg_t(b));
-  tg_tensor *g = tg_zeros(TG_SHAPE(300, 1000), TG_FLOAT32);
+  tg_tensor *g = tg_zeros(tg_shape_of(a), TG_FLOAT32);
   tg_add_(g, a, 0.5); /* the in-place path optimizers use */
   out[k++] = g;
   out[k++] = tg_sum(a, TG_DIMS(0), false);    /* column sums */
@@ -540,11 +541,13 @@ static void threaded_ops(tg_tensor *a, tg_tensor *b, tg_tensor *tall, tg_tensor 
 START_TEST(test_threads_give_the_same_bits) {
   tg_scope_begin();
   tg_manual_seed(5);
-  tg_tensor *a = tg_randn(TG_SHAPE(300, 1000), TG_FLOAT32);
-  tg_tensor *b = tg_randn(TG_SHAPE(300, 1000), TG_FLOAT32);
-  tg_tensor *tall = tg_randn(TG_SHAPE(20000, 40), TG_FLOAT32);
-  tg_tensor *logits = tg_randn(TG_SHAPE(4000, 20), TG_FLOAT32);
-  tg_tensor *target = tg_randint(0, 20, TG_SHAPE(4000));
+  /* smaller under valgrind, still past one cascade block of 4096 rows */
+  int64_t rows = tg_test_iterations(300), tall_rows = 4200 + tg_test_iterations(15800);
+  tg_tensor *a = tg_randn(TG_SHAPE(rows, 1000), TG_FLOAT32);
+  tg_tensor *b = tg_randn(TG_SHAPE(rows, 1000), TG_FLOAT32);
+  tg_tensor *tall = tg_randn(TG_SHAPE(tall_rows, 40), TG_FLOAT32);
+  tg_tensor *logits = tg_randn(TG_SHAPE(10 * rows, 20), TG_FLOAT32);
+  tg_tensor *target = tg_randint(0, 20, TG_SHAPE(10 * rows));
   tg_tensor *one[THREADED_OPS], *many[THREADED_OPS];
   tg_parallel_set_grain(1024); /* split every loop of these sizes */
   tg_set_num_threads(1);

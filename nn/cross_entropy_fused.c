@@ -27,6 +27,45 @@ enum { CASCADE_LEVELS = 8, CASCADE_BITS = 4 };
 #include "tensor/for_float_types.inc"
 #undef TG_TEMPLATE
 
+/* Checks every target (before any thread starts) and counts the kept rows. */
+static void check_targets(ce_rows *r) {
+  for (int64_t i = 0; i < r->n; i++) {
+    int64_t t = r->target[i];
+    if (t == r->ignore) continue;
+    if (t < 0 || t >= r->classes) tg_nn_target_out_of_bounds(loss_name, t, r->classes);
+    r->kept++;
+  }
+}
+
+/* Either pass over rows [begin, end) of float32 or float64 arrays: a job
+ * for the threads, which take whole rows. */
+typedef struct ce_pass {
+  const ce_rows *r;
+  bool f32;
+  const void *x;     /* forward: the logits; backward: logp */
+  void *logp, *loss; /* forward's outputs */
+  const void *g;     /* backward: the incoming gradient ... */
+  int64_t step;      /* ... its stride */
+  double div;        /* ... its divisor */
+  void *grad;        /* backward's output */
+} ce_pass;
+
+static void forward_part(int64_t begin, int64_t end, void *arg) {
+  const ce_pass *p = arg;
+  if (p->f32)
+    forward_f32(p->r, p->x, p->logp, p->loss, begin, end);
+  else
+    forward_f64(p->r, p->x, p->logp, p->loss, begin, end);
+}
+
+static void backward_part(int64_t begin, int64_t end, void *arg) {
+  const ce_pass *p = arg;
+  if (p->f32)
+    backward_f32(p->r, p->x, p->g, p->step, (float)p->div, p->grad, begin, end);
+  else
+    backward_f64(p->r, p->x, p->g, p->step, p->div, p->grad, begin, end);
+}
+
 /* What the node keeps besides saved 0, the log-probabilities, and saved 1,
  * the target. */
 typedef struct ce_args {
@@ -53,12 +92,16 @@ static void cross_entropy_backward_fused(tg_node *node, tg_tensor *g, tg_tensor 
   int64_t step = g->ndim ? g->strides[0] : 0; /* (N) for none, () otherwise */
   double div = node_reduction(node) == TG_MEAN ? (double)r.kept : 1;
   tg_tensor *grad = tg_alloc(tg_shape_of(logp), logp->dtype);
-  if (logp->dtype == TG_FLOAT32)
-    backward_f32(&r, tg_cdata_f32(logp), (const float *)tg_ptr(g), step, (float)div,
-                 tg_data_f32(grad));
-  else
-    backward_f64(&r, tg_cdata_f64(logp), (const double *)tg_ptr(g), step, div,
-                 tg_data_f64(grad));
+  bool f32 = logp->dtype == TG_FLOAT32;
+  ce_pass p = {.r = &r,
+               .f32 = f32,
+               .x = f32 ? (const void *)tg_cdata_f32(logp)
+                        : (const void *)tg_cdata_f64(logp),
+               .g = tg_ptr(g),
+               .step = step,
+               .div = div,
+               .grad = f32 ? (void *)tg_data_f32(grad) : (void *)tg_data_f64(grad)};
+  tg_parallel_items(r.n, r.classes, backward_part, &p);
   grads[0] = grad;
 }
 
@@ -108,10 +151,14 @@ tg_tensor *tg_nn_cross_entropy(tg_tensor *input, tg_tensor *target,
   ce_rows r = {input->shape[0], input->shape[1], ignore_index, 0, tg_cdata_i64(t)};
   tg_tensor *logp = tg_alloc(tg_shape_of(input), input->dtype);
   tg_tensor *loss = tg_alloc(TG_SHAPE(r.n), input->dtype);
-  if (input->dtype == TG_FLOAT32)
-    forward_f32(&r, tg_cdata_f32(x), tg_data_f32(logp), tg_data_f32(loss));
-  else
-    forward_f64(&r, tg_cdata_f64(x), tg_data_f64(logp), tg_data_f64(loss));
+  check_targets(&r);
+  bool f32 = input->dtype == TG_FLOAT32;
+  ce_pass p = {.r = &r,
+               .f32 = f32,
+               .x = f32 ? (const void *)tg_cdata_f32(x) : (const void *)tg_cdata_f64(x),
+               .logp = f32 ? (void *)tg_data_f32(logp) : (void *)tg_data_f64(logp),
+               .loss = f32 ? (void *)tg_data_f32(loss) : (void *)tg_data_f64(loss)};
+  tg_parallel_items(r.n, r.classes, forward_part, &p);
   tg_tensor *out = reduce_rows(&r, loss, reduction);
   tg_node *node = tg_record(&tg_op_cross_entropy, out, 1, &input);
   if (node) {

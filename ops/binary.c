@@ -355,13 +355,25 @@ TG_DISPATCHED(axpy_contiguous_f32,
   for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
 }
 
+/* The same, split across threads (tensor/parallel.c). */
+typedef struct axpy_job {
+  float *y;
+  const float *x;
+  float alpha;
+} axpy_job;
+
+static void axpy_part(int64_t begin, int64_t end, void *arg) {
+  const axpy_job *j = arg;
+  axpy_contiguous_f32(j->y + begin, j->x + begin, j->alpha, end - begin);
+}
+
 static void add_values(tg_tensor *t, const tg_tensor *other, double alpha) {
   tg_shape shape = tg_shape_of(t);
   if (t->dtype == TG_FLOAT32 && other->dtype == TG_FLOAT32 && tg_is_contiguous(t) &&
       tg_is_contiguous(other) && tg_numel(other) == tg_numel(t) &&
       t->storage != other->storage) {
-    axpy_contiguous_f32(tg_data_f32(t), (const float *)tg_ptr(other), (float)alpha,
-                        tg_numel(t));
+    axpy_job j = {tg_data_f32(t), (const float *)tg_ptr(other), (float)alpha};
+    tg_parallel_for(tg_numel(t), tg_parallel_grain(), axpy_part, &j);
     tg_bump_version(t);
     return;
   }

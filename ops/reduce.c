@@ -158,7 +158,13 @@ static tg_dtype acc_dtype(acc_kind kind, tg_dtype dtype) {
  * batch) without a double tensor and a conversion pass. Sums over trailing
  * dims, and float64 ones, add in the order the strided loop would, in
  * double, so the result is bit for bit the general path's; float32 sums
- * over leading dims follow PyTorch's cascade in float (below). */
+ * over leading dims follow PyTorch's cascade in float (below).
+ *
+ * Large sums run on the threads of tg_set_num_threads: each output element
+ * is still added in one fixed order, whatever the thread count. Row and
+ * column sums give each thread whole rows or columns; the cascade below
+ * cuts long columns at the boundaries where its own order adds finished
+ * partial sums together, and adds those in order afterwards. */
 
 /* Splits t's non-unit dims into outer x inner where mask reduces exactly
  * the outer ones (*leading) or exactly the inner ones; false otherwise. */
@@ -190,14 +196,39 @@ static bool split_reduced(const tg_tensor *t, unsigned mask, int64_t *outer,
   return true;
 }
 
-/* float64 column sums, out being the accumulator */
+/* A contiguous rows x cols matrix and its sums (over rows or over columns),
+ * for the threads' parts. */
+typedef struct matrix_sum {
+  const char *x;
+  char *out;
+  int64_t rows, cols;
+} matrix_sum;
+
+/* Sums over trailing dims: rows [begin, end). */
+static void sum_rows_f32_part(int64_t begin, int64_t end, void *arg) {
+  const matrix_sum *m = arg;
+  sum_rows_f32_f64((const float *)m->x + begin * m->cols, (float *)m->out + begin,
+                   end - begin, m->cols);
+}
+static void sum_rows_f64_part(int64_t begin, int64_t end, void *arg) {
+  const matrix_sum *m = arg;
+  sum_rows_f64_f64((const double *)m->x + begin * m->cols, (double *)m->out + begin,
+                   end - begin, m->cols);
+}
+
+/* float64 column sums, out being the accumulator: columns [begin, end). */
 TG_DISPATCHED(sum_cols_double,
               (const double *restrict x, double *restrict out, int64_t rows,
-               int64_t cols),
-              (x, out, rows, cols)) {
+               int64_t stride, int64_t cols),
+              (x, out, rows, stride, cols)) {
   for (int64_t c = 0; c < cols; c++) out[c] = 0;
   for (int64_t r = 0; r < rows; r++)
-    for (int64_t c = 0; c < cols; c++) out[c] += x[r * cols + c];
+    for (int64_t c = 0; c < cols; c++) out[c] += x[r * stride + c];
+}
+static void sum_cols_f64_part(int64_t begin, int64_t end, void *arg) {
+  const matrix_sum *m = arg;
+  sum_cols_double((const double *)m->x + begin, (double *)m->out + begin, m->rows,
+                  m->cols, end - begin);
 }
 
 /* float32 column sums (a bias gradient over the batch) as PyTorch 1.13's
@@ -208,6 +239,8 @@ TG_DISPATCHED(sum_cols_double,
  * 32 are summed that way; the rest, as there, split the rows into four
  * interleaved partial sums first (row i goes to partial i % 4). */
 enum { CASCADE_LEVELS = 4, CASCADE_BLOCK = 32, INTERLEAVE = 4 };
+/* Columns per piece for the threads: whole blocks of 32. */
+enum { CASCADE_CHUNK = 8 * CASCADE_BLOCK };
 
 static int ceil_log2(int64_t n) {
   int bits = 0;
@@ -215,61 +248,142 @@ static int ceil_log2(int64_t n) {
   return bits;
 }
 
-/* The cascade of w <= COL_BLOCK adjacent columns (rows row_stride apart)
- * into out, levels held in registers: one block of columns at a time
- * computes exactly what one column at a time would, without an array of
- * partial sums to clear and carry through memory. Inlined with a constant
- * w for whole blocks. */
-enum { COL_BLOCK = 8 };
+/* The cascade's chunk size for `rows` rows: 2^power. */
+static int cascade_power(int64_t rows) {
+  int power = ceil_log2(rows) / CASCADE_LEVELS;
+  return power < 4 ? 4 : power; /* chunks of at least 16 rows */
+}
 
-static inline __attribute__((always_inline)) void
-cascade_block(const float *restrict x, int64_t rows, int64_t row_stride, int w, int power,
-              float *restrict out) {
-  int64_t step = (int64_t)1 << power, mask = step - 1;
-  if (rows <= step) { /* one chunk: a running sum (0 + s is s: s is never -0) */
-    float sum[COL_BLOCK] = {0};
-    for (int64_t i = 0; i < rows; i++)
-      for (int c = 0; c < w; c++) sum[c] += x[i * row_stride + c];
-    for (int c = 0; c < w; c++) out[c] = sum[c];
-    return;
-  }
-  float level[CASCADE_LEVELS][COL_BLOCK] = {{0}};
+/* The levels `rows` rows reach: level k once there are 2^(power k). */
+static int levels_used(int64_t rows, int power) {
+  int used = 1;
+  while (used < CASCADE_LEVELS && rows >> (power * used)) used++;
+  return used;
+}
+
+/* The cascade's levels, unfolded: acc[level * n + g * cols + c] after
+ * adding x[i * row_stride + g * group_stride + c] for i < rows, g < groups,
+ * c < cols (n = groups * cols), for the levels_used(rows, power) levels
+ * (the others would be 0). After a whole multiple of
+ * 2^(power * (CASCADE_LEVELS - 1)) rows everything is in the top level. */
+TG_DISPATCHED(cascade_levels,
+              (const float *restrict x, float *restrict acc, int64_t rows,
+               int64_t row_stride, int groups, int64_t group_stride, int64_t cols,
+               int power),
+              (x, acc, rows, row_stride, groups, group_stride, cols, power)) {
+  int64_t step = (int64_t)1 << power, mask = step - 1, n = groups * cols;
+  for (int64_t c = 0; c < levels_used(rows, power) * n; c++) acc[c] = 0;
   int64_t i = 0;
   while (i + step <= rows) {
     for (int64_t j = 0; j < step; j++, i++)
-      for (int c = 0; c < w; c++) level[0][c] += x[i * row_stride + c];
-    for (int l = 1; l < CASCADE_LEVELS; l++) {
-      for (int c = 0; c < w; c++) {
-        level[l][c] += level[l - 1][c];
-        level[l - 1][c] = 0;
+      for (int g = 0; g < groups; g++)
+        for (int64_t c = 0; c < cols; c++)
+          acc[g * cols + c] += x[i * row_stride + g * group_stride + c];
+    for (int level = 1; level < CASCADE_LEVELS; level++) {
+      float *lower = acc + (level - 1) * n, *upper = acc + level * n;
+      for (int64_t c = 0; c < n; c++) {
+        upper[c] += lower[c];
+        lower[c] = 0;
       }
-      if (i & (mask << (l * power))) break;
+      if (i & (mask << (level * power))) break;
     }
   }
   for (; i < rows; i++)
-    for (int c = 0; c < w; c++) level[0][c] += x[i * row_stride + c];
-  for (int c = 0; c < w; c++) {
-    float sum = level[0][c];
-    for (int l = 1; l < CASCADE_LEVELS; l++) sum += level[l][c];
-    out[c] = sum;
-  }
+    for (int g = 0; g < groups; g++)
+      for (int64_t c = 0; c < cols; c++)
+        acc[g * cols + c] += x[i * row_stride + g * group_stride + c];
+}
+
+/* One cascaded sum cut into pieces: column chunks of CASCADE_CHUNK times
+ * row blocks. A block is the rows whose sum the cascade carries into its
+ * top level in one addition; the last piece of a column, the rows after
+ * the last whole block, ends with its lower levels folded. The top level
+ * is then the blocks' sums added in order, and the result that plus the
+ * folded rest: the single-pass cascade's additions, in its order. */
+typedef struct cascade {
+  const float *x;
+  int64_t rows, row_stride, group_stride, cols;
+  int groups, power;
+  int64_t block_rows, blocks; /* whole blocks; piece `blocks` is the rest */
+  float *out;                 /* the rest's folded sums: groups x cols */
+  float *block_sums;          /* blocks x groups x cols */
+} cascade;
+
+/* dst[c] = ((lower[c] + lower[stride + c]) + ...) over `levels` levels
+ * of which the first `used` are in lower (the rest are 0), for c < n. */
+TG_DISPATCHED(fold_levels,
+              (float *restrict dst, const float *restrict lower, int64_t n,
+               int64_t stride, int used, int levels),
+              (dst, lower, n, stride, used, levels)) {
+  for (int64_t c = 0; c < n; c++) dst[c] = lower[c];
+  for (int level = 1; level < used && level < levels; level++)
+    for (int64_t c = 0; c < n; c++) dst[c] += lower[level * stride + c];
+  if (used < levels) /* adding zeros changes only -0, to 0 */
+    for (int64_t c = 0; c < n; c++) dst[c] += 0.0f;
+}
+
+static void cascade_piece(const cascade *k, int64_t piece, float *acc) {
+  int64_t chunk = piece / (k->blocks + 1), b = piece % (k->blocks + 1);
+  int64_t c0 = chunk * CASCADE_CHUNK, cols = k->cols - c0;
+  if (cols > CASCADE_CHUNK) cols = CASCADE_CHUNK;
+  int64_t r0 = b * k->block_rows, rows = b < k->blocks ? k->block_rows : k->rows - r0;
+  int64_t n = k->groups * cols;
+  cascade_levels(k->x + r0 * k->row_stride + c0, acc, rows, k->row_stride, k->groups,
+                 k->group_stride, cols, k->power);
+  /* A whole block's sum is its top level. The rest folds its levels, and
+   * the top one too when there are no blocks; otherwise cascade_sum adds
+   * the top level, the blocks' sums, afterwards. */
+  bool whole = b < k->blocks;
+  float *dst = (whole ? k->block_sums + b * k->groups * k->cols : k->out) + c0;
+  const float *src = whole ? acc + (CASCADE_LEVELS - 1) * n : acc;
+  int used = whole ? 1 : levels_used(rows, k->power);
+  int levels = whole ? 1 : (k->blocks ? CASCADE_LEVELS - 1 : CASCADE_LEVELS);
+  for (int g = 0; g < k->groups; g++) /* groups > 1 come in one chunk */
+    fold_levels(dst + g * cols, src + g * cols, cols, n, used, levels);
+}
+
+static void cascade_part(int64_t begin, int64_t end, void *arg) {
+  float acc[CASCADE_LEVELS * CASCADE_CHUNK];
+  for (int64_t piece = begin; piece < end; piece++) cascade_piece(arg, piece, acc);
+}
+
+/* out[j] += the top level: the blocks' sums added in order, from 0. */
+TG_DISPATCHED(add_top_level,
+              (float *restrict out, float *restrict sums, int64_t blocks, int64_t n),
+              (out, sums, blocks, n)) {
+  for (int64_t j = 0; j < n; j++) sums[j] = 0.0f + sums[j];
+  for (int64_t b = 1; b < blocks; b++)
+    for (int64_t j = 0; j < n; j++) sums[j] += sums[b * n + j];
+  for (int64_t j = 0; j < n; j++) out[j] += sums[j];
 }
 
 /* out[g * cols + c] = the cascaded sum over i < rows of
- * x[i * row_stride + g * group_stride + c], for g < groups, c < cols. */
-TG_DISPATCHED(cascade_sum,
-              (const float *restrict x, float *restrict out, int64_t rows,
-               int64_t row_stride, int groups, int64_t group_stride, int64_t cols),
-              (x, out, rows, row_stride, groups, group_stride, cols)) {
-  int power = ceil_log2(rows) / CASCADE_LEVELS;
-  if (power < 4) power = 4; /* chunks of at least 16 rows */
-  for (int g = 0; g < groups; g++) {
-    const float *xg = x + g * group_stride;
-    float *og = out + g * cols;
-    int64_t c = 0;
-    for (; c + COL_BLOCK <= cols; c += COL_BLOCK)
-      cascade_block(xg + c, rows, row_stride, COL_BLOCK, power, og + c);
-    if (c < cols) cascade_block(xg + c, rows, row_stride, (int)(cols - c), power, og + c);
+ * x[i * row_stride + g * group_stride + c], for g < groups, c < cols.
+ * groups * cols is at most CASCADE_CHUNK unless groups is 1. */
+static void cascade_sum(const float *x, float *out, int64_t rows, int64_t row_stride,
+                        int groups, int64_t group_stride, int64_t cols) {
+  int power = cascade_power(rows);
+  int64_t block_rows = (int64_t)1 << (power * (CASCADE_LEVELS - 1));
+  cascade k = {.x = x,
+               .rows = rows,
+               .row_stride = row_stride,
+               .group_stride = group_stride,
+               .cols = cols,
+               .groups = groups,
+               .power = power,
+               .block_rows = block_rows,
+               .blocks = rows / block_rows,
+               .out = out};
+  int64_t n = groups * cols, chunks = (cols + CASCADE_CHUNK - 1) / CASCADE_CHUNK;
+  if (n == 0) return;
+  int64_t pieces = chunks * (k.blocks + 1);
+  tg_storage *s =
+      k.blocks ? tg_storage_new(sizeof(float) * (size_t)(k.blocks * n)) : NULL;
+  if (s) k.block_sums = s->data;
+  tg_parallel_items(pieces, rows * n / pieces, cascade_part, &k);
+  if (s) {
+    add_top_level(out, k.block_sums, k.blocks, n);
+    tg_storage_release(s);
   }
 }
 
@@ -277,7 +391,7 @@ static void cascade_sum_cols(const float *x, float *out, int64_t rows, int64_t c
   int64_t blocked = cols / CASCADE_BLOCK * CASCADE_BLOCK, rest = cols - blocked;
   cascade_sum(x, out, rows, cols, 1, 0, blocked);
   if (rest) {
-    float acc[INTERLEAVE * CASCADE_BLOCK]; /* four partials of each rest column */
+    float acc[INTERLEAVE * CASCADE_BLOCK]; /* four partials of each column */
     int64_t quads = rows / INTERLEAVE;
     cascade_sum(x + blocked, acc, quads, INTERLEAVE * cols, INTERLEAVE, cols, rest);
     for (int64_t c = 0; c < rest; c++) {
@@ -299,18 +413,13 @@ static tg_tensor *sum_contiguous(tg_tensor *t, unsigned mask) {
     return NULL;
   tg_tensor *out = tg_alloc(kept_shape(t, mask), t->dtype);
   bool f32 = t->dtype == TG_FLOAT32;
-  if (!leading) {
-    if (f32)
-      sum_rows_f32_f64((const float *)tg_ptr(t), (float *)tg_ptr(out), outer, inner);
-    else
-      sum_rows_f64_f64((const double *)tg_ptr(t), (double *)tg_ptr(out), outer, inner);
-    return out;
-  }
-  if (!f32) { /* the output itself is a double accumulator */
-    sum_cols_double((const double *)tg_ptr(t), (double *)tg_ptr(out), outer, inner);
-    return out;
-  }
-  cascade_sum_cols((const float *)tg_ptr(t), (float *)tg_ptr(out), outer, inner);
+  matrix_sum m = {.x = tg_ptr(t), .out = tg_ptr(out), .rows = outer, .cols = inner};
+  if (!leading) /* one row per output element */
+    tg_parallel_items(outer, inner, f32 ? sum_rows_f32_part : sum_rows_f64_part, &m);
+  else if (!f32) /* the output itself is a double accumulator */
+    tg_parallel_items(inner, outer, sum_cols_f64_part, &m);
+  else
+    cascade_sum_cols((const float *)m.x, (float *)m.out, outer, inner);
   return out;
 }
 
@@ -548,30 +657,52 @@ static lines lines_of(const tg_tensor *t, int dim) {
   return l;
 }
 
-/* Index of the first extreme in each line (NaN counts as the extreme). */
-static void find_extremes(tg_tensor *t, int dim, bool want_max, tg_tensor *values,
-                          tg_tensor *indices) {
-  lines l = lines_of(t, dim);
-  int64_t *idx = (int64_t *)tg_ptr(indices);
-  const char *data = tg_ptr(t);
-  int64_t elem = (int64_t)tg_dtype_size(t->dtype);
-  for (int64_t o = 0; o < l.outer; o++)
+/* The lines of a contiguous tensor along one dim and where their extremes
+ * go: a job for the threads, which take whole lines. */
+typedef struct extremes {
+  lines l;
+  const char *data;
+  tg_dtype dtype;
+  bool want_max;
+  int64_t *idx;
+  char *values; /* NULL: indices only */
+  tg_dtype values_dtype;
+} extremes;
+
+/* Index of the first extreme in each line (NaN counts as the extreme), for
+ * outer indices [begin, end). */
+static void extremes_part(int64_t begin, int64_t end, void *arg) {
+  const extremes *e = arg;
+  lines l = e->l;
+  int64_t elem = (int64_t)tg_dtype_size(e->dtype);
+  int64_t value_elem = e->values ? (int64_t)tg_dtype_size(e->values_dtype) : 0;
+  for (int64_t o = begin; o < end; o++)
     for (int64_t in = 0; in < l.inner; in++) {
       int64_t base = o * l.len * l.inner + in, best = 0;
-      double best_v = tg_load(data + base * elem, t->dtype);
+      double best_v = tg_load(e->data + base * elem, e->dtype);
       for (int64_t k = 1; k < l.len && best_v == best_v; k++) {
-        double v = tg_load(data + (base + k * l.inner) * elem, t->dtype);
-        if (v != v || (want_max ? v > best_v : v < best_v)) {
+        double v = tg_load(e->data + (base + k * l.inner) * elem, e->dtype);
+        if (v != v || (e->want_max ? v > best_v : v < best_v)) {
           best_v = v;
           best = k;
         }
       }
-      idx[o * l.inner + in] = best;
-      if (values)
-        tg_store(tg_ptr(values) +
-                     (o * l.inner + in) * (int64_t)tg_dtype_size(values->dtype),
-                 values->dtype, best_v);
+      e->idx[o * l.inner + in] = best;
+      if (e->values)
+        tg_store(e->values + (o * l.inner + in) * value_elem, e->values_dtype, best_v);
     }
+}
+
+static void find_extremes(tg_tensor *t, int dim, bool want_max, tg_tensor *values,
+                          tg_tensor *indices) {
+  extremes e = {.l = lines_of(t, dim),
+                .data = tg_ptr(t),
+                .dtype = t->dtype,
+                .want_max = want_max,
+                .idx = (int64_t *)tg_ptr(indices),
+                .values = values ? tg_ptr(values) : NULL,
+                .values_dtype = values ? values->dtype : t->dtype};
+  tg_parallel_items(e.l.outer, e.l.len * e.l.inner, extremes_part, &e);
 }
 
 static tg_shape line_result_shape(const tg_tensor *t, int dim, bool keepdim) {

@@ -5,38 +5,63 @@
 
 #include "ops/ops.h"
 
-/* Runs over every line along `dim` of contiguous `in`, writing `out`. The
- * exponentials are computed once, kept in double for the division. */
-static void softmax_lines(const tg_tensor *in, tg_tensor *out, int dim, bool log_space) {
-  int64_t outer = 1, inner = 1, len = in->ndim ? in->shape[dim] : 1;
-  for (int i = 0; i < dim; i++) outer *= in->shape[i];
-  for (int i = dim + 1; i < in->ndim; i++) inner *= in->shape[i];
-  const char *src = tg_ptr(in);
-  char *dst = tg_ptr(out);
-  int64_t elem = (int64_t)tg_dtype_size(in->dtype);
+/* The lines along `dim` of contiguous `in`: outer x len x inner. */
+typedef struct softmax_lines {
+  const char *src;
+  char *dst;
+  tg_dtype dtype;
+  int64_t len, inner;
+  bool log_space;
+} softmax_lines;
+
+/* Lines o * inner + i for outer indices o in [begin, end), every i. */
+static void softmax_part(int64_t begin, int64_t end, void *arg) {
+  const softmax_lines *l = arg;
+  int64_t len = l->len, inner = l->inner;
+  tg_dtype dtype = l->dtype;
+  const char *src = l->src;
+  char *dst = l->dst;
+  int64_t elem = (int64_t)tg_dtype_size(dtype);
+  /* each exponential computed once, kept in double for the division */
   double *e = malloc((size_t)(len ? len : 1) * sizeof *e);
   if (!e) tg_error("tg_softmax: out of memory for a line of %lld", (long long)len);
-  for (int64_t o = 0; o < outer; o++)
+  for (int64_t o = begin; o < end; o++)
     for (int64_t i = 0; i < inner; i++) {
       int64_t base = o * len * inner + i;
       double max = -INFINITY, sum = 0;
       for (int64_t k = 0; k < len; k++) {
-        double v = tg_load(src + (base + k * inner) * elem, in->dtype);
+        double v = tg_load(src + (base + k * inner) * elem, dtype);
         if (v > max || v != v) max = v;
       }
       /* an inf maximum gives NaN (inf - inf), as PyTorch's kernel does */
       for (int64_t k = 0; k < len; k++) {
-        e[k] = tg_load(src + (base + k * inner) * elem, in->dtype) - max;
-        if (!log_space) e[k] = exp(e[k]);
-        sum += log_space ? exp(e[k]) : e[k];
+        e[k] = tg_load(src + (base + k * inner) * elem, dtype) - max;
+        if (!l->log_space) e[k] = exp(e[k]);
+        sum += l->log_space ? exp(e[k]) : e[k];
       }
       double log_sum = log(sum);
       for (int64_t k = 0; k < len; k++) {
-        double v = log_space ? e[k] - log_sum : e[k] / sum;
-        tg_store(dst + (base + k * inner) * elem, in->dtype, v);
+        double v = l->log_space ? e[k] - log_sum : e[k] / sum;
+        tg_store(dst + (base + k * inner) * elem, dtype, v);
       }
     }
   free(e);
+}
+
+/* Runs over every line along `dim` of contiguous `in`, writing `out`; the
+ * threads take whole lines. */
+static void run_softmax_lines(const tg_tensor *in, tg_tensor *out, int dim,
+                              bool log_space) {
+  softmax_lines l = {.src = tg_ptr(in),
+                     .dst = tg_ptr(out),
+                     .dtype = in->dtype,
+                     .len = in->ndim ? in->shape[dim] : 1,
+                     .inner = 1,
+                     .log_space = log_space};
+  int64_t outer = 1;
+  for (int i = 0; i < dim; i++) outer *= in->shape[i];
+  for (int i = dim + 1; i < in->ndim; i++) l.inner *= in->shape[i];
+  tg_parallel_items(outer, l.len * l.inner, softmax_part, &l);
 }
 
 typedef struct softmax_args {
@@ -50,7 +75,7 @@ static tg_tensor *softmax_forward(const char *name, const tg_op *op, tg_tensor *
   int d = tg_wrap_dim(name, dim, t->ndim);
   tg_scope_begin();
   tg_tensor *out = tg_alloc(tg_shape_of(t), t->dtype);
-  softmax_lines(tg_contiguous(t), out, d, log_space);
+  run_softmax_lines(tg_contiguous(t), out, d, log_space);
   tg_node *node = tg_record(op, out, 1, &t);
   if (node) {
     ((softmax_args *)tg_node_args(node))->dim = d;

@@ -69,13 +69,42 @@ tg_tensor *tg_optim_buffer(optim_param_state *st, int i, const tg_tensor *param,
   return st->buffers[i];
 }
 
+/* One optimizer step split for the threads: whole TG_OPTIM_BLOCKs of the
+ * arrays each, so every element is updated as one thread would. */
+typedef struct optim_job {
+  optim_arrays a;
+  size_t elem; /* bytes per element */
+  optim_loop_fn loop;
+  const void *ctx;
+} optim_job;
+
+static void *advance(const void *p, int64_t elements, size_t elem) {
+  return p ? (char *)p + elements * (int64_t)elem : NULL;
+}
+
+static void run_blocks(int64_t begin, int64_t end, void *arg) {
+  const optim_job *j = arg;
+  int64_t first = begin * TG_OPTIM_BLOCK, last = end * TG_OPTIM_BLOCK;
+  optim_arrays part = {.param = advance(j->a.param, first, j->elem),
+                       .grad = advance(j->a.grad, first, j->elem),
+                       .n = (last < j->a.n ? last : j->a.n) - first};
+  for (int k = 0; k < TG_OPTIM_MAX_BUFFERS; k++)
+    part.buf[k] = advance(j->a.buf[k], first, j->elem);
+  j->loop(&part, j->ctx);
+}
+
 void tg_optim_run(tg_tensor *param, const tg_tensor *grad,
                   tg_tensor *const bufs[TG_OPTIM_MAX_BUFFERS], optim_loop_fn f32,
                   optim_loop_fn f64, const void *ctx) {
-  optim_arrays a = {.param = tg_ptr(param), .grad = tg_ptr(grad), .n = tg_numel(param)};
+  optim_job j = {
+      .a = {.param = tg_ptr(param), .grad = tg_ptr(grad), .n = tg_numel(param)},
+      .elem = tg_dtype_size(param->dtype),
+      .loop = param->dtype == TG_FLOAT32 ? f32 : f64,
+      .ctx = ctx};
   for (int k = 0; k < TG_OPTIM_MAX_BUFFERS; k++)
-    a.buf[k] = bufs[k] ? tg_ptr(bufs[k]) : NULL;
-  (param->dtype == TG_FLOAT32 ? f32 : f64)(&a, ctx);
+    j.a.buf[k] = bufs[k] ? tg_ptr(bufs[k]) : NULL;
+  tg_parallel_items((j.a.n + TG_OPTIM_BLOCK - 1) / TG_OPTIM_BLOCK, TG_OPTIM_BLOCK,
+                    run_blocks, &j);
   tg_bump_version(param);
   for (int k = 0; k < TG_OPTIM_MAX_BUFFERS; k++)
     if (bufs[k]) tg_bump_version(bufs[k]);

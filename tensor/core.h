@@ -92,12 +92,25 @@ double tg_load(const char *p, tg_dtype dtype);
 void tg_store(char *p, tg_dtype dtype, double v);
 
 /* ---- threads (parallel.c) ----
- * fn(begin, end, ctx) over [0, n), split into contiguous ranges of at least
- * `grain` across tg_set_num_threads threads; on the caller alone when n is
- * small, one thread is asked for, or the pool is already busy. fn must
- * treat every index on its own (no order between ranges). */
+ * fn(begin, end, ctx) over [0, n), split into contiguous chunks of at least
+ * `grain` that tg_set_num_threads threads claim as they come free; on the
+ * caller alone when n is small, one thread is asked for, or the pool is
+ * already busy. fn must treat every index on its own (no order between
+ * chunks). */
 void tg_parallel_for(int64_t n, int64_t grain,
                      void (*fn)(int64_t begin, int64_t end, void *ctx), void *ctx);
+/* Below this many elements per chunk a split costs more than it saves
+ * (measured with bench/threads.c: bench/README.md, "Threads"). */
+int64_t tg_parallel_grain(void);
+/* Sets it (<= 0: the default): bench/threads.c measures with 1, the tests
+ * split small loops. */
+void tg_parallel_set_grain(int64_t elements);
+/* tg_parallel_for over n items of about `cost` elements each, at least
+ * tg_parallel_grain() elements per chunk. Reductions make the items pieces
+ * of a fixed size and combine their partial results in item order, so the
+ * result does not depend on the thread count. */
+void tg_parallel_items(int64_t n, int64_t cost,
+                       void (*fn)(int64_t begin, int64_t end, void *ctx), void *ctx);
 void tg_parallel_set_threads(int n);
 int tg_parallel_threads(void);
 

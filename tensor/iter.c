@@ -98,9 +98,6 @@ static void run_flat_part(int64_t begin, int64_t end, void *arg) {
   r->body(ptrs, r->strides, end - begin, r->ctx);
 }
 
-/* Below this many elements per thread a split costs more than it saves. */
-enum { PARALLEL_GRAIN = 1 << 15 };
-
 void tg_run_elementwise(tg_shape shape, int n_ops, tg_tensor *const *ops, tg_loop_fn body,
                         void *ctx) {
   bool flat = true;
@@ -114,7 +111,7 @@ void tg_run_elementwise(tg_shape shape, int n_ops, tg_tensor *const *ops, tg_loo
       r.ptrs[k] = tg_ptr(ops[k]);
       r.strides[k] = (int64_t)tg_dtype_size(ops[k]->dtype);
     }
-    tg_parallel_for(n, PARALLEL_GRAIN, run_flat_part, &r);
+    tg_parallel_for(n, tg_parallel_grain(), run_flat_part, &r);
     return;
   }
   iter it;

@@ -1,30 +1,49 @@
 /* Large loops split across the threads tg_set_num_threads asks for.
  *
- * A pool of n - 1 worker threads, started on the first large loop: the
- * caller runs the first part itself, the workers the others, and the
- * caller returns when all are done. Work is only split between BLAS calls,
- * so the pool and OpenBLAS's own threads never run at once. Parts are
- * contiguous ranges of independent elements, so a split loop computes
- * exactly what one thread would. A loop started while the pool is busy
- * (another thread's, or one inside a worker) runs on its caller alone. */
+ * A pool of n - 1 worker threads, started on the first large loop. A loop
+ * is cut into a few chunks per thread; the caller and the workers claim
+ * chunks one at a time from a shared counter until none are left, and the
+ * caller returns when every chunk is done. The caller starts on the chunks
+ * at once, so a worker that wakes late (its CPU busy with another process
+ * on a shared machine, or with OpenBLAS's threads finishing their spin)
+ * finds less to do, or nothing, instead of holding the caller up: a split
+ * loop costs at most the wake-up call and a chunk's wait over one thread.
+ *
+ * Chunks are ranges of independent items, so which thread runs which chunk
+ * does not change the result: elementwise loops compute exactly what one
+ * thread would, and reductions make their items pieces of a size fixed by
+ * the shape, combined in order afterwards. A loop started while the pool is
+ * busy (another thread's, or one inside a worker) runs on its caller alone.
+ * Work is only split between BLAS calls, so the pool never runs while
+ * OpenBLAS computes. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #include "tensor/core.h"
 
 enum { MAX_THREADS = 64 };
+/* Chunks per thread: enough for a late worker to join part-way. */
+enum { CHUNKS_PER_THREAD = 4 };
+/* Polls before sleeping on the condition variable: about 20-50 us, so
+ * the next loop of a training step finds its worker awake, and a finished
+ * worker is seen without a futex wake-up. */
+enum { SPINS = 1 << 11 };
 
 typedef struct pool {
   pthread_mutex_t lock;
   pthread_cond_t work, done;
   pthread_t workers[MAX_THREADS];
-  int started;  /* worker threads running */
-  int wanted;   /* tg_set_num_threads's n */
-  uint64_t job; /* bumped for every job; workers wait for a new one */
-  int pending;  /* parts not finished */
-  int parts;    /* parts of the current job */
-  int64_t n;    /* the job: fn over [0, n) in `parts` ranges */
+  int started;          /* worker threads running */
+  atomic_int wanted;    /* tg_set_num_threads's n */
+  atomic_ullong job;    /* bumped for every job; workers wait for a new one */
+  bool open;            /* workers may still join the current job */
+  atomic_int working;   /* workers inside the current job */
+  atomic_llong claimed; /* the next chunk to run */
+  int64_t n, chunks;    /* the job: fn over [0, n) in `chunks` ranges */
   void (*fn)(int64_t begin, int64_t end, void *ctx);
   void *ctx;
 } pool;
@@ -33,33 +52,65 @@ static pool the_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
                         PTHREAD_COND_INITIALIZER};
 static atomic_flag busy = ATOMIC_FLAG_INIT;
 
-static void run_part(const pool *p, int part) {
-  int64_t begin = p->n * part / p->parts, end = p->n * (part + 1) / p->parts;
-  if (begin < end) p->fn(begin, end, p->ctx);
+/* Elements per chunk, and so per thread, below which a loop stays on its
+ * caller: bench/threads.c on the 2-core EPYC (bench/README.md, "Threads")
+ * found a second thread slower or no faster on light loops (relu, add_,
+ * an Adam step) up to 256K-512K elements, where a worker on the other core
+ * reads what sits in the caller's L2 cache, and faster from 1M. */
+enum { DEFAULT_GRAIN = 1 << 18 };
+static atomic_llong grain = DEFAULT_GRAIN;
+
+static void pause_briefly(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
+
+/* Runs chunks of the current job until none are left. */
+static void run_chunks(pool *p) {
+  for (;;) {
+    int64_t c = atomic_fetch_add(&p->claimed, 1);
+    if (c >= p->chunks) return;
+    p->fn(p->n * c / p->chunks, p->n * (c + 1) / p->chunks, p->ctx);
+  }
+}
+
+/* Polls for a job other than `seen` for a while; true when one came. */
+static bool spin_for_job(pool *p, unsigned long long seen) {
+  for (int i = 0; i < SPINS; i++) {
+    if (atomic_load_explicit(&p->job, memory_order_relaxed) != seen) return true;
+    pause_briefly();
+  }
+  return false;
 }
 
 static void *worker(void *arg) {
-  int part = (int)(intptr_t)arg;
+  (void)arg;
   pool *p = &the_pool;
-  uint64_t seen = 0;
-  pthread_mutex_lock(&p->lock);
+  unsigned long long seen = 0;
   for (;;) {
-    while (p->job == seen) pthread_cond_wait(&p->work, &p->lock);
-    seen = p->job;
-    if (part >= p->parts) continue; /* a job with fewer parts than workers */
-    pthread_mutex_unlock(&p->lock);
-    run_part(p, part);
+    spin_for_job(p, seen);
     pthread_mutex_lock(&p->lock);
-    if (--p->pending == 0) pthread_cond_signal(&p->done);
+    while (atomic_load(&p->job) == seen) pthread_cond_wait(&p->work, &p->lock);
+    seen = atomic_load(&p->job);
+    if (!p->open) { /* woke after its caller finished: nothing to join */
+      pthread_mutex_unlock(&p->lock);
+      continue;
+    }
+    atomic_fetch_add(&p->working, 1);
+    pthread_mutex_unlock(&p->lock);
+    run_chunks(p);
+    pthread_mutex_lock(&p->lock);
+    if (atomic_fetch_sub(&p->working, 1) == 1) pthread_cond_signal(&p->done);
+    pthread_mutex_unlock(&p->lock);
   }
   return NULL;
 }
 
-/* Starts workers up to parts - 1; returns how many parts can run. */
-static int ensure_workers(pool *p, int parts) {
-  while (p->started < parts - 1) {
-    if (pthread_create(&p->workers[p->started], NULL, worker,
-                       (void *)(intptr_t)(p->started + 1)) != 0)
+/* Starts workers up to threads - 1; returns how many threads can run. */
+static int ensure_workers(pool *p, int threads) {
+  while (p->started < threads - 1) {
+    if (pthread_create(&p->workers[p->started], NULL, worker, NULL) != 0)
       break; /* run with what there is */
     pthread_detach(p->workers[p->started]);
     p->started++;
@@ -68,32 +119,57 @@ static int ensure_workers(pool *p, int parts) {
 }
 
 void tg_parallel_set_threads(int n) {
-  the_pool.wanted = n < 1 ? 1 : (n > MAX_THREADS ? MAX_THREADS : n);
+  atomic_store(&the_pool.wanted, n < 1 ? 1 : (n > MAX_THREADS ? MAX_THREADS : n));
 }
 
 int tg_parallel_threads(void) {
-  return the_pool.wanted < 1 ? 1 : the_pool.wanted;
+  int n = atomic_load(&the_pool.wanted);
+  return n < 1 ? 1 : n;
 }
 
-void tg_parallel_for(int64_t n, int64_t grain, void (*fn)(int64_t, int64_t, void *),
+/* Closes the job to late workers and waits for those inside it. */
+static void finish_job(pool *p) {
+  for (int i = 0; i < SPINS && atomic_load(&p->working) > 0; i++) pause_briefly();
+  pthread_mutex_lock(&p->lock);
+  p->open = false;
+  while (atomic_load(&p->working) > 0) pthread_cond_wait(&p->done, &p->lock);
+  pthread_mutex_unlock(&p->lock);
+}
+
+void tg_parallel_for(int64_t n, int64_t grain_items, void (*fn)(int64_t, int64_t, void *),
                      void *ctx) {
   pool *p = &the_pool;
-  int64_t most = grain > 0 ? n / grain : n;
-  int parts = tg_parallel_threads();
-  if (most < parts) parts = (int)(most < 1 ? 1 : most);
-  if (parts <= 1 || atomic_flag_test_and_set(&busy)) {
+  int64_t most = grain_items > 0 ? n / grain_items : n; /* chunks of >= grain */
+  int threads = tg_parallel_threads();
+  if (threads <= 1 || most < 2 || atomic_flag_test_and_set(&busy)) {
     fn(0, n, ctx);
     return;
   }
   pthread_mutex_lock(&p->lock);
-  parts = ensure_workers(p, parts);
-  p->n = n, p->fn = fn, p->ctx = ctx, p->parts = parts, p->pending = parts - 1;
-  p->job++;
+  threads = ensure_workers(p, threads);
+  int64_t chunks = (int64_t)threads * CHUNKS_PER_THREAD;
+  p->n = n, p->fn = fn, p->ctx = ctx, p->chunks = most < chunks ? most : chunks;
+  atomic_store(&p->claimed, 0);
+  p->open = true;
+  atomic_fetch_add(&p->job, 1);
   pthread_cond_broadcast(&p->work);
   pthread_mutex_unlock(&p->lock);
-  run_part(p, 0);
-  pthread_mutex_lock(&p->lock);
-  while (p->pending > 0) pthread_cond_wait(&p->done, &p->lock);
-  pthread_mutex_unlock(&p->lock);
+  run_chunks(p);
+  finish_job(p);
   atomic_flag_clear(&busy);
+}
+
+int64_t tg_parallel_grain(void) {
+  return atomic_load_explicit(&grain, memory_order_relaxed);
+}
+
+void tg_parallel_set_grain(int64_t elements) {
+  atomic_store(&grain, elements > 0 ? elements : DEFAULT_GRAIN);
+}
+
+void tg_parallel_items(int64_t n, int64_t cost, void (*fn)(int64_t, int64_t, void *),
+                       void *ctx) {
+  int64_t elements = tg_parallel_grain();
+  if (cost < 1) cost = 1;
+  tg_parallel_for(n, cost >= elements ? 1 : (elements + cost - 1) / cost, fn, ctx);
 }

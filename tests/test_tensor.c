@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tensor/core.h"
 #include "test_util.h"
 
 static void assert_values(const tg_tensor *t, const double *expected, int64_t n) {
@@ -494,31 +495,74 @@ START_TEST(test_cat_stack_block_and_strided_paths_agree) {
 }
 END_TEST
 
-/* Large elementwise ops split across threads compute what one thread does,
- * bit for bit, contiguous or not. */
+/* Large elementwise ops, reductions, softmax and cross-entropy split across
+ * threads compute what one thread does, bit for bit, contiguous or not:
+ * reductions cut their work into pieces by size, never by thread count. */
 static tg_tensor *elementwise_mix(tg_tensor *a, tg_tensor *b) {
   tg_tensor *y = tg_add(tg_mul(tg_sigmoid(a), b), tg_exp(tg_neg(tg_abs(b))));
   y = tg_where(tg_gt(a, b), y, tg_relu(tg_sub(a, b)));
   return tg_to(tg_div_scalar(y, 3.0), TG_FLOAT64);
 }
 
+enum { THREADED_OPS = 17 };
+
+/* a, b: rows x 1000; tall: 4200 or more rows x 40 (the column cascade's
+ * whole blocks of 4096 rows, and 8 columns past its blocks of 32); logits:
+ * 10 rows x 20. */
+static void threaded_ops(tg_tensor *a, tg_tensor *b, tg_tensor *tall, tg_tensor *logits,
+                         tg_tensor *target, tg_tensor **out) {
+  int k = 0;
+  out[k++] = elementwise_mix(a, b);
+  out[k++] = elementwise_mix(tg_t(a), tg_t(b));
+  tg_tensor *g = tg_zeros(tg_shape_of(a), TG_FLOAT32);
+  tg_add_(g, a, 0.5); /* the in-place path optimizers use */
+  out[k++] = g;
+  out[k++] = tg_sum(a, TG_DIMS(0), false);    /* column sums */
+  out[k++] = tg_sum(tall, TG_DIMS(0), false); /* long columns */
+  out[k++] = tg_sum(tall, TG_ALL_DIMS, false);
+  out[k++] = tg_sum(a, TG_DIMS(1), false); /* row sums */
+  out[k++] = tg_sum(tg_to(tall, TG_FLOAT64), TG_DIMS(0), false);
+  out[k++] = tg_mean(tall, TG_ALL_DIMS, false);
+  out[k++] = tg_var(a, TG_DIMS(0), 1, false);
+  tg_tensor *idx;
+  out[k++] = tg_max(a, 1, false, &idx);
+  out[k++] = idx;
+  out[k++] = tg_argmax(tall, 0, false);
+  out[k++] = tg_softmax(a, 1);
+  out[k++] = tg_log_softmax(a, 0);
+  tg_tensor *x = tg_requires_grad_(tg_clone(logits), true);
+  tg_tensor *loss = tg_cross_entropy_loss(x, target, NULL);
+  tg_backward(loss, NULL, 0);
+  out[k++] = loss;
+  out[k++] = tg_grad(x);
+  ck_assert_int_eq(k, THREADED_OPS);
+}
+
 START_TEST(test_threads_give_the_same_bits) {
   tg_scope_begin();
   tg_manual_seed(5);
-  tg_tensor *a = tg_randn(TG_SHAPE(300, 1000), TG_FLOAT32);
-  tg_tensor *b = tg_randn(TG_SHAPE(300, 1000), TG_FLOAT32);
+  /* smaller under valgrind, still past one cascade block of 4096 rows */
+  int64_t rows = tg_test_iterations(300), tall_rows = 4200 + tg_test_iterations(15800);
+  tg_tensor *a = tg_randn(TG_SHAPE(rows, 1000), TG_FLOAT32);
+  tg_tensor *b = tg_randn(TG_SHAPE(rows, 1000), TG_FLOAT32);
+  tg_tensor *tall = tg_randn(TG_SHAPE(tall_rows, 40), TG_FLOAT32);
+  tg_tensor *logits = tg_randn(TG_SHAPE(10 * rows, 20), TG_FLOAT32);
+  tg_tensor *target = tg_randint(0, 20, TG_SHAPE(10 * rows));
+  tg_tensor *one[THREADED_OPS], *many[THREADED_OPS];
+  tg_parallel_set_grain(1024); /* split every loop of these sizes */
   tg_set_num_threads(1);
-  tg_tensor *one = elementwise_mix(a, b), *one_t = elementwise_mix(tg_t(a), tg_t(b));
-  tg_set_num_threads(2);
-  tg_tensor *two = elementwise_mix(a, b), *two_t = elementwise_mix(tg_t(a), tg_t(b));
-  tg_tensor *g = tg_zeros(TG_SHAPE(300, 1000), TG_FLOAT32);
-  tg_add_(g, a, 0.5); /* the in-place path optimizers use */
+  threaded_ops(a, b, tall, logits, target, one);
+  for (int threads = 2; threads <= 3; threads++) {
+    tg_set_num_threads(threads);
+    threaded_ops(a, b, tall, logits, target, many);
+    for (int k = 0; k < THREADED_OPS; k++) {
+      char what[64];
+      snprintf(what, sizeof what, "op %d at %d threads", k, threads);
+      tg_assert_close(many[k], one[k], 0, 0, what);
+    }
+  }
   tg_set_num_threads(1);
-  tg_tensor *g1 = tg_zeros(TG_SHAPE(300, 1000), TG_FLOAT32);
-  tg_add_(g1, a, 0.5);
-  tg_assert_close(two, one, 0, 0, "2 threads");
-  tg_assert_close(two_t, one_t, 0, 0, "2 threads, transposed");
-  tg_assert_close(g, g1, 0, 0, "add_ at 2 threads");
+  tg_parallel_set_grain(0);
   tg_scope_end();
 }
 END_TEST

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tensor/core.h"
 #include "test_util.h"
 
 enum { N_THREADS = 4 };
@@ -144,12 +145,88 @@ START_TEST(test_tensor_released_on_another_thread) {
 }
 END_TEST
 
+/* Optimizer steps split across tg_set_num_threads threads update every
+ * element as one thread does: three steps of each algorithm on a parameter
+ * larger than a thread's share, and not a whole number of blocks. */
+static tg_optimizer *make_optimizer(int which, tg_tensor *p) {
+  switch (which) {
+  case 0:
+    return tg_sgd(TG_PARAMS(p), (tg_sgd_options){.lr = 0.1,
+                                                 .momentum = 0.9,
+                                                 .nesterov = true,
+                                                 .weight_decay = 0.01});
+  case 1: {
+    tg_adam_options o = TG_ADAM_DEFAULTS;
+    o.amsgrad = true;
+    return tg_adam(TG_PARAMS(p), o);
+  }
+  case 2:
+    return tg_adamw(TG_PARAMS(p), TG_ADAMW_DEFAULTS);
+  case 3: {
+    tg_rmsprop_options o = TG_RMSPROP_DEFAULTS;
+    o.centered = true, o.momentum = 0.5;
+    return tg_rmsprop(TG_PARAMS(p), o);
+  }
+  case 4:
+    return tg_adagrad(TG_PARAMS(p), TG_ADAGRAD_DEFAULTS);
+  case 5:
+    return tg_nadam(TG_PARAMS(p), TG_NADAM_DEFAULTS);
+  default:
+    return tg_radam(TG_PARAMS(p), TG_RADAM_DEFAULTS);
+  }
+}
+enum { N_OPTIMIZERS = 7 };
+
+/* The parameter after three steps of optimizer `which` at `threads` threads
+ * (owned by the caller's scope). */
+static tg_tensor *steps_at(int which, int threads, tg_tensor *start, tg_tensor *scale) {
+  tg_set_num_threads(threads);
+  tg_tensor *p = tg_requires_grad_(tg_detach(tg_clone(start)), true);
+  tg_optimizer *opt = make_optimizer(which, p);
+  for (int step = 0; step < 3; step++) {
+    tg_scope_begin();
+    tg_optimizer_zero_grad(opt, true);
+    tg_backward(tg_sum(tg_mul(tg_mul(p, p), scale), TG_ALL_DIMS, false), NULL, 0);
+    tg_optimizer_step(opt);
+    tg_scope_end();
+  }
+  tg_optimizer_free(opt);
+  return p;
+}
+
+START_TEST(test_optimizer_steps_give_the_same_bits) {
+  tg_scope_begin();
+  tg_parallel_set_grain(1024); /* split steps of this size */
+  tg_manual_seed(3);
+  for (int f64 = 0; f64 <= 1; f64++) {
+    tg_dtype dtype = f64 ? TG_FLOAT64 : TG_FLOAT32;
+    int64_t n = tg_test_iterations(300001); /* 3000 under valgrind */
+    tg_tensor *start = tg_randn(TG_SHAPE(n), dtype);
+    tg_tensor *scale = tg_rand(TG_SHAPE(n), dtype);
+    for (int which = 0; which < N_OPTIMIZERS; which++) {
+      tg_tensor *one = steps_at(which, 1, start, scale);
+      for (int threads = 2; threads <= 3; threads++) {
+        tg_tensor *many = steps_at(which, threads, start, scale);
+        char what[64];
+        snprintf(what, sizeof what, "optimizer %d, %s, %d threads", which,
+                 tg_dtype_name(dtype), threads);
+        tg_assert_close(many, one, 0, 0, what);
+      }
+    }
+  }
+  tg_set_num_threads(1);
+  tg_parallel_set_grain(0);
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("threads");
   TCase *tc = tcase_create("threads");
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, test_threads_train_their_own_graphs);
   tcase_add_test(tc, test_tensor_released_on_another_thread);
+  tcase_add_test(tc, test_optimizer_steps_give_the_same_bits);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -1,5 +1,6 @@
 /* Figures and axes: creating them, recording what to draw (copies of the
  * caller's arrays) and the first error, and saving. */
+#include "io/atomic_file.h"
 #include "plot.h"
 #include "tensorgrad/png.h"
 #include "tensorgrad/tensor.h"
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_FIGURE_SIDE 16384
 #define MAX_GRID_POINTS ((size_t)1 << 24)
@@ -50,7 +52,15 @@ tg_figure *tg_figure_new(int width, int height, int rows, int cols) {
     tg_plot_fail(NULL, "tg_figure_new: out of memory");
     return NULL;
   }
-  *fig = (tg_figure){width, height, rows, cols, 1.0, NULL, axes, ""};
+  *fig = (tg_figure){.width = width,
+                     .height = height,
+                     .rows = rows,
+                     .cols = cols,
+                     .width_inches = width / 100.0,
+                     .height_inches = height / 100.0,
+                     .dpi = 100.0,
+                     .text_scale = 1.0,
+                     .axes = axes};
   for (int i = 0; i < rows * cols; i++) axes[i].fig = fig;
   return fig;
 }
@@ -109,13 +119,17 @@ int tg_figure_set_title(tg_figure *fig, const char *title) {
   return set_text(fig, &fig->title, title, "tg_figure_set_title");
 }
 
+/* The figure's first error, if any, as tg_last_error; -1 then. */
+static int recorded_error(const tg_figure *fig) {
+  if (!fig->error[0]) return 0;
+  tg_set_last_error("%s", fig->error);
+  return -1;
+}
+
 int tg_figure_render(tg_figure *fig, uint8_t **rgb_out, int *width, int *height) {
   if (!fig || !rgb_out || !width || !height)
     return tg_plot_fail(fig, "tg_figure_render: figure and outputs must not be NULL");
-  if (fig->error[0]) {
-    tg_set_last_error("%s", fig->error);
-    return -1;
-  }
+  if (recorded_error(fig) != 0) return -1;
   canvas c;
   if (tg_plot_canvas_init(&c, fig->width, fig->height) != 0)
     return tg_plot_fail(fig, "tg_figure_render: out of memory");
@@ -127,7 +141,43 @@ int tg_figure_render(tg_figure *fig, uint8_t **rgb_out, int *width, int *height)
   return 0;
 }
 
+int tg_figure_render_svg(tg_figure *fig, char **svg, size_t *len) {
+  if (!fig || !svg || !len)
+    return tg_plot_fail(fig, "tg_figure_render_svg: figure and outputs must not be NULL");
+  if (recorded_error(fig) != 0) return -1;
+  canvas c;
+  if (tg_plot_canvas_init_svg(&c, fig->width, fig->height) != 0)
+    return tg_plot_fail(fig, "tg_figure_render_svg: out of memory");
+  tg_plot_render_figure(fig, &c);
+  int rc = tg_plot_svg_finish(&c, svg, len);
+  tg_plot_canvas_free(&c);
+  return rc == 0 ? 0 : tg_plot_fail(fig, "tg_figure_render_svg: out of memory");
+}
+
+int tg_figure_save_svg(tg_figure *fig, const char *path) {
+  if (!path) return tg_plot_fail(fig, "tg_figure_save_svg: path is NULL");
+  char *svg = NULL;
+  size_t len = 0;
+  if (tg_figure_render_svg(fig, &svg, &len) != 0) return -1;
+  tg_atomic_file f;
+  int rc = tg_atomic_open(&f, path, "tg_figure_save_svg");
+  if (rc == 0 && tg_atomic_write(&f, svg, len) != 0) {
+    tg_atomic_abort(&f);
+    rc = -1;
+  } else if (rc == 0) {
+    rc = tg_atomic_commit(&f);
+  }
+  free(svg);
+  return rc;
+}
+
+static bool ends_with_svg(const char *path) {
+  size_t n = path ? strlen(path) : 0;
+  return n >= 4 && strcasecmp(path + n - 4, ".svg") == 0;
+}
+
 int tg_figure_save(tg_figure *fig, const char *path) {
+  if (ends_with_svg(path)) return tg_figure_save_svg(fig, path);
   uint8_t *pixels = NULL;
   int width = 0, height = 0;
   if (tg_figure_render(fig, &pixels, &width, &height) != 0) return -1;
@@ -192,6 +242,39 @@ int tg_figure_set_font_size(tg_figure *fig, double pixels) {
                         pixels);
   fig->text_scale = pixels / FONT_HEIGHT;
   return 0;
+}
+
+/* Sets the pixel size from inches and dpi, if it is one tg_figure_new accepts. */
+static int resize(tg_figure *fig, double width_inches, double height_inches, double dpi,
+                  const char *who) {
+  double w = round(width_inches * dpi), h = round(height_inches * dpi);
+  if (!(w >= 16 && h >= 16 && w <= MAX_FIGURE_SIDE && h <= MAX_FIGURE_SIDE))
+    return tg_plot_fail(fig,
+                        "%s: %g x %g inches at %g dpi is %.0fx%.0f pixels, outside "
+                        "16..%d",
+                        who, width_inches, height_inches, dpi, w, h, MAX_FIGURE_SIDE);
+  fig->width_inches = width_inches;
+  fig->height_inches = height_inches;
+  fig->dpi = dpi;
+  fig->width = (int)w;
+  fig->height = (int)h;
+  return 0;
+}
+
+int tg_figure_set_size_inches(tg_figure *fig, double width, double height) {
+  const char *who = "tg_figure_set_size_inches";
+  if (!fig) return tg_plot_fail(NULL, "%s: figure is NULL", who);
+  if (!(width > 0 && height > 0 && isfinite(width) && isfinite(height)))
+    return tg_plot_fail(fig, "%s: size %g x %g must be positive", who, width, height);
+  return resize(fig, width, height, fig->dpi, who);
+}
+
+int tg_figure_set_dpi(tg_figure *fig, double dpi) {
+  const char *who = "tg_figure_set_dpi";
+  if (!fig) return tg_plot_fail(NULL, "%s: figure is NULL", who);
+  if (!(dpi >= 10 && dpi <= 2400))
+    return tg_plot_fail(fig, "%s: %g dpi is outside 10..2400", who, dpi);
+  return resize(fig, fig->width_inches, fig->height_inches, dpi, who);
 }
 
 int tg_axes_set_xscale_log(tg_axes *ax, bool on) {

@@ -20,10 +20,11 @@ static void draw_line(canvas *c, const plot_frame *f, const plot_item *item) {
       if (!isfinite(px[len]) || !isfinite(py[len])) break;
       len++;
     }
-    tg_plot_canvas_add_polyline(c, px, py, len, item->line_width, item->dashed);
+    tg_plot_canvas_add_polyline(c, px, py, len, item->line_width * c->dpi_scale,
+                                item->dashed);
     if (item->marker_size > 0)
       for (int i = 0; i < len; i++)
-        tg_plot_canvas_add_disc(c, px[i], py[i], item->marker_size);
+        tg_plot_canvas_add_disc(c, px[i], py[i], item->marker_size * c->dpi_scale);
     start += len + 1;
   }
   tg_plot_canvas_paint(c, item->color, 1.0);
@@ -53,9 +54,9 @@ static void draw_scatter(canvas *c, const plot_frame *f, const plot_item *item) 
   for (int i = 0; i < item->n; i++) {
     double x = tg_plot_frame_px(f, item->x[i]), y = tg_plot_frame_py(f, item->y[i]);
     tg_color color = item->classes ? tg_color_cycle(item->classes[i]) : item->color;
-    tg_plot_canvas_add_disc(c, x, y, item->marker_size + 0.8);
+    tg_plot_canvas_add_disc(c, x, y, (item->marker_size + 0.8) * c->dpi_scale);
     tg_plot_canvas_paint(c, TG_WHITE, 0.9);
-    tg_plot_canvas_add_disc(c, x, y, item->marker_size);
+    tg_plot_canvas_add_disc(c, x, y, item->marker_size * c->dpi_scale);
     tg_plot_canvas_paint(c, color, 1.0);
   }
 }
@@ -108,7 +109,7 @@ static void draw_fill(canvas *c, const plot_frame *f, const plot_item *item) {
       tg_plot_canvas_blend_pixel(c, x, y, color, 1.0);
     }
   if (item->kind == ITEM_FILL_PROBABILITY) {
-    tg_plot_contour_add_level(c, f, item, 0.5, 1.5);
+    tg_plot_contour_add_level(c, f, item, 0.5, 1.5 * c->dpi_scale);
     tg_plot_canvas_paint(c, BOUNDARY_COLOR, 0.85);
   }
 }
@@ -118,7 +119,8 @@ static void draw_contour(canvas *c, const plot_frame *f, const plot_item *item) 
     double t = item->n_levels > 1 ? (double)k / (item->n_levels - 1) : 0.5;
     tg_color color =
         item->color != TG_AUTO ? item->color : tg_plot_colormap_at(TG_CMAP_VIRIDIS, t);
-    tg_plot_contour_add_level(c, f, item, item->levels[k], item->line_width);
+    tg_plot_contour_add_level(c, f, item, item->levels[k],
+                              item->line_width * c->dpi_scale);
     tg_plot_canvas_paint(c, color, 1.0);
   }
 }

@@ -1,0 +1,402 @@
+/* The vector side of the canvas: when a canvas has an SVG sink, strokes,
+ * discs, rectangles and text become SVG elements instead of pixels, so the
+ * same drawing code (render.c, items.c, contour.c) writes both formats.
+ *
+ * What is raster by nature (the pixels of images, heatmaps, probability
+ * fills and colour-bar gradients, drawn with tg_plot_canvas_blend_pixel)
+ * goes to a transparent RGBA layer; before the next vector element the
+ * layer is flushed as one embedded PNG <image>, so the document keeps the
+ * drawing order, as matplotlib's SVGs embed imshow and colour bars. */
+#include "plot.h"
+#include "tensorgrad/png.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Baseline of a line of text, as a share of its height from the top: the
+ * bitmap font's capitals stand on rows 1-9 of 12, descenders use 10-11. */
+#define BASELINE (10.0 / FONT_HEIGHT)
+#define FONT_FAMILY "DejaVu Sans, Bitstream Vera Sans, Arial, Helvetica, sans-serif"
+
+/* ---- a growing string ------------------------------------------------------ */
+
+typedef struct {
+  char *data;
+  size_t len, cap;
+  bool failed; /* out of memory: the document is lost, saving reports it */
+} svg_text;
+
+static void text_reserve(svg_text *t, size_t extra) {
+  if (t->failed || t->len + extra + 1 <= t->cap) return;
+  size_t cap = t->cap ? t->cap : 4096;
+  while (cap < t->len + extra + 1) cap *= 2;
+  char *grown = realloc(t->data, cap);
+  if (!grown) {
+    t->failed = true;
+    return;
+  }
+  t->data = grown;
+  t->cap = cap;
+}
+
+static void append(svg_text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void append(svg_text *t, const char *fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  int n = vsnprintf(NULL, 0, fmt, args);
+  va_end(args);
+  if (n < 0) return;
+  text_reserve(t, (size_t)n);
+  if (t->failed) return;
+  va_start(args, fmt);
+  vsnprintf(t->data + t->len, (size_t)n + 1, fmt, args);
+  va_end(args);
+  t->len += (size_t)n;
+}
+
+static void text_free(svg_text *t) {
+  free(t->data);
+  *t = (svg_text){0};
+}
+
+/* ---- the sink ------------------------------------------------------------------ */
+
+/* Strokes waiting for tg_plot_canvas_paint to give them a colour: one path
+ * per stroke style (a line's runs share one; its markers are discs). */
+typedef struct {
+  double width;
+  bool dashed;
+  svg_text d;
+} pending_path;
+
+#define MAX_PENDING_PATHS 8
+
+struct tg_plot_svg {
+  svg_text doc;
+  uint8_t *layer; /* width x height RGBA, transparent where nothing is pending */
+  rect layer_dirty;
+  pending_path paths[MAX_PENDING_PATHS];
+  int n_paths;
+  svg_text discs; /* <circle/> elements waiting for a colour */
+  bool pen_down;  /* the last path can continue with "L" */
+  double pen_x, pen_y;
+  int clip_groups; /* ids handed out */
+  bool in_clip;    /* a clipped <g> is open */
+};
+
+static const rect no_rect = {0, 0, 0, 0};
+
+int tg_plot_canvas_init_svg(canvas *c, int width, int height) {
+  memset(c, 0, sizeof *c);
+  c->width = width;
+  c->height = height;
+  c->clip = (rect){0, 0, width, height};
+  c->text_scale = 1.0;
+  c->dpi_scale = 1.0;
+  c->svg = calloc(1, sizeof *c->svg);
+  if (!c->svg) return -1;
+  c->svg->layer = calloc((size_t)width * height, 4);
+  if (!c->svg->layer) {
+    tg_plot_canvas_free(c);
+    return -1;
+  }
+  append(&c->svg->doc,
+         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+         "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+         "xmlns:xlink=\"http://www.w3.org/1999/xlink\" version=\"1.1\" width=\"%d\" "
+         "height=\"%d\" viewBox=\"0 0 %d %d\">\n"
+         "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n"
+         "<g font-family=\"" FONT_FAMILY "\">\n",
+         width, height, width, height, width, height);
+  return 0;
+}
+
+void tg_plot_svg_free(tg_plot_svg *s) {
+  if (!s) return;
+  text_free(&s->doc);
+  for (int i = 0; i < MAX_PENDING_PATHS; i++) text_free(&s->paths[i].d);
+  text_free(&s->discs);
+  free(s->layer);
+  free(s);
+}
+
+static void hex_color(char out[8], tg_color c) {
+  snprintf(out, 8, "#%06x", (unsigned)(c & 0xFFFFFFu));
+}
+
+/* ---- the raster layer ---------------------------------------------------------- */
+
+/* "Over" compositing of colour `color` at opacity alpha onto the layer. */
+void tg_plot_svg_blend_pixel(canvas *c, int x, int y, tg_color color, double alpha) {
+  uint8_t *p = c->svg->layer + ((size_t)y * c->width + x) * 4;
+  rgb src = tg_plot_color_rgb(color);
+  double below = p[3] / 255.0 * (1.0 - alpha), out = alpha + below;
+  if (out <= 0) return;
+  double channels[3] = {src.r * 255.0, src.g * 255.0, src.b * 255.0};
+  for (int k = 0; k < 3; k++)
+    p[k] = (uint8_t)lround((channels[k] * alpha + p[k] * below) / out);
+  p[3] = (uint8_t)lround(out * 255.0);
+  rect *d = &c->svg->layer_dirty;
+  if (d->x0 >= d->x1)
+    *d = (rect){x, y, x + 1, y + 1};
+  else
+    *d = (rect){x < d->x0 ? x : d->x0, y < d->y0 ? y : d->y0, x >= d->x1 ? x + 1 : d->x1,
+                y >= d->y1 ? y + 1 : d->y1};
+}
+
+static void append_base64(svg_text *t, const uint8_t *bytes, size_t n) {
+  static const char digits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  text_reserve(t, (n + 2) / 3 * 4);
+  if (t->failed) return;
+  char *out = t->data + t->len;
+  for (size_t i = 0; i < n; i += 3) {
+    uint32_t v = (uint32_t)bytes[i] << 16;
+    if (i + 1 < n) v |= (uint32_t)bytes[i + 1] << 8;
+    if (i + 2 < n) v |= bytes[i + 2];
+    *out++ = digits[(v >> 18) & 63];
+    *out++ = digits[(v >> 12) & 63];
+    *out++ = i + 1 < n ? digits[(v >> 6) & 63] : '=';
+    *out++ = i + 2 < n ? digits[v & 63] : '=';
+  }
+  *out = '\0';
+  t->len = (size_t)(out - t->data);
+}
+
+/* The layer's pixels inside r, as RGB if all of them are opaque, else RGBA;
+ * NULL if out of memory. */
+static uint8_t *crop_layer(const canvas *c, rect r, int *channels) {
+  int w = r.x1 - r.x0, h = r.y1 - r.y0;
+  bool opaque = true;
+  for (int y = r.y0; y < r.y1 && opaque; y++)
+    for (int x = r.x0; x < r.x1 && opaque; x++)
+      opaque = c->svg->layer[((size_t)y * c->width + x) * 4 + 3] == 255;
+  *channels = opaque ? 3 : 4;
+  uint8_t *pixels = malloc((size_t)w * h * *channels);
+  for (int y = 0; pixels && y < h; y++)
+    for (int x = 0; x < w; x++)
+      memcpy(pixels + ((size_t)y * w + x) * *channels,
+             c->svg->layer + ((size_t)(r.y0 + y) * c->width + r.x0 + x) * 4,
+             (size_t)*channels);
+  return pixels;
+}
+
+static void flush_layer(canvas *c) {
+  tg_plot_svg *s = c->svg;
+  rect r = s->layer_dirty;
+  if (r.x0 >= r.x1) return;
+  int channels;
+  uint8_t *pixels = crop_layer(c, r, &channels), *png = NULL;
+  size_t png_len = 0;
+  if (!pixels ||
+      tg_png_encode(pixels, r.x1 - r.x0, r.y1 - r.y0, channels, &png, &png_len) != 0) {
+    s->doc.failed = true;
+  } else {
+    append(&s->doc,
+           "<image x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+           "preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" "
+           "xlink:href=\"data:image/png;base64,",
+           r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0);
+    append_base64(&s->doc, png, png_len);
+    append(&s->doc, "\"/>\n");
+  }
+  free(pixels);
+  free(png);
+  for (int y = r.y0; y < r.y1; y++)
+    memset(s->layer + ((size_t)y * c->width + r.x0) * 4, 0, (size_t)(r.x1 - r.x0) * 4);
+  s->layer_dirty = no_rect;
+}
+
+/* ---- clipping ---------------------------------------------------------------- */
+
+/* Vector elements drawn after this are clipped to `clip`, as the raster
+ * canvas clips them; the whole canvas needs no group. */
+void tg_plot_svg_set_clip(canvas *c) {
+  tg_plot_svg *s = c->svg;
+  flush_layer(c);
+  if (s->in_clip) append(&s->doc, "</g>\n");
+  s->in_clip =
+      c->clip.x0 > 0 || c->clip.y0 > 0 || c->clip.x1 < c->width || c->clip.y1 < c->height;
+  if (!s->in_clip) return;
+  int id = ++s->clip_groups;
+  append(&s->doc,
+         "<clipPath id=\"clip%d\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>"
+         "</clipPath>\n<g clip-path=\"url(#clip%d)\">\n",
+         id, c->clip.x0, c->clip.y0, c->clip.x1 - c->clip.x0, c->clip.y1 - c->clip.y0,
+         id);
+}
+
+/* ---- rectangles -------------------------------------------------------------- */
+
+void tg_plot_svg_fill_rect(canvas *c, rect r, tg_color color, double alpha) {
+  if (r.x1 <= r.x0 || r.y1 <= r.y0) return;
+  flush_layer(c);
+  char hex[8];
+  hex_color(hex, color);
+  append(&c->svg->doc, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"",
+         r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0, hex);
+  if (alpha < 1) append(&c->svg->doc, " fill-opacity=\"%.3g\"", alpha);
+  append(&c->svg->doc, "/>\n");
+}
+
+/* ---- strokes and discs ------------------------------------------------------ */
+
+static pending_path *path_for(tg_plot_svg *s, double width, bool dashed) {
+  for (int i = 0; i < s->n_paths; i++)
+    if (s->paths[i].width == width && s->paths[i].dashed == dashed) return &s->paths[i];
+  if (s->n_paths == MAX_PENDING_PATHS) return &s->paths[s->n_paths - 1];
+  pending_path *p = &s->paths[s->n_paths++];
+  p->width = width;
+  p->dashed = dashed;
+  p->d.len = 0;
+  return p;
+}
+
+/* Adds the part of segment (x0,y0)-(x1,y1) within reach of the clip as
+ * path data, continuing the previous piece when it ends where this starts,
+ * so that a polyline stays one run and far-away points cost nothing. */
+static void add_piece(canvas *c, pending_path *p, double x0, double y0, double x1,
+                      double y1) {
+  tg_plot_svg *s = c->svg;
+  double t0, t1;
+  const double a[2] = {x0, y0}, b[2] = {x1, y1};
+  if (!tg_plot_canvas_clip_segment(c, a, b, p->width + 2.0, &t0, &t1)) {
+    s->pen_down = false;
+    return;
+  }
+  double ax = x0 + (x1 - x0) * t0, ay = y0 + (y1 - y0) * t0;
+  double bx = x0 + (x1 - x0) * t1, by = y0 + (y1 - y0) * t1;
+  if (!s->pen_down || ax != s->pen_x || ay != s->pen_y)
+    append(&p->d, "M%.2f %.2f", ax, ay);
+  append(&p->d, "L%.2f %.2f", bx, by);
+  s->pen_down = t1 == 1.0;
+  s->pen_x = bx;
+  s->pen_y = by;
+}
+
+void tg_plot_svg_add_polyline(canvas *c, const double *px, const double *py, int n,
+                              double width, bool dashed) {
+  pending_path *p = path_for(c->svg, width, dashed);
+  c->svg->pen_down = false;
+  for (int i = 0; i + 1 < n; i++) {
+    if (!isfinite(px[i]) || !isfinite(py[i]) || !isfinite(px[i + 1]) ||
+        !isfinite(py[i + 1])) {
+      c->svg->pen_down = false;
+      continue;
+    }
+    add_piece(c, p, px[i], py[i], px[i + 1], py[i + 1]);
+  }
+  if (n == 1 && isfinite(px[0]) && isfinite(py[0])) /* a dot: round caps show it */
+    add_piece(c, p, px[0], py[0], px[0], py[0]);
+  c->svg->pen_down = false;
+}
+
+void tg_plot_svg_add_disc(canvas *c, double cx, double cy, double radius) {
+  const rect k = c->clip;
+  if (cx + radius < k.x0 || cx - radius > k.x1 || cy + radius < k.y0 ||
+      cy - radius > k.y1)
+    return;
+  append(&c->svg->discs, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.2f\"/>", cx, cy, radius);
+}
+
+void tg_plot_svg_paint(canvas *c, tg_color color, double alpha) {
+  tg_plot_svg *s = c->svg;
+  flush_layer(c);
+  char hex[8], opacity[32] = "";
+  hex_color(hex, color);
+  if (alpha < 1) snprintf(opacity, sizeof opacity, " stroke-opacity=\"%.3g\"", alpha);
+  for (int i = 0; i < s->n_paths; i++) {
+    pending_path *p = &s->paths[i];
+    if (p->d.len == 0) continue;
+    double w = p->width > 0 ? p->width : 1.0;
+    append(&s->doc,
+           "<path fill=\"none\" stroke=\"%s\" stroke-width=\"%.3g\"%s "
+           "stroke-linecap=\"round\" stroke-linejoin=\"round\"",
+           hex, w, opacity);
+    /* the raster's pattern: dashes of 4 widths, gaps of 2.5 */
+    if (p->dashed)
+      append(&s->doc, " stroke-dasharray=\"%.3g %.3g\"", 4.0 * fmax(w, 1.0),
+             2.5 * fmax(w, 1.0));
+    append(&s->doc, " d=\"%s\"/>\n", p->d.failed ? "" : p->d.data);
+    s->doc.failed |= p->d.failed;
+    p->d.len = 0;
+  }
+  s->n_paths = 0;
+  if (s->discs.len > 0) {
+    append(&s->doc, "<g fill=\"%s\"", hex);
+    if (alpha < 1) append(&s->doc, " fill-opacity=\"%.3g\"", alpha);
+    append(&s->doc, ">%s</g>\n", s->discs.failed ? "" : s->discs.data);
+    s->doc.failed |= s->discs.failed;
+    s->discs.len = 0;
+  }
+}
+
+/* ---- text ---------------------------------------------------------------------- */
+
+/* XML-escaped; bytes outside printable ASCII become '?' as in the bitmap
+ * font, which also keeps the document valid UTF-8. */
+static void append_escaped(svg_text *t, const char *text) {
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    if (*p == '&')
+      append(t, "&amp;");
+    else if (*p == '<')
+      append(t, "&lt;");
+    else if (*p == '>')
+      append(t, "&gt;");
+    else
+      append(t, "%c", *p >= ' ' && *p <= '~' ? *p : '?');
+  }
+}
+
+/* The anchor point and text-anchor: `along` is the share of the text's
+ * length before the anchor (0 start, 0.5 middle, 1 end). */
+static const char *text_anchor(double along) {
+  return along < 0.25 ? "start" : along > 0.75 ? "end" : "middle";
+}
+
+/* The text takes the box the layout gave it (textLength: the bitmap font's
+ * width), so nothing a viewer's font does can make labels overlap. */
+void tg_plot_svg_text(canvas *c, const char *text, rect box, text_style style) {
+  if (!*text) return;
+  flush_layer(c);
+  svg_text *doc = &c->svg->doc;
+  char hex[8];
+  hex_color(hex, style.color);
+  int length = style.vertical ? box.y1 - box.y0 : box.x1 - box.x0,
+      height = style.vertical ? box.x1 - box.x0 : box.y1 - box.y0;
+  /* `along`: the share of the text before the anchor point (bx, by) on
+   * the baseline; vertical text reads upwards, so it starts at the bottom. */
+  double along = style.vertical ? 1.0 - style.ay : style.ax;
+  double bx = style.vertical ? box.x0 + BASELINE * height : box.x0 + along * length;
+  double by = style.vertical ? box.y1 - along * length : box.y0 + BASELINE * height;
+  append(doc,
+         "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" fill=\"%s\" text-anchor=\"%s\"",
+         style.vertical ? 0.0 : bx, style.vertical ? 0.0 : by, height, hex,
+         text_anchor(along));
+  if (length > 0)
+    append(doc, " textLength=\"%d\" lengthAdjust=\"spacingAndGlyphs\"", length);
+  if (style.bold) append(doc, " font-weight=\"bold\"");
+  if (style.vertical)
+    append(doc, " transform=\"translate(%.1f %.1f) rotate(-90)\"", bx, by);
+  append(doc, ">");
+  append_escaped(doc, text);
+  append(doc, "</text>\n");
+}
+
+/* ---- the finished document ------------------------------------------------------ */
+
+int tg_plot_svg_finish(canvas *c, char **out, size_t *len) {
+  tg_plot_svg *s = c->svg;
+  flush_layer(c);
+  if (s->in_clip) append(&s->doc, "</g>\n");
+  s->in_clip = false;
+  append(&s->doc, "</g>\n</svg>\n");
+  if (s->doc.failed) return -1;
+  *out = s->doc.data;
+  *len = s->doc.len;
+  s->doc = (svg_text){0};
+  return 0;
+}

@@ -247,10 +247,20 @@ static double ink_coverage(const uint8_t *ink, int width, double scale, int ox, 
   return hits / 16.0;
 }
 
+/* An SVG's text is drawn by the viewer's font, wider than the bitmap's
+ * (DejaVu Sans, the usual fallback, by about this much); the layout makes
+ * room for it, and textLength asks the viewer to fit it exactly. */
+#define SVG_TEXT_WIDTH 1.25
+
+int tg_plot_canvas_text_width(const canvas *c, const char *text, bool bold) {
+  int width = tg_plot_font_scaled_width(text, bold, c->text_scale);
+  return c->svg ? (int)lround(width * SVG_TEXT_WIDTH) : width;
+}
+
 void tg_plot_canvas_text(canvas *c, const char *text, int x, int y, text_style style) {
   double scale = c->text_scale > 0 ? c->text_scale : 1.0;
   int src_w = tg_plot_font_text_width(text, style.bold);
-  int width = tg_plot_font_scaled_width(text, style.bold, scale),
+  int width = tg_plot_canvas_text_width(c, text, style.bold),
       height = tg_plot_font_height(scale);
   int box_w = style.vertical ? height : width;
   int box_h = style.vertical ? width : height;

@@ -95,6 +95,8 @@ typedef struct {
 } text_style;
 
 void tg_plot_canvas_text(canvas *c, const char *text, int x, int y, text_style style);
+/* The width the layout gives the text on this canvas. */
+int tg_plot_canvas_text_width(const canvas *c, const char *text, bool bold);
 
 /* ---- SVG (svg.c): the canvas calls these when c->svg is set ------------------ */
 

@@ -129,10 +129,10 @@ static void axis_ticks(const canvas *c, const tg_axes *ax, const plot_frame *f, 
     tg_plot_ticks_nice(yt, f->ylo, f->yhi, f->box.y1 - f->box.y0, px(c, 50.0));
 }
 
-static int widest_label(const ticks *t, double scale) {
+static int widest_label(const canvas *c, const ticks *t) {
   int w = 0;
   for (int i = 0; i < t->n; i++) {
-    int lw = tg_plot_font_scaled_width(t->label[i], false, scale);
+    int lw = tg_plot_canvas_text_width(c, t->label[i], false);
     if (lw > w) w = lw;
   }
   return w;
@@ -164,7 +164,7 @@ static axes_layout layout_axes(const canvas *c, const tg_axes *ax, rect cell) {
   if (axis) {
     /* y ticks depend only on the height, so they can size the left margin. */
     axis_ticks(c, ax, &L.frame, &L.xt, &L.yt);
-    int left = pad + widest_label(&L.yt, scale) + tick_room;
+    int left = pad + widest_label(c, &L.yt) + tick_room;
     if (ax->ylabel) left += text_h + px(c, 8);
     int right = pad + px(c, 12); /* room for the last x tick label to overhang */
     L.scaled = colorbar_item(ax, &L.bar_lo, &L.bar_hi);
@@ -172,7 +172,7 @@ static axes_layout layout_axes(const canvas *c, const tg_axes *ax, rect cell) {
       tg_plot_ticks_nice(&L.bt, L.bar_lo, L.bar_hi, L.frame.box.y1 - L.frame.box.y0,
                          px(c, 50.0));
       right = pad + px(c, BAR_GAP) + px(c, BAR_WIDTH) + tick_room +
-              widest_label(&L.bt, scale) + (ax->colorbar_label ? text_h + px(c, 14) : 0);
+              widest_label(c, &L.bt) + (ax->colorbar_label ? text_h + px(c, 14) : 0);
     }
     L.frame.box.x0 = cell.x0 + left;
     L.frame.box.x1 = cell.x1 - right;
@@ -250,8 +250,8 @@ static void draw_labels(canvas *c, const tg_axes *ax, const axes_layout *L, rect
   /* beside the tick labels, as matplotlib puts it, even when an equal aspect
    * moved the axes away from the cell's edge */
   int text_h = tg_plot_font_height(c->text_scale);
-  int label_x = b.x0 - px(c, TICK_LENGTH) - px(c, TEXT_GAP) -
-                widest_label(&L->yt, c->text_scale) - px(c, 8) - text_h;
+  int label_x = b.x0 - px(c, TICK_LENGTH) - px(c, TEXT_GAP) - widest_label(c, &L->yt) -
+                px(c, 8) - text_h;
   if (ax->ylabel)
     tg_plot_canvas_text(c, ax->ylabel, label_x > cell.x0 ? label_x : cell.x0, mid_y,
                         (text_style){0.0, 0.5, false, true, INK});
@@ -287,8 +287,8 @@ static void draw_colorbar(canvas *c, const tg_axes *ax, const axes_layout *L) {
   }
   if (ax->colorbar_label)
     tg_plot_canvas_text(c, ax->colorbar_label,
-                        label_x + widest_label(&L->bt, c->text_scale) + px(c, 8),
-                        (b.y0 + b.y1) / 2, (text_style){0.0, 0.5, false, true, INK});
+                        label_x + widest_label(c, &L->bt) + px(c, 8), (b.y0 + b.y1) / 2,
+                        (text_style){0.0, 0.5, false, true, INK});
 }
 
 /* ---- legend -------------------------------------------------------------------- */
@@ -370,7 +370,7 @@ static void draw_legend(canvas *c, const tg_axes *ax, const plot_frame *f) {
   if (n < 2) return;
   int text_h = tg_plot_font_height(c->text_scale), row = text_h + px(c, 5), text_w = 0;
   for (int i = 0; i < n; i++) {
-    int w = tg_plot_font_scaled_width(entries[i]->label, false, c->text_scale);
+    int w = tg_plot_canvas_text_width(c, entries[i]->label, false);
     if (w > text_w) text_w = w;
   }
   int margin = px(c, 8), sample = px(c, LEGEND_SAMPLE);

@@ -38,7 +38,13 @@ static const char *out_path(const char *name) {
   return path;
 }
 
+/* Every figure is also saved as SVG, for tests/interop/svg_check.py (ctest
+ * plot_svg_xml) to parse with a real XML parser. */
 static image save_and_read(tg_figure *fig, const char *name) {
+  char svg_name[256];
+  snprintf(svg_name, sizeof svg_name, "%.*s.svg", (int)(strlen(name) - 4), name);
+  ck_assert_msg(tg_figure_save(fig, out_path(svg_name)) == 0, "save %s: %s", svg_name,
+                tg_last_error());
   const char *path = out_path(name);
   ck_assert_msg(tg_figure_save(fig, path) == 0, "save %s: %s", name, tg_last_error());
   tg_figure_free(fig);

@@ -247,14 +247,12 @@ static double ink_coverage(const uint8_t *ink, int width, double scale, int ox, 
   return hits / 16.0;
 }
 
-/* An SVG's text is drawn by the viewer's font, wider than the bitmap's
- * (DejaVu Sans, the usual fallback, by about this much); the layout makes
- * room for it, and textLength asks the viewer to fit it exactly. */
-#define SVG_TEXT_WIDTH 1.25
-
+/* An SVG's text is drawn by the viewer's font: the layout measures it in
+ * that font's metrics. */
 int tg_plot_canvas_text_width(const canvas *c, const char *text, bool bold) {
-  int width = tg_plot_font_scaled_width(text, bold, c->text_scale);
-  return c->svg ? (int)lround(width * SVG_TEXT_WIDTH) : width;
+  if (c->svg)
+    return tg_plot_svg_text_width(text, bold, tg_plot_font_height(c->text_scale));
+  return tg_plot_font_scaled_width(text, bold, c->text_scale);
 }
 
 void tg_plot_canvas_text(canvas *c, const char *text, int x, int y, text_style style) {

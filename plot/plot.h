@@ -108,6 +108,8 @@ void tg_plot_svg_add_polyline(canvas *c, const double *px, const double *py, int
                               double width, bool dashed);
 void tg_plot_svg_add_disc(canvas *c, double cx, double cy, double radius);
 void tg_plot_svg_paint(canvas *c, tg_color color, double alpha);
+/* The width of the text in the font the SVG names, at font_size pixels. */
+int tg_plot_svg_text_width(const char *text, bool bold, int font_size);
 /* box: where the bitmap font's text would be (rotated if vertical). */
 void tg_plot_svg_text(canvas *c, const char *text, rect box, text_style style);
 /* Closes the document and hands it over (*out malloc'd, NUL-terminated);

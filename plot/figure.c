@@ -154,20 +154,41 @@ int tg_figure_render_svg(tg_figure *fig, char **svg, size_t *len) {
   return rc == 0 ? 0 : tg_plot_fail(fig, "tg_figure_render_svg: out of memory");
 }
 
+/* Writes the bytes to path through a temporary file and a rename. */
+static int write_atomically(const char *path, const char *bytes, size_t len,
+                            const char *who) {
+  tg_atomic_file f;
+  if (tg_atomic_open(&f, path, who) != 0) return -1;
+  if (tg_atomic_write(&f, bytes, len) != 0) {
+    tg_atomic_abort(&f);
+    return -1;
+  }
+  return tg_atomic_commit(&f);
+}
+
 int tg_figure_save_svg(tg_figure *fig, const char *path) {
   if (!path) return tg_plot_fail(fig, "tg_figure_save_svg: path is NULL");
   char *svg = NULL;
   size_t len = 0;
   if (tg_figure_render_svg(fig, &svg, &len) != 0) return -1;
-  tg_atomic_file f;
-  int rc = tg_atomic_open(&f, path, "tg_figure_save_svg");
-  if (rc == 0 && tg_atomic_write(&f, svg, len) != 0) {
-    tg_atomic_abort(&f);
-    rc = -1;
-  } else if (rc == 0) {
-    rc = tg_atomic_commit(&f);
-  }
+  int rc = write_atomically(path, svg, len, "tg_figure_save_svg");
   free(svg);
+  return rc;
+}
+
+/* With TENSORGRAD_FIGURE_JSON set, "<path>.json" gets the figure's data
+ * (json_export.c). */
+static int save_json_beside(const tg_figure *fig, const char *path) {
+  const char *wanted = getenv("TENSORGRAD_FIGURE_JSON");
+  if (!wanted || !*wanted || strcmp(wanted, "0") == 0) return 0;
+  plot_buf json = {0}, json_path = {0};
+  tg_plot_figure_json(fig, &json);
+  tg_plot_buf_printf(&json_path, "%s.json", path);
+  int rc = json.failed || json_path.failed
+               ? tg_plot_fail(NULL, "tg_figure_save: %s.json: out of memory", path)
+               : write_atomically(json_path.data, json.data, json.len, "tg_figure_save");
+  tg_plot_buf_free(&json);
+  tg_plot_buf_free(&json_path);
   return rc;
 }
 
@@ -177,13 +198,17 @@ static bool ends_with_svg(const char *path) {
 }
 
 int tg_figure_save(tg_figure *fig, const char *path) {
-  if (ends_with_svg(path)) return tg_figure_save_svg(fig, path);
-  uint8_t *pixels = NULL;
-  int width = 0, height = 0;
-  if (tg_figure_render(fig, &pixels, &width, &height) != 0) return -1;
-  int rc = tg_png_write(path, pixels, width, height, 3);
-  free(pixels);
-  return rc;
+  int rc;
+  if (ends_with_svg(path)) {
+    rc = tg_figure_save_svg(fig, path);
+  } else {
+    uint8_t *pixels = NULL;
+    int width = 0, height = 0;
+    if (tg_figure_render(fig, &pixels, &width, &height) != 0) return -1;
+    rc = tg_png_write(path, pixels, width, height, 3);
+    free(pixels);
+  }
+  return rc == 0 ? save_json_beside(fig, path) : rc;
 }
 
 /* ---- axes settings ------------------------------------------------------- */

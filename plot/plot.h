@@ -98,6 +98,22 @@ void tg_plot_canvas_text(canvas *c, const char *text, int x, int y, text_style s
 /* The width the layout gives the text on this canvas. */
 int tg_plot_canvas_text_width(const canvas *c, const char *text, bool bold);
 
+/* ---- a growing string (buffer.c) ---------------------------------------------- */
+
+typedef struct {
+  char *data; /* NUL-terminated once anything was written */
+  size_t len, cap;
+  bool failed; /* out of memory: the text is lost, and saving reports it */
+} plot_buf;
+
+void tg_plot_buf_reserve(plot_buf *b, size_t extra);
+void tg_plot_buf_printf(plot_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void tg_plot_buf_free(plot_buf *b);
+
+/* The figure's recorded contents as JSON (json_export.c). */
+void tg_plot_figure_json(const tg_figure *fig, plot_buf *b);
+
 /* ---- SVG (svg.c): the canvas calls these when c->svg is set ------------------ */
 
 void tg_plot_svg_free(tg_plot_svg *s);

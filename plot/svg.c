@@ -20,48 +20,6 @@
 #define BASELINE (10.0 / FONT_HEIGHT)
 #define FONT_FAMILY "DejaVu Sans, Bitstream Vera Sans, Arial, Helvetica, sans-serif"
 
-/* ---- a growing string ------------------------------------------------------ */
-
-typedef struct {
-  char *data;
-  size_t len, cap;
-  bool failed; /* out of memory: the document is lost, saving reports it */
-} svg_text;
-
-static void text_reserve(svg_text *t, size_t extra) {
-  if (t->failed || t->len + extra + 1 <= t->cap) return;
-  size_t cap = t->cap ? t->cap : 4096;
-  while (cap < t->len + extra + 1) cap *= 2;
-  char *grown = realloc(t->data, cap);
-  if (!grown) {
-    t->failed = true;
-    return;
-  }
-  t->data = grown;
-  t->cap = cap;
-}
-
-static void append(svg_text *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void append(svg_text *t, const char *fmt, ...) {
-  va_list args;
-  va_start(args, fmt);
-  int n = vsnprintf(NULL, 0, fmt, args);
-  va_end(args);
-  if (n < 0) return;
-  text_reserve(t, (size_t)n);
-  if (t->failed) return;
-  va_start(args, fmt);
-  vsnprintf(t->data + t->len, (size_t)n + 1, fmt, args);
-  va_end(args);
-  t->len += (size_t)n;
-}
-
-static void text_free(svg_text *t) {
-  free(t->data);
-  *t = (svg_text){0};
-}
-
 /* ---- the sink ------------------------------------------------------------------ */
 
 /* Strokes waiting for tg_plot_canvas_paint to give them a colour: one path
@@ -69,18 +27,18 @@ static void text_free(svg_text *t) {
 typedef struct {
   double width;
   bool dashed;
-  svg_text d;
+  plot_buf d;
 } pending_path;
 
 #define MAX_PENDING_PATHS 8
 
 struct tg_plot_svg {
-  svg_text doc;
+  plot_buf doc;
   uint8_t *layer; /* width x height RGBA, transparent where nothing is pending */
   rect layer_dirty;
   pending_path paths[MAX_PENDING_PATHS];
   int n_paths;
-  svg_text discs; /* <circle/> elements waiting for a colour */
+  plot_buf discs; /* <circle/> elements waiting for a colour */
   bool pen_down;  /* the last path can continue with "L" */
   double pen_x, pen_y;
   int clip_groups; /* ids handed out */
@@ -103,22 +61,23 @@ int tg_plot_canvas_init_svg(canvas *c, int width, int height) {
     tg_plot_canvas_free(c);
     return -1;
   }
-  append(&c->svg->doc,
-         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-         "<svg xmlns=\"http://www.w3.org/2000/svg\" "
-         "xmlns:xlink=\"http://www.w3.org/1999/xlink\" version=\"1.1\" width=\"%d\" "
-         "height=\"%d\" viewBox=\"0 0 %d %d\">\n"
-         "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n"
-         "<g font-family=\"" FONT_FAMILY "\">\n",
-         width, height, width, height, width, height);
+  tg_plot_buf_printf(
+      &c->svg->doc,
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+      "xmlns:xlink=\"http://www.w3.org/1999/xlink\" version=\"1.1\" width=\"%d\" "
+      "height=\"%d\" viewBox=\"0 0 %d %d\">\n"
+      "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n"
+      "<g font-family=\"" FONT_FAMILY "\">\n",
+      width, height, width, height, width, height);
   return 0;
 }
 
 void tg_plot_svg_free(tg_plot_svg *s) {
   if (!s) return;
-  text_free(&s->doc);
-  for (int i = 0; i < MAX_PENDING_PATHS; i++) text_free(&s->paths[i].d);
-  text_free(&s->discs);
+  tg_plot_buf_free(&s->doc);
+  for (int i = 0; i < MAX_PENDING_PATHS; i++) tg_plot_buf_free(&s->paths[i].d);
+  tg_plot_buf_free(&s->discs);
   free(s->layer);
   free(s);
 }
@@ -147,10 +106,10 @@ void tg_plot_svg_blend_pixel(canvas *c, int x, int y, tg_color color, double alp
                 y >= d->y1 ? y + 1 : d->y1};
 }
 
-static void append_base64(svg_text *t, const uint8_t *bytes, size_t n) {
+static void append_base64(plot_buf *t, const uint8_t *bytes, size_t n) {
   static const char digits[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  text_reserve(t, (n + 2) / 3 * 4);
+  tg_plot_buf_reserve(t, (n + 2) / 3 * 4);
   if (t->failed) return;
   char *out = t->data + t->len;
   for (size_t i = 0; i < n; i += 3) {
@@ -195,13 +154,13 @@ static void flush_layer(canvas *c) {
       tg_png_encode(pixels, r.x1 - r.x0, r.y1 - r.y0, channels, &png, &png_len) != 0) {
     s->doc.failed = true;
   } else {
-    append(&s->doc,
-           "<image x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-           "preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" "
-           "xlink:href=\"data:image/png;base64,",
-           r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0);
+    tg_plot_buf_printf(&s->doc,
+                       "<image x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+                       "preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" "
+                       "xlink:href=\"data:image/png;base64,",
+                       r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0);
     append_base64(&s->doc, png, png_len);
-    append(&s->doc, "\"/>\n");
+    tg_plot_buf_printf(&s->doc, "\"/>\n");
   }
   free(pixels);
   free(png);
@@ -217,16 +176,16 @@ static void flush_layer(canvas *c) {
 void tg_plot_svg_set_clip(canvas *c) {
   tg_plot_svg *s = c->svg;
   flush_layer(c);
-  if (s->in_clip) append(&s->doc, "</g>\n");
+  if (s->in_clip) tg_plot_buf_printf(&s->doc, "</g>\n");
   s->in_clip =
       c->clip.x0 > 0 || c->clip.y0 > 0 || c->clip.x1 < c->width || c->clip.y1 < c->height;
   if (!s->in_clip) return;
   int id = ++s->clip_groups;
-  append(&s->doc,
-         "<clipPath id=\"clip%d\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>"
-         "</clipPath>\n<g clip-path=\"url(#clip%d)\">\n",
-         id, c->clip.x0, c->clip.y0, c->clip.x1 - c->clip.x0, c->clip.y1 - c->clip.y0,
-         id);
+  tg_plot_buf_printf(
+      &s->doc,
+      "<clipPath id=\"clip%d\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>"
+      "</clipPath>\n<g clip-path=\"url(#clip%d)\">\n",
+      id, c->clip.x0, c->clip.y0, c->clip.x1 - c->clip.x0, c->clip.y1 - c->clip.y0, id);
 }
 
 /* ---- rectangles -------------------------------------------------------------- */
@@ -236,10 +195,11 @@ void tg_plot_svg_fill_rect(canvas *c, rect r, tg_color color, double alpha) {
   flush_layer(c);
   char hex[8];
   hex_color(hex, color);
-  append(&c->svg->doc, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"",
-         r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0, hex);
-  if (alpha < 1) append(&c->svg->doc, " fill-opacity=\"%.3g\"", alpha);
-  append(&c->svg->doc, "/>\n");
+  tg_plot_buf_printf(&c->svg->doc,
+                     "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"",
+                     r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0, hex);
+  if (alpha < 1) tg_plot_buf_printf(&c->svg->doc, " fill-opacity=\"%.3g\"", alpha);
+  tg_plot_buf_printf(&c->svg->doc, "/>\n");
 }
 
 /* ---- strokes and discs ------------------------------------------------------ */
@@ -270,8 +230,8 @@ static void add_piece(canvas *c, pending_path *p, double x0, double y0, double x
   double ax = x0 + (x1 - x0) * t0, ay = y0 + (y1 - y0) * t0;
   double bx = x0 + (x1 - x0) * t1, by = y0 + (y1 - y0) * t1;
   if (!s->pen_down || ax != s->pen_x || ay != s->pen_y)
-    append(&p->d, "M%.2f %.2f", ax, ay);
-  append(&p->d, "L%.2f %.2f", bx, by);
+    tg_plot_buf_printf(&p->d, "M%.2f %.2f", ax, ay);
+  tg_plot_buf_printf(&p->d, "L%.2f %.2f", bx, by);
   s->pen_down = t1 == 1.0;
   s->pen_x = bx;
   s->pen_y = by;
@@ -299,7 +259,8 @@ void tg_plot_svg_add_disc(canvas *c, double cx, double cy, double radius) {
   if (cx + radius < k.x0 || cx - radius > k.x1 || cy + radius < k.y0 ||
       cy - radius > k.y1)
     return;
-  append(&c->svg->discs, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.2f\"/>", cx, cy, radius);
+  tg_plot_buf_printf(&c->svg->discs, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.2f\"/>", cx,
+                     cy, radius);
 }
 
 void tg_plot_svg_paint(canvas *c, tg_color color, double alpha) {
@@ -312,23 +273,23 @@ void tg_plot_svg_paint(canvas *c, tg_color color, double alpha) {
     pending_path *p = &s->paths[i];
     if (p->d.len == 0) continue;
     double w = p->width > 0 ? p->width : 1.0;
-    append(&s->doc,
-           "<path fill=\"none\" stroke=\"%s\" stroke-width=\"%.3g\"%s "
-           "stroke-linecap=\"round\" stroke-linejoin=\"round\"",
-           hex, w, opacity);
+    tg_plot_buf_printf(&s->doc,
+                       "<path fill=\"none\" stroke=\"%s\" stroke-width=\"%.3g\"%s "
+                       "stroke-linecap=\"round\" stroke-linejoin=\"round\"",
+                       hex, w, opacity);
     /* the raster's pattern: dashes of 4 widths, gaps of 2.5 */
     if (p->dashed)
-      append(&s->doc, " stroke-dasharray=\"%.3g %.3g\"", 4.0 * fmax(w, 1.0),
-             2.5 * fmax(w, 1.0));
-    append(&s->doc, " d=\"%s\"/>\n", p->d.failed ? "" : p->d.data);
+      tg_plot_buf_printf(&s->doc, " stroke-dasharray=\"%.3g %.3g\"", 4.0 * fmax(w, 1.0),
+                         2.5 * fmax(w, 1.0));
+    tg_plot_buf_printf(&s->doc, " d=\"%s\"/>\n", p->d.failed ? "" : p->d.data);
     s->doc.failed |= p->d.failed;
     p->d.len = 0;
   }
   s->n_paths = 0;
   if (s->discs.len > 0) {
-    append(&s->doc, "<g fill=\"%s\"", hex);
-    if (alpha < 1) append(&s->doc, " fill-opacity=\"%.3g\"", alpha);
-    append(&s->doc, ">%s</g>\n", s->discs.failed ? "" : s->discs.data);
+    tg_plot_buf_printf(&s->doc, "<g fill=\"%s\"", hex);
+    if (alpha < 1) tg_plot_buf_printf(&s->doc, " fill-opacity=\"%.3g\"", alpha);
+    tg_plot_buf_printf(&s->doc, ">%s</g>\n", s->discs.failed ? "" : s->discs.data);
     s->doc.failed |= s->discs.failed;
     s->discs.len = 0;
   }
@@ -368,16 +329,16 @@ int tg_plot_svg_text_width(const char *text, bool bold, int font_size) {
 
 /* XML-escaped; bytes outside printable ASCII become '?' as in the bitmap
  * font, which also keeps the document valid UTF-8. */
-static void append_escaped(svg_text *t, const char *text) {
+static void append_escaped(plot_buf *t, const char *text) {
   for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
     if (*p == '&')
-      append(t, "&amp;");
+      tg_plot_buf_printf(t, "&amp;");
     else if (*p == '<')
-      append(t, "&lt;");
+      tg_plot_buf_printf(t, "&lt;");
     else if (*p == '>')
-      append(t, "&gt;");
+      tg_plot_buf_printf(t, "&gt;");
     else
-      append(t, "%c", *p >= ' ' && *p <= '~' ? *p : '?');
+      tg_plot_buf_printf(t, "%c", *p >= ' ' && *p <= '~' ? *p : '?');
   }
 }
 
@@ -392,7 +353,7 @@ static const char *text_anchor(double along) {
 void tg_plot_svg_text(canvas *c, const char *text, rect box, text_style style) {
   if (!*text) return;
   flush_layer(c);
-  svg_text *doc = &c->svg->doc;
+  plot_buf *doc = &c->svg->doc;
   char hex[8];
   hex_color(hex, style.color);
   int length = style.vertical ? box.y1 - box.y0 : box.x1 - box.x0,
@@ -402,18 +363,19 @@ void tg_plot_svg_text(canvas *c, const char *text, rect box, text_style style) {
   double along = style.vertical ? 1.0 - style.ay : style.ax;
   double bx = style.vertical ? box.x0 + BASELINE * height : box.x0 + along * length;
   double by = style.vertical ? box.y1 - along * length : box.y0 + BASELINE * height;
-  append(doc,
-         "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" fill=\"%s\" text-anchor=\"%s\"",
-         style.vertical ? 0.0 : bx, style.vertical ? 0.0 : by, height, hex,
-         text_anchor(along));
+  tg_plot_buf_printf(
+      doc, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" fill=\"%s\" text-anchor=\"%s\"",
+      style.vertical ? 0.0 : bx, style.vertical ? 0.0 : by, height, hex,
+      text_anchor(along));
   if (length > 0)
-    append(doc, " textLength=\"%d\" lengthAdjust=\"spacingAndGlyphs\"", length);
-  if (style.bold) append(doc, " font-weight=\"bold\"");
+    tg_plot_buf_printf(doc, " textLength=\"%d\" lengthAdjust=\"spacingAndGlyphs\"",
+                       length);
+  if (style.bold) tg_plot_buf_printf(doc, " font-weight=\"bold\"");
   if (style.vertical)
-    append(doc, " transform=\"translate(%.1f %.1f) rotate(-90)\"", bx, by);
-  append(doc, ">");
+    tg_plot_buf_printf(doc, " transform=\"translate(%.1f %.1f) rotate(-90)\"", bx, by);
+  tg_plot_buf_printf(doc, ">");
   append_escaped(doc, text);
-  append(doc, "</text>\n");
+  tg_plot_buf_printf(doc, "</text>\n");
 }
 
 /* ---- the finished document ------------------------------------------------------ */
@@ -421,12 +383,12 @@ void tg_plot_svg_text(canvas *c, const char *text, rect box, text_style style) {
 int tg_plot_svg_finish(canvas *c, char **out, size_t *len) {
   tg_plot_svg *s = c->svg;
   flush_layer(c);
-  if (s->in_clip) append(&s->doc, "</g>\n");
+  if (s->in_clip) tg_plot_buf_printf(&s->doc, "</g>\n");
   s->in_clip = false;
-  append(&s->doc, "</g>\n</svg>\n");
+  tg_plot_buf_printf(&s->doc, "</g>\n</svg>\n");
   if (s->doc.failed) return -1;
   *out = s->doc.data;
   *len = s->doc.len;
-  s->doc = (svg_text){0};
+  s->doc = (plot_buf){0};
   return 0;
 }

@@ -843,6 +843,40 @@ START_TEST(svg_clips_far_away_points) {
 }
 END_TEST
 
+/* TENSORGRAD_FIGURE_JSON: the figure's data beside the picture, exact. */
+START_TEST(figure_json_beside_the_picture) {
+  tg_figure *fig = svg_test_figure();
+  const char *png = out_path("described.png");
+  char json_path[600];
+  snprintf(json_path, sizeof json_path, "%s.json", png);
+  unlink(json_path);
+  ck_assert_int_eq(tg_figure_save(fig, png), 0);
+  ck_assert_int_eq(access(json_path, F_OK), -1); /* off unless asked for */
+  setenv("TENSORGRAD_FIGURE_JSON", "1", 1);
+  ck_assert_int_eq(tg_figure_save(fig, png), 0);
+  unsetenv("TENSORGRAD_FIGURE_JSON");
+  FILE *f = fopen(json_path, "rb");
+  ck_assert_msg(f != NULL, "%s missing", json_path);
+  static char json[65536];
+  json[fread(json, 1, sizeof json - 1, f)] = '\0';
+  fclose(f);
+  const char *expected[] = {
+      "{\"width\":720,\"height\":320,\"dpi\":100,\"font_size\":12,\"rows\":1,\"cols\":2,"
+      "\"title\":\"Curves & <heat>\"",
+      "\"xlabel\":\"epoch\",\"ylabel\":\"loss\"",
+      "{\"kind\":\"line\",\"label\":\"train\",\"color\":\"#1f77b4\",\"line_width\":2",
+      "\"dashed\":true,\"x\":[0,1,2,",
+      "0.025000000000000001,", /* doubles round-trip */
+      "{\"kind\":\"image\"",
+      "\"grid\":[0,1,2,3,4,5,6,7,8,9,10,11],\"cmap\":\"viridis\"",
+      "\"colorbar\":true,\"colorbar_label\":\"value\"",
+  };
+  for (size_t i = 0; i < sizeof expected / sizeof *expected; i++)
+    ck_assert_msg(strstr(json, expected[i]), "no %s in %s", expected[i], json);
+  tg_figure_free(fig);
+}
+END_TEST
+
 /* ---- figure size and dpi ------------------------------------------------------------
  */
 
@@ -939,6 +973,7 @@ int main(void) {
   tcase_add_test(plots, plot_errors_have_messages);
   tcase_add_test(plots, svg_is_vector_xml_with_the_figures_text);
   tcase_add_test(plots, svg_clips_far_away_points);
+  tcase_add_test(plots, figure_json_beside_the_picture);
   tcase_add_test(plots, dpi_scales_canvas_text_and_lines);
   suite_add_tcase(s, plots);
   return tg_test_run(s);

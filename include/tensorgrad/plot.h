@@ -111,7 +111,11 @@ int tg_figure_set_dpi(tg_figure *fig, double dpi);
 /* Draws the figure into a malloc'd RGB buffer of width*height*3 bytes. */
 int tg_figure_render(tg_figure *fig, uint8_t **rgb, int *width, int *height);
 /* Renders and writes the file atomically (temporary file, then rename):
- * SVG if the path ends in ".svg" (any case), else PNG (see tg_png_write). */
+ * SVG if the path ends in ".svg" (any case), else PNG (see tg_png_write).
+ * With the environment variable TENSORGRAD_FIGURE_JSON set (not "0"), it
+ * also writes "<path>.json": the figure's data, styles, labels and settings
+ * as recorded, which docs/plots/example_pairs.py draws again with
+ * matplotlib. */
 int tg_figure_save(tg_figure *fig, const char *path);
 /* The figure as an SVG document (vector: lines are <path>s, markers
  * <circle>s, text is <text> at the figure's font size; images, heatmaps,

@@ -1,15 +1,17 @@
 """SVG figures read by a real XML parser (Python's xml.etree).
 
-Usage: python3 svg_check.py DIR   checks every *.svg under DIR
+Usage: python3 svg_check.py DIR   checks every *.svg (and *.json) under DIR
 
 Each file must parse, have an <svg> root whose width and height match its
 viewBox, draw something (paths, circles or rectangles), give every <text>
 a font size and content, and embed only images that are real PNGs (base64
-data URIs with PNG's signature and an IHDR of the <image>'s size). Exits
+data URIs with PNG's signature and an IHDR of the <image>'s size). Every
+*.json (TENSORGRAD_FIGURE_JSON's figure descriptions) must parse. Exits
 77 (ctest: skipped) when DIR holds no SVG, 1 on any problem.
 """
 import base64
 import glob
+import json
 import os
 import struct
 import sys
@@ -68,6 +70,11 @@ def main(directory):
         print(f"svg_check skipped: no SVG under {directory}")
         return 77
     problems = [p for path in paths for p in check_svg(path)]
+    for path in sorted(glob.glob(os.path.join(directory, "**", "*.json"), recursive=True)):
+        try:
+            json.load(open(path))
+        except ValueError as e:
+            problems.append(f"{path}: not JSON: {e}")
     for p in problems:
         print("FAIL", p)
     print(f"{len(paths)} SVG files, {len(problems)} problems")

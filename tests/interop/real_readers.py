@@ -519,21 +519,18 @@ def main():
                    check_example_outputs(ex_out, name, epochs))
         report("checkpoints: C -> PyTorch -> C continue training alike",
                check_checkpoint_round_trip(build, tmp))
-        for what, corrupt in (("checkpoint with a flipped data byte", corrupt_checkpoint_data),
-                              ("checkpoint with a broken header", corrupt_checkpoint_header),
-                              ("event file with a flipped byte", corrupt_event_file)):
-            bad = os.path.join(tmp, "moons_" + corrupt.__name__)
-            shutil.copytree(os.path.join(tmp, "moons"), bad)
+        corruptions = [  # (example, epochs, what, how)
+            ("moons", 3, "checkpoint with a flipped data byte", corrupt_checkpoint_data),
+            ("moons", 3, "checkpoint with a broken header", corrupt_checkpoint_header),
+            ("moons", 3, "event file with a flipped byte", corrupt_event_file),
+            ("logistic_regression", 4, "PNG figure with a flipped byte", corrupt_figure),
+            ("logistic_regression", 4, "SVG figure cut in half", truncate_svg),
+        ]
+        for name, epochs, what, corrupt in corruptions:
+            bad = os.path.join(tmp, f"{name}_{corrupt.__name__}")
+            shutil.copytree(os.path.join(tmp, name), bad)
             corrupt(bad)
-            report(f"moons' {what} is caught",
-                   check_example_outputs(bad, "moons", 3), True)
-        for what, corrupt in (("a flipped byte in a PNG", corrupt_figure),
-                              ("a truncated SVG", truncate_svg)):
-            bad = os.path.join(tmp, "logistic_regression_" + corrupt.__name__)
-            shutil.copytree(os.path.join(tmp, "logistic_regression"), bad)
-            corrupt(bad)
-            report(f"logistic_regression's figures with {what} is caught",
-                   check_example_outputs(bad, "logistic_regression", 4), True)
+            report(f"{name}: {what} is caught", check_example_outputs(bad, name, epochs), True)
 
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -807,6 +807,14 @@ START_TEST(svg_is_vector_xml_with_the_figures_text) {
   ck_assert_int_eq(tg_figure_render_svg(fig, &svg, &len), 0);
   ck_assert(has_text(svg, "epoch", 20) && has_text(svg, "train", 20));
   free(svg);
+  /* at 200 dpi: twice the canvas, the text and the strokes */
+  ck_assert_int_eq(tg_figure_set_font_size(fig, 12), 0);
+  ck_assert_int_eq(tg_figure_set_dpi(fig, 200), 0);
+  ck_assert_int_eq(tg_figure_render_svg(fig, &svg, &len), 0);
+  ck_assert(strstr(svg, "width=\"1440\" height=\"640\" viewBox=\"0 0 1440 640\""));
+  ck_assert(has_text(svg, "epoch", 24) && has_text(svg, "train", 24));
+  ck_assert(strstr(svg, "stroke=\"#1f77b4\" stroke-width=\"4\""));
+  free(svg);
 
   ck_assert_int_eq(tg_figure_save(fig, "/nonexistent-dir/plot.svg"), -1);
   ck_assert_msg(strstr(tg_last_error(),

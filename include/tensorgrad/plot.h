@@ -93,11 +93,12 @@ void tg_figure_free(tg_figure *fig); /* NULL is fine */
  * accepts NULL and fails, so a bad index surfaces at save time. */
 tg_axes *tg_figure_axes(tg_figure *fig, int index);
 int tg_figure_set_title(tg_figure *fig, const char *title); /* plt.suptitle */
-/* The height of a line of text in pixels (default 12, descenders included):
- * every title, label, tick label and legend entry of the figure is drawn at
- * that size, resampled from the bitmap font with anti-aliasing, and the
- * layout makes room for it. For a figure at twice the resolution, double
- * the size given to tg_figure_new and the font size. */
+/* The height of a line of text in pixels at 100 dpi (default 12,
+ * descenders included): every title, label, tick label and legend entry of
+ * the figure is drawn at that size times dpi/100, resampled from the bitmap
+ * font with anti-aliasing (in an SVG: the font-size of its <text>), and the
+ * layout makes room for it. For a figure at twice the resolution, set the
+ * dpi to 200 rather than doubling sizes by hand. */
 int tg_figure_set_font_size(tg_figure *fig, double pixels);
 /* plt.figure(figsize=(w, h), dpi=d): the figure is w*dpi x h*dpi pixels
  * (rounded). Every length of the drawing is given at 100 dpi and scales

@@ -124,6 +124,10 @@ void tg_plot_svg_add_polyline(canvas *c, const double *px, const double *py, int
                               double width, bool dashed);
 void tg_plot_svg_add_disc(canvas *c, double cx, double cy, double radius);
 void tg_plot_svg_paint(canvas *c, tg_color color, double alpha);
+/* A w x h RGB image, one sharp block per pixel, over the box (x0, y0)-(x1, y1):
+ * heatmaps at their data's resolution. */
+void tg_plot_svg_image(canvas *c, const uint8_t *rgb, int w, int h, double x0, double y0,
+                       double x1, double y1);
 /* The width of the text in the font the SVG names, at font_size pixels. */
 int tg_plot_svg_text_width(const char *text, bool bold, int font_size);
 /* box: where the bitmap font's text would be (rotated if vertical). */

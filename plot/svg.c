@@ -143,30 +143,46 @@ static uint8_t *crop_layer(const canvas *c, rect r, int *channels) {
   return pixels;
 }
 
+/* An <image> of w x h pixels (1 gray, 3 RGB or 4 RGBA channels) stretched
+ * over the box from (x0, y0) to (x1, y1), each pixel a sharp block. */
+static void put_image(tg_plot_svg *s, const uint8_t *pixels, int w, int h, int channels,
+                      double x0, double y0, double x1, double y1) {
+  uint8_t *png = NULL;
+  size_t png_len = 0;
+  if (tg_png_encode(pixels, w, h, channels, &png, &png_len) != 0) {
+    s->doc.failed = true;
+    return;
+  }
+  tg_plot_buf_printf(&s->doc,
+                     "<image x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
+                     "preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" "
+                     "xlink:href=\"data:image/png;base64,",
+                     x0, y0, x1 - x0, y1 - y0);
+  append_base64(&s->doc, png, png_len);
+  tg_plot_buf_printf(&s->doc, "\"/>\n");
+  free(png);
+}
+
 static void flush_layer(canvas *c) {
   tg_plot_svg *s = c->svg;
   rect r = s->layer_dirty;
   if (r.x0 >= r.x1) return;
   int channels;
-  uint8_t *pixels = crop_layer(c, r, &channels), *png = NULL;
-  size_t png_len = 0;
-  if (!pixels ||
-      tg_png_encode(pixels, r.x1 - r.x0, r.y1 - r.y0, channels, &png, &png_len) != 0) {
+  uint8_t *pixels = crop_layer(c, r, &channels);
+  if (pixels)
+    put_image(s, pixels, r.x1 - r.x0, r.y1 - r.y0, channels, r.x0, r.y0, r.x1, r.y1);
+  else
     s->doc.failed = true;
-  } else {
-    tg_plot_buf_printf(&s->doc,
-                       "<image x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-                       "preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" "
-                       "xlink:href=\"data:image/png;base64,",
-                       r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0);
-    append_base64(&s->doc, png, png_len);
-    tg_plot_buf_printf(&s->doc, "\"/>\n");
-  }
   free(pixels);
-  free(png);
   for (int y = r.y0; y < r.y1; y++)
     memset(s->layer + ((size_t)y * c->width + r.x0) * 4, 0, (size_t)(r.x1 - r.x0) * 4);
   s->layer_dirty = no_rect;
+}
+
+void tg_plot_svg_image(canvas *c, const uint8_t *rgb, int w, int h, double x0, double y0,
+                       double x1, double y1) {
+  flush_layer(c);
+  put_image(c->svg, rgb, w, h, 3, x0, y0, x1, y1);
 }
 
 /* ---- clipping ---------------------------------------------------------------- */

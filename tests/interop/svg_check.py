@@ -5,7 +5,7 @@ Usage: python3 svg_check.py DIR   checks every *.svg (and *.json) under DIR
 Each file must parse, have an <svg> root whose width and height match its
 viewBox, draw something (paths, circles or rectangles), give every <text>
 a font size and content, and embed only images that are real PNGs (base64
-data URIs with PNG's signature and an IHDR of the <image>'s size). Every
+data URIs with PNG's signature and a non-empty IHDR, in a non-empty box). Every
 *.json (TENSORGRAD_FIGURE_JSON's figure descriptions) must parse. Exits
 77 (ctest: skipped) when DIR holds no SVG, 1 on any problem.
 """
@@ -30,9 +30,9 @@ def check_image(element, where):
     if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
         return [f"{where}: <image> data is not a PNG"]
     width, height = struct.unpack(">II", png[16:24])
-    if (width, height) != (int(element.get("width")), int(element.get("height"))):
-        return [f"{where}: <image> {element.get('width')}x{element.get('height')} "
-                f"holds a {width}x{height} PNG"]
+    box = float(element.get("width")), float(element.get("height"))
+    if not (width > 0 and height > 0 and box[0] > 0 and box[1] > 0):
+        return [f"{where}: <image> {box[0]}x{box[1]} holds a {width}x{height} PNG"]
     return []
 
 

@@ -920,6 +920,8 @@ static image figure_at_dpi(double dpi, const char *name) {
   ck_assert_int_eq(tg_figure_set_dpi(fig, dpi), 0);
   tg_axes *ax = tg_figure_axes(fig, 0);
   tg_axes_plot(ax, NULL, (const double[]){0.5, 0.5}, 2, &(tg_style){.color = TG_RED});
+  tg_axes_scatter(ax, (const double[]){0.5}, (const double[]){0.25}, NULL, 1,
+                  &(tg_style){.color = TG_GREEN, .marker_size = 4});
   tg_axes_set_ylim(ax, 0, 1);
   return save_and_read(fig, name);
 }
@@ -937,6 +939,11 @@ START_TEST(dpi_scales_canvas_text_and_lines) {
   int small = tick_label_rows(&at100, 4), big = tick_label_rows(&at200, 8);
   ck_assert_msg(small >= 8 && small <= 10 && abs(big - 2 * small) <= 1,
                 "tick labels %d rows at 100 dpi, %d at 200", small, big);
+  /* a disc of radius r paints about pi (r - 1/2)^2 pixels in full colour */
+  double r = sqrt(count_all(&at100, TG_GREEN) / PI) + 0.5,
+         big_r = sqrt(count_all(&at200, TG_GREEN) / PI) + 0.5;
+  ck_assert_msg(fabs(r - 4) < 0.3 && fabs(big_r - 8) < 0.3, "marker radius %g vs %g", r,
+                big_r);
   ck_assert_msg(line_thickness(&at100) == 2 && line_thickness(&at200) == 4,
                 "line %d rows at 100 dpi, %d at 200", line_thickness(&at100),
                 line_thickness(&at200));

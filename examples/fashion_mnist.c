@@ -218,6 +218,7 @@ static void plot_confusion(const int64_t *y_true, const int64_t *y_pred, int64_t
   tg_axes *ax = tg_figure_axes(fig, 0);
   example_check(tg_axes_confusion_matrix(ax, counts, N_CLASSES, tg_fashion_mnist_classes),
                 "confusion matrix plot");
+  tg_axes_colorbar(ax, "count");
   char title[96];
   snprintf(title, sizeof title, "Fashion-MNIST test set: accuracy %.4f", acc);
   tg_axes_set_title(ax, title);

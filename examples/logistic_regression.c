@@ -261,6 +261,10 @@ static void plot(const run *runs, int epochs, const data *d, const example_args 
   example_check(tg_figure_save(fig, example_path(args, "losses.png", path, sizeof path)),
                 "saving losses.png");
   printf("wrote %s\n", path);
+  /* the same figure as vectors, for a paper: the extension picks SVG */
+  example_check(tg_figure_save(fig, example_path(args, "losses.svg", path, sizeof path)),
+                "saving losses.svg");
+  printf("wrote %s\n", path);
   tg_figure_free(fig);
 }
 

@@ -305,6 +305,7 @@ static void plot_losses(const char *path, const curves *c, const bool *ran) {
                  &(tg_style){.color = tg_color_cycle(1), .label = "val"});
     tg_axes_set_title(ax, MODELS[m]);
     tg_axes_set_xlabel(ax, "step");
+    tg_axes_set_ylabel(ax, "cross-entropy loss");
     tg_axes_set_grid(ax, true);
     free(x), free(smooth), free(vx), free(vy);
   }

@@ -3,8 +3,8 @@
  * directory. A crash at any point leaves either the old file or the new one,
  * never a mix (and at worst a stray "<path>.tmp.<pid>.XXXXXX", which the
  * next save or load of that path removes once its writer is gone). Private
- * to io/ and data/; checkpoints and any other writer of precious files
- * reuse it. */
+ * to the library: io/, data/, autograd/graph_print.c and plot/ (SVG files)
+ * write through it, as any writer of precious files should. */
 #ifndef TG_IO_ATOMIC_FILE_H
 #define TG_IO_ATOMIC_FILE_H
 

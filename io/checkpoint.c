@@ -299,18 +299,25 @@ static int parse_epoch(const char *path, const tg_st_file *file, int64_t *epoch)
   return 0;
 }
 
-/* The generator continues where the saved run was; a checkpoint written
- * before generator states were saved leaves it as it is. */
-static int restore_rng_state(const char *path, const tg_tensor_dict *all) {
-  const tg_tensor *state = tg_tensor_dict_get(all, RNG_STATE_KEY);
+/* The saved generator state, if the checkpoint has one (one written before
+ * generator states were saved has none and leaves the generator as it is):
+ * checked with the rest before anything changes, restored last. */
+static int check_rng_state(const char *path, const tg_tensor *state) {
   if (!state) return 0;
-  if (!tg_rng_state_valid(state)) {
-    tg_set_last_error("%s: \"%s\" is not a generator state (int64, shape (%d))", path,
-                      RNG_STATE_KEY, TG_RNG_STATE_SIZE);
-    return -1;
-  }
-  tg_set_rng_state(state);
-  return 0;
+  char shape[128], why[256] = "";
+  if (state->dtype != TG_INT64)
+    snprintf(why, sizeof why, "dtype %s", tg_dtype_name(state->dtype));
+  else if (state->ndim != 1 || state->shape[0] != TG_RNG_STATE_SIZE)
+    snprintf(why, sizeof why, "shape %s", tg_shape_str(tg_shape_of(state), shape));
+  else if (!tg_rng_state_valid(state))
+    snprintf(why, sizeof why,
+             "values out of range (state words must be in 0..2^32-1, "
+             "the position in 0..624, the cached-normal flag 0 or 1)");
+  if (!why[0]) return 0;
+  tg_set_last_error("%s: \"%s\" is not a generator state: %s; tg_get_rng_state gives "
+                    "int64 of shape (%d)",
+                    path, RNG_STATE_KEY, why, TG_RNG_STATE_SIZE);
+  return -1;
 }
 
 int tg_checkpoint_load(const char *path, tg_module *model, tg_optimizer *opt,
@@ -327,8 +334,9 @@ int tg_checkpoint_load(const char *path, tg_module *model, tg_optimizer *opt,
   tg_tensor_dict *opt_state = section(all, OPTIMIZER_PREFIX);
   /* Nothing changes unless everything loads: the optimizer's state is
    * checked before the model's is copied in (which checks before copying). */
-  int status = 0;
-  if (opt && opt_state->n == 0) {
+  const tg_tensor *rng_state = tg_tensor_dict_get(all, RNG_STATE_KEY);
+  int status = check_rng_state(path, rng_state);
+  if (status == 0 && opt && opt_state->n == 0) {
     tg_set_last_error("%s: the checkpoint holds no optimizer state", path);
     status = -1;
   }
@@ -338,7 +346,7 @@ int tg_checkpoint_load(const char *path, tg_module *model, tg_optimizer *opt,
     status = in_file(path, "model", tg_load_state_dict(model, model_state, true));
   if (status == 0 && opt)
     status = in_file(path, "optimizer", tg_optimizer_load_state_dict(opt, opt_state));
-  if (status == 0) status = restore_rng_state(path, all);
+  if (status == 0 && rng_state) tg_set_rng_state(rng_state);
   if (status == 0 && epoch) *epoch = saved_epoch;
   if (status == 0 && extra) *extra = section(all, EXTRA_PREFIX);
   tg_tensor_dict_free(model_state);

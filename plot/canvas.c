@@ -21,15 +21,19 @@ int tg_plot_canvas_init(canvas *c, int width, int height) {
   memset(c->rgb, 0xFF, n * 3);
   c->clip = (rect){0, 0, width, height};
   c->text_scale = 1.0;
+  c->dpi_scale = 1.0;
   c->dirty = empty_rect;
+  c->svg = NULL;
   return 0;
 }
 
 void tg_plot_canvas_free(canvas *c) {
   free(c->rgb);
   free(c->coverage);
+  tg_plot_svg_free(c->svg);
   c->rgb = NULL;
   c->coverage = NULL;
+  c->svg = NULL;
 }
 
 static int clamp_int(int v, int lo, int hi) {
@@ -39,10 +43,15 @@ static int clamp_int(int v, int lo, int hi) {
 void tg_plot_canvas_set_clip(canvas *c, rect r) {
   c->clip = (rect){clamp_int(r.x0, 0, c->width), clamp_int(r.y0, 0, c->height),
                    clamp_int(r.x1, 0, c->width), clamp_int(r.y1, 0, c->height)};
+  if (c->svg) tg_plot_svg_set_clip(c);
 }
 
 void tg_plot_canvas_blend_pixel(canvas *c, int x, int y, tg_color color, double alpha) {
   if (x < 0 || y < 0 || x >= c->width || y >= c->height) return;
+  if (c->svg) {
+    tg_plot_svg_blend_pixel(c, x, y, color, alpha);
+    return;
+  }
   uint8_t *p = c->rgb + ((size_t)y * c->width + x) * 3;
   rgb src = tg_plot_color_rgb(color);
   double channels[3] = {src.r, src.g, src.b};
@@ -50,9 +59,19 @@ void tg_plot_canvas_blend_pixel(canvas *c, int x, int y, tg_color color, double 
     p[k] = (uint8_t)lround(p[k] * (1.0 - alpha) + channels[k] * 255.0 * alpha);
 }
 
-void tg_plot_canvas_fill_rect(canvas *c, rect r, tg_color color) {
+void tg_plot_canvas_shade_rect(canvas *c, rect r, tg_color color, double alpha) {
+  r = (rect){clamp_int(r.x0, 0, c->width), clamp_int(r.y0, 0, c->height),
+             clamp_int(r.x1, 0, c->width), clamp_int(r.y1, 0, c->height)};
+  if (c->svg) {
+    tg_plot_svg_fill_rect(c, r, color, alpha);
+    return;
+  }
   for (int y = r.y0; y < r.y1; y++)
-    for (int x = r.x0; x < r.x1; x++) tg_plot_canvas_blend_pixel(c, x, y, color, 1.0);
+    for (int x = r.x0; x < r.x1; x++) tg_plot_canvas_blend_pixel(c, x, y, color, alpha);
+}
+
+void tg_plot_canvas_fill_rect(canvas *c, rect r, tg_color color) {
+  tg_plot_canvas_shade_rect(c, r, color, 1.0);
 }
 
 /* The pixels a shape within `reach` of the box [x0,x1]x[y0,y1] can touch,
@@ -92,6 +111,10 @@ static double distance_to_segment(double px, double py, double x0, double y0, do
 void tg_plot_canvas_add_segment(canvas *c, double x0, double y0, double x1, double y1,
                                 double width) {
   if (!isfinite(x0) || !isfinite(y0) || !isfinite(x1) || !isfinite(y1)) return;
+  if (c->svg) {
+    tg_plot_svg_add_polyline(c, (double[]){x0, x1}, (double[]){y0, y1}, 2, width, false);
+    return;
+  }
   double half = fmax(width, 1.0) / 2.0, strength = fmin(width, 1.0);
   rect r = touched(c, x0, y0, x1, y1, half + 1.0);
   for (int y = r.y0; y < r.y1; y++)
@@ -102,10 +125,9 @@ void tg_plot_canvas_add_segment(canvas *c, double x0, double y0, double x1, doub
     }
 }
 
-/* The part [t0, t1] of the segment p + t (q - p) that lies within `margin`
- * of the clip rectangle (Liang-Barsky); false if none does. */
-static bool clip_segment(const canvas *c, const double p[2], const double q[2],
-                         double margin, double *t0, double *t1) {
+/* Liang-Barsky. */
+bool tg_plot_canvas_clip_segment(const canvas *c, const double p[2], const double q[2],
+                                 double margin, double *t0, double *t1) {
   const double lo[2] = {c->clip.x0 - margin, c->clip.y0 - margin};
   const double hi[2] = {c->clip.x1 + margin, c->clip.y1 + margin};
   *t0 = 0.0;
@@ -135,7 +157,7 @@ static void add_dashed_segment(canvas *c, double x0, double y0, double x1, doubl
     tg_plot_canvas_add_segment(c, x0, y0, x1, y1, width);
     return;
   }
-  if (len > 0 && clip_segment(c, p, q, width + 2.0, &t0, &t1)) {
+  if (len > 0 && tg_plot_canvas_clip_segment(c, p, q, width + 2.0, &t0, &t1)) {
     double from = *phase + t0 * len, to = *phase + t1 * len; /* pattern coordinates */
     for (double start = floor(from / period) * period; start < to; start += period) {
       double a = fmax(start, from), b = fmin(start + dash, to);
@@ -150,6 +172,10 @@ static void add_dashed_segment(canvas *c, double x0, double y0, double x1, doubl
 
 void tg_plot_canvas_add_polyline(canvas *c, const double *px, const double *py, int n,
                                  double width, bool dashed) {
+  if (c->svg) {
+    tg_plot_svg_add_polyline(c, px, py, n, width, dashed);
+    return;
+  }
   double phase = 0.0;
   for (int i = 0; i + 1 < n; i++) {
     if (dashed)
@@ -162,6 +188,10 @@ void tg_plot_canvas_add_polyline(canvas *c, const double *px, const double *py, 
 
 void tg_plot_canvas_add_disc(canvas *c, double cx, double cy, double radius) {
   if (!isfinite(cx) || !isfinite(cy)) return;
+  if (c->svg) {
+    tg_plot_svg_add_disc(c, cx, cy, radius);
+    return;
+  }
   rect r = touched(c, cx, cy, cx, cy, radius + 1.0);
   for (int y = r.y0; y < r.y1; y++)
     for (int x = r.x0; x < r.x1; x++) {
@@ -172,6 +202,10 @@ void tg_plot_canvas_add_disc(canvas *c, double cx, double cy, double radius) {
 }
 
 void tg_plot_canvas_paint(canvas *c, tg_color color, double alpha) {
+  if (c->svg) {
+    tg_plot_svg_paint(c, color, alpha);
+    return;
+  }
   rect d = c->dirty;
   for (int y = d.y0; y < d.y1; y++)
     for (int x = d.x0; x < d.x1; x++) {
@@ -213,14 +247,26 @@ static double ink_coverage(const uint8_t *ink, int width, double scale, int ox, 
   return hits / 16.0;
 }
 
+/* An SVG's text is drawn by the viewer's font: the layout measures it in
+ * that font's metrics. */
+int tg_plot_canvas_text_width(const canvas *c, const char *text, bool bold) {
+  if (c->svg)
+    return tg_plot_svg_text_width(text, bold, tg_plot_font_height(c->text_scale));
+  return tg_plot_font_scaled_width(text, bold, c->text_scale);
+}
+
 void tg_plot_canvas_text(canvas *c, const char *text, int x, int y, text_style style) {
   double scale = c->text_scale > 0 ? c->text_scale : 1.0;
   int src_w = tg_plot_font_text_width(text, style.bold);
-  int width = tg_plot_font_scaled_width(text, style.bold, scale),
+  int width = tg_plot_canvas_text_width(c, text, style.bold),
       height = tg_plot_font_height(scale);
   int box_w = style.vertical ? height : width;
   int box_h = style.vertical ? width : height;
   int left = x - (int)lround(style.ax * box_w), top = y - (int)lround(style.ay * box_h);
+  if (c->svg) {
+    tg_plot_svg_text(c, text, (rect){left, top, left + box_w, top + box_h}, style);
+    return;
+  }
   uint8_t *ink = text_bitmap(text, style.bold, src_w);
   if (!ink) return; /* out of memory: the figure still renders, without this text */
   for (int oy = 0; oy < height; oy++)

@@ -1,5 +1,6 @@
 /* Figures and axes: creating them, recording what to draw (copies of the
  * caller's arrays) and the first error, and saving. */
+#include "io/atomic_file.h"
 #include "plot.h"
 #include "tensorgrad/png.h"
 #include "tensorgrad/tensor.h"
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_FIGURE_SIDE 16384
 #define MAX_GRID_POINTS ((size_t)1 << 24)
@@ -50,7 +52,15 @@ tg_figure *tg_figure_new(int width, int height, int rows, int cols) {
     tg_plot_fail(NULL, "tg_figure_new: out of memory");
     return NULL;
   }
-  *fig = (tg_figure){width, height, rows, cols, 1.0, NULL, axes, ""};
+  *fig = (tg_figure){.width = width,
+                     .height = height,
+                     .rows = rows,
+                     .cols = cols,
+                     .width_inches = width / 100.0,
+                     .height_inches = height / 100.0,
+                     .dpi = 100.0,
+                     .text_scale = 1.0,
+                     .axes = axes};
   for (int i = 0; i < rows * cols; i++) axes[i].fig = fig;
   return fig;
 }
@@ -109,13 +119,17 @@ int tg_figure_set_title(tg_figure *fig, const char *title) {
   return set_text(fig, &fig->title, title, "tg_figure_set_title");
 }
 
+/* The figure's first error, if any, as tg_last_error; -1 then. */
+static int recorded_error(const tg_figure *fig) {
+  if (!fig->error[0]) return 0;
+  tg_set_last_error("%s", fig->error);
+  return -1;
+}
+
 int tg_figure_render(tg_figure *fig, uint8_t **rgb_out, int *width, int *height) {
   if (!fig || !rgb_out || !width || !height)
     return tg_plot_fail(fig, "tg_figure_render: figure and outputs must not be NULL");
-  if (fig->error[0]) {
-    tg_set_last_error("%s", fig->error);
-    return -1;
-  }
+  if (recorded_error(fig) != 0) return -1;
   canvas c;
   if (tg_plot_canvas_init(&c, fig->width, fig->height) != 0)
     return tg_plot_fail(fig, "tg_figure_render: out of memory");
@@ -127,13 +141,74 @@ int tg_figure_render(tg_figure *fig, uint8_t **rgb_out, int *width, int *height)
   return 0;
 }
 
-int tg_figure_save(tg_figure *fig, const char *path) {
-  uint8_t *pixels = NULL;
-  int width = 0, height = 0;
-  if (tg_figure_render(fig, &pixels, &width, &height) != 0) return -1;
-  int rc = tg_png_write(path, pixels, width, height, 3);
-  free(pixels);
+int tg_figure_render_svg(tg_figure *fig, char **svg, size_t *len) {
+  if (!fig || !svg || !len)
+    return tg_plot_fail(fig, "tg_figure_render_svg: figure and outputs must not be NULL");
+  if (recorded_error(fig) != 0) return -1;
+  canvas c;
+  if (tg_plot_canvas_init_svg(&c, fig->width, fig->height) != 0)
+    return tg_plot_fail(fig, "tg_figure_render_svg: out of memory");
+  tg_plot_render_figure(fig, &c);
+  int rc = tg_plot_svg_finish(&c, svg, len);
+  tg_plot_canvas_free(&c);
+  return rc == 0 ? 0 : tg_plot_fail(fig, "tg_figure_render_svg: out of memory");
+}
+
+/* Writes the bytes to path through a temporary file and a rename. */
+static int write_atomically(const char *path, const char *bytes, size_t len,
+                            const char *who) {
+  tg_atomic_file f;
+  if (tg_atomic_open(&f, path, who) != 0) return -1;
+  if (tg_atomic_write(&f, bytes, len) != 0) {
+    tg_atomic_abort(&f);
+    return -1;
+  }
+  return tg_atomic_commit(&f);
+}
+
+int tg_figure_save_svg(tg_figure *fig, const char *path) {
+  if (!path) return tg_plot_fail(fig, "tg_figure_save_svg: path is NULL");
+  char *svg = NULL;
+  size_t len = 0;
+  if (tg_figure_render_svg(fig, &svg, &len) != 0) return -1;
+  int rc = write_atomically(path, svg, len, "tg_figure_save_svg");
+  free(svg);
   return rc;
+}
+
+/* With TENSORGRAD_FIGURE_JSON set, "<path>.json" gets the figure's data
+ * (json_export.c). */
+static int save_json_beside(const tg_figure *fig, const char *path) {
+  const char *wanted = getenv("TENSORGRAD_FIGURE_JSON");
+  if (!wanted || !*wanted || strcmp(wanted, "0") == 0) return 0;
+  plot_buf json = {0}, json_path = {0};
+  tg_plot_figure_json(fig, &json);
+  tg_plot_buf_printf(&json_path, "%s.json", path);
+  int rc = json.failed || json_path.failed
+               ? tg_plot_fail(NULL, "tg_figure_save: %s.json: out of memory", path)
+               : write_atomically(json_path.data, json.data, json.len, "tg_figure_save");
+  tg_plot_buf_free(&json);
+  tg_plot_buf_free(&json_path);
+  return rc;
+}
+
+static bool ends_with_svg(const char *path) {
+  size_t n = path ? strlen(path) : 0;
+  return n >= 4 && strcasecmp(path + n - 4, ".svg") == 0;
+}
+
+int tg_figure_save(tg_figure *fig, const char *path) {
+  int rc;
+  if (ends_with_svg(path)) {
+    rc = tg_figure_save_svg(fig, path);
+  } else {
+    uint8_t *pixels = NULL;
+    int width = 0, height = 0;
+    if (tg_figure_render(fig, &pixels, &width, &height) != 0) return -1;
+    rc = tg_png_write(path, pixels, width, height, 3);
+    free(pixels);
+  }
+  return rc == 0 ? save_json_beside(fig, path) : rc;
 }
 
 /* ---- axes settings ------------------------------------------------------- */
@@ -192,6 +267,39 @@ int tg_figure_set_font_size(tg_figure *fig, double pixels) {
                         pixels);
   fig->text_scale = pixels / FONT_HEIGHT;
   return 0;
+}
+
+/* Sets the pixel size from inches and dpi, if it is one tg_figure_new accepts. */
+static int resize(tg_figure *fig, double width_inches, double height_inches, double dpi,
+                  const char *who) {
+  double w = round(width_inches * dpi), h = round(height_inches * dpi);
+  if (!(w >= 16 && h >= 16 && w <= MAX_FIGURE_SIDE && h <= MAX_FIGURE_SIDE))
+    return tg_plot_fail(fig,
+                        "%s: %g x %g inches at %g dpi is %.0fx%.0f pixels, outside "
+                        "16..%d",
+                        who, width_inches, height_inches, dpi, w, h, MAX_FIGURE_SIDE);
+  fig->width_inches = width_inches;
+  fig->height_inches = height_inches;
+  fig->dpi = dpi;
+  fig->width = (int)w;
+  fig->height = (int)h;
+  return 0;
+}
+
+int tg_figure_set_size_inches(tg_figure *fig, double width, double height) {
+  const char *who = "tg_figure_set_size_inches";
+  if (!fig) return tg_plot_fail(NULL, "%s: figure is NULL", who);
+  if (!(width > 0 && height > 0 && isfinite(width) && isfinite(height)))
+    return tg_plot_fail(fig, "%s: size %g x %g must be positive", who, width, height);
+  return resize(fig, width, height, fig->dpi, who);
+}
+
+int tg_figure_set_dpi(tg_figure *fig, double dpi) {
+  const char *who = "tg_figure_set_dpi";
+  if (!fig) return tg_plot_fail(NULL, "%s: figure is NULL", who);
+  if (!(dpi >= 10 && dpi <= 2400))
+    return tg_plot_fail(fig, "%s: %g dpi is outside 10..2400", who, dpi);
+  return resize(fig, fig->width_inches, fig->height_inches, dpi, who);
 }
 
 int tg_axes_set_xscale_log(tg_axes *ax, bool on) {

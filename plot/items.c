@@ -20,10 +20,11 @@ static void draw_line(canvas *c, const plot_frame *f, const plot_item *item) {
       if (!isfinite(px[len]) || !isfinite(py[len])) break;
       len++;
     }
-    tg_plot_canvas_add_polyline(c, px, py, len, item->line_width, item->dashed);
+    tg_plot_canvas_add_polyline(c, px, py, len, item->line_width * c->dpi_scale,
+                                item->dashed);
     if (item->marker_size > 0)
       for (int i = 0; i < len; i++)
-        tg_plot_canvas_add_disc(c, px[i], py[i], item->marker_size);
+        tg_plot_canvas_add_disc(c, px[i], py[i], item->marker_size * c->dpi_scale);
     start += len + 1;
   }
   tg_plot_canvas_paint(c, item->color, 1.0);
@@ -53,9 +54,9 @@ static void draw_scatter(canvas *c, const plot_frame *f, const plot_item *item) 
   for (int i = 0; i < item->n; i++) {
     double x = tg_plot_frame_px(f, item->x[i]), y = tg_plot_frame_py(f, item->y[i]);
     tg_color color = item->classes ? tg_color_cycle(item->classes[i]) : item->color;
-    tg_plot_canvas_add_disc(c, x, y, item->marker_size + 0.8);
+    tg_plot_canvas_add_disc(c, x, y, (item->marker_size + 0.8) * c->dpi_scale);
     tg_plot_canvas_paint(c, TG_WHITE, 0.9);
-    tg_plot_canvas_add_disc(c, x, y, item->marker_size);
+    tg_plot_canvas_add_disc(c, x, y, item->marker_size * c->dpi_scale);
     tg_plot_canvas_paint(c, color, 1.0);
   }
 }
@@ -108,7 +109,7 @@ static void draw_fill(canvas *c, const plot_frame *f, const plot_item *item) {
       tg_plot_canvas_blend_pixel(c, x, y, color, 1.0);
     }
   if (item->kind == ITEM_FILL_PROBABILITY) {
-    tg_plot_contour_add_level(c, f, item, 0.5, 1.5);
+    tg_plot_contour_add_level(c, f, item, 0.5, 1.5 * c->dpi_scale);
     tg_plot_canvas_paint(c, BOUNDARY_COLOR, 0.85);
   }
 }
@@ -118,7 +119,8 @@ static void draw_contour(canvas *c, const plot_frame *f, const plot_item *item) 
     double t = item->n_levels > 1 ? (double)k / (item->n_levels - 1) : 0.5;
     tg_color color =
         item->color != TG_AUTO ? item->color : tg_plot_colormap_at(TG_CMAP_VIRIDIS, t);
-    tg_plot_contour_add_level(c, f, item, item->levels[k], item->line_width);
+    tg_plot_contour_add_level(c, f, item, item->levels[k],
+                              item->line_width * c->dpi_scale);
     tg_plot_canvas_paint(c, color, 1.0);
   }
 }
@@ -137,10 +139,45 @@ static void value_range(const plot_item *item, double *lo, double *hi) {
 
 /* Images and matrices: cell (column i, row j) covers [i-0.5, i+0.5] x
  * [j-0.5, j+0.5] in data coordinates, row 0 at the top. */
+/* The cells' colours as an image of (nx*k) x (ny*k) RGB pixels, each cell a
+ * k x k block; NULL if out of memory. */
+static uint8_t *cell_image(const plot_item *item, tg_colormap cmap, double lo, double hi,
+                           int k) {
+  int w = item->nx * k, h = item->ny * k;
+  uint8_t *rgb = malloc((size_t)w * h * 3);
+  for (int y = 0; rgb && y < h; y++)
+    for (int x = 0; x < w; x++) {
+      double v = item->grid[(size_t)(y / k) * item->nx + x / k];
+      tg_color color = tg_plot_colormap_at(cmap, (v - lo) / (hi - lo));
+      uint8_t *p = rgb + ((size_t)y * w + x) * 3;
+      p[0] = (color >> 16) & 0xFF, p[1] = (color >> 8) & 0xFF, p[2] = color & 0xFF;
+    }
+  return rgb;
+}
+
+/* In an SVG, the cells are one image stretched over them. Each cell is a
+ * block of about its on-screen size, so the picture stays sharp in viewers
+ * that smooth images (librsvg) and in those that honour pixelated. On a log
+ * axis the blocks would be uneven: the per-pixel path below draws those. */
+static bool svg_cells(canvas *c, const plot_frame *f, const plot_item *item,
+                      tg_colormap cmap, double lo, double hi) {
+  if (!c->svg || f->xlog || f->ylog) return false;
+  double x0 = tg_plot_frame_px(f, -0.5), x1 = tg_plot_frame_px(f, item->nx - 0.5),
+         y0 = tg_plot_frame_py(f, -0.5), y1 = tg_plot_frame_py(f, item->ny - 0.5);
+  int k = (int)fmax(1.0, ceil(fmax(fabs(x1 - x0) / item->nx, fabs(y1 - y0) / item->ny)));
+  while (k > 1 && (double)item->nx * item->ny * k * k > (1 << 22)) k--;
+  uint8_t *rgb = cell_image(item, cmap, lo, hi, k);
+  if (!rgb) return false; /* out of memory: the per-pixel path needs no buffer */
+  tg_plot_svg_image(c, rgb, item->nx * k, item->ny * k, x0, y0, x1, y1);
+  free(rgb);
+  return true;
+}
+
 static void draw_cells(canvas *c, const plot_frame *f, const plot_item *item,
                        tg_colormap cmap) {
   double lo, hi;
   value_range(item, &lo, &hi);
+  if (svg_cells(c, f, item, cmap, lo, hi)) return;
   rect clip = c->clip;
   for (int y = clip.y0; y < clip.y1; y++)
     for (int x = clip.x0; x < clip.x1; x++) {

@@ -48,20 +48,32 @@ typedef struct {
   int x0, y0, x1, y1; /* pixels [x0, x1) x [y0, y1) */
 } rect;
 
+typedef struct tg_plot_svg tg_plot_svg;
+
 typedef struct {
   int width, height;
   uint8_t *rgb;
   float *coverage;
   rect clip;         /* shapes and paint stay inside */
   double text_scale; /* text size relative to the bitmap font's (1: 12 px lines) */
+  double dpi_scale;  /* pixels per pixel-at-100-dpi: line widths, markers, gaps */
   rect dirty;        /* where coverage may be non-zero */
+  tg_plot_svg *svg;  /* non-NULL: a vector canvas (svg.c), rgb and coverage unused */
 } canvas;
 
 int tg_plot_canvas_init(canvas *c, int width,
                         int height); /* white; -1 if out of memory */
+/* A canvas that writes an SVG document (svg.c); -1 if out of memory. */
+int tg_plot_canvas_init_svg(canvas *c, int width, int height);
 void tg_plot_canvas_free(canvas *c);
 void tg_plot_canvas_set_clip(canvas *c, rect clip); /* intersected with the canvas */
 void tg_plot_canvas_fill_rect(canvas *c, rect r, tg_color color);
+/* The rectangle blended at opacity alpha (a legend's background). */
+void tg_plot_canvas_shade_rect(canvas *c, rect r, tg_color color, double alpha);
+/* The part [t0, t1] of the segment p + t (q - p) within `margin` of the
+ * clip rectangle; false if none is. */
+bool tg_plot_canvas_clip_segment(const canvas *c, const double p[2], const double q[2],
+                                 double margin, double *t0, double *t1);
 void tg_plot_canvas_blend_pixel(canvas *c, int x, int y, tg_color color, double alpha);
 /* Pixel (x, y) has its centre at (x + 0.5, y + 0.5). */
 void tg_plot_canvas_add_segment(canvas *c, double x0, double y0, double x1, double y1,
@@ -83,6 +95,46 @@ typedef struct {
 } text_style;
 
 void tg_plot_canvas_text(canvas *c, const char *text, int x, int y, text_style style);
+/* The width the layout gives the text on this canvas. */
+int tg_plot_canvas_text_width(const canvas *c, const char *text, bool bold);
+
+/* ---- a growing string (buffer.c) ---------------------------------------------- */
+
+typedef struct {
+  char *data; /* NUL-terminated once anything was written */
+  size_t len, cap;
+  bool failed; /* out of memory: the text is lost, and saving reports it */
+} plot_buf;
+
+void tg_plot_buf_reserve(plot_buf *b, size_t extra);
+void tg_plot_buf_printf(plot_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void tg_plot_buf_free(plot_buf *b);
+
+/* The figure's recorded contents as JSON (json_export.c). */
+void tg_plot_figure_json(const tg_figure *fig, plot_buf *b);
+
+/* ---- SVG (svg.c): the canvas calls these when c->svg is set ------------------ */
+
+void tg_plot_svg_free(tg_plot_svg *s);
+void tg_plot_svg_blend_pixel(canvas *c, int x, int y, tg_color color, double alpha);
+void tg_plot_svg_set_clip(canvas *c);
+void tg_plot_svg_fill_rect(canvas *c, rect r, tg_color color, double alpha);
+void tg_plot_svg_add_polyline(canvas *c, const double *px, const double *py, int n,
+                              double width, bool dashed);
+void tg_plot_svg_add_disc(canvas *c, double cx, double cy, double radius);
+void tg_plot_svg_paint(canvas *c, tg_color color, double alpha);
+/* A w x h RGB image, one sharp block per pixel, over the box (x0, y0)-(x1, y1):
+ * heatmaps at their data's resolution. */
+void tg_plot_svg_image(canvas *c, const uint8_t *rgb, int w, int h, double x0, double y0,
+                       double x1, double y1);
+/* The width of the text in the font the SVG names, at font_size pixels. */
+int tg_plot_svg_text_width(const char *text, bool bold, int font_size);
+/* box: where the bitmap font's text would be (rotated if vertical). */
+void tg_plot_svg_text(canvas *c, const char *text, rect box, text_style style);
+/* Closes the document and hands it over (*out malloc'd, NUL-terminated);
+ * -1 if memory ran out while writing it. */
+int tg_plot_svg_finish(canvas *c, char **out, size_t *len);
 
 /* ---- ticks (ticks.c) -------------------------------------------------- */
 
@@ -151,8 +203,9 @@ struct tg_axes {
 };
 
 struct tg_figure {
-  int width, height, rows, cols;
-  double text_scale; /* tg_figure_set_font_size / FONT_HEIGHT */
+  int width, height, rows, cols; /* width, height: pixels, inches times dpi */
+  double width_inches, height_inches, dpi;
+  double text_scale; /* tg_figure_set_font_size / FONT_HEIGHT, at 100 dpi */
   char *title;
   tg_axes *axes;
   char error[512]; /* first error, "" if none */

@@ -12,6 +12,17 @@
 #define INK TG_RGB(0x22, 0x22, 0x22)
 #define GRID_COLOR TG_RGB(0xdd, 0xdd, 0xdd)
 
+/* Lengths above are pixels at 100 dpi (tg_figure_new's pixels); a figure
+ * at another dpi draws them, the text and the lines that much larger. */
+static int px(const canvas *c, double length) {
+  return (int)lround(length * c->dpi_scale);
+}
+
+/* The thickness of spines, ticks and grid lines: one pixel at 100 dpi. */
+static int hairline(const canvas *c) {
+  return px(c, 1.0) > 1 ? px(c, 1.0) : 1;
+}
+
 /* ---- limits ---------------------------------------------------------------- */
 
 typedef struct {
@@ -100,7 +111,8 @@ static const plot_item *colorbar_item(const tg_axes *ax, double *lo, double *hi)
   return NULL;
 }
 
-static void axis_ticks(const tg_axes *ax, const plot_frame *f, ticks *xt, ticks *yt) {
+static void axis_ticks(const canvas *c, const tg_axes *ax, const plot_frame *f, ticks *xt,
+                       ticks *yt) {
   const plot_item *cm = confusion_item(ax);
   if (cm) {
     tg_plot_ticks_categories(xt, cm->nx, cm->names);
@@ -110,17 +122,17 @@ static void axis_ticks(const tg_axes *ax, const plot_frame *f, ticks *xt, ticks 
   if (f->xlog)
     tg_plot_ticks_log(xt, f->xlo, f->xhi);
   else
-    tg_plot_ticks_nice(xt, f->xlo, f->xhi, f->box.x1 - f->box.x0, 80.0);
+    tg_plot_ticks_nice(xt, f->xlo, f->xhi, f->box.x1 - f->box.x0, px(c, 80.0));
   if (f->ylog)
     tg_plot_ticks_log(yt, f->ylo, f->yhi);
   else
-    tg_plot_ticks_nice(yt, f->ylo, f->yhi, f->box.y1 - f->box.y0, 50.0);
+    tg_plot_ticks_nice(yt, f->ylo, f->yhi, f->box.y1 - f->box.y0, px(c, 50.0));
 }
 
-static int widest_label(const ticks *t, double scale) {
+static int widest_label(const canvas *c, const ticks *t) {
   int w = 0;
   for (int i = 0; i < t->n; i++) {
-    int lw = tg_plot_font_scaled_width(t->label[i], false, scale);
+    int lw = tg_plot_canvas_text_width(c, t->label[i], false);
     if (lw > w) w = lw;
   }
   return w;
@@ -137,29 +149,30 @@ static void equalise_aspect(plot_frame *f) {
   *b = (rect){x0, y0, x0 + w, y0 + h};
 }
 
-static axes_layout layout_axes(const tg_axes *ax, rect cell) {
+static axes_layout layout_axes(const canvas *c, const tg_axes *ax, rect cell) {
   axes_layout L = {.scaled = NULL};
   bool axis = !ax->axis_off;
-  double scale = ax->fig->text_scale;
-  int text_h = tg_plot_font_height(scale);
-  int top = cell.y0 + PAD + (ax->title ? text_h + 8 : 0);
-  int bottom = cell.y1 - PAD;
-  if (axis) bottom -= TICK_LENGTH + TEXT_GAP + text_h;
-  if (axis && ax->xlabel) bottom -= text_h + 6;
-  L.frame.box = (rect){cell.x0 + PAD, top, cell.x1 - PAD, bottom};
+  double scale = c->text_scale;
+  int text_h = tg_plot_font_height(scale), pad = px(c, PAD);
+  int tick_room = px(c, TICK_LENGTH) + px(c, TEXT_GAP);
+  int top = cell.y0 + pad + (ax->title ? text_h + px(c, 8) : 0);
+  int bottom = cell.y1 - pad;
+  if (axis) bottom -= tick_room + text_h;
+  if (axis && ax->xlabel) bottom -= text_h + px(c, 6);
+  L.frame.box = (rect){cell.x0 + pad, top, cell.x1 - pad, bottom};
   data_limits(ax, &L.frame);
   if (axis) {
     /* y ticks depend only on the height, so they can size the left margin. */
-    axis_ticks(ax, &L.frame, &L.xt, &L.yt);
-    int left = PAD + widest_label(&L.yt, scale) + TEXT_GAP + TICK_LENGTH;
-    if (ax->ylabel) left += text_h + 8;
-    int right = PAD + 12; /* room for the last x tick label to overhang */
+    axis_ticks(c, ax, &L.frame, &L.xt, &L.yt);
+    int left = pad + widest_label(c, &L.yt) + tick_room;
+    if (ax->ylabel) left += text_h + px(c, 8);
+    int right = pad + px(c, 12); /* room for the last x tick label to overhang */
     L.scaled = colorbar_item(ax, &L.bar_lo, &L.bar_hi);
     if (L.scaled) {
       tg_plot_ticks_nice(&L.bt, L.bar_lo, L.bar_hi, L.frame.box.y1 - L.frame.box.y0,
-                         50.0);
-      right = PAD + BAR_GAP + BAR_WIDTH + TICK_LENGTH + TEXT_GAP +
-              widest_label(&L.bt, scale) + (ax->colorbar_label ? text_h + 14 : 0);
+                         px(c, 50.0));
+      right = pad + px(c, BAR_GAP) + px(c, BAR_WIDTH) + tick_room +
+              widest_label(c, &L.bt) + (ax->colorbar_label ? text_h + px(c, 14) : 0);
     }
     L.frame.box.x0 = cell.x0 + left;
     L.frame.box.x1 = cell.x1 - right;
@@ -167,48 +180,58 @@ static axes_layout layout_axes(const tg_axes *ax, rect cell) {
   if (ax->equal_aspect) equalise_aspect(&L.frame);
   if (L.frame.box.x1 - L.frame.box.x0 < 2 || L.frame.box.y1 - L.frame.box.y0 < 2)
     L.frame.box = (rect){cell.x0, cell.y0, cell.x0 + 2, cell.y0 + 2}; /* tiny cell */
-  axis_ticks(ax, &L.frame, &L.xt, &L.yt);
+  axis_ticks(c, ax, &L.frame, &L.xt, &L.yt);
   if (L.scaled) {
     const rect b = L.frame.box;
-    L.bar = (rect){b.x1 + BAR_GAP, b.y0, b.x1 + BAR_GAP + BAR_WIDTH, b.y1};
+    int x0 = b.x1 + px(c, BAR_GAP);
+    L.bar = (rect){x0, b.y0, x0 + px(c, BAR_WIDTH), b.y1};
   }
   return L;
+}
+
+/* The four 1-pixel (at 100 dpi) edges of r, inside it. */
+static void draw_frame(canvas *c, rect r, tg_color color) {
+  int t = hairline(c);
+  rect edges[4] = {{r.x0, r.y0, r.x1, r.y0 + t},
+                   {r.x0, r.y1 - t, r.x1, r.y1},
+                   {r.x0, r.y0, r.x0 + t, r.y1},
+                   {r.x1 - t, r.y0, r.x1, r.y1}};
+  for (int k = 0; k < 4; k++) tg_plot_canvas_fill_rect(c, edges[k], color);
 }
 
 /* ---- axes decorations ------------------------------------------------------ */
 
 static void draw_grid_lines(canvas *c, const axes_layout *L) {
   const plot_frame *f = &L->frame;
+  int t = hairline(c);
   for (int i = 0; i < L->xt.n; i++) {
     int x = (int)floor(tg_plot_frame_px(f, L->xt.value[i]));
-    tg_plot_canvas_fill_rect(c, (rect){x, f->box.y0, x + 1, f->box.y1}, GRID_COLOR);
+    tg_plot_canvas_fill_rect(c, (rect){x, f->box.y0, x + t, f->box.y1}, GRID_COLOR);
   }
   for (int i = 0; i < L->yt.n; i++) {
     int y = (int)floor(tg_plot_frame_py(f, L->yt.value[i]));
-    tg_plot_canvas_fill_rect(c, (rect){f->box.x0, y, f->box.x1, y + 1}, GRID_COLOR);
+    tg_plot_canvas_fill_rect(c, (rect){f->box.x0, y, f->box.x1, y + t}, GRID_COLOR);
   }
 }
 
 static void draw_spines_and_ticks(canvas *c, const axes_layout *L) {
   const rect b = L->frame.box;
-  tg_plot_canvas_fill_rect(c, (rect){b.x0, b.y0, b.x1, b.y0 + 1}, INK);
-  tg_plot_canvas_fill_rect(c, (rect){b.x0, b.y1 - 1, b.x1, b.y1}, INK);
-  tg_plot_canvas_fill_rect(c, (rect){b.x0, b.y0, b.x0 + 1, b.y1}, INK);
-  tg_plot_canvas_fill_rect(c, (rect){b.x1 - 1, b.y0, b.x1, b.y1}, INK);
+  int t = hairline(c), tick = px(c, TICK_LENGTH), gap = px(c, TEXT_GAP);
+  draw_frame(c, b, INK);
   text_style below = {0.5, 0.0, false, false, INK},
              left_of = {1.0, 0.5, false, false, INK};
   for (int i = 0; i < L->xt.n; i++) {
     int x = (int)floor(tg_plot_frame_px(&L->frame, L->xt.value[i]));
     if (x < b.x0 || x >= b.x1) continue;
-    tg_plot_canvas_fill_rect(c, (rect){x, b.y1, x + 1, b.y1 + TICK_LENGTH}, INK);
-    tg_plot_canvas_text(c, L->xt.label[i], x, b.y1 + TICK_LENGTH + TEXT_GAP - 1, below);
+    tg_plot_canvas_fill_rect(c, (rect){x, b.y1, x + t, b.y1 + tick}, INK);
+    tg_plot_canvas_text(c, L->xt.label[i], x, b.y1 + tick + gap - 1, below);
   }
   for (int i = 0; i < L->yt.n; i++) {
     int y = (int)floor(tg_plot_frame_py(&L->frame, L->yt.value[i]));
     if (y < b.y0 || y >= b.y1) continue;
-    tg_plot_canvas_fill_rect(c, (rect){b.x0 - TICK_LENGTH, y, b.x0, y + 1}, INK);
+    tg_plot_canvas_fill_rect(c, (rect){b.x0 - tick, y, b.x0, y + t}, INK);
     /* +1: centre the digits (rows 1-9 of the font) rather than the box */
-    tg_plot_canvas_text(c, L->yt.label[i], b.x0 - TICK_LENGTH - TEXT_GAP, y + 1, left_of);
+    tg_plot_canvas_text(c, L->yt.label[i], b.x0 - tick - gap, y + px(c, 1), left_of);
   }
 }
 
@@ -216,16 +239,21 @@ static void draw_labels(canvas *c, const tg_axes *ax, const axes_layout *L, rect
   const rect b = L->frame.box;
   int mid_x = (b.x0 + b.x1) / 2, mid_y = (b.y0 + b.y1) / 2;
   if (ax->title)
-    tg_plot_canvas_text(c, ax->title, mid_x, b.y0 - 6,
+    tg_plot_canvas_text(c, ax->title, mid_x, b.y0 - px(c, 6),
                         (text_style){0.5, 1.0, true, false, INK});
   if (ax->axis_off) return;
   if (ax->xlabel)
     tg_plot_canvas_text(c, ax->xlabel, mid_x,
-                        b.y1 + TICK_LENGTH + TEXT_GAP +
-                            tg_plot_font_height(c->text_scale) + 4,
+                        b.y1 + px(c, TICK_LENGTH) + px(c, TEXT_GAP) +
+                            tg_plot_font_height(c->text_scale) + px(c, 4),
                         (text_style){0.5, 0.0, false, false, INK});
+  /* beside the tick labels, as matplotlib puts it, even when an equal aspect
+   * moved the axes away from the cell's edge */
+  int text_h = tg_plot_font_height(c->text_scale);
+  int label_x = b.x0 - px(c, TICK_LENGTH) - px(c, TEXT_GAP) - widest_label(c, &L->yt) -
+                px(c, 8) - text_h;
   if (ax->ylabel)
-    tg_plot_canvas_text(c, ax->ylabel, cell.x0 + PAD, mid_y,
+    tg_plot_canvas_text(c, ax->ylabel, label_x > cell.x0 ? label_x : cell.x0, mid_y,
                         (text_style){0.0, 0.5, false, true, INK});
 }
 
@@ -237,32 +265,30 @@ static double bar_py(const axes_layout *L, double v) {
   return L->bar.y1 - 0.5 - t * (L->bar.y1 - L->bar.y0 - 1);
 }
 
+/* The gradient is an image (pixels, one colour a row), as matplotlib's is. */
 static void draw_colorbar(canvas *c, const tg_axes *ax, const axes_layout *L) {
   if (!L->scaled) return;
   const rect b = L->bar;
+  int t = hairline(c), tick = px(c, TICK_LENGTH);
   /* inside the frame: the top row shows the top colour, the bottom row the bottom's */
-  for (int y = b.y0 + 1; y < b.y1 - 1; y++) {
-    double t = (b.y1 - 2 - y) / fmax(b.y1 - b.y0 - 3, 1.0);
-    tg_plot_canvas_fill_rect(c, (rect){b.x0, y, b.x1, y + 1},
-                             tg_plot_item_color_at(L->scaled, t));
+  for (int y = b.y0 + t; y < b.y1 - t; y++) {
+    double v = (b.y1 - t - 1 - y) / fmax(b.y1 - b.y0 - 2 * t - 1, 1.0);
+    tg_color color = tg_plot_item_color_at(L->scaled, v);
+    for (int x = b.x0; x < b.x1; x++) tg_plot_canvas_blend_pixel(c, x, y, color, 1.0);
   }
-  rect edges[4] = {{b.x0, b.y0, b.x1, b.y0 + 1},
-                   {b.x0, b.y1 - 1, b.x1, b.y1},
-                   {b.x0, b.y0, b.x0 + 1, b.y1},
-                   {b.x1 - 1, b.y0, b.x1, b.y1}};
-  for (int k = 0; k < 4; k++) tg_plot_canvas_fill_rect(c, edges[k], INK);
-  int label_x = b.x1 + TICK_LENGTH + TEXT_GAP;
+  draw_frame(c, b, INK);
+  int label_x = b.x1 + tick + px(c, TEXT_GAP);
   for (int i = 0; i < L->bt.n; i++) {
     int y = (int)floor(bar_py(L, L->bt.value[i]));
     if (y < b.y0 || y >= b.y1) continue;
-    tg_plot_canvas_fill_rect(c, (rect){b.x1, y, b.x1 + TICK_LENGTH, y + 1}, INK);
-    tg_plot_canvas_text(c, L->bt.label[i], label_x, y + 1,
+    tg_plot_canvas_fill_rect(c, (rect){b.x1, y, b.x1 + tick, y + t}, INK);
+    tg_plot_canvas_text(c, L->bt.label[i], label_x, y + px(c, 1),
                         (text_style){0.0, 0.5, false, false, INK});
   }
   if (ax->colorbar_label)
     tg_plot_canvas_text(c, ax->colorbar_label,
-                        label_x + widest_label(&L->bt, c->text_scale) + 8,
-                        (b.y0 + b.y1) / 2, (text_style){0.0, 0.5, false, true, INK});
+                        label_x + widest_label(c, &L->bt) + px(c, 8), (b.y0 + b.y1) / 2,
+                        (text_style){0.0, 0.5, false, true, INK});
 }
 
 /* ---- legend -------------------------------------------------------------------- */
@@ -300,9 +326,10 @@ static long hidden_points(const tg_axes *ax, const plot_frame *f, rect r) {
 }
 
 /* matplotlib's loc="best": the corner hiding the least data. */
-static rect place_legend(const tg_axes *ax, const plot_frame *f, int w, int h) {
+static rect place_legend(const canvas *c, const tg_axes *ax, const plot_frame *f, int w,
+                         int h) {
   const rect b = f->box;
-  const int m = 8;
+  const int m = px(c, 8);
   rect corners[4] = {{b.x1 - m - w, b.y0 + m, b.x1 - m, b.y0 + m + h},
                      {b.x0 + m, b.y0 + m, b.x0 + m + w, b.y0 + m + h},
                      {b.x0 + m, b.y1 - m - h, b.x0 + m + w, b.y1 - m},
@@ -317,16 +344,20 @@ static rect place_legend(const tg_axes *ax, const plot_frame *f, int w, int h) {
 }
 
 static void draw_legend_sample(canvas *c, const plot_item *item, int x, int y) {
+  int sample = px(c, LEGEND_SAMPLE);
   if (item->kind == ITEM_BAR) {
-    tg_plot_canvas_fill_rect(c, (rect){x + 6, y - 5, x + LEGEND_SAMPLE - 6, y + 6},
-                             item->color);
+    tg_plot_canvas_fill_rect(
+        c, (rect){x + px(c, 6), y - px(c, 5), x + sample - px(c, 6), y + px(c, 6)},
+        item->color);
     return;
   }
   if (item->kind == ITEM_SCATTER) {
-    tg_plot_canvas_add_disc(c, x + LEGEND_SAMPLE / 2.0, y + 0.5, item->marker_size);
+    tg_plot_canvas_add_disc(c, x + sample / 2.0, y + 0.5,
+                            item->marker_size * c->dpi_scale);
   } else {
-    double px[2] = {x, x + LEGEND_SAMPLE}, py[2] = {y + 0.5, y + 0.5};
-    tg_plot_canvas_add_polyline(c, px, py, 2, item->line_width, item->dashed);
+    double xs[2] = {x, x + sample}, ys[2] = {y + 0.5, y + 0.5};
+    tg_plot_canvas_add_polyline(c, xs, ys, 2, item->line_width * c->dpi_scale,
+                                item->dashed);
   }
   tg_plot_canvas_paint(
       c, item->color != TG_AUTO ? item->color : tg_plot_colormap_at(TG_CMAP_VIRIDIS, 0.5),
@@ -337,24 +368,20 @@ static void draw_legend(canvas *c, const tg_axes *ax, const plot_frame *f) {
   const plot_item *entries[32];
   int n = legend_entries(ax, entries);
   if (n < 2) return;
-  int row = tg_plot_font_height(c->text_scale) + 5, text_w = 0;
+  int text_h = tg_plot_font_height(c->text_scale), row = text_h + px(c, 5), text_w = 0;
   for (int i = 0; i < n; i++) {
-    int w = tg_plot_font_scaled_width(entries[i]->label, false, c->text_scale);
+    int w = tg_plot_canvas_text_width(c, entries[i]->label, false);
     if (w > text_w) text_w = w;
   }
-  rect r = place_legend(ax, f, 8 + LEGEND_SAMPLE + 8 + text_w + 8, 6 + n * row + 2);
-  for (int y = r.y0; y < r.y1; y++)
-    for (int x = r.x0; x < r.x1; x++) tg_plot_canvas_blend_pixel(c, x, y, TG_WHITE, 0.85);
-  rect edges[4] = {{r.x0, r.y0, r.x1, r.y0 + 1},
-                   {r.x0, r.y1 - 1, r.x1, r.y1},
-                   {r.x0, r.y0, r.x0 + 1, r.y1},
-                   {r.x1 - 1, r.y0, r.x1, r.y1}};
-  for (int k = 0; k < 4; k++)
-    tg_plot_canvas_fill_rect(c, edges[k], TG_RGB(0xcc, 0xcc, 0xcc));
+  int margin = px(c, 8), sample = px(c, LEGEND_SAMPLE);
+  rect r = place_legend(c, ax, f, margin + sample + margin + text_w + margin,
+                        px(c, 6) + n * row + px(c, 2));
+  tg_plot_canvas_shade_rect(c, r, TG_WHITE, 0.85);
+  draw_frame(c, r, TG_RGB(0xcc, 0xcc, 0xcc));
   for (int i = 0; i < n; i++) {
-    int mid = r.y0 + 6 + i * row + tg_plot_font_height(c->text_scale) / 2;
-    draw_legend_sample(c, entries[i], r.x0 + 8, mid - 1);
-    tg_plot_canvas_text(c, entries[i]->label, r.x0 + 16 + LEGEND_SAMPLE, mid,
+    int mid = r.y0 + px(c, 6) + i * row + text_h / 2;
+    draw_legend_sample(c, entries[i], r.x0 + margin, mid - px(c, 1));
+    tg_plot_canvas_text(c, entries[i]->label, r.x0 + 2 * margin + sample, mid,
                         (text_style){0.0, 0.5, false, false, INK});
   }
 }
@@ -362,7 +389,7 @@ static void draw_legend(canvas *c, const tg_axes *ax, const plot_frame *f) {
 /* ---- whole axes and figure ---------------------------------------------------- */
 
 static void render_axes(canvas *c, const tg_axes *ax, rect cell) {
-  axes_layout L = layout_axes(ax, cell);
+  axes_layout L = layout_axes(c, ax, cell);
   tg_plot_canvas_set_clip(c, L.frame.box);
   for (int k = 0; k < ax->n_items; k++)
     if (is_grid_item(ax->items[k].kind) && ax->items[k].kind != ITEM_CONTOUR)
@@ -380,11 +407,12 @@ static void render_axes(canvas *c, const tg_axes *ax, rect cell) {
 
 void tg_plot_render_figure(const tg_figure *fig, canvas *c) {
   int top = 0;
-  c->text_scale = fig->text_scale;
+  c->dpi_scale = fig->dpi / 100.0;
+  c->text_scale = fig->text_scale * c->dpi_scale;
   if (fig->title) {
-    tg_plot_canvas_text(c, fig->title, fig->width / 2, PAD,
+    tg_plot_canvas_text(c, fig->title, fig->width / 2, px(c, PAD),
                         (text_style){0.5, 0.0, true, false, INK});
-    top = tg_plot_font_height(fig->text_scale) + 14;
+    top = tg_plot_font_height(c->text_scale) + px(c, 14);
   }
   for (int r = 0; r < fig->rows; r++)
     for (int k = 0; k < fig->cols; k++) {

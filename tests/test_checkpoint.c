@@ -133,7 +133,9 @@ START_TEST(test_resume_is_bit_identical) {
       _exit(3);
     tg_tensor_dict_free(back);
     train(&fresh, 10);
-    _exit(tg_save_state_dict(resumed, fresh.model) == 0 ? 0 : 4);
+    int saved = tg_save_state_dict(resumed, fresh.model);
+    free_run(&fresh); /* valgrind checks the child's leaks too */
+    _exit(saved == 0 ? 0 : 4);
   }
   int status;
   ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -255,6 +257,80 @@ START_TEST(test_errors_name_the_file) {
 }
 END_TEST
 
+/* A copy of checkpoint `from` with its rng_state entry replaced. */
+static void write_with_rng_state(const char *from, const char *to, tg_st_dtype dtype,
+                                 int64_t length, const void *data) {
+  tg_st_file *f = NULL;
+  ck_assert_int_eq(tg_safetensors_read(from, &f), 0);
+  int64_t shape[1] = {length};
+  tg_st_tensor *tensors = calloc(f->ntensors, sizeof *tensors);
+  for (size_t i = 0; i < f->ntensors; i++) {
+    tensors[i] = f->tensors[i];
+    if (strcmp(tensors[i].name, "rng_state") == 0)
+      tensors[i] = (tg_st_tensor){
+          "rng_state", dtype, 1, shape, data, (size_t)length * tg_st_dtype_size(dtype)};
+  }
+  ck_assert_int_eq(tg_safetensors_write(to, tensors, f->ntensors, f->meta, f->nmeta), 0);
+  free(tensors);
+  tg_safetensors_free(f);
+}
+
+/* A checkpoint whose generator state is malformed (wrong dtype, wrong
+ * length, words out of range, a position past the end) fails to load with
+ * the file and the entry named, and changes neither the model nor the
+ * generator. */
+START_TEST(test_bad_rng_state_is_refused) {
+  char good[512], bad[512];
+  tg_manual_seed(4);
+  tg_module *saved = small_net();
+  ck_assert_int_eq(tg_checkpoint_save(tg_test_dir_path("good.safetensors", good), saved,
+                                      NULL, 2, NULL),
+                   0);
+  tg_scope_begin();
+  tg_tensor *state = tg_contiguous(tg_get_rng_state());
+  int64_t words[TG_RNG_STATE_SIZE], negative[TG_RNG_STATE_SIZE], past[TG_RNG_STATE_SIZE];
+  memcpy(words, tg_cdata_i64(state), sizeof words);
+  memcpy(negative, words, sizeof words);
+  memcpy(past, words, sizeof words);
+  negative[5] = -1;
+  past[624] = 625; /* the position in the 624 words */
+  double as_double[TG_RNG_STATE_SIZE] = {0};
+  struct {
+    tg_st_dtype dtype;
+    int64_t length;
+    const void *data;
+    const char *why;
+  } cases[] = {
+      {TG_ST_F64, TG_RNG_STATE_SIZE, as_double, "dtype float64"},
+      {TG_ST_I64, TG_RNG_STATE_SIZE - 1, words, "shape (627)"},
+      {TG_ST_I64, TG_RNG_STATE_SIZE, negative, "values out of range"},
+      {TG_ST_I64, TG_RNG_STATE_SIZE, past, "values out of range"},
+  };
+  tg_manual_seed(99);
+  tg_module *model = small_net();
+  tg_tensor *weight_before = tg_clone(tg_module_parameter(model, "0.weight"));
+  tg_tensor *rng_before = tg_get_rng_state();
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    write_with_rng_state(good, tg_test_dir_path("bad_rng.safetensors", bad),
+                         cases[k].dtype, cases[k].length, cases[k].data);
+    ck_assert_int_eq(tg_checkpoint_load(bad, model, NULL, NULL, NULL), -1);
+    char expected[1024];
+    snprintf(expected, sizeof expected, "%s: \"rng_state\" is not a generator state: %s",
+             bad, cases[k].why);
+    ck_assert_msg(strstr(tg_last_error(), expected), "case %zu: %s", k, tg_last_error());
+    tg_assert_close(tg_module_parameter(model, "0.weight"), weight_before, 0, 0,
+                    "the model is unchanged");
+    tg_assert_close(tg_get_rng_state(), rng_before, 0, 0, "the generator is unchanged");
+  }
+  /* the well-formed state loads, and the generator is the saved one */
+  ck_assert_int_eq(tg_checkpoint_load(good, model, NULL, NULL, NULL), 0);
+  tg_assert_close(tg_get_rng_state(), state, 0, 0, "the saved generator");
+  tg_scope_end();
+  tg_module_free(model);
+  tg_module_free(saved);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("checkpoint");
   TCase *tc = tcase_create("safetensors");
@@ -265,6 +341,7 @@ int main(void) {
   tcase_add_test(tc, test_resume_continues_random_stream);
   tcase_add_test(tc, test_bad_names_are_misuse);
   tcase_add_test(tc, test_errors_name_the_file);
+  tcase_add_test(tc, test_bad_rng_state_is_refused);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -3,6 +3,7 @@
  * ends with PyTorch 1.13, MSE stays stuck from the bad start, and the plot
  * and TensorBoard log are valid files. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "example_runner.h"
@@ -36,6 +37,16 @@ START_TEST(test_few_epochs) {
   ck_assert_double_eq(example_summary_value(&run, "epochs"), 2);
   ck_assert_double_lt(example_summary_value(&run, "dW_max_diff"), 1e-6);
   example_expect_png(&run, "losses.png");
+  /* the SVG copy: the figure's title and labels as text (real_readers parses it) */
+  char path[1024], svg[8192] = "";
+  snprintf(path, sizeof path, "%s/losses.svg", run.out_dir);
+  FILE *f = fopen(path, "rb");
+  ck_assert_msg(f != NULL, "%s is missing", path);
+  svg[fread(svg, 1, sizeof svg - 1, f)] = '\0';
+  fclose(f);
+  ck_assert_ptr_nonnull(strstr(svg, "<?xml"));
+  ck_assert_ptr_nonnull(
+      strstr(svg, ">Logistic regression on make_moons: BCE vs MSE</text>"));
   example_run_free(&run);
 }
 END_TEST

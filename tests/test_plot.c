@@ -38,7 +38,13 @@ static const char *out_path(const char *name) {
   return path;
 }
 
+/* Every figure is also saved as SVG, for tests/interop/svg_check.py (ctest
+ * plot_svg_xml) to parse with a real XML parser. */
 static image save_and_read(tg_figure *fig, const char *name) {
+  char svg_name[256];
+  snprintf(svg_name, sizeof svg_name, "%.*s.svg", (int)(strlen(name) - 4), name);
+  ck_assert_msg(tg_figure_save(fig, out_path(svg_name)) == 0, "save %s: %s", svg_name,
+                tg_last_error());
   const char *path = out_path(name);
   ck_assert_msg(tg_figure_save(fig, path) == 0, "save %s: %s", name, tg_last_error());
   tg_figure_free(fig);
@@ -123,7 +129,7 @@ static int leftover_temp_files(void) {
   DIR *dir = opendir(OUT_DIR);
   ck_assert(dir != NULL);
   int n = 0;
-  for (struct dirent *e; (e = readdir(dir));) n += strstr(e->d_name, ".tmp-") != NULL;
+  for (struct dirent *e; (e = readdir(dir));) n += strstr(e->d_name, ".tmp.") != NULL;
   closedir(dir);
   return n;
 }
@@ -667,6 +673,298 @@ START_TEST(plot_errors_have_messages) {
 }
 END_TEST
 
+/* ---- SVG --------------------------------------------------------------------------- */
+
+/* A small XML well-formedness check: every tag closes in order, attribute
+ * values are quoted, and '&' starts one of XML's entities. Returns NULL or
+ * what is wrong and where. */
+static const char *xml_problem(const char *doc) {
+  static char why[128];
+  const char *stack[64];
+  size_t stack_len[64];
+  int depth = 0;
+  const char *p = doc;
+  if (strncmp(p, "<?xml", 5) == 0) p = strstr(p, "?>") + 2;
+  for (; *p; p++) {
+    if (*p == '&') {
+      if (strncmp(p, "&amp;", 5) && strncmp(p, "&lt;", 4) && strncmp(p, "&gt;", 4) &&
+          strncmp(p, "&quot;", 6))
+        return snprintf(why, sizeof why, "bad entity at %ld", (long)(p - doc)), why;
+      continue;
+    }
+    if (*p != '<') continue;
+    bool closing = p[1] == '/';
+    const char *name = p + 1 + closing;
+    size_t n = strcspn(name, " />\n");
+    const char *end = name + n;
+    for (bool quoted = false; *end && (quoted || *end != '>'); end++)
+      if (*end == '"') quoted = !quoted;
+    if (!*end)
+      return snprintf(why, sizeof why, "unclosed tag at %ld", (long)(p - doc)), why;
+    if (closing) {
+      if (depth == 0 || stack_len[depth - 1] != n || strncmp(stack[depth - 1], name, n))
+        return snprintf(why, sizeof why, "mismatched </%.*s> at %ld", (int)n, name,
+                        (long)(p - doc)),
+               why;
+      depth--;
+    } else if (end[-1] != '/') {
+      if (depth == 64) return "nested too deeply";
+      stack[depth] = name, stack_len[depth++] = n;
+    }
+    p = end;
+  }
+  return depth == 0 ? NULL : "unclosed element at the end";
+}
+
+/* How many times `needle` occurs in `doc`. */
+static int occurrences(const char *doc, const char *needle) {
+  int n = 0;
+  for (const char *p = doc; (p = strstr(p, needle)); p++) n++;
+  return n;
+}
+
+/* A <text> element with this content at this font size. */
+static bool has_text(const char *doc, const char *content, int font_size) {
+  char tail[128], size[32];
+  snprintf(tail, sizeof tail, ">%s</text>", content);
+  snprintf(size, sizeof size, "font-size=\"%d\"", font_size);
+  for (const char *p = doc; (p = strstr(p, tail)); p++) {
+    const char *open = p;
+    while (open > doc && strncmp(open, "<text", 5) != 0) open--;
+    char element[512];
+    snprintf(element, sizeof element, "%.*s", (int)(p - open), open);
+    if (strstr(element, size)) return true;
+  }
+  return false;
+}
+
+static tg_figure *svg_test_figure(void) {
+  tg_figure *fig = tg_figure_new(720, 320, 1, 2);
+  tg_figure_set_title(fig, "Curves & <heat>");
+  tg_axes *lines = tg_figure_axes(fig, 0), *heat = tg_figure_axes(fig, 1);
+  double x[40], up[40], down[40], img[12];
+  for (int i = 0; i < 40; i++) x[i] = i, up[i] = i * 0.025, down[i] = 1 - i * 0.025;
+  for (int i = 0; i < 12; i++) img[i] = i;
+  tg_axes_plot(lines, x, up, 40, &(tg_style){.label = "train", .color = TG_BLUE});
+  tg_axes_plot(lines, x, down, 40,
+               &(tg_style){.label = "val", .color = TG_ORANGE, .dashed = true});
+  tg_axes_set_xlabel(lines, "epoch");
+  tg_axes_set_ylabel(lines, "loss");
+  tg_axes_imshow(heat, img, 4, 3, TG_CMAP_VIRIDIS, 0, 0);
+  tg_axes_colorbar(heat, "value");
+  tg_axes_set_ylabel(heat, "row");
+  return fig;
+}
+
+START_TEST(svg_is_vector_xml_with_the_figures_text) {
+  tg_figure *fig = svg_test_figure();
+  char *svg;
+  size_t len;
+  ck_assert_int_eq(tg_figure_render_svg(fig, &svg, &len), 0);
+  ck_assert_uint_eq(len, strlen(svg));
+  const char *problem = xml_problem(svg);
+  ck_assert_msg(!problem, "%s", problem);
+  ck_assert(strstr(svg, "width=\"720\" height=\"320\" viewBox=\"0 0 720 320\""));
+  /* lines are strokes in the series' colours, the val line dashed */
+  ck_assert(strstr(svg, "<path fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\""));
+  ck_assert(strstr(svg, "stroke=\"#ff7f0e\" stroke-width=\"2\""));
+  ck_assert_int_eq(occurrences(svg, "stroke-dasharray=\"8 5\""), 2); /* line + legend */
+  /* text at the figure's size: title, axis labels, ticks, legend, colour bar */
+  const char *texts[] = {"Curves &amp; &lt;heat&gt;",
+                         "epoch",
+                         "loss",
+                         "0.0",
+                         "1.0",
+                         "10",
+                         "train",
+                         "val",
+                         "row",
+                         "value",
+                         "0"};
+  for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+    ck_assert_msg(has_text(svg, texts[i], 12), "no <text> %s at 12px", texts[i]);
+  ck_assert_int_eq(occurrences(svg, "rotate(-90)"), 3); /* two y labels, the bar's */
+  /* the heatmap and the colour-bar gradient are embedded PNGs */
+  ck_assert_int_eq(occurrences(svg, "xlink:href=\"data:image/png;base64,iVBORw0KGgo"), 2);
+  ck_assert_int_eq(occurrences(svg, "<clipPath"), 2);
+
+  /* tg_figure_save picks SVG by extension and writes the same document */
+  const char *path = out_path("figure.SVG");
+  ck_assert_int_eq(tg_figure_save(fig, path), 0);
+  FILE *f = fopen(path, "rb");
+  ck_assert(f != NULL);
+  char *back = malloc(len + 1);
+  ck_assert_uint_eq(fread(back, 1, len + 1, f), len);
+  fclose(f);
+  ck_assert(memcmp(back, svg, len) == 0);
+  ck_assert_int_eq(leftover_temp_files(), 0);
+  ck_assert_int_eq(tg_figure_save_svg(fig, out_path("figure.svg")), 0);
+  free(back);
+  free(svg);
+
+  /* a bigger font is a bigger font-size */
+  ck_assert_int_eq(tg_figure_set_font_size(fig, 20), 0);
+  ck_assert_int_eq(tg_figure_render_svg(fig, &svg, &len), 0);
+  ck_assert(has_text(svg, "epoch", 20) && has_text(svg, "train", 20));
+  free(svg);
+  /* at 200 dpi: twice the canvas, the text and the strokes */
+  ck_assert_int_eq(tg_figure_set_font_size(fig, 12), 0);
+  ck_assert_int_eq(tg_figure_set_dpi(fig, 200), 0);
+  ck_assert_int_eq(tg_figure_render_svg(fig, &svg, &len), 0);
+  ck_assert(strstr(svg, "width=\"1440\" height=\"640\" viewBox=\"0 0 1440 640\""));
+  ck_assert(has_text(svg, "epoch", 24) && has_text(svg, "train", 24));
+  ck_assert(strstr(svg, "stroke=\"#1f77b4\" stroke-width=\"4\""));
+  free(svg);
+
+  ck_assert_int_eq(tg_figure_save(fig, "/nonexistent-dir/plot.svg"), -1);
+  ck_assert_msg(strstr(tg_last_error(),
+                       "tg_figure_save_svg: /nonexistent-dir/plot.svg: cannot create"),
+                "%s", tg_last_error());
+  ck_assert_int_eq(tg_figure_save_svg(fig, NULL), -1);
+  ck_assert_str_eq(tg_last_error(), "tg_figure_save_svg: path is NULL");
+  tg_figure_free(fig);
+
+  /* the figure's first error fails the SVG as it fails the PNG */
+  fig = tg_figure_new(300, 200, 1, 1);
+  ck_assert_ptr_null(tg_figure_axes(fig, 1));
+  ck_assert_int_eq(tg_figure_save(fig, out_path("never.svg")), -1);
+  ck_assert_str_eq(tg_last_error(), "tg_figure_axes: index 1 out of range for 1x1 axes");
+  ck_assert_int_eq(access(out_path("never.svg"), F_OK), -1);
+  tg_figure_free(fig);
+}
+END_TEST
+
+/* Lines far outside the limits are cut at the axes, not written whole. */
+START_TEST(svg_clips_far_away_points) {
+  tg_figure *fig = tg_figure_new(300, 200, 1, 1);
+  tg_axes *ax = tg_figure_axes(fig, 0);
+  tg_axes_plot(ax, (const double[]){0, 1, 2}, (const double[]){0, 1e300, 1}, 3, NULL);
+  tg_axes_set_ylim(ax, 0, 1);
+  char *svg;
+  size_t len;
+  ck_assert_int_eq(tg_figure_render_svg(fig, &svg, &len), 0);
+  ck_assert_ptr_null(strstr(svg, "e+"));
+  ck_assert(len < 20000);
+  ck_assert_ptr_null(xml_problem(svg));
+  free(svg);
+  tg_figure_free(fig);
+}
+END_TEST
+
+/* TENSORGRAD_FIGURE_JSON: the figure's data beside the picture, exact. */
+START_TEST(figure_json_beside_the_picture) {
+  tg_figure *fig = svg_test_figure();
+  const char *png = out_path("described.png");
+  char json_path[600];
+  snprintf(json_path, sizeof json_path, "%s.json", png);
+  unlink(json_path);
+  ck_assert_int_eq(tg_figure_save(fig, png), 0);
+  ck_assert_int_eq(access(json_path, F_OK), -1); /* off unless asked for */
+  setenv("TENSORGRAD_FIGURE_JSON", "1", 1);
+  ck_assert_int_eq(tg_figure_save(fig, png), 0);
+  unsetenv("TENSORGRAD_FIGURE_JSON");
+  FILE *f = fopen(json_path, "rb");
+  ck_assert_msg(f != NULL, "%s missing", json_path);
+  static char json[65536];
+  json[fread(json, 1, sizeof json - 1, f)] = '\0';
+  fclose(f);
+  const char *expected[] = {
+      "{\"width\":720,\"height\":320,\"dpi\":100,\"font_size\":12,\"rows\":1,\"cols\":2,"
+      "\"title\":\"Curves & <heat>\"",
+      "\"xlabel\":\"epoch\",\"ylabel\":\"loss\"",
+      "{\"kind\":\"line\",\"label\":\"train\",\"color\":\"#1f77b4\",\"line_width\":2",
+      "\"dashed\":true,\"x\":[0,1,2,",
+      "0.025000000000000001,", /* doubles round-trip */
+      "{\"kind\":\"image\"",
+      "\"grid\":[0,1,2,3,4,5,6,7,8,9,10,11],\"cmap\":\"viridis\"",
+      "\"colorbar\":true,\"colorbar_label\":\"value\"",
+  };
+  for (size_t i = 0; i < sizeof expected / sizeof *expected; i++)
+    ck_assert_msg(strstr(json, expected[i]), "no %s in %s", expected[i], json);
+  tg_figure_free(fig);
+}
+END_TEST
+
+/* ---- figure size and dpi ------------------------------------------------------------
+ */
+
+/* The bottom spine: the lowest row that is dark across a third of the image. */
+static int bottom_spine(const image *im) {
+  for (int y = im->h - 1; y >= 0; y--)
+    if (count_dark(im, 0, y, im->w, y + 1) > im->w / 3) return y;
+  return -1;
+}
+
+/* Rows of the x tick labels: the first run of inked rows below the tick
+ * marks, right of the y tick labels (the lowest of which reaches down there). */
+static int tick_label_rows(const image *im, int tick_length) {
+  int y = bottom_spine(im) + tick_length + 1, rows = 0, x0 = im->w / 3;
+  while (y < im->h && count_dark(im, x0, y, im->w, y + 1) == 0) y++;
+  for (; y < im->h && count_dark(im, x0, y, im->w, y + 1) > 0; y++) rows++;
+  return rows;
+}
+
+/* Rows of the red line in the middle column. */
+static int line_thickness(const image *im) {
+  int rows = 0;
+  for (int y = 0; y < im->h; y++) {
+    const uint8_t *p = pixel(im, im->w / 2, y);
+    rows += p[0] > 0xA0 && p[1] < 0x80 && p[2] < 0x80;
+  }
+  return rows;
+}
+
+static image figure_at_dpi(double dpi, const char *name) {
+  tg_figure *fig = tg_figure_new(300, 200, 1, 1);
+  ck_assert_int_eq(tg_figure_set_size_inches(fig, 4, 2.5), 0);
+  ck_assert_int_eq(tg_figure_set_dpi(fig, dpi), 0);
+  tg_axes *ax = tg_figure_axes(fig, 0);
+  tg_axes_plot(ax, NULL, (const double[]){0.5, 0.5}, 2, &(tg_style){.color = TG_RED});
+  tg_axes_scatter(ax, (const double[]){0.5}, (const double[]){0.25}, NULL, 1,
+                  &(tg_style){.color = TG_GREEN, .marker_size = 4});
+  tg_axes_set_ylim(ax, 0, 1);
+  return save_and_read(fig, name);
+}
+
+START_TEST(dpi_scales_canvas_text_and_lines) {
+  image at100 = figure_at_dpi(100, "dpi100.png"),
+        at200 = figure_at_dpi(200, "dpi200.png"),
+        at150 = figure_at_dpi(150, "dpi150.png");
+  ck_assert_int_eq(at100.w, 400);
+  ck_assert_int_eq(at100.h, 250);
+  ck_assert_int_eq(at200.w, 800);
+  ck_assert_int_eq(at200.h, 500);
+  ck_assert_int_eq(at150.w, 600);
+  ck_assert_int_eq(at150.h, 375);
+  int small = tick_label_rows(&at100, 4), big = tick_label_rows(&at200, 8);
+  ck_assert_msg(small >= 8 && small <= 10 && abs(big - 2 * small) <= 1,
+                "tick labels %d rows at 100 dpi, %d at 200", small, big);
+  /* a disc of radius r paints about pi (r - 1/2)^2 pixels in full colour */
+  double r = sqrt(count_all(&at100, TG_GREEN) / PI) + 0.5,
+         big_r = sqrt(count_all(&at200, TG_GREEN) / PI) + 0.5;
+  ck_assert_msg(fabs(r - 4) < 0.3 && fabs(big_r - 8) < 0.3, "marker radius %g vs %g", r,
+                big_r);
+  ck_assert_msg(line_thickness(&at100) == 2 && line_thickness(&at200) == 4,
+                "line %d rows at 100 dpi, %d at 200", line_thickness(&at100),
+                line_thickness(&at200));
+  free(at100.px);
+  free(at200.px);
+  free(at150.px);
+
+  tg_figure *fig = tg_figure_new(300, 200, 1, 1);
+  ck_assert_int_eq(tg_figure_set_dpi(fig, 5), -1);
+  ck_assert_str_eq(tg_last_error(), "tg_figure_set_dpi: 5 dpi is outside 10..2400");
+  ck_assert_int_eq(tg_figure_set_size_inches(fig, 0, 3), -1);
+  ck_assert_str_eq(tg_last_error(),
+                   "tg_figure_set_size_inches: size 0 x 3 must be positive");
+  ck_assert_int_eq(tg_figure_set_size_inches(fig, 200, 3), -1);
+  ck_assert_str_eq(tg_last_error(),
+                   "tg_figure_set_size_inches: 200 x 3 inches at 100 dpi "
+                   "is 20000x300 pixels, outside 16..16384");
+  tg_figure_free(fig);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("plot");
   TCase *png = tcase_create("png");
@@ -688,6 +986,10 @@ int main(void) {
   tcase_add_test(plots, histogram_bars_have_the_counts_heights);
   tcase_add_test(plots, font_scales_with_antialiasing);
   tcase_add_test(plots, plot_errors_have_messages);
+  tcase_add_test(plots, svg_is_vector_xml_with_the_figures_text);
+  tcase_add_test(plots, svg_clips_far_away_points);
+  tcase_add_test(plots, figure_json_beside_the_picture);
+  tcase_add_test(plots, dpi_scales_canvas_text_and_lines);
   suite_add_tcase(s, plots);
   return tg_test_run(s);
 }

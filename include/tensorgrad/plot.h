@@ -1,5 +1,5 @@
-/* tensorgrad/plot.h - a tiny matplotlib: line, scatter, contour, decision
- * boundary, confusion-matrix and image plots saved as PNG files.
+/* tensorgrad/plot.h - a tiny matplotlib: line, scatter, bar, contour,
+ * decision boundary, confusion-matrix and image plots saved as PNG or SVG.
  *
  *   tg_figure *fig = tg_figure_new(1000, 420, 1, 2);      // plt.subplots(1, 2)
  *   tg_axes *roc = tg_figure_axes(fig, 0);
@@ -25,6 +25,7 @@
 #include "tensorgrad/export.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 TG_API_BEGIN
@@ -82,7 +83,9 @@ typedef struct tg_figure tg_figure;
 typedef struct tg_axes tg_axes;
 
 /* A width x height pixel figure split into rows x cols axes. NULL (with
- * tg_last_error) on bad sizes or out of memory. */
+ * tg_last_error) on bad sizes or out of memory. Its size is width/100 x
+ * height/100 inches at 100 dpi, which tg_figure_set_size_inches and
+ * tg_figure_set_dpi change. */
 tg_figure *tg_figure_new(int width, int height, int rows, int cols);
 void tg_figure_free(tg_figure *fig); /* NULL is fine */
 /* Axes `index`, counted row by row from 0 (plt.subplot(rows, cols, index+1)).
@@ -90,17 +93,39 @@ void tg_figure_free(tg_figure *fig); /* NULL is fine */
  * accepts NULL and fails, so a bad index surfaces at save time. */
 tg_axes *tg_figure_axes(tg_figure *fig, int index);
 int tg_figure_set_title(tg_figure *fig, const char *title); /* plt.suptitle */
-/* The height of a line of text in pixels (default 12, descenders included):
- * every title, label, tick label and legend entry of the figure is drawn at
- * that size, resampled from the bitmap font with anti-aliasing, and the
- * layout makes room for it. For a figure at twice the resolution, double
- * the size given to tg_figure_new and the font size. */
+/* The height of a line of text in pixels at 100 dpi (default 12,
+ * descenders included): every title, label, tick label and legend entry of
+ * the figure is drawn at that size times dpi/100, resampled from the bitmap
+ * font with anti-aliasing (in an SVG: the font-size of its <text>), and the
+ * layout makes room for it. For a figure at twice the resolution, set the
+ * dpi to 200 rather than doubling sizes by hand. */
 int tg_figure_set_font_size(tg_figure *fig, double pixels);
+/* plt.figure(figsize=(w, h), dpi=d): the figure is w*dpi x h*dpi pixels
+ * (rounded). Every length of the drawing is given at 100 dpi and scales
+ * with dpi: text (the font size above), line widths, markers, spines,
+ * ticks, gaps and margins, so a figure at dpi 200 is the same picture as at
+ * 100 with twice the pixels. -1 if the pixel size leaves 16..16384, or on a
+ * size <= 0 or a dpi outside 10..2400. */
+int tg_figure_set_size_inches(tg_figure *fig, double width, double height);
+int tg_figure_set_dpi(tg_figure *fig, double dpi);
 
 /* Draws the figure into a malloc'd RGB buffer of width*height*3 bytes. */
 int tg_figure_render(tg_figure *fig, uint8_t **rgb, int *width, int *height);
-/* Renders and writes a PNG atomically (see tg_png_write). */
+/* Renders and writes the file atomically (temporary file, then rename):
+ * SVG if the path ends in ".svg" (any case), else PNG (see tg_png_write).
+ * With the environment variable TENSORGRAD_FIGURE_JSON set (not "0"), it
+ * also writes "<path>.json": the figure's data, styles, labels and settings
+ * as recorded, which docs/plots/example_pairs.py draws again with
+ * matplotlib. */
 int tg_figure_save(tg_figure *fig, const char *path);
+/* The figure as an SVG document (vector: lines are <path>s, markers
+ * <circle>s, text is <text> at the figure's font size; images, heatmaps,
+ * fills and colour-bar gradients are embedded PNG <image>s). *svg is
+ * malloc'd and NUL-terminated (caller frees), *len bytes long. */
+int tg_figure_render_svg(tg_figure *fig, char **svg, size_t *len);
+/* Writes the SVG atomically; -1 with "tg_figure_save_svg: <path>: ..." when
+ * the file cannot be written. */
+int tg_figure_save_svg(tg_figure *fig, const char *path);
 
 int tg_axes_set_title(tg_axes *ax, const char *title);
 int tg_axes_set_xlabel(tg_axes *ax, const char *label);

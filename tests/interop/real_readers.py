@@ -11,18 +11,22 @@ Debian's python3-torch).
    a module's graph, a figure); TensorBoard's EventAccumulator (and the
    plugin accumulator the TensorBoard server uses for hparams, text and PR
    curves) must read back exactly the values recomputed here.
-2. Every example runs for a few epochs; every event file it writes must be
-   read by the EventAccumulator with one value per step, and every
-   safetensors file by safetensors.torch.load_file and safe_open, agreeing
-   in names, dtypes, shapes, values and metadata with an independent parse
-   of the format. moons' checkpoint holds the loss histories it logged to
-   TensorBoard: both readers must give the same numbers.
+2. Every example that writes files runs for a few epochs; every event file
+   it writes must be read by TensorBoard's loader to its last record and by
+   the EventAccumulator with one value per step (and every PR curve and
+   image in it, add_figure's included, decoded by PIL at its
+   logged size), every safetensors file by safetensors.torch.load_file and
+   safe_open, agreeing in names, dtypes, shapes, values and metadata with an
+   independent parse of the format, every PNG figure by PIL and every SVG
+   figure by xml.etree (svg_check.py). moons' checkpoint holds the loss
+   histories it logged to TensorBoard: both readers must give the same
+   numbers.
 3. docs/checkpoints.md's Python, run as written: a checkpoint C trained
    for 5 steps continues in PyTorch like C's own continuation, and one
    PyTorch writes continues in C like PyTorch.
 4. The same checks on corrupted copies must fail: a flipped byte inside an
    event record, a checkpoint with a flipped data byte, one with a broken
-   header.
+   header, a figure with a flipped byte, a truncated SVG.
 Prints "N passed, N failed" and exits non-zero on any failure.
 """
 import glob
@@ -42,12 +46,14 @@ from PIL import Image
 from safetensors import safe_open
 from safetensors.torch import load_file
 from tensorboard.backend.event_processing import event_accumulator as ea_module
+from tensorboard.backend.event_processing import event_file_loader
 from tensorboard.backend.event_processing import plugin_event_accumulator as pea_module
 from tensorboard.plugins.hparams import plugin_data_pb2
 from tensorboard.util import tensor_util
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from interop_safetensors import load as independent_load  # noqa: E402
+from svg_check import check_svg  # noqa: E402
 
 EXAMPLES = [  # (name, args, epochs logged per scalar tag)
     ("moons", ["--epochs", "3"], 3),
@@ -55,7 +61,10 @@ EXAMPLES = [  # (name, args, epochs logged per scalar tag)
     ("logistic_regression", ["--epochs", "4"], 4),
     ("digits", ["--epochs", "2"], 2),
     ("optimizers", ["--epochs", "2"], None),
+    ("makemore", ["--steps", "4"], None),
+    ("fashion_mnist", ["--epochs", "1", "--subset", "1000"], 1),
 ]
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
 
 
 class Failures(list):
@@ -245,11 +254,46 @@ def run_dirs(out):
                    glob.glob(os.path.join(out, "**", "events.out.tfevents.*"), recursive=True)})
 
 
+def count_records(path):
+    """TFRecord framing walked independently: (length, length CRC, data, data
+    CRC) until the end; None if the framing does not add up."""
+    raw = open(path, "rb").read()
+    n, at = 0, 0
+    while at + 12 <= len(raw):
+        (length,) = struct.unpack("<Q", raw[at:at + 8])
+        at += 12 + length + 4
+        n += 1
+    return n if at == len(raw) else None
+
+
+def check_event_files(f, run):
+    """TensorBoard's loader reads every record of every event file (it stops
+    at the first one whose CRC or framing is wrong)."""
+    for path in sorted(glob.glob(os.path.join(run, "events.out.tfevents.*"))):
+        try:
+            read = sum(1 for _ in event_file_loader.EventFileLoader(path).Load())
+        except Exception as e:  # the loader gives up on the file
+            read = f"an error: {e}"
+        f.check(read == count_records(path),
+                f"{path}: TensorBoard reads {read} of {count_records(path)} records")
+
+
+def check_pr_curves(f, run):
+    pea = plugin_accumulator(run)
+    for tag in plugin_content(pea, "pr_curves"):
+        for e in pea.Tensors(tag):
+            got = tensor_util.make_ndarray(e.tensor_proto)
+            f.check(got.ndim == 2 and got.shape[0] == 6 and np.all(np.isfinite(got)),
+                    f"{run} PR curve {tag} step {e.step}: 6 finite rows")
+
+
 def check_event_runs(f, out, epochs):
     runs = run_dirs(out)
     f.check(runs, f"{out}: has event files")
     n_tags = 0
     for run in runs:  # add_scalars' parent run holds no scalars, its series do
+        check_event_files(f, run)
+        check_pr_curves(f, run)
         ea = accumulator(run)
         tags = ea.Tags()["scalars"]
         n_tags += len(tags)
@@ -259,7 +303,34 @@ def check_event_runs(f, out, epochs):
             f.check(all(math.isfinite(v) for v in values), f"{run} {tag}: finite values")
             if epochs is not None:
                 f.check(steps == list(range(epochs)), f"{run} {tag}: steps 0..{epochs - 1}")
+        for tag in ea.Tags()["images"]:
+            for im in ea.Images(tag):
+                try:
+                    picture = Image.open(io.BytesIO(im.encoded_image_string))
+                    picture.load()
+                    size = picture.size
+                except Exception as e:  # PIL rejects the image
+                    size = f"unreadable ({e})"
+                f.check(size == (im.width, im.height),
+                        f"{run} image {tag} step {im.step}: {size} vs {im.width}x{im.height}")
     f.check(n_tags > 0, f"{out}: TensorBoard reads scalars")
+
+
+def check_figures(f, out):
+    """Every PNG decodes with PIL; every SVG parses as XML, as svg_check says."""
+    for path in sorted(glob.glob(os.path.join(out, "**", "*.png"), recursive=True)):
+        try:
+            with Image.open(path) as picture:
+                picture.verify()  # every chunk's CRC
+            with Image.open(path) as picture:
+                picture.load()
+                f.check(picture.width >= 100 and picture.height >= 100,
+                        f"{path}: only {picture.width}x{picture.height}")
+        except Exception as e:  # PIL rejects the file
+            f.check(False, f"{path}: PIL rejects it: {e}")
+    for path in sorted(glob.glob(os.path.join(out, "**", "*.svg"), recursive=True)):
+        for problem in check_svg(path):
+            f.check(False, problem)
 
 
 def check_safetensors_file(f, path):
@@ -299,6 +370,7 @@ def check_moons_histories(f, out, tensors, meta):
 def check_example_outputs(out, name, epochs):
     f = Failures()
     check_event_runs(f, out, epochs)
+    check_figures(f, out)
     for path in sorted(glob.glob(os.path.join(out, "**", "*.safetensors"), recursive=True)):
         tensors, meta = check_safetensors_file(f, path)
         if name == "moons" and os.path.basename(path) == "best.safetensors":
@@ -402,6 +474,18 @@ def corrupt_checkpoint_header(out):
     open(path, "wb").write(raw.replace(b'"F64"', b'"F65"', 1))
 
 
+def corrupt_figure(out):
+    """A flipped byte in the middle of the first PNG's compressed pixels."""
+    path = sorted(glob.glob(os.path.join(out, "*.png")))[0]
+    flip_byte(path, os.path.getsize(path) // 2)
+
+
+def truncate_svg(out):
+    path = sorted(glob.glob(os.path.join(out, "*.svg")))[0]
+    raw = open(path, "rb").read()
+    open(path, "wb").write(raw[:len(raw) // 2])
+
+
 def main():
     build = sys.argv[1]
     passed, failed = 0, 0
@@ -424,6 +508,10 @@ def main():
         report("a flipped byte in an event file is caught", check_interop_run(bad), True)
 
         for name, args, epochs in EXAMPLES:
+            if name == "fashion_mnist" and not os.path.exists(FASHION_MNIST):
+                print(f"skip fashion_mnist: {FASHION_MNIST} is absent "
+                      "(apt-get install dataset-fashion-mnist)")
+                continue
             ex_out = os.path.join(tmp, name)
             subprocess.run([os.path.join(build, "examples", name), *args, "--out", ex_out],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -431,13 +519,18 @@ def main():
                    check_example_outputs(ex_out, name, epochs))
         report("checkpoints: C -> PyTorch -> C continue training alike",
                check_checkpoint_round_trip(build, tmp))
-        for what, corrupt in (("a flipped data byte", corrupt_checkpoint_data),
-                              ("a broken header", corrupt_checkpoint_header)):
-            bad = os.path.join(tmp, "moons_" + corrupt.__name__)
-            shutil.copytree(os.path.join(tmp, "moons"), bad)
+        corruptions = [  # (example, epochs, what, how)
+            ("moons", 3, "checkpoint with a flipped data byte", corrupt_checkpoint_data),
+            ("moons", 3, "checkpoint with a broken header", corrupt_checkpoint_header),
+            ("moons", 3, "event file with a flipped byte", corrupt_event_file),
+            ("logistic_regression", 4, "PNG figure with a flipped byte", corrupt_figure),
+            ("logistic_regression", 4, "SVG figure cut in half", truncate_svg),
+        ]
+        for name, epochs, what, corrupt in corruptions:
+            bad = os.path.join(tmp, f"{name}_{corrupt.__name__}")
+            shutil.copytree(os.path.join(tmp, name), bad)
             corrupt(bad)
-            report(f"moons' checkpoint with {what} is caught",
-                   check_example_outputs(bad, "moons", 3), True)
+            report(f"{name}: {what} is caught", check_example_outputs(bad, name, epochs), True)
 
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -9,10 +9,10 @@ static tg_module *lenet(void) {
   /* One layer with parameters per statement: PyTorch's draw order. */
   tg_module *net = tg_nn_sequential(tg_nn_conv2d(1, 6, 5, 1, 2, true), NULL);
   tg_nn_sequential_append(net, tg_nn_relu());
-  tg_nn_sequential_append(net, tg_nn_max_pool2d(2, 0, 0));
+  tg_nn_sequential_append(net, tg_nn_max_pool2d(&(tg_pool_opts){.kernel_size = {2, 2}}));
   tg_nn_sequential_append(net, tg_nn_conv2d(6, 16, 5, 1, 0, true));
   tg_nn_sequential_append(net, tg_nn_relu());
-  tg_nn_sequential_append(net, tg_nn_max_pool2d(2, 0, 0));
+  tg_nn_sequential_append(net, tg_nn_max_pool2d(&(tg_pool_opts){.kernel_size = {2, 2}}));
   tg_nn_sequential_append(net, tg_nn_flatten(1, -1));
   tg_nn_sequential_append(net, tg_nn_linear(400, 120, true));
   tg_nn_sequential_append(net, tg_nn_relu());

@@ -17,6 +17,8 @@ extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op
     tg_op_zero_inplace, tg_op_copy_inplace, tg_op_normal_inplace, tg_op_uniform_inplace,
     tg_op_set_inplace, tg_op_erf, tg_op_sin, tg_op_cos, tg_op_floor, tg_op_ceil,
     tg_op_round, tg_op_silu, tg_op_softplus, tg_op_elu, tg_op_hardtanh, tg_op_cumsum;
+extern const tg_op tg_op_max_pool2d_backward, tg_op_adaptive_max_pool2d, tg_op_avg_pool2d,
+    tg_op_adaptive_avg_pool2d, tg_op_avg_pool2d_backward;
 
 #define OP(name) .op = &tg_op_##name, .symbol = "tg_op_" #name
 
@@ -257,8 +259,54 @@ static tg_tensor *apply_unfold(tg_tensor *const *x) {
 static tg_tensor *apply_fold(tg_tensor *const *x) {
   return tg_fold(x[0], 3, 4, 2, 1, 1);
 }
+/* Every option at once: rectangular windows, strides and padding,
+ * dilation along W, ceil_mode. */
+static const tg_pool_opts max_pool_sweep = {.kernel_size = {3, 2},
+                                            .stride = {2, 1},
+                                            .padding = {1, 1},
+                                            .dilation = {1, 2},
+                                            .ceil_mode = true};
+static const tg_pool_opts avg_pool_sweep = {.kernel_size = {3, 2},
+                                            .stride = {2, 1},
+                                            .padding = {1, 1},
+                                            .ceil_mode = true,
+                                            .no_count_include_pad = true};
 static tg_tensor *apply_max_pool2d(tg_tensor *const *x) {
-  return tg_max_pool2d(x[0], 2, 2, 1);
+  return tg_max_pool2d(x[0], &max_pool_sweep, NULL);
+}
+static tg_tensor *apply_adaptive_max_pool2d(tg_tensor *const *x) {
+  return tg_adaptive_max_pool2d(x[0], 3, 4, NULL);
+}
+static tg_tensor *apply_avg_pool2d(tg_tensor *const *x) {
+  return tg_avg_pool2d(x[0], &avg_pool_sweep);
+}
+static tg_tensor *apply_adaptive_avg_pool2d(tg_tensor *const *x) {
+  return tg_adaptive_avg_pool2d(x[0], 3, 4);
+}
+/* The pooling backward ops are reached through a recorded backward of the
+ * pooling of a fixed (2, 2, 5, 6) input with distinct values, x[0] being
+ * the gradient of the output. */
+static tg_tensor *pooling_gradient(tg_tensor *(*pool)(tg_tensor *), tg_tensor *g) {
+  tg_scope_begin();
+  bool mode = tg_set_grad_enabled(true);
+  tg_tensor *base = tg_sin(tg_mul_scalar(tg_arange(0, 120, 1, TG_FLOAT64), 1.7));
+  base = tg_requires_grad_(tg_reshape(base, TG_SHAPE(2, 2, 5, 6)), true);
+  tg_tensor *grad;
+  tg_autograd_grad(pool(base), g, 1, &base, &grad, TG_CREATE_GRAPH);
+  tg_set_grad_enabled(mode);
+  return tg_scope_return(mode ? grad : tg_detach(grad));
+}
+static tg_tensor *max_pool_sweep_of(tg_tensor *x) {
+  return tg_max_pool2d(x, &max_pool_sweep, NULL);
+}
+static tg_tensor *avg_pool_sweep_of(tg_tensor *x) {
+  return tg_avg_pool2d(x, &avg_pool_sweep);
+}
+static tg_tensor *apply_max_pool2d_backward(tg_tensor *const *x) {
+  return pooling_gradient(max_pool_sweep_of, x[0]);
+}
+static tg_tensor *apply_avg_pool2d_backward(tg_tensor *const *x) {
+  return pooling_gradient(avg_pool_sweep_of, x[0]);
 }
 static tg_tensor *apply_binary_cross_entropy(tg_tensor *const *x) {
   tg_loss_opts opts = {TG_NONE};
@@ -426,8 +474,23 @@ const op_case op_table[] = {
     {OP(fold), .apply = apply_fold, .n_inputs = 1, .n_shapes = 1,
      .shapes = {{TG_SHAPE(2, 8, 20)}}, .low = -2, .high = 2, .second_order = true},
     {OP(max_pool2d), .apply = apply_max_pool2d, .n_inputs = 1, .n_shapes = 2,
-     .shapes = {{TG_SHAPE(2, 2, 4, 4)}, {TG_SHAPE(1, 3, 5, 3)}}, .low = -2, .high = 2,
+     .shapes = {{TG_SHAPE(2, 2, 5, 6)}, {TG_SHAPE(3, 5, 4)}}, .low = -2, .high = 2,
      .second_order = true},
+    {OP(max_pool2d_backward), .apply = apply_max_pool2d_backward, .n_inputs = 1,
+     .n_shapes = 1, .shapes = {{TG_SHAPE(2, 2, 3, 6)}}, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(adaptive_max_pool2d), .apply = apply_adaptive_max_pool2d, .n_inputs = 1,
+     .n_shapes = 2, .shapes = {{TG_SHAPE(2, 2, 5, 7)}, {TG_SHAPE(3, 4, 6)}}, .low = -2,
+     .high = 2, .second_order = true},
+    {OP(avg_pool2d), .apply = apply_avg_pool2d, .n_inputs = 1, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(2, 2, 5, 6)}, {TG_SHAPE(3, 5, 4)}}, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(avg_pool2d_backward), .apply = apply_avg_pool2d_backward, .n_inputs = 1,
+     .n_shapes = 1, .shapes = {{TG_SHAPE(2, 2, 3, 7)}}, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(adaptive_avg_pool2d), .apply = apply_adaptive_avg_pool2d, .n_inputs = 1,
+     .n_shapes = 2, .shapes = {{TG_SHAPE(2, 2, 5, 7)}, {TG_SHAPE(3, 4, 6)}}, .low = -2,
+     .high = 2, .second_order = true},
     {OP(binary_cross_entropy), .apply = apply_binary_cross_entropy, .n_inputs = 2,
      .n_shapes = 2,
      .shapes = {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(5), TG_SHAPE(5)}},

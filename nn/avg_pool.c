@@ -13,37 +13,22 @@
 #include "tensor/for_float_types.inc"
 #undef TG_TEMPLATE
 
-static tg_tensor *avg_pool(tg_tensor *x, const pool_args *a);
-static tg_tensor *avg_pool_adjoint(tg_tensor *g, const pool_args *a);
+static tg_tensor *avg_pool_pass(tg_tensor *t, const pool_args *a, bool adjoint);
 
 /* ---- avg_pool2d_backward: the adjoint ---- */
 
 static void adjoint_backward(tg_node *node, tg_tensor *gg, tg_tensor **grads) {
-  grads[0] = avg_pool(gg, tg_node_args(node));
+  grads[0] = avg_pool_pass(gg, tg_node_args(node), false);
 }
 
 const tg_op tg_op_avg_pool2d_backward = {.name = "avg_pool2d_backward",
                                          .backward = adjoint_backward,
                                          .args_size = sizeof(pool_args)};
 
-static tg_tensor *avg_pool_adjoint(tg_tensor *g, const pool_args *a) {
-  tg_scope_begin();
-  tg_tensor *gc = tg_contiguous(g);
-  tg_tensor *out = tg_zeros(a->in_shape, g->dtype);
-  pool_windows w = tg_nn_pool_windows(a);
-  if (g->dtype == TG_FLOAT32)
-    avg_pool_adjoint_f32(&w, tg_cdata_f32(gc), tg_data_f32(out));
-  else
-    avg_pool_adjoint_f64(&w, tg_cdata_f64(gc), tg_data_f64(out));
-  tg_node *node = tg_record(&tg_op_avg_pool2d_backward, out, 1, &g);
-  if (node) *(pool_args *)tg_node_args(node) = *a;
-  return tg_scope_return(out);
-}
-
 /* ---- avg_pool2d and adaptive_avg_pool2d ---- */
 
 static void avg_pool_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  grads[0] = avg_pool_adjoint(g, tg_node_args(node));
+  grads[0] = avg_pool_pass(g, tg_node_args(node), true);
 }
 
 const tg_op tg_op_avg_pool2d = {
@@ -52,30 +37,36 @@ const tg_op tg_op_adaptive_avg_pool2d = {.name = "adaptive_avg_pool2d",
                                          .backward = avg_pool_backward,
                                          .args_size = sizeof(pool_args)};
 
-static tg_tensor *avg_pool(tg_tensor *x, const pool_args *a) {
+/* The pooling of t, or (adjoint) the gradient t of a pooling's output
+ * spread over the input's shape; recorded either way. */
+static tg_tensor *avg_pool_pass(tg_tensor *t, const pool_args *a, bool adjoint) {
   tg_scope_begin();
-  tg_tensor *in = tg_contiguous(x);
-  tg_tensor *out = tg_alloc(a->out_shape, x->dtype);
+  tg_tensor *in = tg_contiguous(t);
+  tg_tensor *out =
+      adjoint ? tg_zeros(a->in_shape, t->dtype) : tg_alloc(a->out_shape, t->dtype);
   pool_windows w = tg_nn_pool_windows(a);
-  if (x->dtype == TG_FLOAT32)
-    avg_pool_f32(&w, tg_cdata_f32(in), tg_data_f32(out));
+  if (t->dtype == TG_FLOAT32)
+    (adjoint ? avg_pool_adjoint_f32 : avg_pool_f32)(&w, tg_cdata_f32(in),
+                                                    tg_data_f32(out));
   else
-    avg_pool_f64(&w, tg_cdata_f64(in), tg_data_f64(out));
-  const tg_op *op =
-      a->kind == POOL_ADAPTIVE ? &tg_op_adaptive_avg_pool2d : &tg_op_avg_pool2d;
-  tg_node *node = tg_record(op, out, 1, &x);
+    (adjoint ? avg_pool_adjoint_f64 : avg_pool_f64)(&w, tg_cdata_f64(in),
+                                                    tg_data_f64(out));
+  const tg_op *op = adjoint                    ? &tg_op_avg_pool2d_backward
+                    : a->kind == POOL_ADAPTIVE ? &tg_op_adaptive_avg_pool2d
+                                               : &tg_op_avg_pool2d;
+  tg_node *node = tg_record(op, out, 1, &t);
   if (node) *(pool_args *)tg_node_args(node) = *a;
   return tg_scope_return(out);
 }
 
 tg_tensor *tg_avg_pool2d(tg_tensor *x, const tg_pool_opts *opts) {
   pool_args a = tg_nn_pool_args("tg_avg_pool2d", POOL_AVG, x, opts);
-  return avg_pool(x, &a);
+  return avg_pool_pass(x, &a, false);
 }
 
 tg_tensor *tg_adaptive_avg_pool2d(tg_tensor *x, int64_t out_h, int64_t out_w) {
   pool_args a = tg_nn_adaptive_pool_args("tg_adaptive_avg_pool2d", x, out_h, out_w);
-  return avg_pool(x, &a);
+  return avg_pool_pass(x, &a, false);
 }
 
 /* ---- the modules ---- */

@@ -360,31 +360,29 @@ static const tg_module_vtable max_pool1d_vtable = {"MaxPool1d", max_pool_module_
 static const tg_module_vtable adaptive_max_pool2d_vtable = {
     "AdaptiveMaxPool2d", max_pool_module_forward, NULL, adaptive_repr};
 
-static max_pool_module *new_max_pool(const tg_module_vtable *vtable, max_pool_type type) {
+static tg_module *new_max_pool(const char *fn, const tg_module_vtable *vtable,
+                               max_pool_type type, const tg_pool_opts *opts) {
+  if (type != ADAPTIVE_MAX_POOL2D && !opts)
+    tg_error("%s: opts must not be NULL (kernel_size has no default)", fn);
   max_pool_module *p = tg_module_new(vtable, sizeof *p);
   p->type = type;
-  return p;
+  if (opts) p->opts = *opts;
+  return &p->base;
 }
 
 tg_module *tg_nn_max_pool2d(const tg_pool_opts *opts) {
-  if (!opts)
-    tg_error("tg_nn_max_pool2d: opts must not be NULL (kernel_size has no default)");
-  max_pool_module *p = new_max_pool(&max_pool2d_vtable, MAX_POOL2D);
-  p->opts = *opts;
-  return &p->base;
+  return new_max_pool("tg_nn_max_pool2d", &max_pool2d_vtable, MAX_POOL2D, opts);
 }
 
 tg_module *tg_nn_max_pool1d(const tg_pool_opts *opts) {
-  if (!opts)
-    tg_error("tg_nn_max_pool1d: opts must not be NULL (kernel_size has no default)");
-  max_pool_module *p = new_max_pool(&max_pool1d_vtable, MAX_POOL1D);
-  p->opts = *opts;
-  return &p->base;
+  return new_max_pool("tg_nn_max_pool1d", &max_pool1d_vtable, MAX_POOL1D, opts);
 }
 
 tg_module *tg_nn_adaptive_max_pool2d(int64_t out_h, int64_t out_w) {
-  max_pool_module *p = new_max_pool(&adaptive_max_pool2d_vtable, ADAPTIVE_MAX_POOL2D);
+  tg_module *m = new_max_pool("tg_nn_adaptive_max_pool2d", &adaptive_max_pool2d_vtable,
+                              ADAPTIVE_MAX_POOL2D, NULL);
+  max_pool_module *p = (max_pool_module *)m;
   p->output_size[0] = out_h;
   p->output_size[1] = out_w;
-  return &p->base;
+  return m;
 }

@@ -13,14 +13,13 @@ Sections:
 """
 import math
 
+import golden_text
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from golden_text import GoldenText
-
 assert torch.__version__.startswith("1.13"), torch.__version__
-out = GoldenText(__file__, "pool_norm.txt")
+out = golden_text.GoldenText(__file__, "pool_norm.txt")
 gen = torch.Generator().manual_seed(4321)
 
 
@@ -114,23 +113,7 @@ put("pool.count", [n_cases[0]])
 
 
 def layer_case(name, module, x, dtype=torch.float64, seed=None):
-    module = module.to(dtype)
-    x = x.detach().to(dtype).clone().requires_grad_(True)
-    for pname, p in module.named_parameters():
-        put(f"layer.{name}.param.{pname}", p)
-    if seed is not None:
-        torch.manual_seed(seed)
-    y = module(x)
-    gy = data(*y.shape).to(dtype)
-    (y * gy).sum().backward()
-    put(f"layer.{name}.x", x)
-    put(f"layer.{name}.gy", gy)
-    put(f"layer.{name}.y", y)
-    put(f"layer.{name}.gx", x.grad)
-    for pname, p in module.named_parameters():
-        put(f"layer.{name}.grad.{pname}", p.grad)
-    for bname, b in module.named_buffers():
-        put(f"layer.{name}.buffer.{bname}", b)
+    golden_text.layer_case(put, data, name, module, x, dtype, seed)
 
 
 def randomise_affine(module):

@@ -238,6 +238,17 @@ const tg_op tg_op_max_pool2d = {.name = "max_pool2d", .backward = max_pool2d_bac
 const tg_op tg_op_adaptive_max_pool2d = {.name = "adaptive_max_pool2d",
                                          .backward = max_pool2d_backward};
 
+/* MaxPool2d(2) on an input whose windows all lie inside it. */
+static bool is_2x2_stride_2(const pool_args *a) {
+  int nd = a->in_shape.ndim;
+  bool fits = a->kind == POOL_MAX;
+  for (int i = 0; i < 2; i++)
+    fits = fits && a->kernel[i] == 2 && a->stride[i] == 2 && a->padding[i] == 0 &&
+           a->dilation[i] == 1 &&
+           2 * a->out_shape.d[nd - 2 + i] <= a->in_shape.d[nd - 2 + i];
+  return fits;
+}
+
 static tg_tensor *max_pool(tg_tensor *x, const pool_args *a, const tg_op *op,
                            tg_tensor **indices) {
   tg_scope_begin();
@@ -245,10 +256,13 @@ static tg_tensor *max_pool(tg_tensor *x, const pool_args *a, const tg_op *op,
   tg_tensor *idx = tg_alloc(a->out_shape, TG_INT64);
   tg_tensor *in = tg_contiguous(x);
   pool_windows w = tg_nn_pool_windows(a);
+  bool two_by_two = is_2x2_stride_2(a);
   if (x->dtype == TG_FLOAT32)
-    max_pool_f32(&w, tg_cdata_f32(in), tg_data_f32(out), tg_data_i64(idx));
+    (two_by_two ? max_pool_2x2_f32 : max_pool_f32)(&w, tg_cdata_f32(in), tg_data_f32(out),
+                                                   tg_data_i64(idx));
   else
-    max_pool_f64(&w, tg_cdata_f64(in), tg_data_f64(out), tg_data_i64(idx));
+    (two_by_two ? max_pool_2x2_f64 : max_pool_f64)(&w, tg_cdata_f64(in), tg_data_f64(out),
+                                                   tg_data_i64(idx));
   tg_node *node = tg_record(op, out, 1, &x);
   if (node) tg_save(node, idx);
   if (indices) *indices = tg_keep(idx);

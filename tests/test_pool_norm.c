@@ -457,6 +457,8 @@ START_TEST(test_norm_and_dropout_errors) {
   TG_EXPECT_ERROR(tg_dropout2d(tg_ones(TG_SHAPE(3), TG_FLOAT32), 0.5, true),
                   "tg_dropout2d: feature dropout requires at least 2 dimensions in the "
                   "input, got shape (3)");
+  TG_EXPECT_ERROR(tg_dropout2d(tg_ones(TG_SHAPE(2, 3), TG_INT64), 0.5, true),
+                  "tg_dropout2d: expected a floating tensor, got int64");
   TG_EXPECT_ERROR(
       tg_dropout2d(x, 1.5, true),
       "tg_dropout2d: dropout probability has to be between 0 and 1, but got 1.5");

@@ -24,6 +24,9 @@ static void adjoint_backward(tg_node *node, tg_tensor *gg, tg_tensor **grads) {
 const tg_op tg_op_avg_pool2d_backward = {.name = "avg_pool2d_backward",
                                          .backward = adjoint_backward,
                                          .args_size = sizeof(pool_args)};
+const tg_op tg_op_adaptive_avg_pool2d_backward = {.name = "adaptive_avg_pool2d_backward",
+                                                  .backward = adjoint_backward,
+                                                  .args_size = sizeof(pool_args)};
 
 /* ---- avg_pool2d and adaptive_avg_pool2d ---- */
 
@@ -51,9 +54,10 @@ static tg_tensor *avg_pool_pass(tg_tensor *t, const pool_args *a, bool adjoint) 
   else
     (adjoint ? avg_pool_adjoint_f64 : avg_pool_f64)(&w, tg_cdata_f64(in),
                                                     tg_data_f64(out));
-  const tg_op *op = adjoint                    ? &tg_op_avg_pool2d_backward
-                    : a->kind == POOL_ADAPTIVE ? &tg_op_adaptive_avg_pool2d
-                                               : &tg_op_avg_pool2d;
+  bool adaptive = a->kind == POOL_ADAPTIVE;
+  const tg_op *op = adjoint ? (adaptive ? &tg_op_adaptive_avg_pool2d_backward
+                                        : &tg_op_avg_pool2d_backward)
+                            : (adaptive ? &tg_op_adaptive_avg_pool2d : &tg_op_avg_pool2d);
   tg_node *node = tg_record(op, out, 1, &t);
   if (node) *(pool_args *)tg_node_args(node) = *a;
   return tg_scope_return(out);

@@ -193,7 +193,8 @@ void tg_nn_pair_repr(const int64_t pair[2], bool zero_is_none, char *buf, size_t
 
 /* ---- max_pool2d_backward: the gradient scattered through the indices ---- */
 
-static tg_tensor *scatter_through(tg_tensor *g, tg_tensor *indices, tg_shape in_shape);
+static tg_tensor *scatter_through(const tg_op *op, tg_tensor *g, tg_tensor *indices,
+                                  tg_shape in_shape);
 
 /* Its gradient is the incoming one gathered through the same indices. */
 static void max_pool_scatter_backward(tg_node *node, tg_tensor *gg, tg_tensor **grads) {
@@ -207,8 +208,11 @@ static void max_pool_scatter_backward(tg_node *node, tg_tensor *gg, tg_tensor **
 
 const tg_op tg_op_max_pool2d_backward = {.name = "max_pool2d_backward",
                                          .backward = max_pool_scatter_backward};
+const tg_op tg_op_adaptive_max_pool2d_backward = {.name = "adaptive_max_pool2d_backward",
+                                                  .backward = max_pool_scatter_backward};
 
-static tg_tensor *scatter_through(tg_tensor *g, tg_tensor *indices, tg_shape in_shape) {
+static tg_tensor *scatter_through(const tg_op *op, tg_tensor *g, tg_tensor *indices,
+                                  tg_shape in_shape) {
   tg_scope_begin();
   tg_tensor *gc = tg_contiguous(g);
   tg_tensor *out = tg_zeros(in_shape, g->dtype);
@@ -222,7 +226,7 @@ static tg_tensor *scatter_through(tg_tensor *g, tg_tensor *indices, tg_shape in_
   else
     max_pool_scatter_f64(planes, plane_in, plane_out, tg_cdata_f64(gc),
                          tg_cdata_i64(indices), tg_data_f64(out));
-  tg_node *node = tg_record(&tg_op_max_pool2d_backward, out, 1, &g);
+  tg_node *node = tg_record(op, out, 1, &g);
   if (node) tg_save(node, indices);
   return tg_scope_return(out);
 }
@@ -230,13 +234,18 @@ static tg_tensor *scatter_through(tg_tensor *g, tg_tensor *indices, tg_shape in_
 /* ---- max_pool2d and adaptive_max_pool2d ---- */
 
 static void max_pool2d_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  grads[0] =
-      scatter_through(g, tg_saved(node, 0), tg_shape_of(tg_node_input_meta(node, 0)));
+  grads[0] = scatter_through(&tg_op_max_pool2d_backward, g, tg_saved(node, 0),
+                             tg_shape_of(tg_node_input_meta(node, 0)));
+}
+
+static void adaptive_max_pool2d_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  grads[0] = scatter_through(&tg_op_adaptive_max_pool2d_backward, g, tg_saved(node, 0),
+                             tg_shape_of(tg_node_input_meta(node, 0)));
 }
 
 const tg_op tg_op_max_pool2d = {.name = "max_pool2d", .backward = max_pool2d_backward};
 const tg_op tg_op_adaptive_max_pool2d = {.name = "adaptive_max_pool2d",
-                                         .backward = max_pool2d_backward};
+                                         .backward = adaptive_max_pool2d_backward};
 
 /* MaxPool2d(2) on an input whose windows all lie inside it. */
 static bool is_2x2_stride_2(const pool_args *a) {

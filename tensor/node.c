@@ -223,6 +223,8 @@ static const struct {
     {"avg_pool2d", "AvgPool2DBackward0"},
     {"avg_pool2d_backward", "AvgPool2DBackwardBackward0"},
     {"adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0"},
+    {"adaptive_avg_pool2d_backward", "AdaptiveAvgPool2DBackwardBackward0"},
+    {"adaptive_max_pool2d_backward", "AdaptiveMaxPool2DBackwardBackward0"},
 };
 
 /* "log_softmax" -> "LogSoftmaxBackward0": PyTorch's pattern. Each op's

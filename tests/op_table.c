@@ -18,7 +18,8 @@ extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op
     tg_op_set_inplace, tg_op_erf, tg_op_sin, tg_op_cos, tg_op_floor, tg_op_ceil,
     tg_op_round, tg_op_silu, tg_op_softplus, tg_op_elu, tg_op_hardtanh, tg_op_cumsum;
 extern const tg_op tg_op_max_pool2d_backward, tg_op_adaptive_max_pool2d, tg_op_avg_pool2d,
-    tg_op_adaptive_avg_pool2d, tg_op_avg_pool2d_backward;
+    tg_op_adaptive_avg_pool2d, tg_op_avg_pool2d_backward,
+    tg_op_adaptive_max_pool2d_backward, tg_op_adaptive_avg_pool2d_backward;
 
 #define OP(name) .op = &tg_op_##name, .symbol = "tg_op_" #name
 
@@ -302,6 +303,18 @@ static tg_tensor *max_pool_sweep_of(tg_tensor *x) {
 static tg_tensor *avg_pool_sweep_of(tg_tensor *x) {
   return tg_avg_pool2d(x, &avg_pool_sweep);
 }
+static tg_tensor *adaptive_max_pool_of(tg_tensor *x) {
+  return tg_adaptive_max_pool2d(x, 3, 4, NULL);
+}
+static tg_tensor *adaptive_avg_pool_of(tg_tensor *x) {
+  return tg_adaptive_avg_pool2d(x, 3, 4);
+}
+static tg_tensor *apply_adaptive_max_pool2d_backward(tg_tensor *const *x) {
+  return pooling_gradient(adaptive_max_pool_of, x[0]);
+}
+static tg_tensor *apply_adaptive_avg_pool2d_backward(tg_tensor *const *x) {
+  return pooling_gradient(adaptive_avg_pool_of, x[0]);
+}
 static tg_tensor *apply_max_pool2d_backward(tg_tensor *const *x) {
   return pooling_gradient(max_pool_sweep_of, x[0]);
 }
@@ -482,12 +495,18 @@ const op_case op_table[] = {
     {OP(adaptive_max_pool2d), .apply = apply_adaptive_max_pool2d, .n_inputs = 1,
      .n_shapes = 2, .shapes = {{TG_SHAPE(2, 2, 5, 7)}, {TG_SHAPE(3, 4, 6)}}, .low = -2,
      .high = 2, .second_order = true},
+    {OP(adaptive_max_pool2d_backward), .apply = apply_adaptive_max_pool2d_backward,
+     .n_inputs = 1, .n_shapes = 1, .shapes = {{TG_SHAPE(2, 2, 3, 4)}}, .low = -2,
+     .high = 2, .second_order = true},
     {OP(avg_pool2d), .apply = apply_avg_pool2d, .n_inputs = 1, .n_shapes = 2,
      .shapes = {{TG_SHAPE(2, 2, 5, 6)}, {TG_SHAPE(3, 5, 4)}}, .low = -2, .high = 2,
      .second_order = true},
     {OP(avg_pool2d_backward), .apply = apply_avg_pool2d_backward, .n_inputs = 1,
      .n_shapes = 1, .shapes = {{TG_SHAPE(2, 2, 3, 7)}}, .low = -2, .high = 2,
      .second_order = true},
+    {OP(adaptive_avg_pool2d_backward), .apply = apply_adaptive_avg_pool2d_backward,
+     .n_inputs = 1, .n_shapes = 1, .shapes = {{TG_SHAPE(2, 2, 3, 4)}}, .low = -2,
+     .high = 2, .second_order = true},
     {OP(adaptive_avg_pool2d), .apply = apply_adaptive_avg_pool2d, .n_inputs = 1,
      .n_shapes = 2, .shapes = {{TG_SHAPE(2, 2, 5, 7)}, {TG_SHAPE(3, 4, 6)}}, .low = -2,
      .high = 2, .second_order = true},

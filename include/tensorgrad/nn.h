@@ -166,7 +166,8 @@ tg_module *tg_nn_conv2d(int64_t in_channels, int64_t out_channels, int64_t kerne
 /* The options of the pooling layers, PyTorch's keyword arguments. Every
  * size is a (height, width) pair: PyTorch's int k is {k, k}. A zero entry
  * takes PyTorch's default: stride None (the kernel size), dilation 1.
- * The 1-d layers read the first entry of each pair. */
+ * The 1-d layers read the first entry of each pair. A module's repr prints
+ * a pair of equal entries as an int, as PyTorch prints MaxPool2d(2). */
 typedef struct tg_pool_opts {
   int64_t kernel_size[2];
   int64_t stride[2];

@@ -292,8 +292,11 @@ tg_tensor *tg_adaptive_max_pool2d(tg_tensor *x, int64_t out_h, int64_t out_w,
 /* max_pool2d over (N, C, 1, L) with (1, k) windows, as ATen does it. */
 tg_tensor *tg_max_pool1d(tg_tensor *x, const tg_pool_opts *opts, tg_tensor **indices) {
   char s[TG_SHAPE_STR_MAX];
-  if (x->ndim != 2 && x->ndim != 3)
-    tg_error("tg_max_pool1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape %s",
+  bool ok = x->ndim == 2 || x->ndim == 3;
+  for (int d = x->ndim - 2; ok && d < x->ndim; d++) ok = x->shape[d] > 0;
+  if (!ok)
+    tg_error("tg_max_pool1d: expected a non-empty 2-D (C, L) or 3-D (N, C, L) input, got "
+             "shape %s",
              tg_shape_str(tg_shape_of(x), s));
   if (!opts)
     tg_error("tg_max_pool1d: opts must not be NULL (kernel_size has no default)");

@@ -406,7 +406,12 @@ START_TEST(test_pool_errors) {
       "tg_avg_pool2d: average pooling takes no dilation");
   TG_EXPECT_ERROR(
       tg_max_pool1d(tg_ones(TG_SHAPE(4), TG_FLOAT32), &k2, NULL),
-      "tg_max_pool1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape (4)");
+      "tg_max_pool1d: expected a non-empty 2-D (C, L) or 3-D (N, C, L) input, got "
+      "shape (4)");
+  TG_EXPECT_ERROR(
+      tg_max_pool1d(tg_ones(TG_SHAPE(3, 0), TG_FLOAT32), &k2, NULL),
+      "tg_max_pool1d: expected a non-empty 2-D (C, L) or 3-D (N, C, L) input, got "
+      "shape (3x0)");
   TG_EXPECT_ERROR(tg_max_pool1d(x2, NULL, NULL),
                   "tg_max_pool1d: opts must not be NULL (kernel_size has no default)");
   TG_EXPECT_ERROR(tg_max_pool1d(x2, &(tg_pool_opts){.kernel_size = {0}}, NULL),

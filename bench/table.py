@@ -16,6 +16,7 @@ ROWS = {
     "mlp2048_step": "MLP step (784-2048-2048-10, b512, Adam)",
     "lenet_b64_step": "LeNet-5 step (b64, SGD momentum, CE)",
     "lenet_b256_step": "LeNet-5 step (b256, SGD momentum, CE)",
+    "fashion_cnn_b128_step": "Fashion-MNIST CNN step (b128, BN, AdamW)",
     "add_16x16_recorded": "c = a + b 16x16, recorded",
     "add_16x16_no_grad": "c = a + b 16x16, no_grad",
     "backward_chain_100k": "backward of a 100k-op chain",
@@ -31,7 +32,8 @@ ROWS = {
 MIN_RATIO = {"moons_epoch": 20, "iris_epoch": 20, "digits_epoch": 8, "gemm_mlp_step": 1,
              "standard_scaler_1M": 1, "train_test_split_1M": 1, "roc_auc_score_1M": 1,
              "average_precision_1M": 1, "accuracy_score_1M": 1, "dataloader_100k_b256": 1,
-             "mlp2048_step": 1.5, "lenet_b64_step": 1.5, "lenet_b256_step": 1.5}
+             "mlp2048_step": 1.5, "lenet_b64_step": 1.5, "lenet_b256_step": 1.5,
+             "fashion_cnn_b128_step": 1.5}
 
 
 def fmt_time(s):

@@ -1,216 +1,274 @@
-/* 2-D convolution as im2col + GEMM. unfold (im2col) and fold (col2im) are
- * linear and each other's adjoint, so each is the other's backward and the
- * convolution, built from them and matmul, differentiates to any order. */
-#include <math.h>
+/* Convolution, F.conv1d and F.conv2d with all their options (stride,
+ * padding or 'same' / 'valid', dilation, groups), as one op whose kernels
+ * (conv_kernels.c) build column matrices in scratch memory: nothing but
+ * the output goes on the tape.
+ *
+ * Its backward needs two more products, the input's gradient (a transposed
+ * convolution) and the weight's. Each is an op of its own, and the three
+ * are each other's derivatives:
+ *   conv(x, w)               d/dx: input_grad(g, w)    d/dw: weight_grad(x, g)
+ *   input_grad(gout, w)      d/dgout: conv(h, w)       d/dw: weight_grad(h, gout)
+ *   weight_grad(x, gout)     d/dx: input_grad(gout, h) d/dgout: conv(x, h)
+ * so a convolution differentiates to any order. */
 #include <stdio.h>
 
+#include "nn/conv.h"
 #include "nn/nn_internal.h"
-#include "tensor/core.h"
 
-/* Geometry shared by unfold and fold: image (H, W), square kernel k. */
-typedef struct window {
-  int64_t n, c, h, w, k, stride, pad, out_h, out_w;
-} window;
-
-static int64_t out_size(int64_t in, int64_t k, int64_t stride, int64_t pad) {
-  return (in + 2 * pad - k) / stride + 1;
+tg_shape tg_nn_conv_input_shape(const tg_conv_geometry *g) {
+  return g->spatial == 2 ? TG_SHAPE(g->n, g->c, g->h, g->w) : TG_SHAPE(g->n, g->c, g->w);
 }
 
-static void check_window(const char *op, int64_t h, int64_t w, int64_t k, int64_t stride,
-                         int64_t pad) {
-  if (k < 1 || stride < 1 || pad < 0)
-    tg_error(
-        "%s: kernel_size (%lld) and stride (%lld) must be positive and padding (%lld) "
-        "not negative",
-        op, (long long)k, (long long)stride, (long long)pad);
-  if (h + 2 * pad < k || w + 2 * pad < k)
-    tg_error("%s: kernel size %lld is larger than the padded input (%lldx%lld)", op,
-             (long long)k, (long long)(h + 2 * pad), (long long)(w + 2 * pad));
+tg_shape tg_nn_conv_weight_shape(const tg_conv_geometry *g) {
+  int64_t cg = g->c / g->groups;
+  return g->spatial == 2 ? TG_SHAPE(g->o, cg, g->kh, g->kw) : TG_SHAPE(g->o, cg, g->kw);
 }
 
-/* Walks every (patch row, column) pair; `to_cols` copies image -> cols,
- * otherwise accumulates cols -> image. Both tensors contiguous. */
-#define WINDOW_LOOP(T)                                                                   \
-  static void walk_##T(const window *g, T *img, T *cols, bool to_cols) {                 \
-    int64_t rows = g->c * g->k * g->k, len = g->out_h * g->out_w;                        \
-    for (int64_t n = 0; n < g->n; n++)                                                   \
-      for (int64_t r = 0; r < rows; r++) {                                               \
-        int64_t c = r / (g->k * g->k), ki = r / g->k % g->k, kj = r % g->k;              \
-        T *plane = img + (n * g->c + c) * g->h * g->w;                                   \
-        T *line = cols + (n * rows + r) * len;                                           \
-        for (int64_t oy = 0; oy < g->out_h; oy++) {                                      \
-          int64_t y = oy * g->stride - g->pad + ki;                                      \
-          for (int64_t ox = 0; ox < g->out_w; ox++) {                                    \
-            int64_t x = ox * g->stride - g->pad + kj;                                    \
-            bool inside = y >= 0 && y < g->h && x >= 0 && x < g->w;                      \
-            T *slot = &line[oy * g->out_w + ox];                                         \
-            if (to_cols)                                                                 \
-              *slot = inside ? plane[y * g->w + x] : 0;                                  \
-            else if (inside)                                                             \
-              plane[y * g->w + x] += *slot;                                              \
-          }                                                                              \
-        }                                                                                \
-      }                                                                                  \
-  }
-WINDOW_LOOP(float)
-WINDOW_LOOP(double)
+tg_shape tg_nn_conv_output_shape(const tg_conv_geometry *g) {
+  return g->spatial == 2 ? TG_SHAPE(g->n, g->o, g->oh, g->ow)
+                         : TG_SHAPE(g->n, g->o, g->ow);
+}
 
-/* Reads one side and writes the other, which is always a fresh tensor: the
- * const accessors keep checked mode from counting the read side a write. */
-static void walk(const window *g, tg_tensor *img, tg_tensor *cols, bool to_cols) {
-  if (img->dtype == TG_FLOAT32)
-    walk_float(g, (float *)tg_cdata_f32(img), (float *)tg_cdata_f32(cols), to_cols);
+static tg_tensor *convolution(tg_tensor *x, tg_tensor *w, tg_tensor *b,
+                              const tg_conv_geometry *g);
+static tg_tensor *conv_input_grad(tg_tensor *gout, tg_tensor *w,
+                                  const tg_conv_geometry *g);
+static tg_tensor *conv_weight_grad(tg_tensor *x, tg_tensor *gout,
+                                   const tg_conv_geometry *g);
+
+static void record(const tg_op *op, tg_tensor *out, int n, tg_tensor **inputs,
+                   const tg_conv_geometry *g) {
+  tg_node *node = tg_record(op, out, n, inputs);
+  if (node) *(tg_conv_geometry *)tg_node_args(node) = *g;
+}
+
+/* The kernels read contiguous data; detached, so no copy is recorded. */
+static const void *data_of(tg_tensor *t) {
+  return t ? tg_ptr(tg_contiguous(tg_detach(t))) : NULL;
+}
+
+/* out = kernel(a, b), recorded as op on inputs a and b. */
+typedef void (*conv_kernel)(const tg_conv_geometry *g, tg_dtype dtype, const void *a,
+                            const void *b, void *out);
+static tg_tensor *product(const tg_op *op, conv_kernel kernel, tg_tensor *out,
+                          tg_tensor *a, tg_tensor *b, const tg_conv_geometry *g) {
+  tg_scope_begin();
+  kernel(g, a->dtype, data_of(a), data_of(b), tg_ptr(out));
+  tg_scope_end();
+  record(op, out, 2, (tg_tensor *[]){a, b}, g);
+  return out;
+}
+
+/* ---- the input's gradient: a transposed convolution of gout with w ---- */
+
+static void conv_input_grad_backward(tg_node *node, tg_tensor *h, tg_tensor **grads) {
+  const tg_conv_geometry *g = tg_node_args(node);
+  tg_tensor *gout = tg_node_input(node, 0), *w = tg_node_input(node, 1);
+  if (tg_needs_input_grad(node, 0)) grads[0] = convolution(h, w, NULL, g);
+  if (tg_needs_input_grad(node, 1)) grads[1] = conv_weight_grad(h, gout, g);
+}
+
+const tg_op tg_op_conv_input_grad = {.name = "ConvolutionBackwardBackward0",
+                                     .backward = conv_input_grad_backward,
+                                     .args_size = sizeof(tg_conv_geometry)};
+
+static tg_tensor *conv_input_grad(tg_tensor *gout, tg_tensor *w,
+                                  const tg_conv_geometry *g) {
+  tg_tensor *gx = tg_zeros(tg_nn_conv_input_shape(g), gout->dtype);
+  return product(&tg_op_conv_input_grad, tg_nn_conv_input_grad, gx, gout, w, g);
+}
+
+/* ---- the weight's gradient: gout correlated with x ---- */
+
+static void conv_weight_grad_backward(tg_node *node, tg_tensor *h, tg_tensor **grads) {
+  const tg_conv_geometry *g = tg_node_args(node);
+  tg_tensor *x = tg_node_input(node, 0), *gout = tg_node_input(node, 1);
+  if (tg_needs_input_grad(node, 0)) grads[0] = conv_input_grad(gout, h, g);
+  if (tg_needs_input_grad(node, 1)) grads[1] = convolution(x, h, NULL, g);
+}
+
+const tg_op tg_op_conv_weight_grad = {.name = "ConvolutionBackwardBackward0",
+                                      .backward = conv_weight_grad_backward,
+                                      .args_size = sizeof(tg_conv_geometry)};
+
+static tg_tensor *conv_weight_grad(tg_tensor *x, tg_tensor *gout,
+                                   const tg_conv_geometry *g) {
+  tg_tensor *gw = tg_alloc(tg_nn_conv_weight_shape(g), x->dtype);
+  return product(&tg_op_conv_weight_grad, tg_nn_conv_weight_grad, gw, x, gout, g);
+}
+
+/* ---- the convolution ---- */
+
+static void convolution_backward(tg_node *node, tg_tensor *gout, tg_tensor **grads) {
+  const tg_conv_geometry *g = tg_node_args(node);
+  tg_tensor *x = tg_node_input(node, 0), *w = tg_node_input(node, 1);
+  if (tg_needs_input_grad(node, 0)) grads[0] = conv_input_grad(gout, w, g);
+  if (tg_needs_input_grad(node, 1)) grads[1] = conv_weight_grad(x, gout, g);
+  if (tg_needs_input_grad(node, 2))
+    grads[2] = tg_sum(gout, g->spatial == 2 ? TG_DIMS(0, 2, 3) : TG_DIMS(0, 2), false);
+}
+
+const tg_op tg_op_convolution = {.name = "ConvolutionBackward0",
+                                 .backward = convolution_backward,
+                                 .args_size = sizeof(tg_conv_geometry)};
+
+static tg_tensor *convolution(tg_tensor *x, tg_tensor *w, tg_tensor *b,
+                              const tg_conv_geometry *g) {
+  tg_tensor *out = tg_alloc(tg_nn_conv_output_shape(g), x->dtype);
+  tg_scope_begin();
+  tg_nn_conv_forward(g, x->dtype, data_of(x), data_of(w), data_of(b), tg_ptr(out));
+  tg_scope_end();
+  record(&tg_op_convolution, out, 3, (tg_tensor *[]){x, w, b}, g);
+  return out;
+}
+
+/* ---- arguments: PyTorch's checks and messages ---- */
+
+static const char *sizes_str(int spatial, int64_t h, int64_t w, char *buf, size_t size) {
+  if (spatial == 2)
+    snprintf(buf, size, "%lld x %lld", (long long)h, (long long)w);
   else
-    walk_double(g, (double *)tg_cdata_f64(img), (double *)tg_cdata_f64(cols), to_cols);
+    snprintf(buf, size, "%lld", (long long)w);
+  return buf;
 }
 
-static void unfold_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  const window *w = tg_node_args(node);
-  grads[0] = tg_fold(g, w->h, w->w, w->k, w->stride, w->pad);
+static void check_options(const char *op, const tg_conv_opts *o) {
+  for (int i = 0; i < 2; i++) {
+    if (o->stride[i] < 0) tg_error("%s: non-positive stride is not supported", op);
+    if (o->padding[i] < 0) tg_error("%s: negative padding is not supported", op);
+    if (o->dilation[i] < 0) tg_error("%s: dilation should be greater than zero", op);
+  }
+  if (o->groups < 0) tg_error("%s: non-positive groups is not supported", op);
+  if (o->padding_rule < TG_PADDING_EXPLICIT || o->padding_rule > TG_PADDING_SAME)
+    tg_error("%s: padding_rule %d is not TG_PADDING_EXPLICIT, _VALID or _SAME", op,
+             (int)o->padding_rule);
 }
 
-static void fold_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  const window *w = tg_node_args(node);
-  grads[0] = tg_unfold(g, w->k, w->stride, w->pad);
+static int64_t or_one(int64_t v) {
+  return v ? v : 1;
 }
 
-const tg_op tg_op_unfold = {
-    .name = "unfold", .backward = unfold_backward, .args_size = sizeof(window)};
-const tg_op tg_op_fold = {
-    .name = "fold", .backward = fold_backward, .args_size = sizeof(window)};
-
-static void record(const tg_op *op, tg_tensor *out, tg_tensor *in, const window *g) {
-  tg_node *node = tg_record(op, out, 1, &in);
-  if (node) *(window *)tg_node_args(node) = *g;
+/* Padding before and after one dim of kernel k with dilation d. */
+static void padding_of(const tg_conv_opts *o, int i, int64_t k, int64_t d,
+                       int64_t *before, int64_t *after) {
+  int64_t total = d * (k - 1);
+  if (o->padding_rule == TG_PADDING_SAME) { /* the odd one goes after, as in ATen */
+    *before = total / 2;
+    *after = total - *before;
+  } else {
+    *before = *after = o->padding_rule == TG_PADDING_VALID ? 0 : o->padding[i];
+  }
 }
 
-static void check_float(const char *op, const tg_tensor *t) {
-  if (t->dtype != TG_FLOAT32 && t->dtype != TG_FLOAT64)
-    tg_error("%s: expected a float32 or float64 tensor, got %s", op,
-             tg_dtype_name(t->dtype));
+/* Height and width of the geometry from the options (dim i of a pair is
+ * the height for conv2d; conv1d uses element 0 for its width). */
+static void spatial_geometry(const char *op, tg_conv_geometry *g, const tg_conv_opts *o) {
+  int iw = g->spatial == 2 ? 1 : 0;
+  g->sh = g->spatial == 2 ? or_one(o->stride[0]) : 1;
+  g->sw = or_one(o->stride[iw]);
+  g->dh = g->spatial == 2 ? or_one(o->dilation[0]) : 1;
+  g->dw = or_one(o->dilation[iw]);
+  if (o->padding_rule == TG_PADDING_SAME && (g->sh != 1 || g->sw != 1))
+    tg_error("%s: padding='same' is not supported for strided convolutions", op);
+  int64_t pb = 0, pr;
+  g->pt = 0;
+  if (g->spatial == 2) padding_of(o, 0, g->kh, g->dh, &g->pt, &pb);
+  padding_of(o, iw, g->kw, g->dw, &g->pl, &pr);
+  int64_t ph = g->h + g->pt + pb, pw = g->w + g->pl + pr;
+  int64_t eh = g->dh * (g->kh - 1) + 1, ew = g->dw * (g->kw - 1) + 1;
+  if (ph < eh || pw < ew) {
+    char a[64], b[64];
+    tg_error("%s: Calculated padded input size per channel: (%s). Kernel size: (%s). "
+             "Kernel size can't be greater than actual input size",
+             op, sizes_str(g->spatial, ph, pw, a, sizeof a),
+             sizes_str(g->spatial, eh, ew, b, sizeof b));
+  }
+  g->oh = (ph - eh) / g->sh + 1;
+  g->ow = (pw - ew) / g->sw + 1;
 }
 
-tg_tensor *tg_unfold(tg_tensor *x, int64_t kernel_size, int64_t stride, int64_t padding) {
-  char s[TG_SHAPE_STR_MAX];
-  check_float("tg_unfold", x);
-  if (x->ndim != 4)
-    tg_error("tg_unfold: expected a 4-D input (N, C, H, W), got shape %s",
-             tg_shape_str(tg_shape_of(x), s));
-  window g = {x->shape[0], x->shape[1], x->shape[2], x->shape[3],
-              kernel_size, stride,      padding};
-  check_window("tg_unfold", g.h, g.w, g.k, stride, padding);
-  g.out_h = out_size(g.h, g.k, stride, padding);
-  g.out_w = out_size(g.w, g.k, stride, padding);
-  tg_scope_begin();
-  tg_tensor *cols = tg_alloc(TG_SHAPE(g.n, g.c * g.k * g.k, g.out_h * g.out_w), x->dtype);
-  walk(&g, tg_contiguous(x), cols, true);
-  record(&tg_op_unfold, cols, x, &g);
-  return tg_scope_return(cols);
-}
-
-tg_tensor *tg_fold(tg_tensor *cols, int64_t height, int64_t width, int64_t kernel_size,
-                   int64_t stride, int64_t padding) {
-  char s[TG_SHAPE_STR_MAX];
-  check_float("tg_fold", cols);
-  check_window("tg_fold", height, width, kernel_size, stride, padding);
-  int64_t kk = kernel_size * kernel_size;
-  window g = {0,
-              0,
-              height,
-              width,
-              kernel_size,
-              stride,
-              padding,
-              out_size(height, kernel_size, stride, padding),
-              out_size(width, kernel_size, stride, padding)};
-  if (cols->ndim != 3 || cols->shape[1] % kk || cols->shape[2] != g.out_h * g.out_w)
-    tg_error("tg_fold: expected patches of shape (N, C*%lld, %lld) for a %lldx%lld "
-             "image, got %s",
-             (long long)kk, (long long)(g.out_h * g.out_w), (long long)height,
-             (long long)width, tg_shape_str(tg_shape_of(cols), s));
-  g.n = cols->shape[0];
-  g.c = cols->shape[1] / kk;
-  tg_scope_begin();
-  tg_tensor *img = tg_zeros(TG_SHAPE(g.n, g.c, height, width), cols->dtype);
-  walk(&g, img, tg_contiguous(cols), false);
-  record(&tg_op_fold, img, cols, &g);
-  return tg_scope_return(img);
-}
-
-tg_tensor *tg_conv2d(tg_tensor *x, tg_tensor *weight, tg_tensor *bias, int64_t stride,
-                     int64_t padding) {
+static void check_tensors(const char *op, int spatial, const tg_tensor *x,
+                          const tg_tensor *w, const tg_tensor *b) {
   char sx[TG_SHAPE_STR_MAX], sw[TG_SHAPE_STR_MAX];
-  if (x->ndim != 4)
-    tg_error("tg_conv2d: expected a 4-D input (N, C, H, W), got shape %s",
-             tg_shape_str(tg_shape_of(x), sx));
-  if (weight->ndim != 4 || weight->shape[2] != weight->shape[3] ||
-      weight->shape[1] != x->shape[1])
+  bool floating = x->dtype == TG_FLOAT32 || x->dtype == TG_FLOAT64;
+  if (!floating || w->dtype != x->dtype || (b && b->dtype != x->dtype))
     tg_error(
-        "tg_conv2d: weight of shape %s (out, in, k, k) does not fit an input of shape %s",
-        tg_shape_str(tg_shape_of(weight), sw), tg_shape_str(tg_shape_of(x), sx));
-  if (x->dtype != weight->dtype || (bias && bias->dtype != x->dtype))
-    tg_error("tg_conv2d: input, weight and bias must share a dtype, got %s and %s",
-             tg_dtype_name(x->dtype), tg_dtype_name(weight->dtype));
-  int64_t out_ch = weight->shape[0], k = weight->shape[2];
-  if (bias && (bias->ndim != 1 || bias->shape[0] != out_ch))
-    tg_error("tg_conv2d: bias of shape %s does not match %lld output channels",
-             tg_shape_str(tg_shape_of(bias), sx), (long long)out_ch);
-  check_window("tg_conv2d", x->shape[2], x->shape[3], k, stride, padding);
+        "%s: input, weight and bias must be float32 or float64 of one dtype, got %s, "
+        "%s and %s",
+        op, tg_dtype_name(x->dtype), tg_dtype_name(w->dtype),
+        b ? tg_dtype_name(b->dtype) : "no bias");
+  if (w->ndim != spatial + 2)
+    tg_error("%s: expected a %dD weight (out_channels, in_channels / groups, %s), got "
+             "weight of size %s",
+             op, spatial + 2, spatial == 2 ? "kH, kW" : "kW",
+             tg_shape_str(tg_shape_of(w), sw));
+  if (x->ndim != spatial + 2)
+    tg_error("%s: Expected %dD (unbatched) or %dD (batched) input to conv%dd, but got "
+             "input of size: %s",
+             op, spatial + 1, spatial + 2, spatial, tg_shape_str(tg_shape_of(x), sx));
+}
+
+static void check_channels(const char *op, const tg_tensor *x, const tg_tensor *w,
+                           const tg_tensor *b, int64_t groups) {
+  char sx[TG_SHAPE_STR_MAX], sw[TG_SHAPE_STR_MAX], sb[TG_SHAPE_STR_MAX];
+  const char *w_str = tg_shape_str(tg_shape_of(w), sw);
+  if (w->shape[0] < groups)
+    tg_error("%s: Given groups=%lld, expected weight to be at least %lld at dimension 0, "
+             "but got weight of size %s instead",
+             op, (long long)groups, (long long)groups, w_str);
+  if (w->shape[0] % groups)
+    tg_error(
+        "%s: Given groups=%lld, expected weight to be divisible by %lld at dimension "
+        "0, but got weight of size %s instead",
+        op, (long long)groups, (long long)groups, w_str);
+  if (w->shape[1] * groups != x->shape[1])
+    tg_error("%s: Given groups=%lld, weight of size %s, expected input%s to have %lld "
+             "channels, but got %lld channels instead",
+             op, (long long)groups, w_str, tg_shape_str(tg_shape_of(x), sx),
+             (long long)(w->shape[1] * groups), (long long)x->shape[1]);
+  if (b && (b->ndim != 1 || b->shape[0] != w->shape[0]))
+    tg_error("%s: Given weight of size %s, expected bias to be 1-dimensional with %lld "
+             "elements, but got bias of size %s instead",
+             op, w_str, (long long)w->shape[0], tg_shape_str(tg_shape_of(b), sb));
+}
+
+/* The batched convolution, x (N, C, [H,] W). */
+static tg_tensor *conv_batched(const char *op, int spatial, tg_tensor *x, tg_tensor *w,
+                               tg_tensor *b, const tg_conv_opts *o) {
+  check_tensors(op, spatial, x, w, b);
+  int64_t groups = or_one(o->groups);
+  check_channels(op, x, w, b, groups);
+  tg_conv_geometry g = {.n = x->shape[0],
+                        .c = x->shape[1],
+                        .h = spatial == 2 ? x->shape[2] : 1,
+                        .w = x->shape[x->ndim - 1],
+                        .o = w->shape[0],
+                        .kh = spatial == 2 ? w->shape[2] : 1,
+                        .kw = w->shape[w->ndim - 1],
+                        .groups = groups,
+                        .spatial = spatial};
+  spatial_geometry(op, &g, o);
+  return convolution(x, w, b, &g);
+}
+
+/* PyTorch's conv1d/conv2d: an unbatched input gains a batch dim of 1 that
+ * the output loses again. */
+static tg_tensor *conv_nd(const char *op, int spatial, tg_tensor *x, tg_tensor *w,
+                          tg_tensor *b, const tg_conv_opts *opts) {
+  tg_conv_opts o = opts ? *opts : (tg_conv_opts){0};
+  check_options(op, &o);
+  if (x->ndim != spatial + 1) return conv_batched(op, spatial, x, w, b, &o);
   tg_scope_begin();
-  tg_tensor *cols = tg_unfold(x, k, stride, padding);       /* (N, C*k*k, L) */
-  tg_tensor *w2 = tg_reshape(weight, TG_SHAPE(out_ch, -1)); /* (O, C*k*k) */
-  tg_tensor *out = tg_matmul(w2, cols);                     /* (N, O, L) */
-  if (bias) out = tg_add(out, tg_view(bias, TG_SHAPE(out_ch, 1)));
-  out = tg_view(out,
-                TG_SHAPE(x->shape[0], out_ch, out_size(x->shape[2], k, stride, padding),
-                         out_size(x->shape[3], k, stride, padding)));
-  return tg_scope_return(tg_name_grad_fn(out, x, "ConvolutionBackward0"));
+  tg_tensor *out = conv_batched(op, spatial, tg_unsqueeze(x, 0), w, b, &o);
+  return tg_scope_return(tg_squeeze(out, 0));
 }
 
-/* ---- nn.Conv2d ---- */
-
-typedef struct conv2d {
-  tg_module base;
-  int64_t in_channels, out_channels, kernel_size, stride, padding;
-  tg_tensor *weight, *bias;
-} conv2d;
-
-static tg_tensor *conv2d_forward(tg_module *m, tg_tensor *x) {
-  conv2d *c = (conv2d *)m;
-  return tg_conv2d(x, c->weight, c->bias, c->stride, c->padding);
+tg_tensor *tg_conv2d(tg_tensor *x, tg_tensor *weight, tg_tensor *bias,
+                     const tg_conv_opts *opts) {
+  return conv_nd("tg_conv2d", 2, x, weight, bias, opts);
 }
 
-static void conv2d_extra_repr(const tg_module *m, char *buf, size_t size) {
-  const conv2d *c = (const conv2d *)m;
-  int n = snprintf(buf, size, "%lld, %lld, kernel_size=(%lld, %lld), stride=(%lld, %lld)",
-                   (long long)c->in_channels, (long long)c->out_channels,
-                   (long long)c->kernel_size, (long long)c->kernel_size,
-                   (long long)c->stride, (long long)c->stride);
-  if (n < 0 || (size_t)n >= size) return;
-  if (c->padding)
-    n += snprintf(buf + n, size - (size_t)n, ", padding=(%lld, %lld)",
-                  (long long)c->padding, (long long)c->padding);
-  if (!c->bias && (size_t)n < size) snprintf(buf + n, size - (size_t)n, ", bias=False");
-}
-
-static const tg_module_vtable conv2d_vtable = {"Conv2d", conv2d_forward, NULL,
-                                               conv2d_extra_repr};
-
-tg_module *tg_nn_conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
-                        int64_t stride, int64_t padding, bool bias) {
-  if (in_channels < 1 || out_channels < 1 || kernel_size < 1 || stride < 1 || padding < 0)
-    tg_error("tg_nn_conv2d: channels (%lld, %lld), kernel_size (%lld) and stride (%lld) "
-             "must be "
-             "positive and padding (%lld) not negative",
-             (long long)in_channels, (long long)out_channels, (long long)kernel_size,
-             (long long)stride, (long long)padding);
-  conv2d *c = tg_module_new(&conv2d_vtable, sizeof *c);
-  *c = (conv2d){c->base, in_channels, out_channels, kernel_size,
-                stride,  padding,     NULL,         NULL};
-  c->weight = tg_nn_new_param(
-      &c->base, "weight", TG_SHAPE(out_channels, in_channels, kernel_size, kernel_size));
-  c->bias = bias ? tg_nn_new_param(&c->base, "bias", TG_SHAPE(out_channels))
-                 : tg_module_register_parameter(&c->base, "bias", NULL);
-  tg_nn_default_init(c->weight, c->bias);
-  return &c->base;
+tg_tensor *tg_conv1d(tg_tensor *x, tg_tensor *weight, tg_tensor *bias,
+                     const tg_conv_opts *opts) {
+  return conv_nd("tg_conv1d", 1, x, weight, bias, opts);
 }

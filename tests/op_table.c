@@ -17,6 +17,7 @@ extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op
     tg_op_zero_inplace, tg_op_copy_inplace, tg_op_normal_inplace, tg_op_uniform_inplace,
     tg_op_set_inplace, tg_op_erf, tg_op_sin, tg_op_cos, tg_op_floor, tg_op_ceil,
     tg_op_round, tg_op_silu, tg_op_softplus, tg_op_elu, tg_op_hardtanh, tg_op_cumsum;
+extern const tg_op tg_op_convolution, tg_op_conv_input_grad, tg_op_conv_weight_grad;
 extern const tg_op tg_op_max_pool2d_backward, tg_op_adaptive_max_pool2d, tg_op_avg_pool2d,
     tg_op_adaptive_avg_pool2d, tg_op_avg_pool2d_backward,
     tg_op_adaptive_max_pool2d_backward, tg_op_adaptive_avg_pool2d_backward;
@@ -260,6 +261,41 @@ static tg_tensor *apply_unfold(tg_tensor *const *x) {
 static tg_tensor *apply_fold(tg_tensor *const *x) {
   return tg_fold(x[0], 3, 4, 2, 1, 1);
 }
+/* Three convolutions by the input's shape: conv2d with groups 2, unequal
+ * strides, paddings and dilations; conv1d with padding='same' (1 before,
+ * 2 after); depthwise conv2d 'same' with an even kernel width (0, 1). */
+static tg_tensor *apply_convolution(tg_tensor *const *x) {
+  tg_conv_opts same = {.padding_rule = TG_PADDING_SAME, .groups = x[1]->shape[0]};
+  if (x[0]->ndim == 3)
+    return tg_conv1d(x[0], x[1], x[2], &(tg_conv_opts){.padding_rule = TG_PADDING_SAME});
+  if (x[1]->shape[1] == 1) return tg_conv2d(x[0], x[1], x[2], &same);
+  tg_conv_opts o = {.stride = {2, 1}, .padding = {1, 0}, .dilation = {1, 2}, .groups = 2};
+  return tg_conv2d(x[0], x[1], x[2], &o);
+}
+/* The convolution's two backward products as ops of their own (the first
+ * case above: x (2, 4, 5, 6), w (4, 2, 2, 3), output (2, 4, 3, 2)). */
+static tg_tensor *conv_grad_of(tg_tensor *x, tg_tensor *w, tg_tensor *gout, int wrt) {
+  tg_scope_begin();
+  bool mode = tg_set_grad_enabled(true);
+  tg_tensor *leaf =
+      tg_requires_grad_(tg_zeros(tg_shape_of(wrt ? w : x), TG_FLOAT64), true);
+  tg_tensor *grad;
+  tg_conv_opts o = {.stride = {2, 1}, .padding = {1, 0}, .dilation = {1, 2}, .groups = 2};
+  tg_tensor *y = tg_conv2d(wrt ? x : leaf, wrt ? leaf : w, NULL, &o);
+  tg_autograd_grad(y, gout, 1, &leaf, &grad, TG_CREATE_GRAPH);
+  tg_set_grad_enabled(mode);
+  return tg_scope_return(mode ? grad : tg_detach(grad));
+}
+static tg_tensor *apply_conv_input_grad(tg_tensor *const *x) {
+  tg_scope_begin();
+  tg_tensor *x_shape = tg_zeros(TG_SHAPE(2, 4, 5, 6), TG_FLOAT64);
+  return tg_scope_return(conv_grad_of(x_shape, x[1], x[0], 0));
+}
+static tg_tensor *apply_conv_weight_grad(tg_tensor *const *x) {
+  tg_scope_begin();
+  tg_tensor *w_shape = tg_zeros(TG_SHAPE(4, 2, 2, 3), TG_FLOAT64);
+  return tg_scope_return(conv_grad_of(x[0], w_shape, x[1], 1));
+}
 /* Every option at once: rectangular windows, strides and padding,
  * dilation along W, ceil_mode. */
 static const tg_pool_opts max_pool_sweep = {.kernel_size = {3, 2},
@@ -486,6 +522,17 @@ const op_case op_table[] = {
      .second_order = true},
     {OP(fold), .apply = apply_fold, .n_inputs = 1, .n_shapes = 1,
      .shapes = {{TG_SHAPE(2, 8, 20)}}, .low = -2, .high = 2, .second_order = true},
+    {OP(convolution), .apply = apply_convolution, .n_inputs = 3, .n_shapes = 3,
+     .shapes = {{TG_SHAPE(2, 4, 5, 6), TG_SHAPE(4, 2, 2, 3), TG_SHAPE(4)},
+                {TG_SHAPE(2, 2, 7), TG_SHAPE(3, 2, 4), TG_SHAPE(3)},
+                {TG_SHAPE(1, 3, 4, 4), TG_SHAPE(3, 1, 3, 2), TG_SHAPE(3)}},
+     .low = -2, .high = 2, .second_order = true},
+    {OP(conv_input_grad), .apply = apply_conv_input_grad, .n_inputs = 2, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(2, 4, 3, 2), TG_SHAPE(4, 2, 2, 3)}}, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(conv_weight_grad), .apply = apply_conv_weight_grad, .n_inputs = 2, .n_shapes = 1,
+     .shapes = {{TG_SHAPE(2, 4, 5, 6), TG_SHAPE(2, 4, 3, 2)}}, .low = -2, .high = 2,
+     .second_order = true},
     {OP(max_pool2d), .apply = apply_max_pool2d, .n_inputs = 1, .n_shapes = 2,
      .shapes = {{TG_SHAPE(2, 2, 5, 6)}, {TG_SHAPE(3, 5, 4)}}, .low = -2, .high = 2,
      .second_order = true},

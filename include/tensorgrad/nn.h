@@ -159,9 +159,37 @@ tg_module *tg_nn_elu(double alpha);
 tg_module *tg_nn_hardtanh(double min_val, double max_val);
 tg_module *tg_nn_softmax(int dim);
 tg_module *tg_nn_log_softmax(int dim);
-/* Square kernels, equal strides and paddings on both sides (zeros). */
+/* Convolution options, torch.nn.functional.conv1d/conv2d's keyword
+ * arguments. Zeros are PyTorch's defaults: stride 1, padding 0, dilation
+ * 1, groups 1. Pairs are (height, width); PyTorch's int k is {k, k}, and
+ * conv1d reads element 0 only. `padding_rule` TG_PADDING_SAME or
+ * TG_PADDING_VALID is padding='same' / 'valid' (then `padding` is unused):
+ * 'same' pads d * (k - 1) in total per dim, the odd one on the right /
+ * bottom as PyTorch does, and forbids strides above 1.
+ *     tg_conv2d(x, w, b, &(tg_conv_opts){.stride = {2, 2}, .groups = 4})
+ */
+typedef enum {
+  TG_PADDING_EXPLICIT = 0,
+  TG_PADDING_VALID = 1,
+  TG_PADDING_SAME = 2
+} tg_padding_rule;
+typedef struct tg_conv_opts {
+  int64_t stride[2], padding[2], dilation[2];
+  int64_t groups;
+  tg_padding_rule padding_rule;
+} tg_conv_opts;
+
+/* nn.Conv2d(in, out, k, stride, padding, bias): square kernel, the same
+ * stride and padding on both dims. */
 tg_module *tg_nn_conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
                         int64_t stride, int64_t padding, bool bias);
+/* nn.Conv2d with every option: kernel (kh, kw), opts as above (NULL:
+ * defaults). Weight (out, in / groups, kh, kw), bias (out). */
+tg_module *tg_nn_conv2d_opts(int64_t in_channels, int64_t out_channels, int64_t kh,
+                             int64_t kw, bool bias, const tg_conv_opts *opts);
+/* nn.Conv1d: weight (out, in / groups, k), bias (out). */
+tg_module *tg_nn_conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+                        bool bias, const tg_conv_opts *opts);
 
 /* The options of the pooling layers, PyTorch's keyword arguments. Every
  * size is a (height, width) pair: PyTorch's int k is {k, k}. A zero entry
@@ -209,10 +237,15 @@ tg_module *tg_nn_dropout1d(double p);
 
 /* ---- functional (torch.nn.functional), differentiable ------------------------ */
 
-/* x (N, C, H, W), weight (O, C, kh, kw), bias (O) or NULL. */
-tg_tensor *tg_conv2d(tg_tensor *x, tg_tensor *weight, tg_tensor *bias, int64_t stride,
-                     int64_t padding);
-/* im2col: (N, C, H, W) -> (N, C*k*k, L) patches, and its adjoint col2im. */
+/* F.conv2d: x (N, C, H, W) or unbatched (C, H, W), weight
+ * (O, C / groups, kh, kw), bias (O) or NULL; opts NULL for the defaults. */
+tg_tensor *tg_conv2d(tg_tensor *x, tg_tensor *weight, tg_tensor *bias,
+                     const tg_conv_opts *opts);
+/* F.conv1d: x (N, C, L) or (C, L), weight (O, C / groups, k), bias (O). */
+tg_tensor *tg_conv1d(tg_tensor *x, tg_tensor *weight, tg_tensor *bias,
+                     const tg_conv_opts *opts);
+/* F.unfold (im2col): (N, C, H, W) -> (N, C*k*k, L) patches, and its
+ * adjoint F.fold (col2im). */
 tg_tensor *tg_unfold(tg_tensor *x, int64_t kernel_size, int64_t stride, int64_t padding);
 tg_tensor *tg_fold(tg_tensor *cols, int64_t height, int64_t width, int64_t kernel_size,
                    int64_t stride, int64_t padding);

@@ -1,0 +1,151 @@
+/* The convolution's kernels: im2col / col2im into scratch column matrices
+ * and one GEMM per block of images and group (conv_loops.inc).
+ *
+ * A block is as many images as fit a fixed scratch budget, decided by the
+ * shapes alone. Blocks run one after the other; inside one, the pool
+ * (tg_set_num_threads) splits the column copies over the images, and the
+ * GEMM runs on OpenBLAS's own threads when it is large: the pool and
+ * OpenBLAS never run at once. Every image's result, and the weight's
+ * gradient summed block by block in order, do not depend on the thread
+ * count. */
+#include <cblas.h>
+#include <string.h>
+
+#include "nn/conv.h"
+#include "ops/ops.h"
+
+enum {
+  /* column-matrix bytes per block: a block's columns and rows stay in L2
+   * (1 MB blocks measured slower on LeNet than 256 KB ones) */
+  BLOCK_BYTES = 256 << 10,
+  /* below this many column elements per image the pool's wake-up costs
+   * more than it saves */
+  MIN_PARALLEL_ELEMENTS = 1 << 12,
+  COPY_CHUNK = 8, /* elements per move of the column copies */
+};
+
+/* A block of images [first, first + count), one group at a time; cols is
+ * its column matrix, images the input (or the input's gradient). */
+typedef struct conv_block {
+  const tg_conv_geometry *g;
+  void *images, *cols;
+  int64_t first, count, most, grp;
+} conv_block;
+
+/* Scratch for a block: its column matrix (K, most * L), then its rows of
+ * out / gout (O/G, most * L). Sets b->most and b->cols. */
+static void *block_scratch(const tg_conv_geometry *g, size_t elem, conv_block *b,
+                           tg_storage **s) {
+  int64_t L = g->oh * g->ow, per_image = tg_nn_conv_col_rows(g) * L * (int64_t)elem;
+  b->most = per_image > 0 ? BLOCK_BYTES / per_image : g->n; /* no input channels */
+  if (b->most < 1) b->most = 1;
+  if (b->most > g->n) b->most = g->n > 0 ? g->n : 1;
+  int64_t rows = tg_nn_conv_col_rows(g) + g->o / g->groups;
+  *s = tg_storage_new((size_t)(rows * b->most * L) * elem);
+  return b->cols = (*s)->data;
+}
+
+static int64_t block_count(const tg_conv_geometry *g, const conv_block *b) {
+  return g->n - b->first < b->most ? g->n - b->first : b->most;
+}
+
+typedef void (*range_fn)(int64_t begin, int64_t end, void *ctx);
+
+static void over_images(conv_block *b, range_fn fn) {
+  int64_t elements = tg_nn_conv_col_rows(b->g) * b->g->oh * b->g->ow;
+  tg_parallel_for(b->count, elements >= MIN_PARALLEL_ELEMENTS ? 1 : b->count, fn, b);
+}
+/* The output columns [lo, hi) whose input column ox * sw + x0 is inside
+ * the image. */
+static void inside_columns(const tg_conv_geometry *g, int64_t x0, int64_t *lo,
+                           int64_t *hi) {
+  *lo = x0 >= 0 ? 0 : (-x0 + g->sw - 1) / g->sw;
+  *hi = g->w - x0 > 0 ? (g->w - x0 + g->sw - 1) / g->sw : 0;
+  if (*lo > g->ow) *lo = g->ow;
+  if (*hi > g->ow) *hi = g->ow;
+  if (*hi < *lo) *hi = *lo;
+}
+
+/* Height and width of the padded planes the windows read, and the bytes
+ * of `channels` of them plus the slack a whole-chunk copy reads past the
+ * last one. */
+static int64_t padded_height(const tg_conv_geometry *g) {
+  return (g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1;
+}
+static int64_t padded_width(const tg_conv_geometry *g) {
+  return (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1;
+}
+static size_t padded_bytes(const tg_conv_geometry *g, int64_t channels, size_t elem) {
+  return (size_t)(channels * padded_height(g) * padded_width(g) + COPY_CHUNK) * elem;
+}
+
+/* C (m, n) = op(A) op(B) + beta C, row-major; op(A) is m x k, op(B) k x n.
+ * Small float products go to gemm_small.c. */
+static void gemm_f32(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float *a,
+                     int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                     int64_t ldc) {
+  if (tg_sgemm_small(m, n, k, 1, a, ta ? 1 : lda, ta ? lda : 1, b, tb ? 1 : ldb,
+                     tb ? ldb : 1, beta, NULL, 0, 0, c, ldc))
+    return;
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+              tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1, a, (int)lda, b,
+              (int)ldb, beta, c, (int)ldc);
+}
+
+static void gemm_f64(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double *a,
+                     int64_t lda, const double *b, int64_t ldb, double beta, double *c,
+                     int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+              tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1, a, (int)lda, b,
+              (int)ldb, beta, c, (int)ldc);
+}
+
+#define TG_TEMPLATE "nn/conv_loops.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
+
+void tg_nn_im2col(const tg_conv_geometry *g, tg_dtype dtype, const void *img,
+                  int64_t channels, void *cols) {
+  int64_t ld = g->oh * g->ow;
+  tg_storage *pad = tg_storage_new(padded_bytes(g, channels, tg_dtype_size(dtype)));
+  if (dtype == TG_FLOAT32)
+    image_columns_f32(g, img, channels, cols, ld, pad->data);
+  else
+    image_columns_f64(g, img, channels, cols, ld, pad->data);
+  tg_storage_release(pad);
+}
+
+void tg_nn_col2im(const tg_conv_geometry *g, tg_dtype dtype, const void *cols,
+                  int64_t channels, void *img) {
+  int64_t ld = g->oh * g->ow;
+  if (dtype == TG_FLOAT32)
+    add_columns_f32(g, cols, ld, img, channels);
+  else
+    add_columns_f64(g, cols, ld, img, channels);
+}
+
+void tg_nn_conv_forward(const tg_conv_geometry *g, tg_dtype dtype, const void *x,
+                        const void *w, const void *bias, void *out) {
+  if (dtype == TG_FLOAT32)
+    conv_forward_f32(g, x, w, bias, out);
+  else
+    conv_forward_f64(g, x, w, bias, out);
+}
+
+void tg_nn_conv_input_grad(const tg_conv_geometry *g, tg_dtype dtype, const void *gout,
+                           const void *w, void *gx) {
+  if (dtype == TG_FLOAT32)
+    conv_input_grad_f32(g, gout, w, gx);
+  else
+    conv_input_grad_f64(g, gout, w, gx);
+}
+
+void tg_nn_conv_weight_grad(const tg_conv_geometry *g, tg_dtype dtype, const void *x,
+                            const void *gout, void *gw) {
+  if (g->n == 0) /* no image: no block sets it */
+    memset(gw, 0, (size_t)(g->o * tg_nn_conv_col_rows(g)) * tg_dtype_size(dtype));
+  else if (dtype == TG_FLOAT32)
+    conv_weight_grad_f32(g, x, gout, gw);
+  else
+    conv_weight_grad_f64(g, x, gout, gw);
+}

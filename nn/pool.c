@@ -39,11 +39,17 @@ static const char *sizes_str(const int64_t v[2], int spatial, char *buf, size_t 
   return buf;
 }
 
+/* (C, spatial...) or (N, C, spatial...) with C and the spatial dims
+ * non-empty (the batch may be); unbatched_ndim counts C and them. */
+static bool is_pool_input(const tg_tensor *x, int unbatched_ndim) {
+  bool ok = x->ndim == unbatched_ndim || x->ndim == unbatched_ndim + 1;
+  for (int d = x->ndim - unbatched_ndim; ok && d < x->ndim; d++) ok = x->shape[d] > 0;
+  return ok;
+}
+
 static void check_input(const char *fn, const tg_tensor *x) {
   char s[TG_SHAPE_STR_MAX];
-  bool ok = x->ndim == 3 || x->ndim == 4;
-  for (int d = x->ndim - 3; ok && d < x->ndim; d++) ok = x->shape[d] > 0;
-  if (!ok)
+  if (!is_pool_input(x, 3))
     tg_error("%s: expected a non-empty 3-D (C, H, W) or 4-D (N, C, H, W) input, got "
              "shape %s",
              fn, tg_shape_str(tg_shape_of(x), s));
@@ -292,9 +298,7 @@ tg_tensor *tg_adaptive_max_pool2d(tg_tensor *x, int64_t out_h, int64_t out_w,
 /* max_pool2d over (N, C, 1, L) with (1, k) windows, as ATen does it. */
 tg_tensor *tg_max_pool1d(tg_tensor *x, const tg_pool_opts *opts, tg_tensor **indices) {
   char s[TG_SHAPE_STR_MAX];
-  bool ok = x->ndim == 2 || x->ndim == 3;
-  for (int d = x->ndim - 2; ok && d < x->ndim; d++) ok = x->shape[d] > 0;
-  if (!ok)
+  if (!is_pool_input(x, 2))
     tg_error("tg_max_pool1d: expected a non-empty 2-D (C, L) or 3-D (N, C, L) input, got "
              "shape %s",
              tg_shape_str(tg_shape_of(x), s));

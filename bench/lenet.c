@@ -11,10 +11,10 @@
 static tg_module *lenet(void) {
   tg_module *net = tg_nn_sequential(tg_nn_conv2d(1, 6, 5, 1, 2, true), NULL);
   tg_nn_sequential_append(net, tg_nn_relu());
-  tg_nn_sequential_append(net, tg_nn_max_pool2d(2, 0, 0));
+  tg_nn_sequential_append(net, tg_nn_max_pool2d(&(tg_pool_opts){.kernel_size = {2, 2}}));
   tg_nn_sequential_append(net, tg_nn_conv2d(6, 16, 5, 1, 0, true));
   tg_nn_sequential_append(net, tg_nn_relu());
-  tg_nn_sequential_append(net, tg_nn_max_pool2d(2, 0, 0));
+  tg_nn_sequential_append(net, tg_nn_max_pool2d(&(tg_pool_opts){.kernel_size = {2, 2}}));
   tg_nn_sequential_append(net, tg_nn_flatten(1, -1));
   tg_nn_sequential_append(net, tg_nn_linear(400, 120, true));
   tg_nn_sequential_append(net, tg_nn_relu());
@@ -29,9 +29,9 @@ static tg_module *fashion_cnn(void) {
   tg_module *m = tg_nn_sequential(NULL);
   for (int64_t in = 1, out = 32; out <= 64; in = out, out *= 2) {
     tg_nn_sequential_append(m, tg_nn_conv2d(in, out, 3, 1, 1, false));
-    tg_nn_sequential_append(m, tg_nn_batch_norm2d(out, 1e-5, 0.1, true));
+    tg_nn_sequential_append(m, tg_nn_batch_norm2d(out, 1e-5, 0.1, true, true));
     tg_nn_sequential_append(m, tg_nn_relu());
-    tg_nn_sequential_append(m, tg_nn_max_pool2d(2, 0, 0));
+    tg_nn_sequential_append(m, tg_nn_max_pool2d(&(tg_pool_opts){.kernel_size = {2, 2}}));
   }
   tg_nn_sequential_append(m, tg_nn_flatten(1, -1));
   tg_nn_sequential_append(m, tg_nn_dropout(0.3));

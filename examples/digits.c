@@ -41,13 +41,13 @@ static tg_module *cnn(void) {
   tg_module *m = tg_nn_sequential(NULL);
   tg_nn_sequential_append(
       m, tg_nn_conv2d(1, 16, 3, 1, 1, true)); /* nn.Conv2d(1, 16, 3, padding=1) */
-  tg_nn_sequential_append(m, tg_nn_batch_norm2d(16, 1e-5, 0.1, true));
+  tg_nn_sequential_append(m, tg_nn_batch_norm2d(16, 1e-5, 0.1, true, true));
   tg_nn_sequential_append(m, tg_nn_relu());
-  tg_nn_sequential_append(m, tg_nn_max_pool2d(2, 0, 0));
+  tg_nn_sequential_append(m, tg_nn_max_pool2d(&(tg_pool_opts){.kernel_size = {2, 2}}));
   tg_nn_sequential_append(m, tg_nn_conv2d(16, 32, 3, 1, 1, true));
-  tg_nn_sequential_append(m, tg_nn_batch_norm2d(32, 1e-5, 0.1, true));
+  tg_nn_sequential_append(m, tg_nn_batch_norm2d(32, 1e-5, 0.1, true, true));
   tg_nn_sequential_append(m, tg_nn_relu());
-  tg_nn_sequential_append(m, tg_nn_max_pool2d(2, 0, 0));
+  tg_nn_sequential_append(m, tg_nn_max_pool2d(&(tg_pool_opts){.kernel_size = {2, 2}}));
   tg_nn_sequential_append(m, tg_nn_flatten(1, -1));
   tg_nn_sequential_append(m, tg_nn_linear(32 * 2 * 2, N_CLASSES, true));
   return m;

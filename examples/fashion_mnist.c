@@ -35,13 +35,13 @@ static const double MAX_LR = 3e-3, WEIGHT_DECAY = 1e-2, DROPOUT = 0.3;
 static tg_module *cnn(void) {
   tg_module *m = tg_nn_sequential(NULL);
   tg_nn_sequential_append(m, tg_nn_conv2d(1, 32, 3, 1, 1, false));
-  tg_nn_sequential_append(m, tg_nn_batch_norm2d(32, 1e-5, 0.1, true));
+  tg_nn_sequential_append(m, tg_nn_batch_norm2d(32, 1e-5, 0.1, true, true));
   tg_nn_sequential_append(m, tg_nn_relu());
-  tg_nn_sequential_append(m, tg_nn_max_pool2d(2, 0, 0));
+  tg_nn_sequential_append(m, tg_nn_max_pool2d(&(tg_pool_opts){.kernel_size = {2, 2}}));
   tg_nn_sequential_append(m, tg_nn_conv2d(32, 64, 3, 1, 1, false));
-  tg_nn_sequential_append(m, tg_nn_batch_norm2d(64, 1e-5, 0.1, true));
+  tg_nn_sequential_append(m, tg_nn_batch_norm2d(64, 1e-5, 0.1, true, true));
   tg_nn_sequential_append(m, tg_nn_relu());
-  tg_nn_sequential_append(m, tg_nn_max_pool2d(2, 0, 0));
+  tg_nn_sequential_append(m, tg_nn_max_pool2d(&(tg_pool_opts){.kernel_size = {2, 2}}));
   tg_nn_sequential_append(m, tg_nn_flatten(1, -1));
   tg_nn_sequential_append(m, tg_nn_dropout(DROPOUT));
   tg_nn_sequential_append(m, tg_nn_linear(64 * 7 * 7, N_CLASSES, true));

@@ -1,23 +1,66 @@
-/* Dropout as PyTorch 1.13 does it on the CPU: noise = bernoulli_(1 - p),
- * noise /= 1 - p, out = x * noise. bernoulli_ draws one 53-bit uniform
+/* Dropout, Dropout2d and Dropout1d as PyTorch 1.13 does them on the CPU: noise =
+ * bernoulli_(1 - p), noise /= 1 - p, out = x * noise. bernoulli_ draws one 53-bit uniform
  * double per element (u < 1 - p keeps it), which is exactly what
  * tg_rand(float64) draws, so a seeded mask matches torch's. */
 #include <stdio.h>
 
 #include "nn/nn_internal.h"
 
-tg_tensor *tg_dropout(tg_tensor *x, double p, bool training) {
+static void check_dropout(const char *fn, const tg_tensor *x, double p) {
   if (!(p >= 0 && p <= 1))
-    tg_error("tg_dropout: dropout probability has to be between 0 and 1, but got %g", p);
+    tg_error("%s: dropout probability has to be between 0 and 1, but got %g", fn, p);
   if (!tg_is_floating(x->dtype))
-    tg_error("tg_dropout: expected a floating tensor, got %s", tg_dtype_name(x->dtype));
+    tg_error("%s: expected a floating tensor, got %s", fn, tg_dtype_name(x->dtype));
+}
+
+/* ATen's _dropout_impl: a noise tensor of noise_shape (x's, or one value
+ * per (N, C) plane for feature dropout) drawn with bernoulli_(1 - p),
+ * divided by 1 - p and broadcast over x. */
+static tg_tensor *dropout_with_noise(tg_tensor *x, double p, bool training,
+                                     tg_shape noise_shape) {
   tg_scope_begin();
   if (!training || p == 0 || tg_numel(x) == 0) return tg_scope_return(x); /* x itself */
   if (p == 1) return tg_scope_return(tg_mul(x, tg_zeros_like(x)));
-  tg_tensor *keep = tg_lt_scalar(tg_rand(tg_shape_of(x), TG_FLOAT64), 1 - p);
+  tg_tensor *keep = tg_lt_scalar(tg_rand(noise_shape, TG_FLOAT64), 1 - p);
   /* the scale is computed in x's dtype, as noise.div_(1 - p) does */
   tg_tensor *noise = tg_div(tg_to(keep, x->dtype), tg_scalar(1 - p, x->dtype));
   return tg_scope_return(tg_mul(x, noise));
+}
+
+tg_tensor *tg_dropout(tg_tensor *x, double p, bool training) {
+  check_dropout("tg_dropout", x, p);
+  return dropout_with_noise(x, p, training, tg_shape_of(x));
+}
+
+/* (N, C, 1, ..., 1), ATen's make_feature_noise */
+static tg_shape feature_noise_shape(const tg_tensor *x) {
+  tg_shape s = tg_shape_of(x);
+  for (int d = 2; d < s.ndim; d++) s.d[d] = 1;
+  return s;
+}
+
+tg_tensor *tg_dropout2d(tg_tensor *x, double p, bool training) {
+  char s[TG_SHAPE_STR_MAX];
+  check_dropout("tg_dropout2d", x, p);
+  if (x->ndim < 2)
+    tg_error("tg_dropout2d: feature dropout requires at least 2 dimensions in the input, "
+             "got shape %s",
+             tg_shape_str(tg_shape_of(x), s));
+  return dropout_with_noise(x, p, training, feature_noise_shape(x));
+}
+
+/* Unbatched (C, L) drops as a batch of one, as F.dropout1d. */
+tg_tensor *tg_dropout1d(tg_tensor *x, double p, bool training) {
+  char s[TG_SHAPE_STR_MAX];
+  check_dropout("tg_dropout1d", x, p);
+  if (x->ndim != 2 && x->ndim != 3)
+    tg_error("tg_dropout1d: expected 2D or 3D input, but received shape %s",
+             tg_shape_str(tg_shape_of(x), s));
+  if (x->ndim == 3) return dropout_with_noise(x, p, training, feature_noise_shape(x));
+  tg_scope_begin();
+  tg_tensor *batch = tg_unsqueeze(x, 0);
+  tg_tensor *y = dropout_with_noise(batch, p, training, feature_noise_shape(batch));
+  return tg_scope_return(y == batch ? x : tg_squeeze(y, 0));
 }
 
 typedef struct dropout {
@@ -29,6 +72,14 @@ static tg_tensor *dropout_forward(tg_module *m, tg_tensor *x) {
   return tg_dropout(x, ((dropout *)m)->p, m->training);
 }
 
+static tg_tensor *dropout2d_forward(tg_module *m, tg_tensor *x) {
+  return tg_dropout2d(x, ((dropout *)m)->p, m->training);
+}
+
+static tg_tensor *dropout1d_forward(tg_module *m, tg_tensor *x) {
+  return tg_dropout1d(x, ((dropout *)m)->p, m->training);
+}
+
 static void dropout_extra_repr(const tg_module *m, char *buf, size_t size) {
   char p[40];
   tg_nn_float_repr(((const dropout *)m)->p, p, sizeof p);
@@ -37,12 +88,27 @@ static void dropout_extra_repr(const tg_module *m, char *buf, size_t size) {
 
 static const tg_module_vtable dropout_vtable = {"Dropout", dropout_forward, NULL,
                                                 dropout_extra_repr};
+static const tg_module_vtable dropout2d_vtable = {"Dropout2d", dropout2d_forward, NULL,
+                                                  dropout_extra_repr};
+static const tg_module_vtable dropout1d_vtable = {"Dropout1d", dropout1d_forward, NULL,
+                                                  dropout_extra_repr};
 
-tg_module *tg_nn_dropout(double p) {
+static tg_module *new_dropout(const char *fn, const tg_module_vtable *vtable, double p) {
   if (!(p >= 0 && p <= 1))
-    tg_error("tg_nn_dropout: dropout probability has to be between 0 and 1, but got %g",
-             p);
-  dropout *d = tg_module_new(&dropout_vtable, sizeof *d);
+    tg_error("%s: dropout probability has to be between 0 and 1, but got %g", fn, p);
+  dropout *d = tg_module_new(vtable, sizeof *d);
   d->p = p;
   return &d->base;
+}
+
+tg_module *tg_nn_dropout(double p) {
+  return new_dropout("tg_nn_dropout", &dropout_vtable, p);
+}
+
+tg_module *tg_nn_dropout2d(double p) {
+  return new_dropout("tg_nn_dropout2d", &dropout2d_vtable, p);
+}
+
+tg_module *tg_nn_dropout1d(double p) {
+  return new_dropout("tg_nn_dropout1d", &dropout1d_vtable, p);
 }

@@ -206,15 +206,8 @@ tg_module *tg_nn_layer_norm(tg_shape normalized_shape, double eps,
   layer_norm *l = tg_module_new(&layer_norm_vtable, sizeof *l);
   l->normalized_shape = normalized_shape;
   l->eps = eps;
-  if (elementwise_affine) {
-    l->weight = tg_nn_new_param(&l->base, "weight", normalized_shape);
-    l->bias = tg_nn_new_param(&l->base, "bias", normalized_shape);
-    tg_init_ones_(l->weight);
-    tg_init_zeros_(l->bias);
-  } else {
-    tg_module_register_parameter(&l->base, "weight", NULL);
-    tg_module_register_parameter(&l->base, "bias", NULL);
-  }
+  tg_nn_affine_params(&l->base, normalized_shape, elementwise_affine, &l->weight,
+                      &l->bias);
   return &l->base;
 }
 

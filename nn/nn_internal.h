@@ -54,6 +54,17 @@ void tg_nn_default_init(tg_tensor *weight, tg_tensor *bias);
 /* Same rank and sizes. */
 bool tg_nn_same_shape(tg_shape a, tg_shape b);
 
+/* A per-channel (C) vector viewed as (1, C, 1, ...) to broadcast against
+ * an input of ndim dims (batch and group norm's affine). */
+tg_tensor *tg_nn_per_channel(tg_tensor *v, int ndim);
+/* Errors (naming fn) unless t is NULL or a (channels) vector. */
+void tg_nn_check_per_channel(const char *fn, const char *what, const tg_tensor *t,
+                             int64_t channels);
+/* The norms' affine parameters: weight ones and bias zeros of `shape`, or
+ * both registered as None without affine. */
+void tg_nn_affine_params(tg_module *m, tg_shape shape, bool affine, tg_tensor **weight,
+                         tg_tensor **bias);
+
 /* Reduces an elementwise loss as PyTorch's reduction argument says. */
 tg_tensor *tg_nn_reduce(tg_tensor *loss, tg_reduction reduction);
 

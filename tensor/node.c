@@ -218,6 +218,13 @@ static const struct {
     {"linear", "AddmmBackward0"},
     {"cross_entropy", "NllLossBackward0"},
     {"max_pool2d", "MaxPool2DWithIndicesBackward0"},
+    {"max_pool2d_backward", "MaxPool2DWithIndicesBackwardBackward0"},
+    {"adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0"},
+    {"avg_pool2d", "AvgPool2DBackward0"},
+    {"avg_pool2d_backward", "AvgPool2DBackwardBackward0"},
+    {"adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0"},
+    {"adaptive_avg_pool2d_backward", "AdaptiveAvgPool2DBackwardBackward0"},
+    {"adaptive_max_pool2d_backward", "AdaptiveMaxPool2DBackwardBackward0"},
 };
 
 /* "log_softmax" -> "LogSoftmaxBackward0": PyTorch's pattern. Each op's

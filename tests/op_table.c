@@ -24,6 +24,9 @@ extern const tg_op tg_op_lstm_layer, tg_op_gelu, tg_op_layer_norm, tg_op_masked_
 /* nn/'s private entry of the fused LSTM layer (nn/nn_internal.h) */
 tg_tensor *tg_nn_lstm_layer(tg_tensor *xw, tg_tensor *h0, tg_tensor *c0, tg_tensor *w_hh,
                             tg_tensor *b_hh, bool reverse);
+extern const tg_op tg_op_max_pool2d_backward, tg_op_adaptive_max_pool2d, tg_op_avg_pool2d,
+    tg_op_adaptive_avg_pool2d, tg_op_avg_pool2d_backward,
+    tg_op_adaptive_max_pool2d_backward, tg_op_adaptive_avg_pool2d_backward;
 
 #define OP(name) .op = &tg_op_##name, .symbol = "tg_op_" #name
 
@@ -299,8 +302,66 @@ static tg_tensor *apply_conv_weight_grad(tg_tensor *const *x) {
   tg_tensor *w_shape = tg_zeros(TG_SHAPE(4, 2, 2, 3), TG_FLOAT64);
   return tg_scope_return(conv_grad_of(x[0], w_shape, x[1], 1));
 }
+/* Every option at once: rectangular windows, strides and padding,
+ * dilation along W, ceil_mode. */
+static const tg_pool_opts max_pool_sweep = {.kernel_size = {3, 2},
+                                            .stride = {2, 1},
+                                            .padding = {1, 1},
+                                            .dilation = {1, 2},
+                                            .ceil_mode = true};
+static const tg_pool_opts avg_pool_sweep = {.kernel_size = {3, 2},
+                                            .stride = {2, 1},
+                                            .padding = {1, 1},
+                                            .ceil_mode = true,
+                                            .no_count_include_pad = true};
 static tg_tensor *apply_max_pool2d(tg_tensor *const *x) {
-  return tg_max_pool2d(x[0], 2, 2, 1);
+  return tg_max_pool2d(x[0], &max_pool_sweep, NULL);
+}
+static tg_tensor *apply_adaptive_max_pool2d(tg_tensor *const *x) {
+  return tg_adaptive_max_pool2d(x[0], 3, 4, NULL);
+}
+static tg_tensor *apply_avg_pool2d(tg_tensor *const *x) {
+  return tg_avg_pool2d(x[0], &avg_pool_sweep);
+}
+static tg_tensor *apply_adaptive_avg_pool2d(tg_tensor *const *x) {
+  return tg_adaptive_avg_pool2d(x[0], 3, 4);
+}
+/* The pooling backward ops are reached through a recorded backward of the
+ * pooling of a fixed (2, 2, 5, 6) input with distinct values, x[0] being
+ * the gradient of the output. */
+static tg_tensor *pooling_gradient(tg_tensor *(*pool)(tg_tensor *), tg_tensor *g) {
+  tg_scope_begin();
+  bool mode = tg_set_grad_enabled(true);
+  tg_tensor *base = tg_sin(tg_mul_scalar(tg_arange(0, 120, 1, TG_FLOAT64), 1.7));
+  base = tg_requires_grad_(tg_reshape(base, TG_SHAPE(2, 2, 5, 6)), true);
+  tg_tensor *grad;
+  tg_autograd_grad(pool(base), g, 1, &base, &grad, TG_CREATE_GRAPH);
+  tg_set_grad_enabled(mode);
+  return tg_scope_return(mode ? grad : tg_detach(grad));
+}
+static tg_tensor *max_pool_sweep_of(tg_tensor *x) {
+  return tg_max_pool2d(x, &max_pool_sweep, NULL);
+}
+static tg_tensor *avg_pool_sweep_of(tg_tensor *x) {
+  return tg_avg_pool2d(x, &avg_pool_sweep);
+}
+static tg_tensor *adaptive_max_pool_of(tg_tensor *x) {
+  return tg_adaptive_max_pool2d(x, 3, 4, NULL);
+}
+static tg_tensor *adaptive_avg_pool_of(tg_tensor *x) {
+  return tg_adaptive_avg_pool2d(x, 3, 4);
+}
+static tg_tensor *apply_adaptive_max_pool2d_backward(tg_tensor *const *x) {
+  return pooling_gradient(adaptive_max_pool_of, x[0]);
+}
+static tg_tensor *apply_adaptive_avg_pool2d_backward(tg_tensor *const *x) {
+  return pooling_gradient(adaptive_avg_pool_of, x[0]);
+}
+static tg_tensor *apply_max_pool2d_backward(tg_tensor *const *x) {
+  return pooling_gradient(max_pool_sweep_of, x[0]);
+}
+static tg_tensor *apply_avg_pool2d_backward(tg_tensor *const *x) {
+  return pooling_gradient(avg_pool_sweep_of, x[0]);
 }
 static tg_tensor *apply_binary_cross_entropy(tg_tensor *const *x) {
   tg_loss_opts opts = {TG_NONE};
@@ -506,8 +567,29 @@ const op_case op_table[] = {
      .shapes = {{TG_SHAPE(2, 4, 5, 6), TG_SHAPE(2, 4, 3, 2)}}, .low = -2, .high = 2,
      .second_order = true},
     {OP(max_pool2d), .apply = apply_max_pool2d, .n_inputs = 1, .n_shapes = 2,
-     .shapes = {{TG_SHAPE(2, 2, 4, 4)}, {TG_SHAPE(1, 3, 5, 3)}}, .low = -2, .high = 2,
+     .shapes = {{TG_SHAPE(2, 2, 5, 6)}, {TG_SHAPE(3, 5, 4)}}, .low = -2, .high = 2,
      .second_order = true},
+    {OP(max_pool2d_backward), .apply = apply_max_pool2d_backward, .n_inputs = 1,
+     .n_shapes = 1, .shapes = {{TG_SHAPE(2, 2, 3, 6)}}, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(adaptive_max_pool2d), .apply = apply_adaptive_max_pool2d, .n_inputs = 1,
+     .n_shapes = 2, .shapes = {{TG_SHAPE(2, 2, 5, 7)}, {TG_SHAPE(3, 4, 6)}}, .low = -2,
+     .high = 2, .second_order = true},
+    {OP(adaptive_max_pool2d_backward), .apply = apply_adaptive_max_pool2d_backward,
+     .n_inputs = 1, .n_shapes = 1, .shapes = {{TG_SHAPE(2, 2, 3, 4)}}, .low = -2,
+     .high = 2, .second_order = true},
+    {OP(avg_pool2d), .apply = apply_avg_pool2d, .n_inputs = 1, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(2, 2, 5, 6)}, {TG_SHAPE(3, 5, 4)}}, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(avg_pool2d_backward), .apply = apply_avg_pool2d_backward, .n_inputs = 1,
+     .n_shapes = 1, .shapes = {{TG_SHAPE(2, 2, 3, 7)}}, .low = -2, .high = 2,
+     .second_order = true},
+    {OP(adaptive_avg_pool2d_backward), .apply = apply_adaptive_avg_pool2d_backward,
+     .n_inputs = 1, .n_shapes = 1, .shapes = {{TG_SHAPE(2, 2, 3, 4)}}, .low = -2,
+     .high = 2, .second_order = true},
+    {OP(adaptive_avg_pool2d), .apply = apply_adaptive_avg_pool2d, .n_inputs = 1,
+     .n_shapes = 2, .shapes = {{TG_SHAPE(2, 2, 5, 7)}, {TG_SHAPE(3, 4, 6)}}, .low = -2,
+     .high = 2, .second_order = true},
     {OP(binary_cross_entropy), .apply = apply_binary_cross_entropy, .n_inputs = 2,
      .n_shapes = 2,
      .shapes = {{TG_SHAPE(3, 4), TG_SHAPE(3, 4)}, {TG_SHAPE(5), TG_SHAPE(5)}},

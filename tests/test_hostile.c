@@ -34,7 +34,7 @@ typedef struct {
 static trainee trainee_new(void) {
   trainee t;
   t.model = tg_nn_sequential(tg_nn_linear(2, 2, true),
-                             tg_nn_batch_norm1d(2, 1e-5, 0.1, true), NULL);
+                             tg_nn_batch_norm1d(2, 1e-5, 0.1, true, true), NULL);
   t.params = tg_module_named_parameters(t.model);
   t.opt = tg_adam(tg_module_parameters(t.model), TG_ADAM_DEFAULTS);
   return t;

@@ -167,10 +167,11 @@ END_TEST
 
 START_TEST(test_print_every_layer_and_nesting) {
   tg_module *seq = tg_nn_sequential(
-      tg_nn_conv2d(1, 6, 5, 1, 0, true), tg_nn_batch_norm2d(6, 1e-5, 0.1, true),
-      tg_nn_max_pool2d(2, 0, 0), tg_nn_conv2d(6, 4, 3, 2, 1, false), tg_nn_flatten(1, -1),
+      tg_nn_conv2d(1, 6, 5, 1, 0, true), tg_nn_batch_norm2d(6, 1e-5, 0.1, true, true),
+      tg_nn_max_pool2d(&(tg_pool_opts){.kernel_size = {2, 2}}),
+      tg_nn_conv2d(6, 4, 3, 2, 1, false), tg_nn_flatten(1, -1),
       tg_nn_sequential(tg_nn_linear(4, 3, false), tg_nn_leaky_relu(0.01), NULL),
-      tg_nn_dropout(0.5), tg_nn_batch_norm1d(3, 1e-3, 0.3, false), tg_nn_tanh(),
+      tg_nn_dropout(0.5), tg_nn_batch_norm1d(3, 1e-3, 0.3, false, true), tg_nn_tanh(),
       tg_nn_softmax(1), tg_nn_log_softmax(-1), tg_nn_identity(), NULL);
   assert_repr(seq, "Sequential(\n"
                    "  (0): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))\n"
@@ -302,8 +303,8 @@ START_TEST(test_state_dict_round_trip) {
 END_TEST
 
 START_TEST(test_state_dict_buffers_round_trip) {
-  tg_module *a = tg_nn_batch_norm1d(3, 1e-5, 0.1, true),
-            *b = tg_nn_batch_norm1d(3, 1e-5, 0.1, true);
+  tg_module *a = tg_nn_batch_norm1d(3, 1e-5, 0.1, true, true),
+            *b = tg_nn_batch_norm1d(3, 1e-5, 0.1, true, true);
   tg_scope_begin();
   tg_module_forward(a, tg_randn(TG_SHAPE(4, 3), TG_FLOAT32));
   tg_module_forward(a, tg_randn(TG_SHAPE(4, 3), TG_FLOAT32));

@@ -17,52 +17,8 @@ static void teardown(void) {
   tg_golden_free(golden);
 }
 
-static tg_tensor *entry(const char *layer, const char *what, tg_dtype dtype) {
-  char key[512];
-  snprintf(key, sizeof key, "layer.%s.%s", layer, what);
-  return tg_golden_tensor(golden, key, dtype);
-}
-
-/* Loads the golden parameters into m, runs x through it (seeding the
- * generator first when seed >= 0), backpropagates gy and compares the
- * output, every gradient and every buffer with PyTorch's. Frees m. */
 static void check_layer(const char *name, tg_module *m, tg_dtype dtype, int64_t seed) {
-  double rtol = dtype == TG_FLOAT64 ? 1e-10 : 1e-5,
-         atol = dtype == TG_FLOAT64 ? 1e-12 : 1e-6;
-  tg_module_to(m, dtype);
-  tg_scope_begin();
-  tg_tensor_dict *params = tg_module_named_parameters(m);
-  char what[200];
-  for (int i = 0; i < params->n; i++) {
-    snprintf(what, sizeof what, "param.%s", params->items[i].name);
-    tg_no_grad_begin(); /* parameters are leaves that require grad */
-    tg_copy_(params->items[i].tensor, entry(name, what, dtype));
-    tg_no_grad_end();
-  }
-  tg_tensor *x = tg_requires_grad_(entry(name, "x", dtype), true);
-  if (seed >= 0) tg_manual_seed((uint64_t)seed);
-  tg_tensor *y = tg_module_forward(m, x);
-  tg_backward(y, entry(name, "gy", dtype), 0);
-  snprintf(what, sizeof what, "%s forward", name);
-  tg_assert_close(y, entry(name, "y", dtype), rtol, atol, what);
-  snprintf(what, sizeof what, "%s input grad", name);
-  tg_assert_close(tg_grad(x), entry(name, "gx", dtype), rtol, atol, what);
-  for (int i = 0; i < params->n; i++) {
-    snprintf(what, sizeof what, "grad.%s", params->items[i].name);
-    tg_assert_close(tg_grad(params->items[i].tensor), entry(name, what, dtype), rtol,
-                    atol, what);
-  }
-  tg_tensor_dict *buffers = tg_module_named_buffers(m);
-  for (int i = 0; i < buffers->n; i++) {
-    snprintf(what, sizeof what, "buffer.%s", buffers->items[i].name);
-    tg_tensor *b = buffers->items[i].tensor;
-    tg_assert_close(b, entry(name, what, b->dtype == TG_INT64 ? TG_INT64 : dtype), rtol,
-                    atol, what);
-  }
-  tg_tensor_dict_free(buffers);
-  tg_tensor_dict_free(params);
-  tg_scope_end();
-  tg_module_free(m);
+  tg_check_layer(golden, name, m, dtype, seed);
 }
 
 START_TEST(test_linear_and_conv_float64_and_float32) {
@@ -77,7 +33,7 @@ START_TEST(test_linear_and_conv_float64_and_float32) {
     snprintf(name, sizeof name, "conv%s", suffix[k]);
     check_layer(name, tg_nn_conv2d(3, 4, 3, 2, 1, true), dtypes[k], -1);
     snprintf(name, sizeof name, "bn2d%s", suffix[k]);
-    check_layer(name, tg_nn_batch_norm2d(3, 1e-5, 0.1, true), dtypes[k], -1);
+    check_layer(name, tg_nn_batch_norm2d(3, 1e-5, 0.1, true, true), dtypes[k], -1);
   }
   check_layer("conv_nobias", tg_nn_conv2d(2, 3, 2, 1, 0, false), TG_FLOAT64, -1);
 }
@@ -138,17 +94,22 @@ START_TEST(test_dropout_eval_and_edges) {
 END_TEST
 
 START_TEST(test_max_pool) {
-  check_layer("maxpool", tg_nn_max_pool2d(2, 0, 0), TG_FLOAT64, -1);
-  check_layer("maxpool_pad", tg_nn_max_pool2d(3, 2, 1), TG_FLOAT64, -1);
+  check_layer("maxpool", tg_nn_max_pool2d(&(tg_pool_opts){.kernel_size = {2, 2}}),
+              TG_FLOAT64, -1);
+  check_layer("maxpool_pad",
+              tg_nn_max_pool2d(&(tg_pool_opts){
+                  .kernel_size = {3, 3}, .stride = {2, 2}, .padding = {1, 1}}),
+              TG_FLOAT64, -1);
 }
 END_TEST
 
 START_TEST(test_batch_norm_train_and_eval) {
-  check_layer("bn1d", tg_nn_batch_norm1d(3, 1e-5, 0.1, true), TG_FLOAT64, -1);
-  check_layer("bn1d_3d", tg_nn_batch_norm1d(3, 1e-3, 0.3, true), TG_FLOAT64, -1);
-  check_layer("bn1d_noaffine", tg_nn_batch_norm1d(3, 1e-5, 0.1, false), TG_FLOAT64, -1);
+  check_layer("bn1d", tg_nn_batch_norm1d(3, 1e-5, 0.1, true, true), TG_FLOAT64, -1);
+  check_layer("bn1d_3d", tg_nn_batch_norm1d(3, 1e-3, 0.3, true, true), TG_FLOAT64, -1);
+  check_layer("bn1d_noaffine", tg_nn_batch_norm1d(3, 1e-5, 0.1, false, true), TG_FLOAT64,
+              -1);
   /* two training batches move the running stats; eval then uses them */
-  tg_module *bn = tg_nn_batch_norm2d(3, 1e-5, 0.1, true);
+  tg_module *bn = tg_nn_batch_norm2d(3, 1e-5, 0.1, true, true);
   tg_module_to(bn, TG_FLOAT64);
   tg_scope_begin();
   tg_module_forward(bn, tg_golden_tensor(golden, "layer.bn2d_eval.batch0", TG_FLOAT64));
@@ -161,38 +122,9 @@ END_TEST
 
 /* ---- gradcheck of every layer: input and parameters, float64 ---- */
 
-typedef struct layer_ctx {
-  tg_module *m;
-  int64_t seed;
-} layer_ctx;
-
-static tg_tensor *run_layer(tg_tensor *const *inputs, void *ctx) {
-  layer_ctx *c = ctx;
-  if (c->seed >= 0)
-    tg_manual_seed((uint64_t)c->seed);       /* the same dropout mask every call */
-  return tg_module_forward(c->m, inputs[0]); /* inputs[1..] are m's own parameters */
-}
-
 static void gradcheck_layer(tg_module *m, tg_shape x_shape, int64_t seed,
                             bool second_order) {
-  tg_module_to(m, TG_FLOAT64);
-  tg_scope_begin();
-  tg_tensor_dict *params = tg_module_named_parameters(m);
-  tg_tensor *inputs[8];
-  int n = 0;
-  inputs[n++] = tg_requires_grad_(tg_randn(x_shape, TG_FLOAT64), true);
-  for (int i = 0; i < params->n && n < 8; i++) inputs[n++] = params->items[i].tensor;
-  layer_ctx ctx = {m, seed};
-  char report[512] = "";
-  ck_assert_msg(tg_gradcheck(run_layer, &ctx, n, inputs, NULL, report, sizeof report),
-                "%s: %s", m->vtable->type_name, report);
-  if (second_order)
-    ck_assert_msg(
-        tg_gradgradcheck(run_layer, &ctx, n, inputs, NULL, report, sizeof report),
-        "%s second order: %s", m->vtable->type_name, report);
-  tg_tensor_dict_free(params);
-  tg_scope_end();
-  tg_module_free(m);
+  tg_gradcheck_layer(m, x_shape, seed, second_order);
 }
 
 START_TEST(test_gradcheck_every_layer) {
@@ -200,10 +132,13 @@ START_TEST(test_gradcheck_every_layer) {
   gradcheck_layer(tg_nn_linear(3, 2, true), TG_SHAPE(4, 3), -1, true);
   gradcheck_layer(tg_nn_conv2d(2, 3, 3, 2, 1, true), TG_SHAPE(2, 2, 5, 4), -1, true);
   gradcheck_layer(tg_nn_conv2d(1, 2, 2, 1, 0, false), TG_SHAPE(1, 1, 3, 3), -1, false);
-  gradcheck_layer(tg_nn_max_pool2d(2, 1, 0), TG_SHAPE(1, 2, 3, 3), -1, true);
-  gradcheck_layer(tg_nn_batch_norm1d(3, 1e-5, 0.1, true), TG_SHAPE(5, 3), -1, true);
-  gradcheck_layer(tg_nn_batch_norm2d(2, 1e-5, 0.1, true), TG_SHAPE(3, 2, 2, 2), -1, true);
-  tg_module *bn = tg_nn_batch_norm2d(2, 1e-5, 0.1, true);
+  gradcheck_layer(
+      tg_nn_max_pool2d(&(tg_pool_opts){.kernel_size = {2, 2}, .stride = {1, 1}}),
+      TG_SHAPE(1, 2, 3, 3), -1, true);
+  gradcheck_layer(tg_nn_batch_norm1d(3, 1e-5, 0.1, true, true), TG_SHAPE(5, 3), -1, true);
+  gradcheck_layer(tg_nn_batch_norm2d(2, 1e-5, 0.1, true, true), TG_SHAPE(3, 2, 2, 2), -1,
+                  true);
+  tg_module *bn = tg_nn_batch_norm2d(2, 1e-5, 0.1, true, true);
   tg_module_eval(bn);
   gradcheck_layer(bn, TG_SHAPE(3, 2, 2, 2), -1, false);
   gradcheck_layer(tg_nn_dropout(0.4), TG_SHAPE(4, 5), 9, false);
@@ -239,18 +174,11 @@ START_TEST(test_layer_errors) {
   tg_scope_begin();
   tg_tensor *x3 = tg_ones(TG_SHAPE(2, 3, 4), TG_FLOAT32);
   tg_tensor *x4 = tg_ones(TG_SHAPE(1, 2, 4, 4), TG_FLOAT32);
-  TG_EXPECT_ERROR(tg_max_pool2d(x3, 2, 2, 0),
-                  "tg_max_pool2d: expected a 4-D input (N, C, H, W), got shape (2x3x4)");
-  TG_EXPECT_ERROR(tg_max_pool2d(x4, 2, 2, 2),
-                  "tg_max_pool2d: need kernel_size >= 1, stride >= 1 and 0 <= padding <= "
-                  "kernel_size / 2, got 2, 2, 2");
-  TG_EXPECT_ERROR(tg_max_pool2d(x4, 5, 1, 0),
-                  "tg_max_pool2d: kernel size 5 is larger than the padded input (4x4)");
   TG_EXPECT_ERROR(
       tg_fold(tg_ones(TG_SHAPE(1, 5, 4), TG_FLOAT32), 3, 3, 2, 1, 0),
       "tg_fold: expected patches of shape (N, C*4, 4) for a 3x3 image, got (1x5x4)");
-  tg_module *bn1 = tg_nn_batch_norm1d(3, 1e-5, 0.1, true),
-            *bn2 = tg_nn_batch_norm2d(2, 1e-5, 0.1, true);
+  tg_module *bn1 = tg_nn_batch_norm1d(3, 1e-5, 0.1, true, true),
+            *bn2 = tg_nn_batch_norm2d(2, 1e-5, 0.1, true, true);
   TG_EXPECT_ERROR(
       tg_module_forward(bn1, x4),
       "BatchNorm1d: expected 2D (N, C) or 3D (N, C, L) input, got shape (1x2x4x4)");
@@ -264,7 +192,7 @@ START_TEST(test_layer_errors) {
   TG_EXPECT_ERROR(tg_batch_norm(x3, NULL, NULL, NULL, NULL, false, 0.1, 1e-5),
                   "tg_batch_norm: eval mode needs running_mean and running_var");
   TG_EXPECT_ERROR(
-      tg_nn_batch_norm1d(0, 1e-5, 0.1, true),
+      tg_nn_batch_norm1d(0, 1e-5, 0.1, true, true),
       "tg_nn_batch_norm1d: need num_features >= 1 and eps > 0, got 0 and 1e-05");
   TG_EXPECT_ERROR(
       tg_nn_linear(-1, 2, true),

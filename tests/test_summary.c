@@ -76,7 +76,8 @@ START_TEST(test_nested_conv_and_frozen_summary) {
   tg_module_requires_grad_(frozen, false);
   tg_module *model = tg_nn_sequential(
       tg_nn_sequential(tg_nn_conv2d(1, 6, 3, 1, 0, true), tg_nn_relu(), NULL),
-      tg_nn_max_pool2d(3, 0, 0), tg_nn_flatten(1, -1), frozen, NULL);
+      tg_nn_max_pool2d(&(tg_pool_opts){.kernel_size = {3, 3}}), tg_nn_flatten(1, -1),
+      frozen, NULL);
   assert_summary(
       model, TG_SHAPE(1, 8, 8),
       RULE

@@ -570,7 +570,7 @@ static tg_tensor *named_result(const char *name, tg_tensor *x, tg_tensor *w,
   NAMED("linear", tg_linear(x, w, b));
   NAMED("linear_no_bias", tg_linear(x, w, NULL));
   NAMED("conv2d", tg_conv2d(img, kernel, NULL, NULL));
-  NAMED("max_pool2d", tg_max_pool2d(img, 2, 2, 0));
+  NAMED("max_pool2d", tg_max_pool2d(img, &(tg_pool_opts){.kernel_size = {2, 2}}, NULL));
   NAMED("mse_loss", tg_mse_loss(x, target, TG_MEAN));
   NAMED("l1_loss", tg_l1_loss(x, target, TG_MEAN));
   NAMED("bce_loss", tg_bce_loss(tg_sigmoid(x), target, NULL));

@@ -287,3 +287,89 @@ const char *tg_test_dir_path(const char *name, char *buf) {
   snprintf(buf, 512, "%s/%s", tg_test_dir, name);
   return buf;
 }
+
+/* ---- layers against golden values ---- */
+
+static tg_tensor *layer_entry(const tg_golden *golden, const char *layer,
+                              const char *what, tg_dtype dtype) {
+  char key[512];
+  snprintf(key, sizeof key, "layer.%s.%s", layer, what);
+  return tg_golden_tensor(golden, key, dtype);
+}
+
+/* Loads the golden parameters into m, runs x through it (seeding the
+ * generator first when seed >= 0), backpropagates gy and compares the
+ * output, every gradient and every buffer with PyTorch's. Frees m. */
+void tg_check_layer(const tg_golden *golden, const char *name, tg_module *m,
+                    tg_dtype dtype, int64_t seed) {
+  double rtol = dtype == TG_FLOAT64 ? 1e-10 : 1e-5,
+         atol = dtype == TG_FLOAT64 ? 1e-12 : 1e-6;
+  tg_module_to(m, dtype);
+  tg_scope_begin();
+  tg_tensor_dict *params = tg_module_named_parameters(m);
+  char what[200];
+  for (int i = 0; i < params->n; i++) {
+    snprintf(what, sizeof what, "param.%s", params->items[i].name);
+    tg_no_grad_begin(); /* parameters are leaves that require grad */
+    tg_copy_(params->items[i].tensor, layer_entry(golden, name, what, dtype));
+    tg_no_grad_end();
+  }
+  tg_tensor *x = tg_requires_grad_(layer_entry(golden, name, "x", dtype), true);
+  if (seed >= 0) tg_manual_seed((uint64_t)seed);
+  tg_tensor *y = tg_module_forward(m, x);
+  tg_backward(y, layer_entry(golden, name, "gy", dtype), 0);
+  snprintf(what, sizeof what, "%s forward", name);
+  tg_assert_close(y, layer_entry(golden, name, "y", dtype), rtol, atol, what);
+  snprintf(what, sizeof what, "%s input grad", name);
+  tg_assert_close(tg_grad(x), layer_entry(golden, name, "gx", dtype), rtol, atol, what);
+  for (int i = 0; i < params->n; i++) {
+    snprintf(what, sizeof what, "grad.%s", params->items[i].name);
+    tg_assert_close(tg_grad(params->items[i].tensor),
+                    layer_entry(golden, name, what, dtype), rtol, atol, what);
+  }
+  tg_tensor_dict *buffers = tg_module_named_buffers(m);
+  for (int i = 0; i < buffers->n; i++) {
+    snprintf(what, sizeof what, "buffer.%s", buffers->items[i].name);
+    tg_tensor *b = buffers->items[i].tensor;
+    tg_assert_close(
+        b, layer_entry(golden, name, what, b->dtype == TG_INT64 ? TG_INT64 : dtype), rtol,
+        atol, what);
+  }
+  tg_tensor_dict_free(buffers);
+  tg_tensor_dict_free(params);
+  tg_scope_end();
+  tg_module_free(m);
+}
+
+typedef struct layer_ctx {
+  tg_module *m;
+  int64_t seed;
+} layer_ctx;
+
+static tg_tensor *run_layer(tg_tensor *const *inputs, void *ctx) {
+  layer_ctx *c = ctx;
+  if (c->seed >= 0)
+    tg_manual_seed((uint64_t)c->seed);       /* the same dropout mask every call */
+  return tg_module_forward(c->m, inputs[0]); /* inputs[1..] are m's own parameters */
+}
+
+void tg_gradcheck_layer(tg_module *m, tg_shape x_shape, int64_t seed, bool second_order) {
+  tg_module_to(m, TG_FLOAT64);
+  tg_scope_begin();
+  tg_tensor_dict *params = tg_module_named_parameters(m);
+  tg_tensor *inputs[8];
+  int n = 0;
+  inputs[n++] = tg_requires_grad_(tg_randn(x_shape, TG_FLOAT64), true);
+  for (int i = 0; i < params->n && n < 8; i++) inputs[n++] = params->items[i].tensor;
+  layer_ctx ctx = {m, seed};
+  char report[512] = "";
+  ck_assert_msg(tg_gradcheck(run_layer, &ctx, n, inputs, NULL, report, sizeof report),
+                "%s: %s", m->vtable->type_name, report);
+  if (second_order)
+    ck_assert_msg(
+        tg_gradgradcheck(run_layer, &ctx, n, inputs, NULL, report, sizeof report),
+        "%s second order: %s", m->vtable->type_name, report);
+  tg_tensor_dict_free(params);
+  tg_scope_end();
+  tg_module_free(m);
+}

@@ -62,6 +62,17 @@ bool tg_golden_has(const tg_golden *g, const char *name);
 /* A tensor (float64 or the given dtype) holding the entry. */
 tg_tensor *tg_golden_tensor(const tg_golden *g, const char *name, tg_dtype dtype);
 
+/* Layer checks. tg_check_layer loads the golden parameters
+ * layer.<name>.param.* into m, runs layer.<name>.x through it (seeding
+ * the generator first when seed >= 0), backpropagates layer.<name>.gy and
+ * compares the output, every gradient and every buffer with PyTorch's
+ * (float64 at 1e-10, float32 at 1e-5). tg_gradcheck_layer gradchecks m in
+ * float64 in its input and parameters (and second order if asked), the
+ * generator seeded before every call when seed >= 0. Both free m. */
+void tg_check_layer(const tg_golden *golden, const char *name, tg_module *m,
+                    tg_dtype dtype, int64_t seed);
+void tg_gradcheck_layer(tg_module *m, tg_shape x_shape, int64_t seed, bool second_order);
+
 /* Iterations for a long test: `full`, or full/100 when TG_TEST_QUICK is set
  * (CI's valgrind stage, where every instruction is emulated). */
 int tg_test_iterations(int full);

@@ -190,12 +190,50 @@ tg_module *tg_nn_conv2d_opts(int64_t in_channels, int64_t out_channels, int64_t 
 /* nn.Conv1d: weight (out, in / groups, k), bias (out). */
 tg_module *tg_nn_conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
                         bool bias, const tg_conv_opts *opts);
-/* stride 0 means stride = kernel_size (PyTorch's default). */
-tg_module *tg_nn_max_pool2d(int64_t kernel_size, int64_t stride, int64_t padding);
+
+/* The options of the pooling layers, PyTorch's keyword arguments. Every
+ * size is a (height, width) pair: PyTorch's int k is {k, k}. A zero entry
+ * takes PyTorch's default: stride None (the kernel size), dilation 1.
+ * The 1-d layers read the first entry of each pair. A module's repr prints
+ * a pair of equal entries as an int, as PyTorch prints MaxPool2d(2). */
+typedef struct tg_pool_opts {
+  int64_t kernel_size[2];
+  int64_t stride[2];
+  int64_t padding[2];  /* on both sides: -inf for max pooling, zeros for avg */
+  int64_t dilation[2]; /* max pooling only */
+  bool ceil_mode;
+  bool no_count_include_pad; /* avg: count_include_pad=False */
+  int64_t divisor_override;  /* avg: 0 for None */
+} tg_pool_opts;
+
+/* nn.MaxPool2d / nn.MaxPool1d / nn.AvgPool2d(**opts) and
+ * nn.AdaptiveAvgPool2d / nn.AdaptiveMaxPool2d((out_h, out_w)), an output
+ * size of 0 being PyTorch's None (the input's size). */
+tg_module *tg_nn_max_pool2d(const tg_pool_opts *opts);
+tg_module *tg_nn_max_pool1d(const tg_pool_opts *opts);
+tg_module *tg_nn_avg_pool2d(const tg_pool_opts *opts);
+tg_module *tg_nn_adaptive_avg_pool2d(int64_t out_h, int64_t out_w);
+tg_module *tg_nn_adaptive_max_pool2d(int64_t out_h, int64_t out_w);
+/* A max-pooling module's forward with return_indices=True: the output, and
+ * the indices into *indices (see tg_max_pool2d). */
+tg_tensor *tg_max_pool_forward(tg_module *m, tg_tensor *x, tg_tensor **indices);
+
+/* nn.BatchNorm1d/2d(num_features, eps, momentum, affine,
+ * track_running_stats). momentum NAN is PyTorch's None: the running
+ * statistics are the cumulative average, factor 1 / num_batches_tracked.
+ * Without track_running_stats there are no buffers and eval mode
+ * normalises with the batch statistics too. */
 tg_module *tg_nn_batch_norm1d(int64_t num_features, double eps, double momentum,
-                              bool affine);
+                              bool affine, bool track_running_stats);
 tg_module *tg_nn_batch_norm2d(int64_t num_features, double eps, double momentum,
-                              bool affine);
+                              bool affine, bool track_running_stats);
+/* nn.GroupNorm(num_groups, num_channels, eps, affine): weight ones, bias
+ * zeros, one (C) each. */
+tg_module *tg_nn_group_norm(int64_t num_groups, int64_t num_channels, double eps,
+                            bool affine);
+/* nn.Dropout2d(p) / nn.Dropout1d(p): whole channels zeroed (see tg_dropout2d). */
+tg_module *tg_nn_dropout2d(double p);
+tg_module *tg_nn_dropout1d(double p);
 
 /* ---- functional (torch.nn.functional), differentiable ------------------------ */
 
@@ -211,8 +249,17 @@ tg_tensor *tg_conv1d(tg_tensor *x, tg_tensor *weight, tg_tensor *bias,
 tg_tensor *tg_unfold(tg_tensor *x, int64_t kernel_size, int64_t stride, int64_t padding);
 tg_tensor *tg_fold(tg_tensor *cols, int64_t height, int64_t width, int64_t kernel_size,
                    int64_t stride, int64_t padding);
-tg_tensor *tg_max_pool2d(tg_tensor *x, int64_t kernel_size, int64_t stride,
-                         int64_t padding);
+/* F.max_pool2d of x (N, C, H, W) or (C, H, W). When indices is not NULL
+ * it receives return_indices' int64 tensor: the argmax of each window as
+ * h * W + w within its plane, like PyTorch. NaN wins a window. */
+tg_tensor *tg_max_pool2d(tg_tensor *x, const tg_pool_opts *opts, tg_tensor **indices);
+/* F.max_pool1d of x (N, C, L) or (C, L); indices are positions along L. */
+tg_tensor *tg_max_pool1d(tg_tensor *x, const tg_pool_opts *opts, tg_tensor **indices);
+tg_tensor *tg_avg_pool2d(tg_tensor *x, const tg_pool_opts *opts);
+/* Window i along an axis is [floor(i * in / out), ceil((i + 1) * in / out)). */
+tg_tensor *tg_adaptive_avg_pool2d(tg_tensor *x, int64_t out_h, int64_t out_w);
+tg_tensor *tg_adaptive_max_pool2d(tg_tensor *x, int64_t out_h, int64_t out_w,
+                                  tg_tensor **indices);
 /* Training: batch statistics, and running_mean/var (may be NULL) updated
  * with momentum and the unbiased variance. Eval: the running statistics.
  * weight/bias may be NULL. x is (N, C) or (N, C, ...). */
@@ -222,6 +269,15 @@ tg_tensor *tg_batch_norm(tg_tensor *x, tg_tensor *running_mean, tg_tensor *runni
 /* Draws the mask like torch's bernoulli_(1 - p) and scales kept values by
  * 1 / (1 - p); the identity when !training or p == 0. */
 tg_tensor *tg_dropout(tg_tensor *x, double p, bool training);
+/* F.dropout2d: one mask value per (N, C) plane, drawn like bernoulli_ on
+ * an (N, C, 1, ...) tensor, so a seeded mask matches PyTorch's. x has at
+ * least 2 dims. F.dropout1d takes (N, C, L) or unbatched (C, L). */
+tg_tensor *tg_dropout2d(tg_tensor *x, double p, bool training);
+tg_tensor *tg_dropout1d(tg_tensor *x, double p, bool training);
+/* F.group_norm: x (N, C, ...), C divisible by num_groups; weight and bias
+ * (C) or NULL. */
+tg_tensor *tg_group_norm(tg_tensor *x, int64_t num_groups, tg_tensor *weight,
+                         tg_tensor *bias, double eps);
 
 /* ---- initialisation (torch.nn.init), in place, from the one generator ------- */
 

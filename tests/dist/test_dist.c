@@ -397,7 +397,7 @@ START_TEST(test_ddp_broadcasts_buffers_each_forward) {
   tg_manual_seed(3);
   tg_module *net = tg_nn_sequential(NULL);
   tg_nn_sequential_append(net, tg_nn_linear(2, 2, true));
-  tg_nn_sequential_append(net, tg_nn_batch_norm1d(2, 1e-5, 0.1, true));
+  tg_nn_sequential_append(net, tg_nn_batch_norm1d(2, 1e-5, 0.1, true, true));
   tg_module *ddp = tg_ddp(net, NULL);
   tg_tensor *mean = tg_module_buffer(tg_ddp_module(ddp), "1.running_mean");
   tg_scope_begin();

@@ -11,8 +11,8 @@ static tg_module *model;
 static tg_optimizer *optimizer;
 
 static void set_up(void) {
-  model = tg_nn_sequential(tg_nn_linear(2, 2, true), tg_nn_batch_norm1d(2, 1e-5, 0.1, true),
-                           NULL);
+  model = tg_nn_sequential(tg_nn_linear(2, 2, true),
+                           tg_nn_batch_norm1d(2, 1e-5, 0.1, true, true), NULL);
   optimizer = tg_adam(tg_module_parameters(model), TG_ADAM_DEFAULTS);
 }
 

@@ -23,3 +23,29 @@ class GoldenText:
         with open(self.path, "w") as f:
             f.write("\n".join(self.lines) + "\n")
         print("wrote %d entries to %s" % (len(self.lines), self.path))
+
+
+def layer_case(put, data, name, module, x, dtype, seed=None):
+    """A layer's golden entries layer.<name>.*: its parameters, x, the
+    output's gradient gy (drawn with data), y, x's and the parameters'
+    gradients and its buffers after the forward, as tg_check_layer reads
+    them. The generator is seeded before the forward when seed is given."""
+    import torch
+
+    module = module.to(dtype)
+    x = x.detach().to(dtype).clone().requires_grad_(True)
+    for pname, p in module.named_parameters():
+        put(f"layer.{name}.param.{pname}", p)
+    if seed is not None:
+        torch.manual_seed(seed)
+    y = module(x)
+    gy = data(*y.shape).to(dtype)
+    (y * gy).sum().backward()
+    put(f"layer.{name}.x", x)
+    put(f"layer.{name}.gy", gy)
+    put(f"layer.{name}.y", y)
+    put(f"layer.{name}.gx", x.grad)
+    for pname, p in module.named_parameters():
+        put(f"layer.{name}.grad.{pname}", p.grad)
+    for bname, b in module.named_buffers():
+        put(f"layer.{name}.buffer.{bname}", b)

@@ -12,6 +12,7 @@ Sections:
 import math
 import os
 
+import golden_text
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -117,24 +118,7 @@ def data(*shape):
 
 
 def layer_case(name, module, x, dtype=torch.float64, seed=None):
-    module = module.to(dtype)
-    x = x.detach().to(dtype).clone().requires_grad_(True)
-    for pname, p in module.named_parameters():
-        put(f"layer.{name}.param.{pname}", p)
-    if seed is not None:
-        torch.manual_seed(seed)
-    y = module(x)
-    gy = data(*y.shape).to(dtype)
-    (y * gy).sum().backward()
-    put(f"layer.{name}.x", x)
-    put(f"layer.{name}.gy", gy)
-    put(f"layer.{name}.y", y)
-    put(f"layer.{name}.gx", x.grad)
-    for pname, p in module.named_parameters():
-        put(f"layer.{name}.grad.{pname}", p.grad)
-    for bname, b in module.named_buffers():
-        put(f"layer.{name}.buffer.{bname}", b)
-    return module
+    golden_text.layer_case(put, data, name, module, x, dtype, seed)
 
 
 for dtype, suffix in ((torch.float64, ""), (torch.float32, "_f32")):

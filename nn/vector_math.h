@@ -2,9 +2,9 @@
  * kernels compute them (ATen's Vectorized<float>: exp is SLEEF's
  * Sleef_expf8_u10, erf ATen's own Abramowitz-Stegun 7.1.26 polynomial),
  * one lane at a time with the fused multiply-adds those kernels use.
- * Written without calls or branches, so a loop over them vectorises in a
- * kernel compiled for each instruction-set path (TG_DISPATCHED) and every path rounds
- * alike. */
+ * Written without branches, so a loop over them vectorises in the AVX2
+ * and AVX-512 copies of a TG_DISPATCHED kernel; the baseline copy calls
+ * libm's fmaf, which rounds the same, so every path gives the same bits. */
 #ifndef TG_NN_VECTOR_MATH_H
 #define TG_NN_VECTOR_MATH_H
 

@@ -240,7 +240,8 @@ static uint32_t bits_of_float(float f) {
 static float cephes_logf(float x) {
   x = fmaxf(x, float_of_bits(0x00800000)); /* no denormals */
   float e = (float)((int32_t)(bits_of_float(x) >> 23) - 0x7f) + 1.0f;
-  x = float_of_bits((bits_of_float(x) & ~0x7f800000u) | bits_of_float(0.5f)); /* [0.5, 1) */
+  x = float_of_bits((bits_of_float(x) & ~0x7f800000u) |
+                    bits_of_float(0.5f)); /* [0.5, 1) */
   bool small = x < 0.707106781186547524f;
   float twice = small ? x : 0.0f;
   x = x - 1.0f;

@@ -80,8 +80,10 @@ static tg_tensor *masked_softmax(tg_tensor *scores, tg_tensor *mask) {
   tg_scope_begin();
   sm_rows r = rows_of(y);
   tg_tensor *s = tg_contiguous(tg_detach(scores)), *m = mask ? tg_contiguous(mask) : NULL;
-  if (m) r.mask_rows = tg_numel(m) / r.len;
-  if (y->dtype == TG_FLOAT32)
+  if (m && r.len > 0) r.mask_rows = tg_numel(m) / r.len;
+  if (tg_numel(y) == 0)
+    ; /* no query or no key (an empty batch): no row to normalise */
+  else if (y->dtype == TG_FLOAT32)
     masked_softmax_rows_f32(&r, (const float *)tg_ptr(s),
                             m ? (const float *)tg_ptr(m) : NULL, (float *)tg_ptr(y));
   else

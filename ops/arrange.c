@@ -9,10 +9,12 @@
 
 /* torch.flip(t, dims): each listed dim reversed. */
 tg_tensor *tg_flip(tg_tensor *t, tg_shape dims) {
+  unsigned mask =
+      tg_dims_mask("tg_flip", dims, t->ndim); /* a dim twice would undo itself */
   tg_scope_begin();
   tg_tensor *out = t;
-  for (int k = 0; k < dims.ndim; k++) {
-    int d = tg_wrap_dim("tg_flip", dims.d[k], t->ndim);
+  for (int d = 0; d < t->ndim; d++) {
+    if (!(mask & (1u << d))) continue;
     int64_t n = t->shape[d];
     tg_tensor *reversed = tg_arange((double)n - 1, -1, -1, TG_INT64);
     out = tg_index_select(out, d, reversed);

@@ -16,15 +16,7 @@
 /* Reduced dims as a bit mask; an empty list means every dim. */
 static unsigned reduce_mask(const char *op, const tg_tensor *t, tg_shape dims) {
   if (dims.ndim == 0) return t->ndim ? (1u << t->ndim) - 1 : 0;
-  unsigned mask = 0;
-  for (int i = 0; i < dims.ndim; i++) {
-    int d = tg_wrap_dim(op, (int)dims.d[i], t->ndim);
-    if (t->ndim == 0) continue;
-    if (mask & (1u << d))
-      tg_error("%s: dim %d appears multiple times in the list of dims", op, d);
-    mask |= 1u << d;
-  }
-  return mask;
+  return tg_dims_mask(op, dims, t->ndim);
 }
 
 static tg_shape kept_shape(const tg_tensor *t, unsigned mask) {

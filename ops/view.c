@@ -168,7 +168,7 @@ tg_tensor *tg_permute(tg_tensor *t, tg_shape dims) {
   int64_t strides[TG_MAX_DIMS];
   unsigned seen = 0;
   for (int i = 0; i < t->ndim; i++) {
-    int d = tg_wrap_dim("tg_permute", (int)dims.d[i], t->ndim);
+    int d = tg_wrap_dim("tg_permute", dims.d[i], t->ndim);
     if (seen & (1u << d)) tg_error("tg_permute: repeated dim %d", d);
     seen |= 1u << d;
     shape.d[i] = t->shape[d];
@@ -179,7 +179,7 @@ tg_tensor *tg_permute(tg_tensor *t, tg_shape dims) {
   if (node) {
     permute_args *a = tg_node_args(node);
     for (int i = 0; i < t->ndim; i++)
-      a->dims[i] = tg_wrap_dim("tg_permute", (int)dims.d[i], t->ndim);
+      a->dims[i] = tg_wrap_dim("tg_permute", dims.d[i], t->ndim);
   }
   return out;
 }

@@ -70,8 +70,14 @@ static inline bool tg_double_is_i64(double v) {
   return v >= -0x1p63 && v < 0x1p63 && v == (double)(int64_t)v;
 }
 
-/* Normalises a possibly negative dim for an op's error message. */
-int tg_wrap_dim(const char *op, int dim, int ndim);
+/* Normalises a possibly negative dim for an op's error message. It takes
+ * int64 so that a dim from a tg_shape list (TG_DIMS) is range-checked whole,
+ * never truncated to int first. */
+int tg_wrap_dim(const char *op, int64_t dim, int ndim);
+/* A list of dims (TG_DIMS, negative ones counted from the end) as a bit
+ * mask; a dim named twice is an error, as in PyTorch. A 0-d tensor takes
+ * dim 0 / -1 and gives the empty mask. */
+unsigned tg_dims_mask(const char *op, tg_shape dims, int ndim);
 tg_shape tg_shape_make(int ndim, const int64_t *d);
 bool tg_shape_equal(tg_shape a, tg_shape b);
 int64_t tg_shape_numel(tg_shape s);

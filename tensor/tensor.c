@@ -79,13 +79,25 @@ bool tg_shape_equal(tg_shape a, tg_shape b) {
   return true;
 }
 
-int tg_wrap_dim(const char *op, int dim, int ndim) {
+int tg_wrap_dim(const char *op, int64_t dim, int ndim) {
   int n = ndim > 0 ? ndim : 1; /* a 0-d tensor accepts dim 0 and -1 */
   if (dim < -n || dim >= n)
     tg_error("%s: dimension out of range (expected to be in range of [%d, %d], but "
-             "got %d)",
-             op, -n, n - 1, dim);
-  return dim < 0 ? dim + n : dim;
+             "got %lld)",
+             op, -n, n - 1, (long long)dim);
+  return (int)(dim < 0 ? dim + n : dim);
+}
+
+unsigned tg_dims_mask(const char *op, tg_shape dims, int ndim) {
+  unsigned mask = 0;
+  for (int i = 0; i < dims.ndim; i++) {
+    int d = tg_wrap_dim(op, dims.d[i], ndim);
+    if (ndim == 0) continue;
+    if (mask & (1u << d))
+      tg_error("%s: dim %d appears multiple times in the list of dims", op, d);
+    mask |= 1u << d;
+  }
+  return mask;
 }
 
 int64_t tg_size(const tg_tensor *t, int dim) {

@@ -1,0 +1,43 @@
+/* Findings of the outside-style audit in the tensor ops: each test failed
+ * before its fix. PyTorch 1.13's behaviour is the reference (the values in
+ * the comments are what it prints). */
+#include <math.h>
+#include <string.h>
+
+#include "test_util.h"
+
+/* torch.flip(x, (1, -1)) raises "dim 1 appears multiple times in the list
+ * of dims"; flipping twice would silently return x unflipped. */
+START_TEST(test_flip_refuses_a_dim_named_twice) {
+  tg_scope_begin();
+  tg_tensor *x = tg_reshape(tg_arange(0, 6, 1, TG_FLOAT32), TG_SHAPE(2, 3));
+  TG_EXPECT_ERROR(tg_flip(x, TG_DIMS(1, -1)),
+                  "tg_flip: dim 1 appears multiple times in the list of dims");
+  tg_tensor *y = tg_flip(x, TG_DIMS(-1, 0));
+  tg_assert_close_data(y, (double[]){5, 4, 3, 2, 1, 0}, 6, 0, 0, "flip(x, (-1, 0))");
+  tg_scope_end();
+}
+END_TEST
+
+/* A dim in a TG_DIMS list is an int64: 2^32 is out of range, not dim 0. */
+START_TEST(test_dim_lists_are_range_checked_whole) {
+  tg_scope_begin();
+  tg_tensor *x = tg_ones(TG_SHAPE(2, 3), TG_FLOAT32);
+  TG_EXPECT_ERROR(tg_sum(x, TG_DIMS(4294967296LL), false),
+                  "tg_sum: dimension out of range (expected to be in range of [-2, 1], "
+                  "but got 4294967296)");
+  TG_EXPECT_ERROR(tg_flip(x, TG_DIMS(4294967297LL)), "tg_flip: dimension out of range");
+  TG_EXPECT_ERROR(tg_permute(x, TG_DIMS(4294967297LL, 0)),
+                  "tg_permute: dimension out of range");
+  tg_scope_end();
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("audit_ops");
+  TCase *tc = tcase_create("ops");
+  tcase_add_test(tc, test_flip_refuses_a_dim_named_twice);
+  tcase_add_test(tc, test_dim_lists_are_range_checked_whole);
+  suite_add_tcase(s, tc);
+  return tg_test_run(s);
+}

@@ -113,6 +113,8 @@ void tg_contiguous_strides(tg_shape shape, int64_t *strides) {
 }
 
 bool tg_is_contiguous(const tg_tensor *t) {
+  for (int i = 0; i < t->ndim; i++)
+    if (t->shape[i] == 0) return true; /* no element to misplace, as in PyTorch */
   int64_t expected = 1;
   for (int i = t->ndim - 1; i >= 0; i--) {
     if (t->shape[i] != 1 && t->strides[i] != expected) return false;

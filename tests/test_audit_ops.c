@@ -33,11 +33,32 @@ START_TEST(test_dim_lists_are_range_checked_whole) {
 }
 END_TEST
 
+/* A tensor with no element is contiguous whatever its strides (PyTorch's
+ * rule): topk(zeros(3, 0), 0, dim=1) is an empty (3, 0) tensor, not
+ * "tg_data_i64: the tensor is not contiguous". */
+START_TEST(test_empty_tensors_are_contiguous) {
+  tg_scope_begin();
+  tg_tensor *e = tg_zeros(TG_SHAPE(3, 0), TG_FLOAT32);
+  ck_assert(tg_is_contiguous(e));
+  ck_assert(tg_is_contiguous(tg_zeros(TG_SHAPE(2, 0, 4), TG_FLOAT64)));
+  tg_tensor *idx;
+  tg_tensor *top = tg_topk(e, 0, 1, true, &idx);
+  tg_assert_shape(top, TG_SHAPE(3, 0));
+  tg_assert_shape(idx, TG_SHAPE(3, 0));
+  tg_assert_shape(tg_sort(e, 1, false, NULL), TG_SHAPE(3, 0));
+  tg_assert_shape(tg_argsort(tg_zeros(TG_SHAPE(2, 0, 4), TG_FLOAT32), 2, true),
+                  TG_SHAPE(2, 0, 4));
+  tg_release(idx);
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit_ops");
   TCase *tc = tcase_create("ops");
   tcase_add_test(tc, test_flip_refuses_a_dim_named_twice);
   tcase_add_test(tc, test_dim_lists_are_range_checked_whole);
+  tcase_add_test(tc, test_empty_tensors_are_contiguous);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

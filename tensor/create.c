@@ -48,6 +48,13 @@ tg_tensor *tg_full_like(const tg_tensor *t, double value) {
 }
 
 tg_tensor *tg_arange(double start, double end, double step, tg_dtype dtype) {
+  if (dtype == TG_BOOL) tg_error("tg_arange: \"arange_cpu\" not implemented for 'Bool'");
+  if (dtype == TG_INT64) { /* PyTorch casts the three to int64 first: 1.5 steps by 1 */
+    if (!(fabs(start) < 0x1p62 && fabs(end) < 0x1p62 && fabs(step) < 0x1p62))
+      tg_error("tg_arange: start %g, end %g and step %g must fit int64", start, end,
+               step);
+    start = trunc(start), end = trunc(end), step = trunc(step);
+  }
   if (step == 0 || !isfinite(start) || !isfinite(end) || !isfinite(step))
     tg_error("tg_arange: step must be nonzero and bounds finite (start %g, end %g, "
              "step %g)",

@@ -53,12 +53,39 @@ START_TEST(test_empty_tensors_are_contiguous) {
 }
 END_TEST
 
+/* torch.arange with dtype=int64 casts start, end and step to int64 first:
+ * arange(0, 5, 1.5) is [0, 1, 2, 3, 4], arange(-2.5, 2, 1) is [-2 .. 1],
+ * arange(0, 5, 0.5) has a zero step; bool is not implemented. */
+START_TEST(test_integer_arange_truncates_its_arguments_first) {
+  tg_scope_begin();
+  tg_assert_close_data(tg_arange(0, 5, 1.5, TG_INT64), (double[]){0, 1, 2, 3, 4}, 5, 0, 0,
+                       "arange(0, 5, 1.5)");
+  tg_assert_close_data(tg_arange(-2.5, 2, 1, TG_INT64), (double[]){-2, -1, 0, 1}, 4, 0, 0,
+                       "arange(-2.5, 2, 1)");
+  tg_assert_close_data(tg_arange(5, 0, -1.5, TG_INT64), (double[]){5, 4, 3, 2, 1}, 5, 0,
+                       0, "arange(5, 0, -1.5)");
+  tg_assert_close_data(tg_arange(0.9, 3.9, 1, TG_INT64), (double[]){0, 1, 2}, 3, 0, 0,
+                       "arange(0.9, 3.9, 1)");
+  TG_EXPECT_ERROR(tg_arange(0, 5, 0.5, TG_INT64), "tg_arange: step must be nonzero");
+  TG_EXPECT_ERROR(tg_arange(0, 3, 1, TG_BOOL), "not implemented for 'Bool'");
+  TG_EXPECT_ERROR(tg_arange(0, 1e30, 1e29, TG_INT64), "must fit int64");
+  /* floating dtypes keep the fractional step */
+  tg_assert_close_data(tg_arange(0, 5, 1.5, TG_FLOAT64), (double[]){0, 1.5, 3, 4.5}, 4, 0,
+                       0, "arange(0, 5, 1.5) float64");
+  /* linspace computes in floating point and truncates */
+  tg_assert_close_data(tg_linspace(-1, 1, 5, TG_INT64), (double[]){-1, 0, 0, 0, 1}, 5, 0,
+                       0, "linspace(-1, 1, 5) int64");
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit_ops");
   TCase *tc = tcase_create("ops");
   tcase_add_test(tc, test_flip_refuses_a_dim_named_twice);
   tcase_add_test(tc, test_dim_lists_are_range_checked_whole);
   tcase_add_test(tc, test_empty_tensors_are_contiguous);
+  tcase_add_test(tc, test_integer_arange_truncates_its_arguments_first);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -76,16 +76,17 @@ static int parse_header(const char *path, const unsigned char *buf, size_t len,
   }
   out->type = (tg_idx_type)buf[2];
   out->ndim = ndim;
-  out->numel = 1;
-  for (int d = 0; d < ndim; d++) {
-    out->dims[d] = big_endian_u32(buf + 4 + 4 * d);
-    if (out->dims[d] > 0 && out->numel > (INT64_MAX / 8) / out->dims[d]) {
-      tg_set_last_error("%s: dimension %d at byte %d makes the data too large", path, d,
-                        4 + 4 * d);
-      return -1;
-    }
-    out->numel *= out->dims[d];
+  for (int d = 0; d < ndim; d++) out->dims[d] = big_endian_u32(buf + 4 + 4 * d);
+  /* What a tensor of these dims needs, in its widest dtype (8 bytes): zero
+   * dims included, since the strides skip them (0 x 2^32 x 2^32 x 2^32). */
+  const char *problem = tg_shape_problem(ndim, out->dims, 8);
+  if (problem) {
+    tg_set_last_error("%s: the dimensions at bytes 4 to %zu make no tensor: %s", path,
+                      header - 1, problem);
+    return -1;
   }
+  out->numel = 1;
+  for (int d = 0; d < ndim; d++) out->numel *= out->dims[d];
   size_t want = (size_t)out->numel * (size_t)size;
   if (len - header != want) {
     tg_set_last_error(

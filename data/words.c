@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/read_file.h"
 #include "tensorgrad/data.h"
 
 static void *xrealloc(void *p, size_t size) {
@@ -14,56 +15,52 @@ static void *xrealloc(void *p, size_t size) {
   return p;
 }
 
-static char *xstrdup(const char *s) {
-  size_t n = strlen(s) + 1;
-  return memcpy(xrealloc(NULL, n), s, n);
+/* A NUL-terminated copy of s[0 .. n). */
+static char *xstrndup(const char *s, size_t n) {
+  char *copy = xrealloc(NULL, n + 1);
+  memcpy(copy, s, n);
+  copy[n] = '\0';
+  return copy;
 }
 
-static void words_push(tg_words *w, const char *word, int64_t *cap) {
+/* Appends a copy of word[0 .. len). */
+static void words_push(tg_words *w, const char *word, size_t len, int64_t *cap) {
   if (w->n == *cap) {
     *cap = *cap ? 2 * *cap : 1024;
     w->words = xrealloc(w->words, (size_t)*cap * sizeof *w->words);
   }
-  w->words[w->n++] = xstrdup(word);
-  int64_t len = (int64_t)strlen(word);
-  if (len > w->max_len) w->max_len = len;
+  w->words[w->n++] = xstrndup(word, len);
+  if ((int64_t)len > w->max_len) w->max_len = (int64_t)len;
 }
 
-/* One lowercase a-z word, after the line ending is cut off. */
-static bool is_plain_word(char *line) {
-  size_t n = strlen(line);
-  while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+/* Whether line[0 .. n) is one lowercase a-z word (a NUL byte, or anything
+ * else, makes it some other line). */
+static bool is_plain_word(const char *line, size_t n) {
   if (n == 0) return false;
   for (size_t i = 0; i < n; i++)
     if (line[i] < 'a' || line[i] > 'z') return false;
   return true;
 }
 
+/* The file is read whole (a regular file only, so a FIFO cannot block the
+ * call; gzip or plain), then split at each "\n". */
 int tg_words_load(const char *path, tg_words *out) {
   *out = (tg_words){0};
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    tg_set_last_error("%s: cannot open: %s", path, strerror(errno));
-    return -1;
+  char *text;
+  size_t len;
+  if (tg_read_whole_file(path, &text, &len)) return -1;
+  int64_t cap = 0;
+  for (size_t start = 0; start < len;) {
+    const char *newline = memchr(text + start, '\n', len - start);
+    size_t end = newline ? (size_t)(newline - text) : len;
+    size_t n = end - start;
+    if (n > 0 && text[end - 1] == '\r') n--;
+    if (is_plain_word(text + start, n)) words_push(out, text + start, n, &cap);
+    start = end + 1;
   }
-  char *line = NULL;
-  size_t line_cap = 0;
-  int64_t cap = 0, bytes = 0;
-  ssize_t got;
-  while ((got = getline(&line, &line_cap, f)) > 0) {
-    bytes += got;
-    if (is_plain_word(line)) words_push(out, line, &cap);
-  }
-  free(line);
-  bool read_error = ferror(f);
-  fclose(f);
-  if (read_error || out->n == 0) {
-    tg_words_free(out);
-    if (read_error)
-      tg_set_last_error("%s: read error after %lld bytes", path, (long long)bytes);
-    else
-      tg_set_last_error("%s: no lowercase a-z words in %lld bytes", path,
-                        (long long)bytes);
+  free(text);
+  if (out->n == 0) {
+    tg_set_last_error("%s: no lowercase a-z words in %zu bytes", path, len);
     return -1;
   }
   return 0;
@@ -80,7 +77,8 @@ static void copy_range(const tg_words *w, const int64_t *perm, int64_t from, int
                        tg_words *out) {
   *out = (tg_words){0};
   int64_t cap = 0;
-  for (int64_t i = from; i < to; i++) words_push(out, w->words[perm[i]], &cap);
+  for (int64_t i = from; i < to; i++)
+    words_push(out, w->words[perm[i]], strlen(w->words[perm[i]]), &cap);
 }
 
 void tg_words_split(const tg_words *w, tg_words *train, tg_words *val, tg_words *test) {
@@ -197,7 +195,8 @@ tg_dataset *tg_words_dataset_new(const tg_words *w, const tg_char_vocab *v,
   tg_dataset_init(&wd->base, &words_vtable);
   wd->words = (tg_words){0};
   int64_t cap = 0;
-  for (int64_t i = 0; i < w->n; i++) words_push(&wd->words, w->words[i], &cap);
+  for (int64_t i = 0; i < w->n; i++)
+    words_push(&wd->words, w->words[i], strlen(w->words[i]), &cap);
   wd->vocab = *v;
   wd->block_size = block_size;
   return &wd->base;

@@ -45,11 +45,42 @@ START_TEST(test_idx_dims_that_make_no_tensor) {
 }
 END_TEST
 
+/* tg_words_load opened its file with fopen, so a FIFO blocked the call
+ * (every other loader refuses what is not a regular file), and a line with
+ * a NUL byte ("ab\0cd") was kept as the word "ab". */
+START_TEST(test_word_lists_are_regular_files_without_nul_bytes) {
+  char path[512];
+  tg_words w;
+  tg_test_dir_path("words.fifo", path);
+  ck_assert_int_eq(mkfifo(path, 0600), 0);
+  alarm(10); /* a regression blocks in open(): fail instead of hanging */
+  expect_load_error(tg_words_load(path, &w), path, "not a regular file");
+  alarm(0);
+  tg_test_dir_path("nul.txt", path);
+  write_bytes(path, "ab\0cd\nxyz\r\nq", 12);
+  ck_assert_msg(tg_words_load(path, &w) == 0, "%s", tg_last_error());
+  ck_assert_int_eq(w.n, 2);
+  ck_assert_str_eq(w.words[0], "xyz");
+  ck_assert_str_eq(w.words[1], "q");
+  ck_assert_int_eq(w.max_len, 3);
+  tg_words_free(&w);
+  /* gzip, as the other data loaders read it */
+  tg_test_dir_path("words.txt.gz", path);
+  gzFile gz = gzopen(path, "wb");
+  ck_assert(gz && gzputs(gz, "alpha\nBeta\ngamma\n") > 0 && gzclose(gz) == Z_OK);
+  ck_assert_msg(tg_words_load(path, &w) == 0, "%s", tg_last_error());
+  ck_assert_int_eq(w.n, 2);
+  ck_assert_str_eq(w.words[1], "gamma");
+  tg_words_free(&w);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit_files");
   TCase *tc = tcase_create("files");
   tcase_add_checked_fixture(tc, tg_test_dir_make, tg_test_dir_remove);
   tcase_add_test(tc, test_idx_dims_that_make_no_tensor);
+  tcase_add_test(tc, test_word_lists_are_regular_files_without_nul_bytes);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

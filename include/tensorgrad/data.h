@@ -103,11 +103,12 @@ typedef struct tg_words {
   int64_t max_len; /* the longest word's length */
 } tg_words;
 
-/* Reads a plain-text word list (Debian's /usr/share/dict/american-english)
- * keeping the lines that are one lowercase a-z word, as makemore's names
- * are (trailing "\r" is dropped; "Aachen", "abbot's" are skipped). Returns
- * 0, or -1 with tg_last_error(): "<path>: cannot open: <reason>", or
- * "<path>: no lowercase a-z words in <n> bytes". */
+/* Reads a plain-text word list (Debian's /usr/share/dict/american-english;
+ * a regular file, plain or gzip) keeping the lines that are one lowercase
+ * a-z word, as makemore's names are (trailing "\r" is dropped; "Aachen",
+ * "abbot's" and lines holding a NUL byte are skipped). Returns 0, or -1
+ * with tg_last_error(): "<path>: cannot open: <reason>", "<path>: not a
+ * regular file", or "<path>: no lowercase a-z words in <n> bytes". */
 int tg_words_load(const char *path, tg_words *out);
 void tg_words_free(tg_words *w); /* NULL or empty is fine */
 

@@ -235,21 +235,23 @@ tg_tensor *tg_pow(tg_tensor *a, tg_tensor *b) {
 }
 
 /* ---- maximum, minimum: NaN wins; the gradient goes to the larger
- * (smaller) input, split evenly on ties, as PyTorch does ---- */
+ * (smaller) input, split evenly on ties, and to both where one is NaN
+ * (neither beats the other), as PyTorch's formula does ---- */
 
-static tg_tensor *select_grad(tg_tensor *g, tg_tensor *wins, tg_tensor *ties) {
-  tg_tensor *share =
-      tg_add(tg_to(wins, g->dtype), tg_mul_scalar(tg_to(ties, g->dtype), 0.5));
-  return tg_mul(g, share);
+/* g x (1 - loses - ties / 2) */
+static tg_tensor *select_grad(tg_tensor *g, tg_tensor *loses, tg_tensor *ties) {
+  tg_tensor *lost =
+      tg_add(tg_to(loses, g->dtype), tg_mul_scalar(tg_to(ties, g->dtype), 0.5));
+  return tg_mul(g, tg_rsub_scalar(lost, 1));
 }
 
 static void extremum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads,
                               tg_tensor *(*beats)(tg_tensor *, tg_tensor *)) {
   tg_tensor *a = input_a(node), *b = input_b(node), *ties = tg_eq(a, b);
   if (tg_needs_input_grad(node, 0))
-    grads[0] = to_input(node, 0, select_grad(g, beats(a, b), ties));
+    grads[0] = to_input(node, 0, select_grad(g, beats(b, a), ties));
   if (tg_needs_input_grad(node, 1))
-    grads[1] = to_input(node, 1, select_grad(g, beats(b, a), ties));
+    grads[1] = to_input(node, 1, select_grad(g, beats(a, b), ties));
 }
 
 /* a on ties, so maximum(0., -0.) is 0. and maximum(-0., 0.) is -0. */

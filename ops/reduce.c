@@ -604,9 +604,12 @@ tg_tensor *tg_logsumexp(tg_tensor *t, tg_shape dims, bool keepdim) {
 /* ---- max / min of everything: the gradient is shared by all the elements
  * equal to the extreme, as PyTorch does ---- */
 
+/* The gradient is shared evenly by the elements equal to the result, or
+ * by the NaNs when the result is NaN (PyTorch's evenly_distribute_backward). */
 static void extreme_all_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  tg_tensor *x = tg_node_input(node, 0);
-  tg_tensor *hits = tg_to(tg_eq(x, tg_saved_output(node)), x->dtype);
+  tg_tensor *x = tg_node_input(node, 0), *y = tg_saved_output(node);
+  tg_tensor *both_nan = tg_mul(tg_ne(x, x), tg_ne(y, y)); /* bool: and, or below */
+  tg_tensor *hits = tg_to(tg_add(tg_eq(x, y), both_nan), x->dtype);
   grads[0] = tg_mul(tg_div(hits, tg_sum(hits, TG_ALL_DIMS, false)), g);
 }
 

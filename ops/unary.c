@@ -307,7 +307,7 @@ tg_tensor *tg_tanh(tg_tensor *a) {
   return saving_output(unary_forward(&tanh_kernel, &tg_op_tanh, a, no_args));
 }
 
-/* ---- relu: the gradient passes where the output is positive ---- */
+/* ---- relu: the gradient stops where the output is <= 0 (NaN passes it) ---- */
 
 /* PyTorch's clamp_min(x, 0): NaN and -0. pass through */
 static int64_t relu_i64(int64_t x, int64_t c0, int64_t c1) {
@@ -323,16 +323,16 @@ ANY_LOOPS(relu)
 
 static void relu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *y = tg_saved_output(node);
-  grads[0] = tg_mul(g, mask(node, tg_gt_scalar(y, 0)));
+  grads[0] = tg_mul(g, mask(node, tg_eq_scalar(tg_le_scalar(y, 0), 0)));
 }
 
-/* PyTorch's threshold_backward, where(y > 0, g, 0): a select the compiler
- * vectorises (g x 0 would give -0 or NaN there). */
+/* PyTorch's threshold_backward, y <= 0 ? 0 : g (so a NaN output passes the
+ * gradient): a select the compiler vectorises (g x 0 would give -0 or NaN). */
 static float relu_grad_f32(float g, float y) {
-  return y > 0 ? g : 0.0f;
+  return y <= 0 ? 0.0f : g;
 }
 static double relu_grad_f64(double g, double y) {
-  return y > 0 ? g : 0.0;
+  return y <= 0 ? 0.0 : g;
 }
 TG_DISPATCHED(relu_grad_loop_f32, (char **p, const int64_t *s, int64_t n, void *c),
               (p, s, n, c)) {

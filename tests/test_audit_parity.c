@@ -1,0 +1,462 @@
+/* The audit's PyTorch parity cases (tests/golden/audit_parity.py): type
+ * promotion, negative dims and keepdim, empty dims, NaN and infinity,
+ * non-contiguous inputs to each op family, integer and rounding edge
+ * cases. Each case rebuilds its inputs from the golden file in their
+ * dtypes, runs the same call, and compares the output (values, shape and
+ * dtype) and the gradient of sum(y * w) for each floating input with
+ * PyTorch's: float64 to 1e-10, float32 to 1e-5; NaN must be NaN. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test_util.h"
+
+static tg_golden *golden;
+
+typedef tg_tensor *(*case_fn)(tg_tensor *const *x);
+typedef struct parity_case {
+  const char *name;
+  case_fn fn;
+} parity_case;
+
+static tg_tensor *idx(int64_t a, int64_t b, int64_t c) {
+  return tg_from_data((int64_t[]){a, b, c}, TG_SHAPE(3), TG_INT64);
+}
+
+/* ---- the calls, in the script's order ---- */
+static tg_tensor *c_add(tg_tensor *const *x) {
+  return tg_add(x[0], x[1]);
+}
+static tg_tensor *c_mul(tg_tensor *const *x) {
+  return tg_mul(x[0], x[1]);
+}
+static tg_tensor *c_div(tg_tensor *const *x) {
+  return tg_div(x[0], x[1]);
+}
+static tg_tensor *c_sub_15(tg_tensor *const *x) {
+  return tg_sub_scalar(x[0], 1.5);
+}
+static tg_tensor *c_mul_3(tg_tensor *const *x) {
+  return tg_mul_scalar(x[0], 3);
+}
+static tg_tensor *c_pow_2(tg_tensor *const *x) {
+  return tg_pow_scalar(x[0], 2);
+}
+static tg_tensor *c_maximum(tg_tensor *const *x) {
+  return tg_maximum(x[0], x[1]);
+}
+static tg_tensor *c_where(tg_tensor *const *x) {
+  return tg_where(x[0], x[1], x[2]);
+}
+static tg_tensor *c_eq(tg_tensor *const *x) {
+  return tg_eq(x[0], x[1]);
+}
+static tg_tensor *c_lt(tg_tensor *const *x) {
+  return tg_lt(x[0], x[1]);
+}
+static tg_tensor *c_sum_1(tg_tensor *const *x) {
+  return tg_sum(x[0], TG_DIMS(1), false);
+}
+static tg_tensor *c_cumsum_last(tg_tensor *const *x) {
+  return tg_cumsum(x[0], -1);
+}
+static tg_tensor *c_cumsum_0(tg_tensor *const *x) {
+  return tg_cumsum(x[0], 0);
+}
+static tg_tensor *c_exp(tg_tensor *const *x) {
+  return tg_exp(x[0]);
+}
+static tg_tensor *c_abs(tg_tensor *const *x) {
+  return tg_abs(x[0]);
+}
+static tg_tensor *c_clamp_m1_4(tg_tensor *const *x) {
+  return tg_clamp(x[0], -1, 4);
+}
+static tg_tensor *c_max_last(tg_tensor *const *x) {
+  return tg_max(x[0], -1, false, NULL);
+}
+static tg_tensor *c_argmax_0(tg_tensor *const *x) {
+  return tg_argmax(x[0], 0, false);
+}
+static tg_tensor *c_to_int(tg_tensor *const *x) {
+  return tg_to(x[0], TG_INT64);
+}
+static tg_tensor *c_to_bool(tg_tensor *const *x) {
+  return tg_to(x[0], TG_BOOL);
+}
+static tg_tensor *c_sum_neg_keep(tg_tensor *const *x) {
+  return tg_sum(x[0], TG_DIMS(-1, 0), true);
+}
+static tg_tensor *c_mean_neg(tg_tensor *const *x) {
+  return tg_mean(x[0], TG_DIMS(-2), false);
+}
+static tg_tensor *c_var_list_keep(tg_tensor *const *x) {
+  return tg_var(x[0], TG_DIMS(0, 2), 1, true);
+}
+static tg_tensor *c_std_pop_neg(tg_tensor *const *x) {
+  return tg_std(x[0], TG_DIMS(-1), 0, false);
+}
+static tg_tensor *c_logsumexp_list(tg_tensor *const *x) {
+  return tg_logsumexp(x[0], TG_DIMS(-1, -3), false);
+}
+static tg_tensor *c_max_neg_keep(tg_tensor *const *x) {
+  return tg_max(x[0], -2, true, NULL);
+}
+static tg_tensor *c_min_last(tg_tensor *const *x) {
+  return tg_min(x[0], -1, false, NULL);
+}
+static tg_tensor *c_argmin_keep(tg_tensor *const *x) {
+  return tg_argmin(x[0], -1, true);
+}
+static tg_tensor *c_softmax_neg3(tg_tensor *const *x) {
+  return tg_softmax(x[0], -3);
+}
+static tg_tensor *c_log_softmax_0(tg_tensor *const *x) {
+  return tg_log_softmax(x[0], 0);
+}
+static tg_tensor *c_cumsum_neg2(tg_tensor *const *x) {
+  return tg_cumsum(x[0], -2);
+}
+static tg_tensor *c_var_0(tg_tensor *const *x) {
+  return tg_var(x[0], TG_DIMS(0), 1, false);
+}
+static tg_tensor *c_sum_0(tg_tensor *const *x) {
+  return tg_sum(x[0], TG_DIMS(0), false);
+}
+static tg_tensor *c_mean_0(tg_tensor *const *x) {
+  return tg_mean(x[0], TG_DIMS(0), false);
+}
+static tg_tensor *c_logsumexp_0(tg_tensor *const *x) {
+  return tg_logsumexp(x[0], TG_DIMS(0), false);
+}
+static tg_tensor *c_max_1(tg_tensor *const *x) {
+  return tg_max(x[0], 1, false, NULL);
+}
+static tg_tensor *c_matmul(tg_tensor *const *x) {
+  return tg_matmul(x[0], x[1]);
+}
+static tg_tensor *c_cat_0(tg_tensor *const *x) {
+  return tg_cat(x, 2, 0);
+}
+static tg_tensor *c_argmax_1(tg_tensor *const *x) {
+  return tg_argmax(x[0], 1, false);
+}
+static tg_tensor *c_min_0(tg_tensor *const *x) {
+  return tg_min(x[0], 0, false, NULL);
+}
+static tg_tensor *c_max_all(tg_tensor *const *x) {
+  return tg_max_all(x[0]);
+}
+static tg_tensor *c_sort_1(tg_tensor *const *x) {
+  return tg_sort(x[0], 1, false, NULL);
+}
+static tg_tensor *c_sort_1_desc(tg_tensor *const *x) {
+  return tg_sort(x[0], 1, true, NULL);
+}
+static tg_tensor *c_argsort_1(tg_tensor *const *x) {
+  return tg_argsort(x[0], 1, false);
+}
+static tg_tensor *c_topk_2(tg_tensor *const *x) {
+  return tg_topk(x[0], 2, 1, true, NULL);
+}
+static tg_tensor *c_clamp_nan(tg_tensor *const *x) {
+  return tg_clamp(x[0], -0.5, 2.0);
+}
+static tg_tensor *c_relu(tg_tensor *const *x) {
+  return tg_relu(x[0]);
+}
+static tg_tensor *c_logsumexp_1(tg_tensor *const *x) {
+  return tg_logsumexp(x[0], TG_DIMS(1), false);
+}
+static tg_tensor *c_softmax_1(tg_tensor *const *x) {
+  return tg_softmax(x[0], 1);
+}
+static tg_tensor *c_log_softmax_1(tg_tensor *const *x) {
+  return tg_log_softmax(x[0], 1);
+}
+static tg_tensor *c_sigmoid(tg_tensor *const *x) {
+  return tg_sigmoid(x[0]);
+}
+static tg_tensor *c_tanh(tg_tensor *const *x) {
+  return tg_tanh(x[0]);
+}
+static tg_tensor *c_log1p(tg_tensor *const *x) {
+  return tg_log1p(x[0]);
+}
+static tg_tensor *c_add_transposed(tg_tensor *const *x) {
+  return tg_add(tg_t(x[0]), x[1]);
+}
+static tg_tensor *c_mul_stepped(tg_tensor *const *x) {
+  return tg_mul(tg_slice(x[0], 1, 1, 8, 3), tg_slice(x[0], 1, 0, 8, 3));
+}
+static tg_tensor *c_exp_expanded(tg_tensor *const *x) {
+  return tg_exp(tg_expand(x[0], TG_SHAPE(3, 4)));
+}
+static tg_tensor *c_sum_transposed(tg_tensor *const *x) {
+  return tg_sum(tg_t(x[0]), TG_DIMS(1), false);
+}
+static tg_tensor *c_max_stepped(tg_tensor *const *x) {
+  return tg_max(tg_slice(tg_slice(x[0], 0, 0, 4, 2), 1, 1, 7, 2), 0, false, NULL);
+}
+static tg_tensor *c_softmax_transposed(tg_tensor *const *x) {
+  return tg_softmax(tg_t(x[0]), -1);
+}
+static tg_tensor *c_matmul_transposed(tg_tensor *const *x) {
+  return tg_matmul(tg_t(x[0]), tg_t(x[1]));
+}
+static tg_tensor *c_matmul_expanded(tg_tensor *const *x) {
+  return tg_matmul(tg_expand(x[0], TG_SHAPE(2, 3, 4)), x[1]);
+}
+static tg_tensor *c_cumsum_stepped(tg_tensor *const *x) {
+  return tg_cumsum(tg_slice(x[0], 0, 0, 6, 2), 0);
+}
+static tg_tensor *c_sort_transposed(tg_tensor *const *x) {
+  return tg_sort(tg_t(x[0]), 1, false, NULL);
+}
+static tg_tensor *c_gather_transposed(tg_tensor *const *x) {
+  int64_t index[] = {0, 3, 1, 1, 2, 0};
+  return tg_gather(tg_t(x[0]), 1, tg_from_data(index, TG_SHAPE(3, 2), TG_INT64));
+}
+static tg_tensor *c_index_select_stepped(tg_tensor *const *x) {
+  return tg_index_select(tg_slice(x[0], 1, 0, 8, 2), 1, idx(3, 0, 3));
+}
+static tg_tensor *c_where_expanded(tg_tensor *const *x) {
+  return tg_where(tg_gt_scalar(x[0], 0), tg_expand(x[0], TG_SHAPE(3, 4)), x[1]);
+}
+static tg_tensor *c_cat_transposed(tg_tensor *const *x) {
+  return tg_cat((tg_tensor *[]){tg_t(x[0]), tg_t(x[1])}, 2, 1);
+}
+static tg_tensor *c_linear_transposed(tg_tensor *const *x) {
+  return tg_linear(tg_t(x[0]), tg_t(tg_t(x[1])), x[2]);
+}
+static tg_tensor *c_var_stepped(tg_tensor *const *x) {
+  return tg_var(tg_slice(x[0], 1, 0, 9, 2), TG_DIMS(1), 1, false);
+}
+static tg_tensor *c_logsumexp_transposed(tg_tensor *const *x) {
+  return tg_logsumexp(tg_t(x[0]), TG_DIMS(0), false);
+}
+static tg_tensor *c_cross_entropy_transposed(tg_tensor *const *x) {
+  return tg_cross_entropy_loss(tg_t(x[0]), x[1], NULL);
+}
+static tg_tensor *c_mse_expanded(tg_tensor *const *x) {
+  return tg_mse_loss(tg_expand(x[0], TG_SHAPE(4, 3)), x[1], NULL);
+}
+static tg_tensor *c_pow(tg_tensor *const *x) {
+  return tg_pow(x[0], x[1]);
+}
+static tg_tensor *c_pow_3(tg_tensor *const *x) {
+  return tg_pow_scalar(x[0], 3.0);
+}
+static tg_tensor *c_round(tg_tensor *const *x) {
+  return tg_round(x[0]);
+}
+static tg_tensor *c_floor_ceil(tg_tensor *const *x) {
+  return tg_add(tg_floor(x[0]), tg_ceil(x[0]));
+}
+static tg_tensor *c_one_hot(tg_tensor *const *x) {
+  return tg_one_hot(x[0], 4);
+}
+static tg_tensor *c_arange_int(tg_tensor *const *x) {
+  (void)x;
+  return tg_arange(0, 5, 1.5, TG_INT64);
+}
+static tg_tensor *c_linspace_int(tg_tensor *const *x) {
+  (void)x;
+  return tg_linspace(-1, 1, 5, TG_INT64);
+}
+
+static tg_tensor *c_leaky_relu(tg_tensor *const *x) {
+  return tg_leaky_relu(x[0], 0.1);
+}
+static tg_tensor *c_minimum(tg_tensor *const *x) {
+  return tg_minimum(x[0], x[1]);
+}
+
+static const parity_case cases[] = {
+    {"add_int_f32", c_add},
+    {"add_bool_int", c_add},
+    {"mul_bool_f64", c_mul},
+    {"add_f32_f64", c_add},
+    {"div_int_int", c_div},
+    {"sub_int_scalar_float", c_sub_15},
+    {"mul_int_scalar_int", c_mul_3},
+    {"pow_int_scalar", c_pow_2},
+    {"maximum_int_f32", c_maximum},
+    {"where_int_f64", c_where},
+    {"eq_int_f32", c_eq},
+    {"lt_bool_int", c_lt},
+    {"sum_bool", c_sum_1},
+    {"cumsum_bool", c_cumsum_last},
+    {"cumsum_int", c_cumsum_0},
+    {"exp_int", c_exp},
+    {"abs_int", c_abs},
+    {"clamp_int", c_clamp_m1_4},
+    {"max_int_dim", c_max_last},
+    {"argmax_int", c_argmax_0},
+    {"to_int_truncates", c_to_int},
+    {"to_bool", c_to_bool},
+    {"sum_neg_keep", c_sum_neg_keep},
+    {"mean_neg", c_mean_neg},
+    {"var_list_keep", c_var_list_keep},
+    {"std_pop_neg", c_std_pop_neg},
+    {"logsumexp_list", c_logsumexp_list},
+    {"max_neg_keep", c_max_neg_keep},
+    {"min_neg", c_min_last},
+    {"argmin_keep", c_argmin_keep},
+    {"softmax_neg3", c_softmax_neg3},
+    {"log_softmax_0", c_log_softmax_0},
+    {"cumsum_neg", c_cumsum_neg2},
+    {"var_single", c_var_0},
+    {"sum_empty", c_sum_0},
+    {"mean_empty", c_mean_0},
+    {"logsumexp_empty", c_logsumexp_0},
+    {"max_empty_other", c_max_1},
+    {"matmul_empty_inner", c_matmul},
+    {"cat_with_empty", c_cat_0},
+    {"broadcast_empty", c_add},
+    {"max_nan", c_max_1},
+    {"argmax_nan", c_argmax_1},
+    {"min_nan_dim0", c_min_0},
+    {"max_all_nan", c_max_all},
+    {"sort_nan", c_sort_1},
+    {"sort_nan_desc", c_sort_1_desc},
+    {"argsort_nan", c_argsort_1},
+    {"topk_nan", c_topk_2},
+    {"leaky_relu_nan", c_leaky_relu},
+    {"minimum_nan", c_minimum},
+    {"clamp_nan", c_clamp_nan},
+    {"maximum_nan", c_maximum},
+    {"relu_nan", c_relu},
+    {"logsumexp_inf", c_logsumexp_1},
+    {"softmax_masked_row", c_softmax_1},
+    {"log_softmax_masked", c_log_softmax_1},
+    {"sigmoid_inf", c_sigmoid},
+    {"tanh_big", c_tanh},
+    {"log1p_small", c_log1p},
+    {"add_transposed", c_add_transposed},
+    {"mul_stepped", c_mul_stepped},
+    {"exp_expanded", c_exp_expanded},
+    {"sum_transposed", c_sum_transposed},
+    {"max_stepped", c_max_stepped},
+    {"softmax_transposed", c_softmax_transposed},
+    {"matmul_transposed", c_matmul_transposed},
+    {"matmul_expanded", c_matmul_expanded},
+    {"cumsum_stepped", c_cumsum_stepped},
+    {"sort_transposed", c_sort_transposed},
+    {"gather_transposed", c_gather_transposed},
+    {"index_select_stepped", c_index_select_stepped},
+    {"where_expanded", c_where_expanded},
+    {"cat_transposed", c_cat_transposed},
+    {"linear_transposed", c_linear_transposed},
+    {"var_stepped", c_var_stepped},
+    {"logsumexp_transposed", c_logsumexp_transposed},
+    {"cross_entropy_transposed", c_cross_entropy_transposed},
+    {"mse_expanded", c_mse_expanded},
+    {"pow_zero_zero", c_pow},
+    {"pow_negative_base", c_pow_3},
+    {"round_half_even", c_round},
+    {"floor_ceil_neg", c_floor_ceil},
+    {"div_by_zero", c_div},
+    {"int_div_by_zero", c_div},
+    {"one_hot", c_one_hot},
+    {"arange_int_frac", c_arange_int},
+    {"linspace_int", c_linspace_int},
+};
+
+static const tg_dtype dtype_of_code[] = {TG_BOOL, TG_INT64, TG_FLOAT32, TG_FLOAT64};
+
+static char *entry(const char *name, const char *suffix) {
+  static char buf[160];
+  snprintf(buf, sizeof buf, "%s.%s", name, suffix);
+  return buf;
+}
+
+static double tolerance(tg_dtype dtype) {
+  return dtype == TG_FLOAT32 ? 1e-5 : 1e-10;
+}
+
+/* Equal within tol, NaN where PyTorch has NaN, infinities exactly. */
+static void expect_close(const tg_tensor *t, const char *name, const char *suffix) {
+  int64_t n;
+  tg_shape shape;
+  const double *want = tg_golden_get(golden, entry(name, suffix), &n, &shape);
+  char what[200];
+  snprintf(what, sizeof what, "%s: %s", name, suffix);
+  int64_t one;
+  int ndim = (int)tg_golden_get(golden, entry(name, "yndim"), &one, NULL)[0];
+  if (strcmp(suffix, "y") == 0 && ndim == 0)
+    ck_assert_msg(t->ndim == 0, "%s: %d dims, PyTorch's output is 0-d", what, t->ndim);
+  else
+    tg_assert_shape(t, shape);
+  for (int64_t i = 0; i < n; i++) {
+    double got = tg_get_flat(t, i), w = want[i], tol = tolerance(t->dtype);
+    bool ok = isnan(w)   ? isnan(got)
+              : isinf(w) ? got == w
+                         : fabs(got - w) <= tol + tol * fabs(w);
+    ck_assert_msg(ok, "%s: element %lld is %.17g, PyTorch has %.17g", what, (long long)i,
+                  got, w);
+  }
+}
+
+static void run_case(const parity_case *c) {
+  tg_scope_begin();
+  int64_t n_inputs;
+  const double *codes = tg_golden_get(golden, entry(c->name, "dtypes"), &n_inputs, NULL);
+  if (codes[0] < 0) n_inputs = 0;
+  tg_tensor *x[4] = {NULL};
+  for (int i = 0; i < n_inputs; i++) {
+    char key[16];
+    snprintf(key, sizeof key, "x%d", i);
+    x[i] = tg_golden_tensor(golden, entry(c->name, key), dtype_of_code[(int)codes[i]]);
+    if (tg_is_floating(x[i]->dtype)) tg_requires_grad_(x[i], true);
+  }
+  tg_tensor *y = c->fn(x);
+  int64_t one;
+  tg_dtype want =
+      dtype_of_code[(int)tg_golden_get(golden, entry(c->name, "ydtype"), &one, NULL)[0]];
+  ck_assert_msg(y->dtype == want, "%s: output dtype %s, PyTorch's is %s", c->name,
+                tg_dtype_name(y->dtype), tg_dtype_name(want));
+  expect_close(y, c->name, "y");
+  if (tg_is_floating(y->dtype) && tg_requires_grad(y) && tg_numel(y) > 0) {
+    tg_tensor *w = tg_reshape(tg_linspace(-1, 1, tg_numel(y), y->dtype), tg_shape_of(y));
+    tg_backward(tg_sum(tg_mul(y, w), TG_ALL_DIMS, false), NULL, 0);
+    for (int i = 0; i < n_inputs; i++) {
+      if (!tg_is_floating(x[i]->dtype)) continue;
+      char key[16];
+      snprintf(key, sizeof key, "g%d", i);
+      expect_close(tg_grad(x[i]) ? tg_grad(x[i]) : tg_zeros_like(x[i]), c->name, key);
+    }
+  }
+  tg_scope_end();
+}
+
+START_TEST(test_parity_case) {
+  run_case(&cases[_i]);
+}
+END_TEST
+
+/* Every case of the golden file has a call here, and every call a case. */
+START_TEST(test_every_golden_case_runs) {
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    ck_assert_msg(tg_golden_has(golden, entry(cases[i].name, "y")), "%s: no golden entry",
+                  cases[i].name);
+}
+END_TEST
+
+static void setup(void) {
+  golden = tg_golden_load(TG_TEST_DIR "/golden/audit_parity.txt");
+}
+
+static void teardown(void) {
+  tg_golden_free(golden);
+}
+
+int main(void) {
+  Suite *s = suite_create("audit_parity");
+  TCase *tc = tcase_create("parity");
+  tcase_add_unchecked_fixture(tc, setup, teardown);
+  tcase_add_loop_test(tc, test_parity_case, 0, (int)(sizeof cases / sizeof cases[0]));
+  tcase_add_test(tc, test_every_golden_case_runs);
+  suite_add_tcase(s, tc);
+  return tg_test_run(s);
+}

@@ -159,8 +159,9 @@ int tg_png_write(const char *path, const uint8_t *pixels, int width, int height,
 
 typedef struct {
   FILE *file;
-  long offset;      /* bytes consumed so far, for the error message */
-  char message[64]; /* png_error keeps only the pointer */
+  long size;         /* the file's bytes */
+  long offset;       /* bytes consumed so far, for the error message */
+  char message[128]; /* png_error keeps only the pointer */
 } file_reader;
 
 static void read_from_file(png_structp png, png_bytep bytes, size_t n) {
@@ -207,6 +208,15 @@ static int decode_rows(png_structp png, png_infop info, file_reader *reader,
     png_error(png, "unsupported pixel layout");
   if ((size_t)img->height > MAX_PIXEL_BYTES / stride)
     png_error(png, "image larger than 1 GiB");
+  /* deflate expands at most 1032-fold, and an 8-bit pixel comes from at
+   * least one bit of a 1-bit palette image (32x as RGBA): a header asking
+   * for more than the file can hold is refused before the allocation. */
+  if ((double)stride * img->height > 32.0 * 1032.0 * (double)reader->size) {
+    snprintf(reader->message, sizeof reader->message,
+             "%dx%d pixels cannot come from %ld bytes", img->width, img->height,
+             reader->size);
+    png_error(png, reader->message);
+  }
   img->pixels = malloc(stride * (size_t)img->height);
   img->rows = malloc(sizeof *img->rows * (size_t)img->height);
   if (!img->pixels || !img->rows) png_error(png, "out of memory");
@@ -247,7 +257,9 @@ int tg_png_read(const char *path, uint8_t **pixels, int *width, int *height,
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &failure, on_png_error,
                                            on_png_warning);
   png_infop info = png ? png_create_info_struct(png) : NULL;
-  file_reader reader = {file, 8, ""};
+  struct stat st;
+  file_reader reader = {file, fstat(fileno(file), &st) == 0 ? (long)st.st_size : 0, 8,
+                        ""};
   decoded_image img = {0};
   int rc = info ? decode_rows(png, info, &reader, &img) : -1;
   png_destroy_read_struct(&png, &info, NULL);

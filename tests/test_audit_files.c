@@ -3,6 +3,7 @@
  * the byte offset where there is one); it never aborts, crashes, blocks or
  * hands back something the tensor layer then refuses. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -75,12 +76,56 @@ START_TEST(test_word_lists_are_regular_files_without_nul_bytes) {
 }
 END_TEST
 
+/* A PNG chunk: length, type, data, CRC. */
+static size_t put_chunk(uint8_t *out, const char *type, const uint8_t *data, uint32_t n) {
+  uint8_t *p = out;
+  for (int b = 3; b >= 0; b--) *p++ = (uint8_t)(n >> (8 * b));
+  memcpy(p, type, 4);
+  memcpy(p + 4, data, n);
+  uint32_t crc = (uint32_t)crc32(crc32(0, p, 4), data, n);
+  p += 4 + n;
+  for (int b = 3; b >= 0; b--) *p++ = (uint8_t)(crc >> (8 * b));
+  return (size_t)(p - out);
+}
+
+/* A 69-byte PNG whose header says 16000 x 16000 RGBA: the reader asked
+ * for 1 GiB before finding out the data was not there. The header is now
+ * checked against what the file's bytes can inflate to. */
+START_TEST(test_png_header_larger_than_its_file) {
+  uint8_t file[128] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  uint8_t ihdr[13] = {0, 0, 0x3e, 0x80, 0, 0, 0x3e, 0x80, 8, 6, 0, 0, 0};
+  uint8_t idat[16];
+  uLongf idat_len = sizeof idat;
+  ck_assert(compress(idat, &idat_len, (const Bytef *)"\0\0\0\0", 4) == Z_OK);
+  size_t n = 8;
+  n += put_chunk(file + n, "IHDR", ihdr, sizeof ihdr);
+  n += put_chunk(file + n, "IDAT", idat, (uint32_t)idat_len);
+  n += put_chunk(file + n, "IEND", NULL, 0);
+  char path[512];
+  tg_test_dir_path("huge_header.png", path);
+  write_bytes(path, file, n);
+  uint8_t *pixels;
+  int w, h, c;
+  char message[64];
+  snprintf(message, sizeof message, "16000x16000 pixels cannot come from %zu bytes", n);
+  expect_load_error(tg_png_read(path, &pixels, &w, &h, &c), path, message);
+  /* a real image of that header's kind still loads */
+  uint8_t rgba[2 * 3 * 4] = {0};
+  tg_test_dir_path("small.png", path);
+  ck_assert_int_eq(tg_png_write(path, rgba, 2, 3, 4), 0);
+  ck_assert_int_eq(tg_png_read(path, &pixels, &w, &h, &c), 0);
+  ck_assert(w == 2 && h == 3 && c == 4);
+  free(pixels);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit_files");
   TCase *tc = tcase_create("files");
   tcase_add_checked_fixture(tc, tg_test_dir_make, tg_test_dir_remove);
   tcase_add_test(tc, test_idx_dims_that_make_no_tensor);
   tcase_add_test(tc, test_word_lists_are_regular_files_without_nul_bytes);
+  tcase_add_test(tc, test_png_header_larger_than_its_file);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

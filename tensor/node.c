@@ -2,6 +2,7 @@
  * leaf-side API (requires_grad, retain_grad, .grad). */
 #include <ctype.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,8 +229,11 @@ static const struct {
 };
 
 /* "log_softmax" -> "LogSoftmaxBackward0": PyTorch's pattern. Each op's
- * name is built once and kept (ops are static, a few dozen). */
-static const char *camel_name(const tg_op *op) {
+ * name is built once and kept (ops are static, a few dozen); threads name
+ * nodes at once (tg_print, error messages), so the cache is locked. */
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *camel_name_locked(const tg_op *op) {
   enum { MAX_OPS = 256, LEN = 64 };
   static const tg_op *ops[MAX_OPS];
   static char names[MAX_OPS][LEN];
@@ -250,6 +254,13 @@ static const char *camel_name(const tg_op *op) {
   }
   snprintf(name + len, LEN - len, "Backward0");
   ops[n_ops++] = op;
+  return name;
+}
+
+static const char *camel_name(const tg_op *op) {
+  pthread_mutex_lock(&names_lock);
+  const char *name = camel_name_locked(op);
+  pthread_mutex_unlock(&names_lock);
   return name;
 }
 

@@ -100,8 +100,8 @@ static int by_seq(const void *a, const void *b) {
 }
 
 static void collect(tape *tp, tg_node *root) {
-  static uint64_t mark = 3ull << 61; /* distinct from the engine's and graph_dot's */
-  mark++;
+  static uint64_t last_mark = 3ull << 61; /* distinct from the engine's and graph_dot's */
+  uint64_t mark = __atomic_add_fetch(&last_mark, 1, __ATOMIC_RELAXED); /* threads */
   tp->cap = 64;
   tp->nodes = tg_nn_xmalloc((size_t)tp->cap * sizeof *tp->nodes);
   root->visit_mark = mark;

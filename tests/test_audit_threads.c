@@ -151,12 +151,57 @@ START_TEST(test_models_train_at_once_as_alone_with_the_pool) {
 }
 END_TEST
 
+/* grad_fn names ("MulBackward0") are built once per op and cached for
+ * the process; two threads naming nodes at once (tg_print, tg_print_graph,
+ * an error message) raced on that cache. Each thread names the nodes of
+ * graphs of many ops while the other does; TSan sees any race, and every
+ * name must come out whole. */
+static void *name_nodes(void *arg) {
+  bool *ok = arg;
+  tg_scope_begin();
+  tg_tensor *x = tg_requires_grad_(tg_rand(TG_SHAPE(2, 3), TG_FLOAT64), true);
+  tg_tensor *ys[] = {tg_exp(x),    tg_log1p(x),      tg_sigmoid(x),
+                     tg_tanh(x),   tg_relu(x),       tg_sqrt(x),
+                     tg_abs(x),    tg_neg(x),        tg_sin(x),
+                     tg_cos(x),    tg_softmax(x, 1), tg_log_softmax(x, 0),
+                     tg_t(x),      tg_clone(x),      tg_mul(x, x),
+                     tg_add(x, x), tg_cumsum(x, 1),  tg_flip(x, TG_DIMS(0)),
+                     tg_erf(x),    tg_silu(x)};
+  const char *expected[] = {"ExpBackward0",  "Log1PBackward0",   "SigmoidBackward0",
+                            "TanhBackward0", "ReluBackward0",    "SqrtBackward0",
+                            "AbsBackward0",  "NegBackward0",     "SinBackward0",
+                            "CosBackward0",  "SoftmaxBackward0", "LogSoftmaxBackward0",
+                            "TBackward0",    "CloneBackward0",   "MulBackward0",
+                            "AddBackward0",  "CumsumBackward0",  "IndexSelectBackward0",
+                            "ErfBackward0",  "SiluBackward0"};
+  *ok = true;
+  for (int round = 0; round < 50; round++)
+    for (size_t i = 0; i < sizeof ys / sizeof ys[0]; i++)
+      if (strcmp(tg_grad_fn_name(ys[i]), expected[i]) != 0) *ok = false;
+  FILE *null = fopen("/dev/null", "w");
+  for (int round = 0; round < 20; round++) tg_fprint_graph(null, tg_add(ys[0], ys[19]));
+  fclose(null);
+  tg_scope_end();
+  return NULL;
+}
+
+START_TEST(test_threads_name_nodes_at_once) {
+  pthread_t t[2];
+  bool ok[2];
+  for (int i = 0; i < 2; i++)
+    ck_assert_int_eq(pthread_create(&t[i], NULL, name_nodes, &ok[i]), 0);
+  for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+  ck_assert(ok[0] && ok[1]);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit_threads");
   TCase *tc = tcase_create("threads");
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, test_models_train_at_once_as_alone_one_thread_each);
   tcase_add_test(tc, test_models_train_at_once_as_alone_with_the_pool);
+  tcase_add_test(tc, test_threads_name_nodes_at_once);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -69,6 +69,7 @@ void tg_error(const char *fmt, ...) {
     cleanups[n_cleanups].fn(cleanups[n_cleanups].arg);
   }
   if (error_handler) error_handler(error_message, error_user);
+  fflush(stdout); /* what the program printed so far comes first, even into a pipe */
   fprintf(stderr, "tensorgrad: error: %s\n", error_message);
   print_call_stack();
   abort();

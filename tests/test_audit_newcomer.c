@@ -1,0 +1,48 @@
+/* What a PyTorch user's first programs ran into (the audit followed
+ * README.md and docs/ as a newcomer would): each test failed before its
+ * fix. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+/* The default handler aborts; stdout into a pipe or file is fully
+ * buffered, so everything the program had printed before the error was
+ * lost (`./prog | head` showed the error alone). It is flushed first. */
+START_TEST(test_default_error_keeps_what_was_printed) {
+  int fds[2];
+  ck_assert_int_eq(pipe(fds), 0);
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) { /* a newcomer's program, its stdout a pipe */
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    if (!freopen("/dev/null", "w", stderr)) _exit(1); /* the message and stack */
+    tg_set_error_handler(NULL, NULL);
+    printf("epoch 1 done\n");
+    tg_add(tg_ones(TG_SHAPE(2), TG_FLOAT32), tg_ones(TG_SHAPE(3), TG_FLOAT32));
+    _exit(0);
+  }
+  close(fds[1]);
+  char out[256] = "";
+  ssize_t n, len = 0;
+  while ((n = read(fds[0], out + len, sizeof out - 1 - (size_t)len)) > 0) len += n;
+  close(fds[0]);
+  int status;
+  waitpid(pid, &status, 0);
+  ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+                "the child did not abort");
+  ck_assert_msg(strstr(out, "epoch 1 done") != NULL,
+                "stdout before the error was lost: \"%s\"", out);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("audit_newcomer");
+  TCase *tc = tcase_create("newcomer");
+  tcase_add_test(tc, test_default_error_keeps_what_was_printed);
+  suite_add_tcase(s, tc);
+  return tg_test_run(s);
+}

@@ -80,10 +80,15 @@ static bool view_strides(const tg_tensor *t, tg_shape shape, int64_t *out) {
 tg_tensor *tg_view(tg_tensor *t, tg_shape shape) {
   shape = infer_shape("tg_view", t, shape);
   int64_t strides[TG_MAX_DIMS];
-  if (!view_strides(t, shape, strides))
-    tg_error("tg_view: view size is not compatible with input tensor's size and stride "
-             "(at least one dimension spans across two contiguous subspaces); use "
-             "tg_reshape instead");
+  if (!view_strides(t, shape, strides)) {
+    char sv[TG_SHAPE_STR_MAX], st[TG_SHAPE_STR_MAX], ss[TG_SHAPE_STR_MAX];
+    tg_shape t_strides = tg_shape_make(t->ndim, t->strides);
+    tg_error("tg_view: view size %s is not compatible with input tensor's size %s and "
+             "stride %s (at least one dimension spans across two contiguous subspaces); "
+             "use tg_reshape instead",
+             tg_shape_str(shape, sv), tg_shape_str(tg_shape_of(t), st),
+             tg_shape_str(t_strides, ss));
+  }
   return make_view(t, shape, strides, t->offset, &tg_op_view);
 }
 

@@ -39,10 +39,24 @@ START_TEST(test_default_error_keeps_what_was_printed) {
 }
 END_TEST
 
+/* The first thing a PyTorch user views is a transpose: the error named no
+ * shape. It names the view's size, the tensor's size and its strides. */
+START_TEST(test_view_error_names_the_shapes) {
+  tg_scope_begin();
+  tg_tensor *a = tg_ones(TG_SHAPE(2, 3), TG_FLOAT32);
+  TG_EXPECT_ERROR(
+      tg_view(tg_t(a), TG_SHAPE(6)),
+      "tg_view: view size (6) is not compatible with input tensor's size (3x2) "
+      "and stride (1x3)");
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit_newcomer");
   TCase *tc = tcase_create("newcomer");
   tcase_add_test(tc, test_default_error_keeps_what_was_printed);
+  tcase_add_test(tc, test_view_error_names_the_shapes);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -33,7 +33,12 @@ static void adagrad_update(const void *options, tg_tensor *param, tg_tensor *gra
 
 static bool adagrad_check(const void *options, char *msg, size_t size) {
   const tg_adagrad_options *o = options;
-  return tg_optim_check_nonneg("learning rate", o->lr, msg, size) &&
+  /* eps 0 with no initial accumulator divides 0 by 0 where a gradient is 0 */
+  return tg_optim_check_defaults_given(o->eps == 0 && o->initial_accumulator_value == 0,
+                                       "eps and initial_accumulator_value",
+                                       "eps 1e-10, initial_accumulator_value 0", msg,
+                                       size) &&
+         tg_optim_check_nonneg("learning rate", o->lr, msg, size) &&
          tg_optim_check_nonneg("lr_decay value", o->lr_decay, msg, size) &&
          tg_optim_check_nonneg("weight_decay value", o->weight_decay, msg, size) &&
          tg_optim_check_nonneg("initial_accumulator_value value",

@@ -161,6 +161,12 @@ void tg_optim_run(tg_tensor *param, const tg_tensor *grad,
 
 /* "lr", "eps": -> "<what> must be >= 0, got <value>" style checks. */
 bool tg_optim_check_nonneg(const char *what, double value, char *msg, size_t size);
+/* False, with a message, when all_zero: the hyper-parameters whose PyTorch
+ * defaults are not 0 were all left at 0, as a compound literal
+ * (tg_adam_options){.lr = 0.01} leaves them, which would silently run
+ * another algorithm (Adam with betas (0, 0)) instead of PyTorch's. */
+bool tg_optim_check_defaults_given(bool all_zero, const char *fields,
+                                   const char *defaults, char *msg, size_t size);
 /* The checks Adam, NAdam and RAdam share, in PyTorch's order. */
 bool tg_optim_check_adam_like(double lr, double eps, const double betas[2],
                               double weight_decay, char *msg, size_t size);

@@ -32,9 +32,23 @@ static bool in_unit_interval(int index, double beta, char *msg, size_t size) {
   return false;
 }
 
+bool tg_optim_check_defaults_given(bool all_zero, const char *fields,
+                                   const char *defaults, char *msg, size_t size) {
+  if (!all_zero) return true;
+  snprintf(msg, size,
+           "%s are all 0: options written as a compound literal without the "
+           "defaults? PyTorch's are %s; start from the optimizer's TG_..._DEFAULTS "
+           "(o = TG_ADAM_DEFAULTS; o.lr = 0.01;) and set what differs",
+           fields, defaults);
+  return false;
+}
+
 bool tg_optim_check_adam_like(double lr, double eps, const double betas[2],
                               double weight_decay, char *msg, size_t size) {
-  return tg_optim_check_nonneg("learning rate", lr, msg, size) &&
+  return tg_optim_check_defaults_given(betas[0] == 0 && betas[1] == 0 && eps == 0,
+                                       "betas and eps", "betas (0.9, 0.999), eps 1e-08",
+                                       msg, size) &&
+         tg_optim_check_nonneg("learning rate", lr, msg, size) &&
          tg_optim_check_nonneg("epsilon value", eps, msg, size) &&
          in_unit_interval(0, betas[0], msg, size) &&
          in_unit_interval(1, betas[1], msg, size) &&

@@ -23,7 +23,9 @@ static void rmsprop_update(const void *options, tg_tensor *param, tg_tensor *gra
 
 static bool rmsprop_check(const void *options, char *msg, size_t size) {
   const tg_rmsprop_options *o = options;
-  return tg_optim_check_nonneg("learning rate", o->lr, msg, size) &&
+  return tg_optim_check_defaults_given(o->alpha == 0 && o->eps == 0, "alpha and eps",
+                                       "alpha 0.99, eps 1e-08", msg, size) &&
+         tg_optim_check_nonneg("learning rate", o->lr, msg, size) &&
          tg_optim_check_nonneg("epsilon value", o->eps, msg, size) &&
          tg_optim_check_nonneg("momentum value", o->momentum, msg, size) &&
          tg_optim_check_nonneg("weight_decay value", o->weight_decay, msg, size) &&

@@ -52,11 +52,41 @@ START_TEST(test_view_error_names_the_shapes) {
 }
 END_TEST
 
+/* optim.Adam(params, lr=0.01) written as (tg_adam_options){.lr = 0.01}
+ * left betas (0, 0) and eps 0: another algorithm, silently (the same for
+ * RMSprop's alpha and eps, and Adagrad's eps, which then divides 0 by 0).
+ * Such options are refused with the way to write them; the defaults work. */
+START_TEST(test_optimizer_options_without_defaults_are_refused) {
+  tg_scope_begin();
+  tg_tensor *w = tg_requires_grad_(tg_ones(TG_SHAPE(2), TG_FLOAT32), true);
+  tg_params p = tg_test_params(&w, 1);
+  TG_EXPECT_ERROR(
+      tg_adam(p, (tg_adam_options){.lr = 0.01}),
+      "tg_adam: betas and eps are all 0: options written as a compound literal "
+      "without the defaults? PyTorch's are betas (0.9, 0.999), eps 1e-08");
+  TG_EXPECT_ERROR(tg_adamw(p, (tg_adam_options){.lr = 0.01, .weight_decay = 0.1}),
+                  "tg_adamw: betas and eps are all 0");
+  TG_EXPECT_ERROR(tg_nadam(p, (tg_nadam_options){.lr = 0.01}), "tg_nadam: betas and eps");
+  TG_EXPECT_ERROR(tg_radam(p, (tg_radam_options){.lr = 0.01}), "tg_radam: betas and eps");
+  TG_EXPECT_ERROR(tg_rmsprop(p, (tg_rmsprop_options){.lr = 0.01}),
+                  "tg_rmsprop: alpha and eps are all 0");
+  TG_EXPECT_ERROR(tg_adagrad(p, (tg_adagrad_options){.lr = 0.01}),
+                  "tg_adagrad: eps and initial_accumulator_value are all 0");
+  /* one of them set is a choice, not an omission */
+  tg_optimizer_free(tg_adam(p, (tg_adam_options){.lr = 0.01, .betas = {0.0, 0.99}}));
+  tg_adam_options o = TG_ADAM_DEFAULTS;
+  o.lr = 0.01;
+  tg_optimizer_free(tg_adam(p, o));
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit_newcomer");
   TCase *tc = tcase_create("newcomer");
   tcase_add_test(tc, test_default_error_keeps_what_was_printed);
   tcase_add_test(tc, test_view_error_names_the_shapes);
+  tcase_add_test(tc, test_optimizer_options_without_defaults_are_refused);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -63,6 +63,11 @@ static void check_options(const tg_optimizer *opt, const tg_one_cycle_options *o
   if (o->anneal_strategy != TG_ANNEAL_COS && o->anneal_strategy != TG_ANNEAL_LINEAR)
     tg_error("%s: anneal_strategy %d is unknown", fn, (int)o->anneal_strategy);
   if (!(o->max_lr >= 0)) tg_error("%s: max_lr must be >= 0, got %g", fn, o->max_lr);
+  /* the lr is max_lr / div_factor (/ final_div_factor): 0 would make it inf */
+  if (!(o->div_factor > 0 && o->final_div_factor > 0))
+    tg_error("%s: div_factor (%g) and final_div_factor (%g) must be > 0 (PyTorch's "
+             "defaults: 25 and 1e4; start from TG_ONE_CYCLE_DEFAULTS)",
+             fn, o->div_factor, o->final_div_factor);
   if (o->cycle_momentum && find_momentum_field(opt) < 0)
     tg_error("%s: %s has no momentum to cycle; set cycle_momentum = false", fn,
              opt->vt->name);

@@ -76,7 +76,12 @@ START_TEST(test_optimizer_options_without_defaults_are_refused) {
   tg_optimizer_free(tg_adam(p, (tg_adam_options){.lr = 0.01, .betas = {0.0, 0.99}}));
   tg_adam_options o = TG_ADAM_DEFAULTS;
   o.lr = 0.01;
-  tg_optimizer_free(tg_adam(p, o));
+  tg_optimizer *opt = tg_adam(p, o);
+  /* OneCycleLR's lr is max_lr / div_factor: 0 made it inf */
+  TG_EXPECT_ERROR(
+      tg_one_cycle_lr(opt, (tg_one_cycle_options){.max_lr = 0.1, .total_steps = 10}),
+      "tg_one_cycle_lr: div_factor (0) and final_div_factor (0) must be > 0");
+  tg_optimizer_free(opt);
   tg_scope_end();
 }
 END_TEST

@@ -24,7 +24,37 @@ static const tg_tensor *view_source(const tg_tensor *t) {
   return node->inputs[0]->storage == t->storage ? node->inputs[0] : NULL;
 }
 
+/* Whether two elements of t share one memory location (a stride-0 dim of
+ * more than one element: an expand), as PyTorch's has_internal_overlap. */
+static bool internal_overlap(const tg_tensor *t) {
+  for (int d = 0; d < t->ndim; d++)
+    if (t->shape[d] > 1 && t->strides[d] == 0) return true;
+  return false;
+}
+
+/* Whether a and b, both contiguous in one storage, share some but not all
+ * of their elements (PyTorch decides only such simple cases too). */
+static bool partial_overlap(const tg_tensor *a, const tg_tensor *b) {
+  if (a->storage != b->storage || !tg_is_contiguous(a) || !tg_is_contiguous(b))
+    return false;
+  int64_t na = tg_numel(a), nb = tg_numel(b);
+  if (na == 0 || nb == 0) return false;
+  bool same = a->offset == b->offset && na == nb;
+  return !same && a->offset < b->offset + nb && b->offset < a->offset + na;
+}
+
 bool tg_inplace_prepare(const char *fn, const tg_tensor *t, const tg_tensor *other) {
+  /* whatever the grad mode: a write through these would compute garbage */
+  if (internal_overlap(t))
+    tg_error("%s: unsupported operation: more than one element of the written-to tensor "
+             "refers to a single memory location. Please clone() the tensor before "
+             "performing the operation.",
+             fn);
+  if (other && partial_overlap(t, other))
+    tg_error("%s: unsupported operation: some elements of the input tensor and the "
+             "written-to tensor refer to a single memory location. Please clone() the "
+             "tensor before performing the operation.",
+             fn);
   if (!tg_is_grad_enabled()) return false;
   bool other_requires_grad = other && other->requires_grad;
   if (!t->requires_grad && !other_requires_grad) return false;

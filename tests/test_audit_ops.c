@@ -79,6 +79,34 @@ START_TEST(test_integer_arange_truncates_its_arguments_first) {
 }
 END_TEST
 
+/* In-place writes PyTorch refuses because they would compute garbage: into
+ * an expanded tensor (every write of a column landed on one element:
+ * ones(1, 3).expand(2, 3).add_(1) gave 3, not an error), and from a source
+ * that partly overlaps the destination (b.add_(b[0]) changed b[0] while
+ * reading it). Whatever the grad mode. */
+START_TEST(test_inplace_writes_that_overlap_themselves_are_refused) {
+  tg_scope_begin();
+  tg_tensor *a = tg_ones(TG_SHAPE(1, 3), TG_FLOAT32);
+  TG_EXPECT_ERROR(
+      tg_add_(tg_expand(a, TG_SHAPE(2, 3)), tg_ones(TG_SHAPE(2, 3), TG_FLOAT32), 1),
+      "tg_add_: unsupported operation: more than one element of the written-to "
+      "tensor refers to a single memory location");
+  TG_EXPECT_ERROR(tg_fill_(tg_expand(a, TG_SHAPE(4, 3)), 2.0),
+                  "tg_fill_: unsupported operation: more than one element");
+  tg_tensor *b = tg_arange(0, 6, 1, TG_FLOAT64);
+  TG_EXPECT_ERROR(tg_add_(b, tg_select(b, 0, 0), 1),
+                  "tg_add_: unsupported operation: some elements of the input tensor and "
+                  "the written-to tensor refer to a single memory location");
+  TG_EXPECT_ERROR(tg_copy_(tg_slice(b, 0, 1, 6, 1), tg_slice(b, 0, 0, 5, 1)),
+                  "tg_copy_: unsupported operation: some elements");
+  /* the same memory exactly, or none of it, is fine */
+  tg_add_(b, b, 1);
+  tg_copy_(tg_slice(b, 0, 0, 3, 1), tg_slice(b, 0, 3, 6, 1));
+  tg_assert_close_data(b, (double[]){6, 8, 10, 6, 8, 10}, 6, 0, 0, "b");
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit_ops");
   TCase *tc = tcase_create("ops");
@@ -86,6 +114,7 @@ int main(void) {
   tcase_add_test(tc, test_dim_lists_are_range_checked_whole);
   tcase_add_test(tc, test_empty_tensors_are_contiguous);
   tcase_add_test(tc, test_integer_arange_truncates_its_arguments_first);
+  tcase_add_test(tc, test_inplace_writes_that_overlap_themselves_are_refused);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -179,8 +179,9 @@ static void in_projection(const mha *a, tg_tensor *query, tg_tensor *key,
 
 /* (T, N, E) -> (N * heads, T, head_dim) */
 static tg_tensor *split_heads(const mha *a, tg_tensor *x) {
-  int64_t T = tg_size(x, 0), N = tg_size(x, 1);
-  return tg_transpose(tg_view(tg_contiguous(x), TG_SHAPE(T, N * a->num_heads, -1)), 0, 1);
+  int64_t T = tg_size(x, 0), N = tg_size(x, 1), head_dim = tg_size(x, 2) / a->num_heads;
+  tg_tensor *heads = tg_view(tg_contiguous(x), TG_SHAPE(T, N * a->num_heads, head_dim));
+  return tg_transpose(heads, 0, 1); /* sizes spelled out: -1 is ambiguous for N = 0 */
 }
 
 static void check_mha_inputs(const mha *a, tg_tensor *q, tg_tensor *k, tg_tensor *v,

@@ -20,7 +20,9 @@ tg_tensor *tg_group_norm(tg_tensor *x, int64_t num_groups, tg_tensor *weight,
   tg_nn_check_per_channel("tg_group_norm", "weight", weight, channels);
   tg_nn_check_per_channel("tg_group_norm", "bias", bias, channels);
   tg_scope_begin();
-  tg_tensor *groups = tg_reshape(x, TG_SHAPE(x->shape[0], num_groups, -1));
+  int64_t group_size = channels / num_groups; /* times the spatial dims; no -1, */
+  for (int d = 2; d < x->ndim; d++) group_size *= x->shape[d]; /* ambiguous for N = 0 */
+  tg_tensor *groups = tg_reshape(x, TG_SHAPE(x->shape[0], num_groups, group_size));
   tg_tensor *mean = tg_mean(groups, TG_SHAPE(2), true);
   tg_tensor *var = tg_var(groups, TG_SHAPE(2), 0, true);
   tg_tensor *normed =

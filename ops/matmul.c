@@ -221,16 +221,24 @@ static void add_weight_grad(tg_tensor *g, tg_tensor *x, tg_tensor *w_grad) {
   tg_gemm(tg_t(g), x, w_grad, 1, 1);
 }
 
+/* t (..., n) as a matrix (rows, n), the leading dims flattened; spelled
+ * out, since (-1, n) is ambiguous when t is empty (no rows, or n = 0). */
+static tg_tensor *as_rows(tg_tensor *t) {
+  int64_t rows = 1;
+  for (int d = 0; d < t->ndim - 1; d++) rows *= t->shape[d];
+  return tg_reshape(t, TG_SHAPE(rows, t->shape[t->ndim - 1]));
+}
+
 /* x: (..., in), w: (out, in). The gradients are g w, g^T x (over all
  * leading dims flattened) and g summed over them. With `fused`, w's
  * gradient is added into an existing w.grad by the GEMM itself (beta = 1:
  * the same rounding as a temporary and an add, without the temporary). */
 static void linear_grads(tg_node *node, tg_tensor *g, tg_tensor **grads, bool fused) {
   tg_tensor *x = tg_node_input(node, 0), *w = tg_node_input(node, 1);
-  tg_tensor *g2 = g->ndim == 2 ? g : tg_reshape(g, TG_SHAPE(-1, w->shape[0]));
+  tg_tensor *g2 = g->ndim == 2 ? g : as_rows(g);
   if (tg_needs_input_grad(node, 0)) grads[0] = tg_matmul(g, w);
   if (tg_needs_input_grad(node, 1)) {
-    tg_tensor *x2 = x->ndim == 2 ? x : tg_reshape(x, TG_SHAPE(-1, w->shape[1]));
+    tg_tensor *x2 = x->ndim == 2 ? x : as_rows(x);
     tg_tensor *w_grad = fused ? tg_grad_destination(node, 1) : NULL;
     if (w_grad) {
       add_weight_grad(g2, x2, w_grad);
@@ -305,15 +313,15 @@ static tg_tensor *record_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b,
 
 tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b) {
   check_linear(x, w, b);
-  int64_t in = w->shape[1], out_features = w->shape[0];
+  int64_t out_features = w->shape[0];
   tg_shape shape = tg_shape_of(x);
   shape.d[shape.ndim - 1] = out_features;
   tg_tensor *out = tg_alloc(shape, x->dtype);
   if (linear_small_2d(x, w, b, out)) return record_linear(x, w, b, out);
   tg_scope_begin();
   bool mode = tg_set_grad_enabled(false);
-  tg_tensor *x2 = tg_reshape(tg_detach(x), TG_SHAPE(-1, in));
-  tg_tensor *out2 = tg_view(tg_detach(out), TG_SHAPE(-1, out_features));
+  tg_tensor *x2 = as_rows(tg_detach(x));
+  tg_tensor *out2 = as_rows(tg_detach(out));
   tg_tensor *wt = tg_t(tg_detach(w));
   if (!(b && linear_small(x2, wt, b, out2))) {
     if (b)

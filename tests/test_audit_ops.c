@@ -107,6 +107,32 @@ START_TEST(test_inplace_writes_that_overlap_themselves_are_refused) {
 }
 END_TEST
 
+/* Layers reshaped with a -1 next to a 0 ("(N, groups, -1)" for N = 0),
+ * which is ambiguous, so an empty batch or a layer of 0 features failed
+ * with "tg_reshape: shape (0x2x-1) is invalid for input of size 0" where
+ * PyTorch returns empty results. */
+START_TEST(test_layers_take_empty_batches) {
+  tg_scope_begin();
+  tg_tensor *x = tg_requires_grad_(tg_zeros(TG_SHAPE(0, 4, 3, 3), TG_FLOAT32), true);
+  tg_tensor *y = tg_group_norm(x, 2, NULL, NULL, 1e-5);
+  tg_assert_shape(y, TG_SHAPE(0, 4, 3, 3));
+  tg_backward(tg_sum(y, TG_ALL_DIMS, false), NULL, 0);
+  tg_assert_shape(tg_grad(x), TG_SHAPE(0, 4, 3, 3));
+  /* F.linear with no output feature, on a batch of (2, 3) rows */
+  tg_tensor *x3 = tg_requires_grad_(tg_ones(TG_SHAPE(2, 3, 5), TG_FLOAT64), true);
+  tg_tensor *w = tg_requires_grad_(tg_zeros(TG_SHAPE(0, 5), TG_FLOAT64), true);
+  tg_tensor *out = tg_linear(x3, w, NULL);
+  tg_assert_shape(out, TG_SHAPE(2, 3, 0));
+  tg_backward(tg_sum(out, TG_ALL_DIMS, false), NULL, 0);
+  tg_assert_close_data(tg_grad(x3), (double[30]){0}, 30, 0, 0, "x.grad");
+  tg_tensor *q = tg_zeros(TG_SHAPE(0, 3, 8), TG_FLOAT32);
+  tg_module *mha = tg_nn_multihead_attention(8, 2, 0.0, true, true);
+  tg_assert_shape(tg_mha_forward(mha, q, q, q, NULL, NULL, NULL), TG_SHAPE(0, 3, 8));
+  tg_module_free(mha);
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit_ops");
   TCase *tc = tcase_create("ops");
@@ -115,6 +141,7 @@ int main(void) {
   tcase_add_test(tc, test_empty_tensors_are_contiguous);
   tcase_add_test(tc, test_integer_arange_truncates_its_arguments_first);
   tcase_add_test(tc, test_inplace_writes_that_overlap_themselves_are_refused);
+  tcase_add_test(tc, test_layers_take_empty_batches);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

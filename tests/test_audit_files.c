@@ -81,7 +81,7 @@ static size_t put_chunk(uint8_t *out, const char *type, const uint8_t *data, uin
   uint8_t *p = out;
   for (int b = 3; b >= 0; b--) *p++ = (uint8_t)(n >> (8 * b));
   memcpy(p, type, 4);
-  memcpy(p + 4, data, n);
+  if (n) memcpy(p + 4, data, n);
   uint32_t crc = (uint32_t)crc32(crc32(0, p, 4), data, n);
   p += 4 + n;
   for (int b = 3; b >= 0; b--) *p++ = (uint8_t)(crc >> (8 * b));

@@ -304,12 +304,13 @@ tg_tensor *tg_minimum(tg_tensor *a, tg_tensor *b) {
 }
 
 /* ---- scalar forms: the scalar becomes a 0-d tensor of a's dtype (an
- * integer tensor with a fractional scalar computes in float32) ---- */
+ * integer tensor with a scalar that is no int64 computes in float32: a
+ * fraction, an infinity, or 1e20 as PyTorch's Python float would) ---- */
 
 static tg_tensor *with_scalar(tg_tensor *(*op)(tg_tensor *, tg_tensor *), tg_tensor *a,
                               double s, bool scalar_first) {
   tg_dtype dt = a->dtype;
-  if (!tg_is_floating(dt) && s != floor(s)) dt = TG_FLOAT32;
+  if (!tg_is_floating(dt) && !tg_double_is_i64(s)) dt = TG_FLOAT32;
   if (dt == TG_BOOL) dt = TG_INT64;
   tg_scope_begin();
   tg_tensor *c = tg_scalar(s, dt);

@@ -412,7 +412,18 @@ static void clamp_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 const tg_op tg_op_clamp = {
     .name = "clamp", .backward = clamp_backward, .args_size = sizeof(unary_args)};
 
+/* A finite bound that no int64 holds (0.5) makes an integer tensor's clamp
+ * compute in float32, as PyTorch's promotion does; an infinite one is no
+ * bound. */
+static bool integer_bound(double bound) {
+  return isinf(bound) || tg_double_is_i64(bound);
+}
+
 tg_tensor *tg_clamp(tg_tensor *a, double min, double max) {
+  if (!tg_is_floating(a->dtype) && !(integer_bound(min) && integer_bound(max))) {
+    tg_scope_begin();
+    return tg_scope_return(tg_clamp(tg_to(a, TG_FLOAT32), min, max));
+  }
   if (!tg_is_floating(a->dtype)) { /* keep the bounds representable in int64 */
     min = fmax(min, -9.2e18);
     max = fmin(max, 9.2e18);
@@ -444,7 +455,7 @@ const tg_op tg_op_pow_scalar = {.name = "pow_scalar",
                                 .args_size = sizeof(unary_args)};
 
 tg_tensor *tg_pow_scalar(tg_tensor *a, double exponent) {
-  if (!tg_is_floating(a->dtype) && exponent == floor(exponent)) { /* stays integer */
+  if (!tg_is_floating(a->dtype) && tg_double_is_i64(exponent)) { /* stays integer */
     if (exponent < 0)
       tg_error("tg_pow_scalar: Integers to negative integer powers are not allowed.");
     tg_scope_begin();

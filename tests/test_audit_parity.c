@@ -272,6 +272,19 @@ static tg_tensor *c_minimum(tg_tensor *const *x) {
   return tg_minimum(x[0], x[1]);
 }
 
+static tg_tensor *c_clamp_frac(tg_tensor *const *x) {
+  return tg_clamp(x[0], -1.5, 2.5);
+}
+static tg_tensor *c_add_1e20(tg_tensor *const *x) {
+  return tg_add_scalar(x[0], 1e20);
+}
+static tg_tensor *c_mul_inf(tg_tensor *const *x) {
+  return tg_mul_scalar(x[0], INFINITY);
+}
+static tg_tensor *c_pow_1e20(tg_tensor *const *x) {
+  return tg_pow_scalar(x[0], 1e20);
+}
+
 static const parity_case cases[] = {
     {"add_int_f32", c_add},
     {"add_bool_int", c_add},
@@ -291,6 +304,10 @@ static const parity_case cases[] = {
     {"exp_int", c_exp},
     {"abs_int", c_abs},
     {"clamp_int", c_clamp_m1_4},
+    {"clamp_int_fraction", c_clamp_frac},
+    {"add_int_huge_scalar", c_add_1e20},
+    {"mul_int_inf", c_mul_inf},
+    {"pow_int_huge", c_pow_1e20},
     {"max_int_dim", c_max_last},
     {"argmax_int", c_argmax_0},
     {"to_int_truncates", c_to_int},

@@ -8,6 +8,7 @@
  * every splittable loop of both threads ask for the pool at once. CI runs
  * this suite under ThreadSanitizer (.ci/run). */
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -195,6 +196,52 @@ START_TEST(test_threads_name_nodes_at_once) {
 }
 END_TEST
 
+/* The default generator is shared and each fill takes it once (README,
+ * "Threads"): two threads drawing at once get, between them, exactly the
+ * blocks one thread draws in a row, each tensor whole. Odd sizes use the
+ * scalar normal path, whose cached second value crosses tensors. */
+enum { DRAWS = 200, DRAW_SIZE = 7 };
+typedef struct drawer {
+  double values[DRAWS / 2][DRAW_SIZE];
+} drawer;
+
+static void *draw(void *arg) {
+  drawer *d = arg;
+  for (int i = 0; i < DRAWS / 2; i++) {
+    if (i % 8 == 0) sched_yield(); /* let the other thread in between */
+    tg_scope_begin();
+    tg_tensor *t = tg_randn(TG_SHAPE(DRAW_SIZE), TG_FLOAT64);
+    for (int k = 0; k < DRAW_SIZE; k++) d->values[i][k] = tg_get_flat(t, k);
+    tg_scope_end();
+  }
+  return NULL;
+}
+
+START_TEST(test_threads_draw_whole_tensors_from_the_default_generator) {
+  drawer alone[2], together[2];
+  tg_manual_seed(7);
+  draw(&alone[0]);
+  draw(&alone[1]);
+  tg_manual_seed(7);
+  pthread_t t[2];
+  for (int i = 0; i < 2; i++)
+    ck_assert_int_eq(pthread_create(&t[i], NULL, draw, &together[i]), 0);
+  for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+  /* every block drawn together is one of the blocks drawn alone (the fills
+   * are alike, so the stream of fills is the same whichever thread asks) */
+  for (int i = 0; i < 2; i++)
+    for (int b = 0; b < DRAWS / 2; b++) {
+      bool found = false;
+      for (int j = 0; j < 2 && !found; j++)
+        for (int c = 0; c < DRAWS / 2 && !found; c++)
+          found = memcmp(together[i].values[b], alone[j].values[c],
+                         sizeof together[i].values[b]) == 0;
+      ck_assert_msg(found, "thread %d, tensor %d is not a block of the one-thread stream",
+                    i, b);
+    }
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit_threads");
   TCase *tc = tcase_create("threads");
@@ -202,6 +249,7 @@ int main(void) {
   tcase_add_test(tc, test_models_train_at_once_as_alone_one_thread_each);
   tcase_add_test(tc, test_models_train_at_once_as_alone_with_the_pool);
   tcase_add_test(tc, test_threads_name_nodes_at_once);
+  tcase_add_test(tc, test_threads_draw_whole_tensors_from_the_default_generator);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -15,6 +15,11 @@
  *     }
  *     tg_optimizer_free(opt);
  *
+ * Start from the TG_..._DEFAULTS of the optimizer: a compound literal
+ * (tg_adam_options){.lr = 1e-2} leaves betas and eps at 0, not at PyTorch's
+ * defaults, and is refused ("betas and eps are all 0: ..."), as are RMSprop
+ * options without alpha and eps, and Adagrad's without eps (0 / 0).
+ *
  * Parameters are leaf tensors (float32 or float64, contiguous) that the
  * optimizer retains until tg_optimizer_free. A step updates each parameter
  * in place, element by element, without recording on the tape, and bumps its

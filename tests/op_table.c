@@ -636,3 +636,14 @@ const op_case op_table[] = {
 };
 
 const int op_table_size = (int)(sizeof op_table / sizeof op_table[0]);
+
+void op_case_fill(tg_tensor *t, const op_case *c) {
+  double *d = tg_data_f64(t);
+  for (int64_t i = 0; i < tg_numel(t); i++) {
+    double v;
+    do {
+      v = c->low + (c->high - c->low) * (double)tg_random_u32() / 4294967296.0;
+    } while (fabs(v) < c->min_abs);
+    d[i] = v;
+  }
+}

@@ -26,4 +26,8 @@ typedef struct op_case {
 extern const op_case op_table[];
 extern const int op_table_size;
 
+/* Fills a float64 tensor with the case's inputs: uniform in [low, high],
+ * redrawn while |x| < min_abs (kinks at 0), from the global generator. */
+void op_case_fill(tg_tensor *t, const op_case *c);
+
 #endif

@@ -15,19 +15,6 @@
 
 typedef enum { LAYOUT_STEPPED, LAYOUT_EXPANDED } layout;
 
-/* Uniform in [low, high], redrawn while |x| < min_abs, as the gradcheck
- * suite draws them. */
-static void fill(tg_tensor *t, const op_case *c) {
-  double *d = tg_data_f64(t);
-  for (int64_t i = 0; i < tg_numel(t); i++) {
-    double v;
-    do {
-      v = c->low + (c->high - c->low) * (double)tg_random_u32() / 4294967296.0;
-    } while (fabs(v) < c->min_abs);
-    d[i] = v;
-  }
-}
-
 /* The base a view of `shape` is cut from (stepped: the last dim 2n + 1
  * long; expanded: dim 0 of size 1), filled as the gradcheck suite fills. */
 static tg_tensor *make_base(tg_shape shape, const op_case *c, layout how,
@@ -38,7 +25,7 @@ static tg_tensor *make_base(tg_shape shape, const op_case *c, layout how,
   else if (shape.ndim > 0)
     bs.d[0] = 1;
   tg_tensor *base = tg_empty(bs, TG_FLOAT64);
-  fill(base, c);
+  op_case_fill(base, c);
   return tg_requires_grad_(tg_to(base, dtype), true);
 }
 

@@ -12,31 +12,19 @@
 #include "tensor/core.h"
 #include "test_util.h"
 
-/* Uniform in [low, high], redrawn while |x| < min_abs (kinks at 0). */
-static void fill_inputs(tg_tensor *t, const op_case *c) {
-  double *d = tg_data_f64(t);
-  for (int64_t i = 0; i < tg_numel(t); i++) {
-    double v;
-    do {
-      v = c->low + (c->high - c->low) * (double)tg_random_u32() / 4294967296.0;
-    } while (fabs(v) < c->min_abs);
-    d[i] = v;
-  }
-}
-
 /* A float64 leaf of `shape`; non-contiguous when asked and possible: it is
  * the transpose of a buffer laid out with the last two dims swapped. */
 static tg_tensor *make_input(tg_shape shape, const op_case *c, bool non_contiguous) {
   if (!non_contiguous || shape.ndim < 2) {
     tg_tensor *t = tg_empty(shape, TG_FLOAT64);
-    fill_inputs(t, c);
+    op_case_fill(t, c);
     return tg_requires_grad_(t, true);
   }
   tg_shape swapped = shape;
   swapped.d[shape.ndim - 1] = shape.d[shape.ndim - 2];
   swapped.d[shape.ndim - 2] = shape.d[shape.ndim - 1];
   tg_tensor *base = tg_empty(swapped, TG_FLOAT64);
-  fill_inputs(base, c);
+  op_case_fill(base, c);
   tg_tensor *t = tg_transpose(base, -1, -2);
   return tg_requires_grad_(t, true);
 }

@@ -285,6 +285,28 @@ static tg_tensor *c_pow_1e20(tg_tensor *const *x) {
   return tg_pow_scalar(x[0], 1e20);
 }
 
+static tg_tensor *c_clamp_boundary(tg_tensor *const *x) {
+  return tg_clamp(x[0], -0.5, 1.0);
+}
+static tg_tensor *c_hardtanh_boundary(tg_tensor *const *x) {
+  return tg_hardtanh(x[0], -0.5, 1.0);
+}
+static tg_tensor *c_leaky_relu_02(tg_tensor *const *x) {
+  return tg_leaky_relu(x[0], 0.2);
+}
+static tg_tensor *c_elu_07(tg_tensor *const *x) {
+  return tg_elu(x[0], 0.7);
+}
+static tg_tensor *c_sqrt(tg_tensor *const *x) {
+  return tg_sqrt(x[0]);
+}
+static tg_tensor *c_std_1(tg_tensor *const *x) {
+  return tg_std(x[0], TG_DIMS(1), 1, false);
+}
+static tg_tensor *c_log(tg_tensor *const *x) {
+  return tg_log(x[0]);
+}
+
 static const parity_case cases[] = {
     {"add_int_f32", c_add},
     {"add_bool_int", c_add},
@@ -350,6 +372,19 @@ static const parity_case cases[] = {
     {"sigmoid_inf", c_sigmoid},
     {"tanh_big", c_tanh},
     {"log1p_small", c_log1p},
+    {"clamp_boundary", c_clamp_boundary},
+    {"hardtanh_boundary", c_hardtanh_boundary},
+    {"relu_at_zero", c_relu},
+    {"leaky_relu_at_zero", c_leaky_relu_02},
+    {"elu_at_zero", c_elu_07},
+    {"abs_at_zero", c_abs},
+    {"sqrt_at_zero", c_sqrt},
+    {"max_dim_ties", c_max_1},
+    {"max_all_ties", c_max_all},
+    {"sort_ties_grad", c_sort_1},
+    {"std_constant", c_std_1},
+    {"pow_zero_base_grad", c_pow},
+    {"log_at_zero", c_log},
     {"add_transposed", c_add_transposed},
     {"mul_stepped", c_mul_stepped},
     {"exp_expanded", c_exp_expanded},

@@ -12,6 +12,10 @@
  * and inflates gzip ones. A FIFO or device is refused before any read can
  * block, and a gzip stream cut short is an error, not fewer rows. */
 int tg_read_whole_file(const char *path, char **text, size_t *len) {
+  return tg_read_whole_file_limited(path, TG_DATA_FILE_LIMIT, text, len);
+}
+
+int tg_read_whole_file_limited(const char *path, size_t limit, char **text, size_t *len) {
   enum { CHUNK = 1 << 16 };
   int fd = tg_open_regular(path);
   if (fd < 0) return -1;
@@ -24,14 +28,23 @@ int tg_read_whole_file(const char *path, char **text, size_t *len) {
   size_t cap = 0, n = 0;
   char *buf = NULL;
   for (;;) {
-    if (cap - n < CHUNK) {
-      char *bigger = realloc(buf, cap ? 2 * cap : 2 * CHUNK);
+    if (n > limit) {
+      tg_set_last_error(
+          "%s: more than %zu bytes of content (%zu read from the first %lld "
+          "bytes of the file): too large to load, or a gzip bomb",
+          path, limit, n, (long long)gzoffset(f));
+      break;
+    }
+    if (cap - n < CHUNK) { /* double, but never past what the limit can need */
+      size_t grown = cap ? 2 * cap : 2 * CHUNK;
+      if (grown > limit + CHUNK) grown = limit + CHUNK;
+      char *bigger = realloc(buf, grown);
       if (!bigger) {
         tg_set_last_error("%s: out of memory after %zu bytes", path, n);
         break;
       }
       buf = bigger;
-      cap = cap ? 2 * cap : 2 * CHUNK;
+      cap = grown;
     }
     int got = gzread(f, buf + n, CHUNK);
     if (got < 0) {

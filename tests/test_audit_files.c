@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "data/read_file.h"
 #include "test_util.h"
 #include "tensorgrad/vision.h"
 
@@ -119,6 +120,28 @@ START_TEST(test_png_header_larger_than_its_file) {
 }
 END_TEST
 
+/* A gzip file inflates up to a thousandfold, and the data loaders read
+ * whole files: a small hostile one (a gzip bomb) made them allocate without
+ * bound. Content past the limit is refused with the file and its offset. */
+START_TEST(test_data_files_have_a_size_limit) {
+  char path[512];
+  tg_test_dir_path("bomb.csv.gz", path);
+  gzFile gz = gzopen(path, "wb9");
+  static char zeros[1 << 16];
+  memset(zeros, '0', sizeof zeros);
+  for (int i = 0; i < 64; i++)
+    ck_assert(gzwrite(gz, zeros, sizeof zeros) == (int)sizeof zeros);
+  ck_assert(gzclose(gz) == Z_OK); /* 4 MiB of content in a few KiB */
+  char *text;
+  size_t len;
+  expect_load_error(tg_read_whole_file_limited(path, 1 << 20, &text, &len), path,
+                    "more than 1048576 bytes of content");
+  ck_assert_int_eq(tg_read_whole_file_limited(path, 4 << 20, &text, &len), 0);
+  ck_assert_uint_eq(len, 4 << 20);
+  free(text);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit_files");
   TCase *tc = tcase_create("files");
@@ -126,6 +149,7 @@ int main(void) {
   tcase_add_test(tc, test_idx_dims_that_make_no_tensor);
   tcase_add_test(tc, test_word_lists_are_regular_files_without_nul_bytes);
   tcase_add_test(tc, test_png_header_larger_than_its_file);
+  tcase_add_test(tc, test_data_files_have_a_size_limit);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -138,7 +138,8 @@ typedef struct tg_csv_options {
 } tg_csv_options;
 tg_csv_options tg_csv_defaults(void);
 
-/* Reads a numeric CSV file (gzip-compressed files are read transparently).
+/* Reads a numeric CSV file (gzip-compressed files are read transparently;
+ * content past 2 GiB, once inflated, is refused rather than allocated).
  * Fields may be double-quoted; blank lines are skipped; the last line may
  * lack its newline. Errors name the place, e.g.
  *   data.csv:7: column 3: 'abc' is not a number

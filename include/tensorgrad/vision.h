@@ -49,7 +49,8 @@ typedef struct tg_idx {
   void *buffer; /* what tg_idx_free frees (data points into it) */
 } tg_idx;
 
-/* Reads a whole IDX file; 0, or -1 with tg_last_error(). */
+/* Reads a whole IDX file (at most 2 GiB once inflated); 0, or -1 with
+ * tg_last_error(). */
 int tg_idx_read(const char *path, tg_idx *out);
 void tg_idx_free(tg_idx *idx); /* NULL or a zeroed tg_idx is fine */
 /* The elements as a tensor of idx's shape, converted to dtype (floating

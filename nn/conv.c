@@ -74,7 +74,7 @@ const tg_op tg_op_conv_input_grad = {.name = "ConvolutionBackwardBackward0",
 
 static tg_tensor *conv_input_grad(tg_tensor *gout, tg_tensor *w,
                                   const tg_conv_geometry *g) {
-  tg_tensor *gx = tg_zeros(tg_nn_conv_input_shape(g), gout->dtype);
+  tg_tensor *gx = tg_alloc(tg_nn_conv_input_shape(g), gout->dtype);
   return product(&tg_op_conv_input_grad, tg_nn_conv_input_grad, gx, gout, w, g);
 }
 
@@ -104,8 +104,11 @@ static void convolution_backward(tg_node *node, tg_tensor *gout, tg_tensor **gra
   tg_tensor *x = tg_node_input(node, 0), *w = tg_node_input(node, 1);
   if (tg_needs_input_grad(node, 0)) grads[0] = conv_input_grad(gout, w, g);
   if (tg_needs_input_grad(node, 1)) grads[1] = conv_weight_grad(x, gout, g);
-  if (tg_needs_input_grad(node, 2))
-    grads[2] = tg_sum(gout, g->spatial == 2 ? TG_DIMS(0, 2, 3) : TG_DIMS(0, 2), false);
+  if (tg_needs_input_grad(node, 2)) /* each plane's sum, then over the batch: two
+                                     * passes over contiguous data cost less
+                                     * than one strided reduction */
+    grads[2] = tg_sum(tg_sum(gout, g->spatial == 2 ? TG_DIMS(2, 3) : TG_DIMS(2), false),
+                      TG_DIMS(0), false);
 }
 
 const tg_op tg_op_convolution = {.name = "ConvolutionBackward0",

@@ -126,7 +126,9 @@ void tg_nn_col2im(const tg_conv_geometry *g, tg_dtype dtype, const void *cols,
 
 void tg_nn_conv_forward(const tg_conv_geometry *g, tg_dtype dtype, const void *x,
                         const void *w, const void *bias, void *out) {
-  if (dtype == TG_FLOAT32)
+  if (tg_nn_conv_direct_applies(g, dtype))
+    tg_nn_conv_direct_forward(g, x, w, bias, out);
+  else if (dtype == TG_FLOAT32)
     conv_forward_f32(g, x, w, bias, out);
   else
     conv_forward_f64(g, x, w, bias, out);
@@ -134,6 +136,11 @@ void tg_nn_conv_forward(const tg_conv_geometry *g, tg_dtype dtype, const void *x
 
 void tg_nn_conv_input_grad(const tg_conv_geometry *g, tg_dtype dtype, const void *gout,
                            const void *w, void *gx) {
+  if (tg_nn_conv_direct_applies(g, dtype)) {
+    tg_nn_conv_direct_input_grad(g, gout, w, gx);
+    return;
+  }
+  memset(gx, 0, (size_t)(g->n * g->c * g->h * g->w) * tg_dtype_size(dtype));
   if (dtype == TG_FLOAT32)
     conv_input_grad_f32(g, gout, w, gx);
   else
@@ -144,6 +151,8 @@ void tg_nn_conv_weight_grad(const tg_conv_geometry *g, tg_dtype dtype, const voi
                             const void *gout, void *gw) {
   if (g->n == 0) /* no image: no block sets it */
     memset(gw, 0, (size_t)(g->o * tg_nn_conv_col_rows(g)) * tg_dtype_size(dtype));
+  else if (tg_nn_conv_direct_applies(g, dtype))
+    tg_nn_conv_direct_weight_grad(g, x, gout, gw);
   else if (dtype == TG_FLOAT32)
     conv_weight_grad_f32(g, x, gout, gw);
   else

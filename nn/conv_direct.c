@@ -1,0 +1,461 @@
+/* Stride-1 float32 convolution straight from padded planes, without a
+ * column matrix: LeNet's and the Fashion-MNIST CNN's thin products (6, 16,
+ * 32 or 64 output channels) ran at a fraction of the GEMM's speed through
+ * im2col and OpenBLAS, whose kernels are built for large square products,
+ * and the column copies cost as much as the products.
+ *
+ * An image's planes are copied once into zero-padded planes of width pw
+ * (the output's width plus the kernel's reach). Output pixel (y, x) then
+ * sits at p = y pw + x, and kernel tap t = (c, i, j) reads the padded
+ * input at off[t] + p, off[t] = (c ph + i dh) pw + j dw: every tap is the
+ * same contiguous line, shifted. A product over pixels p is a GEMM whose
+ * right operand's rows are these shifted lines (nothing copied), computed
+ * in register tiles of all output channels by 2 vectors of pixels; the
+ * pw - ow pixels past each row's end are computed and dropped.
+ *   forward:       out[o, p]  = sum_t w[o, t] x[off[t] + p]   (+ bias)
+ *   input grad:    the forward of gout, padded by the kernel's reach minus
+ *                  the padding, with the weight flipped and transposed
+ *   weight grad:   gw[o, t]   = sum_n sum_p gout[n, o, p] x[n, off[t] + p]
+ *                  (gout padded with zeros past each row's end), LANES
+ *                  partial sums per element, images in fixed blocks.
+ * The forward and input products are split over images across the pool's
+ * threads, the weight gradient over blocks of images whose partial sums
+ * are added in block order: the results do not depend on the thread
+ * count. The tiles are compiled per instruction-set path (tensor/simd.h);
+ * no multiply-add is fused, so every path's results are bit for bit the
+ * same. OpenBLAS is not called, so its threads and the pool's never meet
+ * here. */
+#include <string.h>
+
+#include "nn/conv.h"
+
+enum {
+  LANES = 16,       /* partial sums of a weight-gradient element, on every path */
+  TILE_PIXELS = 32, /* the widest tile's pixels: products cover a multiple */
+  TAPS_ALIGN = 4,   /* the weight-gradient tiles' taps divide it */
+  ROWS_ALIGN = 4,   /* and their rows */
+  /* multiply-adds per pool task at least: below it a wake-up costs more
+   * than the work */
+  TASK_MACS = 1 << 17,
+  /* multiply-adds per block of the weight gradient: blocks are fixed by
+   * the shapes (never by the thread count) and few enough per batch to
+   * balance two or three threads */
+  BLOCK_MACS = 1 << 20,
+};
+
+/* One image's product: rows (m, n) = a (m, k; row stride a_rs) times
+ * the k shifted lines src + off[t] (each n long). */
+typedef struct shifted_product {
+  const float *a;
+  int64_t a_rs;
+  const int64_t *off;
+  int64_t m, k, n;
+} shifted_product;
+
+/* A block's weight gradient: `images` images, each with g (m_pad, n) and
+ * padded planes src; off has k_pad taps. */
+typedef struct weight_product {
+  const float *g, *src;
+  int64_t g_stride, src_stride, images;
+  const int64_t *off;
+  int64_t m_pad, k_pad, n;
+} weight_product;
+
+/* GCC's vector extension, as in ops/gemm_small.c: dvVL holds VL floats;
+ * loads and stores go through unaligned, aliasing twins. The
+ * weight gradient keeps LANES partial sums per element on every path (one
+ * AVX-512 register, two AVX ones, four SSE ones). */
+typedef float dv4 __attribute__((vector_size(16)));
+typedef float dv4_unaligned __attribute__((vector_size(16), aligned(4), may_alias));
+typedef float dv8 __attribute__((vector_size(32)));
+typedef float dv8_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
+typedef float dv16 __attribute__((vector_size(64)));
+typedef float dv16_unaligned __attribute__((vector_size(64), aligned(4), may_alias));
+
+/* acc += a b, fused where the path has FMA; SPLAT(x): x in every lane. */
+#define MADD4(acc, a, b) ((acc) += (a) * (b))
+#define SPLAT4(x) ((x) - (dv4){0})
+#ifdef TG_HAVE_PATHS
+#include <immintrin.h>
+#define MADD8(acc, a, b)                                                                 \
+  ((acc) = (dv8)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(acc)))
+#define SPLAT8(x) ((dv8)_mm256_set1_ps(x))
+#define MADD16(acc, a, b)                                                                \
+  ((acc) = (dv16)_mm512_fmadd_ps((__m512)(a), (__m512)(b), (__m512)(acc)))
+#define SPLAT16(x) ((dv16)_mm512_set1_ps(x))
+#else
+#define MADD8 MADD4
+#define MADD16 MADD4
+#define SPLAT8(x) ((x) - (dv8){0})
+#define SPLAT16(x) ((x) - (dv16){0})
+#endif
+
+#define VL 4
+#define TILE_TARGET
+#define ROWS 6
+#define WROWS 1
+#define WTAPS 2
+#include "nn/conv_direct_tiles.inc"
+#undef VL
+#undef ROWS
+#undef WROWS
+#undef WTAPS
+#undef TILE_TARGET
+#define VL 8
+#define TILE_TARGET TG_TARGET_AVX2
+#define ROWS 6
+#define WROWS 2
+#define WTAPS 2
+#include "nn/conv_direct_tiles.inc"
+#undef VL
+#undef ROWS
+#undef WROWS
+#undef WTAPS
+#undef TILE_TARGET
+#define VL 16
+#define TILE_TARGET TG_TARGET_AVX512
+#define ROWS 8
+#define WROWS 4
+#define WTAPS 4
+#include "nn/conv_direct_tiles.inc"
+#undef VL
+#undef ROWS
+#undef WROWS
+#undef WTAPS
+#undef TILE_TARGET
+
+/* Each path's copy of the two products. */
+static void shifted_baseline(const shifted_product *sp, const float *src, float *rows) {
+  shifted_rows_4(sp, src, rows);
+}
+static TG_TARGET_AVX2 void shifted_avx2(const shifted_product *sp, const float *src,
+                                        float *rows) {
+  shifted_rows_8(sp, src, rows);
+}
+static TG_TARGET_AVX512 void shifted_avx512(const shifted_product *sp, const float *src,
+                                            float *rows) {
+  shifted_rows_16(sp, src, rows);
+}
+static void weight_baseline(const weight_product *wp, float *lanes) {
+  weight_lanes_4(wp, lanes);
+}
+static TG_TARGET_AVX2 void weight_avx2(const weight_product *wp, float *lanes) {
+  weight_lanes_8(wp, lanes);
+}
+static TG_TARGET_AVX512 void weight_avx512(const weight_product *wp, float *lanes) {
+  weight_lanes_16(wp, lanes);
+}
+
+typedef void shifted_fn(const shifted_product *sp, const float *src, float *rows);
+typedef void weight_fn(const weight_product *wp, float *lanes);
+static shifted_fn *const shifted_paths[TG_ISA_COUNT] = {[TG_ISA_BASELINE] =
+                                                            shifted_baseline,
+                                                        [TG_ISA_AVX2] = shifted_avx2,
+                                                        [TG_ISA_AVX512] = shifted_avx512};
+static weight_fn *const weight_paths[TG_ISA_COUNT] = {[TG_ISA_BASELINE] = weight_baseline,
+                                                      [TG_ISA_AVX2] = weight_avx2,
+                                                      [TG_ISA_AVX512] = weight_avx512};
+
+static int64_t round_up(int64_t v, int64_t to) {
+  return (v + to - 1) / to * to;
+}
+
+/* ---- padded planes ---- */
+
+/* Planes of (h, w) placed at (top, left) in zero planes of (ph, pw), the
+ * parts outside cut off (top and left may be negative). */
+typedef struct padding {
+  int64_t planes, h, w;
+  int64_t ph, pw, top, left;
+  int64_t reach; /* (kw - 1) dw: how far the last tap reads past a row */
+} padding;
+
+/* Floats of the padded planes plus what the last tiles read past them. */
+static int64_t padded_floats(const padding *pd) {
+  return pd->planes * pd->ph * pd->pw + pd->reach + TILE_PIXELS;
+}
+
+static void pad_planes(const padding *pd, const float *src, float *dst) {
+  int64_t x0 = pd->left > 0 ? pd->left : 0; /* first column holding data */
+  int64_t first = x0 - pd->left;            /* and the source column it holds */
+  int64_t width = pd->w - first < pd->pw - x0 ? pd->w - first : pd->pw - x0;
+  if (width < 0) width = 0;
+  for (int64_t c = 0; c < pd->planes; c++)
+    for (int64_t yy = 0; yy < pd->ph; yy++) {
+      float *row = dst + (c * pd->ph + yy) * pd->pw;
+      int64_t y = yy - pd->top;
+      if (y < 0 || y >= pd->h || width == 0) {
+        memset(row, 0, (size_t)pd->pw * sizeof(float));
+        continue;
+      }
+      memset(row, 0, (size_t)x0 * sizeof(float));
+      memcpy(row + x0, src + (c * pd->h + y) * pd->w + first,
+             (size_t)width * sizeof(float));
+      memset(row + x0 + width, 0, (size_t)(pd->pw - x0 - width) * sizeof(float));
+    }
+  memset(dst + pd->planes * pd->ph * pd->pw, 0,
+         (size_t)(pd->reach + TILE_PIXELS) * sizeof(float));
+}
+
+/* off[t] for the taps t = (c, i, j) of `planes` padded planes, in weight
+ * order, or flipped (the input gradient's kernel runs backwards). */
+static void tap_offsets(const tg_conv_geometry *g, const padding *pd, bool flipped,
+                        int64_t *off) {
+  int64_t t = 0;
+  for (int64_t c = 0; c < pd->planes; c++)
+    for (int64_t i = 0; i < g->kh; i++)
+      for (int64_t j = 0; j < g->kw; j++) {
+        int64_t ii = flipped ? g->kh - 1 - i : i, jj = flipped ? g->kw - 1 - j : j;
+        off[t++] = (c * pd->ph + ii * g->dh) * pd->pw + jj * g->dw;
+      }
+}
+
+/* The input planes as the forward and the weight gradient read them. */
+static padding input_padding(const tg_conv_geometry *g) {
+  return (padding){.planes = g->c / g->groups,
+                   .h = g->h,
+                   .w = g->w,
+                   .ph = g->oh + (g->kh - 1) * g->dh,
+                   .pw = g->ow + (g->kw - 1) * g->dw,
+                   .top = g->pt,
+                   .left = g->pl,
+                   .reach = (g->kw - 1) * g->dw};
+}
+
+/* The output gradient's planes as the input gradient reads them: the
+ * kernel's reach minus the padding around them. */
+static padding gout_padding(const tg_conv_geometry *g) {
+  return (padding){.planes = g->o / g->groups,
+                   .h = g->oh,
+                   .w = g->ow,
+                   .ph = g->h + (g->kh - 1) * g->dh,
+                   .pw = g->w + (g->kw - 1) * g->dw,
+                   .top = (g->kh - 1) * g->dh - g->pt,
+                   .left = (g->kw - 1) * g->dw - g->pl,
+                   .reach = (g->kw - 1) * g->dw};
+}
+
+bool tg_nn_conv_direct_applies(const tg_conv_geometry *g, tg_dtype dtype) {
+  return dtype == TG_FLOAT32 && g->sh == 1 && g->sw == 1 && g->n > 0 && g->c > 0 &&
+         g->oh > 0 && g->ow > 0;
+}
+
+/* ---- forward and input gradient: one shifted product per image and group ---- */
+
+/* A product per image: src_planes of src_h x src_w padded (pd), a
+ * (groups x m, k) weights per group, rows out_h x out_w per output plane. */
+typedef struct image_products {
+  const tg_conv_geometry *g;
+  padding pd;
+  const float *src, *a, *bias;
+  int64_t m, k, out_h, out_w; /* per group */
+  int64_t src_channels, out_channels;
+  const int64_t *off;
+  float *out;
+} image_products;
+
+/* out plane (out_h, out_w) <- rows' pixels y pw + x (+ bias). */
+static void store_planes(const image_products *ip, const float *rows, int64_t n,
+                         int64_t img, int64_t grp) {
+  for (int64_t m = 0; m < ip->m; m++) {
+    float *dst =
+        ip->out + ((img * ip->out_channels) + grp * ip->m + m) * ip->out_h * ip->out_w;
+    const float *src = rows + m * n;
+    float b = ip->bias ? ip->bias[grp * ip->m + m] : 0;
+    for (int64_t y = 0; y < ip->out_h; y++, dst += ip->out_w, src += ip->pd.pw) {
+      if (ip->bias)
+        for (int64_t x = 0; x < ip->out_w; x++) dst[x] = src[x] + b;
+      else
+        memcpy(dst, src, (size_t)ip->out_w * sizeof(float));
+    }
+  }
+}
+
+static void image_range(int64_t begin, int64_t end, void *arg) {
+  const image_products *ip = arg;
+  int64_t n = round_up(ip->out_h * ip->pd.pw, TILE_PIXELS);
+  int64_t floats = padded_floats(&ip->pd);
+  tg_storage *s = tg_storage_new((size_t)(floats + ip->m * n) * sizeof(float));
+  float *padded = s->data, *rows = padded + floats;
+  shifted_fn *product = shifted_paths[tg_simd_isa()];
+  int64_t groups = ip->g->groups, plane = ip->pd.h * ip->pd.w;
+  for (int64_t img = begin; img < end; img++)
+    for (int64_t grp = 0; grp < groups; grp++) {
+      pad_planes(&ip->pd,
+                 ip->src + (img * ip->src_channels + grp * ip->pd.planes) * plane,
+                 padded);
+      shifted_product sp = {.a = ip->a + grp * ip->m * ip->k,
+                            .a_rs = ip->k,
+                            .off = ip->off,
+                            .m = ip->m,
+                            .k = ip->k,
+                            .n = n};
+      product(&sp, padded, rows);
+      store_planes(ip, rows, n, img, grp);
+    }
+  tg_storage_release(s);
+}
+
+/* Images at least per pool task, for a product of `macs` per image. */
+static int64_t images_per_task(int64_t macs) {
+  return macs >= TASK_MACS ? 1 : (TASK_MACS + macs - 1) / (macs > 0 ? macs : 1);
+}
+
+void tg_nn_conv_direct_forward(const tg_conv_geometry *g, const float *x, const float *w,
+                               const float *bias, float *out) {
+  image_products ip = {.g = g,
+                       .pd = input_padding(g),
+                       .src = x,
+                       .a = w,
+                       .bias = bias,
+                       .m = g->o / g->groups,
+                       .k = tg_nn_conv_col_rows(g),
+                       .out_h = g->oh,
+                       .out_w = g->ow,
+                       .src_channels = g->c,
+                       .out_channels = g->o,
+                       .out = out};
+  tg_storage *offsets = tg_storage_new((size_t)ip.k * sizeof(int64_t));
+  tap_offsets(g, &ip.pd, false, offsets->data);
+  ip.off = offsets->data;
+  int64_t macs = g->o * ip.k * g->oh * ip.pd.pw;
+  tg_parallel_for(g->n, images_per_task(macs), image_range, &ip);
+  tg_storage_release(offsets);
+}
+
+/* gx = the forward product of gout (padded by the kernel's reach minus the
+ * padding) with the weight flipped and transposed: a[c][(o, i, j)] =
+ * w[o][c][i][j] per group, read against the flipped taps. */
+void tg_nn_conv_direct_input_grad(const tg_conv_geometry *g, const float *gout,
+                                  const float *w, float *gx) {
+  int64_t cg = g->c / g->groups, og = g->o / g->groups, kk = g->kh * g->kw;
+  image_products ip = {.g = g,
+                       .pd = gout_padding(g),
+                       .src = gout,
+                       .m = cg,
+                       .k = og * kk,
+                       .out_h = g->h,
+                       .out_w = g->w,
+                       .src_channels = g->o,
+                       .out_channels = g->c,
+                       .out = gx};
+  tg_storage *s = tg_storage_new((size_t)ip.k * sizeof(int64_t) +
+                                 (size_t)(g->c * ip.k) * sizeof(float));
+  int64_t *off = s->data;
+  float *a = (float *)(off + ip.k);
+  tap_offsets(g, &ip.pd, true, off);
+  for (int64_t grp = 0; grp < g->groups; grp++)
+    for (int64_t c = 0; c < cg; c++)
+      for (int64_t o = 0; o < og; o++)
+        memcpy(a + ((grp * cg + c) * og + o) * kk, w + ((grp * og + o) * cg + c) * kk,
+               (size_t)kk * sizeof(float));
+  ip.off = off;
+  ip.a = a;
+  int64_t macs = g->c * ip.k * g->h * ip.pd.pw;
+  tg_parallel_for(g->n, images_per_task(macs), image_range, &ip);
+  tg_storage_release(s);
+}
+
+/* ---- weight gradient: blocks of images, partial sums added in block order ---- */
+
+enum { MAX_BLOCKS = 16 }; /* partial sums kept at most */
+
+typedef struct weight_blocks {
+  const tg_conv_geometry *g;
+  padding pd;
+  const float *x, *gout;
+  int64_t per_block, m_pad, k, k_pad, n;
+  const int64_t *off;
+  float *partials; /* (blocks, o, k) */
+} weight_blocks;
+
+/* g (m_pad, n) <- gout's planes of one image and group at pixels y pw + x,
+ * zeros elsewhere. */
+static void pad_gout(const weight_blocks *wb, const float *gout, float *g) {
+  const tg_conv_geometry *geo = wb->g;
+  int64_t og = geo->o / geo->groups, pw = wb->pd.pw, gap = pw - geo->ow;
+  for (int64_t m = 0; m < og; m++) {
+    float *row = g + m * wb->n;
+    for (int64_t y = 0; y < geo->oh; y++, row += pw) {
+      memcpy(row, gout + (m * geo->oh + y) * geo->ow, (size_t)geo->ow * sizeof(float));
+      memset(row + geo->ow, 0, (size_t)gap * sizeof(float));
+    }
+    memset(row, 0, (size_t)(wb->n - geo->oh * pw) * sizeof(float));
+  }
+  memset(g + og * wb->n, 0, (size_t)((wb->m_pad - og) * wb->n) * sizeof(float));
+}
+
+/* A fixed-order sum of one element's partial sums. */
+static float lanes_sum(const float *lanes) {
+  float s = lanes[0];
+  for (int l = 1; l < LANES; l++) s += lanes[l];
+  return s;
+}
+
+static void weight_block(const weight_blocks *wb, int64_t block, float *scratch) {
+  const tg_conv_geometry *g = wb->g;
+  int64_t first = block * wb->per_block;
+  int64_t images = g->n - first < wb->per_block ? g->n - first : wb->per_block;
+  int64_t og = g->o / g->groups, cg = g->c / g->groups;
+  int64_t src_stride = padded_floats(&wb->pd), g_stride = wb->m_pad * wb->n;
+  float *src = scratch, *gs = src + images * src_stride;
+  float *lanes = gs + images * g_stride;
+  float *partial = wb->partials + block * g->o * wb->k;
+  for (int64_t grp = 0; grp < g->groups; grp++) {
+    for (int64_t t = 0; t < images; t++) {
+      int64_t img = first + t;
+      pad_planes(&wb->pd, wb->x + (img * g->c + grp * cg) * g->h * g->w,
+                 src + t * src_stride);
+      pad_gout(wb, wb->gout + (img * g->o + grp * og) * g->oh * g->ow, gs + t * g_stride);
+    }
+    weight_product wp = {.g = gs,
+                         .src = src,
+                         .g_stride = g_stride,
+                         .src_stride = src_stride,
+                         .images = images,
+                         .off = wb->off,
+                         .m_pad = wb->m_pad,
+                         .k_pad = wb->k_pad,
+                         .n = wb->n};
+    weight_paths[tg_simd_isa()](&wp, lanes);
+    for (int64_t m = 0; m < og; m++)
+      for (int64_t t = 0; t < wb->k; t++)
+        partial[(grp * og + m) * wb->k + t] =
+            lanes_sum(lanes + (m * wb->k_pad + t) * LANES);
+  }
+}
+
+static void block_range(int64_t begin, int64_t end, void *arg) {
+  const weight_blocks *wb = arg;
+  int64_t floats = wb->per_block * (padded_floats(&wb->pd) + wb->m_pad * wb->n) +
+                   wb->m_pad * wb->k_pad * LANES;
+  tg_storage *s = tg_storage_new((size_t)floats * sizeof(float));
+  for (int64_t b = begin; b < end; b++) weight_block(wb, b, s->data);
+  tg_storage_release(s);
+}
+
+void tg_nn_conv_direct_weight_grad(const tg_conv_geometry *g, const float *x,
+                                   const float *gout, float *gw) {
+  weight_blocks wb = {.g = g, .pd = input_padding(g), .x = x, .gout = gout};
+  wb.k = tg_nn_conv_col_rows(g);
+  wb.k_pad = round_up(wb.k, TAPS_ALIGN);
+  wb.m_pad = round_up(g->o / g->groups, ROWS_ALIGN);
+  wb.n = round_up(g->oh * wb.pd.pw, TILE_PIXELS);
+  int64_t macs = g->o * wb.k * wb.n, by_work = (BLOCK_MACS + macs - 1) / macs;
+  int64_t by_count = (g->n + MAX_BLOCKS - 1) / MAX_BLOCKS;
+  wb.per_block = by_work > by_count ? by_work : by_count;
+  int64_t blocks = (g->n + wb.per_block - 1) / wb.per_block;
+  tg_storage *s = tg_storage_new((size_t)wb.k_pad * sizeof(int64_t) +
+                                 (size_t)(blocks * g->o * wb.k) * sizeof(float));
+  int64_t *off = s->data;
+  tap_offsets(g, &wb.pd, false, off);
+  for (int64_t t = wb.k; t < wb.k_pad; t++) off[t] = off[0]; /* computed, unused */
+  wb.off = off;
+  wb.partials = (float *)(off + wb.k_pad);
+  tg_parallel_for(blocks, 1, block_range, &wb);
+  int64_t size = g->o * wb.k;
+  memcpy(gw, wb.partials, (size_t)size * sizeof(float));
+  for (int64_t b = 1; b < blocks; b++)
+    for (int64_t e = 0; e < size; e++) gw[e] += wb.partials[b * size + e];
+  tg_storage_release(s);
+}

@@ -13,8 +13,9 @@
  * in register tiles of all output channels by 2 vectors of pixels; the
  * pw - ow pixels past each row's end are computed and dropped.
  *   forward:       out[o, p]  = sum_t w[o, t] x[off[t] + p]   (+ bias)
- *   input grad:    the forward of gout, padded by the kernel's reach minus
- *                  the padding, with the weight flipped and transposed
+ *   input grad:    gx[off[t] + p] += sum_o w[o, t] gout[o, p]: each tap's
+ *                  line of products added into the padded planes, shifted
+ *                  (gout padded with zeros past each row's end)
  *   weight grad:   gw[o, t]   = sum_n sum_p gout[n, o, p] x[n, off[t] + p]
  *                  (gout padded with zeros past each row's end), LANES
  *                  partial sums per element, images in fixed blocks.
@@ -51,6 +52,14 @@ typedef struct shifted_product {
   const int64_t *off;
   int64_t m, k, n;
 } shifted_product;
+
+/* One image's input gradient: dst[off[t] + p] += sum_o a[t][o] g[o][p]
+ * for the k taps, m output channels and n pixels of g (m, n). */
+typedef struct scatter_product {
+  const float *a, *g;
+  const int64_t *off;
+  int64_t m, k, n;
+} scatter_product;
 
 /* A block's weight gradient: `images` images, each with g (m_pad, n) and
  * padded planes src; off has k_pad taps. */
@@ -91,6 +100,7 @@ typedef float dv16_unaligned __attribute__((vector_size(64), aligned(4), may_ali
 #endif
 
 #define VL 4
+#define SROWS 1
 #define TILE_TARGET
 #define ROWS 6
 #define WROWS 1
@@ -101,7 +111,9 @@ typedef float dv16_unaligned __attribute__((vector_size(64), aligned(4), may_ali
 #undef WROWS
 #undef WTAPS
 #undef TILE_TARGET
+#undef SROWS
 #define VL 8
+#define SROWS 3
 #define TILE_TARGET TG_TARGET_AVX2
 #define ROWS 6
 #define WROWS 2
@@ -112,7 +124,9 @@ typedef float dv16_unaligned __attribute__((vector_size(64), aligned(4), may_ali
 #undef WROWS
 #undef WTAPS
 #undef TILE_TARGET
+#undef SROWS
 #define VL 16
+#define SROWS 8
 #define TILE_TARGET TG_TARGET_AVX512
 #define ROWS 8
 #define WROWS 4
@@ -123,6 +137,7 @@ typedef float dv16_unaligned __attribute__((vector_size(64), aligned(4), may_ali
 #undef WROWS
 #undef WTAPS
 #undef TILE_TARGET
+#undef SROWS
 
 /* Each path's copy of the two products. */
 static void shifted_baseline(const shifted_product *sp, const float *src, float *rows) {
@@ -136,6 +151,15 @@ static TG_TARGET_AVX512 void shifted_avx512(const shifted_product *sp, const flo
                                             float *rows) {
   shifted_rows_16(sp, src, rows);
 }
+static void scatter_baseline(const scatter_product *sp, float *dst) {
+  scatter_rows_4(sp, dst);
+}
+static TG_TARGET_AVX2 void scatter_avx2(const scatter_product *sp, float *dst) {
+  scatter_rows_8(sp, dst);
+}
+static TG_TARGET_AVX512 void scatter_avx512(const scatter_product *sp, float *dst) {
+  scatter_rows_16(sp, dst);
+}
 static void weight_baseline(const weight_product *wp, float *lanes) {
   weight_lanes_4(wp, lanes);
 }
@@ -148,6 +172,11 @@ static TG_TARGET_AVX512 void weight_avx512(const weight_product *wp, float *lane
 
 typedef void shifted_fn(const shifted_product *sp, const float *src, float *rows);
 typedef void weight_fn(const weight_product *wp, float *lanes);
+typedef void scatter_fn(const scatter_product *sp, float *dst);
+static scatter_fn *const scatter_paths[TG_ISA_COUNT] = {[TG_ISA_BASELINE] =
+                                                            scatter_baseline,
+                                                        [TG_ISA_AVX2] = scatter_avx2,
+                                                        [TG_ISA_AVX512] = scatter_avx512};
 static shifted_fn *const shifted_paths[TG_ISA_COUNT] = {[TG_ISA_BASELINE] =
                                                             shifted_baseline,
                                                         [TG_ISA_AVX2] = shifted_avx2,
@@ -197,16 +226,13 @@ static void pad_planes(const padding *pd, const float *src, float *dst) {
          (size_t)(pd->reach + TILE_PIXELS) * sizeof(float));
 }
 
-/* off[t] for the taps t = (c, i, j) of `planes` padded planes, in weight
- * order, or flipped (the input gradient's kernel runs backwards). */
-static void tap_offsets(const tg_conv_geometry *g, const padding *pd, bool flipped,
-                        int64_t *off) {
+/* off[t] for the taps t = (c, i, j) of the padded planes, in weight order. */
+static void tap_offsets(const tg_conv_geometry *g, const padding *pd, int64_t *off) {
   int64_t t = 0;
   for (int64_t c = 0; c < pd->planes; c++)
     for (int64_t i = 0; i < g->kh; i++)
       for (int64_t j = 0; j < g->kw; j++) {
-        int64_t ii = flipped ? g->kh - 1 - i : i, jj = flipped ? g->kw - 1 - j : j;
-        off[t++] = (c * pd->ph + ii * g->dh) * pd->pw + jj * g->dw;
+        off[t++] = (c * pd->ph + i * g->dh) * pd->pw + j * g->dw;
       }
 }
 
@@ -222,17 +248,21 @@ static padding input_padding(const tg_conv_geometry *g) {
                    .reach = (g->kw - 1) * g->dw};
 }
 
-/* The output gradient's planes as the input gradient reads them: the
- * kernel's reach minus the padding around them. */
-static padding gout_padding(const tg_conv_geometry *g) {
-  return (padding){.planes = g->o / g->groups,
-                   .h = g->oh,
-                   .w = g->ow,
-                   .ph = g->h + (g->kh - 1) * g->dh,
-                   .pw = g->w + (g->kw - 1) * g->dw,
-                   .top = (g->kh - 1) * g->dh - g->pt,
-                   .left = (g->kw - 1) * g->dw - g->pl,
-                   .reach = (g->kw - 1) * g->dw};
+/* rows (`rows`, n) <- one image's output-gradient planes of a group at
+ * pixels y pw + x, zeros everywhere else (past each row's end, past the
+ * last row, in the rows past the group's channels). */
+static void gout_rows(const tg_conv_geometry *g, int64_t pw, int64_t n, int64_t rows,
+                      const float *gout, float *dst) {
+  int64_t og = g->o / g->groups, gap = pw - g->ow;
+  for (int64_t m = 0; m < og; m++) {
+    float *row = dst + m * n;
+    for (int64_t y = 0; y < g->oh; y++, row += pw) {
+      memcpy(row, gout + (m * g->oh + y) * g->ow, (size_t)g->ow * sizeof(float));
+      memset(row + g->ow, 0, (size_t)gap * sizeof(float));
+    }
+    memset(row, 0, (size_t)(n - g->oh * pw) * sizeof(float));
+  }
+  memset(dst + og * n, 0, (size_t)((rows - og) * n) * sizeof(float));
 }
 
 bool tg_nn_conv_direct_applies(const tg_conv_geometry *g, tg_dtype dtype) {
@@ -240,7 +270,7 @@ bool tg_nn_conv_direct_applies(const tg_conv_geometry *g, tg_dtype dtype) {
          g->oh > 0 && g->ow > 0;
 }
 
-/* ---- forward and input gradient: one shifted product per image and group ---- */
+/* ---- forward: one shifted product per image and group ---- */
 
 /* A product per image: src_planes of src_h x src_w padded (pd), a
  * (groups x m, k) weights per group, rows out_h x out_w per output plane. */
@@ -316,43 +346,78 @@ void tg_nn_conv_direct_forward(const tg_conv_geometry *g, const float *x, const 
                        .out_channels = g->o,
                        .out = out};
   tg_storage *offsets = tg_storage_new((size_t)ip.k * sizeof(int64_t));
-  tap_offsets(g, &ip.pd, false, offsets->data);
+  tap_offsets(g, &ip.pd, offsets->data);
   ip.off = offsets->data;
   int64_t macs = g->o * ip.k * g->oh * ip.pd.pw;
   tg_parallel_for(g->n, images_per_task(macs), image_range, &ip);
   tg_storage_release(offsets);
 }
 
-/* gx = the forward product of gout (padded by the kernel's reach minus the
- * padding) with the weight flipped and transposed: a[c][(o, i, j)] =
- * w[o][c][i][j] per group, read against the flipped taps. */
+/* ---- input gradient: each tap's line of products added into padded planes ---- */
+
+typedef struct input_grads {
+  const tg_conv_geometry *g;
+  padding pd;
+  const float *gout, *a; /* a: the weight transposed, (k, o / groups) per group */
+  const int64_t *off;
+  int64_t k, n;
+  float *gx;
+} input_grads;
+
+/* gx's planes of one image and group <- the padded planes' inside. */
+static void crop_planes(const input_grads *ig, const float *padded, float *gx) {
+  const padding *pd = &ig->pd;
+  for (int64_t c = 0; c < pd->planes; c++)
+    for (int64_t y = 0; y < pd->h; y++)
+      memcpy(gx + (c * pd->h + y) * pd->w,
+             padded + (c * pd->ph + y + pd->top) * pd->pw + pd->left,
+             (size_t)pd->w * sizeof(float));
+}
+
+static void input_grad_range(int64_t begin, int64_t end, void *arg) {
+  const input_grads *ig = arg;
+  const tg_conv_geometry *g = ig->g;
+  int64_t og = g->o / g->groups, cg = g->c / g->groups;
+  int64_t floats = padded_floats(&ig->pd);
+  tg_storage *s = tg_storage_new((size_t)(floats + og * ig->n) * sizeof(float));
+  float *padded = s->data, *rows = padded + floats;
+  scatter_fn *product = scatter_paths[tg_simd_isa()];
+  for (int64_t img = begin; img < end; img++)
+    for (int64_t grp = 0; grp < g->groups; grp++) {
+      memset(padded, 0, (size_t)floats * sizeof(float));
+      gout_rows(g, ig->pd.pw, ig->n, og,
+                ig->gout + (img * g->o + grp * og) * g->oh * g->ow, rows);
+      scatter_product sp = {.a = ig->a + grp * ig->k * og,
+                            .g = rows,
+                            .off = ig->off,
+                            .m = og,
+                            .k = ig->k,
+                            .n = ig->n};
+      product(&sp, padded);
+      crop_planes(ig, padded, ig->gx + (img * g->c + grp * cg) * g->h * g->w);
+    }
+  tg_storage_release(s);
+}
+
 void tg_nn_conv_direct_input_grad(const tg_conv_geometry *g, const float *gout,
                                   const float *w, float *gx) {
-  int64_t cg = g->c / g->groups, og = g->o / g->groups, kk = g->kh * g->kw;
-  image_products ip = {.g = g,
-                       .pd = gout_padding(g),
-                       .src = gout,
-                       .m = cg,
-                       .k = og * kk,
-                       .out_h = g->h,
-                       .out_w = g->w,
-                       .src_channels = g->o,
-                       .out_channels = g->c,
-                       .out = gx};
-  tg_storage *s = tg_storage_new((size_t)ip.k * sizeof(int64_t) +
-                                 (size_t)(g->c * ip.k) * sizeof(float));
+  int64_t og = g->o / g->groups;
+  input_grads ig = {.g = g, .pd = input_padding(g), .gout = gout, .gx = gx};
+  ig.k = tg_nn_conv_col_rows(g);
+  ig.n = round_up(g->oh * ig.pd.pw, TILE_PIXELS);
+  tg_storage *s = tg_storage_new((size_t)ig.k * sizeof(int64_t) +
+                                 (size_t)(g->o * ig.k) * sizeof(float));
   int64_t *off = s->data;
-  float *a = (float *)(off + ip.k);
-  tap_offsets(g, &ip.pd, true, off);
-  for (int64_t grp = 0; grp < g->groups; grp++)
-    for (int64_t c = 0; c < cg; c++)
+  float *a = (float *)(off + ig.k);
+  tap_offsets(g, &ig.pd, off);
+  for (int64_t grp = 0; grp < g->groups; grp++) /* a[grp][t][o] = w[grp * og + o][t] */
+    for (int64_t t = 0; t < ig.k; t++)
       for (int64_t o = 0; o < og; o++)
-        memcpy(a + ((grp * cg + c) * og + o) * kk, w + ((grp * og + o) * cg + c) * kk,
-               (size_t)kk * sizeof(float));
-  ip.off = off;
-  ip.a = a;
-  int64_t macs = g->c * ip.k * g->h * ip.pd.pw;
-  tg_parallel_for(g->n, images_per_task(macs), image_range, &ip);
+        a[(grp * ig.k + t) * og + o] = w[(grp * og + o) * ig.k + t];
+  ig.off = off;
+  ig.a = a;
+  int64_t macs = g->o * ig.k * ig.n;
+  tg_parallel_for(g->n, images_per_task(macs), input_grad_range, &ig);
   tg_storage_release(s);
 }
 
@@ -368,22 +433,6 @@ typedef struct weight_blocks {
   const int64_t *off;
   float *partials; /* (blocks, o, k) */
 } weight_blocks;
-
-/* g (m_pad, n) <- gout's planes of one image and group at pixels y pw + x,
- * zeros elsewhere. */
-static void pad_gout(const weight_blocks *wb, const float *gout, float *g) {
-  const tg_conv_geometry *geo = wb->g;
-  int64_t og = geo->o / geo->groups, pw = wb->pd.pw, gap = pw - geo->ow;
-  for (int64_t m = 0; m < og; m++) {
-    float *row = g + m * wb->n;
-    for (int64_t y = 0; y < geo->oh; y++, row += pw) {
-      memcpy(row, gout + (m * geo->oh + y) * geo->ow, (size_t)geo->ow * sizeof(float));
-      memset(row + geo->ow, 0, (size_t)gap * sizeof(float));
-    }
-    memset(row, 0, (size_t)(wb->n - geo->oh * pw) * sizeof(float));
-  }
-  memset(g + og * wb->n, 0, (size_t)((wb->m_pad - og) * wb->n) * sizeof(float));
-}
 
 /* A fixed-order sum of one element's partial sums. */
 static float lanes_sum(const float *lanes) {
@@ -406,7 +455,8 @@ static void weight_block(const weight_blocks *wb, int64_t block, float *scratch)
       int64_t img = first + t;
       pad_planes(&wb->pd, wb->x + (img * g->c + grp * cg) * g->h * g->w,
                  src + t * src_stride);
-      pad_gout(wb, wb->gout + (img * g->o + grp * og) * g->oh * g->ow, gs + t * g_stride);
+      gout_rows(g, wb->pd.pw, wb->n, wb->m_pad,
+                wb->gout + (img * g->o + grp * og) * g->oh * g->ow, gs + t * g_stride);
     }
     weight_product wp = {.g = gs,
                          .src = src,
@@ -448,7 +498,7 @@ void tg_nn_conv_direct_weight_grad(const tg_conv_geometry *g, const float *x,
   tg_storage *s = tg_storage_new((size_t)wb.k_pad * sizeof(int64_t) +
                                  (size_t)(blocks * g->o * wb.k) * sizeof(float));
   int64_t *off = s->data;
-  tap_offsets(g, &wb.pd, false, off);
+  tap_offsets(g, &wb.pd, off);
   for (int64_t t = wb.k; t < wb.k_pad; t++) off[t] = off[0]; /* computed, unused */
   wb.off = off;
   wb.partials = (float *)(off + wb.k_pad);

@@ -33,8 +33,6 @@
 enum {
   LANES = 16,       /* partial sums of a weight-gradient element, on every path */
   TILE_PIXELS = 32, /* the widest tile's pixels: products cover a multiple */
-  TAPS_ALIGN = 4,   /* the weight-gradient tiles' taps divide it */
-  ROWS_ALIGN = 4,   /* and their rows */
   /* multiply-adds per pool task at least: below it a wake-up costs more
    * than the work */
   TASK_MACS = 1 << 17,
@@ -81,6 +79,10 @@ typedef float dv8_unaligned __attribute__((vector_size(32), aligned(4), may_alia
 typedef float dv16 __attribute__((vector_size(64)));
 typedef float dv16_unaligned __attribute__((vector_size(64), aligned(4), may_alias));
 
+/* The weight gradient's tile per vector length: WROWS rows by WTAPS taps
+ * of LANES partial sums (in registers: 16 AVX-512 ones, 8 AVX, 8 SSE). */
+enum { WROWS_4 = 1, WTAPS_4 = 2, WROWS_8 = 2, WTAPS_8 = 2, WROWS_16 = 4, WTAPS_16 = 4 };
+
 /* acc += a b, fused where the path has FMA; SPLAT(x): x in every lane. */
 #define MADD4(acc, a, b) ((acc) += (a) * (b))
 #define SPLAT4(x) ((x) - (dv4){0})
@@ -103,8 +105,8 @@ typedef float dv16_unaligned __attribute__((vector_size(64), aligned(4), may_ali
 #define SROWS 1
 #define TILE_TARGET
 #define ROWS 6
-#define WROWS 1
-#define WTAPS 2
+#define WROWS WROWS_4
+#define WTAPS WTAPS_4
 #include "nn/conv_direct_tiles.inc"
 #undef VL
 #undef ROWS
@@ -116,8 +118,8 @@ typedef float dv16_unaligned __attribute__((vector_size(64), aligned(4), may_ali
 #define SROWS 3
 #define TILE_TARGET TG_TARGET_AVX2
 #define ROWS 6
-#define WROWS 2
-#define WTAPS 2
+#define WROWS WROWS_8
+#define WTAPS WTAPS_8
 #include "nn/conv_direct_tiles.inc"
 #undef VL
 #undef ROWS
@@ -129,8 +131,8 @@ typedef float dv16_unaligned __attribute__((vector_size(64), aligned(4), may_ali
 #define SROWS 8
 #define TILE_TARGET TG_TARGET_AVX512
 #define ROWS 8
-#define WROWS 4
-#define WTAPS 4
+#define WROWS WROWS_16
+#define WTAPS WTAPS_16
 #include "nn/conv_direct_tiles.inc"
 #undef VL
 #undef ROWS
@@ -181,6 +183,11 @@ static shifted_fn *const shifted_paths[TG_ISA_COUNT] = {[TG_ISA_BASELINE] =
                                                             shifted_baseline,
                                                         [TG_ISA_AVX2] = shifted_avx2,
                                                         [TG_ISA_AVX512] = shifted_avx512};
+/* Each path's weight-gradient tile (WROWS x WTAPS): the rows and taps are
+ * padded to whole tiles. */
+static const int weight_tile[TG_ISA_COUNT][2] = {[TG_ISA_BASELINE] = {WROWS_4, WTAPS_4},
+                                                 [TG_ISA_AVX2] = {WROWS_8, WTAPS_8},
+                                                 [TG_ISA_AVX512] = {WROWS_16, WTAPS_16}};
 static weight_fn *const weight_paths[TG_ISA_COUNT] = {[TG_ISA_BASELINE] = weight_baseline,
                                                       [TG_ISA_AVX2] = weight_avx2,
                                                       [TG_ISA_AVX512] = weight_avx512};
@@ -430,6 +437,7 @@ typedef struct weight_blocks {
   padding pd;
   const float *x, *gout;
   int64_t per_block, m_pad, k, k_pad, n;
+  weight_fn *lanes_of; /* the path's tiles */
   const int64_t *off;
   float *partials; /* (blocks, o, k) */
 } weight_blocks;
@@ -467,7 +475,7 @@ static void weight_block(const weight_blocks *wb, int64_t block, float *scratch)
                          .m_pad = wb->m_pad,
                          .k_pad = wb->k_pad,
                          .n = wb->n};
-    weight_paths[tg_simd_isa()](&wp, lanes);
+    wb->lanes_of(&wp, lanes);
     for (int64_t m = 0; m < og; m++)
       for (int64_t t = 0; t < wb->k; t++)
         partial[(grp * og + m) * wb->k + t] =
@@ -488,8 +496,10 @@ void tg_nn_conv_direct_weight_grad(const tg_conv_geometry *g, const float *x,
                                    const float *gout, float *gw) {
   weight_blocks wb = {.g = g, .pd = input_padding(g), .x = x, .gout = gout};
   wb.k = tg_nn_conv_col_rows(g);
-  wb.k_pad = round_up(wb.k, TAPS_ALIGN);
-  wb.m_pad = round_up(g->o / g->groups, ROWS_ALIGN);
+  tg_isa isa = tg_simd_isa();
+  wb.lanes_of = weight_paths[isa];
+  wb.m_pad = round_up(g->o / g->groups, weight_tile[isa][0]);
+  wb.k_pad = round_up(wb.k, weight_tile[isa][1]);
   wb.n = round_up(g->oh * wb.pd.pw, TILE_PIXELS);
   int64_t macs = g->o * wb.k * wb.n, by_work = (BLOCK_MACS + macs - 1) / macs;
   int64_t by_count = (g->n + MAX_BLOCKS - 1) / MAX_BLOCKS;

@@ -18,10 +18,10 @@
  *                  (gout padded with zeros past each row's end)
  *   weight grad:   gw[o, t]   = sum_n sum_p gout[n, o, p] x[n, off[t] + p]
  *                  (gout padded with zeros past each row's end), LANES
- *                  partial sums per element, images in fixed blocks.
+ *                  partial sums per element over a block of images.
  * The forward and input products are split over images across the pool's
- * threads, the weight gradient over blocks of images whose partial sums
- * are added in block order: the results do not depend on the thread
+ * threads, the weight gradient over runs of blocks of images whose partial
+ * sums are added in order: the results do not depend on the thread
  * count. The tiles are compiled per instruction-set path (tensor/simd.h);
  * no multiply-add is fused, so every path's results are bit for bit the
  * same. OpenBLAS is not called, so its threads and the pool's never meet
@@ -36,10 +36,14 @@ enum {
   /* multiply-adds per pool task at least: below it a wake-up costs more
    * than the work */
   TASK_MACS = 1 << 17,
-  /* multiply-adds per block of the weight gradient: blocks are fixed by
-   * the shapes (never by the thread count) and few enough per batch to
-   * balance two or three threads */
+  /* multiply-adds per block of the weight gradient, whose images are
+   * summed in registers (its planes are the scratch: about 1 MB at most
+   * for a block of one image and 1M multiply-adds) */
   BLOCK_MACS = 1 << 20,
+  /* partial sums of the weight gradient at most: runs of blocks, each a
+   * task of the pool, added in order at the end. Blocks and parts are
+   * fixed by the shapes, never by the thread count. */
+  MAX_PARTS = 16,
 };
 
 /* One image's product: rows (m, n) = a (m, k; row stride a_rs) times
@@ -430,16 +434,14 @@ void tg_nn_conv_direct_input_grad(const tg_conv_geometry *g, const float *gout,
 
 /* ---- weight gradient: blocks of images, partial sums added in block order ---- */
 
-enum { MAX_BLOCKS = 16 }; /* partial sums kept at most */
-
 typedef struct weight_blocks {
   const tg_conv_geometry *g;
   padding pd;
   const float *x, *gout;
-  int64_t per_block, m_pad, k, k_pad, n;
+  int64_t per_block, blocks, per_part, m_pad, k, k_pad, n;
   weight_fn *lanes_of; /* the path's tiles */
   const int64_t *off;
-  float *partials; /* (blocks, o, k) */
+  float *partials; /* (parts, o, k) */
 } weight_blocks;
 
 /* A fixed-order sum of one element's partial sums. */
@@ -449,7 +451,10 @@ static float lanes_sum(const float *lanes) {
   return s;
 }
 
-static void weight_block(const weight_blocks *wb, int64_t block, float *scratch) {
+/* Adds block's gradient into `partial` (or stores it there, the first block
+ * of a part). */
+static void weight_block(const weight_blocks *wb, int64_t block, float *scratch,
+                         float *partial, bool first_of_part) {
   const tg_conv_geometry *g = wb->g;
   int64_t first = block * wb->per_block;
   int64_t images = g->n - first < wb->per_block ? g->n - first : wb->per_block;
@@ -457,7 +462,6 @@ static void weight_block(const weight_blocks *wb, int64_t block, float *scratch)
   int64_t src_stride = padded_floats(&wb->pd), g_stride = wb->m_pad * wb->n;
   float *src = scratch, *gs = src + images * src_stride;
   float *lanes = gs + images * g_stride;
-  float *partial = wb->partials + block * g->o * wb->k;
   for (int64_t grp = 0; grp < g->groups; grp++) {
     for (int64_t t = 0; t < images; t++) {
       int64_t img = first + t;
@@ -477,18 +481,25 @@ static void weight_block(const weight_blocks *wb, int64_t block, float *scratch)
                          .n = wb->n};
     wb->lanes_of(&wp, lanes);
     for (int64_t m = 0; m < og; m++)
-      for (int64_t t = 0; t < wb->k; t++)
-        partial[(grp * og + m) * wb->k + t] =
-            lanes_sum(lanes + (m * wb->k_pad + t) * LANES);
+      for (int64_t t = 0; t < wb->k; t++) {
+        float sum = lanes_sum(lanes + (m * wb->k_pad + t) * LANES);
+        float *e = partial + (grp * og + m) * wb->k + t;
+        *e = first_of_part ? sum : *e + sum;
+      }
   }
 }
 
-static void block_range(int64_t begin, int64_t end, void *arg) {
+/* Parts [begin, end): each the sum of its blocks, in order. */
+static void part_range(int64_t begin, int64_t end, void *arg) {
   const weight_blocks *wb = arg;
   int64_t floats = wb->per_block * (padded_floats(&wb->pd) + wb->m_pad * wb->n) +
                    wb->m_pad * wb->k_pad * LANES;
   tg_storage *s = tg_storage_new((size_t)floats * sizeof(float));
-  for (int64_t b = begin; b < end; b++) weight_block(wb, b, s->data);
+  for (int64_t part = begin; part < end; part++) {
+    int64_t first = part * wb->per_part, last = first + wb->per_part;
+    for (int64_t b = first; b < last && b < wb->blocks; b++)
+      weight_block(wb, b, s->data, wb->partials + part * wb->g->o * wb->k, b == first);
+  }
   tg_storage_release(s);
 }
 
@@ -501,21 +512,22 @@ void tg_nn_conv_direct_weight_grad(const tg_conv_geometry *g, const float *x,
   wb.m_pad = round_up(g->o / g->groups, weight_tile[isa][0]);
   wb.k_pad = round_up(wb.k, weight_tile[isa][1]);
   wb.n = round_up(g->oh * wb.pd.pw, TILE_PIXELS);
-  int64_t macs = g->o * wb.k * wb.n, by_work = (BLOCK_MACS + macs - 1) / macs;
-  int64_t by_count = (g->n + MAX_BLOCKS - 1) / MAX_BLOCKS;
-  wb.per_block = by_work > by_count ? by_work : by_count;
-  int64_t blocks = (g->n + wb.per_block - 1) / wb.per_block;
+  int64_t macs = g->o * wb.k * wb.n;
+  wb.per_block = (BLOCK_MACS + macs - 1) / macs; /* its scratch: a block's planes */
+  wb.blocks = (g->n + wb.per_block - 1) / wb.per_block;
+  wb.per_part = (wb.blocks + MAX_PARTS - 1) / MAX_PARTS;
+  int64_t parts = (wb.blocks + wb.per_part - 1) / wb.per_part;
   tg_storage *s = tg_storage_new((size_t)wb.k_pad * sizeof(int64_t) +
-                                 (size_t)(blocks * g->o * wb.k) * sizeof(float));
+                                 (size_t)(parts * g->o * wb.k) * sizeof(float));
   int64_t *off = s->data;
   tap_offsets(g, &wb.pd, off);
   for (int64_t t = wb.k; t < wb.k_pad; t++) off[t] = off[0]; /* computed, unused */
   wb.off = off;
   wb.partials = (float *)(off + wb.k_pad);
-  tg_parallel_for(blocks, 1, block_range, &wb);
+  tg_parallel_for(parts, 1, part_range, &wb);
   int64_t size = g->o * wb.k;
   memcpy(gw, wb.partials, (size_t)size * sizeof(float));
-  for (int64_t b = 1; b < blocks; b++)
+  for (int64_t b = 1; b < parts; b++)
     for (int64_t e = 0; e < size; e++) gw[e] += wb.partials[b * size + e];
   tg_storage_release(s);
 }

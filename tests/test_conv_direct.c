@@ -189,7 +189,8 @@ END_TEST
  * gradient's blocks, at 1, 2 and 3 threads. */
 START_TEST(test_direct_threads) {
   conv_case big[] = {{37, 1, 28, 28, 6, 5, 5, 2, 2, 2, 2, 1, 1, 1},
-                     {29, 6, 14, 14, 16, 5, 5, 0, 0, 0, 0, 1, 1, 1},
+                     /* 21 blocks of 3 images: runs of 2 blocks per partial sum */
+                     {61, 6, 14, 14, 16, 5, 5, 0, 0, 0, 0, 1, 1, 1},
                      {13, 8, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1, 2}};
   for (int c = 0; c < 3; c++) {
     tg_conv_geometry g = geometry(big[c]);

@@ -410,21 +410,32 @@ static void input_grad_range(int64_t begin, int64_t end, void *arg) {
   tg_storage_release(s);
 }
 
+/* The input gradient's taps channel by channel innermost, (i, j, c): the
+ * lines of two taps in a row are then a plane apart, so a tap's
+ * load-add-store does not wait on the overlapping store just before it
+ * (kernel-neighbour taps' lines are shifted by one element, which defeats
+ * store forwarding). Returns the weight order's tap for tap t. */
+static int64_t scatter_tap(const tg_conv_geometry *g, int64_t t) {
+  int64_t cg = g->c / g->groups, c = t % cg, ij = t / cg;
+  return (c * g->kh + ij / g->kw) * g->kw + ij % g->kw;
+}
+
 void tg_nn_conv_direct_input_grad(const tg_conv_geometry *g, const float *gout,
                                   const float *w, float *gx) {
   int64_t og = g->o / g->groups;
   input_grads ig = {.g = g, .pd = input_padding(g), .gout = gout, .gx = gx};
   ig.k = tg_nn_conv_col_rows(g);
   ig.n = round_up(g->oh * ig.pd.pw, TILE_PIXELS);
-  tg_storage *s = tg_storage_new((size_t)ig.k * sizeof(int64_t) +
+  tg_storage *s = tg_storage_new((size_t)(2 * ig.k) * sizeof(int64_t) +
                                  (size_t)(g->o * ig.k) * sizeof(float));
-  int64_t *off = s->data;
+  int64_t *by_weight = s->data, *off = by_weight + ig.k;
   float *a = (float *)(off + ig.k);
-  tap_offsets(g, &ig.pd, off);
-  for (int64_t grp = 0; grp < g->groups; grp++) /* a[grp][t][o] = w[grp * og + o][t] */
+  tap_offsets(g, &ig.pd, by_weight);
+  for (int64_t t = 0; t < ig.k; t++) off[t] = by_weight[scatter_tap(g, t)];
+  for (int64_t grp = 0; grp < g->groups; grp++) /* a[grp][t][o] = w[grp og + o][t] */
     for (int64_t t = 0; t < ig.k; t++)
       for (int64_t o = 0; o < og; o++)
-        a[(grp * ig.k + t) * og + o] = w[(grp * og + o) * ig.k + t];
+        a[(grp * ig.k + t) * og + o] = w[(grp * og + o) * ig.k + scatter_tap(g, t)];
   ig.off = off;
   ig.a = a;
   int64_t macs = g->o * ig.k * ig.n;

@@ -50,6 +50,10 @@ void tg_nn_conv_input_grad(const tg_conv_geometry *g, tg_dtype dtype, const void
                            const void *w, void *gx);
 void tg_nn_conv_weight_grad(const tg_conv_geometry *g, tg_dtype dtype, const void *x,
                             const void *gout, void *gw);
+/* gb = the bias's gradient, gout summed over images and pixels per channel
+ * (LANES partial sums per plane, the planes added in order in float64). */
+void tg_nn_conv_bias_grad(const tg_conv_geometry *g, tg_dtype dtype, const void *gout,
+                          void *gb);
 
 /* The stride-1 float32 kernels (conv_direct.c) behind the three above
  * where tg_nn_conv_direct_applies: products straight from padded planes,

@@ -158,3 +158,11 @@ void tg_nn_conv_weight_grad(const tg_conv_geometry *g, tg_dtype dtype, const voi
   else
     conv_weight_grad_f64(g, x, gout, gw);
 }
+
+void tg_nn_conv_bias_grad(const tg_conv_geometry *g, tg_dtype dtype, const void *gout,
+                          void *gb) {
+  if (dtype == TG_FLOAT32)
+    conv_bias_grad_f32(g, gout, gb);
+  else
+    conv_bias_grad_f64(g, gout, gb);
+}

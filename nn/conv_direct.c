@@ -22,10 +22,15 @@
  * The forward and input products are split over images across the pool's
  * threads, the weight gradient over runs of blocks of images whose partial
  * sums are added in order: the results do not depend on the thread
- * count. The tiles are compiled per instruction-set path (tensor/simd.h);
- * no multiply-add is fused, so every path's results are bit for bit the
- * same. OpenBLAS is not called, so its threads and the pool's never meet
- * here. */
+ * count. The tiles are compiled per instruction-set path (tensor/simd.h).
+ * The forward and the input gradient fuse their multiply-adds where the
+ * path has FMA (AVX2 and AVX-512 agree bit for bit, the baseline within
+ * float32 rounding). The weight gradient fuses none, so every path gives
+ * the same bits: its sums (gout times x over a batch of pixels) nearly
+ * cancel behind batch norm, where the last bits decide which way a short
+ * Adam run goes; this order keeps the digits example's CNN on PyTorch's
+ * accuracy (example_parity), the fused one did not. OpenBLAS is not
+ * called, so its threads and the pool's never meet here. */
 #include <string.h>
 
 #include "nn/conv.h"

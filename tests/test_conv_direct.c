@@ -7,7 +7,8 @@
  *   planes (padding past the kernel's reach, 'same' with an even kernel,
  *   dilation, groups, conv1d, one output pixel, a 1x1 kernel);
  * - the AVX2 and AVX-512 paths bit for bit the same (both fuse their
- *   multiply-adds), the baseline path within float32 rounding;
+ *   multiply-adds), the baseline path within float32 rounding, and the
+ *   weight gradient the same bits on every path;
  * - the same bits at 1, 2 and 3 threads. */
 #include <math.h>
 #include <stdlib.h>
@@ -157,12 +158,14 @@ START_TEST(test_direct_matches_columns) {
 }
 END_TEST
 
-/* AVX2 and AVX-512 bit for bit, the baseline within rounding. */
+/* The forward and input products: AVX2 and AVX-512 bit for bit (both fuse
+ * their multiply-adds), the baseline within rounding; the weight gradient
+ * (no fused multiply-add) bit for bit on every path. */
 START_TEST(test_direct_paths) {
   for (int c = 0; c < n_cases; c++) {
     tg_conv_geometry g = geometry(cases[c]);
-    products ref = {0};
-    bool have_ref = false;
+    products base = {0}, fused = {0};
+    bool have_fused = false;
     for (int isa = TG_ISA_BASELINE; isa < TG_ISA_COUNT; isa++) {
       if (isa > (int)tg_simd_best()) break;
       tg_simd_force((tg_isa)isa);
@@ -171,15 +174,19 @@ START_TEST(test_direct_paths) {
         products f64 = run(&g, TG_FLOAT64, (uint32_t)c + 7);
         expect_products_close(c, &g, &p, &f64);
         products_free(&f64);
-      } else if (!have_ref) {
-        ref = p, have_ref = true;
+        base = p;
         continue;
-      } else {
-        expect_products_same(c, &p, &ref);
       }
+      expect_same("gw", c, p.gw, base.gw, p.n_gw);
+      if (!have_fused) {
+        fused = p, have_fused = true;
+        continue;
+      }
+      expect_products_same(c, &p, &fused);
       products_free(&p);
     }
-    if (have_ref) products_free(&ref);
+    products_free(&base);
+    if (have_fused) products_free(&fused);
   }
   tg_simd_force(tg_simd_best());
 }

@@ -150,56 +150,36 @@ enum { WROWS_4 = 1, WTAPS_4 = 2, WROWS_8 = 2, WTAPS_8 = 2, WROWS_16 = 4, WTAPS_1
 #undef TILE_TARGET
 #undef SROWS
 
-/* Each path's copy of the two products. */
-static void shifted_baseline(const shifted_product *sp, const float *src, float *rows) {
-  shifted_rows_4(sp, src, rows);
-}
-static TG_TARGET_AVX2 void shifted_avx2(const shifted_product *sp, const float *src,
-                                        float *rows) {
-  shifted_rows_8(sp, src, rows);
-}
-static TG_TARGET_AVX512 void shifted_avx512(const shifted_product *sp, const float *src,
-                                            float *rows) {
-  shifted_rows_16(sp, src, rows);
-}
-static void scatter_baseline(const scatter_product *sp, float *dst) {
-  scatter_rows_4(sp, dst);
-}
-static TG_TARGET_AVX2 void scatter_avx2(const scatter_product *sp, float *dst) {
-  scatter_rows_8(sp, dst);
-}
-static TG_TARGET_AVX512 void scatter_avx512(const scatter_product *sp, float *dst) {
-  scatter_rows_16(sp, dst);
-}
-static void weight_baseline(const weight_product *wp, float *lanes) {
-  weight_lanes_4(wp, lanes);
-}
-static TG_TARGET_AVX2 void weight_avx2(const weight_product *wp, float *lanes) {
-  weight_lanes_8(wp, lanes);
-}
-static TG_TARGET_AVX512 void weight_avx512(const weight_product *wp, float *lanes) {
-  weight_lanes_16(wp, lanes);
-}
+/* Each path's copy of a kernel of the tiles (name##_4, _8 and _16), and
+ * name##_paths, the table tg_simd_isa() picks one from. */
+#define PATHS(name, params, args)                                                        \
+  static void name##baseline params {                                                    \
+    name##4 args;                                                                        \
+  }                                                                                      \
+  static TG_TARGET_AVX2 void name##avx2 params {                                         \
+    name##8 args;                                                                        \
+  }                                                                                      \
+  static TG_TARGET_AVX512 void name##avx512 params {                                     \
+    name##16 args;                                                                       \
+  }                                                                                      \
+  static void(*const name##paths[TG_ISA_COUNT])                                          \
+      params = {[TG_ISA_BASELINE] = name##baseline,                                      \
+                [TG_ISA_AVX2] = name##avx2,                                              \
+                [TG_ISA_AVX512] = name##avx512}
 
+PATHS(shifted_rows_, (const shifted_product *sp, const float *src, float *rows),
+      (sp, src, rows));
+PATHS(scatter_rows_, (const scatter_product *sp, float *dst), (sp, dst));
+PATHS(weight_lanes_, (const weight_product *wp, float *lanes), (wp, lanes));
 typedef void shifted_fn(const shifted_product *sp, const float *src, float *rows);
-typedef void weight_fn(const weight_product *wp, float *lanes);
 typedef void scatter_fn(const scatter_product *sp, float *dst);
-static scatter_fn *const scatter_paths[TG_ISA_COUNT] = {[TG_ISA_BASELINE] =
-                                                            scatter_baseline,
-                                                        [TG_ISA_AVX2] = scatter_avx2,
-                                                        [TG_ISA_AVX512] = scatter_avx512};
-static shifted_fn *const shifted_paths[TG_ISA_COUNT] = {[TG_ISA_BASELINE] =
-                                                            shifted_baseline,
-                                                        [TG_ISA_AVX2] = shifted_avx2,
-                                                        [TG_ISA_AVX512] = shifted_avx512};
+typedef void weight_fn(const weight_product *wp, float *lanes);
+
 /* Each path's weight-gradient tile (WROWS x WTAPS): the rows and taps are
  * padded to whole tiles. */
 static const int weight_tile[TG_ISA_COUNT][2] = {[TG_ISA_BASELINE] = {WROWS_4, WTAPS_4},
                                                  [TG_ISA_AVX2] = {WROWS_8, WTAPS_8},
                                                  [TG_ISA_AVX512] = {WROWS_16, WTAPS_16}};
-static weight_fn *const weight_paths[TG_ISA_COUNT] = {[TG_ISA_BASELINE] = weight_baseline,
-                                                      [TG_ISA_AVX2] = weight_avx2,
-                                                      [TG_ISA_AVX512] = weight_avx512};
 
 static int64_t round_up(int64_t v, int64_t to) {
   return (v + to - 1) / to * to;
@@ -323,7 +303,7 @@ static void image_range(int64_t begin, int64_t end, void *arg) {
   int64_t floats = padded_floats(&ip->pd);
   tg_storage *s = tg_storage_new((size_t)(floats + ip->m * n) * sizeof(float));
   float *padded = s->data, *rows = padded + floats;
-  shifted_fn *product = shifted_paths[tg_simd_isa()];
+  shifted_fn *product = shifted_rows_paths[tg_simd_isa()];
   int64_t groups = ip->g->groups, plane = ip->pd.h * ip->pd.w;
   for (int64_t img = begin; img < end; img++)
     for (int64_t grp = 0; grp < groups; grp++) {
@@ -397,7 +377,7 @@ static void input_grad_range(int64_t begin, int64_t end, void *arg) {
   int64_t floats = padded_floats(&ig->pd);
   tg_storage *s = tg_storage_new((size_t)(floats + og * ig->n) * sizeof(float));
   float *padded = s->data, *rows = padded + floats;
-  scatter_fn *product = scatter_paths[tg_simd_isa()];
+  scatter_fn *product = scatter_rows_paths[tg_simd_isa()];
   for (int64_t img = begin; img < end; img++)
     for (int64_t grp = 0; grp < g->groups; grp++) {
       memset(padded, 0, (size_t)floats * sizeof(float));
@@ -524,7 +504,7 @@ void tg_nn_conv_direct_weight_grad(const tg_conv_geometry *g, const float *x,
   weight_blocks wb = {.g = g, .pd = input_padding(g), .x = x, .gout = gout};
   wb.k = tg_nn_conv_col_rows(g);
   tg_isa isa = tg_simd_isa();
-  wb.lanes_of = weight_paths[isa];
+  wb.lanes_of = weight_lanes_paths[isa];
   wb.m_pad = round_up(g->o / g->groups, weight_tile[isa][0]);
   wb.k_pad = round_up(wb.k, weight_tile[isa][1]);
   wb.n = round_up(g->oh * wb.pd.pw, TILE_PIXELS);

@@ -88,9 +88,24 @@ typedef float dv8_unaligned __attribute__((vector_size(32), aligned(4), may_alia
 typedef float dv16 __attribute__((vector_size(64)));
 typedef float dv16_unaligned __attribute__((vector_size(64), aligned(4), may_alias));
 
-/* The weight gradient's tile per vector length: WROWS rows by WTAPS taps
- * of LANES partial sums (in registers: 16 AVX-512 ones, 8 AVX, 8 SSE). */
-enum { WROWS_4 = 1, WTAPS_4 = 2, WROWS_8 = 2, WTAPS_8 = 2, WROWS_16 = 4, WTAPS_16 = 4 };
+/* The tiles per vector length (registers: 32 AVX-512 ones, 16 AVX or SSE):
+ * ROWS output channels by 2 vectors in the forward (12 or 16 accumulators),
+ * SROWS taps by TILE_PIXELS in the input gradient (8 to 16), and WROWS rows
+ * by WTAPS taps of LANES partial sums in the weight gradient (8 or 16). */
+// clang-format off
+#define ROWS_4 6
+#define SROWS_4 1
+#define WROWS_4 1
+#define WTAPS_4 2
+#define ROWS_8 6
+#define SROWS_8 3
+#define WROWS_8 2
+#define WTAPS_8 2
+#define ROWS_16 8
+#define SROWS_16 8
+#define WROWS_16 4
+#define WTAPS_16 4
+// clang-format on
 
 /* acc += a b, fused where the path has FMA; SPLAT(x): x in every lane. */
 #define MADD4(acc, a, b) ((acc) += (a) * (b))
@@ -111,44 +126,14 @@ enum { WROWS_4 = 1, WTAPS_4 = 2, WROWS_8 = 2, WTAPS_8 = 2, WROWS_16 = 4, WTAPS_1
 #endif
 
 #define VL 4
-#define SROWS 1
 #define TILE_TARGET
-#define ROWS 6
-#define WROWS WROWS_4
-#define WTAPS WTAPS_4
 #include "nn/conv_direct_tiles.inc"
-#undef VL
-#undef ROWS
-#undef WROWS
-#undef WTAPS
-#undef TILE_TARGET
-#undef SROWS
 #define VL 8
-#define SROWS 3
 #define TILE_TARGET TG_TARGET_AVX2
-#define ROWS 6
-#define WROWS WROWS_8
-#define WTAPS WTAPS_8
 #include "nn/conv_direct_tiles.inc"
-#undef VL
-#undef ROWS
-#undef WROWS
-#undef WTAPS
-#undef TILE_TARGET
-#undef SROWS
 #define VL 16
-#define SROWS 8
 #define TILE_TARGET TG_TARGET_AVX512
-#define ROWS 8
-#define WROWS WROWS_16
-#define WTAPS WTAPS_16
 #include "nn/conv_direct_tiles.inc"
-#undef VL
-#undef ROWS
-#undef WROWS
-#undef WTAPS
-#undef TILE_TARGET
-#undef SROWS
 
 /* Each path's copy of a kernel of the tiles (name##_4, _8 and _16), and
  * name##_paths, the table tg_simd_isa() picks one from. */

@@ -73,6 +73,7 @@ typedef struct scatter_product {
 typedef struct weight_product {
   const float *g, *src;
   int64_t g_stride, src_stride, images;
+  bool add; /* to the lanes of the blocks before */
   const int64_t *off;
   int64_t m_pad, k_pad, n;
 } weight_product;
@@ -432,17 +433,16 @@ static float lanes_sum(const float *lanes) {
   return s;
 }
 
-/* Adds block's gradient into `partial` (or stores it there, the first block
- * of a part). */
+/* Adds a block's gradient to the part's partial sums, lanes (groups,
+ * m_pad, k_pad, LANES), or stores it there (the part's first block). */
 static void weight_block(const weight_blocks *wb, int64_t block, float *scratch,
-                         float *partial, bool first_of_part) {
+                         float *lanes, bool first_of_part) {
   const tg_conv_geometry *g = wb->g;
   int64_t first = block * wb->per_block;
   int64_t images = g->n - first < wb->per_block ? g->n - first : wb->per_block;
   int64_t og = g->o / g->groups, cg = g->c / g->groups;
   int64_t src_stride = padded_floats(&wb->pd), g_stride = wb->m_pad * wb->n;
   float *src = scratch, *gs = src + images * src_stride;
-  float *lanes = gs + images * g_stride;
   for (int64_t grp = 0; grp < g->groups; grp++) {
     for (int64_t t = 0; t < images; t++) {
       int64_t img = first + t;
@@ -456,30 +456,35 @@ static void weight_block(const weight_blocks *wb, int64_t block, float *scratch,
                          .g_stride = g_stride,
                          .src_stride = src_stride,
                          .images = images,
+                         .add = !first_of_part,
                          .off = wb->off,
                          .m_pad = wb->m_pad,
                          .k_pad = wb->k_pad,
                          .n = wb->n};
-    wb->lanes_of(&wp, lanes);
-    for (int64_t m = 0; m < og; m++)
-      for (int64_t t = 0; t < wb->k; t++) {
-        float sum = lanes_sum(lanes + (m * wb->k_pad + t) * LANES);
-        float *e = partial + (grp * og + m) * wb->k + t;
-        *e = first_of_part ? sum : *e + sum;
-      }
+    wb->lanes_of(&wp, lanes + grp * wb->m_pad * wb->k_pad * LANES);
   }
 }
 
-/* Parts [begin, end): each the sum of its blocks, in order. */
+/* Parts [begin, end): each its blocks' lanes summed in order, then each
+ * element's lanes added up. */
 static void part_range(int64_t begin, int64_t end, void *arg) {
   const weight_blocks *wb = arg;
-  int64_t floats = wb->per_block * (padded_floats(&wb->pd) + wb->m_pad * wb->n) +
-                   wb->m_pad * wb->k_pad * LANES;
-  tg_storage *s = tg_storage_new((size_t)floats * sizeof(float));
+  const tg_conv_geometry *g = wb->g;
+  int64_t og = g->o / g->groups, per_group = wb->m_pad * wb->k_pad * LANES;
+  int64_t planes = wb->per_block * (padded_floats(&wb->pd) + wb->m_pad * wb->n);
+  tg_storage *s =
+      tg_storage_new((size_t)(planes + g->groups * per_group) * sizeof(float));
+  float *lanes = (float *)s->data + planes;
   for (int64_t part = begin; part < end; part++) {
     int64_t first = part * wb->per_part, last = first + wb->per_part;
     for (int64_t b = first; b < last && b < wb->blocks; b++)
-      weight_block(wb, b, s->data, wb->partials + part * wb->g->o * wb->k, b == first);
+      weight_block(wb, b, s->data, lanes, b == first);
+    float *partial = wb->partials + part * g->o * wb->k;
+    for (int64_t grp = 0; grp < g->groups; grp++)
+      for (int64_t m = 0; m < og; m++)
+        for (int64_t t = 0; t < wb->k; t++)
+          partial[(grp * og + m) * wb->k + t] =
+              lanes_sum(lanes + grp * per_group + (m * wb->k_pad + t) * LANES);
   }
   tg_storage_release(s);
 }

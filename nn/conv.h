@@ -59,6 +59,9 @@ void tg_nn_conv_bias_grad(const tg_conv_geometry *g, tg_dtype dtype, const void 
  * where tg_nn_conv_direct_applies: products straight from padded planes,
  * no column matrix. input_grad writes every element of gx. */
 bool tg_nn_conv_direct_applies(const tg_conv_geometry *g, tg_dtype dtype);
+/* The weight gradient's kernel only where the product is thin (few output
+ * channels times taps): wider ones go to the column kernels' GEMM. */
+bool tg_nn_conv_direct_weight_applies(const tg_conv_geometry *g, tg_dtype dtype);
 void tg_nn_conv_direct_forward(const tg_conv_geometry *g, const float *x, const float *w,
                                const float *bias, float *out);
 void tg_nn_conv_direct_input_grad(const tg_conv_geometry *g, const float *gout,

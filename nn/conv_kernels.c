@@ -151,7 +151,7 @@ void tg_nn_conv_weight_grad(const tg_conv_geometry *g, tg_dtype dtype, const voi
                             const void *gout, void *gw) {
   if (g->n == 0) /* no image: no block sets it */
     memset(gw, 0, (size_t)(g->o * tg_nn_conv_col_rows(g)) * tg_dtype_size(dtype));
-  else if (tg_nn_conv_direct_applies(g, dtype))
+  else if (tg_nn_conv_direct_weight_applies(g, dtype))
     tg_nn_conv_direct_weight_grad(g, x, gout, gw);
   else if (dtype == TG_FLOAT32)
     conv_weight_grad_f32(g, x, gout, gw);

@@ -5,7 +5,8 @@
  * - forward, input gradient and weight gradient within float32 rounding of
  *   the float64 path, over geometries that reach every edge of the padded
  *   planes (padding past the kernel's reach, 'same' with an even kernel,
- *   dilation, groups, conv1d, one output pixel, a 1x1 kernel);
+ *   dilation, groups, conv1d, one output pixel, a 1x1 kernel; a wide one
+ *   whose weight gradient goes to the column kernels);
  * - the AVX2 and AVX-512 paths bit for bit the same (both fuse their
  *   multiply-adds), the baseline path within float32 rounding, and the
  *   weight gradient the same bits on every path;
@@ -65,6 +66,7 @@ static const conv_case cases[] = {
     {2, 6, 7, 7, 12, 1, 1, 0, 0, 0, 0, 1, 1, 3},   /* 1x1 kernel, groups 3 */
     {2, 4, 6, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4},    /* depthwise */
     {2, 2, 12, 12, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1}, /* rows past a tile */
+    {2, 32, 6, 6, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1},  /* wide: gw by the columns' GEMM */
 };
 
 /* The three products of one case in float32 (the direct kernels, on the
@@ -147,6 +149,18 @@ static void expect_products_same(int c, const products *a, const products *b) {
 
 static const int n_cases = (int)(sizeof cases / sizeof cases[0]);
 
+/* LeNet's thin weight products take the lanes kernel, the wide case the
+ * columns' GEMM. */
+START_TEST(test_direct_weight_routing) {
+  tg_conv_geometry lenet1 = geometry(cases[0]), lenet2 = geometry(cases[1]);
+  tg_conv_geometry wide = geometry(cases[n_cases - 1]);
+  ck_assert(tg_nn_conv_direct_weight_applies(&lenet1, TG_FLOAT32));
+  ck_assert(tg_nn_conv_direct_weight_applies(&lenet2, TG_FLOAT32));
+  ck_assert(!tg_nn_conv_direct_weight_applies(&wide, TG_FLOAT32));
+  ck_assert(!tg_nn_conv_direct_weight_applies(&lenet2, TG_FLOAT64));
+}
+END_TEST
+
 START_TEST(test_direct_matches_columns) {
   for (int c = 0; c < n_cases; c++) {
     tg_conv_geometry g = geometry(cases[c]);
@@ -219,6 +233,7 @@ int main(void) {
   Suite *s = suite_create("conv_direct");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 600);
+  tcase_add_test(tc, test_direct_weight_routing);
   tcase_add_test(tc, test_direct_matches_columns);
   tcase_add_test(tc, test_direct_paths);
   tcase_add_test(tc, test_direct_threads);

@@ -1,5 +1,6 @@
 /* The convolution's kernels: im2col / col2im into scratch column matrices
- * and one GEMM per block of images and group (conv_loops.inc).
+ * and one GEMM per block of images and group (conv_loops.inc), for what
+ * conv_direct.c's kernels (stride-1 float32) do not take.
  *
  * A block is as many images as fit a fixed scratch budget, decided by the
  * shapes alone. Blocks run one after the other; inside one, the pool

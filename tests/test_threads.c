@@ -220,6 +220,28 @@ START_TEST(test_optimizer_steps_give_the_same_bits) {
 }
 END_TEST
 
+/* No loop body the pool runs allocates or raises: softmax's line buffers
+ * are allocated once, by the caller, one per thread, so running out of
+ * memory for them reaches this thread's handler even with every line split
+ * across threads. */
+START_TEST(test_softmax_scratch_fails_on_the_caller) {
+  tg_scope_begin();
+  tg_parallel_set_grain(1024); /* split every line of this size */
+  tg_set_num_threads(3);
+  tg_tensor *x = tg_randn(TG_SHAPE(64, 300), TG_FLOAT32);
+  tg_scratch_fail_after(0);
+  TG_EXPECT_ERROR(tg_softmax(x, 1), "tg_softmax: out of memory for 900 x 8 bytes");
+  tg_scratch_fail_after(1); /* one allocation for the whole call: */
+  tg_tensor *y = tg_softmax(x, 0);
+  TG_EXPECT_ERROR(tg_log_softmax(x, 0), "tg_log_softmax: out of memory"); /* the next */
+  tg_scratch_fail_after(-1);
+  tg_set_num_threads(1);
+  tg_assert_close(y, tg_softmax(x, 0), 0, 0, "softmax at 3 threads");
+  tg_parallel_set_grain(0);
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("threads");
   TCase *tc = tcase_create("threads");
@@ -227,6 +249,7 @@ int main(void) {
   tcase_add_test(tc, test_threads_train_their_own_graphs);
   tcase_add_test(tc, test_tensor_released_on_another_thread);
   tcase_add_test(tc, test_optimizer_steps_give_the_same_bits);
+  tcase_add_test(tc, test_softmax_scratch_fails_on_the_caller);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

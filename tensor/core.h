@@ -142,8 +142,10 @@ typedef void (*tg_loop_fn)(char **ptrs, const int64_t *strides, int64_t n, void 
 /* Runs body over every element: operand 0 is usually the output, and every
  * operand must broadcast to shape. When all operands are contiguous at
  * `shape` (the common case) body gets the whole run at once, or a large
- * run in parts across threads; otherwise an iterator walks the outer dims.
- * body must compute each element on its own. */
+ * run in parts across threads; otherwise an iterator walks the outer dims,
+ * and large loops are cut along a dim operand 0 moves along (see iter.c).
+ * body must compute each element on its own, except that operand 0 may be
+ * a reduction's accumulator, broadcast along the reduced dims. */
 void tg_run_elementwise(tg_shape shape, int n_ops, tg_tensor *const *ops, tg_loop_fn body,
                         void *ctx);
 

@@ -567,12 +567,63 @@ START_TEST(test_threads_give_the_same_bits) {
 }
 END_TEST
 
+/* Reductions over a non-last dim split the kept positions across the
+ * threads (never the reduced dim), so each output is added in the order
+ * one thread adds it: the same bits at 1, 2 and 3 threads. */
+enum { STRIDED_REDUCTIONS = 14 };
+
+static void strided_reductions(tg_tensor *a, tg_tensor *cube, tg_tensor **out) {
+  int k = 0;
+  tg_tensor *at = tg_t(a), *idx; /* a strided (transposed) view */
+  out[k++] = tg_sum(at, TG_DIMS(0), false);
+  out[k++] = tg_sum(at, TG_DIMS(1), false);
+  out[k++] = tg_sum(cube, TG_DIMS(1), false); /* a middle dim */
+  out[k++] = tg_mean(cube, TG_DIMS(0, 2), true);
+  out[k++] = tg_sum(tg_to(a, TG_INT64), TG_DIMS(0), false);
+  out[k++] = tg_max(a, 0, false, &idx);
+  out[k++] = idx;
+  out[k++] = tg_argmin(cube, 1, true);
+  out[k++] = tg_logsumexp(a, TG_DIMS(0), false);
+  out[k++] = tg_std(cube, TG_DIMS(1), 1, false);
+  out[k++] = tg_var(at, TG_DIMS(0), 0, true);
+  out[k++] = tg_softmax(cube, 1);
+  out[k++] = tg_contiguous(at);                             /* a strided copy */
+  out[k++] = tg_sub(cube, tg_mean(cube, TG_DIMS(1), true)); /* broadcast */
+  ck_assert_int_eq(k, STRIDED_REDUCTIONS);
+}
+
+START_TEST(test_strided_reductions_give_the_same_bits) {
+  tg_scope_begin();
+  tg_manual_seed(6);
+  int64_t rows = tg_test_iterations(300);
+  tg_tensor *a = tg_randn(TG_SHAPE(rows, 700), TG_FLOAT32);
+  tg_tensor *cube = tg_randn(TG_SHAPE(rows / 10, 50, 130), TG_FLOAT64);
+  tg_tensor *one[STRIDED_REDUCTIONS], *many[STRIDED_REDUCTIONS];
+  tg_parallel_set_grain(1024); /* split every loop of these sizes */
+  tg_set_num_threads(1);
+  strided_reductions(a, cube, one);
+  for (int threads = 2; threads <= 3; threads++) {
+    tg_set_num_threads(threads);
+    strided_reductions(a, cube, many);
+    for (int k = 0; k < STRIDED_REDUCTIONS; k++) {
+      char what[64];
+      snprintf(what, sizeof what, "strided reduction %d at %d threads", k, threads);
+      tg_assert_close(many[k], one[k], 0, 0, what);
+    }
+  }
+  tg_set_num_threads(1);
+  tg_parallel_set_grain(0);
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("tensor");
   TCase *tc = tcase_create("core");
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_creation);
   tcase_add_test(tc, test_threads_give_the_same_bits);
+  tcase_add_test(tc, test_strided_reductions_give_the_same_bits);
   tcase_add_test(tc, test_cat_stack_block_and_strided_paths_agree);
   tcase_add_test(tc, test_views_share_storage);
   tcase_add_test(tc, test_broadcasting_and_promotion);

@@ -162,7 +162,9 @@ void tg_parallel_for_slots(int64_t n, int64_t grain_items, int slots, tg_slot_fn
     return;
   }
   pthread_mutex_lock(&p->lock);
-  threads = ensure_workers(p, threads);
+  /* workers started for a larger count earlier stay out (p->slots) */
+  int started = ensure_workers(p, threads);
+  if (threads > started) threads = started;
   int64_t chunks = (int64_t)threads * CHUNKS_PER_THREAD;
   p->n = n, p->fn = fn, p->ctx = ctx, p->chunks = most < chunks ? most : chunks;
   p->slots = threads, p->joined = 1; /* the caller is slot 0 */

@@ -233,7 +233,8 @@ void *tg_scratch_alloc(const char *op, int64_t count, size_t size) {
   int allowed = atomic_load(&scratch_allowed);
   if (allowed >= 0) atomic_store(&scratch_allowed, allowed - 1);
   size_t items = count > 0 ? (size_t)count : 1;
-  void *p = allowed == 0 || items > SIZE_MAX / size ? NULL : malloc(items * size);
+  bool too_big = size > 0 && items > SIZE_MAX / size;
+  void *p = allowed == 0 || too_big ? NULL : malloc(items * (size ? size : 1));
   if (!p)
     tg_error("%s: out of memory for %lld x %zu bytes of scratch", op, (long long)count,
              size);

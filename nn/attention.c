@@ -27,6 +27,7 @@ static tg_tensor *apply_mask(tg_tensor *scores, tg_tensor *mask, bool masked_whe
 
 typedef struct sm_rows {
   int64_t rows, len, mask_rows; /* score row i reads mask row i % mask_rows */
+  double scale; /* of the scores (and so of their gradient): 1 but in the heads op */
 } sm_rows;
 
 #define TG_TEMPLATE "nn/attention_loops.inc"
@@ -35,7 +36,7 @@ typedef struct sm_rows {
 
 static sm_rows rows_of(const tg_tensor *y) {
   int64_t len = y->ndim ? y->shape[y->ndim - 1] : 1;
-  return (sm_rows){len ? tg_numel(y) / len : 0, len, 1};
+  return (sm_rows){len ? tg_numel(y) / len : 0, len, 1, 1};
 }
 
 /* y (g - sum(g y)), differentiable again */
@@ -163,15 +164,15 @@ tg_tensor *tg_scaled_dot_product_attention(tg_tensor *q, tg_tensor *k, tg_tensor
 /* ---- MultiheadAttention's heads as one op ----
  * softmax(q k^T / sqrt(Dh) + mask) v for every batch element and head, the
  * heads read in place from the projections and the output written with
- * its heads side by side, ready for out_proj: no split or merge copies, no
- * scaled copy of q (the scale is the products' alpha: 1 / sqrt(Dh), exact
- * for a power-of-two Dh, rounds as PyTorch's q / sqrt(Dh) then) and no
- * transposed k. The products are batches over (batch element, head) of
- * small GEMMs (gemm_small.c for float32, split across threads). The inputs
- * are the packed projection of self-attention (q, k, v in its columns 0,
- * E, 2E, so its gradient is made in one piece) or q, k and v, each
- * (T, N, width) time-major or (N, T, width) batch-major, rows unit-stride;
- * the output (L, N, E) or (N, L, E). The weights are saved for backward. */
+ * its heads side by side, ready for out_proj: no split or merge copies and
+ * no scaled copy of q (the softmax kernel scales the scores, and the
+ * scores' gradient, by 1 / sqrt(Dh): for a power-of-two Dh this rounds
+ * exactly as PyTorch's q / sqrt(Dh) @ k^T). The products are batches over (batch element,
+ * head) of small GEMMs (gemm_small.c for float32, split across threads). The inputs are
+ * the packed projection of self-attention (q, k, v in its columns 0, E, 2E, so its
+ * gradient is made in one piece) or q, k and v, each (T, N, width) time-major or (N, T,
+ * width) batch-major, rows unit-stride; the output (L, N, E) or (N, L, E). The weights
+ * are saved for backward. */
 
 typedef struct heads_args {
   int64_t heads, embed; /* H and E = H * Dh */
@@ -212,11 +213,11 @@ static per_head heads_output(const heads_args *a, tg_tensor *o) {
                     a->batch_major ? E : o->shape[1] * E, 1};
 }
 
-/* c = alpha a b (m x k times k x n) for every (n, h) of N x H */
+/* c = a b (m x k times k x n) for every (n, h) of N x H */
 static void head_products(tg_dtype dtype, int64_t N, int64_t H, int64_t m, int64_t n,
-                          int64_t k, double alpha, per_head a, per_head b, per_head c) {
+                          int64_t k, per_head a, per_head b, per_head c) {
   tg_sgemm_batch batch = {{N, H}, {a.ns, a.hs}, {b.ns, b.hs}, {c.ns, c.hs}};
-  tg_gemm_batched(dtype, &batch, m, n, k, alpha, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
+  tg_gemm_batched(dtype, &batch, m, n, k, 1, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
                   c.data, c.rs);
 }
 
@@ -224,6 +225,20 @@ typedef struct heads_sizes {
   int64_t N, H, L, S, dh;
   double alpha;
 } heads_sizes;
+
+/* x^T per head (x: k or v, S x Dh): float32 heads copied to unit-stride
+ * (N * H, Dh, S) rows, so the products with them (q k^T, g v^T) take the
+ * path for plain operands (libxsmm's kernels where built) instead of
+ * packing a transposed operand for every product; other dtypes as views. */
+static per_head transposed_rows(per_head x, heads_sizes z, tg_dtype dtype) {
+  if (dtype != TG_FLOAT32) return transposed_heads(x);
+  tg_tensor *t = tg_alloc(TG_SHAPE(z.N * z.H, z.dh, z.S), dtype);
+  per_head xt = {tg_ptr(t), z.H * z.dh * z.S, z.dh * z.S, z.S, 1};
+  tg_sgemm_batch batch = {{z.N, z.H}, {x.ns, x.hs}, {0, 0}, {xt.ns, xt.hs}};
+  tg_stranspose_batched(&batch, z.dh, z.S, (const float *)x.data, x.rs, (float *)xt.data,
+                        z.S);
+  return xt;
+}
 
 static heads_sizes sizes_of(const heads_args *a, const tg_tensor *q_in,
                             const tg_tensor *k_in) {
@@ -304,12 +319,13 @@ static void heads_attention_backward_fused(tg_node *node, tg_tensor *g,
   tg_tensor *ds = tg_alloc(tg_shape_of(w), w->dtype);
   per_head dS = weights_of(ds, z.H);
   tg_dtype dt = w->dtype;
-  head_products(dt, z.N, z.H, z.L, z.S, z.dh, 1, go, transposed_heads(v), dS);
-  head_products(dt, z.N, z.H, z.S, z.dh, z.L, 1, transposed_heads(W), go, dv);
+  head_products(dt, z.N, z.H, z.L, z.S, z.dh, go, transposed_rows(v, z, dt), dS);
+  head_products(dt, z.N, z.H, z.S, z.dh, z.L, transposed_heads(W), go, dv);
   sm_rows r = rows_of(w);
+  r.scale = z.alpha;
   softmax_grad_rows(&r, ds, w, ds);
-  head_products(dt, z.N, z.H, z.L, z.dh, z.S, z.alpha, dS, k, dq);
-  head_products(dt, z.N, z.H, z.S, z.dh, z.L, z.alpha, transposed_heads(dS), q, dk);
+  head_products(dt, z.N, z.H, z.L, z.dh, z.S, dS, k, dq);
+  head_products(dt, z.N, z.H, z.S, z.dh, z.L, transposed_heads(dS), q, dk);
   if (packed) {
     if (tg_needs_input_grad(node, 0)) grads[0] = packed;
     return;
@@ -342,12 +358,13 @@ tg_tensor *tg_nn_heads_attention(tg_tensor *q, tg_tensor *k, tg_tensor *v, int64
   tg_tensor *out =
       tg_alloc(batch_major ? TG_SHAPE(z.N, z.L, E) : TG_SHAPE(z.L, z.N, E), dt);
   per_head W = weights_of(w, z.H);
-  head_products(dt, z.N, z.H, z.L, z.S, z.dh, z.alpha, projection(&a, q_in, 0),
-                transposed_heads(projection(&a, k_in, 1)), W);
+  head_products(dt, z.N, z.H, z.L, z.S, z.dh, projection(&a, q_in, 0),
+                transposed_rows(projection(&a, k_in, 1), z, dt), W);
   sm_rows r = rows_of(w);
+  r.scale = z.alpha;
   if (mask) r.mask_rows = tg_numel(mask) / r.len;
   softmax_rows(&r, w, mask, w);
-  head_products(dt, z.N, z.H, z.L, z.dh, z.S, 1, W, projection(&a, in[a.in[2]], 2),
+  head_products(dt, z.N, z.H, z.L, z.dh, z.S, W, projection(&a, in[a.in[2]], 2),
                 heads_output(&a, out));
   tg_node *node = tg_record(&tg_op_heads_attention, out, packed ? 1 : 3, in);
   if (node) {

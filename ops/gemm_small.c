@@ -236,6 +236,14 @@ TG_DISPATCHED(pack_transposed,
       buf[p * width + q] = w[q * cs + p];
 }
 
+void tg_stranspose_batched(const tg_sgemm_batch *batch, int64_t rows, int64_t cols,
+                           const float *src, int64_t ld_src, float *dst, int64_t ld_dst) {
+  for (int64_t o = 0; o < batch->count[0]; o++)
+    for (int64_t i = 0; i < batch->count[1]; i++)
+      pack_transposed(src + o * batch->a[0] + i * batch->a[1], ld_src, rows, cols,
+                      dst + o * batch->c[0] + i * batch->c[1], ld_dst);
+}
+
 /* Columns [j0, j0 + w) of b, copied with unit-stride columns and zeros up
  * to a multiple of TILE_W (so every tile reads whole vectors). */
 static matrix pack_padded(matrix b, int64_t k, int64_t j0, int64_t w, float *buf) {

@@ -34,6 +34,12 @@ bool tg_sgemm_small_batched(const tg_sgemm_batch *batch, int64_t m, int64_t n, i
                             const float *b, int64_t b_rs, int64_t b_cs, float beta,
                             float *c, int64_t ldc);
 
+/* dst[p * ld_dst + q] = src[q * ld_src + p] (p < rows, q < cols) for every
+ * matrix of a batch (src by batch->a's strides, dst by batch->c's): a
+ * transposed operand made unit-stride once, in 8 x 8 register blocks. */
+void tg_stranspose_batched(const tg_sgemm_batch *batch, int64_t rows, int64_t cols,
+                           const float *src, int64_t ld_src, float *dst, int64_t ld_dst);
+
 /* Whether tg_sgemm_small hands this product (D = C when d_is_c) to
  * libxsmm's JIT kernels: built with libxsmm, on the AVX2 or AVX-512 path,
  * a shape where it wins. Their result is then within float32 rounding of

@@ -30,6 +30,10 @@ typedef struct sm_rows {
   double scale; /* of the scores (and so of their gradient): 1 but in the heads op */
 } sm_rows;
 
+/* Rows whose maximum and sum are taken side by side (independent chains
+ * of compares and adds; each row still in its own order). */
+enum { SOFTMAX_ROWS = 4 };
+
 #define TG_TEMPLATE "nn/attention_loops.inc"
 #include "tensor/for_float_types.inc"
 #undef TG_TEMPLATE

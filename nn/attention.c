@@ -255,18 +255,19 @@ static heads_sizes sizes_of(const heads_args *a, const tg_tensor *q_in,
 /* The input x's projection `which` as (N * H, T, Dh) heads, differentiably. */
 static tg_tensor *heads_view(const heads_args *a, tg_tensor *x, int which) {
   int tok = a->batch_major ? 1 : 0;
-  int64_t T = x->shape[tok], N = x->shape[1 - tok], H = a->heads;
+  int64_t T = x->shape[tok], N = x->shape[1 - tok], H = a->heads, dh = a->embed / H;
   x = tg_narrow(x, -1, a->col[which], a->embed);
-  if (!a->batch_major) return tg_transpose(tg_reshape(x, TG_SHAPE(T, N * H, -1)), 0, 1);
-  x = tg_permute(tg_reshape(x, TG_SHAPE(N, T, H, -1)), TG_SHAPE(0, 2, 1, 3));
-  return tg_reshape(x, TG_SHAPE(N * H, T, -1));
+  if (!a->batch_major) return tg_transpose(tg_reshape(x, TG_SHAPE(T, N * H, dh)), 0, 1);
+  x = tg_permute(tg_reshape(x, TG_SHAPE(N, T, H, dh)), TG_SHAPE(0, 2, 1, 3));
+  return tg_reshape(x, TG_SHAPE(N * H, T, dh));
 }
 
 /* (N * H, T, Dh) heads back to the inputs' layout, (T, N, E) or (N, T, E). */
 static tg_tensor *merged_heads(const heads_args *a, tg_tensor *x, int64_t N) {
   int64_t T = x->shape[1];
   if (!a->batch_major) return tg_reshape(tg_transpose(x, 0, 1), TG_SHAPE(T, N, a->embed));
-  x = tg_permute(tg_reshape(x, TG_SHAPE(N, a->heads, T, -1)), TG_SHAPE(0, 2, 1, 3));
+  x = tg_permute(tg_reshape(x, TG_SHAPE(N, a->heads, T, a->embed / a->heads)),
+                 TG_SHAPE(0, 2, 1, 3));
   return tg_reshape(x, TG_SHAPE(N, T, a->embed));
 }
 
@@ -411,7 +412,10 @@ static int in_projection(const mha *a, tg_tensor *query, tg_tensor *key, tg_tens
 /* (T, N, E) -> (N * heads, T, head_dim) */
 static tg_tensor *split_heads(const mha *a, tg_tensor *x) {
   int64_t T = tg_size(x, 0), N = tg_size(x, 1);
-  return tg_transpose(tg_view(tg_contiguous(x), TG_SHAPE(T, N * a->num_heads, -1)), 0, 1);
+  /* the head size spelled out: -1 is ambiguous for an empty sequence */
+  return tg_transpose(tg_view(tg_contiguous(x),
+                              TG_SHAPE(T, N * a->num_heads, a->embed_dim / a->num_heads)),
+                      0, 1);
 }
 
 static void check_mha_inputs(const mha *a, tg_tensor *q, tg_tensor *k, tg_tensor *v,
@@ -505,7 +509,8 @@ static tg_tensor *mha_fused(const mha *a, tg_tensor *query, tg_tensor *key,
           ? tg_nn_heads_attention(in[0], NULL, NULL, a->num_heads, mask, batch_major)
           : tg_nn_heads_attention(in[0], in[1], in[2], a->num_heads, mask, batch_major);
   tg_shape shape = tg_shape_of(out);
-  out = tg_module_forward(a->out_proj, tg_view(out, TG_SHAPE(-1, a->embed_dim)));
+  out = tg_module_forward(
+      a->out_proj, tg_view(out, TG_SHAPE(tg_numel(out) / a->embed_dim, a->embed_dim)));
   out = tg_view(out, shape);
   if (!batched) return tg_scope_return(tg_squeeze(out, 1));
   /* PyTorch's last op: a view of out_proj's result, or with batch_first its

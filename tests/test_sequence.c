@@ -552,10 +552,12 @@ static void grads_of(tg_tensor *y, tg_tensor *r, tg_module *m, tg_tensor *const 
  * gradient, batched or not, either layout, self or cross, each mask form
  * (0 none, 1 bool (L, S), 2 float (N * heads, L, S) with -inf entries). */
 static void expect_heads_op_like_composite(tg_dtype dtype, bool batch_first, bool self,
-                                           int mask_kind, bool batched) {
+                                           int mask_kind, bool batched, int64_t L,
+                                           int64_t S) {
   tg_scope_begin();
   tg_manual_seed(5);
-  int64_t L = 5, S = self ? 5 : 7, N = batched ? 3 : 1, E = 8, H = 2;
+  int64_t N = batched ? 3 : 1, E = 8, H = 2;
+  if (self) S = L;
   tg_module *m = tg_nn_multihead_attention(E, H, 0, true, batch_first);
   tg_module_to(m, dtype);
   tg_shape qs = !batched      ? TG_SHAPE(L, E)
@@ -593,10 +595,14 @@ START_TEST(test_mha_heads_as_one_op) {
     for (int bf = 0; bf < 2; bf++)
       for (int mask = 0; mask < 3; mask++) {
         tg_dtype dtype = d ? TG_FLOAT64 : TG_FLOAT32;
-        expect_heads_op_like_composite(dtype, bf, true, mask, true);
-        expect_heads_op_like_composite(dtype, bf, false, mask, true);
-        expect_heads_op_like_composite(dtype, bf, true, mask == 2 ? 0 : mask, false);
+        expect_heads_op_like_composite(dtype, bf, true, mask, true, 5, 5);
+        expect_heads_op_like_composite(dtype, bf, false, mask, true, 5, 7);
+        expect_heads_op_like_composite(dtype, bf, true, mask == 2 ? 0 : mask, false, 5,
+                                       5);
       }
+  /* empty sequences: no keys (the output is out_proj's bias), no queries */
+  expect_heads_op_like_composite(TG_FLOAT64, true, false, 0, true, 4, 0);
+  expect_heads_op_like_composite(TG_FLOAT32, false, true, 0, true, 0, 0);
 }
 END_TEST
 

@@ -231,16 +231,18 @@ typedef struct heads_sizes {
 } heads_sizes;
 
 /* x^T per head (x: k or v, S x Dh): float32 heads copied to unit-stride
- * (N * H, Dh, S) rows, so the products with them (q k^T, g v^T) take the
- * path for plain operands (libxsmm's kernels where built) instead of
- * packing a transposed operand for every product; other dtypes as views. */
+ * (N * H, Dh, S') rows, S' = S rounded up to 8 (room for the copy's last
+ * 8 x 8 block), so the products with them (q k^T, g v^T) take the path for
+ * plain operands (libxsmm's kernels where built) instead of packing a
+ * transposed operand for every product; other dtypes as views. */
 static per_head transposed_rows(per_head x, heads_sizes z, tg_dtype dtype) {
   if (dtype != TG_FLOAT32) return transposed_heads(x);
-  tg_tensor *t = tg_alloc(TG_SHAPE(z.N * z.H, z.dh, z.S), dtype);
-  per_head xt = {tg_ptr(t), z.H * z.dh * z.S, z.dh * z.S, z.S, 1};
+  int64_t ld = (z.S + 7) / 8 * 8;
+  tg_tensor *t = tg_alloc(TG_SHAPE(z.N * z.H, z.dh, ld), dtype);
+  per_head xt = {tg_ptr(t), z.H * z.dh * ld, z.dh * ld, ld, 1};
   tg_sgemm_batch batch = {{z.N, z.H}, {x.ns, x.hs}, {0, 0}, {xt.ns, xt.hs}};
   tg_stranspose_batched(&batch, z.dh, z.S, (const float *)x.data, x.rs, (float *)xt.data,
-                        z.S);
+                        ld);
   return xt;
 }
 

@@ -189,9 +189,12 @@ typedef int v8i __attribute__((vector_size(LANES * sizeof(int))));
 /* dst[u * ld_dst + t] = src[t * ld_src + u] for an 8 x 8 block, in
  * registers: pairs of rows interleaved, then pairs of pairs, then halves. */
 static inline __attribute__((always_inline)) void
-transpose8x8(const float *src, int64_t ld_src, float *dst, int64_t ld_dst) {
+transpose8x8(const float *src, int64_t ld_src, int rows, float *dst, int64_t ld_dst) {
   v8 r[8], t[8], u[8];
-  for (int i = 0; i < 8; i++) r[i] = LOAD8(src + i * ld_src);
+  for (int i = 0; i < 8; i++) {
+    r[i] = (v8){0};
+    if (i < rows) r[i] = LOAD8(src + i * ld_src);
+  }
   for (int i = 0; i < 8; i += 2) {
     t[i] = SHUFFLE(r[i], r[i + 1], 0, 8, 1, 9, 2, 10, 3, 11);
     t[i + 1] = SHUFFLE(r[i], r[i + 1], 4, 12, 5, 13, 6, 14, 7, 15);
@@ -228,7 +231,14 @@ TG_DISPATCHED(pack_transposed,
     p_blocked = k / LANES * LANES;
     for (; q0 + LANES <= cols; q0 += LANES)
       for (int64_t p = 0; p < p_blocked; p += LANES)
-        transpose8x8(w + q0 * cs + p, cs, buf + p * width + q0, width);
+        transpose8x8(w + q0 * cs + p, cs, LANES, buf + p * width + q0, width);
+    /* the last columns as a block of fewer rows (zeros for the missing
+     * ones) when the buffer's rows have room for the whole block */
+    if (q0 < cols && q0 + LANES <= width) {
+      for (int64_t p = 0; p < p_blocked; p += LANES)
+        transpose8x8(w + q0 * cs + p, cs, (int)(cols - q0), buf + p * width + q0, width);
+      q0 = cols;
+    }
   }
   /* what the blocks left: columns past q0, rows past p_blocked */
   for (int64_t p = 0; p < k; p++)

@@ -36,7 +36,9 @@ bool tg_sgemm_small_batched(const tg_sgemm_batch *batch, int64_t m, int64_t n, i
 
 /* dst[p * ld_dst + q] = src[q * ld_src + p] (p < rows, q < cols) for every
  * matrix of a batch (src by batch->a's strides, dst by batch->c's): a
- * transposed operand made unit-stride once, in 8 x 8 register blocks. */
+ * transposed operand made unit-stride once, in 8 x 8 register blocks. With
+ * ld_dst >= cols rounded up to 8, the last block is whole too (zeros in the
+ * columns past cols). */
 void tg_stranspose_batched(const tg_sgemm_batch *batch, int64_t rows, int64_t cols,
                            const float *src, int64_t ld_src, float *dst, int64_t ld_dst);
 

@@ -93,21 +93,32 @@ START_TEST(test_batched_small_products) {
 }
 END_TEST
 
-START_TEST(test_batched_transpose) {
-  enum { ROWS = 16, COLS = 23, LD_SRC = 50, LD_DST = 25 };
-  float src[2 * 3 * COLS * LD_SRC], dst[2 * 3 * ROWS * LD_DST];
+/* dst (ld_dst) = src^T for a 2 x 3 batch; the columns past COLS within a
+ * row may only get zeros (a whole last 8 x 8 block where ld_dst has room) */
+static void expect_transposed(int64_t ld_dst) {
+  enum { ROWS = 16, COLS = 23, LD_SRC = 50 };
+  static float src[2 * 3 * COLS * LD_SRC], dst[2 * 3 * ROWS * 32];
   fill(src, 2 * 3 * COLS * LD_SRC, 4);
-  memset(dst, 0, sizeof dst);
+  for (size_t i = 0; i < sizeof dst / sizeof *dst; i++) dst[i] = 7;
   tg_sgemm_batch batch = {{2, 3},
                           {3 * COLS * LD_SRC, COLS * LD_SRC},
                           {0, 0},
-                          {3 * ROWS * LD_DST, ROWS * LD_DST}};
-  tg_stranspose_batched(&batch, ROWS, COLS, src, LD_SRC, dst, LD_DST);
+                          {3 * ROWS * ld_dst, ROWS * ld_dst}};
+  tg_stranspose_batched(&batch, ROWS, COLS, src, LD_SRC, dst, ld_dst);
   for (int t = 0; t < 6; t++)
     for (int p = 0; p < ROWS; p++)
-      for (int q = 0; q < COLS; q++)
-        ck_assert_float_eq(dst[t * ROWS * LD_DST + p * LD_DST + q],
-                           src[t * COLS * LD_SRC + q * LD_SRC + p]);
+      for (int q = 0; q < ld_dst; q++) {
+        float got = dst[t * ROWS * ld_dst + p * ld_dst + q];
+        if (q < COLS)
+          ck_assert_float_eq(got, src[t * COLS * LD_SRC + q * LD_SRC + p]);
+        else
+          ck_assert(got == 7 || got == 0);
+      }
+  ck_assert_float_eq(dst[6 * ROWS * ld_dst], 7); /* nothing past the last matrix */
+}
+
+START_TEST(test_batched_transpose) {
+  for (int64_t ld = 23; ld <= 25; ld++) expect_transposed(ld);
 }
 END_TEST
 

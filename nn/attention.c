@@ -1,6 +1,8 @@
 /* Attention: scaled_dot_product_attention and nn.MultiheadAttention as
  * PyTorch 1.13's F.multi_head_attention_forward computes it, from
- * differentiable ops (matmul, softmax, masked_fill, dropout, linear).
+ * differentiable ops (matmul, softmax, masked_fill, dropout, linear); the
+ * common case of MultiheadAttention (no weights asked for, no key padding
+ * mask or dropout) runs its heads as one op (below).
  *
  * Both scale the queries before the product, q / sqrt(E) @ k^T, add the
  * mask (a bool mask becomes 0 / -inf), take the softmax over the keys,
@@ -306,7 +308,7 @@ static void heads_attention_backward(tg_node *node, tg_tensor *g, tg_tensor **gr
   heads_input_grads(node, a, d, grads);
 }
 
-/* A gradient of input x's shape, laid out as the forward wrote the output. */
+/* A contiguous gradient of input x's shape (every element gets written). */
 static tg_tensor *heads_grad_like(const tg_tensor *x) {
   return tg_alloc(tg_shape_of(x), x->dtype);
 }

@@ -371,8 +371,8 @@ tg_tensor *tg_nn_heads_attention(tg_tensor *q, tg_tensor *k, tg_tensor *v, int64
                 transposed_rows(projection(&a, k_in, 1), z, dt), W);
   sm_rows r = rows_of(w);
   r.scale = z.alpha;
-  if (mask) r.mask_rows = tg_numel(mask) / r.len;
-  softmax_rows(&r, w, mask, w);
+  if (mask && r.len > 0) r.mask_rows = tg_numel(mask) / r.len;
+  if (tg_numel(w) > 0) softmax_rows(&r, w, mask, w); /* none: an empty batch */
   head_products(dt, z.N, z.H, z.L, z.dh, z.S, W, projection(&a, in[a.in[2]], 2),
                 heads_output(&a, out));
   tg_node *node = tg_record(&tg_op_heads_attention, out, packed ? 1 : 3, in);

@@ -74,6 +74,8 @@ static inline bool tg_double_is_i64(double v) {
 int tg_wrap_dim(const char *op, int dim, int ndim);
 tg_shape tg_shape_make(int ndim, const int64_t *d);
 bool tg_shape_equal(tg_shape a, tg_shape b);
+/* tg_shape_equal(tg_shape_of(a), tg_shape_of(b)) without building either shape */
+bool tg_same_shape(const tg_tensor *a, const tg_tensor *b);
 int64_t tg_shape_numel(tg_shape s);
 /* Broadcast shape of a and b, or an error naming op and both shapes. */
 tg_shape tg_broadcast_shapes(const char *op, tg_shape a, tg_shape b);

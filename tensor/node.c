@@ -275,7 +275,7 @@ tg_tensor *tg_grad_destination(tg_node *node, int i) {
     return NULL;
   tg_tensor *grad = in->grad;
   if (!grad || grad->dtype != in->dtype || !tg_is_contiguous(grad) ||
-      !tg_shape_equal(tg_shape_of(grad), tg_shape_of(in)))
+      !tg_same_shape(grad, in))
     return NULL;
   return grad;
 }

@@ -28,14 +28,15 @@ mlp_gemms mlp_gemms_new(const int64_t *sizes, int n_sizes, int batch) {
     add(&g, batch, (int)sizes[l + 1], (int)sizes[l], CblasNoTrans, CblasTrans);
   for (int l = n_sizes - 2; l >= 0; l--) {
     add(&g, (int)sizes[l + 1], (int)sizes[l], batch, CblasTrans, CblasNoTrans);
-    if (l > 0) add(&g, batch, (int)sizes[l], (int)sizes[l + 1], CblasNoTrans, CblasNoTrans);
+    if (l > 0)
+      add(&g, batch, (int)sizes[l], (int)sizes[l + 1], CblasNoTrans, CblasNoTrans);
   }
   size_t most = 0;
   for (int i = 0; i < g.n; i++) {
     const mlp_product *p = &g.p[i];
-    most = largest(most, largest((size_t)p->m * (size_t)p->k,
-                                 largest((size_t)p->k * (size_t)p->n,
-                                         (size_t)p->m * (size_t)p->n)));
+    most = largest(
+        most, largest((size_t)p->m * (size_t)p->k,
+                      largest((size_t)p->k * (size_t)p->n, (size_t)p->m * (size_t)p->n)));
   }
   g.a = filled(most), g.b = filled(most), g.c = filled(most);
   return g;

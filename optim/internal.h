@@ -180,15 +180,10 @@ static inline TG_TARGET_AVX2 void tg_optim_sqrt_f64_avx2(double *x, int n) {
 
 static inline void tg_optim_sqrt_f32(float *x, int n) {
 #ifdef TG_HAVE_PATHS
-  switch (tg_simd_isa()) {
-  case TG_ISA_AVX512:
-    tg_optim_sqrt_f32_avx512(x, n);
+  tg_isa isa = tg_simd_isa();
+  if (isa >= TG_ISA_AVX2) {
+    (isa == TG_ISA_AVX512 ? tg_optim_sqrt_f32_avx512 : tg_optim_sqrt_f32_avx2)(x, n);
     return;
-  case TG_ISA_AVX2:
-    tg_optim_sqrt_f32_avx2(x, n);
-    return;
-  default:
-    break;
   }
 #endif
   tg_optim_sqrt_f32_sse(x, 0, n);
@@ -196,15 +191,10 @@ static inline void tg_optim_sqrt_f32(float *x, int n) {
 
 static inline void tg_optim_sqrt_f64(double *x, int n) {
 #ifdef TG_HAVE_PATHS
-  switch (tg_simd_isa()) {
-  case TG_ISA_AVX512:
-    tg_optim_sqrt_f64_avx512(x, n);
+  tg_isa isa = tg_simd_isa();
+  if (isa >= TG_ISA_AVX2) {
+    (isa == TG_ISA_AVX512 ? tg_optim_sqrt_f64_avx512 : tg_optim_sqrt_f64_avx2)(x, n);
     return;
-  case TG_ISA_AVX2:
-    tg_optim_sqrt_f64_avx2(x, n);
-    return;
-  default:
-    break;
   }
 #endif
   tg_optim_sqrt_f64_sse(x, 0, n);

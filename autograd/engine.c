@@ -330,7 +330,7 @@ static void deliver(tg_tensor *input, tg_node *fn, tg_tensor *g, const capture *
 
 static void check_grad_shape(const tg_node *node, int i, const tg_tensor *g) {
   const tg_tensor *in = node->inputs[i];
-  if (!tg_shape_equal(tg_shape_of(g), tg_shape_of(in))) {
+  if (!tg_same_shape(g, in)) {
     char sg[TG_SHAPE_STR_MAX], si[TG_SHAPE_STR_MAX];
     tg_error("tg_backward: the backward of '%s' returned a gradient of shape %s for "
              "input %d of shape %s",
@@ -370,8 +370,10 @@ static void run_node(tg_node *node, const capture *cap, bool create_graph) {
   for (int i = 0; i < node->n_inputs; i++) {
     if (!grads[i] || !tg_needs_input_grad(node, i)) continue;
     check_grad_shape(node, i, grads[i]);
-    /* as PyTorch: a gradient has its input's dtype (mixed float32/float64) */
-    tg_tensor *g = tg_to(grads[i], node->inputs[i]->dtype);
+    /* as PyTorch: a gradient has its input's dtype (mixed float32/float64);
+     * the usual case, the same dtype, skips tg_to's reference in the scope */
+    tg_dtype dtype = node->inputs[i]->dtype;
+    tg_tensor *g = grads[i]->dtype == dtype ? grads[i] : tg_to(grads[i], dtype);
     deliver(node->inputs[i], node->input_fns[i], g, cap, create_graph);
   }
   leaf_edges_done(node);
@@ -390,7 +392,7 @@ static tg_tensor *initial_grad(tg_tensor *t, tg_tensor *grad) {
                tg_shape_str(tg_shape_of(t), st));
     return tg_ones_like(t);
   }
-  if (!tg_shape_equal(tg_shape_of(grad), tg_shape_of(t)))
+  if (!tg_same_shape(grad, t))
     tg_error("tg_backward: gradient of shape %s does not match the output's shape %s",
              tg_shape_str(tg_shape_of(grad), sg), tg_shape_str(tg_shape_of(t), st));
   return grad;

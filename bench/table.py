@@ -14,6 +14,7 @@ ROWS = {
     "gemm_mlp_step": "GEMM MLP step (784-1024-1024-10, b256)",
     "sgemm_same_shapes": "  raw cblas_sgemm, same 8 products",
     "mlp2048_step": "MLP step (784-2048-2048-10, b512, Adam)",
+    "sgemm_mlp2048_shapes": "  raw cblas_sgemm, same 8 products",
     "lenet_b64_step": "LeNet-5 step (b64, SGD momentum, CE)",
     "lenet_b256_step": "LeNet-5 step (b256, SGD momentum, CE)",
     "fashion_cnn_b128_step": "Fashion-MNIST CNN step (b128, BN, AdamW)",
@@ -104,6 +105,12 @@ def main(path):
             share = g / raw[t]
             print(f"GEMM MLP at {t} thread(s): {100 * share:.0f}% of raw sgemm's GFLOP/s "
                   f"(>= 85%: {'met' if share >= 0.85 else 'NOT met'})")
+    for t in threads:  # the MLP 2048 step beside its products alone (bench/README's roofline)
+        step, raw_t = median("tensorgrad", "mlp2048_step", t, 0), median("tensorgrad", "sgemm_mlp2048_shapes", t, 0)
+        pt = median("pytorch", "mlp2048_step", t, 0)
+        if step and raw_t and pt:
+            print(f"MLP 2048 at {t} thread(s): {100 * raw_t / step:.0f}% of the step is raw sgemm's time; "
+                  f"a step costing its products alone would be {pt / raw_t:.2f}x PyTorch")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__)
+#include <immintrin.h> /* the wide paths' square roots, under target attributes */
+#endif
 
 #include "tensor/core.h"
 #include "tensorgrad/optim.h"
@@ -125,22 +128,76 @@ static inline int tg_optim_block_len(int64_t n, int64_t i0) {
   return n - i0 < TG_OPTIM_BLOCK ? (int)(n - i0) : TG_OPTIM_BLOCK;
 }
 
-/* x[0..n) = sqrt(x[0..n)). sqrtf may set errno, which stops GCC vectorising
- * a loop that calls it; SSE's sqrtps / sqrtpd never do and round the same. */
-static inline void tg_optim_sqrt_f32(float *x, int n) {
-  int i = 0;
+/* x[0..n) = sqrt(x[0..n)) on the widest vectors the chosen path has.
+ * sqrtf may set errno, which stops GCC vectorising a loop that calls it;
+ * the vector square-root instructions never do, and a square root is
+ * correctly rounded, so every width gives the same bits. Each path's copy
+ * takes what its full vectors leave to the four-wide (SSE) loop, then to
+ * sqrtf. One switch per block of TG_OPTIM_BLOCK elements picks the copy. */
+static inline void tg_optim_sqrt_f32_sse(float *x, int i, int n) {
 #ifdef __SSE2__
   for (; i + 4 <= n; i += 4) _mm_storeu_ps(x + i, _mm_sqrt_ps(_mm_loadu_ps(x + i)));
 #endif
   for (; i < n; i++) x[i] = sqrtf(x[i]);
 }
 
-static inline void tg_optim_sqrt_f64(double *x, int n) {
-  int i = 0;
+static inline void tg_optim_sqrt_f64_sse(double *x, int i, int n) {
 #ifdef __SSE2__
   for (; i + 2 <= n; i += 2) _mm_storeu_pd(x + i, _mm_sqrt_pd(_mm_loadu_pd(x + i)));
 #endif
   for (; i < n; i++) x[i] = sqrt(x[i]);
+}
+
+#ifdef TG_HAVE_PATHS
+static inline TG_TARGET_AVX512 void tg_optim_sqrt_f32_avx512(float *x, int n) {
+  int i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(x + i, _mm512_sqrt_ps(_mm512_loadu_ps(x + i)));
+  tg_optim_sqrt_f32_sse(x, i, n);
+}
+
+static inline TG_TARGET_AVX2 void tg_optim_sqrt_f32_avx2(float *x, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(x + i, _mm256_sqrt_ps(_mm256_loadu_ps(x + i)));
+  tg_optim_sqrt_f32_sse(x, i, n);
+}
+
+static inline TG_TARGET_AVX512 void tg_optim_sqrt_f64_avx512(double *x, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm512_storeu_pd(x + i, _mm512_sqrt_pd(_mm512_loadu_pd(x + i)));
+  tg_optim_sqrt_f64_sse(x, i, n);
+}
+
+static inline TG_TARGET_AVX2 void tg_optim_sqrt_f64_avx2(double *x, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4)
+    _mm256_storeu_pd(x + i, _mm256_sqrt_pd(_mm256_loadu_pd(x + i)));
+  tg_optim_sqrt_f64_sse(x, i, n);
+}
+#endif
+
+static inline void tg_optim_sqrt_f32(float *x, int n) {
+#ifdef TG_HAVE_PATHS
+  tg_isa isa = tg_simd_isa();
+  if (isa >= TG_ISA_AVX2) {
+    (isa == TG_ISA_AVX512 ? tg_optim_sqrt_f32_avx512 : tg_optim_sqrt_f32_avx2)(x, n);
+    return;
+  }
+#endif
+  tg_optim_sqrt_f32_sse(x, 0, n);
+}
+
+static inline void tg_optim_sqrt_f64(double *x, int n) {
+#ifdef TG_HAVE_PATHS
+  tg_isa isa = tg_simd_isa();
+  if (isa >= TG_ISA_AVX2) {
+    (isa == TG_ISA_AVX512 ? tg_optim_sqrt_f64_avx512 : tg_optim_sqrt_f64_avx2)(x, n);
+    return;
+  }
+#endif
+  tg_optim_sqrt_f64_sse(x, 0, n);
 }
 
 /* A parameter, its (contiguous) grad and the state buffers an algorithm

@@ -224,7 +224,7 @@ static void step_param(tg_optimizer *opt, const optim_group *group, int i) {
   tg_tensor *p = opt->params[i];
   tg_tensor *grad = p->grad;
   if (!grad) return;
-  if (grad->dtype != p->dtype || !tg_shape_equal(tg_shape_of(grad), tg_shape_of(p))) {
+  if (grad->dtype != p->dtype || !tg_same_shape(grad, p)) {
     char gs[TG_SHAPE_STR_MAX], ps[TG_SHAPE_STR_MAX];
     tg_error("tg_optimizer_step: parameter %d is %s %s but its grad is %s %s", i,
              tg_dtype_name(p->dtype), tg_shape_str(tg_shape_of(p), ps),

@@ -279,8 +279,7 @@ static bool load_state_entry(load_plan *plan, const tg_optimizer *opt,
   int b = find_buffer(opt->vt, key);
   if (b < 0) return unknown(opt, e->name);
   const tg_tensor *p = opt->params[i];
-  if (!tg_shape_equal(tg_shape_of(e->tensor), tg_shape_of(p)) ||
-      !tg_is_floating(e->tensor->dtype)) {
+  if (!tg_same_shape(e->tensor, p) || !tg_is_floating(e->tensor->dtype)) {
     char got[TG_SHAPE_STR_MAX], want[TG_SHAPE_STR_MAX];
     tg_set_last_error(LOAD ": entry \"%s\" is %s %s, parameter %d is %s %s", e->name,
                       tg_dtype_name(e->tensor->dtype),

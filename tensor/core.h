@@ -80,6 +80,8 @@ int tg_wrap_dim(const char *op, int64_t dim, int ndim);
 unsigned tg_dims_mask(const char *op, tg_shape dims, int ndim);
 tg_shape tg_shape_make(int ndim, const int64_t *d);
 bool tg_shape_equal(tg_shape a, tg_shape b);
+/* tg_shape_equal(tg_shape_of(a), tg_shape_of(b)) without building either shape */
+bool tg_same_shape(const tg_tensor *a, const tg_tensor *b);
 int64_t tg_shape_numel(tg_shape s);
 /* Broadcast shape of a and b, or an error naming op and both shapes. */
 tg_shape tg_broadcast_shapes(const char *op, tg_shape a, tg_shape b);

@@ -44,12 +44,12 @@ static size_t node_block_bytes(int room, size_t args_size) {
 static tg_node *node_block_new(int n_inputs, size_t args_size) {
   if (n_inputs > POOLED_INPUTS || args_size > POOLED_ARGS)
     return calloc(1, node_block_bytes(n_inputs, args_size));
-  size_t bytes = node_block_bytes(POOLED_INPUTS, POOLED_ARGS);
-  if (!node_pool) return calloc(1, bytes);
+  if (!node_pool) return calloc(1, node_block_bytes(POOLED_INPUTS, POOLED_ARGS));
   pooled_node *p = node_pool;
   node_pool = p->next;
   node_pool_len--;
-  memset(p, 0, bytes);
+  /* only the part this node uses: nothing reads past its arguments */
+  memset(p, 0, node_block_bytes(n_inputs, args_size));
   return &p->node;
 }
 
@@ -286,7 +286,7 @@ tg_tensor *tg_grad_destination(tg_node *node, int i) {
     return NULL;
   tg_tensor *grad = in->grad;
   if (!grad || grad->dtype != in->dtype || !tg_is_contiguous(grad) ||
-      !tg_shape_equal(tg_shape_of(grad), tg_shape_of(in)))
+      !tg_same_shape(grad, in))
     return NULL;
   return grad;
 }

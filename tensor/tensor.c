@@ -4,6 +4,7 @@
  * chain of a million nodes, and freeing them recursively would overflow the
  * stack. Objects whose count reaches zero go on a worklist that the
  * outermost release drains. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,10 @@ const char *tg_shape_problem(int ndim, const int64_t *d, size_t elem_size) {
 }
 
 int64_t tg_numel(const tg_tensor *t) {
-  return tg_shape_numel(tg_shape_of(t));
+  TG_CHECKED_HOOK(tg_checked_use(t, NULL));
+  int64_t n = 1;
+  for (int i = 0; i < t->ndim; i++) n *= t->shape[i];
+  return n;
 }
 
 tg_shape tg_shape_make(int ndim, const int64_t *d) {
@@ -67,9 +71,31 @@ tg_shape tg_shape_make(int ndim, const int64_t *d) {
   return s;
 }
 
+/* A tensor's dims past its ndim are zero (new_header), and its ndim and
+ * shape are laid out as a tg_shape's ndim and d (checked below), so its
+ * shape is one copy of those bytes. Building the shape field by field
+ * made GCC assemble it on the stack in stores of other widths and
+ * offsets than the loads that copied it out, which had to wait for them
+ * (a store is not forwarded to a load it only partly covers): that was a
+ * twentieth of a moons epoch's cycles here. */
+_Static_assert(offsetof(tg_tensor, shape) - offsetof(tg_tensor, ndim) ==
+                       offsetof(tg_shape, d) &&
+                   sizeof(((tg_tensor *)0)->shape) == sizeof(((tg_shape *)0)->d),
+               "a tensor's ndim and shape are laid out as a tg_shape");
 tg_shape tg_shape_of(const tg_tensor *t) {
   TG_CHECKED_HOOK(tg_checked_use(t, NULL));
-  return tg_shape_make(t->ndim, t->shape);
+  tg_shape s;
+  memcpy(&s, &t->ndim, sizeof s);
+  return s;
+}
+
+bool tg_same_shape(const tg_tensor *a, const tg_tensor *b) {
+  TG_CHECKED_HOOK(tg_checked_use(a, NULL));
+  TG_CHECKED_HOOK(tg_checked_use(b, NULL));
+  if (a->ndim != b->ndim) return false;
+  for (int i = 0; i < a->ndim; i++)
+    if (a->shape[i] != b->shape[i]) return false;
+  return true;
 }
 
 bool tg_shape_equal(tg_shape a, tg_shape b) {
@@ -242,6 +268,8 @@ static tg_tensor *new_header(tg_shape shape, tg_dtype dtype) {
   t->refcount = 1;
   t->dtype = dtype;
   t->ndim = shape.ndim;
+  /* the dims past ndim stay zero (the header starts zeroed and no one
+   * writes them after this): tg_shape_of copies all of them */
   memcpy(t->shape, shape.d, sizeof(int64_t) * (size_t)shape.ndim);
   TG_CHECKED_HOOK(tg_checked_created(t));
   return t;

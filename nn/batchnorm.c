@@ -56,6 +56,9 @@ typedef struct bn_job {
   void *dx, *dweight, *dbias;
 } bn_job;
 
+/* Channels whose statistics are summed side by side. */
+enum { BN_GROUP = 4 };
+
 #define TG_TEMPLATE "nn/batchnorm_loops.inc"
 #include "tensor/for_float_types.inc"
 #undef TG_TEMPLATE

@@ -74,7 +74,7 @@ const tg_op tg_op_conv_input_grad = {.name = "ConvolutionBackwardBackward0",
 
 static tg_tensor *conv_input_grad(tg_tensor *gout, tg_tensor *w,
                                   const tg_conv_geometry *g) {
-  tg_tensor *gx = tg_zeros(tg_nn_conv_input_shape(g), gout->dtype);
+  tg_tensor *gx = tg_alloc(tg_nn_conv_input_shape(g), gout->dtype);
   return product(&tg_op_conv_input_grad, tg_nn_conv_input_grad, gx, gout, w, g);
 }
 
@@ -99,17 +99,37 @@ static tg_tensor *conv_weight_grad(tg_tensor *x, tg_tensor *gout,
 
 /* ---- the convolution ---- */
 
-static void convolution_backward(tg_node *node, tg_tensor *gout, tg_tensor **grads) {
+/* The input's and the weight's gradients, those that are needed. */
+static void conv_products_backward(tg_node *node, tg_tensor *gout, tg_tensor **grads) {
   const tg_conv_geometry *g = tg_node_args(node);
   tg_tensor *x = tg_node_input(node, 0), *w = tg_node_input(node, 1);
   if (tg_needs_input_grad(node, 0)) grads[0] = conv_input_grad(gout, w, g);
   if (tg_needs_input_grad(node, 1)) grads[1] = conv_weight_grad(x, gout, g);
+}
+
+static void convolution_backward(tg_node *node, tg_tensor *gout, tg_tensor **grads) {
+  const tg_conv_geometry *g = tg_node_args(node);
+  conv_products_backward(node, gout, grads);
   if (tg_needs_input_grad(node, 2))
     grads[2] = tg_sum(gout, g->spatial == 2 ? TG_DIMS(0, 2, 3) : TG_DIMS(0, 2), false);
 }
 
+/* The same when the backward is not recorded: the bias's gradient is then
+ * one pass over the planes instead of a strided reduction. */
+static void convolution_backward_fused(tg_node *node, tg_tensor *gout,
+                                       tg_tensor **grads) {
+  const tg_conv_geometry *g = tg_node_args(node);
+  conv_products_backward(node, gout, grads);
+  if (!tg_needs_input_grad(node, 2)) return;
+  grads[2] = tg_alloc(TG_SHAPE(g->o), gout->dtype);
+  tg_scope_begin();
+  tg_nn_conv_bias_grad(g, gout->dtype, data_of(gout), tg_ptr(grads[2]));
+  tg_scope_end();
+}
+
 const tg_op tg_op_convolution = {.name = "ConvolutionBackward0",
                                  .backward = convolution_backward,
+                                 .backward_fused = convolution_backward_fused,
                                  .args_size = sizeof(tg_conv_geometry)};
 
 static tg_tensor *convolution(tg_tensor *x, tg_tensor *w, tg_tensor *b,

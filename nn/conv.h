@@ -41,7 +41,7 @@ void tg_nn_col2im(const tg_conv_geometry *g, tg_dtype dtype, const void *cols,
 
 /* The three products of a convolution, on contiguous data of g's shapes.
  * out = conv(x, w) + bias (bias may be NULL); gx = the gradient of the input
- * for the output gradient gout (gx must hold zeros); gw = the gradient of
+ * for the output gradient gout (every element written); gw = the gradient of
  * the weight. Split over the batch across tg_set_num_threads threads; the
  * results do not depend on the thread count. */
 void tg_nn_conv_forward(const tg_conv_geometry *g, tg_dtype dtype, const void *x,
@@ -50,5 +50,23 @@ void tg_nn_conv_input_grad(const tg_conv_geometry *g, tg_dtype dtype, const void
                            const void *w, void *gx);
 void tg_nn_conv_weight_grad(const tg_conv_geometry *g, tg_dtype dtype, const void *x,
                             const void *gout, void *gw);
+/* gb = the bias's gradient, gout summed over images and pixels per channel
+ * (LANES partial sums per plane, the planes added in order in float64). */
+void tg_nn_conv_bias_grad(const tg_conv_geometry *g, tg_dtype dtype, const void *gout,
+                          void *gb);
+
+/* The stride-1 float32 kernels (conv_direct.c) behind the three above
+ * where tg_nn_conv_direct_applies: products straight from padded planes,
+ * no column matrix. input_grad writes every element of gx. */
+bool tg_nn_conv_direct_applies(const tg_conv_geometry *g, tg_dtype dtype);
+/* The weight gradient's kernel only where the product is thin (few output
+ * channels times taps): wider ones go to the column kernels' GEMM. */
+bool tg_nn_conv_direct_weight_applies(const tg_conv_geometry *g, tg_dtype dtype);
+void tg_nn_conv_direct_forward(const tg_conv_geometry *g, const float *x, const float *w,
+                               const float *bias, float *out);
+void tg_nn_conv_direct_input_grad(const tg_conv_geometry *g, const float *gout,
+                                  const float *w, float *gx);
+void tg_nn_conv_direct_weight_grad(const tg_conv_geometry *g, const float *x,
+                                   const float *gout, float *gw);
 
 #endif

@@ -1,5 +1,6 @@
 /* The convolution's kernels: im2col / col2im into scratch column matrices
- * and one GEMM per block of images and group (conv_loops.inc).
+ * and one GEMM per block of images and group (conv_loops.inc), for what
+ * conv_direct.c's kernels (stride-1 float32) do not take.
  *
  * A block is as many images as fit a fixed scratch budget, decided by the
  * shapes alone. Blocks run one after the other; inside one, the pool
@@ -126,7 +127,9 @@ void tg_nn_col2im(const tg_conv_geometry *g, tg_dtype dtype, const void *cols,
 
 void tg_nn_conv_forward(const tg_conv_geometry *g, tg_dtype dtype, const void *x,
                         const void *w, const void *bias, void *out) {
-  if (dtype == TG_FLOAT32)
+  if (tg_nn_conv_direct_applies(g, dtype))
+    tg_nn_conv_direct_forward(g, x, w, bias, out);
+  else if (dtype == TG_FLOAT32)
     conv_forward_f32(g, x, w, bias, out);
   else
     conv_forward_f64(g, x, w, bias, out);
@@ -134,6 +137,11 @@ void tg_nn_conv_forward(const tg_conv_geometry *g, tg_dtype dtype, const void *x
 
 void tg_nn_conv_input_grad(const tg_conv_geometry *g, tg_dtype dtype, const void *gout,
                            const void *w, void *gx) {
+  if (tg_nn_conv_direct_applies(g, dtype)) {
+    tg_nn_conv_direct_input_grad(g, gout, w, gx);
+    return;
+  }
+  memset(gx, 0, (size_t)(g->n * g->c * g->h * g->w) * tg_dtype_size(dtype));
   if (dtype == TG_FLOAT32)
     conv_input_grad_f32(g, gout, w, gx);
   else
@@ -144,8 +152,18 @@ void tg_nn_conv_weight_grad(const tg_conv_geometry *g, tg_dtype dtype, const voi
                             const void *gout, void *gw) {
   if (g->n == 0) /* no image: no block sets it */
     memset(gw, 0, (size_t)(g->o * tg_nn_conv_col_rows(g)) * tg_dtype_size(dtype));
+  else if (tg_nn_conv_direct_weight_applies(g, dtype))
+    tg_nn_conv_direct_weight_grad(g, x, gout, gw);
   else if (dtype == TG_FLOAT32)
     conv_weight_grad_f32(g, x, gout, gw);
   else
     conv_weight_grad_f64(g, x, gout, gw);
+}
+
+void tg_nn_conv_bias_grad(const tg_conv_geometry *g, tg_dtype dtype, const void *gout,
+                          void *gb) {
+  if (dtype == TG_FLOAT32)
+    conv_bias_grad_f32(g, gout, gb);
+  else
+    conv_bias_grad_f64(g, gout, gb);
 }

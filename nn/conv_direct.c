@@ -1,0 +1,529 @@
+/* Stride-1 float32 convolution straight from padded planes, without a
+ * column matrix: LeNet's and the Fashion-MNIST CNN's thin products (6, 16,
+ * 32 or 64 output channels) ran at a fraction of the GEMM's speed through
+ * im2col and OpenBLAS, whose kernels are built for large square products,
+ * and the column copies cost as much as the products.
+ *
+ * An image's planes are copied once into zero-padded planes of width pw
+ * (the output's width plus the kernel's reach). Output pixel (y, x) then
+ * sits at p = y pw + x, and kernel tap t = (c, i, j) reads the padded
+ * input at off[t] + p, off[t] = (c ph + i dh) pw + j dw: every tap is the
+ * same contiguous line, shifted. A product over pixels p is a GEMM whose
+ * right operand's rows are these shifted lines (nothing copied), computed
+ * in register tiles of all output channels by 2 vectors of pixels; the
+ * pw - ow pixels past each row's end are computed and dropped.
+ *   forward:       out[o, p]  = sum_t w[o, t] x[off[t] + p]   (+ bias)
+ *   input grad:    gx[off[t] + p] += sum_o w[o, t] gout[o, p]: each tap's
+ *                  line of products added into the padded planes, shifted
+ *                  (gout padded with zeros past each row's end)
+ *   weight grad:   gw[o, t]   = sum_n sum_p gout[n, o, p] x[n, off[t] + p]
+ *                  (gout padded with zeros past each row's end), LANES
+ *                  partial sums per element over a block of images.
+ * The forward and input products are split over images across the pool's
+ * threads, the weight gradient over runs of blocks of images whose partial
+ * sums are added in order: the results do not depend on the thread
+ * count. The tiles are compiled per instruction-set path (tensor/simd.h).
+ * The forward and the input gradient fuse their multiply-adds where the
+ * path has FMA (AVX2 and AVX-512 agree bit for bit, the baseline within
+ * float32 rounding). The weight gradient fuses none, so every path gives
+ * the same bits: its sums (gout times x over a batch of pixels) nearly
+ * cancel behind batch norm, where the last bits decide which way a short
+ * Adam run goes; this order keeps the digits example's CNN on PyTorch's
+ * accuracy (example_parity), the fused one did not. OpenBLAS is not
+ * called, so its threads and the pool's never meet here. */
+#include <string.h>
+
+#include "nn/conv.h"
+
+enum {
+  LANES = 16,       /* partial sums of a weight-gradient element, on every path */
+  TILE_PIXELS = 32, /* the widest tile's pixels: products cover a multiple */
+  /* multiply-adds per pool task at least: below it a wake-up costs more
+   * than the work */
+  TASK_MACS = 1 << 17,
+  /* multiply-adds per block of the weight gradient, whose images are
+   * summed in registers (its planes are the scratch: about 1 MB at most
+   * for a block of one image and 1M multiply-adds) */
+  BLOCK_MACS = 1 << 20,
+  /* partial sums of the weight gradient at most: runs of blocks, each a
+   * task of the pool, added in order at the end. Blocks and parts are
+   * fixed by the shapes, never by the thread count. */
+  MAX_PARTS = 16,
+  /* weights of a group (output channels x taps) from which the column
+   * kernels' GEMM computes the weight gradient in fewer instructions than
+   * the unfused lanes here (callgrind: the Fashion CNN's 64 x 288 conv2
+   * 355M against 676M; LeNet's 16 x 150 and 6 x 25 are thin enough) */
+  WIDE_WEIGHT = 1 << 12,
+};
+
+/* One image's product: rows (m, n) = a (m, k; row stride a_rs) times
+ * the k shifted lines src + off[t] (each n long). */
+typedef struct shifted_product {
+  const float *a;
+  int64_t a_rs;
+  const int64_t *off;
+  int64_t m, k, n;
+} shifted_product;
+
+/* One image's input gradient: dst[off[t] + p] += sum_o a[t][o] g[o][p]
+ * for the k taps, m output channels and n pixels of g (m, n). */
+typedef struct scatter_product {
+  const float *a, *g;
+  const int64_t *off;
+  int64_t m, k, n;
+} scatter_product;
+
+/* A block's weight gradient: `images` images, each with g (m_pad, n) and
+ * padded planes src; off has k_pad taps. */
+typedef struct weight_product {
+  const float *g, *src;
+  int64_t g_stride, src_stride, images;
+  bool add; /* to the lanes of the blocks before */
+  const int64_t *off;
+  int64_t m_pad, k_pad, n;
+} weight_product;
+
+/* GCC's vector extension, as in ops/gemm_small.c: dvVL holds VL floats;
+ * loads and stores go through unaligned, aliasing twins. The
+ * weight gradient keeps LANES partial sums per element on every path (one
+ * AVX-512 register, two AVX ones, four SSE ones). */
+typedef float dv4 __attribute__((vector_size(16)));
+typedef float dv4_unaligned __attribute__((vector_size(16), aligned(4), may_alias));
+typedef float dv8 __attribute__((vector_size(32)));
+typedef float dv8_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
+typedef float dv16 __attribute__((vector_size(64)));
+typedef float dv16_unaligned __attribute__((vector_size(64), aligned(4), may_alias));
+
+/* The tiles per vector length (registers: 32 AVX-512 ones, 16 AVX or SSE):
+ * ROWS output channels by 2 vectors in the forward (12 or 16 accumulators),
+ * SROWS taps by TILE_PIXELS in the input gradient (8 to 16), and WROWS rows
+ * by WTAPS taps of LANES partial sums in the weight gradient (8 or 16). */
+// clang-format off
+#define ROWS_4 6
+#define SROWS_4 1
+#define WROWS_4 1
+#define WTAPS_4 2
+#define ROWS_8 6
+#define SROWS_8 3
+#define WROWS_8 2
+#define WTAPS_8 2
+#define ROWS_16 8
+#define SROWS_16 8
+#define WROWS_16 4
+#define WTAPS_16 4
+// clang-format on
+
+/* acc += a b, fused where the path has FMA; SPLAT(x): x in every lane. */
+#define MADD4(acc, a, b) ((acc) += (a) * (b))
+#define SPLAT4(x) ((x) - (dv4){0})
+#ifdef TG_HAVE_PATHS
+#include <immintrin.h>
+#define MADD8(acc, a, b)                                                                 \
+  ((acc) = (dv8)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(acc)))
+#define SPLAT8(x) ((dv8)_mm256_set1_ps(x))
+#define MADD16(acc, a, b)                                                                \
+  ((acc) = (dv16)_mm512_fmadd_ps((__m512)(a), (__m512)(b), (__m512)(acc)))
+#define SPLAT16(x) ((dv16)_mm512_set1_ps(x))
+#else
+#define MADD8 MADD4
+#define MADD16 MADD4
+#define SPLAT8(x) ((x) - (dv8){0})
+#define SPLAT16(x) ((x) - (dv16){0})
+#endif
+
+#define VL 4
+#define TILE_TARGET
+#include "nn/conv_direct_tiles.inc"
+#define VL 8
+#define TILE_TARGET TG_TARGET_AVX2
+#include "nn/conv_direct_tiles.inc"
+#define VL 16
+#define TILE_TARGET TG_TARGET_AVX512
+#include "nn/conv_direct_tiles.inc"
+
+/* Each path's copy of a kernel of the tiles (name##_4, _8 and _16), and
+ * name##_paths, the table tg_simd_isa() picks one from. */
+#define PATHS(name, params, args)                                                        \
+  static void name##baseline params {                                                    \
+    name##4 args;                                                                        \
+  }                                                                                      \
+  static TG_TARGET_AVX2 void name##avx2 params {                                         \
+    name##8 args;                                                                        \
+  }                                                                                      \
+  static TG_TARGET_AVX512 void name##avx512 params {                                     \
+    name##16 args;                                                                       \
+  }                                                                                      \
+  static void(*const name##paths[TG_ISA_COUNT])                                          \
+      params = {[TG_ISA_BASELINE] = name##baseline,                                      \
+                [TG_ISA_AVX2] = name##avx2,                                              \
+                [TG_ISA_AVX512] = name##avx512}
+
+PATHS(shifted_rows_, (const shifted_product *sp, const float *src, float *rows),
+      (sp, src, rows));
+PATHS(scatter_rows_, (const scatter_product *sp, float *dst), (sp, dst));
+PATHS(weight_lanes_, (const weight_product *wp, float *lanes), (wp, lanes));
+typedef void shifted_fn(const shifted_product *sp, const float *src, float *rows);
+typedef void scatter_fn(const scatter_product *sp, float *dst);
+typedef void weight_fn(const weight_product *wp, float *lanes);
+
+/* Each path's weight-gradient tile (WROWS x WTAPS): the rows and taps are
+ * padded to whole tiles. */
+static const int weight_tile[TG_ISA_COUNT][2] = {[TG_ISA_BASELINE] = {WROWS_4, WTAPS_4},
+                                                 [TG_ISA_AVX2] = {WROWS_8, WTAPS_8},
+                                                 [TG_ISA_AVX512] = {WROWS_16, WTAPS_16}};
+
+static int64_t round_up(int64_t v, int64_t to) {
+  return (v + to - 1) / to * to;
+}
+
+/* ---- padded planes ---- */
+
+/* Planes of (h, w) placed at (top, left) in zero planes of (ph, pw), the
+ * parts outside cut off (top and left may be negative). */
+typedef struct padding {
+  int64_t planes, h, w;
+  int64_t ph, pw, top, left;
+  int64_t reach; /* (kw - 1) dw: how far the last tap reads past a row */
+} padding;
+
+/* Floats of the padded planes plus what the last tiles read past them. */
+static int64_t padded_floats(const padding *pd) {
+  return pd->planes * pd->ph * pd->pw + pd->reach + TILE_PIXELS;
+}
+
+static void pad_planes(const padding *pd, const float *src, float *dst) {
+  int64_t x0 = pd->left > 0 ? pd->left : 0; /* first column holding data */
+  int64_t first = x0 - pd->left;            /* and the source column it holds */
+  int64_t width = pd->w - first < pd->pw - x0 ? pd->w - first : pd->pw - x0;
+  if (width < 0) width = 0;
+  for (int64_t c = 0; c < pd->planes; c++)
+    for (int64_t yy = 0; yy < pd->ph; yy++) {
+      float *row = dst + (c * pd->ph + yy) * pd->pw;
+      int64_t y = yy - pd->top;
+      if (y < 0 || y >= pd->h || width == 0) {
+        memset(row, 0, (size_t)pd->pw * sizeof(float));
+        continue;
+      }
+      memset(row, 0, (size_t)x0 * sizeof(float));
+      memcpy(row + x0, src + (c * pd->h + y) * pd->w + first,
+             (size_t)width * sizeof(float));
+      memset(row + x0 + width, 0, (size_t)(pd->pw - x0 - width) * sizeof(float));
+    }
+  memset(dst + pd->planes * pd->ph * pd->pw, 0,
+         (size_t)(pd->reach + TILE_PIXELS) * sizeof(float));
+}
+
+/* off[t] for the taps t = (c, i, j) of the padded planes, in weight order. */
+static void tap_offsets(const tg_conv_geometry *g, const padding *pd, int64_t *off) {
+  int64_t t = 0;
+  for (int64_t c = 0; c < pd->planes; c++)
+    for (int64_t i = 0; i < g->kh; i++)
+      for (int64_t j = 0; j < g->kw; j++) {
+        off[t++] = (c * pd->ph + i * g->dh) * pd->pw + j * g->dw;
+      }
+}
+
+/* The input planes as the forward and the weight gradient read them. */
+static padding input_padding(const tg_conv_geometry *g) {
+  return (padding){.planes = g->c / g->groups,
+                   .h = g->h,
+                   .w = g->w,
+                   .ph = g->oh + (g->kh - 1) * g->dh,
+                   .pw = g->ow + (g->kw - 1) * g->dw,
+                   .top = g->pt,
+                   .left = g->pl,
+                   .reach = (g->kw - 1) * g->dw};
+}
+
+/* rows (`rows`, n) <- one image's output-gradient planes of a group at
+ * pixels y pw + x, zeros everywhere else (past each row's end, past the
+ * last row, in the rows past the group's channels). */
+static void gout_rows(const tg_conv_geometry *g, int64_t pw, int64_t n, int64_t rows,
+                      const float *gout, float *dst) {
+  int64_t og = g->o / g->groups, gap = pw - g->ow;
+  for (int64_t m = 0; m < og; m++) {
+    float *row = dst + m * n;
+    for (int64_t y = 0; y < g->oh; y++, row += pw) {
+      memcpy(row, gout + (m * g->oh + y) * g->ow, (size_t)g->ow * sizeof(float));
+      memset(row + g->ow, 0, (size_t)gap * sizeof(float));
+    }
+    memset(row, 0, (size_t)(n - g->oh * pw) * sizeof(float));
+  }
+  memset(dst + og * n, 0, (size_t)((rows - og) * n) * sizeof(float));
+}
+
+bool tg_nn_conv_direct_applies(const tg_conv_geometry *g, tg_dtype dtype) {
+  return dtype == TG_FLOAT32 && g->sh == 1 && g->sw == 1 && g->n > 0 && g->c > 0 &&
+         g->oh > 0 && g->ow > 0;
+}
+
+bool tg_nn_conv_direct_weight_applies(const tg_conv_geometry *g, tg_dtype dtype) {
+  return tg_nn_conv_direct_applies(g, dtype) &&
+         g->o / g->groups * tg_nn_conv_col_rows(g) < WIDE_WEIGHT;
+}
+
+/* ---- forward: one shifted product per image and group ---- */
+
+/* A product per image: src_planes of src_h x src_w padded (pd), a
+ * (groups x m, k) weights per group, rows out_h x out_w per output plane. */
+typedef struct image_products {
+  const tg_conv_geometry *g;
+  padding pd;
+  const float *src, *a, *bias;
+  int64_t m, k, out_h, out_w; /* per group */
+  int64_t src_channels, out_channels;
+  const int64_t *off;
+  float *out;
+} image_products;
+
+/* out plane (out_h, out_w) <- rows' pixels y pw + x (+ bias). */
+static void store_planes(const image_products *ip, const float *rows, int64_t n,
+                         int64_t img, int64_t grp) {
+  for (int64_t m = 0; m < ip->m; m++) {
+    float *dst =
+        ip->out + ((img * ip->out_channels) + grp * ip->m + m) * ip->out_h * ip->out_w;
+    const float *src = rows + m * n;
+    float b = ip->bias ? ip->bias[grp * ip->m + m] : 0;
+    for (int64_t y = 0; y < ip->out_h; y++, dst += ip->out_w, src += ip->pd.pw) {
+      if (ip->bias)
+        for (int64_t x = 0; x < ip->out_w; x++) dst[x] = src[x] + b;
+      else
+        memcpy(dst, src, (size_t)ip->out_w * sizeof(float));
+    }
+  }
+}
+
+static void image_range(int64_t begin, int64_t end, void *arg) {
+  const image_products *ip = arg;
+  int64_t n = round_up(ip->out_h * ip->pd.pw, TILE_PIXELS);
+  int64_t floats = padded_floats(&ip->pd);
+  tg_storage *s = tg_storage_new((size_t)(floats + ip->m * n) * sizeof(float));
+  float *padded = s->data, *rows = padded + floats;
+  shifted_fn *product = shifted_rows_paths[tg_simd_isa()];
+  int64_t groups = ip->g->groups, plane = ip->pd.h * ip->pd.w;
+  for (int64_t img = begin; img < end; img++)
+    for (int64_t grp = 0; grp < groups; grp++) {
+      pad_planes(&ip->pd,
+                 ip->src + (img * ip->src_channels + grp * ip->pd.planes) * plane,
+                 padded);
+      shifted_product sp = {.a = ip->a + grp * ip->m * ip->k,
+                            .a_rs = ip->k,
+                            .off = ip->off,
+                            .m = ip->m,
+                            .k = ip->k,
+                            .n = n};
+      product(&sp, padded, rows);
+      store_planes(ip, rows, n, img, grp);
+    }
+  tg_storage_release(s);
+}
+
+/* Images at least per pool task, for a product of `macs` per image. */
+static int64_t images_per_task(int64_t macs) {
+  return macs >= TASK_MACS ? 1 : (TASK_MACS + macs - 1) / (macs > 0 ? macs : 1);
+}
+
+void tg_nn_conv_direct_forward(const tg_conv_geometry *g, const float *x, const float *w,
+                               const float *bias, float *out) {
+  image_products ip = {.g = g,
+                       .pd = input_padding(g),
+                       .src = x,
+                       .a = w,
+                       .bias = bias,
+                       .m = g->o / g->groups,
+                       .k = tg_nn_conv_col_rows(g),
+                       .out_h = g->oh,
+                       .out_w = g->ow,
+                       .src_channels = g->c,
+                       .out_channels = g->o,
+                       .out = out};
+  tg_storage *offsets = tg_storage_new((size_t)ip.k * sizeof(int64_t));
+  tap_offsets(g, &ip.pd, offsets->data);
+  ip.off = offsets->data;
+  int64_t macs = g->o * ip.k * g->oh * ip.pd.pw;
+  tg_parallel_for(g->n, images_per_task(macs), image_range, &ip);
+  tg_storage_release(offsets);
+}
+
+/* ---- input gradient: each tap's line of products added into padded planes ---- */
+
+typedef struct input_grads {
+  const tg_conv_geometry *g;
+  padding pd;
+  const float *gout, *a; /* a: the weight transposed, (k, o / groups) per group */
+  const int64_t *off;
+  int64_t k, n;
+  float *gx;
+} input_grads;
+
+/* gx's planes of one image and group <- the padded planes' inside. */
+static void crop_planes(const input_grads *ig, const float *padded, float *gx) {
+  const padding *pd = &ig->pd;
+  for (int64_t c = 0; c < pd->planes; c++)
+    for (int64_t y = 0; y < pd->h; y++)
+      memcpy(gx + (c * pd->h + y) * pd->w,
+             padded + (c * pd->ph + y + pd->top) * pd->pw + pd->left,
+             (size_t)pd->w * sizeof(float));
+}
+
+static void input_grad_range(int64_t begin, int64_t end, void *arg) {
+  const input_grads *ig = arg;
+  const tg_conv_geometry *g = ig->g;
+  int64_t og = g->o / g->groups, cg = g->c / g->groups;
+  int64_t floats = padded_floats(&ig->pd);
+  tg_storage *s = tg_storage_new((size_t)(floats + og * ig->n) * sizeof(float));
+  float *padded = s->data, *rows = padded + floats;
+  scatter_fn *product = scatter_rows_paths[tg_simd_isa()];
+  for (int64_t img = begin; img < end; img++)
+    for (int64_t grp = 0; grp < g->groups; grp++) {
+      memset(padded, 0, (size_t)floats * sizeof(float));
+      gout_rows(g, ig->pd.pw, ig->n, og,
+                ig->gout + (img * g->o + grp * og) * g->oh * g->ow, rows);
+      scatter_product sp = {.a = ig->a + grp * ig->k * og,
+                            .g = rows,
+                            .off = ig->off,
+                            .m = og,
+                            .k = ig->k,
+                            .n = ig->n};
+      product(&sp, padded);
+      crop_planes(ig, padded, ig->gx + (img * g->c + grp * cg) * g->h * g->w);
+    }
+  tg_storage_release(s);
+}
+
+/* The input gradient's taps channel by channel innermost, (i, j, c): the
+ * lines of two taps in a row are then a plane apart, so a tap's
+ * load-add-store does not wait on the overlapping store just before it
+ * (kernel-neighbour taps' lines are shifted by one element, which defeats
+ * store forwarding). Returns the weight order's tap for tap t. */
+static int64_t scatter_tap(const tg_conv_geometry *g, int64_t t) {
+  int64_t cg = g->c / g->groups, c = t % cg, ij = t / cg;
+  return (c * g->kh + ij / g->kw) * g->kw + ij % g->kw;
+}
+
+void tg_nn_conv_direct_input_grad(const tg_conv_geometry *g, const float *gout,
+                                  const float *w, float *gx) {
+  int64_t og = g->o / g->groups;
+  input_grads ig = {.g = g, .pd = input_padding(g), .gout = gout, .gx = gx};
+  ig.k = tg_nn_conv_col_rows(g);
+  ig.n = round_up(g->oh * ig.pd.pw, TILE_PIXELS);
+  tg_storage *s = tg_storage_new((size_t)(2 * ig.k) * sizeof(int64_t) +
+                                 (size_t)(g->o * ig.k) * sizeof(float));
+  int64_t *by_weight = s->data, *off = by_weight + ig.k;
+  float *a = (float *)(off + ig.k);
+  tap_offsets(g, &ig.pd, by_weight);
+  for (int64_t t = 0; t < ig.k; t++) off[t] = by_weight[scatter_tap(g, t)];
+  for (int64_t grp = 0; grp < g->groups; grp++) /* a[grp][t][o] = w[grp og + o][t] */
+    for (int64_t t = 0; t < ig.k; t++)
+      for (int64_t o = 0; o < og; o++)
+        a[(grp * ig.k + t) * og + o] = w[(grp * og + o) * ig.k + scatter_tap(g, t)];
+  ig.off = off;
+  ig.a = a;
+  int64_t macs = g->o * ig.k * ig.n;
+  tg_parallel_for(g->n, images_per_task(macs), input_grad_range, &ig);
+  tg_storage_release(s);
+}
+
+/* ---- weight gradient: blocks of images, partial sums added in block order ---- */
+
+typedef struct weight_blocks {
+  const tg_conv_geometry *g;
+  padding pd;
+  const float *x, *gout;
+  int64_t per_block, blocks, per_part, m_pad, k, k_pad, n;
+  weight_fn *lanes_of; /* the path's tiles */
+  const int64_t *off;
+  float *partials; /* (parts, o, k) */
+} weight_blocks;
+
+/* A fixed-order sum of one element's partial sums. */
+static float lanes_sum(const float *lanes) {
+  float s = lanes[0];
+  for (int l = 1; l < LANES; l++) s += lanes[l];
+  return s;
+}
+
+/* Adds a block's gradient to the part's partial sums, lanes (groups,
+ * m_pad, k_pad, LANES), or stores it there (the part's first block). */
+static void weight_block(const weight_blocks *wb, int64_t block, float *scratch,
+                         float *lanes, bool first_of_part) {
+  const tg_conv_geometry *g = wb->g;
+  int64_t first = block * wb->per_block;
+  int64_t images = g->n - first < wb->per_block ? g->n - first : wb->per_block;
+  int64_t og = g->o / g->groups, cg = g->c / g->groups;
+  int64_t src_stride = padded_floats(&wb->pd), g_stride = wb->m_pad * wb->n;
+  float *src = scratch, *gs = src + images * src_stride;
+  for (int64_t grp = 0; grp < g->groups; grp++) {
+    for (int64_t t = 0; t < images; t++) {
+      int64_t img = first + t;
+      pad_planes(&wb->pd, wb->x + (img * g->c + grp * cg) * g->h * g->w,
+                 src + t * src_stride);
+      gout_rows(g, wb->pd.pw, wb->n, wb->m_pad,
+                wb->gout + (img * g->o + grp * og) * g->oh * g->ow, gs + t * g_stride);
+    }
+    weight_product wp = {.g = gs,
+                         .src = src,
+                         .g_stride = g_stride,
+                         .src_stride = src_stride,
+                         .images = images,
+                         .add = !first_of_part,
+                         .off = wb->off,
+                         .m_pad = wb->m_pad,
+                         .k_pad = wb->k_pad,
+                         .n = wb->n};
+    wb->lanes_of(&wp, lanes + grp * wb->m_pad * wb->k_pad * LANES);
+  }
+}
+
+/* Parts [begin, end): each its blocks' lanes summed in order, then each
+ * element's lanes added up. */
+static void part_range(int64_t begin, int64_t end, void *arg) {
+  const weight_blocks *wb = arg;
+  const tg_conv_geometry *g = wb->g;
+  int64_t og = g->o / g->groups, per_group = wb->m_pad * wb->k_pad * LANES;
+  int64_t planes = wb->per_block * (padded_floats(&wb->pd) + wb->m_pad * wb->n);
+  tg_storage *s =
+      tg_storage_new((size_t)(planes + g->groups * per_group) * sizeof(float));
+  float *lanes = (float *)s->data + planes;
+  for (int64_t part = begin; part < end; part++) {
+    int64_t first = part * wb->per_part, last = first + wb->per_part;
+    for (int64_t b = first; b < last && b < wb->blocks; b++)
+      weight_block(wb, b, s->data, lanes, b == first);
+    float *partial = wb->partials + part * g->o * wb->k;
+    for (int64_t grp = 0; grp < g->groups; grp++)
+      for (int64_t m = 0; m < og; m++)
+        for (int64_t t = 0; t < wb->k; t++)
+          partial[(grp * og + m) * wb->k + t] =
+              lanes_sum(lanes + grp * per_group + (m * wb->k_pad + t) * LANES);
+  }
+  tg_storage_release(s);
+}
+
+void tg_nn_conv_direct_weight_grad(const tg_conv_geometry *g, const float *x,
+                                   const float *gout, float *gw) {
+  weight_blocks wb = {.g = g, .pd = input_padding(g), .x = x, .gout = gout};
+  wb.k = tg_nn_conv_col_rows(g);
+  tg_isa isa = tg_simd_isa();
+  wb.lanes_of = weight_lanes_paths[isa];
+  wb.m_pad = round_up(g->o / g->groups, weight_tile[isa][0]);
+  wb.k_pad = round_up(wb.k, weight_tile[isa][1]);
+  wb.n = round_up(g->oh * wb.pd.pw, TILE_PIXELS);
+  int64_t macs = g->o * wb.k * wb.n;
+  wb.per_block = (BLOCK_MACS + macs - 1) / macs; /* its scratch: a block's planes */
+  wb.blocks = (g->n + wb.per_block - 1) / wb.per_block;
+  wb.per_part = (wb.blocks + MAX_PARTS - 1) / MAX_PARTS;
+  int64_t parts = (wb.blocks + wb.per_part - 1) / wb.per_part;
+  tg_storage *s = tg_storage_new((size_t)wb.k_pad * sizeof(int64_t) +
+                                 (size_t)(parts * g->o * wb.k) * sizeof(float));
+  int64_t *off = s->data;
+  tap_offsets(g, &wb.pd, off);
+  for (int64_t t = wb.k; t < wb.k_pad; t++) off[t] = off[0]; /* computed, unused */
+  wb.off = off;
+  wb.partials = (float *)(off + wb.k_pad);
+  tg_parallel_for(parts, 1, part_range, &wb);
+  int64_t size = g->o * wb.k;
+  memcpy(gw, wb.partials, (size_t)size * sizeof(float));
+  for (int64_t b = 1; b < parts; b++)
+    for (int64_t e = 0; e < size; e++) gw[e] += wb.partials[b * size + e];
+  tg_storage_release(s);
+}

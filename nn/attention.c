@@ -1,6 +1,8 @@
 /* Attention: scaled_dot_product_attention and nn.MultiheadAttention as
  * PyTorch 1.13's F.multi_head_attention_forward computes it, from
- * differentiable ops (matmul, softmax, masked_fill, dropout, linear).
+ * differentiable ops (matmul, softmax, masked_fill, dropout, linear); the
+ * common case of MultiheadAttention (no weights asked for, no key padding
+ * mask or dropout) runs its heads as one op (below).
  *
  * Both scale the queries before the product, q / sqrt(E) @ k^T, add the
  * mask (a bool mask becomes 0 / -inf), take the softmax over the keys,
@@ -10,6 +12,7 @@
 
 #include "nn/nn_internal.h"
 #include "nn/vector_math.h"
+#include "ops/ops.h"
 
 /* The additive form of a mask: floats as they are; bools to -inf where
  * `masked_when` (MultiheadAttention masks true, scaled_dot_product_attention
@@ -26,7 +29,12 @@ static tg_tensor *apply_mask(tg_tensor *scores, tg_tensor *mask, bool masked_whe
 
 typedef struct sm_rows {
   int64_t rows, len, mask_rows; /* score row i reads mask row i % mask_rows */
+  double scale; /* of the scores (and so of their gradient): 1 but in the heads op */
 } sm_rows;
+
+/* Rows whose maximum and sum are taken side by side (independent chains
+ * of compares and adds; each row still in its own order). */
+enum { SOFTMAX_ROWS = 4 };
 
 #define TG_TEMPLATE "nn/attention_loops.inc"
 #include "tensor/for_float_types.inc"
@@ -34,7 +42,7 @@ typedef struct sm_rows {
 
 static sm_rows rows_of(const tg_tensor *y) {
   int64_t len = y->ndim ? y->shape[y->ndim - 1] : 1;
-  return (sm_rows){len ? tg_numel(y) / len : 0, len, 1};
+  return (sm_rows){len ? tg_numel(y) / len : 0, len, 1, 1};
 }
 
 /* y (g - sum(g y)), differentiable again */
@@ -43,17 +51,35 @@ static void masked_softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **gra
   grads[0] = tg_mul(tg_sub(g, tg_sum(tg_mul(g, y), TG_DIMS(-1), true)), y);
 }
 
+/* softmax(s + mask) row by row into y (which may be s) */
+static void softmax_rows(const sm_rows *r, const tg_tensor *s, const tg_tensor *mask,
+                         tg_tensor *y) {
+  if (y->dtype == TG_FLOAT32)
+    masked_softmax_rows_f32(r, (const float *)tg_ptr(s),
+                            mask ? (const float *)tg_ptr(mask) : NULL,
+                            (float *)tg_ptr(y));
+  else
+    masked_softmax_rows_f64(r, (const double *)tg_ptr(s),
+                            mask ? (const double *)tg_ptr(mask) : NULL,
+                            (double *)tg_ptr(y));
+}
+
+/* the scores' gradient y (g - sum(g y)) row by row into out (which may be g) */
+static void softmax_grad_rows(const sm_rows *r, const tg_tensor *g, const tg_tensor *y,
+                              tg_tensor *out) {
+  if (y->dtype == TG_FLOAT32)
+    masked_softmax_grad_rows_f32(r, (const float *)tg_ptr(g), (const float *)tg_ptr(y),
+                                 (float *)tg_ptr(out));
+  else
+    masked_softmax_grad_rows_f64(r, (const double *)tg_ptr(g), (const double *)tg_ptr(y),
+                                 (double *)tg_ptr(out));
+}
+
 static void masked_softmax_backward_fused(tg_node *node, tg_tensor *g,
                                           tg_tensor **grads) {
   tg_tensor *y = tg_saved_output(node), *out = tg_alloc(tg_shape_of(y), y->dtype);
   sm_rows r = rows_of(y);
-  g = tg_contiguous(g);
-  if (y->dtype == TG_FLOAT32)
-    masked_softmax_grad_rows_f32(&r, (const float *)tg_ptr(g), (const float *)tg_ptr(y),
-                                 (float *)tg_ptr(out));
-  else
-    masked_softmax_grad_rows_f64(&r, (const double *)tg_ptr(g), (const double *)tg_ptr(y),
-                                 (double *)tg_ptr(out));
+  softmax_grad_rows(&r, tg_contiguous(g), y, out);
   grads[0] = out;
 }
 
@@ -81,12 +107,7 @@ static tg_tensor *masked_softmax(tg_tensor *scores, tg_tensor *mask) {
   sm_rows r = rows_of(y);
   tg_tensor *s = tg_contiguous(tg_detach(scores)), *m = mask ? tg_contiguous(mask) : NULL;
   if (m) r.mask_rows = tg_numel(m) / r.len;
-  if (y->dtype == TG_FLOAT32)
-    masked_softmax_rows_f32(&r, (const float *)tg_ptr(s),
-                            m ? (const float *)tg_ptr(m) : NULL, (float *)tg_ptr(y));
-  else
-    masked_softmax_rows_f64(&r, (const double *)tg_ptr(s),
-                            m ? (const double *)tg_ptr(m) : NULL, (double *)tg_ptr(y));
+  softmax_rows(&r, s, m, y);
   tg_node *node = tg_record(&tg_op_masked_softmax, y, 1, &scores);
   if (node) tg_save_output(node, y);
   tg_scope_end();
@@ -146,6 +167,223 @@ tg_tensor *tg_scaled_dot_product_attention(tg_tensor *q, tg_tensor *k, tg_tensor
   return tg_scope_return(attend(q, k, v, attn_mask, false, NULL, dropout_p, NULL));
 }
 
+/* ---- MultiheadAttention's heads as one op ----
+ * softmax(q k^T / sqrt(Dh) + mask) v for every batch element and head, the
+ * heads read in place from the projections and the output written with
+ * its heads side by side, ready for out_proj: no split or merge copies and
+ * no scaled copy of q (the softmax kernel scales the scores, and the
+ * scores' gradient, by 1 / sqrt(Dh): for a power-of-two Dh this rounds
+ * exactly as PyTorch's q / sqrt(Dh) @ k^T). The products are batches over (batch element,
+ * head) of small GEMMs (gemm_small.c for float32, split across threads). The inputs are
+ * the packed projection of self-attention (q, k, v in its columns 0, E, 2E, so its
+ * gradient is made in one piece) or q, k and v, each (T, N, width) time-major or (N, T,
+ * width) batch-major, rows unit-stride; the output (L, N, E) or (N, L, E). The weights
+ * are saved for backward. */
+
+typedef struct heads_args {
+  int64_t heads, embed; /* H and E = H * Dh */
+  bool batch_major, has_mask;
+  int in[3];      /* the input holding q, k and v */
+  int64_t col[3]; /* their first column in it */
+} heads_args;
+
+/* One matrix per (batch element n, head h): element (r, c) of (n, h)'s at
+ * data[n * ns + h * hs + r * rs + c * cs] (element strides). */
+typedef struct per_head {
+  char *data;
+  int64_t ns, hs, rs, cs;
+} per_head;
+
+static per_head transposed_heads(per_head x) {
+  return (per_head){x.data, x.ns, x.hs, x.cs, x.rs};
+}
+
+/* The heads of projection `which` (0 q, 1 k, 2 v) in t: an input or its
+ * gradient, laid out as the inputs. */
+static per_head projection(const heads_args *a, tg_tensor *t, int which) {
+  int tok = a->batch_major ? 1 : 0;
+  return (per_head){tg_ptr(t) + a->col[which] * (int64_t)tg_dtype_size(t->dtype),
+                    t->strides[1 - tok], a->embed / a->heads, t->strides[tok], 1};
+}
+
+/* (N * H, L, S) weights, contiguous */
+static per_head weights_of(tg_tensor *w, int64_t heads) {
+  int64_t block = w->shape[1] * w->shape[2];
+  return (per_head){tg_ptr(w), heads * block, block, w->shape[2], 1};
+}
+
+/* The output or its gradient: (L, N, E) or (N, L, E), contiguous. */
+static per_head heads_output(const heads_args *a, tg_tensor *o) {
+  int64_t E = a->embed, batch_step = a->batch_major ? o->shape[1] * E : E;
+  return (per_head){tg_ptr(o), batch_step, E / a->heads,
+                    a->batch_major ? E : o->shape[1] * E, 1};
+}
+
+/* c = a b (m x k times k x n) for every (n, h) of N x H */
+static void head_products(tg_dtype dtype, int64_t N, int64_t H, int64_t m, int64_t n,
+                          int64_t k, per_head a, per_head b, per_head c) {
+  tg_sgemm_batch batch = {{N, H}, {a.ns, a.hs}, {b.ns, b.hs}, {c.ns, c.hs}};
+  tg_gemm_batched(dtype, &batch, m, n, k, 1, a.data, a.rs, a.cs, b.data, b.rs, b.cs,
+                  c.data, c.rs);
+}
+
+typedef struct heads_sizes {
+  int64_t N, H, L, S, dh;
+  double alpha;
+} heads_sizes;
+
+/* x^T per head (x: k or v, S x Dh): float32 heads copied to unit-stride
+ * (N * H, Dh, S') rows, S' = S rounded up to 8 (room for the copy's last
+ * 8 x 8 block), so the products with them (q k^T, g v^T) take the path for
+ * plain operands (libxsmm's kernels where built) instead of packing a
+ * transposed operand for every product; other dtypes as views. */
+static per_head transposed_rows(per_head x, heads_sizes z, tg_dtype dtype) {
+  if (dtype != TG_FLOAT32) return transposed_heads(x);
+  int64_t ld = (z.S + 7) / 8 * 8;
+  tg_tensor *t = tg_alloc(TG_SHAPE(z.N * z.H, z.dh, ld), dtype);
+  per_head xt = {tg_ptr(t), z.H * z.dh * ld, z.dh * ld, ld, 1};
+  tg_sgemm_batch batch = {{z.N, z.H}, {x.ns, x.hs}, {0, 0}, {xt.ns, xt.hs}};
+  tg_stranspose_batched(&batch, z.dh, z.S, (const float *)x.data, x.rs, (float *)xt.data,
+                        ld);
+  return xt;
+}
+
+static heads_sizes sizes_of(const heads_args *a, const tg_tensor *q_in,
+                            const tg_tensor *k_in) {
+  int tok = a->batch_major ? 1 : 0;
+  int64_t dh = a->embed / a->heads;
+  return (heads_sizes){q_in->shape[1 - tok], a->heads, q_in->shape[tok],
+                       k_in->shape[tok],     dh,       1 / sqrt((double)dh)};
+}
+
+/* The input x's projection `which` as (N * H, T, Dh) heads, differentiably. */
+static tg_tensor *heads_view(const heads_args *a, tg_tensor *x, int which) {
+  int tok = a->batch_major ? 1 : 0;
+  int64_t T = x->shape[tok], N = x->shape[1 - tok], H = a->heads, dh = a->embed / H;
+  x = tg_narrow(x, -1, a->col[which], a->embed);
+  if (!a->batch_major) return tg_transpose(tg_reshape(x, TG_SHAPE(T, N * H, dh)), 0, 1);
+  x = tg_permute(tg_reshape(x, TG_SHAPE(N, T, H, dh)), TG_SHAPE(0, 2, 1, 3));
+  return tg_reshape(x, TG_SHAPE(N * H, T, dh));
+}
+
+/* (N * H, T, Dh) heads back to the inputs' layout, (T, N, E) or (N, T, E). */
+static tg_tensor *merged_heads(const heads_args *a, tg_tensor *x, int64_t N) {
+  int64_t T = x->shape[1];
+  if (!a->batch_major) return tg_reshape(tg_transpose(x, 0, 1), TG_SHAPE(T, N, a->embed));
+  x = tg_permute(tg_reshape(x, TG_SHAPE(N, a->heads, T, a->embed / a->heads)),
+                 TG_SHAPE(0, 2, 1, 3));
+  return tg_reshape(x, TG_SHAPE(N, T, a->embed));
+}
+
+/* Gives each input its gradient from dq, dk, dv: the packed input the three
+ * side by side, separate inputs their own. */
+static void heads_input_grads(tg_node *node, const heads_args *a, tg_tensor *const *d,
+                              tg_tensor **grads) {
+  if (a->in[1] == 0) {
+    if (tg_needs_input_grad(node, 0)) grads[0] = tg_cat(d, 3, -1);
+    return;
+  }
+  for (int i = 0; i < 3; i++)
+    if (tg_needs_input_grad(node, i)) grads[i] = d[i];
+}
+
+/* The gradients from the forward recomputed with recorded ops, so that
+ * they can be differentiated again. */
+static void heads_attention_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  const heads_args *a = tg_node_args(node);
+  tg_tensor *x[3], *d[3];
+  for (int i = 0; i < 3; i++) x[i] = heads_view(a, tg_node_input(node, a->in[i]), i);
+  heads_sizes z =
+      sizes_of(a, tg_node_input(node, a->in[0]), tg_node_input(node, a->in[1]));
+  tg_tensor *s = tg_mul_scalar(tg_matmul(x[0], tg_transpose(x[1], 1, 2)), z.alpha);
+  if (a->has_mask) s = tg_add(s, tg_saved(node, 1));
+  tg_tensor *p = tg_softmax(s, -1),
+            *go = heads_view(&(heads_args){a->heads, a->embed, a->batch_major}, g, 0);
+  tg_tensor *dp = tg_matmul(go, tg_transpose(x[2], 1, 2));
+  tg_tensor *ds = tg_mul(tg_sub(dp, tg_sum(tg_mul(dp, p), TG_DIMS(-1), true)), p);
+  d[0] = merged_heads(a, tg_mul_scalar(tg_matmul(ds, x[1]), z.alpha), z.N);
+  d[1] = merged_heads(a, tg_mul_scalar(tg_matmul(tg_transpose(ds, 1, 2), x[0]), z.alpha),
+                      z.N);
+  d[2] = merged_heads(a, tg_matmul(tg_transpose(p, 1, 2), go), z.N);
+  heads_input_grads(node, a, d, grads);
+}
+
+/* A contiguous gradient of input x's shape (every element gets written). */
+static tg_tensor *heads_grad_like(const tg_tensor *x) {
+  return tg_alloc(tg_shape_of(x), x->dtype);
+}
+
+static void heads_attention_backward_fused(tg_node *node, tg_tensor *g,
+                                           tg_tensor **grads) {
+  const heads_args *a = tg_node_args(node);
+  tg_tensor *in[3], *d[3], *w = tg_saved(node, 0);
+  for (int i = 0; i < 3; i++) in[i] = tg_node_input(node, a->in[i]);
+  heads_sizes z = sizes_of(a, in[0], in[1]);
+  tg_tensor *packed = a->in[1] == 0 ? heads_grad_like(in[0]) : NULL;
+  for (int i = 0; i < 3; i++) d[i] = packed ? packed : heads_grad_like(in[i]);
+  per_head q = projection(a, in[0], 0), k = projection(a, in[1], 1),
+           v = projection(a, in[2], 2), dq = projection(a, d[0], 0),
+           dk = projection(a, d[1], 1), dv = projection(a, d[2], 2),
+           go = heads_output(a, tg_contiguous(g)), W = weights_of(w, z.H);
+  tg_tensor *ds = tg_alloc(tg_shape_of(w), w->dtype);
+  per_head dS = weights_of(ds, z.H);
+  tg_dtype dt = w->dtype;
+  head_products(dt, z.N, z.H, z.L, z.S, z.dh, go, transposed_rows(v, z, dt), dS);
+  head_products(dt, z.N, z.H, z.S, z.dh, z.L, transposed_heads(W), go, dv);
+  sm_rows r = rows_of(w);
+  r.scale = z.alpha;
+  softmax_grad_rows(&r, ds, w, ds);
+  head_products(dt, z.N, z.H, z.L, z.dh, z.S, dS, k, dq);
+  head_products(dt, z.N, z.H, z.S, z.dh, z.L, transposed_heads(dS), q, dk);
+  if (packed) {
+    if (tg_needs_input_grad(node, 0)) grads[0] = packed;
+    return;
+  }
+  heads_input_grads(node, a, d, grads);
+}
+
+/* PyTorch's grad_fn of the merged heads: the bmm of weights and v */
+const tg_op tg_op_heads_attention = {.name = "bmm",
+                                     .backward = heads_attention_backward,
+                                     .backward_fused = heads_attention_backward_fused,
+                                     .args_size = sizeof(heads_args)};
+
+tg_tensor *tg_nn_heads_attention(tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t heads,
+                                 tg_tensor *mask, bool batch_major) {
+  bool packed = !k;
+  int64_t E = q->shape[2] / (packed ? 3 : 1);
+  heads_args a = {heads, E, batch_major, mask != NULL};
+  tg_scope_begin();
+  tg_tensor *in[3] = {tg_contiguous(q), packed ? NULL : tg_contiguous(k),
+                      packed ? NULL : tg_contiguous(v)};
+  for (int i = 0; i < 3; i++) {
+    a.in[i] = packed ? 0 : i;
+    a.col[i] = packed ? i * E : 0;
+  }
+  tg_tensor *q_in = in[a.in[0]], *k_in = in[a.in[1]];
+  heads_sizes z = sizes_of(&a, q_in, k_in);
+  tg_dtype dt = q->dtype;
+  tg_tensor *w = tg_alloc(TG_SHAPE(z.N * z.H, z.L, z.S), dt);
+  tg_tensor *out =
+      tg_alloc(batch_major ? TG_SHAPE(z.N, z.L, E) : TG_SHAPE(z.L, z.N, E), dt);
+  per_head W = weights_of(w, z.H);
+  head_products(dt, z.N, z.H, z.L, z.S, z.dh, projection(&a, q_in, 0),
+                transposed_rows(projection(&a, k_in, 1), z, dt), W);
+  sm_rows r = rows_of(w);
+  r.scale = z.alpha;
+  if (mask) r.mask_rows = tg_numel(mask) / r.len;
+  softmax_rows(&r, w, mask, w);
+  head_products(dt, z.N, z.H, z.L, z.dh, z.S, W, projection(&a, in[a.in[2]], 2),
+                heads_output(&a, out));
+  tg_node *node = tg_record(&tg_op_heads_attention, out, packed ? 1 : 3, in);
+  if (node) {
+    *(heads_args *)tg_node_args(node) = a;
+    tg_save(node, w);
+    if (mask) tg_save(node, mask);
+  }
+  return tg_scope_return(out);
+}
+
 /* ---- nn.MultiheadAttention ---- */
 
 typedef struct mha {
@@ -157,28 +395,31 @@ typedef struct mha {
   tg_module *out_proj;
 } mha;
 
-/* q, k, v projections; one GEMM for self-attention, as _in_projection_packed. */
-static void in_projection(const mha *a, tg_tensor *query, tg_tensor *key,
-                          tg_tensor *value, tg_tensor **q, tg_tensor **k, tg_tensor **v) {
+/* The q, k, v projections: one GEMM for self-attention, as
+ * _in_projection_packed, whose result is returned packed (in[0], q, k, v
+ * in its columns 0, E, 2E; returns 1); else three (returns 3). */
+static int in_projection(const mha *a, tg_tensor *query, tg_tensor *key, tg_tensor *value,
+                         tg_tensor **in) {
   int64_t E = a->embed_dim;
   tg_tensor *w = a->in_proj_weight, *b = a->in_proj_bias;
   if (query == key && key == value) {
-    tg_tensor *qkv = tg_linear(query, w, b);
-    *q = tg_narrow(qkv, -1, 0, E);
-    *k = tg_narrow(qkv, -1, E, E);
-    *v = tg_narrow(qkv, -1, 2 * E, E);
-    return;
+    in[0] = tg_linear(query, w, b);
+    return 1;
   }
-  tg_tensor *in[3] = {query, key, value}, **out[3] = {q, k, v};
+  tg_tensor *x[3] = {query, key, value};
   for (int i = 0; i < 3; i++)
-    *out[i] =
-        tg_linear(in[i], tg_narrow(w, 0, i * E, E), b ? tg_narrow(b, 0, i * E, E) : NULL);
+    in[i] =
+        tg_linear(x[i], tg_narrow(w, 0, i * E, E), b ? tg_narrow(b, 0, i * E, E) : NULL);
+  return 3;
 }
 
 /* (T, N, E) -> (N * heads, T, head_dim) */
 static tg_tensor *split_heads(const mha *a, tg_tensor *x) {
   int64_t T = tg_size(x, 0), N = tg_size(x, 1);
-  return tg_transpose(tg_view(tg_contiguous(x), TG_SHAPE(T, N * a->num_heads, -1)), 0, 1);
+  /* the head size spelled out: -1 is ambiguous for an empty sequence */
+  return tg_transpose(tg_view(tg_contiguous(x),
+                              TG_SHAPE(T, N * a->num_heads, a->embed_dim / a->num_heads)),
+                      0, 1);
 }
 
 static void check_mha_inputs(const mha *a, tg_tensor *q, tg_tensor *k, tg_tensor *v,
@@ -213,8 +454,14 @@ static tg_tensor *mha_core(const mha *a, bool training, tg_tensor *query, tg_ten
                            tg_tensor **avg_weights) {
   int64_t L = tg_size(query, 0), N = tg_size(query, 1), S = tg_size(key, 0),
           H = a->num_heads;
-  tg_tensor *q, *k, *v, *weights;
-  in_projection(a, query, key, value, &q, &k, &v);
+  tg_tensor *in[3], *q, *k, *v, *weights;
+  if (in_projection(a, query, key, value, in) == 1) {
+    q = tg_narrow(in[0], -1, 0, a->embed_dim);
+    k = tg_narrow(in[0], -1, a->embed_dim, a->embed_dim);
+    v = tg_narrow(in[0], -1, 2 * a->embed_dim, a->embed_dim);
+  } else {
+    q = in[0], k = in[1], v = in[2];
+  }
   if (mask && mask->ndim == 2) mask = tg_unsqueeze(mask, 0);
   if (kpm)
     kpm =
@@ -232,6 +479,50 @@ static tg_tensor *mha_core(const mha *a, bool training, tg_tensor *query, tg_ten
 
 static const tg_module_vtable mha_vtable;
 
+/* Whether the heads can run as one op (tg_nn_heads_attention): no
+ * attention weights asked for, no key padding mask or active dropout, a
+ * mask that needs no gradient. */
+static bool heads_fusable(const mha *a, bool training, const tg_tensor *kpm,
+                          const tg_tensor *mask, tg_tensor **attn_weights,
+                          const tg_tensor *query) {
+  return !attn_weights && !kpm && (!training || a->dropout == 0) &&
+         (!mask || !tg_requires_grad(mask)) &&
+         (query->dtype == TG_FLOAT32 || query->dtype == TG_FLOAT64);
+}
+
+/* MultiheadAttention by tg_nn_heads_attention, in the input's own layout
+ * (batch-major with batch_first: no transposes). */
+static tg_tensor *mha_fused(const mha *a, tg_tensor *query, tg_tensor *key,
+                            tg_tensor *value, tg_tensor *mask) {
+  tg_scope_begin();
+  bool batched = query->ndim == 3, batch_major = batched && a->batch_first;
+  if (!batched) { /* one batch element, time-major; self-attention stays packed */
+    bool self = query == key && key == value;
+    query = tg_unsqueeze(query, 1);
+    key = self ? query : tg_unsqueeze(key, 1);
+    value = self ? query : tg_unsqueeze(value, 1);
+  }
+  tg_tensor *in[3];
+  int n = in_projection(a, query, key, value, in);
+  if (mask && mask->dtype == TG_BOOL)
+    mask = tg_masked_fill(tg_zeros(tg_shape_of(mask), query->dtype), mask, -INFINITY);
+  else if (mask)
+    mask = tg_contiguous(tg_to(mask, query->dtype));
+  tg_tensor *out =
+      n == 1
+          ? tg_nn_heads_attention(in[0], NULL, NULL, a->num_heads, mask, batch_major)
+          : tg_nn_heads_attention(in[0], in[1], in[2], a->num_heads, mask, batch_major);
+  tg_shape shape = tg_shape_of(out);
+  out = tg_module_forward(
+      a->out_proj, tg_view(out, TG_SHAPE(tg_numel(out) / a->embed_dim, a->embed_dim)));
+  out = tg_view(out, shape);
+  if (!batched) return tg_scope_return(tg_squeeze(out, 1));
+  /* PyTorch's last op: a view of out_proj's result, or with batch_first its
+   * transpose back */
+  return tg_scope_return(batch_major ? tg_name_grad_fn(out, query, "TransposeBackward0")
+                                     : out);
+}
+
 tg_tensor *tg_mha_forward(tg_module *m, tg_tensor *query, tg_tensor *key,
                           tg_tensor *value, tg_tensor *key_padding_mask,
                           tg_tensor *attn_mask, tg_tensor **attn_weights) {
@@ -241,6 +532,8 @@ tg_tensor *tg_mha_forward(tg_module *m, tg_tensor *query, tg_tensor *key,
   const mha *a = (const mha *)m;
   check_mha_inputs(a, query, key, value, key_padding_mask, attn_mask);
   bool batched = query->ndim == 3, self = query == key && key == value;
+  if (heads_fusable(a, m->training, key_padding_mask, attn_mask, attn_weights, query))
+    return mha_fused(a, query, key, value, attn_mask);
   tg_scope_begin();
   if (!batched) {
     query = tg_unsqueeze(query, 1);

@@ -44,6 +44,15 @@ void tg_nn_float_repr(double v, char *buf, size_t size);
 tg_tensor *tg_nn_lstm_layer(tg_tensor *xw, tg_tensor *h0, tg_tensor *c0, tg_tensor *w_hh,
                             tg_tensor *b_hh, bool reverse);
 
+/* MultiheadAttention's heads as one op (nn/attention.c): softmax(q k^T /
+ * sqrt(Dh) + mask) v over `heads` heads of q (L, N, E), k and v (S, N, E),
+ * or (N, L, E) ... when batch_major, returned in q's layout; k = v = NULL
+ * when q is the packed projection (L, N, 3E) of self-attention. mask: an
+ * additive (L, S) or (N * heads, L, S) of q's dtype that needs no gradient,
+ * or NULL. */
+tg_tensor *tg_nn_heads_attention(tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t heads,
+                                 tg_tensor *mask, bool batch_major);
+
 /* A fresh float32 parameter of `shape`, uninitialised (the caller inits). */
 tg_tensor *tg_nn_new_param(tg_module *m, const char *name, tg_shape shape);
 

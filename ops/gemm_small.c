@@ -189,9 +189,12 @@ typedef int v8i __attribute__((vector_size(LANES * sizeof(int))));
 /* dst[u * ld_dst + t] = src[t * ld_src + u] for an 8 x 8 block, in
  * registers: pairs of rows interleaved, then pairs of pairs, then halves. */
 static inline __attribute__((always_inline)) void
-transpose8x8(const float *src, int64_t ld_src, float *dst, int64_t ld_dst) {
+transpose8x8(const float *src, int64_t ld_src, int rows, float *dst, int64_t ld_dst) {
   v8 r[8], t[8], u[8];
-  for (int i = 0; i < 8; i++) r[i] = LOAD8(src + i * ld_src);
+  for (int i = 0; i < 8; i++) {
+    r[i] = (v8){0};
+    if (i < rows) r[i] = LOAD8(src + i * ld_src);
+  }
   for (int i = 0; i < 8; i += 2) {
     t[i] = SHUFFLE(r[i], r[i + 1], 0, 8, 1, 9, 2, 10, 3, 11);
     t[i + 1] = SHUFFLE(r[i], r[i + 1], 4, 12, 5, 13, 6, 14, 7, 15);
@@ -228,12 +231,27 @@ TG_DISPATCHED(pack_transposed,
     p_blocked = k / LANES * LANES;
     for (; q0 + LANES <= cols; q0 += LANES)
       for (int64_t p = 0; p < p_blocked; p += LANES)
-        transpose8x8(w + q0 * cs + p, cs, buf + p * width + q0, width);
+        transpose8x8(w + q0 * cs + p, cs, LANES, buf + p * width + q0, width);
+    /* the last columns as a block of fewer rows (zeros for the missing
+     * ones) when the buffer's rows have room for the whole block */
+    if (q0 < cols && q0 + LANES <= width) {
+      for (int64_t p = 0; p < p_blocked; p += LANES)
+        transpose8x8(w + q0 * cs + p, cs, (int)(cols - q0), buf + p * width + q0, width);
+      q0 = cols;
+    }
   }
   /* what the blocks left: columns past q0, rows past p_blocked */
   for (int64_t p = 0; p < k; p++)
     for (int64_t q = p < p_blocked ? q0 : 0; q < cols; q++)
       buf[p * width + q] = w[q * cs + p];
+}
+
+void tg_stranspose_batched(const tg_sgemm_batch *batch, int64_t rows, int64_t cols,
+                           const float *src, int64_t ld_src, float *dst, int64_t ld_dst) {
+  for (int64_t o = 0; o < batch->count[0]; o++)
+    for (int64_t i = 0; i < batch->count[1]; i++)
+      pack_transposed(src + o * batch->a[0] + i * batch->a[1], ld_src, rows, cols,
+                      dst + o * batch->c[0] + i * batch->c[1], ld_dst);
 }
 
 /* Columns [j0, j0 + w) of b, copied with unit-stride columns and zeros up
@@ -252,14 +270,18 @@ static matrix pack_padded(matrix b, int64_t k, int64_t j0, int64_t w, float *buf
   return (matrix){buf, width, 1};
 }
 
-/* The result = a b by register tiles. Whole tiles read b in place when its
- * columns are unit-stride; the rest come from a padded copy. */
-static void by_tiles(int64_t m, int64_t n, int64_t k, matrix a, matrix b, result out) {
+/* Floats of scratch by_tiles needs: the padded copy of b's last columns. */
+static int64_t tiles_scratch(int64_t n, int64_t k, matrix b) {
   int64_t direct = b.cs == 1 ? n / TILE_W * TILE_W : 0;
-  tg_storage *s = NULL;
-  matrix rest = direct < n ? pack_padded(b, k, direct, n - direct,
-                                         scratch(k * (n - direct + TILE_W), &s))
-                           : b;
+  return direct < n ? k * (n - direct + TILE_W) : 0;
+}
+
+/* The result = a b by register tiles. Whole tiles read b in place when its
+ * columns are unit-stride; the rest come from a padded copy in buf. */
+static void by_tiles(int64_t m, int64_t n, int64_t k, matrix a, matrix b, result out,
+                     float *buf) {
+  int64_t direct = b.cs == 1 ? n / TILE_W * TILE_W : 0;
+  matrix rest = direct < n ? pack_padded(b, k, direct, n - direct, buf) : b;
   row_panel_fn *row_panel = row_panels[tg_simd_isa()];
   for (int64_t i = 0; i < m; i += TILE_R) {
     matrix ai = {a.data + i * a.rs, a.rs, a.cs};
@@ -267,7 +289,6 @@ static void by_tiles(int64_t m, int64_t n, int64_t k, matrix a, matrix b, result
     if (direct) row_panel(r, direct, k, ai, b, result_at(out, i, 0));
     if (direct < n) row_panel(r, n - direct, k, ai, rest, result_at(out, i, direct));
   }
-  if (s) tg_storage_release(s);
 }
 
 /* ---- dot products: for a long k and a thin C ---- */
@@ -307,13 +328,20 @@ TG_DISPATCHED(dot_products,
                  out.beta, out.d + i * out.d_rs + j * out.d_cs);
 }
 
-static void by_dots(int64_t m, int64_t n, int64_t k, matrix a, matrix b, result out) {
-  tg_storage *sa = NULL, *sb = NULL;
-  if (a.cs != 1) a = pack_rows(a, m, k, scratch(m * k, &sa));
-  if (b.rs != 1) b = transposed(pack_rows(transposed(b), n, k, scratch(k * n, &sb)));
+/* Floats of scratch by_dots needs: row-major copies of a and b^T when
+ * their rows are not unit-stride. */
+static int64_t dots_scratch(int64_t m, int64_t n, int64_t k, matrix a, matrix b) {
+  return (a.cs == 1 ? 0 : m * k) + (b.rs == 1 ? 0 : k * n);
+}
+
+static void by_dots(int64_t m, int64_t n, int64_t k, matrix a, matrix b, result out,
+                    float *buf) {
+  if (a.cs != 1) {
+    a = pack_rows(a, m, k, buf);
+    buf += m * k;
+  }
+  if (b.rs != 1) b = transposed(pack_rows(transposed(b), n, k, buf));
   dot_products(m, n, k, a, b, out);
-  if (sa) tg_storage_release(sa);
-  if (sb) tg_storage_release(sb);
 }
 
 /* ---- choosing the loop order ---- */
@@ -384,16 +412,12 @@ static bool library_fits(int64_t m, int64_t n, int64_t k, float alpha, int64_t a
   return true;
 }
 
-/* The product by libxsmm's kernel for the call (JIT-compiled at its first
- * use, then found in libxsmm's registry); false if it has none. */
-static bool by_library(const library_call *call, float alpha, float beta, const float *a,
-                       const float *b, float *c) {
-  libxsmm_smmfunction kernel =
-      libxsmm_smmdispatch(call->m, call->n, call->k, &call->lda, &call->ldb, &call->ldc,
-                          &alpha, &beta, &call->flags, NULL);
-  if (!kernel) return false;
-  kernel(b, a, c);
-  return true;
+/* libxsmm's kernel for the call (JIT-compiled at its first use, then found
+ * in libxsmm's registry), or NULL if it has none. */
+static libxsmm_smmfunction library_kernel(const library_call *call, float alpha,
+                                          float beta) {
+  return libxsmm_smmdispatch(call->m, call->n, call->k, &call->lda, &call->ldb,
+                             &call->ldc, &alpha, &beta, &call->flags, NULL);
 }
 #endif
 
@@ -409,30 +433,126 @@ bool tg_sgemm_small_by_library(int64_t m, int64_t n, int64_t k, float alpha, int
 #endif
 }
 
+/* ---- one product, or a batch of them ---- */
+
+/* How each product of a call is computed: fixed by the shapes and strides
+ * alone, so chosen once for a whole batch. */
+typedef struct plan {
+  int64_t m, n, k;
+  loop_order order;
+  int64_t scratch; /* floats of packed copies one product needs */
+#ifdef TG_HAVE_LIBXSMM
+  libxsmm_smmfunction kernel; /* libxsmm's, or NULL for the loops here */
+#endif
+} plan;
+
+static plan plan_for(int64_t m, int64_t n, int64_t k, matrix a, matrix b, result out) {
+  plan p = {.m = m, .n = n, .k = k, .order = cheapest(m, n, k, a, b)};
+#ifdef TG_HAVE_LIBXSMM
+  library_call call;
+  if (library_fits(m, n, k, out.alpha, a.rs, a.cs, b.rs, b.cs, out.beta, out.d == out.c,
+                   out.c_rs, &call))
+    p.kernel = library_kernel(&call, out.alpha, out.beta);
+  if (p.kernel) return p;
+#endif
+  switch (p.order) {
+  case ROWS:
+    p.scratch = tiles_scratch(n, k, b);
+    break;
+  case COLS:
+    p.scratch = tiles_scratch(m, k, transposed(a));
+    break;
+  case DOTS:
+    p.scratch = dots_scratch(m, n, k, a, b);
+    break;
+  }
+  return p;
+}
+
+/* One product as planned, packing into buf (p->scratch floats). */
+static void run_product(const plan *p, matrix a, matrix b, result out, float *buf) {
+#ifdef TG_HAVE_LIBXSMM
+  if (p->kernel) {
+    p->kernel(b.data, a.data, out.c);
+    return;
+  }
+#endif
+  switch (p->order) {
+  case ROWS: /* each row of C sums rows of op(B) */
+    by_tiles(p->m, p->n, p->k, a, b, out, buf);
+    break;
+  case COLS: /* the same for C^T = op(B)^T op(A)^T, stored transposed */
+    by_tiles(p->n, p->m, p->k, transposed(b), transposed(a), result_transposed(out), buf);
+    break;
+  case DOTS:
+    by_dots(p->m, p->n, p->k, a, b, out, buf);
+    break;
+  }
+}
+
 bool tg_sgemm_small(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
                     int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
                     int64_t b_cs, float beta, const float *d, int64_t d_rs, int64_t d_cs,
                     float *c, int64_t ldc) {
   if (k == 0 || m * n * k > SMALL_MACS) return false; /* BLAS scales C when k = 0 */
-#ifdef TG_HAVE_LIBXSMM
-  library_call call;
-  if (library_fits(m, n, k, alpha, a_rs, a_cs, b_rs, b_cs, beta, !d || d == c, ldc,
-                   &call) &&
-      by_library(&call, alpha, beta, a, b, c))
-    return true;
-#endif
   matrix A = {a, a_rs, a_cs}, B = {b, b_rs, b_cs};
   result out = {c, ldc, 1, d ? d : c, d ? d_rs : ldc, d ? d_cs : 1, alpha, beta};
-  switch (cheapest(m, n, k, A, B)) {
-  case ROWS: /* each row of C sums rows of op(B) */
-    by_tiles(m, n, k, A, B, out);
-    break;
-  case COLS: /* the same for C^T = op(B)^T op(A)^T, stored transposed */
-    by_tiles(n, m, k, transposed(B), transposed(A), result_transposed(out));
-    break;
-  case DOTS:
-    by_dots(m, n, k, A, B, out);
-    break;
+  plan p = plan_for(m, n, k, A, B, out);
+  tg_storage *s = NULL;
+  run_product(&p, A, B, out, p.scratch ? scratch(p.scratch, &s) : NULL);
+  if (s) tg_storage_release(s);
+  return true;
+}
+
+/* Packed copies up to this many floats sit on the stack of the thread that
+ * computes a product, so a batch split across threads allocates nothing. */
+enum { STACK_SCRATCH = 4096 };
+
+typedef struct batch_job {
+  const tg_sgemm_batch *batch;
+  plan plan;
+  matrix a, b;
+  result out;
+  float *heap; /* scratch when the stack's is too small (one thread only) */
+} batch_job;
+
+/* Products [begin, end) of the batch, in row-major order over its two dims. */
+static void run_products(int64_t begin, int64_t end, void *ctx) {
+  const batch_job *job = ctx;
+  const tg_sgemm_batch *bt = job->batch;
+  float stack[STACK_SCRATCH];
+  float *buf = job->heap ? job->heap : stack;
+  for (int64_t t = begin; t < end; t++) {
+    int64_t o = t / bt->count[1], i = t % bt->count[1];
+    matrix a = job->a, b = job->b;
+    result out = job->out;
+    a.data += o * bt->a[0] + i * bt->a[1];
+    b.data += o * bt->b[0] + i * bt->b[1];
+    out.c += o * bt->c[0] + i * bt->c[1];
+    out.d = out.c;
+    run_product(&job->plan, a, b, out, buf);
   }
+}
+
+bool tg_sgemm_small_batched(const tg_sgemm_batch *batch, int64_t m, int64_t n, int64_t k,
+                            float alpha, const float *a, int64_t a_rs, int64_t a_cs,
+                            const float *b, int64_t b_rs, int64_t b_cs, float beta,
+                            float *c, int64_t ldc) {
+  if (k == 0 || m * n * k > SMALL_MACS) return false;
+  int64_t count = batch->count[0] * batch->count[1];
+  if (count == 0 || m == 0 || n == 0) return true;
+  batch_job job = {.batch = batch,
+                   .a = {a, a_rs, a_cs},
+                   .b = {b, b_rs, b_cs},
+                   .out = {c, ldc, 1, c, ldc, 1, alpha, beta}};
+  job.plan = plan_for(m, n, k, job.a, job.b, job.out);
+  if (job.plan.scratch <= STACK_SCRATCH) {
+    tg_parallel_items(count, m * n * k, run_products, &job);
+    return true;
+  }
+  tg_storage *s = NULL;
+  job.heap = scratch(job.plan.scratch, &s);
+  run_products(0, count, &job);
+  tg_storage_release(s);
   return true;
 }

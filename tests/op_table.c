@@ -22,6 +22,10 @@ extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op
 extern const tg_op tg_op_convolution, tg_op_conv_input_grad, tg_op_conv_weight_grad;
 extern const tg_op tg_op_lstm_layer, tg_op_gelu, tg_op_layer_norm, tg_op_masked_softmax;
 extern const tg_op tg_op_batch_norm;
+extern const tg_op tg_op_heads_attention;
+/* nn/'s private entry of MultiheadAttention's heads as one op (nn/nn_internal.h) */
+tg_tensor *tg_nn_heads_attention(tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t heads,
+                                 tg_tensor *mask, bool batch_major);
 /* nn/'s private entry of the fused LSTM layer (nn/nn_internal.h) */
 tg_tensor *tg_nn_lstm_layer(tg_tensor *xw, tg_tensor *h0, tg_tensor *c0, tg_tensor *w_hh,
                             tg_tensor *b_hh, bool reverse);
@@ -398,6 +402,22 @@ static tg_tensor *apply_masked_softmax(tg_tensor *const *x) {
   tg_tensor *y = tg_scaled_dot_product_attention(x[0], x[1], x[2], mask, 0, false);
   return tg_scope_return(y);
 }
+/* x[0] = a packed (L, N, 3E) projection, x[1], x[2] = k, v (N, S, E): two
+ * heads of self-attention on x[0] (time-major, a causal mask that also
+ * shifts) and of cross-attention from x[0]'s q (batch-major, no mask) */
+static tg_tensor *apply_heads_attention(tg_tensor *const *x) {
+  int64_t L = x[0]->shape[0], E = x[1]->shape[2];
+  tg_scope_begin();
+  tg_tensor *mask = tg_zeros(TG_SHAPE(L, L), TG_FLOAT64);
+  for (int64_t i = 0; i < L; i++)
+    for (int64_t j = 0; j < L; j++)
+      tg_set(mask, (int64_t[]){i, j}, j > i ? -INFINITY : 0.5 * (double)(i - j));
+  tg_tensor *self = tg_nn_heads_attention(x[0], NULL, NULL, 2, mask, false);
+  tg_tensor *q = tg_transpose(tg_narrow(x[0], -1, 0, E), 0, 1);
+  tg_tensor *cross = tg_nn_heads_attention(q, x[1], x[2], 2, NULL, true);
+  tg_tensor *both[2] = {tg_flatten(self, 0, -1), tg_flatten(cross, 0, -1)};
+  return tg_scope_return(tg_cat(both, 2, 0));
+}
 static tg_tensor *apply_gelu(tg_tensor *const *x) {
   return tg_gelu(x[0], false);
 }
@@ -625,6 +645,10 @@ const op_case op_table[] = {
      .low = -2, .high = 2},
     {OP(gelu), .apply = apply_gelu, .n_inputs = 1, .n_shapes = 2,
      .shapes = {{TG_SHAPE(3, 4)}, {TG_SHAPE(2, 3, 2)}}, .low = -3, .high = 3},
+    {OP(heads_attention), .apply = apply_heads_attention, .n_inputs = 3, .n_shapes = 2,
+     .shapes = {{TG_SHAPE(3, 2, 12), TG_SHAPE(2, 4, 4), TG_SHAPE(2, 4, 4)},
+                {TG_SHAPE(2, 1, 24), TG_SHAPE(1, 3, 8), TG_SHAPE(1, 3, 8)}},
+     .low = -1, .high = 1},
     {OP(lstm_layer), .apply = apply_lstm_layer, .n_inputs = 5, .n_shapes = 2,
      .shapes = {{TG_SHAPE(3, 2, 8), TG_SHAPE(2, 2), TG_SHAPE(2, 2), TG_SHAPE(8, 2),
                  TG_SHAPE(8)},

@@ -533,6 +533,79 @@ START_TEST(test_multihead_attention) {
 }
 END_TEST
 
+/* The gradients of sum(y * r) for the inputs and m's parameters, cloned,
+ * and every .grad cleared again. */
+static void grads_of(tg_tensor *y, tg_tensor *r, tg_module *m, tg_tensor *const *in,
+                     int n_in, tg_tensor **out) {
+  tg_backward(tg_sum(tg_mul(y, r), TG_ALL_DIMS, false), NULL, 0);
+  tg_tensor_dict *params = tg_module_named_parameters(m);
+  for (int i = 0; i < n_in + params->n; i++) {
+    tg_tensor *t = i < n_in ? in[i] : params->items[i - n_in].tensor;
+    out[i] = tg_clone(tg_grad(t));
+    tg_zero_grad(t, true);
+  }
+  tg_tensor_dict_free(params);
+}
+
+/* MultiheadAttention's heads as one op (taken when no weights are asked
+ * for) against the composite path (weights asked for): outputs and every
+ * gradient, batched or not, either layout, self or cross, each mask form
+ * (0 none, 1 bool (L, S), 2 float (N * heads, L, S) with -inf entries). */
+static void expect_heads_op_like_composite(tg_dtype dtype, bool batch_first, bool self,
+                                           int mask_kind, bool batched, int64_t L,
+                                           int64_t S) {
+  tg_scope_begin();
+  tg_manual_seed(5);
+  int64_t N = batched ? 3 : 1, E = 8, H = 2;
+  if (self) S = L;
+  tg_module *m = tg_nn_multihead_attention(E, H, 0, true, batch_first);
+  tg_module_to(m, dtype);
+  tg_shape qs = !batched      ? TG_SHAPE(L, E)
+                : batch_first ? TG_SHAPE(N, L, E)
+                              : TG_SHAPE(L, N, E);
+  tg_shape ks = !batched      ? TG_SHAPE(S, E)
+                : batch_first ? TG_SHAPE(N, S, E)
+                              : TG_SHAPE(S, N, E);
+  tg_tensor *in[3] = {tg_requires_grad_(tg_randn(qs, dtype), true)};
+  for (int i = 1; i < 3; i++)
+    in[i] = self ? in[0] : tg_requires_grad_(tg_randn(ks, dtype), true);
+  tg_tensor *mask = NULL;
+  if (mask_kind == 1) mask = tg_triu(tg_ones(TG_SHAPE(L, S), TG_BOOL), 1);
+  if (mask_kind == 2)
+    mask = tg_masked_fill(tg_neg(tg_rand(TG_SHAPE(N * H, L, S), dtype)),
+                          tg_gt_scalar(tg_rand(TG_SHAPE(N * H, L, S), TG_FLOAT64), 0.7),
+                          -INFINITY);
+  tg_tensor *w, *y = tg_mha_forward(m, in[0], in[1], in[2], NULL, mask, NULL);
+  tg_tensor *r = tg_randn(tg_shape_of(y), dtype), *got[16], *want[16];
+  int n_in = self ? 1 : 3;
+  grads_of(y, r, m, in, n_in, got);
+  tg_tensor *y_ref = tg_mha_forward(m, in[0], in[1], in[2], NULL, mask, &w);
+  grads_of(y_ref, r, m, in, n_in, want);
+  ck_assert_str_eq(tg_grad_fn_name(y), tg_grad_fn_name(y_ref));
+  double rtol = dtype == TG_FLOAT32 ? 1e-5 : 1e-12, atol = rtol / 10;
+  tg_assert_close(y, y_ref, rtol, atol, "output");
+  for (int i = 0; i < n_in + 4; i++)
+    tg_assert_close(got[i], want[i], rtol, atol, "gradient");
+  tg_module_free(m);
+  tg_scope_end();
+}
+
+START_TEST(test_mha_heads_as_one_op) {
+  for (int d = 0; d < 2; d++)
+    for (int bf = 0; bf < 2; bf++)
+      for (int mask = 0; mask < 3; mask++) {
+        tg_dtype dtype = d ? TG_FLOAT64 : TG_FLOAT32;
+        expect_heads_op_like_composite(dtype, bf, true, mask, true, 5, 5);
+        expect_heads_op_like_composite(dtype, bf, false, mask, true, 5, 7);
+        expect_heads_op_like_composite(dtype, bf, true, mask == 2 ? 0 : mask, false, 5,
+                                       5);
+      }
+  /* empty sequences: no keys (the output is out_proj's bias), no queries */
+  expect_heads_op_like_composite(TG_FLOAT64, true, false, 0, true, 4, 0);
+  expect_heads_op_like_composite(TG_FLOAT32, false, true, 0, true, 0, 0);
+}
+END_TEST
+
 START_TEST(test_transformer_encoder_layer) {
   const char *cases[2] = {"encoder_post_relu", "encoder_pre_gelu"};
   for (int i = 0; i < 2; i++) {
@@ -642,6 +715,20 @@ static tg_tensor *lstm_layer_of(tg_tensor *const *x) {
   return tg_nn_lstm_layer(tg_mul_scalar(x[0], 3), x[1], x[2], x[3], x[4], false);
 }
 
+/* MultiheadAttention's heads as one op: three heads of 16 (the batched
+ * small products' odd 23-row tiles), causal self-attention time-major and
+ * cross-attention batch-major */
+static tg_tensor *heads_attention_of(tg_tensor *const *x) {
+  int64_t L = x[0]->shape[0];
+  tg_tensor *mask = tg_triu(tg_full(TG_SHAPE(L, L), -INFINITY, x[0]->dtype), 1);
+  tg_tensor *self = tg_nn_heads_attention(x[0], NULL, NULL, 3, mask, false);
+  tg_tensor *q = tg_transpose(tg_narrow(x[0], -1, 0, 48), 0, 1);
+  tg_tensor *both[2] = {
+      tg_flatten(self, 0, -1),
+      tg_flatten(tg_nn_heads_attention(q, x[1], x[2], 3, NULL, true), 0, -1)};
+  return tg_cat(both, 2, 0);
+}
+
 START_TEST(test_float32_fused_layers_match_float64) {
   expect_float32_like_float64(gelu_of, 1, (tg_shape[]){TG_SHAPE(7, 33)});
   expect_float32_like_float64(layer_norm_of, 3,
@@ -649,6 +736,9 @@ START_TEST(test_float32_fused_layers_match_float64) {
   expect_float32_like_float64(
       attention_of, 3,
       (tg_shape[]){TG_SHAPE(3, 5, 4), TG_SHAPE(3, 5, 4), TG_SHAPE(3, 5, 6)});
+  expect_float32_like_float64(
+      heads_attention_of, 3,
+      (tg_shape[]){TG_SHAPE(23, 2, 144), TG_SHAPE(2, 9, 48), TG_SHAPE(2, 9, 48)});
   expect_float32_like_float64(lstm_layer_of, 5,
                               (tg_shape[]){TG_SHAPE(6, 3, 20), TG_SHAPE(3, 5),
                                            TG_SHAPE(3, 5), TG_SHAPE(20, 5),
@@ -674,6 +764,7 @@ static Suite *sequence_suite(void) {
   tcase_add_test(tc, test_scaled_dot_product_attention);
   tcase_add_test(tc, test_multihead_attention);
   tcase_add_test(tc, test_transformer_encoder_layer);
+  tcase_add_test(tc, test_mha_heads_as_one_op);
   tcase_add_test(tc, test_vector_math_exp_tanh_erf);
   tcase_add_test(tc, test_float32_fused_layers_match_float64);
   suite_add_tcase(s, tc);

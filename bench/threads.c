@@ -1,5 +1,6 @@
 /* Where threads start to pay: each loop that tg_set_num_threads splits
- * (elementwise, column and row sums, softmax rows, an Adam step), timed at
+ * (elementwise, column and row sums, softmax rows, an Adam step, max
+ * pooling, a strided sum, maxima down the columns), timed at
  * 1 thread and at 2 threads with the split forced at every size (grain 1),
  * over sizes from 4K to 4M elements. The size where 2 threads first win is
  * the grain tensor/parallel.c uses (bench/README.md, "Threads"). No PyTorch
@@ -49,13 +50,41 @@ static void softmax_rows(void *arg) {
   tg_softmax(o->matrix, 1);
   tg_scope_end();
 }
+/* MaxPool2d(2) over planes of 16 x 16, and its backward's scatter */
+static void max_pool(void *arg) {
+  operands *o = arg;
+  tg_scope_begin();
+  tg_tensor *planes = tg_reshape(o->matrix, TG_SHAPE(-1, 1, 16, 16));
+  tg_max_pool2d(planes, &(tg_pool_opts){.kernel_size = {2, 2}}, NULL);
+  tg_scope_end();
+}
+/* a strided reduction: the sum over the 256 rows of the transposed matrix
+ * (the kept dim is the strided one) */
+static void strided_sums(void *arg) {
+  operands *o = arg;
+  tg_scope_begin();
+  tg_sum(tg_t(o->matrix), TG_DIMS(0), false);
+  tg_scope_end();
+}
+static void column_maxima(void *arg) {
+  operands *o = arg;
+  tg_scope_begin();
+  tg_max(o->matrix, 0, false, NULL);
+  tg_scope_end();
+}
 static void adam_step(void *arg) {
   tg_optimizer_step(((operands *)arg)->adam);
 }
 
-static const loop loops[] = {
-    {"relu", relu},           {"add_", add_inplace},     {"sum(dim 0)", column_sums},
-    {"sum(dim 1)", row_sums}, {"softmax", softmax_rows}, {"Adam step", adam_step}};
+static const loop loops[] = {{"relu", relu},
+                             {"add_", add_inplace},
+                             {"sum(dim 0)", column_sums},
+                             {"sum(dim 1)", row_sums},
+                             {"softmax", softmax_rows},
+                             {"Adam step", adam_step},
+                             {"max pool 2x2", max_pool},
+                             {"sum(x^T, 0)", strided_sums},
+                             {"max(dim 0)", column_maxima}};
 
 /* Seconds per call: the fastest of `reps` batches long enough to time. The
  * fastest, not the median: on a shared machine the median measures the
@@ -83,7 +112,7 @@ static double seconds_per_call(void (*run)(void *), void *ctx, int reps) {
 int main(int argc, char **argv) {
   bench_args a = bench_parse(argc, argv);
   tg_manual_seed(0);
-  printf("%-11s %9s %11s %11s %7s\n", "loop", "elements", "1 thread", "2 threads",
+  printf("%-12s %9s %11s %11s %7s\n", "loop", "elements", "1 thread", "2 threads",
          "ratio");
   for (int64_t n = 1 << 12; n <= 1 << 22; n *= 2) {
     operands o = {tg_randn(TG_SHAPE(n), TG_FLOAT32), tg_zeros(TG_SHAPE(n), TG_FLOAT32),
@@ -99,7 +128,7 @@ int main(int argc, char **argv) {
         t[threads - 1] = seconds_per_call(loops[k].run, &o, a.reps);
       }
       tg_parallel_set_grain(0);
-      printf("%-11s %9lld %9.2f us %9.2f us %6.2fx\n", loops[k].name, (long long)n,
+      printf("%-12s %9lld %9.2f us %9.2f us %6.2fx\n", loops[k].name, (long long)n,
              t[0] * 1e6, t[1] * 1e6, t[0] / t[1]);
     }
     tg_optimizer_free(o.adam);

@@ -48,12 +48,17 @@ static tg_tensor *avg_pool_pass(tg_tensor *t, const pool_args *a, bool adjoint) 
   tg_tensor *out =
       adjoint ? tg_zeros(a->in_shape, t->dtype) : tg_alloc(a->out_shape, t->dtype);
   pool_windows w = tg_nn_pool_windows(a);
-  if (t->dtype == TG_FLOAT32)
-    (adjoint ? avg_pool_adjoint_f32 : avg_pool_f32)(&w, tg_cdata_f32(in),
-                                                    tg_data_f32(out));
+  pool_job job = {.w = &w,
+                  .planes = w.planes,
+                  .plane_in = w.h.in * w.w.in,
+                  .plane_out = w.h.out * w.w.out,
+                  .src = tg_ptr(in),
+                  .dst = tg_ptr(out)};
+  bool f32 = t->dtype == TG_FLOAT32;
+  if (adjoint)
+    tg_nn_pool_planes(&job, f32 ? avg_pool_adjoint_f32 : avg_pool_adjoint_f64);
   else
-    (adjoint ? avg_pool_adjoint_f64 : avg_pool_f64)(&w, tg_cdata_f64(in),
-                                                    tg_data_f64(out));
+    tg_nn_pool_planes(&job, f32 ? avg_pool_f32 : avg_pool_f64);
   bool adaptive = a->kind == POOL_ADAPTIVE;
   const tg_op *op = adjoint ? (adaptive ? &tg_op_adaptive_avg_pool2d_backward
                                         : &tg_op_avg_pool2d_backward)

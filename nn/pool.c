@@ -191,6 +191,11 @@ void tg_nn_pair_repr(const int64_t pair[2], bool zero_is_none, char *buf, size_t
     snprintf(buf, size, "(%s, %s)", v[0], v[1]);
 }
 
+void tg_nn_pool_planes(const pool_job *job, void (*fn)(int64_t, int64_t, void *)) {
+  /* a plane's cost: its reads and writes (windows overlap little) */
+  tg_parallel_items(job->planes, job->plane_in + job->plane_out, fn, (void *)job);
+}
+
 /* ---- the loops ---- */
 
 #define TG_TEMPLATE "nn/max_pool_loops.inc"
@@ -222,16 +227,17 @@ static tg_tensor *scatter_through(const tg_op *op, tg_tensor *g, tg_tensor *indi
   tg_scope_begin();
   tg_tensor *gc = tg_contiguous(g);
   tg_tensor *out = tg_zeros(in_shape, g->dtype);
-  int64_t plane_in = in_shape.d[in_shape.ndim - 2] * in_shape.d[in_shape.ndim - 1];
   int64_t plane_out =
       indices->shape[indices->ndim - 2] * indices->shape[indices->ndim - 1];
-  int64_t planes = tg_numel(indices) / plane_out;
-  if (g->dtype == TG_FLOAT32)
-    max_pool_scatter_f32(planes, plane_in, plane_out, tg_cdata_f32(gc),
-                         tg_cdata_i64(indices), tg_data_f32(out));
-  else
-    max_pool_scatter_f64(planes, plane_in, plane_out, tg_cdata_f64(gc),
-                         tg_cdata_i64(indices), tg_data_f64(out));
+  pool_job job = {.planes = tg_numel(indices) / plane_out,
+                  .plane_in =
+                      in_shape.d[in_shape.ndim - 2] * in_shape.d[in_shape.ndim - 1],
+                  .plane_out = plane_out,
+                  .src = tg_ptr(gc),
+                  .dst = tg_ptr(out),
+                  .indices = (int64_t *)tg_ptr(indices)};
+  tg_nn_pool_planes(&job,
+                    g->dtype == TG_FLOAT32 ? max_pool_scatter_f32 : max_pool_scatter_f64);
   tg_node *node = tg_record(op, out, 1, &g);
   if (node) tg_save(node, indices);
   return tg_scope_return(out);
@@ -271,13 +277,18 @@ static tg_tensor *max_pool(tg_tensor *x, const pool_args *a, const tg_op *op,
   tg_tensor *idx = tg_alloc(a->out_shape, TG_INT64);
   tg_tensor *in = tg_contiguous(x);
   pool_windows w = tg_nn_pool_windows(a);
-  bool two_by_two = is_2x2_stride_2(a);
-  if (x->dtype == TG_FLOAT32)
-    (two_by_two ? max_pool_2x2_f32 : max_pool_f32)(&w, tg_cdata_f32(in), tg_data_f32(out),
-                                                   tg_data_i64(idx));
+  pool_job job = {.w = &w,
+                  .planes = w.planes,
+                  .plane_in = w.h.in * w.w.in,
+                  .plane_out = w.h.out * w.w.out,
+                  .src = tg_ptr(in),
+                  .dst = tg_ptr(out),
+                  .indices = tg_data_i64(idx)};
+  bool f32 = x->dtype == TG_FLOAT32;
+  if (is_2x2_stride_2(a))
+    tg_nn_pool_planes(&job, f32 ? max_pool_2x2_f32 : max_pool_2x2_f64);
   else
-    (two_by_two ? max_pool_2x2_f64 : max_pool_f64)(&w, tg_cdata_f64(in), tg_data_f64(out),
-                                                   tg_data_i64(idx));
+    tg_nn_pool_planes(&job, f32 ? max_pool_f32 : max_pool_f64);
   tg_node *node = tg_record(op, out, 1, &x);
   if (node) tg_save(node, idx);
   if (indices) *indices = tg_keep(idx);

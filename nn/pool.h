@@ -34,6 +34,23 @@ typedef struct pool_windows {
   bool divide_per_axis;     /* adaptive: sum / size_h / size_w, as ATen */
 } pool_windows;
 
+/* One pass of a pooling over whole planes (N * C of them), a job for the
+ * threads: each plane is pooled, or its gradient scattered back, on its
+ * own, so the result does not depend on the thread count. */
+typedef struct pool_job {
+  const pool_windows *w; /* NULL for the scatter, which reads indices only */
+  /* elements per plane of the pooling's input and of its output, in the
+   * forward and the backward alike */
+  int64_t planes, plane_in, plane_out;
+  const void *src;  /* the forward's input; a backward's output gradient */
+  void *dst;        /* the forward's output; a backward's input gradient */
+  int64_t *indices; /* max pooling's argmax: written forward, read back */
+} pool_job;
+
+/* fn(begin, end, job) over the job's planes, split across the threads
+ * when they are many and large enough. */
+void tg_nn_pool_planes(const pool_job *job, void (*fn)(int64_t, int64_t, void *));
+
 /* Checks x and opts as PyTorch does (errors name fn) and returns the
  * geometry of max (with dilation) or avg pooling. */
 pool_args tg_nn_pool_args(const char *fn, pool_kind kind, const tg_tensor *x,

@@ -670,27 +670,26 @@ typedef struct extremes {
 } extremes;
 
 /* Index of the first extreme in each line (NaN counts as the extreme), for
- * outer indices [begin, end). */
+ * the lines through positions [begin, end) of outer x inner: the threads
+ * split the kept positions, so a reduction over dim 0 splits too. */
 static void extremes_part(int64_t begin, int64_t end, void *arg) {
   const extremes *e = arg;
   lines l = e->l;
   int64_t elem = (int64_t)tg_dtype_size(e->dtype);
   int64_t value_elem = e->values ? (int64_t)tg_dtype_size(e->values_dtype) : 0;
-  for (int64_t o = begin; o < end; o++)
-    for (int64_t in = 0; in < l.inner; in++) {
-      int64_t base = o * l.len * l.inner + in, best = 0;
-      double best_v = tg_load(e->data + base * elem, e->dtype);
-      for (int64_t k = 1; k < l.len && best_v == best_v; k++) {
-        double v = tg_load(e->data + (base + k * l.inner) * elem, e->dtype);
-        if (v != v || (e->want_max ? v > best_v : v < best_v)) {
-          best_v = v;
-          best = k;
-        }
+  for (int64_t at = begin; at < end; at++) {
+    int64_t base = at / l.inner * l.len * l.inner + at % l.inner, best = 0;
+    double best_v = tg_load(e->data + base * elem, e->dtype);
+    for (int64_t k = 1; k < l.len && best_v == best_v; k++) {
+      double v = tg_load(e->data + (base + k * l.inner) * elem, e->dtype);
+      if (v != v || (e->want_max ? v > best_v : v < best_v)) {
+        best_v = v;
+        best = k;
       }
-      e->idx[o * l.inner + in] = best;
-      if (e->values)
-        tg_store(e->values + (o * l.inner + in) * value_elem, e->values_dtype, best_v);
     }
+    e->idx[at] = best;
+    if (e->values) tg_store(e->values + at * value_elem, e->values_dtype, best_v);
+  }
 }
 
 static void find_extremes(tg_tensor *t, int dim, bool want_max, tg_tensor *values,
@@ -702,7 +701,7 @@ static void find_extremes(tg_tensor *t, int dim, bool want_max, tg_tensor *value
                 .idx = (int64_t *)tg_ptr(indices),
                 .values = values ? tg_ptr(values) : NULL,
                 .values_dtype = values ? values->dtype : t->dtype};
-  tg_parallel_items(e.l.outer, e.l.len * e.l.inner, extremes_part, &e);
+  tg_parallel_items(e.l.outer * e.l.inner, e.l.len, extremes_part, &e);
 }
 
 static tg_shape line_result_shape(const tg_tensor *t, int dim, bool keepdim) {

@@ -12,46 +12,43 @@ typedef struct softmax_lines {
   tg_dtype dtype;
   int64_t len, inner;
   bool log_space;
+  double *scratch; /* len doubles per slot: a line's exponentials */
 } softmax_lines;
 
-/* Lines o * inner + i for outer indices o in [begin, end), every i. */
-static void softmax_part(int64_t begin, int64_t end, void *arg) {
+/* The line through position o * inner + i, its exponentials computed once
+ * and kept in double in e for the division. */
+static void softmax_line(const softmax_lines *l, int64_t o, int64_t i, double *e) {
+  int64_t len = l->len, inner = l->inner, elem = (int64_t)tg_dtype_size(l->dtype);
+  int64_t base = o * len * inner + i;
+  double max = -INFINITY, sum = 0;
+  for (int64_t k = 0; k < len; k++) {
+    double v = tg_load(l->src + (base + k * inner) * elem, l->dtype);
+    if (v > max || v != v) max = v;
+  }
+  /* an inf maximum gives NaN (inf - inf), as PyTorch's kernel does */
+  for (int64_t k = 0; k < len; k++) {
+    e[k] = tg_load(l->src + (base + k * inner) * elem, l->dtype) - max;
+    if (!l->log_space) e[k] = exp(e[k]);
+    sum += l->log_space ? exp(e[k]) : e[k];
+  }
+  double log_sum = log(sum);
+  for (int64_t k = 0; k < len; k++) {
+    double v = l->log_space ? e[k] - log_sum : e[k] / sum;
+    tg_store(l->dst + (base + k * inner) * elem, l->dtype, v);
+  }
+}
+
+/* The lines through positions [begin, end) of outer x inner. */
+static void softmax_part(int64_t begin, int64_t end, int slot, void *arg) {
   const softmax_lines *l = arg;
-  int64_t len = l->len, inner = l->inner;
-  tg_dtype dtype = l->dtype;
-  const char *src = l->src;
-  char *dst = l->dst;
-  int64_t elem = (int64_t)tg_dtype_size(dtype);
-  /* each exponential computed once, kept in double for the division */
-  double *e = malloc((size_t)(len ? len : 1) * sizeof *e);
-  if (!e) tg_error("tg_softmax: out of memory for a line of %lld", (long long)len);
-  for (int64_t o = begin; o < end; o++)
-    for (int64_t i = 0; i < inner; i++) {
-      int64_t base = o * len * inner + i;
-      double max = -INFINITY, sum = 0;
-      for (int64_t k = 0; k < len; k++) {
-        double v = tg_load(src + (base + k * inner) * elem, dtype);
-        if (v > max || v != v) max = v;
-      }
-      /* an inf maximum gives NaN (inf - inf), as PyTorch's kernel does */
-      for (int64_t k = 0; k < len; k++) {
-        e[k] = tg_load(src + (base + k * inner) * elem, dtype) - max;
-        if (!l->log_space) e[k] = exp(e[k]);
-        sum += l->log_space ? exp(e[k]) : e[k];
-      }
-      double log_sum = log(sum);
-      for (int64_t k = 0; k < len; k++) {
-        double v = l->log_space ? e[k] - log_sum : e[k] / sum;
-        tg_store(dst + (base + k * inner) * elem, dtype, v);
-      }
-    }
-  free(e);
+  double *e = l->scratch + slot * l->len;
+  for (int64_t p = begin; p < end; p++) softmax_line(l, p / l->inner, p % l->inner, e);
 }
 
 /* Runs over every line along `dim` of contiguous `in`, writing `out`; the
- * threads take whole lines. */
-static void run_softmax_lines(const tg_tensor *in, tg_tensor *out, int dim,
-                              bool log_space) {
+ * threads take whole lines, each with its own line buffer. */
+static void run_softmax_lines(const char *name, const tg_tensor *in, tg_tensor *out,
+                              int dim, bool log_space) {
   softmax_lines l = {.src = tg_ptr(in),
                      .dst = tg_ptr(out),
                      .dtype = in->dtype,
@@ -61,7 +58,11 @@ static void run_softmax_lines(const tg_tensor *in, tg_tensor *out, int dim,
   int64_t outer = 1;
   for (int i = 0; i < dim; i++) outer *= in->shape[i];
   for (int i = dim + 1; i < in->ndim; i++) l.inner *= in->shape[i];
-  tg_parallel_items(outer, l.len * l.inner, softmax_part, &l);
+  if (outer * l.inner == 0) return;
+  int slots = tg_parallel_threads();
+  l.scratch = tg_scratch_alloc(name, slots * l.len, sizeof(double));
+  tg_parallel_items_slots(outer * l.inner, l.len, slots, softmax_part, &l);
+  free(l.scratch);
 }
 
 typedef struct softmax_args {
@@ -75,7 +76,7 @@ static tg_tensor *softmax_forward(const char *name, const tg_op *op, tg_tensor *
   int d = tg_wrap_dim(name, dim, t->ndim);
   tg_scope_begin();
   tg_tensor *out = tg_alloc(tg_shape_of(t), t->dtype);
-  run_softmax_lines(tg_contiguous(t), out, d, log_space);
+  run_softmax_lines(name, tg_contiguous(t), out, d, log_space);
   tg_node *node = tg_record(op, out, 1, &t);
   if (node) {
     ((softmax_args *)tg_node_args(node))->dim = d;

@@ -205,6 +205,11 @@ static void fill_loop(char **p, const int64_t *s, int64_t n, void *ctx) {
   }
 }
 
+/* Bytes [begin, end) of a block set to zero: large zero_grads on threads. */
+static void zero_bytes(int64_t begin, int64_t end, void *data) {
+  memset((char *)data + begin, 0, (size_t)(end - begin));
+}
+
 static void fill_values(tg_tensor *t, double value) {
   tg_tensor cell = {0};
   char bytes[sizeof(double)];
@@ -214,7 +219,9 @@ static void fill_values(tg_tensor *t, double value) {
   tg_store(bytes, t->dtype, value);
   if (value == 0 && !signbit(value) &&
       tg_is_contiguous(t)) { /* zero_grad: all-zero bits */
-    memset(tg_ptr(t), 0, (size_t)tg_numel(t) * tg_dtype_size(t->dtype));
+    int64_t elem = (int64_t)tg_dtype_size(t->dtype);
+    tg_parallel_for(tg_numel(t) * elem, tg_parallel_grain() * elem, zero_bytes,
+                    tg_ptr(t));
     tg_bump_version(t);
     return;
   }

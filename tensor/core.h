@@ -112,7 +112,26 @@ void tg_parallel_set_grain(int64_t elements);
 void tg_parallel_items(int64_t n, int64_t cost,
                        void (*fn)(int64_t begin, int64_t end, void *ctx), void *ctx);
 void tg_parallel_set_threads(int n);
+/* The threads a loop started now may use: the number of scratch slots a
+ * caller allocates for tg_parallel_for_slots. */
 int tg_parallel_threads(void);
+/* A loop body told which thread runs it: slot is in [0, slots), and no two
+ * threads run with the same slot at once, so slot-indexed scratch the
+ * caller allocated before the loop is the running thread's own. */
+typedef void (*tg_slot_fn)(int64_t begin, int64_t end, int slot, void *ctx);
+/* tg_parallel_for and tg_parallel_items on at most `slots` threads, the
+ * body told its slot. Loop bodies never allocate or call tg_error (see
+ * parallel.c): scratch comes from the caller, one buffer per slot. */
+void tg_parallel_for_slots(int64_t n, int64_t grain, int slots, tg_slot_fn fn, void *ctx);
+void tg_parallel_items_slots(int64_t n, int64_t cost, int slots, tg_slot_fn fn,
+                             void *ctx);
+/* malloc(count * size) for a loop's scratch, on the caller's thread: out
+ * of memory (or an overflowing size) is a tg_error naming op. Free with
+ * free(). */
+void *tg_scratch_alloc(const char *op, int64_t count, size_t size);
+/* Tests: the next `allowed` tg_scratch_alloc calls succeed and the one
+ * after fails as out of memory would (negative: none fails). */
+void tg_scratch_fail_after(int allowed);
 
 /* ---- strided iteration (iter.c) ----
  * Up to TG_ITER_MAX operands viewed at one common shape (broadcast operands
@@ -123,8 +142,10 @@ typedef void (*tg_loop_fn)(char **ptrs, const int64_t *strides, int64_t n, void 
 /* Runs body over every element: operand 0 is usually the output, and every
  * operand must broadcast to shape. When all operands are contiguous at
  * `shape` (the common case) body gets the whole run at once, or a large
- * run in parts across threads; otherwise an iterator walks the outer dims.
- * body must compute each element on its own. */
+ * run in parts across threads; otherwise an iterator walks the outer dims,
+ * and large loops are cut along a dim operand 0 moves along (see iter.c).
+ * body must compute each element on its own, except that operand 0 may be
+ * a reduction's accumulator, broadcast along the reduced dims. */
 void tg_run_elementwise(tg_shape shape, int n_ops, tg_tensor *const *ops, tg_loop_fn body,
                         void *ctx);
 

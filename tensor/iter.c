@@ -82,6 +82,47 @@ static void iter_run(const iter *it, tg_loop_fn body, void *ctx) {
   }
 }
 
+/* The iterator cut along one of its dims for the threads. */
+typedef struct split_run {
+  const iter *it;
+  int dim;
+  tg_loop_fn body;
+  void *ctx;
+} split_run;
+
+static void run_split_part(int64_t begin, int64_t end, void *arg) {
+  const split_run *r = arg;
+  iter part = *r->it;
+  part.shape[r->dim] = end - begin;
+  for (int k = 0; k < part.n_ops; k++) part.base[k] += begin * part.strides[k][r->dim];
+  iter_run(&part, r->body, r->ctx);
+}
+
+/* A dim this long or longer can be cut into enough parts for the threads. */
+enum { SPLIT_LENGTH = 16 };
+
+/* The dim to cut a strided loop along for the threads, or -1. Operand 0
+ * is written; a reduction's accumulator is broadcast (stride 0) along the
+ * reduced dims. Cutting a dim along which operand 0 moves gives each
+ * output element to one part, whose loop visits that element's inputs in
+ * the order one thread does, so the result is the same at any thread
+ * count. That needs operand 0 to be contiguous (its elements distinct)
+ * and no other operand to share its memory. The outermost such dim long
+ * enough to cut wins (each part a block of whole inner runs), else the
+ * longest. */
+static int split_dim(const iter *it, tg_tensor *const *ops) {
+  if (!tg_is_contiguous(ops[0])) return -1;
+  for (int k = 1; k < it->n_ops; k++)
+    if (ops[k]->storage == ops[0]->storage) return -1;
+  int longest = -1;
+  for (int d = 0; d < it->ndim; d++) {
+    if (it->strides[0][d] == 0) continue;
+    if (it->shape[d] >= SPLIT_LENGTH) return d;
+    if (longest < 0 || it->shape[d] > it->shape[longest]) longest = d;
+  }
+  return longest;
+}
+
 /* One contiguous run of elements, to be cut into parts for threads. */
 typedef struct flat_run {
   int n_ops;
@@ -116,5 +157,11 @@ void tg_run_elementwise(tg_shape shape, int n_ops, tg_tensor *const *ops, tg_loo
   }
   iter it;
   iter_init(&it, shape, n_ops, ops);
-  iter_run(&it, body, ctx);
+  int d = n > 0 ? split_dim(&it, ops) : -1;
+  if (d < 0) {
+    iter_run(&it, body, ctx);
+    return;
+  }
+  split_run r = {.it = &it, .dim = d, .body = body, .ctx = ctx};
+  tg_parallel_items(it.shape[d], n / it.shape[d], run_split_part, &r);
 }

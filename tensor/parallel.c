@@ -15,9 +15,19 @@
  * the shape, combined in order afterwards. A loop started while the pool is
  * busy (another thread's, or one inside a worker) runs on its caller alone.
  * Work is only split between BLAS calls, so the pool never runs while
- * OpenBLAS computes. */
+ * OpenBLAS computes.
+ *
+ * The rule for every loop body the pool runs: no allocation, no tg_error,
+ * no tensor created or released. A worker thread has no error handler of
+ * the user's (tg_error there would abort the program, or longjmp onto the
+ * wrong stack) and its own storage cache. So a body's failure cases are
+ * checked by its caller before the loop, and a body that needs scratch
+ * memory gets it from tg_parallel_for_slots: the caller allocates one
+ * buffer per slot up front, and each chunk is told the slot (0 .. slots-1)
+ * of the thread running it, which no other thread uses at the same time. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -44,7 +54,8 @@ typedef struct pool {
   atomic_int working;   /* workers inside the current job */
   atomic_llong claimed; /* the next chunk to run */
   int64_t n, chunks;    /* the job: fn over [0, n) in `chunks` ranges */
-  void (*fn)(int64_t begin, int64_t end, void *ctx);
+  int slots, joined;    /* threads the job may use; those in it so far */
+  tg_slot_fn fn;
   void *ctx;
 } pool;
 
@@ -66,12 +77,12 @@ static void pause_briefly(void) {
 #endif
 }
 
-/* Runs chunks of the current job until none are left. */
-static void run_chunks(pool *p) {
+/* Runs chunks of the current job on `slot` until none are left. */
+static void run_chunks(pool *p, int slot) {
   for (;;) {
     int64_t c = atomic_fetch_add(&p->claimed, 1);
     if (c >= p->chunks) return;
-    p->fn(p->n * c / p->chunks, p->n * (c + 1) / p->chunks, p->ctx);
+    p->fn(p->n * c / p->chunks, p->n * (c + 1) / p->chunks, slot, p->ctx);
   }
 }
 
@@ -93,13 +104,17 @@ static void *worker(void *arg) {
     pthread_mutex_lock(&p->lock);
     while (atomic_load(&p->job) == seen) pthread_cond_wait(&p->work, &p->lock);
     seen = atomic_load(&p->job);
-    if (!p->open) { /* woke after its caller finished: nothing to join */
+    /* woke after its caller finished, or the job has all the threads its
+     * scratch was sized for (workers started for an earlier, larger
+     * tg_set_num_threads): nothing to join */
+    if (!p->open || p->joined >= p->slots) {
       pthread_mutex_unlock(&p->lock);
       continue;
     }
+    int slot = p->joined++;
     atomic_fetch_add(&p->working, 1);
     pthread_mutex_unlock(&p->lock);
-    run_chunks(p);
+    run_chunks(p, slot);
     pthread_mutex_lock(&p->lock);
     if (atomic_fetch_sub(&p->working, 1) == 1) pthread_cond_signal(&p->done);
     pthread_mutex_unlock(&p->lock);
@@ -136,27 +151,49 @@ static void finish_job(pool *p) {
   pthread_mutex_unlock(&p->lock);
 }
 
-void tg_parallel_for(int64_t n, int64_t grain_items, void (*fn)(int64_t, int64_t, void *),
-                     void *ctx) {
+void tg_parallel_for_slots(int64_t n, int64_t grain_items, int slots, tg_slot_fn fn,
+                           void *ctx) {
   pool *p = &the_pool;
   int64_t most = grain_items > 0 ? n / grain_items : n; /* chunks of >= grain */
   int threads = tg_parallel_threads();
+  if (threads > slots) threads = slots;
   if (threads <= 1 || most < 2 || atomic_flag_test_and_set(&busy)) {
-    fn(0, n, ctx);
+    fn(0, n, 0, ctx);
     return;
   }
   pthread_mutex_lock(&p->lock);
-  threads = ensure_workers(p, threads);
+  /* workers started for a larger count earlier stay out (p->slots) */
+  int started = ensure_workers(p, threads);
+  if (threads > started) threads = started;
   int64_t chunks = (int64_t)threads * CHUNKS_PER_THREAD;
   p->n = n, p->fn = fn, p->ctx = ctx, p->chunks = most < chunks ? most : chunks;
+  p->slots = threads, p->joined = 1; /* the caller is slot 0 */
   atomic_store(&p->claimed, 0);
   p->open = true;
   atomic_fetch_add(&p->job, 1);
   pthread_cond_broadcast(&p->work);
   pthread_mutex_unlock(&p->lock);
-  run_chunks(p);
+  run_chunks(p, 0);
   finish_job(p);
   atomic_flag_clear(&busy);
+}
+
+/* A loop without scratch: fn and its context, called whatever the slot. */
+typedef struct slotless {
+  void (*fn)(int64_t begin, int64_t end, void *ctx);
+  void *ctx;
+} slotless;
+
+static void run_slotless(int64_t begin, int64_t end, int slot, void *arg) {
+  (void)slot;
+  const slotless *s = arg;
+  s->fn(begin, end, s->ctx);
+}
+
+void tg_parallel_for(int64_t n, int64_t grain_items, void (*fn)(int64_t, int64_t, void *),
+                     void *ctx) {
+  slotless s = {fn, ctx};
+  tg_parallel_for_slots(n, grain_items, MAX_THREADS, run_slotless, &s);
 }
 
 int64_t tg_parallel_grain(void) {
@@ -167,9 +204,39 @@ void tg_parallel_set_grain(int64_t elements) {
   atomic_store(&grain, elements > 0 ? elements : DEFAULT_GRAIN);
 }
 
-void tg_parallel_items(int64_t n, int64_t cost, void (*fn)(int64_t, int64_t, void *),
-                       void *ctx) {
+/* Items of `cost` elements per chunk of at least the grain. */
+static int64_t items_grain(int64_t cost) {
   int64_t elements = tg_parallel_grain();
   if (cost < 1) cost = 1;
-  tg_parallel_for(n, cost >= elements ? 1 : (elements + cost - 1) / cost, fn, ctx);
+  return cost >= elements ? 1 : (elements + cost - 1) / cost;
+}
+
+void tg_parallel_items(int64_t n, int64_t cost, void (*fn)(int64_t, int64_t, void *),
+                       void *ctx) {
+  tg_parallel_for(n, items_grain(cost), fn, ctx);
+}
+
+void tg_parallel_items_slots(int64_t n, int64_t cost, int slots, tg_slot_fn fn,
+                             void *ctx) {
+  tg_parallel_for_slots(n, items_grain(cost), slots, fn, ctx);
+}
+
+/* Test hook: how many tg_scratch_alloc calls succeed before one fails
+ * (negative: none fails). */
+static atomic_int scratch_allowed = -1;
+
+void tg_scratch_fail_after(int allowed) {
+  atomic_store(&scratch_allowed, allowed);
+}
+
+void *tg_scratch_alloc(const char *op, int64_t count, size_t size) {
+  int allowed = atomic_load(&scratch_allowed);
+  if (allowed >= 0) atomic_store(&scratch_allowed, allowed - 1);
+  size_t items = count > 0 ? (size_t)count : 1;
+  bool too_big = size > 0 && items > SIZE_MAX / size;
+  void *p = allowed == 0 || too_big ? NULL : malloc(items * (size ? size : 1));
+  if (!p)
+    tg_error("%s: out of memory for %lld x %zu bytes of scratch", op, (long long)count,
+             size);
+  return p;
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tensor/core.h"
+#include "tensor/core.h" /* tg_parallel_set_grain */
 #include "tensorgrad/nn.h"
 #include "test_util.h"
 
@@ -109,6 +109,80 @@ START_TEST(test_max_pool_by_hand) {
       tg_neg(tg_abs(x)), &(tg_pool_opts){.kernel_size = {2, 2}, .padding = {1, 1}}, NULL);
   tg_assert_shape(padded, TG_SHAPE(1, 2, 2, 2));
   ck_assert_double_eq(tg_get_flat(padded, 4 + 3), -4);
+  tg_scope_end();
+}
+END_TEST
+
+/* ---- pooling on threads ---- */
+
+enum { THREADED_POOLS = 6, POOL_RESULTS = 3 * THREADED_POOLS };
+
+/* Pooling number k of x (forward; indices for the max poolings). */
+static tg_tensor *threaded_pool(int k, tg_tensor *x, tg_tensor **indices) {
+  *indices = NULL;
+  switch (k) {
+  case 0: /* MaxPool2d(2): the unrolled 2x2 loop */
+    return tg_max_pool2d(x, &(tg_pool_opts){.kernel_size = {2, 2}}, indices);
+  case 1: /* overlapping, padded, dilated windows */
+    return tg_max_pool2d(x,
+                         &(tg_pool_opts){.kernel_size = {3, 3},
+                                         .stride = {2, 1},
+                                         .padding = {1, 1},
+                                         .dilation = {1, 2},
+                                         .ceil_mode = true},
+                         indices);
+  case 2:
+    return tg_max_pool1d(tg_reshape(x, TG_SHAPE(x->shape[0], x->shape[1], -1)),
+                         &(tg_pool_opts){.kernel_size = {5}, .stride = {3}}, indices);
+  case 3:
+    return tg_avg_pool2d(x, &(tg_pool_opts){.kernel_size = {3, 2},
+                                            .padding = {1, 1},
+                                            .ceil_mode = true,
+                                            .no_count_include_pad = true});
+  case 4:
+    return tg_adaptive_max_pool2d(x, 7, 5, indices);
+  default:
+    return tg_adaptive_avg_pool2d(x, 6, 9);
+  }
+}
+
+/* Every pooling's output, indices and input gradient at `threads`. */
+static void threaded_pools(int threads, tg_tensor *x0, tg_tensor **out) {
+  tg_set_num_threads(threads);
+  for (int k = 0; k < THREADED_POOLS; k++) {
+    tg_tensor *x = tg_requires_grad_(tg_detach(x0), true), *indices;
+    tg_tensor *y = threaded_pool(k, x, &indices);
+    tg_manual_seed(k);
+    tg_backward(y, tg_randn(tg_shape_of(y), y->dtype), 0);
+    out[3 * k] = y;
+    out[3 * k + 1] = indices ? indices : y;
+    out[3 * k + 2] = tg_grad(x);
+  }
+  tg_set_num_threads(1);
+}
+
+/* The threads take whole planes (N * C of them), each pooled as one
+ * thread would: the same bits at 1, 2 and 3 threads, forward, indices and
+ * backward, in both float dtypes. */
+START_TEST(test_pooling_threads_give_the_same_bits) {
+  tg_scope_begin();
+  tg_parallel_set_grain(1024); /* split planes of this size */
+  for (int f64 = 0; f64 <= 1; f64++) {
+    tg_manual_seed(7);
+    tg_tensor *x = tg_randn(TG_SHAPE(5, 7, 21, 18), f64 ? TG_FLOAT64 : TG_FLOAT32);
+    tg_tensor *one[POOL_RESULTS], *many[POOL_RESULTS];
+    threaded_pools(1, x, one);
+    for (int threads = 2; threads <= 3; threads++) {
+      threaded_pools(threads, x, many);
+      for (int k = 0; k < POOL_RESULTS; k++) {
+        char what[64];
+        snprintf(what, sizeof what, "pooling %d result %d, %d threads, %s", k / 3, k % 3,
+                 threads, f64 ? "float64" : "float32");
+        tg_assert_close(many[k], one[k], 0, 0, what);
+      }
+    }
+  }
+  tg_parallel_set_grain(0);
   tg_scope_end();
 }
 END_TEST
@@ -589,6 +663,7 @@ int main(void) {
   tcase_add_unchecked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_pooling_matches_torch);
   tcase_add_test(tc, test_max_pool_by_hand);
+  tcase_add_test(tc, test_pooling_threads_give_the_same_bits);
   tcase_add_test(tc, test_norm_and_dropout_layers_match_torch);
   tcase_add_test(tc, test_module_state_dict_keys);
   tcase_add_test(tc, test_module_reprs_match_torch);

@@ -2,7 +2,8 @@
  * every path this CPU has gives the baseline path's results bit for bit,
  * on the small GEMMs (edges, odd sizes, transposes, alpha and beta, a bias
  * row, a strided C), the fused activation gradients, tg_add_, the column
- * sums and every optimizer's step; and $TG_ISA picks the path. A path the
+ * sums, every optimizer's step and the nn fused kernels (LayerNorm, GELU,
+ * masked softmax, the LSTM cell); and $TG_ISA picks the path. A path the
  * CPU lacks or TG_ISA excludes is skipped, saying so (valgrind runs set
  * TG_ISA=avx2). The
  * products libxsmm computes (when built with it) are held to float32
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "ops/ops.h"
+#include "tensorgrad/nn.h"
 #include "test_util.h"
 
 /* Whether the CPU has the path and TG_ISA allows it (CTest's valgrind runs
@@ -220,6 +222,7 @@ static void *bytes_of(const tg_tensor *t, size_t *n) {
  * path's has. */
 static tg_tensor *(*run_case)(tg_dtype);
 static tg_dtype case_dtype;
+static const char *case_name = ""; /* for the message */
 static void *case_baseline;
 static size_t case_bytes;
 
@@ -231,8 +234,8 @@ static void compare_with_baseline(tg_isa isa) {
     case_baseline = got, case_bytes = n;
   } else {
     ck_assert_msg(n == case_bytes && memcmp(got, case_baseline, n) == 0,
-                  "%s path differs from the baseline path (%s)", tg_simd_name(isa),
-                  tg_dtype_name(case_dtype));
+                  "%s path differs from the baseline path (%s%s)", tg_simd_name(isa),
+                  case_name, tg_dtype_name(case_dtype));
     free(got);
   }
   tg_scope_end();
@@ -350,6 +353,86 @@ START_TEST(test_optimizer_steps) {
 }
 END_TEST
 
+/* ---- the nn fused kernels (nn/vector_math.h's users) ----
+ * LayerNorm's rows, GELU's loops, the attention's masked softmax and the
+ * LSTM cell's sigmoid/tanh runs promise the same bits on every path: their
+ * sums run in a fixed lane order every clone keeps, and exp/erf/tanh are
+ * written with fmaf, which the baseline copy calls from libm and the wide
+ * copies compile to one instruction, rounding the same. So each is held to
+ * the baseline bit for bit, forward and backward, float32 and float64.
+ * The products around them keep under 16 columns, so that gemm_small
+ * (bit for bit on every path, above) computes them and not libxsmm (float32
+ * rounding only, on the wide paths). */
+
+/* Results and gradients flattened into one tensor, to compare at once. */
+static tg_tensor *flat_cat(tg_tensor **parts, int n) {
+  tg_tensor *flat[8];
+  for (int i = 0; i < n; i++) flat[i] = tg_reshape(parts[i], TG_SHAPE(-1));
+  return tg_cat(flat, n, 0);
+}
+
+/* LayerNorm over an odd width (vector tails), with weight and bias */
+static tg_tensor *layer_norm_case(tg_dtype dtype) {
+  tg_tensor *x = input(TG_SHAPE(6, 4, 37), dtype, 11);
+  tg_tensor *w = input(TG_SHAPE(37), dtype, 12), *b = input(TG_SHAPE(37), dtype, 13);
+  tg_tensor *y = tg_layer_norm(x, TG_SHAPE(37), w, b, 1e-5);
+  tg_backward(y, tg_randn(tg_shape_of(y), dtype), 0);
+  return flat_cat((tg_tensor *[]){y, tg_grad(x), tg_grad(w), tg_grad(b)}, 4);
+}
+
+/* exact GELU forward and backward, over a large input range */
+static tg_tensor *gelu_case(tg_dtype dtype) {
+  tg_tensor *x = tg_requires_grad_(
+      tg_mul_scalar(tg_detach(input(TG_SHAPE(7, 149), dtype, 14)), 4), true);
+  tg_tensor *y = tg_gelu(x, false);
+  tg_backward(y, tg_randn(tg_shape_of(y), dtype), 0);
+  return flat_cat((tg_tensor *[]){y, tg_grad(x)}, 2);
+}
+
+/* attention's fused mask + softmax, causal and with an additive mask */
+static tg_tensor *masked_softmax_case(tg_dtype dtype) {
+  tg_tensor *q = input(TG_SHAPE(2, 3, 9, 12), dtype, 15);
+  tg_tensor *k = input(TG_SHAPE(2, 3, 11, 12), dtype, 16);
+  tg_tensor *v = input(TG_SHAPE(2, 3, 11, 5), dtype, 17);
+  tg_tensor *mask = tg_mul_scalar(tg_randn(TG_SHAPE(9, 11), dtype), 3);
+  tg_tensor *causal = tg_scaled_dot_product_attention(q, q, q, NULL, 0, true);
+  tg_tensor *added = tg_scaled_dot_product_attention(q, k, v, mask, 0, false);
+  tg_backward(tg_add(tg_sum(causal, TG_ALL_DIMS, false),
+                     tg_sum(tg_mul(added, tg_randn(tg_shape_of(added), dtype)),
+                            TG_ALL_DIMS, false)),
+              NULL, 0);
+  return flat_cat((tg_tensor *[]){causal, added, tg_grad(q), tg_grad(k), tg_grad(v)}, 5);
+}
+
+/* the fused LSTM layer's cell (sigmoid and tanh runs) through time */
+static tg_tensor *lstm_case(tg_dtype dtype) {
+  tg_manual_seed(18);
+  tg_module *lstm = tg_nn_lstm(8, 13, NULL);
+  tg_module_to(lstm, dtype);
+  tg_tensor *x = input(TG_SHAPE(5, 3, 8), dtype, 19), *h_n, *c_n;
+  tg_tensor *y = tg_rnn_forward(lstm, x, NULL, NULL, &h_n, &c_n);
+  tg_backward(
+      tg_add(tg_sum(tg_mul(y, tg_randn(tg_shape_of(y), dtype)), TG_ALL_DIMS, false),
+             tg_sum(c_n, TG_ALL_DIMS, false)),
+      NULL, 0);
+  tg_tensor *w = tg_module_parameters(lstm).items[0];
+  tg_tensor *out = flat_cat((tg_tensor *[]){y, h_n, c_n, tg_grad(x), tg_grad(w)}, 5);
+  tg_module_free(lstm);
+  return out;
+}
+
+START_TEST(test_nn_fused_kernels) {
+  tg_tensor *(*cases[])(tg_dtype) = {layer_norm_case, gelu_case, masked_softmax_case,
+                                     lstm_case};
+  const char *names[] = {"LayerNorm, ", "GELU, ", "masked softmax, ", "LSTM, "};
+  for (int i = 0; i < 4; i++) {
+    case_name = names[i];
+    same_on_every_path(cases[i]);
+  }
+  case_name = "";
+}
+END_TEST
+
 /* ---- choosing the path ---- */
 
 /* The path chosen afresh with TG_ISA = value (NULL: unset); what it wrote
@@ -415,6 +498,7 @@ int main(void) {
   tcase_add_test(tc, test_activation_gradients);
   tcase_add_test(tc, test_add_and_sums);
   tcase_add_test(tc, test_optimizer_steps);
+  tcase_add_test(tc, test_nn_fused_kernels);
   tcase_add_test(tc, test_environment_picks_the_path);
   suite_add_tcase(s, tc);
   return tg_test_run(s);

@@ -509,8 +509,8 @@ enum { THREADED_OPS = 17 };
 /* a, b: rows x 1000; tall: 4200 or more rows x 40 (the column cascade's
  * whole blocks of 4096 rows, and 8 columns past its blocks of 32); logits:
  * 10 rows x 20. */
-static void threaded_ops(tg_tensor *a, tg_tensor *b, tg_tensor *tall, tg_tensor *logits,
-                         tg_tensor *target, tg_tensor **out) {
+static void threaded_ops(tg_tensor **in, tg_tensor **out) {
+  tg_tensor *a = in[0], *b = in[1], *tall = in[2], *logits = in[3], *target = in[4];
   int k = 0;
   out[k++] = elementwise_mix(a, b);
   out[k++] = elementwise_mix(tg_t(a), tg_t(b));
@@ -538,6 +538,30 @@ static void threaded_ops(tg_tensor *a, tg_tensor *b, tg_tensor *tall, tg_tensor 
   ck_assert_int_eq(k, THREADED_OPS);
 }
 
+enum { MOST_THREADED_RESULTS = 32 };
+
+/* run(in, out) at 1 thread, then at 2 and 3, every loop of these sizes
+ * split: the n results must have the same bits. */
+static void same_bits_at_any_thread_count(void (*run)(tg_tensor **, tg_tensor **),
+                                          tg_tensor **in, int n, const char *label) {
+  tg_tensor *one[MOST_THREADED_RESULTS], *many[MOST_THREADED_RESULTS];
+  ck_assert_int_le(n, MOST_THREADED_RESULTS);
+  tg_parallel_set_grain(1024);
+  tg_set_num_threads(1);
+  run(in, one);
+  for (int threads = 2; threads <= 3; threads++) {
+    tg_set_num_threads(threads);
+    run(in, many);
+    for (int k = 0; k < n; k++) {
+      char what[64];
+      snprintf(what, sizeof what, "%s %d at %d threads", label, k, threads);
+      tg_assert_close(many[k], one[k], 0, 0, what);
+    }
+  }
+  tg_set_num_threads(1);
+  tg_parallel_set_grain(0);
+}
+
 START_TEST(test_threads_give_the_same_bits) {
   tg_scope_begin();
   tg_manual_seed(5);
@@ -548,21 +572,46 @@ START_TEST(test_threads_give_the_same_bits) {
   tg_tensor *tall = tg_randn(TG_SHAPE(tall_rows, 40), TG_FLOAT32);
   tg_tensor *logits = tg_randn(TG_SHAPE(10 * rows, 20), TG_FLOAT32);
   tg_tensor *target = tg_randint(0, 20, TG_SHAPE(10 * rows));
-  tg_tensor *one[THREADED_OPS], *many[THREADED_OPS];
-  tg_parallel_set_grain(1024); /* split every loop of these sizes */
-  tg_set_num_threads(1);
-  threaded_ops(a, b, tall, logits, target, one);
-  for (int threads = 2; threads <= 3; threads++) {
-    tg_set_num_threads(threads);
-    threaded_ops(a, b, tall, logits, target, many);
-    for (int k = 0; k < THREADED_OPS; k++) {
-      char what[64];
-      snprintf(what, sizeof what, "op %d at %d threads", k, threads);
-      tg_assert_close(many[k], one[k], 0, 0, what);
-    }
-  }
-  tg_set_num_threads(1);
-  tg_parallel_set_grain(0);
+  same_bits_at_any_thread_count(threaded_ops, (tg_tensor *[]){a, b, tall, logits, target},
+                                THREADED_OPS, "op");
+  tg_scope_end();
+}
+END_TEST
+
+/* Reductions over a non-last dim split the kept positions across the
+ * threads (never the reduced dim), so each output is added in the order
+ * one thread adds it: the same bits at 1, 2 and 3 threads. */
+enum { STRIDED_REDUCTIONS = 14 };
+
+static void strided_reductions(tg_tensor **in, tg_tensor **out) {
+  tg_tensor *a = in[0], *cube = in[1];
+  int k = 0;
+  tg_tensor *at = tg_t(a), *idx; /* a strided (transposed) view */
+  out[k++] = tg_sum(at, TG_DIMS(0), false);
+  out[k++] = tg_sum(at, TG_DIMS(1), false);
+  out[k++] = tg_sum(cube, TG_DIMS(1), false); /* a middle dim */
+  out[k++] = tg_mean(cube, TG_DIMS(0, 2), true);
+  out[k++] = tg_sum(tg_to(a, TG_INT64), TG_DIMS(0), false);
+  out[k++] = tg_max(a, 0, false, &idx);
+  out[k++] = idx;
+  out[k++] = tg_argmin(cube, 1, true);
+  out[k++] = tg_logsumexp(a, TG_DIMS(0), false);
+  out[k++] = tg_std(cube, TG_DIMS(1), 1, false);
+  out[k++] = tg_var(at, TG_DIMS(0), 0, true);
+  out[k++] = tg_softmax(cube, 1);
+  out[k++] = tg_contiguous(at);                             /* a strided copy */
+  out[k++] = tg_sub(cube, tg_mean(cube, TG_DIMS(1), true)); /* broadcast */
+  ck_assert_int_eq(k, STRIDED_REDUCTIONS);
+}
+
+START_TEST(test_strided_reductions_give_the_same_bits) {
+  tg_scope_begin();
+  tg_manual_seed(6);
+  int64_t rows = tg_test_iterations(300);
+  tg_tensor *a = tg_randn(TG_SHAPE(rows, 700), TG_FLOAT32);
+  tg_tensor *cube = tg_randn(TG_SHAPE(rows / 10, 50, 130), TG_FLOAT64);
+  same_bits_at_any_thread_count(strided_reductions, (tg_tensor *[]){a, cube},
+                                STRIDED_REDUCTIONS, "strided reduction");
   tg_scope_end();
 }
 END_TEST
@@ -573,6 +622,7 @@ int main(void) {
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_creation);
   tcase_add_test(tc, test_threads_give_the_same_bits);
+  tcase_add_test(tc, test_strided_reductions_give_the_same_bits);
   tcase_add_test(tc, test_cat_stack_block_and_strided_paths_agree);
   tcase_add_test(tc, test_views_share_storage);
   tcase_add_test(tc, test_broadcasting_and_promotion);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -220,6 +221,73 @@ START_TEST(test_optimizer_steps_give_the_same_bits) {
 }
 END_TEST
 
+/* No loop body the pool runs allocates or raises: softmax's line buffers
+ * are allocated once, by the caller, one per thread, so running out of
+ * memory for them reaches this thread's handler even with every line split
+ * across threads. */
+START_TEST(test_softmax_scratch_fails_on_the_caller) {
+  tg_scope_begin();
+  tg_parallel_set_grain(1024); /* split every line of this size */
+  tg_set_num_threads(3);
+  tg_tensor *x = tg_randn(TG_SHAPE(64, 300), TG_FLOAT32);
+  tg_scratch_fail_after(0);
+  TG_EXPECT_ERROR(tg_softmax(x, 1), "tg_softmax: out of memory for 900 x 8 bytes");
+  tg_scratch_fail_after(1); /* one allocation for the whole call: */
+  tg_tensor *y = tg_softmax(x, 0);
+  TG_EXPECT_ERROR(tg_log_softmax(x, 0), "tg_log_softmax: out of memory"); /* the next */
+  tg_scratch_fail_after(-1);
+  tg_set_num_threads(1);
+  tg_assert_close(y, tg_softmax(x, 0), 0, 0, "softmax at 3 threads");
+  tg_parallel_set_grain(0);
+  tg_scope_end();
+}
+END_TEST
+
+/* The slots a loop's chunks ran on: each chunk marks its slot, and checks
+ * that no other thread holds that slot at the same time. */
+typedef struct slot_use {
+  int slots;
+  atomic_int bad, seen[8], busy[8];
+} slot_use;
+
+static void mark_slot(int64_t begin, int64_t end, int slot, void *arg) {
+  slot_use *u = arg;
+  if (slot < 0 || slot >= u->slots) {
+    atomic_fetch_add(&u->bad, 1);
+    return;
+  }
+  if (atomic_fetch_add(&u->busy[slot], 1) != 0) atomic_fetch_add(&u->bad, 1);
+  atomic_fetch_add(&u->seen[slot], 1);
+  volatile double x = 0;
+  for (int64_t i = begin; i < end; i++)
+    for (int k = 0; k < 2000; k++) x += 1e-9; /* long enough for workers to join */
+  atomic_fetch_sub(&u->busy[slot], 1);
+}
+
+/* A chunk's slot is below the slots its caller allocated scratch for, and
+ * its own while it runs, also when workers started for a larger
+ * tg_set_num_threads are still there. */
+START_TEST(test_slots_stay_below_the_count_asked_for) {
+  tg_set_num_threads(4); /* starts three workers */
+  slot_use first = {.slots = 4};
+  tg_parallel_for_slots(400, 1, 4, mark_slot, &first);
+  ck_assert_int_eq(atomic_load(&first.bad), 0);
+  for (int slots = 1; slots <= 3; slots++) {
+    tg_set_num_threads(slots == 3 ? 2 : 4); /* fewer threads, or fewer slots */
+    for (int round = 0; round < 20; round++) {
+      slot_use u = {.slots = slots};
+      tg_parallel_for_slots(200, 1, slots, mark_slot, &u);
+      ck_assert_msg(atomic_load(&u.bad) == 0, "%d slots: a chunk ran on a wrong slot",
+                    slots);
+      int chunks = 0;
+      for (int k = 0; k < 8; k++) chunks += atomic_load(&u.seen[k]);
+      ck_assert_int_gt(chunks, 0);
+    }
+  }
+  tg_set_num_threads(1);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("threads");
   TCase *tc = tcase_create("threads");
@@ -227,6 +295,8 @@ int main(void) {
   tcase_add_test(tc, test_threads_train_their_own_graphs);
   tcase_add_test(tc, test_tensor_released_on_another_thread);
   tcase_add_test(tc, test_optimizer_steps_give_the_same_bits);
+  tcase_add_test(tc, test_softmax_scratch_fails_on_the_caller);
+  tcase_add_test(tc, test_slots_stay_below_the_count_asked_for);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

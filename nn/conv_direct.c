@@ -274,6 +274,8 @@ typedef struct image_products {
   int64_t src_channels, out_channels;
   const int64_t *off;
   float *out;
+  float *scratch; /* per pool slot: padded planes, then the product's rows */
+  int64_t slot_floats;
 } image_products;
 
 /* out plane (out_h, out_w) <- rows' pixels y pw + x (+ bias). */
@@ -293,12 +295,16 @@ static void store_planes(const image_products *ip, const float *rows, int64_t n,
   }
 }
 
-static void image_range(int64_t begin, int64_t end, void *arg) {
+/* The pixels of a product's rows, padded to whole tiles. */
+static int64_t image_row_pixels(const image_products *ip) {
+  return round_up(ip->out_h * ip->pd.pw, TILE_PIXELS);
+}
+
+static void image_range(int64_t begin, int64_t end, int slot, void *arg) {
   const image_products *ip = arg;
-  int64_t n = round_up(ip->out_h * ip->pd.pw, TILE_PIXELS);
-  int64_t floats = padded_floats(&ip->pd);
-  tg_storage *s = tg_storage_new((size_t)(floats + ip->m * n) * sizeof(float));
-  float *padded = s->data, *rows = padded + floats;
+  int64_t n = image_row_pixels(ip);
+  float *padded = ip->scratch + slot * ip->slot_floats;
+  float *rows = padded + padded_floats(&ip->pd);
   shifted_fn *product = shifted_rows_paths[tg_simd_isa()];
   int64_t groups = ip->g->groups, plane = ip->pd.h * ip->pd.w;
   for (int64_t img = begin; img < end; img++)
@@ -315,7 +321,6 @@ static void image_range(int64_t begin, int64_t end, void *arg) {
       product(&sp, padded, rows);
       store_planes(ip, rows, n, img, grp);
     }
-  tg_storage_release(s);
 }
 
 /* Images at least per pool task, for a product of `macs` per image. */
@@ -337,12 +342,16 @@ void tg_nn_conv_direct_forward(const tg_conv_geometry *g, const float *x, const 
                        .src_channels = g->c,
                        .out_channels = g->o,
                        .out = out};
-  tg_storage *offsets = tg_storage_new((size_t)ip.k * sizeof(int64_t));
-  tap_offsets(g, &ip.pd, offsets->data);
-  ip.off = offsets->data;
+  int slots = tg_parallel_threads();
+  ip.slot_floats = round_up(padded_floats(&ip.pd) + ip.m * image_row_pixels(&ip), 16);
+  tg_storage *s = tg_storage_new((size_t)ip.k * sizeof(int64_t) +
+                                 (size_t)(slots * ip.slot_floats) * sizeof(float));
+  tap_offsets(g, &ip.pd, s->data);
+  ip.off = s->data;
+  ip.scratch = (float *)(ip.off + ip.k);
   int64_t macs = g->o * ip.k * g->oh * ip.pd.pw;
-  tg_parallel_for(g->n, images_per_task(macs), image_range, &ip);
-  tg_storage_release(offsets);
+  tg_parallel_for_slots(g->n, images_per_task(macs), slots, image_range, &ip);
+  tg_storage_release(s);
 }
 
 /* ---- input gradient: each tap's line of products added into padded planes ---- */
@@ -354,6 +363,8 @@ typedef struct input_grads {
   const int64_t *off;
   int64_t k, n;
   float *gx;
+  float *scratch; /* per pool slot: padded planes, then gout's rows */
+  int64_t slot_floats;
 } input_grads;
 
 /* gx's planes of one image and group <- the padded planes' inside. */
@@ -366,13 +377,12 @@ static void crop_planes(const input_grads *ig, const float *padded, float *gx) {
              (size_t)pd->w * sizeof(float));
 }
 
-static void input_grad_range(int64_t begin, int64_t end, void *arg) {
+static void input_grad_range(int64_t begin, int64_t end, int slot, void *arg) {
   const input_grads *ig = arg;
   const tg_conv_geometry *g = ig->g;
   int64_t og = g->o / g->groups, cg = g->c / g->groups;
   int64_t floats = padded_floats(&ig->pd);
-  tg_storage *s = tg_storage_new((size_t)(floats + og * ig->n) * sizeof(float));
-  float *padded = s->data, *rows = padded + floats;
+  float *padded = ig->scratch + slot * ig->slot_floats, *rows = padded + floats;
   scatter_fn *product = scatter_rows_paths[tg_simd_isa()];
   for (int64_t img = begin; img < end; img++)
     for (int64_t grp = 0; grp < g->groups; grp++) {
@@ -388,7 +398,6 @@ static void input_grad_range(int64_t begin, int64_t end, void *arg) {
       product(&sp, padded);
       crop_planes(ig, padded, ig->gx + (img * g->c + grp * cg) * g->h * g->w);
     }
-  tg_storage_release(s);
 }
 
 /* The input gradient's taps channel by channel innermost, (i, j, c): the
@@ -407,10 +416,15 @@ void tg_nn_conv_direct_input_grad(const tg_conv_geometry *g, const float *gout,
   input_grads ig = {.g = g, .pd = input_padding(g), .gout = gout, .gx = gx};
   ig.k = tg_nn_conv_col_rows(g);
   ig.n = round_up(g->oh * ig.pd.pw, TILE_PIXELS);
-  tg_storage *s = tg_storage_new((size_t)(2 * ig.k) * sizeof(int64_t) +
-                                 (size_t)(g->o * ig.k) * sizeof(float));
+  int slots = tg_parallel_threads();
+  ig.slot_floats = round_up(padded_floats(&ig.pd) + og * ig.n, 16);
+  int64_t a_floats = round_up(g->o * ig.k, 16);
+  tg_storage *s =
+      tg_storage_new((size_t)(2 * ig.k) * sizeof(int64_t) +
+                     (size_t)(a_floats + slots * ig.slot_floats) * sizeof(float));
   int64_t *by_weight = s->data, *off = by_weight + ig.k;
   float *a = (float *)(off + ig.k);
+  ig.scratch = a + a_floats;
   tap_offsets(g, &ig.pd, by_weight);
   for (int64_t t = 0; t < ig.k; t++) off[t] = by_weight[scatter_tap(g, t)];
   for (int64_t grp = 0; grp < g->groups; grp++) /* a[grp][t][o] = w[grp og + o][t] */
@@ -420,7 +434,7 @@ void tg_nn_conv_direct_input_grad(const tg_conv_geometry *g, const float *gout,
   ig.off = off;
   ig.a = a;
   int64_t macs = g->o * ig.k * ig.n;
-  tg_parallel_for(g->n, images_per_task(macs), input_grad_range, &ig);
+  tg_parallel_for_slots(g->n, images_per_task(macs), slots, input_grad_range, &ig);
   tg_storage_release(s);
 }
 
@@ -434,6 +448,8 @@ typedef struct weight_blocks {
   weight_fn *lanes_of; /* the path's tiles */
   const int64_t *off;
   float *partials; /* (parts, o, k) */
+  float *scratch;  /* per pool slot: a block's planes, then its lanes */
+  int64_t slot_floats;
 } weight_blocks;
 
 /* A fixed-order sum of one element's partial sums. */
@@ -477,18 +493,21 @@ static void weight_block(const weight_blocks *wb, int64_t block, float *scratch,
 
 /* Parts [begin, end): each its blocks' lanes summed in order, then each
  * element's lanes added up. */
-static void part_range(int64_t begin, int64_t end, void *arg) {
+/* A block's planes (images and gout rows), the floats before its lanes. */
+static int64_t block_planes(const weight_blocks *wb) {
+  return wb->per_block * (padded_floats(&wb->pd) + wb->m_pad * wb->n);
+}
+
+static void part_range(int64_t begin, int64_t end, int slot, void *arg) {
   const weight_blocks *wb = arg;
   const tg_conv_geometry *g = wb->g;
   int64_t og = g->o / g->groups, per_group = wb->m_pad * wb->k_pad * LANES;
-  int64_t planes = wb->per_block * (padded_floats(&wb->pd) + wb->m_pad * wb->n);
-  tg_storage *s =
-      tg_storage_new((size_t)(planes + g->groups * per_group) * sizeof(float));
-  float *lanes = (float *)s->data + planes;
+  float *planes = wb->scratch + slot * wb->slot_floats;
+  float *lanes = planes + block_planes(wb);
   for (int64_t part = begin; part < end; part++) {
     int64_t first = part * wb->per_part, last = first + wb->per_part;
     for (int64_t b = first; b < last && b < wb->blocks; b++)
-      weight_block(wb, b, s->data, lanes, b == first);
+      weight_block(wb, b, planes, lanes, b == first);
     float *partial = wb->partials + part * g->o * wb->k;
     for (int64_t grp = 0; grp < g->groups; grp++)
       for (int64_t m = 0; m < og; m++)
@@ -496,7 +515,6 @@ static void part_range(int64_t begin, int64_t end, void *arg) {
           partial[(grp * og + m) * wb->k + t] =
               lanes_sum(lanes + grp * per_group + (m * wb->k_pad + t) * LANES);
   }
-  tg_storage_release(s);
 }
 
 void tg_nn_conv_direct_weight_grad(const tg_conv_geometry *g, const float *x,
@@ -513,14 +531,20 @@ void tg_nn_conv_direct_weight_grad(const tg_conv_geometry *g, const float *x,
   wb.blocks = (g->n + wb.per_block - 1) / wb.per_block;
   wb.per_part = (wb.blocks + MAX_PARTS - 1) / MAX_PARTS;
   int64_t parts = (wb.blocks + wb.per_part - 1) / wb.per_part;
-  tg_storage *s = tg_storage_new((size_t)wb.k_pad * sizeof(int64_t) +
-                                 (size_t)(parts * g->o * wb.k) * sizeof(float));
+  int slots = tg_parallel_threads();
+  int64_t partial_floats = round_up(parts * g->o * wb.k, 16);
+  wb.slot_floats =
+      round_up(block_planes(&wb) + g->groups * wb.m_pad * wb.k_pad * LANES, 16);
+  tg_storage *s =
+      tg_storage_new((size_t)wb.k_pad * sizeof(int64_t) +
+                     (size_t)(partial_floats + slots * wb.slot_floats) * sizeof(float));
   int64_t *off = s->data;
   tap_offsets(g, &wb.pd, off);
   for (int64_t t = wb.k; t < wb.k_pad; t++) off[t] = off[0]; /* computed, unused */
   wb.off = off;
   wb.partials = (float *)(off + wb.k_pad);
-  tg_parallel_for(parts, 1, part_range, &wb);
+  wb.scratch = wb.partials + partial_floats;
+  tg_parallel_for_slots(parts, 1, slots, part_range, &wb);
   int64_t size = g->o * wb.k;
   memcpy(gw, wb.partials, (size_t)size * sizeof(float));
   for (int64_t b = 1; b < parts; b++)

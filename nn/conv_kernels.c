@@ -31,30 +31,19 @@ typedef struct conv_block {
   const tg_conv_geometry *g;
   void *images, *cols;
   int64_t first, count, most, grp;
+  char *pads; /* one padded copy of an image's group per pool slot */
+  size_t pad_bytes;
+  int slots;
 } conv_block;
-
-/* Scratch for a block: its column matrix (K, most * L), then its rows of
- * out / gout (O/G, most * L). Sets b->most and b->cols. */
-static void *block_scratch(const tg_conv_geometry *g, size_t elem, conv_block *b,
-                           tg_storage **s) {
-  int64_t L = g->oh * g->ow, per_image = tg_nn_conv_col_rows(g) * L * (int64_t)elem;
-  b->most = per_image > 0 ? BLOCK_BYTES / per_image : g->n; /* no input channels */
-  if (b->most < 1) b->most = 1;
-  if (b->most > g->n) b->most = g->n > 0 ? g->n : 1;
-  int64_t rows = tg_nn_conv_col_rows(g) + g->o / g->groups;
-  *s = tg_storage_new((size_t)(rows * b->most * L) * elem);
-  return b->cols = (*s)->data;
-}
 
 static int64_t block_count(const tg_conv_geometry *g, const conv_block *b) {
   return g->n - b->first < b->most ? g->n - b->first : b->most;
 }
 
-typedef void (*range_fn)(int64_t begin, int64_t end, void *ctx);
-
-static void over_images(conv_block *b, range_fn fn) {
+static void over_images(conv_block *b, tg_slot_fn fn) {
   int64_t elements = tg_nn_conv_col_rows(b->g) * b->g->oh * b->g->ow;
-  tg_parallel_for(b->count, elements >= MIN_PARALLEL_ELEMENTS ? 1 : b->count, fn, b);
+  tg_parallel_for_slots(b->count, elements >= MIN_PARALLEL_ELEMENTS ? 1 : b->count,
+                        b->slots, fn, b);
 }
 /* The output columns [lo, hi) whose input column ox * sw + x0 is inside
  * the image. */
@@ -78,6 +67,25 @@ static int64_t padded_width(const tg_conv_geometry *g) {
 }
 static size_t padded_bytes(const tg_conv_geometry *g, int64_t channels, size_t elem) {
   return (size_t)(channels * padded_height(g) * padded_width(g) + COPY_CHUNK) * elem;
+}
+
+/* Scratch for a block, allocated here on the caller's thread (the pool's
+ * loop bodies never allocate): its column matrix (K, most * L), its rows
+ * of out / gout (O/G, most * L), then one padded image per pool slot.
+ * Sets b->most, b->cols, b->pads. */
+static void *block_scratch(const tg_conv_geometry *g, size_t elem, conv_block *b,
+                           tg_storage **s) {
+  int64_t L = g->oh * g->ow, per_image = tg_nn_conv_col_rows(g) * L * (int64_t)elem;
+  b->most = per_image > 0 ? BLOCK_BYTES / per_image : g->n; /* no input channels */
+  if (b->most < 1) b->most = 1;
+  if (b->most > g->n) b->most = g->n > 0 ? g->n : 1;
+  int64_t rows = tg_nn_conv_col_rows(g) + g->o / g->groups;
+  size_t cols_bytes = (size_t)(rows * b->most * L) * elem;
+  b->slots = tg_parallel_threads();
+  b->pad_bytes = (padded_bytes(g, g->c / g->groups, elem) + 63) / 64 * 64;
+  *s = tg_storage_new(cols_bytes + (size_t)b->slots * b->pad_bytes);
+  b->pads = (char *)(*s)->data + cols_bytes;
+  return b->cols = (*s)->data;
 }
 
 /* C (m, n) = op(A) op(B) + beta C, row-major; op(A) is m x k, op(B) k x n.

@@ -14,8 +14,9 @@ const char *const tg_fashion_mnist_classes[10] = {
 
 typedef struct fashion_mnist {
   tg_dataset base;
-  tg_idx images, labels;
+  tg_idx images, labels; /* owner's, when there is one */
   tg_transform *transform;
+  tg_dataset *owner; /* the FashionMNIST whose files these are, or NULL */
 } fashion_mnist;
 
 static int64_t fm_len(tg_dataset *d) {
@@ -69,8 +70,12 @@ static void fm_item(tg_dataset *d, int64_t i, tg_tensor **x, tg_tensor **y) {
 
 static void fm_free(tg_dataset *d) {
   fashion_mnist *fm = (fashion_mnist *)d;
-  tg_idx_free(&fm->images);
-  tg_idx_free(&fm->labels);
+  if (fm->owner) {
+    tg_dataset_release(fm->owner);
+  } else {
+    tg_idx_free(&fm->images);
+    tg_idx_free(&fm->labels);
+  }
   tg_transform_free(fm->transform);
   free(fm);
 }
@@ -138,4 +143,25 @@ int tg_fashion_mnist(const char *root, bool train, tg_transform *transform,
   tg_dataset_init(&fm->base, &fm_vtable);
   *out = &fm->base;
   return 0;
+}
+
+tg_dataset *tg_fashion_mnist_with_transform(tg_dataset *fashion,
+                                            tg_transform *transform) {
+  if (!fashion || fashion->vtable != &fm_vtable) {
+    tg_transform_free(transform);
+    tg_error("tg_fashion_mnist_with_transform: expected a FashionMNIST dataset, got %s",
+             fashion ? fashion->vtable->name : "NULL");
+  }
+  const fashion_mnist *src = (const fashion_mnist *)fashion;
+  fashion_mnist *fm = calloc(1, sizeof *fm);
+  if (!fm) {
+    tg_transform_free(transform);
+    tg_error("tg_fashion_mnist_with_transform: out of memory");
+  }
+  fm->images = src->images;
+  fm->labels = src->labels;
+  fm->transform = transform;
+  fm->owner = tg_dataset_retain(src->owner ? src->owner : fashion);
+  tg_dataset_init(&fm->base, &fm_vtable);
+  return &fm->base;
 }

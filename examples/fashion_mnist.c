@@ -93,10 +93,13 @@ typedef struct splits {
 } splits;
 
 /* One permutation of the training files splits them: the training part sees
- * augmented images, the validation part plain ones. */
+ * augmented images, the validation part plain ones (the same bytes in
+ * memory, read once). */
 static splits load_splits(void) {
-  tg_dataset *augmented = first(load(true, train_transform()), subset_size);
-  tg_dataset *plain = first(load(true, eval_transform()), subset_size);
+  tg_dataset *files = load(true, train_transform());
+  tg_dataset *plain =
+      first(tg_fashion_mnist_with_transform(files, eval_transform()), subset_size);
+  tg_dataset *augmented = first(files, subset_size);
   int64_t n = tg_dataset_len(plain), n_val = n / 12, n_train = n - n_val;
   tg_tensor *perm = tg_randperm(n); /* torch.randperm(n) */
   splits s = {

@@ -21,6 +21,7 @@ extern const tg_op tg_op_clone, tg_op_to, tg_op_add, tg_op_sub, tg_op_mul, tg_op
     tg_op_round, tg_op_silu, tg_op_softplus, tg_op_elu, tg_op_hardtanh, tg_op_cumsum;
 extern const tg_op tg_op_convolution, tg_op_conv_input_grad, tg_op_conv_weight_grad;
 extern const tg_op tg_op_lstm_layer, tg_op_gelu, tg_op_layer_norm, tg_op_masked_softmax;
+extern const tg_op tg_op_batch_norm;
 extern const tg_op tg_op_heads_attention;
 /* nn/'s private entry of MultiheadAttention's heads as one op (nn/nn_internal.h) */
 tg_tensor *tg_nn_heads_attention(tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t heads,
@@ -377,6 +378,18 @@ static tg_tensor *apply_binary_cross_entropy(tg_tensor *const *x) {
 static tg_tensor *apply_layer_norm(tg_tensor *const *x) {
   return tg_layer_norm(x[0], tg_shape_of(x[1]), x[1], x[2], 1e-5);
 }
+/* x[1], x[2] = weight and bias, per channel: training (batch statistics)
+ * plus eval (fixed running statistics), so one check covers both */
+static tg_tensor *apply_batch_norm(tg_tensor *const *x) {
+  int64_t c = x[1]->shape[0];
+  tg_scope_begin();
+  tg_tensor *running_mean = tg_mul_scalar(tg_arange(0, (double)c, 1, TG_FLOAT64), 0.3);
+  tg_tensor *running_var = tg_add_scalar(running_mean, 0.5);
+  tg_tensor *train = tg_batch_norm(x[0], NULL, NULL, x[1], x[2], true, 0.1, 1e-5);
+  tg_tensor *eval =
+      tg_batch_norm(x[0], running_mean, running_var, x[1], x[2], false, 0.1, 1e-5);
+  return tg_scope_return(tg_add(train, eval));
+}
 /* attention under an additive float mask (a causal one, and one that
  * only shifts), which the softmax op adds itself */
 static tg_tensor *apply_masked_softmax(tg_tensor *const *x) {
@@ -621,6 +634,11 @@ const op_case op_table[] = {
      .shapes = {{TG_SHAPE(3, 4), TG_SHAPE(4), TG_SHAPE(4)},
                 {TG_SHAPE(2, 2, 3), TG_SHAPE(2, 3), TG_SHAPE(2, 3)}},
      .low = -2, .high = 2},
+    {OP(batch_norm), .apply = apply_batch_norm, .n_inputs = 3, .n_shapes = 3,
+     .shapes = {{TG_SHAPE(4, 3), TG_SHAPE(3), TG_SHAPE(3)},
+                {TG_SHAPE(3, 2, 5), TG_SHAPE(2), TG_SHAPE(2)},
+                {TG_SHAPE(2, 3, 3, 4), TG_SHAPE(3), TG_SHAPE(3)}},
+     .low = -2, .high = 2, .second_order = true},
     {OP(masked_softmax), .apply = apply_masked_softmax, .n_inputs = 3, .n_shapes = 2,
      .shapes = {{TG_SHAPE(3, 2), TG_SHAPE(3, 2), TG_SHAPE(3, 2)},
                 {TG_SHAPE(2, 3, 4), TG_SHAPE(2, 3, 4), TG_SHAPE(2, 3, 2)}},

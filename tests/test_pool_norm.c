@@ -234,6 +234,13 @@ START_TEST(test_norm_and_dropout_layers_match_torch) {
     check_layer(NAME("dropout2d"), tg_nn_dropout2d(0.4), dtypes[k], 21);
     check_layer(NAME("dropout2d_3d"), tg_nn_dropout2d(0.5), dtypes[k], 22);
     check_layer(NAME("dropout1d"), tg_nn_dropout1d(0.3), dtypes[k], 23);
+    check_layer(NAME("bn2d_lanes"), tg_nn_batch_norm2d(4, 1e-5, 0.1, true, true),
+                dtypes[k], -1);
+    check_layer(NAME("bn1d_lanes"), tg_nn_batch_norm1d(3, 1e-5, 0.1, true, true),
+                dtypes[k], -1);
+    bn = warmed_up(NAME("bn2d_eval"), tg_nn_batch_norm2d(3, 1e-5, 0.2, true, true), 2);
+    tg_module_eval(bn);
+    check_layer(NAME("bn2d_eval"), bn, dtypes[k], -1);
     check_layer(NAME("dropout1d_unbatched"), tg_nn_dropout1d(0.3), dtypes[k], 24);
 #undef NAME
   }
@@ -401,6 +408,93 @@ START_TEST(test_max_pool_module_indices) {
 END_TEST
 
 /* PyTorch's grad_fn names, the backward's own included. */
+/* The one-op BatchNorm rounds as ATen's CPU kernel does: in float32 its
+ * output, gradients and running statistics equal PyTorch's bit for bit
+ * (planes of 8 and more elements, whose backward sums go in 8 lanes). */
+static void check_bits(const char *name, tg_module *m) {
+  char key[128];
+#define KEY(what) (snprintf(key, sizeof key, "layer.%s.%s", name, what), key)
+  tg_module_to(m, TG_FLOAT32);
+  tg_scope_begin();
+  tg_tensor *w = tg_module_parameter(m, "weight"), *b = tg_module_parameter(m, "bias");
+  tg_no_grad_begin();
+  tg_copy_(w, tg_golden_tensor(golden, KEY("param.weight"), TG_FLOAT32));
+  tg_copy_(b, tg_golden_tensor(golden, KEY("param.bias"), TG_FLOAT32));
+  tg_no_grad_end();
+  tg_tensor *x = tg_requires_grad_(tg_golden_tensor(golden, KEY("x"), TG_FLOAT32), true);
+  tg_tensor *y = tg_module_forward(m, x);
+  ck_assert_str_eq(tg_grad_fn_name(y), "NativeBatchNormBackward0");
+  tg_backward(y, tg_golden_tensor(golden, KEY("gy"), TG_FLOAT32), 0);
+  tg_assert_close(y, tg_golden_tensor(golden, KEY("y"), TG_FLOAT32), 0, 0, KEY("y"));
+  tg_assert_close(tg_grad(x), tg_golden_tensor(golden, KEY("gx"), TG_FLOAT32), 0, 0,
+                  KEY("gx"));
+  tg_assert_close(tg_grad(w), tg_golden_tensor(golden, KEY("grad.weight"), TG_FLOAT32), 0,
+                  0, KEY("grad.weight"));
+  tg_assert_close(tg_grad(b), tg_golden_tensor(golden, KEY("grad.bias"), TG_FLOAT32), 0,
+                  0, KEY("grad.bias"));
+  const char *stats[2] = {"running_mean", "running_var"};
+  for (int i = 0; i < 2; i++) {
+    char what[64];
+    snprintf(what, sizeof what, "buffer.%s", stats[i]);
+    tg_assert_close(tg_module_buffer(m, stats[i]),
+                    tg_golden_tensor(golden, KEY(what), TG_FLOAT32), 0, 0, key);
+  }
+#undef KEY
+  tg_scope_end();
+  tg_module_free(m);
+}
+
+START_TEST(test_batch_norm_rounds_as_aten) {
+  check_bits("bn2d_lanes_f32", tg_nn_batch_norm2d(4, 1e-5, 0.1, true, true));
+  check_bits("bn1d_lanes_f32", tg_nn_batch_norm1d(3, 1e-5, 0.1, true, true));
+  tg_module *bn =
+      warmed_up("bn2d_eval_f32", tg_nn_batch_norm2d(3, 1e-5, 0.2, true, true), 2);
+  tg_module_eval(bn);
+  check_bits("bn2d_eval_f32", bn);
+}
+END_TEST
+
+/* One BatchNorm step at a thread count: output, gradients and running
+ * statistics, each flattened into out. */
+static tg_tensor *batch_norm_step(tg_shape shape, int threads, bool training) {
+  tg_set_num_threads(threads);
+  tg_manual_seed(9);
+  tg_module *bn = shape.ndim == 4 ? tg_nn_batch_norm2d(shape.d[1], 1e-5, 0.1, true, true)
+                                  : tg_nn_batch_norm1d(shape.d[1], 1e-5, 0.1, true, true);
+  tg_module_train(bn, training);
+  tg_tensor *x = tg_requires_grad_(tg_randn(shape, TG_FLOAT32), true);
+  tg_tensor *y = tg_module_forward(bn, x);
+  tg_backward(y, tg_randn(shape, TG_FLOAT32), 0);
+  tg_tensor *parts[6] = {tg_flatten(y, 0, -1),
+                         tg_flatten(tg_grad(x), 0, -1),
+                         tg_grad(tg_module_parameter(bn, "weight")),
+                         tg_grad(tg_module_parameter(bn, "bias")),
+                         tg_module_buffer(bn, "running_mean"),
+                         tg_module_buffer(bn, "running_var")};
+  tg_tensor *out = tg_cat(parts, 6, 0);
+  tg_module_free(bn);
+  return out;
+}
+
+/* Channels are split over the pool whole, so any thread count gives the
+ * same bits (a tiny grain makes every channel a chunk of its own). */
+START_TEST(test_batch_norm_same_bits_at_any_thread_count) {
+  tg_scope_begin();
+  tg_parallel_set_grain(16);
+  const tg_shape shapes[3] = {TG_SHAPE(4, 5, 6, 7), TG_SHAPE(33, 7), TG_SHAPE(3, 6, 10)};
+  for (int s = 0; s < 3; s++)
+    for (int training = 0; training < 2; training++) {
+      tg_tensor *one = batch_norm_step(shapes[s], 1, training);
+      for (int threads = 2; threads <= 3; threads++)
+        tg_assert_close(batch_norm_step(shapes[s], threads, training), one, 0, 0,
+                        "batch norm at 2 and 3 threads");
+    }
+  tg_parallel_set_grain(0);
+  tg_set_num_threads(1);
+  tg_scope_end();
+}
+END_TEST
+
 START_TEST(test_pool_grad_fn_names) {
   tg_scope_begin();
   tg_tensor *x = tg_requires_grad_(tg_randn(TG_SHAPE(1, 1, 4, 4), TG_FLOAT64), true), *g;
@@ -578,6 +672,8 @@ int main(void) {
   tcase_add_test(tc, test_dropout2d_drops_whole_planes);
   tcase_add_test(tc, test_max_pool_module_indices);
   tcase_add_test(tc, test_pool_grad_fn_names);
+  tcase_add_test(tc, test_batch_norm_rounds_as_aten);
+  tcase_add_test(tc, test_batch_norm_same_bits_at_any_thread_count);
   tcase_add_test(tc, test_gradcheck_modules);
   tcase_add_test(tc, test_pool_errors);
   tcase_add_test(tc, test_norm_and_dropout_errors);

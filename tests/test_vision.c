@@ -164,6 +164,44 @@ START_TEST(test_fashion_mnist_fixture) {
 }
 END_TEST
 
+/* A second FashionMNIST over the same files with another transform gives
+ * what reading them again would, and outlives the first. */
+START_TEST(test_fashion_mnist_with_transform_shares_the_files) {
+  tg_test_write_fashion_fixture(dir, 30, 12);
+  tg_dataset *raw, *scaled;
+  ck_assert_int_eq(tg_fashion_mnist(dir, true, NULL, &raw), 0);
+  ck_assert_int_eq(tg_fashion_mnist(dir, true, tg_to_tensor(), &scaled), 0);
+  tg_dataset *shared = tg_fashion_mnist_with_transform(raw, tg_to_tensor());
+  tg_dataset *again = tg_fashion_mnist_with_transform(shared, NULL);
+  tg_dataset_release(raw); /* the files stay while a sharer holds them */
+  ck_assert_int_eq(tg_dataset_len(shared), 30);
+  tg_scope_begin();
+  tg_tensor *x, *y, *sx, *sy, *rx, *ry;
+  for (int64_t i = 0; i < 30; i += 7) {
+    tg_dataset_get(shared, i, &x, &y);
+    tg_dataset_get(scaled, i, &sx, &sy);
+    tg_assert_close(x, sx, 0, 0, "shared sample");
+    ck_assert_double_eq(tg_item(y), tg_item(sy));
+    tg_dataset_get(again, i, &rx, &ry);
+    tg_assert_close(tg_div_scalar(rx, 255), sx, 0, 0, "raw sample of a sharer's sharer");
+  }
+  tg_scope_end();
+  tg_dataset_release(shared);
+  tg_dataset_release(scaled);
+  tg_dataset_release(again);
+  tg_scope_begin();
+  tg_dataset *tensors = tg_tensor_dataset_new(tg_zeros(TG_SHAPE(2, 3), TG_FLOAT32), NULL);
+  TG_EXPECT_ERROR(tg_fashion_mnist_with_transform(tensors, tg_to_tensor()),
+                  "tg_fashion_mnist_with_transform: expected a FashionMNIST dataset, got "
+                  "TensorDataset");
+  TG_EXPECT_ERROR(tg_fashion_mnist_with_transform(NULL, NULL),
+                  "tg_fashion_mnist_with_transform: expected a FashionMNIST dataset, got "
+                  "NULL");
+  tg_dataset_release(tensors);
+  tg_scope_end();
+}
+END_TEST
+
 START_TEST(test_fashion_mnist_errors) {
   tg_dataset *ds = (tg_dataset *)1;
   ck_assert_int_eq(tg_fashion_mnist(in_dir("nowhere"), true, tg_to_tensor(), &ds), -1);
@@ -307,6 +345,7 @@ int main(void) {
   tcase_add_test(tc, test_idx_errors);
   tcase_add_test(tc, test_fashion_mnist_fixture);
   tcase_add_test(tc, test_fashion_mnist_errors);
+  tcase_add_test(tc, test_fashion_mnist_with_transform_shares_the_files);
   tcase_add_test(tc, test_fashion_mnist_debian_package);
   tcase_add_test(tc, test_transforms_match_torchvision);
   tcase_add_test(tc, test_transform_errors);

@@ -262,7 +262,9 @@ tg_tensor *tg_adaptive_max_pool2d(tg_tensor *x, int64_t out_h, int64_t out_w,
                                   tg_tensor **indices);
 /* Training: batch statistics, and running_mean/var (may be NULL) updated
  * with momentum and the unbiased variance. Eval: the running statistics.
- * weight/bias may be NULL. x is (N, C) or (N, C, ...). */
+ * weight/bias may be NULL. x is (N, C) or (N, C, ...). One op
+ * (NativeBatchNormBackward0) rounding as ATen's CPU kernel; per-channel
+ * tensors of another floating dtype are converted to x's. */
 tg_tensor *tg_batch_norm(tg_tensor *x, tg_tensor *running_mean, tg_tensor *running_var,
                          tg_tensor *weight, tg_tensor *bias, bool training,
                          double momentum, double eps);

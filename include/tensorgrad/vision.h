@@ -93,6 +93,11 @@ extern const char *const tg_fashion_mnist_classes[10];
  * tg_last_error(). */
 int tg_fashion_mnist(const char *root, bool train, tg_transform *transform,
                      tg_dataset **out);
+/* The same images and labels as the FashionMNIST `fashion` (shared, not
+ * read again: 47 MB for the training files) with another transform, e.g.
+ * the validation part of the training files without augmentation. Holds a
+ * reference to fashion; takes ownership of transform (NULL: none). */
+tg_dataset *tg_fashion_mnist_with_transform(tg_dataset *fashion, tg_transform *transform);
 
 TG_API_END
 

@@ -156,4 +156,15 @@ for dtype, suffix in ((torch.float64, ""), (torch.float32, "_f32")):
     layer_case("dropout1d" + suffix, nn.Dropout1d(0.3), data(3, 4, 6), dtype, seed=23)
     layer_case("dropout1d_unbatched" + suffix, nn.Dropout1d(0.3), data(5, 6), dtype, seed=24)
 
+# The one-op BatchNorm's channel loops: planes of 8 elements and more (the
+# backward's sums go in ATen's eight lanes), momentum 0.1 moving tracked
+# running statistics, and eval with them.
+for dtype, suffix in ((torch.float64, ""), (torch.float32, "_f32")):
+    layer_case("bn2d_lanes" + suffix, randomise_affine(nn.BatchNorm2d(4)),
+               data(3, 4, 5, 7) * 2 + 1, dtype)
+    layer_case("bn1d_lanes" + suffix, randomise_affine(nn.BatchNorm1d(3)), data(5, 3, 9), dtype)
+    bn = warmed_up("bn2d_eval" + suffix, randomise_affine(nn.BatchNorm2d(3, momentum=0.2)),
+                   (4, 3, 4, 5), 2)
+    layer_case("bn2d_eval" + suffix, bn.eval(), data(2, 3, 4, 5), dtype)
+
 out.write()

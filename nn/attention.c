@@ -318,6 +318,10 @@ static void heads_attention_backward_fused(tg_node *node, tg_tensor *g,
   const heads_args *a = tg_node_args(node);
   tg_tensor *in[3], *d[3], *w = tg_saved(node, 0);
   for (int i = 0; i < 3; i++) in[i] = tg_node_input(node, a->in[i]);
+  if (tg_numel(w) == 0 || tg_numel(g) == 0) { /* an empty batch: the ops handle it */
+    heads_attention_backward(node, g, grads);
+    return;
+  }
   heads_sizes z = sizes_of(a, in[0], in[1]);
   tg_tensor *packed = a->in[1] == 0 ? heads_grad_like(in[0]) : NULL;
   for (int i = 0; i < 3; i++) d[i] = packed ? packed : heads_grad_like(in[i]);

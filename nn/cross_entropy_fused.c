@@ -6,7 +6,6 @@
 #include <math.h>
 
 #include "nn/loss.h"
-#include "nn/vector_math.h"
 #include "tensor/core.h"
 
 static const char *const loss_name = "tg_cross_entropy_loss";
@@ -23,9 +22,6 @@ typedef struct ce_rows {
  * float error; summing in that order gives its float result. (Its step is
  * 2^max(4, ceil(log2 N) / 8), which is 16 below 2^40 rows.) */
 enum { CASCADE_LEVELS = 8, CASCADE_BITS = 4 };
-
-/* The forward takes its exponentials this many rows at a time. */
-enum { CE_BLOCK = 64 };
 
 #define TG_TEMPLATE "nn/cross_entropy_kernels.inc"
 #include "tensor/for_float_types.inc"

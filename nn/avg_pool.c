@@ -48,12 +48,7 @@ static tg_tensor *avg_pool_pass(tg_tensor *t, const pool_args *a, bool adjoint) 
   tg_tensor *out =
       adjoint ? tg_zeros(a->in_shape, t->dtype) : tg_alloc(a->out_shape, t->dtype);
   pool_windows w = tg_nn_pool_windows(a);
-  pool_job job = {.w = &w,
-                  .planes = w.planes,
-                  .plane_in = w.h.in * w.w.in,
-                  .plane_out = w.h.out * w.w.out,
-                  .src = tg_ptr(in),
-                  .dst = tg_ptr(out)};
+  pool_job job = tg_nn_pool_window_job(&w, tg_ptr(in), tg_ptr(out));
   bool f32 = t->dtype == TG_FLOAT32;
   if (adjoint)
     tg_nn_pool_planes(&job, f32 ? avg_pool_adjoint_f32 : avg_pool_adjoint_f64);

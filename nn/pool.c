@@ -191,6 +191,15 @@ void tg_nn_pair_repr(const int64_t pair[2], bool zero_is_none, char *buf, size_t
     snprintf(buf, size, "(%s, %s)", v[0], v[1]);
 }
 
+pool_job tg_nn_pool_window_job(const pool_windows *w, const void *src, void *dst) {
+  return (pool_job){.w = w,
+                    .planes = w->planes,
+                    .plane_in = w->h.in * w->w.in,
+                    .plane_out = w->h.out * w->w.out,
+                    .src = src,
+                    .dst = dst};
+}
+
 void tg_nn_pool_planes(const pool_job *job, void (*fn)(int64_t, int64_t, void *)) {
   /* a plane's cost: its reads and writes (windows overlap little) */
   tg_parallel_items(job->planes, job->plane_in + job->plane_out, fn, (void *)job);
@@ -277,13 +286,8 @@ static tg_tensor *max_pool(tg_tensor *x, const pool_args *a, const tg_op *op,
   tg_tensor *idx = tg_alloc(a->out_shape, TG_INT64);
   tg_tensor *in = tg_contiguous(x);
   pool_windows w = tg_nn_pool_windows(a);
-  pool_job job = {.w = &w,
-                  .planes = w.planes,
-                  .plane_in = w.h.in * w.w.in,
-                  .plane_out = w.h.out * w.w.out,
-                  .src = tg_ptr(in),
-                  .dst = tg_ptr(out),
-                  .indices = tg_data_i64(idx)};
+  pool_job job = tg_nn_pool_window_job(&w, tg_ptr(in), tg_ptr(out));
+  job.indices = tg_data_i64(idx);
   bool f32 = x->dtype == TG_FLOAT32;
   if (is_2x2_stride_2(a))
     tg_nn_pool_planes(&job, f32 ? max_pool_2x2_f32 : max_pool_2x2_f64);

@@ -47,6 +47,10 @@ typedef struct pool_job {
   int64_t *indices; /* max pooling's argmax: written forward, read back */
 } pool_job;
 
+/* The job of a pooling over w's planes (their sizes read from w): src and
+ * dst as in pool_job, no indices. */
+pool_job tg_nn_pool_window_job(const pool_windows *w, const void *src, void *dst);
+
 /* fn(begin, end, job) over the job's planes, split across the threads
  * when they are many and large enough. */
 void tg_nn_pool_planes(const pool_job *job, void (*fn)(int64_t, int64_t, void *));

@@ -182,9 +182,10 @@ CASES = {
 }
 
 
-def main():
-    out = GoldenText(__file__, "audit_parity.txt")
-    for name, (inputs, fn) in CASES.items():
+def emit_cases(out, cases):
+    """Each case's inputs, output and gradients of sum(y * w) into out, as
+    tests/parity_runner.c reads them (audit2_nn.py writes its cases so too)."""
+    for name, (inputs, fn) in cases.items():
         xs = [x.clone().requires_grad_(x.is_floating_point()) for x in inputs]
         out.emit(f"{name}.dtypes", [DTYPES[x.dtype] for x in xs] or [-1])
         for i, x in enumerate(xs):
@@ -200,6 +201,11 @@ def main():
                 if x.requires_grad:
                     g = x.grad if x.grad is not None else torch.zeros_like(x)
                     out.emit(f"{name}.g{i}", g.to(torch.float64))
+
+
+def main():
+    out = GoldenText(__file__, "audit_parity.txt")
+    emit_cases(out, CASES)
     out.write()
 
 

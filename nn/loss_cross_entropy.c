@@ -83,12 +83,16 @@ static tg_tensor *target_weights(const tg_tensor *input, tg_tensor *target,
   return tg_mul(tg_view(picked, tg_shape_of(target)), kept);
 }
 
-/* Unreduced NLL (-w[t] x[t], 0 where ignored) and the per-target weights. */
+/* Unreduced NLL (-w[t] x[t], 0 where ignored) and the per-target weights.
+ * An ignored target's log-probability is masked out, not only weighted by 0:
+ * with every target ignored the mean divides by a total weight of 0, and
+ * inf * 0 would carry NaN into the gradient where PyTorch's is 0. */
 static tg_tensor *nll_terms(tg_tensor *logp, tg_tensor *target, const tg_loss_opts *o,
                             tg_tensor **weights) {
-  tg_tensor *safe =
-      tg_masked_fill(target, tg_eq_scalar(target, (double)ignore_index(o)), 0);
-  tg_tensor *picked = tg_squeeze(tg_gather(logp, 1, tg_unsqueeze(safe, 1)), 1);
+  tg_tensor *ignored = tg_eq_scalar(target, (double)ignore_index(o));
+  tg_tensor *safe = tg_masked_fill(target, ignored, 0);
+  tg_tensor *picked = tg_masked_fill(
+      tg_squeeze(tg_gather(logp, 1, tg_unsqueeze(safe, 1)), 1), ignored, 0);
   *weights = target_weights(logp, target, safe, o);
   return tg_neg(tg_mul(picked, *weights));
 }

@@ -258,8 +258,12 @@ tg_lr_scheduler *tg_lambda_lr(tg_optimizer *opt,
 
 tg_lr_scheduler *tg_linear_lr(tg_optimizer *opt, double start_factor, double end_factor,
                               int64_t total_iters) {
-  if (!(start_factor >= 0 && start_factor <= 1))
-    tg_error("tg_linear_lr: start_factor must be between 0 and 1, got %g", start_factor);
+  /* PyTorch takes 0 here, then divides by total_iters * start_factor at the
+   * first step (ZeroDivisionError); the lr would be NaN from then on. */
+  if (!(start_factor > 0 && start_factor <= 1))
+    tg_error("tg_linear_lr: start_factor must be greater than 0 and at most 1, got %g "
+             "(0 would make every later lr NaN: PyTorch's recursive form divides by it)",
+             start_factor);
   if (!(end_factor >= 0 && end_factor <= 1))
     tg_error("tg_linear_lr: end_factor must be between 0 and 1, got %g", end_factor);
   if (total_iters < 1)

@@ -90,6 +90,8 @@ void tg_init_xavier_normal_(tg_tensor *t, double gain) {
 /* gain / sqrt(fan); 0 for an empty tensor (PyTorch warns and skips it). */
 static double kaiming_std(const tg_tensor *t, double a, tg_fan_mode mode,
                           const char *nonlinearity) {
+  if (mode != TG_FAN_IN && mode != TG_FAN_OUT)
+    tg_error("kaiming init: mode %d is neither TG_FAN_IN nor TG_FAN_OUT", (int)mode);
   int64_t fan_in, fan_out;
   tg_calculate_fan_in_and_fan_out(t, &fan_in, &fan_out);
   double gain = tg_calculate_gain(nonlinearity, a);

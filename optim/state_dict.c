@@ -258,6 +258,13 @@ static bool load_group_entry(load_plan *plan, const tg_optimizer *opt,
   int f = find_field(opt->vt, key);
   if (f < 0) return unknown(opt, e->name);
   if (!scalar_value(e, &value)) return false;
+  /* a flag other than 0 or 1 (a damaged file) would switch maximize,
+   * amsgrad, nesterov or centered on silently */
+  if (opt->vt->fields[f].is_bool && value != 0 && value != 1) {
+    tg_set_last_error(LOAD ": entry \"%s\" holds %g, not a flag (0 or 1)", e->name,
+                      value);
+    return false;
+  }
   tg_optim_field_set(&opt->vt->fields[f], plan->options[g], value);
   seen[g] |= 1u << f;
   return true;

@@ -4,6 +4,7 @@
  * as CblasTrans with their own leading dimension; nothing is copied unless
  * a view has no BLAS layout at all (an expanded one, say). */
 #include <cblas.h>
+#include <pthread.h>
 #include <limits.h>
 #include <string.h>
 
@@ -62,6 +63,7 @@ static void gemm_raw(tg_dtype dtype, blas_operand a, blas_operand b, int m, int 
                      double alpha, double beta, char *c, int ldc) {
   if (dtype == TG_FLOAT32 && gemm_small(a, b, m, n, k, alpha, beta, NULL, 0, c, ldc))
     return;
+  tg_blas_begin();
   if (dtype == TG_FLOAT32)
     cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, (float)alpha,
                 (const float *)a.data, a.ld, (const float *)b.data, b.ld, (float)beta,
@@ -69,6 +71,7 @@ static void gemm_raw(tg_dtype dtype, blas_operand a, blas_operand b, int m, int 
   else
     cblas_dgemm(CblasRowMajor, a.trans, b.trans, m, n, k, alpha, (const double *)a.data,
                 a.ld, (const double *)b.data, b.ld, beta, (double *)c, ldc);
+  tg_blas_end();
 }
 
 static void check_blas_size(const char *op, int64_t v) {
@@ -434,7 +437,24 @@ tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b) {
  * builds lack it. */
 extern void blas_thread_shutdown_(void) __attribute__((weak));
 
+/* OpenBLAS's thread count and its workers must not change while another
+ * thread is inside a product: blas_thread_shutdown_ then joined a worker
+ * that waited for that product forever (a program whose second thread
+ * called tg_set_num_threads hung). Products hold this lock shared, the
+ * change exclusively; writers go first, so a thread computing product
+ * after product cannot keep the change waiting. */
+static pthread_rwlock_t blas_lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+
+void tg_blas_begin(void) {
+  pthread_rwlock_rdlock(&blas_lock);
+}
+
+void tg_blas_end(void) {
+  pthread_rwlock_unlock(&blas_lock);
+}
+
 void tg_set_num_threads(int n) {
+  pthread_rwlock_wrlock(&blas_lock);
   openblas_set_num_threads(n < 1 ? 1 : n);
   tg_parallel_set_threads(n);
   /* The workers OpenBLAS starts when it loads spin on sched_yield for a
@@ -443,6 +463,7 @@ void tg_set_num_threads(int n) {
    * Products small enough for gemm_small.c never need them, and OpenBLAS
    * starts them again for the next big product. */
   if (blas_thread_shutdown_) blas_thread_shutdown_();
+  pthread_rwlock_unlock(&blas_lock);
 }
 int tg_get_num_threads(void) {
   return openblas_get_num_threads();

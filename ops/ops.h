@@ -50,6 +50,11 @@ bool tg_sgemm_small_by_library(int64_t m, int64_t n, int64_t k, float alpha, int
                                int64_t a_cs, int64_t b_rs, int64_t b_cs, float beta,
                                bool d_is_c, int64_t ldc);
 
+/* Around every BLAS call (ops/matmul.c): tg_set_num_threads waits for the
+ * products in flight before it changes OpenBLAS's threads. */
+void tg_blas_begin(void);
+void tg_blas_end(void);
+
 /* C = alpha op(A) op(B) for every product of a batch, any floating dtype:
  * float32 through tg_sgemm_small_batched when it takes them, else one BLAS
  * call per product. Operands by element strides (one of each pair 1), C

@@ -444,6 +444,7 @@ static void run_backward(tg_tensor *t, tg_tensor *grad, int flags, const capture
 }
 
 void tg_backward(tg_tensor *t, tg_tensor *grad, int flags) {
+  tg_use(t, "tg_backward");
   capture none = {0, NULL, NULL};
   run_backward(t, grad, flags, &none);
 }

@@ -45,6 +45,7 @@ static bool is_plain_word(const char *line, size_t n) {
 /* The file is read whole (a regular file only, so a FIFO cannot block the
  * call; gzip or plain), then split at each "\n". */
 int tg_words_load(const char *path, tg_words *out) {
+  if (!path || !out) tg_error("tg_words_load: %s is NULL", path ? "out" : "path");
   *out = (tg_words){0};
   char *text;
   size_t len;

@@ -37,6 +37,8 @@ static tg_st_dtype st_dtype(tg_dtype dtype) {
  * memory are little-endian on every machine tensorgrad builds for). */
 static int write_dict(const char *path, const tg_tensor_dict *d, const tg_st_meta *meta,
                       size_t nmeta) {
+  if (!d)
+    tg_error("tg_save_tensors: %s: the tensor dict is NULL", path ? path : "(NULL)");
   tg_st_tensor *entries = calloc((size_t)d->n + 1, sizeof *entries);
   if (!entries) {
     tg_set_last_error("%s: out of memory", path);

@@ -167,6 +167,7 @@ static void build_header(tg_bytes *h, const tg_st_tensor **order, size_t n,
 
 int tg_safetensors_write(const char *path, const tg_st_tensor *tensors, size_t n,
                          const tg_st_meta *meta, size_t nmeta) {
+  if (!path) tg_error("tg_safetensors_write: path is NULL");
   const tg_st_tensor **order = plan_layout(path, tensors, n, meta, nmeta);
   if (!order) return -1;
   tg_bytes header = TG_BYTES_INIT, length = TG_BYTES_INIT;

@@ -363,6 +363,8 @@ static int fail_at(const char *origin, uint64_t at, const char *what) {
 
 int tg_safetensors_parse(const void *bytes, size_t n, const char *origin,
                          tg_st_file **out) {
+  if ((!bytes && n) || !out)
+    tg_error("tg_safetensors_parse: %s is NULL", out ? "bytes" : "out");
   const uint8_t *b = bytes;
   char what[160];
   *out = NULL;
@@ -411,6 +413,7 @@ int tg_safetensors_parse(const void *bytes, size_t n, const char *origin,
 }
 
 int tg_safetensors_read(const char *path, tg_st_file **out) {
+  if (!path || !out) tg_error("tg_safetensors_read: %s is NULL", path ? "out" : "path");
   *out = NULL;
   tg_atomic_clean_stale(path);
   int fd = tg_open_regular(path);

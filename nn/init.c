@@ -7,6 +7,9 @@
 #include "nn/nn_internal.h"
 
 double tg_calculate_gain(const char *nonlinearity, double param) {
+  if (!nonlinearity)
+    tg_error("tg_calculate_gain: nonlinearity is NULL (PyTorch's kaiming default is "
+             "\"leaky_relu\")");
   static const char *const unit_gain[] = {
       "linear",           "conv1d",           "conv2d",           "conv3d",
       "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid"};

@@ -20,6 +20,8 @@ tg_tensor *tg_nn_reduce(tg_tensor *loss, tg_reduction reduction) {
 
 void tg_nn_check_same_shape(const char *loss, const tg_tensor *input,
                             const tg_tensor *target) {
+  tg_use(input, loss);
+  tg_use(target, loss);
   char si[TG_SHAPE_STR_MAX], st[TG_SHAPE_STR_MAX];
   if (!tg_is_floating(input->dtype) || input->dtype != target->dtype)
     tg_error(

@@ -118,6 +118,8 @@ static tg_tensor *drop_batch_dim(tg_tensor *loss, bool added, tg_reduction reduc
 tg_tensor *tg_nll_loss(tg_tensor *input, tg_tensor *target, const tg_loss_opts *opts) {
   const tg_loss_opts *o =
       tg_nn_loss_opts("tg_nll_loss", opts, TG_LOSS_WEIGHT | TG_LOSS_IGNORE_INDEX);
+  tg_use(input, "tg_nll_loss");
+  tg_use(target, "tg_nll_loss");
   tg_scope_begin();
   bool one_sample = input->ndim == 1 && target->ndim == 0;
   if (one_sample) add_batch_dim(&input, &target);
@@ -224,6 +226,8 @@ tg_tensor *tg_cross_entropy_loss(tg_tensor *input, tg_tensor *target,
   if (!(o->label_smoothing >= 0 && o->label_smoothing <= 1))
     tg_error("%s: label_smoothing must be between 0.0 and 1.0, got %g", name,
              o->label_smoothing);
+  tg_use(input, name);
+  tg_use(target, name);
   tg_scope_begin();
   bool probabilities = tg_is_floating(target->dtype) && same_shape(input, target);
   bool one_sample = input->ndim == 1 && (target->ndim == 0 || probabilities);

@@ -130,6 +130,7 @@ tg_tensor *tg_nn_new_param(tg_module *m, const char *name, tg_shape shape) {
 
 tg_tensor *tg_module_forward(tg_module *m, tg_tensor *x) {
   if (!m) tg_error("tg_module_forward: module is NULL");
+  tg_use(x, "tg_module_forward");
   if (tg_nn_forward_pre_hook) tg_nn_forward_pre_hook(m, x, tg_nn_forward_hook_ctx);
   tg_scope_begin();
   tg_tensor *out = m->vtable->forward(m, x);
@@ -150,6 +151,7 @@ static const tg_module_entry *find(const tg_module_entry *e, int n, const char *
 
 /* Follows the dotted prefix of `name` down the tree; *leaf gets the last part. */
 static const tg_module *walk(const tg_module *m, const char *name, const char **leaf) {
+  if (!name) tg_error("module lookup: name is NULL");
   const char *dot;
   while (m && (dot = strchr(name, '.'))) {
     const tg_module_entry *e =
@@ -264,6 +266,7 @@ static void add_detached(const char *name, tg_tensor *t, void *ctx) {
 }
 
 tg_tensor_dict *tg_state_dict(const tg_module *m) {
+  if (!m) tg_error("tg_state_dict: module is NULL");
   tg_tensor_dict *d = tg_tensor_dict_new();
   visit_tensors(m, "", true, true, add_detached, d);
   return d;

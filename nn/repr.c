@@ -83,6 +83,7 @@ static void repr_into(tg_nn_text *s, const tg_module *m) {
 }
 
 char *tg_module_repr(const tg_module *m) {
+  if (!m) tg_error("tg_module_repr: module is NULL");
   tg_nn_text s = {NULL, 0, 0};
   repr_into(&s, m);
   return s.data;

@@ -40,6 +40,8 @@ static tg_dtype compute_dtype(const binary_kernel *k, tg_dtype a, tg_dtype b) {
 
 static tg_tensor *binary_forward(const binary_kernel *k, const tg_op *op, tg_tensor *a,
                                  tg_tensor *b) {
+  tg_use(a, k->name);
+  tg_use(b, k->name);
   tg_shape shape = tg_broadcast_shapes(k->name, tg_shape_of(a), tg_shape_of(b));
   tg_dtype dt = compute_dtype(k, a->dtype, b->dtype);
   if (a->dtype != dt || b->dtype != dt) {
@@ -62,7 +64,9 @@ static tg_tensor *bool_forward(const binary_kernel *k, const tg_op *op, tg_tenso
   return tg_scope_return(tg_to(binary_forward(k, op, a, b), TG_BOOL));
 }
 
-static bool both_bool(const tg_tensor *a, const tg_tensor *b) {
+static bool both_bool(const binary_kernel *k, const tg_tensor *a, const tg_tensor *b) {
+  tg_use(a, k->name);
+  tg_use(b, k->name);
   return a->dtype == TG_BOOL && b->dtype == TG_BOOL;
 }
 
@@ -100,7 +104,7 @@ static void add_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 const tg_op tg_op_add = {.name = "add", .backward = add_backward};
 
 tg_tensor *tg_add(tg_tensor *a, tg_tensor *b) {
-  if (both_bool(a, b)) return bool_forward(&add_kernel, &tg_op_add, a, b);
+  if (both_bool(&add_kernel, a, b)) return bool_forward(&add_kernel, &tg_op_add, a, b);
   return binary_forward(&add_kernel, &tg_op_add, a, b);
 }
 
@@ -127,7 +131,7 @@ static void sub_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 const tg_op tg_op_sub = {.name = "sub", .backward = sub_backward};
 
 tg_tensor *tg_sub(tg_tensor *a, tg_tensor *b) {
-  if (both_bool(a, b))
+  if (both_bool(&sub_kernel, a, b))
     tg_error("tg_sub: Subtraction, the `-` operator, with two bool tensors is not "
              "supported. Use the `^` or `logical_xor()` operator instead.");
   return binary_forward(&sub_kernel, &tg_op_sub, a, b);
@@ -158,7 +162,7 @@ static void mul_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 const tg_op tg_op_mul = {.name = "mul", .backward = mul_backward};
 
 tg_tensor *tg_mul(tg_tensor *a, tg_tensor *b) {
-  if (both_bool(a, b)) return bool_forward(&mul_kernel, &tg_op_mul, a, b);
+  if (both_bool(&mul_kernel, a, b)) return bool_forward(&mul_kernel, &tg_op_mul, a, b);
   return binary_forward(&mul_kernel, &tg_op_mul, a, b);
 }
 
@@ -275,7 +279,8 @@ static void maximum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 const tg_op tg_op_maximum = {.name = "maximum", .backward = maximum_backward};
 
 tg_tensor *tg_maximum(tg_tensor *a, tg_tensor *b) {
-  if (both_bool(a, b)) return bool_forward(&maximum_kernel, &tg_op_maximum, a, b);
+  if (both_bool(&maximum_kernel, a, b))
+    return bool_forward(&maximum_kernel, &tg_op_maximum, a, b);
   return binary_forward(&maximum_kernel, &tg_op_maximum, a, b);
 }
 
@@ -299,7 +304,8 @@ static void minimum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 const tg_op tg_op_minimum = {.name = "minimum", .backward = minimum_backward};
 
 tg_tensor *tg_minimum(tg_tensor *a, tg_tensor *b) {
-  if (both_bool(a, b)) return bool_forward(&minimum_kernel, &tg_op_minimum, a, b);
+  if (both_bool(&minimum_kernel, a, b))
+    return bool_forward(&minimum_kernel, &tg_op_minimum, a, b);
   return binary_forward(&minimum_kernel, &tg_op_minimum, a, b);
 }
 
@@ -309,6 +315,7 @@ tg_tensor *tg_minimum(tg_tensor *a, tg_tensor *b) {
 
 static tg_tensor *with_scalar(tg_tensor *(*op)(tg_tensor *, tg_tensor *), tg_tensor *a,
                               double s, bool scalar_first) {
+  tg_use(a, "scalar op");
   tg_dtype dt = a->dtype;
   if (!tg_is_floating(dt) && !tg_double_is_i64(s)) dt = TG_FLOAT32;
   if (dt == TG_BOOL) dt = TG_INT64;

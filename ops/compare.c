@@ -21,6 +21,8 @@ static const tg_loop_fn compare_loops[4] = {compare_b8, compare_i64, compare_f32
 /* a (kind) b in the dtype both promote to; `name` for error messages */
 static tg_tensor *compare(const char *name, compare_kind kind, tg_tensor *a,
                           tg_tensor *b) {
+  tg_use(a, name);
+  tg_use(b, name);
   tg_shape shape = tg_broadcast_shapes(name, tg_shape_of(a), tg_shape_of(b));
   tg_dtype dt = tg_promote(a->dtype, b->dtype);
   tg_scope_begin();
@@ -32,6 +34,7 @@ static tg_tensor *compare(const char *name, compare_kind kind, tg_tensor *a,
 /* a (kind) s, the scalar in a's dtype when floating, else in float64 */
 static tg_tensor *compare_scalar(tg_tensor *(*op)(tg_tensor *, tg_tensor *), tg_tensor *a,
                                  double s) {
+  tg_use(a, "comparison with a scalar");
   tg_scope_begin();
   tg_dtype dt = tg_is_floating(a->dtype) ? a->dtype : TG_FLOAT64;
   return tg_scope_return(op(a, tg_scalar(s, dt)));

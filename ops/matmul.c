@@ -161,6 +161,8 @@ static void mismatch(const char *op, const tg_tensor *a, const tg_tensor *b) {
 }
 
 static void check_operands(const char *op, const tg_tensor *a, const tg_tensor *b) {
+  tg_use(a, op);
+  tg_use(b, op);
   if (!tg_is_floating(a->dtype) || a->dtype != b->dtype)
     tg_error("%s: expected floating point operands of one dtype, got %s and %s", op,
              tg_dtype_name(a->dtype), tg_dtype_name(b->dtype));

@@ -15,6 +15,7 @@
 
 /* Reduced dims as a bit mask; an empty list means every dim. */
 static unsigned reduce_mask(const char *op, const tg_tensor *t, tg_shape dims) {
+  tg_use(t, op);
   if (dims.ndim == 0) return t->ndim ? (1u << t->ndim) - 1 : 0;
   return tg_dims_mask(op, dims, t->ndim);
 }

@@ -50,6 +50,7 @@ typedef struct unary_kernel {
  * float32) and records op with the arguments. */
 static tg_tensor *unary_forward(const unary_kernel *k, const tg_op *op, tg_tensor *a,
                                 unary_args args) {
+  tg_use(a, op->name);
   tg_dtype dt = a->dtype == TG_BOOL ? TG_INT64 : a->dtype;
   if (!k->loops[dt]) dt = TG_FLOAT32;
   if (dt != a->dtype) {

@@ -237,6 +237,7 @@ static void step_param(tg_optimizer *opt, const optim_group *group, int i) {
 }
 
 void tg_optimizer_step(tg_optimizer *opt) {
+  if (!opt) tg_error("tg_optimizer_step: optimizer is NULL");
   tg_state_guard guard; /* a bad gradient's error leaves grad mode as found */
   tg_guard_push(&guard);
   tg_no_grad_begin(); /* nothing here belongs on the tape */
@@ -256,6 +257,7 @@ static void detach_in_place(tg_tensor *t) {
 }
 
 void tg_optimizer_zero_grad(tg_optimizer *opt, bool set_to_none) {
+  if (!opt) tg_error("tg_optimizer_zero_grad: optimizer is NULL");
   for (int i = 0; i < opt->n_params; i++) {
     tg_tensor *p = opt->params[i];
     if (p->grad && !set_to_none) detach_in_place(p->grad);

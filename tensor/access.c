@@ -36,7 +36,7 @@ double tg_item(const tg_tensor *t) {
 }
 
 static int64_t index_offset(const char *op, const tg_tensor *t, const int64_t *index) {
-  TG_CHECKED_HOOK(tg_checked_use(t, op));
+  tg_use(t, op);
   int64_t off = t->offset;
   for (int d = 0; d < t->ndim; d++) {
     if (index[d] < -t->shape[d] || index[d] >= t->shape[d])
@@ -62,7 +62,7 @@ void tg_set(tg_tensor *t, const int64_t *index, double value) {
 }
 
 static void *typed_data(const tg_tensor *t, tg_dtype dtype, const char *op) {
-  TG_CHECKED_HOOK(tg_checked_use(t, op));
+  tg_use(t, op);
   if (t->dtype != dtype)
     tg_error("%s: the tensor is %s, not %s", op, tg_dtype_name(t->dtype),
              tg_dtype_name(dtype));

@@ -293,6 +293,17 @@ bool tg_checked_destroyed(tg_tensor *t);
 #define TG_CHECKED_HOOK(call) ((void)0)
 #endif
 
+/* A NULL where a tensor is needed: what a lookup gives for a name it does
+ * not have, or tg_grad before any backward. An error naming op (or, for
+ * NULL, the public function reading the tensor) instead of a crash. */
+void tg_null_tensor(const char *op) __attribute__((noreturn));
+/* Every read of a tensor's header by a public function starts here: NULL
+ * is an error in every build, a released tensor in checked builds. */
+static inline void tg_use(const tg_tensor *t, const char *op) {
+  if (!t) tg_null_tensor(op);
+  TG_CHECKED_HOOK(tg_checked_use(t, op));
+}
+
 /* Checks for ops that only work on floating tensors. */
 void tg_check_floating(const char *op, const tg_tensor *t);
 

@@ -29,6 +29,9 @@ tg_tensor *tg_scalar(double value, tg_dtype dtype) {
 }
 
 tg_tensor *tg_from_data(const void *data, tg_shape shape, tg_dtype dtype) {
+  bool empty = false;
+  for (int i = 0; i < shape.ndim && i < TG_MAX_DIMS; i++) empty |= shape.d[i] == 0;
+  if (!data && !empty) tg_error("tg_from_data: data is NULL");
   tg_tensor *t = tg_alloc(shape, dtype);
   if (t->storage->nbytes) memcpy(t->storage->data, data, t->storage->nbytes);
   return t;

@@ -12,6 +12,7 @@ tg_tensor_dict *tg_tensor_dict_new(void) {
 }
 
 void tg_tensor_dict_add(tg_tensor_dict *d, const char *name, tg_tensor *t) {
+  if (!d || !name) tg_error("tg_tensor_dict_add: %s is NULL", d ? "name" : "the dict");
   if (!t) tg_error("tg_tensor_dict_add: tensor \"%s\" is NULL", name);
   if (tg_tensor_dict_get(d, name))
     tg_error("tg_tensor_dict_add: duplicate name \"%s\"", name);
@@ -28,6 +29,7 @@ void tg_tensor_dict_add(tg_tensor_dict *d, const char *name, tg_tensor *t) {
 }
 
 tg_tensor *tg_tensor_dict_get(const tg_tensor_dict *d, const char *name) {
+  if (!d || !name) tg_error("tg_tensor_dict_get: %s is NULL", d ? "name" : "the dict");
   for (int i = 0; i < d->n; i++)
     if (!strcmp(d->items[i].name, name)) return d->items[i].tensor;
   return NULL;

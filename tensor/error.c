@@ -59,6 +59,13 @@ static void print_call_stack(void) {
 #endif
 }
 
+void tg_null_tensor(const char *op) {
+  tg_error("%s: a tensor argument is NULL (tg_grad before any backward, and a lookup "
+           "such as tg_module_parameter or tg_tensor_dict_get of a name that is not "
+           "there, return NULL)",
+           op ? op : "tensorgrad");
+}
+
 void tg_error(const char *fmt, ...) {
   va_list args;
   va_start(args, fmt);

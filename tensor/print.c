@@ -197,8 +197,12 @@ static int suffixes_of(const tg_tensor *t, char suffixes[][128]) {
 /* torch/_tensor_str.py's _add_suffixes: a suffix that would pass column 80
  * starts a new line, indented under the first element. */
 void tg_fprint(void *file, const tg_tensor *t) {
-  TG_CHECKED_HOOK(tg_checked_use(t, "tg_print"));
   FILE *f = file;
+  if (!t) { /* print(None): tg_grad before any backward is NULL */
+    fputs("None\n", f);
+    return;
+  }
+  tg_use(t, "tg_print");
   char *body = NULL;
   size_t size = 0;
   FILE *mem = open_memstream(&body, &size);

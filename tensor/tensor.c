@@ -57,7 +57,7 @@ const char *tg_shape_problem(int ndim, const int64_t *d, size_t elem_size) {
 }
 
 int64_t tg_numel(const tg_tensor *t) {
-  TG_CHECKED_HOOK(tg_checked_use(t, NULL));
+  tg_use(t, NULL);
   int64_t n = 1;
   for (int i = 0; i < t->ndim; i++) n *= t->shape[i];
   return n;
@@ -83,15 +83,15 @@ _Static_assert(offsetof(tg_tensor, shape) - offsetof(tg_tensor, ndim) ==
                    sizeof(((tg_tensor *)0)->shape) == sizeof(((tg_shape *)0)->d),
                "a tensor's ndim and shape are laid out as a tg_shape");
 tg_shape tg_shape_of(const tg_tensor *t) {
-  TG_CHECKED_HOOK(tg_checked_use(t, NULL));
+  tg_use(t, NULL);
   tg_shape s;
   memcpy(&s, &t->ndim, sizeof s);
   return s;
 }
 
 bool tg_same_shape(const tg_tensor *a, const tg_tensor *b) {
-  TG_CHECKED_HOOK(tg_checked_use(a, NULL));
-  TG_CHECKED_HOOK(tg_checked_use(b, NULL));
+  tg_use(a, NULL);
+  tg_use(b, NULL);
   if (a->ndim != b->ndim) return false;
   for (int i = 0; i < a->ndim; i++)
     if (a->shape[i] != b->shape[i]) return false;
@@ -369,7 +369,7 @@ static void drain(void) {
 
 tg_tensor *tg_retain(tg_tensor *t) {
   if (!t) return t;
-  TG_CHECKED_HOOK(tg_checked_use(t, "tg_retain"));
+  tg_use(t, "tg_retain");
   __atomic_add_fetch(&t->refcount, 1, __ATOMIC_RELAXED);
   return t;
 }

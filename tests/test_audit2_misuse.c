@@ -3,6 +3,7 @@
  * test failed before its fix. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test_util.h"
@@ -47,11 +48,84 @@ START_TEST(test_kaiming_mode_out_of_range_is_refused) {
 }
 END_TEST
 
+/* A NULL where a tensor, module, optimizer, name or path belongs crashed
+ * (SIGSEGV): what a newcomer's program meets first, as tg_grad before any
+ * backward, or a lookup of a misspelt name, gives NULL. Each is an error
+ * naming the function now; tg_print(NULL) prints None, as print(None). */
+START_TEST(test_null_arguments_are_errors) {
+  tg_scope_begin();
+  tg_tensor *x = tg_ones(TG_SHAPE(2, 3), TG_FLOAT32);
+  tg_module *lin = tg_nn_linear(3, 2, true);
+  tg_tensor *missing = tg_module_parameter(lin, "wieght");
+  ck_assert_ptr_null(missing);
+  const char *why = "a tensor argument is NULL (tg_grad before any backward";
+  TG_EXPECT_ERROR(tg_add(x, missing), "tg_add: a tensor argument is NULL");
+  TG_EXPECT_ERROR(tg_mul(missing, x), why);
+  TG_EXPECT_ERROR(tg_sub(x, missing), "tg_sub: a tensor argument is NULL");
+  TG_EXPECT_ERROR(tg_mul_scalar(missing, 2), "a tensor argument is NULL");
+  TG_EXPECT_ERROR(tg_exp(missing), "exp: a tensor argument is NULL");
+  TG_EXPECT_ERROR(tg_eq(x, missing), "tg_eq: a tensor argument is NULL");
+  TG_EXPECT_ERROR(tg_sum(missing, TG_ALL_DIMS, false),
+                  "tg_sum: a tensor argument is NULL");
+  TG_EXPECT_ERROR(tg_matmul(missing, x), "tg_matmul: a tensor argument is NULL");
+  TG_EXPECT_ERROR(tg_reshape(missing, TG_SHAPE(6)), why);
+  TG_EXPECT_ERROR(tg_item(tg_grad(x)), why);
+  TG_EXPECT_ERROR(tg_module_forward(lin, missing), "tg_module_forward: ");
+  TG_EXPECT_ERROR(tg_backward(missing, NULL, 0),
+                  "tg_backward: a tensor argument is NULL");
+  TG_EXPECT_ERROR(tg_mse_loss(missing, x, NULL),
+                  "tg_mse_loss: a tensor argument is NULL");
+  TG_EXPECT_ERROR(tg_cross_entropy_loss(x, missing, NULL),
+                  "tg_cross_entropy_loss: a tensor");
+  TG_EXPECT_ERROR(tg_from_data(NULL, TG_SHAPE(2), TG_FLOAT32),
+                  "tg_from_data: data is NULL");
+  tg_assert_shape(tg_from_data(NULL, TG_SHAPE(0, 2), TG_FLOAT32), TG_SHAPE(0, 2));
+
+  TG_EXPECT_ERROR(tg_optimizer_step(NULL), "tg_optimizer_step: optimizer is NULL");
+  TG_EXPECT_ERROR(tg_optimizer_zero_grad(NULL, true),
+                  "tg_optimizer_zero_grad: optimizer is NULL");
+  TG_EXPECT_ERROR(tg_state_dict(NULL), "tg_state_dict: module is NULL");
+  TG_EXPECT_ERROR(tg_module_repr(NULL), "tg_module_repr: module is NULL");
+  TG_EXPECT_ERROR(tg_module_parameter(lin, NULL), "module lookup: name is NULL");
+  TG_EXPECT_ERROR(tg_calculate_gain(NULL, 0), "tg_calculate_gain: nonlinearity is NULL");
+  TG_EXPECT_ERROR(tg_init_kaiming_uniform_(x, 0, TG_FAN_IN, NULL),
+                  "tg_calculate_gain: nonlinearity is NULL");
+  TG_EXPECT_ERROR(tg_tensor_dict_get(NULL, "a"), "tg_tensor_dict_get: the dict is NULL");
+  tg_tensor_dict *d = tg_state_dict(lin);
+  TG_EXPECT_ERROR(tg_tensor_dict_get(d, NULL), "tg_tensor_dict_get: name is NULL");
+  TG_EXPECT_ERROR(tg_tensor_dict_add(d, NULL, x), "tg_tensor_dict_add: name is NULL");
+  TG_EXPECT_ERROR(tg_save_tensors(NULL, d), "tg_safetensors_write: path is NULL");
+  tg_tensor_dict_free(d);
+  TG_EXPECT_ERROR(tg_save_tensors("/tmp/never.safetensors", NULL),
+                  "tg_save_tensors: /tmp/never.safetensors: the tensor dict is NULL");
+  tg_tensor_dict *loaded = NULL;
+  TG_EXPECT_ERROR(tg_load_tensors(NULL, &loaded), "tg_safetensors_read: path is NULL");
+  TG_EXPECT_ERROR(tg_load_state_dict_file(NULL, lin, true),
+                  "tg_safetensors_read: path is NULL");
+  tg_st_file *file = NULL;
+  TG_EXPECT_ERROR(tg_safetensors_parse(NULL, 16, "x", &file),
+                  "tg_safetensors_parse: bytes is NULL");
+  tg_words words;
+  TG_EXPECT_ERROR(tg_words_load(NULL, &words), "tg_words_load: path is NULL");
+
+  char *text = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream(&text, &size);
+  tg_fprint(out, tg_grad(x));
+  fclose(out);
+  ck_assert_str_eq(text, "None\n");
+  free(text);
+  tg_module_free(lin);
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit2_misuse");
   TCase *tc = tcase_create("misuse");
   tcase_add_test(tc, test_linear_lr_start_factor_zero_is_refused);
   tcase_add_test(tc, test_kaiming_mode_out_of_range_is_refused);
+  tcase_add_test(tc, test_null_arguments_are_errors);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

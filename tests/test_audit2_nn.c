@@ -246,6 +246,41 @@ static tg_tensor *c_embedding(tg_tensor *const *x) {
   return tg_embedding(x[0], x[1], TG_NO_PADDING_IDX);
 }
 
+/* ---- normalisation and attention ---- */
+static tg_tensor *c_group_norm_one_group(tg_tensor *const *x) {
+  return tg_group_norm(x[0], 1, x[1], x[2], 1e-3);
+}
+static tg_tensor *c_group_norm_per_channel(tg_tensor *const *x) {
+  return tg_group_norm(x[0], 4, NULL, NULL, 1e-5);
+}
+static tg_tensor *c_layer_norm_two_dims(tg_tensor *const *x) {
+  return tg_layer_norm(x[0], TG_SHAPE(3, 4), x[1], x[2], 1e-2);
+}
+static tg_tensor *c_layer_norm_constant_row(tg_tensor *const *x) {
+  return tg_layer_norm(x[0], TG_SHAPE(3), NULL, NULL, 1e-5);
+}
+static tg_tensor *c_batch_norm_train(tg_tensor *const *x) {
+  return tg_batch_norm(x[0], NULL, NULL, x[1], x[2], true, 0.1, 1e-3);
+}
+static tg_tensor *c_batch_norm_eval_stats(tg_tensor *const *x) {
+  tg_tensor *mean = tg_from_data((double[]){0.5, -1.0, 2.0}, TG_SHAPE(3), TG_FLOAT64);
+  tg_tensor *var = tg_from_data((double[]){1.5, 0.25, 4.0}, TG_SHAPE(3), TG_FLOAT64);
+  return tg_batch_norm(x[0], mean, var, NULL, NULL, false, 0.1, 1e-5);
+}
+static tg_tensor *c_sdpa_bool_mask(tg_tensor *const *x) {
+  bool m[] = {1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1};
+  tg_tensor *mask = tg_from_data(m, TG_SHAPE(3, 5), TG_BOOL);
+  return tg_scaled_dot_product_attention(x[0], x[1], x[2], mask, 0, false);
+}
+static tg_tensor *c_sdpa_causal(tg_tensor *const *x) {
+  return tg_scaled_dot_product_attention(x[0], x[1], x[2], NULL, 0, true);
+}
+static tg_tensor *c_sdpa_float_mask(tg_tensor *const *x) {
+  tg_tensor *mask = tg_from_data((double[]){0.0, -1.0, 2.0, 0.5, -3.0, 0.0},
+                                 TG_SHAPE(3, 2), TG_FLOAT64);
+  return tg_scaled_dot_product_attention(x[0], x[1], x[2], mask, 0, false);
+}
+
 static const tg_parity_case cases[] = {
     {"conv2d_all", c_conv2d_all},
     {"conv2d_same_even", c_conv2d_same_even},
@@ -294,6 +329,15 @@ static const tg_parity_case cases[] = {
     {"l1_sum_at_zero", c_l1_sum},
     {"embedding_neg_padding", c_embedding_neg_padding},
     {"embedding_repeats", c_embedding},
+    {"group_norm_one_group", c_group_norm_one_group},
+    {"group_norm_per_channel", c_group_norm_per_channel},
+    {"layer_norm_two_dims", c_layer_norm_two_dims},
+    {"layer_norm_constant_row", c_layer_norm_constant_row},
+    {"batch_norm_train_f64", c_batch_norm_train},
+    {"batch_norm_eval_stats", c_batch_norm_eval_stats},
+    {"sdpa_bool_mask", c_sdpa_bool_mask},
+    {"sdpa_float_mask_causal_shape", c_sdpa_causal},
+    {"sdpa_float_mask", c_sdpa_float_mask},
 };
 
 START_TEST(test_parity_case) {

@@ -42,6 +42,20 @@ def tf(values, dtype=torch.float64):
     return torch.tensor(values, dtype=dtype)
 
 
+def sdpa(q, k, v, attn_mask=None, is_causal=False):
+    """F.scaled_dot_product_attention of PyTorch 2.0 (1.13 has none): a bool
+    mask is True where a query may attend; a row that may attend nowhere is
+    NaN, as softmax over nothing but -inf."""
+    scores = q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5
+    if is_causal:
+        attn_mask = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool).tril()
+    if attn_mask is not None and attn_mask.dtype == torch.bool:
+        scores = scores.masked_fill(~attn_mask, float("-inf"))
+    elif attn_mask is not None:
+        scores = scores + attn_mask
+    return torch.softmax(scores, dim=-1) @ v
+
+
 # class weights (C = 3, 4), per-row weights and a pos_weight of 2: constants
 W3 = torch.tensor([0.5, 2.0, 1.0], dtype=torch.float64)
 W4 = torch.tensor([0.2, 1.0, 3.0, 0.5], dtype=torch.float64)
@@ -177,6 +191,34 @@ CASES = {
                               lambda x: F.embedding(x[0], x[1], padding_idx=-1)),
     "embedding_repeats": ([torch.tensor([2, 2, 0, 2]), f32(4, 2)],
                           lambda x: F.embedding(x[0], x[1])),
+    # ---- normalisation and attention
+    "group_norm_one_group": ([f64(2, 6, 3), f64(6), f64(6)],
+                             lambda x: F.group_norm(x[0], 1, x[1], x[2], eps=1e-3)),
+    "group_norm_per_channel": ([f32(3, 4, 2, 2)], lambda x: F.group_norm(x[0], 4)),
+    "layer_norm_two_dims": ([f64(2, 3, 4), f64(3, 4), f64(3, 4)],
+                            lambda x: F.layer_norm(x[0], (3, 4), x[1], x[2], eps=1e-2)),
+    "layer_norm_constant_row": ([tf([[1.0, 1.0, 1.0], [0.0, 2.0, 4.0]])],
+                                lambda x: F.layer_norm(x[0], (3,))),
+    "batch_norm_train_f64": ([f64(4, 3, 2), f64(3), f64(3)],
+                             lambda x: F.batch_norm(x[0], None, None, x[1], x[2], training=True,
+                                                    eps=1e-3)),
+    "batch_norm_eval_stats": ([f64(4, 3)],
+                              lambda x: F.batch_norm(x[0], tf([0.5, -1.0, 2.0]),
+                                                     tf([1.5, 0.25, 4.0]), training=False)),
+    "sdpa_bool_mask": ([f64(2, 3, 4), f64(2, 5, 4), f64(2, 5, 2)],
+                       lambda x: sdpa(
+                           x[0], x[1], x[2],
+                           attn_mask=torch.tensor([[True, False, True, True, False],
+                                                   [False, False, False, False, True],
+                                                   [True, True, True, True, True]]))),
+    "sdpa_float_mask_causal_shape": ([f32(1, 4, 3), f32(1, 4, 3), f32(1, 4, 3)],
+                                     lambda x: sdpa(
+                                         x[0], x[1], x[2], is_causal=True)),
+    "sdpa_float_mask": ([f64(3, 4), f64(2, 4), f64(2, 3)],
+                        lambda x: sdpa(
+                            x[0], x[1], x[2],
+                            attn_mask=tf([[0.0, -1.0], [2.0, 0.5], [-3.0, 0.0]]))),
+
 }
 
 

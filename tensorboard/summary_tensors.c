@@ -20,6 +20,7 @@ static double *values_of(const char *op, const tg_tensor *t) {
 
 int tg_summary_writer_add_histogram_tensor(tg_summary_writer *w, const char *tag,
                                            const tg_tensor *values, int64_t step) {
+  tg_summary_check_call("tg_summary_writer_add_histogram_tensor", w, tag, true);
   double *v = values_of("tg_summary_writer_add_histogram_tensor", values);
   if (!v) return -1;
   int status = tg_summary_writer_add_histogram(w, tag, v, (size_t)tg_numel(values), step);
@@ -38,6 +39,7 @@ static uint8_t to_byte(double v, bool floating) {
 int tg_summary_writer_add_image_tensor(tg_summary_writer *w, const char *tag,
                                        const tg_tensor *image, tg_image_layout layout,
                                        int64_t step) {
+  tg_summary_check_call("tg_summary_writer_add_image_tensor", w, tag, true);
   const char *op = "tg_summary_writer_add_image_tensor";
   int channels, height, width;
   if (image->ndim == 2) {
@@ -72,6 +74,7 @@ int tg_summary_writer_add_pr_curve_tensor(tg_summary_writer *w, const char *tag,
                                           const tg_tensor *labels,
                                           const tg_tensor *predictions,
                                           int num_thresholds, int64_t step) {
+  tg_summary_check_call("tg_summary_writer_add_pr_curve_tensor", w, tag, true);
   const char *op = "tg_summary_writer_add_pr_curve_tensor";
   int64_t n = tg_numel(labels);
   if (tg_numel(predictions) != n)

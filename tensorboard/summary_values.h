@@ -8,10 +8,12 @@
 #ifndef TG_TENSORBOARD_SUMMARY_VALUES_H
 #define TG_TENSORBOARD_SUMMARY_VALUES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "protobuf.h"
+#include "tensorgrad/tensorboard.h"
 
 /* tg_error unless channels is 1, 3 or 4 and the size is positive (and fits). */
 void tg_summary_check_image(const char *op, const char *tag, int channels, int height,
@@ -46,5 +48,9 @@ int tg_summary_hparams(tg_bytes *experiment, tg_bytes *session_start,
  * -1e20 .. -1e-12, 0, 1e-12 .. 1e20 growing by 1.1, then DBL_MAX so every
  * finite value has a bucket. malloc'd; *n receives the count. */
 double *tg_histogram_default_edges(size_t *n);
+
+/* Misuse checks at the top of every tg_summary_writer_add_* (summary_writer.c). */
+void tg_summary_check_call(const char *fn, const tg_summary_writer *w, const char *tag,
+                           bool has_tag);
 
 #endif

@@ -89,8 +89,17 @@ static int write_summary(tg_event_file *file, tg_bytes *summary, int built,
   return status;
 }
 
+/* A writer whose open failed is NULL, and a tag must be a string: misuse
+ * (tg_error) instead of a crash inside the encoder. */
+void tg_summary_check_call(const char *fn, const tg_summary_writer *w, const char *tag,
+                           bool has_tag) {
+  if (!w) tg_error("%s: the writer is NULL (did tg_summary_writer_open fail?)", fn);
+  if (has_tag && !tag) tg_error("%s: tag is NULL", fn);
+}
+
 int tg_summary_writer_add_scalar(tg_summary_writer *w, const char *tag, double value,
                                  int64_t step) {
+  tg_summary_check_call("tg_summary_writer_add_scalar", w, tag, true);
   tg_bytes s = TG_BYTES_INIT;
   return write_summary(w->file, &s, tg_summary_scalar(&s, tag, (float)value), step);
 }
@@ -136,6 +145,7 @@ static tg_event_file *series_file(tg_summary_writer *w, const char *main_tag,
 int tg_summary_writer_add_scalars(tg_summary_writer *w, const char *main_tag,
                                   const char *const *names, const double *values,
                                   size_t n, int64_t step) {
+  tg_summary_check_call("tg_summary_writer_add_scalars", w, main_tag, true);
   for (size_t i = 0; i < n; i++) {
     tg_event_file *file = series_file(w, main_tag, names[i]);
     if (!file) return -1;
@@ -148,6 +158,7 @@ int tg_summary_writer_add_scalars(tg_summary_writer *w, const char *main_tag,
 
 int tg_summary_writer_add_histogram(tg_summary_writer *w, const char *tag,
                                     const double *values, size_t n, int64_t step) {
+  tg_summary_check_call("tg_summary_writer_add_histogram", w, tag, true);
   tg_bytes s = TG_BYTES_INIT;
   return write_summary(w->file, &s, tg_summary_histogram(&s, tag, values, n), step);
 }
@@ -155,6 +166,7 @@ int tg_summary_writer_add_histogram(tg_summary_writer *w, const char *tag,
 int tg_summary_writer_add_image(tg_summary_writer *w, const char *tag,
                                 const uint8_t *pixels, int channels, int height,
                                 int width, tg_image_layout layout, int64_t step) {
+  tg_summary_check_call("tg_summary_writer_add_image", w, tag, true);
   tg_summary_check_image("tg_summary_writer_add_image", tag, channels, height, width);
   size_t plane = (size_t)height * (size_t)width;
   uint8_t *hwc = (uint8_t *)pixels;
@@ -176,6 +188,7 @@ int tg_summary_writer_add_image(tg_summary_writer *w, const char *tag,
 int tg_summary_writer_add_pr_curve(tg_summary_writer *w, const char *tag,
                                    const float *labels, const float *predictions,
                                    size_t n, int num_thresholds, int64_t step) {
+  tg_summary_check_call("tg_summary_writer_add_pr_curve", w, tag, true);
   tg_summary_check_pr_thresholds("tg_summary_writer_add_pr_curve", tag, num_thresholds);
   if (num_thresholds <= 0) num_thresholds = DEFAULT_PR_THRESHOLDS;
   tg_bytes s = TG_BYTES_INIT;
@@ -185,6 +198,7 @@ int tg_summary_writer_add_pr_curve(tg_summary_writer *w, const char *tag,
 
 int tg_summary_writer_add_text(tg_summary_writer *w, const char *tag, const char *text,
                                int64_t step) {
+  tg_summary_check_call("tg_summary_writer_add_text", w, tag, true);
   tg_bytes s = TG_BYTES_INIT;
   return write_summary(w->file, &s, tg_summary_text(&s, tag, text), step);
 }
@@ -213,6 +227,7 @@ int tg_summary_writer_add_hparams(tg_summary_writer *w, const tg_hparam *hparams
                                   size_t n_hparams, const char *const *metric_names,
                                   const double *metric_values, size_t n_metrics,
                                   const char *run_name) {
+  tg_summary_check_call("tg_summary_writer_add_hparams", w, NULL, false);
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   char *dir = run_name ? format_string("%s/%s", w->logdir, run_name)
@@ -233,6 +248,7 @@ int tg_summary_writer_add_hparams(tg_summary_writer *w, const tg_hparam *hparams
 
 int tg_summary_writer_add_figure(tg_summary_writer *w, const char *tag, tg_figure *figure,
                                  int64_t step) {
+  tg_summary_check_call("tg_summary_writer_add_figure", w, tag, true);
   uint8_t *rgb;
   int width, height;
   if (tg_figure_render(figure, &rgb, &width, &height) != 0) return -1;
@@ -244,10 +260,12 @@ int tg_summary_writer_add_figure(tg_summary_writer *w, const char *tag, tg_figur
 
 int tg_summary_writer_add_graph(tg_summary_writer *w, struct tg_module *model,
                                 struct tg_tensor *input) {
+  tg_summary_check_call("tg_summary_writer_add_graph", w, NULL, false);
   return tg_event_file_write_module_graph(w->file, model, input);
 }
 
 int tg_summary_writer_flush(tg_summary_writer *w) {
+  tg_summary_check_call("tg_summary_writer_flush", w, NULL, false);
   int status = tg_event_file_flush(w->file);
   for (size_t i = 0; i < w->nseries; i++)
     if (tg_event_file_flush(w->series[i].file) != 0) status = -1;

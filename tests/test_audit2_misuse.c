@@ -120,12 +120,35 @@ START_TEST(test_null_arguments_are_errors) {
 }
 END_TEST
 
+/* A writer whose open failed (NULL) and a NULL tag crashed every
+ * tg_summary_writer_add_*: errors naming the call now. */
+START_TEST(test_summary_writer_null_writer_or_tag) {
+  TG_EXPECT_ERROR(tg_summary_writer_add_scalar(NULL, "loss", 1.0, 0),
+                  "tg_summary_writer_add_scalar: the writer is NULL (did "
+                  "tg_summary_writer_open fail?)");
+  TG_EXPECT_ERROR(tg_summary_writer_flush(NULL),
+                  "tg_summary_writer_flush: the writer is NULL");
+  char *dir = tg_test_temp_dir("audit2_tb");
+  tg_summary_writer *w = tg_summary_writer_open(dir);
+  ck_assert_ptr_nonnull(w);
+  TG_EXPECT_ERROR(tg_summary_writer_add_scalar(w, NULL, 1.0, 0),
+                  "tg_summary_writer_add_scalar: tag is NULL");
+  TG_EXPECT_ERROR(tg_summary_writer_add_text(w, NULL, "hi", 0),
+                  "tg_summary_writer_add_text: tag is NULL");
+  ck_assert_int_eq(tg_summary_writer_add_scalar(w, "loss", 1.0, 0), 0);
+  ck_assert_int_eq(tg_summary_writer_close(w), 0);
+  tg_test_remove_tree(dir);
+  free(dir);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit2_misuse");
   TCase *tc = tcase_create("misuse");
   tcase_add_test(tc, test_linear_lr_start_factor_zero_is_refused);
   tcase_add_test(tc, test_kaiming_mode_out_of_range_is_refused);
   tcase_add_test(tc, test_null_arguments_are_errors);
+  tcase_add_test(tc, test_summary_writer_null_writer_or_tag);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -169,9 +169,9 @@ static int64_t or_one(int64_t v) {
 }
 
 /* Padding before and after one dim of kernel k with dilation d. */
-static void padding_of(const tg_conv_opts *o, int i, int64_t k, int64_t d,
+static void padding_of(const char *op, const tg_conv_opts *o, int i, int64_t k, int64_t d,
                        int64_t *before, int64_t *after) {
-  int64_t total = d * (k - 1);
+  int64_t total = tg_kernel_extent(op, k, d) - 1;
   if (o->padding_rule == TG_PADDING_SAME) { /* the odd one goes after, as in ATen */
     *before = total / 2;
     *after = total - *before;
@@ -192,10 +192,12 @@ static void spatial_geometry(const char *op, tg_conv_geometry *g, const tg_conv_
     tg_error("%s: padding='same' is not supported for strided convolutions", op);
   int64_t pb = 0, pr;
   g->pt = 0;
-  if (g->spatial == 2) padding_of(o, 0, g->kh, g->dh, &g->pt, &pb);
-  padding_of(o, iw, g->kw, g->dw, &g->pl, &pr);
-  int64_t ph = g->h + g->pt + pb, pw = g->w + g->pl + pr;
-  int64_t eh = g->dh * (g->kh - 1) + 1, ew = g->dw * (g->kw - 1) + 1;
+  if (g->spatial == 2) padding_of(op, o, 0, g->kh, g->dh, &g->pt, &pb);
+  padding_of(op, o, iw, g->kw, g->dw, &g->pl, &pr);
+  int64_t ph = tg_padded_size(op, g->h, g->pt, pb),
+          pw = tg_padded_size(op, g->w, g->pl, pr);
+  int64_t eh = tg_kernel_extent(op, g->kh, g->dh),
+          ew = tg_kernel_extent(op, g->kw, g->dw);
   if (ph < eh || pw < ew) {
     char a[64], b[64];
     tg_error("%s: Calculated padded input size per channel: (%s). Kernel size: (%s). "

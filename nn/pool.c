@@ -21,12 +21,17 @@ static int64_t floor_div(int64_t a, int64_t b) {
 }
 
 /* PyTorch's pooling_output_shape: in ceil mode the last window must still
- * start inside the input or its left padding. */
-static int64_t output_size(int64_t in, int64_t k, int64_t pad, int64_t stride,
-                           int64_t dilation, bool ceil_mode) {
-  int64_t span = in + 2 * pad - dilation * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0);
-  int64_t out = floor_div(span, stride) + 1;
-  if (ceil_mode && (out - 1) * stride >= in + pad) out--;
+ * start inside the input or its left padding. Hostile sizes (a huge stride,
+ * dilation or padding) are errors or exact, never a signed wrap-around. */
+static int64_t output_size(const char *fn, int64_t in, int64_t k, int64_t pad,
+                           int64_t stride, int64_t dilation, bool ceil_mode) {
+  int64_t span = tg_padded_size(fn, in, pad, pad) - tg_kernel_extent(fn, k, dilation);
+  int64_t out = ceil_mode && span > 0
+                    ? span / stride + (span % stride != 0) + 1
+                    : floor_div(span + (ceil_mode ? stride - 1 : 0), stride) + 1;
+  int64_t last;
+  if (ceil_mode && (__builtin_mul_overflow(out - 1, stride, &last) || last >= in + pad))
+    out--;
   return out;
 }
 
@@ -100,17 +105,17 @@ static pool_args pool_args_nd(const char *fn, pool_kind kind, const tg_tensor *x
     p.padding[i] = opts->padding[i];
     p.dilation[i] = opts->dilation[i] ? opts->dilation[i] : 1;
   }
-  if (kind == POOL_AVG && opts->dilation[0] + opts->dilation[1] != 0)
+  if (kind == POOL_AVG && (opts->dilation[0] || opts->dilation[1]))
     tg_error("%s: average pooling takes no dilation", fn);
   check_positive(fn, "kernel_size", p.kernel, spatial);
   check_positive(fn, "stride", p.stride, spatial);
   check_positive(fn, "dilation", p.dilation, spatial);
   check_padding(fn, &p, spatial);
   int64_t h = x->shape[x->ndim - 2], w = x->shape[x->ndim - 1];
-  int64_t out_h =
-      output_size(h, p.kernel[0], p.padding[0], p.stride[0], p.dilation[0], p.ceil_mode);
-  int64_t out_w =
-      output_size(w, p.kernel[1], p.padding[1], p.stride[1], p.dilation[1], p.ceil_mode);
+  int64_t out_h = output_size(fn, h, p.kernel[0], p.padding[0], p.stride[0],
+                              p.dilation[0], p.ceil_mode);
+  int64_t out_w = output_size(fn, w, p.kernel[1], p.padding[1], p.stride[1],
+                              p.dilation[1], p.ceil_mode);
   int64_t c = x->shape[x->ndim - 3];
   if (out_h < 1 || out_w < 1)
     tg_error("%s: given input size: (%lldx%lldx%lld). Calculated output size: "

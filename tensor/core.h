@@ -304,6 +304,13 @@ static inline void tg_use(const tg_tensor *t, const char *op) {
   TG_CHECKED_HOOK(tg_checked_use(t, op));
 }
 
+/* Window geometry for convolution and pooling from options that may come
+ * from anywhere: the padded size (size + before + after) and a dilated
+ * kernel's extent (dilation * (kernel - 1) + 1, for kernel >= 1), or an
+ * error naming op when they do not fit in 64 bits (no signed wrap-around). */
+int64_t tg_padded_size(const char *op, int64_t size, int64_t before, int64_t after);
+int64_t tg_kernel_extent(const char *op, int64_t kernel, int64_t dilation);
+
 /* Checks for ops that only work on floating tensors. */
 void tg_check_floating(const char *op, const tg_tensor *t);
 

@@ -391,3 +391,21 @@ void tg_node_release(tg_node *node) {
   push_dead(node, true);
   drain();
 }
+
+int64_t tg_padded_size(const char *op, int64_t size, int64_t before, int64_t after) {
+  int64_t padded;
+  if (__builtin_add_overflow(size, before, &padded) ||
+      __builtin_add_overflow(padded, after, &padded))
+    tg_error("%s: size %lld padded by %lld and %lld does not fit in 64 bits", op,
+             (long long)size, (long long)before, (long long)after);
+  return padded;
+}
+
+int64_t tg_kernel_extent(const char *op, int64_t kernel, int64_t dilation) {
+  int64_t span;
+  if (__builtin_mul_overflow(dilation, kernel - 1, &span) ||
+      __builtin_add_overflow(span, 1, &span))
+    tg_error("%s: kernel size %lld with dilation %lld spans more than 64 bits can count",
+             op, (long long)kernel, (long long)dilation);
+  return span;
+}

@@ -142,6 +142,44 @@ START_TEST(test_summary_writer_null_writer_or_tag) {
 }
 END_TEST
 
+/* Options out of any sane range (from a config file, say) wrapped around
+ * int64 in the window arithmetic: a padding of INT64_MAX "fit", a dilation
+ * of INT64_MAX gave a garbage kernel extent (signed overflow, UB), a huge
+ * stride in ceil mode refused a valid pooling. Errors or exact sizes now. */
+START_TEST(test_window_options_do_not_wrap) {
+  tg_scope_begin();
+  tg_tensor *x = tg_ones(TG_SHAPE(1, 1, 8, 8), TG_FLOAT32);
+  tg_tensor *w = tg_ones(TG_SHAPE(1, 1, 3, 3), TG_FLOAT32);
+  tg_tensor *x1 = tg_ones(TG_SHAPE(1, 1, 8), TG_FLOAT32);
+  tg_tensor *w1 = tg_ones(TG_SHAPE(1, 1, 3), TG_FLOAT32);
+  tg_conv_opts pad = {.padding = {INT64_MAX, 1}};
+  TG_EXPECT_ERROR(tg_conv2d(x, w, NULL, &pad),
+                  "tg_conv2d: size 8 padded by 9223372036854775807 and "
+                  "9223372036854775807 does not fit in 64 bits");
+  tg_conv_opts dil = {.dilation = {INT64_MAX}};
+  TG_EXPECT_ERROR(tg_conv1d(x1, w1, NULL, &dil),
+                  "tg_conv1d: kernel size 3 with dilation 9223372036854775807 spans more "
+                  "than 64 bits can count");
+  dil.padding_rule = TG_PADDING_SAME;
+  TG_EXPECT_ERROR(tg_conv1d(x1, w1, NULL, &dil), "spans more than 64 bits can count");
+  tg_pool_opts pool = {.kernel_size = {2, 2}, .dilation = {INT64_MAX, 1}};
+  TG_EXPECT_ERROR(tg_max_pool2d(x, &pool, NULL),
+                  "tg_max_pool2d: kernel size 2 with dilation 9223372036854775807 spans");
+  tg_pool_opts avg = {.kernel_size = {2, 2}, .dilation = {INT64_MAX, 1}};
+  TG_EXPECT_ERROR(tg_avg_pool2d(x, &avg),
+                  "tg_avg_pool2d: average pooling takes no dilation");
+  /* ceil mode, one window per stride of INT64_MAX: PyTorch's rule gives 1 row */
+  tg_pool_opts far = {.kernel_size = {2, 2}, .stride = {INT64_MAX, 2}, .ceil_mode = true};
+  tg_assert_shape(tg_max_pool2d(x, &far, NULL), TG_SHAPE(1, 1, 1, 4));
+  tg_pool_opts far_avg = {.kernel_size = {4, 4},
+                          .padding = {2, 2},
+                          .stride = {INT64_MAX, 4},
+                          .ceil_mode = true};
+  tg_assert_shape(tg_avg_pool2d(x, &far_avg), TG_SHAPE(1, 1, 1, 3));
+  tg_scope_end();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit2_misuse");
   TCase *tc = tcase_create("misuse");
@@ -149,6 +187,7 @@ int main(void) {
   tcase_add_test(tc, test_kaiming_mode_out_of_range_is_refused);
   tcase_add_test(tc, test_null_arguments_are_errors);
   tcase_add_test(tc, test_summary_writer_null_writer_or_tag);
+  tcase_add_test(tc, test_window_options_do_not_wrap);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -119,10 +119,19 @@ tg_tensor *tg_module_register_buffer(tg_module *m, const char *name, tg_tensor *
   return t;
 }
 
+static void free_unfinished(void *m) {
+  tg_module_free(m);
+}
+
+/* A size no tensor can have (a hostile or mistyped constructor argument)
+ * fails here, in the middle of the module's constructor: the module, which
+ * nobody holds yet, is freed on the way out instead of leaking. */
 tg_tensor *tg_nn_new_param(tg_module *m, const char *name, tg_shape shape) {
+  tg_error_push_cleanup(free_unfinished, m);
   tg_scope_begin();
   tg_tensor *t = tg_module_register_parameter(m, name, tg_empty(shape, TG_FLOAT32));
   tg_scope_end(); /* the module's own reference keeps it */
+  tg_error_pop_cleanup();
   return t;
 }
 

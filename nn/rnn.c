@@ -248,6 +248,12 @@ static tg_module *rnn_new(rnn_kind kind, int64_t input_size, int64_t hidden_size
         fn, o.dropout);
   if (kind != KIND_RNN && o.relu)
     tg_error("%s: relu is an option of the plain RNN only", fn);
+  int64_t rows, inputs;
+  if (__builtin_mul_overflow(hidden_size, (int64_t)kind_gates[kind], &rows) ||
+      __builtin_mul_overflow(hidden_size, (int64_t)2, &inputs))
+    tg_error("%s: hidden_size %lld is too large: its weights have more rows than 64 bits "
+             "can count",
+             fn, (long long)hidden_size);
   rnn *r = tg_module_new(&rnn_vtables[kind], sizeof *r);
   r->kind = kind;
   r->input_size = input_size;

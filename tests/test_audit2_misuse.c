@@ -180,6 +180,26 @@ START_TEST(test_window_options_do_not_wrap) {
 }
 END_TEST
 
+/* A layer size no tensor can have (INT64_MAX from a config file) failed in
+ * the middle of the constructor and leaked the half-built module (ASan's
+ * leak check fails this test without the fix); an LSTM's 4 * hidden_size
+ * wrapped around (UB) into a negative dimension. */
+START_TEST(test_constructors_with_impossible_sizes) {
+  TG_EXPECT_ERROR(tg_nn_linear(INT64_MAX, INT64_MAX, true),
+                  "element count overflows 64 bits in shape");
+  TG_EXPECT_ERROR(tg_nn_conv2d(INT64_MAX, 1, 3, 1, 0, true),
+                  "element count overflows 64 bits in shape");
+  TG_EXPECT_ERROR(tg_nn_embedding(INT64_MAX, 2, TG_NO_PADDING_IDX),
+                  "element count overflows 64 bits in shape");
+  TG_EXPECT_ERROR(tg_nn_batch_norm2d(INT64_MAX, 1e-5, 0.1, true, true),
+                  "byte size overflows 64 bits in shape");
+  TG_EXPECT_ERROR(tg_nn_lstm(3, INT64_MAX / 3, NULL),
+                  "tg_nn_lstm: hidden_size 3074457345618258602 is too large");
+  TG_EXPECT_ERROR(tg_nn_gru(INT64_MAX, 4, NULL),
+                  "element count overflows 64 bits in shape");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("audit2_misuse");
   TCase *tc = tcase_create("misuse");
@@ -188,6 +208,7 @@ int main(void) {
   tcase_add_test(tc, test_null_arguments_are_errors);
   tcase_add_test(tc, test_summary_writer_null_writer_or_tag);
   tcase_add_test(tc, test_window_options_do_not_wrap);
+  tcase_add_test(tc, test_constructors_with_impossible_sizes);
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -73,3 +73,47 @@ void tg_parity_run_case(const tg_golden *golden, const tg_parity_case *c) {
   }
   tg_scope_end();
 }
+
+/* ---- the suite: one loop test over the cases (Check's tests take no
+ * arguments, so the table and its golden file are kept here) ---- */
+
+static const char *suite_path;
+static const tg_parity_case *suite_cases;
+static int suite_n;
+static tg_golden *suite_golden;
+
+START_TEST(test_parity_case) {
+  tg_parity_run_case(suite_golden, &suite_cases[_i]);
+}
+END_TEST
+
+/* Every case of the table has its entries in the golden file. */
+START_TEST(test_every_golden_case_runs) {
+  for (int i = 0; i < suite_n; i++) {
+    char key[160];
+    snprintf(key, sizeof key, "%s.y", suite_cases[i].name);
+    ck_assert_msg(tg_golden_has(suite_golden, key), "%s: no golden entry",
+                  suite_cases[i].name);
+  }
+}
+END_TEST
+
+static void setup(void) {
+  suite_golden = tg_golden_load(suite_path);
+}
+
+static void teardown(void) {
+  tg_golden_free(suite_golden);
+}
+
+Suite *tg_parity_suite(const char *name, const char *path, const tg_parity_case *cases,
+                       int n) {
+  suite_path = path, suite_cases = cases, suite_n = n;
+  Suite *s = suite_create(name);
+  TCase *tc = tcase_create("parity");
+  tcase_add_unchecked_fixture(tc, setup, teardown);
+  tcase_add_loop_test(tc, test_parity_case, 0, n);
+  tcase_add_test(tc, test_every_golden_case_runs);
+  suite_add_tcase(s, tc);
+  return s;
+}

@@ -18,4 +18,9 @@ typedef struct tg_parity_case {
  * float64 to 1e-10, float32 to 1e-5; NaN must be NaN. */
 void tg_parity_run_case(const tg_golden *golden, const tg_parity_case *c);
 
+/* A suite `name` running every case of cases[0..n) against the golden file
+ * at path, and checking that each case has its entries there. */
+Suite *tg_parity_suite(const char *name, const char *path, const tg_parity_case *cases,
+                       int n);
+
 #endif

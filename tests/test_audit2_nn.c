@@ -11,8 +11,6 @@
 
 #include "parity_runner.h"
 
-static tg_golden *golden;
-
 /* ---- constants the script writes into its lambdas ---- */
 static tg_tensor *w3(void) {
   return tg_from_data((double[]){0.5, 2.0, 1.0}, TG_SHAPE(3), TG_FLOAT64);
@@ -340,35 +338,7 @@ static const tg_parity_case cases[] = {
     {"sdpa_float_mask", c_sdpa_float_mask},
 };
 
-START_TEST(test_parity_case) {
-  tg_parity_run_case(golden, &cases[_i]);
-}
-END_TEST
-
-/* Every case of the golden file has a call here, and every call a case. */
-START_TEST(test_every_golden_case_runs) {
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    char key[160];
-    snprintf(key, sizeof key, "%s.y", cases[i].name);
-    ck_assert_msg(tg_golden_has(golden, key), "%s: no golden entry", cases[i].name);
-  }
-}
-END_TEST
-
-static void setup(void) {
-  golden = tg_golden_load(TG_TEST_DIR "/golden/audit2_nn.txt");
-}
-
-static void teardown(void) {
-  tg_golden_free(golden);
-}
-
 int main(void) {
-  Suite *s = suite_create("audit2_nn");
-  TCase *tc = tcase_create("parity");
-  tcase_add_unchecked_fixture(tc, setup, teardown);
-  tcase_add_loop_test(tc, test_parity_case, 0, (int)(sizeof cases / sizeof cases[0]));
-  tcase_add_test(tc, test_every_golden_case_runs);
-  suite_add_tcase(s, tc);
-  return tg_test_run(s);
+  return tg_test_run(tg_parity_suite("audit2_nn", TG_TEST_DIR "/golden/audit2_nn.txt",
+                                     cases, (int)(sizeof cases / sizeof cases[0])));
 }

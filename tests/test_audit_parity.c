@@ -11,8 +11,6 @@
 
 #include "parity_runner.h"
 
-static tg_golden *golden;
-
 static tg_tensor *idx(int64_t a, int64_t b, int64_t c) {
   return tg_from_data((int64_t[]){a, b, c}, TG_SHAPE(3), TG_INT64);
 }
@@ -409,35 +407,8 @@ static const tg_parity_case cases[] = {
     {"linspace_int", c_linspace_int},
 };
 
-START_TEST(test_parity_case) {
-  tg_parity_run_case(golden, &cases[_i]);
-}
-END_TEST
-
-/* Every case of the golden file has a call here, and every call a case. */
-START_TEST(test_every_golden_case_runs) {
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    char key[160];
-    snprintf(key, sizeof key, "%s.y", cases[i].name);
-    ck_assert_msg(tg_golden_has(golden, key), "%s: no golden entry", cases[i].name);
-  }
-}
-END_TEST
-
-static void setup(void) {
-  golden = tg_golden_load(TG_TEST_DIR "/golden/audit_parity.txt");
-}
-
-static void teardown(void) {
-  tg_golden_free(golden);
-}
-
 int main(void) {
-  Suite *s = suite_create("audit_parity");
-  TCase *tc = tcase_create("parity");
-  tcase_add_unchecked_fixture(tc, setup, teardown);
-  tcase_add_loop_test(tc, test_parity_case, 0, (int)(sizeof cases / sizeof cases[0]));
-  tcase_add_test(tc, test_every_golden_case_runs);
-  suite_add_tcase(s, tc);
-  return tg_test_run(s);
+  return tg_test_run(tg_parity_suite("audit_parity",
+                                     TG_TEST_DIR "/golden/audit_parity.txt", cases,
+                                     (int)(sizeof cases / sizeof cases[0])));
 }

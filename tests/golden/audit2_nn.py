@@ -20,22 +20,13 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from audit_parity import emit_cases  # noqa: E402
+import audit_parity  # noqa: E402
+from audit_parity import emit_cases, f32, f64, i64  # noqa: E402
 from golden_text import GoldenText  # noqa: E402
 
-gen = torch.Generator().manual_seed(2027)
-
-
-def f32(*shape):
-    return torch.randn(*shape, generator=gen, dtype=torch.float64).to(torch.float32)
-
-
-def f64(*shape):
-    return torch.randn(*shape, generator=gen, dtype=torch.float64)
-
-
-def i64(*values):
-    return torch.tensor(values, dtype=torch.int64)
+# f32 and f64 draw from audit_parity's generator, seeded afresh for these cases
+audit_parity.gen.manual_seed(2027)
+gen = audit_parity.gen
 
 
 def tf(values, dtype=torch.float64):

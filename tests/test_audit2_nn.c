@@ -175,6 +175,13 @@ static tg_tensor *c_ce_probs_none(tg_tensor *const *x) {
   tg_loss_opts o = {.reduction = TG_NONE};
   return tg_cross_entropy_loss(x[0], tg_detach(x[1]), &o);
 }
+static tg_tensor *c_ce_probs_target_grad(tg_tensor *const *x) {
+  return ce(x,
+            (tg_loss_opts){.weight = w4(), .label_smoothing = 0.1, .reduction = TG_SUM});
+}
+static tg_tensor *c_ce_unbatched_probs(tg_tensor *const *x) {
+  return ce(x, (tg_loss_opts){.label_smoothing = 0.2});
+}
 static tg_tensor *c_ce_unbatched_smooth(tg_tensor *const *x) {
   /* the golden file stores the 0-d target as (1) */
   tg_loss_opts o = {.weight = w4(), .label_smoothing = 0.4};
@@ -311,6 +318,8 @@ static const tg_parity_case cases[] = {
     {"ce_spatial_weight_ignore", c_ce_spatial_weight_ignore},
     {"ce_probs_weight_smooth", c_ce_probs_weight_smooth},
     {"ce_probs_none", c_ce_probs_none},
+    {"ce_probs_target_grad", c_ce_probs_target_grad},
+    {"ce_unbatched_probs", c_ce_unbatched_probs},
     {"ce_unbatched_smooth", c_ce_unbatched_smooth},
     {"ce_all_ignored", c_ce},
     {"ce_all_ignored_smooth", c_ce_smooth_01},

@@ -574,6 +574,10 @@ tg_module *tg_nn_multihead_attention(int64_t embed_dim, int64_t num_heads, doubl
     tg_error("tg_nn_multihead_attention: embed_dim (%lld) must be a positive multiple of "
              "num_heads (%lld)",
              (long long)embed_dim, (long long)num_heads);
+  if (embed_dim > INT64_MAX / 3) /* in_proj_weight has 3 * embed_dim rows */
+    tg_error("tg_nn_multihead_attention: embed_dim (%lld) is too large: 3 * embed_dim "
+             "does not fit in 64 bits",
+             (long long)embed_dim);
   if (!(dropout >= 0 && dropout <= 1))
     tg_error("tg_nn_multihead_attention: dropout has to be between 0 and 1, but got %g",
              dropout);

@@ -183,7 +183,7 @@ END_TEST
 /* A layer size no tensor can have (INT64_MAX from a config file) failed in
  * the middle of the constructor and leaked the half-built module (ASan's
  * leak check fails this test without the fix); an LSTM's 4 * hidden_size
- * wrapped around (UB) into a negative dimension. */
+ * and MultiheadAttention's 3 * embed_dim wrapped around (UB). */
 START_TEST(test_constructors_with_impossible_sizes) {
   TG_EXPECT_ERROR(tg_nn_linear(INT64_MAX, INT64_MAX, true),
                   "element count overflows 64 bits in shape");
@@ -197,6 +197,9 @@ START_TEST(test_constructors_with_impossible_sizes) {
                   "tg_nn_lstm: hidden_size 3074457345618258602 is too large");
   TG_EXPECT_ERROR(tg_nn_gru(INT64_MAX, 4, NULL),
                   "element count overflows 64 bits in shape");
+  TG_EXPECT_ERROR(
+      tg_nn_multihead_attention(INT64_MAX - 1, 1, 0, true, false),
+      "tg_nn_multihead_attention: embed_dim (9223372036854775806) is too large");
 }
 END_TEST
 

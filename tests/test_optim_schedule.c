@@ -311,8 +311,9 @@ START_TEST(test_scheduler_errors) {
   TG_EXPECT_ERROR(tg_reduce_lr_on_plateau(d.opt, p),
                   "tg_reduce_lr_on_plateau: patience (-1) and cooldown (0) must be >= 0");
 
-  TG_EXPECT_ERROR(tg_linear_lr(d.opt, 1.5, 1, 5),
-                  "tg_linear_lr: start_factor must be greater than 0 and at most 1, got 1.5");
+  TG_EXPECT_ERROR(
+      tg_linear_lr(d.opt, 1.5, 1, 5),
+      "tg_linear_lr: start_factor must be greater than 0 and at most 1, got 1.5");
   TG_EXPECT_ERROR(tg_linear_lr(d.opt, 0.5, -1, 5),
                   "tg_linear_lr: end_factor must be between 0 and 1, got -1");
   TG_EXPECT_ERROR(tg_linear_lr(d.opt, 0.5, 1, 0),

@@ -1,9 +1,121 @@
 /* softmax and log_softmax along one dim, numerically stable: the line's
- * maximum is subtracted before exponentiating. */
+ * maximum is subtracted before exponentiating. Along the last dim they
+ * round as PyTorch's CPU kernels, bit for bit (ops/softmax_loops.inc);
+ * along another dim they compute in double and round once. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "nn/vector_math.h" /* SLEEF's expf, which ATen's kernels call */
 #include "ops/ops.h"
+
+/* ATen's Vectorized lanes on the CPU capability PyTorch picks on x86-64
+ * machines with AVX2 (AVX2 also on AVX-512 CPUs: torch.__config__.show()
+ * says "CPU capability usage: AVX2"); they set the order of its sums. */
+enum { LANES_f32 = 8, LANES_f64 = 4 };
+/* rows whose exponentials run as one loop */
+enum { SM_BLOCK = 32 };
+
+static inline float float_of_bits(uint32_t u) {
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+static inline uint32_t bits_of_float(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+/* SLEEF's logf (Sleef_logf8_u10, 1.0 ulp, its AVX2 code): d = m 2^e with
+ * m in [0.75, 1.5), log(m) = 2 atanh((m - 1) / (m + 1)) with the quotient
+ * and the sum kept in two floats (SLEEF's df.h with fused multiply-adds),
+ * e log(2) in two floats. Called once per row, on a sum >= 1. */
+static inline float sleef_log_f32(float d) {
+  bool tiny = d < FLT_MIN; /* subnormal: scaled by 2^64 first */
+  float ds = tiny ? d * 18446744073709551616.0f : d;
+  int32_t e = (int32_t)((bits_of_float(ds * (1.0f / 0.75f)) >> 23) & 0xff) - 0x7f;
+  float m = float_of_bits(bits_of_float(ds) + ((uint32_t)-e << 23));
+  float ef = (float)(tiny ? e - 64 : e);
+  /* s = e (L2U + L2L) */
+  float sx = 0.69314718246459960938f * ef;
+  float sy = fmaf(-1.904654323148236017e-09f, ef, fmaf(0.69314718246459960938f, ef, -sx));
+  /* (m - 1) and (m + 1) as two-float sums, their quotient q */
+  float nx = -1.0f + m, v = nx - -1.0f, ny = (-1.0f - (nx - v)) + (m - v);
+  float dx = 1.0f + m;
+  v = dx - 1.0f;
+  float dy = (1.0f - (dx - v)) + (m - v);
+  float t = 1.0f / dx, qx = nx * t, u = fmaf(t, nx, -qx);
+  float qy = fmaf(qx, fmaf(-dy, t, fmaf(-dx, t, 1.0f)), fmaf(ny, t, u));
+  float x2 = qx * qx, p = 0.3027294874f;
+  p = fmaf(p, x2, 0.3996108174f);
+  p = fmaf(p, x2, 0.6666694880f);
+  /* s + 2 q + q^3 p, as df.h adds two-float numbers */
+  float yx = qx * 2, rx = sx + yx, ry = (((sx - rx) + yx) + sy) + qy * 2;
+  float w = (x2 * qx) * p, r = rx + w;
+  float rest = ((rx - r) + w) + ry;
+  r = r + rest;
+  if (ds == INFINITY) r = INFINITY;
+  if (ds < 0 || ds != ds) r = NAN;
+  if (ds == 0) r = -INFINITY;
+  return r;
+}
+
+/* float64: libm's log (ATen's SLEEF log is within an ulp of it) */
+static inline double sleef_log_f64(double d) {
+  return log(d);
+}
+
+#define TG_TEMPLATE "ops/softmax_loops.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
+
+/* Rows of the last dim as a job for the threads, which take whole rows. */
+typedef struct lastdim_job {
+  tg_dtype dtype;
+  const void *x, *g; /* forward: the input; backward: y and its gradient g */
+  void *out;
+  int64_t len;
+  bool log_space;
+} lastdim_job;
+
+static void lastdim_part(int64_t begin, int64_t end, void *arg) {
+  const lastdim_job *j = arg;
+  int64_t at = begin * j->len;
+  if (j->dtype == TG_FLOAT32)
+    lastdim_rows_f32((const float *)j->x + at, (float *)j->out + at, end - begin, j->len,
+                     j->log_space);
+  else
+    lastdim_rows_f64((const double *)j->x + at, (double *)j->out + at, end - begin,
+                     j->len, j->log_space);
+}
+
+static void lastdim_grad_part(int64_t begin, int64_t end, void *arg) {
+  const lastdim_job *j = arg;
+  int64_t at = begin * j->len;
+  if (j->dtype == TG_FLOAT32)
+    lastdim_grad_rows_f32((const float *)j->g + at, (const float *)j->x + at,
+                          (float *)j->out + at, end - begin, j->len, j->log_space);
+  else
+    lastdim_grad_rows_f64((const double *)j->g + at, (const double *)j->x + at,
+                          (double *)j->out + at, end - begin, j->len, j->log_space);
+}
+
+void tg_softmax_rows(tg_dtype dtype, const void *x, void *y, int64_t rows, int64_t len,
+                     bool log_space) {
+  if (rows * len == 0) return;
+  lastdim_job j = {.dtype = dtype, .x = x, .out = y, .len = len, .log_space = log_space};
+  tg_parallel_items(rows, len, lastdim_part, &j);
+}
+
+void tg_softmax_grad_rows(tg_dtype dtype, const void *g, const void *y, void *out,
+                          int64_t rows, int64_t len, bool log_space) {
+  if (rows * len == 0) return;
+  lastdim_job j = {
+      .dtype = dtype, .x = y, .g = g, .out = out, .len = len, .log_space = log_space};
+  tg_parallel_items(rows, len, lastdim_grad_part, &j);
+}
 
 /* The lines along `dim` of contiguous `in`: outer x len x inner. */
 typedef struct softmax_lines {
@@ -58,6 +170,10 @@ static void run_softmax_lines(const char *name, const tg_tensor *in, tg_tensor *
   int64_t outer = 1;
   for (int i = 0; i < dim; i++) outer *= in->shape[i];
   for (int i = dim + 1; i < in->ndim; i++) l.inner *= in->shape[i];
+  if (dim >= in->ndim - 1) { /* the last dim: ATen's lastdim kernels */
+    tg_softmax_rows(in->dtype, tg_ptr(in), tg_ptr(out), outer, l.len, log_space);
+    return;
+  }
   if (outer * l.inner == 0) return;
   int slots = tg_parallel_threads();
   l.scratch = tg_scratch_alloc(name, slots * l.len, sizeof(double));
@@ -85,6 +201,23 @@ static tg_tensor *softmax_forward(const char *name, const tg_op *op, tg_tensor *
   return tg_scope_return(out);
 }
 
+/* The fused backward along the last dim: one pass over the rows, as ATen's
+ * kernel. False for another dim (the composite backward takes it). */
+static bool lastdim_backward(tg_node *node, tg_tensor *g, tg_tensor **grads,
+                             bool log_space) {
+  const softmax_args *a = tg_node_args(node);
+  tg_tensor *y = tg_saved_output(node);
+  if (a->dim < y->ndim - 1) return false;
+  g = tg_contiguous(tg_to(g, y->dtype));
+  tg_tensor *out = tg_alloc(tg_shape_of(y), y->dtype);
+  int64_t len = y->ndim ? y->shape[y->ndim - 1] : 1, n = tg_numel(y);
+  if (n)
+    tg_softmax_grad_rows(y->dtype, tg_ptr(g), tg_ptr(y), tg_ptr(out), n / len, len,
+                         log_space);
+  grads[0] = out;
+  return true;
+}
+
 /* ---- softmax; its gradient is y * (g - sum(g * y)) ---- */
 
 static void softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
@@ -94,8 +227,14 @@ static void softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul(y, tg_sub(g, dot));
 }
 
-const tg_op tg_op_softmax = {
-    .name = "softmax", .backward = softmax_backward, .args_size = sizeof(softmax_args)};
+static void softmax_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  if (!lastdim_backward(node, g, grads, false)) softmax_backward(node, g, grads);
+}
+
+const tg_op tg_op_softmax = {.name = "softmax",
+                             .backward = softmax_backward,
+                             .backward_fused = softmax_backward_fused,
+                             .args_size = sizeof(softmax_args)};
 
 tg_tensor *tg_softmax(tg_tensor *t, int dim) {
   return softmax_forward("tg_softmax", &tg_op_softmax, t, dim, false);
@@ -109,8 +248,13 @@ static void log_softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads)
   grads[0] = tg_sub(g, tg_mul(tg_exp(y), tg_sum(g, TG_DIMS(a->dim), true)));
 }
 
+static void log_softmax_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  if (!lastdim_backward(node, g, grads, true)) log_softmax_backward(node, g, grads);
+}
+
 const tg_op tg_op_log_softmax = {.name = "log_softmax",
                                  .backward = log_softmax_backward,
+                                 .backward_fused = log_softmax_backward_fused,
                                  .args_size = sizeof(softmax_args)};
 
 tg_tensor *tg_log_softmax(tg_tensor *t, int dim) {

@@ -5,7 +5,6 @@
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "nn/vector_math.h" /* SLEEF's expf, which ATen's kernels call */
 #include "ops/ops.h"
@@ -17,17 +16,6 @@ enum { LANES_f32 = 8, LANES_f64 = 4 };
 /* rows whose exponentials run as one loop */
 enum { SM_BLOCK = 32 };
 
-static inline float float_of_bits(uint32_t u) {
-  float f;
-  memcpy(&f, &u, sizeof f);
-  return f;
-}
-static inline uint32_t bits_of_float(float f) {
-  uint32_t u;
-  memcpy(&u, &f, sizeof u);
-  return u;
-}
-
 /* SLEEF's logf (Sleef_logf8_u10, 1.0 ulp, its AVX2 code): d = m 2^e with
  * m in [0.75, 1.5), log(m) = 2 atanh((m - 1) / (m + 1)) with the quotient
  * and the sum kept in two floats (SLEEF's df.h with fused multiply-adds),
@@ -35,8 +23,8 @@ static inline uint32_t bits_of_float(float f) {
 static inline float sleef_log_f32(float d) {
   bool tiny = d < FLT_MIN; /* subnormal: scaled by 2^64 first */
   float ds = tiny ? d * 18446744073709551616.0f : d;
-  int32_t e = (int32_t)((bits_of_float(ds * (1.0f / 0.75f)) >> 23) & 0xff) - 0x7f;
-  float m = float_of_bits(bits_of_float(ds) + ((uint32_t)-e << 23));
+  int32_t e = (int32_t)((tg_nn_bits_of_float(ds * (1.0f / 0.75f)) >> 23) & 0xff) - 0x7f;
+  float m = tg_nn_float_of_bits(tg_nn_bits_of_float(ds) + ((uint32_t)-e << 23));
   float ef = (float)(tiny ? e - 64 : e);
   /* s = e (L2U + L2L) */
   float sx = 0.69314718246459960938f * ef;

@@ -1,6 +1,6 @@
 """Bit-exact golden values of PyTorch 1.13's CPU log_softmax, softmax and
 cross_entropy over the last dim (ATen's vectorised lastdim kernels: SLEEF's
-expf/logf, lane-ordered sums) for tests/test_softmax_bits.c.
+expf/logf, lane-ordered sums) for tests/test_aten_bits.c.
 
 Run with /usr/bin/python3 from the repository root:
     /usr/bin/python3 tests/golden/softmax_bits.py

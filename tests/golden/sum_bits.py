@@ -1,6 +1,6 @@
 """Bit-exact golden float32 sums of PyTorch 1.13's CPU kernel (ATen's
 cascade_sum: vectorised row sums, cascaded column sums) for
-tests/test_sum_bits.c, on inputs both sides generate from an integer hash
+tests/test_aten_bits.c, on inputs both sides generate from an integer hash
 (every value an exact float32), so the file holds only the sums.
 
 Run with /usr/bin/python3 from the repository root:

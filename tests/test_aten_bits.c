@@ -171,6 +171,22 @@ static int check_sums(const char *path) {
   return bad;
 }
 
+/* ---- ops/sleef_math.h against libsleef itself, when it is installed ---- */
+
+#ifdef TG_HAVE_SLEEF
+/* tests/aten_bits_sleef.c, built for AVX2 */
+int64_t tg_test_libsleef_mismatches(int64_t n);
+
+START_TEST(test_math_matches_libsleef) {
+  if (tg_simd_best() < TG_ISA_AVX2) {
+    printf("test_aten_bits: no AVX2 path (CPU or TG_ISA): libsleef check skipped\n");
+    return;
+  }
+  ck_assert_int_eq(tg_test_libsleef_mismatches(tg_test_iterations(1 << 22)), 0);
+}
+END_TEST
+#endif
+
 /* Every golden case on the current path; returns the mismatches. */
 static int check_everything(const char *path) {
   return check_softmax_cases(path) + check_sums(path);
@@ -201,6 +217,11 @@ int main(void) {
   tcase_add_unchecked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_every_path_matches_torch_bit_for_bit);
   tcase_add_test(tc, test_threads_give_the_same_bits);
+#ifdef TG_HAVE_SLEEF
+  tcase_add_test(tc, test_math_matches_libsleef);
+#else
+  printf("test_aten_bits: built without libsleef: the check against it is skipped\n");
+#endif
   suite_add_tcase(s, tc);
   return tg_test_run(s);
 }

@@ -12,8 +12,9 @@
  * machines with AVX2 (AVX2 also on AVX-512 CPUs: torch.__config__.show()
  * says "CPU capability usage: AVX2"); they set the order of its sums. */
 enum { LANES_f32 = 8, LANES_f64 = 4 };
-/* rows whose exponentials run as one loop */
-enum { SM_BLOCK = 32 };
+/* rows whose exponentials run as one loop, and a gradient's exponentials
+ * kept at a time */
+enum { SM_BLOCK = 32, SM_CHUNK = 1024 };
 
 #define TG_TEMPLATE "ops/softmax_loops.inc"
 #include "tensor/for_float_types.inc"

@@ -1,12 +1,11 @@
 /* CrossEntropyLoss of (N, C) logits and int64 class indices, without class
- * weights or label smoothing, as one recorded op: PyTorch's log_softmax and
- * nll_loss in one typed pass, and the backward g (softmax - one_hot) in one
- * more. The composite in loss_cross_entropy.c (about a dozen recorded ops with their
- * temporaries) keeps every other case. */
-#include <math.h>
-
+ * weights or label smoothing, as one recorded op: PyTorch's log_softmax
+ * (ops/softmax.c's rows, bit for bit in float32) and nll_loss, and in the
+ * backward nll_loss's gradient taken through log_softmax's, as PyTorch's
+ * kernels compute them. The composite in loss_cross_entropy.c (about a
+ * dozen recorded ops with their temporaries) keeps every other case. */
 #include "nn/loss.h"
-#include "tensor/core.h"
+#include "ops/ops.h"
 
 static const char *const loss_name = "tg_cross_entropy_loss";
 
@@ -37,35 +36,6 @@ static void check_targets(ce_rows *r) {
   }
 }
 
-/* Either pass over rows [begin, end) of float32 or float64 arrays: a job
- * for the threads, which take whole rows. */
-typedef struct ce_pass {
-  const ce_rows *r;
-  bool f32;
-  const void *x;     /* forward: the logits; backward: logp */
-  void *logp, *loss; /* forward's outputs */
-  const void *g;     /* backward: the incoming gradient ... */
-  int64_t step;      /* ... its stride */
-  double div;        /* ... its divisor */
-  void *grad;        /* backward's output */
-} ce_pass;
-
-static void forward_part(int64_t begin, int64_t end, void *arg) {
-  const ce_pass *p = arg;
-  if (p->f32)
-    forward_f32(p->r, p->x, p->logp, p->loss, begin, end);
-  else
-    forward_f64(p->r, p->x, p->logp, p->loss, begin, end);
-}
-
-static void backward_part(int64_t begin, int64_t end, void *arg) {
-  const ce_pass *p = arg;
-  if (p->f32)
-    backward_f32(p->r, p->x, p->g, p->step, (float)p->div, p->grad, begin, end);
-  else
-    backward_f64(p->r, p->x, p->g, p->step, p->div, p->grad, begin, end);
-}
-
 /* What the node keeps besides saved 0, the log-probabilities, and saved 1,
  * the target. */
 typedef struct ce_args {
@@ -84,7 +54,9 @@ static tg_reduction node_reduction(tg_node *node) {
   return ((const ce_args *)tg_node_args(node))->reduction;
 }
 
-/* One typed pass; only valid while the backward is not recorded. */
+/* nll_loss's gradient, then log_softmax's backward of it through
+ * ops/softmax.c's rows (PyTorch's two kernels, so its rounding); only valid
+ * while the backward is not recorded. */
 static void cross_entropy_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   ce_rows r = node_rows(node);
   tg_tensor *logp = tg_saved(node, 0);
@@ -92,16 +64,12 @@ static void cross_entropy_backward_fused(tg_node *node, tg_tensor *g, tg_tensor 
   int64_t step = g->ndim ? g->strides[0] : 0; /* (N) for none, () otherwise */
   double div = node_reduction(node) == TG_MEAN ? (double)r.kept : 1;
   tg_tensor *grad = tg_alloc(tg_shape_of(logp), logp->dtype);
-  bool f32 = logp->dtype == TG_FLOAT32;
-  ce_pass p = {.r = &r,
-               .f32 = f32,
-               .x = f32 ? (const void *)tg_cdata_f32(logp)
-                        : (const void *)tg_cdata_f64(logp),
-               .g = tg_ptr(g),
-               .step = step,
-               .div = div,
-               .grad = f32 ? (void *)tg_data_f32(grad) : (void *)tg_data_f64(grad)};
-  tg_parallel_items(r.n, r.classes, backward_part, &p);
+  if (logp->dtype == TG_FLOAT32)
+    nll_grad_f32(&r, tg_cdata_f32(g), step, (float)div, tg_data_f32(grad));
+  else
+    nll_grad_f64(&r, tg_cdata_f64(g), step, div, tg_data_f64(grad));
+  tg_softmax_grad_rows(logp->dtype, tg_ptr(grad), tg_ptr(logp), tg_ptr(grad), r.n,
+                       r.classes, true);
   grads[0] = grad;
 }
 
@@ -152,13 +120,11 @@ tg_tensor *tg_nn_cross_entropy(tg_tensor *input, tg_tensor *target,
   tg_tensor *logp = tg_alloc(tg_shape_of(input), input->dtype);
   tg_tensor *loss = tg_alloc(TG_SHAPE(r.n), input->dtype);
   check_targets(&r);
-  bool f32 = input->dtype == TG_FLOAT32;
-  ce_pass p = {.r = &r,
-               .f32 = f32,
-               .x = f32 ? (const void *)tg_cdata_f32(x) : (const void *)tg_cdata_f64(x),
-               .logp = f32 ? (void *)tg_data_f32(logp) : (void *)tg_data_f64(logp),
-               .loss = f32 ? (void *)tg_data_f32(loss) : (void *)tg_data_f64(loss)};
-  tg_parallel_items(r.n, r.classes, forward_part, &p);
+  tg_softmax_rows(input->dtype, tg_ptr(x), tg_ptr(logp), r.n, r.classes, true);
+  if (input->dtype == TG_FLOAT32)
+    row_losses_f32(&r, tg_cdata_f32(logp), tg_data_f32(loss));
+  else
+    row_losses_f64(&r, tg_cdata_f64(logp), tg_data_f64(loss));
   tg_tensor *out = reduce_rows(&r, loss, reduction);
   tg_node *node = tg_record(&tg_op_cross_entropy, out, 1, &input);
   if (node) {

@@ -67,6 +67,16 @@ void tg_gemm_batched(tg_dtype dtype, const tg_sgemm_batch *batch, int64_t m, int
 void tg_gemm(const tg_tensor *a, const tg_tensor *b, tg_tensor *out, double alpha,
              double beta);
 
+/* ---- softmax rows (softmax.c) ---- */
+/* y = log_softmax (log_space) or softmax of `rows` contiguous rows of len
+ * (float32 or float64), rounded as PyTorch's CPU kernel for the last dim,
+ * bit for bit in float32; split across the threads by rows. */
+void tg_softmax_rows(tg_dtype dtype, const void *x, void *y, int64_t rows, int64_t len,
+                     bool log_space);
+/* Their input's gradient from y and its gradient g (out may be g). */
+void tg_softmax_grad_rows(tg_dtype dtype, const void *g, const void *y, void *out,
+                          int64_t rows, int64_t len, bool log_space);
+
 /* ---- the typed argument of ops that act along one dim ---- */
 typedef struct tg_dim_arg {
   int dim;

@@ -4,8 +4,10 @@
  *
  * The kernel views the output at the input's shape with stride 0 along the
  * reduced dims, so one strided loop accumulates every output element.
- * float32 sums accumulate in double, except sums over the leading dims of a
- * contiguous tensor, which add in float in PyTorch's cascaded order. */
+ * float32 sums of a contiguous tensor over its leading dims, its trailing
+ * dims or everything add in float in PyTorch's order (its cascade_sum, bit
+ * for bit); other float32 sums (strided, or over middle dims) accumulate in
+ * double. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,10 +150,9 @@ static tg_dtype acc_dtype(acc_kind kind, tg_dtype dtype) {
 
 /* ---- contiguous float sums over leading or trailing dims ----
  * The common reductions (a loss's mean, a bias gradient's sum over the
- * batch) without a double tensor and a conversion pass. Sums over trailing
- * dims, and float64 ones, add in the order the strided loop would, in
- * double, so the result is bit for bit the general path's; float32 sums
- * over leading dims follow PyTorch's cascade in float (below).
+ * batch) without a double tensor and a conversion pass. float64 sums add
+ * in the order the strided loop would, so the result is bit for bit the
+ * general path's; float32 sums follow PyTorch's cascade in float (below).
  *
  * Large sums run on the threads of tg_set_num_threads: each output element
  * is still added in one fixed order, whatever the thread count. Row and
@@ -197,12 +198,6 @@ typedef struct matrix_sum {
   int64_t rows, cols;
 } matrix_sum;
 
-/* Sums over trailing dims: rows [begin, end). */
-static void sum_rows_f32_part(int64_t begin, int64_t end, void *arg) {
-  const matrix_sum *m = arg;
-  sum_rows_f32_f64((const float *)m->x + begin * m->cols, (float *)m->out + begin,
-                   end - begin, m->cols);
-}
 static void sum_rows_f64_part(int64_t begin, int64_t end, void *arg) {
   const matrix_sum *m = arg;
   sum_rows_f64_f64((const double *)m->x + begin * m->cols, (double *)m->out + begin,
@@ -229,8 +224,9 @@ static void sum_cols_f64_part(int64_t begin, int64_t end, void *arg) {
  * float, down the rows in chunks of 2^power rows whose sums are carried up
  * through four levels of partial sums, so only sums of a similar size meet
  * (up to 16 rows this is a plain running sum). Columns in whole blocks of
- * 32 are summed that way; the rest, as there, split the rows into four
- * interleaved partial sums first (row i goes to partial i % 4). */
+ * 32 (of 4 when there are fewer than 8 columns) are summed that way; the
+ * rest, as there, split the rows into four interleaved partial sums first
+ * (row i goes to partial i % 4). */
 enum { CASCADE_LEVELS = 4, CASCADE_BLOCK = 32, INTERLEAVE = 4 };
 /* Columns per piece for the threads: whole blocks of 32. */
 enum { CASCADE_CHUNK = 8 * CASCADE_BLOCK };
@@ -380,8 +376,74 @@ static void cascade_sum(const float *x, float *out, int64_t rows, int64_t row_st
   }
 }
 
+/* float32 row sums (over trailing dims, or everything) as PyTorch 1.13's
+ * cascade_sum adds a contiguous row on an AVX2 machine: a row of 8 or more
+ * is read as vectors of 8 floats, four vector accumulators take every
+ * fourth vector through the four-level cascade above (row_sum's
+ * multi_row_sum), the vectors past the last four go to the first, the four
+ * are added, then the scalar tail is summed from 0 and the first
+ * accumulator's 8 lanes added to it in order (vectorized_inner_sum). A
+ * shorter row: the same with 4 scalar accumulators (scalar_inner_sum). */
+enum { SUM_LANES = 8, SUM_ILP = 4 };
+
+static float scalar_row_sum(const float *x, int64_t n) {
+  float part[SUM_ILP] = {0};
+  int64_t i = 0;
+  if (n >= SUM_ILP)
+    for (; i < SUM_ILP; i++) part[i] += x[i];
+  for (; i < n; i++) part[0] += x[i];
+  for (int k = 1; k < SUM_ILP; k++) part[0] += part[k];
+  return part[0];
+}
+
+/* The row's sum from its four accumulators `part` (after the cascade over
+ * its whole groups of four vectors). */
+static float finish_row_sum(const float *x, int64_t n, float *part) {
+  int64_t vecs = n / SUM_LANES;
+  for (int64_t v = vecs / SUM_ILP * SUM_ILP; v < vecs; v++)
+    for (int l = 0; l < SUM_LANES; l++) part[l] += x[v * SUM_LANES + l];
+  for (int k = 1; k < SUM_ILP; k++)
+    for (int l = 0; l < SUM_LANES; l++) part[l] += part[k * SUM_LANES + l];
+  float sum = 0;
+  for (int64_t i = vecs * SUM_LANES; i < n; i++) sum += x[i];
+  for (int l = 0; l < SUM_LANES; l++) sum += part[l];
+  return sum;
+}
+
+enum { SUM_WIDTH = SUM_ILP * SUM_LANES };
+
+static float row_sum_f32(const float *x, int64_t n) {
+  if (n < SUM_LANES) return scalar_row_sum(x, n);
+  int64_t quads = n / SUM_WIDTH;
+  float acc[CASCADE_LEVELS * SUM_WIDTH], part[SUM_WIDTH];
+  int power = cascade_power(quads);
+  cascade_levels(x, acc, quads, SUM_WIDTH, 1, 0, SUM_WIDTH, power);
+  fold_levels(part, acc, SUM_WIDTH, SUM_WIDTH, levels_used(quads, power), CASCADE_LEVELS);
+  return finish_row_sum(x, n, part);
+}
+
+/* One long row (a sum of everything) on the threads: its cascade cut into
+ * blocks as cascade_sum cuts columns, the same additions in the same
+ * order. Not inside a loop body: cascade_sum allocates. */
+static float long_row_sum_f32(const float *x, int64_t n) {
+  if (n < SUM_LANES) return scalar_row_sum(x, n);
+  float part[SUM_WIDTH];
+  cascade_sum(x, part, n / SUM_WIDTH, SUM_WIDTH, 1, 0, SUM_WIDTH);
+  return finish_row_sum(x, n, part);
+}
+
+/* Sums over trailing dims: rows [begin, end). */
+static void sum_rows_f32_part(int64_t begin, int64_t end, void *arg) {
+  const matrix_sum *m = arg;
+  const float *x = (const float *)m->x;
+  float *out = (float *)m->out;
+  for (int64_t r = begin; r < end; r++) out[r] = row_sum_f32(x + r * m->cols, m->cols);
+}
+
 static void cascade_sum_cols(const float *x, float *out, int64_t rows, int64_t cols) {
-  int64_t blocked = cols / CASCADE_BLOCK * CASCADE_BLOCK, rest = cols - blocked;
+  /* fewer columns than a vector's 8: blocks of 4 (scalar_outer_sum) */
+  int64_t block = cols < SUM_LANES ? SUM_ILP : CASCADE_BLOCK;
+  int64_t blocked = cols / block * block, rest = cols - blocked;
   cascade_sum(x, out, rows, cols, 1, 0, blocked);
   if (rest) {
     float acc[INTERLEAVE * CASCADE_BLOCK]; /* four partials of each column */
@@ -406,8 +468,15 @@ static tg_tensor *sum_contiguous(tg_tensor *t, unsigned mask) {
     return NULL;
   tg_tensor *out = tg_alloc(kept_shape(t, mask), t->dtype);
   bool f32 = t->dtype == TG_FLOAT32;
+  if (leading && inner == 1) { /* everything: one row, as ATen's iterator makes it */
+    leading = false;
+    inner = outer;
+    outer = 1;
+  }
   matrix_sum m = {.x = tg_ptr(t), .out = tg_ptr(out), .rows = outer, .cols = inner};
-  if (!leading) /* one row per output element */
+  if (!leading && outer == 1 && f32)
+    *(float *)m.out = long_row_sum_f32((const float *)m.x, inner);
+  else if (!leading) /* one row per output element */
     tg_parallel_items(outer, inner, f32 ? sum_rows_f32_part : sum_rows_f64_part, &m);
   else if (!f32) /* the output itself is a double accumulator */
     tg_parallel_items(inner, outer, sum_cols_f64_part, &m);

@@ -1,9 +1,70 @@
 /* softmax and log_softmax along one dim, numerically stable: the line's
- * maximum is subtracted before exponentiating. */
+ * maximum is subtracted before exponentiating. Along the last dim they
+ * round as PyTorch's CPU kernels, bit for bit (ops/softmax_loops.inc);
+ * along another dim they compute in double and round once. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "ops/ops.h"
+#include "ops/sleef_math.h"
+
+/* ATen's Vectorized lanes on the CPU capability PyTorch picks on x86-64
+ * machines with AVX2 (AVX2 also on AVX-512 CPUs: torch.__config__.show()
+ * says "CPU capability usage: AVX2"); they set the order of its sums. */
+enum { LANES_f32 = 8, LANES_f64 = 4 };
+/* rows whose exponentials run as one loop, and a gradient's exponentials
+ * kept at a time */
+enum { SM_BLOCK = 32, SM_CHUNK = 1024 };
+
+#define TG_TEMPLATE "ops/softmax_loops.inc"
+#include "tensor/for_float_types.inc"
+#undef TG_TEMPLATE
+
+/* Rows of the last dim as a job for the threads, which take whole rows. */
+typedef struct lastdim_job {
+  tg_dtype dtype;
+  const void *x, *g; /* forward: the input; backward: y and its gradient g */
+  void *out;
+  int64_t len;
+  bool log_space;
+} lastdim_job;
+
+static void lastdim_part(int64_t begin, int64_t end, void *arg) {
+  const lastdim_job *j = arg;
+  int64_t at = begin * j->len;
+  if (j->dtype == TG_FLOAT32)
+    lastdim_rows_f32((const float *)j->x + at, (float *)j->out + at, end - begin, j->len,
+                     j->log_space);
+  else
+    lastdim_rows_f64((const double *)j->x + at, (double *)j->out + at, end - begin,
+                     j->len, j->log_space);
+}
+
+static void lastdim_grad_part(int64_t begin, int64_t end, void *arg) {
+  const lastdim_job *j = arg;
+  int64_t at = begin * j->len;
+  if (j->dtype == TG_FLOAT32)
+    lastdim_grad_rows_f32((const float *)j->g + at, (const float *)j->x + at,
+                          (float *)j->out + at, end - begin, j->len, j->log_space);
+  else
+    lastdim_grad_rows_f64((const double *)j->g + at, (const double *)j->x + at,
+                          (double *)j->out + at, end - begin, j->len, j->log_space);
+}
+
+void tg_softmax_rows(tg_dtype dtype, const void *x, void *y, int64_t rows, int64_t len,
+                     bool log_space) {
+  if (rows * len == 0) return;
+  lastdim_job j = {.dtype = dtype, .x = x, .out = y, .len = len, .log_space = log_space};
+  tg_parallel_items(rows, len, lastdim_part, &j);
+}
+
+void tg_softmax_grad_rows(tg_dtype dtype, const void *g, const void *y, void *out,
+                          int64_t rows, int64_t len, bool log_space) {
+  if (rows * len == 0) return;
+  lastdim_job j = {
+      .dtype = dtype, .x = y, .g = g, .out = out, .len = len, .log_space = log_space};
+  tg_parallel_items(rows, len, lastdim_grad_part, &j);
+}
 
 /* The lines along `dim` of contiguous `in`: outer x len x inner. */
 typedef struct softmax_lines {
@@ -58,6 +119,10 @@ static void run_softmax_lines(const char *name, const tg_tensor *in, tg_tensor *
   int64_t outer = 1;
   for (int i = 0; i < dim; i++) outer *= in->shape[i];
   for (int i = dim + 1; i < in->ndim; i++) l.inner *= in->shape[i];
+  if (dim >= in->ndim - 1) { /* the last dim: ATen's lastdim kernels */
+    tg_softmax_rows(in->dtype, tg_ptr(in), tg_ptr(out), outer, l.len, log_space);
+    return;
+  }
   if (outer * l.inner == 0) return;
   int slots = tg_parallel_threads();
   l.scratch = tg_scratch_alloc(name, slots * l.len, sizeof(double));
@@ -85,6 +150,23 @@ static tg_tensor *softmax_forward(const char *name, const tg_op *op, tg_tensor *
   return tg_scope_return(out);
 }
 
+/* The fused backward along the last dim: one pass over the rows, as ATen's
+ * kernel. False for another dim (the composite backward takes it). */
+static bool lastdim_backward(tg_node *node, tg_tensor *g, tg_tensor **grads,
+                             bool log_space) {
+  const softmax_args *a = tg_node_args(node);
+  tg_tensor *y = tg_saved_output(node);
+  if (a->dim < y->ndim - 1) return false;
+  g = tg_contiguous(tg_to(g, y->dtype));
+  tg_tensor *out = tg_alloc(tg_shape_of(y), y->dtype);
+  int64_t len = y->ndim ? y->shape[y->ndim - 1] : 1, n = tg_numel(y);
+  if (n)
+    tg_softmax_grad_rows(y->dtype, tg_ptr(g), tg_ptr(y), tg_ptr(out), n / len, len,
+                         log_space);
+  grads[0] = out;
+  return true;
+}
+
 /* ---- softmax; its gradient is y * (g - sum(g * y)) ---- */
 
 static void softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
@@ -94,8 +176,14 @@ static void softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul(y, tg_sub(g, dot));
 }
 
-const tg_op tg_op_softmax = {
-    .name = "softmax", .backward = softmax_backward, .args_size = sizeof(softmax_args)};
+static void softmax_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  if (!lastdim_backward(node, g, grads, false)) softmax_backward(node, g, grads);
+}
+
+const tg_op tg_op_softmax = {.name = "softmax",
+                             .backward = softmax_backward,
+                             .backward_fused = softmax_backward_fused,
+                             .args_size = sizeof(softmax_args)};
 
 tg_tensor *tg_softmax(tg_tensor *t, int dim) {
   return softmax_forward("tg_softmax", &tg_op_softmax, t, dim, false);
@@ -109,8 +197,13 @@ static void log_softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads)
   grads[0] = tg_sub(g, tg_mul(tg_exp(y), tg_sum(g, TG_DIMS(a->dim), true)));
 }
 
+static void log_softmax_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  if (!lastdim_backward(node, g, grads, true)) log_softmax_backward(node, g, grads);
+}
+
 const tg_op tg_op_log_softmax = {.name = "log_softmax",
                                  .backward = log_softmax_backward,
+                                 .backward_fused = log_softmax_backward_fused,
                                  .args_size = sizeof(softmax_args)};
 
 tg_tensor *tg_log_softmax(tg_tensor *t, int dim) {

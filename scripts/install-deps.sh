@@ -6,8 +6,10 @@
 # training, dist/) and its tests.
 set -euo pipefail
 
-# libxsmm-dev is optional (JIT kernels for small products; CMake uses it when found)
-packages=(build-essential cmake pkg-config libopenblas-dev libpng-dev zlib1g-dev check libxsmm-dev)
+# libxsmm-dev is optional (JIT kernels for small products; CMake uses it when found);
+# libsleef-dev only lets test_aten_bits check ops/sleef_math.h against SLEEF itself
+packages=(build-essential cmake pkg-config libopenblas-dev libpng-dev zlib1g-dev check libxsmm-dev
+  libsleef-dev)
 packages+=("$@")
 
 missing=()

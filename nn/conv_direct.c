@@ -73,14 +73,14 @@ typedef struct scatter_product {
   int64_t m, k, n;
 } scatter_product;
 
-/* A block's weight gradient: `images` images, each with g (m_pad, n) and
- * padded planes src; off has k_pad taps. */
+/* A block's weight gradient: `images` images, each with g (m, n) and
+ * padded planes src; off has k taps. */
 typedef struct weight_product {
   const float *g, *src;
   int64_t g_stride, src_stride, images;
   bool add; /* to the lanes of the blocks before */
   const int64_t *off;
-  int64_t m_pad, k_pad, n;
+  int64_t m, k, n;
 } weight_product;
 
 /* GCC's vector extension, as in ops/gemm_small.c: dvVL holds VL floats;
@@ -166,12 +166,6 @@ typedef void shifted_fn(const shifted_product *sp, const float *src, float *rows
 typedef void scatter_fn(const scatter_product *sp, float *dst);
 typedef void weight_fn(const weight_product *wp, float *lanes);
 
-/* Each path's weight-gradient tile (WROWS x WTAPS): the rows and taps are
- * padded to whole tiles. */
-static const int weight_tile[TG_ISA_COUNT][2] = {[TG_ISA_BASELINE] = {WROWS_4, WTAPS_4},
-                                                 [TG_ISA_AVX2] = {WROWS_8, WTAPS_8},
-                                                 [TG_ISA_AVX512] = {WROWS_16, WTAPS_16}};
-
 static int64_t round_up(int64_t v, int64_t to) {
   return (v + to - 1) / to * to;
 }
@@ -191,26 +185,21 @@ static int64_t padded_floats(const padding *pd) {
   return pd->planes * pd->ph * pd->pw + pd->reach + TILE_PIXELS;
 }
 
+/* Zeros first, then the rows holding data: one memset and a copy a row
+ * (a memset beside each short row's copy had doubled the library calls). */
 static void pad_planes(const padding *pd, const float *src, float *dst) {
   int64_t x0 = pd->left > 0 ? pd->left : 0; /* first column holding data */
   int64_t first = x0 - pd->left;            /* and the source column it holds */
   int64_t width = pd->w - first < pd->pw - x0 ? pd->w - first : pd->pw - x0;
-  if (width < 0) width = 0;
+  memset(dst, 0, (size_t)padded_floats(pd) * sizeof(float));
+  if (width <= 0) return;
+  int64_t y0 = pd->top > 0 ? pd->top : 0; /* first row holding data */
+  int64_t y1 = pd->top + pd->h < pd->ph ? pd->top + pd->h : pd->ph;
   for (int64_t c = 0; c < pd->planes; c++)
-    for (int64_t yy = 0; yy < pd->ph; yy++) {
-      float *row = dst + (c * pd->ph + yy) * pd->pw;
-      int64_t y = yy - pd->top;
-      if (y < 0 || y >= pd->h || width == 0) {
-        memset(row, 0, (size_t)pd->pw * sizeof(float));
-        continue;
-      }
-      memset(row, 0, (size_t)x0 * sizeof(float));
-      memcpy(row + x0, src + (c * pd->h + y) * pd->w + first,
+    for (int64_t yy = y0; yy < y1; yy++)
+      memcpy(dst + (c * pd->ph + yy) * pd->pw + x0,
+             src + (c * pd->h + yy - pd->top) * pd->w + first,
              (size_t)width * sizeof(float));
-      memset(row + x0 + width, 0, (size_t)(pd->pw - x0 - width) * sizeof(float));
-    }
-  memset(dst + pd->planes * pd->ph * pd->pw, 0,
-         (size_t)(pd->reach + TILE_PIXELS) * sizeof(float));
 }
 
 /* off[t] for the taps t = (c, i, j) of the padded planes, in weight order. */
@@ -240,16 +229,12 @@ static padding input_padding(const tg_conv_geometry *g) {
  * last row, in the rows past the group's channels). */
 static void gout_rows(const tg_conv_geometry *g, int64_t pw, int64_t n, int64_t rows,
                       const float *gout, float *dst) {
-  int64_t og = g->o / g->groups, gap = pw - g->ow;
-  for (int64_t m = 0; m < og; m++) {
-    float *row = dst + m * n;
-    for (int64_t y = 0; y < g->oh; y++, row += pw) {
-      memcpy(row, gout + (m * g->oh + y) * g->ow, (size_t)g->ow * sizeof(float));
-      memset(row + g->ow, 0, (size_t)gap * sizeof(float));
-    }
-    memset(row, 0, (size_t)(n - g->oh * pw) * sizeof(float));
-  }
-  memset(dst + og * n, 0, (size_t)((rows - og) * n) * sizeof(float));
+  int64_t og = g->o / g->groups;
+  memset(dst, 0, (size_t)(rows * n) * sizeof(float));
+  for (int64_t m = 0; m < og; m++)
+    for (int64_t y = 0; y < g->oh; y++)
+      memcpy(dst + m * n + y * pw, gout + (m * g->oh + y) * g->ow,
+             (size_t)g->ow * sizeof(float));
 }
 
 bool tg_nn_conv_direct_applies(const tg_conv_geometry *g, tg_dtype dtype) {
@@ -444,8 +429,8 @@ typedef struct weight_blocks {
   const tg_conv_geometry *g;
   padding pd;
   const float *x, *gout;
-  int64_t per_block, blocks, per_part, m_pad, k, k_pad, n;
-  weight_fn *lanes_of; /* the path's tiles */
+  int64_t per_block, blocks, per_part, m, k, n; /* m: output channels per group */
+  weight_fn *lanes_of;                          /* the path's tiles */
   const int64_t *off;
   float *partials; /* (parts, o, k) */
   float *scratch;  /* per pool slot: a block's planes, then its lanes */
@@ -459,22 +444,22 @@ static float lanes_sum(const float *lanes) {
   return s;
 }
 
-/* Adds a block's gradient to the part's partial sums, lanes (groups,
- * m_pad, k_pad, LANES), or stores it there (the part's first block). */
+/* Adds a block's gradient to the part's partial sums, lanes (groups, m,
+ * k, LANES), or stores it there (the part's first block). */
 static void weight_block(const weight_blocks *wb, int64_t block, float *scratch,
                          float *lanes, bool first_of_part) {
   const tg_conv_geometry *g = wb->g;
   int64_t first = block * wb->per_block;
   int64_t images = g->n - first < wb->per_block ? g->n - first : wb->per_block;
   int64_t og = g->o / g->groups, cg = g->c / g->groups;
-  int64_t src_stride = padded_floats(&wb->pd), g_stride = wb->m_pad * wb->n;
+  int64_t src_stride = padded_floats(&wb->pd), g_stride = wb->m * wb->n;
   float *src = scratch, *gs = src + images * src_stride;
   for (int64_t grp = 0; grp < g->groups; grp++) {
     for (int64_t t = 0; t < images; t++) {
       int64_t img = first + t;
       pad_planes(&wb->pd, wb->x + (img * g->c + grp * cg) * g->h * g->w,
                  src + t * src_stride);
-      gout_rows(g, wb->pd.pw, wb->n, wb->m_pad,
+      gout_rows(g, wb->pd.pw, wb->n, wb->m,
                 wb->gout + (img * g->o + grp * og) * g->oh * g->ow, gs + t * g_stride);
     }
     weight_product wp = {.g = gs,
@@ -484,10 +469,10 @@ static void weight_block(const weight_blocks *wb, int64_t block, float *scratch,
                          .images = images,
                          .add = !first_of_part,
                          .off = wb->off,
-                         .m_pad = wb->m_pad,
-                         .k_pad = wb->k_pad,
+                         .m = wb->m,
+                         .k = wb->k,
                          .n = wb->n};
-    wb->lanes_of(&wp, lanes + grp * wb->m_pad * wb->k_pad * LANES);
+    wb->lanes_of(&wp, lanes + grp * wb->m * wb->k * LANES);
   }
 }
 
@@ -495,13 +480,13 @@ static void weight_block(const weight_blocks *wb, int64_t block, float *scratch,
  * element's lanes added up. */
 /* A block's planes (images and gout rows), the floats before its lanes. */
 static int64_t block_planes(const weight_blocks *wb) {
-  return wb->per_block * (padded_floats(&wb->pd) + wb->m_pad * wb->n);
+  return wb->per_block * (padded_floats(&wb->pd) + wb->m * wb->n);
 }
 
 static void part_range(int64_t begin, int64_t end, int slot, void *arg) {
   const weight_blocks *wb = arg;
   const tg_conv_geometry *g = wb->g;
-  int64_t og = g->o / g->groups, per_group = wb->m_pad * wb->k_pad * LANES;
+  int64_t per_group = wb->m * wb->k * LANES;
   float *planes = wb->scratch + slot * wb->slot_floats;
   float *lanes = planes + block_planes(wb);
   for (int64_t part = begin; part < end; part++) {
@@ -510,10 +495,10 @@ static void part_range(int64_t begin, int64_t end, int slot, void *arg) {
       weight_block(wb, b, planes, lanes, b == first);
     float *partial = wb->partials + part * g->o * wb->k;
     for (int64_t grp = 0; grp < g->groups; grp++)
-      for (int64_t m = 0; m < og; m++)
+      for (int64_t m = 0; m < wb->m; m++)
         for (int64_t t = 0; t < wb->k; t++)
-          partial[(grp * og + m) * wb->k + t] =
-              lanes_sum(lanes + grp * per_group + (m * wb->k_pad + t) * LANES);
+          partial[(grp * wb->m + m) * wb->k + t] =
+              lanes_sum(lanes + grp * per_group + (m * wb->k + t) * LANES);
   }
 }
 
@@ -521,28 +506,27 @@ void tg_nn_conv_direct_weight_grad(const tg_conv_geometry *g, const float *x,
                                    const float *gout, float *gw) {
   weight_blocks wb = {.g = g, .pd = input_padding(g), .x = x, .gout = gout};
   wb.k = tg_nn_conv_col_rows(g);
-  tg_isa isa = tg_simd_isa();
-  wb.lanes_of = weight_lanes_paths[isa];
-  wb.m_pad = round_up(g->o / g->groups, weight_tile[isa][0]);
-  wb.k_pad = round_up(wb.k, weight_tile[isa][1]);
-  wb.n = round_up(g->oh * wb.pd.pw, TILE_PIXELS);
-  int64_t macs = g->o * wb.k * wb.n;
+  wb.lanes_of = weight_lanes_paths[tg_simd_isa()];
+  wb.m = g->o / g->groups;
+  /* whole LANES of pixels: the lanes' tiles step by LANES, and the pixels
+   * past the last row (zero gradients) would only add zeros */
+  wb.n = round_up(g->oh * wb.pd.pw, LANES);
+  /* the blocks' size, which decides the partial sums, as it always was */
+  int64_t macs = g->o * wb.k * round_up(g->oh * wb.pd.pw, TILE_PIXELS);
   wb.per_block = (BLOCK_MACS + macs - 1) / macs; /* its scratch: a block's planes */
   wb.blocks = (g->n + wb.per_block - 1) / wb.per_block;
   wb.per_part = (wb.blocks + MAX_PARTS - 1) / MAX_PARTS;
   int64_t parts = (wb.blocks + wb.per_part - 1) / wb.per_part;
   int slots = tg_parallel_threads();
   int64_t partial_floats = round_up(parts * g->o * wb.k, 16);
-  wb.slot_floats =
-      round_up(block_planes(&wb) + g->groups * wb.m_pad * wb.k_pad * LANES, 16);
+  wb.slot_floats = round_up(block_planes(&wb) + g->groups * wb.m * wb.k * LANES, 16);
   tg_storage *s =
-      tg_storage_new((size_t)wb.k_pad * sizeof(int64_t) +
+      tg_storage_new((size_t)wb.k * sizeof(int64_t) +
                      (size_t)(partial_floats + slots * wb.slot_floats) * sizeof(float));
   int64_t *off = s->data;
   tap_offsets(g, &wb.pd, off);
-  for (int64_t t = wb.k; t < wb.k_pad; t++) off[t] = off[0]; /* computed, unused */
   wb.off = off;
-  wb.partials = (float *)(off + wb.k_pad);
+  wb.partials = (float *)(off + wb.k);
   wb.scratch = wb.partials + partial_floats;
   tg_parallel_for_slots(parts, 1, slots, part_range, &wb);
   int64_t size = g->o * wb.k;

@@ -37,7 +37,10 @@
 
 enum {
   LANES = 16,       /* partial sums of a weight-gradient element, on every path */
-  TILE_PIXELS = 32, /* the widest tile's pixels: products cover a multiple */
+  TILE_PIXELS = 32, /* the widest tile's pixels */
+  /* products cover a multiple of half of it, the last tiles half-wide
+   * (LeNet's conv2: 144 pixels computed for its 10 x 14, not 160) */
+  PIXEL_STEP = TILE_PIXELS / 2,
   /* multiply-adds per pool task at least: below it a wake-up costs more
    * than the work */
   TASK_MACS = 1 << 17,
@@ -162,9 +165,18 @@ PATHS(shifted_rows_, (const shifted_product *sp, const float *src, float *rows),
       (sp, src, rows));
 PATHS(scatter_rows_, (const scatter_product *sp, float *dst), (sp, dst));
 PATHS(weight_lanes_, (const weight_product *wp, float *lanes), (wp, lanes));
+PATHS(copy_block_,
+      (float *dst, int64_t ds, const float *src, int64_t ss, int64_t rows, int64_t width),
+      (dst, ds, src, ss, rows, width));
 typedef void shifted_fn(const shifted_product *sp, const float *src, float *rows);
 typedef void scatter_fn(const scatter_product *sp, float *dst);
 typedef void weight_fn(const weight_product *wp, float *lanes);
+
+/* The path's copy of rows of floats between strided planes. */
+static void copy_block(float *dst, int64_t ds, const float *src, int64_t ss, int64_t rows,
+                       int64_t width) {
+  copy_block_paths[tg_simd_isa()](dst, ds, src, ss, rows, width);
+}
 
 static int64_t round_up(int64_t v, int64_t to) {
   return (v + to - 1) / to * to;
@@ -185,8 +197,8 @@ static int64_t padded_floats(const padding *pd) {
   return pd->planes * pd->ph * pd->pw + pd->reach + TILE_PIXELS;
 }
 
-/* Zeros first, then the rows holding data: one memset and a copy a row
- * (a memset beside each short row's copy had doubled the library calls). */
+/* Zeros first, then the rows holding data: one memset and a copy a plane
+ * (a memset and a memcpy a short row had cost as much as the copying). */
 static void pad_planes(const padding *pd, const float *src, float *dst) {
   int64_t x0 = pd->left > 0 ? pd->left : 0; /* first column holding data */
   int64_t first = x0 - pd->left;            /* and the source column it holds */
@@ -196,10 +208,8 @@ static void pad_planes(const padding *pd, const float *src, float *dst) {
   int64_t y0 = pd->top > 0 ? pd->top : 0; /* first row holding data */
   int64_t y1 = pd->top + pd->h < pd->ph ? pd->top + pd->h : pd->ph;
   for (int64_t c = 0; c < pd->planes; c++)
-    for (int64_t yy = y0; yy < y1; yy++)
-      memcpy(dst + (c * pd->ph + yy) * pd->pw + x0,
-             src + (c * pd->h + yy - pd->top) * pd->w + first,
-             (size_t)width * sizeof(float));
+    copy_block(dst + (c * pd->ph + y0) * pd->pw + x0, pd->pw,
+               src + (c * pd->h + y0 - pd->top) * pd->w + first, pd->w, y1 - y0, width);
 }
 
 /* off[t] for the taps t = (c, i, j) of the padded planes, in weight order. */
@@ -232,9 +242,7 @@ static void gout_rows(const tg_conv_geometry *g, int64_t pw, int64_t n, int64_t 
   int64_t og = g->o / g->groups;
   memset(dst, 0, (size_t)(rows * n) * sizeof(float));
   for (int64_t m = 0; m < og; m++)
-    for (int64_t y = 0; y < g->oh; y++)
-      memcpy(dst + m * n + y * pw, gout + (m * g->oh + y) * g->ow,
-             (size_t)g->ow * sizeof(float));
+    copy_block(dst + m * n, pw, gout + m * g->oh * g->ow, g->ow, g->oh, g->ow);
 }
 
 bool tg_nn_conv_direct_applies(const tg_conv_geometry *g, tg_dtype dtype) {
@@ -282,7 +290,7 @@ static void store_planes(const image_products *ip, const float *rows, int64_t n,
 
 /* The pixels of a product's rows, padded to whole tiles. */
 static int64_t image_row_pixels(const image_products *ip) {
-  return round_up(ip->out_h * ip->pd.pw, TILE_PIXELS);
+  return round_up(ip->out_h * ip->pd.pw, PIXEL_STEP);
 }
 
 static void image_range(int64_t begin, int64_t end, int slot, void *arg) {
@@ -356,10 +364,8 @@ typedef struct input_grads {
 static void crop_planes(const input_grads *ig, const float *padded, float *gx) {
   const padding *pd = &ig->pd;
   for (int64_t c = 0; c < pd->planes; c++)
-    for (int64_t y = 0; y < pd->h; y++)
-      memcpy(gx + (c * pd->h + y) * pd->w,
-             padded + (c * pd->ph + y + pd->top) * pd->pw + pd->left,
-             (size_t)pd->w * sizeof(float));
+    copy_block(gx + c * pd->h * pd->w, pd->w,
+               padded + (c * pd->ph + pd->top) * pd->pw + pd->left, pd->pw, pd->h, pd->w);
 }
 
 static void input_grad_range(int64_t begin, int64_t end, int slot, void *arg) {
@@ -400,7 +406,7 @@ void tg_nn_conv_direct_input_grad(const tg_conv_geometry *g, const float *gout,
   int64_t og = g->o / g->groups;
   input_grads ig = {.g = g, .pd = input_padding(g), .gout = gout, .gx = gx};
   ig.k = tg_nn_conv_col_rows(g);
-  ig.n = round_up(g->oh * ig.pd.pw, TILE_PIXELS);
+  ig.n = round_up(g->oh * ig.pd.pw, PIXEL_STEP);
   int slots = tg_parallel_threads();
   ig.slot_floats = round_up(padded_floats(&ig.pd) + og * ig.n, 16);
   int64_t a_floats = round_up(g->o * ig.k, 16);

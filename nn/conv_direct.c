@@ -166,8 +166,9 @@ PATHS(shifted_rows_, (const shifted_product *sp, const float *src, float *rows),
 PATHS(scatter_rows_, (const scatter_product *sp, float *dst), (sp, dst));
 PATHS(weight_lanes_, (const weight_product *wp, float *lanes), (wp, lanes));
 PATHS(copy_block_,
-      (float *dst, int64_t ds, const float *src, int64_t ss, int64_t rows, int64_t width),
-      (dst, ds, src, ss, rows, width));
+      (float *dst, int64_t ds, const float *src, int64_t ss, int64_t rows, int64_t width,
+       const float *bias),
+      (dst, ds, src, ss, rows, width, bias));
 typedef void shifted_fn(const shifted_product *sp, const float *src, float *rows);
 typedef void scatter_fn(const scatter_product *sp, float *dst);
 typedef void weight_fn(const weight_product *wp, float *lanes);
@@ -175,7 +176,7 @@ typedef void weight_fn(const weight_product *wp, float *lanes);
 /* The path's copy of rows of floats between strided planes. */
 static void copy_block(float *dst, int64_t ds, const float *src, int64_t ss, int64_t rows,
                        int64_t width) {
-  copy_block_paths[tg_simd_isa()](dst, ds, src, ss, rows, width);
+  copy_block_paths[tg_simd_isa()](dst, ds, src, ss, rows, width, NULL);
 }
 
 static int64_t round_up(int64_t v, int64_t to) {
@@ -277,14 +278,9 @@ static void store_planes(const image_products *ip, const float *rows, int64_t n,
   for (int64_t m = 0; m < ip->m; m++) {
     float *dst =
         ip->out + ((img * ip->out_channels) + grp * ip->m + m) * ip->out_h * ip->out_w;
-    const float *src = rows + m * n;
-    float b = ip->bias ? ip->bias[grp * ip->m + m] : 0;
-    for (int64_t y = 0; y < ip->out_h; y++, dst += ip->out_w, src += ip->pd.pw) {
-      if (ip->bias)
-        for (int64_t x = 0; x < ip->out_w; x++) dst[x] = src[x] + b;
-      else
-        memcpy(dst, src, (size_t)ip->out_w * sizeof(float));
-    }
+    copy_block_paths[tg_simd_isa()](dst, ip->out_w, rows + m * n, ip->pd.pw, ip->out_h,
+                                    ip->out_w,
+                                    ip->bias ? ip->bias + grp * ip->m + m : NULL);
   }
 }
 

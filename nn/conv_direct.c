@@ -31,6 +31,7 @@
  * Adam run goes; this order keeps the digits example's CNN on PyTorch's
  * accuracy (example_parity), the fused one did not. OpenBLAS is not
  * called, so its threads and the pool's never meet here. */
+#include <math.h>
 #include <string.h>
 
 #include "nn/conv.h"
@@ -504,6 +505,30 @@ static void part_range(int64_t begin, int64_t end, int slot, void *arg) {
   }
 }
 
+/* gw's element (o, t) summed over the real output pixels alone, in double.
+ * The lanes also multiply the pixels past each row's end, whose gradient
+ * is zero, by the input they read; an inf or NaN there makes 0 x inf =
+ * NaN in an element whose true sum is finite (PyTorch's is). Only such a
+ * NaN element is summed again, so a finite step never comes here. */
+static float real_pixels_sum(const tg_conv_geometry *g, const float *x, const float *gout,
+                             int64_t o, int64_t t) {
+  int64_t og = g->o / g->groups, cg = g->c / g->groups;
+  int64_t c = o / og * cg + t / (g->kh * g->kw), i = t / g->kw % g->kh, j = t % g->kw;
+  double sum = 0;
+  for (int64_t n = 0; n < g->n; n++)
+    for (int64_t y = 0; y < g->oh; y++) {
+      int64_t iy = y + i * g->dh - g->pt;
+      if (iy < 0 || iy >= g->h) continue;
+      for (int64_t xx = 0; xx < g->ow; xx++) {
+        int64_t ix = xx + j * g->dw - g->pl;
+        if (ix < 0 || ix >= g->w) continue;
+        sum += (double)gout[((n * g->o + o) * g->oh + y) * g->ow + xx] *
+               x[((n * g->c + c) * g->h + iy) * g->w + ix];
+      }
+    }
+  return (float)sum;
+}
+
 void tg_nn_conv_direct_weight_grad(const tg_conv_geometry *g, const float *x,
                                    const float *gout, float *gw) {
   weight_blocks wb = {.g = g, .pd = input_padding(g), .x = x, .gout = gout};
@@ -535,5 +560,7 @@ void tg_nn_conv_direct_weight_grad(const tg_conv_geometry *g, const float *x,
   memcpy(gw, wb.partials, (size_t)size * sizeof(float));
   for (int64_t b = 1; b < parts; b++)
     for (int64_t e = 0; e < size; e++) gw[e] += wb.partials[b * size + e];
+  for (int64_t e = 0; e < size; e++)
+    if (isnan(gw[e])) gw[e] = real_pixels_sum(g, x, gout, e / wb.k, e % wb.k);
   tg_storage_release(s);
 }

@@ -208,37 +208,24 @@ static TG_TARGET_AVX2 void pair_scatter_avx2(float *top, int64_t width, int64_t 
 }
 #endif
 
-/* The path's float32 pair loops. */
-static pair_max_fn_f32 *pair_max_f32(void) {
+/* Each path's float32 pair loops (tg_simd_isa() picks one). */
+static pair_max_fn_f32 *const pair_max_paths[TG_ISA_COUNT] = {
+    [TG_ISA_BASELINE] = pair_max_scalar_f32,
 #ifdef TG_HAVE_PATHS
-  switch (tg_simd_isa()) {
-  case TG_ISA_AVX512:
-    return pair_max_avx512;
-  case TG_ISA_AVX2:
-    return pair_max_avx2;
-  default:
-    break;
-  }
+    [TG_ISA_AVX2] = pair_max_avx2,
+    [TG_ISA_AVX512] = pair_max_avx512,
 #endif
-  return pair_max_scalar_f32;
-}
-
-static pair_scatter_fn_f32 *pair_scatter_f32(void) {
+};
+static pair_scatter_fn_f32 *const pair_scatter_paths[TG_ISA_COUNT] = {
+    [TG_ISA_BASELINE] = pair_scatter_scalar_f32,
 #ifdef TG_HAVE_PATHS
-  switch (tg_simd_isa()) {
-  case TG_ISA_AVX512:
-    return pair_scatter_avx512;
-  case TG_ISA_AVX2:
-    return pair_scatter_avx2;
-  default:
-    break;
-  }
+    [TG_ISA_AVX2] = pair_scatter_avx2,
+    [TG_ISA_AVX512] = pair_scatter_avx512,
 #endif
-  return pair_scatter_scalar_f32;
-}
+};
 
 void tg_nn_max_pool_2x2_f32(int64_t begin, int64_t end, void *job) {
-  max_2x2_planes_f32(job, begin, end, pair_max_f32());
+  max_2x2_planes_f32(job, begin, end, pair_max_paths[tg_simd_isa()]);
 }
 
 void tg_nn_max_pool_2x2_f64(int64_t begin, int64_t end, void *job) {
@@ -246,7 +233,7 @@ void tg_nn_max_pool_2x2_f64(int64_t begin, int64_t end, void *job) {
 }
 
 void tg_nn_max_pool_2x2_backward_f32(int64_t begin, int64_t end, void *job) {
-  scatter_2x2_planes_f32(job, begin, end, pair_scatter_f32());
+  scatter_2x2_planes_f32(job, begin, end, pair_scatter_paths[tg_simd_isa()]);
 }
 
 void tg_nn_max_pool_2x2_backward_f64(int64_t begin, int64_t end, void *job) {

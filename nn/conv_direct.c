@@ -31,13 +31,17 @@
  * Adam run goes; this order keeps the digits example's CNN on PyTorch's
  * accuracy (example_parity), the fused one did not. OpenBLAS is not
  * called, so its threads and the pool's never meet here. */
+#include <math.h>
 #include <string.h>
 
 #include "nn/conv.h"
 
 enum {
   LANES = 16,       /* partial sums of a weight-gradient element, on every path */
-  TILE_PIXELS = 32, /* the widest tile's pixels: products cover a multiple */
+  TILE_PIXELS = 32, /* the widest tile's pixels */
+  /* products cover a multiple of half of it, the last tiles half-wide
+   * (LeNet's conv2: 144 pixels computed for its 10 x 14, not 160) */
+  PIXEL_STEP = TILE_PIXELS / 2,
   /* multiply-adds per pool task at least: below it a wake-up costs more
    * than the work */
   TASK_MACS = 1 << 17,
@@ -73,14 +77,14 @@ typedef struct scatter_product {
   int64_t m, k, n;
 } scatter_product;
 
-/* A block's weight gradient: `images` images, each with g (m_pad, n) and
- * padded planes src; off has k_pad taps. */
+/* A block's weight gradient: `images` images, each with g (m, n) and
+ * padded planes src; off has k taps. */
 typedef struct weight_product {
   const float *g, *src;
   int64_t g_stride, src_stride, images;
   bool add; /* to the lanes of the blocks before */
   const int64_t *off;
-  int64_t m_pad, k_pad, n;
+  int64_t m, k, n;
 } weight_product;
 
 /* GCC's vector extension, as in ops/gemm_small.c: dvVL holds VL floats;
@@ -162,15 +166,19 @@ PATHS(shifted_rows_, (const shifted_product *sp, const float *src, float *rows),
       (sp, src, rows));
 PATHS(scatter_rows_, (const scatter_product *sp, float *dst), (sp, dst));
 PATHS(weight_lanes_, (const weight_product *wp, float *lanes), (wp, lanes));
+PATHS(copy_block_,
+      (float *dst, int64_t ds, const float *src, int64_t ss, int64_t rows, int64_t width,
+       const float *bias),
+      (dst, ds, src, ss, rows, width, bias));
 typedef void shifted_fn(const shifted_product *sp, const float *src, float *rows);
 typedef void scatter_fn(const scatter_product *sp, float *dst);
 typedef void weight_fn(const weight_product *wp, float *lanes);
 
-/* Each path's weight-gradient tile (WROWS x WTAPS): the rows and taps are
- * padded to whole tiles. */
-static const int weight_tile[TG_ISA_COUNT][2] = {[TG_ISA_BASELINE] = {WROWS_4, WTAPS_4},
-                                                 [TG_ISA_AVX2] = {WROWS_8, WTAPS_8},
-                                                 [TG_ISA_AVX512] = {WROWS_16, WTAPS_16}};
+/* The path's copy of rows of floats between strided planes. */
+static void copy_block(float *dst, int64_t ds, const float *src, int64_t ss, int64_t rows,
+                       int64_t width) {
+  copy_block_paths[tg_simd_isa()](dst, ds, src, ss, rows, width, NULL);
+}
 
 static int64_t round_up(int64_t v, int64_t to) {
   return (v + to - 1) / to * to;
@@ -191,26 +199,19 @@ static int64_t padded_floats(const padding *pd) {
   return pd->planes * pd->ph * pd->pw + pd->reach + TILE_PIXELS;
 }
 
+/* Zeros first, then the rows holding data: one memset and a copy a plane
+ * (a memset and a memcpy a short row had cost as much as the copying). */
 static void pad_planes(const padding *pd, const float *src, float *dst) {
   int64_t x0 = pd->left > 0 ? pd->left : 0; /* first column holding data */
   int64_t first = x0 - pd->left;            /* and the source column it holds */
   int64_t width = pd->w - first < pd->pw - x0 ? pd->w - first : pd->pw - x0;
-  if (width < 0) width = 0;
+  memset(dst, 0, (size_t)padded_floats(pd) * sizeof(float));
+  if (width <= 0) return;
+  int64_t y0 = pd->top > 0 ? pd->top : 0; /* first row holding data */
+  int64_t y1 = pd->top + pd->h < pd->ph ? pd->top + pd->h : pd->ph;
   for (int64_t c = 0; c < pd->planes; c++)
-    for (int64_t yy = 0; yy < pd->ph; yy++) {
-      float *row = dst + (c * pd->ph + yy) * pd->pw;
-      int64_t y = yy - pd->top;
-      if (y < 0 || y >= pd->h || width == 0) {
-        memset(row, 0, (size_t)pd->pw * sizeof(float));
-        continue;
-      }
-      memset(row, 0, (size_t)x0 * sizeof(float));
-      memcpy(row + x0, src + (c * pd->h + y) * pd->w + first,
-             (size_t)width * sizeof(float));
-      memset(row + x0 + width, 0, (size_t)(pd->pw - x0 - width) * sizeof(float));
-    }
-  memset(dst + pd->planes * pd->ph * pd->pw, 0,
-         (size_t)(pd->reach + TILE_PIXELS) * sizeof(float));
+    copy_block(dst + (c * pd->ph + y0) * pd->pw + x0, pd->pw,
+               src + (c * pd->h + y0 - pd->top) * pd->w + first, pd->w, y1 - y0, width);
 }
 
 /* off[t] for the taps t = (c, i, j) of the padded planes, in weight order. */
@@ -240,16 +241,10 @@ static padding input_padding(const tg_conv_geometry *g) {
  * last row, in the rows past the group's channels). */
 static void gout_rows(const tg_conv_geometry *g, int64_t pw, int64_t n, int64_t rows,
                       const float *gout, float *dst) {
-  int64_t og = g->o / g->groups, gap = pw - g->ow;
-  for (int64_t m = 0; m < og; m++) {
-    float *row = dst + m * n;
-    for (int64_t y = 0; y < g->oh; y++, row += pw) {
-      memcpy(row, gout + (m * g->oh + y) * g->ow, (size_t)g->ow * sizeof(float));
-      memset(row + g->ow, 0, (size_t)gap * sizeof(float));
-    }
-    memset(row, 0, (size_t)(n - g->oh * pw) * sizeof(float));
-  }
-  memset(dst + og * n, 0, (size_t)((rows - og) * n) * sizeof(float));
+  int64_t og = g->o / g->groups;
+  memset(dst, 0, (size_t)(rows * n) * sizeof(float));
+  for (int64_t m = 0; m < og; m++)
+    copy_block(dst + m * n, pw, gout + m * g->oh * g->ow, g->ow, g->oh, g->ow);
 }
 
 bool tg_nn_conv_direct_applies(const tg_conv_geometry *g, tg_dtype dtype) {
@@ -284,20 +279,15 @@ static void store_planes(const image_products *ip, const float *rows, int64_t n,
   for (int64_t m = 0; m < ip->m; m++) {
     float *dst =
         ip->out + ((img * ip->out_channels) + grp * ip->m + m) * ip->out_h * ip->out_w;
-    const float *src = rows + m * n;
-    float b = ip->bias ? ip->bias[grp * ip->m + m] : 0;
-    for (int64_t y = 0; y < ip->out_h; y++, dst += ip->out_w, src += ip->pd.pw) {
-      if (ip->bias)
-        for (int64_t x = 0; x < ip->out_w; x++) dst[x] = src[x] + b;
-      else
-        memcpy(dst, src, (size_t)ip->out_w * sizeof(float));
-    }
+    copy_block_paths[tg_simd_isa()](dst, ip->out_w, rows + m * n, ip->pd.pw, ip->out_h,
+                                    ip->out_w,
+                                    ip->bias ? ip->bias + grp * ip->m + m : NULL);
   }
 }
 
 /* The pixels of a product's rows, padded to whole tiles. */
 static int64_t image_row_pixels(const image_products *ip) {
-  return round_up(ip->out_h * ip->pd.pw, TILE_PIXELS);
+  return round_up(ip->out_h * ip->pd.pw, PIXEL_STEP);
 }
 
 static void image_range(int64_t begin, int64_t end, int slot, void *arg) {
@@ -371,10 +361,8 @@ typedef struct input_grads {
 static void crop_planes(const input_grads *ig, const float *padded, float *gx) {
   const padding *pd = &ig->pd;
   for (int64_t c = 0; c < pd->planes; c++)
-    for (int64_t y = 0; y < pd->h; y++)
-      memcpy(gx + (c * pd->h + y) * pd->w,
-             padded + (c * pd->ph + y + pd->top) * pd->pw + pd->left,
-             (size_t)pd->w * sizeof(float));
+    copy_block(gx + c * pd->h * pd->w, pd->w,
+               padded + (c * pd->ph + pd->top) * pd->pw + pd->left, pd->pw, pd->h, pd->w);
 }
 
 static void input_grad_range(int64_t begin, int64_t end, int slot, void *arg) {
@@ -415,7 +403,7 @@ void tg_nn_conv_direct_input_grad(const tg_conv_geometry *g, const float *gout,
   int64_t og = g->o / g->groups;
   input_grads ig = {.g = g, .pd = input_padding(g), .gout = gout, .gx = gx};
   ig.k = tg_nn_conv_col_rows(g);
-  ig.n = round_up(g->oh * ig.pd.pw, TILE_PIXELS);
+  ig.n = round_up(g->oh * ig.pd.pw, PIXEL_STEP);
   int slots = tg_parallel_threads();
   ig.slot_floats = round_up(padded_floats(&ig.pd) + og * ig.n, 16);
   int64_t a_floats = round_up(g->o * ig.k, 16);
@@ -444,8 +432,8 @@ typedef struct weight_blocks {
   const tg_conv_geometry *g;
   padding pd;
   const float *x, *gout;
-  int64_t per_block, blocks, per_part, m_pad, k, k_pad, n;
-  weight_fn *lanes_of; /* the path's tiles */
+  int64_t per_block, blocks, per_part, m, k, n; /* m: output channels per group */
+  weight_fn *lanes_of;                          /* the path's tiles */
   const int64_t *off;
   float *partials; /* (parts, o, k) */
   float *scratch;  /* per pool slot: a block's planes, then its lanes */
@@ -459,22 +447,22 @@ static float lanes_sum(const float *lanes) {
   return s;
 }
 
-/* Adds a block's gradient to the part's partial sums, lanes (groups,
- * m_pad, k_pad, LANES), or stores it there (the part's first block). */
+/* Adds a block's gradient to the part's partial sums, lanes (groups, m,
+ * k, LANES), or stores it there (the part's first block). */
 static void weight_block(const weight_blocks *wb, int64_t block, float *scratch,
                          float *lanes, bool first_of_part) {
   const tg_conv_geometry *g = wb->g;
   int64_t first = block * wb->per_block;
   int64_t images = g->n - first < wb->per_block ? g->n - first : wb->per_block;
   int64_t og = g->o / g->groups, cg = g->c / g->groups;
-  int64_t src_stride = padded_floats(&wb->pd), g_stride = wb->m_pad * wb->n;
+  int64_t src_stride = padded_floats(&wb->pd), g_stride = wb->m * wb->n;
   float *src = scratch, *gs = src + images * src_stride;
   for (int64_t grp = 0; grp < g->groups; grp++) {
     for (int64_t t = 0; t < images; t++) {
       int64_t img = first + t;
       pad_planes(&wb->pd, wb->x + (img * g->c + grp * cg) * g->h * g->w,
                  src + t * src_stride);
-      gout_rows(g, wb->pd.pw, wb->n, wb->m_pad,
+      gout_rows(g, wb->pd.pw, wb->n, wb->m,
                 wb->gout + (img * g->o + grp * og) * g->oh * g->ow, gs + t * g_stride);
     }
     weight_product wp = {.g = gs,
@@ -484,10 +472,10 @@ static void weight_block(const weight_blocks *wb, int64_t block, float *scratch,
                          .images = images,
                          .add = !first_of_part,
                          .off = wb->off,
-                         .m_pad = wb->m_pad,
-                         .k_pad = wb->k_pad,
+                         .m = wb->m,
+                         .k = wb->k,
                          .n = wb->n};
-    wb->lanes_of(&wp, lanes + grp * wb->m_pad * wb->k_pad * LANES);
+    wb->lanes_of(&wp, lanes + grp * wb->m * wb->k * LANES);
   }
 }
 
@@ -495,13 +483,13 @@ static void weight_block(const weight_blocks *wb, int64_t block, float *scratch,
  * element's lanes added up. */
 /* A block's planes (images and gout rows), the floats before its lanes. */
 static int64_t block_planes(const weight_blocks *wb) {
-  return wb->per_block * (padded_floats(&wb->pd) + wb->m_pad * wb->n);
+  return wb->per_block * (padded_floats(&wb->pd) + wb->m * wb->n);
 }
 
 static void part_range(int64_t begin, int64_t end, int slot, void *arg) {
   const weight_blocks *wb = arg;
   const tg_conv_geometry *g = wb->g;
-  int64_t og = g->o / g->groups, per_group = wb->m_pad * wb->k_pad * LANES;
+  int64_t per_group = wb->m * wb->k * LANES;
   float *planes = wb->scratch + slot * wb->slot_floats;
   float *lanes = planes + block_planes(wb);
   for (int64_t part = begin; part < end; part++) {
@@ -510,44 +498,69 @@ static void part_range(int64_t begin, int64_t end, int slot, void *arg) {
       weight_block(wb, b, planes, lanes, b == first);
     float *partial = wb->partials + part * g->o * wb->k;
     for (int64_t grp = 0; grp < g->groups; grp++)
-      for (int64_t m = 0; m < og; m++)
+      for (int64_t m = 0; m < wb->m; m++)
         for (int64_t t = 0; t < wb->k; t++)
-          partial[(grp * og + m) * wb->k + t] =
-              lanes_sum(lanes + grp * per_group + (m * wb->k_pad + t) * LANES);
+          partial[(grp * wb->m + m) * wb->k + t] =
+              lanes_sum(lanes + grp * per_group + (m * wb->k + t) * LANES);
   }
+}
+
+/* gw's element (o, t) summed over the real output pixels alone, in double.
+ * The lanes also multiply the pixels past each row's end, whose gradient
+ * is zero, by the input they read; an inf or NaN there makes 0 x inf =
+ * NaN in an element whose true sum is finite (PyTorch's is). Only such a
+ * NaN element is summed again, so a finite step never comes here. */
+static float real_pixels_sum(const tg_conv_geometry *g, const float *x, const float *gout,
+                             int64_t o, int64_t t) {
+  int64_t og = g->o / g->groups, cg = g->c / g->groups;
+  int64_t c = o / og * cg + t / (g->kh * g->kw), i = t / g->kw % g->kh, j = t % g->kw;
+  double sum = 0;
+  for (int64_t n = 0; n < g->n; n++)
+    for (int64_t y = 0; y < g->oh; y++) {
+      int64_t iy = y + i * g->dh - g->pt;
+      if (iy < 0 || iy >= g->h) continue;
+      for (int64_t xx = 0; xx < g->ow; xx++) {
+        int64_t ix = xx + j * g->dw - g->pl;
+        if (ix < 0 || ix >= g->w) continue;
+        sum += (double)gout[((n * g->o + o) * g->oh + y) * g->ow + xx] *
+               x[((n * g->c + c) * g->h + iy) * g->w + ix];
+      }
+    }
+  return (float)sum;
 }
 
 void tg_nn_conv_direct_weight_grad(const tg_conv_geometry *g, const float *x,
                                    const float *gout, float *gw) {
   weight_blocks wb = {.g = g, .pd = input_padding(g), .x = x, .gout = gout};
   wb.k = tg_nn_conv_col_rows(g);
-  tg_isa isa = tg_simd_isa();
-  wb.lanes_of = weight_lanes_paths[isa];
-  wb.m_pad = round_up(g->o / g->groups, weight_tile[isa][0]);
-  wb.k_pad = round_up(wb.k, weight_tile[isa][1]);
-  wb.n = round_up(g->oh * wb.pd.pw, TILE_PIXELS);
-  int64_t macs = g->o * wb.k * wb.n;
+  wb.lanes_of = weight_lanes_paths[tg_simd_isa()];
+  wb.m = g->o / g->groups;
+  /* whole LANES of pixels: the lanes' tiles step by LANES, and the pixels
+   * past the last row (zero gradients) would only add zeros */
+  wb.n = round_up(g->oh * wb.pd.pw, LANES);
+  /* the blocks' size, which decides the partial sums, as it always was */
+  int64_t macs = g->o * wb.k * round_up(g->oh * wb.pd.pw, TILE_PIXELS);
   wb.per_block = (BLOCK_MACS + macs - 1) / macs; /* its scratch: a block's planes */
   wb.blocks = (g->n + wb.per_block - 1) / wb.per_block;
   wb.per_part = (wb.blocks + MAX_PARTS - 1) / MAX_PARTS;
   int64_t parts = (wb.blocks + wb.per_part - 1) / wb.per_part;
   int slots = tg_parallel_threads();
   int64_t partial_floats = round_up(parts * g->o * wb.k, 16);
-  wb.slot_floats =
-      round_up(block_planes(&wb) + g->groups * wb.m_pad * wb.k_pad * LANES, 16);
+  wb.slot_floats = round_up(block_planes(&wb) + g->groups * wb.m * wb.k * LANES, 16);
   tg_storage *s =
-      tg_storage_new((size_t)wb.k_pad * sizeof(int64_t) +
+      tg_storage_new((size_t)wb.k * sizeof(int64_t) +
                      (size_t)(partial_floats + slots * wb.slot_floats) * sizeof(float));
   int64_t *off = s->data;
   tap_offsets(g, &wb.pd, off);
-  for (int64_t t = wb.k; t < wb.k_pad; t++) off[t] = off[0]; /* computed, unused */
   wb.off = off;
-  wb.partials = (float *)(off + wb.k_pad);
+  wb.partials = (float *)(off + wb.k);
   wb.scratch = wb.partials + partial_floats;
   tg_parallel_for_slots(parts, 1, slots, part_range, &wb);
   int64_t size = g->o * wb.k;
   memcpy(gw, wb.partials, (size_t)size * sizeof(float));
   for (int64_t b = 1; b < parts; b++)
     for (int64_t e = 0; e < size; e++) gw[e] += wb.partials[b * size + e];
+  for (int64_t e = 0; e < size; e++)
+    if (isnan(gw[e])) gw[e] = real_pixels_sum(g, x, gout, e / wb.k, e % wb.k);
   tg_storage_release(s);
 }

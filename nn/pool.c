@@ -7,6 +7,7 @@
  * gradient through them: the op "max_pool2d_backward", whose own gradient
  * gathers through the same indices, so double backward works too. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "nn/pool.h"
@@ -219,7 +220,7 @@ void tg_nn_pool_planes(const pool_job *job, void (*fn)(int64_t, int64_t, void *)
 /* ---- max_pool2d_backward: the gradient scattered through the indices ---- */
 
 static tg_tensor *scatter_through(const tg_op *op, tg_tensor *g, tg_tensor *indices,
-                                  tg_shape in_shape);
+                                  tg_shape in_shape, bool windows_2x2);
 
 /* Its gradient is the incoming one gathered through the same indices. */
 static void max_pool_scatter_backward(tg_node *node, tg_tensor *gg, tg_tensor **grads) {
@@ -236,22 +237,27 @@ const tg_op tg_op_max_pool2d_backward = {.name = "max_pool2d_backward",
 const tg_op tg_op_adaptive_max_pool2d_backward = {.name = "adaptive_max_pool2d_backward",
                                                   .backward = max_pool_scatter_backward};
 
+/* The input gradient of a MaxPool2d(2) (windows_2x2: written whole in one
+ * pass) or of any max pooling (zeros, then the scatter). */
 static tg_tensor *scatter_through(const tg_op *op, tg_tensor *g, tg_tensor *indices,
-                                  tg_shape in_shape) {
+                                  tg_shape in_shape, bool windows_2x2) {
   tg_scope_begin();
   tg_tensor *gc = tg_contiguous(g);
-  tg_tensor *out = tg_zeros(in_shape, g->dtype);
-  int64_t plane_out =
-      indices->shape[indices->ndim - 2] * indices->shape[indices->ndim - 1];
-  pool_job job = {.planes = tg_numel(indices) / plane_out,
-                  .plane_in =
-                      in_shape.d[in_shape.ndim - 2] * in_shape.d[in_shape.ndim - 1],
-                  .plane_out = plane_out,
-                  .src = tg_ptr(gc),
-                  .dst = tg_ptr(out),
-                  .indices = (int64_t *)tg_ptr(indices)};
-  tg_nn_pool_planes(&job,
-                    g->dtype == TG_FLOAT32 ? max_pool_scatter_f32 : max_pool_scatter_f64);
+  tg_tensor *out =
+      windows_2x2 ? tg_alloc(in_shape, g->dtype) : tg_zeros(in_shape, g->dtype);
+  int nd = in_shape.ndim;
+  pool_windows w = {.planes = tg_numel(indices) / indices->shape[nd - 1] /
+                              indices->shape[nd - 2],
+                    .h = {.in = in_shape.d[nd - 2], .out = indices->shape[nd - 2]},
+                    .w = {.in = in_shape.d[nd - 1], .out = indices->shape[nd - 1]}};
+  pool_job job = tg_nn_pool_window_job(&w, tg_ptr(gc), tg_ptr(out));
+  job.indices = (int64_t *)tg_ptr(indices);
+  bool f32 = g->dtype == TG_FLOAT32;
+  if (windows_2x2)
+    tg_nn_pool_planes(&job, f32 ? tg_nn_max_pool_2x2_backward_f32
+                                : tg_nn_max_pool_2x2_backward_f64);
+  else
+    tg_nn_pool_planes(&job, f32 ? max_pool_scatter_f32 : max_pool_scatter_f64);
   tg_node *node = tg_record(op, out, 1, &g);
   if (node) tg_save(node, indices);
   return tg_scope_return(out);
@@ -259,24 +265,34 @@ static tg_tensor *scatter_through(const tg_op *op, tg_tensor *g, tg_tensor *indi
 
 /* ---- max_pool2d and adaptive_max_pool2d ---- */
 
+/* What a max pooling's node keeps beside the indices. */
+typedef struct max_pool_node_args {
+  bool windows_2x2; /* MaxPool2d(2) inside the input: is_2x2_stride_2 */
+} max_pool_node_args;
+
 static void max_pool2d_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
+  const max_pool_node_args *a = tg_node_args(node);
   grads[0] = scatter_through(&tg_op_max_pool2d_backward, g, tg_saved(node, 0),
-                             tg_shape_of(tg_node_input_meta(node, 0)));
+                             tg_shape_of(tg_node_input_meta(node, 0)), a->windows_2x2);
 }
 
 static void adaptive_max_pool2d_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = scatter_through(&tg_op_adaptive_max_pool2d_backward, g, tg_saved(node, 0),
-                             tg_shape_of(tg_node_input_meta(node, 0)));
+                             tg_shape_of(tg_node_input_meta(node, 0)), false);
 }
 
-const tg_op tg_op_max_pool2d = {.name = "max_pool2d", .backward = max_pool2d_backward};
+const tg_op tg_op_max_pool2d = {.name = "max_pool2d",
+                                .backward = max_pool2d_backward,
+                                .args_size = sizeof(max_pool_node_args)};
 const tg_op tg_op_adaptive_max_pool2d = {.name = "adaptive_max_pool2d",
                                          .backward = adaptive_max_pool2d_backward};
 
-/* MaxPool2d(2) on an input whose windows all lie inside it. */
+/* MaxPool2d(2) on an input whose windows all lie inside it, with planes
+ * whose flat indices the vector paths hold in 32 bits. */
 static bool is_2x2_stride_2(const pool_args *a) {
   int nd = a->in_shape.ndim;
-  bool fits = a->kind == POOL_MAX;
+  bool fits =
+      a->kind == POOL_MAX && a->in_shape.d[nd - 2] * a->in_shape.d[nd - 1] <= INT32_MAX;
   for (int i = 0; i < 2; i++)
     fits = fits && a->kernel[i] == 2 && a->stride[i] == 2 && a->padding[i] == 0 &&
            a->dilation[i] == 1 &&
@@ -293,13 +309,17 @@ static tg_tensor *max_pool(tg_tensor *x, const pool_args *a, const tg_op *op,
   pool_windows w = tg_nn_pool_windows(a);
   pool_job job = tg_nn_pool_window_job(&w, tg_ptr(in), tg_ptr(out));
   job.indices = tg_data_i64(idx);
-  bool f32 = x->dtype == TG_FLOAT32;
-  if (is_2x2_stride_2(a))
-    tg_nn_pool_planes(&job, f32 ? max_pool_2x2_f32 : max_pool_2x2_f64);
+  bool f32 = x->dtype == TG_FLOAT32, windows_2x2 = is_2x2_stride_2(a);
+  if (windows_2x2)
+    tg_nn_pool_planes(&job, f32 ? tg_nn_max_pool_2x2_f32 : tg_nn_max_pool_2x2_f64);
   else
     tg_nn_pool_planes(&job, f32 ? max_pool_f32 : max_pool_f64);
   tg_node *node = tg_record(op, out, 1, &x);
-  if (node) tg_save(node, idx);
+  if (node) {
+    tg_save(node, idx);
+    if (op->args_size)
+      ((max_pool_node_args *)tg_node_args(node))->windows_2x2 = windows_2x2;
+  }
   if (indices) *indices = tg_keep(idx);
   return tg_scope_return(out);
 }

@@ -65,6 +65,14 @@ pool_args tg_nn_adaptive_pool_args(const char *fn, const tg_tensor *x, int64_t o
 /* The windows of a; their tables are scope-owned tensors. */
 pool_windows tg_nn_pool_windows(const pool_args *a);
 
+/* MaxPool2d(2)'s jobs (max_pool_2x2.c): the forward over a pool_job's
+ * planes (windows, src, dst, indices), and the backward writing the whole
+ * input gradient dst from src (the output's gradient) and the indices. */
+void tg_nn_max_pool_2x2_f32(int64_t begin, int64_t end, void *job);
+void tg_nn_max_pool_2x2_f64(int64_t begin, int64_t end, void *job);
+void tg_nn_max_pool_2x2_backward_f32(int64_t begin, int64_t end, void *job);
+void tg_nn_max_pool_2x2_backward_f64(int64_t begin, int64_t end, void *job);
+
 /* "2" when both are equal, "(2, 3)" otherwise; "None" for a 0 of an
  * adaptive output size. */
 void tg_nn_pair_repr(const int64_t pair[2], bool zero_is_none, char *buf, size_t size);

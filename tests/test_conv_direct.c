@@ -10,7 +10,9 @@
  * - the AVX2 and AVX-512 paths bit for bit the same (both fuse their
  *   multiply-adds), the baseline path within float32 rounding, and the
  *   weight gradient the same bits on every path;
- * - the same bits at 1, 2 and 3 threads. */
+ * - the same bits at 1, 2 and 3 threads;
+ * - infinities in the input give the weight gradient's NaN, inf and finite
+ *   elements where the float64 column kernels give them. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +231,46 @@ START_TEST(test_direct_threads) {
 }
 END_TEST
 
+/* An input with infinities: the lanes multiply the zero gradients past
+ * each row's end by the input they read, and 0 x inf had made NaN of
+ * elements whose sum over the real pixels is finite (PyTorch's is). The
+ * float32 weight gradient holds NaN, inf and the finite values where the
+ * float64 column kernels (real pixels only) do. */
+START_TEST(test_direct_weight_grad_infinities) {
+  for (int c = 0; c < 4; c++) {
+    tg_conv_geometry g = geometry(cases[c]);
+    int64_t nx = g.n * g.c * g.h * g.w, nw = g.o * tg_nn_conv_col_rows(&g);
+    int64_t ny = g.n * g.o * g.oh * g.ow;
+    float *x = malloc((size_t)nx * 4), *gy = malloc((size_t)ny * 4),
+          *gw = malloc((size_t)nw * 4);
+    fill(x, nx, 31), fill(gy, ny, 32);
+    /* the last column of a first row: read by the taps of the column to its
+     * right only past a row's end (the taps of rows below it never) */
+    x[g.w - 1] = INFINITY;
+    x[nx - g.h * g.w + g.w - 1] = -INFINITY;
+    double *dx = widen(x, nx), *dgy = widen(gy, ny);
+    double *want = malloc((size_t)nw * 8);
+    tg_nn_conv_weight_grad(&g, TG_FLOAT32, x, gy, gw);
+    tg_nn_conv_weight_grad(&g, TG_FLOAT64, dx, dgy, want);
+    int finite = 0;
+    for (int64_t e = 0; e < nw; e++) {
+      if (isnan(want[e]) || isinf(want[e])) {
+        ck_assert_msg(isnan(want[e]) ? isnan(gw[e]) : gw[e] == want[e],
+                      "case %d gw[%lld]: %g, the columns' %g", c, (long long)e, gw[e],
+                      want[e]);
+        continue;
+      }
+      finite++;
+      ck_assert_msg(fabs(gw[e] - want[e]) <= 4e-7 * (double)(g.n * g.oh * g.ow) + 1e-6,
+                    "case %d gw[%lld]: %.9g, the columns' %.9g", c, (long long)e, gw[e],
+                    want[e]);
+    }
+    ck_assert_int_gt(finite, 0);
+    free(x), free(gy), free(gw), free(dx), free(dgy), free(want);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("conv_direct");
   TCase *tc = tcase_create("core");
@@ -237,6 +279,7 @@ int main(void) {
   tcase_add_test(tc, test_direct_matches_columns);
   tcase_add_test(tc, test_direct_paths);
   tcase_add_test(tc, test_direct_threads);
+  tcase_add_test(tc, test_direct_weight_grad_infinities);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

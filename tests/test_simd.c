@@ -3,7 +3,7 @@
  * on the small GEMMs (edges, odd sizes, transposes, alpha and beta, a bias
  * row, a strided C), the fused activation gradients, tg_add_, the column
  * sums, every optimizer's step and the nn fused kernels (LayerNorm, GELU,
- * masked softmax, the LSTM cell); and $TG_ISA picks the path. A path the
+ * masked softmax, the LSTM cell, MaxPool2d(2)); and $TG_ISA picks the path. A path the
  * CPU lacks or TG_ISA excludes is skipped, saying so (valgrind runs set
  * TG_ISA=avx2). The
  * products libxsmm computes (when built with it) are held to float32
@@ -421,11 +421,21 @@ static tg_tensor *lstm_case(tg_dtype dtype) {
   return out;
 }
 
+/* MaxPool2d(2)'s vector loops (nn/max_pool_2x2.c): output, indices and
+ * the input gradient, over rows of 37 windows and an odd last column */
+static tg_tensor *max_pool_2x2_case(tg_dtype dtype) {
+  tg_tensor *x = input(TG_SHAPE(3, 5, 9, 75), dtype, 20), *indices;
+  tg_tensor *y = tg_max_pool2d(x, &(tg_pool_opts){.kernel_size = {2, 2}}, &indices);
+  tg_backward(y, tg_randn(tg_shape_of(y), dtype), 0);
+  return flat_cat((tg_tensor *[]){y, tg_to(indices, dtype), tg_grad(x)}, 3);
+}
+
 START_TEST(test_nn_fused_kernels) {
   tg_tensor *(*cases[])(tg_dtype) = {layer_norm_case, gelu_case, masked_softmax_case,
-                                     lstm_case};
-  const char *names[] = {"LayerNorm, ", "GELU, ", "masked softmax, ", "LSTM, "};
-  for (int i = 0; i < 4; i++) {
+                                     lstm_case, max_pool_2x2_case};
+  const char *names[] = {"LayerNorm, ", "GELU, ", "masked softmax, ", "LSTM, ",
+                         "MaxPool2d(2), "};
+  for (int i = 0; i < 5; i++) {
     case_name = names[i];
     same_on_every_path(cases[i]);
   }

@@ -22,12 +22,27 @@ static void twist(tg_mt19937 *mt) {
   mt->next = 0;
 }
 
-uint32_t tg_mt19937_next(tg_mt19937 *mt) {
-  if (mt->next >= TG_MT_WORDS) twist(mt);
-  uint32_t y = mt->state[mt->next++];
+static uint32_t temper(uint32_t y) {
   y ^= y >> 11;
   y ^= (y << 7) & 0x9d2c5680u;
   y ^= (y << 15) & 0xefc60000u;
   y ^= y >> 18;
   return y;
+}
+
+uint32_t tg_mt19937_next(tg_mt19937 *mt) {
+  if (mt->next >= TG_MT_WORDS) twist(mt);
+  return temper(mt->state[mt->next++]);
+}
+
+void tg_mt19937_fill(tg_mt19937 *mt, uint32_t *out, int n) {
+  while (n > 0) {
+    if (mt->next >= TG_MT_WORDS) twist(mt);
+    int run = TG_MT_WORDS - mt->next < n ? TG_MT_WORDS - mt->next : n;
+    const uint32_t *state = mt->state + mt->next;
+    for (int i = 0; i < run; i++) out[i] = temper(state[i]); /* a loop that vectorises */
+    mt->next += run;
+    out += run;
+    n -= run;
+  }
 }

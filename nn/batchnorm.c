@@ -57,7 +57,7 @@ typedef struct bn_job {
 } bn_job;
 
 /* Channels whose statistics are summed side by side. */
-enum { BN_GROUP = 4 };
+enum { BN_GROUP = 8 };
 
 #define TG_TEMPLATE "nn/batchnorm_loops.inc"
 #include "tensor/for_float_types.inc"

@@ -57,7 +57,7 @@ typedef struct bn_job {
 } bn_job;
 
 /* Channels whose statistics are summed side by side. */
-enum { BN_GROUP = 4 };
+enum { BN_GROUP = 8 };
 
 #define TG_TEMPLATE "nn/batchnorm_loops.inc"
 #include "tensor/for_float_types.inc"
@@ -111,7 +111,8 @@ static tg_shape reduce_dims(int ndim) {
 }
 
 /* The backward from differentiable ops, for create_graph: in training the
- * statistics are functions of x again. */
+ * statistics are functions of x again. The gradients' grad_fn are named
+ * NativeBatchNormBackwardBackward0, as PyTorch's. */
 static void batch_norm_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   const bn_args *a = tg_node_args(node);
   tg_tensor *x = tg_node_input(node, 0), *w = tg_node_input(node, 1);
@@ -134,6 +135,8 @@ static void batch_norm_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) 
   }
   if (tg_needs_input_grad(node, 1)) grads[1] = tg_sum(tg_mul(g, xhat), dims, false);
   if (tg_needs_input_grad(node, 2)) grads[2] = tg_sum(g, dims, false);
+  for (int i = 0; i < 3; i++) /* recorded (create_graph): PyTorch's one node's name */
+    if (grads[i]) tg_name_grad_fn(grads[i], g, "NativeBatchNormBackwardBackward0");
 }
 
 /* The same gradients in one pass per channel (ATen's rounding). */

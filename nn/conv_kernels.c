@@ -10,6 +10,7 @@
  * gradient summed block by block in order, do not depend on the thread
  * count. */
 #include <cblas.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "nn/conv.h"
@@ -69,16 +70,23 @@ static size_t padded_bytes(const tg_conv_geometry *g, int64_t channels, size_t e
   return (size_t)(channels * padded_height(g) * padded_width(g) + COPY_CHUNK) * elem;
 }
 
+/* Images per block: as many as fit BLOCK_BYTES of columns, at least one. */
+static int64_t block_images(const tg_conv_geometry *g, size_t elem) {
+  int64_t L = g->oh * g->ow, per_image = tg_nn_conv_col_rows(g) * L * (int64_t)elem;
+  int64_t most = per_image > 0 ? BLOCK_BYTES / per_image : g->n; /* no input channels */
+  if (most < 1) most = 1;
+  if (most > g->n) most = g->n > 0 ? g->n : 1;
+  return most;
+}
+
 /* Scratch for a block, allocated here on the caller's thread (the pool's
  * loop bodies never allocate): its column matrix (K, most * L), its rows
  * of out / gout (O/G, most * L), then one padded image per pool slot.
  * Sets b->most, b->cols, b->pads. */
 static void *block_scratch(const tg_conv_geometry *g, size_t elem, conv_block *b,
                            tg_storage **s) {
-  int64_t L = g->oh * g->ow, per_image = tg_nn_conv_col_rows(g) * L * (int64_t)elem;
-  b->most = per_image > 0 ? BLOCK_BYTES / per_image : g->n; /* no input channels */
-  if (b->most < 1) b->most = 1;
-  if (b->most > g->n) b->most = g->n > 0 ? g->n : 1;
+  int64_t L = g->oh * g->ow;
+  b->most = block_images(g, elem);
   int64_t rows = tg_nn_conv_col_rows(g) + g->o / g->groups;
   size_t cols_bytes = (size_t)(rows * b->most * L) * elem;
   b->slots = tg_parallel_threads();
@@ -86,6 +94,80 @@ static void *block_scratch(const tg_conv_geometry *g, size_t elem, conv_block *b
   *s = tg_storage_new(cols_bytes + (size_t)b->slots * b->pad_bytes);
   b->pads = (char *)(*s)->data + cols_bytes;
   return b->cols = (*s)->data;
+}
+
+/* The weight gradient of one group, its input channels split over the
+ * pool: each range of channels owns its columns of gw and sums every
+ * block into them in block order, one GEMM per block, so the split never
+ * changes a sum. OpenBLAS is told to stay on its caller's thread
+ * meanwhile: the pool's threads call it side by side, and its own threads
+ * gave other bits than one thread on some of these products (a 40 x 144
+ * weight over 400 pixels). A range's product per image keeps at least
+ * MIN_SPLIT_COLUMNS columns and MIN_SPLIT_MACS multiply-adds, so that
+ * split and whole products take the same kernels: OpenBLAS hands narrower
+ * ones to other kernels, and gemm_small.c takes smaller ones (below
+ * 2^19), whose bits differ. */
+enum { MIN_SPLIT_COLUMNS = 32, MIN_SPLIT_MACS = 1 << 20 };
+
+typedef struct weight_job {
+  const tg_conv_geometry *g;
+  const void *x, *gout;
+  void *gw;
+  int64_t grp, most; /* the group; images per block */
+  char *scratch;     /* per pool slot: a block's columns, gout rows, a padded image */
+  size_t slot_bytes, rows_bytes;
+} weight_job;
+
+static tg_storage *weight_scratch(const tg_conv_geometry *g, size_t elem, weight_job *j) {
+  int64_t L = g->oh * g->ow, cg = g->c / g->groups;
+  j->most = block_images(g, elem);
+  j->rows_bytes = (size_t)(g->o / g->groups * j->most * L) * elem;
+  j->slot_bytes = ((size_t)(tg_nn_conv_col_rows(g) * j->most * L) * elem + j->rows_bytes +
+                   padded_bytes(g, cg, elem) + 63) /
+                  64 * 64;
+  tg_storage *s = tg_storage_new((size_t)tg_parallel_threads() * j->slot_bytes);
+  j->scratch = s->data;
+  return s;
+}
+
+/* OpenBLAS's (pthreads build) thread count for its next products. Set
+ * directly: openblas_set_num_threads would restart the workers that
+ * tg_set_num_threads stopped, and they spin in sched_yield beside the
+ * pool's threads. Weak: with another BLAS nothing is changed. */
+extern int blas_cpu_number __attribute__((weak));
+static pthread_mutex_t blas_serial_lock = PTHREAD_MUTEX_INITIALIZER;
+static int blas_serial_users, blas_saved_threads;
+
+/* OpenBLAS on its caller's thread from blas_serial(true) to
+ * blas_serial(false), counted, so that callers on several threads at
+ * once restore the count only when the last one leaves. */
+static void blas_serial(bool on) {
+  if (!&blas_cpu_number) return;
+  pthread_mutex_lock(&blas_serial_lock);
+  if (on && blas_serial_users++ == 0) {
+    blas_saved_threads = blas_cpu_number;
+    blas_cpu_number = 1;
+  } else if (!on && --blas_serial_users == 0) {
+    blas_cpu_number = blas_saved_threads;
+  }
+  pthread_mutex_unlock(&blas_serial_lock);
+}
+
+static void over_channels(weight_job *j, tg_slot_fn fn) {
+  const tg_conv_geometry *g = j->g;
+  int64_t cg = g->c / g->groups, taps = g->kh * g->kw;
+  int64_t image_macs = g->o / g->groups * taps * g->oh * g->ow; /* per channel */
+  int threads = tg_parallel_threads();
+  int64_t per = (cg + threads - 1) / threads; /* channels per range */
+  if (per * taps < MIN_SPLIT_COLUMNS) per = (MIN_SPLIT_COLUMNS + taps - 1) / taps;
+  if (per * image_macs < MIN_SPLIT_MACS)
+    per = image_macs > 0 ? (MIN_SPLIT_MACS + image_macs - 1) / image_macs : cg;
+  blas_serial(true);
+  if (threads > 1 && per < cg)
+    tg_parallel_for_slots(cg, per, threads, fn, j);
+  else
+    fn(0, cg, 0, j);
+  blas_serial(false);
 }
 
 /* C (m, n) = op(A) op(B) + beta C, row-major; op(A) is m x k, op(B) k x n.

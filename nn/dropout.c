@@ -1,10 +1,11 @@
 /* Dropout, Dropout2d and Dropout1d as PyTorch 1.13 does them on the CPU: noise =
  * bernoulli_(1 - p), noise /= 1 - p, out = x * noise. bernoulli_ draws one 53-bit uniform
  * double per element (u < 1 - p keeps it), which is exactly what
- * tg_rand(float64) draws, so a seeded mask matches torch's. */
+ * tg_rand(float64) draws (tg_bernoulli_draws), so a seeded mask matches torch's. */
 #include <stdio.h>
 
 #include "nn/nn_internal.h"
+#include "tensor/core.h"
 
 static void check_dropout(const char *fn, const tg_tensor *x, double p) {
   if (!(p >= 0 && p <= 1))
@@ -13,18 +14,36 @@ static void check_dropout(const char *fn, const tg_tensor *x, double p) {
     tg_error("%s: expected a floating tensor, got %s", fn, tg_dtype_name(x->dtype));
 }
 
-/* ATen's _dropout_impl: a noise tensor of noise_shape (x's, or one value
- * per (N, C) plane for feature dropout) drawn with bernoulli_(1 - p),
- * divided by 1 - p and broadcast over x. */
+/* ATen's noise: bernoulli_(1 - p) in x's dtype, then noise.div_(1 - p),
+ * so a kept element's noise is 1 / (1 - p) computed in that dtype. The
+ * draws (one uniform double each, in order) come from the one generator
+ * and are serial; the noise is written from them in one pass, without
+ * ATen's float64 and bool temporaries. */
+static tg_tensor *dropout_noise(tg_shape shape, double p, tg_dtype dtype) {
+  tg_tensor *noise = tg_alloc(shape, dtype);
+  int64_t n = tg_numel(noise);
+  tg_storage *keep = tg_storage_new((size_t)n);
+  const uint8_t *k = keep->data;
+  tg_bernoulli_draws(keep->data, n, 1 - p);
+  if (dtype == TG_FLOAT32) {
+    float *out = (float *)tg_ptr(noise), scale = 1.0f / (float)(1 - p);
+    for (int64_t i = 0; i < n; i++) out[i] = k[i] ? scale : 0.0f;
+  } else {
+    double *out = (double *)tg_ptr(noise), scale = 1.0 / (1 - p);
+    for (int64_t i = 0; i < n; i++) out[i] = k[i] ? scale : 0.0;
+  }
+  tg_storage_release(keep);
+  return noise;
+}
+
+/* ATen's _dropout_impl: x times a noise of noise_shape (x's, or one value
+ * per (N, C) plane for feature dropout), broadcast over x. */
 static tg_tensor *dropout_with_noise(tg_tensor *x, double p, bool training,
                                      tg_shape noise_shape) {
   tg_scope_begin();
   if (!training || p == 0 || tg_numel(x) == 0) return tg_scope_return(x); /* x itself */
   if (p == 1) return tg_scope_return(tg_mul(x, tg_zeros_like(x)));
-  tg_tensor *keep = tg_lt_scalar(tg_rand(noise_shape, TG_FLOAT64), 1 - p);
-  /* the scale is computed in x's dtype, as noise.div_(1 - p) does */
-  tg_tensor *noise = tg_div(tg_to(keep, x->dtype), tg_scalar(1 - p, x->dtype));
-  return tg_scope_return(tg_mul(x, noise));
+  return tg_scope_return(tg_mul(x, dropout_noise(noise_shape, p, x->dtype)));
 }
 
 tg_tensor *tg_dropout(tg_tensor *x, double p, bool training) {

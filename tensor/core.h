@@ -99,6 +99,12 @@ char *tg_flat_ptr(const tg_tensor *t, int64_t i);
 double tg_load(const char *p, tg_dtype dtype);
 void tg_store(char *p, tg_dtype dtype, double v);
 
+/* ---- draws for kernels (random.c) ----
+ * keep[i] = (u < prob) for n uniform doubles u of the default generator,
+ * drawn as tg_rand(float64) draws them (ATen's bernoulli_(prob) on the
+ * CPU), under the generator's lock: dropout's mask without the tensors. */
+void tg_bernoulli_draws(uint8_t *keep, int64_t n, double prob);
+
 /* ---- threads (parallel.c) ----
  * fn(begin, end, ctx) over [0, n), split into contiguous chunks of at least
  * `grain` that tg_set_num_threads threads claim as they come free; on the

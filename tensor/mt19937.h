@@ -16,5 +16,7 @@ typedef struct tg_mt19937 {
 
 void tg_mt19937_seed(tg_mt19937 *mt, uint32_t seed);
 uint32_t tg_mt19937_next(tg_mt19937 *mt);
+/* The next n words into out: n calls of tg_mt19937_next, in batches. */
+void tg_mt19937_fill(tg_mt19937 *mt, uint32_t *out, int n);
 
 #endif

@@ -180,6 +180,23 @@ static double uniform_f64(void) {
   return (double)(next_u64(&global) & ((1ull << 53) - 1)) * (1.0 / 9007199254740992.0);
 }
 
+void tg_bernoulli_draws(uint8_t *keep, int64_t n, double prob) {
+  enum { WORDS = 512 }; /* twister words per batch: two per draw */
+  uint32_t words[WORDS];
+  lock_global();
+  tg_mt19937 *mt = &default_generator()->mt;
+  for (int64_t i = 0; i < n; i += WORDS / 2) {
+    int64_t draws = n - i < WORDS / 2 ? n - i : WORDS / 2;
+    tg_mt19937_fill(mt, words, (int)(2 * draws));
+    for (int64_t d = 0; d < draws; d++) {
+      uint64_t bits = (uint64_t)words[2 * d] << 32 | words[2 * d + 1];
+      double u = (double)(bits & ((1ull << 53) - 1)) * (1.0 / 9007199254740992.0);
+      keep[i + d] = u < prob; /* uniform_f64's value */
+    }
+  }
+  unlock_global();
+}
+
 /* PyTorch's scalar normal sampler (for short or strided tensors); the
  * caller scales it with one fused multiply-add, as PyTorch's kernel does. */
 static double normal_f64(void) {

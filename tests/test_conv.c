@@ -180,6 +180,36 @@ START_TEST(test_conv_threads_deterministic) {
 }
 END_TEST
 
+/* The weight gradient of a convolution wider than the direct kernels take
+ * (the column kernels' GEMM, its input channels split over the threads),
+ * at 1, 2 and 3 threads: the same bits. The first shape is the
+ * Fashion-MNIST CNN's second convolution; OpenBLAS's own two threads gave
+ * the second one other bits than one thread before. */
+static tg_tensor *wide_weight_grad(int threads, tg_shape xs, tg_shape ws) {
+  tg_set_num_threads(threads);
+  tg_manual_seed(5);
+  tg_tensor *x = tg_randn(xs, TG_FLOAT32);
+  tg_tensor *w = tg_requires_grad_(tg_randn(ws, TG_FLOAT32), true);
+  tg_tensor *y = tg_conv2d(x, w, NULL, &(tg_conv_opts){.padding = {1, 1}});
+  tg_backward(y, tg_randn(tg_shape_of(y), TG_FLOAT32), 0);
+  tg_set_num_threads(1);
+  return tg_grad(w);
+}
+
+START_TEST(test_conv_wide_weight_grad_threads) {
+  tg_shape xs[2] = {TG_SHAPE(5, 32, 14, 14), TG_SHAPE(8, 16, 10, 10)};
+  tg_shape ws[2] = {TG_SHAPE(64, 32, 3, 3), TG_SHAPE(40, 16, 3, 3)};
+  tg_scope_begin();
+  for (int c = 0; c < 2; c++) {
+    tg_tensor *one = wide_weight_grad(1, xs[c], ws[c]);
+    for (int threads = 2; threads <= 3; threads++)
+      tg_assert_close(wide_weight_grad(threads, xs[c], ws[c]), one, 0, 0,
+                      "wide weight gradient, 1 thread against 2 and 3");
+  }
+  tg_scope_end();
+}
+END_TEST
+
 /* create_graph: the gradients are themselves convolutions on the tape,
  * named as PyTorch names them, and differentiate again. */
 START_TEST(test_conv_double_backward) {
@@ -312,6 +342,7 @@ int main(void) {
   tcase_add_test(tc, test_conv_modules_init_and_repr);
   tcase_add_test(tc, test_conv_blas_path_matches_unfold_matmul);
   tcase_add_test(tc, test_conv_threads_deterministic);
+  tcase_add_test(tc, test_conv_wide_weight_grad_threads);
   tcase_add_test(tc, test_conv_double_backward);
   tcase_add_test(tc, test_conv_empty);
   tcase_add_test(tc, test_conv_errors);

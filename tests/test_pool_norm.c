@@ -517,6 +517,34 @@ START_TEST(test_pool_grad_fn_names) {
 }
 END_TEST
 
+/* BatchNorm's gradients under create_graph are PyTorch's one node,
+ * NativeBatchNormBackwardBackward0, in training and eval, with and without
+ * the affine parameters, and differentiate again. */
+START_TEST(test_batch_norm_double_backward_names) {
+  tg_scope_begin();
+  for (int k = 0; k < 4; k++) {
+    bool training = k % 2 == 0, affine = k < 2;
+    tg_module *bn = tg_nn_batch_norm2d(3, 1e-5, 0.1, affine, true);
+    tg_module_to(bn, TG_FLOAT64);
+    tg_module_train(bn, training);
+    tg_tensor *x = tg_requires_grad_(tg_randn(TG_SHAPE(2, 3, 4, 4), TG_FLOAT64), true);
+    tg_tensor *y = tg_module_forward(bn, x);
+    tg_tensor *gy = tg_requires_grad_(tg_randn(TG_SHAPE(2, 3, 4, 4), TG_FLOAT64), true);
+    tg_tensor *inputs[3] = {x, tg_module_parameter(bn, "weight"),
+                            tg_module_parameter(bn, "bias")},
+              *grads[3];
+    int n = affine ? 3 : 1;
+    tg_autograd_grad(y, gy, n, inputs, grads, TG_CREATE_GRAPH);
+    for (int i = 0; i < n; i++)
+      ck_assert_str_eq(tg_grad_fn_name(grads[i]), "NativeBatchNormBackwardBackward0");
+    tg_backward(tg_sum(tg_mul(grads[0], grads[0]), TG_ALL_DIMS, false), NULL, 0);
+    ck_assert_ptr_nonnull(tg_grad(gy));
+    tg_module_free(bn);
+  }
+  tg_scope_end();
+}
+END_TEST
+
 START_TEST(test_gradcheck_modules) {
   tg_manual_seed(3);
   tg_gradcheck_layer(tg_nn_group_norm(2, 4, 1e-5, true), TG_SHAPE(3, 4, 3), -1, true);
@@ -672,6 +700,7 @@ int main(void) {
   tcase_add_test(tc, test_dropout2d_drops_whole_planes);
   tcase_add_test(tc, test_max_pool_module_indices);
   tcase_add_test(tc, test_pool_grad_fn_names);
+  tcase_add_test(tc, test_batch_norm_double_backward_names);
   tcase_add_test(tc, test_batch_norm_rounds_as_aten);
   tcase_add_test(tc, test_batch_norm_same_bits_at_any_thread_count);
   tcase_add_test(tc, test_gradcheck_modules);

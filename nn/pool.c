@@ -227,9 +227,11 @@ static void max_pool_scatter_backward(tg_node *node, tg_tensor *gg, tg_tensor **
 }
 
 const tg_op tg_op_max_pool2d_backward = {.name = "max_pool2d_backward",
-                                         .backward = max_pool_scatter_backward};
+                                         .backward = max_pool_scatter_backward,
+                                         .keeps_inputs = TG_KEEPS_NONE};
 const tg_op tg_op_adaptive_max_pool2d_backward = {.name = "adaptive_max_pool2d_backward",
-                                                  .backward = max_pool_scatter_backward};
+                                                  .backward = max_pool_scatter_backward,
+                                                  .keeps_inputs = TG_KEEPS_NONE};
 
 static tg_tensor *scatter_through(const tg_op *op, tg_tensor *g, tg_tensor *indices,
                                   tg_shape in_shape) {
@@ -264,9 +266,11 @@ static void adaptive_max_pool2d_backward(tg_node *node, tg_tensor *g, tg_tensor 
                              tg_shape_of(tg_node_input_meta(node, 0)));
 }
 
-const tg_op tg_op_max_pool2d = {.name = "max_pool2d", .backward = max_pool2d_backward};
+const tg_op tg_op_max_pool2d = {
+    .name = "max_pool2d", .backward = max_pool2d_backward, .keeps_inputs = TG_KEEPS_NONE};
 const tg_op tg_op_adaptive_max_pool2d = {.name = "adaptive_max_pool2d",
-                                         .backward = adaptive_max_pool2d_backward};
+                                         .backward = adaptive_max_pool2d_backward,
+                                         .keeps_inputs = TG_KEEPS_NONE};
 
 /* MaxPool2d(2) on an input whose windows all lie inside it. */
 static bool is_2x2_stride_2(const pool_args *a) {

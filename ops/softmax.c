@@ -94,8 +94,10 @@ static void softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul(y, tg_sub(g, dot));
 }
 
-const tg_op tg_op_softmax = {
-    .name = "softmax", .backward = softmax_backward, .args_size = sizeof(softmax_args)};
+const tg_op tg_op_softmax = {.name = "softmax",
+                             .backward = softmax_backward,
+                             .args_size = sizeof(softmax_args),
+                             .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_softmax(tg_tensor *t, int dim) {
   return softmax_forward("tg_softmax", &tg_op_softmax, t, dim, false);
@@ -111,7 +113,8 @@ static void log_softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **grads)
 
 const tg_op tg_op_log_softmax = {.name = "log_softmax",
                                  .backward = log_softmax_backward,
-                                 .args_size = sizeof(softmax_args)};
+                                 .args_size = sizeof(softmax_args),
+                                 .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_log_softmax(tg_tensor *t, int dim) {
   return softmax_forward("tg_log_softmax", &tg_op_log_softmax, t, dim, true);

@@ -57,6 +57,13 @@ typedef struct cached {
   struct cached *next;
 } cached;
 
+/* Storage bytes alive in all threads (tg_live_storage_bytes). */
+static int64_t live_bytes;
+
+int64_t tg_live_storage_bytes(void) {
+  return __atomic_load_n(&live_bytes, __ATOMIC_RELAXED);
+}
+
 /* Per thread, like every cache: no locks on the hot path. */
 static _Thread_local cached *free_lists[N_CLASSES];
 static _Thread_local size_t cached_bytes;
@@ -108,6 +115,7 @@ tg_storage *tg_storage_new(size_t nbytes) {
     s->storage.data = data;
     s->size_class = c;
   }
+  __atomic_add_fetch(&live_bytes, (int64_t)nbytes, __ATOMIC_RELAXED);
   s->storage.refcount = 1;
   s->storage.nbytes = nbytes;
   s->storage.version = 0;
@@ -132,6 +140,7 @@ void tg_storage_caches_free(void) {
 
 void tg_storage_release(tg_storage *s) {
   if (!s || __atomic_sub_fetch(&s->refcount, 1, __ATOMIC_ACQ_REL) > 0) return;
+  __atomic_sub_fetch(&live_bytes, (int64_t)s->nbytes, __ATOMIC_RELAXED);
   cached *block = (cached *)s; /* storage is the first member */
   int c = block->size_class;
   if (c < N_CLASSES && cached_bytes + class_bytes(c) <= CACHE_LIMIT &&

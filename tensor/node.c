@@ -13,8 +13,8 @@ static int64_t node_counter;
 /* Nodes of up to POOLED_INPUTS inputs share one block size and are reused
  * from a free list: a step records and frees the same few dozen nodes. */
 enum { POOLED_INPUTS = 4, POOLED_ARGS = 128, POOL_LIMIT = 4096 };
-static const size_t INPUT_BYTES = sizeof(tg_tensor *) + sizeof(tg_node *) +
-                                  sizeof(tg_tensor) + sizeof(uint64_t) + 2 * sizeof(bool);
+static const size_t INPUT_BYTES =
+    sizeof(tg_tensor *) + sizeof(tg_node *) + sizeof(uint64_t) + 2 * sizeof(bool);
 
 typedef union pooled_node {
   tg_node node;
@@ -34,11 +34,16 @@ void tg_node_caches_free(void) {
   node_pool_len = 0;
 }
 
-/* The node, its inputs (pointers, grad_fns, header copies, versions,
- * requires_grad, kept), then its arguments (16-byte aligned, hence the
- * slack) in one block. */
+/* The node, its inputs (pointers, grad_fns, versions, requires_grad,
+ * kept), its arguments (16-byte aligned, hence the slack), then the header
+ * copies of unkept inputs (8-byte aligned) in one block. Only the part up
+ * to the arguments needs zeroing: a header copy is written whole when made. */
+static size_t node_zeroed_bytes(int room, size_t args_size) {
+  return sizeof(tg_node) + (size_t)room * INPUT_BYTES + 16 + args_size;
+}
+
 static size_t node_block_bytes(int room, size_t args_size) {
-  return sizeof(tg_node) + (size_t)room * INPUT_BYTES + args_size + 16;
+  return node_zeroed_bytes(room, args_size) + 8 + (size_t)room * sizeof(tg_tensor);
 }
 
 static tg_node *node_block_new(int n_inputs, size_t args_size) {
@@ -49,7 +54,7 @@ static tg_node *node_block_new(int n_inputs, size_t args_size) {
   node_pool = p->next;
   node_pool_len--;
   /* only the part this node uses: nothing reads past its arguments */
-  memset(p, 0, node_block_bytes(n_inputs, args_size));
+  memset(p, 0, node_zeroed_bytes(n_inputs, args_size));
   return &p->node;
 }
 
@@ -109,12 +114,13 @@ tg_node *tg_record(const tg_op *op, tg_tensor *output, int n_inputs,
   node->n_inputs = n_inputs;
   node->inputs = (tg_tensor **)(node + 1);
   node->input_fns = (tg_node **)(node->inputs + n_inputs);
-  node->input_metas = (tg_tensor *)(node->input_fns + n_inputs);
-  node->input_versions = (uint64_t *)(node->input_metas + n_inputs);
+  node->input_versions = (uint64_t *)(node->input_fns + n_inputs);
   node->input_requires_grad = (bool *)(node->input_versions + n_inputs);
   node->input_kept = node->input_requires_grad + n_inputs;
   uintptr_t args = (uintptr_t)(node->input_kept + n_inputs);
   node->args = (void *)((args + 15) & ~(uintptr_t)15);
+  uintptr_t metas = (uintptr_t)node->args + op->args_size;
+  node->input_metas = (tg_tensor *)((metas + 7) & ~(uintptr_t)7);
   for (int i = 0; i < n_inputs; i++) {
     node->inputs[i] = inputs[i];
     if (!inputs[i]) continue;

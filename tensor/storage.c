@@ -92,10 +92,15 @@ static size_t class_bytes(int c) {
   return power + power / STEPS * (size_t)(fine % STEPS + 1);
 }
 
+/* The smallest class holding nbytes (N_CLASSES past the largest). */
 static int size_class(size_t nbytes) {
-  int c = 0;
-  while (c < N_CLASSES && class_bytes(c) < nbytes) c++;
-  return c;
+  if (nbytes <= (size_t)1 << MIN_CLASS_SHIFT) return 0;
+  int log2_up = 64 - __builtin_clzll((unsigned long long)(nbytes - 1));
+  if (log2_up <= FINE_FROM_SHIFT) return log2_up - MIN_CLASS_SHIFT;
+  size_t power = (size_t)1 << (log2_up - 1), quarter = power / STEPS;
+  int steps = (int)((nbytes - power + quarter - 1) / quarter); /* 1 .. STEPS */
+  int c = COARSE_CLASSES + (log2_up - 1 - FINE_FROM_SHIFT) * STEPS + steps;
+  return c < N_CLASSES ? c : N_CLASSES;
 }
 
 /* Large blocks come from the kernel, those from 4 MB on asked to live on

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "tensor/core.h"
 
@@ -127,8 +128,10 @@ static void *map_block(size_t bytes) {
 }
 
 static void block_alloc(cached *s, size_t bytes) {
-  s->capacity = bytes;
   s->mapped = bytes >= MAP_FROM && tg_caching_enabled();
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  if (s->mapped) bytes = (bytes + page - 1) / page * page; /* whole pages to unmap */
+  s->capacity = bytes;
   s->storage.data = s->mapped ? map_block(bytes) : aligned_alloc(STORAGE_ALIGN, bytes);
 }
 

@@ -303,28 +303,30 @@ static void accumulate_grad(tg_tensor *t, tg_tensor *g, bool create_graph) {
   }
 }
 
-static int captured_index(const capture *cap, const tg_tensor *t) {
-  for (int j = 0; j < cap->n; j++)
-    if (cap->inputs[j] == t) return j;
-  return -1;
+/* Whether tg_autograd_grad asked for the gradient of input j: a leaf is
+ * found by identity, a non-leaf by its grad_fn (PyTorch's edge), since the
+ * nodes it feeds need not keep the tensor itself. */
+static bool captures(const capture *cap, int j, const tg_tensor *leaf,
+                     const tg_node *fn) {
+  return fn ? cap->inputs[j]->grad_fn == fn : cap->inputs[j] == leaf;
 }
 
-/* g is the gradient of `input` as it was when recorded, when grad_fn `fn`
- * made it: an in-place op may have given the tensor a newer one since. */
-static void deliver(tg_tensor *input, tg_node *fn, tg_tensor *g, const capture *cap,
+/* g is the gradient of the value grad_fn `fn` made (an in-place op may
+ * have given the tensor a newer grad_fn since), or of `leaf` when fn is
+ * NULL. */
+static void deliver(tg_tensor *leaf, tg_node *fn, tg_tensor *g, const capture *cap,
                     bool create_graph) {
   if (cap->grads) {
-    int j = captured_index(cap, input);
-    if (j >= 0 && fn == input->grad_fn) accumulate_sum(&cap->grads[j], g);
+    for (int j = 0; j < cap->n; j++)
+      if (captures(cap, j, leaf, fn)) accumulate_sum(&cap->grads[j], g);
     if (fn) accumulate_sum(&fn->grad_accum, g);
     return;
   }
   if (fn) {
     accumulate_sum(&fn->grad_accum, g);
-    if (input->retains_grad && fn == input->grad_fn)
-      accumulate_grad(input, g, create_graph);
+    if (fn->retained_by) accumulate_grad(fn->retained_by, g, create_graph);
   } else {
-    accumulate_grad(input, g, create_graph);
+    accumulate_grad(leaf, g, create_graph);
   }
 }
 
@@ -374,7 +376,8 @@ static void run_node(tg_node *node, const capture *cap, bool create_graph) {
      * the usual case, the same dtype, skips tg_to's reference in the scope */
     tg_dtype dtype = node->inputs[i]->dtype;
     tg_tensor *g = grads[i]->dtype == dtype ? grads[i] : tg_to(grads[i], dtype);
-    deliver(node->inputs[i], node->input_fns[i], g, cap, create_graph);
+    tg_node *fn = node->input_fns[i];
+    deliver(fn ? NULL : node->inputs[i], fn, g, cap, create_graph);
   }
   leaf_edges_done(node);
   tg_scope_end();

@@ -86,7 +86,8 @@ static void masked_softmax_backward_fused(tg_node *node, tg_tensor *g,
 /* PyTorch's grad_fn of the weights: SoftmaxBackward0 */
 const tg_op tg_op_masked_softmax = {.name = "softmax",
                                     .backward = masked_softmax_backward,
-                                    .backward_fused = masked_softmax_backward_fused};
+                                    .backward_fused = masked_softmax_backward_fused,
+                                    .keeps_inputs = TG_KEEPS_NONE};
 
 /* Whether `mask` can be added inside the op: an additive float mask of the
  * scores' dtype that needs no gradient, one (L, S) block per batch or one
@@ -347,10 +348,12 @@ static void heads_attention_backward_fused(tg_node *node, tg_tensor *g,
 }
 
 /* PyTorch's grad_fn of the merged heads: the bmm of weights and v */
-const tg_op tg_op_heads_attention = {.name = "bmm",
-                                     .backward = heads_attention_backward,
-                                     .backward_fused = heads_attention_backward_fused,
-                                     .args_size = sizeof(heads_args)};
+const tg_op tg_op_heads_attention = {
+    .name = "bmm",
+    .backward = heads_attention_backward,
+    .backward_fused = heads_attention_backward_fused,
+    .args_size = sizeof(heads_args),
+    .keeps_inputs = TG_KEEPS(TG_INPUT(0) | TG_INPUT(1) | TG_INPUT(2), 0)};
 
 tg_tensor *tg_nn_heads_attention(tg_tensor *q, tg_tensor *k, tg_tensor *v, int64_t heads,
                                  tg_tensor *mask, bool batch_major) {

@@ -23,10 +23,12 @@ static void adjoint_backward(tg_node *node, tg_tensor *gg, tg_tensor **grads) {
 
 const tg_op tg_op_avg_pool2d_backward = {.name = "avg_pool2d_backward",
                                          .backward = adjoint_backward,
-                                         .args_size = sizeof(pool_args)};
+                                         .args_size = sizeof(pool_args),
+                                         .keeps_inputs = TG_KEEPS_NONE};
 const tg_op tg_op_adaptive_avg_pool2d_backward = {.name = "adaptive_avg_pool2d_backward",
                                                   .backward = adjoint_backward,
-                                                  .args_size = sizeof(pool_args)};
+                                                  .args_size = sizeof(pool_args),
+                                                  .keeps_inputs = TG_KEEPS_NONE};
 
 /* ---- avg_pool2d and adaptive_avg_pool2d ---- */
 
@@ -34,11 +36,14 @@ static void avg_pool_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = avg_pool_pass(g, tg_node_args(node), true);
 }
 
-const tg_op tg_op_avg_pool2d = {
-    .name = "avg_pool2d", .backward = avg_pool_backward, .args_size = sizeof(pool_args)};
+const tg_op tg_op_avg_pool2d = {.name = "avg_pool2d",
+                                .backward = avg_pool_backward,
+                                .args_size = sizeof(pool_args),
+                                .keeps_inputs = TG_KEEPS_NONE};
 const tg_op tg_op_adaptive_avg_pool2d = {.name = "adaptive_avg_pool2d",
                                          .backward = avg_pool_backward,
-                                         .args_size = sizeof(pool_args)};
+                                         .args_size = sizeof(pool_args),
+                                         .keeps_inputs = TG_KEEPS_NONE};
 
 /* The pooling of t, or (adjoint) the gradient t of a pooling's output
  * spread over the input's shape; recorded either way. */

@@ -169,7 +169,8 @@ static void batch_norm_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **g
 const tg_op tg_op_batch_norm = {.name = "NativeBatchNormBackward0",
                                 .backward = batch_norm_backward,
                                 .backward_fused = batch_norm_backward_fused,
-                                .args_size = sizeof(bn_args)};
+                                .args_size = sizeof(bn_args),
+                                .keeps_inputs = TG_KEEPS(TG_INPUT(0) | TG_INPUT(1), 0)};
 
 /* A running statistic's data and stride; training writes it in place,
  * so its version moves. */

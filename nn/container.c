@@ -3,10 +3,22 @@
 #include <stdio.h>
 
 #include "nn/nn_internal.h"
+#include "tensor/core.h"
 
+/* Each layer's output is released as soon as the next layer has run (not at
+ * the end of the whole forward): what the backward needs, the tape nodes
+ * keep, so an activation nothing saved is freed here. */
 static tg_tensor *sequential_forward(tg_module *m, tg_tensor *x) {
-  for (int i = 0; i < m->n_children; i++) x = tg_module_forward(m->children[i].module, x);
-  return x; /* tg_module_forward turns it into a new reference */
+  tg_tensor *held = NULL; /* our reference to the previous layer's output */
+  for (int i = 0; i < m->n_children; i++) {
+    tg_scope_begin();
+    tg_tensor *y = tg_retain(tg_module_forward(m->children[i].module, x));
+    tg_scope_end();
+    tg_release(held);
+    x = held = y;
+  }
+  /* held is NULL without children: x is the input, which the caller owns */
+  return held ? tg_scope_adopt(held) : x; /* tg_module_forward makes it a new reference */
 }
 
 static const tg_module_vtable sequential_vtable = {"Sequential", sequential_forward};

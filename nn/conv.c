@@ -70,7 +70,9 @@ static void conv_input_grad_backward(tg_node *node, tg_tensor *h, tg_tensor **gr
 
 const tg_op tg_op_conv_input_grad = {.name = "ConvolutionBackwardBackward0",
                                      .backward = conv_input_grad_backward,
-                                     .args_size = sizeof(tg_conv_geometry)};
+                                     .args_size = sizeof(tg_conv_geometry),
+                                     .keeps_inputs =
+                                         TG_KEEPS(TG_INPUT(0) | TG_INPUT(1), 0)};
 
 static tg_tensor *conv_input_grad(tg_tensor *gout, tg_tensor *w,
                                   const tg_conv_geometry *g) {
@@ -89,7 +91,9 @@ static void conv_weight_grad_backward(tg_node *node, tg_tensor *h, tg_tensor **g
 
 const tg_op tg_op_conv_weight_grad = {.name = "ConvolutionBackwardBackward0",
                                       .backward = conv_weight_grad_backward,
-                                      .args_size = sizeof(tg_conv_geometry)};
+                                      .args_size = sizeof(tg_conv_geometry),
+                                      .keeps_inputs =
+                                          TG_KEEPS(TG_INPUT(0) | TG_INPUT(1), 0)};
 
 static tg_tensor *conv_weight_grad(tg_tensor *x, tg_tensor *gout,
                                    const tg_conv_geometry *g) {
@@ -130,7 +134,8 @@ static void convolution_backward_fused(tg_node *node, tg_tensor *gout,
 const tg_op tg_op_convolution = {.name = "ConvolutionBackward0",
                                  .backward = convolution_backward,
                                  .backward_fused = convolution_backward_fused,
-                                 .args_size = sizeof(tg_conv_geometry)};
+                                 .args_size = sizeof(tg_conv_geometry),
+                                 .keeps_inputs = TG_KEEPS(TG_INPUT(0) | TG_INPUT(1), 0)};
 
 static tg_tensor *convolution(tg_tensor *x, tg_tensor *w, tg_tensor *b,
                               const tg_conv_geometry *g) {

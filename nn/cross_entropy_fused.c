@@ -95,7 +95,8 @@ static void cross_entropy_backward(tg_node *node, tg_tensor *g, tg_tensor **grad
 const tg_op tg_op_cross_entropy = {.name = "cross_entropy",
                                    .backward = cross_entropy_backward,
                                    .backward_fused = cross_entropy_backward_fused,
-                                   .args_size = sizeof(ce_args)};
+                                   .args_size = sizeof(ce_args),
+                                   .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 /* The reduced loss: the rows' losses (none), their sum, or the sum over the
  * kept rows divided by their count (0 / 0 = nan when all are ignored). */

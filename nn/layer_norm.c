@@ -119,7 +119,8 @@ static void layer_norm_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **g
 const tg_op tg_op_layer_norm = {.name = "native_layer_norm",
                                 .backward = layer_norm_backward,
                                 .backward_fused = layer_norm_backward_fused,
-                                .args_size = sizeof(ln_args)};
+                                .args_size = sizeof(ln_args),
+                                .keeps_inputs = TG_KEEPS(TG_INPUT(0) | TG_INPUT(1), 0)};
 
 static tg_tensor *layer_norm_op(tg_tensor *x, tg_shape normalized_shape, tg_tensor *w,
                                 tg_tensor *b, double eps) {
@@ -246,8 +247,10 @@ static void gelu_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) 
   grads[0] = out;
 }
 
-const tg_op tg_op_gelu = {
-    .name = "gelu", .backward = gelu_backward, .backward_fused = gelu_backward_fused};
+const tg_op tg_op_gelu = {.name = "gelu",
+                          .backward = gelu_backward,
+                          .backward_fused = gelu_backward_fused,
+                          .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 static tg_tensor *gelu_tanh(tg_tensor *x) {
   tg_scope_begin();

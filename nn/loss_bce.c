@@ -46,7 +46,9 @@ static void bce_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 
 const tg_op tg_op_binary_cross_entropy = {.name = "binary_cross_entropy",
                                           .backward = bce_backward,
-                                          .backward_fused = bce_backward_fused};
+                                          .backward_fused = bce_backward_fused,
+                                          .keeps_inputs =
+                                              TG_KEEPS(TG_INPUT(0) | TG_INPUT(1), 0)};
 
 static tg_tensor *bce_elementwise(tg_tensor *input, tg_tensor *target) {
   tg_scope_begin();

@@ -203,10 +203,13 @@ static void lstm_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) 
   parameter_grads(node, d_pre, previous_states(out, h0, a->reverse), grads);
 }
 
-const tg_op tg_op_lstm_layer = {.name = "lstm_layer",
-                                .backward = lstm_backward,
-                                .backward_fused = lstm_backward_fused,
-                                .args_size = sizeof(lstm_args)};
+const tg_op tg_op_lstm_layer = {
+    .name = "lstm_layer",
+    .backward = lstm_backward,
+    .backward_fused = lstm_backward_fused,
+    .args_size = sizeof(lstm_args),
+    .keeps_inputs = TG_KEEPS(
+        TG_INPUT(XW) | TG_INPUT(H0) | TG_INPUT(C0) | TG_INPUT(W_HH) | TG_INPUT(B_HH), 0)};
 
 /* ---- the forward ---- */
 

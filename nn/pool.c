@@ -233,9 +233,11 @@ static void max_pool_scatter_backward(tg_node *node, tg_tensor *gg, tg_tensor **
 }
 
 const tg_op tg_op_max_pool2d_backward = {.name = "max_pool2d_backward",
-                                         .backward = max_pool_scatter_backward};
+                                         .backward = max_pool_scatter_backward,
+                                         .keeps_inputs = TG_KEEPS_NONE};
 const tg_op tg_op_adaptive_max_pool2d_backward = {.name = "adaptive_max_pool2d_backward",
-                                                  .backward = max_pool_scatter_backward};
+                                                  .backward = max_pool_scatter_backward,
+                                                  .keeps_inputs = TG_KEEPS_NONE};
 
 /* The input gradient of a MaxPool2d(2) (windows_2x2: written whole in one
  * pass) or of any max pooling (zeros, then the scatter). */
@@ -283,9 +285,11 @@ static void adaptive_max_pool2d_backward(tg_node *node, tg_tensor *g, tg_tensor 
 
 const tg_op tg_op_max_pool2d = {.name = "max_pool2d",
                                 .backward = max_pool2d_backward,
-                                .args_size = sizeof(max_pool_node_args)};
+                                .args_size = sizeof(max_pool_node_args),
+                                .keeps_inputs = TG_KEEPS_NONE};
 const tg_op tg_op_adaptive_max_pool2d = {.name = "adaptive_max_pool2d",
-                                         .backward = adaptive_max_pool2d_backward};
+                                         .backward = adaptive_max_pool2d_backward,
+                                         .keeps_inputs = TG_KEEPS_NONE};
 
 /* MaxPool2d(2) on an input whose windows all lie inside it, with planes
  * whose flat indices the vector paths hold in 32 bits. */

@@ -57,10 +57,12 @@ static void fold_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 
 const tg_op tg_op_unfold = {.name = "Im2ColBackward0",
                             .backward = unfold_backward,
-                            .args_size = sizeof(tg_conv_geometry)};
+                            .args_size = sizeof(tg_conv_geometry),
+                            .keeps_inputs = TG_KEEPS_NONE};
 const tg_op tg_op_fold = {.name = "Col2ImBackward0",
                           .backward = fold_backward,
-                          .args_size = sizeof(tg_conv_geometry)};
+                          .args_size = sizeof(tg_conv_geometry),
+                          .keeps_inputs = TG_KEEPS_NONE};
 
 static void record(const tg_op *op, tg_tensor *out, tg_tensor *in,
                    const tg_conv_geometry *g) {

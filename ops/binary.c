@@ -101,7 +101,8 @@ static void add_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   if (tg_needs_input_grad(node, 1)) grads[1] = to_input(node, 1, g);
 }
 
-const tg_op tg_op_add = {.name = "add", .backward = add_backward};
+const tg_op tg_op_add = {
+    .name = "add", .backward = add_backward, .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_add(tg_tensor *a, tg_tensor *b) {
   if (both_bool(&add_kernel, a, b)) return bool_forward(&add_kernel, &tg_op_add, a, b);
@@ -128,7 +129,8 @@ static void sub_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   if (tg_needs_input_grad(node, 1)) grads[1] = to_input(node, 1, tg_neg(g));
 }
 
-const tg_op tg_op_sub = {.name = "sub", .backward = sub_backward};
+const tg_op tg_op_sub = {
+    .name = "sub", .backward = sub_backward, .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_sub(tg_tensor *a, tg_tensor *b) {
   if (both_bool(&sub_kernel, a, b))
@@ -159,7 +161,9 @@ static void mul_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
     grads[1] = to_input(node, 1, tg_mul(g, input_a(node)));
 }
 
-const tg_op tg_op_mul = {.name = "mul", .backward = mul_backward};
+const tg_op tg_op_mul = {.name = "mul",
+                         .backward = mul_backward,
+                         .keeps_inputs = TG_KEEPS(0, TG_INPUT(0) | TG_INPUT(1))};
 
 tg_tensor *tg_mul(tg_tensor *a, tg_tensor *b) {
   if (both_bool(&mul_kernel, a, b)) return bool_forward(&mul_kernel, &tg_op_mul, a, b);
@@ -179,15 +183,17 @@ static const binary_kernel div_kernel = {"tg_div",
                                          {NULL, NULL, div_loop_f32, div_loop_f64}};
 
 static void div_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  tg_tensor *a = input_a(node), *b = input_b(node);
+  tg_tensor *b = input_b(node);
   if (tg_needs_input_grad(node, 0)) grads[0] = to_input(node, 0, tg_div(g, b));
-  if (tg_needs_input_grad(node, 1)) {
-    tg_tensor *q = tg_div(a, tg_mul(b, b));
+  if (tg_needs_input_grad(node, 1)) { /* a is read (and kept) only for b's gradient */
+    tg_tensor *q = tg_div(input_a(node), tg_mul(b, b));
     grads[1] = to_input(node, 1, tg_neg(tg_mul(g, q)));
   }
 }
 
-const tg_op tg_op_div = {.name = "div", .backward = div_backward};
+const tg_op tg_op_div = {.name = "div",
+                         .backward = div_backward,
+                         .keeps_inputs = TG_KEEPS(TG_INPUT(1), TG_INPUT(0))};
 
 tg_tensor *tg_div(tg_tensor *a, tg_tensor *b) {
   return binary_forward(&div_kernel, &tg_op_div, a, b);
@@ -232,7 +238,9 @@ static void pow_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   }
 }
 
-const tg_op tg_op_pow = {.name = "pow", .backward = pow_backward};
+const tg_op tg_op_pow = {.name = "pow",
+                         .backward = pow_backward,
+                         .keeps_inputs = TG_KEEPS(TG_INPUT(0) | TG_INPUT(1), 0)};
 
 tg_tensor *tg_pow(tg_tensor *a, tg_tensor *b) {
   return binary_forward(&pow_kernel, &tg_op_pow, a, b);
@@ -276,7 +284,9 @@ static void maximum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   extremum_backward(node, g, grads, tg_gt);
 }
 
-const tg_op tg_op_maximum = {.name = "maximum", .backward = maximum_backward};
+const tg_op tg_op_maximum = {.name = "maximum",
+                             .backward = maximum_backward,
+                             .keeps_inputs = TG_KEEPS(TG_INPUT(0) | TG_INPUT(1), 0)};
 
 tg_tensor *tg_maximum(tg_tensor *a, tg_tensor *b) {
   if (both_bool(&maximum_kernel, a, b))
@@ -301,7 +311,9 @@ static void minimum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   extremum_backward(node, g, grads, tg_lt);
 }
 
-const tg_op tg_op_minimum = {.name = "minimum", .backward = minimum_backward};
+const tg_op tg_op_minimum = {.name = "minimum",
+                             .backward = minimum_backward,
+                             .keeps_inputs = TG_KEEPS(TG_INPUT(0) | TG_INPUT(1), 0)};
 
 tg_tensor *tg_minimum(tg_tensor *a, tg_tensor *b) {
   if (both_bool(&minimum_kernel, a, b))

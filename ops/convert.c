@@ -7,7 +7,8 @@ static void clone_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = g;
 }
 
-const tg_op tg_op_clone = {.name = "clone", .backward = clone_backward};
+const tg_op tg_op_clone = {
+    .name = "clone", .backward = clone_backward, .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_clone(tg_tensor *t) {
   tg_tensor *out = tg_alloc(tg_shape_of(t), t->dtype);
@@ -26,7 +27,8 @@ static void to_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_to(g, tg_node_input_meta(node, 0)->dtype);
 }
 
-const tg_op tg_op_to = {.name = "to", .backward = to_backward};
+const tg_op tg_op_to = {
+    .name = "to", .backward = to_backward, .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_to(tg_tensor *t, tg_dtype dtype) {
   if (t->dtype == dtype) return tg_scope_adopt(tg_retain(t));

@@ -45,7 +45,8 @@ static void index_select_backward(tg_node *node, tg_tensor *g, tg_tensor **grads
 
 const tg_op tg_op_index_select = {.name = "index_select",
                                   .backward = index_select_backward,
-                                  .args_size = sizeof(tg_dim_arg)};
+                                  .args_size = sizeof(tg_dim_arg),
+                                  .keeps_inputs = TG_KEEPS_NONE};
 
 /* out row (o, k) = src row (o, ix[k]), rows of `row` bytes. */
 TG_INLINE void gather_rows_of(char *out, const char *src, const int64_t *ix, int64_t n,
@@ -166,8 +167,10 @@ static void gather_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_scatter_add(tg_zeros_like(x), tg_node_dim(node), tg_saved(node, 0), g);
 }
 
-const tg_op tg_op_gather = {
-    .name = "gather", .backward = gather_backward, .args_size = sizeof(tg_dim_arg)};
+const tg_op tg_op_gather = {.name = "gather",
+                            .backward = gather_backward,
+                            .args_size = sizeof(tg_dim_arg),
+                            .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_gather(tg_tensor *t, int dim, tg_tensor *index) {
   int d = tg_wrap_dim("tg_gather", dim, t->ndim);
@@ -193,7 +196,8 @@ static void scatter_add_backward(tg_node *node, tg_tensor *g, tg_tensor **grads)
 
 const tg_op tg_op_scatter_add = {.name = "scatter_add",
                                  .backward = scatter_add_backward,
-                                 .args_size = sizeof(tg_dim_arg)};
+                                 .args_size = sizeof(tg_dim_arg),
+                                 .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_scatter_add(tg_tensor *t, int dim, tg_tensor *index, tg_tensor *src) {
   int d = tg_wrap_dim("tg_scatter_add", dim, t->ndim);
@@ -241,7 +245,8 @@ static void where_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
         tg_sum_to_size(tg_where(cond, zero, g), tg_shape_of(tg_node_input_meta(node, 1)));
 }
 
-const tg_op tg_op_where = {.name = "where", .backward = where_backward};
+const tg_op tg_op_where = {
+    .name = "where", .backward = where_backward, .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_where(tg_tensor *condition, tg_tensor *a, tg_tensor *b) {
   if (condition->dtype != TG_BOOL)
@@ -288,8 +293,10 @@ static void cat_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   }
 }
 
-const tg_op tg_op_cat = {
-    .name = "cat", .backward = cat_backward, .args_size = sizeof(tg_dim_arg)};
+const tg_op tg_op_cat = {.name = "cat",
+                         .backward = cat_backward,
+                         .args_size = sizeof(tg_dim_arg),
+                         .keeps_inputs = TG_KEEPS_NONE};
 
 static tg_shape cat_shape(tg_tensor *const *tensors, int n, int dim) {
   tg_shape shape = tg_shape_of(tensors[0]);

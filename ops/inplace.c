@@ -88,6 +88,7 @@ bool tg_inplace_prepare(const char *fn, const tg_tensor *t, const tg_tensor *oth
 tg_node *tg_inplace_record(const tg_op *op, tg_tensor *t, tg_tensor *other) {
   tg_scope_begin();
   tg_tensor *old = tg_alias(t, tg_shape_of(t), t->strides, t->offset);
+  tg_node_forget_output(t);  /* t's .grad takes the new value's gradient */
   old->grad_fn = t->grad_fn; /* moves t's reference */
   old->requires_grad = t->requires_grad;
   t->grad_fn = NULL;
@@ -95,6 +96,7 @@ tg_node *tg_inplace_record(const tg_op *op, tg_tensor *t, tg_tensor *other) {
   tg_tensor *inputs[2] = {old, other == t ? old : other};
   tg_node *node = tg_record(op, t, other ? 2 : 1, inputs);
   node->inplace = true;
+  if (t->retains_grad) node->retained_by = t;
   tg_scope_end();
   return node;
 }
@@ -115,7 +117,8 @@ static void add_inplace_backward(tg_node *node, tg_tensor *g, tg_tensor **grads)
 
 const tg_op tg_op_add_inplace = {.name = "AddBackward0",
                                  .backward = add_inplace_backward,
-                                 .args_size = sizeof(alpha_arg)};
+                                 .args_size = sizeof(alpha_arg),
+                                 .keeps_inputs = TG_KEEPS_NONE};
 
 /* ---- mul_ by a scalar ---- */
 
@@ -125,7 +128,8 @@ static void mul_inplace_backward(tg_node *node, tg_tensor *g, tg_tensor **grads)
 
 const tg_op tg_op_mul_inplace = {.name = "MulBackward0",
                                  .backward = mul_inplace_backward,
-                                 .args_size = sizeof(alpha_arg)};
+                                 .args_size = sizeof(alpha_arg),
+                                 .keeps_inputs = TG_KEEPS_NONE};
 
 /* ---- fill_, zero_, uniform_, normal_: the old values are gone ---- */
 
@@ -135,13 +139,17 @@ static void overwrite_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
 }
 
 const tg_op tg_op_fill_inplace = {.name = "FillBackward2",
-                                  .backward = overwrite_backward};
+                                  .backward = overwrite_backward,
+                                  .keeps_inputs = TG_KEEPS_NONE};
 const tg_op tg_op_zero_inplace = {.name = "ZeroBackward0",
-                                  .backward = overwrite_backward};
+                                  .backward = overwrite_backward,
+                                  .keeps_inputs = TG_KEEPS_NONE};
 const tg_op tg_op_uniform_inplace = {.name = "UniformBackward0",
-                                     .backward = overwrite_backward};
+                                     .backward = overwrite_backward,
+                                     .keeps_inputs = TG_KEEPS_NONE};
 const tg_op tg_op_normal_inplace = {.name = "NormalBackward0",
-                                    .backward = overwrite_backward};
+                                    .backward = overwrite_backward,
+                                    .keeps_inputs = TG_KEEPS_NONE};
 
 /* ---- copy_: dst takes src's values (broadcast, converted) ---- */
 
@@ -152,7 +160,8 @@ static void copy_inplace_backward(tg_node *node, tg_tensor *g, tg_tensor **grads
 }
 
 const tg_op tg_op_copy_inplace = {.name = "CopyBackwards",
-                                  .backward = copy_inplace_backward};
+                                  .backward = copy_inplace_backward,
+                                  .keeps_inputs = TG_KEEPS_NONE};
 
 /* ---- set: one element overwritten ---- */
 
@@ -168,7 +177,8 @@ static void set_inplace_backward(tg_node *node, tg_tensor *g, tg_tensor **grads)
 
 const tg_op tg_op_set_inplace = {.name = "CopySlices",
                                  .backward = set_inplace_backward,
-                                 .args_size = sizeof(index_arg)};
+                                 .args_size = sizeof(index_arg),
+                                 .keeps_inputs = TG_KEEPS_NONE};
 
 void tg_inplace_set_args(tg_node *node, const int64_t *index, int ndim) {
   memcpy(((index_arg *)tg_node_args(node))->index, index, sizeof(int64_t) * (size_t)ndim);

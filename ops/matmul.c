@@ -138,11 +138,16 @@ void tg_gemm_batched(tg_dtype dtype, const tg_sgemm_batch *batch, int64_t m, int
 
 /* ---- mm: the recorded op behind matmul for operands of 2 or more dims ---- */
 
+/* Each operand is read (so kept: see keeps_inputs) only for the other's
+ * gradient, as PyTorch saves them. */
 static void mm_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
-  tg_tensor *a = tg_node_input(node, 0), *b = tg_node_input(node, 1);
-  if (tg_needs_input_grad(node, 0))
-    grads[0] = tg_sum_to_size(tg_matmul(g, tg_transpose(b, -1, -2)), tg_shape_of(a));
+  tg_tensor *a = tg_node_input_meta(node, 0), *b = tg_node_input_meta(node, 1);
+  if (tg_needs_input_grad(node, 0)) {
+    tg_tensor *b_t = tg_transpose(tg_node_input(node, 1), -1, -2);
+    grads[0] = tg_sum_to_size(tg_matmul(g, b_t), tg_shape_of(a));
+  }
   if (!tg_needs_input_grad(node, 1)) return;
+  a = tg_node_input(node, 0);
   if (b->ndim == 2 && a->ndim > 2) { /* one product over the folded batch */
     int64_t k = tg_size(a, -1), n = tg_size(b, -1);
     grads[1] =
@@ -152,7 +157,9 @@ static void mm_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   }
 }
 
-const tg_op tg_op_mm = {.name = "mm", .backward = mm_backward};
+const tg_op tg_op_mm = {.name = "mm",
+                        .backward = mm_backward,
+                        .keeps_inputs = TG_KEEPS(0, TG_INPUT(0) | TG_INPUT(1))};
 
 static void mismatch(const char *op, const tg_tensor *a, const tg_tensor *b) {
   char sa[TG_SHAPE_STR_MAX], sb[TG_SHAPE_STR_MAX];
@@ -335,11 +342,11 @@ static tg_tensor *as_rows(tg_tensor *t) {
  * gradient is added into an existing w.grad by the GEMM itself (beta = 1:
  * the same rounding as a temporary and an add, without the temporary). */
 static void linear_grads(tg_node *node, tg_tensor *g, tg_tensor **grads, bool fused) {
-  tg_tensor *x = tg_node_input(node, 0), *w = tg_node_input(node, 1);
   tg_tensor *g2 = g->ndim == 2 ? g : as_rows(g);
-  if (tg_needs_input_grad(node, 0)) grads[0] = tg_matmul(g, w);
+  /* x is read (so kept) only for w's gradient, w only for x's */
+  if (tg_needs_input_grad(node, 0)) grads[0] = tg_matmul(g, tg_node_input(node, 1));
   if (tg_needs_input_grad(node, 1)) {
-    tg_tensor *x2 = x->ndim == 2 ? x : as_rows(x);
+    tg_tensor *x = tg_node_input(node, 0), *x2 = x->ndim == 2 ? x : as_rows(x);
     tg_tensor *w_grad = fused ? tg_grad_destination(node, 1) : NULL;
     if (w_grad) {
       add_weight_grad(g2, x2, w_grad);
@@ -361,7 +368,8 @@ static void linear_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads
 
 const tg_op tg_op_linear = {.name = "linear",
                             .backward = linear_backward,
-                            .backward_fused = linear_backward_fused};
+                            .backward_fused = linear_backward_fused,
+                            .keeps_inputs = TG_KEEPS(0, TG_INPUT(0) | TG_INPUT(1))};
 
 static void check_linear(const tg_tensor *x, const tg_tensor *w, const tg_tensor *b) {
   char sx[TG_SHAPE_STR_MAX], sw[TG_SHAPE_STR_MAX];

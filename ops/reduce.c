@@ -529,8 +529,10 @@ static void sum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_expand(keepdim_view(g, x, a->mask), tg_shape_of(x));
 }
 
-const tg_op tg_op_sum = {
-    .name = "sum", .backward = sum_backward, .args_size = sizeof(sum_args)};
+const tg_op tg_op_sum = {.name = "sum",
+                         .backward = sum_backward,
+                         .args_size = sizeof(sum_args),
+                         .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_sum(tg_tensor *t, tg_shape dims, bool keepdim) {
   unsigned mask = reduce_mask("tg_sum", t, dims);
@@ -624,10 +626,14 @@ static void std_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = var_grad(node, tg_masked_fill(g_var, zero, 0));
 }
 
-const tg_op tg_op_var = {
-    .name = "var", .backward = var_backward, .args_size = sizeof(var_args)};
-const tg_op tg_op_std = {
-    .name = "std", .backward = std_backward, .args_size = sizeof(var_args)};
+const tg_op tg_op_var = {.name = "var",
+                         .backward = var_backward,
+                         .args_size = sizeof(var_args),
+                         .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
+const tg_op tg_op_std = {.name = "std",
+                         .backward = std_backward,
+                         .args_size = sizeof(var_args),
+                         .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 static tg_tensor *variance(const char *op, tg_tensor *t, tg_shape dims, int correction,
                            bool keepdim, bool root) {
@@ -683,8 +689,12 @@ static void extreme_all_backward(tg_node *node, tg_tensor *g, tg_tensor **grads)
   grads[0] = tg_mul(tg_div(hits, tg_sum(hits, TG_ALL_DIMS, false)), g);
 }
 
-const tg_op tg_op_max_all = {.name = "max_all", .backward = extreme_all_backward};
-const tg_op tg_op_min_all = {.name = "min_all", .backward = extreme_all_backward};
+const tg_op tg_op_max_all = {.name = "max_all",
+                             .backward = extreme_all_backward,
+                             .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
+const tg_op tg_op_min_all = {.name = "min_all",
+                             .backward = extreme_all_backward,
+                             .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 static tg_tensor *extreme_all(const char *name, acc_kind kind, const tg_op *op,
                               tg_tensor *t) {
@@ -794,10 +804,14 @@ static void extreme_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_scatter_add(tg_zeros_like(x), dim, idx, g_kept);
 }
 
-const tg_op tg_op_max = {
-    .name = "max", .backward = extreme_backward, .args_size = sizeof(extreme_args)};
-const tg_op tg_op_min = {
-    .name = "min", .backward = extreme_backward, .args_size = sizeof(extreme_args)};
+const tg_op tg_op_max = {.name = "max",
+                         .backward = extreme_backward,
+                         .args_size = sizeof(extreme_args),
+                         .keeps_inputs = TG_KEEPS_NONE};
+const tg_op tg_op_min = {.name = "min",
+                         .backward = extreme_backward,
+                         .args_size = sizeof(extreme_args),
+                         .keeps_inputs = TG_KEEPS_NONE};
 
 static tg_tensor *extreme_along(const char *name, const tg_op *op, bool want_max,
                                 tg_tensor *t, int dim, bool keepdim,

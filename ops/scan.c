@@ -14,8 +14,10 @@ static void cumsum_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_flip(tg_cumsum(tg_flip(g, flip), dim), flip);
 }
 
-const tg_op tg_op_cumsum = {
-    .name = "cumsum", .backward = cumsum_backward, .args_size = sizeof(tg_dim_arg)};
+const tg_op tg_op_cumsum = {.name = "cumsum",
+                            .backward = cumsum_backward,
+                            .args_size = sizeof(tg_dim_arg),
+                            .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_cumsum(tg_tensor *t, int dim) {
   int d = tg_wrap_dim("tg_cumsum", dim, t->ndim > 0 ? t->ndim : 1);

@@ -183,7 +183,8 @@ static void softmax_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grad
 const tg_op tg_op_softmax = {.name = "softmax",
                              .backward = softmax_backward,
                              .backward_fused = softmax_backward_fused,
-                             .args_size = sizeof(softmax_args)};
+                             .args_size = sizeof(softmax_args),
+                             .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_softmax(tg_tensor *t, int dim) {
   return softmax_forward("tg_softmax", &tg_op_softmax, t, dim, false);
@@ -204,7 +205,8 @@ static void log_softmax_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **
 const tg_op tg_op_log_softmax = {.name = "log_softmax",
                                  .backward = log_softmax_backward,
                                  .backward_fused = log_softmax_backward_fused,
-                                 .args_size = sizeof(softmax_args)};
+                                 .args_size = sizeof(softmax_args),
+                                 .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_log_softmax(tg_tensor *t, int dim) {
   return softmax_forward("tg_log_softmax", &tg_op_log_softmax, t, dim, true);

@@ -81,7 +81,7 @@ static tg_tensor *input(tg_node *node) {
 
 /* bool -> 0/1 in the input's dtype */
 static tg_tensor *mask(tg_node *node, tg_tensor *t) {
-  return tg_to(t, input(node)->dtype);
+  return tg_to(t, tg_node_input_meta(node, 0)->dtype);
 }
 
 static const unary_args *args_of(tg_node *node) {
@@ -119,8 +119,10 @@ static void neg_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_neg(g);
 }
 
-const tg_op tg_op_neg = {
-    .name = "neg", .backward = neg_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_neg = {.name = "neg",
+                         .backward = neg_backward,
+                         .args_size = sizeof(unary_args),
+                         .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_neg(tg_tensor *a) {
   if (a->dtype == TG_BOOL)
@@ -144,8 +146,10 @@ static void exp_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul(g, tg_saved_output(node));
 }
 
-const tg_op tg_op_exp = {
-    .name = "exp", .backward = exp_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_exp = {.name = "exp",
+                         .backward = exp_backward,
+                         .args_size = sizeof(unary_args),
+                         .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_exp(tg_tensor *a) {
   return saving_output(unary_forward(&exp_kernel, &tg_op_exp, a, no_args));
@@ -165,8 +169,10 @@ static void log_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_div(g, input(node));
 }
 
-const tg_op tg_op_log = {
-    .name = "log", .backward = log_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_log = {.name = "log",
+                         .backward = log_backward,
+                         .args_size = sizeof(unary_args),
+                         .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_log(tg_tensor *a) {
   return unary_forward(&log_kernel, &tg_op_log, a, no_args);
@@ -186,8 +192,10 @@ static void log1p_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_div(g, tg_add_scalar(input(node), 1));
 }
 
-const tg_op tg_op_log1p = {
-    .name = "log1p", .backward = log1p_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_log1p = {.name = "log1p",
+                           .backward = log1p_backward,
+                           .args_size = sizeof(unary_args),
+                           .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_log1p(tg_tensor *a) {
   return unary_forward(&log1p_kernel, &tg_op_log1p, a, no_args);
@@ -207,8 +215,10 @@ static void sqrt_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_div(g, tg_mul_scalar(tg_saved_output(node), 2));
 }
 
-const tg_op tg_op_sqrt = {
-    .name = "sqrt", .backward = sqrt_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_sqrt = {.name = "sqrt",
+                          .backward = sqrt_backward,
+                          .args_size = sizeof(unary_args),
+                          .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_sqrt(tg_tensor *a) {
   return saving_output(unary_forward(&sqrt_kernel, &tg_op_sqrt, a, no_args));
@@ -234,8 +244,10 @@ static void abs_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul(g, sign);
 }
 
-const tg_op tg_op_abs = {
-    .name = "abs", .backward = abs_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_abs = {.name = "abs",
+                         .backward = abs_backward,
+                         .args_size = sizeof(unary_args),
+                         .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_abs(tg_tensor *a) {
   return unary_forward(&abs_kernel, &tg_op_abs, a, no_args);
@@ -280,7 +292,8 @@ static void sigmoid_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grad
 const tg_op tg_op_sigmoid = {.name = "sigmoid",
                              .backward = sigmoid_backward,
                              .backward_fused = sigmoid_backward_fused,
-                             .args_size = sizeof(unary_args)};
+                             .args_size = sizeof(unary_args),
+                             .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_sigmoid(tg_tensor *a) {
   return saving_output(unary_forward(&sigmoid_kernel, &tg_op_sigmoid, a, no_args));
@@ -301,8 +314,10 @@ static void tanh_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul(g, tg_rsub_scalar(tg_mul(y, y), 1));
 }
 
-const tg_op tg_op_tanh = {
-    .name = "tanh", .backward = tanh_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_tanh = {.name = "tanh",
+                          .backward = tanh_backward,
+                          .args_size = sizeof(unary_args),
+                          .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_tanh(tg_tensor *a) {
   return saving_output(unary_forward(&tanh_kernel, &tg_op_tanh, a, no_args));
@@ -353,7 +368,8 @@ static void relu_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) 
 const tg_op tg_op_relu = {.name = "relu",
                           .backward = relu_backward,
                           .backward_fused = relu_backward_fused,
-                          .args_size = sizeof(unary_args)};
+                          .args_size = sizeof(unary_args),
+                          .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_relu(tg_tensor *a) {
   return saving_output(unary_forward(&relu_kernel, &tg_op_relu, a, no_args));
@@ -377,7 +393,8 @@ static void leaky_relu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) 
 
 const tg_op tg_op_leaky_relu = {.name = "leaky_relu",
                                 .backward = leaky_relu_backward,
-                                .args_size = sizeof(unary_args)};
+                                .args_size = sizeof(unary_args),
+                                .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_leaky_relu(tg_tensor *a, double negative_slope) {
   return unary_forward(&leaky_relu_kernel, &tg_op_leaky_relu, a,
@@ -410,8 +427,10 @@ static void clamp_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul(g, inside);
 }
 
-const tg_op tg_op_clamp = {
-    .name = "clamp", .backward = clamp_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_clamp = {.name = "clamp",
+                           .backward = clamp_backward,
+                           .args_size = sizeof(unary_args),
+                           .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 /* A finite bound that no int64 holds (0.5) makes an integer tensor's clamp
  * compute in float32, as PyTorch's promotion does; an infinite one is no
@@ -453,7 +472,8 @@ static void pow_scalar_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) 
 
 const tg_op tg_op_pow_scalar = {.name = "pow_scalar",
                                 .backward = pow_scalar_backward,
-                                .args_size = sizeof(unary_args)};
+                                .args_size = sizeof(unary_args),
+                                .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_pow_scalar(tg_tensor *a, double exponent) {
   if (!tg_is_floating(a->dtype) && tg_double_is_i64(exponent)) { /* stays integer */
@@ -480,8 +500,10 @@ static void sin_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul(g, tg_cos(input(node)));
 }
 
-const tg_op tg_op_sin = {
-    .name = "sin", .backward = sin_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_sin = {.name = "sin",
+                         .backward = sin_backward,
+                         .args_size = sizeof(unary_args),
+                         .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_sin(tg_tensor *a) {
   return unary_forward(&sin_kernel, &tg_op_sin, a, no_args);
@@ -501,8 +523,10 @@ static void cos_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_neg(tg_mul(g, tg_sin(input(node))));
 }
 
-const tg_op tg_op_cos = {
-    .name = "cos", .backward = cos_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_cos = {.name = "cos",
+                         .backward = cos_backward,
+                         .args_size = sizeof(unary_args),
+                         .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_cos(tg_tensor *a) {
   return unary_forward(&cos_kernel, &tg_op_cos, a, no_args);
@@ -530,8 +554,10 @@ static double floor_f64(double x, double c0, double c1) {
 }
 ANY_LOOPS(floor)
 
-const tg_op tg_op_floor = {
-    .name = "floor", .backward = step_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_floor = {.name = "floor",
+                           .backward = step_backward,
+                           .args_size = sizeof(unary_args),
+                           .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_floor(tg_tensor *a) {
   return unary_forward(&floor_kernel, &tg_op_floor, a, no_args);
@@ -548,8 +574,10 @@ static double ceil_f64(double x, double c0, double c1) {
 }
 ANY_LOOPS(ceil)
 
-const tg_op tg_op_ceil = {
-    .name = "ceil", .backward = step_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_ceil = {.name = "ceil",
+                          .backward = step_backward,
+                          .args_size = sizeof(unary_args),
+                          .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_ceil(tg_tensor *a) {
   return unary_forward(&ceil_kernel, &tg_op_ceil, a, no_args);
@@ -566,8 +594,10 @@ static double round_f64(double x, double c0, double c1) {
 }
 ANY_LOOPS(round)
 
-const tg_op tg_op_round = {
-    .name = "round", .backward = step_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_round = {.name = "round",
+                           .backward = step_backward,
+                           .args_size = sizeof(unary_args),
+                           .keeps_inputs = TG_KEEPS_NONE};
 
 tg_tensor *tg_round(tg_tensor *a) {
   return unary_forward(&round_kernel, &tg_op_round, a, no_args);
@@ -588,8 +618,10 @@ static void silu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul(g, tg_mul(s, tg_add_scalar(tg_mul(x, tg_rsub_scalar(s, 1)), 1)));
 }
 
-const tg_op tg_op_silu = {
-    .name = "silu", .backward = silu_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_silu = {.name = "silu",
+                          .backward = silu_backward,
+                          .args_size = sizeof(unary_args),
+                          .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_silu(tg_tensor *a) {
   return unary_forward(&silu_kernel, &tg_op_silu, a, no_args);
@@ -614,8 +646,10 @@ static void softplus_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul(g, tg_where(linear, tg_ones_like(bx), tg_sigmoid(bx)));
 }
 
-const tg_op tg_op_softplus = {
-    .name = "softplus", .backward = softplus_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_softplus = {.name = "softplus",
+                              .backward = softplus_backward,
+                              .args_size = sizeof(unary_args),
+                              .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_softplus(tg_tensor *a, double beta, double threshold) {
   if (beta == 0) tg_error("tg_softplus: beta must not be zero");
@@ -640,8 +674,10 @@ static void elu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul(g, tg_where(tg_gt_scalar(x, 0), tg_ones_like(x), below));
 }
 
-const tg_op tg_op_elu = {
-    .name = "elu", .backward = elu_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_elu = {.name = "elu",
+                         .backward = elu_backward,
+                         .args_size = sizeof(unary_args),
+                         .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_elu(tg_tensor *a, double alpha) {
   return unary_forward(&elu_kernel, &tg_op_elu, a, (unary_args){alpha, 0});
@@ -658,8 +694,10 @@ static void hardtanh_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul(g, inside);
 }
 
-const tg_op tg_op_hardtanh = {
-    .name = "hardtanh", .backward = hardtanh_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_hardtanh = {.name = "hardtanh",
+                              .backward = hardtanh_backward,
+                              .args_size = sizeof(unary_args),
+                              .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_hardtanh(tg_tensor *a, double min_val, double max_val) {
   if (min_val > max_val)
@@ -685,8 +723,10 @@ static void erf_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_mul(g, tg_mul_scalar(tg_exp(tg_neg(tg_mul(x, x))), M_2_SQRTPI));
 }
 
-const tg_op tg_op_erf = {
-    .name = "erf", .backward = erf_backward, .args_size = sizeof(unary_args)};
+const tg_op tg_op_erf = {.name = "erf",
+                         .backward = erf_backward,
+                         .args_size = sizeof(unary_args),
+                         .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_erf(tg_tensor *a) {
   return unary_forward(&erf_kernel, &tg_op_erf, a, no_args);

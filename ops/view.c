@@ -17,11 +17,17 @@ static tg_tensor *make_view(tg_tensor *t, tg_shape shape, const int64_t *strides
 
 /* ---- view / reshape ---- */
 
+/* The view ops keep their input (whose storage the view shares anyway) and
+ * read it version-checked: a base written in place after the view was taken
+ * would make the view's gradient silently wrong (PyTorch regenerates the
+ * view's grad_fn instead), so backward refuses, and ops/inplace.c walks from
+ * a view to its base through these inputs. */
 static void view_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_reshape(g, tg_shape_of(tg_node_input(node, 0)));
 }
 
-const tg_op tg_op_view = {.name = "view", .backward = view_backward};
+const tg_op tg_op_view = {
+    .name = "view", .backward = view_backward, .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 /* Resolves one -1 and checks the element count. */
 static tg_shape infer_shape(const char *op, const tg_tensor *t, tg_shape shape) {
@@ -160,8 +166,10 @@ static void permute_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_permute(g, inverse);
 }
 
-const tg_op tg_op_permute = {
-    .name = "permute", .backward = permute_backward, .args_size = sizeof(permute_args)};
+const tg_op tg_op_permute = {.name = "permute",
+                             .backward = permute_backward,
+                             .args_size = sizeof(permute_args),
+                             .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_permute(tg_tensor *t, tg_shape dims) {
   if (dims.ndim != t->ndim) {
@@ -213,7 +221,9 @@ static void expand_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = tg_sum_to_size(g, tg_shape_of(tg_node_input(node, 0)));
 }
 
-const tg_op tg_op_expand = {.name = "expand", .backward = expand_backward};
+const tg_op tg_op_expand = {.name = "expand",
+                            .backward = expand_backward,
+                            .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 tg_tensor *tg_expand(tg_tensor *t, tg_shape shape) {
   char a[TG_SHAPE_STR_MAX], b[TG_SHAPE_STR_MAX];
@@ -280,8 +290,10 @@ static void slice_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   grads[0] = slice_backward_op(g, tg_shape_of(tg_node_input(node, 0)), s);
 }
 
-const tg_op tg_op_slice = {
-    .name = "slice", .backward = slice_backward, .args_size = sizeof(slice_args)};
+const tg_op tg_op_slice = {.name = "slice",
+                           .backward = slice_backward,
+                           .args_size = sizeof(slice_args),
+                           .keeps_inputs = TG_KEEPS(TG_INPUT(0), 0)};
 
 /* The gradient of slice: zeros with g written into the sliced positions.
  * Its own gradient is the same slice of the incoming gradient. */
@@ -292,7 +304,8 @@ static void slice_scatter_backward(tg_node *node, tg_tensor *g, tg_tensor **grad
 
 const tg_op tg_op_slice_backward = {.name = "slice_backward",
                                     .backward = slice_scatter_backward,
-                                    .args_size = sizeof(slice_args)};
+                                    .args_size = sizeof(slice_args),
+                                    .keeps_inputs = TG_KEEPS_NONE};
 
 static tg_tensor *slice_backward_op(tg_tensor *g, tg_shape input_shape, slice_args s) {
   tg_tensor *out = tg_zeros(input_shape, g->dtype);

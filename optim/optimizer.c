@@ -251,6 +251,7 @@ void tg_optimizer_step(tg_optimizer *opt) {
 }
 
 static void detach_in_place(tg_tensor *t) {
+  tg_node_forget_output(t);
   if (t->grad_fn) tg_node_release(t->grad_fn);
   t->grad_fn = NULL;
   t->requires_grad = false;

@@ -175,7 +175,15 @@ struct tg_node {
   int refcount;
   const tg_op *op;
   int n_inputs;
-  tg_tensor **inputs; /* retained; NULL once the graph is freed */
+  /* The inputs; NULL for an absent one and once the graph is freed. Those
+   * the op keeps (input_kept: what its backward reads, and leaves that take
+   * a gradient) are retained tensors; the others point at input_metas[i],
+   * a copy of the header without storage or references (shape, dtype and
+   * the grad_fn, borrowed from input_fns), so the node holds no memory of
+   * theirs (see tg_op.keeps_inputs). */
+  tg_tensor **inputs;
+  tg_tensor *input_metas;
+  bool *input_kept;
   /* Each input's grad_fn when the op was recorded (retained), PyTorch's
    * edges: an in-place op later gives the input tensor a new grad_fn, but
    * this node's gradient still belongs to the value it read. */
@@ -201,6 +209,11 @@ struct tg_node {
    * leaf inputs may be added straight into their .grad (see
    * tg_grad_destination). */
   bool grads_into_leaves;
+  /* The non-leaf tensor whose .grad this node's output gradient also goes
+   * to (tg_retain_grad), borrowed: PyTorch's retains_grad hook holds it
+   * weakly too. Cleared when the tensor dies or stops being this node's
+   * output (tg_node_forget_output). */
+  tg_tensor *retained_by;
   /* engine bookkeeping */
   uint64_t visit_mark;
   tg_tensor *grad_accum;
@@ -214,6 +227,9 @@ void tg_node_retain(tg_node *node);
 void tg_node_block_free(tg_node *node);
 /* Releases a node's inputs and saved tensors after backward (node.c). */
 void tg_free_graph(tg_node *node);
+/* t is about to stop being its grad_fn's output (it dies, or an in-place
+ * write or detach gives it another grad_fn): the node forgets it. */
+void tg_node_forget_output(tg_tensor *t);
 
 /* PyTorch's grad_fn name of a node ("MulBackward0"), as printed by
  * tg_print, the tape printer and DOT export. */

@@ -14,7 +14,7 @@ static int64_t node_counter;
  * from a free list: a step records and frees the same few dozen nodes. */
 enum { POOLED_INPUTS = 4, POOLED_ARGS = 128, POOL_LIMIT = 4096 };
 static const size_t INPUT_BYTES =
-    sizeof(tg_tensor *) + sizeof(tg_node *) + sizeof(uint64_t) + sizeof(bool);
+    sizeof(tg_tensor *) + sizeof(tg_node *) + sizeof(uint64_t) + 2 * sizeof(bool);
 
 typedef union pooled_node {
   tg_node node;
@@ -34,11 +34,16 @@ void tg_node_caches_free(void) {
   node_pool_len = 0;
 }
 
-/* The node, its inputs (pointers, grad_fns, versions, requires_grad), then
- * its arguments (16-byte
- * aligned, hence the slack) in one block. */
+/* The node, its inputs (pointers, grad_fns, versions, requires_grad,
+ * kept), its arguments (16-byte aligned, hence the slack), then the header
+ * copies of unkept inputs (8-byte aligned) in one block. Only the part up
+ * to the arguments needs zeroing: a header copy is written whole when made. */
+static size_t node_zeroed_bytes(int room, size_t args_size) {
+  return sizeof(tg_node) + (size_t)room * INPUT_BYTES + 16 + args_size;
+}
+
 static size_t node_block_bytes(int room, size_t args_size) {
-  return sizeof(tg_node) + (size_t)room * INPUT_BYTES + args_size + 16;
+  return node_zeroed_bytes(room, args_size) + 8 + (size_t)room * sizeof(tg_tensor);
 }
 
 static tg_node *node_block_new(int n_inputs, size_t args_size) {
@@ -49,7 +54,7 @@ static tg_node *node_block_new(int n_inputs, size_t args_size) {
   node_pool = p->next;
   node_pool_len--;
   /* only the part this node uses: nothing reads past its arguments */
-  memset(p, 0, node_block_bytes(n_inputs, args_size));
+  memset(p, 0, node_zeroed_bytes(n_inputs, args_size));
   return &p->node;
 }
 
@@ -69,6 +74,33 @@ void tg_node_block_free(tg_node *node) {
   free(node);
 }
 
+/* Whether the node keeps input i (see tg_op.keeps_inputs): its backward
+ * reads it, or it is a leaf whose .grad the gradient goes to. Inputs past
+ * the masks' 15 bits are always kept. */
+static bool keeps_input(const tg_node *node, int i) {
+  unsigned declared = node->op->keeps_inputs;
+  if (!(declared & TG_KEEPS_DECLARED) || i >= 15) return true;
+  const tg_tensor *in = node->inputs[i];
+  if (!in->grad_fn && in->requires_grad) return true;
+  if (declared & TG_INPUT(i)) return true;
+  if (!(declared & (TG_INPUT(i) << 15))) return false;
+  for (int k = 0; k < node->n_inputs; k++)
+    if (k != i && node->input_requires_grad[k]) return true;
+  return false;
+}
+
+/* Input i as a header the node owns: shape, dtype and grad_fn, no data. */
+static tg_tensor *input_meta(tg_node *node, int i) {
+  tg_tensor *meta = &node->input_metas[i];
+  *meta = *node->inputs[i];
+  meta->refcount = 0; /* never retained or released */
+  meta->storage = NULL;
+  meta->grad = NULL;
+  meta->grad_fn = node->input_fns[i];
+  meta->checked = NULL; /* the copy is not the tensor checked mode tracks */
+  return meta;
+}
+
 tg_node *tg_record(const tg_op *op, tg_tensor *output, int n_inputs,
                    tg_tensor *const *inputs) {
   if (!tg_is_grad_enabled()) return NULL;
@@ -84,15 +116,23 @@ tg_node *tg_record(const tg_op *op, tg_tensor *output, int n_inputs,
   node->input_fns = (tg_node **)(node->inputs + n_inputs);
   node->input_versions = (uint64_t *)(node->input_fns + n_inputs);
   node->input_requires_grad = (bool *)(node->input_versions + n_inputs);
-  uintptr_t args = (uintptr_t)(node->input_requires_grad + n_inputs);
+  node->input_kept = node->input_requires_grad + n_inputs;
+  uintptr_t args = (uintptr_t)(node->input_kept + n_inputs);
   node->args = (void *)((args + 15) & ~(uintptr_t)15);
+  uintptr_t metas = (uintptr_t)node->args + op->args_size;
+  node->input_metas = (tg_tensor *)((metas + 7) & ~(uintptr_t)7);
   for (int i = 0; i < n_inputs; i++) {
-    node->inputs[i] = tg_retain(inputs[i]);
+    node->inputs[i] = inputs[i];
     if (!inputs[i]) continue;
     node->input_versions[i] = inputs[i]->storage->version;
     node->input_requires_grad[i] = inputs[i]->requires_grad;
     node->input_fns[i] = inputs[i]->grad_fn;
     tg_node_retain(node->input_fns[i]);
+  }
+  for (int i = 0; i < n_inputs; i++) {
+    if (!inputs[i]) continue;
+    node->input_kept[i] = keeps_input(node, i);
+    node->inputs[i] = node->input_kept[i] ? tg_retain(inputs[i]) : input_meta(node, i);
   }
   node->seq = __atomic_fetch_add(&node_counter, 1, __ATOMIC_RELAXED);
   output->grad_fn = node;
@@ -189,6 +229,10 @@ tg_tensor *tg_node_input_meta(tg_node *node, int i) {
 
 tg_tensor *tg_node_input(tg_node *node, int i) {
   tg_tensor *t = tg_node_input_meta(node, i);
+  if (t && !node->input_kept[i])
+    tg_error("%s: the backward reads input %d, which the op does not keep; declare it "
+             "in the op's keeps_inputs",
+             tg_node_name(node), i);
   if (t) check_version(node, t, t->storage->version, node->input_versions[i], t->grad_fn);
   return t;
 }
@@ -320,7 +364,13 @@ void tg_retain_grad(tg_tensor *t) {
   if (!t->requires_grad)
     tg_error("tg_retain_grad: can't retain the gradient of a tensor that does not "
              "require grad");
-  if (t->grad_fn) t->retains_grad = true;
+  if (!t->grad_fn) return;
+  t->retains_grad = true;
+  t->grad_fn->retained_by = t;
+}
+
+void tg_node_forget_output(tg_tensor *t) {
+  if (t->grad_fn && t->grad_fn->retained_by == t) t->grad_fn->retained_by = NULL;
 }
 
 void tg_zero_grad(tg_tensor *t, bool set_to_none) {
@@ -339,7 +389,8 @@ void tg_zero_grad(tg_tensor *t, bool set_to_none) {
 
 void tg_free_graph(tg_node *node) {
   for (int i = 0; i < node->n_inputs; i++) {
-    tg_release(node->inputs[i]);
+    if (node->input_kept[i]) tg_release(node->inputs[i]);
+    node->input_kept[i] = false;
     node->inputs[i] = NULL;
     tg_node_release(node->input_fns[i]);
     node->input_fns[i] = NULL;

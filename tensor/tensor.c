@@ -338,19 +338,15 @@ static void destroy_tensor(tg_tensor *t) {
   TG_CHECKED_HOOK(quarantined = tg_checked_destroyed(t));
   tg_storage_release(t->storage);
   tg_release(t->grad);
+  tg_node_forget_output(t);
   tg_node_release(t->grad_fn);
   __atomic_sub_fetch(&live_tensors, 1, __ATOMIC_RELAXED);
   if (!quarantined) header_free(t);
 }
 
 static void destroy_node(tg_node *node) {
-  for (int i = 0; i < node->n_inputs; i++) {
-    tg_release(node->inputs[i]);
-    tg_node_release(node->input_fns[i]);
-  }
-  for (int i = 0; i < node->n_saved; i++) tg_release(node->saved[i]);
+  tg_free_graph(node); /* inputs, edges, saved tensors */
   tg_release(node->grad_accum);
-  tg_storage_release(node->output_storage);
   tg_node_block_free(node);
 }
 

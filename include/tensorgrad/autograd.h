@@ -34,13 +34,31 @@ typedef void (*tg_backward_fn)(tg_node *node, tg_tensor *grad_output,
  * being recorded, and `backward` otherwise. The test suite checks both.
  *
  * `args_size` bytes of typed arguments (dims, scalars) live on the node:
- * the forward fills them through tg_node_args, the backward reads them. */
+ * the forward fills them through tg_node_args, the backward reads them.
+ *
+ * `keeps_inputs` says which inputs the backward reads with tg_node_input,
+ * as PyTorch's derivatives declare their SavedVariables: the node keeps a
+ * reference to those and to leaves that take a gradient (the .grad they
+ * accumulate into), and only the shape and dtype of the others
+ * (tg_node_input_meta), so an activation nothing else uses is freed as
+ * soon as the script drops it rather than at the end of the backward.
+ * TG_KEEPS(always, for_others): masks of TG_INPUT(i) bits, the inputs read
+ * for every gradient and those read only for another input's gradient
+ * (a product's operands: kept when some other input requires grad).
+ * 0, the default, keeps every input. */
 typedef struct tg_op {
   const char *name; /* grad_fn name, e.g. "MulBackward0" */
   tg_backward_fn backward;
   tg_backward_fn backward_fused; /* optional */
   size_t args_size;              /* optional */
+  unsigned keeps_inputs;         /* optional: TG_KEEPS(...) */
 } tg_op;
+
+#define TG_INPUT(i) (1u << (i))
+#define TG_KEEPS_DECLARED (1u << 31)
+#define TG_KEEPS(always, for_others)                                                     \
+  (TG_KEEPS_DECLARED | (unsigned)(always) | ((unsigned)(for_others) << 15))
+#define TG_KEEPS_NONE TG_KEEPS(0, 0)
 
 /* ---- grad mode ------------------------------------------------------------- */
 

@@ -88,6 +88,9 @@ tg_tensor *tg_scope_return(tg_tensor *t);
 int tg_scope_depth(void);
 /* Tensors alive right now: a quick leak check around a loop. */
 int64_t tg_live_tensor_count(void);
+/* Bytes of tensor storage alive right now (what tensors and tape nodes hold,
+ * not the allocator's cache): what a forward leaves for its backward. */
+int64_t tg_live_storage_bytes(void);
 /* Close scopes until depth is `depth` (error recovery after a longjmp). */
 void tg_scope_unwind(int depth);
 

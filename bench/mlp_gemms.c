@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include "bench.h"
-#include "tensorgrad.h"
 
 static void add(mlp_gemms *g, int m, int n, int k, CBLAS_TRANSPOSE ta,
                 CBLAS_TRANSPOSE tb) {
@@ -51,9 +50,6 @@ double mlp_gemms_flops(const mlp_gemms *g) {
 
 void mlp_gemms_run(void *arg) {
   const mlp_gemms *g = arg;
-  /* raw OpenBLAS on its own threads, as many as the benchmark's (tensorgrad
-   * keeps them off and splits products over its pool) */
-  openblas_set_num_threads(tg_get_num_threads());
   for (int i = 0; i < g->n; i++) {
     const mlp_product *p = &g->p[i];
     int lda = p->ta == CblasNoTrans ? p->k : p->m;
@@ -61,7 +57,6 @@ void mlp_gemms_run(void *arg) {
     cblas_sgemm(CblasRowMajor, p->ta, p->tb, p->m, p->n, p->k, 1.0f, g->a, lda, g->b, ldb,
                 0.0f, g->c, p->n);
   }
-  openblas_set_num_threads(1);
 }
 
 void mlp_gemms_free(mlp_gemms *g) {

@@ -96,13 +96,17 @@ static void gemm_f32(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const fl
   if (tg_sgemm_small(m, n, k, 1, a, ta ? 1 : lda, ta ? lda : 1, b, tb ? 1 : ldb,
                      tb ? ldb : 1, beta, NULL, 0, 0, c, ldc))
     return;
-  tg_blas_gemm(TG_FLOAT32, ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc);
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+              tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1, a, (int)lda, b,
+              (int)ldb, beta, c, (int)ldc);
 }
 
 static void gemm_f64(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double *a,
                      int64_t lda, const double *b, int64_t ldb, double beta, double *c,
                      int64_t ldc) {
-  tg_blas_gemm(TG_FLOAT64, ta, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc);
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+              tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1, a, (int)lda, b,
+              (int)ldb, beta, c, (int)ldc);
 }
 
 #define TG_TEMPLATE "nn/conv_loops.inc"

@@ -58,8 +58,10 @@ static bool gemm_small(blas_operand a, blas_operand b, int64_t m, int64_t n, int
                         bias_stride, (float *)c, ldc);
 }
 
-static void blas_call(tg_dtype dtype, blas_operand a, blas_operand b, int m, int n, int k,
-                      double alpha, double beta, char *c, int ldc) {
+static void gemm_raw(tg_dtype dtype, blas_operand a, blas_operand b, int m, int n, int k,
+                     double alpha, double beta, char *c, int ldc) {
+  if (dtype == TG_FLOAT32 && gemm_small(a, b, m, n, k, alpha, beta, NULL, 0, c, ldc))
+    return;
   if (dtype == TG_FLOAT32)
     cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, (float)alpha,
                 (const float *)a.data, a.ld, (const float *)b.data, b.ld, (float)beta,
@@ -67,74 +69,6 @@ static void blas_call(tg_dtype dtype, blas_operand a, blas_operand b, int m, int
   else
     cblas_dgemm(CblasRowMajor, a.trans, b.trans, m, n, k, alpha, (const double *)a.data,
                 a.ld, (const double *)b.data, b.ld, beta, (double *)c, ldc);
-}
-
-/* ---- BLAS products on the pool's threads ----
- * OpenBLAS runs on one thread (tg_set_num_threads): its own workers, each
- * product waking them and then spinning on sched_yield beside the pool's,
- * made the transformer row's step slower at 2 threads than at 1 (bench/
- * README.md, "Sequence rows at 2 threads"). A product big enough is cut
- * instead into about one block of C's rows (or columns, when C is wider
- * than tall) per thread, each a single-threaded call on the pool. Every
- * element of C is then computed as the whole call computes it (OpenBLAS
- * blocks K by K alone), so the bits do not depend on the thread count,
- * given two conditions measured on OpenBLAS 0.3.21 (bench/README.md):
- * each block stays above its small-matrix kernels (M N K <= 100^3 in the
- * SkylakeX ones, which sum K in one run): MIN_BLOCK_MACS; and blocks start
- * where the kernels' tiles do: float32 rows or columns at multiples of 64,
- * float64 rows at multiples of 96 (dgemm tiles rows by 24, and computes a
- * column edge differently, so float64 never cuts columns).
- * tests/test_threads.c checks it. */
-enum { MIN_BLOCK_MACS = 1 << 21 };
-
-typedef struct blas_job {
-  tg_dtype dtype;
-  blas_operand a, b;
-  int m, n, k, ldc;
-  double alpha, beta;
-  char *c;
-  bool by_rows;  /* blocks of C's rows, else of its columns */
-  int64_t align; /* lines per block unit */
-} blas_job;
-
-/* Blocks [begin, end) of j->align rows (or columns) of C, the last one
- * with the lines left over. */
-static void blas_block(int64_t begin, int64_t end, void *arg) {
-  const blas_job *j = arg;
-  int64_t lines = j->by_rows ? j->m : j->n, first = begin * j->align;
-  int64_t last = end * j->align + j->align <= lines ? end * j->align : lines;
-  int64_t at = first * (int64_t)tg_dtype_size(j->dtype);
-  int len = (int)(last - first);
-  blas_operand a = j->a, b = j->b;
-  if (j->by_rows) { /* rows of op(A) */
-    a.data += a.trans == CblasNoTrans ? at * a.ld : at;
-    blas_call(j->dtype, a, b, len, j->n, j->k, j->alpha, j->beta, j->c + at * j->ldc,
-              j->ldc);
-  } else { /* columns of op(B) */
-    b.data += b.trans == CblasNoTrans ? at : at * b.ld;
-    blas_call(j->dtype, a, b, j->m, len, j->k, j->alpha, j->beta, j->c + at, j->ldc);
-  }
-}
-
-static void gemm_raw(tg_dtype dtype, blas_operand a, blas_operand b, int m, int n, int k,
-                     double alpha, double beta, char *c, int ldc) {
-  if (dtype == TG_FLOAT32 && gemm_small(a, b, m, n, k, alpha, beta, NULL, 0, c, ldc))
-    return;
-  bool f32 = dtype == TG_FLOAT32;
-  blas_job j = {dtype, a, b, m, n, k, ldc, alpha, beta, c, m >= n || !f32, f32 ? 64 : 96};
-  int64_t lines = j.by_rows ? m : n, macs = (int64_t)k * (j.by_rows ? n : m) * j.align;
-  int64_t blocks = lines / j.align ? lines / j.align : 1;
-  int64_t fewest = macs ? (MIN_BLOCK_MACS + macs - 1) / macs : blocks, /* k = 0: one */
-      even = blocks / tg_parallel_threads();
-  tg_parallel_for(blocks, even > fewest ? even : fewest, blas_block, &j);
-}
-
-void tg_blas_gemm(tg_dtype dtype, bool ta, bool tb, int64_t m, int64_t n, int64_t k,
-                  double alpha, const void *a, int64_t lda, const void *b, int64_t ldb,
-                  double beta, void *c, int64_t ldc) {
-  blas_operand pa = {a, ta ? CblasTrans : CblasNoTrans, (int)lda},
-               pb = {b, tb ? CblasTrans : CblasNoTrans, (int)ldb};
-  gemm_raw(dtype, pa, pb, (int)m, (int)n, (int)k, alpha, beta, c, (int)ldc);
 }
 
 static void check_blas_size(const char *op, int64_t v) {
@@ -501,15 +435,15 @@ tg_tensor *tg_linear(tg_tensor *x, tg_tensor *w, tg_tensor *b) {
 extern void blas_thread_shutdown_(void) __attribute__((weak));
 
 void tg_set_num_threads(int n) {
-  /* one pool for every loop and product: OpenBLAS's own threads stay out
-   * (gemm_raw splits big products over the pool) */
-  openblas_set_num_threads(1);
+  openblas_set_num_threads(n < 1 ? 1 : n);
   tg_parallel_set_threads(n);
   /* The workers OpenBLAS starts when it loads spin on sched_yield for a
    * while before they sleep, taking cores from the calling thread whenever
-   * there are no more cores than threads (bench/README.md has the numbers). */
+   * there are no more cores than threads (bench/README.md has the numbers).
+   * Products small enough for gemm_small.c never need them, and OpenBLAS
+   * starts them again for the next big product. */
   if (blas_thread_shutdown_) blas_thread_shutdown_();
 }
 int tg_get_num_threads(void) {
-  return tg_parallel_threads();
+  return openblas_get_num_threads();
 }

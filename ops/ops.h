@@ -5,13 +5,6 @@
 
 #include "tensor/core.h"
 
-/* C (m, n) = alpha op(A) op(B) + beta C through BLAS (row-major; float32
- * or float64), a big product split over the pool's threads (matmul.c):
- * what callers use instead of cblas_?gemm, whose own threads stay off. */
-void tg_blas_gemm(tg_dtype dtype, bool ta, bool tb, int64_t m, int64_t n, int64_t k,
-                  double alpha, const void *a, int64_t lda, const void *b, int64_t ldb,
-                  double beta, void *c, int64_t ldc);
-
 /* ---- small float32 products (gemm_small.c) ---- */
 /* C = alpha op(A) op(B) + beta D, op(A) m x k and op(B) k x n given by
  * element strides between rows and columns, C row-major with ldc. D is C

@@ -221,51 +221,6 @@ START_TEST(test_optimizer_steps_give_the_same_bits) {
 }
 END_TEST
 
-/* Products big enough to be split over the pool (ops/matmul.c: one block
- * of C's rows or columns per thread, each a single-threaded BLAS call) give
- * the bits of the whole call at any thread count: tall and wide results
- * (rows or columns cut), transposed operands, a bias (beta = 1), a count
- * of lines no thread count divides. */
-static tg_tensor *products_at(int threads, tg_tensor *const *x, int n) {
-  tg_set_num_threads(threads);
-  tg_tensor *parts[8];
-  for (int i = 0; i < n; i++) {
-    tg_tensor *a = x[3 * i], *b = x[3 * i + 1], *bias = x[3 * i + 2];
-    parts[2 * i] = tg_reshape(tg_matmul(a, b), TG_SHAPE(-1));
-    parts[2 * i + 1] = tg_reshape(tg_linear(tg_t(b), a, bias), TG_SHAPE(-1));
-  }
-  return tg_cat(parts, 2 * n, 0);
-}
-
-START_TEST(test_split_products_give_the_same_bits) {
-  tg_scope_begin();
-  tg_manual_seed(5);
-  /* (m, k, n): each product over 3 x 2^21 multiply-adds, so it is cut */
-  const int64_t shapes[4][3] = {
-      {501, 200, 64}, {64, 160, 601}, {300, 150, 200}, {97, 736, 256}};
-  for (int f64 = 0; f64 <= 1; f64++) {
-    tg_dtype dtype = f64 ? TG_FLOAT64 : TG_FLOAT32;
-    tg_tensor *x[12];
-    for (int i = 0; i < 4; i++) {
-      const int64_t *s = shapes[i];
-      x[3 * i] = tg_randn(TG_SHAPE(s[0], s[1]), dtype);
-      x[3 * i + 1] = i % 2 ? tg_t(tg_randn(TG_SHAPE(s[2], s[1]), dtype))
-                           : tg_randn(TG_SHAPE(s[1], s[2]), dtype);
-      x[3 * i + 2] = tg_randn(TG_SHAPE(s[0]), dtype);
-    }
-    tg_tensor *one = products_at(1, x, 4);
-    for (int threads = 2; threads <= 3; threads++) {
-      char what[64];
-      snprintf(what, sizeof what, "products, %s, %d threads", tg_dtype_name(dtype),
-               threads);
-      tg_assert_close(products_at(threads, x, 4), one, 0, 0, what);
-    }
-  }
-  tg_set_num_threads(1);
-  tg_scope_end();
-}
-END_TEST
-
 /* No loop body the pool runs allocates or raises: softmax's line buffers
  * are allocated once, by the caller, one per thread, so running out of
  * memory for them reaches this thread's handler even with every line split
@@ -341,7 +296,6 @@ int main(void) {
   tcase_add_test(tc, test_tensor_released_on_another_thread);
   tcase_add_test(tc, test_optimizer_steps_give_the_same_bits);
   tcase_add_test(tc, test_softmax_scratch_fails_on_the_caller);
-  tcase_add_test(tc, test_split_products_give_the_same_bits);
   tcase_add_test(tc, test_slots_stay_below_the_count_asked_for);
   suite_add_tcase(s, tc);
   return tg_test_run(s);

@@ -28,7 +28,8 @@ static tg_tensor *apply_mask(tg_tensor *scores, tg_tensor *mask, bool masked_whe
  * scores are never a tensor of their own ---- */
 
 typedef struct sm_rows {
-  int64_t rows, len, mask_rows; /* score row i reads mask row i % mask_rows */
+  int64_t rows, len;
+  int64_t mask_rows, first; /* score row i reads mask row (first + i) % mask_rows */
   double scale; /* of the scores (and so of their gradient): 1 but in the heads op */
 } sm_rows;
 
@@ -42,7 +43,7 @@ enum { SOFTMAX_ROWS = 4 };
 
 static sm_rows rows_of(const tg_tensor *y) {
   int64_t len = y->ndim ? y->shape[y->ndim - 1] : 1;
-  return (sm_rows){len ? tg_numel(y) / len : 0, len, 1, 1};
+  return (sm_rows){len ? tg_numel(y) / len : 0, len, 1, 0, 1};
 }
 
 /* y (g - sum(g y)), differentiable again */
@@ -51,28 +52,58 @@ static void masked_softmax_backward(tg_node *node, tg_tensor *g, tg_tensor **gra
   grads[0] = tg_mul(tg_sub(g, tg_sum(tg_mul(g, y), TG_DIMS(-1), true)), y);
 }
 
+/* The rows are split over the pool: with an exponential per element a row
+ * is several times a light loop's work, so chunks of SOFTMAX_GRAIN
+ * elements (the transformer row's 4 heads x 32 x 23 rows of 23 run on two
+ * threads). Each row is computed alone: the bits do not depend on the
+ * split. */
+enum { SOFTMAX_GRAIN = 1 << 13 };
+
+typedef struct sm_job {
+  sm_rows r;
+  bool f32, grad;
+  const char *in, *other; /* the scores and the mask, or g and y */
+  char *out;
+} sm_job;
+
+/* rows [begin, end) of the job */
+static void sm_part(int64_t begin, int64_t end, void *arg) {
+  const sm_job *j = arg;
+  sm_rows r = j->r;
+  r.rows = end - begin, r.first = begin;
+  int64_t at = begin * r.len;
+  if (j->f32 && j->grad)
+    masked_softmax_grad_rows_f32(&r, (const float *)j->in + at,
+                                 (const float *)j->other + at, (float *)j->out + at);
+  else if (j->f32)
+    masked_softmax_rows_f32(&r, (const float *)j->in + at, (const float *)j->other,
+                            (float *)j->out + at);
+  else if (j->grad)
+    masked_softmax_grad_rows_f64(&r, (const double *)j->in + at,
+                                 (const double *)j->other + at, (double *)j->out + at);
+  else
+    masked_softmax_rows_f64(&r, (const double *)j->in + at, (const double *)j->other,
+                            (double *)j->out + at);
+}
+
+static void sm_run(sm_job *j) {
+  int64_t rows = j->r.len > 0 ? SOFTMAX_GRAIN / j->r.len : 1;
+  tg_parallel_for(j->r.rows, rows > 1 ? rows : 1, sm_part, j);
+}
+
 /* softmax(s + mask) row by row into y (which may be s) */
 static void softmax_rows(const sm_rows *r, const tg_tensor *s, const tg_tensor *mask,
                          tg_tensor *y) {
-  if (y->dtype == TG_FLOAT32)
-    masked_softmax_rows_f32(r, (const float *)tg_ptr(s),
-                            mask ? (const float *)tg_ptr(mask) : NULL,
-                            (float *)tg_ptr(y));
-  else
-    masked_softmax_rows_f64(r, (const double *)tg_ptr(s),
-                            mask ? (const double *)tg_ptr(mask) : NULL,
-                            (double *)tg_ptr(y));
+  sm_job j = {*r,        y->dtype == TG_FLOAT32,     false,
+              tg_ptr(s), mask ? tg_ptr(mask) : NULL, tg_ptr(y)};
+  sm_run(&j);
 }
 
 /* the scores' gradient y (g - sum(g y)) row by row into out (which may be g) */
 static void softmax_grad_rows(const sm_rows *r, const tg_tensor *g, const tg_tensor *y,
                               tg_tensor *out) {
-  if (y->dtype == TG_FLOAT32)
-    masked_softmax_grad_rows_f32(r, (const float *)tg_ptr(g), (const float *)tg_ptr(y),
-                                 (float *)tg_ptr(out));
-  else
-    masked_softmax_grad_rows_f64(r, (const double *)tg_ptr(g), (const double *)tg_ptr(y),
-                                 (double *)tg_ptr(out));
+  sm_job j = {*r, y->dtype == TG_FLOAT32, true, tg_ptr(g), tg_ptr(y), tg_ptr(out)};
+  sm_run(&j);
 }
 
 static void masked_softmax_backward_fused(tg_node *node, tg_tensor *g,

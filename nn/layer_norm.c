@@ -77,6 +77,67 @@ static void layer_norm_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) 
   if (tg_needs_input_grad(node, 2)) grads[2] = tg_sum_to_size(g, tg_shape_of(w));
 }
 
+/* ---- the rows on the pool's threads ----
+ * A row is a few passes over d elements: chunks of LN_GRAIN elements (the
+ * transformer row's 736 rows of 64 make two). The forward's rows are
+ * independent. The backward's dw and db sum over the rows: each piece of
+ * LN_PIECE rows sums its own, and the pieces' sums are added in order
+ * afterwards, so the bits do not depend on the thread count. */
+enum { LN_GRAIN = 1 << 14, LN_PIECE = 64 };
+
+typedef struct ln_job {
+  ln_rows r;
+  bool f32;
+  const char *x, *w, *b, *dy, *mean_in, *rstd_in;
+  char *y, *mean, *rstd; /* forward: y, mean, rstd; backward: dx in y */
+  double *scratch;       /* per slot: d + 1 doubles forward, 3 d backward */
+  double *sums;          /* backward: dw and db (2 d doubles) per piece */
+} ln_job;
+
+static void ln_forward_part(int64_t begin, int64_t end, int slot, void *arg) {
+  const ln_job *j = arg;
+  ln_rows r = j->r;
+  r.rows = end - begin;
+  int64_t at = begin * r.d;
+  double *scratch = j->scratch + slot * (r.d + 1);
+  if (j->f32)
+    layer_norm_rows_f32(&r, (const float *)j->x + at, (const float *)j->w,
+                        (const float *)j->b, (float *)j->y + at, (float *)j->mean + begin,
+                        (float *)j->rstd + begin, scratch);
+  else
+    layer_norm_rows_f64(&r, (const double *)j->x + at, (const double *)j->w,
+                        (const double *)j->b, (double *)j->y + at,
+                        (double *)j->mean + begin, (double *)j->rstd + begin, scratch);
+}
+
+/* pieces [begin, end) of the backward */
+static void ln_backward_part(int64_t begin, int64_t end, int slot, void *arg) {
+  const ln_job *j = arg;
+  int64_t d = j->r.d;
+  double *scratch = j->scratch + slot * 3 * d;
+  for (int64_t p = begin; p < end; p++) {
+    int64_t first = p * LN_PIECE, at = first * d;
+    ln_rows r = j->r;
+    r.rows = first + LN_PIECE < j->r.rows ? LN_PIECE : j->r.rows - first;
+    double *dw = j->sums + p * 2 * d, *db = dw + d;
+    if (j->f32)
+      layer_norm_grad_rows_f32(&r, (const float *)j->dy + at, (const float *)j->x + at,
+                               (const float *)j->w, (const float *)j->mean_in + first,
+                               (const float *)j->rstd_in + first, (float *)j->y + at, dw,
+                               db, scratch);
+    else
+      layer_norm_grad_rows_f64(&r, (const double *)j->dy + at, (const double *)j->x + at,
+                               (const double *)j->w, (const double *)j->mean_in + first,
+                               (const double *)j->rstd_in + first, (double *)j->y + at,
+                               dw, db, scratch);
+  }
+}
+
+/* n doubles of scratch for each of the pool's slots, zeroed */
+static double *slot_scratch(int slots, int64_t n) {
+  return (double *)tg_ptr(tg_zeros(TG_SHAPE(slots * n), TG_FLOAT64));
+}
+
 /* The summed parameter gradients, in double, as a tensor of w's dtype. */
 static tg_tensor *param_grad_tensor(const double *sum, tg_tensor *w) {
   tg_tensor *out = tg_alloc(tg_shape_of(w), w->dtype);
@@ -92,28 +153,33 @@ static tg_tensor *param_grad_tensor(const double *sum, tg_tensor *w) {
 static void layer_norm_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   const ln_args *a = tg_node_args(node);
   tg_tensor *x = tg_node_input(node, 0), *w = tg_contiguous(tg_node_input(node, 1));
-  tg_tensor *mean = tg_saved(node, 0), *rstd = tg_saved(node, 1);
   int64_t d = tg_numel(w);
   ln_rows r = {d ? tg_numel(x) / d : 0, d, a->eps};
-  bool need_w = tg_needs_input_grad(node, 1), need_b = tg_needs_input_grad(node, 2);
-  /* dw and db summed over the rows, then the rows' scratch */
-  double *sums = (double *)tg_ptr(tg_zeros(TG_SHAPE(5 * d + 1), TG_FLOAT64));
-  tg_tensor *dx = tg_alloc(tg_shape_of(x), x->dtype), *xc = tg_contiguous(x);
-  g = tg_contiguous(g);
-  double *dw = sums, *db = sums + d, *scratch = sums + 2 * d;
-  if (x->dtype == TG_FLOAT32)
-    layer_norm_grad_rows_f32(&r, (const float *)tg_ptr(g), (const float *)tg_ptr(xc),
-                             (const float *)tg_ptr(w), (const float *)tg_ptr(mean),
-                             (const float *)tg_ptr(rstd), (float *)tg_ptr(dx), dw, db,
-                             scratch);
-  else
-    layer_norm_grad_rows_f64(&r, (const double *)tg_ptr(g), (const double *)tg_ptr(xc),
-                             (const double *)tg_ptr(w), (const double *)tg_ptr(mean),
-                             (const double *)tg_ptr(rstd), (double *)tg_ptr(dx), dw, db,
-                             scratch);
+  int64_t pieces = (r.rows + LN_PIECE - 1) / LN_PIECE;
+  int slots = tg_parallel_threads();
+  tg_tensor *dx = tg_alloc(tg_shape_of(x), x->dtype);
+  ln_job j = {.r = r,
+              .f32 = x->dtype == TG_FLOAT32,
+              .x = tg_ptr(tg_contiguous(x)),
+              .w = tg_ptr(w),
+              .dy = tg_ptr(tg_contiguous(g)),
+              .mean_in = tg_ptr(tg_saved(node, 0)),
+              .rstd_in = tg_ptr(tg_saved(node, 1)),
+              .y = tg_ptr(dx),
+              .scratch = slot_scratch(slots, 3 * d),
+              .sums = slot_scratch(1, pieces * 2 * d + 2 * d)};
+  int64_t piece_elements = LN_PIECE * (d ? d : 1);
+  tg_parallel_for_slots(pieces, (LN_GRAIN + piece_elements - 1) / piece_elements, slots,
+                        ln_backward_part, &j);
+  double *dw = j.sums + pieces * 2 * d, *db = dw + d; /* the pieces' sums, in order */
+  for (int64_t p = 0; p < pieces; p++)
+    for (int64_t k = 0; k < d; k++) {
+      dw[k] += j.sums[p * 2 * d + k];
+      db[k] += j.sums[p * 2 * d + d + k];
+    }
   if (tg_needs_input_grad(node, 0)) grads[0] = dx;
-  if (need_w) grads[1] = param_grad_tensor(dw, w);
-  if (need_b) grads[2] = param_grad_tensor(db, w);
+  if (tg_needs_input_grad(node, 1)) grads[1] = param_grad_tensor(dw, w);
+  if (tg_needs_input_grad(node, 2)) grads[2] = param_grad_tensor(db, w);
 }
 
 const tg_op tg_op_layer_norm = {.name = "native_layer_norm",
@@ -130,17 +196,18 @@ static tg_tensor *layer_norm_op(tg_tensor *x, tg_shape normalized_shape, tg_tens
   tg_tensor *y = tg_alloc(tg_shape_of(x), x->dtype);
   tg_scope_begin();
   tg_tensor *mean = tg_alloc(row_shape, x->dtype), *rstd = tg_alloc(row_shape, x->dtype);
-  tg_tensor *xc = tg_contiguous(tg_detach(x)), *wc = tg_contiguous(tg_detach(w)),
-            *bc = tg_contiguous(tg_detach(b));
-  double *scratch = (double *)tg_ptr(tg_alloc(TG_SHAPE(d + 1), TG_FLOAT64));
-  if (x->dtype == TG_FLOAT32)
-    layer_norm_rows_f32(&r, (const float *)tg_ptr(xc), (const float *)tg_ptr(wc),
-                        (const float *)tg_ptr(bc), (float *)tg_ptr(y),
-                        (float *)tg_ptr(mean), (float *)tg_ptr(rstd), scratch);
-  else
-    layer_norm_rows_f64(&r, (const double *)tg_ptr(xc), (const double *)tg_ptr(wc),
-                        (const double *)tg_ptr(bc), (double *)tg_ptr(y),
-                        (double *)tg_ptr(mean), (double *)tg_ptr(rstd), scratch);
+  int slots = tg_parallel_threads();
+  ln_job j = {.r = r,
+              .f32 = x->dtype == TG_FLOAT32,
+              .x = tg_ptr(tg_contiguous(tg_detach(x))),
+              .w = tg_ptr(tg_contiguous(tg_detach(w))),
+              .b = tg_ptr(tg_contiguous(tg_detach(b))),
+              .y = tg_ptr(y),
+              .mean = tg_ptr(mean),
+              .rstd = tg_ptr(rstd),
+              .scratch = slot_scratch(slots, d + 1)};
+  tg_parallel_for_slots(r.rows, d ? (LN_GRAIN + d - 1) / d : r.rows, slots,
+                        ln_forward_part, &j);
   tg_tensor *inputs[3] = {x, w, b};
   tg_node *node = tg_record(&tg_op_layer_norm, y, 3, inputs);
   if (node) {
@@ -223,6 +290,41 @@ tg_module *tg_nn_layer_norm(tg_shape normalized_shape, double eps,
 #include "tensor/for_float_types.inc"
 #undef TG_TEMPLATE
 
+/* GELU's loops take an erf or an exp per element, several times a light
+ * elementwise op's work, for which the pool's grain (256K elements a
+ * chunk) was measured: split at GELU_GRAIN instead, so the transformer
+ * row's (32, 23, 256) activations and their gradient run on two threads. */
+enum { GELU_GRAIN = 1 << 14 };
+
+typedef struct gelu_run {
+  tg_loop_fn body;
+  char *ptrs[4];
+  int n_ops;
+  int64_t size;
+} gelu_run;
+
+static void gelu_part(int64_t begin, int64_t end, void *arg) {
+  const gelu_run *r = arg;
+  char *p[4];
+  int64_t s[4];
+  for (int i = 0; i < r->n_ops; i++) p[i] = r->ptrs[i] + begin * r->size, s[i] = r->size;
+  r->body(p, s, end - begin, NULL);
+}
+
+/* body over ops of one shape and dtype: contiguous ones as flat runs
+ * split over the pool, others through tg_run_elementwise */
+static void gelu_run_ops(int n_ops, tg_tensor *const *ops, tg_loop_fn body) {
+  bool flat = true;
+  for (int i = 0; i < n_ops; i++) flat = flat && tg_is_contiguous(ops[i]);
+  if (!flat) {
+    tg_run_elementwise(tg_shape_of(ops[0]), n_ops, ops, body, NULL);
+    return;
+  }
+  gelu_run r = {body, {NULL}, n_ops, (int64_t)tg_dtype_size(ops[0]->dtype)};
+  for (int i = 0; i < n_ops; i++) r.ptrs[i] = tg_ptr(ops[i]);
+  tg_parallel_for(tg_numel(ops[0]), GELU_GRAIN, gelu_part, &r);
+}
+
 /* g * (cdf + x * pdf), differentiable again */
 static void gelu_backward(tg_node *node, tg_tensor *g, tg_tensor **grads) {
   tg_tensor *x = tg_node_input(node, 0);
@@ -241,9 +343,7 @@ static void gelu_backward_fused(tg_node *node, tg_tensor *g, tg_tensor **grads) 
   }
   tg_tensor *out = tg_alloc(tg_shape_of(x), x->dtype);
   tg_tensor *ops[4] = {out, g, x, tg_saved(node, 0)};
-  tg_run_elementwise(tg_shape_of(x), 4, ops,
-                     x->dtype == TG_FLOAT32 ? gelu_grad_loop_f32 : gelu_grad_loop_f64,
-                     NULL);
+  gelu_run_ops(4, ops, x->dtype == TG_FLOAT32 ? gelu_grad_loop_f32 : gelu_grad_loop_f64);
   grads[0] = out;
 }
 
@@ -267,8 +367,7 @@ tg_tensor *tg_gelu(tg_tensor *x, bool tanh_approximation) {
   tg_tensor *out = tg_alloc(tg_shape_of(x), x->dtype);
   tg_scope_begin();
   tg_tensor *ops[3] = {out, tg_alloc(tg_shape_of(x), x->dtype), x};
-  tg_run_elementwise(tg_shape_of(x), 3, ops,
-                     x->dtype == TG_FLOAT32 ? gelu_loop_f32 : gelu_loop_f64, NULL);
+  gelu_run_ops(3, ops, x->dtype == TG_FLOAT32 ? gelu_loop_f32 : gelu_loop_f64);
   tg_node *node = tg_record(&tg_op_gelu, out, 1, &x);
   if (node) tg_save(node, ops[1]);
   tg_scope_end();

@@ -443,6 +443,68 @@ START_TEST(test_nn_fused_kernels) {
 }
 END_TEST
 
+/* ---- the same kernels split over threads ----
+ * LayerNorm's rows (and the pieces its weight and bias gradients are
+ * summed in), GELU's runs, the masked softmax's rows and the big products
+ * around them are split over the pool at sizes like the transformer row's:
+ * each case gives the same bits at 1, 2 and 3 threads. */
+
+static tg_tensor *layer_norm_rows_case(tg_dtype dtype) {
+  tg_tensor *x = input(TG_SHAPE(30, 32, 37), dtype, 21);
+  tg_tensor *w = input(TG_SHAPE(37), dtype, 22), *b = input(TG_SHAPE(37), dtype, 23);
+  tg_tensor *y = tg_layer_norm(x, TG_SHAPE(37), w, b, 1e-5);
+  tg_backward(y, tg_randn(tg_shape_of(y), dtype), 0);
+  return flat_cat((tg_tensor *[]){y, tg_grad(x), tg_grad(w), tg_grad(b)}, 4);
+}
+
+static tg_tensor *gelu_runs_case(tg_dtype dtype) {
+  tg_tensor *x = input(TG_SHAPE(61, 1049), dtype, 24);
+  tg_tensor *y = tg_gelu(x, false);
+  tg_backward(y, tg_randn(tg_shape_of(y), dtype), 0);
+  return flat_cat((tg_tensor *[]){y, tg_grad(x)}, 2);
+}
+
+/* scaled_dot_product_attention's softmax rows, causal and with a mask
+ * whose rows do not line up with the chunks */
+static tg_tensor *softmax_rows_case(tg_dtype dtype) {
+  tg_tensor *q = input(TG_SHAPE(5, 5, 64, 12), dtype, 25);
+  tg_tensor *k = input(TG_SHAPE(5, 5, 11, 12), dtype, 26);
+  tg_tensor *mask = tg_mul_scalar(tg_randn(TG_SHAPE(64, 11), dtype), 3);
+  tg_tensor *causal = tg_scaled_dot_product_attention(q, q, q, NULL, 0, true);
+  tg_tensor *added = tg_scaled_dot_product_attention(q, k, k, mask, 0, false);
+  tg_backward(tg_add(tg_sum(tg_mul(causal, causal), TG_ALL_DIMS, false),
+                     tg_sum(tg_mul(added, tg_randn(tg_shape_of(added), dtype)),
+                            TG_ALL_DIMS, false)),
+              NULL, 0);
+  return flat_cat((tg_tensor *[]){causal, added, tg_grad(q), tg_grad(k)}, 4);
+}
+
+START_TEST(test_nn_kernels_same_at_any_thread_count) {
+  tg_tensor *(*cases[])(tg_dtype) = {layer_norm_rows_case, gelu_runs_case,
+                                     softmax_rows_case};
+  const char *names[] = {"LayerNorm", "GELU", "masked softmax"};
+  tg_dtype dtypes[] = {TG_FLOAT32, TG_FLOAT64};
+  for (int i = 0; i < 3; i++)
+    for (int d = 0; d < 2; d++) {
+      tg_scope_begin();
+      size_t n, m;
+      tg_set_num_threads(1);
+      void *one = bytes_of(cases[i](dtypes[d]), &n);
+      for (int threads = 2; threads <= 3; threads++) {
+        tg_set_num_threads(threads);
+        void *many = bytes_of(cases[i](dtypes[d]), &m);
+        ck_assert_msg(m == n && memcmp(one, many, n) == 0,
+                      "%s, %s: %d threads differ from 1", names[i],
+                      tg_dtype_name(dtypes[d]), threads);
+        free(many);
+      }
+      free(one);
+      tg_scope_end();
+    }
+  tg_set_num_threads(1);
+}
+END_TEST
+
 /* ---- choosing the path ---- */
 
 /* The path chosen afresh with TG_ISA = value (NULL: unset); what it wrote
@@ -509,6 +571,7 @@ int main(void) {
   tcase_add_test(tc, test_add_and_sums);
   tcase_add_test(tc, test_optimizer_steps);
   tcase_add_test(tc, test_nn_fused_kernels);
+  tcase_add_test(tc, test_nn_kernels_same_at_any_thread_count);
   tcase_add_test(tc, test_environment_picks_the_path);
   suite_add_tcase(s, tc);
   return tg_test_run(s);

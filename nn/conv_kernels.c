@@ -10,7 +10,6 @@
  * gradient summed block by block in order, do not depend on the thread
  * count. */
 #include <cblas.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "nn/conv.h"
@@ -130,29 +129,6 @@ static tg_storage *weight_scratch(const tg_conv_geometry *g, size_t elem, weight
   return s;
 }
 
-/* OpenBLAS's (pthreads build) thread count for its next products. Set
- * directly: openblas_set_num_threads would restart the workers that
- * tg_set_num_threads stopped, and they spin in sched_yield beside the
- * pool's threads. Weak: with another BLAS nothing is changed. */
-extern int blas_cpu_number __attribute__((weak));
-static pthread_mutex_t blas_serial_lock = PTHREAD_MUTEX_INITIALIZER;
-static int blas_serial_users, blas_saved_threads;
-
-/* OpenBLAS on its caller's thread from blas_serial(true) to
- * blas_serial(false), counted, so that callers on several threads at
- * once restore the count only when the last one leaves. */
-static void blas_serial(bool on) {
-  if (!&blas_cpu_number) return;
-  pthread_mutex_lock(&blas_serial_lock);
-  if (on && blas_serial_users++ == 0) {
-    blas_saved_threads = blas_cpu_number;
-    blas_cpu_number = 1;
-  } else if (!on && --blas_serial_users == 0) {
-    blas_cpu_number = blas_saved_threads;
-  }
-  pthread_mutex_unlock(&blas_serial_lock);
-}
-
 static void over_channels(weight_job *j, tg_slot_fn fn) {
   const tg_conv_geometry *g = j->g;
   int64_t cg = g->c / g->groups, taps = g->kh * g->kw;
@@ -162,12 +138,12 @@ static void over_channels(weight_job *j, tg_slot_fn fn) {
   if (per * taps < MIN_SPLIT_COLUMNS) per = (MIN_SPLIT_COLUMNS + taps - 1) / taps;
   if (per * image_macs < MIN_SPLIT_MACS)
     per = image_macs > 0 ? (MIN_SPLIT_MACS + image_macs - 1) / image_macs : cg;
-  blas_serial(true);
+  tg_blas_serial_begin();
   if (threads > 1 && per < cg)
     tg_parallel_for_slots(cg, per, threads, fn, j);
   else
     fn(0, cg, 0, j);
-  blas_serial(false);
+  tg_blas_serial_end();
 }
 
 /* C (m, n) = op(A) op(B) + beta C, row-major; op(A) is m x k, op(B) k x n.

@@ -463,9 +463,43 @@ void tg_blas_end(void) {
   pthread_rwlock_unlock(&blas_lock);
 }
 
+/* OpenBLAS's (pthreads build) thread count for its next products, set
+ * directly: openblas_set_num_threads would restart the workers that
+ * tg_set_num_threads stopped, and they spin in sched_yield beside the
+ * pool's threads. Weak: with another BLAS nothing is changed. While serial
+ * users are inside, blas_saved_threads holds the count they hide. */
+extern int blas_cpu_number __attribute__((weak));
+static pthread_mutex_t blas_serial_lock = PTHREAD_MUTEX_INITIALIZER;
+static int blas_serial_users, blas_saved_threads;
+
+void tg_blas_serial_begin(void) {
+  if (!&blas_cpu_number) return;
+  pthread_mutex_lock(&blas_serial_lock);
+  if (blas_serial_users++ == 0) {
+    blas_saved_threads = blas_cpu_number;
+    blas_cpu_number = 1;
+  }
+  pthread_mutex_unlock(&blas_serial_lock);
+}
+
+void tg_blas_serial_end(void) {
+  if (!&blas_cpu_number) return;
+  pthread_mutex_lock(&blas_serial_lock);
+  if (--blas_serial_users == 0) blas_cpu_number = blas_saved_threads;
+  pthread_mutex_unlock(&blas_serial_lock);
+}
+
 void tg_set_num_threads(int n) {
   pthread_rwlock_wrlock(&blas_lock);
   openblas_set_num_threads(n < 1 ? 1 : n);
+  if (&blas_cpu_number) { /* a serial user keeps OpenBLAS at 1 until it leaves */
+    pthread_mutex_lock(&blas_serial_lock);
+    if (blas_serial_users > 0) {
+      blas_saved_threads = blas_cpu_number;
+      blas_cpu_number = 1;
+    }
+    pthread_mutex_unlock(&blas_serial_lock);
+  }
   tg_parallel_set_threads(n);
   /* The workers OpenBLAS starts when it loads spin on sched_yield for a
    * while before they sleep, taking cores from the calling thread whenever
@@ -476,5 +510,11 @@ void tg_set_num_threads(int n) {
   pthread_rwlock_unlock(&blas_lock);
 }
 int tg_get_num_threads(void) {
+  if (&blas_cpu_number) {
+    pthread_mutex_lock(&blas_serial_lock);
+    int n = blas_serial_users > 0 ? blas_saved_threads : blas_cpu_number;
+    pthread_mutex_unlock(&blas_serial_lock);
+    return n;
+  }
   return openblas_get_num_threads();
 }

@@ -54,6 +54,11 @@ bool tg_sgemm_small_by_library(int64_t m, int64_t n, int64_t k, float alpha, int
  * products in flight before it changes OpenBLAS's threads. */
 void tg_blas_begin(void);
 void tg_blas_end(void);
+/* OpenBLAS on its caller's thread from begin to end (the caller splits the
+ * work over the pool itself), counted, so that callers on several threads
+ * at once restore OpenBLAS's count only when the last one leaves. */
+void tg_blas_serial_begin(void);
+void tg_blas_serial_end(void);
 
 /* C = alpha op(A) op(B) for every product of a batch, any floating dtype:
  * float32 through tg_sgemm_small_batched when it takes them, else one BLAS

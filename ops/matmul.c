@@ -59,10 +59,18 @@ static bool gemm_small(blas_operand a, blas_operand b, int64_t m, int64_t n, int
                         bias_stride, (float *)c, ldc);
 }
 
+/* Below this many multiply-adds a product runs on its caller's thread:
+ * waking OpenBLAS's worker costs more than it saves there, and the woken
+ * worker spins beside the pool's (the sequence rows' 2-thread steps were
+ * slower than their 1-thread ones; bench/README.md). */
+#define BLAS_SERIAL_MACS (1LL << 25)
+
 static void gemm_raw(tg_dtype dtype, blas_operand a, blas_operand b, int m, int n, int k,
                      double alpha, double beta, char *c, int ldc) {
   if (dtype == TG_FLOAT32 && gemm_small(a, b, m, n, k, alpha, beta, NULL, 0, c, ldc))
     return;
+  bool serial = (int64_t)m * n * k < BLAS_SERIAL_MACS;
+  if (serial) tg_blas_serial_begin();
   tg_blas_begin();
   if (dtype == TG_FLOAT32)
     cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, (float)alpha,
@@ -72,6 +80,7 @@ static void gemm_raw(tg_dtype dtype, blas_operand a, blas_operand b, int m, int 
     cblas_dgemm(CblasRowMajor, a.trans, b.trans, m, n, k, alpha, (const double *)a.data,
                 a.ld, (const double *)b.data, b.ld, beta, (double *)c, ldc);
   tg_blas_end();
+  if (serial) tg_blas_serial_end();
 }
 
 static void check_blas_size(const char *op, int64_t v) {

@@ -102,10 +102,9 @@ static void *block_scratch(const tg_conv_geometry *g, size_t elem, conv_block *b
  * meanwhile: the pool's threads call it side by side, and its own threads
  * gave other bits than one thread on some of these products (a 40 x 144
  * weight over 400 pixels). A range's product per image keeps at least
- * MIN_SPLIT_COLUMNS columns and MIN_SPLIT_MACS multiply-adds, so that
- * split and whole products take the same kernels: OpenBLAS hands narrower
- * ones to other kernels, and gemm_small.c takes smaller ones (below
- * 2^19), whose bits differ. */
+ * MIN_SPLIT_COLUMNS columns and MIN_SPLIT_MACS multiply-adds, so that it
+ * stays on OpenBLAS's main kernels: OpenBLAS hands narrower ones to other
+ * kernels, and gemm_small.c takes smaller ones (below 2^19). */
 enum { MIN_SPLIT_COLUMNS = 32, MIN_SPLIT_MACS = 1 << 20 };
 
 typedef struct weight_job {
@@ -129,20 +128,36 @@ static tg_storage *weight_scratch(const tg_conv_geometry *g, size_t elem, weight
   return s;
 }
 
+/* The channel ranges, fixed by the geometry alone, never by the thread
+ * count: OpenBLAS's AVX2 kernels give a range's columns other bits than the
+ * whole product's (its AVX-512 kernels do not), so every thread count
+ * computes the same ranges, one after another on one thread. */
+typedef struct channel_ranges {
+  weight_job *j;
+  tg_slot_fn fn;
+  int64_t per, cg; /* channels per range, channels in the group */
+} channel_ranges;
+
+static void run_channel_ranges(int64_t lo, int64_t hi, int slot, void *ctx) {
+  const channel_ranges *r = ctx;
+  for (int64_t i = lo; i < hi; i++) {
+    int64_t c0 = i * r->per, c1 = c0 + r->per < r->cg ? c0 + r->per : r->cg;
+    r->fn(c0, c1, slot, r->j);
+  }
+}
+
 static void over_channels(weight_job *j, tg_slot_fn fn) {
   const tg_conv_geometry *g = j->g;
   int64_t cg = g->c / g->groups, taps = g->kh * g->kw;
   int64_t image_macs = g->o / g->groups * taps * g->oh * g->ow; /* per channel */
-  int threads = tg_parallel_threads();
-  int64_t per = (cg + threads - 1) / threads; /* channels per range */
-  if (per * taps < MIN_SPLIT_COLUMNS) per = (MIN_SPLIT_COLUMNS + taps - 1) / taps;
+  int64_t per = (MIN_SPLIT_COLUMNS + taps - 1) / taps;          /* channels per range */
   if (per * image_macs < MIN_SPLIT_MACS)
     per = image_macs > 0 ? (MIN_SPLIT_MACS + image_macs - 1) / image_macs : cg;
+  if (per > cg) per = cg > 0 ? cg : 1;
+  channel_ranges r = {.j = j, .fn = fn, .per = per, .cg = cg};
   tg_blas_serial_begin();
-  if (threads > 1 && per < cg)
-    tg_parallel_for_slots(cg, per, threads, fn, j);
-  else
-    fn(0, cg, 0, j);
+  tg_parallel_for_slots((cg + per - 1) / per, 1, tg_parallel_threads(),
+                        run_channel_ranges, &r);
   tg_blas_serial_end();
 }
 
